@@ -1,0 +1,47 @@
+// swift-tools-version:5.9
+import PackageDescription
+import Foundation
+
+/// Native kernels are compiled for a CPU with AVX2 + FMA by default (Haswell floor).
+/// `TOPIARY_CPU=native` uses every instruction the build machine has;
+/// `TOPIARY_CPU=generic` builds for baseline x86-64 (SSE2, no FMA).
+let cpu = ProcessInfo.processInfo.environment["TOPIARY_CPU"] ?? "haswell"
+let cpuFlags: [String] = cpu == "generic" ? [] : ["-target-cpu", cpu == "native" ? "native" : cpu, "-Xcc", "-march=\(cpu)"]
+let fast: [SwiftSetting] = [.unsafeFlags(cpuFlags + ["-Ounchecked", "-wmo"], .when(configuration: .release))]
+let cfast: [CSetting] = [.unsafeFlags(["-O3", "-march=\(cpu == "generic" ? "x86-64" : cpu)"])]
+
+let package = Package(
+    name: "Topiary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "topiary", targets: ["topiary"]),
+        .library(name: "TopiaryTensor", targets: ["Tensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4",
+                       providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        // C glue: the only place lua_error is raised
+        .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
+        // Swift modules; dependencies point one way
+        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels"], swiftSettings: fast),
+        .executableTarget(name: "topiary", dependencies: [
+            "Bindings", "LuaHost", "Tensor", "Kernels", "CEdit", "CLua", "CLuaShim",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: fast),
+        // Tests
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
+    ]
+)

@@ -1,0 +1,11 @@
+import LuaHost
+
+/// Every Lua module Topiary opens in a new interpreter.
+public enum Libraries {
+    public static var all: [LuaLibrary] { [TensorModule.library] }
+
+    /// A new interpreter with all of Topiary's modules loaded.
+    public static func makeInterpreter() -> Interpreter {
+        Interpreter(libraries: all)
+    }
+}

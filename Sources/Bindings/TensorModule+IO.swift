@@ -1,0 +1,7 @@
+import LuaHost
+import Tensor
+
+extension TensorModule {
+    /// Saving and loading tensors (.npy).
+    static let ioMethods: [LuaFunction] = []
+}

@@ -1,0 +1,65 @@
+import CLua
+import LuaHost
+import Tensor
+
+extension TensorModule {
+    /// `x + y`, `x[i]`, `x[i] = v`, `#x`, `tostring(x)`… Arithmetic accepts numbers on
+    /// either side.
+    static let metamethods: [LuaFunction] = [
+        arith("__add", AddF.self, "add"), arith("__sub", SubF.self, "sub"),
+        arith("__mul", MulF.self, "mul"), arith("__div", DivF.self, "div"),
+        arith("__pow", PowF.self, "pow"),
+        LuaFunction("__unm") { L in L.push(try L.checkTensor(1).unary(NegF.self)); return 1 },
+        LuaFunction("__len") { L in
+            let t = try L.checkTensor(1)
+            L.push(t.dim == 0 ? 1 : t.shape[0]); return 1
+        },
+        LuaFunction("__tostring") { L in L.push(try L.checkTensor(1).formatted()); return 1 },
+        LuaFunction("__index") { L in
+            let t = try L.checkTensor(1)
+            if L.isString(2) {
+                L.rawField(clua_registryindex(), methodsKey)
+                L.pushValue(2)
+                lua_rawget(L.state, -2)
+                return 1
+            }
+            guard L.isNumber(2) else { L.pushNil(); return 1 }
+            let v = try t.select(0, try index(L, t, 2))
+            if v.dim == 0 { L.push(v.value(at: [])) } else { L.push(v) }
+            return 1
+        },
+        LuaFunction("__newindex") { L in
+            let t = try L.checkTensor(1)
+            guard L.isNumber(2) else {
+                throw LuaError.message("tensor: cannot set field '\(L.toString(2) ?? L.typeName(2))' (only integer indices can be assigned)")
+            }
+            let target = try t.select(0, try index(L, t, 2))
+            if let v = L.toNumber(3) { target.fill(Float(v)) }
+            else if let src = try L.tensor(3) {
+                do { try target.copy(from: src) } catch let e as TensorError {
+                    throw LuaError.message("tensor assignment: \(e.message)")
+                }
+            } else { throw L.typeError(3, "number or tensor") }
+            return 0
+        },
+    ]
+
+    /// A 1-based (or negative) index into dimension 1 of `t`, as 0-based.
+    static func index(_ L: Lua, _ t: Tensor, _ arg: Int32) throws -> Int {
+        guard t.dim > 0 else { throw LuaError.message("tensor: cannot index a 0-d tensor") }
+        let i = try L.checkInteger(arg), n = t.shape[0]
+        let z = i > 0 ? i - 1 : i + n
+        guard i != 0, z >= 0, z < n else {
+            throw LuaError.message("index \(i) out of range for dimension 1 of size \(n)")
+        }
+        return z
+    }
+
+    static func arith<F: BinaryFunction>(_ name: String, _ f: F.Type, _ op: String) -> LuaFunction {
+        LuaFunction(name) { L in
+            let a = try L.checkTensorLike(1), b = try L.checkTensorLike(2)
+            L.push(try Tensor.binary(f, a, b, op))
+            return 1
+        }
+    }
+}

@@ -1,0 +1,47 @@
+// The C side of the Lua/Swift boundary. `lua_error` longjmps, and a longjmp across Swift
+// frames is undefined behaviour, so every error raised on behalf of Swift code is raised
+// here, after the Swift frame has returned.
+#ifndef TOPIARY_CLUASHIM_H
+#define TOPIARY_CLUASHIM_H
+#include <lua.h>
+
+/// Result codes a Swift callback may return besides n >= 0 results.
+enum {
+    TOPIARY_ERROR = -1,      ///< message on top: raised with the caller's position (like luaL_error)
+    TOPIARY_ARGERROR = -2,   ///< [arg index, message] on top: raised as luaL_argerror
+    TOPIARY_RETHROW = -3,    ///< error object on top: raised unchanged (a nested pcall's error)
+};
+
+/// The Swift dispatcher: runs function `id` and returns n >= 0 or one of the codes above.
+typedef int (*topiary_dispatch_fn)(lua_State *L, int id);
+void topiary_set_dispatcher(topiary_dispatch_fn fn);
+
+/// Pushes a C closure that calls the dispatcher with `id`.
+void topiary_pushfunction(lua_State *L, int id);
+
+/// lua_pcall with a message handler that appends a traceback to string errors.
+int topiary_pcall(lua_State *L, int nargs, int nresults);
+
+/// Calls luaL_tolstring (which may run __tostring / __name) under pcall. On success the
+/// string is on top and 0 is returned; otherwise the error message is on top.
+int topiary_tolstring(lua_State *L, int idx);
+
+/// Loads and runs nothing: compiles `code` as chunk `name`; 0 on success (function on top).
+int topiary_load(lua_State *L, const char *code, size_t len, const char *name);
+
+/// Ctrl-C: arms a hook that raises "interrupted!" at the next Lua instruction, and sets
+/// the flag that long native kernels poll. Safe to call from a signal handler.
+void topiary_interrupt(lua_State *L);
+/// True when an interrupt is pending (native kernels poll this).
+int topiary_interrupt_pending(void);
+/// Clears the pending interrupt (before running a new command).
+void topiary_clear_interrupt(void);
+/// Installs a SIGINT handler that interrupts `L` (NULL restores the default handler).
+void topiary_catch_sigint(lua_State *L);
+
+/// Opens the standard libraries under pcall; 0 on success.
+int topiary_openlibs(lua_State *L);
+
+/// Creates a state with Lua's default allocator and a panic handler that prints.
+lua_State *topiary_newstate(void);
+#endif

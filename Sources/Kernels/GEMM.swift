@@ -1,0 +1,98 @@
+import CBLAS
+import Tensor
+
+/// Matrix products through OpenBLAS SGEMM. Operands whose last two dims are row-major
+/// or transposed views are passed to BLAS as they are (no copy); other layouts are made
+/// contiguous first.
+public enum BLAS {
+    /// Sets the threads OpenBLAS uses (Topiary's own kernels follow `Parallel.threads`).
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, n)))
+    }
+
+    /// C[M,N] = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
+    @inlinable
+    public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// How a matrix (the last two dims of a tensor) can be handed to BLAS.
+struct MatrixOperand {
+    let tensor: Tensor
+    let trans: Bool
+    let ld: Int
+
+    init(_ t: Tensor) {
+        let r = t.dim
+        let rows = t.shape[r - 2], cols = t.shape[r - 1]
+        let s0 = t.strides[r - 2], s1 = t.strides[r - 1]
+        if (s1 == 1 || cols == 1) && s0 >= max(cols, 1) {
+            tensor = t; trans = false; ld = max(s0, 1)
+        } else if (s0 == 1 || rows == 1) && s1 >= max(rows, 1) {
+            tensor = t; trans = true; ld = max(s1, 1)
+        } else {
+            let c = t.contiguous()
+            tensor = c; trans = false; ld = max(cols, 1)
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product with torch.matmul's rules: 1-d·1-d is a dot product, 2-d·2-d
+    /// a matrix product, 1-d operands are promoted and the added dim removed, and leading
+    /// (batch) dims broadcast.
+    public func matmul(_ other: Tensor) throws -> Tensor {
+        guard dim >= 1, other.dim >= 1 else {
+            throw TensorError("matmul: both arguments need at least 1 dimension, got \(shapeString(shape)) and \(shapeString(other.shape))")
+        }
+        var a = toFloat(), b = other.toFloat()
+        let aVec = a.dim == 1, bVec = b.dim == 1
+        if aVec { a = try a.unsqueeze(0) }
+        if bVec { b = try b.unsqueeze(1) }
+        let m = a.shape[a.dim - 2], k = a.shape[a.dim - 1], n = b.shape[b.dim - 1]
+        guard b.shape[b.dim - 2] == k else {
+            throw TensorError("matmul: shapes \(shapeString(shape)) and \(shapeString(other.shape)) cannot be multiplied (\(k) vs \(b.shape[b.dim - 2]))")
+        }
+        let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
+        let ea = try a.expand(batch + [m, k]), eb = try b.expand(batch + [k, n])
+        let out = Tensor(zeros: batch + [m, n])
+        let count = batch.reduce(1, *)
+        for i in 0..<count {
+            let sa = try Tensor.batchItem(ea, i, batch), sb = try Tensor.batchItem(eb, i, batch)
+            let oa = MatrixOperand(sa), ob = MatrixOperand(sb)
+            if m == 0 || n == 0 { continue }
+            if k == 0 { continue }
+            BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k,
+                       a: oa.tensor.ptr, lda: oa.ld, b: ob.tensor.ptr, ldb: ob.ld,
+                       c: out.ptr + i * m * n, ldc: max(n, 1))
+        }
+        var shape = batch + [m, n]
+        if bVec { shape.removeLast() }
+        if aVec { shape.remove(at: shape.count - (bVec ? 1 : 2)) }
+        return try out.reshape(shape)
+    }
+
+    /// Batched matrix product of (B, M, K) and (B, K, N).
+    public func bmm(_ other: Tensor) throws -> Tensor {
+        guard dim == 3, other.dim == 3 else {
+            throw TensorError("bmm: expected 3-d tensors, got \(shapeString(shape)) and \(shapeString(other.shape))")
+        }
+        guard shape[0] == other.shape[0] else {
+            throw TensorError("bmm: batch sizes differ: \(shapeString(shape)) and \(shapeString(other.shape))")
+        }
+        return try matmul(other)
+    }
+
+    /// The matrix at flat batch index i of a tensor expanded to `batch + [r, c]`.
+    static func batchItem(_ t: Tensor, _ i: Int, _ batch: [Int]) throws -> Tensor {
+        var x = t, rem = i
+        var idx = [Int](repeating: 0, count: batch.count)
+        for d in stride(from: batch.count - 1, through: 0, by: -1) { idx[d] = rem % batch[d]; rem /= batch[d] }
+        for d in idx { x = try x.select(0, d) }
+        return x
+    }
+}

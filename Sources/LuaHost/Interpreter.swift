@@ -1,0 +1,124 @@
+import CLua
+import CLuaShim
+import Foundation
+
+/// A Lua module implemented in Swift: `open` pushes the module's table.
+public struct LuaLibrary {
+    public let name: String
+    public let open: (Lua) -> Void
+    public init(name: String, open: @escaping (Lua) -> Void) {
+        self.name = name
+        self.open = open
+    }
+}
+
+/// One Lua 5.4 state with the standard libraries and Topiary's modules. All chunks run
+/// under `lua_pcall` with a traceback handler; errors come back as `LuaRuntimeError`.
+public final class Interpreter {
+    public let lua: Lua
+
+    public init(libraries: [LuaLibrary] = []) {
+        lua = Lua(topiary_newstate()!)
+        _ = topiary_openlibs(lua.state)
+        for lib in libraries { load(lib) }
+    }
+
+    deinit { lua_close(lua.state) }
+
+    /// Opens `lib` as a global and in `package.loaded` (so `require` finds it).
+    public func load(_ lib: LuaLibrary) {
+        let L = lua
+        lib.open(L)
+        L.rawField(clua_registryindex(), "_LOADED")
+        L.pushValue(-2)
+        L.setField(-2, lib.name)
+        L.pop()
+        L.setGlobal(lib.name)
+    }
+
+    /// Compiles `code` as chunk `name` (Lua's chunkname: "@file.lua" or "=stdin").
+    /// On success the function is on the stack.
+    public func compile(_ code: String, name: String) throws {
+        var code = code
+        let status = code.withUTF8 { b in
+            b.withMemoryRebound(to: CChar.self) { c in topiary_load(lua.state, c.baseAddress, c.count, name) }
+        }
+        if status != LUA_OK {
+            let msg = lua.toString(-1) ?? "syntax error"
+            lua.pop()
+            throw LuaRuntimeError(msg)
+        }
+    }
+
+    /// Calls the function below `nargs` arguments; results stay on the stack. Returns
+    /// how many. Errors carry a traceback.
+    @discardableResult
+    public func call(nargs: Int32) throws -> Int32 {
+        let base = lua.top - nargs - 1
+        let status = topiary_pcall(lua.state, nargs, LUA_MULTRET)
+        if status != LUA_OK {
+            let msg = describeError(-1)
+            lua.setTop(base)
+            throw LuaRuntimeError(msg)
+        }
+        return lua.top - base
+    }
+
+    /// Runs a chunk and discards its results.
+    public func run(_ code: String, name: String = "=(string)") throws {
+        let base = lua.top
+        try compile(code, name: name)
+        try call(nargs: 0)
+        lua.setTop(base)
+    }
+
+    /// Runs a chunk and returns its results rendered with `tostring`.
+    public func evaluate(_ code: String, name: String = "=(string)") throws -> [String] {
+        let base = lua.top
+        try compile(code, name: name)
+        let n = try call(nargs: 0)
+        var out: [String] = []
+        for i in 0..<n { out.append(tostring(base + 1 + i)) }
+        lua.setTop(base)
+        return out
+    }
+
+    /// Runs a file as `lua file args…` does: the global `arg` holds the script name at
+    /// 0 and the arguments from 1, and the chunk receives the arguments as `...`.
+    public func runFile(_ path: String, args: [String] = []) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LuaRuntimeError("cannot open \(path)")
+        }
+        var code = String(decoding: data, as: UTF8.self)
+        if code.hasPrefix("#") { code = "--" + code }   // shebang line, as lua.c skips it
+        let L = lua
+        L.newTable()
+        L.push(path); L.setIndex(-2, 0)
+        for (i, a) in args.enumerated() { L.push(a); L.setIndex(-2, i + 1) }
+        L.setGlobal("arg")
+        let base = L.top
+        try compile(code, name: "@" + path)
+        for a in args { L.push(a) }
+        try call(nargs: Int32(args.count))
+        L.setTop(base)
+    }
+
+    /// `tostring(v)` of the value at `i` (runs `__tostring` under pcall).
+    public func tostring(_ i: Int32) -> String {
+        if topiary_tolstring(lua.state, i) == LUA_OK {
+            defer { lua.pop() }
+            return lua.toString(-1) ?? ""
+        }
+        defer { lua.pop() }
+        return "<tostring failed: \(lua.toString(-1) ?? "?")>"
+    }
+
+    /// The message of an error value at `i`.
+    func describeError(_ i: Int32) -> String {
+        if let s = lua.toString(i) { return s }
+        return "(error object is a \(lua.typeName(i)) value)"
+    }
+
+    /// Forces a full garbage collection.
+    public func collectGarbage() { _ = clua_gc_collect(lua.state) }
+}

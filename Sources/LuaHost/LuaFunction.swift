@@ -1,0 +1,79 @@
+import CLua
+import CLuaShim
+import Foundation
+import Tensor
+
+/// A Swift function callable from Lua. Its body reads arguments from the stack, pushes
+/// results and returns how many; it reports problems by throwing (`LuaError`, or any
+/// error whose description becomes the message). Bodies never call Lua API functions
+/// that can raise.
+public final class LuaFunction: @unchecked Sendable {
+    public typealias Body = (Lua) throws -> Int
+    public let name: String
+    public let body: Body
+    fileprivate(set) var id: Int32 = -1
+
+    public init(_ name: String, _ body: @escaping Body) {
+        self.name = name
+        self.body = body
+    }
+}
+
+/// Process-wide table of bound functions: the C trampoline carries an integer id as its
+/// upvalue and calls `dispatch`, which finds the function here.
+enum FunctionRegistry {
+    nonisolated(unsafe) static var functions: [LuaFunction] = []
+    static let lock = NSLock()
+
+    static func id(of f: LuaFunction) -> Int32 {
+        if f.id >= 0 { return f.id }
+        lock.lock(); defer { lock.unlock() }
+        if f.id < 0 {
+            f.id = Int32(functions.count)
+            functions.append(f)
+            topiary_set_dispatcher(dispatch)
+        }
+        return f.id
+    }
+}
+
+/// Native bytes allocated since the last full collection that trigger another one.
+/// Grows with what survives, like Lua's own pause.
+nonisolated(unsafe) var gcMark = 0
+nonisolated(unsafe) var gcLiveAfter = 0
+nonisolated(unsafe) var gcBudget = 256 << 20
+
+private let dispatch: topiary_dispatch_fn = { state, id in
+    guard let state else { return 0 }
+    let L = Lua(state)
+    let f = FunctionRegistry.functions[Int(id)]
+    let n: Int32
+    do {
+        n = Int32(try f.body(L))
+    } catch let e as LuaError {
+        switch e {
+        case .message(let m): L.push(m); n = Int32(TOPIARY_ERROR)
+        case .argument(let i, let m): L.push(Double(i)); L.push(m); n = Int32(TOPIARY_ARGERROR)
+        case .rethrow: n = Int32(TOPIARY_RETHROW)
+        }
+    } catch let e as TensorError {
+        L.push(e.message); n = Int32(TOPIARY_ERROR)
+    } catch {
+        L.push("\(f.name): \(error)"); n = Int32(TOPIARY_ERROR)
+    }
+    collectIfNeeded(L)
+    return n
+}
+
+/// Runs a full collection once native allocations since the last one pass the budget,
+/// so loops that make large temporaries keep a bounded footprint.
+func collectIfNeeded(_ L: Lua) {
+    let allocated = Storage.allocatedBytes
+    if allocated - gcMark > max(gcBudget, gcLiveAfter) {
+        // Returns -1 without collecting inside a finalizer; try again on a later call.
+        if clua_gc_collect(L.state) >= 0 {
+            gcMark = Storage.allocatedBytes
+            gcLiveAfter = Storage.liveBytes
+        }
+    }
+}
