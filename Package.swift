@@ -28,20 +28,30 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Kernels"], swiftSettings: fast),
+        .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: fast),
+        .target(name: "Plot", dependencies: [], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
-        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot"], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),
     ]
 )

@@ -30,6 +30,14 @@ void topiary_pushfunction(lua_State *L, int id) {
     lua_pushcclosure(L, trampoline, 1);
 }
 
+int topiary_function_id(lua_State *L, int idx) {
+    if (lua_tocfunction(L, idx) != trampoline) return -1;
+    if (lua_getupvalue(L, idx, 1) == NULL) return -1;
+    int id = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return id;
+}
+
 static int msghandler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {

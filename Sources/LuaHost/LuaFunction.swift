@@ -10,12 +10,23 @@ import Tensor
 public final class LuaFunction: @unchecked Sendable {
     public typealias Body = (Lua) throws -> Int
     public let name: String
+    /// Documentation shown by `help(f)`: a signature line, what it does, and an example
+    /// ("Example:" followed by Lua code).
+    public let doc: String
     public let body: Body
     fileprivate(set) var id: Int32 = -1
 
-    public init(_ name: String, _ body: @escaping Body) {
+    public init(_ name: String, doc: String = "", _ body: @escaping Body) {
         self.name = name
+        self.doc = doc
         self.body = body
+    }
+
+    /// The bound function behind the Lua value at `index`, if it is one of ours.
+    public static func at(_ L: Lua, _ index: Int32) -> LuaFunction? {
+        let id = topiary_function_id(L.state, index)
+        guard id >= 0, Int(id) < FunctionRegistry.functions.count else { return nil }
+        return FunctionRegistry.functions[Int(id)]
     }
 }
 

@@ -19,6 +19,9 @@ void topiary_set_dispatcher(topiary_dispatch_fn fn);
 /// Pushes a C closure that calls the dispatcher with `id`.
 void topiary_pushfunction(lua_State *L, int id);
 
+/// The id of a closure made by topiary_pushfunction at `idx`, or -1 for any other value.
+int topiary_function_id(lua_State *L, int idx);
+
 /// lua_pcall with a message handler that appends a traceback to string errors.
 int topiary_pcall(lua_State *L, int nargs, int nresults);
 

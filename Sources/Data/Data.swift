@@ -1,0 +1,1 @@
+// The Data module (being written; see ../shared/DESIGN.md).

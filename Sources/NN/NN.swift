@@ -1,0 +1,1 @@
+// The NN module (being written; see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Notebook module (being written; see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Plot module (being written; see ../shared/DESIGN.md).
