@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Foundation
+import Tensor
 
 /// A Lua module implemented in Swift: `open` pushes the module's table.
 public struct LuaLibrary {
@@ -19,6 +20,7 @@ public final class Interpreter {
 
     public init(libraries: [LuaLibrary] = []) {
         lua = Lua(topiary_newstate()!)
+        Interrupt.pending = { topiary_interrupt_pending() != 0 }
         _ = topiary_openlibs(lua.state)
         for lib in libraries { load(lib) }
     }

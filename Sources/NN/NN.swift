@@ -1,1 +1,0 @@
-// The NN module (being written; see ../shared/DESIGN.md).

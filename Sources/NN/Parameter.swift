@@ -1,0 +1,22 @@
+import Tensor
+
+/// A trainable tensor and its accumulated gradient. Layers own parameters; optimizers
+/// update `value` in place from `grad`. Pruning surgery replaces `value` (and clears
+/// `grad`) when channels are removed.
+public final class Parameter {
+    public var value: Tensor
+    /// The gradient accumulated by backward passes (nil until the first one, or after
+    /// `zeroGrad`).
+    public var grad: Tensor?
+    /// Whether optimizers should update it (and weight decay apply).
+    public var requiresGrad = true
+
+    public init(_ value: Tensor) { self.value = value }
+
+    /// Adds `g` into `grad` (allocating it on first use).
+    public func accumulate(_ g: Tensor) throws {
+        if let grad { try grad.copy(from: try grad.add(g)) } else { grad = g.contiguous().clone() }
+    }
+
+    public func zeroGrad() { grad = nil }
+}
