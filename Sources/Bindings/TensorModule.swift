@@ -8,7 +8,7 @@ import Tensor
 public enum TensorModule {
     /// All methods, from every group.
     static var methods: [LuaFunction] {
-        viewMethods + mathMethods + reductionMethods + indexMethods + ioMethods + linalgMethods
+        viewMethods + mathMethods + reductionMethods + indexMethods + ioMethods + linalgMethods + analysisMethods
     }
 
     public static let library = LuaLibrary(name: "tensor") { L in
@@ -23,7 +23,7 @@ public enum TensorModule {
         L.setField(clua_registryindex(), methodsKey)
         L.pop()
         L.newTable()
-        for f in methods + constructors { L.push(f); L.setField(-2, f.name) }
+        for f in methods + constructors + analysisFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     static let methodsKey = "topiary.methods.tensor"

@@ -1,0 +1,54 @@
+import CBLAS
+import Tensor
+
+/// Parallel loops over many independent items (maps, matrices, images) for the analysis
+/// kernels: items are processed in blocks, each block split over `Parallel.threads`
+/// into the same contiguous ranges every run, and Ctrl-C is polled between blocks.
+public enum Chunked {
+    /// Runs `body(lo, hi)` over 0..<count. `block` bounds the items between two
+    /// interrupt checks; `grain` is the smallest range worth a thread.
+    public static func run(_ op: String, count: Int, block: Int, grain: Int = 1,
+                           _ body: (Int, Int) -> Void) throws {
+        var lo = 0
+        let step = max(block, 1)
+        while lo < count {
+            try Interrupt.check(op)
+            let hi = min(count, lo + step)
+            Parallel.ranges(hi - lo, grain: grain) { a, b in body(lo + a, lo + b) }
+            lo = hi
+        }
+        try Interrupt.check(op)
+    }
+
+    /// Items per block so that a block touches about `budget` elements of `perItem`.
+    public static func blockSize(perItem: Int, budget: Int = 1 << 22) -> Int {
+        max(Parallel.threads, budget / max(perItem, 1))
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread (for BLAS/LAPACK calls made
+    /// inside a parallel loop), restoring the previous count afterwards.
+    public static func singleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        let saved = Int(openblas_get_num_threads())
+        BLAS.setThreads(1)
+        defer { BLAS.setThreads(saved) }
+        return try body()
+    }
+}
+
+extension Tensor {
+    /// Throws `<op>: input contains NaN or infinity` unless every element is finite.
+    public func checkFinite(_ op: String) throws {
+        let c = toFloat().contiguous()
+        let p = c.ptr, n = numel
+        var bad = false
+        var i = 0
+        while i < n && !bad {
+            let hi = min(n, i + 4096)
+            var acc: Float = 0
+            for k in i..<hi { acc += p[k] * 0 }   // NaN or ±inf makes the product NaN
+            bad = acc.isNaN
+            i = hi
+        }
+        if bad { throw TensorError("\(op): input contains NaN or infinity") }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Tensor
+
+/// How the images of a (N, C, …) batch enter a channel-by-channel comparison.
+public enum ChannelBatching: String, CaseIterable, Sendable {
+    /// Each channel is one vector over all of (N, …) — bench_fmstats.py's convention.
+    case flatten
+    /// Each channel's maps are averaged over N first.
+    case mean
+    /// Compared image by image, the (C, C) results averaged over N (FOAD's definition).
+    case perImage = "per_image"
+}
+
+/// Channel-to-channel measures, all computed from Gram matrices X·Xᵀ (one SGEMM)
+/// rather than pairwise loops.
+public enum ChannelMeasure: Sendable {
+    /// ⟨a, b⟩ / (‖a‖‖b‖); a zero channel scores 0 (torch's F.normalize with eps 1e-12).
+    case cosine
+    /// ‖a − b‖₂ = √max(0, ‖a‖² + ‖b‖² − 2⟨a, b⟩).
+    case euclidean
+    /// FOAD's 1 / (1 + ‖a − b‖₂).
+    case foad
+
+    /// Rewrites a C×C Gram matrix in place into this measure.
+    func transform(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>) {
+        for i in 0..<c { diag[i] = g[i * c + i] }
+        switch self {
+        case .cosine:
+            for i in 0..<c { diag[i] = 1 / max(diag[i].squareRoot(), 1e-12) }
+            for i in 0..<c {
+                let r = g + i * c, di = diag[i]
+                for j in 0..<c { r[j] = r[j] * di * diag[j] }
+            }
+        case .euclidean, .foad:
+            let foad = self == .foad
+            for i in 0..<c {
+                let r = g + i * c, si = diag[i]
+                for j in 0..<c {
+                    let d = max(0, si + diag[j] - 2 * r[j]).squareRoot()
+                    r[j] = foad ? 1 / (1 + d) : d
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// The (C, C) matrix of `measure` between the channels of a (N, C, …) tensor.
+    public func channelMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
+        guard dim >= 2 else { throw TensorError("\(op): expected (N, C, …), got \(shapeString(shape))") }
+        let x = toFloat().contiguous()
+        let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
+        guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
+        let out = Tensor(uninitialized: [c, c])
+        let diag = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        defer { diag.deallocate() }
+        switch batching {
+        case .flatten, .mean:
+            let width = batching == .flatten ? n * f : f
+            let rows = Tensor(uninitialized: [c, width])
+            let px = x.ptr, pr = rows.ptr
+            try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
+                for j in lo..<hi {
+                    let dst = pr + j * width
+                    if batching == .flatten {
+                        for i in 0..<n { dst.advanced(by: i * f).update(from: px + (i * c + j) * f, count: f) }
+                    } else {
+                        for k in 0..<f { dst[k] = 0 }
+                        for i in 0..<n {
+                            let src = px + (i * c + j) * f
+                            for k in 0..<f { dst[k] += src[k] }
+                        }
+                        let s = 1 / Float(n)
+                        for k in 0..<f { dst[k] *= s }
+                    }
+                }
+            }
+            BLAS.sgemm(transA: false, transB: true, m: c, n: c, k: width, a: pr, lda: width, b: pr, ldb: width,
+                       c: out.ptr, ldc: c)
+            measure.transform(out.ptr, c, diag: diag)
+        case .perImage:
+            try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
+        }
+        return out
+    }
+
+    /// Σ_n measure(X_n) / N with X_n = x[n] as a C×F matrix; images split over threads
+    /// (single-threaded SGEMM each), partial sums added in a fixed order.
+    private func perImageMatrix(_ x: Tensor, _ measure: ChannelMeasure, n: Int, c: Int, f: Int,
+                                into out: Tensor, _ op: String) throws {
+        let parts = min(Parallel.threads, n), cc = c * c
+        let acc = UnsafeMutablePointer<Double>.allocate(capacity: parts * cc)
+        acc.initialize(repeating: 0, count: parts * cc)
+        defer { acc.deallocate() }
+        let px = x.ptr
+        try Chunked.singleThreadedBLAS {
+            var done = 0
+            let block = max(parts, 4096 * 4096 / max(cc + c * f, 1))
+            while done < n {
+                try Interrupt.check(op)
+                let hi = min(n, done + block), base = done
+                Parallel.forEach(parts) { p in
+                    let lo = base + (hi - base) * p / parts, up = base + (hi - base) * (p + 1) / parts
+                    guard up > lo else { return }
+                    let g = UnsafeMutablePointer<Float>.allocate(capacity: cc + c)
+                    defer { g.deallocate() }
+                    let a = acc + p * cc
+                    for i in lo..<up {
+                        let xi = px + i * c * f
+                        BLAS.sgemm(transA: false, transB: true, m: c, n: c, k: f, a: xi, lda: f, b: xi, ldb: f,
+                                   c: g, ldc: c)
+                        measure.transform(g, c, diag: g + cc)
+                        for k in 0..<cc { a[k] += Double(g[k]) }
+                    }
+                }
+                done = hi
+            }
+        }
+        let po = out.ptr, inv = 1 / Double(n)
+        for k in 0..<cc {
+            var s = 0.0
+            for p in 0..<parts { s += acc[p * cc + k] }
+            po[k] = Float(s * inv)
+        }
+    }
+}

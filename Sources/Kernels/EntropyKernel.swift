@@ -1,0 +1,92 @@
+import Foundation
+import Tensor
+
+/// The loops behind `Tensor.histogramEntropy` and friends.
+enum EntropyKernel {
+    static func checkBase(_ base: Double) throws {
+        guard base > 0, base != 1, base.isFinite else {
+            throw TensorError("entropy: base must be positive and not 1, got \(base)")
+        }
+    }
+
+    /// Histogram entropy of `groups` value sets into out[g]. Set g is `segments` runs of
+    /// `length` floats at p + g·groupStride + s·segmentStride. Bins follow
+    /// numpy.histogram on float32 data: edges k·step + min in float32 (the last edge is
+    /// max), a first guess ⌊(v − min)/(max − min)·bins⌋ corrected by one against the edges.
+    static func histograms(_ p: UnsafePointer<Float>, groups: Int, groupStride: Int, segments: Int,
+                           segmentStride: Int, length: Int, bins: Int, base: Double,
+                           into out: UnsafeMutablePointer<Float>) throws {
+        guard bins >= 1 && bins <= 1 << 24 else { throw TensorError("entropy: bins must be in 1...16777216, got \(bins)") }
+        try checkBase(base)
+        let total = segments * length
+        guard total > 0 else { throw TensorError("entropy: maps are empty") }
+        // c·ln c for every possible count when that is cheaper than a log per bin
+        let table: [Double] = total <= 4 * groups * bins
+            ? (0...total).map { $0 == 0 ? 0 : Double($0) * Foundation.log(Double($0)) } : []
+        let lnTotal = Foundation.log(Double(total)), scale = 1 / Foundation.log(base)
+        try Chunked.run("entropy", count: groups, block: Chunked.blockSize(perItem: total)) { lo, hi in
+            let counts = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * bins)
+            let edges = UnsafeMutablePointer<Float>.allocate(capacity: bins + 1)
+            defer { counts.deallocate(); edges.deallocate() }
+            for g in lo..<hi {
+                let base = p + g * groupStride
+                var mn = Float.infinity, mx = -Float.infinity, finite = true
+                for s in 0..<segments {
+                    let r = VectorMath.minMax(base + s * segmentStride, length)
+                    mn = min(mn, r.min); mx = max(mx, r.max); finite = finite && r.finite
+                }
+                if !finite { out[g] = .nan; continue }
+                if mn == mx { out[g] = 0; continue }
+                let denom = mx - mn, fb = Float(bins), step = denom / fb, last = bins - 1
+                for k in 0..<bins { edges[k] = Float(k) * step + mn }
+                edges[bins] = mx
+                counts.initialize(repeating: 0, count: 4 * bins)
+                for s in 0..<segments {
+                    let q = base + s * segmentStride
+                    for i in 0..<length {
+                        let v = q[i]
+                        var k = min(Int((v - mn) / denom * fb), last)
+                        if v < edges[k] { k -= 1 } else if k != last && v >= edges[k + 1] { k += 1 }
+                        counts[(i & 3) * bins + k] += 1
+                    }
+                }
+                var sum = 0.0
+                for k in 0..<bins {
+                    let c = Int(counts[k] + counts[bins + k] + counts[2 * bins + k] + counts[3 * bins + k])
+                    if c > 0 { sum += table.isEmpty ? Double(c) * Foundation.log(Double(c)) : table[c] }
+                }
+                out[g] = Float(max(0, lnTotal - sum / Double(total)) * scale)
+            }
+        }
+        for g in 0..<groups where out[g].isNaN { throw TensorError("entropy: input contains NaN or infinity") }
+    }
+
+    /// −Σ p ln p of p = softmax(z) over n values, z the map's values or (x − mean)²:
+    /// with d = z − max z, e = exp(d), S = Σe, the entropy is ln S − Σ e·d / S.
+    static func softmaxEntropy(_ p: UnsafePointer<Float>, _ n: Int, _ logits: SoftmaxLogits,
+                               scratch: UnsafeMutablePointer<Float>) -> Double {
+        var z = p
+        if logits == .squaredDeviation {
+            let mean = Float(rowSum(p, n) / Double(n))
+            for i in 0..<n { let d = p[i] - mean; scratch[i] = d * d }
+            z = UnsafePointer(scratch)
+        }
+        let m = SIMD8<Float>(repeating: VectorMath.minMax(z, n).max)
+        var s = SIMD8<Float>(repeating: 0), t = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let d = VectorMath.load(z + i) - m, e = VectorMath.exp(d)
+            s += e; t += e * d
+            i += 8
+        }
+        if i < n {
+            var d = SIMD8<Float>(repeating: 0)
+            for k in 0..<(n - i) { d[k] = z[i + k] - m[0] }
+            var e = VectorMath.exp(d)
+            for k in (n - i)..<8 { e[k] = 0 }
+            s += e; t += e * d
+        }
+        let sd = Double(s.sum()), td = Double(t.sum())
+        return Foundation.log(sd) - td / sd
+    }
+}

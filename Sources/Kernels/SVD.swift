@@ -1,0 +1,119 @@
+import CBLAS
+import Tensor
+
+/// Singular values (descending) of every matrix in the last two dims, and optionally
+/// the thin factors: A = U·diag(S)·Vᵀ with U (…, m, k), V (…, n, k), k = min(m, n).
+public struct SVDResult {
+    public let s: Tensor
+    public let u: Tensor?
+    public let v: Tensor?
+}
+
+extension Tensor {
+    /// Batched SVD through LAPACK's sgesdd (OpenBLAS), the matrices split over threads
+    /// with OpenBLAS single-threaded inside.
+    public func svd(vectors: Bool = false, _ op: String = "svd") throws -> SVDResult {
+        guard dim >= 2 else { throw TensorError("\(op): expected a tensor with at least 2 dimensions (…, m, n), got \(shapeString(shape))") }
+        let x = toFloat().contiguous()
+        try x.checkFinite(op)
+        let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n)
+        let batch = Array(shape.dropLast(2)), count = batch.reduce(1, *)
+        let s = Tensor(uninitialized: batch + [k])
+        let u = vectors ? Tensor(uninitialized: batch + [m, k]) : nil
+        let v = vectors ? Tensor(uninitialized: batch + [n, k]) : nil
+        guard k > 0, count > 0 else {
+            if let u { u.fill(0) }
+            if let v { v.fill(0) }
+            return SVDResult(s: s, u: u, v: v)
+        }
+        let job = vectors ? "S" : "N"
+        // The row-major m×n matrix is LAPACK's column-major n×m matrix Aᵀ = V·S·Uᵀ, so
+        // LAPACK's "U" (n×k) is our Vᵀ laid out row-major and its "VT" (k×m) our U.
+        let lwork = try LAPACK.sgesddWorkspace(job, rows: n, cols: m)
+        let px = x.ptr, ps = s.ptr, pu = u?.ptr, pv = v?.ptr
+        var failures = 0
+        let batched = { () throws -> Void in
+            try Chunked.run(op, count: count, block: Chunked.blockSize(perItem: m * n * 16)) { lo, hi in
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: m * n + n * k + lwork + 1)
+                let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: 8 * k)
+                defer { a.deallocate(); iwork.deallocate() }
+                let vt = a + m * n, work = vt + n * k, dummy = work + lwork
+                for i in lo..<hi {
+                    a.update(from: px + i * m * n, count: m * n)
+                    let info = LAPACK.sgesdd(job, rows: n, cols: m, a: a, s: ps + i * k,
+                                             u: vectors ? vt : dummy, ldu: vectors ? n : 1,
+                                             vt: pu.map { $0 + i * m * k } ?? dummy, ldvt: vectors ? k : 1,
+                                             work: work, lwork: lwork, iwork: iwork)
+                    if info != 0 { ps[i * k] = .nan; continue }
+                    if let pv { transposeBlock(vt, n, rows: k, cols: n, pv + i * n * k, k) }
+                }
+            }
+        }
+        // one matrix: LAPACK may thread inside; many: one thread each, OpenBLAS single-threaded
+        if count > 1 { try Chunked.singleThreadedBLAS(batched) } else { try batched() }
+        for i in 0..<count where ps[i * k].isNaN { failures += 1 }
+        if failures > 0 { throw TensorError("\(op): LAPACK sgesdd did not converge for \(failures) of \(count) matrices") }
+        return SVDResult(s: s, u: u, v: v)
+    }
+
+    /// Rank of every matrix in the last two dims: the singular values above
+    /// max(atol, rtol·σmax), with torch.linalg.matrix_rank's defaults (atol 0, rtol =
+    /// max(m, n)·float32 eps; rtol 0 when only atol > 0 is given). An int64 tensor of
+    /// the leading shape.
+    public func matrixRank(atol: Double? = nil, rtol: Double? = nil) throws -> Tensor {
+        let s = try svd(vectors: false, "matrix_rank").s
+        let k = s.shape[s.dim - 1], m = shape[dim - 2], n = shape[dim - 1]
+        let count = s.numel / max(k, 1)
+        let a = Float(atol ?? 0)
+        let r = Float(rtol ?? ((atol ?? 0) > 0 ? 0 : Double(Float(max(m, n)) * Float.ulpOfOne)))
+        let out = Tensor(uninitialized: Array(s.shape.dropLast()), dtype: .int64)
+        let ps = s.ptr, po = out.iptr
+        for i in 0..<count {
+            let row = ps + i * k
+            let tol = max(a, r * (k > 0 ? row[0] : 0))
+            var rank: Int64 = 0
+            for j in 0..<k where row[j] > tol { rank += 1 }
+            po[i] = rank
+        }
+        return out
+    }
+
+    /// Nuclear norm (sum of singular values) of every matrix in the last two dims.
+    public func nuclearNorm() throws -> Tensor {
+        let s = try svd(vectors: false, "nuclear_norm").s
+        let k = s.shape[s.dim - 1], count = s.numel / max(k, 1)
+        let out = Tensor(uninitialized: Array(s.shape.dropLast()))
+        for i in 0..<count {
+            var t = 0.0
+            for j in 0..<k { t += Double(s.ptr[i * k + j]) }
+            out.ptr[i] = Float(t)
+        }
+        return out
+    }
+}
+
+/// Thin wrappers over the LAPACK routines OpenBLAS ships (column-major, Fortran ABI).
+enum LAPACK {
+    static func sgesdd(_ job: String, rows: Int, cols: Int, a: UnsafeMutablePointer<Float>,
+                       s: UnsafeMutablePointer<Float>, u: UnsafeMutablePointer<Float>, ldu: Int,
+                       vt: UnsafeMutablePointer<Float>, ldvt: Int, work: UnsafeMutablePointer<Float>,
+                       lwork: Int, iwork: UnsafeMutablePointer<Int32>) -> Int32 {
+        var m = Int32(rows), n = Int32(cols), lda = Int32(max(rows, 1)), lu = Int32(ldu), lvt = Int32(ldvt)
+        var lw = Int32(lwork), info: Int32 = 0
+        job.withCString { j in sgesdd_(j, &m, &n, a, &lda, s, u, &lu, vt, &lvt, work, &lw, iwork, &info) }
+        return info
+    }
+
+    /// The optimal workspace (in floats) of sgesdd for a rows×cols matrix.
+    static func sgesddWorkspace(_ job: String, rows: Int, cols: Int) throws -> Int {
+        let k = min(rows, cols)
+        var a = [Float](repeating: 0, count: max(rows * cols, 1)), s = [Float](repeating: 0, count: max(k, 1))
+        var u = [Float](repeating: 0, count: 1), vt = [Float](repeating: 0, count: 1)
+        var work: Float = 0
+        var iwork = [Int32](repeating: 0, count: max(8 * k, 1))
+        let info = sgesdd(job, rows: rows, cols: cols, a: &a, s: &s, u: &u, ldu: max(rows, 1), vt: &vt,
+                          ldvt: max(k, 1), work: &work, lwork: -1, iwork: &iwork)
+        guard info == 0 else { throw TensorError("svd: LAPACK workspace query failed (info \(info))") }
+        return max(Int(work) + 1, 1)
+    }
+}
