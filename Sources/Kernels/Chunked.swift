@@ -39,6 +39,7 @@ extension Tensor {
     /// Throws `<op>: input contains NaN or infinity` unless every element is finite.
     public func checkFinite(_ op: String) throws {
         let c = toFloat().contiguous()
+        defer { withExtendedLifetime(c) {} }
         let p = c.ptr, n = numel
         var bad = false
         var i = 0

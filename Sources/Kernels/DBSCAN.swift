@@ -20,6 +20,7 @@ extension Tensor {
         let (x, p, f) = try pointMatrix("dbscan")
         guard eps > 0, eps.isFinite else { throw TensorError("dbscan: eps must be a positive number, got \(eps)") }
         guard minSamples >= 1 else { throw TensorError("dbscan: min_samples must be at least 1, got \(minSamples)") }
+        defer { withExtendedLifetime(x) {} }
         let px = x.ptr
         var inv = [Double](repeating: 1, count: p)
         if metric == .cosine {

@@ -49,6 +49,7 @@ extension Tensor {
     public func channelMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("\(op): expected (N, C, …), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
+        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
         let out = Tensor(uninitialized: [c, c])
@@ -58,6 +59,7 @@ extension Tensor {
         case .flatten, .mean:
             let width = batching == .flatten ? n * f : f
             let rows = Tensor(uninitialized: [c, width])
+            defer { withExtendedLifetime(rows) {} }
             let px = x.ptr, pr = rows.ptr
             try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
                 for j in lo..<hi {

@@ -16,6 +16,7 @@ extension Tensor {
     /// constant map scores 0. (…, H, W) → (…).
     public func histogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         let (x, batch, hw) = try mapView("entropy")
+        defer { withExtendedLifetime(x) {} }
         let out = Tensor(uninitialized: batch)
         try EntropyKernel.histograms(x.ptr, groups: batch.reduce(1, *), groupStride: hw, segments: 1,
                                      segmentStride: 0, length: hw, bins: bins, base: base, into: out.ptr)
@@ -27,6 +28,7 @@ extension Tensor {
     public func channelHistogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: per-channel entropy needs (N, C, …), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
+        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
         let out = Tensor(uninitialized: [c])
         try EntropyKernel.histograms(x.ptr, groups: c, groupStride: rest, segments: n, segmentStride: c * rest,
@@ -39,8 +41,10 @@ extension Tensor {
     public func pooledEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: the pooled variant needs (N, C, …), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
+        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
         let means = Tensor(uninitialized: [c, n])
+        defer { withExtendedLifetime(means) {} }
         let px = x.ptr, pm = means.ptr
         try Chunked.run("entropy", count: n, block: Chunked.blockSize(perItem: c * rest)) { lo, hi in
             for i in lo..<hi {
@@ -57,6 +61,7 @@ extension Tensor {
     /// H·W pixels, H = −Σ p log p in the given base. (…, H, W) → (…).
     public func softmaxEntropy(base: Double = 2, logits: SoftmaxLogits = .squaredDeviation) throws -> Tensor {
         let (x, batch, hw) = try mapView("entropy")
+        defer { withExtendedLifetime(x) {} }
         try EntropyKernel.checkBase(base)
         let maps = batch.reduce(1, *)
         let out = Tensor(uninitialized: batch)

@@ -21,6 +21,7 @@ extension Tensor {
         guard k >= 1 && k <= r else {
             throw TensorError("pca: k must be in 1...\(r) (min of points and features) for \(shapeString(shape)), got \(k)")
         }
+        defer { withExtendedLifetime(x) {} }
         let px = x.ptr
         var mean = [Double](repeating: 0, count: f)
         for i in 0..<p { for j in 0..<f { mean[j] += Double(px[i * f + j]) } }
@@ -28,6 +29,7 @@ extension Tensor {
         let centred = Tensor(uninitialized: [p, f])
         for i in 0..<p { for j in 0..<f { centred.ptr[i * f + j] = Float(Double(px[i * f + j]) - mean[j]) } }
         let svd = try centred.svd(vectors: true, "pca")
+        defer { withExtendedLifetime(svd) {} }
         let s = svd.s.ptr, u = svd.u!.ptr, v = svd.v!.ptr        // U (p, r), V (f, r)
         let comps = Tensor(uninitialized: [k, f]), scores = Tensor(uninitialized: [p, k])
         let variance = Tensor(uninitialized: [k]), ratio = Tensor(uninitialized: [k])

@@ -15,6 +15,7 @@ extension Tensor {
     public func svd(vectors: Bool = false, _ op: String = "svd") throws -> SVDResult {
         guard dim >= 2 else { throw TensorError("\(op): expected a tensor with at least 2 dimensions (…, m, n), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
+        defer { withExtendedLifetime(x) {} }
         try x.checkFinite(op)
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n)
         let batch = Array(shape.dropLast(2)), count = batch.reduce(1, *)
@@ -62,6 +63,7 @@ extension Tensor {
     /// the leading shape.
     public func matrixRank(atol: Double? = nil, rtol: Double? = nil) throws -> Tensor {
         let s = try svd(vectors: false, "matrix_rank").s
+        defer { withExtendedLifetime(s) {} }
         let k = s.shape[s.dim - 1], m = shape[dim - 2], n = shape[dim - 1]
         let count = s.numel / max(k, 1)
         let a = Float(atol ?? 0)

@@ -25,6 +25,7 @@ extension Tensor {
             throw TensorError("dwt2: mode reflect needs maps of at least 2x2, got \(h)x\(wd)")
         }
         let x = toFloat().contiguous()
+        defer { withExtendedLifetime(x) {} }
         let h2 = mode.coefficientCount(h, filterLength: f), w2 = mode.coefficientCount(wd, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let out = (0..<4).map { _ in Tensor(uninitialized: batch + [h2, w2]) }
@@ -74,6 +75,7 @@ extension Tensor {
         let r1 = mode.reconstructedCount(n1, filterLength: f), r2 = mode.reconstructedCount(n2, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let src = [bands.ll, bands.lh, bands.hl, bands.hh].map { $0.map { $0.toFloat().contiguous() } }
+        defer { withExtendedLifetime(src) {} }
         let ptrs = src.map { $0.map { UnsafePointer($0.ptr) } }
         let out = Tensor(uninitialized: batch + [r1, r2])
         let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)

@@ -32,7 +32,7 @@ public struct Wavelet: Sendable {
         decHi = rh.reversed().map { Float($0) }
     }
 
-    /// PyWavelets' reconstruction low-pass filters (`pywt.Wavelet(name).rec_lo`, v1.9).
+    /// PyWavelets' reconstruction low-pass filters (`pywt.Wavelet(name).rec_lo`, PyWavelets 1.9.0).
     static let scalingFilters: [String: [Double]] = [
         "haar": [
         0.7071067811865476, 0.7071067811865476,
