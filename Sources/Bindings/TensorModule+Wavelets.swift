@@ -84,9 +84,10 @@ extension TensorModule {
             let n = L.rawLength(1)
             guard n >= 1 else { throw LuaError.argument(1, "coefficient list is empty (expected {cA, {lh =, hl =, hh =}, …})") }
             L.rawIndex(1, 1)
-            defer { L.pop() }
-            guard let approx = try L.tensor(-1) else {
-                throw LuaError.argument(1, "element 1 must be the approximation tensor, got \(L.typeName(-1))")
+            let first = try L.tensor(-1), firstType = L.typeName(-1)
+            L.pop()   // the table keeps the tensor alive
+            guard let approx = first else {
+                throw LuaError.argument(1, "element 1 must be the approximation tensor, got \(firstType)")
             }
             var details: [WaveletBands] = []
             for i in 2...max(n, 2) where i <= n {
