@@ -65,7 +65,7 @@ extension Tensor {
         let s = try svd(vectors: false, "matrix_rank").s
         defer { withExtendedLifetime(s) {} }
         let k = s.shape[s.dim - 1], m = shape[dim - 2], n = shape[dim - 1]
-        let count = s.numel / max(k, 1)
+        let count = s.shape.dropLast().reduce(1, *)
         let a = Float(atol ?? 0)
         let r = Float(rtol ?? ((atol ?? 0) > 0 ? 0 : Double(Float(max(m, n)) * Float.ulpOfOne)))
         let out = Tensor(uninitialized: Array(s.shape.dropLast()), dtype: .int64)
@@ -83,7 +83,7 @@ extension Tensor {
     /// Nuclear norm (sum of singular values) of every matrix in the last two dims.
     public func nuclearNorm() throws -> Tensor {
         let s = try svd(vectors: false, "nuclear_norm").s
-        let k = s.shape[s.dim - 1], count = s.numel / max(k, 1)
+        let k = s.shape[s.dim - 1], count = s.shape.dropLast().reduce(1, *)
         let out = Tensor(uninitialized: Array(s.shape.dropLast()))
         for i in 0..<count {
             var t = 0.0

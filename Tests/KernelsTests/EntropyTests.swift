@@ -58,6 +58,7 @@ final class EntropyTests: XCTestCase {
         XCTAssertThrowsError(try x.histogramEntropy()) { XCTAssertTrue("\($0)".contains("NaN"), "\($0)") }
         XCTAssertThrowsError(try x.softmaxEntropy()) { XCTAssertTrue("\($0)".contains("NaN"), "\($0)") }
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [0, .infinity, 1, 2]).histogramEntropy())
+        XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [0, -.infinity, 1, 2]).softmaxEntropy(logits: .values))
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [0, 1, 1, 2]).histogramEntropy(bins: 0))
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [0, 1, 1, 2]).histogramEntropy(base: 1))
         XCTAssertThrowsError(try Tensor(shape: [4], values: [0, 1, 1, 2]).histogramEntropy())
