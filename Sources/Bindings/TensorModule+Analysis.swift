@@ -70,19 +70,24 @@ extension TensorModule {
             return 1
         },
         LuaFunction("matrix_rank", doc: """
-            x:matrix_rank([{atol =, rtol =}]) -> int64 tensor (a number for one matrix)
+            x:matrix_rank([{atol =, rtol =, method = "gram"}]) -> int64 tensor (a number for one matrix)
 
             Rank of every matrix in the last two dims: singular values above
             max(atol, rtol·σmax), with torch.linalg.matrix_rank's defaults (atol 0,
             rtol = max(m, n)·eps of float32; rtol 0 when only atol > 0 is given).
+            method "gram" (default) counts the eigenvalues of the double-precision Gram
+            matrix above the squared tolerance (no SVD, more accurate than float32);
+            "svd" uses LAPACK's float32 SVD as torch does.
 
             Example:
               local maps = tensor.randn(128, 64, 32, 32):clamp(0)
               local hrank = maps:matrix_rank():float():mean(1)   -- HRank's score per channel
             """) { L in
             let x = try L.checkTensor(1), o = try LuaOptions(L, 2)
-            try o.checkKnown(["atol", "rtol"], "matrix_rank")
-            let r = try x.matrixRank(atol: try o.number("atol"), rtol: try o.number("rtol"))
+            try o.checkKnown(["atol", "rtol", "method"], "matrix_rank")
+            let method = try o.choice("method", RankMethod.allCases.map(\.rawValue), "gram")
+            let r = try x.matrixRank(atol: try o.number("atol"), rtol: try o.number("rtol"),
+                                     method: RankMethod(rawValue: method)!)
             if r.dim == 0 { L.push(Int(r.iptr[0])) } else { L.push(r) }
             return 1
         },

@@ -57,29 +57,6 @@ extension Tensor {
         return SVDResult(s: s, u: u, v: v)
     }
 
-    /// Rank of every matrix in the last two dims: the singular values above
-    /// max(atol, rtol·σmax), with torch.linalg.matrix_rank's defaults (atol 0, rtol =
-    /// max(m, n)·float32 eps; rtol 0 when only atol > 0 is given). An int64 tensor of
-    /// the leading shape.
-    public func matrixRank(atol: Double? = nil, rtol: Double? = nil) throws -> Tensor {
-        let s = try svd(vectors: false, "matrix_rank").s
-        defer { withExtendedLifetime(s) {} }
-        let k = s.shape[s.dim - 1], m = shape[dim - 2], n = shape[dim - 1]
-        let count = s.shape.dropLast().reduce(1, *)
-        let a = Float(atol ?? 0)
-        let r = Float(rtol ?? ((atol ?? 0) > 0 ? 0 : Double(Float(max(m, n)) * Float.ulpOfOne)))
-        let out = Tensor(uninitialized: Array(s.shape.dropLast()), dtype: .int64)
-        let ps = s.ptr, po = out.iptr
-        for i in 0..<count {
-            let row = ps + i * k
-            let tol = max(a, r * (k > 0 ? row[0] : 0))
-            var rank: Int64 = 0
-            for j in 0..<k where row[j] > tol { rank += 1 }
-            po[i] = rank
-        }
-        return out
-    }
-
     /// Nuclear norm (sum of singular values) of every matrix in the last two dims.
     public func nuclearNorm() throws -> Tensor {
         let s = try svd(vectors: false, "nuclear_norm").s

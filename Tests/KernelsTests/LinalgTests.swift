@@ -52,11 +52,30 @@ final class LinalgTests: XCTestCase {
             return v
         }
         let x = Tensor(shape: [3, 32, 32], values: diag(tol) + diag(tol.nextUp) + diag(tol.nextDown))
-        XCTAssertEqual(try x.matrixRank().toArray(), [31, 32, 31])
-        // explicit tolerances: atol alone switches rtol off
-        XCTAssertEqual(try x.matrixRank(atol: 1e-3).toArray(), [31, 31, 31])
-        XCTAssertEqual(try x.matrixRank(atol: 0, rtol: 0).toArray(), [32, 32, 32])
-        XCTAssertEqual(try x.matrixRank(rtol: 0.3).toArray(), [1, 1, 1])
+        for method in RankMethod.allCases {
+            XCTAssertEqual(try x.matrixRank(method: method).toArray(), [31, 32, 31], "\(method)")
+            // explicit tolerances: atol alone switches rtol off
+            XCTAssertEqual(try x.matrixRank(atol: 1e-3, method: method).toArray(), [31, 31, 31], "\(method)")
+            XCTAssertEqual(try x.matrixRank(atol: 0, rtol: 0, method: method).toArray(), [32, 32, 32], "\(method)")
+            XCTAssertEqual(try x.matrixRank(rtol: 0.3, method: method).toArray(), [1, 1, 1], "\(method)")
+        }
+        // the same boundary on a rotated (non-diagonal) matrix: Q·diag·Qᵀ with a
+        // permutation Q keeps it exact; the Gram path must still count 31 and 32
+        var p = [Float](repeating: 0, count: 32 * 32)
+        for i in 0..<32 { p[i * 32 + (i * 5) % 32] = 1 }
+        let q = Tensor(shape: [32, 32], values: p)
+        let rotated = try q.matmul(x).matmul(q.transpose(0, 1))
+        XCTAssertEqual(try rotated.matrixRank().toArray(), [31, 32, 31])
+    }
+
+    func testGramAndSVDMethodsAgree() throws {
+        Random.manualSeed(9)
+        for (b, m, k, n) in [(50, 32, 1, 32), (50, 32, 7, 32), (50, 32, 31, 32), (30, 12, 5, 20), (30, 20, 5, 12)] {
+            let x = try Tensor.randn([b, m, k]).matmul(try Tensor.randn([b, k, n]))   // rank k
+            let gram = try x.matrixRank().toArray(), svd = try x.matrixRank(method: .svd).toArray()
+            XCTAssertEqual(gram, svd, "\(m)x\(n) rank \(k)")
+            XCTAssertEqual(gram, [Double](repeating: Double(k), count: b))
+        }
     }
 
     func testBatchedRankMatchesPerMatrixAcrossThreads() throws {
