@@ -90,8 +90,9 @@ enum SymmetricEigen {
         var lo = Lanes(repeating: -.infinity), hi = Lanes(repeating: -.infinity)
         for j in 0..<n {
             let left = j > 0 ? e2[j].squareRoot() : Lanes(), right = j + 1 < n ? e2[j + 1].squareRoot() : Lanes()
-            lo = pointwiseMax(lo, d[j])
-            hi = pointwiseMax(hi, d[j] + left + right)
+            lo.replace(with: d[j], where: d[j] .> lo)
+            let bound = d[j] + left + right
+            hi.replace(with: bound, where: bound .> hi)
         }
         for _ in 0..<44 {
             let mid = (lo + hi) * 0.5

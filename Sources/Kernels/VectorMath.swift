@@ -12,7 +12,7 @@ enum VectorMath {
         var i = 0
         while i + 8 <= n {
             let v = load(p + i)
-            lo = pointwiseMin(lo, v); hi = pointwiseMax(hi, v); chk += v - v
+            lo.replace(with: v, where: v .< lo); hi.replace(with: v, where: v .> hi); chk += v - v
             i += 8
         }
         var mn = lo.min(), mx = hi.max(), bad = chk.sum()
