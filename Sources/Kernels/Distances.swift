@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Tensor
 
@@ -77,8 +78,11 @@ extension Tensor {
                     }
                 }
             }
-            BLAS.sgemm(transA: false, transB: true, m: c, n: c, k: width, a: pr, lda: width, b: pr, ldb: width,
-                       c: out.ptr, ldc: c)
+            // G = X·Xᵀ: the upper triangle from SSYRK (half the flops of a GEMM), mirrored
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, pr, Int32(width),
+                        0, out.ptr, Int32(c))
+            let g = out.ptr
+            for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
             measure.transform(out.ptr, c, diag: diag)
         case .perImage:
             try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
