@@ -30,25 +30,23 @@ extension Tensor {
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let out = (0..<4).map { _ in Tensor(uninitialized: batch + [h2, w2]) }
         let rows = FilterPass(TapTable.analysis(h, f, mode), lo: w.decLo, hi: w.decHi)
-        let cols = FilterPass(TapTable.analysis(wd, f, mode), lo: w.decLo, hi: w.decHi)
+        let cols = RowAnalysis(wd, w, mode)
         let src = x.ptr, pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
-        let inSize = h * wd, outSize = h2 * w2, mid = h2 * wd
+        let inSize = h * wd, outSize = h2 * w2, width = cols.bufferSize
         try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
-            let s = UnsafeMutablePointer<Float>.allocate(capacity: 4 * mid + 4 * outSize)
+            let s = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
+            s.initialize(repeating: 0, count: 2 * width)
             defer { s.deallocate() }
-            let a = s, d = s + mid, at = s + 2 * mid, dt = s + 3 * mid
-            let aa = s + 4 * mid, ad = aa + outSize, da = ad + outSize, dd = da + outSize
+            let ea = s, ed = s + width
             for m in lo..<hi {
-                rows.analyze(src + m * inSize, wd, cols: wd, a, d, wd)          // along axis −2
-                transposeBlock(a, wd, rows: h2, cols: wd, at, h2)
-                transposeBlock(d, wd, rows: h2, cols: wd, dt, h2)
-                cols.analyze(at, h2, cols: h2, aa, ad, h2)                     // along axis −1
-                cols.analyze(dt, h2, cols: h2, da, dd, h2)
-                let o = m * outSize
-                transposeBlock(aa, h2, rows: w2, cols: h2, pll + o, w2)        // cA
-                transposeBlock(da, h2, rows: w2, cols: h2, plh + o, w2)        // cH
-                transposeBlock(ad, h2, rows: w2, cols: h2, phl + o, w2)        // cV
-                transposeBlock(dd, h2, rows: w2, cols: h2, phh + o, w2)        // cD
+                let x = src + m * inSize
+                for o in 0..<h2 {
+                    // along axis −2 into the padded row buffers, then along axis −1
+                    rows.analyze(row: o, x, wd, cols: wd, ea + cols.pad, ed + cols.pad)
+                    let r = m * outSize + o * w2
+                    cols.run(ea, pll + r, phl + r)          // cA, cV
+                    cols.run(ed, plh + r, phh + r)          // cH, cD
+                }
             }
         }
         return WaveletBands(ll: out[0], lh: out[1], hl: out[2], hh: out[3])

@@ -12,19 +12,17 @@ struct FilterPass {
 
     var outputs: Int { start.count - 1 }
 
-    /// Analysis: a[o, :] = Σ lo[coef]·src[row, :] and d[o, :] = Σ hi[coef]·src[row, :].
-    func analyze(_ src: UnsafePointer<Float>, _ lds: Int, cols: Int,
-                 _ a: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ ldo: Int) {
-        for o in 0..<outputs {
-            let pa = a + o * ldo, pd = d + o * ldo
-            for c in 0..<cols { pa[c] = 0; pd[c] = 0 }
-            for t in start[o]..<start[o + 1] {
-                let fl = lo[coef[t]], fh = hi[coef[t]], r = src + row[t] * lds
-                for c in 0..<cols {
-                    let v = r[c]
-                    pa[c] += fl * v
-                    pd[c] += fh * v
-                }
+    /// Analysis of output row o: pa[:] = Σ lo[coef]·src[row, :], pd[:] = Σ hi[coef]·src[row, :].
+    @inline(__always)
+    func analyze(row o: Int, _ src: UnsafePointer<Float>, _ lds: Int, cols: Int,
+                 _ pa: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>) {
+        for c in 0..<cols { pa[c] = 0; pd[c] = 0 }
+        for t in start[o]..<start[o + 1] {
+            let fl = lo[coef[t]], fh = hi[coef[t]], r = src + row[t] * lds
+            for c in 0..<cols {
+                let v = r[c]
+                pa[c] += fl * v
+                pd[c] += fh * v
             }
         }
     }
@@ -66,5 +64,51 @@ func transposeBlock(_ src: UnsafePointer<Float>, _ lds: Int, rows: Int, cols: In
             for r in r0..<r1 { q[r] = src[r * lds + c] }
         }
         r0 = r1
+    }
+}
+
+/// Analysis along the contiguous (last) axis, vectorised across outputs: a row sits in
+/// a padded buffer, its boundary extension is filled in place, and output o is
+/// Σ_j f[j]·ext[first + 2o − j] — the stride-2 loads deinterleaved with SIMD16.evenHalf.
+struct RowAnalysis {
+    let outputs: Int, first: Int, pad: Int
+    let fill: [(Int, Int)]          // (position, source position or −1 for zero)
+    let lo: [Float], hi: [Float]
+    /// Floats a row buffer needs; the row itself starts at `pad`.
+    let bufferSize: Int
+
+    init(_ n: Int, _ w: Wavelet, _ mode: WaveletMode) {
+        let f = w.length
+        outputs = mode.coefficientCount(n, filterLength: f)
+        first = mode == .periodization ? f / 2 : 1
+        pad = f
+        lo = w.decLo; hi = w.decHi
+        let last = first + 2 * (outputs - 1)
+        fill = (Array(-(f - 1)..<0) + Array(n..<max(n, last + 1))).map { ($0, mode.source($0, n) ?? -1) }
+        bufferSize = pad + first + 2 * (outputs + 8) + 16
+    }
+
+    /// Fills the extension of the row at ext + pad and writes the low/high outputs.
+    @inline(__always)
+    func run(_ ext: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+        let row = ext + pad
+        for (k, s) in fill { row[k] = s >= 0 ? row[s] : 0 }
+        var o = 0
+        while o < outputs {
+            var sa = SIMD8<Float>(), sd = SIMD8<Float>()
+            let base = row + first + 2 * o
+            for j in 0..<lo.count {
+                let v = UnsafeRawPointer(base - j).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                sa += lo[j] * v
+                sd += hi[j] * v
+            }
+            if o + 8 <= outputs {
+                UnsafeMutableRawPointer(a + o).storeBytes(of: sa, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(d + o).storeBytes(of: sd, as: SIMD8<Float>.self)
+            } else {
+                for l in 0..<(outputs - o) { a[o + l] = sa[l]; d[o + l] = sd[l] }
+            }
+            o += 8
+        }
     }
 }
