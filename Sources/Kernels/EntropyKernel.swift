@@ -12,11 +12,12 @@ enum EntropyKernel {
     /// Histogram entropy of `groups` value sets into out[g]. Set g is `segments` runs of
     /// `length` floats at p + g·groupStride + s·segmentStride. Bins follow
     /// numpy.histogram on float32 data: edges k·step + min in float32 (the last edge is
-    /// max), a first guess ⌊(v − min)/(max − min)·bins⌋ corrected by one against the edges.
+    /// max, the last bin closed); a first guess ⌊(v − min)·bins/(max − min)⌋ is
+    /// corrected by one against those edges, so the edges alone decide the bin.
     static func histograms(_ p: UnsafePointer<Float>, groups: Int, groupStride: Int, segments: Int,
                            segmentStride: Int, length: Int, bins: Int, base: Double,
                            into out: UnsafeMutablePointer<Float>) throws {
-        guard bins >= 1 && bins <= 1 << 24 else { throw TensorError("entropy: bins must be in 1...16777216, got \(bins)") }
+        guard bins >= 1 && bins <= 1 << 22 else { throw TensorError("entropy: bins must be in 1...4194304, got \(bins)") }
         try checkBase(base)
         let total = segments * length
         guard total > 0 else { throw TensorError("entropy: maps are empty") }
@@ -27,7 +28,8 @@ enum EntropyKernel {
         try Chunked.run("entropy", count: groups, block: Chunked.blockSize(perItem: total)) { lo, hi in
             let counts = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * bins)
             let edges = UnsafeMutablePointer<Float>.allocate(capacity: bins + 1)
-            defer { counts.deallocate(); edges.deallocate() }
+            let guesses = UnsafeMutablePointer<Int32>.allocate(capacity: 8)
+            defer { counts.deallocate(); edges.deallocate(); guesses.deallocate() }
             for g in lo..<hi {
                 let base = p + g * groupStride
                 var mn = Float.infinity, mx = -Float.infinity, finite = true
@@ -41,22 +43,30 @@ enum EntropyKernel {
                 for k in 0..<bins { edges[k] = Float(k) * step + mn }
                 edges[bins] = mx
                 counts.initialize(repeating: 0, count: 4 * bins)
-                let vmn = SIMD8<Float>(repeating: mn), vden = SIMD8<Float>(repeating: denom)
-                let vfb = SIMD8<Float>(repeating: fb)
-                @inline(__always) func add(_ v: Float, _ f: Float, _ lane: Int) {
-                    var k = min(Int(f), last)
+                // The first guess only has to be within one bin: the edges decide, as in numpy
+                let guess = fb / denom, vmn = SIMD8<Float>(repeating: mn), vscale = SIMD8<Float>(repeating: guess)
+                let vlast = SIMD8<Int32>(repeating: Int32(last)), magic = SIMD8<Float>(repeating: 12_582_912)
+                @inline(__always) func add(_ v: Float, _ guess: Int, _ lane: Int) {
+                    var k = guess
                     if v < edges[k] { k -= 1 } else if k != last && v >= edges[k + 1] { k += 1 }
                     counts[lane * bins + k] += 1
                 }
                 for s in 0..<segments {
                     let q = base + s * segmentStride
                     var i = 0
-                    while i + 8 <= length {    // the float32 guesses 8 at a time, binning per lane
-                        let v = VectorMath.load(q + i), f = (v - vmn) / vden * vfb
-                        for l in 0..<8 { add(v[l], f[l], l & 3) }
+                    while i + 8 <= length {    // guesses 8 at a time, binning per lane
+                        let v = VectorMath.load(q + i)
+                        // ⌊f⌋ for 0 ≤ f < 2²²: round to nearest through 1.5·2²³, step back if above
+                        let f = (v - vmn) * vscale, t = f + magic
+                        var k = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+                        k.replace(with: k &- 1, where: (t - magic) .> f)
+                        k.replace(with: vlast, where: k .> vlast)
+                        UnsafeMutableRawPointer(guesses).storeBytes(of: k, as: SIMD8<Int32>.self)
+                        let w = q + i
+                        for l in 0..<8 { add(w[l], Int(guesses[l]), l & 3) }
                         i += 8
                     }
-                    while i < length { add(q[i], (q[i] - mn) / denom * fb, i & 3); i += 1 }
+                    while i < length { add(q[i], min(Int((q[i] - mn) * guess), last), i & 3); i += 1 }
                 }
                 var sum = 0.0
                 for k in 0..<bins {
