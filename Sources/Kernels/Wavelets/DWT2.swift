@@ -32,7 +32,7 @@ extension Tensor {
         let rows = FilterPass(TapTable.analysis(h, f, mode), lo: w.decLo, hi: w.decHi)
         let cols = RowAnalysis(wd, w, mode)
         let src = x.ptr, pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
-        let inSize = h * wd, outSize = h2 * w2, width = cols.bufferSize
+        let inSize = h * wd, outSize = h2 * w2, width = cols.scratchSize
         try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
             let s = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
             s.initialize(repeating: 0, count: 2 * width)

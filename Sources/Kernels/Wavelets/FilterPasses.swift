@@ -12,18 +12,33 @@ struct FilterPass {
 
     var outputs: Int { start.count - 1 }
 
-    /// Analysis of output row o: pa[:] = Σ lo[coef]·src[row, :], pd[:] = Σ hi[coef]·src[row, :].
+    /// Analysis of output row o: pa[:] = Σ lo[coef]·src[row, :], pd[:] = Σ hi[coef]·src[row, :],
+    /// eight columns at a time with the sums in registers.
     @inline(__always)
     func analyze(row o: Int, _ src: UnsafePointer<Float>, _ lds: Int, cols: Int,
                  _ pa: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>) {
-        for c in 0..<cols { pa[c] = 0; pd[c] = 0 }
-        for t in start[o]..<start[o + 1] {
-            let fl = lo[coef[t]], fh = hi[coef[t]], r = src + row[t] * lds
-            for c in 0..<cols {
-                let v = r[c]
-                pa[c] += fl * v
-                pd[c] += fh * v
+        let t0 = start[o], t1 = start[o + 1]
+        var c = 0
+        while c + 8 <= cols {
+            var sa = SIMD8<Float>(), sd = SIMD8<Float>()
+            for t in t0..<t1 {
+                let v = UnsafeRawPointer(src + row[t] * lds + c).loadUnaligned(as: SIMD8<Float>.self)
+                sa += lo[coef[t]] * v
+                sd += hi[coef[t]] * v
             }
+            UnsafeMutableRawPointer(pa + c).storeBytes(of: sa, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(pd + c).storeBytes(of: sd, as: SIMD8<Float>.self)
+            c += 8
+        }
+        while c < cols {
+            var sa: Float = 0, sd: Float = 0
+            for t in t0..<t1 {
+                let v = src[row[t] * lds + c]
+                sa += lo[coef[t]] * v
+                sd += hi[coef[t]] * v
+            }
+            pa[c] = sa; pd[c] = sd
+            c += 1
         }
     }
 
@@ -69,36 +84,44 @@ func transposeBlock(_ src: UnsafePointer<Float>, _ lds: Int, rows: Int, cols: In
 
 /// Analysis along the contiguous (last) axis, vectorised across outputs: a row sits in
 /// a padded buffer, its boundary extension is filled in place, and output o is
-/// Σ_j f[j]·ext[first + 2o − j] — the stride-2 loads deinterleaved with SIMD16.evenHalf.
+/// Σ_j f[j]·ext[first + 2o − j]. The row is split into its even and odd samples first,
+/// so each tap reads eight consecutive values of one of them.
 struct RowAnalysis {
-    let outputs: Int, first: Int, pad: Int
+    let outputs: Int, first: Int, pad: Int, taps: Int
     let fill: [(Int, Int)]          // (position, source position or −1 for zero)
     let lo: [Float], hi: [Float]
-    /// Floats a row buffer needs; the row itself starts at `pad`.
-    let bufferSize: Int
+    /// Floats of row buffer (`pad` + the row + its right extension) and of the even and
+    /// odd halves that follow it; `scratchSize` in all.
+    let rowSize: Int, halfSize: Int
+    var scratchSize: Int { rowSize + 2 * halfSize }
 
     init(_ n: Int, _ w: Wavelet, _ mode: WaveletMode) {
         let f = w.length
+        taps = f
         outputs = mode.coefficientCount(n, filterLength: f)
         first = mode == .periodization ? f / 2 : 1
-        pad = f
+        pad = f + f % 2                 // even, so positions keep their parity
         lo = w.decLo; hi = w.decHi
         let last = first + 2 * (outputs - 1)
         fill = (Array(-(f - 1)..<0) + Array(n..<max(n, last + 1))).map { ($0, mode.source($0, n) ?? -1) }
-        bufferSize = pad + first + 2 * (outputs + 8) + 16
+        rowSize = pad + max(n, last + 1) + 1
+        halfSize = rowSize / 2 + 16
     }
 
-    /// Fills the extension of the row at ext + pad and writes the low/high outputs.
+    /// Fills the extension of the row at scratch + pad and writes the low/high outputs.
     @inline(__always)
-    func run(_ ext: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
-        let row = ext + pad
+    func run(_ scratch: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>) {
+        let row = scratch + pad
         for (k, s) in fill { row[k] = s >= 0 ? row[s] : 0 }
+        let even = scratch + rowSize, odd = even + halfSize
+        for i in 0..<(rowSize / 2) { even[i] = scratch[2 * i]; odd[i] = scratch[2 * i + 1] }
         var o = 0
         while o < outputs {
             var sa = SIMD8<Float>(), sd = SIMD8<Float>()
-            let base = row + first + 2 * o
-            for j in 0..<lo.count {
-                let v = UnsafeRawPointer(base - j).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+            for j in 0..<taps {
+                let p = pad + first - j + 2 * o           // ext position of output o's tap j
+                let src = (p % 2 == 0 ? even : odd) + p / 2
+                let v = UnsafeRawPointer(src).loadUnaligned(as: SIMD8<Float>.self)
                 sa += lo[j] * v
                 sd += hi[j] * v
             }
