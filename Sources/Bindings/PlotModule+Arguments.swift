@@ -16,6 +16,9 @@ extension PlotModule {
         init(_ L: Lua, _ i: Int32, _ fname: String, known: Set<String>, data: Set<String> = []) throws {
             options = try LuaOptions(L, i)
             index = L.absIndex(i)
+            if L.isTable(i) && L.rawLength(i) > 0 {
+                throw LuaError.argument(Int(index), "table of options expected, got a list of values")
+            }
             try options.checkKnown(known.union(data), fname)
         }
 

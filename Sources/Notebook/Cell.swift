@@ -83,4 +83,12 @@ public struct Notebook: Sendable {
     public var fileName: String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     public var codeCells: [Cell] { cells.filter { $0.kind == .code } }
+
+    /// The heading for reports: the front matter's title, else the file name — or none
+    /// when the notebook opens with its own `# Heading` in a markdown cell.
+    public var reportTitle: String? {
+        if let t = frontMatter.title { return t }
+        if let first = cells.first, first.kind == .markdown, first.text.hasPrefix("# ") { return nil }
+        return fileName
+    }
 }

@@ -31,7 +31,7 @@ public struct Comparison: Sendable {
         func isDigit(_ i: Int) -> Bool { i < c.count && ("0"..."9").contains(c[i]) }
         var i = 0
         while i < c.count {
-            let prevWord = i > 0 && (isWord(c[i - 1]) || c[i - 1] == ".")
+            let prevWord = i > 0 && isWord(c[i - 1])
             // Hexadecimal addresses.
             if !prevWord, c[i] == "0", i + 2 < c.count, c[i + 1] == "x" || c[i + 1] == "X", c[i + 2].properties.isASCIIHexDigit {
                 var j = i + 2
@@ -42,7 +42,7 @@ public struct Comparison: Sendable {
             }
             // Numbers: -1, 2.5, .5, 1e-3 (not the digits of a word like conv1).
             let signed = (c[i] == "-" || c[i] == "+") && (isDigit(i + 1) || (i + 2 < c.count && c[i + 1] == "." && isDigit(i + 2)))
-            let dotted = c[i] == "." && isDigit(i + 1)
+            let dotted = c[i] == "." && isDigit(i + 1) && !(i > 0 && c[i - 1] == ".")
             if !prevWord, isDigit(i) || signed || dotted {
                 var j = i
                 if c[j] == "-" || c[j] == "+" { j += 1 }

@@ -2,8 +2,8 @@
 /// rendered, code and text outputs in <pre>, tables as tables, plots as inline SVG.
 public enum HTMLExport {
     public static func render(_ notebook: Notebook, _ record: RunRecord) -> String {
-        let title = notebook.frontMatter.title ?? notebook.fileName
-        var body = "<h1>\(escapeHTML(title))</h1>\n"
+        let title = notebook.reportTitle ?? notebook.cells.first.map { String($0.text.dropFirst(2).prefix { $0 != "\n" }) } ?? notebook.fileName
+        var body = notebook.reportTitle.map { "<h1>\(escapeHTML($0))</h1>\n" } ?? ""
         var facts = ["\(escapeHTML(notebook.fileName))", "seed \(record.seed)"]
         if !record.parameters.isEmpty {
             facts.append("parameters: " + record.parameters.map { escapeHTML("\($0.name)=\($0.value)") }.joined(separator: ", "))

@@ -7,7 +7,7 @@ enum MarkdownReport {
     static func render(_ record: RunRecord, notebook: Notebook, paths: OutputPaths) -> String {
         let file = notebook.fileName
         var md = "<!-- Outputs of \(file), written by `topiary notebook run`; run it again to update this file. -->\n\n"
-        md += "# \(notebook.frontMatter.title ?? file)\n\n"
+        if let title = notebook.reportTitle { md += "# \(title)\n\n" }
         var facts = ["Outputs of [`\(file)`](\(file))", "seed \(record.seed)"]
         if !record.parameters.isEmpty {
             facts.append("parameters: " + record.parameters.map { "`\($0.name)=\($0.value)`" }.joined(separator: ", "))

@@ -88,7 +88,7 @@ public enum NotebookParser {
             let lineNo = firstLine + k
             if let close = closing {
                 if let r = line.range(of: close) {
-                    let before = String(line[..<r.lowerBound])
+                    let before = trimRight(String(line[..<r.lowerBound]))
                     if !isBlank(before) { out.append(before) }
                     closing = nil
                 } else {

@@ -55,6 +55,12 @@ public enum Replay {
         let fm = notebook.frontMatter
         let comparison = Comparison(relative: fm.tolerance ?? recorded?.tolerance ?? NotebookRunner.defaultTolerance,
                                     absolute: fm.absoluteTolerance ?? recorded?.absoluteTolerance ?? 0)
+        // Plots compare their coordinates to within half a pixel as well: a last-bit
+        // difference in a float must not flip a rounded coordinate into a failure.
+        let pixels = Comparison(relative: comparison.relative, absolute: max(comparison.absolute, 0.5))
+        let equal: (String, String) -> Bool = { a, b in
+            isMarkup(a) && isMarkup(b) ? pixels.equal(a, b) : comparison.equal(a, b)
+        }
         var ordinal: [Int: Int] = [:]
         for (k, c) in notebook.codeCells.enumerated() { ordinal[c.index] = k }
 
@@ -76,7 +82,7 @@ public enum Replay {
             if cell.has(.ignoreOutput) { report.ignored += 1; return report.failure == nil || options.keepGoing }
             report.compared += 1
             let diff = UnifiedDiff.diff(transcript(old.outputs), transcript(r.outputs),
-                                        from: "recorded (\(paths.json))", to: "replay", equal: comparison.equal)
+                                        from: "recorded (\(paths.json))", to: "replay", equal: equal)
             if !diff.isEmpty || old.status != r.status {
                 var note: String? = nil
                 if old.sourceHash != r.sourceHash { note = "its source changed since the outputs were recorded" }
@@ -91,6 +97,9 @@ public enum Replay {
         if options.update { report.record = try OutputStore.write(report.record, notebook: runner.notebook, paths: paths) }
         return report
     }
+
+    /// An SVG element line.
+    static func isMarkup(_ line: String) -> Bool { line.hasPrefix("<") && line.hasSuffix(">") }
 
     /// The outputs of a cell as lines for comparing and diffing: a `[kind]` line before
     /// each output, then its text (an image's SVG).
