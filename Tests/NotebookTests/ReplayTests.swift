@@ -86,6 +86,28 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(d.diff.contains("-[image] plot.hist (1 series, 4 bins)\n+[image] plot.hist (1 series, 5 bins)"), d.diff)
     }
 
+    /// Moves the first bar of the recorded histogram by `dy` pixels.
+    func nudgeBar(_ s: Scratch, by dy: Double) throws {
+        let svg = try XCTUnwrap(s.read("nb.out/cell-4-1.svg"))
+        let series = try XCTUnwrap(svg.range(of: "<g class=\"series\""))
+        let attr = try XCTUnwrap(svg.range(of: " y=\"", range: series.upperBound..<svg.endIndex))
+        let end = try XCTUnwrap(svg[attr.upperBound...].firstIndex(of: "\""))
+        let y = try XCTUnwrap(Double(svg[attr.upperBound..<end]))
+        s.write("nb.out/cell-4-1.svg", svg.replacingCharacters(in: attr.upperBound..<end, with: String(format: "%.2f", y + dy)))
+    }
+
+    func testPlotsMatchWithinHalfAPixel() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        try nudgeBar(s, by: 0.01)
+        XCTAssertTrue(try Replay.replay(path).passed, "a rounding flip is no difference")
+        try runAndRecord(path)
+        try nudgeBar(s, by: 3)
+        let report = try Replay.replay(path)
+        XCTAssertEqual(report.differences.first?.label, "cell 4 \"A plot\" (nb.lua:14)")
+    }
+
     func testUpdateReRecords() throws {
         let s = Scratch()
         let path = s.write("nb.lua", notebook)
