@@ -1,3 +1,5 @@
+import Plot
+
 /// A small Markdown-to-HTML renderer for notebook text: headings, paragraphs, lists,
 /// block quotes, fenced code, pipe tables, rules, and inline code, links, bold, italics.
 enum MarkdownHTML {
@@ -132,16 +134,5 @@ enum MarkdownHTML {
     }
 }
 
-func escapeHTML(_ s: String) -> String {
-    var out = ""
-    for ch in s {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.append(ch)
-        }
-    }
-    return out
-}
+/// Escapes text for HTML content and attribute values.
+func escapeHTML(_ s: String) -> String { escapeXML(s) }

@@ -40,6 +40,8 @@ public final class NotebookRunner {
     let sink = OutputSink()
     let watchdog: CellWatchdog
     var L: Lua { interpreter.lua }
+    /// Remarks about the notebook found before running (shown by the CLI).
+    public internal(set) var notes: [String] = []
 
     public init(_ notebook: Notebook, options: RunOptions = RunOptions()) throws {
         self.options = options
@@ -51,32 +53,6 @@ public final class NotebookRunner {
         try sink.install(in: interpreter)
         PlotModule.observeSaves(interpreter.lua) { [sink] chart, path in
             sink.add(CellOutput(kind: .image, text: chart.summary, svg: chart.svg(), savedAs: path))
-        }
-    }
-
-    /// Remarks about the notebook found before running (shown by the CLI).
-    public private(set) var notes: [String] = []
-
-    /// A block, string or comment that a cell opens must close within it, or the cells
-    /// would not be what the plain script runs: such a cell is "unterminated". A cell that
-    /// ends in a bare expression (`x`) is fine in a notebook, which shows its value, but not
-    /// in a plain script: that gets a note.
-    func checkCellsAreComplete() throws {
-        let chunk = "@" + notebook.fileName
-        for c in notebook.codeCells {
-            guard let message = syntax.error(code(c.lines, at: c.firstLine), name: chunk) else { continue }
-            if let rewritten = TrailingExpression.rewrite(c.lines, syntax: syntax),
-               syntax.error(code(rewritten, at: c.firstLine), name: chunk) == nil {
-                let last = c.firstLine + (c.lines.lastIndex { !isBlank($0) && !TrailingExpression.isComment($0) } ?? 0)
-                notes.append("\(notebook.path):\(last): note: \(c.label(file: notebook.path)) ends in a bare expression, "
-                    + "which a notebook shows but a plain script (`topiary run`) rejects; print(...) it, or end with a call")
-                continue
-            }
-            guard LuaSyntax.isIncomplete(message) else { continue }   // a syntax error: the cell's error when it runs
-            let reason = message.split(separator: ":", maxSplits: 2).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? message
-            let end = c.firstLine + max(c.lines.count - 1, 0)
-            throw NotebookError(notebook.path, line: c.line,
-                "unterminated cell: \(reason) — the cell ends at line \(end); a block, string or comment must close within its cell")
         }
     }
 

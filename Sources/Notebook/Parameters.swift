@@ -30,16 +30,7 @@ public struct ParameterOverride: Codable, Equatable, Sendable {
         let v = value.trimmingCharacters(in: .whitespaces)
         if ["true", "false", "nil"].contains(v) || isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
         if let f = v.first, f == "\"" || f == "'" || f == "{" || v.hasPrefix("[[") { return v }
-        var q = "\""
-        for c in value {
-            switch c {
-            case "\\": q += "\\\\"
-            case "\"": q += "\\\""
-            case "\n": q += "\\n"
-            default: q.append(c)
-            }
-        }
-        return q + "\""
+        return luaQuoted(value)
     }
 
     private func isNumeral(_ s: String) -> Bool {
@@ -110,4 +101,20 @@ extension Notebook {
         }
         return nil
     }
+}
+
+/// `s` as a Lua string literal in double quotes.
+func luaQuoted(_ s: String) -> String {
+    var q = "\""
+    for c in s {
+        switch c {
+        case "\\": q += "\\\\"
+        case "\"": q += "\\\""
+        case "\n": q += "\\n"
+        case "\t": q += "\\t"
+        case "\r": q += "\\r"
+        default: q.append(c)
+        }
+    }
+    return q + "\""
 }

@@ -41,54 +41,6 @@ struct ValueRenderer {
         return L.rawField(-1, "__tostring") != LUA_TNIL
     }
 
-    // MARK: Lists of records
-
-    /// A sequence of tables whose fields are strings, numbers or booleans, as a table with
-    /// one column per field name (sorted: Lua does not keep field order).
-    func recordTable(_ t: Int32) -> CellOutput? {
-        let t = L.absIndex(t)
-        let n = L.rawLength(t)
-        guard n >= 1 && n <= ValueRenderer.maxRows else { return nil }
-        var rows: [[String: String]] = []
-        var columns: Set<String> = []
-        for k in 1...n {
-            guard L.rawIndex(t, k) == LUA_TTABLE, !hasToString(-1) else { L.pop(); return nil }
-            var row: [String: String] = [:]
-            var ok = L.rawLength(-1) == 0
-            L.forEachPair(-1) {
-                guard ok, let key = L.toString(-2), L.type(-2) == LUA_TSTRING else { ok = false; return }
-                switch L.type(-1) {
-                case LUA_TNUMBER, LUA_TBOOLEAN: row[key] = interpreter.tostring(-1)
-                case LUA_TSTRING: row[key] = L.toString(-1) ?? ""
-                default: ok = false
-                }
-            }
-            L.pop()
-            guard ok, !row.isEmpty else { return nil }
-            columns.formUnion(row.keys)
-            rows.append(row)
-        }
-        guard L.forEachPairCount(t) == n else { return nil }   // no extra non-sequence keys
-        let cols = columns.sorted()
-        let cells = rows.map { r in cols.map { r[$0] ?? "" } }
-        let numeric = cols.indices.map { c in cells.allSatisfy { Double($0[c]) != nil || $0[c].isEmpty } }
-        // Aligned text.
-        let widths = cols.indices.map { c in max(cols[c].count, cells.map { $0[c].count }.max() ?? 0) }
-        func pad(_ s: String, _ c: Int) -> String {
-            let fill = String(repeating: " ", count: widths[c] - s.count)
-            return numeric[c] ? fill + s : s + fill
-        }
-        var text = cols.indices.map { pad(cols[$0], $0) }.joined(separator: "  ")
-        for r in cells { text += "\n" + r.indices.map { pad(r[$0], $0) }.joined(separator: "  ") }
-        text = text.split(separator: "\n", omittingEmptySubsequences: false).map { trimRight(String($0)) }.joined(separator: "\n")
-        // Markdown.
-        func esc(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
-        var md = "| " + cols.map(esc).joined(separator: " | ") + " |\n"
-        md += "|" + numeric.map { $0 ? " ---: |" : " --- |" }.joined() + "\n"
-        for r in cells { md += "| " + r.map(esc).joined(separator: " | ") + " |\n" }
-        return CellOutput(kind: .table, text: text + "\n", markdown: md)
-    }
-
     // MARK: Lua-like literals
 
     /// `{1, 2, 3}` or `{a = 1, b = "x"}`, on one line when short, else one entry a line.
@@ -150,33 +102,12 @@ struct ValueRenderer {
         }
     }
 
-    func quoted(_ s: String) -> String {
-        var q = "\""
-        for c in s {
-            switch c {
-            case "\\": q += "\\\\"
-            case "\"": q += "\\\""
-            case "\n": q += "\\n"
-            case "\t": q += "\\t"
-            default: q.append(c)
-            }
-        }
-        return q + "\""
-    }
+    func quoted(_ s: String) -> String { luaQuoted(s) }
 
     func isIdentifier(_ s: String) -> Bool {
         guard let f = s.first, f == "_" || (f.isASCII && f.isLetter) else { return false }
         let reserved: Set<String> = ["and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if",
                                      "in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while"]
         return s.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } && !reserved.contains(s)
-    }
-}
-
-extension Lua {
-    /// The number of keys in a table (raw).
-    func forEachPairCount(_ t: Int32) -> Int {
-        var n = 0
-        forEachPair(t) { n += 1 }
-        return n
     }
 }

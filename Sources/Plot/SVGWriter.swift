@@ -50,8 +50,8 @@ func num(_ v: Double) -> String {
     return sign + String(whole) + "." + (frac < 10 ? "0" : "") + String(frac)
 }
 
-/// Escapes text for XML content and attribute values.
-func escapeXML(_ s: String) -> String {
+/// Escapes text for XML (and HTML) content and attribute values: & < > ".
+public func escapeXML(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.count)
     for c in s {

@@ -37,10 +37,10 @@ final class TimeoutTests: XCTestCase {
     }
 
     func testFastCellsAreNotInterruptedByLateTimers() throws {
-        var o = RunOptions()
-        o.timeout = 0.05
-        let cells = (1...30).map { "-- %%\nx = (x or 0) + \($0)\n" }.joined()
-        let r = try runText(cells + "-- %%\nlocal t = os.clock() while os.clock() - t < 0.02 do end\nprint(x)\n", o)
+        // Thirty quick cells arm 0.1 s timers that fire while the last cell (allowed 10 s)
+        // is still busy for at least 0.3 s: none of them may interrupt it.
+        let cells = (1...30).map { "-- %% timeout=0.05\nx = (x or 0) + \($0)\n" }.joined()
+        let r = try runText(cells + "-- %% timeout=10\nlocal t = os.clock() while os.clock() - t < 0.3 do end\nprint(x)\n")
         XCTAssertTrue(r.cells.allSatisfy { $0.status == .ok }, "\(r.cells.map(\.status))")
         XCTAssertEqual(r.cells.last?.outputs.first?.text, "465\n")
     }
