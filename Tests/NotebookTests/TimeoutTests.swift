@@ -39,7 +39,7 @@ final class TimeoutTests: XCTestCase {
     func testFastCellsAreNotInterruptedByLateTimers() throws {
         // Thirty quick cells arm 0.1 s timers that fire while the last cell (allowed 10 s)
         // is still busy for at least 0.3 s: none of them may interrupt it.
-        let cells = (1...30).map { "-- %% timeout=0.05\nx = (x or 0) + \($0)\n" }.joined()
+        let cells = (1...30).map { "-- %% timeout=0.1\nx = (x or 0) + \($0)\n" }.joined()
         let r = try runText(cells + "-- %% timeout=10\nlocal t = os.clock() while os.clock() - t < 0.3 do end\nprint(x)\n")
         XCTAssertTrue(r.cells.allSatisfy { $0.status == .ok }, "\(r.cells.map(\.status))")
         XCTAssertEqual(r.cells.last?.outputs.first?.text, "465\n")
