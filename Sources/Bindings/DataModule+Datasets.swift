@@ -4,16 +4,20 @@ import LuaHost
 import Tensor
 
 extension DataModule {
-    /// `{split = "train"|"test", root = dir}` for the file-based datasets.
-    static func splitAndRoot(_ L: Lua, _ op: String, extra: Set<String> = []) throws -> (Split, String?) {
-        let o = try LuaOptions(L, 1)
-        try o.checkKnown(Set(["split", "root"]).union(extra), op)
-        let split = Split(rawValue: try o.choice("split", ["train", "test"], "train"))!
-        return (split, try o.string("root"))
+    /// A file-based dataset constructor taking `{split = "train"|"test", root = dir, …}`.
+    static func fileDataset(_ name: String, extra: Set<String> = [], doc: String,
+                            _ make: @escaping (LuaOptions, Split, String?) throws -> Dataset) -> LuaFunction {
+        LuaFunction(name, doc: doc) { L in
+            let o = try LuaOptions(L, 1)
+            try o.checkKnown(Set(["split", "root"]).union(extra), name)
+            let split = Split(rawValue: try o.choice("split", ["train", "test"], "train"))!
+            L.pushObject(try make(o, split, try o.string("root")), as: datasetType)
+            return 1
+        }
     }
 
     static let datasetConstructors: [LuaFunction] = [
-        LuaFunction("fashion_mnist", doc: """
+        fileDataset("fashion_mnist", doc: """
         data.fashion_mnist{split = "train"|"test", root = dir} -> dataset
         Fashion-MNIST (IDX files, plain or .gz): 60000 or 10000 images 1×28×28 in [0, 1],
         labels 0…9 (0-based class ids, as PyTorch). Looks in `root`, else $TOPIARY_DATASETS/fashion-mnist,
@@ -21,44 +25,30 @@ extension DataModule {
         Example:
           local test = data.fashion_mnist{split = "test"}
           local image, label = test:get(1)      -- label 9: "Ankle boot"
-        """) { L in
-            let (split, root) = try splitAndRoot(L, "fashion_mnist")
-            L.pushObject(try MNIST.fashion(split: split, root: root), as: datasetType)
-            return 1
-        },
-        LuaFunction("mnist", doc: """
+        """) { _, split, root in try MNIST.fashion(split: split, root: root) },
+        fileDataset("mnist", doc: """
         data.mnist{split = "train"|"test", root = dir} -> dataset
         MNIST digits from the four IDX files (plain or .gz) in `root` (or $TOPIARY_DATASETS/mnist,
         Datasets/mnist): images 1×28×28 in [0, 1], labels 0…9.
         Example:
           local train = data.mnist{split = "train", root = "/data/mnist"}
-        """) { L in
-            let (split, root) = try splitAndRoot(L, "mnist")
-            L.pushObject(try MNIST.digits(split: split, root: root), as: datasetType)
-            return 1
-        },
-        LuaFunction("cifar10", doc: """
+        """) { _, split, root in try MNIST.digits(split: split, root: root) },
+        fileDataset("cifar10", doc: """
         data.cifar10{split = "train"|"test", root = dir} -> dataset
         CIFAR-10, binary version (data_batch_1..5.bin, test_batch.bin in root or
         root/cifar-10-batches-bin): images 3×32×32 in [0, 1], labels 0…9.
         Example:
           local train = data.cifar10{split = "train", root = "/data"}
-        """) { L in
-            let (split, root) = try splitAndRoot(L, "cifar10")
-            L.pushObject(try CIFAR.cifar10(split: split, root: root), as: datasetType)
-            return 1
-        },
-        LuaFunction("cifar100", doc: """
+        """) { _, split, root in try CIFAR.cifar10(split: split, root: root) },
+        fileDataset("cifar100", extra: ["label"], doc: """
         data.cifar100{split = "train"|"test", root = dir, label = "fine"|"coarse"} -> dataset
         CIFAR-100, binary version (train.bin, test.bin in root or root/cifar-100-binary), with the
         fine (100 classes, default) or coarse (20 superclasses) label as target.
         Example:
           local train = data.cifar100{root = "/data", label = "coarse"}
-        """) { L in
-            let (split, root) = try splitAndRoot(L, "cifar100", extra: ["label"])
-            let label = CIFAR.Label100(rawValue: try LuaOptions(L, 1).choice("label", ["fine", "coarse"], "fine"))!
-            L.pushObject(try CIFAR.cifar100(split: split, root: root, label: label), as: datasetType)
-            return 1
+        """) { o, split, root in
+            let label = CIFAR.Label100(rawValue: try o.choice("label", ["fine", "coarse"], "fine"))!
+            return try CIFAR.cifar100(split: split, root: root, label: label)
         },
         LuaFunction("tensor_dataset", doc: """
         data.tensor_dataset(x, y) -> dataset
