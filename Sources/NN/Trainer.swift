@@ -42,11 +42,12 @@ public final class Trainer {
     public let baseLR: Double
     public var labelSmoothing = 0.0
 
-    public init(model: any Module, optimizer: any Optimizer, schedule: Schedule = .constant) {
+    /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
+    public init(model: any Module, optimizer: any Optimizer, schedule: Schedule = .constant, baseLR: Double? = nil) {
         self.model = model
         self.optimizer = optimizer
         self.schedule = schedule
-        self.baseLR = optimizer.lr
+        self.baseLR = baseLR ?? optimizer.lr
     }
 
     /// Trains epochs `from + 1 ... epochs` (1-based; `from` = epochs already done).
