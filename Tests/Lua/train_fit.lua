@@ -86,6 +86,6 @@ check.raises(function() train.fit(net, loader, {epochs = 1}) end, "field 'optimi
 check.raises(function() train.fit(net, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1}, bogus = 1}) end, "unknown option 'bogus'")
 check.raises(function() train.fit(net, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1},
   on_step = function() error("boom in callback") end}) end, "boom in callback")
-check.raises(function() train.fit(nn.Sequential{nn.Linear(3, 2)}, loader, {optimizer = train.sgd{lr = 0.1}}) end, "Linear")
+check.raises(function() train.fit(nn.Sequential{nn.Linear(3, 2)}, loader, {optimizer = train.sgd{lr = 0.1}}) end, "layer expects 3")
 os.remove(path)
 print("train_fit: ok")
