@@ -22,7 +22,7 @@ public enum TrainModule {
             LuaFunction("__tostring") { L in L.push("train.Schedule " + (try checkSchedule(L, 1)).description); return 1 },
         ])
         L.newTable()
-        for f in [crossEntropy] + optimizerConstructors { L.push(f); L.setField(-2, f.name) }
+        for f in [crossEntropy] + optimizerConstructors + fitFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in scheduleConstructors { L.push(f); L.setField(-2, f.name) }
         // Also in package.loaded, so argument errors name "train.schedule.step".
