@@ -17,6 +17,8 @@
 
 -- %% Parameters tags=["parameters"]
 n_samples = 2000   -- size of the random sample plotted below (try -p n_samples=500)
+epochs = 3         -- training epochs of the Fashion-MNIST model at the end
+n_train = 60000    -- training images used (try -p n_train=6000 for a quick look)
 
 -- %% [markdown]
 -- ## Tensors
@@ -86,3 +88,47 @@ plot.line(walk, {title = "Random walk", xlabel = "step", ylabel = "position", la
 -- Matrix products go to OpenBLAS.
 m = tensor.randn(256, 128):matmul(tensor.randn(128, 64))
 print("matmul result shape:", table.concat(m:shape(), " x "))
+
+-- %% [markdown]
+-- ## Training a CNN on Fashion-MNIST
+--
+-- The default dataset comes from Debian's `dataset-fashion-mnist` package (the Scripts
+-- install it). Images are 1×28×28 in [0, 1], labels are class ids 0–9.
+
+-- %% Data
+train_set = data.fashion_mnist{split = "train"}:subset(1, n_train)
+test_set = data.fashion_mnist{split = "test"}
+norm = data.normalize({0.2860}, {0.3530})
+train_loader = data.loader(train_set, {batch = 128, shuffle = true, seed = 1, transform = norm})
+test_loader = data.loader(test_set, {batch = 500, transform = norm})
+print(string.format("%d training and %d test images, %d batches per epoch", #train_set, #test_set, #train_loader))
+
+-- %% The model and its per-layer table
+net = nn.zoo.small_cnn{classes = 10}
+print(net:summary{1, 1, 28, 28})
+
+-- %% Train
+-- SGD with momentum, cosine learning rate; the test set is evaluated after every epoch.
+history = train.fit(net, train_loader, {
+  epochs = epochs,
+  optimizer = train.sgd{lr = 0.05, momentum = 0.9, weight_decay = 5e-4, nesterov = true},
+  schedule = train.schedule.cosine{t_max = epochs},
+  eval = test_loader,
+})
+final = history.epochs[#history.epochs].eval
+print(string.format("test accuracy after %d epochs: %.2f %%", epochs, 100 * final.top1))
+
+-- %% Loss and accuracy curves
+epoch_ids, train_loss, test_loss, train_acc, test_acc = {}, {}, {}, {}, {}
+for i, e in ipairs(history.epochs) do
+  epoch_ids[i], train_loss[i], test_loss[i] = e.epoch, e.loss, e.eval.loss
+  train_acc[i], test_acc[i] = 100 * e.top1, 100 * e.eval.top1
+end
+curves = plot.line{x = epoch_ids, y = train_loss, label = "train loss", title = "Cross-entropy", xlabel = "epoch", ylabel = "loss"}
+curves:add{x = epoch_ids, y = test_loss, label = "test loss"}
+curves:show()
+
+-- %% Accuracy
+acc = plot.line{x = epoch_ids, y = train_acc, label = "train top-1", title = "Accuracy", xlabel = "epoch", ylabel = "%"}
+acc:add{x = epoch_ids, y = test_acc, label = "test top-1"}
+acc:show()

@@ -2,7 +2,7 @@ import Foundation
 
 /// Compares recorded and replayed text: numbers within a tolerance, everything else
 /// exactly, after masking what changes from run to run — addresses (`0x55d…`,
-/// `table: 0x…`) and timings (`took 1.23 s`, `4.5ms`).
+/// `table: 0x…`), timings (`took 1.23 s`, `4.5ms`) and rates (`629 img/s`).
 public struct Comparison: Sendable {
     /// |a − b| ≤ absolute + relative · max(|a|, |b|).
     public let relative: Double
@@ -60,7 +60,9 @@ public struct Comparison: Sendable {
                 var u = k
                 while u < c.count, c[u].properties.isAlphabetic { u += 1 }
                 let unit = String(String.UnicodeScalarView(c[k..<u]))
-                if timeUnits.contains(unit), u == c.count || !isWord(c[u]) {
+                // A rate: the number followed by `<unit>/s` (img/s, samples/s, it/s).
+                let rate = u + 1 < c.count && c[u] == "/" && c[u + 1] == "s" && (u + 2 == c.count || !isWord(c[u + 2]))
+                if rate || (timeUnits.contains(unit) && (u == c.count || !isWord(c[u]))) {
                     spelled = "<time>"
                     text.append(contentsOf: spelled.unicodeScalars)
                 } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled) {

@@ -21,6 +21,9 @@ final class ComparisonTests: XCTestCase {
         XCTAssertFalse(c.equal("conv1", "conv2"), "digits inside words are text")
         XCTAssertTrue(Comparison(relative: 0, absolute: 1e-6).equal("0.0000001", "-0.0000001"))
         XCTAssertTrue(c.equal("took 1.2 s", "took 9.9 s"))
+        XCTAssertTrue(c.equal("epoch 1  629 img/s", "epoch 1  1604 img/s"), "rates are masked")
+        XCTAssertFalse(c.equal("epoch 1  629 img/s", "epoch 2  629 img/s"))
+        XCTAssertEqual(Comparison.masked("at 12 it/s"), "at <time> it/s")
     }
 
     func testTokensSeparateNumbersFromText() {
