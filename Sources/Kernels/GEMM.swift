@@ -62,6 +62,7 @@ extension Tensor {
         let out = Tensor(zeros: batch + [m, n])
         let count = batch.reduce(1, *)
         for i in 0..<count {
+            if i & 63 == 0 { try Interrupt.check("matmul") }
             let sa = try Tensor.batchItem(ea, i, batch), sb = try Tensor.batchItem(eb, i, batch)
             let oa = MatrixOperand(sa), ob = MatrixOperand(sb)
             if m == 0 || n == 0 { continue }
