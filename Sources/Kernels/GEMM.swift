@@ -10,6 +10,10 @@ public enum BLAS {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
+    /// OpenBLAS's kernel family for this CPU ("Haswell", "SkylakeX"...) and its build line.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    public static var config: String { openblas_get_config().map { String(cString: $0) } ?? "?" }
+
     /// C[M,N] = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
     @inlinable
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -59,7 +63,8 @@ extension Tensor {
         }
         let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
         let ea = try a.expand(batch + [m, k]), eb = try b.expand(batch + [k, n])
-        let out = Tensor(zeros: batch + [m, n])
+        // BLAS overwrites the output (beta = 0); only an empty inner dimension leaves zeros.
+        let out = k == 0 ? Tensor(zeros: batch + [m, n]) : Tensor(uninitialized: batch + [m, n])
         let count = batch.reduce(1, *)
         for i in 0..<count {
             if i & 63 == 0 { try Interrupt.check("matmul") }
