@@ -84,6 +84,7 @@ extension Lua {
     /// table `topiary.methods.<__name>`) and returns their indices. The caller resets the top.
     func pushFieldSources(_ i: Int32) -> [Int32] {
         var sources: [Int32] = []
+        guard lua_checkstack(state, 24) != 0 else { return [] }
         var current = absIndex(i)
         if type(current) == LUA_TUSERDATA, lua_getmetatable(state, current) != 0 {
             var key: String? = nil

@@ -70,10 +70,10 @@ public enum Help {
         case LUA_TTABLE:
             let name = title ?? moduleName(L, i)
             let head = name.map { "\($0): " } ?? ""
-            return head + PrettyPrinter.summary(L, i) + "\n" + listing(L, i, call: name.map { "\($0)." } ?? "t.")
+            return head + PrettyPrinter.summary(L, i) + "\n" + listing(L, i)
         case LUA_TUSERDATA:
             let head = (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
-            let list = listing(L, i, call: "x:")
+            let list = listing(L, i)
             return list.isEmpty ? head : head + "\nMethods (call as x:name(...)):\n" + list
         default:
             return (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
@@ -82,7 +82,7 @@ public enum Help {
 
     /// One line per field (sorted; `__` names left out): functions with the first line of
     /// their documentation, other values with a short summary.
-    static func listing(_ L: Lua, _ i: Int32, call: String) -> String {
+    static func listing(_ L: Lua, _ i: Int32) -> String {
         let names = Completion.fieldNames(L, i, methodsOnly: false).filter { !$0.hasPrefix("__") }.sorted()
         guard !names.isEmpty else { return "" }
         let width = min(names.map(\.count).max() ?? 0, 18)
@@ -115,6 +115,7 @@ public enum Help {
         let loaded = L.absIndex(-1)
         var names: [String] = []
         L.forEachPair(loaded) { if let k = L.toString(-2) { names.append(k) } }
+        guard lua_checkstack(L.state, Int32(names.count + 8)) != 0 else { return [] }
         return names.sorted().map { n in
             L.rawField(loaded, n)
             return (n, L.absIndex(-1))

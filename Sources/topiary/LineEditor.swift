@@ -13,7 +13,7 @@ final class LineEditor {
     enum Input { case line(String), interrupted, endOfFile }
 
     let historyPath: String?
-    /// Completions for the text before the cursor: (partial word, candidates).
+    /// Completions (bare names) for the text before the cursor.
     nonisolated(unsafe) static var completer: (String) -> [String] = { _ in [] }
     nonisolated(unsafe) static var matches: [String] = []
     private var lastEntry: String?
