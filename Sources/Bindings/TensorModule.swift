@@ -23,7 +23,7 @@ public enum TensorModule {
         L.setField(clua_registryindex(), methodsKey)
         L.pop()
         L.newTable()
-        for f in methods + constructors { L.push(f); L.setField(-2, f.name) }
+        for f in methods + constructors + safetensorsFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     static let methodsKey = "topiary.methods.tensor"
