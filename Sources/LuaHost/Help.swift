@@ -68,9 +68,10 @@ public enum Help {
             }
             return "\(title ?? "function"): a Lua function defined at \(where_) (no documentation)."
         case LUA_TTABLE:
-            let name = title ?? moduleName(L, i)
-            let head = name.map { "\($0): " } ?? ""
-            return head + PrettyPrinter.summary(L, i) + "\n" + listing(L, i)
+            let module = moduleName(L, i)
+            let name = title ?? module
+            let kind = module != nil ? PrettyPrinter.summary(L, i).replacingOccurrences(of: "table", with: "module") : PrettyPrinter.summary(L, i)
+            return (name.map { "\($0): " } ?? "") + kind + "\n" + listing(L, i)
         case LUA_TUSERDATA:
             let head = (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
             let list = listing(L, i)

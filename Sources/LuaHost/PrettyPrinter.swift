@@ -35,6 +35,7 @@ public struct PrettyPrinter {
             }
         default: break
         }
+        if L.type(i) == LUA_TTABLE || L.type(i) == LUA_TUSERDATA, let s = customText(L, i, firstLineOnly: false) { return s }
         var ancestors: Set<UnsafeRawPointer> = []
         return layout(node(L, i, level: 0, ancestors: &ancestors), indent: 0)
     }
@@ -94,8 +95,8 @@ public struct PrettyPrinter {
         }
     }
 
-    /// `tostring(v)` for values whose metatable has `__tostring` (first line only).
-    func customText(_ L: Lua, _ i: Int32) -> String? {
+    /// `tostring(v)` for values whose metatable has `__tostring` (nested: first line only).
+    func customText(_ L: Lua, _ i: Int32, firstLineOnly: Bool = true) -> String? {
         guard lua_getmetatable(L.state, i) != 0 else { return nil }
         let has = L.rawField(-1, "__tostring") != LUA_TNIL
         L.pop(2)
@@ -106,7 +107,7 @@ public struct PrettyPrinter {
         }
         let s = L.toString(-1) ?? ""
         L.pop()
-        guard let nl = s.firstIndex(of: "\n") else { return s }
+        guard firstLineOnly, let nl = s.firstIndex(of: "\n") else { return s }
         return String(s[..<nl]) + " …"
     }
 

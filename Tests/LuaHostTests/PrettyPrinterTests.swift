@@ -64,6 +64,8 @@ final class PrettyPrinterTests: XCTestCase {
         XCTAssertEqual(try render("return {setmetatable({}, {__tostring = function() error('no') end})}"),
                        "{<table: __tostring failed>}")
         XCTAssertEqual(try render("return setmetatable({x = 1}, {__name = 'Point'})"), "Point{x = 1}")
+        XCTAssertEqual(try render("return setmetatable({}, {__tostring = function() return 'Obj\\nline 2' end})"), "Obj\nline 2",
+                       "at the top level the whole text")
     }
 
     func testColour() throws {
