@@ -53,5 +53,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),
+        // Drives the built `topiary` binary through a pseudo-terminal and pipes.
+        .testTarget(name: "ReplTests", dependencies: ["topiary"]),
     ]
 )

@@ -3,7 +3,8 @@ import LuaHost
 /// Every Lua module Topiary opens in a new interpreter.
 public enum Libraries {
     public static var all: [LuaLibrary] {
-        [TensorModule.library, NNModule.library, DataModule.library, TrainModule.library, PlotModule.library]
+        [TensorModule.library, NNModule.library, DataModule.library, TrainModule.library, PlotModule.library,
+         HelpLibrary.library]
     }
 
     /// A new interpreter with all of Topiary's modules loaded.
