@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The element type of a tensor. Values are `float32`; operations that return positions
 /// (argmax, topk, sort) return `int64` tensors holding 1-based indices.
@@ -10,13 +13,25 @@ public enum DType: String, Sendable {
 /// A reference-counted, 64-byte aligned native buffer shared by a tensor and its views.
 /// Its bytes are counted in `Storage.liveBytes`, which the Lua host uses to run the
 /// garbage collector when native memory grows (Torch7's heap tracking).
+///
+/// Buffers of 4 MB and more are mapped directly and advised to use transparent huge
+/// pages (as NumPy does): a fresh 32 MB result then costs 16 page faults instead of
+/// 8192, which is most of the time of a large element-wise op. Mapped memory is zeroed.
 public final class Storage: @unchecked Sendable {
     public let raw: UnsafeMutableRawPointer
     public let count: Int
     public let dtype: DType
+    /// Mapped length when the buffer came from mmap (0: from the allocator).
+    private let mapped: Int
+
+    /// The largest number of elements one storage may hold (2^36, 256 GB of float32):
+    /// shapes past it are refused with an error before anything is allocated.
+    public static let maxElements = 1 << 36
 
     private static let live = Atomic<Int>(0)
     private static let allocated = Atomic<Int>(0)
+    private static let hugeThreshold = 4 << 20
+    private static let hugePage = 2 << 20
 
     /// Bytes currently held by all storages.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
@@ -24,19 +39,49 @@ public final class Storage: @unchecked Sendable {
     /// between calls to decide when to collect.
     public static var allocatedBytes: Int { allocated.load(ordering: .relaxed) }
 
-    /// Allocates `count` zeroed elements.
+    /// Allocates `count` elements, zeroed unless `zeroed` is false.
     public init(count: Int, dtype: DType = .float32, zeroed: Bool = true) {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.size, 1)
-        raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        if bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
+            raw = p.0
+            mapped = p.1
+        } else {
+            raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            mapped = 0
+            if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+        }
         Storage.live.add(bytes, ordering: .relaxed)
         Storage.allocated.add(bytes, ordering: .relaxed)
     }
 
+    /// Maps `bytes` (rounded up to whole huge pages) at a huge-page boundary.
+    private static func map(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
+        #if os(Linux)
+        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
+        let total = len + hugePage
+        let m = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let m, m != MAP_FAILED else { return nil }
+        let start = (Int(bitPattern: m) + hugePage - 1) & ~(hugePage - 1)
+        let head = start - Int(bitPattern: m)
+        if head > 0 { munmap(m, head) }
+        let tail = total - head - len
+        if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: start + len), tail) }
+        let p = UnsafeMutableRawPointer(bitPattern: start)!
+        _ = madvise(p, len, MADV_HUGEPAGE)
+        return (p, len)
+        #else
+        return nil
+        #endif
+    }
+
     deinit {
+        #if os(Linux)
+        if mapped > 0 { munmap(raw, mapped) } else { raw.deallocate() }
+        #else
         raw.deallocate()
+        #endif
         Storage.live.subtract(max(count * dtype.size, 1), ordering: .relaxed)
     }
 

@@ -1,0 +1,89 @@
+/// Vectorised kernels over one contiguous row of floats, used by the reductions.
+
+@inlinable @inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Σ f(p[i] − shift) over a row: 16 float lanes per block of 1024, Double overall.
+@inlinable
+public func rowSum<F: UnaryFunction>(_ p: UnsafePointer<Float>, _ m: Int, _ f: F.Type = IdentityF.self,
+                                     shift: Float = 0) -> Double {
+    var total = 0.0
+    var i = 0
+    let c = SIMD8<Float>(repeating: shift)
+    while i + 1024 <= m {
+        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+        var j = i
+        while j < i + 1024 {
+            a0 += F.apply(load8(p + j) - c)
+            a1 += F.apply(load8(p + j + 8) - c)
+            j += 16
+        }
+        total += Double((a0 + a1).sum())
+        i += 1024
+    }
+    var t: Float = 0
+    while i < m { t += F.apply(p[i] - shift); i += 1 }
+    return total + Double(t)
+}
+
+/// `rowSum` of a long row split into fixed chunks summed in parallel, then added in
+/// order (the same result for any thread count).
+@inlinable
+public func rowSumParallel<F: UnaryFunction>(_ p: UnsafePointer<Float>, _ m: Int, _ f: F.Type = IdentityF.self,
+                                             shift: Float = 0) -> Double {
+    let chunk = 1 << 16
+    if m < 2 * chunk { return rowSum(p, m, f, shift: shift) }
+    let n = (m + chunk - 1) / chunk
+    var parts = [Double](repeating: 0, count: n)
+    parts.withUnsafeMutableBufferPointer { out in
+        let o = out.baseAddress!
+        Parallel.ranges(n) { lo, hi in
+            for k in lo..<hi { o[k] = rowSum(p + k * chunk, Swift.min(chunk, m - k * chunk), f, shift: shift) }
+        }
+    }
+    return parts.reduce(0, +)
+}
+
+/// Sample variance of a row (two passes: mean, then squared deviations).
+@inlinable
+public func rowVariance(_ p: UnsafePointer<Float>, _ m: Int, unbiased: Bool, parallel: Bool = false) -> Double {
+    let denom = unbiased ? m - 1 : m
+    if denom <= 0 { return .nan }
+    let mean = (parallel ? rowSumParallel(p, m) : rowSum(p, m)) / Double(m)
+    let s = parallel ? rowSumParallel(p, m, SquareF.self, shift: Float(mean))
+                     : rowSum(p, m, SquareF.self, shift: Float(mean))
+    // Correct for the rounding of the mean to float: Σ(x−c)² − m(μ−c)².
+    let d = mean - Double(Float(mean))
+    return Swift.max(0, s - Double(m) * d * d) / Double(denom)
+}
+
+/// The maximum (or minimum) of a row and its first position; a NaN wins (first NaN),
+/// as in torch. Two vectorised passes: the extreme value, then where it first occurs.
+@inlinable
+public func rowArgExtreme(_ p: UnsafePointer<Float>, _ m: Int, min: Bool) -> (Float, Int) {
+    guard m > 0 else { return (.nan, 0) }
+    var best = SIMD8<Float>(repeating: p[0])
+    var nan = SIMDMask<SIMD8<Int32>>()
+    var i = 0
+    while i + 8 <= m {
+        let v = load8(p + i)
+        nan .|= v .!= v
+        best.replace(with: v, where: min ? v .< best : v .> best)
+        i += 8
+    }
+    var b = best[0]
+    for k in 1..<8 { b = min ? Swift.min(b, best[k]) : Swift.max(b, best[k]) }
+    var hasNaN = any(nan)
+    while i < m {
+        let v = p[i]
+        if v.isNaN { hasNaN = true } else if min ? v < b : v > b { b = v }
+        i += 1
+    }
+    if hasNaN {
+        for k in 0..<m where p[k].isNaN { return (p[k], k) }
+    }
+    for k in 0..<m where p[k] == b { return (b, k) }
+    return (b, 0)
+}
