@@ -59,6 +59,8 @@ extension Tensor {
         }
         let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
         let ea = try a.expand(batch + [m, k]), eb = try b.expand(batch + [k, n])
+        try Tensor.checkShape(batch + [m, n], "matmul")
+        guard max(m, n, k) < Int(Int32.max) else { throw TensorError("matmul: dimensions past 2^31 are not supported") }
         let out = Tensor(zeros: batch + [m, n])
         let count = batch.reduce(1, *)
         for i in 0..<count {

@@ -24,10 +24,6 @@ public final class Storage: @unchecked Sendable {
     /// Mapped length when the buffer came from mmap (0: from the allocator).
     private let mapped: Int
 
-    /// The largest number of elements one storage may hold (2^36, 256 GB of float32):
-    /// shapes past it are refused with an error before anything is allocated.
-    public static let maxElements = 1 << 36
-
     private static let live = Atomic<Int>(0)
     private static let allocated = Atomic<Int>(0)
     private static let hugeThreshold = 4 << 20

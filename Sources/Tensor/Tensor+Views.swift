@@ -131,6 +131,7 @@ extension Tensor {
                 throw TensorError("expand: size \(shape[j]) of dimension \(j + 1) cannot expand to \(s[i]) (shape \(shapeString(shape)) to \(shapeString(s)))")
             }
         }
+        try Tensor.checkShape(ns, "expand")
         return Tensor(storage: storage, shape: ns, strides: nst, offset: offset)
     }
 
@@ -156,5 +157,6 @@ public func broadcastShapes(_ a: [Int], _ b: [Int], _ op: String) throws -> [Int
         }
         out[i] = x == 1 ? y : x
     }
+    try Tensor.checkShape(out, op)
     return out
 }
