@@ -66,7 +66,9 @@ public enum NPY {
         let h = try NPYHeader(text, fail)
         guard !h.fortran else { throw fail("Fortran-order arrays are not supported (save it with np.ascontiguousarray)") }
         let kind = try NPYKind(h.descr, fail)
-        try Tensor.checkShape(h.shape, "load")
+        do { try Tensor.checkShape(h.shape, "load") } catch {
+            throw fail("shape \(shapeString(h.shape)) is too large (more than \(Tensor.maxElements) elements)")
+        }
         let n = h.shape.reduce(1, *)
         let need = n * kind.size, have = b.count - prefix - hlen
         guard have >= need else {

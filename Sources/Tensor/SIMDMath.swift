@@ -23,7 +23,7 @@ public enum SIMDMath {
         xc.replace(with: V(repeating: lo), where: xc .< lo)
         xc.replace(with: V(), where: x .!= x)
         // Round to an integer with the 1.5·2^23 trick: its low mantissa bits hold n.
-        let t = xc.addingProduct(V(repeating: 1.44269504088896341), V(repeating: magic))
+        let t = V(repeating: magic).addingProduct(xc, V(repeating: 1.44269504088896341))
         let n = t - magic
         let ni = SIMD8<Int32>(truncatingIfNeeded: bits(t) &- bits(V(repeating: magic)))
         var r = xc.addingProduct(n, V(repeating: -0.693359375))  // x - n·ln2, in two parts
