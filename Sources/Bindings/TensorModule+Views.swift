@@ -26,7 +26,9 @@ extension TensorModule {
             Example: local channels = x:size(2)
             """) { L, t in
             if L.isNoneOrNil(2) { L.push(ints: t.shape); return 1 }
-            L.push(t.shape[try L.checkDim(2, rank: t.dim)]); return 1
+            let d = try L.checkDim(2, rank: t.dim)
+            guard t.dim > 0 else { throw LuaError.message("size: a 0-d tensor has no dimensions") }
+            L.push(t.shape[d]); return 1
         },
         method("dim", doc: """
             x:dim() -> number

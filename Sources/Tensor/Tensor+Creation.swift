@@ -2,11 +2,11 @@ import Foundation
 
 /// Constructors. Shapes are checked (no negative sizes, a sane element count).
 extension Tensor {
-    /// The most elements one tensor may have: 2^32, and no more float32 values than fit
-    /// in physical memory. Shapes past it are refused with an error (instead of an
+    /// The most elements one tensor may have: 2^32, and no more float32 values than fill
+    /// half of physical memory. Shapes past it are refused with an error (instead of an
     /// allocation that fails or swaps the machine to a halt).
     public static let maxElements: Int = {
-        let mem = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 4
+        let mem = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 8
         return Swift.min(1 << 32, mem > 0 ? mem : 1 << 32)
     }()
 

@@ -11,6 +11,7 @@ extension Tensor {
     public func reductionDims(_ dims: [Int]?, _ op: String) throws -> [Int] {
         guard let dims, !dims.isEmpty else { return Array(0..<dim) }
         let ds = try dims.map { try checkDim($0, op) }
+        if dim == 0 { return [] }          // dim 1 (or -1) of a 0-d tensor: nothing to reduce
         if let d = ds.first(where: { d in ds.filter { $0 == d }.count > 1 }) {
             throw TensorError("\(op): dimension \(d + 1) repeated")
         }

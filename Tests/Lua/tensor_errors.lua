@@ -92,6 +92,8 @@ do
   assert(v:sum() == 3, "views outlive the closed tensor")
   getmetatable(c).__close(c)          -- closing twice is harmless
   getmetatable(c).__gc(c)
+  getmetatable(c).__close(io.stdout)  -- not one of ours: ignored
+  assert(io.type(io.stdout) == "file")
 end
 do
   local before = tensor.memory().live
