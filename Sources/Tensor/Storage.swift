@@ -40,7 +40,11 @@ public final class Storage: @unchecked Sendable {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.size, 1)
-        if bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
+        if bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
+            raw = p.0
+            mapped = p.1
+            if zeroed { Storage.zero(raw, bytes) }
+        } else if bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
             raw = p.0
             mapped = p.1
         } else {
@@ -72,9 +76,46 @@ public final class Storage: @unchecked Sendable {
         #endif
     }
 
+    /// Recently freed mapped buffers, kept for reuse (at most `poolBytes` in all): a
+    /// loop making same-sized temporaries then skips the kernel's page faults and
+    /// zeroing. Not counted in `liveBytes`.
+    private static let pool = Mutex<[(UnsafeMutableRawPointer, Int)]>([])
+    private static let poolBytes = 256 << 20
+
+    private static func reuse(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
+        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
+        return pool.withLock { p in
+            guard let i = p.firstIndex(where: { $0.1 == len }) else { return nil }
+            return p.remove(at: i)
+        }
+    }
+
+    private static func recycle(_ raw: UnsafeMutableRawPointer, _ len: Int) -> Bool {
+        pool.withLock { p in
+            let held = p.reduce(0) { $0 + $1.1 }
+            if held + len > poolBytes {
+                guard let i = p.indices.first, p[i].1 <= len else { return false }
+                #if os(Linux)
+                munmap(p[i].0, p[i].1)
+                #endif
+                p.remove(at: i)
+                if p.reduce(0, { $0 + $1.1 }) + len > poolBytes { return false }
+            }
+            p.append((raw, len))
+            return true
+        }
+    }
+
+    /// Zeroes a buffer on all threads.
+    private static func zero(_ raw: UnsafeMutableRawPointer, _ bytes: Int) {
+        Parallel.ranges(bytes, grain: 1 << 21) { lo, hi in
+            (raw + lo).initializeMemory(as: UInt8.self, repeating: 0, count: hi - lo)
+        }
+    }
+
     deinit {
         #if os(Linux)
-        if mapped > 0 { munmap(raw, mapped) } else { raw.deallocate() }
+        if mapped > 0 { if !Storage.recycle(raw, mapped) { munmap(raw, mapped) } } else { raw.deallocate() }
         #else
         raw.deallocate()
         #endif

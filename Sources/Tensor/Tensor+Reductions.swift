@@ -23,8 +23,7 @@ extension Tensor {
     public func reduce(_ dims: [Int]?, keepdim: Bool = false, _ op: String,
                        _ f: (UnsafePointer<Float>, Int) -> Float) throws -> Tensor {
         let ds = try reductionDims(dims, op)
-        var lay = try ReductionLayout(self, dims: ds, keepdim: keepdim)
-        if !lay.isRows { lay = try ReductionLayout(self, dims: ds, keepdim: keepdim, forceRows: true) }
+        let lay = try ReductionLayout(self, dims: ds, keepdim: keepdim, forceRows: true)
         let out = Tensor(uninitialized: lay.outShape)
         let q = out.ptr
         lay.forEachRow { r, p in q[r] = f(p, lay.m) }
@@ -38,8 +37,13 @@ extension Tensor {
         let out = Tensor(uninitialized: lay.outShape)
         let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
         if lay.isRows {
-            if lay.count == 1 { q[0] = finish(rowSumParallel(p, m, g), m); return out }
-            lay.forEachRow { r, row in q[r] = finish(rowSum(row, m, g), m) }
+            if lay.count == 1 && lay.isPlainRows { q[0] = finish(rowSumParallel(p, m, g), m); return out }
+            let len = lay.segLen
+            lay.forEachRow { r, row in
+                var s = 0.0
+                lay.forEachReduced { _, off in s += rowSum(row + off, len, g) }
+                q[r] = finish(s, m)
+            }
             return out
         }
         lay.forEachTile { o, src, n in
@@ -80,8 +84,21 @@ extension Tensor {
         let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
         let denom = Double(unbiased ? m - 1 : m)
         if lay.isRows {
-            if lay.count == 1 { q[0] = finish(rowVariance(p, m, unbiased: unbiased, parallel: true)); return out }
-            lay.forEachRow { r, row in q[r] = finish(rowVariance(row, m, unbiased: unbiased)) }
+            if lay.count == 1 && lay.isPlainRows {
+                q[0] = finish(rowVariance(p, m, unbiased: unbiased, parallel: true))
+                return out
+            }
+            let len = lay.segLen
+            lay.forEachRow { r, row in
+                var s = 0.0
+                lay.forEachReduced { _, off in s += rowSum(row + off, len) }
+                let mean = s / Double(m), c = Float(mean)
+                var ss = 0.0
+                lay.forEachReduced { _, off in ss += rowSum(row + off, len, SquareF.self, shift: c) }
+                // Σ(x−c)² − m(μ−c)²: corrects for rounding the mean to float
+                let d = mean - Double(c)
+                q[r] = denom <= 0 ? .nan : finish(Swift.max(0, ss - Double(m) * d * d) / denom)
+            }
             return out
         }
         lay.forEachTile { o, src, n in

@@ -28,14 +28,19 @@ func tileSum<G: UnaryFunction>(_ lay: ReductionLayout, _ base: UnsafePointer<Flo
 func extremeFill(_ lay: ReductionLayout, _ vals: Tensor, _ idx: Tensor, min: Bool) {
     let p = UnsafePointer(lay.x.ptr), vq = vals.ptr, iq = idx.iptr, m = lay.m
     if lay.isRows {
-        if lay.count == 1 {
+        if lay.count == 1 && lay.isPlainRows {
             let (v, i) = rowArgExtremeParallel(p, m, min: min)
             vq[0] = v; iq[0] = Int64(i)
             return
         }
+        let len = lay.segLen
         lay.forEachRow { r, row in
-            let (v, i) = rowArgExtreme(row, m, min: min)
-            vq[r] = v; iq[r] = Int64(i)
+            var best: (Float, Int)? = nil
+            lay.forEachReduced { k, off in
+                let (v, i) = rowArgExtreme(row + off, len, min: min)
+                best = betterExtreme(best, (v, k * len + i), min: min)
+            }
+            vq[r] = best?.0 ?? .nan; iq[r] = Int64(best?.1 ?? 0)
         }
         return
     }
@@ -85,11 +90,17 @@ func rowArgExtremeParallel(_ p: UnsafePointer<Float>, _ m: Int, min: Bool) -> (F
             }
         }
     }
-    var best = parts[0]
-    for part in parts.dropFirst() where !best.0.isNaN {
-        if part.0.isNaN || (min ? part.0 < best.0 : part.0 > best.0) { best = part }
-    }
-    return best
+    var best: (Float, Int)? = nil
+    for part in parts { best = betterExtreme(best, part, min: min) }
+    return best ?? (.nan, 0)
+}
+
+/// Combines the extremes of consecutive pieces: the earlier wins ties, a NaN wins.
+@inline(__always)
+func betterExtreme(_ best: (Float, Int)?, _ next: (Float, Int), min: Bool) -> (Float, Int) {
+    guard let b = best else { return next }
+    if b.0.isNaN { return b }
+    return next.0.isNaN || (min ? next.0 < b.0 : next.0 > b.0) ? next : b
 }
 
 extension Tensor {

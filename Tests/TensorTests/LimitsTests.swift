@@ -31,4 +31,14 @@ final class LimitsTests: XCTestCase {
         }
         XCTAssertEqual(Storage.liveBytes, before)
     }
+
+    func testRecycledBigBuffersComeBackZeroed() throws {
+        for _ in 0..<3 {
+            let t = Tensor(uninitialized: [2 << 20])     // 8 MB: mapped, then kept for reuse
+            t.fill(7)
+        }
+        let z = try Tensor.zeros([2 << 20])
+        XCTAssertEqual(try z.sum().toFloats(), [0])
+        XCTAssertEqual(try z.norm(.infinity).toFloats(), [0])
+    }
 }

@@ -24,6 +24,20 @@ final class ReductionLayoutTests: XCTestCase {
         XCTAssertEqual(try x.mean([1]).toFloats(), [10, 11, 12, 13, 110, 111, 112, 113])
     }
 
+    func testSegmentedRowsLikeBatchNormStatistics() throws {
+        // over i and k (kept j in the middle): 8 values 100i + 10j + k per j
+        XCTAssertEqual(try x.mean([0, 2]).toFloats(), [51.5, 61.5, 71.5])
+        // deviations ±50 + (k − 1.5): Σ = 4·5000 + 2·(2.25 + 0.25 + 0.25 + 2.25) = 20010
+        XCTAssertEqual(try x.variance([0, 2], unbiased: false).toFloats(), [2501.25, 2501.25, 2501.25])
+        XCTAssertEqual(try x.variance([0, 2]).toFloats()[1], 20010.0 / 7, accuracy: 1e-3)
+        XCTAssertEqual(try x.norm(.infinity, [0, 2]).toFloats(), [103, 113, 123])
+        XCTAssertEqual(try x.sum([0, 2], keepdim: true).shape, [1, 3, 1])
+        // a trailing kept dim of size 1 does not break the runs
+        let y = try x.reshape([2, 3, 4, 1])
+        XCTAssertEqual(try y.sum([2]).toFloats(), try x.sum([2]).toFloats())
+        XCTAssertEqual(try y.sum([0, 2]).toFloats(), [412, 492, 572])
+    }
+
     func testNonContiguousInputs() throws {
         let p = try x.permute([2, 0, 1])                 // [4, 2, 3]: p[k][i][j]
         XCTAssertFalse(p.isContiguous)
