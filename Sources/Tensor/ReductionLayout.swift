@@ -111,8 +111,13 @@ struct ReductionLayout {
     /// at p + offset for each segment offset of `forEachReduced`.
     func forEachRow(_ row: (Int, UnsafePointer<Float>) -> Void) {
         let p = UnsafePointer(x.ptr)
+        let plain = isPlainRows, m = m
         Parallel.ranges(count, grain: Swift.max(1, 65536 / Swift.max(m, 1))) { lo, hi in
-            for r in lo..<hi { row(r, p + ReductionLayout.offset(r, keptDims)) }
+            if plain {
+                for r in lo..<hi { row(r, p + r * m) }
+            } else {
+                for r in lo..<hi { row(r, p + ReductionLayout.offset(r, keptDims)) }
+            }
         }
     }
 

@@ -64,26 +64,40 @@ public func rowVariance(_ p: UnsafePointer<Float>, _ m: Int, unbiased: Bool, par
 @inlinable
 public func rowArgExtreme(_ p: UnsafePointer<Float>, _ m: Int, min: Bool) -> (Float, Int) {
     guard m > 0 else { return (.nan, 0) }
-    var best = SIMD8<Float>(repeating: p[0])
-    var nan = SIMDMask<SIMD8<Int32>>()
-    var i = 0
-    while i + 8 <= m {
-        let v = load8(p + i)
+    if m < 8 {                                // short rows: one scalar pass
+        var b = p[0], bi = 0
+        if b.isNaN { return (b, 0) }
+        for i in 1..<m {
+            let v = p[i]
+            if v.isNaN { return (v, i) }
+            if min ? v < b : v > b { b = v; bi = i }
+        }
+        return (b, bi)
+    }
+    // Pass 1: the extreme over whole vectors (the last, overlapping, covers the tail).
+    var best = load8(p)
+    var nan = best .!= best
+    var i = 8
+    while i < m {
+        let v = load8(p + Swift.min(i, m - 8))
         nan .|= v .!= v
-        best.replace(with: v, where: min ? v .< best : v .> best)
+        if min { best.replace(with: v, where: v .< best) } else { best.replace(with: v, where: v .> best) }
         i += 8
+    }
+    if any(nan) {
+        for k in 0..<m where p[k].isNaN { return (p[k], k) }
     }
     var b = best[0]
     for k in 1..<8 { b = min ? Swift.min(b, best[k]) : Swift.max(b, best[k]) }
-    var hasNaN = any(nan)
+    // Pass 2: the first position holding it.
+    let bv = SIMD8<Float>(repeating: b)
+    i = 0
     while i < m {
-        let v = p[i]
-        if v.isNaN { hasNaN = true } else if min ? v < b : v > b { b = v }
-        i += 1
+        let at = Swift.min(i, m - 8)
+        if any(load8(p + at) .== bv) {
+            for k in at..<(at + 8) where p[k] == b { return (b, k) }
+        }
+        i += 8
     }
-    if hasNaN {
-        for k in 0..<m where p[k].isNaN { return (p[k], k) }
-    }
-    for k in 0..<m where p[k] == b { return (b, k) }
     return (b, 0)
 }

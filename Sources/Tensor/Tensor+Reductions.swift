@@ -39,6 +39,10 @@ extension Tensor {
         if lay.isRows {
             if lay.count == 1 && lay.isPlainRows { q[0] = finish(rowSumParallel(p, m, g), m); return out }
             let len = lay.segLen
+            if lay.isPlainRows {
+                lay.forEachRow { r, row in q[r] = finish(rowSum(row, m, g), m) }
+                return out
+            }
             lay.forEachRow { r, row in
                 var s = 0.0
                 lay.forEachReduced { _, off in s += rowSum(row + off, len, g) }
@@ -89,6 +93,10 @@ extension Tensor {
                 return out
             }
             let len = lay.segLen
+            if lay.isPlainRows {
+                lay.forEachRow { r, row in q[r] = finish(rowVariance(row, m, unbiased: unbiased)) }
+                return out
+            }
             lay.forEachRow { r, row in
                 var s = 0.0
                 lay.forEachReduced { _, off in s += rowSum(row + off, len) }

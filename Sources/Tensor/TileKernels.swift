@@ -34,6 +34,13 @@ func extremeFill(_ lay: ReductionLayout, _ vals: Tensor, _ idx: Tensor, min: Boo
             return
         }
         let len = lay.segLen
+        if lay.isPlainRows {
+            lay.forEachRow { r, row in
+                let (v, i) = rowArgExtreme(row, m, min: min)
+                vq[r] = v; iq[r] = Int64(i)
+            }
+            return
+        }
         lay.forEachRow { r, row in
             var best: (Float, Int)? = nil
             lay.forEachReduced { k, off in

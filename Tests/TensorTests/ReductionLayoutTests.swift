@@ -107,6 +107,27 @@ final class ReductionLayoutTests: XCTestCase {
         Parallel.threads = before
     }
 
+    func testRowArgExtremeMatchesAScalarScanAtEveryLength() {
+        // Small integers make ties common; NaNs appear in some rows.
+        var rng = SystemRandomNumberGenerator()
+        for m in 1...40 {
+            for trial in 0..<20 {
+                var v = (0..<m).map { _ in Float(Int.random(in: 0..<5, using: &rng)) }
+                if trial % 5 == 0 { v[Int.random(in: 0..<m, using: &rng)] = .nan }
+                for min in [false, true] {
+                    var b = v[0], bi = 0
+                    for k in 0..<m {
+                        if v[k].isNaN { b = v[k]; bi = k; break }
+                        if k > 0 && (min ? v[k] < b : v[k] > b) { b = v[k]; bi = k }
+                    }
+                    let (got, gi) = v.withUnsafeBufferPointer { rowArgExtreme($0.baseAddress!, m, min: min) }
+                    XCTAssertEqual(gi, bi, "m \(m) min \(min) \(v)")
+                    XCTAssertTrue(got == b || (got.isNaN && b.isNaN))
+                }
+            }
+        }
+    }
+
     func testEmptyReductions() throws {
         let e = try Tensor.zeros([0, 3])
         XCTAssertEqual(try e.sum([0]).toFloats(), [0, 0, 0])
