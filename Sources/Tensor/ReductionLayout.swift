@@ -12,7 +12,7 @@
 /// item in a fixed order: results do not depend on the thread count.
 @usableFromInline
 struct ReductionLayout {
-    static let tileSize = 512
+    static let tileSize = 8192
 
     /// Contiguous float32 input.
     let x: Tensor
