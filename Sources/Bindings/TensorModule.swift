@@ -13,7 +13,7 @@ public enum TensorModule {
 
     /// Functions of the module table only (their first argument is not a tensor).
     static var functions: [LuaFunction] {
-        constructors + likeConstructors + joinFunctions + ioFunctions
+        constructors + likeConstructors + joinFunctions + ioFunctions + safetensorsFunctions
     }
 
     public static let library = LuaLibrary(name: "tensor") { L in

@@ -28,12 +28,13 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise"]
+    static let names = ["gemm", "elementwise", "conv"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
         case "gemm": return gemmCases
         case "elementwise": return elementwiseCases
+        case "conv": return convCases
         default: return []
         }
     }
