@@ -13,6 +13,7 @@ tensor.manual_seed(seed)
 
 local tmp = os.tmpname()
 local npy = tmp .. "-fuzz.npy"
+local st = tmp .. "-fuzz.safetensors"
 local threads = tensor.get_num_threads()
 
 local function pick(list) return list[math.random(#list)] end
@@ -20,7 +21,7 @@ local function pick(list) return list[math.random(#list)] end
 local ints = {0, 1, 2, 3, -1, -2, 4, 1, 2, 1, 2, 3, math.maxinteger, math.mininteger, 1 << 33, 1 << 40, 1 << 62, -(1 << 62)}
 -- (no sizes between 5 and 2^33: they would be legal and slow)
 local floats = {0.5, -2.5, 0 / 0, 1 / 0, -1 / 0, 1e300, -1e300, 1e-300, 2.0, -0.0, 3.7}
-local strings = {"", "abc", npy, npy, "/nonexistent-dir/fuzz.npy", "\0", "1"}
+local strings = {"", "abc", npy, npy, st, "/nonexistent-dir/fuzz.npy", "\0", "1"}
 
 -- A random small tensor, often a view.
 local function rtensor(depth)
@@ -110,6 +111,8 @@ local valid = {
   ["tensor.full"] = function() return {2, 3, 1.5} end,
   ["tensor.load"] = function() return {npy} end,
   ["tensor.save"] = function() return {rtensor(0), npy} end,
+  ["tensor.save_safetensors"] = function() return {st, {w = rtensor(0), b = rtensor(0)}, {arch = "x"}} end,
+  ["tensor.load_safetensors"] = function() return {st} end,
   ["__newindex"] = function() return {tensor.randn(3, 4), 2, tensor.ones(4)} end,
   ["__index"] = function() return {tensor.randn(3, 4), -1} end,
 }
@@ -128,50 +131,57 @@ assert(#targets > 100, "found " .. #targets .. " functions")
 local failures, successes = 0, 0
 local per = {}
 local start = os.clock()
-for k = 1, calls do
-  local target = targets[(k - 1) % #targets + 1]        -- every function, in turn
-  local n = math.random(0, 5)
-  local args = {}
-  if valid[target[1]] and math.random() < 0.5 then
-    args = valid[target[1]]()
-    n = #args
-    if math.random() < 0.7 then args[math.random(n)] = rvalue() end
-  else
-  for i = 1, n do
-    -- sometimes repeat an earlier argument (x:bmm(x), x:add(x), ...)
-    if i > 1 and math.random() < 0.15 then args[i] = args[math.random(i - 1)] else args[i] = rvalue() end
-  end
-  local first = math.random()
-  if first < 0.6 then args[1] = rtensor(0); n = math.max(n, 1)
-  elseif first < 0.7 then args[1] = rtable(0); n = math.max(n, 1)
-  elseif first < 0.73 then args[1] = npy; n = math.max(n, 1) end  -- tensor.load of a saved file
-  end
-  if trace then
-    local d = {}
-    for i = 1, n do
-      local a = args[i]
-      local ok, shape = pcall(function() return "tensor{" .. table.concat(a:shape(), ",") .. "}" .. a:dtype() end)
-      d[i] = ok and shape or (type(a) == "string" and string.format("%q", a))
-             or select(2, pcall(tostring, a))
+local function fuzz()
+  for k = 1, calls do
+    local target = targets[(k - 1) % #targets + 1]        -- every function, in turn
+    local n = math.random(0, 5)
+    local args = {}
+    if valid[target[1]] and math.random() < 0.5 then
+      args = valid[target[1]]()
+      n = #args
+      if math.random() < 0.7 then args[math.random(n)] = rvalue() end
+    else
+      for i = 1, n do
+        -- sometimes repeat an earlier argument (x:bmm(x), x:add(x), ...)
+        if i > 1 and math.random() < 0.15 then args[i] = args[math.random(i - 1)] else args[i] = rvalue() end
+      end
+      local first = math.random()
+      if first < 0.6 then args[1] = rtensor(0); n = math.max(n, 1)
+      elseif first < 0.7 then args[1] = rtable(0); n = math.max(n, 1)
+      elseif first < 0.73 then args[1] = npy; n = math.max(n, 1) end  -- tensor.load of a saved file
     end
-    io.stderr:write(k, " ", target[1], "(", table.concat(d, ", "), ")\n")
-  end
-  local ok, err = pcall(target[2], table.unpack(args, 1, n))
-  if ok then
-    successes = successes + 1
-    per[target[1]] = true
-  else
-    failures = failures + 1
-    if type(err) ~= "string" or err == "" then
-      error(string.format("%s: error value is a %s, not a message (call %d)", target[1], type(err), k))
+    if trace then
+      local d = {}
+      for i = 1, n do
+        local a = args[i]
+        local ok, shape = pcall(function() return "tensor{" .. table.concat(a:shape(), ",") .. "}" .. a:dtype() end)
+        d[i] = ok and shape or (type(a) == "string" and string.format("%q", a))
+               or select(2, pcall(tostring, a))
+      end
+      io.stderr:write(k, " ", target[1], "(", table.concat(d, ", "), ")\n")
     end
+    local ok, err = pcall(target[2], table.unpack(args, 1, n))
+    if ok then
+      successes = successes + 1
+      per[target[1]] = true
+    else
+      failures = failures + 1
+      if type(err) ~= "string" or err == "" then
+        error(string.format("%s: error value is a %s, not a message (call %d)", target[1], type(err), k))
+      end
+    end
+    if target[1] == "tensor.set_num_threads" then tensor.set_num_threads(threads) end
+    if k % 500 == 0 then collectgarbage() end
   end
-  if target[1] == "tensor.set_num_threads" then tensor.set_num_threads(threads) end
-  if k % 500 == 0 then collectgarbage() end
 end
+
+-- run, then restore the thread count and remove the files, even after a failure
+local ok, err = xpcall(fuzz, debug.traceback)
 tensor.set_num_threads(threads)
 os.remove(npy)
+os.remove(st)
 os.remove(tmp)
+if not ok then error(err, 0) end
 
 -- every binding succeeded at least once with some arguments (the generator reaches them)
 local never = {}
