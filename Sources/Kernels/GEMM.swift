@@ -110,6 +110,8 @@ struct MatmulPlan {
             throw TensorError("matmul: shapes \(shapeString(x.shape)) and \(shapeString(y.shape)) cannot be multiplied (\(k) vs \(b.shape[b.dim - 2]))")
         }
         batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
+        try Tensor.checkShape(batch + [m, n], "matmul")
+        guard max(m, n, k) < Int(Int32.max) else { throw TensorError("matmul: dimensions past 2^31 are not supported") }
         self.a = try a.expand(batch + [m, k])
         self.b = try b.expand(batch + [k, n])
         var shape = batch + [m, n]
