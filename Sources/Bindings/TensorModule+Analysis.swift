@@ -20,19 +20,13 @@ extension TensorModule {
 
     static let statisticsMethods: [LuaFunction] = [
         LuaFunction("entropy", doc: """
-            x:entropy([{variant = "histogram", bins = 256, base = 2, per = "map", logits = "squared_deviation"}]) -> tensor
-
-            Entropy of feature maps. "histogram": per map over the last two dims, 256 equal
-            bins over the map's own [min, max] binned as numpy.histogram (last bin closed;
-            a constant map scores 0), (…, H, W) -> (…); per = "channel" takes all of
-            x[:, c] of a (N, C, …) tensor as one sample -> (C). "pooled": each map averaged
-            to one value per image, the histogram entropy of those N values -> (C).
-            "softmax": p = softmax over the pixels of (x - mean)^2 (logits =
-            "squared_deviation") or of x itself (logits = "values"), per map -> (…).
-
+            x:entropy([{variant = "histogram", bins = 256, base = 2, per = "map"}]) -> tensor
+            Entropy of the maps (last two dims) -> (…). "histogram": bins over each map's
+            [min, max] as numpy.histogram (a constant map scores 0); per = "channel" pools
+            x[:, c] of (N, C, …) -> (C). "pooled": entropy of the N image means per channel
+            -> (C). "softmax": of softmax((x - mean)^2), or of softmax(x) with logits = "values".
             Example:
-              local maps = tensor.randn(16, 8, 32, 32):clamp(0)
-              local score = maps:entropy{bins = 256}:mean(1)   -- one score per channel
+              local score = tensor.randn(16, 8, 32, 32):relu():entropy():mean(1)
             """) { L in
             let x = try L.checkTensor(1), o = try LuaOptions(L, 2)
             try o.checkKnown(["variant", "bins", "base", "per", "logits"], "entropy")
@@ -54,11 +48,9 @@ extension TensorModule {
         channelMeasure("foad_similarity", .foad, "per_image", "FOAD similarity 1/(1 + ‖a − b‖_F)"),
         LuaFunction("svd", doc: """
             x:svd([{vectors = false}]) -> s [, u, v]
-
             Singular values (descending) of every matrix in the last two dims, batched over
             the rest (LAPACK sgesdd); with vectors = true also the thin factors, x = u·diag(s)·vᵀ
             with u (…, m, k) and v (…, n, k), k = min(m, n). NaN or infinity is an error.
-
             Example:
               local s, u, v = tensor.randn(5, 3):svd{vectors = true}
             """) { L in
@@ -71,17 +63,11 @@ extension TensorModule {
         },
         LuaFunction("matrix_rank", doc: """
             x:matrix_rank([{atol =, rtol =, method = "gram"}]) -> int64 tensor (a number for one matrix)
-
-            Rank of every matrix in the last two dims: singular values above
-            max(atol, rtol·σmax), with torch.linalg.matrix_rank's defaults (atol 0,
-            rtol = max(m, n)·eps of float32; rtol 0 when only atol > 0 is given).
-            method "gram" (default) counts the eigenvalues of the double-precision Gram
-            matrix above the squared tolerance (no SVD, more accurate than float32);
-            "svd" uses LAPACK's float32 SVD as torch does.
-
+            Rank of every matrix in the last two dims: singular values above max(atol,
+            rtol·σmax), torch's defaults (rtol = max(m, n)·float32 eps). method "gram" counts
+            eigenvalues of the double-precision Gram matrix (no SVD); "svd" uses LAPACK.
             Example:
-              local maps = tensor.randn(128, 64, 32, 32):clamp(0)
-              local hrank = maps:matrix_rank():float():mean(1)   -- HRank's score per channel
+              local hrank = tensor.randn(128, 64, 32, 32):relu():matrix_rank():float():mean(1)
             """) { L in
             let x = try L.checkTensor(1), o = try LuaOptions(L, 2)
             try o.checkKnown(["atol", "rtol", "method"], "matrix_rank")
@@ -93,9 +79,7 @@ extension TensorModule {
         },
         LuaFunction("nuclear_norm", doc: """
             x:nuclear_norm() -> tensor (a number for one matrix)
-
             Sum of the singular values of every matrix in the last two dims (CHIP's measure).
-
             Example:
               local nn = tensor.randn(8, 64, 16, 16):nuclear_norm()   -- (8, 64)
             """) { L in
@@ -108,11 +92,9 @@ extension TensorModule {
     static func channelMeasure(_ name: String, _ m: ChannelMeasure, _ batch: String, _ what: String) -> LuaFunction {
         LuaFunction(name, doc: """
             x:\(name)([{batch = "\(batch)"}]) -> (C, C) tensor
-
             The \(what) between the channels of a (N, C, …) tensor, from one GEMM.
             batch = "flatten": each channel is one vector over (N, H, W); "mean": maps
             averaged over N first; "per_image": computed per image and averaged over N.
-
             Example:
               local fm = tensor.randn(128, 64, 8, 8):clamp(0)
               local m = fm:\(name)()

@@ -8,13 +8,11 @@ extension TensorModule {
     static let clusteringMethods: [LuaFunction] = [
         LuaFunction("kmeans", doc: """
             tensor.kmeans(x, k [, {seed =, restarts = 4, max_iter = 300, tol = 1e-4}]) -> labels, centroids, inertia
-
             k-means on the rows of a (points, features) tensor with k-means++ seeding
             (scikit-learn's greedy variant). labels: int64 (points) in 1..k; centroids (k, F);
             inertia = sum of squared distances to the assigned centroid. Each restart is
             seeded from `seed` (default: drawn from tensor.manual_seed's generator); the
             lowest inertia wins. Deterministic for a given seed.
-
             Example:
               local labels, centroids, inertia = tensor.kmeans(tensor.randn(100, 2), 3, {seed = 1})
             """) { L in
@@ -28,12 +26,10 @@ extension TensorModule {
         },
         LuaFunction("dbscan", doc: """
             tensor.dbscan(x, {eps =, min_samples = 5, metric = "euclidean"}) -> labels, clusters
-
             DBSCAN on the rows of a (points, features) tensor, as scikit-learn: a point is a
             core point when at least min_samples points (itself included) lie within eps.
             labels: int64 (points) with clusters numbered 1..clusters in order of discovery
             and NOISE LABELLED 0. metric "cosine" uses 1 - cos(a, b).
-
             Example:
               local labels, n = tensor.dbscan(tensor.randn(50, 4), {eps = 1.5, min_samples = 3})
             """) { L in
@@ -48,12 +44,10 @@ extension TensorModule {
         },
         LuaFunction("pca", doc: """
             tensor.pca(x, k) -> components, explained_variance, scores, ratio, mean
-
             Principal components of a (points, features) tensor, as scikit-learn's PCA:
             components (k, F) unit axes (largest entry of each positive), explained_variance
             (k) = σ²/(points - 1), scores (points, k) the centred points in those axes, ratio
             (k) the share of total variance, mean (F).
-
             Example:
               local comps, var, z = tensor.pca(tensor.randn(200, 10), 2)
             """) { L in

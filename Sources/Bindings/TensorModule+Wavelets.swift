@@ -13,11 +13,9 @@ extension TensorModule {
     static let waveletMethods: [LuaFunction] = [
         LuaFunction("dwt2", doc: """
             x:dwt2(wavelet [, {mode = "symmetric"}]) -> {ll =, lh =, hl =, hh =}
-
             One level of the 2-D discrete wavelet transform over the last two dims, batched
             over the leading ones; the bands are PyWavelets' cA, cH, cV, cD (same sizes and
             coefficients as pywt.dwt2). Wavelets: see tensor.wavelets().
-
             Example:
               local b = tensor.randn(8, 16, 32, 32):dwt2("db2", {mode = "periodization"})
               print(b.ll:shape())   -- {8, 16, 16, 16}
@@ -29,12 +27,10 @@ extension TensorModule {
         },
         LuaFunction("wavedec2", doc: """
             x:wavedec2(wavelet, level [, {mode = "symmetric", force = false}]) -> {cA, {lh =, hl =, hh =}, …}
-
             Multi-level 2-D decomposition as pywt.wavedec2: element 1 is the coarsest
             approximation, then the detail bands from the coarsest level to the finest.
             A level deeper than the maps allow is an error naming the maximum level
             (force = true decomposes anyway, as PyWavelets does with a warning).
-
             Example:
               local c = tensor.randn(4, 8, 32, 32):wavedec2("haar", 2)
               print(c[1]:shape(), c[2].hh:shape(), c[3].hh:shape())   -- 8x8, 8x8, 16x16
@@ -54,10 +50,8 @@ extension TensorModule {
     static let waveletFunctions: [LuaFunction] = [
         LuaFunction("idwt2", doc: """
             tensor.idwt2({ll =, lh =, hl =, hh =}, wavelet [, {mode = "symmetric"}]) -> tensor
-
             Inverse of x:dwt2 (pywt.idwt2). The bands share one shape; a missing band counts
             as zeros. Odd-sized originals come back one row/column larger, as in PyWavelets.
-
             Example:
               local x = tensor.randn(2, 3, 16, 16)
               local y = tensor.idwt2(x:dwt2("sym4"), "sym4")   -- y:narrow(3, 1, 16):narrow(4, 1, 16) == x
@@ -70,10 +64,8 @@ extension TensorModule {
         },
         LuaFunction("waverec2", doc: """
             tensor.waverec2(coeffs, wavelet [, {mode = "symmetric"}]) -> tensor
-
             Inverse of x:wavedec2 (pywt.waverec2): coeffs = {cA, {lh =, hl =, hh =}, …}
             from the coarsest level to the finest.
-
             Example:
               local x = tensor.randn(2, 3, 32, 32)
               local y = tensor.waverec2(x:wavedec2("db4", 2), "db4")
@@ -101,9 +93,7 @@ extension TensorModule {
         },
         LuaFunction("wavelets", doc: """
             tensor.wavelets() -> names, modes
-
             The wavelet names and boundary modes the wavelet functions accept.
-
             Example:
               local names, modes = tensor.wavelets()
               print(table.concat(names, " "), table.concat(modes, " "))

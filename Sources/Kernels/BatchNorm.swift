@@ -1,0 +1,101 @@
+import Tensor
+
+/// Batch normalisation on a contiguous [N, C, S] buffer (S = H·W for 2-d, 1 or L for
+/// 1-d), channels split across threads. Sums run in float lanes within a row and in
+/// double across rows.
+public enum BatchNormKernel {
+    /// Per-channel mean and biased variance (two passes).
+    public static func statistics(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                                  mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>) {
+        let count = Double(max(n * s, 1))
+        Parallel.ranges(c, grain: max(1, 32768 / max(n * s, 1))) { lo, hi in
+            for ch in lo..<hi {
+                var acc = 0.0
+                for i in 0..<n { acc += Double(rowSumFloat(x + (i * c + ch) * s, s)) }
+                let m = acc / count
+                var sq = 0.0
+                for i in 0..<n { sq += Double(rowSquaredDeviation(x + (i * c + ch) * s, s, Float(m))) }
+                mean[ch] = m
+                variance[ch] = sq / count
+            }
+        }
+    }
+
+    /// y = x·scale[c] + shift[c].
+    public static func affine(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, scale: UnsafePointer<Float>,
+                              shift: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
+            for r in lo..<hi {
+                let a = scale[r % c], b = shift[r % c]
+                let src = x + r * s, dst = y + r * s
+                for q in 0..<s { dst[q] = src[q] * a + b }
+            }
+        }
+    }
+
+    /// Per-channel Σ dy and Σ dy·(x − center[c]).
+    public static func gradientSums(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                                    center: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Double>,
+                                    sumDyX: UnsafeMutablePointer<Double>) {
+        Parallel.ranges(c, grain: max(1, 32768 / max(n * s, 1))) { lo, hi in
+            for ch in lo..<hi {
+                var a = 0.0, b = 0.0
+                let m = center[ch]
+                for i in 0..<n {
+                    let o = (i * c + ch) * s
+                    a += Double(rowSumFloat(dy + o, s))
+                    b += Double(rowCenteredDot(dy + o, x + o, s, m))
+                }
+                sumDy[ch] = a
+                sumDyX[ch] = b
+            }
+        }
+    }
+
+    /// dx = k[c]·dy + u[c]·x + v[c] (the training-mode input gradient written as an
+    /// affine map of dy and x per channel).
+    public static func combine(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                               k: UnsafePointer<Float>, u: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                               dx: UnsafeMutablePointer<Float>) {
+        Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
+            for r in lo..<hi {
+                let ch = r % c, kk = k[ch], uu = u[ch], vv = v[ch]
+                let gx = x + r * s, gy = dy + r * s, out = dx + r * s
+                for q in 0..<s { out[q] = kk * gy[q] + uu * gx[q] + vv }
+            }
+        }
+    }
+}
+
+/// Σ (p[i] − m)² in float lanes.
+@inlinable
+public func rowSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, _ m: Float) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    let mv = SIMD8<Float>(repeating: m)
+    var i = 0
+    while i + 8 <= n {
+        let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - mv
+        acc.addProduct(d, d)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { let d = p[i] - m; s += d * d; i += 1 }
+    return s
+}
+
+/// Σ a[i]·(b[i] − m) in float lanes.
+@inlinable
+public func rowCenteredDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, _ m: Float) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    let mv = SIMD8<Float>(repeating: m)
+    var i = 0
+    while i + 8 <= n {
+        let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+        let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self) - mv
+        acc.addProduct(x, y)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * (b[i] - m); i += 1 }
+    return s
+}

@@ -1,0 +1,139 @@
+import Tensor
+
+extension Conv2dKernel {
+    /// Gradients of a convolution. `dx` (if given) is overwritten with ∂L/∂x; `dw` and
+    /// `db` (if given) have ∂L/∂weight and ∂L/∂bias ADDED to them (gradient accumulation).
+    /// The column matrix of each chunk is built once and serves both GEMMs. Each thread
+    /// accumulates its own weight gradient; they are summed in a fixed order.
+    public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        if g.isDepthwise {
+            try DepthwiseConv2d.backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
+            return
+        }
+        let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
+        let outImage = g.outChannels * P
+        let parts = ParallelBatch.parts(g.batch)
+        let perPart = (g.batch + parts - 1) / parts
+        let nb = chunk(g, perPart: perPart)
+        let direct = g.isPointwise && nb == 1
+        let wSize = g.outChannels * K
+        let local = Scratch(dw != nil ? parts * wSize : 1, zeroed: true)
+        var biasSums = [Double](repeating: 0, count: db != nil ? g.outChannels : 0)
+        // Wᵀ of each group, [K, cg], so the dx GEMM runs without a transposed operand.
+        let wt = Scratch(dx != nil ? g.outChannels * K : 1)
+        if dx != nil {
+            for grp in 0..<g.groups {
+                let src = weight + grp * cg * K, dst = wt.ptr + grp * cg * K
+                for co in 0..<cg { for k in 0..<K { dst[k * cg + co] = src[co * K + k] } }
+            }
+        }
+        try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+            let cols = Scratch(direct || dw == nil ? 1 : K * nb * P)
+            let dcols = Scratch(direct || dx == nil ? 1 : K * nb * P)
+            let ybuf = Scratch(nb > 1 ? cg * nb * P : 1)
+            let dyT = Scratch(dw != nil ? cg * nb * P : 1)
+            let myW = local.ptr + part * wSize
+            var n0 = lo
+            while n0 < hi {
+                if stop() { return }
+                let m = min(nb, hi - n0), ld = m * P
+                if let dx, !direct { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
+                for grp in 0..<g.groups {
+                    let cin0 = grp * g.groupIn
+                    // dY of this group and chunk as a [cg, ld] matrix.
+                    let dY: UnsafePointer<Float>
+                    if m == 1 {
+                        dY = dy + n0 * outImage + grp * cg * P
+                    } else {
+                        for j in 0..<m {
+                            for co in 0..<cg {
+                                (ybuf.ptr + co * ld + j * P)
+                                    .update(from: dy + (n0 + j) * outImage + (grp * cg + co) * P, count: P)
+                            }
+                        }
+                        dY = UnsafePointer(ybuf.ptr)
+                    }
+                    let wT = UnsafePointer(wt.ptr + grp * cg * K)
+                    if dw != nil {
+                        let b: UnsafePointer<Float>
+                        if direct {
+                            b = x + n0 * inImage + cin0 * g.inPlane
+                        } else {
+                            for j in 0..<m {
+                                Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
+                                              cols: cols.ptr + j * P, ld: ld)
+                            }
+                            b = UnsafePointer(cols.ptr)
+                        }
+                        // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
+                        for co in 0..<cg { for q in 0..<ld { dyT.ptr[q * cg + co] = dY[co * ld + q] } }
+                        BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT.ptr, ldb: cg,
+                                   beta: 1, c: myW + grp * cg * K, ldc: cg)
+                    }
+                    if let dx {
+                        if direct {
+                            BLAS.sgemm(transA: false, transB: false, m: K, n: P, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                       c: dx + n0 * inImage + cin0 * g.inPlane, ldc: P)
+                        } else {
+                            BLAS.sgemm(transA: false, transB: false, m: K, n: ld, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                       c: dcols.ptr, ldc: ld)
+                            for j in 0..<m {
+                                Im2col.col2im(g, channels: g.groupIn, cols: dcols.ptr + j * P, ld: ld,
+                                              x: dx + (n0 + j) * inImage + cin0 * g.inPlane)
+                            }
+                        }
+                    }
+                }
+                n0 += m
+            }
+        }
+        if let dw {
+            // Sum the parts' dWᵀ blocks in order, then transpose into dw.
+            for p in 1..<max(parts, 1) {
+                let src = local.ptr + p * wSize
+                for i in 0..<wSize { local.ptr[i] += src[i] }
+            }
+            for grp in 0..<g.groups {
+                let src = local.ptr + grp * cg * K, dst = dw + grp * cg * K
+                for co in 0..<cg { for k in 0..<K { dst[co * K + k] += src[k * cg + co] } }
+            }
+        }
+        if let db {
+            planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &biasSums)
+            for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
+        }
+    }
+
+    /// sums[c] = Σ over images and positions of t[n, c, :] (double accumulation, channels
+    /// split across threads).
+    public static func planeSums(_ t: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
+                                 into sums: inout [Double]) {
+        sums.withUnsafeMutableBufferPointer { s in
+            let out = s.baseAddress!
+            Parallel.ranges(channels, grain: max(1, 16384 / max(batch * plane, 1))) { lo, hi in
+                for c in lo..<hi {
+                    var acc = 0.0
+                    for n in 0..<batch { acc += Double(rowSumFloat(t + (n * channels + c) * plane, plane)) }
+                    out[c] = acc
+                }
+            }
+        }
+    }
+}
+
+/// Sum of a contiguous row in float lanes (8 partial sums), for rows short enough that
+/// float accumulation is accurate; callers add rows in double.
+@inlinable
+public func rowSumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}

@@ -1,0 +1,115 @@
+import Tensor
+
+/// Direct depthwise convolution (groups == in_channels, out_channels = multiplier ·
+/// in_channels), where im2col + GEMM would multiply 1-row matrices. Output channel
+/// `oc` reads input channel `oc / multiplier`. Work is split by planes.
+public enum DepthwiseConv2d {
+    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
+        let mult = g.outChannels / g.inChannels, taps = g.kernelH * g.kernelW
+        let P = g.outPlane, ow = g.outWidth
+        let planes = g.batch * g.outChannels
+        try ParallelBatch.run(planes, op: "conv2d") { _, lo, hi, stop in
+            for plane in lo..<hi {
+                if plane & 63 == 0 && stop() { return }
+                let n = plane / g.outChannels, oc = plane % g.outChannels
+                let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
+                let yo = y + plane * P
+                yo.update(repeating: bias?[oc] ?? 0, count: P)
+                forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                    let wv = weight[oc * taps + i * g.kernelW + j]
+                    for r in hLo..<hHi {
+                        let src = xc + (r * g.strideH + tapH) * g.width + tapW, dst = yo + r * ow
+                        if g.strideW == 1 {
+                            for q in wLo..<wHi { dst[q] += wv * src[q] }
+                        } else {
+                            let s = g.strideW
+                            for q in wLo..<wHi { dst[q] += wv * src[q * s] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dx` overwritten; `dw`, `db` accumulated (+=).
+    public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        let mult = g.outChannels / g.inChannels, taps = g.kernelH * g.kernelW
+        let P = g.outPlane, ow = g.outWidth
+        if let dx {
+            try ParallelBatch.run(g.batch * g.inChannels, op: "conv2d backward") { _, lo, hi, stop in
+                for plane in lo..<hi {
+                    if plane & 63 == 0 && stop() { return }
+                    let n = plane / g.inChannels, c = plane % g.inChannels
+                    let xo = dx + plane * g.inPlane
+                    xo.update(repeating: 0, count: g.inPlane)
+                    for k in 0..<mult {
+                        let oc = c * mult + k
+                        let dyo = dy + (n * g.outChannels + oc) * P
+                        forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                            let wv = weight[oc * taps + i * g.kernelW + j]
+                            for r in hLo..<hHi {
+                                let dst = xo + (r * g.strideH + tapH) * g.width + tapW, src = dyo + r * ow
+                                if g.strideW == 1 {
+                                    for q in wLo..<wHi { dst[q] += wv * src[q] }
+                                } else {
+                                    let s = g.strideW
+                                    for q in wLo..<wHi { dst[q * s] += wv * src[q] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let dw {
+            try ParallelBatch.run(g.outChannels, op: "conv2d backward") { _, lo, hi, stop in
+                var acc = [Double](repeating: 0, count: taps)
+                for oc in lo..<hi {
+                    if stop() { return }
+                    for t in 0..<taps { acc[t] = 0 }
+                    for n in 0..<g.batch {
+                        let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
+                        let dyo = dy + (n * g.outChannels + oc) * P
+                        forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                            var s: Float = 0
+                            for r in hLo..<hHi {
+                                let src = xc + (r * g.strideH + tapH) * g.width + tapW, d = dyo + r * ow
+                                if g.strideW == 1 {
+                                    for q in wLo..<wHi { s += d[q] * src[q] }
+                                } else {
+                                    let st = g.strideW
+                                    for q in wLo..<wHi { s += d[q] * src[q * st] }
+                                }
+                            }
+                            acc[i * g.kernelW + j] += Double(s)
+                        }
+                    }
+                    for t in 0..<taps { dw[oc * taps + t] += Float(acc[t]) }
+                }
+            }
+        }
+        if let db {
+            var sums = [Double](repeating: 0, count: g.outChannels)
+            Conv2dKernel.planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &sums)
+            for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
+        }
+    }
+
+    /// Calls `body(i, j, tapH, tapW, hLo, hHi, wLo, wHi)` for every kernel tap with the
+    /// output rows/columns whose input lies inside the image.
+    @inline(__always)
+    static func forEachTap(_ g: ConvGeometry, _ body: (Int, Int, Int, Int, Int, Int, Int, Int) -> Void) {
+        for i in 0..<g.kernelH {
+            let tapH = i * g.dilationH - g.padH
+            let (hLo, hHi) = ConvGeometry.validRange(out: g.outHeight, in: g.height, stride: g.strideH, tap: tapH)
+            for j in 0..<g.kernelW {
+                let tapW = j * g.dilationW - g.padW
+                let (wLo, wHi) = ConvGeometry.validRange(out: g.outWidth, in: g.width, stride: g.strideW, tap: tapW)
+                if hHi > hLo && wHi > wLo { body(i, j, tapH, tapW, hLo, hHi, wLo, wHi) }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// im2col and its adjoint col2im for one image and one group of channels.
+///
+/// The column matrix has one row per (channel, kernel row, kernel column) — the order of
+/// a PyTorch OIHW weight's I·H·W — and one column per output position (oh·OW + ow).
+/// Rows are `ld` floats apart, so several images (or a tile of one) can share a buffer.
+public enum Im2col {
+    /// Fills `cols` from `x` (`channels` planes of H×W); taps outside the image are 0.
+    @inlinable
+    public static func im2col(_ g: ConvGeometry, channels: Int, x: UnsafePointer<Float>,
+                              cols: UnsafeMutablePointer<Float>, ld: Int) {
+        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        for c in 0..<channels {
+            let xc = x + c * h * w
+            for i in 0..<g.kernelH {
+                let tapH = i * g.dilationH - g.padH
+                let (hLo, hHi) = ConvGeometry.validRange(out: oh, in: h, stride: g.strideH, tap: tapH)
+                for j in 0..<g.kernelW {
+                    let tapW = j * g.dilationW - g.padW
+                    let (wLo, wHi) = ConvGeometry.validRange(out: ow, in: w, stride: g.strideW, tap: tapW)
+                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
+                    if hLo > 0 { row.update(repeating: 0, count: hLo * ow) }
+                    if hHi < oh { (row + hHi * ow).update(repeating: 0, count: (oh - hHi) * ow) }
+                    guard wHi > wLo else {
+                        if hHi > hLo { (row + hLo * ow).update(repeating: 0, count: (hHi - hLo) * ow) }
+                        continue
+                    }
+                    for r in hLo..<hHi {
+                        let dst = row + r * ow
+                        let src = xc + (r * g.strideH + tapH) * w + tapW
+                        if wLo > 0 { dst.update(repeating: 0, count: wLo) }
+                        if wHi < ow { (dst + wHi).update(repeating: 0, count: ow - wHi) }
+                        if g.strideW == 1 {
+                            (dst + wLo).update(from: src + wLo, count: wHi - wLo)
+                        } else {
+                            let s = g.strideW
+                            for q in wLo..<wHi { dst[q] = src[q * s] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds the columns back into `x` (the adjoint of `im2col`): every tap's value is
+    /// accumulated at the input position it was read from.
+    @inlinable
+    public static func col2im(_ g: ConvGeometry, channels: Int, cols: UnsafePointer<Float>, ld: Int,
+                              x: UnsafeMutablePointer<Float>) {
+        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        for c in 0..<channels {
+            let xc = x + c * h * w
+            for i in 0..<g.kernelH {
+                let tapH = i * g.dilationH - g.padH
+                let (hLo, hHi) = ConvGeometry.validRange(out: oh, in: h, stride: g.strideH, tap: tapH)
+                for j in 0..<g.kernelW {
+                    let tapW = j * g.dilationW - g.padW
+                    let (wLo, wHi) = ConvGeometry.validRange(out: ow, in: w, stride: g.strideW, tap: tapW)
+                    guard wHi > wLo else { continue }
+                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
+                    for r in hLo..<hHi {
+                        let src = row + r * ow
+                        let dst = xc + (r * g.strideH + tapH) * w + tapW
+                        if g.strideW == 1 {
+                            for q in wLo..<wHi { dst[q] += src[q] }
+                        } else {
+                            let s = g.strideW
+                            for q in wLo..<wHi { dst[q * s] += src[q] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CBLAS
+import Tensor
+
+extension BLAS {
+    /// The thread count OpenBLAS currently uses.
+    public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on one thread (for BLAS calls made inside Topiary's own
+    /// parallel loops: two levels of threads on two cores only oversubscribe them), then
+    /// restores the previous count.
+    @inlinable
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        let before = threads
+        if before != 1 { setThreads(1) }
+        defer { if before != 1 { setThreads(before) } }
+        return try body()
+    }
+}
+
+/// Splits a batch into `Parallel.threads` fixed parts (the same partition every run) and
+/// runs `body(part, lo, hi)` on each, with OpenBLAS single-threaded inside. Long loops
+/// poll `Interrupt` between items through `stop`; an interrupt is thrown after the
+/// parallel region has finished.
+public enum ParallelBatch {
+    public static func run(_ items: Int, op: String,
+                           _ body: (_ part: Int, _ lo: Int, _ hi: Int, _ stop: () -> Bool) -> Void) throws {
+        guard items > 0 else { return }
+        let parts = min(Parallel.threads, items)
+        BLAS.singleThreaded {
+            Parallel.forEach(parts) { p in
+                let lo = items * p / parts, hi = items * (p + 1) / parts
+                body(p, lo, hi, { Interrupt.pending() })
+            }
+        }
+        try Interrupt.check(op)
+    }
+
+    /// The number of parts `run` will use for `items`.
+    public static func parts(_ items: Int) -> Int { max(1, min(Parallel.threads, items)) }
+}
+
+/// A zeroed, 64-byte aligned scratch buffer of floats, freed on deinit.
+public final class Scratch {
+    public let ptr: UnsafeMutablePointer<Float>
+    public let count: Int
+    public init(_ count: Int, zeroed: Bool = false) {
+        self.count = max(count, 1)
+        ptr = UnsafeMutableRawPointer.allocate(byteCount: self.count * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: self.count)
+        if zeroed { ptr.update(repeating: 0, count: self.count) }
+    }
+    deinit { ptr.deallocate() }
+}

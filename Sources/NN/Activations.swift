@@ -1,0 +1,88 @@
+import Tensor
+
+/// Element-wise activations with a cached tensor for backward: ReLU, ReLU6, LeakyReLU.
+public class Activation: Module {
+    public var typeName: String { "Activation" }
+    public var training = true
+    public var extraDescription: String { "" }
+    var cache: Tensor?
+
+    /// y = f(x) for one element.
+    func value(_ x: Float) -> Float { x }
+    /// f'(x) given the cached value (the input or the output, see `cachesOutput`).
+    func slope(_ cached: Float) -> Float { 1 }
+    /// Whether backward needs the output (ReLU) rather than the input.
+    var cachesOutput: Bool { false }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let x = input.toFloat().contiguous()
+        let y = Tensor(uninitialized: x.shape)
+        let src = x.ptr, dst = y.ptr
+        Parallel.ranges(x.numel, grain: 32768) { lo, hi in
+            for i in lo..<hi { dst[i] = self.value(src[i]) }
+        }
+        cache = GradMode.enabled ? (cachesOutput ? y : x) : nil
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let c = cache else { throw noForward(typeName.lowercased()) }
+        let dy = try Check.grad(gradOutput, c.shape, typeName.lowercased())
+        let dx = Tensor(uninitialized: c.shape)
+        let g = dy.ptr, v = c.ptr, out = dx.ptr
+        Parallel.ranges(c.numel, grain: 32768) { lo, hi in
+            for i in lo..<hi { out[i] = g[i] * self.slope(v[i]) }
+        }
+        return dx
+    }
+}
+
+/// max(x, 0).
+public final class ReLU: Activation {
+    public override var typeName: String { "ReLU" }
+    public override init() {}
+    override var cachesOutput: Bool { true }
+    override func value(_ x: Float) -> Float { x > 0 ? x : 0 }
+    override func slope(_ y: Float) -> Float { y > 0 ? 1 : 0 }
+
+    // Specialised loops (the generic path calls through the class per element).
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        let x = input.toFloat().contiguous()
+        let y = Tensor(uninitialized: x.shape)
+        let src = x.ptr, dst = y.ptr
+        Parallel.ranges(x.numel, grain: 32768) { lo, hi in
+            for i in lo..<hi { dst[i] = max(src[i], 0) }
+        }
+        cache = GradMode.enabled ? y : nil
+        return y
+    }
+
+    public override func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let c = cache else { throw noForward("relu") }
+        let dy = try Check.grad(gradOutput, c.shape, "relu")
+        let dx = Tensor(uninitialized: c.shape)
+        let g = dy.ptr, v = c.ptr, out = dx.ptr
+        Parallel.ranges(c.numel, grain: 32768) { lo, hi in
+            for i in lo..<hi { out[i] = v[i] > 0 ? g[i] : 0 }
+        }
+        return dx
+    }
+}
+
+/// min(max(x, 0), 6).
+public final class ReLU6: Activation {
+    public override var typeName: String { "ReLU6" }
+    public override init() {}
+    override func value(_ x: Float) -> Float { min(max(x, 0), 6) }
+    override func slope(_ x: Float) -> Float { x > 0 && x < 6 ? 1 : 0 }
+}
+
+/// x for x > 0, negative_slope·x otherwise.
+public final class LeakyReLU: Activation {
+    public override var typeName: String { "LeakyReLU" }
+    public var negativeSlope: Float
+    public init(negativeSlope: Float = 0.01) { self.negativeSlope = negativeSlope }
+    public override var extraDescription: String { "negative_slope=\(formatNumber(Double(negativeSlope)))" }
+    override func value(_ x: Float) -> Float { x > 0 ? x : x * negativeSlope }
+    override func slope(_ x: Float) -> Float { x > 0 ? 1 : negativeSlope }
+}

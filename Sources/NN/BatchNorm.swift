@@ -1,0 +1,202 @@
+import Foundation
+import Kernels
+import Tensor
+
+/// Batch normalisation (PyTorch's `_BatchNorm`): batch statistics in training mode
+/// (updating `running_mean` / `running_var` with `momentum`, the variance unbiased),
+/// running statistics in evaluation mode. `BatchNorm2d` takes [N, C, H, W],
+/// `BatchNorm1d` [N, C] or [N, C, L]. The channel count is that of the buffers, so
+/// pruning replaces weight, bias and both running buffers together.
+public class BatchNorm: Module {
+    public var typeName: String { "BatchNorm" }
+    public var training = true
+    /// γ and β, nil when not affine.
+    public var weight: Parameter?
+    public var bias: Parameter?
+    public var runningMean: Tensor
+    public var runningVar: Tensor
+    /// int64 scalar, as PyTorch saves it.
+    public var numBatchesTracked: Tensor
+    public var eps: Double
+    /// Update factor of the running statistics; nil = cumulative average (PyTorch's
+    /// momentum=None).
+    public var momentum: Double?
+    public var trackRunningStats: Bool
+
+    public var numFeatures: Int { runningMean.numel }
+
+    private var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool)?
+
+    init(numFeatures features: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool) throws {
+        try Check.positive(features, "num_features", "BatchNorm")
+        guard eps > 0 else { throw TensorError("BatchNorm: eps must be positive, got \(eps)") }
+        if let m = momentum, !(m >= 0 && m <= 1) {
+            throw TensorError("BatchNorm: momentum must be in [0, 1], got \(m)")
+        }
+        weight = affine ? Parameter(Tensor(shape: [features], values: [Float](repeating: 1, count: features))) : nil
+        bias = affine ? Parameter(Tensor(zeros: [features])) : nil
+        runningMean = Tensor(zeros: [features])
+        runningVar = Tensor(shape: [features], values: [Float](repeating: 1, count: features))
+        numBatchesTracked = Tensor(zeros: [], dtype: .int64)
+        self.eps = eps; self.momentum = momentum; self.trackRunningStats = trackRunningStats
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] {
+        [weight.map { ("weight", $0) }, bias.map { ("bias", $0) }].compactMap { $0 }
+    }
+
+    public var buffers: [(name: String, tensor: Tensor)] {
+        trackRunningStats ? [("running_mean", runningMean), ("running_var", runningVar),
+                             ("num_batches_tracked", numBatchesTracked)] : []
+    }
+
+    public func setBuffer(_ name: String, _ value: Tensor) -> Bool {
+        switch name {
+        case "running_mean": runningMean = value
+        case "running_var": runningVar = value
+        case "num_batches_tracked": numBatchesTracked = value
+        default: return false
+        }
+        return true
+    }
+
+    public var extraDescription: String {
+        "\(numFeatures), eps=\(formatNumber(eps)), momentum=\(momentum.map(formatNumber) ?? "None"), affine=\(weight != nil ? "True" : "False"), track_running_stats=\(trackRunningStats ? "True" : "False")"
+    }
+
+    /// Checks the input rank and returns (x contiguous, n, c, s).
+    func layout(_ input: Tensor) throws -> (Tensor, Int, Int, Int) {
+        throw TensorError("BatchNorm: abstract")
+    }
+
+    var op: String { typeName.lowercased() }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let (x, n, c, s) = try layout(input)
+        guard c == numFeatures else {
+            throw TensorError("\(op): input has \(c) channels, layer expects \(numFeatures)")
+        }
+        let useBatch = training || !trackRunningStats
+        var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
+        if useBatch {
+            guard n * s > 1 else {
+                throw TensorError("\(op): expected more than 1 value per channel when training, got input shape \(shapeString(x.shape))")
+            }
+            var m = [Double](repeating: 0, count: c), v = [Double](repeating: 0, count: c)
+            BatchNormKernel.statistics(x.ptr, n: n, c: c, s: s, mean: &m, variance: &v)
+            for i in 0..<c {
+                mean[i] = Float(m[i])
+                invstd[i] = Float(1 / (v[i] + eps).squareRoot())
+            }
+            if training && trackRunningStats { updateRunning(m, v, count: n * s) }
+        } else {
+            let rm = runningMean.toFloat().contiguous(), rv = runningVar.toFloat().contiguous()
+            for i in 0..<c {
+                mean[i] = rm.ptr[i]
+                invstd[i] = Float(1 / (Double(rv.ptr[i]) + eps).squareRoot())
+            }
+        }
+        var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
+        let gamma = weight?.value.contiguous(), beta = bias?.value.contiguous()
+        for i in 0..<c {
+            let gm = gamma?.ptr[i] ?? 1, bt = beta?.ptr[i] ?? 0
+            scale[i] = gm * invstd[i]
+            shift[i] = bt - mean[i] * scale[i]
+        }
+        let y = Tensor(uninitialized: x.shape)
+        BatchNormKernel.affine(x.ptr, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr)
+        cache = GradMode.enabled ? (x, mean, invstd, useBatch) : nil
+        return y
+    }
+
+    func updateRunning(_ m: [Double], _ v: [Double], count: Int) {
+        if numBatchesTracked.dtype == .int64 { numBatchesTracked.iptr[0] += 1 } else { numBatchesTracked.ptr[0] += 1 }
+        let tracked = Double(numBatchesTracked.dtype == .int64 ? Double(numBatchesTracked.iptr[0]) : Double(numBatchesTracked.ptr[0]))
+        let f = momentum ?? 1 / max(tracked, 1)
+        let unbias = Double(count) / Double(max(count - 1, 1))
+        if !runningMean.isContiguous || runningMean.dtype != .float32 { runningMean = runningMean.toFloat().clone() }
+        if !runningVar.isContiguous || runningVar.dtype != .float32 { runningVar = runningVar.toFloat().clone() }
+        for i in 0..<m.count {
+            runningMean.ptr[i] = Float((1 - f) * Double(runningMean.ptr[i]) + f * m[i])
+            runningVar.ptr[i] = Float((1 - f) * Double(runningVar.ptr[i]) + f * v[i] * unbias)
+        }
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let (x, mean, invstd, batchStats) = cache else { throw noForward(op) }
+        let dy = try Check.grad(gradOutput, x.shape, op)
+        let (_, n, c, s) = try layout(x)
+        var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
+        BatchNormKernel.gradientSums(x.ptr, dy: dy.ptr, n: n, c: c, s: s, center: mean,
+                                     sumDy: &sumDy, sumDyX: &sumDyX)
+        let gamma = weight?.value.contiguous()
+        var k = [Float](repeating: 0, count: c), u = k, v = k
+        let count = Double(n * s)
+        for i in 0..<c {
+            let g = Double(gamma?.ptr[i] ?? 1), inv = Double(invstd[i])
+            k[i] = Float(g * inv)
+            if batchStats {
+                // dx = γ·inv·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), x̂ = (x − μ)·inv
+                let uu = -g * inv * inv * inv * sumDyX[i] / count
+                u[i] = Float(uu)
+                v[i] = Float(-g * inv * sumDy[i] / count - uu * Double(mean[i]))
+            }
+        }
+        let dx = Tensor(uninitialized: x.shape)
+        BatchNormKernel.combine(x.ptr, dy: dy.ptr, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr)
+        if let w = weight, w.requiresGrad {
+            let gw = w.gradBuffer()
+            for i in 0..<c { gw.ptr[i] += Float(sumDyX[i] * Double(invstd[i])) }
+        }
+        if let b = bias, b.requiresGrad {
+            let gb = b.gradBuffer()
+            for i in 0..<c { gb.ptr[i] += Float(sumDy[i]) }
+        }
+        return dx
+    }
+}
+
+/// Batch normalisation of [N, C, H, W] input.
+public final class BatchNorm2d: BatchNorm {
+    public override var typeName: String { "BatchNorm2d" }
+
+    public init(_ features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) throws {
+        try super.init(numFeatures: features, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+
+    override func layout(_ input: Tensor) throws -> (Tensor, Int, Int, Int) {
+        let x = try Check.input(input, rank: 4, op, "[N, C, H, W]")
+        return (x, x.shape[0], x.shape[1], x.shape[2] * x.shape[3])
+    }
+}
+
+/// Batch normalisation of [N, C] or [N, C, L] input.
+public final class BatchNorm1d: BatchNorm {
+    public override var typeName: String { "BatchNorm1d" }
+
+    public init(_ features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true) throws {
+        try super.init(numFeatures: features, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+    }
+
+    override func layout(_ input: Tensor) throws -> (Tensor, Int, Int, Int) {
+        guard input.dim == 2 || input.dim == 3 else {
+            throw TensorError("\(op): expected a 2-d [N, C] or 3-d [N, C, L] input, got shape \(shapeString(input.shape))")
+        }
+        let x = input.toFloat().contiguous()
+        return (x, x.shape[0], x.shape[1], x.dim == 3 ? x.shape[2] : 1)
+    }
+}
+
+/// A number as PyTorch prints it in module descriptions (1e-05, 0.1).
+func formatNumber(_ v: Double) -> String {
+    if v != 0 && abs(v) < 1e-4 {
+        let e = Int(floor(log10(abs(v))))
+        let m = v / pow(10, Double(e))
+        let ms = m == m.rounded() ? String(Int(m)) : String(m)
+        return "\(ms)e-\(String(format: "%02d", -e))"
+    }
+    if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) + ".0" }
+    return String(v)
+}

@@ -1,0 +1,87 @@
+import Kernels
+import Tensor
+
+/// 2-d convolution over NCHW input (PyTorch's `nn.Conv2d`): stride, zero padding,
+/// dilation, groups (depthwise when groups == in_channels), optional bias.
+/// Channel counts are derived from the weight, so pruning surgery only replaces
+/// `weight` / `bias` (and `groups` for depthwise layers).
+public final class Conv2d: Module {
+    public let typeName = "Conv2d"
+    public var training = true
+    /// [out_channels, in_channels / groups, kh, kw]
+    public var weight: Parameter
+    /// [out_channels], or nil.
+    public var bias: Parameter?
+    public var stride: (Int, Int)
+    public var padding: (Int, Int)
+    public var dilation: (Int, Int)
+    public var groups: Int
+
+    public var outChannels: Int { weight.value.shape[0] }
+    public var inChannels: Int { weight.value.shape[1] * groups }
+    public var kernelSize: (Int, Int) { (weight.value.shape[2], weight.value.shape[3]) }
+
+    private var cache: (input: Tensor, geometry: ConvGeometry)?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                bias: Bool = true) throws {
+        try Check.positive(inChannels, "in_channels", "Conv2d")
+        try Check.positive(outChannels, "out_channels", "Conv2d")
+        try Check.positive(groups, "groups", "Conv2d")
+        guard inChannels % groups == 0, outChannels % groups == 0 else {
+            throw TensorError("Conv2d: in_channels (\(inChannels)) and out_channels (\(outChannels)) must be divisible by groups (\(groups))")
+        }
+        guard kernelSize.0 > 0, kernelSize.1 > 0, stride.0 > 0, stride.1 > 0, dilation.0 > 0, dilation.1 > 0 else {
+            throw TensorError("Conv2d: kernel_size, stride and dilation must be positive")
+        }
+        guard padding.0 >= 0, padding.1 >= 0 else { throw TensorError("Conv2d: padding must be non-negative") }
+        let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
+        weight = Parameter(Init.defaultWeight(shape))
+        self.bias = bias ? Parameter(Init.defaultBias(outChannels, fanIn: Init.fans(shape).fanIn)) : nil
+        self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var extraDescription: String {
+        var s = "\(inChannels), \(outChannels), kernel_size=\(pair(kernelSize)), stride=\(pair(stride))"
+        if padding != (0, 0) { s += ", padding=\(pair(padding))" }
+        if dilation != (1, 1) { s += ", dilation=\(pair(dilation))" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        if bias == nil { s += ", bias=False" }
+        return s
+    }
+
+    /// The geometry for an input shape (checked).
+    public func geometry(for shape: [Int]) throws -> ConvGeometry {
+        try ConvGeometry(batch: shape[0], inChannels: inChannels, height: shape[2], width: shape[3],
+                         outChannels: outChannels, kernel: kernelSize, stride: stride, padding: padding,
+                         dilation: dilation, groups: groups)
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let x = try Check.input(input, rank: 4, "conv2d", "[N, C, H, W]")
+        try Check.channels(x, inChannels, "conv2d")
+        let g = try geometry(for: x.shape)
+        let w = weight.value.contiguous()
+        let y = Tensor(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth])
+        let b = bias?.value.contiguous()
+        try Conv2dKernel.forward(g, x: x.ptr, weight: w.ptr, bias: b.map { UnsafePointer($0.ptr) }, y: y.ptr)
+        cache = GradMode.enabled ? (x, g) : nil
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let (x, g) = cache else { throw noForward("conv2d") }
+        let dy = try Check.grad(gradOutput, [g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d")
+        let dx = Tensor(uninitialized: x.shape)
+        let w = weight.value.contiguous()
+        let dw = weight.requiresGrad ? weight.gradBuffer() : nil
+        let db = (bias?.requiresGrad ?? false) ? bias?.gradBuffer() : nil
+        try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: dx.ptr, dw: dw?.ptr, db: db?.ptr)
+        return dx
+    }
+}

@@ -1,0 +1,41 @@
+import Tensor
+
+/// Zeroes each element with probability p in training mode and scales the rest by
+/// 1/(1−p) (PyTorch's `nn.Dropout`); the identity in evaluation mode. Masks are drawn
+/// from `Random.global`, so `tensor.manual_seed` makes them reproducible.
+public final class Dropout: Module {
+    public let typeName = "Dropout"
+    public var training = true
+    public var p: Double
+    private var mask: Tensor?
+
+    public init(p: Double = 0.5) throws {
+        guard p >= 0, p <= 1 else { throw TensorError("Dropout: probability must be in [0, 1], got \(p)") }
+        self.p = p
+    }
+
+    public var extraDescription: String { "p=\(formatNumber(p)), inplace=False" }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        guard training, p > 0 else { mask = nil; return input }
+        let x = input.toFloat().contiguous()
+        let m = Tensor(uninitialized: x.shape)
+        let keep = Float(1 - p), scale: Float = p < 1 ? 1 / keep : 0
+        for i in 0..<m.numel { m.ptr[i] = Random.global.nextFloat() < keep ? scale : 0 }
+        let y = Tensor(uninitialized: x.shape)
+        for i in 0..<y.numel { y.ptr[i] = x.ptr[i] * m.ptr[i] }
+        mask = GradMode.enabled ? m : nil
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let m = mask else {
+            if !training || p == 0 { return gradOutput }
+            throw noForward("dropout")
+        }
+        let dy = try Check.grad(gradOutput, m.shape, "dropout")
+        let dx = Tensor(uninitialized: m.shape)
+        for i in 0..<dx.numel { dx.ptr[i] = dy.ptr[i] * m.ptr[i] }
+        return dx
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Tensor
+
+/// Weight initialisation from the global generator (`Random.global`, seeded by
+/// `tensor.manual_seed`), with PyTorch's formulas.
+public enum Init {
+    /// U(−bound, bound).
+    public static func uniform(_ shape: [Int], bound: Double) -> Tensor {
+        let t = Tensor(uninitialized: shape)
+        for i in 0..<t.numel { t.ptr[i] = Float((Random.global.nextDouble() * 2 - 1) * bound) }
+        return t
+    }
+
+    /// N(0, std²).
+    public static func normal(_ shape: [Int], std: Double) -> Tensor {
+        let t = Tensor(uninitialized: shape)
+        for i in 0..<t.numel { t.ptr[i] = Float(Double(Random.global.nextNormal()) * std) }
+        return t
+    }
+
+    /// fan_in of a weight [out, in, k…]: in·∏k; fan_out: out·∏k.
+    public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
+        let receptive = shape.dropFirst(2).reduce(1, *)
+        return ((shape.count > 1 ? shape[1] : 1) * receptive, shape[0] * receptive)
+    }
+
+    /// PyTorch's default for Conv and Linear weights: kaiming_uniform_(a = √5), i.e.
+    /// U(±1/√fan_in).
+    public static func defaultWeight(_ shape: [Int]) -> Tensor {
+        uniform(shape, bound: 1 / Double(max(fans(shape).fanIn, 1)).squareRoot())
+    }
+
+    /// PyTorch's default bias: U(±1/√fan_in) of the layer's weight.
+    public static func defaultBias(_ count: Int, fanIn: Int) -> Tensor {
+        uniform([count], bound: 1 / Double(max(fanIn, 1)).squareRoot())
+    }
+
+    /// kaiming_normal_ with ReLU gain √2: std = √(2 / fan), fan = fan_in or fan_out.
+    public static func kaimingNormal(_ shape: [Int], fanOut: Bool = false) -> Tensor {
+        let f = fans(shape)
+        return normal(shape, std: (2 / Double(max(fanOut ? f.fanOut : f.fanIn, 1))).squareRoot())
+    }
+}
+
+extension Parameter {
+    /// The gradient buffer for in-place accumulation: the existing contiguous `grad`, or
+    /// a new zero tensor of the value's shape.
+    public func gradBuffer() -> Tensor {
+        if let g = grad, g.isContiguous, g.shape == value.shape, g.dtype == .float32 { return g }
+        let g = Tensor(zeros: value.shape)
+        if let old = grad { try? g.copy(from: old) }
+        grad = g
+        return g
+    }
+}
+
+/// Formats a pair like PyTorch: `(3, 3)`.
+func pair(_ p: (Int, Int)) -> String { "(\(p.0), \(p.1))" }

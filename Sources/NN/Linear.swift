@@ -1,0 +1,76 @@
+import Kernels
+import Tensor
+
+/// y = x·Wᵀ + b over the last dimension (PyTorch's `nn.Linear`); leading dimensions are
+/// batch dimensions.
+public final class Linear: Module {
+    public let typeName = "Linear"
+    public var training = true
+    /// [out_features, in_features]
+    public var weight: Parameter
+    public var bias: Parameter?
+
+    public var inFeatures: Int { weight.value.shape[1] }
+    public var outFeatures: Int { weight.value.shape[0] }
+
+    private var cache: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
+        try Check.positive(inFeatures, "in_features", "Linear")
+        try Check.positive(outFeatures, "out_features", "Linear")
+        weight = Parameter(Init.defaultWeight([outFeatures, inFeatures]))
+        self.bias = bias ? Parameter(Init.defaultBias(outFeatures, fanIn: inFeatures)) : nil
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public var extraDescription: String {
+        "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")"
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        guard input.dim >= 1, input.shape[input.dim - 1] == inFeatures else {
+            throw TensorError("linear: input has \(input.dim >= 1 ? input.shape[input.dim - 1] : 0) features (shape \(shapeString(input.shape))), layer expects \(inFeatures)")
+        }
+        let x = input.toFloat().contiguous()
+        let rows = x.numel / inFeatures, out = outFeatures
+        let w = weight.value.contiguous()
+        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [out])
+        if let b = bias?.value.contiguous() {
+            for r in 0..<rows { (y.ptr + r * out).update(from: b.ptr, count: out) }
+        }
+        if rows > 0 {
+            BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: x.ptr, lda: inFeatures,
+                       b: w.ptr, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.ptr, ldc: out)
+        }
+        cache = GradMode.enabled ? x : nil
+        return y
+    }
+
+    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+        guard let x = cache else { throw noForward("linear") }
+        let dy = try Check.grad(gradOutput, Array(x.shape.dropLast()) + [outFeatures], "linear")
+        let rows = x.numel / inFeatures, out = outFeatures, inF = inFeatures
+        let w = weight.value.contiguous()
+        let dx = Tensor(zeros: x.shape)
+        guard rows > 0 else { return dx }
+        BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: dy.ptr, lda: out,
+                   b: w.ptr, ldb: inF, c: dx.ptr, ldc: inF)
+        if weight.requiresGrad {
+            let gw = weight.gradBuffer()
+            BLAS.sgemm(transA: true, transB: false, m: out, n: inF, k: rows, a: dy.ptr, lda: out,
+                       b: x.ptr, ldb: inF, beta: 1, c: gw.ptr, ldc: inF)
+        }
+        if let b = bias, b.requiresGrad {
+            let gb = b.gradBuffer()
+            for j in 0..<out {
+                var s = 0.0
+                for r in 0..<rows { s += Double(dy.ptr[r * out + j]) }
+                gb.ptr[j] += Float(s)
+            }
+        }
+        return dx
+    }
+}

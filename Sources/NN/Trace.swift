@@ -1,0 +1,133 @@
+import Tensor
+
+/// One step of a traced forward pass.
+public struct TraceNode: Sendable {
+    public enum Kind: String, Sendable {
+        /// The network input.
+        case input
+        /// A layer (a module without visible children): Conv2d, BatchNorm2d, ReLU,
+        /// Flatten, ShortcutA (option-A subsample + zero channel padding), …
+        case layer
+        /// Element-wise sum of a residual block (body + shortcut), inputs in that order.
+        case add
+        /// Channel concatenation of branches, inputs in channel order.
+        case concat
+    }
+    public let id: Int
+    public let kind: Kind
+    /// The module path for layers (`layer1.0.conv1`); for add and concat the path of the
+    /// container that performed it (`layer1.0`); "input" for the input.
+    public let name: String
+    /// "Conv2d", …, "Add", "Concat", "Input".
+    public let typeName: String
+    /// The layer itself (nil for input, add, concat).
+    public nonisolated(unsafe) let module: (any Module)?
+    /// Ids of the nodes whose outputs this node consumed, in argument order.
+    public let inputs: [Int]
+    public let inputShapes: [[Int]]
+    public let outputShape: [Int]
+
+    /// Channels (dim 1) of the first input; nil for rank < 2 or the input node.
+    public var inChannels: Int? { inputShapes.first.flatMap { $0.count >= 2 ? $0[1] : nil } }
+    /// Channels (dim 1) of the output.
+    public var outChannels: Int? { outputShape.count >= 2 ? outputShape[1] : nil }
+}
+
+/// The data flow of one forward pass: nodes in execution order (so every node's inputs
+/// come before it) and the id of the node producing the network output.
+public final class TraceGraph: CustomStringConvertible {
+    public internal(set) var nodes: [TraceNode] = []
+    public internal(set) var output = 0
+
+    /// Ids of the nodes that consumed node `id`'s output.
+    public func consumers(of id: Int) -> [Int] {
+        nodes.filter { $0.inputs.contains(id) }.map(\.id)
+    }
+
+    /// The first node with this name (a module used twice appears twice).
+    public func node(named name: String) -> TraceNode? { nodes.first { $0.name == name } }
+
+    /// One line per node: `id kind name type inputs -> shape`.
+    public var description: String {
+        nodes.map { n in
+            let ins = n.inputs.map(String.init).joined(separator: ",")
+            return "\(n.id) \(n.kind.rawValue) \(n.name) \(n.typeName) [\(ins)] -> \(shapeString(n.outputShape))"
+        }.joined(separator: "\n")
+    }
+}
+
+/// Records a forward pass. Containers call `Tracer.run` for each child and
+/// `Tracer.record` for their own adds and concatenations; outside a trace both cost a
+/// nil check. Tensors are told apart by identity: a module returning its input unchanged
+/// (Identity, Dropout in eval mode) is invisible in the graph.
+public final class Tracer {
+    nonisolated(unsafe) static var current: Tracer?
+
+    let graph = TraceGraph()
+    var path: [String] = []
+    var producer: [ObjectIdentifier: Int] = [:]
+    var keep: [Tensor] = []
+
+    /// Runs `module.forward(x)` as the child `name` of the module being run ("" for a
+    /// transparent child), recording it if a trace is active.
+    @inline(__always)
+    public static func run(_ name: String, _ module: any Module, _ x: Tensor) throws -> Tensor {
+        guard let t = current else { return try module.forward(x) }
+        return try t.run(name, module, x)
+    }
+
+    /// Records an add or concat performed by the running container.
+    @inline(__always)
+    public static func record(_ kind: TraceNode.Kind, _ typeName: String, inputs: [Tensor], output: Tensor) {
+        current?.add(kind, name: current?.path.joined(separator: ".") ?? "", typeName: typeName,
+                     module: nil, inputs: inputs, output: output)
+    }
+
+    func run(_ name: String, _ module: any Module, _ x: Tensor) throws -> Tensor {
+        if !name.isEmpty { path.append(name) }
+        defer { if !name.isEmpty { path.removeLast() } }
+        let y = try module.forward(x)
+        if module.isLeaf && y !== x {
+            add(.layer, name: path.joined(separator: "."), typeName: module.typeName, module: module,
+                inputs: [x], output: y)
+        }
+        return y
+    }
+
+    func node(of t: Tensor) -> Int {
+        if let id = producer[ObjectIdentifier(t)] { return id }
+        // A tensor made outside any recorded step (should not happen): treat as an input.
+        return add(.input, name: "input", typeName: "Input", module: nil, inputs: [], output: t)
+    }
+
+    @discardableResult
+    func add(_ kind: TraceNode.Kind, name: String, typeName: String, module: (any Module)?,
+             inputs: [Tensor], output: Tensor) -> Int {
+        let ids = inputs.map { node(of: $0) }
+        let id = graph.nodes.count
+        graph.nodes.append(TraceNode(id: id, kind: kind, name: name, typeName: typeName, module: module,
+                                     inputs: ids, inputShapes: inputs.map(\.shape), outputShape: output.shape))
+        producer[ObjectIdentifier(output)] = id
+        keep.append(output)
+        return id
+    }
+
+    /// Runs `module` on `input` in evaluation mode without caching activations and
+    /// returns the graph. Training flags are restored afterwards.
+    public static func trace(_ module: any Module, input: Tensor) throws -> TraceGraph {
+        guard current == nil else { throw TensorError("trace: a trace is already running") }
+        let t = Tracer()
+        let modes = module.namedModules().map { ($0.module, $0.module.training) }
+        module.eval()
+        defer {
+            for (m, on) in modes { m.training = on }
+            current = nil
+        }
+        current = t
+        t.keep.append(input)
+        t.add(.input, name: "input", typeName: "Input", module: nil, inputs: [], output: input)
+        let y = try GradMode.withoutGrad { try t.run("", module, input) }
+        t.graph.output = t.node(of: y)
+        return t.graph
+    }
+}

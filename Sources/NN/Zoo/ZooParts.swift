@@ -1,0 +1,42 @@
+import Tensor
+
+/// Building blocks shared by the zoo's model definitions.
+enum Parts {
+    /// A Conv2d with square kernel, stride, padding and a chosen initialisation.
+    static func conv(_ cin: Int, _ cout: Int, _ k: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1,
+                     bias: Bool = false, weights: WeightInit = .pytorch) throws -> Conv2d {
+        let c = try Conv2d(cin, cout, kernelSize: (k, k), stride: (stride, stride), padding: (padding, padding),
+                           groups: groups, bias: bias)
+        switch weights {
+        case .pytorch: break
+        case .kaimingFanIn: c.weight.value = Init.kaimingNormal(c.weight.value.shape)
+        case .kaimingFanOut: c.weight.value = Init.kaimingNormal(c.weight.value.shape, fanOut: true)
+        }
+        if weights != .pytorch, let b = c.bias { b.value = Tensor(zeros: b.value.shape) }
+        return c
+    }
+
+    static func bn(_ c: Int) throws -> BatchNorm2d { try BatchNorm2d(c) }
+
+    /// conv → BN → ReLU as named children of a Sequential (`conv1`, `bn1`, `relu1`).
+    static func convBNReLU(_ suffix: String, _ conv: Conv2d) throws -> [(String, any Module)] {
+        [("conv" + suffix, conv), ("bn" + suffix, try bn(conv.outChannels)), ("relu" + suffix, ReLU())]
+    }
+}
+
+/// How the zoo initialises conv weights (BN is always γ = 1, β = 0).
+enum WeightInit: Equatable {
+    /// PyTorch's layer default (kaiming_uniform, a = √5).
+    case pytorch
+    /// kaiming_normal_, fan_in, ReLU gain (akamaster's CIFAR ResNets).
+    case kaimingFanIn
+    /// kaiming_normal_, fan_out, ReLU gain (torchvision, HRank's DenseNet).
+    case kaimingFanOut
+}
+
+/// The models of `nn.zoo`; every builder takes the class count.
+public enum Zoo {
+    /// Names accepted by `Zoo.make`.
+    public static let names = ["small_cnn", "vgg11", "vgg13", "vgg16", "vgg19", "resnet20", "resnet32", "resnet56",
+                               "resnet110", "resnet18", "resnet34", "resnet50", "densenet40", "googlenet", "mobilenetv2"]
+}

@@ -1,0 +1,117 @@
+import XCTest
+@testable import Kernels
+@testable import NN
+@testable import Tensor
+
+/// Conv2d against a direct 7-loop reference (double sums), and gradient checks over
+/// strides, padding, dilation, groups, depthwise (with a channel multiplier) and bias.
+final class ConvTests: XCTestCase {
+    struct Config {
+        var n = 2, cin = 3, h = 7, w = 6, cout = 4, k = (3, 3), stride = (1, 1), pad = (1, 1)
+        var dilation = (1, 1), groups = 1, bias = true
+    }
+
+    static let configs: [Config] = [
+        Config(),                                                        // 3x3 same, bias
+        Config(stride: (2, 2), bias: false),                             // stride 2
+        Config(k: (3, 2), stride: (2, 1), pad: (0, 1)),                  // non-square
+        Config(dilation: (2, 2), bias: false),                           // dilation
+        Config(cin: 4, cout: 6, groups: 2),                              // groups
+        Config(cin: 4, cout: 4, groups: 4),                              // depthwise
+        Config(cin: 3, cout: 6, stride: (2, 2), groups: 3),              // depthwise ×2 multiplier, stride
+        Config(cin: 5, cout: 3, k: (1, 1), pad: (0, 0), bias: false),    // pointwise
+        Config(cin: 4, cout: 2, k: (1, 1), stride: (2, 2), pad: (0, 0)), // strided 1x1 (option B)
+        Config(n: 5, cin: 2, h: 3, w: 3, cout: 3),                       // small planes: chunked images
+    ]
+
+    func layer(_ c: Config) throws -> Conv2d {
+        try Conv2d(c.cin, c.cout, kernelSize: c.k, stride: c.stride, padding: c.pad, dilation: c.dilation,
+                   groups: c.groups, bias: c.bias)
+    }
+
+    /// y[n, o, i, j] = b[o] + Σ_c,p,q w[o, c, p, q] · x[n, g·cg + c, i·s − pad + p·d, j·s − pad + q·d]
+    func reference(_ c: Config, _ x: Tensor, _ w: Tensor, _ b: Tensor?) -> (Tensor, [Int]) {
+        let oh = (c.h + 2 * c.pad.0 - c.dilation.0 * (c.k.0 - 1) - 1) / c.stride.0 + 1
+        let ow = (c.w + 2 * c.pad.1 - c.dilation.1 * (c.k.1 - 1) - 1) / c.stride.1 + 1
+        let cg = c.cin / c.groups, og = c.cout / c.groups
+        let y = Tensor(zeros: [c.n, c.cout, oh, ow])
+        for n in 0..<c.n { for o in 0..<c.cout { for i in 0..<oh { for j in 0..<ow {
+            var s = Double(b?.ptr[o] ?? 0)
+            let g = o / og
+            for ci in 0..<cg { for p in 0..<c.k.0 { for q in 0..<c.k.1 {
+                let hi = i * c.stride.0 - c.pad.0 + p * c.dilation.0, wi = j * c.stride.1 - c.pad.1 + q * c.dilation.1
+                if hi < 0 || hi >= c.h || wi < 0 || wi >= c.w { continue }
+                s += Double(w.ptr[((o * cg + ci) * c.k.0 + p) * c.k.1 + q])
+                    * Double(x.ptr[((n * c.cin + g * cg + ci) * c.h + hi) * c.w + wi])
+            } } }
+            y.ptr[((n * c.cout + o) * oh + i) * ow + j] = Float(s)
+        } } } }
+        return (y, [oh, ow])
+    }
+
+    func testForwardMatchesDirectReference() throws {
+        for (i, c) in Self.configs.enumerated() {
+            let conv = try layer(c)
+            let x = randn([c.n, c.cin, c.h, c.w], seed: UInt64(i))
+            let y = try conv.forward(x)
+            let (ref, _) = reference(c, x, conv.weight.value, conv.bias?.value)
+            XCTAssertEqual(y.shape, ref.shape, "config \(i)")
+            for k in 0..<ref.numel {
+                XCTAssertEqual(y.ptr[k], ref.ptr[k], accuracy: 1e-4, "config \(i) element \(k)")
+            }
+        }
+    }
+
+    func testForwardDeterministicPerThreadCount() throws {
+        let c = Config(n: 7, cin: 6, h: 5, w: 5, cout: 8, groups: 2)
+        let conv = try layer(c)
+        let x = randn([c.n, c.cin, c.h, c.w], seed: 3)
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        Parallel.threads = 1
+        let a = try conv.forward(x).toFloats()
+        Parallel.threads = 2
+        let b = try conv.forward(x).toFloats(), b2 = try conv.forward(x).toFloats()
+        XCTAssertTrue(b == b2, "same partition, same result")
+        XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 0, 1e-5)
+    }
+
+    func testGradientsFiniteDifference() throws {
+        for (i, c) in Self.configs.enumerated() {
+            let conv = try layer(c)
+            try GradCheck().check(conv, randn([c.n, c.cin, c.h, c.w], seed: 100 + UInt64(i)))
+        }
+    }
+
+    func testWeightGradientAccumulates() throws {
+        let conv = try Conv2d(2, 3, kernelSize: (3, 3), padding: (1, 1))
+        let x = randn([2, 2, 4, 4], seed: 1)
+        let g = randn([2, 3, 4, 4], seed: 2)
+        _ = try conv.forward(x)
+        _ = try conv.backward(g)
+        let once = conv.weight.grad!.toFloats()
+        _ = try conv.backward(g)
+        let twice = conv.weight.grad!.toFloats()
+        for (a, b) in zip(once, twice) { XCTAssertEqual(2 * a, b, accuracy: 1e-4) }
+    }
+
+    func testInputErrors() throws {
+        let conv = try Conv2d(1, 4, kernelSize: (3, 3))
+        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 3, 8, 8]))) {
+            XCTAssertEqual(($0 as? TensorError)?.message, "conv2d: input has 3 channels, layer expects 1")
+        }
+        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [3, 8, 8]))) {
+            XCTAssertTrue(($0 as? TensorError)?.message.contains("expected a 4-d input") ?? false)
+        }
+        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 1, 2, 2])))
+        XCTAssertThrowsError(try Conv2d(3, 4, kernelSize: (3, 3), groups: 2))
+        XCTAssertThrowsError(try conv.backward(Tensor(zeros: [1, 4, 6, 6])))
+    }
+
+    func testDescriptionLikePyTorch() throws {
+        XCTAssertEqual(try Conv2d(3, 16, kernelSize: (3, 3), padding: (1, 1), bias: false).description,
+                       "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)")
+        XCTAssertEqual(try Conv2d(8, 8, kernelSize: (3, 3), stride: (2, 2), groups: 8).description,
+                       "Conv2d(8, 8, kernel_size=(3, 3), stride=(2, 2), groups=8)")
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+@testable import NN
+@testable import Tensor
+
+/// The data-flow graph of a traced ResNet-20 (option A) and of a DenseNet layer.
+final class TraceTests: XCTestCase {
+    func testResNet20Structure() throws {
+        let net = try Zoo.resnetCifar(depth: 20)
+        net.train()
+        let g = try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]))
+        XCTAssertTrue(net.namedModules().allSatisfy { $0.module.training }, "training flags restored")
+        // input, stem (3), 9 blocks × (conv1 bn1 relu1 conv2 bn2 add relu2) + 2 shortcuts, avgpool flatten linear
+        XCTAssertEqual(g.nodes.count, 1 + 3 + 9 * 7 + 2 + 3)
+        func node(_ n: String) throws -> TraceNode { try XCTUnwrap(g.node(named: n), n) }
+        func name(_ id: Int) -> String { g.nodes[id].name }
+        XCTAssertEqual(g.nodes[0].kind, .input)
+        XCTAssertEqual(g.nodes.filter { $0.kind == .add }.count, 9)
+        XCTAssertEqual(g.nodes.filter { $0.typeName == "ShortcutA" }.map(\.name), ["layer2.0.shortcut", "layer3.0.shortcut"])
+        // Stem output feeds the first block's conv1 and its identity shortcut (the add).
+        let stem = try node("relu")
+        XCTAssertEqual(g.consumers(of: stem.id).map(name), ["layer1.0.conv1", "layer1.0"])
+        let add = try XCTUnwrap(g.nodes.first { $0.kind == .add && $0.name == "layer1.0" })
+        XCTAssertEqual(add.inputs.map(name), ["layer1.0.bn2", "relu"])
+        XCTAssertEqual(g.consumers(of: add.id).map(name), ["layer1.0.relu2"])
+        // Downsampling block: the add joins bn2 and the padded shortcut.
+        let sc = try node("layer2.0.shortcut")
+        XCTAssertEqual(sc.inputs.map(name), ["layer1.2.relu2"])
+        XCTAssertEqual(sc.inChannels, 16); XCTAssertEqual(sc.outChannels, 32)
+        XCTAssertEqual(sc.outputShape, [1, 32, 16, 16])
+        let add2 = try XCTUnwrap(g.nodes.first { $0.kind == .add && $0.name == "layer2.0" })
+        XCTAssertEqual(add2.inputs.map(name), ["layer2.0.bn2", "layer2.0.shortcut"])
+        let conv = try node("layer2.0.conv1")
+        XCTAssertTrue(conv.module is Conv2d)
+        XCTAssertEqual(conv.inChannels, 16); XCTAssertEqual(conv.outChannels, 32)
+        // Head: avgpool -> flatten -> linear, which produces the output.
+        let flat = try node("flatten"), lin = try node("linear")
+        XCTAssertEqual(flat.inputs.map(name), ["avgpool"])
+        XCTAssertEqual(lin.inputs, [flat.id])
+        XCTAssertEqual(flat.outputShape, [1, 64])
+        XCTAssertEqual(g.output, lin.id)
+        // Execution order: every input precedes its consumer.
+        XCTAssertTrue(g.nodes.allSatisfy { n in n.inputs.allSatisfy { $0 < n.id } })
+    }
+
+    func testConcatAndIdentityInTrace() throws {
+        let net = try Zoo.densenet(depth: 7, growth: 2)   // one layer per block
+        let g = try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]))
+        let cat = try XCTUnwrap(g.nodes.first { $0.kind == .concat && $0.name == "dense1.0" })
+        // Identity branch is invisible: the concat reads conv1 (the input) and the body's conv.
+        XCTAssertEqual(cat.inputs.map { g.nodes[$0].name }, ["conv1", "dense1.0.conv1"])
+        XCTAssertEqual(cat.inputShapes.map { $0[1] }, [4, 2])
+        XCTAssertEqual(cat.outChannels, 6)
+        XCTAssertEqual(g.consumers(of: try XCTUnwrap(g.node(named: "conv1")).id).map { g.nodes[$0].name }, ["dense1.0.bn1", "dense1.0"])
+    }
+}
