@@ -28,13 +28,14 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise", "conv"]
+    static let names = ["gemm", "elementwise", "conv", "train"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
         case "gemm": return gemmCases
         case "elementwise": return elementwiseCases
         case "conv": return convCases
+        case "train": return trainCases
         default: return []
         }
     }
