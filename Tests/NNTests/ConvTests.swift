@@ -22,6 +22,10 @@ final class ConvTests: XCTestCase {
         Config(cin: 5, cout: 3, k: (1, 1), pad: (0, 0), bias: false),    // pointwise
         Config(cin: 4, cout: 2, k: (1, 1), stride: (2, 2), pad: (0, 0)), // strided 1x1 (option B)
         Config(n: 5, cin: 2, h: 3, w: 3, cout: 3),                       // small planes: chunked images
+        Config(pad: (2, 2), dilation: (2, 2)),                           // "same" size, dilated
+        Config(h: 4, w: 3, k: (5, 5), pad: (2, 2), bias: false),         // "same", taps wider than the plane
+        Config(k: (1, 3), pad: (0, 1)),                                  // "same", non-square
+        Config(n: 3, h: 5, w: 1),                                        // "same", width-1 planes
     ]
 
     func layer(_ c: Config) throws -> Conv2d {
@@ -93,6 +97,21 @@ final class ConvTests: XCTestCase {
         _ = try conv.backward(g)
         let twice = conv.weight.grad!.toFloats()
         for (a, b) in zip(once, twice) { XCTAssertEqual(2 * a, b, accuracy: 1e-4) }
+    }
+
+    func testSkippingTheInputGradientKeepsWeightGradients() throws {
+        let conv = try Conv2d(3, 4, kernelSize: (3, 3), padding: (1, 1))
+        let x = randn([2, 3, 5, 5], seed: 8), g = randn([2, 4, 5, 5], seed: 9)
+        _ = try conv.forward(x)
+        _ = try conv.backward(g)
+        let full = conv.weight.grad!.toFloats(), fullBias = conv.bias!.grad!.toFloats()
+        conv.zeroGrad()
+        conv.computeInputGradient = false
+        _ = try conv.forward(x)
+        let dx = try conv.backward(g)
+        XCTAssertEqual(conv.weight.grad!.toFloats(), full)
+        XCTAssertEqual(conv.bias!.grad!.toFloats(), fullBias)
+        XCTAssertTrue(dx.toFloats().allSatisfy { $0 == 0 })
     }
 
     func testInputErrors() throws {
