@@ -95,62 +95,57 @@ public enum Im2col {
         return (lo, max(lo, hi), shift)
     }
 
+    /// Calls `body(channel, row, lo, hi, shift)` for every (channel, tap) row of a
+    /// same-size column matrix, after zeroing the row's wrapped border columns.
     @inlinable
-    static func sameIm2col(_ g: ConvGeometry, channels: Int, x: UnsafePointer<Float>,
-                           cols: UnsafeMutablePointer<Float>, ld: Int) {
-        let plane = g.height * g.width, w = g.width
+    static func forEachSameRow(_ g: ConvGeometry, channels: Int, cols: UnsafeMutablePointer<Float>, ld: Int,
+                               _ body: (Int, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void) {
+        let plane = g.height * g.width
         for c in 0..<channels {
-            let xc = x + c * plane
             for i in 0..<g.kernelH {
                 let tapH = i * g.dilationH - g.padH
                 for j in 0..<g.kernelW {
                     let tapW = j * g.dilationW - g.padW
                     let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
                     let (lo, hi, shift) = sameSpan(g, tapH, tapW)
-                    if lo > 0 { row.update(repeating: 0, count: lo) }
-                    if hi > lo { (row + lo).update(from: xc + lo + shift, count: hi - lo) }
-                    if hi < plane { (row + hi).update(repeating: 0, count: plane - hi) }
+                    body(c * plane, row, lo, hi, shift)
                     // Columns whose source wrapped into the neighbouring row are padding.
-                    if tapW < 0 {
-                        let n = min(-tapW, w)
-                        var r = 0
-                        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
-                    } else if tapW > 0 {
-                        let n = min(tapW, w)
-                        var r = w - n
-                        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
-                    }
+                    zeroWrappedColumns(row, plane: plane, width: g.width, tapW: tapW)
                 }
             }
         }
     }
 
-    /// Adds rows back; the wrapped border columns of `cols` are zeroed first (scratch).
+    @inlinable
+    static func sameIm2col(_ g: ConvGeometry, channels: Int, x: UnsafePointer<Float>,
+                           cols: UnsafeMutablePointer<Float>, ld: Int) {
+        let plane = g.height * g.width
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { xo, row, lo, hi, shift in
+            if lo > 0 { row.update(repeating: 0, count: lo) }
+            if hi > lo { (row + lo).update(from: x + xo + lo + shift, count: hi - lo) }
+            if hi < plane { (row + hi).update(repeating: 0, count: plane - hi) }
+        }
+    }
+
+    /// Adds rows back. The wrapped border columns must not be added: `forEachSameRow`
+    /// zeroes them after `body`, so they are zeroed in a first pass over the rows.
     @inlinable
     static func sameCol2im(_ g: ConvGeometry, channels: Int, cols: UnsafeMutablePointer<Float>, ld: Int,
                            x: UnsafeMutablePointer<Float>) {
-        let plane = g.height * g.width, w = g.width
-        for c in 0..<channels {
-            let xc = x + c * plane
-            for i in 0..<g.kernelH {
-                let tapH = i * g.dilationH - g.padH
-                for j in 0..<g.kernelW {
-                    let tapW = j * g.dilationW - g.padW
-                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
-                    if tapW < 0 {
-                        let n = min(-tapW, w)
-                        var r = 0
-                        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
-                    } else if tapW > 0 {
-                        let n = min(tapW, w)
-                        var r = w - n
-                        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
-                    }
-                    let (lo, hi, shift) = sameSpan(g, tapH, tapW)
-                    let dst = xc + shift
-                    for q in lo..<hi { dst[q] += row[q] }
-                }
-            }
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { _, _, _, _, _ in }
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { xo, row, lo, hi, shift in
+            let dst = x + xo + shift
+            for q in lo..<hi { dst[q] += row[q] }
         }
+    }
+
+    /// Zeroes the first −tapW (tapW < 0) or last tapW (tapW > 0) columns of every row
+    /// of a shifted plane: the positions whose source fell outside the image row.
+    @usableFromInline @inline(__always)
+    static func zeroWrappedColumns(_ row: UnsafeMutablePointer<Float>, plane: Int, width w: Int, tapW: Int) {
+        guard tapW != 0 else { return }
+        let n = min(abs(tapW), w)
+        var r = tapW < 0 ? 0 : w - n
+        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
     }
 }
