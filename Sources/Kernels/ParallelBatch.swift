@@ -63,11 +63,13 @@ public final class Scratch {
     deinit { ScratchPool.give(ptr, capacity) }
 }
 
-/// Free scratch buffers (at most `limit` of them, the largest kept).
+/// Free scratch buffers: at most `limit` of them and `maxBytes` in all (the largest
+/// are released first).
 enum ScratchPool {
     nonisolated(unsafe) static var free: [(UnsafeMutablePointer<Float>, Int)] = []
     static let lock = NSLock()
     static let limit = 8
+    static let maxBytes = 64 << 20
 
     /// The smallest free buffer holding at least `count` floats.
     static func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int)? {
@@ -79,10 +81,9 @@ enum ScratchPool {
     static func give(_ p: UnsafeMutablePointer<Float>, _ capacity: Int) {
         lock.lock(); defer { lock.unlock() }
         free.append((p, capacity))
-        if free.count > limit {
-            free.sort { $0.1 > $1.1 }
-            let drop = free.removeLast()
-            drop.0.deallocate()
+        free.sort { $0.1 < $1.1 }
+        while free.count > limit || free.reduce(0, { $0 + $1.1 * 4 }) > maxBytes {
+            free.removeLast().0.deallocate()
         }
     }
 }
