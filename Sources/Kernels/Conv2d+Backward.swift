@@ -20,6 +20,15 @@ extension Conv2dKernel {
             dx = nil
             if dw == nil && db == nil { return }
         }
+        if dx == nil && usesTaps(g) {
+            if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
+            if let db {
+                var sums = [Double](repeating: 0, count: g.outChannels)
+                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: g.outPlane, into: &sums)
+                for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
+            }
+            return
+        }
         let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
         let outImage = g.outChannels * P
         let parts = ParallelBatch.parts(g.batch)

@@ -57,7 +57,21 @@ final class ConvTests: XCTestCase {
         return (y, [oh, ow])
     }
 
-    func testForwardMatchesDirectReference() throws {
+    /// Runs `body` once with the default kernels and once with the per-tap path enabled
+    /// for every stride-1 config (thresholds lowered).
+    func bothPaths(_ body: () throws -> Void) rethrows {
+        try body()
+        let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
+        defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
+        Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+        try body()
+    }
+
+    func testForwardMatchesDirectReference() throws { try bothPaths(forwardMatchesDirectReference) }
+    func testBackwardMatchesReference() throws { try bothPaths(backwardMatchesReference) }
+    func testGradientsFiniteDifference() throws { try bothPaths(gradientsFiniteDifference) }
+
+    func forwardMatchesDirectReference() throws {
         for (i, c) in Self.configs.enumerated() {
             let conv = try layer(c)
             let x = randn([c.n, c.cin, c.h, c.w], seed: UInt64(i))
@@ -87,7 +101,7 @@ final class ConvTests: XCTestCase {
         return (dx, dw)
     }
 
-    func testBackwardMatchesReference() throws {
+    func backwardMatchesReference() throws {
         for (i, c) in Self.configs.enumerated() {
             let conv = try layer(c)
             let x = randn([c.n, c.cin, c.h, c.w], seed: 200 + UInt64(i))
@@ -116,7 +130,7 @@ final class ConvTests: XCTestCase {
         XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 0, 1e-5)
     }
 
-    func testGradientsFiniteDifference() throws {
+    func gradientsFiniteDifference() throws {
         for (i, c) in Self.configs.enumerated() {
             let conv = try layer(c)
             try GradCheck().check(conv, randn([c.n, c.cin, c.h, c.w], seed: 100 + UInt64(i)))
