@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "Plot", dependencies: [], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
         .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "CLua", "CLuaShim"], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
             "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -53,5 +53,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),
+        // Drives the built `topiary` binary through a pseudo-terminal and pipes.
+        .testTarget(name: "ReplTests", dependencies: ["topiary"]),
     ]
 )

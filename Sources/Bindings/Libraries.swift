@@ -2,7 +2,10 @@ import LuaHost
 
 /// Every Lua module Topiary opens in a new interpreter.
 public enum Libraries {
-    public static var all: [LuaLibrary] { [TensorModule.library, NNModule.library] }
+    public static var all: [LuaLibrary] {
+        [TensorModule.library, NNModule.library, DataModule.library, TrainModule.library, PlotModule.library,
+         HelpLibrary.library]
+    }
 
     /// A new interpreter with all of Topiary's modules loaded.
     public static func makeInterpreter() -> Interpreter {

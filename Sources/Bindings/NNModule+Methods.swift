@@ -5,7 +5,7 @@ import Tensor
 
 extension NNModule {
     /// Methods of every module (forward/backward, parameters, modes, state dict, lookup).
-    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods }
+    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods }
 
     static let coreMethods: [LuaFunction] = [
         method("forward", doc: """
@@ -164,7 +164,7 @@ extension NNModule {
             weights). nn.from_spec rebuilds it, so a pruned model can be saved and reloaded.
             Example:
               local copy = nn.from_spec(net:spec()); copy:load_state_dict(net:state_dict())
-            """) { L, m in L.push(ModuleSpec.json(m)); return 1 },
+            """) { L, m in L.push(try run { try ModelSpec.encode(m) }); return 1 },
     ]
 
     static func pushNamed(_ L: Lua, _ list: [(name: String, module: any Module)]) {
@@ -198,7 +198,7 @@ extension NNModule {
               local copy = nn.from_spec(nn.zoo.resnet20{}:spec())
             """) { L in
             let json = try L.checkString(1)
-            push(L, try run { try ModuleSpec.build(json: json) }); return 1
+            push(L, try run { try ModelSpec.decode(json) }); return 1
         },
         LuaFunction("is_module", doc: """
             nn.is_module(value) -> boolean

@@ -25,7 +25,7 @@ public enum NNModule {
         for f in methods { L.push(f); L.setField(-2, f.name) }
         L.setField(clua_registryindex(), methodsKey)
         L.newTable()
-        for f in layerConstructors + containerConstructors + moduleFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in layerConstructors + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in zooFunctions { L.push(f); L.setField(-2, f.name) }
         L.setField(-2, "zoo")

@@ -9,13 +9,29 @@ extension TensorModule {
         arith("__add", AddF.self, "add"), arith("__sub", SubF.self, "sub"),
         arith("__mul", MulF.self, "mul"), arith("__div", DivF.self, "div"),
         arith("__pow", PowF.self, "pow"),
-        LuaFunction("__unm") { L in L.push(try L.checkTensor(1).unary(NegF.self)); return 1 },
-        LuaFunction("__len") { L in
+        LuaFunction("__unm", doc: """
+            -x -> tensor
+            Element-wise negation.
+            Example: local y = -x
+            """) { L in L.push(try L.checkTensor(1).unary(NegF.self)); return 1 },
+        LuaFunction("__len", doc: """
+            #x -> number
+            The size of dimension 1 (1 for a 0-d tensor).
+            Example: for i = 1, #x do print(x[i]) end
+            """) { L in
             let t = try L.checkTensor(1)
             L.push(t.dim == 0 ? 1 : t.shape[0]); return 1
         },
-        LuaFunction("__tostring") { L in L.push(try L.checkTensor(1).formatted()); return 1 },
-        LuaFunction("__index") { L in
+        LuaFunction("__tostring", doc: """
+            tostring(x) -> string
+            NumPy-style text with a shape and dtype footer (long tensors summarised).
+            Example: print(x)
+            """) { L in L.push(try L.checkTensor(1).formatted()); return 1 },
+        LuaFunction("__index", doc: """
+            x[i] | x.method
+            Entry i of dimension 1 (1-based, negative from the end): a number for a 1-d tensor, else a view.
+            Example: local row = x[2]; local v = x[2][3]
+            """) { L in
             let t = try L.checkTensor(1)
             if L.isString(2) {
                 L.rawField(clua_registryindex(), methodsKey)
@@ -28,7 +44,11 @@ extension TensorModule {
             if v.dim == 0 { L.push(v.value(at: [])) } else { L.push(v) }
             return 1
         },
-        LuaFunction("__newindex") { L in
+        LuaFunction("__newindex", doc: """
+            x[i] = number | tensor
+            Fills entry i of dimension 1 with a number, or copies a tensor (broadcast) into it.
+            Example: x[1] = 0; x[2] = tensor.ones(x:size(2))
+            """) { L in
             let t = try L.checkTensor(1)
             guard L.isNumber(2) else {
                 throw LuaError.message("tensor: cannot set field '\(L.toString(2) ?? L.typeName(2))' (only integer indices can be assigned)")
@@ -55,8 +75,14 @@ extension TensorModule {
         return z
     }
 
+    static let symbol = ["add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^"]
+
     static func arith<F: BinaryFunction>(_ name: String, _ f: F.Type, _ op: String) -> LuaFunction {
-        LuaFunction(name) { L in
+        LuaFunction(name, doc: """
+            x \(symbol[op] ?? op) y -> tensor
+            Element-wise \(op) with broadcasting; either side may be a number.
+            Example: local y = 2 \(symbol[op] ?? op) x
+            """) { L in
             let a = try L.checkTensorLike(1), b = try L.checkTensorLike(2)
             L.push(try Tensor.binary(f, a, b, op))
             return 1

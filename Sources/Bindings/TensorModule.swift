@@ -2,13 +2,18 @@ import CLua
 import LuaHost
 import Tensor
 
-/// The `tensor` Lua module: constructors, and every tensor method (also callable as
-/// `tensor.name(x, ...)`). Method groups live in the TensorModule+*.swift files; each
-/// contributes a list of functions.
+/// The `tensor` Lua module: constructors and module functions, and every tensor method
+/// (also callable as `tensor.name(x, ...)`). Method groups live in the TensorModule+*.swift
+/// files; each contributes a list of functions, every one with its `doc:` text.
 public enum TensorModule {
     /// All methods, from every group.
     static var methods: [LuaFunction] {
         viewMethods + mathMethods + reductionMethods + indexMethods + ioMethods + linalgMethods
+    }
+
+    /// Functions of the module table only (their first argument is not a tensor).
+    static var functions: [LuaFunction] {
+        constructors + likeConstructors + joinFunctions + ioFunctions + safetensorsFunctions
     }
 
     public static let library = LuaLibrary(name: "tensor") { L in
@@ -23,18 +28,30 @@ public enum TensorModule {
         L.setField(clua_registryindex(), methodsKey)
         L.pop()
         L.newTable()
-        for f in methods + constructors { L.push(f); L.setField(-2, f.name) }
+        for f in methods + functions { L.push(f); L.setField(-2, f.name) }
     }
 
     static let methodsKey = "topiary.methods.tensor"
 
     /// A method: argument 1 must be a tensor.
-    static func method(_ name: String, _ body: @escaping (Lua, Tensor) throws -> Int) -> LuaFunction {
-        LuaFunction(name) { L in try body(L, try L.checkTensor(1)) }
+    static func method(_ name: String, doc: String, _ body: @escaping (Lua, Tensor) throws -> Int) -> LuaFunction {
+        LuaFunction(name, doc: doc) { L in try body(L, try L.checkTensor(1)) }
     }
 
     /// A method returning one tensor.
-    static func tensorMethod(_ name: String, _ body: @escaping (Lua, Tensor) throws -> Tensor) -> LuaFunction {
-        LuaFunction(name) { L in L.push(try body(L, try L.checkTensor(1))); return 1 }
+    static func tensorMethod(_ name: String, doc: String, _ body: @escaping (Lua, Tensor) throws -> Tensor) -> LuaFunction {
+        LuaFunction(name, doc: doc) { L in L.push(try body(L, try L.checkTensor(1))); return 1 }
+    }
+
+    /// Adds 1 to a fresh int64 index tensor in place (Swift's indices are 0-based).
+    static func oneBased(_ i: Tensor) -> Tensor {
+        let p = i.iptr
+        for k in 0..<i.numel { p[k] += 1 }
+        return i
+    }
+
+    /// An optional boolean argument.
+    static func optBool(_ L: Lua, _ i: Int32, _ d: Bool) throws -> Bool {
+        L.isNoneOrNil(i) ? d : try L.checkBool(i)
     }
 }

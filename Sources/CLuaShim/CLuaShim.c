@@ -78,7 +78,12 @@ static volatile sig_atomic_t pending = 0;
 static lua_State *sigint_state = NULL;
 
 static void stop_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
+    /* Raise in Lua code only. A call or return event of a C function (the traceback
+       handler running for a native kernel's "interrupted" error, a finalizer) would
+       replace that error or be swallowed; the next Lua instruction stops instead. */
+    if (ar->event == LUA_HOOKCALL || ar->event == LUA_HOOKRET || ar->event == LUA_HOOKTAILCALL) {
+        if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C') return;
+    }
     lua_sethook(L, NULL, 0, 0);
     luaL_error(L, "interrupted!");
 }

@@ -10,6 +10,10 @@ public enum BLAS {
         openblas_set_num_threads(Int32(max(1, n)))
     }
 
+    /// OpenBLAS's kernel family for this CPU ("Haswell", "SkylakeX"...) and its build line.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "?" }
+    public static var config: String { openblas_get_config().map { String(cString: $0) } ?? "?" }
+
     /// C[M,N] = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
     @inlinable
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -46,34 +50,22 @@ extension Tensor {
     /// a matrix product, 1-d operands are promoted and the added dim removed, and leading
     /// (batch) dims broadcast.
     public func matmul(_ other: Tensor) throws -> Tensor {
-        guard dim >= 1, other.dim >= 1 else {
-            throw TensorError("matmul: both arguments need at least 1 dimension, got \(shapeString(shape)) and \(shapeString(other.shape))")
+        let p = try MatmulPlan(self, other)
+        // BLAS overwrites the output (beta = 0); only an empty inner dimension leaves zeros.
+        let out = p.k == 0 ? Tensor(zeros: p.batch + [p.m, p.n]) : Tensor(uninitialized: p.batch + [p.m, p.n])
+        try p.run(into: out.ptr)
+        return try out.reshape(p.resultShape)
+    }
+
+    /// The matrix product written into `out`, a contiguous float32 tensor of the result's
+    /// shape (numpy's `matmul(a, b, out=c)`): no allocation, so a loop can reuse a buffer.
+    public func matmul(_ other: Tensor, into out: Tensor) throws {
+        let p = try MatmulPlan(self, other)
+        guard out.dtype == .float32, out.isContiguous, out.shape == p.resultShape else {
+            throw TensorError("matmul: output must be a contiguous float32 tensor of shape \(shapeString(p.resultShape)), got \(out.dtype.rawValue) \(shapeString(out.shape))")
         }
-        var a = toFloat(), b = other.toFloat()
-        let aVec = a.dim == 1, bVec = b.dim == 1
-        if aVec { a = try a.unsqueeze(0) }
-        if bVec { b = try b.unsqueeze(1) }
-        let m = a.shape[a.dim - 2], k = a.shape[a.dim - 1], n = b.shape[b.dim - 1]
-        guard b.shape[b.dim - 2] == k else {
-            throw TensorError("matmul: shapes \(shapeString(shape)) and \(shapeString(other.shape)) cannot be multiplied (\(k) vs \(b.shape[b.dim - 2]))")
-        }
-        let batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
-        let ea = try a.expand(batch + [m, k]), eb = try b.expand(batch + [k, n])
-        let out = Tensor(zeros: batch + [m, n])
-        let count = batch.reduce(1, *)
-        for i in 0..<count {
-            let sa = try Tensor.batchItem(ea, i, batch), sb = try Tensor.batchItem(eb, i, batch)
-            let oa = MatrixOperand(sa), ob = MatrixOperand(sb)
-            if m == 0 || n == 0 { continue }
-            if k == 0 { continue }
-            BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k,
-                       a: oa.tensor.ptr, lda: oa.ld, b: ob.tensor.ptr, ldb: ob.ld,
-                       c: out.ptr + i * m * n, ldc: max(n, 1))
-        }
-        var shape = batch + [m, n]
-        if bVec { shape.removeLast() }
-        if aVec { shape.remove(at: shape.count - (bVec ? 1 : 2)) }
-        return try out.reshape(shape)
+        if p.k == 0 { out.fill(0) }
+        try p.run(into: out.ptr)
     }
 
     /// Batched matrix product of (B, M, K) and (B, K, N).
@@ -94,5 +86,51 @@ extension Tensor {
         for d in stride(from: batch.count - 1, through: 0, by: -1) { idx[d] = rem % batch[d]; rem /= batch[d] }
         for d in idx { x = try x.select(0, d) }
         return x
+    }
+}
+
+/// A checked matrix product: operands promoted and expanded to `batch + [m, k]` and
+/// `batch + [k, n]`, and the shape of the result.
+struct MatmulPlan {
+    let a: Tensor, b: Tensor
+    let batch: [Int]
+    let m: Int, k: Int, n: Int
+    let resultShape: [Int]
+
+    init(_ x: Tensor, _ y: Tensor) throws {
+        guard x.dim >= 1, y.dim >= 1 else {
+            throw TensorError("matmul: both arguments need at least 1 dimension, got \(shapeString(x.shape)) and \(shapeString(y.shape))")
+        }
+        var a = x.toFloat(), b = y.toFloat()
+        let aVec = a.dim == 1, bVec = b.dim == 1
+        if aVec { a = try a.unsqueeze(0) }
+        if bVec { b = try b.unsqueeze(1) }
+        m = a.shape[a.dim - 2]; k = a.shape[a.dim - 1]; n = b.shape[b.dim - 1]
+        guard b.shape[b.dim - 2] == k else {
+            throw TensorError("matmul: shapes \(shapeString(x.shape)) and \(shapeString(y.shape)) cannot be multiplied (\(k) vs \(b.shape[b.dim - 2]))")
+        }
+        batch = try broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), "matmul")
+        try Tensor.checkShape(batch + [m, n], "matmul")
+        guard max(m, n, k) < Int(Int32.max) else { throw TensorError("matmul: dimensions past 2^31 are not supported") }
+        self.a = try a.expand(batch + [m, k])
+        self.b = try b.expand(batch + [k, n])
+        var shape = batch + [m, n]
+        if bVec { shape.removeLast() }
+        if aVec { shape.remove(at: shape.count - (bVec ? 1 : 2)) }
+        resultShape = shape
+    }
+
+    /// One SGEMM per batch item into `c` (row-major, batch + [m, n]); Ctrl-C is checked
+    /// every 64 items.
+    func run(into c: UnsafeMutablePointer<Float>) throws {
+        guard m > 0, n > 0, k > 0 else { return }
+        let count = batch.reduce(1, *)
+        for i in 0..<count {
+            if i & 63 == 0 { try Interrupt.check("matmul") }
+            let oa = MatrixOperand(try Tensor.batchItem(a, i, batch)), ob = MatrixOperand(try Tensor.batchItem(b, i, batch))
+            BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k,
+                       a: oa.tensor.ptr, lda: oa.ld, b: ob.tensor.ptr, ldb: ob.ld,
+                       c: c + i * m * n, ldc: n)
+        }
     }
 }

@@ -84,7 +84,7 @@ extension Lua {
             for k in 1...max(rawLength(i), 1) where rawLength(i) > 0 {
                 rawIndex(i, k)
                 defer { pop() }
-                guard let v = toNumber(-1), v.isFinite, v == v.rounded() else {
+                guard let v = toNumber(-1), v.isFinite, v == v.rounded(), Swift.abs(v) < 9e15 else {
                     throw LuaError.argument(Int(i), "shape entry \(k) must be an integer, got \(typeName(-1))")
                 }
                 dims.append(Int(v))
@@ -127,7 +127,7 @@ extension Lua {
         for k in 1...max(rawLength(i), 1) where rawLength(i) > 0 {
             rawIndex(i, k)
             defer { pop() }
-            guard let v = toNumber(-1), v == v.rounded(), v.isFinite else {
+            guard let v = toNumber(-1), v == v.rounded(), v.isFinite, Swift.abs(v) < 9e15 else {
                 throw LuaError.argument(Int(i), "dims must be integers, got \(typeName(-1)) at position \(k)")
             }
             ds.append(try dimIndex(Int(v), rank: rank, arg: i))

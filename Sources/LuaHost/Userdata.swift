@@ -53,12 +53,22 @@ extension Lua {
     }
 }
 
-/// `__gc` / `__close`: releases the retained reference once.
+/// `__gc` / `__close`: releases the retained reference once. Only for userdata whose
+/// metatable is one of ours (a call like `mt.__close(io.stdout)` does nothing).
 private let releaseBox: LuaFunction.Body = { L in
-    guard L.type(1) == LUA_TUSERDATA, let block = lua_touserdata(L.state, 1) else { return 0 }
+    guard L.type(1) == LUA_TUSERDATA, isBox(L, 1), let block = lua_touserdata(L.state, 1) else { return 0 }
     if let p = block.load(as: UnsafeMutableRawPointer?.self) {
         block.storeBytes(of: nil, as: UnsafeMutableRawPointer?.self)
         Unmanaged<AnyObject>.fromOpaque(p).release()
     }
     return 0
+}
+
+/// True if the userdata at `i` has the metatable registered for its `__name`.
+private func isBox(_ L: Lua, _ i: Int32) -> Bool {
+    guard lua_getmetatable(L.state, i) != 0 else { return false }
+    defer { L.pop() }
+    guard L.rawField(-1, "__name") == LUA_TSTRING, let name = L.toString(-1) else { L.pop(); return false }
+    L.pop()
+    return L.isObject(i, of: name)
 }

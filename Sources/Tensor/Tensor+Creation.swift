@@ -1,14 +1,28 @@
+import Foundation
+
 /// Constructors. Shapes are checked (no negative sizes, a sane element count).
 extension Tensor {
-    /// Validates a user-given shape.
+    /// The most elements one tensor may have: 2^32, and no more float32 values than fill
+    /// half of physical memory. Shapes past it are refused with an error (instead of an
+    /// allocation that fails or swaps the machine to a halt).
+    public static let maxElements: Int = {
+        let mem = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 8
+        return Swift.min(1 << 32, mem > 0 ? mem : 1 << 32)
+    }()
+
+    /// Validates a shape: no negative sizes, and at most `maxElements` elements.
     public static func checkShape(_ s: [Int], _ op: String) throws {
         guard s.allSatisfy({ $0 >= 0 }) else {
             throw TensorError("\(op): invalid shape \(shapeString(s)) (sizes must be non-negative)")
         }
+        guard s.count <= 64 else { throw TensorError("\(op): too many dimensions (\(s.count); at most 64)") }
+        if s.contains(0) { return }
         var n = 1
         for d in s {
             let (m, o) = n.multipliedReportingOverflow(by: d)
-            guard !o, m <= 1 << 36 else { throw TensorError("\(op): shape \(shapeString(s)) is too large") }
+            guard !o, m <= maxElements else {
+                throw TensorError("\(op): shape \(shapeString(s)) is too large (more than \(maxElements) elements)")
+            }
             n = m
         }
     }
@@ -32,8 +46,11 @@ extension Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("arange: step must be a finite non-zero number and bounds finite")
         }
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
-        try checkShape([n], "arange")
+        let count = ((end - start) / step).rounded(.up)
+        guard count.isFinite, count <= Double(maxElements) else {
+            throw TensorError("arange: \(start) to \(end) by \(step) is too many elements")
+        }
+        let n = Swift.max(0, Int(count))
         let t = Tensor(uninitialized: [n])
         for i in 0..<n { t.ptr[i] = Float(start + Double(i) * step) }
         return t

@@ -2,7 +2,9 @@
 /// either dtype (int64 inputs are converted to float32); results are new contiguous
 /// float32 tensors.
 extension Tensor {
-    /// `f(a, b)` over the broadcast of both shapes.
+    /// `f(a, b)` over the broadcast of both shapes. Inlinable, so every caller gets a
+    /// loop specialised (and vectorised) for `F`.
+    @inlinable
     public static func binary<F: BinaryFunction>(_ f: F.Type, _ a: Tensor, _ b: Tensor, _ op: String) throws -> Tensor {
         let a = a.toFloat(), b = b.toFloat()
         let shape = a.shape == b.shape ? a.shape : try broadcastShapes(a.shape, b.shape, op)
@@ -29,7 +31,8 @@ extension Tensor {
         return out
     }
 
-    /// `f(a)` element by element.
+    /// `f(a)` element by element (specialised per caller, like `binary`).
+    @inlinable
     public func unary<F: UnaryFunction>(_ f: F.Type) -> Tensor {
         let a = toFloat()
         let out = Tensor(uninitialized: shape)
@@ -38,7 +41,15 @@ extension Tensor {
         let pa = a.storage.floats, q = out.storage.floats
         loop.run { oa, oq, _, n in
             let x = pa + oa, z = q + oq
-            if sa == 1 { for i in 0..<n { z[i] = F.apply(x[i]) } }
+            if sa == 1 && F.vectorized {
+                var i = 0
+                while i + 8 <= n {
+                    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(z + i).storeBytes(of: F.apply(v), as: SIMD8<Float>.self)
+                    i += 8
+                }
+                while i < n { z[i] = F.apply(x[i]); i += 1 }
+            } else if sa == 1 { for i in 0..<n { z[i] = F.apply(x[i]) } }
             else { for i in 0..<n { z[i] = F.apply(x[i * sa]) } }
         }
         return out

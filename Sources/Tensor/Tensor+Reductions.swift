@@ -1,49 +1,67 @@
 import Foundation
 
 /// Reductions over all elements or over given dimensions (0-based), with keepdim.
-/// The reduced dimensions are moved last and made contiguous, then each row is reduced
-/// by a fixed partition of rows across threads (deterministic).
+/// Inputs of any strides and dtype (int64 is read as float32); results are float32.
+/// See `ReductionLayout` for how the input is walked (no transposed copy for the
+/// common NCHW cases); every output is computed in a fixed order, so results do not
+/// depend on the thread count.
 extension Tensor {
     /// Normalises a list of dims (negative from the end; empty = all); checks range
     /// and duplicates.
     public func reductionDims(_ dims: [Int]?, _ op: String) throws -> [Int] {
         guard let dims, !dims.isEmpty else { return Array(0..<dim) }
         let ds = try dims.map { try checkDim($0, op) }
-        guard Set(ds).count == ds.count else {
-            throw TensorError("\(op): dimension \(ds.first { d in ds.filter { $0 == d }.count > 1 }! + 1) repeated")
+        if dim == 0 { return [] }          // dim 1 (or -1) of a 0-d tensor: nothing to reduce
+        if let d = ds.first(where: { d in ds.filter { $0 == d }.count > 1 }) {
+            throw TensorError("\(op): dimension \(d + 1) repeated")
         }
         return ds.sorted()
     }
 
-    /// Rows to reduce: (contiguous [rows, m] data, rows, m, output shape).
-    func reductionRows(_ dims: [Int], keepdim: Bool) throws -> (Tensor, Int, Int, [Int]) {
-        let kept = (0..<dim).filter { !dims.contains($0) }
-        let x = try toFloat().permute(kept + dims).contiguous()
-        let m = dims.map { shape[$0] }.reduce(1, *)
-        let rows = kept.map { shape[$0] }.reduce(1, *)
-        let outShape = keepdim ? (0..<dim).map { dims.contains($0) ? 1 : shape[$0] } : kept.map { shape[$0] }
-        return (x, rows, m, outShape)
-    }
-
-    /// Applies `f(row, m)` to each row of the reduced layout.
+    /// Applies `f(row, m)` to the contiguous run of reduced elements of each output
+    /// (a general, slower path: inputs that keep inner dims are transposed first).
     public func reduce(_ dims: [Int]?, keepdim: Bool = false, _ op: String,
                        _ f: (UnsafePointer<Float>, Int) -> Float) throws -> Tensor {
         let ds = try reductionDims(dims, op)
-        let (x, rows, m, outShape) = try reductionRows(ds, keepdim: keepdim)
-        let out = Tensor(uninitialized: outShape)
-        let p = x.ptr, q = out.ptr
-        Parallel.ranges(rows, grain: Swift.max(1, 65536 / Swift.max(m, 1))) { lo, hi in
-            for r in lo..<hi { q[r] = f(p + r * m, m) }
+        let lay = try ReductionLayout(self, dims: ds, keepdim: keepdim, forceRows: true)
+        let out = Tensor(uninitialized: lay.outShape)
+        let q = out.ptr
+        lay.forEachRow { r, p in q[r] = f(p, lay.m) }
+        return out
+    }
+
+    /// Σ g(x) per output, then `finish(sum, m)`: sum, mean and the 1- and 2-norms.
+    func sumReduce<G: UnaryFunction>(_ dims: [Int]?, keepdim: Bool, _ op: String, _ g: G.Type,
+                                     _ finish: @escaping (Double, Int) -> Float) throws -> Tensor {
+        let lay = try ReductionLayout(self, dims: try reductionDims(dims, op), keepdim: keepdim)
+        let out = Tensor(uninitialized: lay.outShape)
+        let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
+        if lay.isRows {
+            if lay.count == 1 && lay.isPlainRows { q[0] = finish(rowSumParallel(p, m, g), m); return out }
+            let len = lay.segLen
+            if lay.isPlainRows {
+                lay.forEachRow { r, row in q[r] = finish(rowSum(row, m, g), m) }
+                return out
+            }
+            lay.forEachRow { r, row in
+                var s = 0.0
+                lay.forEachReduced { _, off in s += rowSum(row + off, len, g) }
+                q[r] = finish(s, m)
+            }
+            return out
+        }
+        lay.forEachTile { o, src, n in
+            tileSum(lay, p + src, n, g) { i, s in q[o + i] = finish(s, m) }
         }
         return out
     }
 
     public func sum(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
-        try reduce(dims, keepdim: keepdim, "sum") { Float(rowSum($0, $1)) }
+        try sumReduce(dims, keepdim: keepdim, "sum", IdentityF.self) { s, _ in Float(s) }
     }
 
     public func mean(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
-        try reduce(dims, keepdim: keepdim, "mean") { $1 == 0 ? .nan : Float(rowSum($0, $1) / Double($1)) }
+        try sumReduce(dims, keepdim: keepdim, "mean", IdentityF.self) { s, m in m == 0 ? .nan : Float(s / Double(m)) }
     }
 
     public func prod(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
@@ -56,30 +74,60 @@ extension Tensor {
 
     /// Variance; `unbiased` divides by m − 1 (the default, as torch).
     public func variance(_ dims: [Int]? = nil, unbiased: Bool = true, keepdim: Bool = false) throws -> Tensor {
-        try reduce(dims, keepdim: keepdim, "var") { p, m in Float(rowVariance(p, m, unbiased: unbiased)) }
+        try varianceReduce(dims, unbiased: unbiased, keepdim: keepdim, "var") { Float($0) }
     }
 
     public func std(_ dims: [Int]? = nil, unbiased: Bool = true, keepdim: Bool = false) throws -> Tensor {
-        try reduce(dims, keepdim: keepdim, "std") { p, m in Float(rowVariance(p, m, unbiased: unbiased).squareRoot()) }
+        try varianceReduce(dims, unbiased: unbiased, keepdim: keepdim, "std") { Float($0.squareRoot()) }
+    }
+
+    func varianceReduce(_ dims: [Int]?, unbiased: Bool, keepdim: Bool, _ op: String,
+                        _ finish: @escaping (Double) -> Float) throws -> Tensor {
+        let lay = try ReductionLayout(self, dims: try reductionDims(dims, op), keepdim: keepdim)
+        let out = Tensor(uninitialized: lay.outShape)
+        let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
+        let denom = Double(unbiased ? m - 1 : m)
+        if lay.isRows {
+            if lay.count == 1 && lay.isPlainRows {
+                q[0] = finish(rowVariance(p, m, unbiased: unbiased, parallel: true))
+                return out
+            }
+            let len = lay.segLen
+            if lay.isPlainRows {
+                lay.forEachRow { r, row in q[r] = finish(rowVariance(row, m, unbiased: unbiased)) }
+                return out
+            }
+            lay.forEachRow { r, row in
+                var s = 0.0
+                lay.forEachReduced { _, off in s += rowSum(row + off, len) }
+                let mean = s / Double(m), c = Float(mean)
+                var ss = 0.0
+                lay.forEachReduced { _, off in ss += rowSum(row + off, len, SquareF.self, shift: c) }
+                // Σ(x−c)² − m(μ−c)²: corrects for rounding the mean to float
+                let d = mean - Double(c)
+                q[r] = denom <= 0 ? .nan : finish(Swift.max(0, ss - Double(m) * d * d) / denom)
+            }
+            return out
+        }
+        lay.forEachTile { o, src, n in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { mean in
+                tileSum(lay, p + src, n, IdentityF.self) { i, s in mean[i] = Float(s / Double(m)) }
+                tileSum(lay, p + src, n, SquareF.self, shift: UnsafePointer(mean.baseAddress!)) { i, s in
+                    q[o + i] = denom <= 0 ? .nan : finish(s / denom)
+                }
+            }
+        }
+        return out
     }
 
     /// The p-norm (p = 1, 2, inf, or any positive number).
     public func norm(_ p: Double = 2, _ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
         guard p > 0 else { throw TensorError("norm: p must be positive, got \(p)") }
+        if p == 2 { return try sumReduce(dims, keepdim: keepdim, "norm", SquareF.self) { s, _ in Float(s.squareRoot()) } }
+        if p == 1 { return try sumReduce(dims, keepdim: keepdim, "norm", AbsF.self) { s, _ in Float(s) } }
+        if p.isInfinite && numel > 0 { return try unary(AbsF.self).extremeAlong(dims, keepdim: keepdim, "norm", min: false) }
         return try reduce(dims, keepdim: keepdim, "norm") { x, m in
-            if p == 2 {
-                var s = 0.0
-                for i in 0..<m { s += Double(x[i]) * Double(x[i]) }
-                return Float(s.squareRoot())
-            } else if p == 1 {
-                var s = 0.0
-                for i in 0..<m { s += Double(Swift.abs(x[i])) }
-                return Float(s)
-            } else if p.isInfinite {
-                var s: Float = 0
-                for i in 0..<m { s = Swift.max(s, Swift.abs(x[i])) }
-                return s
-            }
+            if p.isInfinite { return 0 }   // empty
             var s = 0.0
             for i in 0..<m { s += Foundation.pow(Double(Swift.abs(x[i])), p) }
             return Float(Foundation.pow(s, 1 / p))
@@ -88,8 +136,8 @@ extension Tensor {
 
     public func logsumexp(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
         try reduce(dims, keepdim: keepdim, "logsumexp") { x, m in
-            var mx = -Float.infinity
-            for i in 0..<m { mx = Swift.max(mx, x[i]) }
+            guard m > 0 else { return -.infinity }
+            let mx = rowArgExtreme(x, m, min: false).0
             if !mx.isFinite { return mx }
             var s = 0.0
             for i in 0..<m { s += Foundation.exp(Double(x[i] - mx)) }
@@ -97,88 +145,16 @@ extension Tensor {
         }
     }
 
-    /// Max (or min) over one dimension: values and 0-based int64 indices (first
-    /// occurrence; NaN propagates as the maximum, as torch).
-    public func maxAlong(_ d: Int, keepdim: Bool = false, min: Bool = false) throws -> (Tensor, Tensor) {
-        let op = min ? "min" : "max"
-        guard numel > 0 else { throw TensorError("\(op): cannot reduce an empty tensor") }
-        let dd = try checkDim(d, op)
-        let (x, rows, m, outShape) = try reductionRows(dim == 0 ? [] : [dd], keepdim: keepdim)
-        let vals = Tensor(uninitialized: outShape), idx = Tensor(uninitialized: outShape, dtype: .int64)
-        let p = x.ptr
-        Parallel.ranges(rows, grain: Swift.max(1, 65536 / Swift.max(m, 1))) { lo, hi in
-            for r in lo..<hi {
-                let (v, i) = rowArgExtreme(p + r * m, m, min: min)
-                vals.ptr[r] = v
-                idx.iptr[r] = Int64(i)
-            }
+    /// Max or min over several dims (values only; NaN propagates).
+    func extremeAlong(_ dims: [Int]?, keepdim: Bool, _ op: String, min: Bool) throws -> Tensor {
+        let ds = try reductionDims(dims, op)
+        guard !ds.contains(where: { shape[$0] == 0 }) else {
+            throw TensorError("\(op): cannot reduce an empty dimension (shape \(shapeString(shape)))")
         }
-        return (vals, idx)
+        let lay = try ReductionLayout(self, dims: ds, keepdim: keepdim)
+        let out = Tensor(uninitialized: lay.outShape)
+        let idx = Tensor(uninitialized: lay.outShape, dtype: .int64)
+        extremeFill(lay, out, idx, min: min)
+        return out
     }
-
-    /// Max or min over all elements (NaN if any is NaN).
-    public func extreme(min: Bool) throws -> Float {
-        guard numel > 0 else { throw TensorError("\(min ? "min" : "max"): cannot reduce an empty tensor") }
-        let x = toFloat().contiguous()
-        return rowArgExtreme(x.ptr, numel, min: min).0
-    }
-
-    /// Running sum along a dimension.
-    public func cumsum(_ d: Int) throws -> Tensor {
-        let dd = try checkDim(d, "cumsum")
-        if dim == 0 { return clone() }
-        var perm = (0..<dim).filter { $0 != dd }
-        perm.append(dd)
-        let x = try toFloat().permute(perm).contiguous()
-        let m = shape[dd], rows = numel / Swift.max(m, 1)
-        let out = Tensor(uninitialized: x.shape)
-        for r in 0..<rows {
-            var s = 0.0
-            for i in 0..<m { s += Double(x.ptr[r * m + i]); out.ptr[r * m + i] = Float(s) }
-        }
-        var inv = [Int](repeating: 0, count: dim)
-        for (i, p) in perm.enumerated() { inv[p] = i }
-        return try out.permute(inv).contiguous()
-    }
-}
-
-/// Sum of a contiguous row, accumulated in 8 float lanes per block and Double overall.
-@inlinable
-public func rowSum(_ p: UnsafePointer<Float>, _ m: Int) -> Double {
-    var total = 0.0
-    var i = 0
-    while i + 1024 <= m {
-        var acc = SIMD8<Float>()
-        var j = i
-        while j < i + 1024 {
-            acc += UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
-            j += 8
-        }
-        total += Double(acc.sum())
-        i += 1024
-    }
-    while i < m { total += Double(p[i]); i += 1 }
-    return total
-}
-
-@inlinable
-public func rowVariance(_ p: UnsafePointer<Float>, _ m: Int, unbiased: Bool) -> Double {
-    let denom = unbiased ? m - 1 : m
-    if denom <= 0 { return .nan }
-    let mean = rowSum(p, m) / Double(m)
-    var s = 0.0
-    for i in 0..<m { let d = Double(p[i]) - mean; s += d * d }
-    return s / Double(denom)
-}
-
-@inlinable
-public func rowArgExtreme(_ p: UnsafePointer<Float>, _ m: Int, min: Bool) -> (Float, Int) {
-    var best = p[0], bi = 0
-    if best.isNaN { return (best, 0) }
-    for i in 1..<Swift.max(m, 1) {
-        let v = p[i]
-        if v.isNaN { return (v, i) }
-        if min ? v < best : v > best { best = v; bi = i }
-    }
-    return (best, bi)
 }

@@ -59,6 +59,7 @@ extension Tensor {
     /// Swaps two dimensions.
     public func transpose(_ a: Int, _ b: Int) throws -> Tensor {
         let a = try checkDim(a, "transpose"), b = try checkDim(b, "transpose")
+        if dim == 0 { return self }
         var p = Array(0..<dim)
         p.swapAt(a, b)
         return try permute(p)
@@ -66,9 +67,10 @@ extension Tensor {
 
     /// `length` entries of dimension `d` starting at `start` (0-based).
     public func narrow(_ d: Int, _ start: Int, _ length: Int) throws -> Tensor {
+        guard dim > 0 else { throw TensorError("narrow: cannot narrow a 0-d tensor") }
         let d = try checkDim(d, "narrow")
-        guard start >= 0, length >= 0, start + length <= shape[d] else {
-            throw TensorError("narrow: range [\(start + 1), \(start + length)] out of bounds for dimension \(d + 1) of size \(shape[d])")
+        guard start >= 0, length >= 0, length <= shape[d] - start else {
+            throw TensorError("narrow: range [\(start &+ 1), \(start &+ length)] out of bounds for dimension \(d + 1) of size \(shape[d])")
         }
         var s = shape
         s[d] = length
@@ -93,6 +95,7 @@ extension Tensor {
     public func squeeze(_ d: Int? = nil) throws -> Tensor {
         if let d {
             let d = try checkDim(d, "squeeze")
+            if dim == 0 { return self }
             guard shape[d] == 1 else { return self }
             var s = shape, st = strides
             s.remove(at: d)
@@ -131,6 +134,7 @@ extension Tensor {
                 throw TensorError("expand: size \(shape[j]) of dimension \(j + 1) cannot expand to \(s[i]) (shape \(shapeString(shape)) to \(shapeString(s)))")
             }
         }
+        try Tensor.checkShape(ns, "expand")
         return Tensor(storage: storage, shape: ns, strides: nst, offset: offset)
     }
 
@@ -156,5 +160,6 @@ public func broadcastShapes(_ a: [Int], _ b: [Int], _ op: String) throws -> [Int
         }
         out[i] = x == 1 ? y : x
     }
+    try Tensor.checkShape(out, op)
     return out
 }

@@ -28,4 +28,20 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(r.toFloats().allSatisfy { $0 == 3 }, true)
         XCTAssertThrowsError(try m.matmul(m))
     }
+
+    func testMatmulIntoAPreallocatedOutput() throws {
+        let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let b = Tensor(shape: [3, 2], values: [7, 8, 9, 10, 11, 12])
+        let c = Tensor(shape: [2, 2], values: [-1, -1, -1, -1])
+        try a.matmul(b, into: c)
+        XCTAssertEqual(c.toFloats(), [58, 64, 139, 154])
+        // An empty inner dimension gives zeros, overwriting what was there.
+        try Tensor(zeros: [2, 0]).matmul(Tensor(zeros: [0, 2]), into: c)
+        XCTAssertEqual(c.toFloats(), [0, 0, 0, 0])
+        XCTAssertThrowsError(try a.matmul(b, into: Tensor(zeros: [2, 3]))) { e in
+            XCTAssertEqual((e as? TensorError)?.message,
+                           "matmul: output must be a contiguous float32 tensor of shape [2, 2], got float32 [2, 3]")
+        }
+        XCTAssertThrowsError(try a.matmul(b, into: try Tensor(zeros: [2, 2]).transpose(0, 1)))
+    }
 }

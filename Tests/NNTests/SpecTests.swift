@@ -2,14 +2,15 @@ import XCTest
 @testable import NN
 @testable import Tensor
 
-/// Architecture descriptions rebuild every zoo model (and a pruned one) exactly.
+/// Architecture descriptions (ModelSpec, as net:save stores them) rebuild every zoo model
+/// (and a pruned one) exactly.
 final class SpecTests: XCTestCase {
     func testRoundTripEveryZooModel() throws {
         for name in Zoo.names where !["resnet34", "resnet50"].contains(name) {
             let net = try Zoo.make(name, options: [:])
-            let json = ModuleSpec.json(net)
-            let copy = try ModuleSpec.build(json: json)
-            XCTAssertEqual(ModuleSpec.json(copy), json, name)
+            let json = try ModelSpec.encode(net)
+            let copy = try ModelSpec.decode(json)
+            XCTAssertEqual(try ModelSpec.encode(copy), json, name)
             XCTAssertEqual(copy.stateDict().map(\.key), net.stateDict().map(\.key), name)
             XCTAssertEqual(copy.stateDict().map(\.tensor.shape), net.stateDict().map(\.tensor.shape), name)
             XCTAssertEqual(copy.description, net.description, name)
@@ -31,7 +32,7 @@ final class SpecTests: XCTestCase {
         net.eval()
         let x = randn([2, 3, 32, 32], seed: 4)
         let y = try net.forward(x)
-        let copy = try ModuleSpec.build(json: ModuleSpec.json(net))
+        let copy = try ModelSpec.decode(try ModelSpec.encode(net))
         try copy.loadStateDict(net.stateDict())
         copy.eval()
         XCTAssertEqual(try copy.forward(x).toFloats(), y.toFloats())
@@ -39,8 +40,8 @@ final class SpecTests: XCTestCase {
     }
 
     func testBadSpecs() {
-        XCTAssertThrowsError(try ModuleSpec.build(json: "[1]"))
-        XCTAssertThrowsError(try ModuleSpec.build(json: #"{"class": "Warp"}"#))
-        XCTAssertThrowsError(try ModuleSpec.build(json: #"{"class": "Conv2d", "in": 3}"#))
+        XCTAssertThrowsError(try ModelSpec.decode("[1]"))
+        XCTAssertThrowsError(try ModelSpec.decode(#"{"class": "Warp"}"#))
+        XCTAssertThrowsError(try ModelSpec.decode(#"{"class": "Conv2d", "in": 3}"#))
     }
 }

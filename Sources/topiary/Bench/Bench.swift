@@ -1,11 +1,19 @@
 import ArgumentParser
+import Foundation
+import Kernels
 
 /// `topiary bench`: JSON lines in the format of ../shared/bench, with the same case
 /// names, so `summarize.py anchors.jsonl --ours ours.jsonl` prints ratios.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks printing JSON lines (same cases as ../shared/bench).",
-        discussion: "Knobs: ANCHOR_THREADS=1,2  ANCHOR_ONLY=substr,...  ANCHOR_BUDGET_S=2  ANCHOR_QUICK=1")
+        discussion: """
+        Knobs: ANCHOR_THREADS=1,2  ANCHOR_ONLY=substr,...  ANCHOR_BUDGET_S=2  ANCHOR_QUICK=1
+        Like the anchor scripts (common.clean_openblas_env), the benchmark re-executes itself
+        without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS picks its kernels for this
+        CPU as numpy's does; ANCHOR_KEEP_OPENBLAS_ENV=1 keeps them. The first line (case
+        "env") names the OpenBLAS kernel family in use.
+        """)
 
     @Argument(help: "Suites to run (default: all): \(BenchSuites.names.joined(separator: ", ")).")
     var suites: [String] = []
@@ -19,10 +27,36 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if !list { Bench.cleanOpenBLASEnvironment() }
         let chosen = suites.isEmpty ? BenchSuites.names : suites
         let cases = chosen.flatMap { BenchSuites.cases(for: $0) }
         if list { for c in cases { print(c.name) }; return }
+        emitEnvironment()
         BenchHarness().run(cases)
+    }
+
+    /// OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when it is loaded, before main,
+    /// so dropping them means running again: exec this program with the same arguments.
+    static func cleanOpenBLASEnvironment() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["ANCHOR_KEEP_OPENBLAS_ENV"] != "1",
+              env["OPENBLAS_CORETYPE"] != nil || env["OPENBLAS_L2_SIZE"] != nil else { return }
+        unsetenv("OPENBLAS_CORETYPE")
+        unsetenv("OPENBLAS_L2_SIZE")
+        setenv("ANCHOR_OPENBLAS_ENV_REMOVED", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // exec failed: go on in this process, with the variables still in effect for OpenBLAS.
+        FileHandle.standardError.write(Data("bench: could not re-execute without OPENBLAS_* (\(errno)); timing as is\n".utf8))
+    }
+
+    /// The `env` line: which OpenBLAS kernels run, and whether the environment was cleaned.
+    func emitEnvironment() {
+        let env = ProcessInfo.processInfo.environment
+        func q(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
+        print("{\"case\": \"env\", \"impl\": \"topiary bench\", \"threads\": null, \"shape\": null, "
+              + "\"median_ms\": null, \"gflops\": null, \"openblas_core\": \(q(BLAS.coreName)), "
+              + "\"openblas_config\": \(q(BLAS.config)), \"OPENBLAS_CORETYPE\": \(q(env["OPENBLAS_CORETYPE"])), "
+              + "\"openblas_env_removed\": \(env["ANCHOR_OPENBLAS_ENV_REMOVED"] == "1")}")
     }
 }
 

@@ -16,11 +16,18 @@ extension BenchSuites {
             make("ew_mul_scalar") { x, _ in try x.mul(Tensor(scalar: 2)) },
             make("ew_relu") { x, _ in x.unary(ReluF.self) },
             make("ew_exp") { x, _ in x.unary(ExpF.self) },
+            make("ew_sigmoid") { x, _ in x.unary(SigmoidF.self) },
+            make("ew_tanh") { x, _ in x.unary(TanhF.self) },
+            make("ew_transpose_add") { x, y in try x.transpose(2, 3).add(y) },
             make("ew_add_bcast_channel") { x, _ in try x.add(Tensor(zeros: [64, 1, 1])) },
             make("red_sum_all") { x, _ in try x.sum() },
             make("red_mean_hw") { x, _ in try x.mean([2, 3]) },
             make("red_sum_batch") { x, _ in try x.sum([0]) },
             make("red_max_channel") { x, _ in try x.maxAlong(1).0 },
+            make("red_sum_channel") { x, _ in try x.sum([1]) },
+            make("red_mean_bn") { x, _ in try x.mean([0, 2, 3]) },
+            make("red_var_bn") { x, _ in try x.variance([0, 2, 3]) },
+            make("red_max_last") { x, _ in try x.maxAlong(3).0 },
         ]
     }
 }

@@ -4,6 +4,9 @@ import Tensor
 extension BenchSuites {
     /// bench_gemm.py's cases: square SGEMMs and the im2col shapes of ResNet-56 and
     /// VGG-16 CIFAR layers at batch 128 (forward, per-image, grad-weight, grad-input).
+    /// Timed through `Tensor.matmul(_:into:)` with the output allocated once, as
+    /// bench_gemm.py's `np.matmul(a, b, out=C)`; the grad cases pass a transposed view
+    /// (no copy), as numpy's `A.T` does.
     static var gemmCases: [BenchCase] {
         let batch = 128
         let layers: [(String, Int, Int)] = [
@@ -21,12 +24,11 @@ extension BenchSuites {
             BenchCase(name: name, shape: [m, k, n], flops: 2.0 * Double(m) * Double(n) * Double(k),
                       extra: ["trans": (ta ? "T" : "N") + (tb ? "T" : "N")]) {
                 Random.manualSeed(0)
-                let a = try Tensor.randn(ta ? [k, m] : [m, k]), b = try Tensor.randn(tb ? [n, k] : [k, n])
+                // Operands stored so that the (possibly transposed) view is [M, K] / [K, N].
+                let sa = try Tensor.randn(ta ? [k, m] : [m, k]), sb = try Tensor.randn(tb ? [n, k] : [k, n])
+                let a = ta ? try sa.transpose(0, 1) : sa, b = tb ? try sb.transpose(0, 1) : sb
                 let c = Tensor(zeros: [m, n])
-                return {
-                    BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, a: a.ptr, lda: ta ? m : k,
-                               b: b.ptr, ldb: tb ? k : n, c: c.ptr, ldc: n)
-                }
+                return { try a.matmul(b, into: c) }
             }
         }
     }

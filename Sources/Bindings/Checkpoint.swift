@@ -1,0 +1,43 @@
+import Data
+import Foundation
+import NN
+import Tensor
+
+/// Training checkpoints: one safetensors file holding the model's state dict, the
+/// optimizer's state under `optimizer.<index>.<buffer>`, and metadata (`topiary.epoch`,
+/// the optimizer's description, the model's architecture for `nn.load`). Written
+/// atomically (temporary file, then rename), so an interrupted run never leaves a
+/// half-written checkpoint.
+enum Checkpoint {
+    static let optimizerPrefix = "optimizer."
+
+    static func save(_ path: String, model: any Module, optimizer: any Optimizer, epoch: Int,
+                     metadata extra: [String: String] = [:]) throws {
+        let params = model.namedParameters().map(\.parameter)
+        var entries = model.stateDict().map { ($0.key, $0.tensor) }
+        entries += optimizer.state(params).map { (optimizerPrefix + $0.0, $0.1) }
+        var meta = extra
+        meta["topiary.format"] = "checkpoint"
+        meta["topiary.epoch"] = String(epoch)
+        meta["topiary.optimizer"] = optimizer.description
+        if let arch = try? ModelSpec.encode(model) { meta[ModelSpec.metadataKey] = arch }
+        try SafeTensors.write(path, entries, metadata: meta, op: "checkpoint")
+    }
+
+    /// Loads a checkpoint into `model` and `optimizer` (all-or-nothing for the model)
+    /// and returns the number of epochs it had completed.
+    static func restore(_ path: String, model: any Module, optimizer: any Optimizer) throws -> Int {
+        let file = try SafeTensors.read(path, op: "checkpoint")
+        guard file.metadata["topiary.format"] == "checkpoint", let e = file.metadata["topiary.epoch"].flatMap(Int.init) else {
+            throw TensorError("checkpoint: \(path) is not a Topiary training checkpoint (no topiary.epoch metadata)")
+        }
+        let modelEntries = file.entries.filter { !$0.name.hasPrefix(optimizerPrefix) }.map { ($0.name, $0.tensor) }
+        try model.loadStateDict(modelEntries, strict: true)
+        var state: [String: Tensor] = [:]
+        for entry in file.entries where entry.name.hasPrefix(optimizerPrefix) {
+            state[String(entry.name.dropFirst(optimizerPrefix.count))] = entry.tensor
+        }
+        try optimizer.loadState(state, model.namedParameters().map(\.parameter))
+        return e
+    }
+}

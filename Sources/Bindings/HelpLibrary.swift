@@ -1,0 +1,51 @@
+import CLua
+import CLuaShim
+import LuaHost
+
+/// `help(x)` and `who()`, as globals in every interpreter (REPL, scripts, notebooks).
+/// The library's value is the `help` function (`require "help"`); opening it also sets
+/// the global `who`. Both print through the global `print`, so whatever captures
+/// `print` (a notebook cell) captures them too.
+public enum HelpLibrary {
+    public static let library = LuaLibrary(name: "help") { L in
+        L.push(who)
+        L.setGlobal("who")
+        L.push(help)
+    }
+
+    static let help = LuaFunction("help", doc: """
+        help([x]) -> nothing
+        Prints the documentation of x: a function's signature, description and example; the
+        functions of a module (help(tensor)); a tensor's methods (help(t)); or the binding
+        named by a string (help("tensor.sum")). Without an argument, how to get started.
+        Example:
+          help(tensor.zeros)
+          help("sum")
+        """) { L in
+        try printText(L, Help.text(L, 1))
+    }
+
+    static let who = LuaFunction("who", doc: """
+        who() -> nothing
+        Prints the global variables you defined (not the standard library or Topiary's
+        modules), each with its type, and dtype and shape for tensors.
+        Example:
+          x = tensor.zeros(2, 3)
+          who()   --> x  tensor float32 [2, 3]
+        """) { L in
+        try printText(L, Who.text(L))
+    }
+
+    /// Calls the global `print` with `text` (under pcall; its error is raised as is).
+    static func printText(_ L: Lua, _ text: String) throws -> Int {
+        let base = L.top
+        guard L.getGlobal("print") == LUA_TFUNCTION else {
+            L.setTop(base)
+            throw LuaError.message("help: the global 'print' is not a function")
+        }
+        L.push(text)
+        guard topiary_pcall(L.state, 1, 0) == LUA_OK else { throw LuaError.rethrow }
+        L.setTop(base)
+        return 0
+    }
+}

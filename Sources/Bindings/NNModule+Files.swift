@@ -1,0 +1,76 @@
+import Data
+import LuaHost
+import NN
+import Tensor
+
+extension NNModule {
+    /// Weights files: safetensors with PyTorch state_dict key names, plus the
+    /// architecture in the metadata so `nn.load` needs no model definition.
+    static let fileMethods: [LuaFunction] = [
+        method("load", doc: """
+        net:load(path [, {strict = true}]) -> net
+        Loads weights from a safetensors file with PyTorch state_dict names (layer1.0.conv1.weight,
+        bn1.running_mean, ...), e.g. one exported from PyTorch. All-or-nothing: a missing key, an
+        unexpected key (strict) or a shape mismatch is an error naming the key and both shapes, and
+        leaves the model unchanged.
+        Example:
+          local net = nn.zoo.resnet56{classes = 10}
+          net:load("resnet56.safetensors")
+        """) { L, m in
+            let path = try L.checkString(2)
+            let o = try LuaOptions(L, 3)
+            try o.checkKnown(["strict"], "load")
+            let file = try run { try SafeTensors.read(path, op: "load") }
+            let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
+            do { try m.loadStateDict(entries, strict: try o.bool("strict", true)) }
+            catch let e as TensorError { throw LuaError.message("load: \(path): " + e.message.replacingOccurrences(of: "load_state_dict: ", with: "")) }
+            L.pushValue(1); return 1
+        },
+        method("save", doc: """
+        net:save(path [, metadata]) -> net
+        Writes the weights (PyTorch state_dict names, F32; num_batches_tracked as I64) and the
+        architecture to a safetensors file, atomically. nn.load(path) rebuilds the model from it,
+        pruned or not. `metadata` is an optional table of extra string entries.
+        Example:
+          net:save("pruned.safetensors", {note = "l1 50%"})
+        """) { L, m in
+            let path = try L.checkString(2)
+            var meta: [String: String] = [:]
+            if !L.isNoneOrNil(3) {
+                try L.checkTable(3)
+                try L.forEachPair(3) {
+                    guard let k = L.toString(-2), let v = L.toString(-1) ?? L.toNumber(-1).map({ "\($0)" }) else {
+                        throw LuaError.argument(3, "metadata must map strings to strings or numbers")
+                    }
+                    meta[k] = v
+                }
+            }
+            meta[ModelSpec.metadataKey] = try run { try ModelSpec.encode(m) }
+            meta["topiary.format"] = "model"
+            try run { try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save") }
+            L.pushValue(1); return 1
+        },
+    ]
+
+    static let fileFunctions: [LuaFunction] = [
+        LuaFunction("load", doc: """
+        nn.load(path) -> net
+        Rebuilds a model saved by net:save (or a training checkpoint) from the architecture in the
+        file's metadata, then loads its weights. Pruned models come back with their pruned channel
+        counts.
+        Example:
+          local net = nn.load("pruned.safetensors")
+        """) { L in
+            let path = try L.checkString(1)
+            let file = try run { try SafeTensors.read(path, op: "nn.load") }
+            guard let arch = file.metadata[ModelSpec.metadataKey] else {
+                throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
+            }
+            let m = try run { try ModelSpec.decode(arch) }
+            let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
+            try run { try m.loadStateDict(entries, strict: true) }
+            m.eval()
+            push(L, m); return 1
+        },
+    ]
+}

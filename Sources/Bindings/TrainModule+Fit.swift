@@ -1,0 +1,213 @@
+import CLua
+import CLuaShim
+import Data
+import Foundation
+import LuaHost
+import NN
+import Tensor
+
+/// An error raised by a Lua callback inside train.fit: re-raised unchanged.
+struct LuaCallbackError: Error { let message: String }
+
+extension TrainModule {
+    static let fitFunctions: [LuaFunction] = [fit, evaluate]
+
+    static let fit = LuaFunction("fit", doc: """
+    train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =,
+              on_step =, on_epoch =, checkpoint =, resume =, progress =}) -> history
+    Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
+    constant). `eval` is a loader evaluated after every epoch. Callbacks get a table (epoch, step,
+    loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval) and may return false to
+    stop. `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
+    epoch); with `resume = true` training continues from it when it exists. On a terminal a
+    progress bar shows images/s and ETA; otherwise one line per epoch is printed.
+    Returns {epochs = {...per-epoch tables...}}.
+    Example:
+      local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},
+                                           eval = test_loader})
+      print(hist.epochs[2].eval.top1)
+    """) { L in
+        let model = try NNModule.checkModule(L, 1)
+        let loader = try DataModule.checkLoader(L, 2)
+        let o = try LuaOptions(L, 3)
+        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "on_step", "on_epoch",
+                          "checkpoint", "resume", "progress"], "fit")
+        let epochs = try o.integer("epochs", 1)
+        guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
+        guard o.push("optimizer") != LUA_TNIL else { L.pop(); throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})") }
+        let box = try L.checkObject(-1, of: optimizerType, as: OptimizerBox.self)
+        L.pop()
+        var schedule = Schedule.constant
+        if o.push("schedule") != LUA_TNIL { schedule = try checkSchedule(L, -1) }
+        L.pop()
+        var evalLoader: Loader? = nil
+        if o.push("eval") != LUA_TNIL { evalLoader = try DataModule.checkLoader(L, -1) }
+        L.pop()
+        let onStep = try callbackRef(L, o, "on_step"), onEpoch = try callbackRef(L, o, "on_epoch")
+        let checkpoint = try o.string("checkpoint")
+        let resume = try o.bool("resume", false)
+        let progress = try o.bool("progress", isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil)
+
+        let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
+        trainer.labelSmoothing = try o.number("label_smoothing", 0)
+        var start = 0
+        if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
+            start = try NNModule.run { try Checkpoint.restore(path, model: model, optimizer: box.optimizer) }
+            try luaPrint(L, "resuming from \(path) after epoch \(start)")
+        }
+        let bar = ProgressBar(enabled: progress)
+        var history: [EpochReport] = []
+        do {
+            try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
+                bar.update(s, epochs: epochs, batchSize: loader.batchSize)
+                if let ref = onStep, try !call(L, ref, { pushStep(L, s) }) { throw StopTraining() }
+            }, onEpoch: { e in
+                bar.finish()
+                history.append(e)
+                try luaPrint(L, epochLine(e, epochs: epochs))
+                if let path = checkpoint {
+                    try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
+                }
+                if let ref = onEpoch, try !call(L, ref, { pushEpoch(L, e) }) { throw StopTraining() }
+            })
+        } catch is StopTraining {
+            bar.finish()
+        } catch let e as LuaCallbackError {
+            bar.finish()
+            release(L, onStep); release(L, onEpoch)
+            L.push(e.message)
+            throw LuaError.rethrow
+        } catch let e as TensorError {
+            bar.finish()
+            release(L, onStep); release(L, onEpoch)
+            throw LuaError.message(e.message)
+        }
+        release(L, onStep); release(L, onEpoch)
+        L.newTable()
+        L.newTable()
+        for (i, e) in history.enumerated() { pushEpoch(L, e); L.setIndex(-2, i + 1) }
+        L.setField(-2, "epochs")
+        return 1
+    }
+
+    static let evaluate = LuaFunction("evaluate", doc: """
+    train.evaluate(net, loader) -> {top1 =, top5 =, loss =, samples =}
+    Accuracy (fractions in [0, 1]) and mean cross-entropy of `net` over one pass of `loader`, in
+    eval mode (the previous mode is restored).
+    Example:
+      local r = train.evaluate(net, test_loader)
+      print(string.format("top-1 %.2f %%", 100 * r.top1))
+    """) { L in
+        let model = try NNModule.checkModule(L, 1)
+        let loader = try DataModule.checkLoader(L, 2)
+        let r = try NNModule.run { try Trainer.evaluate(model, loader) }
+        pushEval(L, r)
+        return 1
+    }
+
+    struct StopTraining: Error {}
+
+    /// A registry reference to the function in option `key`, or nil.
+    static func callbackRef(_ L: Lua, _ o: LuaOptions, _ key: String) throws -> Int32? {
+        let t = o.push(key)
+        if t == LUA_TNIL { L.pop(); return nil }
+        guard t == LUA_TFUNCTION else {
+            let name = L.typeName(-1); L.pop()
+            throw LuaError.argument(3, "field '\(key)': function expected, got \(name)")
+        }
+        return luaL_ref(L.state, clua_registryindex())
+    }
+
+    static func release(_ L: Lua, _ ref: Int32?) {
+        if let ref { luaL_unref(L.state, clua_registryindex(), ref) }
+    }
+
+    /// Calls the referenced function with one table argument; false if it returned false.
+    static func call(_ L: Lua, _ ref: Int32, _ pushArg: () -> Void) throws -> Bool {
+        let top = L.top
+        lua_rawgeti(L.state, clua_registryindex(), lua_Integer(ref))
+        pushArg()
+        if topiary_pcall(L.state, 1, 1) != LUA_OK {
+            let msg = L.toString(-1) ?? "error in a train.fit callback"
+            L.setTop(top)
+            throw LuaCallbackError(message: msg)
+        }
+        let stop = L.type(-1) == LUA_TBOOLEAN && !L.toBool(-1)
+        L.setTop(top)
+        return !stop
+    }
+
+    /// Prints through Lua's `print`, so notebooks capture the line.
+    static func luaPrint(_ L: Lua, _ s: String) throws {
+        let top = L.top
+        L.getGlobal("print")
+        L.push(s)
+        if topiary_pcall(L.state, 1, 0) != LUA_OK {
+            let msg = L.toString(-1) ?? "print failed"
+            L.setTop(top)
+            throw LuaCallbackError(message: msg)
+        }
+        L.setTop(top)
+    }
+
+    static func epochLine(_ e: EpochReport, epochs: Int) -> String {
+        var s = String(format: "epoch %d/%d  loss %.4f  top1 %.2f%%  lr %.4g  %.1fs  %.0f img/s",
+                       e.epoch, epochs, e.trainLoss, 100 * e.trainTop1, e.lr, e.seconds, e.imagesPerSecond)
+        if let v = e.eval {
+            s += String(format: "  | eval loss %.4f  top1 %.2f%%  top5 %.2f%%", v.loss, 100 * v.top1, 100 * v.top5)
+        }
+        return s
+    }
+
+    static func pushStep(_ L: Lua, _ s: StepReport) {
+        L.newTable()
+        L.push(s.epoch); L.setField(-2, "epoch")
+        L.push(s.step); L.setField(-2, "step")
+        L.push(s.steps); L.setField(-2, "steps")
+        L.push(s.loss); L.setField(-2, "loss")
+        L.push(s.lr); L.setField(-2, "lr")
+        L.push(s.samples); L.setField(-2, "samples")
+    }
+
+    static func pushEval(_ L: Lua, _ r: Evaluation) {
+        L.newTable()
+        L.push(r.top1); L.setField(-2, "top1")
+        L.push(r.top5); L.setField(-2, "top5")
+        L.push(r.loss); L.setField(-2, "loss")
+        L.push(r.samples); L.setField(-2, "samples")
+    }
+
+    static func pushEpoch(_ L: Lua, _ e: EpochReport) {
+        L.newTable()
+        L.push(e.epoch); L.setField(-2, "epoch")
+        L.push(e.trainLoss); L.setField(-2, "loss")
+        L.push(e.trainTop1); L.setField(-2, "top1")
+        L.push(e.lr); L.setField(-2, "lr")
+        L.push(e.seconds); L.setField(-2, "seconds")
+        L.push(e.imagesPerSecond); L.setField(-2, "images_per_s")
+        if let v = e.eval { pushEval(L, v); L.setField(-2, "eval") }
+    }
+}
+
+/// A one-line progress bar on stderr: epoch, bar, step, loss, images/s, ETA.
+final class ProgressBar {
+    let enabled: Bool
+    private var shown = false
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ s: StepReport, epochs: Int, batchSize: Int) {
+        guard enabled else { return }
+        let width = 24, done = s.steps > 0 ? s.step * width / s.steps : 0
+        let rate = s.seconds > 0 ? Double(s.samples) / s.seconds : 0
+        let eta = s.step > 0 ? s.seconds / Double(s.step) * Double(s.steps - s.step) : 0
+        let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
+        let line = "\repoch \(s.epoch)/\(epochs) [\(bar)] \(s.step)/\(s.steps)  "
+            + String(format: "loss %.4f  %.0f img/s  ETA %d:%02d ", s.loss, rate, Int(eta) / 60, Int(eta) % 60)
+        FileHandle.standardError.write(Data(line.utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+    }
+}

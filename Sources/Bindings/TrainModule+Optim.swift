@@ -1,0 +1,138 @@
+import CLua
+import LuaHost
+import NN
+import Tensor
+
+/// An optimizer as Lua sees it: the Swift optimizer, the learning rate it was created
+/// with (schedules scale from it), and the parameters made for tensors stepped from Lua.
+public final class OptimizerBox {
+    public let optimizer: Optimizer
+    /// The `lr` given at creation.
+    public let baseLR: Double
+    var tensorParams: [ObjectIdentifier: Parameter] = [:]
+
+    init(_ optimizer: Optimizer) {
+        self.optimizer = optimizer
+        baseLR = optimizer.lr
+    }
+
+    /// The parameter wrapping `t` (the same one on every call, so state carries over).
+    func parameter(for t: Tensor) -> Parameter {
+        if let p = tensorParams[ObjectIdentifier(t)] { return p }
+        let p = Parameter(t)
+        tensorParams[ObjectIdentifier(t)] = p
+        return p
+    }
+}
+
+extension TrainModule {
+    /// The optimizer at stack slot `i` (for train.fit).
+    public static func checkOptimizer(_ L: Lua, _ i: Int32) throws -> OptimizerBox {
+        try L.checkObject(i, of: optimizerType, as: OptimizerBox.self)
+    }
+
+    static func adam(_ name: String, decoupled: Bool) -> LuaFunction {
+        LuaFunction(name, doc: """
+        train.\(name){lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = \(decoupled ? "0.01" : "0"), amsgrad = false} -> optimizer
+        \(decoupled ? "AdamW (decoupled weight decay: p ← p·(1 − lr·wd))" : "Adam (L2 weight decay added to the gradient)"), with PyTorch's update formulas.
+        Example:
+          local opt = train.\(name){lr = 3e-4}
+        """) { L in
+            let o = try LuaOptions(L, 1)
+            try o.checkKnown(["lr", "betas", "eps", "weight_decay", "amsgrad"], name)
+            var betas = [0.9, 0.999]
+            if o.push("betas") != LUA_TNIL {
+                betas = try ObjectTypes.numbers(L, -1, "betas")
+                guard betas.count == 2 else { L.pop(); throw LuaError.argument(1, "field 'betas': expected {beta1, beta2}") }
+            }
+            L.pop()
+            let opt = try Adam(lr: try o.number("lr", 1e-3), beta1: betas[0], beta2: betas[1], eps: try o.number("eps", 1e-8),
+                               weightDecay: try o.number("weight_decay"), amsgrad: try o.bool("amsgrad", false),
+                               decoupled: decoupled)
+            L.pushObject(OptimizerBox(opt), as: optimizerType)
+            return 1
+        }
+    }
+
+    static let optimizerConstructors: [LuaFunction] = [
+        LuaFunction("sgd", doc: """
+        train.sgd{lr = 1e-3, momentum = 0, dampening = 0, nesterov = false, weight_decay = 0} -> optimizer
+        Stochastic gradient descent with momentum, as torch.optim.SGD.
+        Example:
+          local opt = train.sgd{lr = 0.1, momentum = 0.9, weight_decay = 5e-4, nesterov = true}
+        """) { L in
+            let o = try LuaOptions(L, 1)
+            try o.checkKnown(["lr", "momentum", "dampening", "nesterov", "weight_decay"], "sgd")
+            let opt = try SGD(lr: try o.number("lr", 1e-3), momentum: try o.number("momentum", 0),
+                              dampening: try o.number("dampening", 0), weightDecay: try o.number("weight_decay", 0),
+                              nesterov: try o.bool("nesterov", false))
+            L.pushObject(OptimizerBox(opt), as: optimizerType)
+            return 1
+        },
+        adam("adam", decoupled: false),
+        adam("adamw", decoupled: true),
+    ]
+
+    /// A list of tensors at slot `i`.
+    static func tensorList(_ L: Lua, _ i: Int32, _ what: String) throws -> [Tensor] {
+        try L.checkTable(i)
+        var out: [Tensor] = []
+        for k in stride(from: 1, through: L.rawLength(i), by: 1) {
+            L.rawIndex(i, k)
+            defer { L.pop() }
+            guard let t = try L.tensor(-1) else {
+                throw LuaError.argument(Int(i), "\(what) \(k) must be a tensor, got \(L.typeName(-1))")
+            }
+            out.append(t)
+        }
+        return out
+    }
+
+    static let optimizerMethods: [LuaFunction] = [
+        LuaFunction("step", doc: """
+        opt:step({params}, {grads})
+        Updates each parameter tensor in place from its gradient (same shapes). State (momentum,
+        moments) follows each tensor from one call to the next.
+        Example:
+          local w = tensor.randn(10); opt:step({w}, {w * 2})
+        """) { L in
+            let box = try checkOptimizer(L, 1)
+            let ps = try tensorList(L, 2, "parameter"), gs = try tensorList(L, 3, "gradient")
+            guard ps.count == gs.count else {
+                throw LuaError.argument(3, "\(ps.count) parameters but \(gs.count) gradients")
+            }
+            for (k, (p, g)) in zip(ps, gs).enumerated() {
+                guard p.dtype == .float32 else { throw LuaError.argument(2, "parameter \(k + 1) must be float32") }
+                guard p.shape == g.shape else {
+                    throw LuaError.argument(3, "gradient \(k + 1) has shape \(shapeString(g.shape)), its parameter \(shapeString(p.shape))")
+                }
+            }
+            let params = ps.map { box.parameter(for: $0) }
+            for (p, g) in zip(params, gs) { p.grad = g }
+            defer { for p in params { p.grad = nil } }
+            try box.optimizer.step(params)
+            return 0
+        },
+        LuaFunction("lr", doc: """
+        opt:lr([value]) -> lr
+        The learning rate of the next step; with a value, sets it first.
+        Example:
+          opt:lr(opt:lr() * 0.1)
+        """) { L in
+            let box = try checkOptimizer(L, 1)
+            if !L.isNoneOrNil(2) {
+                let v = try L.checkNumber(2)
+                guard v >= 0, v.isFinite else { throw LuaError.argument(2, "learning rate must be a non-negative number") }
+                box.optimizer.lr = v
+            }
+            L.push(box.optimizer.lr)
+            return 1
+        },
+        LuaFunction("base_lr", doc: """
+        opt:base_lr() -> lr
+        The learning rate the optimizer was created with (schedules scale from it).
+        Example:
+          opt:lr(sched:lr(opt:base_lr(), epoch))
+        """) { L in L.push(try checkOptimizer(L, 1).baseLR); return 1 },
+    ]
+}

@@ -1,1 +1,0 @@
-// The Data module (being written; see ../shared/DESIGN.md).

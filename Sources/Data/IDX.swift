@@ -1,0 +1,88 @@
+import Tensor
+
+/// An array read from an IDX file (the MNIST / Fashion-MNIST format): a magic number
+/// `00 00 <type> <rank>`, `rank` big-endian 32-bit sizes, then the elements in row-major
+/// order, big-endian. Files may be gzip-compressed.
+public struct IDXArray {
+    /// The element type code of the magic number.
+    public enum Kind: UInt8 {
+        case u8 = 0x08, i8 = 0x09, i16 = 0x0B, i32 = 0x0C, f32 = 0x0D, f64 = 0x0E
+        public var size: Int {
+            switch self { case .u8, .i8: 1; case .i16: 2; case .i32, .f32: 4; case .f64: 8 }
+        }
+    }
+
+    public let kind: Kind
+    public let shape: [Int]
+    /// The element bytes (exactly `shape.product * kind.size` of them), as in the file.
+    public let payload: [UInt8]
+
+    /// Reads and validates `path` (plain or .gz). `op` names the caller in errors.
+    public static func read(_ path: String, op: String) throws -> IDXArray {
+        try parse(try FileBytes.read(path, op: op), context: "\(op): \(path)")
+    }
+
+    /// Parses the bytes of an IDX file; `context` prefixes error messages.
+    public static func parse(_ bytes: [UInt8], context: String) throws -> IDXArray {
+        var r = ByteReader(bytes, context: context)
+        guard bytes.count >= 4 else {
+            throw r.error("truncated: \(bytes.count) bytes, too short for an IDX header")
+        }
+        let m0 = try r.u8("magic"), m1 = try r.u8("magic"), code = try r.u8("magic"), rank = Int(try r.u8("magic"))
+        let magic = String(format4: [m0, m1, code, UInt8(rank)])
+        guard m0 == 0, m1 == 0, let kind = Kind(rawValue: code) else {
+            throw r.error("bad magic number \(magic) (not an IDX file; expected 00 00 08 03 for images, 00 00 08 01 for labels)")
+        }
+        guard rank >= 1 else { throw r.error("bad magic number \(magic): an IDX array needs at least one dimension") }
+        var shape: [Int] = []
+        for k in 0..<rank { shape.append(Int(try r.u32BE("the size of dimension \(k + 1)"))) }
+        var n = kind.size
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, m < 1 << 40 else { throw r.error("corrupt header: shape \(shapeString(shape)) is too large") }
+            n = m
+        }
+        guard r.remaining >= n else {
+            throw r.error("truncated: shape \(shapeString(shape)) needs \(n) bytes of data, the file has \(r.remaining)")
+        }
+        guard r.remaining == n else {
+            throw r.error("corrupt: \(r.remaining - n) bytes after the \(n) bytes of data that shape \(shapeString(shape)) needs")
+        }
+        return IDXArray(kind: kind, shape: shape, payload: Array(bytes[r.position...]))
+    }
+
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The array as a tensor: float32 for f32/f64 files, int64 for integer ones.
+    public func tensor() -> Tensor {
+        let floating = kind == .f32 || kind == .f64
+        let t = Tensor(uninitialized: shape, dtype: floating ? .float32 : .int64)
+        payload.withUnsafeBufferPointer { b in
+            let p = b.baseAddress!
+            func be(_ i: Int, _ size: Int) -> UInt64 {
+                var v: UInt64 = 0
+                for k in 0..<size { v = v << 8 | UInt64(p[i * size + k]) }
+                return v
+            }
+            for i in 0..<count {
+                switch kind {
+                case .u8: t.iptr[i] = Int64(p[i])
+                case .i8: t.iptr[i] = Int64(Int8(bitPattern: p[i]))
+                case .i16: t.iptr[i] = Int64(Int16(bitPattern: UInt16(be(i, 2))))
+                case .i32: t.iptr[i] = Int64(Int32(bitPattern: UInt32(be(i, 4))))
+                case .f32: t.ptr[i] = Float(bitPattern: UInt32(be(i, 4)))
+                case .f64: t.ptr[i] = Float(Double(bitPattern: be(i, 8)))
+                }
+            }
+        }
+        return t
+    }
+}
+
+extension String {
+    /// "00 00 08 03"
+    init(format4 b: [UInt8]) {
+        let hex = Array("0123456789abcdef")
+        self = b.map { String([hex[Int($0 >> 4)], hex[Int($0 & 15)]]) }.joined(separator: " ")
+    }
+}

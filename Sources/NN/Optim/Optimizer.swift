@@ -1,0 +1,93 @@
+import Tensor
+
+/// An optimizer updates parameters in place from their accumulated gradients.
+/// Parameters without a gradient, or with `requiresGrad == false`, are skipped (as
+/// PyTorch skips parameters whose grad is None). Per-parameter state (momentum,
+/// moments) is kept by parameter identity; a parameter whose shape changed (pruning
+/// surgery) starts with fresh state.
+public protocol Optimizer: AnyObject, CustomStringConvertible {
+    /// The learning rate of the next step (schedules set it each epoch).
+    var lr: Double { get set }
+    /// One update of every parameter that has a gradient.
+    func step(_ params: [Parameter]) throws
+    /// The state of `params` as named tensors for a checkpoint: "<index>.<buffer>"
+    /// (e.g. "3.momentum_buffer", "3.exp_avg", "3.step"), index = position in `params`.
+    func state(_ params: [Parameter]) -> [(String, Tensor)]
+    /// Restores state saved by `state` for the same parameter list.
+    func loadState(_ state: [String: Tensor], _ params: [Parameter]) throws
+}
+
+/// Per-parameter buffers keyed by identity (the parameter is retained so its identity
+/// cannot be reused).
+final class OptimizerState {
+    final class Slot {
+        let param: Parameter
+        var buffers: [String: Tensor] = [:]
+        var step = 0
+        init(_ p: Parameter) { param = p }
+    }
+    private var slots: [ObjectIdentifier: Slot] = [:]
+
+    /// The slot of `p`; reset when a buffer no longer matches the parameter's shape.
+    func slot(_ p: Parameter) -> Slot {
+        if let s = slots[ObjectIdentifier(p)] {
+            if s.buffers.values.allSatisfy({ $0.shape == p.value.shape }) { return s }
+        }
+        let s = Slot(p)
+        slots[ObjectIdentifier(p)] = s
+        return s
+    }
+
+    func existing(_ p: Parameter) -> Slot? { slots[ObjectIdentifier(p)] }
+
+    func export(_ params: [Parameter]) -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for (i, p) in params.enumerated() {
+            guard let s = existing(p) else { continue }
+            for (k, t) in s.buffers.sorted(by: { $0.key < $1.key }) { out.append(("\(i).\(k)", t.clone())) }
+            out.append(("\(i).step", Tensor.int64(shape: [], values: [Int64(s.step)])))
+        }
+        return out
+    }
+
+    func load(_ state: [String: Tensor], _ params: [Parameter], buffers names: [String], op: String) throws {
+        var fresh: [ObjectIdentifier: Slot] = [:]
+        for (i, p) in params.enumerated() {
+            guard let st = state["\(i).step"] else { continue }
+            let s = Slot(p)
+            s.step = Int(try st.item())
+            for name in names {
+                guard let t = state["\(i).\(name)"] else { continue }
+                guard t.shape == p.value.shape else {
+                    throw TensorError("\(op): state '\(i).\(name)' has shape \(shapeString(t.shape)), parameter \(i + 1) has \(shapeString(p.value.shape))")
+                }
+                s.buffers[name] = t.toFloat().clone()
+            }
+            fresh[ObjectIdentifier(p)] = s
+        }
+        slots = fresh
+    }
+}
+
+/// Runs `body(value, grad, count)` on contiguous float32 memory of a parameter and its
+/// gradient, writing back if the value is a non-contiguous view.
+func withParameter(_ p: Parameter, _ op: String, _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) throws -> Void) throws {
+    guard let g0 = p.grad else { return }
+    guard g0.shape == p.value.shape else {
+        throw TensorError("\(op): gradient of shape \(shapeString(g0.shape)) for a parameter of shape \(shapeString(p.value.shape))")
+    }
+    guard p.value.dtype == .float32 else { throw TensorError("\(op): parameters must be float32") }
+    let g = g0.toFloat().contiguous()
+    let v = p.value.isContiguous ? p.value : p.value.clone()
+    try body(v.ptr, g.ptr, v.numel)
+    if v !== p.value { try p.value.copy(from: v) }
+}
+
+/// A float32 buffer shaped like the parameter, zeros.
+func zerosLike(_ p: Parameter) -> Tensor { Tensor(zeros: p.value.shape) }
+
+/// Splits 0..<n into the same chunks every time and runs them in parallel.
+@inline(__always)
+func elementwise(_ n: Int, _ body: (Int, Int) -> Void) {
+    Parallel.ranges(n, grain: 1 << 16, body)
+}

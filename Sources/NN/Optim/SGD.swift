@@ -1,0 +1,61 @@
+import Tensor
+
+/// Stochastic gradient descent with momentum, as `torch.optim.SGD`:
+/// g ← grad + wd·p; buf ← g on the first step, else μ·buf + (1 − dampening)·g;
+/// g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g.
+public final class SGD: Optimizer {
+    public var lr: Double
+    public let momentum: Double, dampening: Double, weightDecay: Double
+    public let nesterov: Bool
+    let state = OptimizerState()
+
+    public init(lr: Double, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false) throws {
+        guard lr >= 0, lr.isFinite else { throw TensorError("sgd: invalid learning rate \(lr)") }
+        guard momentum >= 0, momentum.isFinite else { throw TensorError("sgd: invalid momentum \(momentum)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw TensorError("sgd: invalid weight_decay \(weightDecay)") }
+        guard dampening.isFinite else { throw TensorError("sgd: invalid dampening \(dampening)") }
+        guard !nesterov || (momentum > 0 && dampening == 0) else {
+            throw TensorError("sgd: Nesterov momentum requires a momentum and zero dampening")
+        }
+        self.lr = lr; self.momentum = momentum; self.dampening = dampening
+        self.weightDecay = weightDecay; self.nesterov = nesterov
+    }
+
+    public var description: String {
+        "sgd{lr = \(lr), momentum = \(momentum), dampening = \(dampening), weight_decay = \(weightDecay), nesterov = \(nesterov)}"
+    }
+
+    public func step(_ params: [Parameter]) throws {
+        let lr = Float(self.lr), mu = Float(momentum), damp = 1 - Float(dampening), wd = Float(weightDecay)
+        let nesterov = self.nesterov
+        for p in params where p.requiresGrad && p.grad != nil {
+            let slot = state.slot(p)
+            try withParameter(p, "sgd") { v, g, n in
+                if momentum == 0 {
+                    elementwise(n) { lo, hi in
+                        for i in lo..<hi { v[i] -= lr * (g[i] + wd * v[i]) }
+                    }
+                    return
+                }
+                let first = slot.buffers["momentum_buffer"] == nil
+                let buf = slot.buffers["momentum_buffer"] ?? zerosLike(p)
+                slot.buffers["momentum_buffer"] = buf
+                let b = buf.ptr
+                elementwise(n) { lo, hi in
+                    for i in lo..<hi {
+                        let d = g[i] + wd * v[i]
+                        b[i] = first ? d : mu * b[i] + damp * d
+                        v[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                    }
+                }
+            }
+            slot.step += 1
+        }
+    }
+
+    public func state(_ params: [Parameter]) -> [(String, Tensor)] { state.export(params) }
+
+    public func loadState(_ s: [String: Tensor], _ params: [Parameter]) throws {
+        try state.load(s, params, buffers: ["momentum_buffer"], op: "sgd")
+    }
+}

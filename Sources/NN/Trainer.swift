@@ -1,0 +1,125 @@
+import Foundation
+import Tensor
+
+/// What `Trainer.evaluate` measures: top-1 and top-5 accuracy (fractions) and the mean
+/// cross-entropy over every sample of the source.
+public struct Evaluation: Sendable {
+    public var top1: Double
+    public var top5: Double
+    public var loss: Double
+    public var samples: Int
+}
+
+/// One optimisation step, as reported to step callbacks.
+public struct StepReport: Sendable {
+    public var epoch: Int          // 1-based
+    public var step: Int           // 1-based within the epoch
+    public var steps: Int          // steps in the epoch
+    public var loss: Double
+    public var lr: Double
+    public var samples: Int        // samples seen so far in the epoch
+    public var seconds: Double     // since the epoch started
+}
+
+/// One finished epoch.
+public struct EpochReport: Sendable {
+    public var epoch: Int          // 1-based
+    public var lr: Double
+    public var trainLoss: Double
+    public var trainTop1: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+    public var eval: Evaluation?
+}
+
+/// Supervised training of a classifier with cross-entropy: the loop behind `train.fit`.
+/// The learning rate of each epoch comes from the schedule (a pure function of the
+/// epoch), so a run resumed from a checkpoint at epoch e continues exactly.
+public final class Trainer {
+    public let model: any Module
+    public let optimizer: any Optimizer
+    public let schedule: Schedule
+    public let baseLR: Double
+    public var labelSmoothing = 0.0
+
+    /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
+    public init(model: any Module, optimizer: any Optimizer, schedule: Schedule = .constant, baseLR: Double? = nil) {
+        self.model = model
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.baseLR = baseLR ?? optimizer.lr
+    }
+
+    /// Trains epochs `from + 1 ... epochs` (1-based; `from` = epochs already done).
+    /// `onStep` and `onEpoch` may throw to stop (the error propagates); `onEpoch` runs
+    /// after the optional evaluation, so it can write a checkpoint.
+    @discardableResult
+    public func fit(_ source: BatchSource, epochs: Int, from: Int = 0, evalSource: BatchSource? = nil,
+                    onStep: (StepReport) throws -> Void = { _ in },
+                    onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
+        guard epochs >= 0, from >= 0 else { throw TensorError("fit: epochs must be non-negative") }
+        let params = model.namedParameters().map(\.parameter)
+        var reports: [EpochReport] = []
+        for e in stride(from: from, to: epochs, by: 1) {
+            let lr = schedule.lr(base: baseLR, t: e)
+            optimizer.lr = lr
+            model.train()
+            let next = try source.batches(epoch: e)
+            let start = DispatchTime.now().uptimeNanoseconds
+            var lossSum = 0.0, correct = 0, seen = 0, step = 0
+            while let (x, y) = try next() {
+                step += 1
+                model.zeroGrad()
+                let logits = try model.forward(x)
+                let (loss, grad) = try CrossEntropy.compute(logits: logits, targets: y, labelSmoothing: labelSmoothing)
+                guard loss.isFinite else {
+                    throw TensorError("fit: loss became \(loss) at epoch \(e + 1), step \(step) (lower the learning rate?)")
+                }
+                _ = try model.backward(grad)
+                try optimizer.step(params)
+                let n = x.shape.first ?? 0
+                lossSum += loss * Double(n)
+                correct += try Metrics.correct(logits: logits, targets: y, k: 1)
+                seen += n
+                try onStep(StepReport(epoch: e + 1, step: step, steps: source.batchCount, loss: loss, lr: lr,
+                                      samples: seen, seconds: Trainer.seconds(since: start)))
+            }
+            let secs = Trainer.seconds(since: start)
+            var report = EpochReport(epoch: e + 1, lr: lr, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
+                                     trainTop1: seen > 0 ? Double(correct) / Double(seen) : .nan, seconds: secs,
+                                     imagesPerSecond: secs > 0 ? Double(seen) / secs : 0, eval: nil)
+            if let evalSource { report.eval = try Trainer.evaluate(model, evalSource) }
+            reports.append(report)
+            try onEpoch(report)
+        }
+        return reports
+    }
+
+    /// Top-1, top-5 and mean loss of `model` over one pass of `source`, in eval mode
+    /// (restoring the previous mode), without caching for backward.
+    public static func evaluate(_ model: any Module, _ source: BatchSource, epoch: Int = 0) throws -> Evaluation {
+        let wasTraining = model.training
+        model.eval()
+        defer { model.train(wasTraining) }
+        return try GradMode.withoutGrad {
+            let next = try source.batches(epoch: epoch)
+            var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0
+            while let (x, y) = try next() {
+                let logits = try model.forward(x)
+                let (loss, _) = try CrossEntropy.compute(logits: logits, targets: y)
+                let n = x.shape.first ?? 0
+                lossSum += loss * Double(n)
+                top1 += try Metrics.correct(logits: logits, targets: y, k: 1)
+                top5 += try Metrics.correct(logits: logits, targets: y, k: 5)
+                seen += n
+            }
+            guard seen > 0 else { throw TensorError("evaluate: the loader gave no samples") }
+            return Evaluation(top1: Double(top1) / Double(seen), top5: Double(top5) / Double(seen),
+                              loss: lossSum / Double(seen), samples: seen)
+        }
+    }
+
+    static func seconds(since t0: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+}

@@ -1,1 +1,0 @@
-// The Notebook module (being written; see ../shared/DESIGN.md).

@@ -1,0 +1,112 @@
+/// What a cell produced.
+public enum OutputKind: String, Codable, Sendable {
+    /// `print` / `io.write` text, and `io.stderr:write` text.
+    case stdout, stderr
+    /// Lua `warn` messages.
+    case warning
+    /// The value of the cell's trailing expression.
+    case value
+    /// A trailing value that is a list of records, shown as a table.
+    case table
+    /// A plot returned from the cell or saved with `p:save`.
+    case image
+    /// An error with its traceback.
+    case error
+}
+
+/// One output of a cell.
+public struct CellOutput: Codable, Equatable, Sendable {
+    public var kind: OutputKind
+    /// The text: stream text, the value as text, the error with its traceback, a table's
+    /// aligned columns, or a plot's description.
+    public var text: String
+    /// Tables: a Markdown pipe table.
+    public var markdown: String?
+    /// Images: the SVG's file name in the output directory.
+    public var file: String?
+    /// Images: the path given to `p:save`, when the plot was saved.
+    public var savedAs: String?
+    /// Images: the SVG document (kept in its own file, not in outputs.json).
+    public var svg: String?
+
+    enum CodingKeys: String, CodingKey { case kind, text, markdown, file, savedAs = "saved_as" }
+
+    public init(kind: OutputKind, text: String, markdown: String? = nil, svg: String? = nil, savedAs: String? = nil) {
+        self.kind = kind
+        self.text = text
+        self.markdown = markdown
+        self.svg = svg
+        self.savedAs = savedAs
+    }
+}
+
+/// How a cell ended.
+public enum CellStatus: String, Codable, Sendable {
+    /// Ran (markdown and raw cells are always ok), or raised as its `raises` tag expects.
+    case ok
+    case error
+    /// Interrupted after its timeout.
+    case timeout
+    /// Tagged `skip`.
+    case skipped
+    /// Not reached: an earlier cell failed.
+    case notRun = "not-run"
+}
+
+/// The record of one cell in a run.
+public struct CellRecord: Codable, Sendable {
+    public var index: Int
+    public var kind: CellKind
+    public var line: Int
+    public var title: String?
+    public var tags: [String]
+    public var status: CellStatus
+    /// Wall-clock seconds (shown while running; not stored, so recordings stay stable).
+    public var seconds: Double?
+    /// A hash of the source that ran, to tell when a cell changed since recording.
+    public var sourceHash: String
+    public var outputs: [CellOutput]
+
+    enum CodingKeys: String, CodingKey {
+        case index, kind, line, title, tags, status, outputs
+        case sourceHash = "source_hash"
+    }
+
+    /// `cell 3 "Title" (nb.lua:12)`.
+    public func label(file: String) -> String {
+        var s = "cell \(index)"
+        if let title { s += " \"\(title)\"" }
+        return s + " (\(file):\(line))"
+    }
+}
+
+/// A whole run: what `notebook run` stores in `nb.out/outputs.json` and replay compares.
+public struct RunRecord: Codable, Sendable {
+    public var format = "topiary-notebook-outputs"
+    public var version = 1
+    /// The notebook's file name.
+    public var notebook: String
+    public var seed: Int
+    public var tolerance: Double
+    public var absoluteTolerance: Double
+    public var parameters: [ParameterOverride]
+    public var cells: [CellRecord]
+
+    enum CodingKeys: String, CodingKey {
+        case format, version, notebook, seed, tolerance, parameters, cells
+        case absoluteTolerance = "atol"
+    }
+
+    /// The first cell that failed (error or timeout, not expected by `raises`).
+    public var firstFailure: CellRecord? {
+        cells.first { $0.status == .error || $0.status == .timeout }
+    }
+}
+
+/// FNV-1a, 64 bits, as 16 hex digits: a stable fingerprint of a cell's source.
+func fingerprint(_ s: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// `-p name=value`: a new value for an assignment in the cell tagged `parameters`.
+public struct ParameterOverride: Codable, Equatable, Sendable {
+    public let name: String
+    /// The value as given on the command line.
+    public let value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    /// Parses `name=value`.
+    public init(parsing arg: String) throws {
+        guard let eq = arg.firstIndex(of: "=") else {
+            throw NotebookError("-p \(arg)", "expected name=value, like -p ratio=0.7")
+        }
+        let name = arg[..<eq].trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }),
+              !(name.first?.isNumber ?? true) else {
+            throw NotebookError("-p \(arg)", "'\(name)' is not a Lua name")
+        }
+        self.init(name: name, value: String(arg[arg.index(after: eq)...]))
+    }
+
+    /// The value as Lua source: numbers, booleans, nil, quoted strings and table
+    /// constructors as written; anything else becomes a string (`-p arch=resnet56`).
+    var luaExpression: String {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if ["true", "false", "nil"].contains(v) || isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
+        if let f = v.first, f == "\"" || f == "'" || f == "{" || v.hasPrefix("[[") { return v }
+        return luaQuoted(value)
+    }
+
+    private func isNumeral(_ s: String) -> Bool {
+        var t = Substring(s)
+        if t.first == "-" || t.first == "+" { t = t.dropFirst() }
+        if t.lowercased().hasPrefix("0x") { return t.count > 2 && t.dropFirst(2).allSatisfy(\.isHexDigit) }
+        guard let d = Double(t), d.isFinite else { return false }
+        return t.allSatisfy { $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }
+    }
+}
+
+extension Notebook {
+    /// The names the parameters cell assigns (`ratio = 0.5`, `local epochs = 2`).
+    public var parameterNames: [String] {
+        cells.filter { $0.has(.parameters) }.flatMap { $0.lines.compactMap(Notebook.assignedName) }
+    }
+
+    /// The name assigned by a top-level `name = …` or `local name = …` line.
+    static func assignedName(_ line: String) -> String? {
+        var s = Substring(line)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        if s.hasPrefix("local ") { s = s.dropFirst(6); while s.first == " " { s = s.dropFirst() } }
+        let name = s.prefix { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+        guard let f = name.first, !f.isNumber else { return nil }
+        var rest = s.dropFirst(name.count)
+        while rest.first == " " || rest.first == "\t" { rest = rest.dropFirst() }
+        guard rest.hasPrefix("="), !rest.hasPrefix("==") else { return nil }
+        return String(name)
+    }
+
+    /// This notebook with each override's assignment in the parameters cell replaced:
+    /// `ratio = 0.5` becomes `ratio = 0.7`. A statement spanning several lines is replaced
+    /// whole, with blank lines keeping later line numbers. A name that the parameters cell
+    /// does not assign is an error naming that cell.
+    func applying(_ overrides: [ParameterOverride], syntax: LuaSyntax) throws -> Notebook {
+        guard !overrides.isEmpty else { return self }
+        guard let cellIndex = cells.firstIndex(where: { $0.has(.parameters) }) else {
+            throw NotebookError(path, "no cell is tagged parameters, so -p \(overrides[0].name)=... has nothing to replace (tag one: -- %% Parameters tags=[\"parameters\"])")
+        }
+        var nb = self
+        for o in overrides {
+            guard let (ci, li) = nb.assignment(of: o.name) else {
+                let c = cells[cellIndex]
+                let known = parameterNames
+                throw NotebookError(path, line: c.line, "parameter '\(o.name)' is not assigned in the parameters cell (it sets: \(known.isEmpty ? "nothing" : known.joined(separator: ", ")))")
+            }
+            let expr = o.luaExpression
+            guard syntax.compiles("return " + expr) else {
+                throw NotebookError(path, line: nb.cells[ci].firstLine + li, "-p \(o.name)=\(o.value): not a Lua value")
+            }
+            var lines = nb.cells[ci].lines
+            var end = li
+            while end < lines.count - 1, !syntax.compiles(lines[li...end].joined(separator: "\n")) { end += 1 }
+            let line = lines[li]
+            let indent = line.prefix { $0 == " " || $0 == "\t" }
+            let isLocal = line.dropFirst(indent.count).hasPrefix("local ")
+            lines[li] = "\(indent)\(isLocal ? "local " : "")\(o.name) = \(expr)"
+            for k in stride(from: li + 1, through: end, by: 1) { lines[k] = "" }
+            nb.cells[ci].lines = lines
+        }
+        return nb
+    }
+
+    /// The (cell, line) of the first assignment to `name` in a parameters cell.
+    func assignment(of name: String) -> (Int, Int)? {
+        for (ci, c) in cells.enumerated() where c.has(.parameters) {
+            if let li = c.lines.firstIndex(where: { Notebook.assignedName($0) == name }) { return (ci, li) }
+        }
+        return nil
+    }
+}
+
+/// `s` as a Lua string literal in double quotes.
+func luaQuoted(_ s: String) -> String {
+    var q = "\""
+    for c in s {
+        switch c {
+        case "\\": q += "\\\\"
+        case "\"": q += "\\\""
+        case "\n": q += "\\n"
+        case "\t": q += "\\t"
+        case "\r": q += "\\r"
+        default: q.append(c)
+        }
+    }
+    return q + "\""
+}

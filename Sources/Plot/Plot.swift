@@ -1,1 +1,0 @@
-// The Plot module (being written; see ../shared/DESIGN.md).

@@ -1,0 +1,102 @@
+/// Selection by index tensors: `indexSelect` and `gather`. Index tensors may be int64
+/// or integral float32, and are counted from `base` (0 in Swift, 1 from Lua: errors
+/// then quote the indices as the caller wrote them). Inputs of any strides; results
+/// are contiguous and keep the input's dtype.
+extension Tensor {
+    /// The values of an index tensor in row-major order, checked to be integers in
+    /// `base ..< base + size` and returned 0-based.
+    public static func indexValues(_ idx: Tensor, size: Int, base: Int, _ op: String,
+                                   what: String = "index") throws -> [Int] {
+        let c = idx.contiguous()
+        var out = [Int](repeating: 0, count: c.numel)
+        for k in 0..<c.numel {
+            let i: Int
+            if c.dtype == .int64 {
+                i = Int(c.iptr[k])
+            } else {
+                let v = c.ptr[k]
+                guard v.isFinite, v == v.rounded(), Swift.abs(v) < 1e15 else {
+                    throw TensorError("\(op): \(what) \(v) is not an integer")
+                }
+                i = Int(v)
+            }
+            let z = i - base
+            guard z >= 0 && z < size else {
+                throw TensorError("\(op): \(what) \(i) out of range for a dimension of size \(size)"
+                                  + (base == 1 ? " (indices are 1-based)" : ""))
+            }
+            out[k] = z
+        }
+        return out
+    }
+
+    /// The entries `idx` (a 1-d index tensor) of dimension `d`: the result has the
+    /// input's shape with dimension `d` of size `idx.numel`.
+    public func indexSelect(_ d: Int, _ idx: Tensor, base: Int = 0) throws -> Tensor {
+        guard idx.dim <= 1 else {
+            throw TensorError("index_select: index must be 1-d, got shape \(shapeString(idx.shape))")
+        }
+        let op = "index_select"
+        if dim == 0 {
+            let ix = try Tensor.indexValues(idx, size: 1, base: base, op)
+            return try reshape([1]).expand([ix.count]).contiguous()
+        }
+        let dd = try checkDim(d, op)
+        let ix = try Tensor.indexValues(idx, size: shape[dd], base: base, op)
+        var s = shape
+        s[dd] = ix.count
+        try Tensor.checkShape(s, op)
+        let x = contiguous()
+        let out = Tensor(uninitialized: s, dtype: dtype)
+        let inner = shape[(dd + 1)...].reduce(1, *), m = shape[dd]
+        let outer = shape[..<dd].reduce(1, *), k = ix.count
+        let size = dtype.size
+        let src = UnsafeRawPointer(x.storage.raw + x.offset * size), dst = out.storage.raw
+        ix.withUnsafeBufferPointer { ixp in
+            Parallel.ranges(outer * k, grain: Swift.max(1, 32768 / Swift.max(inner, 1))) { lo, hi in
+                for item in lo..<hi {
+                    let o = item / k, j = item % k
+                    (dst + item * inner * size).copyMemory(from: src + (o * m + ixp[j]) * inner * size,
+                                                           byteCount: inner * size)
+                }
+            }
+        }
+        return out
+    }
+
+    /// torch.gather: `out[i][j][k] = x[i][idx[i][j][k]][k]` for d = 1. The index has
+    /// this tensor's rank and no size larger than this tensor's outside `d`; the result
+    /// has the index's shape.
+    public func gather(_ d: Int, _ idx: Tensor, base: Int = 0) throws -> Tensor {
+        let op = "gather"
+        let dd = try checkDim(d, op)
+        guard idx.dim == dim || (dim == 0 && idx.dim <= 1) else {
+            throw TensorError("gather: index has \(idx.dim) dimensions, expected \(dim) (shape \(shapeString(idx.shape)) for input \(shapeString(shape)))")
+        }
+        for k in 0..<idx.dim where k != dd && idx.shape[k] > shape[k] {
+            throw TensorError("gather: index shape \(shapeString(idx.shape)) exceeds input shape \(shapeString(shape)) in dimension \(k + 1)")
+        }
+        let size = dim == 0 ? 1 : shape[dd]
+        let ix = try Tensor.indexValues(idx, size: size, base: base, op)
+        let out = Tensor(uninitialized: idx.shape, dtype: dtype)
+        if ix.isEmpty { return out }
+        let es = dtype.size, src = UnsafeRawPointer(storage.raw), dst = out.storage.raw
+        let ishape = idx.shape, st = strides, r = ishape.count
+        // Walk the index's multi-indices in row-major order.
+        var pos = [Int](repeating: 0, count: r)
+        for k in 0..<ix.count {
+            var o = offset
+            for a in 0..<r where a != dd { o += pos[a] * st[a] }
+            if dim > 0 { o += ix[k] * st[dd] }
+            (dst + k * es).copyMemory(from: src + o * es, byteCount: es)
+            var a = r - 1
+            while a >= 0 {
+                pos[a] += 1
+                if pos[a] < ishape[a] { break }
+                pos[a] = 0
+                a -= 1
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,64 @@
+import XCTest
+@testable import Notebook
+
+/// Masking, numbers within tolerance, and unified diffs.
+final class ComparisonTests: XCTestCase {
+    func testAddressesAndTimingsAreMasked() {
+        XCTAssertEqual(Comparison.masked("table: 0x55d4c3a0 and function: 0x7f01"), "table: 0x… and function: 0x…")
+        XCTAssertEqual(Comparison.masked("took 1.23 s, then 45ms and 2 minutes"), "took <time> s, then <time>ms and <time> minutes")
+        XCTAssertEqual(Comparison.masked("2 steps, 3 samples"), "2 steps, 3 samples")
+    }
+
+    func testNumbersAreComparedWithTheTolerance() {
+        let c = Comparison(relative: 1e-3)
+        XCTAssertTrue(c.equal("loss 1.0000 acc 0.5", "loss 1.0005 acc 0.5"))
+        XCTAssertFalse(c.equal("loss 1.0000", "loss 1.0020"))
+        XCTAssertTrue(c.equal("[-1.5e-3, 2]", "[-1.5001e-3, 2]"))
+        XCTAssertFalse(c.equal("epoch 1", "epoch 2"))
+        XCTAssertFalse(c.equal("a 1", "b 1"), "text must match exactly")
+        XCTAssertFalse(c.equal("1 2", "1 2 3"))
+        XCTAssertTrue(c.equal("conv1 0.25", "conv1 0.25"))
+        XCTAssertFalse(c.equal("conv1", "conv2"), "digits inside words are text")
+        XCTAssertTrue(Comparison(relative: 0, absolute: 1e-6).equal("0.0000001", "-0.0000001"))
+        XCTAssertTrue(c.equal("took 1.2 s", "took 9.9 s"))
+        XCTAssertTrue(c.equal("epoch 1  629 img/s", "epoch 1  1604 img/s"), "rates are masked")
+        XCTAssertFalse(c.equal("epoch 1  629 img/s", "epoch 2  629 img/s"))
+        XCTAssertEqual(Comparison.masked("at 12 it/s"), "at <time> it/s")
+    }
+
+    func testTokensSeparateNumbersFromText() {
+        XCTAssertEqual(Comparison.tokens("x=-2.5e3, y=.5"), [.text("x="), .number(-2500, "-2.5e3"), .text(", y="), .number(0.5, ".5")])
+        XCTAssertEqual(Comparison.tokens("3-2"), [.number(3, "3"), .text("-"), .number(2, "2")])
+        XCTAssertEqual(Comparison.tokens("1..3"), [.number(1, "1"), .text(".."), .number(3, "3")])
+    }
+
+    func testUnifiedDiff() {
+        let a = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+        var b = a
+        b[4] = "E"
+        b.insert("new", at: 8)
+        let d = UnifiedDiff.diff(a, b, from: "old", to: "new", equal: ==)
+        XCTAssertEqual(d, """
+            --- old
+            +++ new
+            @@ -2,9 +2,10 @@
+             b
+             c
+             d
+            -e
+            +E
+             f
+             g
+             h
+            +new
+             i
+             j
+
+            """)
+        XCTAssertEqual(UnifiedDiff.diff(a, a, from: "x", to: "y", equal: ==), "")
+        XCTAssertEqual(UnifiedDiff.diff([], ["x"], from: "a", to: "b", equal: ==), "--- a\n+++ b\n@@ -0,0 +1,1 @@\n+x\n")
+        let far = UnifiedDiff.diff((1...20).map(String.init), (1...20).map { $0 == 2 || $0 == 19 ? "x" : String($0) },
+                                   from: "a", to: "b", equal: ==)
+        XCTAssertEqual(far.components(separatedBy: "@@ ").count - 1, 2, "distant changes make separate hunks")
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import XCTest
+@testable import Notebook
+
+/// Exports: the .ipynb validated against the nbformat 4 schema (by Python's nbformat
+/// package when it is installed), and the self-contained HTML page.
+final class ExportTests: XCTestCase {
+    let notebook = """
+        -- ---
+        -- title: Export me
+        -- seed: 1
+        -- ---
+        -- %% [markdown]
+        -- # Heading
+        --
+        -- A *list*:
+        -- - one `code`
+        -- - two [link](https://example.org)
+        -- %% Stream, value, warning tags=["parameters"]
+        n = 3
+        print("hello <world>")
+        warn("careful")
+        string.rep("ab", n)
+        -- %% A table and a plot
+        p = plot.line({1, 2, 3}, {title = "line"})
+        p:show()
+        -- %% Table
+        local function rows() return {{a = 1, b = "x"}, {a = 2, b = "y"}} end
+        rows()
+        -- %% Error tags=["raises"]
+        error("expected failure")
+        -- %% Skipped tags=["skip"]
+        print("no")
+        -- %% [raw]
+        -- raw text
+        """
+
+    func recorded() throws -> (Scratch, String) {
+        let s = Scratch()
+        let path = s.write("ex.lua", notebook)
+        try runAndRecord(path)
+        return (s, path)
+    }
+
+    func testIpynbStructure() throws {
+        let (s, path) = try recorded()
+        let out = try Export.export(path, as: .ipynb)
+        XCTAssertEqual(out, s.dir + "/ex.ipynb")
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try XCTUnwrap(s.read("ex.ipynb")).utf8)) as? [String: Any])
+        XCTAssertEqual(json["nbformat"] as? Int, 4)
+        XCTAssertEqual(json["nbformat_minor"] as? Int, 5)
+        let meta = try XCTUnwrap(json["metadata"] as? [String: Any])
+        XCTAssertEqual((meta["kernelspec"] as? [String: Any])?["language"] as? String, "lua")
+        XCTAssertEqual((meta["language_info"] as? [String: Any])?["name"] as? String, "lua")
+        let cells = try XCTUnwrap(json["cells"] as? [[String: Any]])
+        XCTAssertEqual(cells.map { $0["cell_type"] as? String }, ["markdown", "code", "code", "code", "code", "code", "raw"])
+        let outputs = cells.map { ($0["outputs"] as? [[String: Any]]) ?? [] }
+        XCTAssertEqual(outputs[1].map { $0["output_type"] as? String }, ["stream", "stream", "execute_result"])
+        XCTAssertEqual((outputs[1][2]["data"] as? [String: Any])?["text/plain"] as? [String], ["ababab"])
+        XCTAssertEqual(outputs[2].map { $0["output_type"] as? String }, ["display_data"])
+        let svg = ((outputs[2][0]["data"] as? [String: Any])?["image/svg+xml"] as? [String])?.joined()
+        XCTAssertEqual(svg?.hasPrefix("<svg"), true)
+        XCTAssertNotNil((outputs[3][0]["data"] as? [String: Any])?["text/markdown"])
+        XCTAssertEqual(outputs[4].first?["output_type"] as? String, "error")
+        XCTAssertEqual(outputs[4].first?["evalue"] as? String, "ex.lua:23: expected failure")
+        XCTAssertTrue(cells[5]["execution_count"] is NSNull, "a skipped cell has no execution count")
+        XCTAssertEqual((cells[1]["metadata"] as? [String: Any])?["tags"] as? [String], ["parameters"])
+        XCTAssertEqual((cells[1]["metadata"] as? [String: Any])?["title"] as? String, "Stream, value, warning")
+    }
+
+    func testIpynbIsValidNbformat4() throws {
+        let (s, path) = try recorded()
+        let out = try Export.export(path, as: .ipynb)
+        guard let python = pythonWithNbformat() else {
+            throw XCTSkip("Python's nbformat package is not installed (Scripts/setup installs it with pip), so the schema check is skipped")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: python)
+        p.arguments = ["-c", "import nbformat, sys; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); print(len(nb.cells))", out]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "7")
+        _ = s
+    }
+
+    /// A python3 on PATH that can import nbformat.
+    func pythonWithNbformat() -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = "\(dir)/python3"
+            guard FileManager.default.isExecutableFile(atPath: candidate) else { continue }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: candidate)
+            p.arguments = ["-c", "import nbformat"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return candidate }
+        }
+        return nil
+    }
+
+    func testHTMLIsOneSelfContainedPage() throws {
+        let (s, path) = try recorded()
+        try Export.export(path, as: .html)
+        let html = try XCTUnwrap(s.read("ex.html"))
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<title>Export me</title>"))
+        XCTAssertTrue(html.contains("<h1>Heading</h1>"))
+        XCTAssertTrue(html.contains("<ul>\n<li>one <code>code</code></li>\n<li>two <a href=\"https://example.org\">link</a></li>\n</ul>"), html)
+        XCTAssertTrue(html.contains("<p>A <em>list</em>:</p>"))
+        XCTAssertTrue(html.contains("<pre class=\"stdout\">hello &lt;world&gt;\n</pre>"))
+        XCTAssertTrue(html.contains("<svg xmlns"), "plots are inlined")
+        XCTAssertTrue(html.contains("<th>a</th><th>b</th>"))
+        XCTAssertTrue(html.contains("<pre class=\"error\">ex.lua:23: expected failure"))
+        XCTAssertFalse(html.contains("<img") || html.contains("<script") || html.contains("<link"), "nothing external")
+    }
+
+    func testExportNeedsRecordedOutputs() {
+        let s = Scratch()
+        let path = s.write("ex.lua", "print(1)\n")
+        XCTAssertTrue(errorText { try Export.export(path, as: .html) }.contains("no recorded outputs"))
+    }
+
+    func testMarkdownReportLinksImages() throws {
+        let (s, _) = try recorded()
+        let md = try XCTUnwrap(s.read("ex.out.md"))
+        XCTAssertTrue(md.contains("# Export me"))
+        XCTAssertTrue(md.contains("![plot.line \"line\" (1 series, 3 points)](ex.out/cell-3-1.svg)"), md)
+        XCTAssertTrue(md.contains("| a | b |\n| ---: | --- |\n| 1 | x |"), md)
+        XCTAssertTrue(md.contains("*Skipped (tag `skip`).*"))
+        XCTAssertTrue(md.contains("```lua\nn = 3\nprint(\"hello <world>\")"))
+    }
+}

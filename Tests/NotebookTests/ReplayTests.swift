@@ -1,0 +1,162 @@
+import XCTest
+@testable import Notebook
+
+/// Run → record → replay round trips, and what replay catches or forgives.
+final class ReplayTests: XCTestCase {
+    let notebook = """
+        -- ---
+        -- seed: 3
+        -- tolerance: 1e-4
+        -- ---
+        -- %% [markdown]
+        -- # Replay me
+
+        -- %% Numbers
+        x = tensor.randn(4)
+        print(string.format("%.6f", x:sum()))
+        print(x)
+        -- %% Addresses and timings
+        print({}, "took " .. os.clock() .. " s")
+        -- %% A plot
+        plot.hist(x, {bins = 4})
+        -- %% Volatile tags=["ignore-output"]
+        print(os.time())
+        """
+
+    func testARecordedNotebookReplays() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        let recorded = try runAndRecord(path)
+        XCTAssertEqual(recorded.seed, 3)
+        XCTAssertNotNil(s.read("nb.out.md"))
+        XCTAssertNotNil(s.read("nb.out/outputs.json"))
+        XCTAssertNotNil(s.read("nb.out/cell-4-1.svg"))
+        XCTAssertEqual(try OutputStore.read(OutputPaths(notebook: path)).cells.map(\.outputs), recorded.cells.map(\.outputs))
+        let report = try Replay.replay(path)
+        XCTAssertTrue(report.passed, "\(report.differences.map(\.diff)) \(report.failure ?? "")")
+        XCTAssertEqual(report.compared, 3)
+        XCTAssertEqual(report.ignored, 1)
+        XCTAssertEqual(s.read("nb.lua"), notebook, "the source is never modified")
+    }
+
+    /// Rewrites the first number of cell 2's recorded stdout.
+    func tamper(_ s: Scratch, _ change: (Double) -> Double) throws -> (String, String) {
+        let json = try XCTUnwrap(s.read("nb.out/outputs.json"))
+        let record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+        let text = record.cells[1].outputs[0].text
+        let first = String(text.prefix { $0 != "\n" })
+        let value = try XCTUnwrap(Double(first))
+        let changed = String(format: "%.6f", change(value))
+        s.write("nb.out/outputs.json", json.replacingOccurrences(of: first, with: changed))
+        return (first, changed)
+    }
+
+    func testANumberChangedBeyondTheToleranceFails() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        let (old, new) = try tamper(s) { $0 * 1.01 }   // 1% > 1e-4
+        let report = try Replay.replay(path)
+        XCTAssertFalse(report.passed)
+        let d = try XCTUnwrap(report.differences.first)
+        XCTAssertEqual(d.label, "cell 2 \"Numbers\" (nb.lua:8)")
+        XCTAssertTrue(d.diff.hasPrefix("--- recorded (\(s.dir)/nb.out/outputs.json)\n+++ replay\n@@ -1,"), d.diff)
+        XCTAssertTrue(d.diff.contains("\n-\(new)\n+\(old)\n"), d.diff)
+        XCTAssertEqual(report.differences.count, 1, "the replay stops at the first difference")
+    }
+
+    func testANumberChangedWithinTheToleranceIsAccepted() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        _ = try tamper(s) { $0 + max(abs($0), 1e-3) * 2e-5 }   // well inside 1e-4 relative
+        let report = try Replay.replay(path)
+        XCTAssertTrue(report.passed, "\(report.differences.map(\.diff))")
+    }
+
+    func testChangedTextAndChangedPlotsAreCaught() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        s.write("nb.lua", notebook.replacingOccurrences(of: "{bins = 4}", with: "{bins = 5}"))
+        let report = try Replay.replay(path)
+        let d = try XCTUnwrap(report.differences.first)
+        XCTAssertEqual(d.label, "cell 4 \"A plot\" (nb.lua:14)")
+        XCTAssertEqual(d.note, "its source changed since the outputs were recorded")
+        XCTAssertTrue(d.diff.contains("-[image] plot.hist (1 series, 4 bins)\n+[image] plot.hist (1 series, 5 bins)"), d.diff)
+    }
+
+    /// Moves the first bar of the recorded histogram by `dy` pixels.
+    func nudgeBar(_ s: Scratch, by dy: Double) throws {
+        let svg = try XCTUnwrap(s.read("nb.out/cell-4-1.svg"))
+        let series = try XCTUnwrap(svg.range(of: "<g class=\"series\""))
+        let attr = try XCTUnwrap(svg.range(of: " y=\"", range: series.upperBound..<svg.endIndex))
+        let end = try XCTUnwrap(svg[attr.upperBound...].firstIndex(of: "\""))
+        let y = try XCTUnwrap(Double(svg[attr.upperBound..<end]))
+        s.write("nb.out/cell-4-1.svg", svg.replacingCharacters(in: attr.upperBound..<end, with: String(format: "%.2f", y + dy)))
+    }
+
+    func testPlotsMatchWithinHalfAPixel() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        try nudgeBar(s, by: 0.01)
+        XCTAssertTrue(try Replay.replay(path).passed, "a rounding flip is no difference")
+        try runAndRecord(path)
+        try nudgeBar(s, by: 3)
+        let report = try Replay.replay(path)
+        XCTAssertEqual(report.differences.first?.label, "cell 4 \"A plot\" (nb.lua:14)")
+    }
+
+    func testUpdateReRecords() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        s.write("nb.lua", notebook.replacingOccurrences(of: "{bins = 4}", with: "{bins = 5}"))
+        var o = ReplayOptions()
+        o.update = true
+        let updated = try Replay.replay(path, options: o)
+        XCTAssertEqual(updated.differences.count, 1)
+        XCTAssertTrue(try Replay.replay(path).passed)
+    }
+
+    func testParametersAreRecordedAndReplayed() throws {
+        let s = Scratch()
+        let path = s.write("p.lua", "-- %% tags=[\"parameters\"]\nn = 2\n-- %%\nprint(n * 10)\n")
+        var o = RunOptions()
+        o.parameters = [ParameterOverride(name: "n", value: "5")]
+        let r = try runAndRecord(path, o)
+        XCTAssertEqual(r.cells[1].outputs[0].text, "50\n")
+        XCTAssertTrue(try Replay.replay(path).passed, "replay applies the recorded parameters")
+        var p = ReplayOptions()
+        p.parameters = [ParameterOverride(name: "n", value: "6")]
+        XCTAssertFalse(try Replay.replay(path, options: p).passed)
+        p.parameters = [ParameterOverride(name: "m", value: "6")]
+        XCTAssertEqual(errorText { try Replay.replay(path, options: p) },
+                       "\(path):1: parameter 'm' is not assigned in the parameters cell (it sets: n)")
+    }
+
+    func testAMissingSidecarSaysHowToRecordOne() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", "print(1)\n")
+        XCTAssertEqual(errorText { try Replay.replay(path) },
+                       "\(path): no recorded outputs: \(s.dir)/nb.out/outputs.json does not exist; record them with `topiary notebook run \(path)`")
+    }
+
+    func testAnErrorFailsTheReplayEvenIfRecorded() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", "-- %% Bad\nerror('x')\n")
+        try runAndRecord(path)
+        let report = try Replay.replay(path)
+        XCTAssertTrue(report.differences.isEmpty)
+        XCTAssertEqual(report.failure?.hasPrefix("cell 1 \"Bad\" (nb.lua:1) failed:\nnb.lua:2: x"), true, report.failure ?? "")
+    }
+
+    func testAChangedNumberOfCellsNeedsAnUpdate() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", "-- %%\nprint(1)\n")
+        try runAndRecord(path)
+        s.write("nb.lua", "-- %%\nprint(1)\n-- %%\nprint(2)\n")
+        XCTAssertTrue(errorText { try Replay.replay(path) }.contains("has 2 code cells but its outputs in"))
+    }
+}
