@@ -5,7 +5,7 @@ import Tensor
 
 extension NNModule {
     /// Methods of every module (forward/backward, parameters, modes, state dict, lookup).
-    static var methods: [LuaFunction] { coreMethods + analysisMethods + fileMethods }
+    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods }
 
     static let coreMethods: [LuaFunction] = [
         method("forward", doc: """
@@ -157,6 +157,16 @@ extension NNModule {
         },
     ]
 
+    static let specMethods: [LuaFunction] = [
+        method("spec", doc: """
+            net:spec() -> string
+            The architecture as JSON (types, hyper-parameters, current channel counts, child names; no
+            weights). nn.from_spec rebuilds it, so a pruned model can be saved and reloaded.
+            Example:
+              local copy = nn.from_spec(net:spec()); copy:load_state_dict(net:state_dict())
+            """) { L, m in L.push(try run { try ModelSpec.encode(m) }); return 1 },
+    ]
+
     static func pushNamed(_ L: Lua, _ list: [(name: String, module: any Module)]) {
         L.newTable(array: Int32(list.count))
         for (i, e) in list.enumerated() {
@@ -180,6 +190,15 @@ extension NNModule {
             L.push(GradMode.enabled)
             GradMode.enabled = on
             return 1
+        },
+        LuaFunction("from_spec", doc: """
+            nn.from_spec(json) -> module
+            Rebuilds a module tree from net:spec() (weights freshly initialised).
+            Example:
+              local copy = nn.from_spec(nn.zoo.resnet20{}:spec())
+            """) { L in
+            let json = try L.checkString(1)
+            push(L, try run { try ModelSpec.decode(json) }); return 1
         },
         LuaFunction("is_module", doc: """
             nn.is_module(value) -> boolean

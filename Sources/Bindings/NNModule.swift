@@ -51,6 +51,7 @@ public enum NNModule {
     }
 
     /// Wraps a Swift error from a layer so it reads as the Lua function's own.
+    @discardableResult
     static func run<R>(_ body: () throws -> R) throws -> R {
         do { return try body() } catch let e as TensorError { throw LuaError.message(e.message) }
     }

@@ -12,6 +12,23 @@ extension Conv2dKernel {
             try DepthwiseConv2d.backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
             return
         }
+        var dx = dx
+        if let out = dx, let (tg, tw) = transposedForInput(g, weight: weight) {
+            // Stride 1: ∂L/∂x is a convolution of dy with the flipped, transposed weights,
+            // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
+            try forward(tg, x: dy, weight: tw.ptr, bias: nil, y: out)
+            dx = nil
+            if dw == nil && db == nil { return }
+        }
+        if dx == nil && usesTaps(g) {
+            if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
+            if let db {
+                var sums = [Double](repeating: 0, count: g.outChannels)
+                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: g.outPlane, into: &sums)
+                for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
+            }
+            return
+        }
         let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
         let outImage = g.outChannels * P
         let parts = ParallelBatch.parts(g.batch)
@@ -104,6 +121,32 @@ extension Conv2dKernel {
             planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &biasSums)
             for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
         }
+    }
+
+    /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
+    /// channels per group: the geometry and
+    /// weights of the convolution that maps dy to dx (channels swapped within each
+    /// group, kernel rotated by 180°, padding dilation·(k − 1) − padding).
+    static func transposedForInput(_ g: ConvGeometry, weight: UnsafePointer<Float>) -> (ConvGeometry, Scratch)? {
+        let ph = g.dilationH * (g.kernelH - 1) - g.padH, pw = g.dilationW * (g.kernelW - 1) - g.padW
+        // With few input channels the transposed GEMM would have a tiny M: keep col2im.
+        guard g.strideH == 1, g.strideW == 1, ph >= 0, pw >= 0, g.groupIn >= 16,
+              let tg = try? ConvGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                                         outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (ph, pw),
+                                         dilation: (g.dilationH, g.dilationW), groups: g.groups),
+              tg.outHeight == g.height, tg.outWidth == g.width else { return nil }
+        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        let w = Scratch(g.outChannels * ci * taps)
+        for grp in 0..<g.groups {
+            for o in 0..<co {
+                for i in 0..<ci {
+                    let src = weight + ((grp * co + o) * ci + i) * taps
+                    let dst = w.ptr + ((grp * ci + i) * co + o) * taps
+                    for t in 0..<taps { dst[t] = src[taps - 1 - t] }
+                }
+            }
+        }
+        return (tg, w)
     }
 
     /// sums[c] = Σ over images and positions of t[n, c, :] (double accumulation, channels

@@ -24,6 +24,10 @@ public enum Conv2dKernel {
             try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: bias, y: y)
             return
         }
+        if usesTaps(g) {
+            try forwardTaps(g, x: x, weight: weight, bias: bias, y: y)
+            return
+        }
         let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
         let outImage = g.outChannels * P
         let perPart = (g.batch + ParallelBatch.parts(g.batch) - 1) / ParallelBatch.parts(g.batch)

@@ -9,6 +9,7 @@ public enum Im2col {
     public static func im2col(_ g: ConvGeometry, channels: Int, x: UnsafePointer<Float>,
                               cols: UnsafeMutablePointer<Float>, ld: Int) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        if isSame(g) { sameIm2col(g, channels: channels, x: x, cols: cols, ld: ld); return }
         for c in 0..<channels {
             let xc = x + c * h * w
             for i in 0..<g.kernelH {
@@ -47,6 +48,7 @@ public enum Im2col {
     public static func col2im(_ g: ConvGeometry, channels: Int, cols: UnsafePointer<Float>, ld: Int,
                               x: UnsafeMutablePointer<Float>) {
         let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        if isSame(g) { sameCol2im(g, channels: channels, cols: UnsafeMutablePointer(mutating: cols), ld: ld, x: x); return }
         for c in 0..<channels {
             let xc = x + c * h * w
             for i in 0..<g.kernelH {
@@ -70,5 +72,80 @@ public enum Im2col {
                 }
             }
         }
+    }
+
+    // MARK: stride 1, "same" output size
+
+    /// Stride 1 with output size equal to the input (3×3 pad 1, 5×5 pad 2, dilated
+    /// equivalents): each column-matrix row is the input plane shifted by one offset, so
+    /// it is one contiguous copy plus zeroed border columns.
+    @inlinable
+    static func isSame(_ g: ConvGeometry) -> Bool {
+        g.strideH == 1 && g.strideW == 1 && g.outHeight == g.height && g.outWidth == g.width
+    }
+
+    /// For tap (tapH, tapW): the output range [lo, hi) (as flat plane indices) whose
+    /// shifted source index lies inside the plane, and the source shift.
+    @usableFromInline @inline(__always)
+    static func sameSpan(_ g: ConvGeometry, _ tapH: Int, _ tapW: Int) -> (lo: Int, hi: Int, shift: Int) {
+        let (hLo, hHi) = ConvGeometry.validRange(out: g.height, in: g.height, stride: 1, tap: tapH)
+        let shift = tapH * g.width + tapW
+        let plane = g.height * g.width
+        let lo = max(hLo * g.width, -shift), hi = min(hHi * g.width, plane - shift)
+        return (lo, max(lo, hi), shift)
+    }
+
+    /// Calls `body(channel, row, lo, hi, shift)` for every (channel, tap) row of a
+    /// same-size column matrix, after zeroing the row's wrapped border columns.
+    @inlinable
+    static func forEachSameRow(_ g: ConvGeometry, channels: Int, cols: UnsafeMutablePointer<Float>, ld: Int,
+                               _ body: (Int, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void) {
+        let plane = g.height * g.width
+        for c in 0..<channels {
+            for i in 0..<g.kernelH {
+                let tapH = i * g.dilationH - g.padH
+                for j in 0..<g.kernelW {
+                    let tapW = j * g.dilationW - g.padW
+                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
+                    let (lo, hi, shift) = sameSpan(g, tapH, tapW)
+                    body(c * plane, row, lo, hi, shift)
+                    // Columns whose source wrapped into the neighbouring row are padding.
+                    zeroWrappedColumns(row, plane: plane, width: g.width, tapW: tapW)
+                }
+            }
+        }
+    }
+
+    @inlinable
+    static func sameIm2col(_ g: ConvGeometry, channels: Int, x: UnsafePointer<Float>,
+                           cols: UnsafeMutablePointer<Float>, ld: Int) {
+        let plane = g.height * g.width
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { xo, row, lo, hi, shift in
+            if lo > 0 { row.update(repeating: 0, count: lo) }
+            if hi > lo { (row + lo).update(from: x + xo + lo + shift, count: hi - lo) }
+            if hi < plane { (row + hi).update(repeating: 0, count: plane - hi) }
+        }
+    }
+
+    /// Adds rows back. The wrapped border columns must not be added: `forEachSameRow`
+    /// zeroes them after `body`, so they are zeroed in a first pass over the rows.
+    @inlinable
+    static func sameCol2im(_ g: ConvGeometry, channels: Int, cols: UnsafeMutablePointer<Float>, ld: Int,
+                           x: UnsafeMutablePointer<Float>) {
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { _, _, _, _, _ in }
+        forEachSameRow(g, channels: channels, cols: cols, ld: ld) { xo, row, lo, hi, shift in
+            let dst = x + xo + shift
+            for q in lo..<hi { dst[q] += row[q] }
+        }
+    }
+
+    /// Zeroes the first −tapW (tapW < 0) or last tapW (tapW > 0) columns of every row
+    /// of a shifted plane: the positions whose source fell outside the image row.
+    @usableFromInline @inline(__always)
+    static func zeroWrappedColumns(_ row: UnsafeMutablePointer<Float>, plane: Int, width w: Int, tapW: Int) {
+        guard tapW != 0 else { return }
+        let n = min(abs(tapW), w)
+        var r = tapW < 0 ? 0 : w - n
+        while r < plane { for q in 0..<n { row[r + q] = 0 }; r += w }
     }
 }

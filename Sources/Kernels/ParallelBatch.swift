@@ -1,3 +1,4 @@
+import Foundation
 import CBLAS
 import Tensor
 
@@ -39,15 +40,50 @@ public enum ParallelBatch {
     public static func parts(_ items: Int) -> Int { max(1, min(Parallel.threads, items)) }
 }
 
-/// A zeroed, 64-byte aligned scratch buffer of floats, freed on deinit.
+/// A 64-byte aligned scratch buffer of floats (zeroed on request). Buffers come from a
+/// small process-wide pool and go back to it on deinit, so kernels called in a loop do
+/// not pay for fresh pages (page faults) on every call.
 public final class Scratch {
     public let ptr: UnsafeMutablePointer<Float>
     public let count: Int
+    private let capacity: Int
+
     public init(_ count: Int, zeroed: Bool = false) {
         self.count = max(count, 1)
-        ptr = UnsafeMutableRawPointer.allocate(byteCount: self.count * 4, alignment: 64)
-            .bindMemory(to: Float.self, capacity: self.count)
+        if let (p, cap) = ScratchPool.take(self.count) {
+            ptr = p; capacity = cap
+        } else {
+            capacity = self.count
+            ptr = UnsafeMutableRawPointer.allocate(byteCount: capacity * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: capacity)
+        }
         if zeroed { ptr.update(repeating: 0, count: self.count) }
     }
-    deinit { ptr.deallocate() }
+
+    deinit { ScratchPool.give(ptr, capacity) }
+}
+
+/// Free scratch buffers: at most `limit` of them and `maxBytes` in all (the largest
+/// are released first).
+enum ScratchPool {
+    nonisolated(unsafe) static var free: [(UnsafeMutablePointer<Float>, Int)] = []
+    static let lock = NSLock()
+    static let limit = 8
+    static let maxBytes = 64 << 20
+
+    /// The smallest free buffer holding at least `count` floats.
+    static func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let i = free.indices.filter({ free[$0].1 >= count }).min(by: { free[$0].1 < free[$1].1 }) else { return nil }
+        return free.remove(at: i)
+    }
+
+    static func give(_ p: UnsafeMutablePointer<Float>, _ capacity: Int) {
+        lock.lock(); defer { lock.unlock() }
+        free.append((p, capacity))
+        free.sort { $0.1 < $1.1 }
+        while free.count > limit || free.reduce(0, { $0 + $1.1 * 4 }) > maxBytes {
+            free.removeLast().0.deallocate()
+        }
+    }
 }

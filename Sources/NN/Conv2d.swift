@@ -16,6 +16,9 @@ public final class Conv2d: Module {
     public var padding: (Int, Int)
     public var dilation: (Int, Int)
     public var groups: Int
+    /// When false, backward skips ∂L/∂input and returns zeros (for a network's first
+    /// layer, whose input gradient nobody reads; saves a third of its backward).
+    public var computeInputGradient = true
 
     public var outChannels: Int { weight.value.shape[0] }
     public var inChannels: Int { weight.value.shape[1] * groups }
@@ -77,11 +80,12 @@ public final class Conv2d: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let (x, g) = cache else { throw noForward("conv2d") }
         let dy = try Check.grad(gradOutput, [g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d")
-        let dx = Tensor(uninitialized: x.shape)
+        let dx = computeInputGradient ? Tensor(uninitialized: x.shape) : Tensor(zeros: x.shape)
         let w = weight.value.contiguous()
         let dw = weight.requiresGrad ? weight.gradBuffer() : nil
         let db = (bias?.requiresGrad ?? false) ? bias?.gradBuffer() : nil
-        try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: dx.ptr, dw: dw?.ptr, db: db?.ptr)
+        try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: computeInputGradient ? dx.ptr : nil,
+                                  dw: dw?.ptr, db: db?.ptr)
         return dx
     }
 }

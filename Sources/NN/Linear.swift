@@ -42,8 +42,10 @@ public final class Linear: Module {
             for r in 0..<rows { (y.ptr + r * out).update(from: b.ptr, count: out) }
         }
         if rows > 0 {
-            BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: x.ptr, lda: inFeatures,
-                       b: w.ptr, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.ptr, ldc: out)
+            Linear.gemm(rows * out * inFeatures) {
+                BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: x.ptr, lda: inFeatures,
+                           b: w.ptr, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.ptr, ldc: out)
+            }
         }
         cache = GradMode.enabled ? x : nil
         return y
@@ -56,12 +58,14 @@ public final class Linear: Module {
         let w = weight.value.contiguous()
         let dx = Tensor(zeros: x.shape)
         guard rows > 0 else { return dx }
-        BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: dy.ptr, lda: out,
-                   b: w.ptr, ldb: inF, c: dx.ptr, ldc: inF)
-        if weight.requiresGrad {
-            let gw = weight.gradBuffer()
-            BLAS.sgemm(transA: true, transB: false, m: out, n: inF, k: rows, a: dy.ptr, lda: out,
-                       b: x.ptr, ldb: inF, beta: 1, c: gw.ptr, ldc: inF)
+        let gw = weight.requiresGrad ? weight.gradBuffer() : nil
+        Linear.gemm(rows * out * inF) {
+            BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: dy.ptr, lda: out,
+                       b: w.ptr, ldb: inF, c: dx.ptr, ldc: inF)
+            if let gw {
+                BLAS.sgemm(transA: true, transB: false, m: out, n: inF, k: rows, a: dy.ptr, lda: out,
+                           b: x.ptr, ldb: inF, beta: 1, c: gw.ptr, ldc: inF)
+            }
         }
         if let b = bias, b.requiresGrad {
             let gb = b.gradBuffer()
@@ -72,5 +76,12 @@ public final class Linear: Module {
             }
         }
         return dx
+    }
+
+    /// Runs a GEMM of `macs` multiply-adds: single-threaded when small (threaded OpenBLAS
+    /// gains nothing there, and its workers keep spinning afterwards, stealing cycles
+    /// from the convolution kernels that follow).
+    static func gemm(_ macs: Int, _ body: () -> Void) {
+        if macs < 1 << 26 { BLAS.singleThreaded(body) } else { body() }
     }
 }

@@ -64,6 +64,10 @@ public final class Tracer {
     nonisolated(unsafe) static var current: Tracer?
 
     let graph = TraceGraph()
+    /// Whether to build the graph (false when only observing).
+    var recording = true
+    /// Called after every named module's forward (see `observe`).
+    var hook: ((String, any Module, Tensor, Tensor) -> Void)?
     var path: [String] = []
     var producer: [ObjectIdentifier: Int] = [:]
     var keep: [Tensor] = []
@@ -79,6 +83,7 @@ public final class Tracer {
     /// Records an add or concat performed by the running container.
     @inline(__always)
     public static func record(_ kind: TraceNode.Kind, _ typeName: String, inputs: [Tensor], output: Tensor) {
+        guard current?.recording ?? false else { return }
         current?.add(kind, name: current?.path.joined(separator: ".") ?? "", typeName: typeName,
                      module: nil, inputs: inputs, output: output)
     }
@@ -87,7 +92,8 @@ public final class Tracer {
         if !name.isEmpty { path.append(name) }
         defer { if !name.isEmpty { path.removeLast() } }
         let y = try module.forward(x)
-        if module.isLeaf && y !== x {
+        if let hook, !name.isEmpty { hook(path.joined(separator: "."), module, x, y) }
+        if recording && module.isLeaf && y !== x {
             add(.layer, name: path.joined(separator: "."), typeName: module.typeName, module: module,
                 inputs: [x], output: y)
         }
@@ -110,6 +116,21 @@ public final class Tracer {
         producer[ObjectIdentifier(output)] = id
         keep.append(output)
         return id
+    }
+
+    /// Runs `body` (typically `net.forward(x)`) calling `hook(path, module, input, output)`
+    /// after the forward of every named module below the root — layers and containers
+    /// (`layer1.0.relu1`, `layer1.0`, `layer1`). Modes and caching are left as they are.
+    /// Feature-map capture for pruning criteria builds on this.
+    public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
+                                  _ body: () throws -> R) throws -> R {
+        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
+        let t = Tracer()
+        t.recording = false
+        t.hook = hook
+        current = t
+        defer { current = nil }
+        return try body()
     }
 
     /// Runs `module` on `input` in evaluation mode without caching activations and

@@ -105,4 +105,14 @@ local first = step()
 local last
 for _ = 1, 50 do last = step() end
 assert(last < 0.8 * first, string.format("loss %g -> %g", first, last))
+-- Architecture specs rebuild a model; with the state dict it computes the same outputs.
+local r = nn.zoo.resnet20{option = "B"}
+r:eval()
+local copy = nn.from_spec(r:spec())
+assert(copy:spec() == r:spec() and tostring(copy) == tostring(r))
+copy:load_state_dict(r:state_dict())
+copy:eval()
+local img = tensor.randn(2, 3, 32, 32)
+check.near(copy:forward(img), r:forward(img), 0, "spec + state dict reproduce the model")
+check.raises(function() nn.from_spec("{}") end, "unknown module class")
 print("nn_containers ok")

@@ -128,6 +128,8 @@ end
 table.sort(targets, function(a, b) return a[1] < b[1] end)
 assert(#targets > 100, "found " .. #targets .. " functions")
 
+local writes = {["tensor.save"] = true, ["tensor.save_safetensors"] = true}
+local scratch = tmp .. "-fuzz-scratch"
 local failures, successes = 0, 0
 local per = {}
 local start = os.clock()
@@ -149,6 +151,11 @@ local function fuzz()
       if first < 0.6 then args[1] = rtensor(0); n = math.max(n, 1)
       elseif first < 0.7 then args[1] = rtable(0); n = math.max(n, 1)
       elseif first < 0.73 then args[1] = npy; n = math.max(n, 1) end  -- tensor.load of a saved file
+    end
+    -- functions that write files get paths beside the temporary file, never random ones
+    -- (a random string like "1" would otherwise create a file in the working directory)
+    if writes[target[1]] then
+      for i = 1, n do if type(args[i]) == "string" and args[i] ~= npy and args[i] ~= st then args[i] = scratch end end
     end
     if trace then
       local d = {}
@@ -180,6 +187,7 @@ local ok, err = xpcall(fuzz, debug.traceback)
 tensor.set_num_threads(threads)
 os.remove(npy)
 os.remove(st)
+os.remove(scratch)
 os.remove(tmp)
 if not ok then error(err, 0) end
 

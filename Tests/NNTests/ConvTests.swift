@@ -22,6 +22,14 @@ final class ConvTests: XCTestCase {
         Config(cin: 5, cout: 3, k: (1, 1), pad: (0, 0), bias: false),    // pointwise
         Config(cin: 4, cout: 2, k: (1, 1), stride: (2, 2), pad: (0, 0)), // strided 1x1 (option B)
         Config(n: 5, cin: 2, h: 3, w: 3, cout: 3),                       // small planes: chunked images
+        Config(pad: (2, 2), dilation: (2, 2)),                           // "same" size, dilated
+        Config(h: 4, w: 3, k: (5, 5), pad: (2, 2), bias: false),         // "same", taps wider than the plane
+        Config(k: (1, 3), pad: (0, 1)),                                  // "same", non-square
+        Config(n: 3, h: 5, w: 1),                                        // "same", width-1 planes
+        Config(cin: 16, h: 5, w: 5, cout: 4),                            // dx as a transposed conv
+        Config(cin: 16, h: 6, w: 6, cout: 3, pad: (0, 0)),               // … of a "valid" conv
+        Config(cin: 32, h: 6, w: 5, cout: 8, pad: (2, 2), dilation: (2, 2), groups: 2),  // … grouped, dilated
+        Config(cin: 32, h: 4, w: 4, cout: 2, groups: 2),                 // … into a depthwise-shaped conv
     ]
 
     func layer(_ c: Config) throws -> Conv2d {
@@ -49,7 +57,21 @@ final class ConvTests: XCTestCase {
         return (y, [oh, ow])
     }
 
-    func testForwardMatchesDirectReference() throws {
+    /// Runs `body` once with the default kernels and once with the per-tap path enabled
+    /// for every stride-1 config (thresholds lowered).
+    func bothPaths(_ body: () throws -> Void) rethrows {
+        try body()
+        let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
+        defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
+        Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+        try body()
+    }
+
+    func testForwardMatchesDirectReference() throws { try bothPaths(forwardMatchesDirectReference) }
+    func testBackwardMatchesReference() throws { try bothPaths(backwardMatchesReference) }
+    func testGradientsFiniteDifference() throws { try bothPaths(gradientsFiniteDifference) }
+
+    func forwardMatchesDirectReference() throws {
         for (i, c) in Self.configs.enumerated() {
             let conv = try layer(c)
             let x = randn([c.n, c.cin, c.h, c.w], seed: UInt64(i))
@@ -59,6 +81,38 @@ final class ConvTests: XCTestCase {
             for k in 0..<ref.numel {
                 XCTAssertEqual(y.ptr[k], ref.ptr[k], accuracy: 1e-4, "config \(i) element \(k)")
             }
+        }
+    }
+
+    /// dx and dw by scattering every output gradient through every tap (double sums).
+    func referenceBackward(_ c: Config, _ x: Tensor, _ w: Tensor, _ dy: Tensor, _ out: [Int]) -> ([Double], [Double]) {
+        let (oh, ow) = (out[0], out[1]), cg = c.cin / c.groups, og = c.cout / c.groups
+        var dx = [Double](repeating: 0, count: x.numel), dw = [Double](repeating: 0, count: w.numel)
+        for n in 0..<c.n { for o in 0..<c.cout { for i in 0..<oh { for j in 0..<ow {
+            let g = Double(dy.ptr[((n * c.cout + o) * oh + i) * ow + j]), grp = o / og
+            for ci in 0..<cg { for p in 0..<c.k.0 { for q in 0..<c.k.1 {
+                let hi = i * c.stride.0 - c.pad.0 + p * c.dilation.0, wi = j * c.stride.1 - c.pad.1 + q * c.dilation.1
+                if hi < 0 || hi >= c.h || wi < 0 || wi >= c.w { continue }
+                let xi = ((n * c.cin + grp * cg + ci) * c.h + hi) * c.w + wi, wk = ((o * cg + ci) * c.k.0 + p) * c.k.1 + q
+                dx[xi] += g * Double(w.ptr[wk])
+                dw[wk] += g * Double(x.ptr[xi])
+            } } }
+        } } } }
+        return (dx, dw)
+    }
+
+    func backwardMatchesReference() throws {
+        for (i, c) in Self.configs.enumerated() {
+            let conv = try layer(c)
+            let x = randn([c.n, c.cin, c.h, c.w], seed: 200 + UInt64(i))
+            let y = try conv.forward(x)
+            let dy = randn(y.shape, seed: 300 + UInt64(i))
+            let dx = try conv.backward(dy)
+            let (rx, rw) = referenceBackward(c, x, conv.weight.value, dy, Array(y.shape[2...]))
+            let ex = zip(dx.toFloats(), rx).map { abs(Double($0) - $1) }.max() ?? 0
+            let ew = zip(conv.weight.grad!.toFloats(), rw).map { abs(Double($0) - $1) }.max() ?? 0
+            XCTAssertLessThan(ex, 1e-3, "config \(i) dx")
+            XCTAssertLessThan(ew, 1e-3, "config \(i) dw")
         }
     }
 
@@ -76,7 +130,7 @@ final class ConvTests: XCTestCase {
         XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max() ?? 0, 1e-5)
     }
 
-    func testGradientsFiniteDifference() throws {
+    func gradientsFiniteDifference() throws {
         for (i, c) in Self.configs.enumerated() {
             let conv = try layer(c)
             try GradCheck().check(conv, randn([c.n, c.cin, c.h, c.w], seed: 100 + UInt64(i)))
@@ -93,6 +147,21 @@ final class ConvTests: XCTestCase {
         _ = try conv.backward(g)
         let twice = conv.weight.grad!.toFloats()
         for (a, b) in zip(once, twice) { XCTAssertEqual(2 * a, b, accuracy: 1e-4) }
+    }
+
+    func testSkippingTheInputGradientKeepsWeightGradients() throws {
+        let conv = try Conv2d(3, 4, kernelSize: (3, 3), padding: (1, 1))
+        let x = randn([2, 3, 5, 5], seed: 8), g = randn([2, 4, 5, 5], seed: 9)
+        _ = try conv.forward(x)
+        _ = try conv.backward(g)
+        let full = conv.weight.grad!.toFloats(), fullBias = conv.bias!.grad!.toFloats()
+        conv.zeroGrad()
+        conv.computeInputGradient = false
+        _ = try conv.forward(x)
+        let dx = try conv.backward(g)
+        XCTAssertEqual(conv.weight.grad!.toFloats(), full)
+        XCTAssertEqual(conv.bias!.grad!.toFloats(), fullBias)
+        XCTAssertTrue(dx.toFloats().allSatisfy { $0 == 0 })
     }
 
     func testInputErrors() throws {

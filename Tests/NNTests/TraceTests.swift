@@ -52,4 +52,20 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(cat.outChannels, 6)
         XCTAssertEqual(g.consumers(of: try XCTUnwrap(g.node(named: "conv1")).id).map { g.nodes[$0].name }, ["dense1.0.bn1", "dense1.0"])
     }
+
+    func testObserveSeesNamedModulesInOrder() throws {
+        let net = try Zoo.resnetCifar(depth: 20)
+        net.eval()
+        var seen: [(String, [Int])] = []
+        let y = try Tracer.observe({ path, _, _, out in seen.append((path, out.shape)) }) {
+            try net.forward(Tensor(zeros: [2, 3, 32, 32]))
+        }
+        XCTAssertEqual(y.shape, [2, 10])
+        let names = seen.map(\.0)
+        XCTAssertEqual(Array(names.prefix(4)), ["conv1", "bn1", "relu", "layer1.0.conv1"])
+        XCTAssertTrue(names.contains("layer1.0") && names.contains("layer1") && names.contains("layer2.0.shortcut"))
+        XCTAssertLessThan(names.firstIndex(of: "layer1.0.relu2")!, names.firstIndex(of: "layer1.0")!)
+        XCTAssertEqual(seen.first { $0.0 == "layer2.0.relu1" }?.1, [2, 32, 16, 16])
+        XCTAssertNil(Tracer.current)
+    }
 }

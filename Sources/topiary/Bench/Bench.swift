@@ -62,7 +62,7 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise", "conv", "dwt", "fmstats"]
+    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
@@ -71,6 +71,7 @@ enum BenchSuites {
         case "conv": return convCases
         case "dwt": return dwtCases
         case "fmstats": return fmstatsCases
+        case "train": return trainCases
         default: return []
         }
     }

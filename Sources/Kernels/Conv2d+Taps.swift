@@ -1,0 +1,153 @@
+import Tensor
+
+/// Stride-1 convolution as one GEMM per kernel tap, for small planes with many
+/// channels (VGG's 8×8, 4×4, 2×2 layers), where im2col would multiply zero padding: at
+/// 4×4 with 3×3/pad 1 a third of the columns are padding, at 2×2 more than half.
+///
+/// A chunk of `m` images is transposed to [C, H, W, m] ("CHWN"). For tap (i, j) the
+/// output positions whose input lies inside the image form a rectangle; in CHWN each
+/// of its rows is a contiguous run of columns of both the input and the output, so
+/// out[:, run] += W[:, :, i, j] · in[:, shifted run] is a plain GEMM with K = C_in,
+/// and runs of full-width rows merge into one.
+extension Conv2dKernel {
+    /// Smallest input channels per group, and largest output plane, for the tap path.
+    nonisolated(unsafe) public static var tapMinChannels = 64
+    nonisolated(unsafe) public static var tapMaxPlane = 64
+
+    /// Whether `forwardTaps` / `weightGradientTaps` handle this geometry.
+    public static func usesTaps(_ g: ConvGeometry) -> Bool {
+        g.strideH == 1 && g.strideW == 1 && !g.isDepthwise && g.groupIn >= tapMinChannels
+            && g.outPlane <= tapMaxPlane && g.kernelH * g.kernelW > 1
+    }
+
+    /// Runs of one tap: (input column offset, output column offset, length), in units of
+    /// CHWN positions (multiply by m for columns).
+    static func tapRuns(_ g: ConvGeometry, _ i: Int, _ j: Int) -> [(Int, Int, Int)] {
+        let tapH = i * g.dilationH - g.padH, tapW = j * g.dilationW - g.padW
+        let (hLo, hHi) = ConvGeometry.validRange(out: g.outHeight, in: g.height, stride: 1, tap: tapH)
+        let (wLo, wHi) = ConvGeometry.validRange(out: g.outWidth, in: g.width, stride: 1, tap: tapW)
+        guard hHi > hLo, wHi > wLo else { return [] }
+        let fullRows = wLo == 0 && wHi == g.outWidth && g.outWidth == g.width
+        if fullRows {
+            return [((hLo + tapH) * g.width + tapW, hLo * g.outWidth, (hHi - hLo) * g.outWidth)]
+        }
+        return (hLo..<hHi).map { r in ((r + tapH) * g.width + wLo + tapW, r * g.outWidth + wLo, wHi - wLo) }
+    }
+
+    /// Weights repacked per group and tap: [groups][taps][cout_g][cin_g].
+    static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>) -> Scratch {
+        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        let w = Scratch(g.groups * taps * co * ci)
+        for grp in 0..<g.groups {
+            for o in 0..<co {
+                for c in 0..<ci {
+                    let src = weight + ((grp * co + o) * ci + c) * taps
+                    for t in 0..<taps { w.ptr[((grp * taps + t) * co + o) * ci + c] = src[t] }
+                }
+            }
+        }
+        return w
+    }
+
+    /// [m, C, P] (images n0… of a batch with `image` floats each) → [C, P, m].
+    @inline(__always)
+    static func toCHWN(_ src: UnsafePointer<Float>, image: Int, channels: Int, plane: Int, m: Int,
+                       _ dst: UnsafeMutablePointer<Float>) {
+        for j in 0..<m {
+            let s = src + j * image
+            for c in 0..<channels {
+                let row = s + c * plane, out = dst + c * plane * m + j
+                for p in 0..<plane { out[p * m] = row[p] }
+            }
+        }
+    }
+
+    static func imagesPerChunk(_ g: ConvGeometry, _ perPart: Int) -> Int {
+        max(1, min(perPart, (targetColumns + g.outPlane - 1) / g.outPlane))
+    }
+
+    public static func forwardTaps(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
+        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        let P = g.outPlane, Q = g.inPlane
+        let wt = packTaps(g, weight)
+        let runs = (0..<taps).map { tapRuns(g, $0 / g.kernelW, $0 % g.kernelW) }
+        let parts = ParallelBatch.parts(g.batch)
+        let nb = imagesPerChunk(g, (g.batch + parts - 1) / parts)
+        try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+            let xT = Scratch(g.inChannels * Q * nb), yT = Scratch(g.outChannels * P * nb)
+            var n0 = lo
+            while n0 < hi {
+                if stop() { return }
+                let m = min(nb, hi - n0)
+                toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT.ptr)
+                yT.ptr.update(repeating: 0, count: g.outChannels * P * m)
+                for grp in 0..<g.groups {
+                    let a0 = xT.ptr + grp * ci * Q * m, c0 = yT.ptr + grp * co * P * m
+                    for t in 0..<taps {
+                        let w = wt.ptr + (grp * taps + t) * co * ci
+                        for (src, dst, len) in runs[t] {
+                            BLAS.sgemm(transA: false, transB: false, m: co, n: len * m, k: ci, a: w, lda: ci,
+                                       b: a0 + src * m, ldb: Q * m, beta: 1, c: c0 + dst * m, ldc: P * m)
+                        }
+                    }
+                }
+                // [Cout, P, m] → [m, Cout, P] (+ bias)
+                for j in 0..<m {
+                    let yn = y + (n0 + j) * g.outChannels * P
+                    for c in 0..<g.outChannels {
+                        let b = bias?[c] ?? 0, src = yT.ptr + c * P * m + j, dst = yn + c * P
+                        for p in 0..<P { dst[p] = src[p * m] + b }
+                    }
+                }
+                n0 += m
+            }
+        }
+    }
+
+    /// dw += ∂L/∂weight, per tap: dW[:, :, i, j] += dY[:, run] · X[:, shifted run]ᵀ.
+    /// Threads accumulate their own [taps][cout][cin] blocks, summed in a fixed order.
+    public static func weightGradientTaps(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                          dw: UnsafeMutablePointer<Float>) throws {
+        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        let P = g.outPlane, Q = g.inPlane
+        let runs = (0..<taps).map { tapRuns(g, $0 / g.kernelW, $0 % g.kernelW) }
+        let parts = ParallelBatch.parts(g.batch)
+        let nb = imagesPerChunk(g, (g.batch + parts - 1) / parts)
+        let wSize = g.groups * taps * co * ci
+        let local = Scratch(parts * wSize, zeroed: true)
+        try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+            let xT = Scratch(g.inChannels * Q * nb), dT = Scratch(g.outChannels * P * nb)
+            let mine = local.ptr + part * wSize
+            var n0 = lo
+            while n0 < hi {
+                if stop() { return }
+                let m = min(nb, hi - n0)
+                toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT.ptr)
+                toCHWN(dy + n0 * g.outChannels * P, image: g.outChannels * P, channels: g.outChannels, plane: P, m: m, dT.ptr)
+                for grp in 0..<g.groups {
+                    let x0 = xT.ptr + grp * ci * Q * m, d0 = dT.ptr + grp * co * P * m
+                    for t in 0..<taps {
+                        let w = mine + (grp * taps + t) * co * ci
+                        for (src, dst, len) in runs[t] {
+                            BLAS.sgemm(transA: false, transB: true, m: co, n: ci, k: len * m, a: d0 + dst * m, lda: P * m,
+                                       b: x0 + src * m, ldb: Q * m, beta: 1, c: w, ldc: ci)
+                        }
+                    }
+                }
+                n0 += m
+            }
+        }
+        for p in 1..<max(parts, 1) {
+            let src = local.ptr + p * wSize
+            for i in 0..<wSize { local.ptr[i] += src[i] }
+        }
+        for grp in 0..<g.groups {
+            for t in 0..<taps {
+                for o in 0..<co {
+                    for c in 0..<ci { dw[((grp * co + o) * ci + c) * taps + t] += local.ptr[((grp * taps + t) * co + o) * ci + c] }
+                }
+            }
+        }
+    }
+}
