@@ -113,6 +113,12 @@ local valid = {
   ["tensor.save"] = function() return {rtensor(0), npy} end,
   ["tensor.save_safetensors"] = function() return {st, {w = rtensor(0), b = rtensor(0)}, {arch = "x"}} end,
   ["tensor.load_safetensors"] = function() return {st} end,
+  ["tensor.dwt2"] = function() return {tensor.randn(2, 5, 7), "haar"} end,
+  ["tensor.idwt2"] = function() return {tensor.randn(2, 6, 8):dwt2("db2"), "db2"} end,
+  ["tensor.wavedec2"] = function() return {tensor.randn(1, 8, 8), "haar", 2} end,
+  ["tensor.waverec2"] = function() return {tensor.randn(1, 8, 8):wavedec2("haar", 2), "haar"} end,
+  ["tensor.kmeans"] = function() return {tensor.randn(12, 2), 2, {seed = 1}} end,
+  ["tensor.dbscan"] = function() return {tensor.randn(12, 2), {eps = 1.5, min_samples = 2}} end,
   ["__newindex"] = function() return {tensor.randn(3, 4), 2, tensor.ones(4)} end,
   ["__index"] = function() return {tensor.randn(3, 4), -1} end,
 }
