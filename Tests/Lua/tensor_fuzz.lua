@@ -113,6 +113,11 @@ local valid = {
   ["tensor.save"] = function() return {rtensor(0), npy} end,
   ["tensor.save_safetensors"] = function() return {st, {w = rtensor(0), b = rtensor(0)}, {arch = "x"}} end,
   ["tensor.load_safetensors"] = function() return {st} end,
+  ["tensor.dwt2"] = function() return {tensor.randn(2, 5, 7), pick{"haar", "db2", "sym3"}, {mode = pick{"symmetric", "zero", "periodization"}}} end,
+  ["tensor.wavedec2"] = function() return {tensor.randn(2, 8, 8), "haar", math.random(0, 3)} end,
+  ["tensor.idwt2"] = function() return {tensor.randn(3, 5, 6):dwt2("db2"), "db2"} end,
+  ["tensor.waverec2"] = function() return {tensor.randn(2, 9, 8):wavedec2("haar", 2), "haar"} end,
+  ["tensor.dbscan"] = function() return {tensor.randn(6, 2), {eps = 1, min_samples = 2}} end,
   ["__newindex"] = function() return {tensor.randn(3, 4), 2, tensor.ones(4)} end,
   ["__index"] = function() return {tensor.randn(3, 4), -1} end,
 }
