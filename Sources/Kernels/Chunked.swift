@@ -1,4 +1,3 @@
-import CBLAS
 import Tensor
 
 /// Parallel loops over many independent items (maps, matrices, images) for the analysis
@@ -23,15 +22,6 @@ public enum Chunked {
     /// Items per block so that a block touches about `budget` elements of `perItem`.
     public static func blockSize(perItem: Int, budget: Int = 1 << 22) -> Int {
         max(Parallel.threads, budget / max(perItem, 1))
-    }
-
-    /// Runs `body` with OpenBLAS limited to one thread (for BLAS/LAPACK calls made
-    /// inside a parallel loop), restoring the previous count afterwards.
-    public static func singleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = Int(openblas_get_num_threads())
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(saved) }
-        return try body()
     }
 }
 

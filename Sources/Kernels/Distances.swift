@@ -99,7 +99,7 @@ extension Tensor {
         acc.initialize(repeating: 0, count: parts * cc)
         defer { acc.deallocate() }
         let px = x.ptr
-        try Chunked.singleThreadedBLAS {
+        try BLAS.singleThreaded {
             var done = 0
             let block = max(parts, 4096 * 4096 / max(cc + c * f, 1))
             while done < n {

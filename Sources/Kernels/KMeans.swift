@@ -22,7 +22,8 @@ extension Tensor {
         let (x, p, f) = try pointMatrix("kmeans")
         guard k >= 1 else { throw TensorError("kmeans: k must be at least 1, got \(k)") }
         guard k <= p else { throw TensorError("kmeans: k = \(k) is larger than the number of points (\(p))") }
-        guard restarts >= 1 else { throw TensorError("kmeans: restarts must be at least 1, got \(restarts)") }
+        guard restarts >= 1 && restarts <= 1000 else { throw TensorError("kmeans: restarts must be in 1...1000, got \(restarts)") }
+        guard maxIterations >= 1 else { throw TensorError("kmeans: max_iter must be at least 1, got \(maxIterations)") }
         let data = KMeansData(x, p, f)
         let tol = tolerance * data.meanVariance()
         var best: KMeansResult?

@@ -51,7 +51,7 @@ extension Tensor {
             }
         }
         // one matrix: LAPACK may thread inside; many: one thread each, OpenBLAS single-threaded
-        if count > 1 { try Chunked.singleThreadedBLAS(batched) } else { try batched() }
+        if count > 1 { try BLAS.singleThreaded(batched) } else { try batched() }
         for i in 0..<count where ps[i * k].isNaN { failures += 1 }
         if failures > 0 { throw TensorError("\(op): LAPACK sgesdd did not converge for \(failures) of \(count) matrices") }
         return SVDResult(s: s, u: u, v: v)

@@ -28,6 +28,7 @@ check.raises(function() tensor.kmeans(pts, 13) end, "k = 13 is larger than the n
 check.raises(function() tensor.kmeans(tensor.new{{1, 0 / 0}, {2, 3}}, 1) end, "NaN")
 check.raises(function() tensor.kmeans(pts, 2, {sede = 1}) end, "unknown option 'sede'")
 check.raises(function() pts:kmeans(0) end, "k must be at least 1")
+check.raises(function() tensor.kmeans(pts, 2, {restarts = 0}) end, "restarts must be in 1...1000")
 
 -- DBSCAN on a hand-drawn line: chains at 0..1 and 10..11, a lone point at 5
 local line = tensor.new{{0}, {0.5}, {1}, {5}, {10}, {10.5}, {11}}

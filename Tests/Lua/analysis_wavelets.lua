@@ -53,6 +53,7 @@ check.raises(function() x:dwt2("db9") end, "unknown wavelet 'db9' (valid: haar, 
 check.raises(function() x:dwt2("haar", {mode = "smooth"}) end,
   "expected one of symmetric, periodization, zero, reflect, periodic, constant")
 check.raises(function() x:wavedec2("db2", 4) end, "maximum level 3")
+check.raises(function() x:wavedec2("haar", 1 << 40, {force = true}) end, "level must be in 0...32")
 check.raises(function() tensor.randn(8, 8):wavedec2("db4", 2) end, "maximum level 0")
 local forced = tensor.randn(8, 8):wavedec2("db4", 2, {force = true})
 check.same(forced[1]:shape(), {7, 7})   -- pywt.wavedec2(zeros((8, 8)), "db4", level=2)[0].shape

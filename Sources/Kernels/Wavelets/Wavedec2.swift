@@ -22,7 +22,7 @@ extension Tensor {
             throw TensorError("wavedec2: expected a tensor with at least 2 dimensions (…, H, W), got \(shapeString(shape))")
         }
         let h = shape[dim - 2], wd = shape[dim - 1]
-        guard level >= 0 else { throw TensorError("wavedec2: level must be >= 0, got \(level)") }
+        guard level >= 0 && level <= 32 else { throw TensorError("wavedec2: level must be in 0...32, got \(level)") }
         let maxLevel = min(waveletMaxLevel(h, filterLength: w.length), waveletMaxLevel(wd, filterLength: w.length))
         if level > maxLevel && !force {
             throw TensorError("wavedec2: level \(level) is too high for \(h)x\(wd) maps with \(w.name) (maximum level \(maxLevel)); pass force = true to decompose anyway (all coefficients then feel the boundary)")
