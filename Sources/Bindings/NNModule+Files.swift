@@ -1,6 +1,7 @@
 import Data
 import LuaHost
 import NN
+import Pruning
 import Tensor
 
 extension NNModule {
@@ -47,6 +48,8 @@ extension NNModule {
             }
             meta[ModelSpec.metadataKey] = try run { try ModelSpec.encode(m) }
             meta["topiary.format"] = "model"
+            let history = PruningHistory.steps(m)
+            if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
             try run { try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save") }
             L.pushValue(1); return 1
         },
@@ -69,6 +72,7 @@ extension NNModule {
             let m = try run { try ModelSpec.decode(arch) }
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
             try run { try m.loadStateDict(entries, strict: true) }
+            if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try run { try PruningHistory.decode(h) }) }
             m.eval()
             push(L, m); return 1
         },
