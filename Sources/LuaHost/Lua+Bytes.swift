@@ -18,3 +18,37 @@ extension Lua {
         return Array(UnsafeRawBufferPointer(start: p, count: len))
     }
 }
+
+extension Lua {
+    /// A file path argument. Topiary's file functions open paths through Swift strings,
+    /// which cannot hold bytes that are not UTF-8, and a NUL byte would end the path early:
+    /// both are refused with an error rather than rewritten into another file's name
+    /// (Lua's own io.open takes any bytes).
+    public func checkPath(_ i: Int32) throws -> String {
+        guard let bytes = toBytes(i) else { throw typeError(i, "string") }
+        if let problem = Lua.pathProblem(bytes) { throw LuaError.argument(Int(i), problem) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Why `bytes` cannot be used as a path by Topiary's file functions, or nil.
+    public static func pathProblem(_ bytes: [UInt8]) -> String? {
+        if let k = bytes.firstIndex(of: 0) { return "path contains a NUL byte (at byte \(k + 1))" }
+        if !String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes) {
+            return "path is not valid UTF-8; Topiary's file functions take UTF-8 paths (io.open takes any bytes)"
+        }
+        return nil
+    }
+}
+
+extension LuaOptions {
+    /// A path field (see `Lua.checkPath`).
+    public func path(_ key: String) throws -> String? {
+        guard push(key) != LUA_TNIL else { L.pop(); return nil }
+        defer { L.pop() }
+        guard let bytes = L.toBytes(-1) else {
+            throw LuaError.argument(Int(index), "field '\(key)': string expected, got \(L.typeName(-1))")
+        }
+        if let problem = Lua.pathProblem(bytes) { throw LuaError.argument(Int(index), "field '\(key)': \(problem)") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
