@@ -33,7 +33,7 @@ let package = Package(
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: [], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: fast),
@@ -41,9 +41,9 @@ let package = Package(
         .target(name: "Plot", dependencies: [], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
         .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "CLua", "CLuaShim"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "CLua", "CLuaShim"], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Pruning", "Notebook", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests

@@ -18,7 +18,7 @@ extension NNModule {
           local net = nn.zoo.resnet56{classes = 10}
           net:load("resnet56.safetensors")
         """) { L, m in
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["strict"], "load")
             let file = try run { try SafeTensors.read(path, op: "load") }
@@ -35,7 +35,7 @@ extension NNModule {
         Example:
           net:save("pruned.safetensors", {note = "l1 50%"})
         """) { L, m in
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             var meta: [String: String] = [:]
             if !L.isNoneOrNil(3) {
                 try L.checkTable(3)
@@ -64,7 +64,7 @@ extension NNModule {
         Example:
           local net = nn.load("pruned.safetensors")
         """) { L in
-            let path = try L.checkString(1)
+            let path = try L.checkPath(1)
             let file = try run { try SafeTensors.read(path, op: "nn.load") }
             guard let arch = file.metadata[ModelSpec.metadataKey] else {
                 throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
