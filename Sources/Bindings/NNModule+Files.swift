@@ -20,7 +20,7 @@ extension NNModule {
             let path = try L.checkString(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["strict"], "load")
-            let file = try run { try SafeTensors.read(path, op: "load") }
+            let file = try SafeTensors.read(path, op: "load")
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
             do { try m.loadStateDict(entries, strict: try o.bool("strict", true)) }
             catch let e as TensorError { throw LuaError.message("load: \(path): " + e.message.replacingOccurrences(of: "load_state_dict: ", with: "")) }
@@ -45,9 +45,9 @@ extension NNModule {
                     meta[k] = v
                 }
             }
-            meta[ModelSpec.metadataKey] = try run { try ModelSpec.encode(m) }
+            meta[ModelSpec.metadataKey] = try ModelSpec.encode(m)
             meta["topiary.format"] = "model"
-            try run { try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save") }
+            try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save")
             L.pushValue(1); return 1
         },
     ]
@@ -62,13 +62,13 @@ extension NNModule {
           local net = nn.load("pruned.safetensors")
         """) { L in
             let path = try L.checkString(1)
-            let file = try run { try SafeTensors.read(path, op: "nn.load") }
+            let file = try SafeTensors.read(path, op: "nn.load")
             guard let arch = file.metadata[ModelSpec.metadataKey] else {
                 throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
             }
-            let m = try run { try ModelSpec.decode(arch) }
+            let m = try ModelSpec.decode(arch)
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
-            try run { try m.loadStateDict(entries, strict: true) }
+            try m.loadStateDict(entries, strict: true)
             m.eval()
             push(L, m); return 1
         },

@@ -42,6 +42,10 @@ public enum Completion {
                 names.insert(k)
             }
         }
+        // Named fields of a bound type (`conv.weight`), listed by Swift code.
+        if !methodsOnly, let entry = LuaTypeFields.entry(L, i) {
+            names.formUnion(entry.names(L, L.absIndex(i)).filter(Lexer.isIdentifier))
+        }
         return names
     }
 }
