@@ -104,7 +104,7 @@ extension TrainModule {
         The learning rate during epoch `epoch` (1-based: epoch 1 is the first) for a base rate,
         equal to PyTorch's scheduler after epoch − 1 steps.
         Example:
-          for epoch = 1, 200 do opt:lr(sched:lr(opt:base_lr(), epoch)) ... end
+          for epoch = 1, 200 do opt:lr(sched:lr(opt:base_lr(), epoch)) end   -- then train the epoch
         """) { L in
             let s = try checkSchedule(L, 1)
             let base = try L.checkNumber(2), epoch = try L.checkInteger(3)

@@ -10,18 +10,19 @@ import XCTest
 /// `cb.drop()` releases it; `cb.fail(kind)` throws a Swift error of that kind.
 final class CallbackModule {
     var kept: LuaCallback?
+    var ownThread = false
 
     lazy var library = LuaLibrary(name: "cb") { [unowned self] L in
         L.newTable()
         L.push(LuaFunction("keep") { L in
             try L.checkFunction(1)
-            self.kept = LuaCallback(L, 1, what: "cb", ownThread: L.toBool(2))
+            self.ownThread = L.toBool(2)
+            self.kept = LuaCallback(L, 1, what: "cb", ownThread: self.ownThread)
             return 0
         }); L.setField(-2, "keep")
         L.push(LuaFunction("call") { L in
             guard let f = self.kept else { throw LuaError.message("nothing kept") }
-            let useOwn = f.thread != nil
-            let v = try f.call(on: useOwn ? nil : L, nresults: 1, { T in T.push(try L.checkNumber(1)); return 1 }) { T in
+            let v = try f.call(on: self.ownThread ? nil : L, nresults: 1, { T in T.push(try L.checkNumber(1)); return 1 }) { T in
                 T.toNumber(-1)
             }
             if let v { L.push(v) } else { L.pushNil() }
