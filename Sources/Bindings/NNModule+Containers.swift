@@ -75,7 +75,7 @@ extension NNModule {
             }
             L.pop()
             return build(L, try Residual(body: body, shortcut: shortcut, post: post, shortcutName: try o.string("shortcut_name", "shortcut"),
-                             postName: try o.string("post_name", "relu"), typeName: try o.string("type", "Residual")))
+                                         postName: try o.string("post_name", "relu"), typeName: try o.string("type", "Residual")))
         },
         LuaFunction("Concat", doc: """
             nn.Concat{branch, ... or {name, branch}, ...} -> module

@@ -43,9 +43,9 @@ extension NNModule {
             let o = try LuaOptions(L, 4)
             try o.checkKnown(["stride", "padding", "dilation", "groups", "bias"], "Conv2d")
             return build(L, try Conv2d(cin, cout, kernelSize: k, stride: try pairOption(L, o, "stride", 4) ?? (1, 1),
-                           padding: try pairOption(L, o, "padding", 4) ?? (0, 0),
-                           dilation: try pairOption(L, o, "dilation", 4) ?? (1, 1),
-                           groups: try o.integer("groups", 1), bias: try o.bool("bias", true)))
+                                       padding: try pairOption(L, o, "padding", 4) ?? (0, 0),
+                                       dilation: try pairOption(L, o, "dilation", 4) ?? (1, 1),
+                                       groups: try o.integer("groups", 1), bias: try o.bool("bias", true)))
         },
         batchNorm("BatchNorm2d", "[N, C, H, W]") { try BatchNorm2d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
         batchNorm("BatchNorm1d", "[N, C] or [N, C, L]") { try BatchNorm1d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
@@ -89,8 +89,8 @@ extension NNModule {
             let o = try LuaOptions(L, 2)
             try o.checkKnown(["stride", "padding", "dilation", "ceil_mode"], "MaxPool2d")
             return build(L, try MaxPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
-                              padding: try pairOption(L, o, "padding", 2) ?? (0, 0),
-                              dilation: try pairOption(L, o, "dilation", 2) ?? (1, 1), ceilMode: try o.bool("ceil_mode", false)))
+                                          padding: try pairOption(L, o, "padding", 2) ?? (0, 0),
+                                          dilation: try pairOption(L, o, "dilation", 2) ?? (1, 1), ceilMode: try o.bool("ceil_mode", false)))
         },
         LuaFunction("AvgPool2d", doc: """
             nn.AvgPool2d(kernel_size [, {stride = kernel_size, padding = 0, ceil_mode = false, count_include_pad = true}]) -> module
@@ -102,8 +102,8 @@ extension NNModule {
             let o = try LuaOptions(L, 2)
             try o.checkKnown(["stride", "padding", "ceil_mode", "count_include_pad"], "AvgPool2d")
             return build(L, try AvgPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
-                              padding: try pairOption(L, o, "padding", 2) ?? (0, 0), ceilMode: try o.bool("ceil_mode", false),
-                              countIncludePad: try o.bool("count_include_pad", true)))
+                                          padding: try pairOption(L, o, "padding", 2) ?? (0, 0), ceilMode: try o.bool("ceil_mode", false),
+                                          countIncludePad: try o.bool("count_include_pad", true)))
         },
         LuaFunction("AdaptiveAvgPool2d", doc: """
             nn.AdaptiveAvgPool2d(output_size) -> module

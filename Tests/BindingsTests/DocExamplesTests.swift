@@ -23,9 +23,9 @@ final class DocExamplesTests: XCTestCase {
         w = tensor.randn(32, 3, 3, 3)
         t, a, b = tensor.randn(3, 4), tensor.randn(3, 4), tensor.randn(3, 4)
         logits, probs = tensor.randn(4, 10), tensor.rand(4, 10)
-        labels, idx = tensor.new{0, 1, 2, 3}:long(), tensor.new{1, 2}:long()
+        labels, idx = tensor.new{1, 2, 3, 4}:long(), tensor.new{1, 2}:long()
         hist, v, scores, bias = tensor.rand(10), tensor.rand(5), tensor.rand(16), tensor.randn(3)
-        l, feats, grad = tensor.randn(4, 3), tensor.randn(4, 3), tensor.randn(3, 3)
+        l, feats, grad = tensor.randn(4), tensor.randn(4, 3), tensor.randn(3, 3)
         img, img1, img2 = tensor.randn(3, 8, 8), tensor.randn(3, 8, 8), tensor.randn(3, 8, 8)
         fmaps, mask = tensor.randn(4, 8, 6, 6), tensor.ones(4, 3, 8, 8)
         net = nn.Sequential{{"conv1", nn.Conv2d(3, 4, 3, {padding = 1})}, {"relu1", nn.ReLU()},
