@@ -46,7 +46,11 @@ public struct LuaType<Object> {
     public func push(_ L: Lua, _ object: Object) { L.pushObject(object as AnyObject, as: name) }
 
     /// The object at stack slot `i`, or nil if the value is not one of this type.
-    public func get(_ L: Lua, _ i: Int32) throws -> Object? { try L.object(i, of: name) as? Object }
+    public func get(_ L: Lua, _ i: Int32) throws -> Object? {
+        // Unwrap before casting: a generic cast of a nil AnyObject? crashed under -Ounchecked.
+        guard let o = try L.object(i, of: name) else { return nil }
+        return o as? Object
+    }
 
     /// The object at stack slot `i`; anything else is an argument error.
     public func check(_ L: Lua, _ i: Int32) throws -> Object {
