@@ -13,8 +13,10 @@ final class LuaCriterion: Criterion {
     let needs: CriterionNeeds
     let selection: Bool
     private let L: Lua
-    private let fn: Int32, options: Int32
-    private var reduceFn: Int32?
+    private let fn: LuaCallback
+    private var reduceFn: LuaCallback?
+    /// Registry reference of the option table passed as the second argument.
+    private let options: Int32
 
     /// `function` is the stack slot of fn, `options` of the option table; `spec` that of
     /// the definition table (needs, selection, reduce), nil for a bare function.
@@ -30,44 +32,33 @@ final class LuaCriterion: Criterion {
             }
             L.pop()
             L.rawField(spec, "selection"); selection = L.toBool(-1); L.pop()
-            if L.rawField(spec, "reduce") == LUA_TFUNCTION { reduceFn = luaL_ref(L.state, clua_registryindex()) } else { L.pop() }
+            if L.rawField(spec, "reduce") == LUA_TFUNCTION { reduceFn = LuaCallback(L, -1, what: "reduce of criterion '\(name)'") }
+            L.pop()
         }
         self.needs = needs; self.selection = selection
-        L.pushValue(function); fn = luaL_ref(L.state, clua_registryindex())
+        fn = LuaCallback(L, function, what: "criterion '\(name)'")
         L.pushValue(options); self.options = luaL_ref(L.state, clua_registryindex())
     }
 
     deinit {
-        for r in [fn, options] + (reduceFn.map { [$0] } ?? []) { luaL_unref(L.state, clua_registryindex(), r) }
-    }
-
-    /// Calls the function behind `ref` with what `push` pushed; returns with one result on
-    /// the stack above `top` (the caller resets the stack).
-    private func call(_ ref: Int32, _ nargs: Int32, _ push: () -> Void) throws {
-        lua_rawgeti(L.state, clua_registryindex(), lua_Integer(ref))
-        push()
-        if topiary_pcall(L.state, nargs, 1) != LUA_OK {
-            let msg = L.toString(-1) ?? "error in criterion '\(name)'"
-            throw LuaCallbackError(message: msg)
-        }
+        fn.release(L)
+        reduceFn?.release(L)
+        luaL_unref(L.state, clua_registryindex(), options)
     }
 
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
         guard let r = reduceFn else { return nil }
-        let top = L.top
-        defer { L.setTop(top) }
-        try call(r, 2) { L.push(maps); if let grads { L.push(grads) } else { L.pushNil() } }
-        guard let t = try L.tensor(-1) else {
-            throw TensorError("criterion '\(name)': reduce must return a tensor, got \(L.typeName(-1))")
+        return try r.call(on: L, nresults: 1, { T in T.push(maps); if let grads { T.push(grads) } else { T.pushNil() }; return 2 }) { T in
+            guard let t = try T.tensor(-1) else {
+                throw TensorError("criterion '\(self.name)': reduce must return a tensor, got \(T.typeName(-1))")
+            }
+            return t
         }
-        return t
     }
 
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
-        let top = L.top
-        defer { L.setTop(top) }
         let g = ctx.group
-        try call(fn, 2) {
+        return try fn.call(on: L, nresults: 1, { L in
             L.newTable()
             L.push(g.name); L.setField(-2, "name")
             L.push(g.channels); L.setField(-2, "channels")
@@ -82,8 +73,13 @@ final class LuaCriterion: Criterion {
             if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
             if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }
-            lua_rawgeti(L.state, clua_registryindex(), lua_Integer(options))
-        }
+            lua_rawgeti(L.state, clua_registryindex(), lua_Integer(self.options))
+            return 2
+        }) { L in try self.read(L, g) }
+    }
+
+    /// The criterion's result on top of the stack, checked against the group.
+    private func read(_ L: Lua, _ g: PruningGroup) throws -> CriterionResult {
         let what = "criterion '\(name)' for group \(g.name)"
         if selection {
             return .keep(try PruneModule.indices(L, -1, what: what))

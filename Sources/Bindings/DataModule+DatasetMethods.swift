@@ -85,7 +85,7 @@ extension DataModule {
                 guard a <= b else { throw LuaError.argument(3, "end \(b + 1) is before start \(a + 1)") }
                 idx = Array(a...b)
             }
-            L.pushObject(try ds.subset(idx), as: datasetType)
+            datasetType.push(L, try ds.subset(idx))
             return 1
         },
         LuaFunction("tensors", doc: """
@@ -101,21 +101,18 @@ extension DataModule {
         },
     ]
 
+    /// ds[i] -> {image, label}: __index yields one value, so the pair comes as a table.
+    static let datasetItem: (Lua, Dataset) throws -> Int = { L, ds in
+        guard L.isNumber(2) else { L.pushNil(); return 1 }
+        let (x, y) = try ds.sample(try sampleIndex(L, ds, 2))
+        L.newTable(array: 2)
+        L.push(x); L.setIndex(-2, 1)
+        pushTarget(L, y); L.setIndex(-2, 2)
+        return 1
+    }
+
     static let datasetMetamethods: [LuaFunction] = [
         LuaFunction("__len") { L in L.push(try checkDataset(L, 1).count); return 1 },
-        LuaFunction("__index") { L in
-            let ds = try checkDataset(L, 1)
-            if L.isNumber(2) {
-                // ds[i] -> {image, label}: __index yields one value, so the pair comes as a table.
-                let (x, y) = try ds.sample(try sampleIndex(L, ds, 2))
-                L.newTable(array: 2)
-                L.push(x); L.setIndex(-2, 1)
-                pushTarget(L, y); L.setIndex(-2, 2)
-                return 1
-            }
-            ObjectTypes.pushMethod(L, datasetType, 2)
-            return 1
-        },
         LuaFunction("__tostring") { L in
             let ds = try checkDataset(L, 1)
             let classes = ds.classes.isEmpty ? "" : ", \(ds.classes.count) classes"

@@ -11,7 +11,7 @@ extension DataModule {
             let o = try LuaOptions(L, 1)
             try o.checkKnown(Set(["split", "root"]).union(extra), name)
             let split = Split(rawValue: try o.choice("split", ["train", "test"], "train"))!
-            L.pushObject(try make(o, split, try o.path("root")), as: datasetType)
+            datasetType.push(L, try make(o, split, try o.path("root")))
             return 1
         }
     }
@@ -57,7 +57,7 @@ extension DataModule {
           local ds = data.tensor_dataset(tensor.randn(100, 3, 8, 8), tensor.zeros(100))
         """) { L in
             let x = try L.checkTensor(1), y = try L.checkTensor(2)
-            L.pushObject(try Dataset(inputs: x, targets: y), as: datasetType)
+            datasetType.push(L, try Dataset(inputs: x, targets: y))
             return 1
         },
     ]

@@ -33,7 +33,7 @@ extension DataModule {
         let loader = try Loader(ds, batchSize: batch, shuffle: try o.bool("shuffle", false), seed: seed,
                                 dropLast: try o.bool("drop_last", false), transforms: ts,
                                 background: try o.bool("background", true))
-        L.pushObject(loader, as: loaderType)
+        loaderType.push(L, loader)
         return 1
     }
 
@@ -45,8 +45,8 @@ extension DataModule {
     }
 
     static let iterationStep = LuaFunction("loader_iterator") { L in
-        let it = try L.checkObject(1, of: iteratorType, as: LoaderIteration.self)
-        LuaTransform.collect(L)
+        let it = try iteratorType.check(L, 1)
+        LuaCallback.collect(L)
         guard let (x, y) = try it.next() else { L.pushNil(); return 1 }
         L.push(x); L.push(y)
         return 2
@@ -64,7 +64,7 @@ extension DataModule {
             let next: () throws -> (input: Tensor, target: Tensor)?
             if let e = try epochArgument(L, 2) { next = try loader.batches(epoch: e) } else { next = try loader.nextEpoch() }
             L.push(iterationStep)
-            L.pushObject(LoaderIteration(next), as: iteratorType)
+            iteratorType.push(L, LoaderIteration(next))
             L.pushNil()
             return 3
         },
@@ -100,7 +100,7 @@ extension DataModule {
         The dataset the loader reads.
         Example:
           print(loader:dataset())
-        """) { L in L.pushObject(try checkLoader(L, 1).dataset, as: datasetType); return 1 },
+        """) { L in datasetType.push(L, try checkLoader(L, 1).dataset); return 1 },
     ]
 
     static let loaderMetamethods: [LuaFunction] = [

@@ -6,8 +6,7 @@ import Tensor
 
 extension DataModule {
     static func checkTransform(_ L: Lua, _ i: Int32) throws -> Transform {
-        guard let t = try L.object(i, of: transformType) as? Transform else { throw L.typeError(i, "data.Transform") }
-        return t
+        try transformType.check(L, i)
     }
 
     /// A transform, a function, or a list of them (composed).
@@ -15,7 +14,7 @@ extension DataModule {
         let i = L.absIndex(i)
         if L.isNoneOrNil(i) { return [] }
         if L.isFunction(i) { return [LuaTransform(L, i)] }
-        if let t = try L.object(i, of: transformType) as? Transform { return [t] }
+        if let t = try transformType.get(L, i) { return [t] }
         guard L.isTable(i) else {
             throw LuaError.argument(Int(arg), "transform must be a data.Transform, a function or a list of them, got \(L.typeName(i))")
         }
@@ -23,7 +22,7 @@ extension DataModule {
         for k in stride(from: 1, through: L.rawLength(i), by: 1) {
             L.rawIndex(i, k)
             defer { L.pop() }
-            guard L.isFunction(-1) || L.isObject(-1, of: transformType) else {
+            guard L.isFunction(-1) || L.isObject(-1, of: transformType.name) else {
                 throw LuaError.argument(Int(arg), "transform \(k) must be a data.Transform or a function, got \(L.typeName(-1))")
             }
             out += try transforms(L, -1, arg: arg)
@@ -31,7 +30,7 @@ extension DataModule {
         return out
     }
 
-    static func pushTransform(_ L: Lua, _ t: Transform) { L.pushObject(t, as: transformType) }
+    static func pushTransform(_ L: Lua, _ t: Transform) { transformType.push(L, t) }
 
     static let transformConstructors: [LuaFunction] = [
         LuaFunction("normalize", doc: """
@@ -40,7 +39,7 @@ extension DataModule {
         Example:
           local t = data.normalize({0.4914, 0.4822, 0.4465}, {0.2470, 0.2435, 0.2616})
         """) { L in
-            let m = try ObjectTypes.numbers(L, 1, "mean"), s = try ObjectTypes.numbers(L, 2, "std")
+            let m = try L.checkNumbers(1, "mean"), s = try L.checkNumbers(2, "std")
             pushTransform(L, try Normalize(mean: m.map(Float.init), std: s.map(Float.init)))
             return 1
         },
@@ -51,7 +50,7 @@ extension DataModule {
         Example:
           local t = data.random_crop(32, {padding = 4})
         """) { L in
-            let size = try ObjectTypes.numbers(L, 1, "size")
+            let size = try L.checkNumbers(1, "size")
             guard size.count == 1 || size.count == 2, size.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 < 1e6 }) else {
                 throw LuaError.argument(1, "size must be a positive integer or {height, width}")
             }

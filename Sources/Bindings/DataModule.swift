@@ -12,27 +12,27 @@ import Tensor
 /// for x, y in loader:iter() do ... end        -- x: 128×1×28×28 float32, y: int64 class ids (0-based)
 /// ```
 public enum DataModule {
-    public static let datasetType = "data.Dataset"
-    public static let loaderType = "data.Loader"
-    public static let transformType = "data.Transform"
-    static let iteratorType = "data.LoaderIterator"
+    public static let datasetType = LuaType<Dataset>("data.Dataset")
+    public static let loaderType = LuaType<Loader>("data.Loader")
+    public static let transformType = LuaType<any Transform>("data.Transform")
+    static let iteratorType = LuaType<LoaderIteration>("data.LoaderIterator")
 
     public static let library = LuaLibrary(name: "data") { L in
-        ObjectTypes.register(L, datasetType, methods: datasetMethods, metamethods: datasetMetamethods)
-        ObjectTypes.register(L, loaderType, methods: loaderMethods, metamethods: loaderMetamethods)
-        ObjectTypes.register(L, transformType, methods: [], metamethods: transformMetamethods)
-        ObjectTypes.register(L, iteratorType, methods: [])
+        datasetType.register(L, methods: datasetMethods, metamethods: datasetMetamethods, items: datasetItem)
+        loaderType.register(L, methods: loaderMethods, metamethods: loaderMetamethods)
+        transformType.register(L, methods: [], metamethods: transformMetamethods)
+        iteratorType.register(L, methods: [])
         L.newTable()
         for f in datasetConstructors + [loaderConstructor] + transformConstructors { L.push(f); L.setField(-2, f.name) }
     }
 
     /// The dataset at stack slot `i` (for other bindings, e.g. train.fit).
     public static func checkDataset(_ L: Lua, _ i: Int32) throws -> Dataset {
-        try L.checkObject(i, of: datasetType, as: Dataset.self)
+        try datasetType.check(L, i)
     }
 
     /// The loader at stack slot `i`; it conforms to `BatchSource`.
     public static func checkLoader(_ L: Lua, _ i: Int32) throws -> Loader {
-        try L.checkObject(i, of: loaderType, as: Loader.self)
+        try loaderType.check(L, i)
     }
 }

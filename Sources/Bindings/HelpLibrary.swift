@@ -10,7 +10,28 @@ public enum HelpLibrary {
     public static let library = LuaLibrary(name: "help") { L in
         L.push(who)
         L.setGlobal("who")
-        L.push(help)
+        // help is a callable table: help(x), and help.search(word).
+        L.newTable()
+        L.push(search); L.setField(-2, "search")
+        L.newTable()
+        L.push(call); L.setField(-2, "__call")
+        lua_setmetatable(L.state, -2)
+    }
+
+    /// `help(x)` as the `__call` of the help table (argument 1 is the table itself).
+    static let call = LuaFunction("help", doc: help.doc) { L in
+        L.remove(1)
+        return try help.body(L)
+    }
+
+    static let search = LuaFunction("search", doc: """
+        help.search(word) -> nothing
+        Prints the bound functions whose name or documentation mentions word (ignoring case),
+        each with the first line of its documentation.
+        Example:
+          help.search("rank")
+        """) { L in
+        try printText(L, Help.searchText(L, try L.checkString(1)))
     }
 
     static let help = LuaFunction("help", doc: """
@@ -18,6 +39,7 @@ public enum HelpLibrary {
         Prints the documentation of x: a function's signature, description and example; the
         functions of a module (help(tensor)); a tensor's methods (help(t)); or the binding
         named by a string (help("tensor.sum")). Without an argument, how to get started.
+        help.search(word) lists the functions that mention a word.
         Example:
           help(tensor.zeros)
           help("sum")
@@ -36,16 +58,9 @@ public enum HelpLibrary {
         try printText(L, Who.text(L))
     }
 
-    /// Calls the global `print` with `text` (under pcall; its error is raised as is).
+    /// Prints `text` through the global `print`.
     static func printText(_ L: Lua, _ text: String) throws -> Int {
-        let base = L.top
-        guard L.getGlobal("print") == LUA_TFUNCTION else {
-            L.setTop(base)
-            throw LuaError.message("help: the global 'print' is not a function")
-        }
-        L.push(text)
-        guard topiary_pcall(L.state, 1, 0) == LUA_OK else { throw LuaError.rethrow }
-        L.setTop(base)
+        try L.printLine(text)
         return 0
     }
 }

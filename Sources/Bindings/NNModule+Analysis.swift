@@ -17,7 +17,7 @@ extension NNModule {
               print(c.macs / 1e6, c.params / 1e6)   -- 125.49  0.853
             """) { L, m in
             let shape = try L.checkShape(from: 2)
-            let c = try run { try m.count(inputShape: shape) }
+            let c = try m.count(inputShape: shape)
             L.newTable(record: 5)
             L.push(c.macs); L.setField(-2, "macs")
             L.push(c.flops); L.setField(-2, "flops")
@@ -44,7 +44,7 @@ extension NNModule {
               print(nn.zoo.small_cnn{}:summary{1, 1, 28, 28})
             """) { L, m in
             let shape = try L.checkShape(from: 2)
-            L.push(try run { try m.count(inputShape: shape) }.description); return 1
+            L.push(try m.count(inputShape: shape).description); return 1
         },
         method("trace", doc: """
             net:trace(input_shape) -> {nodes = {...}, output = id}
@@ -58,7 +58,7 @@ extension NNModule {
             """) { L, m in
             let shape = try L.checkShape(from: 2)
             try Tensor.checkShape(shape, "trace")
-            let g = try run { try Tracer.trace(m, input: Tensor(zeros: shape)) }
+            let g = try Tracer.trace(m, input: Tensor(zeros: shape))
             L.newTable(record: 2)
             L.newTable(array: Int32(g.nodes.count))
             for n in g.nodes {

@@ -8,13 +8,13 @@ import Tensor
 
 /// Feature-map capture, persistent forward hooks and structural validation.
 extension NNModule {
-    static let hookType = "nn.Hook"
+    static let hookType = LuaType<HookBox>("nn.Hook")
 
-    /// A registered hook: its id and the registry reference of its Lua function.
+    /// A registered hook: its id and its Lua function.
     final class HookBox {
         var id: Int?
-        var ref: Int32?
-        init(id: Int, ref: Int32) { self.id = id; self.ref = ref }
+        var function: LuaCallback?
+        init(id: Int, function: LuaCallback) { self.id = id; self.function = function }
     }
 
     static let hookMethods: [LuaFunction] = [
@@ -25,10 +25,10 @@ extension NNModule {
               local h = net:register_forward_hook("conv1", function(m, x, y) print(y:shape()) end)
               h:remove()
             """) { L in
-            let b = try L.checkObject(1, of: hookType, as: HookBox.self)
+            let b = try hookType.check(L, 1)
             if let id = b.id { ForwardHooks.remove(id) }
-            if let r = b.ref { luaL_unref(L.state, clua_registryindex(), r) }
-            b.id = nil; b.ref = nil
+            b.function?.release(L)
+            b.id = nil; b.function = nil
             return 0
         },
     ]
@@ -67,20 +67,20 @@ extension NNModule {
             """) { L, m in
             let names = try selectModules(L, m, 2, "capture")
             let source: BatchSource
-            if let x = try L.tensor(3) { source = TensorBatches(x) } else if let l = try L.object(3, of: DataModule.loaderType) as? Loader {
+            if let x = try L.tensor(3) { source = TensorBatches(x) } else if let l = try DataModule.loaderType.get(L, 3) {
                 source = l
             } else { throw L.typeError(3, "tensor or data.loader") }
             let o = try LuaOptions(L, 4)
             try o.checkKnown(["batches", "reduce"], "capture")
             let batches = try o.integer("batches", 1)
             guard batches > 0 else { throw LuaError.argument(4, "field 'batches': must be positive") }
-            var reduceRef: Int32?
+            var reduce: LuaCallback?
             let rt = o.push("reduce")
-            if rt == LUA_TFUNCTION { reduceRef = luaL_ref(L.state, clua_registryindex()) } else {
-                let tn = L.typeName(-1); L.pop()
-                if rt != LUA_TNIL { throw LuaError.argument(4, "field 'reduce': function expected, got \(tn)") }
-            }
-            defer { if let r = reduceRef { luaL_unref(L.state, clua_registryindex(), r) } }
+            if rt == LUA_TFUNCTION { reduce = LuaCallback(L, -1, what: "capture's reduce") }
+            let rtName = L.typeName(-1)
+            L.pop()
+            if rt != LUA_TNIL && rt != LUA_TFUNCTION { throw LuaError.argument(4, "field 'reduce': function expected, got \(rtName)") }
+            defer { reduce?.release(L) }
             let wanted = Set(names)
             var parts: [String: [Tensor]] = [:]
             let modes = m.namedModules().map { ($0.module, $0.module.training) }
@@ -100,21 +100,13 @@ extension NNModule {
                 }
                 for n in names {
                     guard var t = seen[n] else { throw LuaError.message("capture: module \(n) did not run in the forward pass") }
-                    if let r = reduceRef {
-                        let top = L.top
-                        lua_rawgeti(L.state, clua_registryindex(), lua_Integer(r))
-                        L.push(t); L.push(n)
-                        if topiary_pcall(L.state, 2, 1) != LUA_OK {
-                            let msg = L.toString(-1) ?? "error in capture's reduce"
-                            L.setTop(top)
-                            throw LuaError.message(msg)
+                    if let r = reduce {
+                        t = try r.call(on: L, nresults: 1, { T in T.push(t); T.push(n); return 2 }) { T in
+                            guard let rt = try T.tensor(-1) else {
+                                throw LuaError.message("capture: reduce must return a tensor, got \(T.typeName(-1))")
+                            }
+                            return rt
                         }
-                        guard let rt = try L.tensor(-1) else {
-                            let tn = L.typeName(-1); L.setTop(top)
-                            throw LuaError.message("capture: reduce must return a tensor, got \(tn)")
-                        }
-                        t = rt
-                        L.setTop(top)
                     }
                     parts[n, default: []].append(t.contiguous())
                 }
@@ -141,19 +133,11 @@ extension NNModule {
             guard !name.isEmpty, let target = m.module(at: name) else {
                 throw LuaError.argument(2, "no module named '\(name)' (hooks attach to modules below the net)")
             }
-            L.pushValue(3)
-            let ref = luaL_ref(L.state, clua_registryindex())
+            let fn = LuaCallback(L, 3, what: "forward hook on \(name)")
             let id = ForwardHooks.add(target) { mod, x, y in
-                let top = L.top
-                defer { L.setTop(top) }
-                lua_rawgeti(L.state, clua_registryindex(), lua_Integer(ref))
-                push(L, mod); L.push(x); L.push(y)
-                if topiary_pcall(L.state, 3, 1) != LUA_OK {
-                    throw TensorError(L.toString(-1) ?? "error in a forward hook on \(name)")
-                }
-                return try L.tensor(-1)
+                try fn.call(on: L, nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
             }
-            L.pushObject(HookBox(id: id, ref: ref), as: hookType)
+            hookType.push(L, HookBox(id: id, function: fn))
             return 1
         },
         method("validate", doc: """

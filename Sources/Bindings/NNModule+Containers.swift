@@ -36,7 +36,7 @@ extension NNModule {
             """) { L in
             if L.isNoneOrNil(1) { return build(L, Sequential()) }
             let kids = try childList(L, 1, "Sequential")
-            return build(L, try run { try Sequential(named: kids) })
+            return build(L, try Sequential(named: kids))
         },
         LuaFunction("Residual", doc: """
             nn.Residual(body [, shortcut [, {post =, shortcut_name = "shortcut", post_name = "relu", type = "Residual"}]]) -> module
@@ -53,7 +53,7 @@ extension NNModule {
             var body: any Module
             if let m = try module(L, 1) { body = m } else if L.isTable(1) {
                 let kids = try childList(L, 1, "Residual")
-                body = try run { try Sequential(named: kids) }
+                body = try Sequential(named: kids)
             } else { throw L.typeError(1, "nn.Module") }
             var shortcut: (any Module)?
             if let m = try module(L, 2) { shortcut = m } else if L.isTable(2) {
@@ -74,10 +74,8 @@ extension NNModule {
                 post = m
             }
             L.pop()
-            return build(L, try run {
-                try Residual(body: body, shortcut: shortcut, post: post, shortcutName: try o.string("shortcut_name", "shortcut"),
-                             postName: try o.string("post_name", "relu"), typeName: try o.string("type", "Residual"))
-            })
+            return build(L, try Residual(body: body, shortcut: shortcut, post: post, shortcutName: try o.string("shortcut_name", "shortcut"),
+                                         postName: try o.string("post_name", "relu"), typeName: try o.string("type", "Residual")))
         },
         LuaFunction("Concat", doc: """
             nn.Concat{branch, ... or {name, branch}, ...} -> module
@@ -88,7 +86,7 @@ extension NNModule {
               local dense = nn.Concat{ {"", nn.Identity()}, {"", nn.Sequential{ {"bn1", nn.BatchNorm2d(24)}, {"conv1", nn.Conv2d(24, 12, 3, {padding = 1})} }} }
             """) { L in
             let kids = try childList(L, 1, "Concat")
-            return build(L, try run { try Concat(named: kids) })
+            return build(L, try Concat(named: kids))
         },
         LuaFunction("ShortcutA", doc: """
             nn.ShortcutA([{stride =, pad = n or {before, after}}]) -> module
@@ -107,6 +105,6 @@ extension NNModule {
         let stride = try o.integer("stride")
         let pad = try pairOption(L, o, "pad", arg)
         if stride == nil && pad == nil { return ShortcutA() }
-        return try run { try ShortcutA(stride: stride ?? 2, padBefore: pad?.0 ?? 0, padAfter: pad?.1 ?? 0) }
+        return try ShortcutA(stride: stride ?? 2, padBefore: pad?.0 ?? 0, padAfter: pad?.1 ?? 0)
     }
 }

@@ -21,7 +21,7 @@ extension NNModule {
             let path = try L.checkPath(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["strict"], "load")
-            let file = try run { try SafeTensors.read(path, op: "load") }
+            let file = try SafeTensors.read(path, op: "load")
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
             do { try m.loadStateDict(entries, strict: try o.bool("strict", true)) }
             catch let e as TensorError { throw LuaError.message("load: \(path): " + e.message.replacingOccurrences(of: "load_state_dict: ", with: "")) }
@@ -46,11 +46,11 @@ extension NNModule {
                     meta[k] = v
                 }
             }
-            meta[ModelSpec.metadataKey] = try run { try ModelSpec.encode(m) }
+            meta[ModelSpec.metadataKey] = try ModelSpec.encode(m)
             meta["topiary.format"] = "model"
             let history = PruningHistory.steps(m)
             if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
-            try run { try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save") }
+            try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save")
             L.pushValue(1); return 1
         },
     ]
@@ -65,14 +65,14 @@ extension NNModule {
           local net = nn.load("pruned.safetensors")
         """) { L in
             let path = try L.checkPath(1)
-            let file = try run { try SafeTensors.read(path, op: "nn.load") }
+            let file = try SafeTensors.read(path, op: "nn.load")
             guard let arch = file.metadata[ModelSpec.metadataKey] else {
                 throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
             }
-            let m = try run { try ModelSpec.decode(arch) }
+            let m = try ModelSpec.decode(arch)
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
-            try run { try m.loadStateDict(entries, strict: true) }
-            if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try run { try PruningHistory.decode(h) }) }
+            try m.loadStateDict(entries, strict: true)
+            if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try PruningHistory.decode(h)) }
             m.eval()
             push(L, m); return 1
         },

@@ -42,12 +42,10 @@ extension NNModule {
             let k = try pair(L, 3, "kernel_size")
             let o = try LuaOptions(L, 4)
             try o.checkKnown(["stride", "padding", "dilation", "groups", "bias"], "Conv2d")
-            return build(L, try run {
-                try Conv2d(cin, cout, kernelSize: k, stride: try pairOption(L, o, "stride", 4) ?? (1, 1),
-                           padding: try pairOption(L, o, "padding", 4) ?? (0, 0),
-                           dilation: try pairOption(L, o, "dilation", 4) ?? (1, 1),
-                           groups: try o.integer("groups", 1), bias: try o.bool("bias", true))
-            })
+            return build(L, try Conv2d(cin, cout, kernelSize: k, stride: try pairOption(L, o, "stride", 4) ?? (1, 1),
+                                       padding: try pairOption(L, o, "padding", 4) ?? (0, 0),
+                                       dilation: try pairOption(L, o, "dilation", 4) ?? (1, 1),
+                                       groups: try o.integer("groups", 1), bias: try o.bool("bias", true)))
         },
         batchNorm("BatchNorm2d", "[N, C, H, W]") { try BatchNorm2d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
         batchNorm("BatchNorm1d", "[N, C] or [N, C, L]") { try BatchNorm1d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
@@ -60,7 +58,7 @@ extension NNModule {
             let a = try L.checkInteger(1), b = try L.checkInteger(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["bias"], "Linear")
-            return build(L, try run { try Linear(a, b, bias: try o.bool("bias", true)) })
+            return build(L, try Linear(a, b, bias: try o.bool("bias", true)))
         },
         LuaFunction("ReLU", doc: """
             nn.ReLU() -> module
@@ -90,11 +88,9 @@ extension NNModule {
             let k = try pair(L, 1, "kernel_size")
             let o = try LuaOptions(L, 2)
             try o.checkKnown(["stride", "padding", "dilation", "ceil_mode"], "MaxPool2d")
-            return build(L, try run {
-                try MaxPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
-                              padding: try pairOption(L, o, "padding", 2) ?? (0, 0),
-                              dilation: try pairOption(L, o, "dilation", 2) ?? (1, 1), ceilMode: try o.bool("ceil_mode", false))
-            })
+            return build(L, try MaxPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
+                                          padding: try pairOption(L, o, "padding", 2) ?? (0, 0),
+                                          dilation: try pairOption(L, o, "dilation", 2) ?? (1, 1), ceilMode: try o.bool("ceil_mode", false)))
         },
         LuaFunction("AvgPool2d", doc: """
             nn.AvgPool2d(kernel_size [, {stride = kernel_size, padding = 0, ceil_mode = false, count_include_pad = true}]) -> module
@@ -105,11 +101,9 @@ extension NNModule {
             let k = try pair(L, 1, "kernel_size")
             let o = try LuaOptions(L, 2)
             try o.checkKnown(["stride", "padding", "ceil_mode", "count_include_pad"], "AvgPool2d")
-            return build(L, try run {
-                try AvgPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
-                              padding: try pairOption(L, o, "padding", 2) ?? (0, 0), ceilMode: try o.bool("ceil_mode", false),
-                              countIncludePad: try o.bool("count_include_pad", true))
-            })
+            return build(L, try AvgPool2d(kernelSize: k, stride: try pairOption(L, o, "stride", 2),
+                                          padding: try pairOption(L, o, "padding", 2) ?? (0, 0), ceilMode: try o.bool("ceil_mode", false),
+                                          countIncludePad: try o.bool("count_include_pad", true)))
         },
         LuaFunction("AdaptiveAvgPool2d", doc: """
             nn.AdaptiveAvgPool2d(output_size) -> module
@@ -118,7 +112,7 @@ extension NNModule {
               local gap = nn.AdaptiveAvgPool2d(1)
             """) { L in
             let s = try pair(L, 1, "output_size")
-            return build(L, try run { try AdaptiveAvgPool2d(outputSize: s) })
+            return build(L, try AdaptiveAvgPool2d(outputSize: s))
         },
         LuaFunction("Flatten", doc: """
             nn.Flatten([start_dim = 2 [, end_dim = -1]]) -> module
@@ -137,7 +131,7 @@ extension NNModule {
             tensor.manual_seed) and scales the rest by 1/(1 - p); the identity in eval mode.
             Example:
               local drop = nn.Dropout(0.2)
-            """) { L in build(L, try run { try Dropout(p: try L.optNumber(1, 0.5)) }) },
+            """) { L in build(L, try Dropout(p: try L.optNumber(1, 0.5))) },
         LuaFunction("Identity", doc: """
             nn.Identity() -> module
             Returns its input.
@@ -162,7 +156,7 @@ extension NNModule {
             if o.push("momentum") == LUA_TBOOLEAN && !L.toBool(-1) { momentum = nil } else { momentum = try o.number("momentum", 0.1) }
             L.pop()
             let eps = try o.number("eps", 1e-5), affine = try o.bool("affine", true), track = try o.bool("track_running_stats", true)
-            return build(L, try run { try make(c, eps, momentum, affine, track) })
+            return build(L, try make(c, eps, momentum, affine, track))
         }
     }
 }

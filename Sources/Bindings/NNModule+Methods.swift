@@ -15,7 +15,7 @@ extension NNModule {
               local y = nn.Linear(4, 2):forward(tensor.randn(3, 4))
             """) { L, m in
             let x = try L.checkTensor(2)
-            L.push(try run { try m.forward(x) }); return 1
+            L.push(try m.forward(x)); return 1
         },
         method("backward", doc: """
             net:backward(grad_output) -> tensor
@@ -28,7 +28,7 @@ extension NNModule {
               print(fc:parameters()[1].grad)
             """) { L, m in
             let g = try L.checkTensor(2)
-            L.push(try run { try m.backward(g) }); return 1
+            L.push(try m.backward(g)); return 1
         },
         method("parameters", doc: """
             net:parameters() -> {{name =, value =, grad =}, ...}
@@ -82,7 +82,7 @@ extension NNModule {
             guard let seq = m as? Sequential else { throw LuaError.message("add: only a Sequential can add children, not a \(m.typeName)") }
             let child = try checkModule(L, 2)
             let name = L.isNoneOrNil(3) ? nil : try L.checkString(3)
-            try run { try seq.append(child, name: name) }
+            try seq.append(child, name: name)
             L.pushValue(1); return 1
         },
         method("train", doc: """
@@ -148,7 +148,7 @@ extension NNModule {
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["strict", "reshape"], "load_state_dict")
             let strict = try o.bool("strict", true), reshape = try o.bool("reshape", false)
-            let (missing, unexpected) = try run { try m.loadStateDict(entries, strict: strict, reshape: reshape) }
+            let (missing, unexpected) = try m.loadStateDict(entries, strict: strict, reshape: reshape)
             for list in [missing, unexpected] {
                 L.newTable(array: Int32(list.count))
                 for (i, k) in list.enumerated() { L.push(k); L.setIndex(-2, i + 1) }
@@ -164,7 +164,7 @@ extension NNModule {
             weights). nn.from_spec rebuilds it, so a pruned model can be saved and reloaded.
             Example:
               local copy = nn.from_spec(net:spec()); copy:load_state_dict(net:state_dict())
-            """) { L, m in L.push(try run { try ModelSpec.encode(m) }); return 1 },
+            """) { L, m in L.push(try ModelSpec.encode(m)); return 1 },
     ]
 
     static func pushNamed(_ L: Lua, _ list: [(name: String, module: any Module)]) {
@@ -198,7 +198,7 @@ extension NNModule {
               local copy = nn.from_spec(nn.zoo.resnet20{}:spec())
             """) { L in
             let json = try L.checkString(1)
-            push(L, try run { try ModelSpec.decode(json) }); return 1
+            push(L, try ModelSpec.decode(json)); return 1
         },
         LuaFunction("is_module", doc: """
             nn.is_module(value) -> boolean

@@ -46,7 +46,7 @@ extension NNModule {
                         }
                     }
                 }
-                push(L, try run { try Zoo.make(name, options: options) }); return 1
+                push(L, try Zoo.make(name, options: options)); return 1
             }
         }
     }

@@ -13,18 +13,12 @@ import Tensor
 /// print(net:summary{1, 1, 28, 28}) -- per-layer table
 /// ```
 public enum NNModule {
-    /// The userdata type name of modules.
-    public static let moduleType = "nn.Module"
-    static let methodsKey = "topiary.methods.nn.Module"
+    /// The userdata type of modules.
+    public static let moduleType = LuaType<any Module>("nn.Module")
 
     public static let library = LuaLibrary(name: "nn") { L in
-        ObjectTypes.register(L, hookType, methods: hookMethods)
-        L.pushMetatable(moduleType)
-        for f in metamethods { L.push(f); L.setField(-2, f.name) }
-        L.pop()
-        L.newTable()
-        for f in methods { L.push(f); L.setField(-2, f.name) }
-        L.setField(clua_registryindex(), methodsKey)
+        moduleType.register(L, methods: methods, metamethods: metamethods, fields: fields, items: child)
+        hookType.register(L, methods: hookMethods)
         L.newTable()
         for f in layerConstructors + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
@@ -33,28 +27,17 @@ public enum NNModule {
     }
 
     /// Pushes a module as userdata.
-    public static func push(_ L: Lua, _ m: any Module) { L.pushObject(m, as: moduleType) }
+    public static func push(_ L: Lua, _ m: any Module) { moduleType.push(L, m) }
 
     /// The module at stack slot `i`, or nil if the value is not one.
-    public static func module(_ L: Lua, _ i: Int32) throws -> (any Module)? {
-        try L.object(i, of: moduleType) as? any Module
-    }
+    public static func module(_ L: Lua, _ i: Int32) throws -> (any Module)? { try moduleType.get(L, i) }
 
     /// The module at stack slot `i`; anything else is an argument error.
-    public static func checkModule(_ L: Lua, _ i: Int32) throws -> any Module {
-        guard let m = try module(L, i) else { throw L.typeError(i, moduleType) }
-        return m
-    }
+    public static func checkModule(_ L: Lua, _ i: Int32) throws -> any Module { try moduleType.check(L, i) }
 
     /// A method: argument 1 must be a module.
     static func method(_ name: String, doc: String, _ body: @escaping (Lua, any Module) throws -> Int) -> LuaFunction {
-        LuaFunction(name, doc: doc) { L in try body(L, try checkModule(L, 1)) }
-    }
-
-    /// Wraps a Swift error from a layer so it reads as the Lua function's own.
-    @discardableResult
-    static func run<R>(_ body: () throws -> R) throws -> R {
-        do { return try body() } catch let e as TensorError { throw LuaError.message(e.message) }
+        moduleType.method(name, doc: doc, body)
     }
 
     static let metamethods: [LuaFunction] = [
@@ -66,24 +49,7 @@ public enum NNModule {
               local y = nn.ReLU()(tensor.new{-1, 2})
             """) { L in
             let m = try checkModule(L, 1)
-            L.push(try run { try m.forward(try L.checkTensor(2)) }); return 1
-        },
-        LuaFunction("__index") { L in
-            let m = try checkModule(L, 1)
-            if L.isString(2) {
-                L.rawField(clua_registryindex(), methodsKey)
-                L.pushValue(2)
-                if lua_rawget(L.state, -2) != LUA_TNIL { return 1 }
-                L.pop(2)
-                return pushField(L, m, L.toString(2)!) ? 1 : 0
-            }
-            if L.isNumber(2) {
-                // net[i]: the i-th visible child (1-based).
-                let i = try L.checkInteger(2), kids = m.visibleChildren
-                guard i >= 1 && i <= kids.count else { L.pushNil(); return 1 }
-                push(L, kids[i - 1].module); return 1
-            }
-            L.pushNil(); return 1
+            L.push(try m.forward(try L.checkTensor(2))); return 1
         },
         LuaFunction("__newindex") { L in
             let m = try checkModule(L, 1)
@@ -99,29 +65,56 @@ public enum NNModule {
         },
     ]
 
+    /// net[i]: the i-th visible child (1-based), nil past the end.
+    static let child: (Lua, any Module) throws -> Int = { L, m in
+        guard L.isNumber(2) else { L.pushNil(); return 1 }
+        let i = try L.checkInteger(2), kids = m.visibleChildren
+        guard i >= 1 && i <= kids.count else { L.pushNil(); return 1 }
+        push(L, kids[i - 1].module); return 1
+    }
+
     /// Module fields: parameters and buffers as tensors, hyper-parameters as numbers,
-    /// `type`, `training`, and submodules by dotted path. Returns false if unknown.
-    static func pushField(_ L: Lua, _ m: any Module, _ key: String) -> Bool {
-        if let p = m.parameters.first(where: { $0.name == key }) { L.push(p.parameter.value); return true }
-        if let b = m.buffers.first(where: { $0.name == key }) { L.push(b.tensor); return true }
-        switch key {
-        case "type": L.push(m.typeName); return true
-        case "training": L.push(m.training); return true
-        default: break
-        }
-        // The `bias` hyper-parameter (a flag) is the field `bias` itself: the tensor, or nil.
-        if key != "bias", let v = m.hyperParameter(key) {
-            switch v {
-            case .int(let i): L.push(i)
-            case .double(let d): L.push(d)
-            case .bool(let b): L.push(b)
-            case .pair(let a, let b): L.push(ints: [a, b])
-            case .ints(let l): L.push(ints: l)
-            case .none: L.pushNil()
+    /// `type`, `training`, and submodules by name or dotted path (`net["layer1.0.conv1"]`).
+    /// A field that may be absent (a conv's `bias`) is nil; a misspelled one is an error.
+    static let fields = LuaFields<any Module>(
+        names: { m in
+            m.parameters.map(\.name) + m.buffers.map(\.name) + hyperParameters(m).map(\.name)
+                + ["type", "training"] + m.visibleChildren.map(\.name)
+        },
+        title: { m in m.typeName },
+        push: { L, m, key in
+            if let p = m.parameters.first(where: { $0.name == key }) { L.push(p.parameter.value); return true }
+            if let b = m.buffers.first(where: { $0.name == key }) { L.push(b.tensor); return true }
+            switch key {
+            case "type": L.push(m.typeName); return true
+            case "training": L.push(m.training); return true
+            default: break
             }
-            return true
-        }
-        if let sub = m.module(at: key), !key.isEmpty { push(L, sub); return true }
-        return false
+            if let v = hyperParameters(m).first(where: { $0.name == key })?.value {
+                switch v {
+                case .int(let i): L.push(i)
+                case .double(let d): L.push(d)
+                case .bool(let b): L.push(b)
+                case .pair(let a, let b): L.push(ints: [a, b])
+                case .ints(let l): L.push(ints: l)
+                case .none: L.pushNil()
+                }
+                return true
+            }
+            if !key.isEmpty, let sub = m.module(at: key) { push(L, sub); return true }
+            return false
+        })
+
+    /// The hyper-parameters of a layer from its description (PyTorch's attribute names),
+    /// and the optional parameters it was made without (`bias` of a conv with
+    /// `bias = false`, `weight` and `bias` of a BatchNorm without affine: nil). The `bias`
+    /// flag itself is not a field: `conv.bias` is the tensor or nil.
+    static func hyperParameters(_ m: any Module) -> [(name: String, value: HyperValue)] {
+        guard let d = m.layerDescription else { return [] }
+        let h = d.hyperParameters
+        var out = h.filter { $0.name != "bias" }
+        if h.contains(where: { $0.name == "bias" && $0.value == .bool(false) }) { out.append(("bias", .none)) }
+        if h.contains(where: { $0.name == "affine" && $0.value == .bool(false) }) { out += [("weight", .none), ("bias", .none)] }
+        return out
     }
 }

@@ -33,11 +33,11 @@ extension PlotModule {
                 let (x, y, opts) = try xyArguments(L, "add", known: ["label"], from: 2)
                 if c.kind == .scatter && x == nil { throw LuaError.message("add: a scatter series needs x and y") }
                 let label = try opts.label()
-                try plotting { try c.addXY(x: x, y: y, label: label) }
+                try c.addXY(x: x, y: y, label: label)
             case .bar, .histogram:
                 let (values, opts) = try valuesArguments(L, "add", known: ["label"], from: 2)
                 let label = try opts.label()
-                try plotting { c.kind == .bar ? try c.addBars(values, label: label) : try c.addHistogram(values, label: label) }
+                if c.kind == .bar { try c.addBars(values, label: label) } else { try c.addHistogram(values, label: label) }
             case .heatmap:
                 throw LuaError.message("add: a heat map shows one matrix; make another plot")
             }

@@ -7,33 +7,22 @@ import Plot
 /// a userdata of type "plot" with methods `add`, `set`, `save`, `svg` (PlotModule+Methods).
 /// Notebooks show a plot returned from a cell, and any plot saved with `p:save`.
 public enum PlotModule {
-    /// The userdata type name of charts.
-    public static let typeName = "plot"
+    /// The userdata type of charts.
+    public static let chartType = LuaType<Chart>("plot")
 
     public static let library = LuaLibrary(name: "plot") { L in
-        if L.pushMetatable(typeName) {
-            L.newTable()
-            for f in methods { L.push(f); L.setField(-2, f.name) }
-            L.setField(-2, "__index")
-            L.push(tostringMethod); L.setField(-2, "__tostring")
-        }
-        L.pop()
+        chartType.register(L, methods: methods, metamethods: [chartType.tostring(\.summary)])
         L.newTable()
         for f in constructors { L.push(f); L.setField(-2, f.name) }
     }
 
     /// The chart at stack slot `i`, or nil if the value is not a plot.
     public static func chart(_ L: Lua, _ i: Int32) -> Chart? {
-        (try? L.object(i, of: typeName)) as? Chart
+        try? chartType.get(L, i)
     }
 
     static func check(_ L: Lua, _ i: Int32) throws -> Chart {
-        try L.checkObject(i, of: typeName, as: Chart.self)
-    }
-
-    /// Runs `body`, turning a `PlotError` into a Lua error with the same message.
-    static func plotting<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as PlotError { throw LuaError.message(e.message) }
+        try chartType.check(L, i)
     }
 
     static let constructors: [LuaFunction] = [
@@ -49,9 +38,9 @@ public enum PlotModule {
             """) { L in
             let (x, y, opts) = try xyArguments(L, "plot.line", known: ChartOptions.common)
             let label = try opts.label()
-            let c = try plotting { try Chart.line(x: x, y: y, label: label) }
+            let c = try Chart.line(x: x, y: y, label: label)
             try opts.apply(to: c)
-            L.pushObject(c, as: typeName); return 1
+            chartType.push(L, c); return 1
         },
         LuaFunction("scatter", doc: """
             plot.scatter(x, y [, options]) | plot.scatter{x = ..., y = ..., ...}
@@ -64,13 +53,13 @@ public enum PlotModule {
             let (x, y, opts) = try xyArguments(L, "plot.scatter", known: ChartOptions.common.union(["size"]))
             guard let x else { throw LuaError.message("plot.scatter: x and y expected (plot.scatter(x, y))") }
             let label = try opts.label()
-            let c = try plotting { try Chart.scatter(x: x, y: y, label: label) }
+            let c = try Chart.scatter(x: x, y: y, label: label)
             try opts.apply(to: c)
             if let s = try opts.options.number("size") {
                 guard s > 0 && s <= 50 else { throw LuaError.argument(Int(opts.index), "field 'size': must be in (0, 50]") }
                 c.markerSize = s
             }
-            L.pushObject(c, as: typeName); return 1
+            chartType.push(L, c); return 1
         },
         LuaFunction("bar", doc: """
             plot.bar(values [, options]) | plot.bar{values = ..., labels = ..., ...}
@@ -84,9 +73,9 @@ public enum PlotModule {
             var cats: [String]? = nil
             if opts.options.push("labels") != LUA_TNIL { cats = try L.plotLabels(-1, argument: opts.index, field: "labels") }
             L.pop()
-            let c = try plotting { try Chart.bar(values, categories: cats, label: label) }
+            let c = try Chart.bar(values, categories: cats, label: label)
             try opts.apply(to: c)
-            L.pushObject(c, as: typeName); return 1
+            chartType.push(L, c); return 1
         },
         LuaFunction("hist", doc: """
             plot.hist(values [, options]) | plot.hist{values = ..., bins = ..., ...}
@@ -111,9 +100,9 @@ public enum PlotModule {
             }
             L.pop()
             let density = try opts.options.bool("density", false)
-            let c = try plotting { try Chart.histogram(values, bins: bins, range: range, density: density, label: label) }
+            let c = try Chart.histogram(values, bins: bins, range: range, density: density, label: label)
             try opts.apply(to: c)
-            L.pushObject(c, as: typeName); return 1
+            chartType.push(L, c); return 1
         },
         LuaFunction("heatmap", doc: """
             plot.heatmap(matrix [, options])
@@ -129,13 +118,12 @@ public enum PlotModule {
                 throw LuaError.argument(1, "a 2-D matrix expected, got shape [\(m.shape.map(String.init).joined(separator: ", "))]")
             }
             let opts = try ChartOptions(L, 2, "plot.heatmap", known: ChartOptions.common.subtracting(["label"]))
-            let c = try plotting { try Chart.heatmap(rows: m.shape[0], cols: m.shape[1], values: m.toArray()) }
+            let c = try Chart.heatmap(rows: m.shape[0], cols: m.shape[1], values: m.toArray())
             try opts.apply(to: c)
-            L.pushObject(c, as: typeName); return 1
+            chartType.push(L, c); return 1
         },
     ]
-
-    static let tostringMethod = LuaFunction("__tostring") { L in
-        L.push(try check(L, 1).summary); return 1
-    }
 }
+
+/// Plot errors read as the plot function's own (`plot.line: x has 5 values, y has 6`).
+extension PlotError: LuaMessageError {}

@@ -31,36 +31,34 @@ extension PruneModule {
         defer { L.pop() }
         if t == LUA_TNIL { return nil }
         if let x = try L.tensor(-1) { return TensorBatches(x) }
-        if let l = try L.object(-1, of: DataModule.loaderType) as? Loader { return l }
+        if let l = try DataModule.loaderType.get(L, -1) { return l }
         throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
     }
 
-    /// Runs `body`, turning engine and callback errors into Lua errors.
-    static func guarded<R>(_ body: () throws -> R) throws -> R {
-        do { return try body() } catch let e as TensorError { throw LuaError.message(e.message) } catch let e as LuaCallbackError {
-            throw LuaError.message(e.message)
-        }
-    }
+    /// Runs `body` (engine and callback errors reach Lua through `dispatch`: messages
+    /// as they are, error values of Lua callbacks unchanged).
+    static func guarded<R>(_ body: () throws -> R) throws -> R { try body() }
 
     /// The optimizer of option `optimizer`, if any.
     static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
         guard o.push("optimizer") != LUA_TNIL else { L.pop(); return nil }
         defer { L.pop() }
-        return try L.checkObject(-1, of: TrainModule.optimizerType, as: OptimizerBox.self).optimizer
+        return try TrainModule.optimizerType.check(L, -1).optimizer
     }
 
-    /// Whether `name` equals `pattern` or is matched whole by it as a Lua pattern.
+    /// Whether `name` equals `pattern` or is matched whole by it as a Lua pattern
+    /// (`string.find(name, "^(" .. pattern .. ")$")`).
     static func matches(_ L: Lua, _ name: String, _ pattern: String) throws -> Bool {
         if name == pattern { return true }
-        let top = L.top
-        defer { L.setTop(top) }
+        let base = L.top
+        defer { L.setTop(base) }
         L.getGlobal("string")
         guard L.isTable(-1), L.rawField(-1, "find") == LUA_TFUNCTION else { return false }
-        L.push(name); L.push("^(" + pattern + ")$")
-        guard topiary_pcall(L.state, 2, 1) == LUA_OK else {
-            throw LuaError.message("bad pattern '\(pattern)': \(L.toString(-1) ?? "?")")
+        let find = LuaCallback(L, -1, what: "pattern '\(pattern)'")
+        defer { find.release(L) }
+        return try find.call(on: L, nresults: 1, { T in T.push(name); T.push("^(" + pattern + ")$"); return 2 }) { T in
+            !T.isNoneOrNil(-1)
         }
-        return !L.isNoneOrNil(-1)
     }
 
     /// Strings of option `key` (a string or a list of strings).
@@ -161,7 +159,7 @@ extension PruneModule {
                 try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,
                                  batches: batches, point: point)
             }
-            L.pushObject(PlanBox(plan, m), as: planType)
+            planType.push(L, PlanBox(plan, m))
             return 1
         },
     ]

@@ -14,9 +14,7 @@ final class PlanBox {
 }
 
 extension PruneModule {
-    static func checkPlan(_ L: Lua, _ i: Int32) throws -> PlanBox {
-        try L.checkObject(i, of: planType, as: PlanBox.self)
-    }
+    static func checkPlan(_ L: Lua, _ i: Int32) throws -> PlanBox { try planType.check(L, i) }
 
     /// The plan as JSON: criterion, MACs and params, per group the channels and the kept
     /// indices (1-based, as Lua shows them).
@@ -58,14 +56,10 @@ extension PruneModule {
         }
     }
 
-    static let planMetamethods: [LuaFunction] = [
-        LuaFunction("__tostring") { L in L.push(try checkPlan(L, 1).plan.description); return 1 },
-        LuaFunction("__index") { L in
-            let b = try checkPlan(L, 1)
-            let key = try L.checkString(2)
-            ObjectTypes.pushMethod(L, planType, 2)
-            if !L.isNoneOrNil(-1) { return 1 }
-            L.pop()
+    static let planFields = LuaFields<PlanBox>(
+        names: { _ in ["kept", "groups", "criterion", "applied", "macs", "params"] },
+        title: { _ in "prune.Plan" },
+        push: { L, b, key in
             let p = b.plan
             switch key {
             case "kept":
@@ -77,12 +71,10 @@ extension PruneModule {
             case "macs", "params":
                 let v = key == "macs" ? p.macs : p.params
                 L.newTable(); L.push(v.before); L.setField(-2, "before"); L.push(v.after); L.setField(-2, "after")
-            default:
-                throw LuaError.message("prune.Plan has no field '\(key)' (fields: kept, groups, criterion, applied, macs, params; methods: apply, save)")
+            default: return false
             }
-            return 1
-        },
-    ]
+            return true
+        })
 
     static let planMethods: [LuaFunction] = [
         LuaFunction("apply", doc: """
@@ -95,8 +87,8 @@ extension PruneModule {
             let b = try checkPlan(L, 1)
             guard let m = b.model else { throw LuaError.message("plan:apply: the net of this plan is gone") }
             var opt: (any Optimizer)?
-            if !L.isNoneOrNil(2) { opt = try L.checkObject(2, of: TrainModule.optimizerType, as: OptimizerBox.self).optimizer }
-            try guarded { try b.plan.apply(to: m, optimizer: opt) }
+            if !L.isNoneOrNil(2) { opt = try TrainModule.optimizerType.check(L, 2).optimizer }
+            try b.plan.apply(to: m, optimizer: opt)
             NNModule.push(L, m)
             return 1
         },
@@ -107,8 +99,8 @@ extension PruneModule {
               plan:save("plan.json")
             """) { L in
             let b = try checkPlan(L, 1)
-            let path = try L.checkString(2)
-            try guarded { try FileBytes.writeAtomically(path, op: "plan:save") { try $0.write(Array(json(b.plan).utf8)) } }
+            let path = try L.checkPath(2)
+            try FileBytes.writeAtomically(path, op: "plan:save") { try $0.write(Array(json(b.plan).utf8)) }
             return 0
         },
     ]

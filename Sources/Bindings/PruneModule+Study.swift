@@ -23,12 +23,12 @@ extension PruneModule {
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
             try o.checkKnown(["eval", "criterion", "ratios", "groups", "calib", "batches", "input", "reduction", "seed", "point"], "prune.sensitivity")
-            guard o.push("eval") != LUA_TNIL, let loader = try L.object(-1, of: DataModule.loaderType) as? Loader else {
+            guard o.push("eval") != LUA_TNIL, let loader = try DataModule.loaderType.get(L, -1) else {
                 L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
             }
             L.pop()
             var ratios = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
-            if o.push("ratios") != LUA_TNIL { ratios = try ObjectTypes.numbers(L, L.absIndex(-1), "ratios") }
+            if o.push("ratios") != LUA_TNIL { ratios = try L.checkNumbers(L.absIndex(-1), "ratios") }
             L.pop()
             let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity"))
             var chosen = graph.groups.filter { $0.frozen == nil }.map(\.index)
@@ -56,10 +56,10 @@ extension PruneModule {
             for c in curves { L.push(array: c.values); L.setField(-2, c.group) }
             L.setField(-2, "curves")
             if let first = curves.first {
-                let chart = try PlotModule.plotting { try Chart.line(x: ratios, y: first.values, label: first.group) }
-                for c in curves.dropFirst() { try PlotModule.plotting { try chart.addXY(x: ratios, y: c.values, label: c.group) } }
+                let chart = try Chart.line(x: ratios, y: first.values, label: first.group)
+                for c in curves.dropFirst() { try chart.addXY(x: ratios, y: c.values, label: c.group) }
                 chart.title = "Sensitivity (\(criterion.name))"; chart.xlabel = "pruning ratio"; chart.ylabel = "top-1"
-                L.pushObject(chart, as: PlotModule.typeName); L.setField(-2, "chart")
+                PlotModule.chartType.push(L, chart); L.setField(-2, "chart")
             }
             return 1
         },
@@ -77,11 +77,11 @@ extension PruneModule {
             try o.checkKnown(["input", "latency", "batches", "reps"], "prune.report")
             let shape = try inputShape(L, b, o, "prune.report")
             var sizes = [1, 128]
-            if o.push("batches") != LUA_TNIL { sizes = try ObjectTypes.numbers(L, L.absIndex(-1), "batches").map { Int($0) } }
+            if o.push("batches") != LUA_TNIL { sizes = try L.checkNumbers(L.absIndex(-1), "batches").map { Int($0) } }
             L.pop()
             let reps = try o.integer("reps", 3)
             let latency = try o.bool("latency", true)
-            let ca = try NNModule.run { try a.count(inputShape: shape) }, cb = try NNModule.run { try b.count(inputShape: shape) }
+            let ca = try a.count(inputShape: shape), cb = try b.count(inputShape: shape)
             var layers: [(String, Int, Int)] = []
             let after = Dictionary(cb.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
             for l in ca.layers where l.typeName == "Conv2d" || l.typeName == "Linear" {
@@ -104,7 +104,7 @@ extension PruneModule {
                 return t.sorted()[t.count / 2]
             }
             var lat: [(Int, Double, Double)] = []
-            if latency { for s in sizes { lat.append((s, try NNModule.run { try time(a, s) }, try NNModule.run { try time(b, s) })) } }
+            if latency { for s in sizes { lat.append((s, try time(a, s), try time(b, s))) } }
             var text = layers.map { String(format: "%-28@ %5d → %5d", $0.0 as NSString, $0.1, $0.2) }
             text.append(String(format: "MACs %.2f M → %.2f M (%.2f×), params %.3f M → %.3f M", Double(ca.macs) / 1e6, Double(cb.macs) / 1e6,
                                Double(ca.macs) / Double(max(cb.macs, 1)), Double(ca.params) / 1e6, Double(cb.params) / 1e6))
@@ -128,10 +128,10 @@ extension PruneModule {
             L.setField(-2, "latency")
             L.push(text.joined(separator: "\n")); L.setField(-2, "text")
             if !layers.isEmpty {
-                let chart = try PlotModule.plotting { try Chart.bar(layers.map { Double($0.1) }, categories: layers.map(\.0), label: "before") }
-                try PlotModule.plotting { try chart.addBars(layers.map { Double($0.2) }, label: "after") }
+                let chart = try Chart.bar(layers.map { Double($0.1) }, categories: layers.map(\.0), label: "before")
+                try chart.addBars(layers.map { Double($0.2) }, label: "after")
                 chart.title = "Channels per layer"; chart.ylabel = "channels"
-                L.pushObject(chart, as: PlotModule.typeName); L.setField(-2, "chart")
+                PlotModule.chartType.push(L, chart); L.setField(-2, "chart")
             }
             return 1
         },
@@ -158,14 +158,11 @@ extension PruneModule {
             var cumulative: [Double] = []
             if o.push("kind") == LUA_TFUNCTION {
                 guard n >= 1 else { L.pop(); throw LuaError.argument(1, "field 'steps': must be at least 1") }
-                let f = L.absIndex(-1)
+                let f = LuaCallback(L, -1, what: "schedule function")
+                defer { f.release(L) }
                 for k in 1...n {
-                    L.pushValue(f); L.push(k); L.push(n)
-                    guard topiary_pcall(L.state, 2, 1) == LUA_OK else {
-                        let msg = L.toString(-1) ?? "error in a schedule function"; L.pop(2); throw LuaError.message(msg)
-                    }
-                    guard let r = L.toNumber(-1), r >= 0, r < 1 else { L.pop(2); throw LuaError.message("schedule function must return a ratio in [0, 1) for step \(k)") }
-                    L.pop()
+                    let r = try f.call(on: L, nresults: 1, { T in T.push(k); T.push(n); return 2 }) { T in T.toNumber(-1) }
+                    guard let r, r >= 0, r < 1 else { L.pop(); throw LuaError.message("schedule function must return a ratio in [0, 1) for step \(k)") }
                     cumulative.append(r)
                 }
                 L.pop()

@@ -14,12 +14,12 @@ import Tensor
 /// print(plan); plan:apply()
 /// ```
 public enum PruneModule {
-    static let groupType = "prune.Group"
-    static let planType = "prune.Plan"
+    static let groupType = LuaType<GroupBox>("prune.Group")
+    static let planType = LuaType<PlanBox>("prune.Plan")
 
     public static let library = LuaLibrary(name: "prune") { L in
-        ObjectTypes.register(L, groupType, methods: [], metamethods: groupMetamethods)
-        ObjectTypes.register(L, planType, methods: planMethods, metamethods: planMetamethods)
+        groupType.register(L, methods: [], metamethods: [groupType.tostring { $0.group.description }], fields: groupFields)
+        planType.register(L, methods: planMethods, metamethods: [planType.tostring { $0.plan.description }], fields: planFields)
         L.newTable()
         for f in functions + planFunctions + studyFunctions { L.push(f); L.setField(-2, f.name) }
     }
@@ -55,7 +55,7 @@ public enum PruneModule {
     }
 
     static func graph(_ m: any Module, _ shape: [Int]) throws -> DependencyGraph {
-        let g = try NNModule.run { try DependencyGraph(m, inputShape: shape) }
+        let g = try DependencyGraph(m, inputShape: shape)
         remember(m, shape)
         return g
     }
@@ -75,7 +75,7 @@ public enum PruneModule {
             let g = try graph(m, try L.checkShape(from: 2))
             L.newTable(array: Int32(g.groups.count))
             for (i, _) in g.groups.enumerated() {
-                L.pushObject(GroupBox(g, i), as: groupType)
+                groupType.push(L, GroupBox(g, i))
                 L.setIndex(-2, i + 1)
             }
             return 1
@@ -130,7 +130,7 @@ public enum PruneModule {
             }
             if let failure { throw failure }
             let opt = try optimizer(L, o)
-            try NNModule.run { try g.apply(kept, optimizer: opt) }
+            try g.apply(kept, optimizer: opt)
             PruningHistory.record(m, step: byName)
             L.pushValue(1)
             return 1
@@ -171,7 +171,7 @@ public enum PruneModule {
                 if let failure { throw failure }
                 steps.append(step)
             }
-            try NNModule.run { try PruningHistory.replay(m, steps, inputShape: shape) }
+            try PruningHistory.replay(m, steps, inputShape: shape)
             L.pushValue(1)
             return 1
         },
@@ -210,14 +210,12 @@ public enum PruneModule {
         }
     }
 
-    static let groupMetamethods: [LuaFunction] = [
-        LuaFunction("__tostring") { L in
-            L.push(try L.checkObject(1, of: groupType, as: GroupBox.self).group.description); return 1
-        },
-        LuaFunction("__index") { L in
-            let b = try L.checkObject(1, of: groupType, as: GroupBox.self)
+    static let groupFields = LuaFields<GroupBox>(
+        names: { _ in ["name", "index", "channels", "prunable", "reason", "layers", "members"] },
+        title: { _ in "prune.Group" },
+        push: { L, b, key in
             let g = b.group
-            switch try L.checkString(2) {
+            switch key {
             case "name": L.push(g.name)
             case "index": L.push(g.index + 1)
             case "channels": L.push(g.channels)
@@ -237,10 +235,8 @@ public enum PruneModule {
                     L.push(ints: g.positions(in: s).map { $0.position + 1 }); L.setField(-2, "positions")
                     L.setIndex(-2, i + 1)
                 }
-            case let k:
-                throw LuaError.message("prune.Group has no field '\(k)' (fields: name, index, channels, prunable, reason, layers, members)")
+            default: return false
             }
-            return 1
-        },
-    ]
+            return true
+        })
 }

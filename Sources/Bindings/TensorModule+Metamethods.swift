@@ -27,23 +27,6 @@ extension TensorModule {
             NumPy-style text with a shape and dtype footer (long tensors summarised).
             Example: print(x)
             """) { L in L.push(try L.checkTensor(1).formatted()); return 1 },
-        LuaFunction("__index", doc: """
-            x[i] | x.method
-            Entry i of dimension 1 (1-based, negative from the end): a number for a 1-d tensor, else a view.
-            Example: local row = x[2]; local v = x[2][3]
-            """) { L in
-            let t = try L.checkTensor(1)
-            if L.isString(2) {
-                L.rawField(clua_registryindex(), methodsKey)
-                L.pushValue(2)
-                lua_rawget(L.state, -2)
-                return 1
-            }
-            guard L.isNumber(2) else { L.pushNil(); return 1 }
-            let v = try t.select(0, try index(L, t, 2))
-            if v.dim == 0 { L.push(v.value(at: [])) } else { L.push(v) }
-            return 1
-        },
         LuaFunction("__newindex", doc: """
             x[i] = number | tensor
             Fills entry i of dimension 1 with a number, or copies a tensor (broadcast) into it.
@@ -63,6 +46,20 @@ extension TensorModule {
             return 0
         },
     ]
+
+    static let indexDoc = """
+        x[i] | x.method
+        Entry i of dimension 1 (1-based, negative from the end): a number for a 1-d tensor, else a view.
+        Example: local row = x[2]; local v = x[2][3]
+        """
+
+    /// `x[i]` (methods are found first, by the generic `__index`).
+    static let item: (Lua, Tensor) throws -> Int = { L, t in
+        guard L.isNumber(2) else { L.pushNil(); return 1 }
+        let v = try t.select(0, try index(L, t, 2))
+        if v.dim == 0 { L.push(v.value(at: [])) } else { L.push(v) }
+        return 1
+    }
 
     /// A 1-based (or negative) index into dimension 1 of `t`, as 0-based.
     static func index(_ L: Lua, _ t: Tensor, _ arg: Int32) throws -> Int {

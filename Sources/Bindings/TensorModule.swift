@@ -17,21 +17,14 @@ public enum TensorModule {
     }
 
     public static let library = LuaLibrary(name: "tensor") { L in
-        // Metatable of tensor userdata.
-        L.pushMetatable(Lua.tensorType)
-        for f in metamethods { L.push(f); L.setField(-2, f.name) }
-        L.pop()
-        // Methods table (looked up by __index) and the module table.
-        L.newTable()
-        for f in methods { L.push(f); L.setField(-2, f.name) }
-        L.pushValue(-1)
-        L.setField(clua_registryindex(), methodsKey)
-        L.pop()
+        tensorType.register(L, methods: methods, metamethods: metamethods, items: item, indexDoc: indexDoc)
+        // The module table: every method is also a function (tensor.sum(x)).
         L.newTable()
         for f in methods + functions { L.push(f); L.setField(-2, f.name) }
     }
 
-    static let methodsKey = "topiary.methods.tensor"
+    /// The userdata type of tensors (pushed by `Lua.push(_: Tensor)`).
+    static let tensorType = LuaType<Tensor>(Lua.tensorType)
 
     /// A method: argument 1 must be a tensor.
     static func method(_ name: String, doc: String, _ body: @escaping (Lua, Tensor) throws -> Int) -> LuaFunction {

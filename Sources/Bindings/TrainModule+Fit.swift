@@ -6,9 +6,6 @@ import LuaHost
 import NN
 import Tensor
 
-/// An error raised by a Lua callback inside train.fit: re-raised unchanged.
-struct LuaCallbackError: Error { let message: String }
-
 extension TrainModule {
     static let fitFunctions: [LuaFunction] = [fit, evaluate]
 
@@ -35,7 +32,7 @@ extension TrainModule {
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
         guard o.push("optimizer") != LUA_TNIL else { L.pop(); throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})") }
-        let box = try L.checkObject(-1, of: optimizerType, as: OptimizerBox.self)
+        let box = try optimizerType.check(L, -1)
         L.pop()
         var schedule = Schedule.constant
         if o.push("schedule") != LUA_TNIL { schedule = try checkSchedule(L, -1) }
@@ -43,7 +40,8 @@ extension TrainModule {
         var evalLoader: Loader? = nil
         if o.push("eval") != LUA_TNIL { evalLoader = try DataModule.checkLoader(L, -1) }
         L.pop()
-        let onStep = try callbackRef(L, o, "on_step"), onEpoch = try callbackRef(L, o, "on_epoch")
+        let onStep = try callback(L, o, "on_step"), onEpoch = try callback(L, o, "on_epoch")
+        defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
         let progress = try o.bool("progress", isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil)
@@ -52,37 +50,30 @@ extension TrainModule {
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
         if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
-            start = try NNModule.run { try Checkpoint.restore(path, model: model, optimizer: box.optimizer) }
-            try luaPrint(L, "resuming from \(path) after epoch \(start)")
+            start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
+            try L.printLine("resuming from \(path) after epoch \(start)")
         }
         let bar = ProgressBar(enabled: progress)
         var history: [EpochReport] = []
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
                 bar.update(s, epochs: epochs, batchSize: loader.batchSize)
-                if let ref = onStep, try !call(L, ref, { pushStep(L, s) }) { throw StopTraining() }
+                if let f = onStep, try !proceed(L, f, { pushStep(L, s) }) { throw StopTraining() }
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
-                try luaPrint(L, epochLine(e, epochs: epochs))
+                try L.printLine(epochLine(e, epochs: epochs))
                 if let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
-                if let ref = onEpoch, try !call(L, ref, { pushEpoch(L, e) }) { throw StopTraining() }
+                if let f = onEpoch, try !proceed(L, f, { pushEpoch(L, e) }) { throw StopTraining() }
             })
         } catch is StopTraining {
             bar.finish()
-        } catch let e as LuaCallbackError {
+        } catch {
             bar.finish()
-            release(L, onStep); release(L, onEpoch)
-            L.push(e.message)
-            throw LuaError.rethrow
-        } catch let e as TensorError {
-            bar.finish()
-            release(L, onStep); release(L, onEpoch)
-            throw LuaError.message(e.message)
+            throw error
         }
-        release(L, onStep); release(L, onEpoch)
         L.newTable()
         L.newTable()
         for (i, e) in history.enumerated() { pushEpoch(L, e); L.setIndex(-2, i + 1) }
@@ -100,54 +91,27 @@ extension TrainModule {
     """) { L in
         let model = try NNModule.checkModule(L, 1)
         let loader = try DataModule.checkLoader(L, 2)
-        let r = try NNModule.run { try Trainer.evaluate(model, loader) }
+        let r = try Trainer.evaluate(model, loader)
         pushEval(L, r)
         return 1
     }
 
     struct StopTraining: Error {}
 
-    /// A registry reference to the function in option `key`, or nil.
-    static func callbackRef(_ L: Lua, _ o: LuaOptions, _ key: String) throws -> Int32? {
+    /// The function in option `key` as a callback, or nil.
+    static func callback(_ L: Lua, _ o: LuaOptions, _ key: String) throws -> LuaCallback? {
         let t = o.push(key)
-        if t == LUA_TNIL { L.pop(); return nil }
-        guard t == LUA_TFUNCTION else {
-            let name = L.typeName(-1); L.pop()
-            throw LuaError.argument(3, "field '\(key)': function expected, got \(name)")
-        }
-        return luaL_ref(L.state, clua_registryindex())
+        defer { L.pop() }
+        if t == LUA_TNIL { return nil }
+        guard t == LUA_TFUNCTION else { throw LuaError.argument(3, "field '\(key)': function expected, got \(L.typeName(-1))") }
+        return LuaCallback(L, -1, what: "train.fit " + key)
     }
 
-    static func release(_ L: Lua, _ ref: Int32?) {
-        if let ref { luaL_unref(L.state, clua_registryindex(), ref) }
-    }
-
-    /// Calls the referenced function with one table argument; false if it returned false.
-    static func call(_ L: Lua, _ ref: Int32, _ pushArg: () -> Void) throws -> Bool {
-        let top = L.top
-        lua_rawgeti(L.state, clua_registryindex(), lua_Integer(ref))
-        pushArg()
-        if topiary_pcall(L.state, 1, 1) != LUA_OK {
-            let msg = L.toString(-1) ?? "error in a train.fit callback"
-            L.setTop(top)
-            throw LuaCallbackError(message: msg)
+    /// Calls a callback with one table argument; false if it returned false (stop training).
+    static func proceed(_ L: Lua, _ f: LuaCallback, _ pushArg: () -> Void) throws -> Bool {
+        try f.call(on: L, nresults: 1, { _ in pushArg(); return 1 }) { L in
+            !(L.type(-1) == LUA_TBOOLEAN && !L.toBool(-1))
         }
-        let stop = L.type(-1) == LUA_TBOOLEAN && !L.toBool(-1)
-        L.setTop(top)
-        return !stop
-    }
-
-    /// Prints through Lua's `print`, so notebooks capture the line.
-    static func luaPrint(_ L: Lua, _ s: String) throws {
-        let top = L.top
-        L.getGlobal("print")
-        L.push(s)
-        if topiary_pcall(L.state, 1, 0) != LUA_OK {
-            let msg = L.toString(-1) ?? "print failed"
-            L.setTop(top)
-            throw LuaCallbackError(message: msg)
-        }
-        L.setTop(top)
     }
 
     static func epochLine(_ e: EpochReport, epochs: Int) -> String {

@@ -28,7 +28,7 @@ public final class OptimizerBox {
 extension TrainModule {
     /// The optimizer at stack slot `i` (for train.fit).
     public static func checkOptimizer(_ L: Lua, _ i: Int32) throws -> OptimizerBox {
-        try L.checkObject(i, of: optimizerType, as: OptimizerBox.self)
+        try optimizerType.check(L, i)
     }
 
     static func adam(_ name: String, decoupled: Bool) -> LuaFunction {
@@ -42,14 +42,14 @@ extension TrainModule {
             try o.checkKnown(["lr", "betas", "eps", "weight_decay", "amsgrad"], name)
             var betas = [0.9, 0.999]
             if o.push("betas") != LUA_TNIL {
-                betas = try ObjectTypes.numbers(L, -1, "betas")
+                betas = try L.checkNumbers(-1, "betas")
                 guard betas.count == 2 else { L.pop(); throw LuaError.argument(1, "field 'betas': expected {beta1, beta2}") }
             }
             L.pop()
             let opt = try Adam(lr: try o.number("lr", 1e-3), beta1: betas[0], beta2: betas[1], eps: try o.number("eps", 1e-8),
                                weightDecay: try o.number("weight_decay"), amsgrad: try o.bool("amsgrad", false),
                                decoupled: decoupled)
-            L.pushObject(OptimizerBox(opt), as: optimizerType)
+            optimizerType.push(L, OptimizerBox(opt))
             return 1
         }
     }
@@ -66,7 +66,7 @@ extension TrainModule {
             let opt = try SGD(lr: try o.number("lr", 1e-3), momentum: try o.number("momentum", 0),
                               dampening: try o.number("dampening", 0), weightDecay: try o.number("weight_decay", 0),
                               nesterov: try o.bool("nesterov", false))
-            L.pushObject(OptimizerBox(opt), as: optimizerType)
+            optimizerType.push(L, OptimizerBox(opt))
             return 1
         },
         adam("adam", decoupled: false),

@@ -13,7 +13,7 @@ public final class ScheduleBox: CustomStringConvertible {
 extension TrainModule {
     /// The schedule at stack slot `i` (for train.fit).
     public static func checkSchedule(_ L: Lua, _ i: Int32) throws -> Schedule {
-        try L.checkObject(i, of: scheduleType, as: ScheduleBox.self).schedule
+        try scheduleType.check(L, i).schedule
     }
 
     static func schedule(_ name: String, _ keys: Set<String>, doc: String, _ make: @escaping (Lua, LuaOptions) throws -> Schedule) -> LuaFunction {
@@ -22,7 +22,7 @@ extension TrainModule {
             try o.checkKnown(keys, "schedule." + name)
             let s = try make(L, o)
             try s.validate()
-            L.pushObject(ScheduleBox(s), as: scheduleType)
+            scheduleType.push(L, ScheduleBox(s))
             return 1
         }
     }
@@ -52,7 +52,7 @@ extension TrainModule {
                 throw LuaError.argument(1, "field 'milestones': table expected, got \(t)")
             }
             defer { L.pop() }
-            let m = try ObjectTypes.numbers(L, -1, "milestones")
+            let m = try L.checkNumbers(-1, "milestones")
             guard m.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e12 }) else {
                 throw LuaError.argument(1, "field 'milestones': epochs must be integers")
             }
@@ -87,7 +87,7 @@ extension TrainModule {
         """) { L, o in
             var after = Schedule.constant
             if o.push("after") != LUA_TNIL {
-                guard let box = try L.object(-1, of: scheduleType) as? ScheduleBox else {
+                guard let box = try scheduleType.get(L, -1) else {
                     let t = L.typeName(-1); L.pop()
                     throw LuaError.argument(1, "field 'after': train.Schedule expected, got \(t)")
                 }
@@ -104,7 +104,7 @@ extension TrainModule {
         The learning rate during epoch `epoch` (1-based: epoch 1 is the first) for a base rate,
         equal to PyTorch's scheduler after epoch − 1 steps.
         Example:
-          for epoch = 1, 200 do opt:lr(sched:lr(opt:base_lr(), epoch)) ... end
+          for epoch = 1, 200 do opt:lr(sched:lr(opt:base_lr(), epoch)) end   -- then train the epoch
         """) { L in
             let s = try checkSchedule(L, 1)
             let base = try L.checkNumber(2), epoch = try L.checkInteger(3)

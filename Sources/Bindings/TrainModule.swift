@@ -11,15 +11,15 @@ import Tensor
 /// local sched = train.schedule.warmup{epochs = 5, after = train.schedule.cosine{t_max = 195}}
 /// ```
 public enum TrainModule {
-    public static let optimizerType = "train.Optimizer"
-    public static let scheduleType = "train.Schedule"
+    public static let optimizerType = LuaType<OptimizerBox>("train.Optimizer")
+    public static let scheduleType = LuaType<ScheduleBox>("train.Schedule")
 
     public static let library = LuaLibrary(name: "train") { L in
-        ObjectTypes.register(L, optimizerType, methods: optimizerMethods, metamethods: [
-            LuaFunction("__tostring") { L in L.push("train.Optimizer " + (try checkOptimizer(L, 1)).optimizer.description); return 1 },
+        optimizerType.register(L, methods: optimizerMethods, metamethods: [
+            optimizerType.tostring { "train.Optimizer " + $0.optimizer.description },
         ])
-        ObjectTypes.register(L, scheduleType, methods: scheduleMethods, metamethods: [
-            LuaFunction("__tostring") { L in L.push("train.Schedule " + (try checkSchedule(L, 1)).description); return 1 },
+        scheduleType.register(L, methods: scheduleMethods, metamethods: [
+            scheduleType.tostring { "train.Schedule " + $0.description },
         ])
         L.newTable()
         for f in [crossEntropy] + optimizerConstructors + fitFunctions { L.push(f); L.setField(-2, f.name) }

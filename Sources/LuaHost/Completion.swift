@@ -32,6 +32,7 @@ public enum Completion {
     /// keys and those of its `__index` tables; a userdata's registered methods; a string's
     /// `string` library functions. With `methodsOnly`, only keys whose value is a function.
     public static func fieldNames(_ L: Lua, _ i: Int32, methodsOnly: Bool) -> Set<String> {
+        let i = L.absIndex(i)
         var names: Set<String> = []
         let base = L.top
         defer { L.setTop(base) }
@@ -41,6 +42,10 @@ public enum Completion {
                 if methodsOnly && L.type(-1) != LUA_TFUNCTION { return }
                 names.insert(k)
             }
+        }
+        // Named fields of a bound type (`conv.weight`), listed by Swift code.
+        if !methodsOnly, let entry = LuaTypeFields.entry(L, i) {
+            names.formUnion(entry.names(L, i).filter(Lexer.isIdentifier))
         }
         return names
     }

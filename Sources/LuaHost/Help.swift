@@ -22,6 +22,7 @@ public enum Help {
         Topiary: Lua 5.4 with tensors and tools for CNN filter pruning.
           help(x)         documentation of a function, a module or a tensor's methods:
                           help(tensor.zeros), help(tensor), help(x), help("tensor.sum")
+          help.search(w)  the functions whose name or documentation mentions w
           who()           the global variables you defined, with their types and shapes
         Modules: \(modules.isEmpty ? "(none)" : modules.joined(separator: ", "))
         In the REPL: Tab completes names; `= expr` or a bare expression prints its value,
@@ -68,14 +69,21 @@ public enum Help {
             }
             return "\(title ?? "function"): a Lua function defined at \(where_) (no documentation)."
         case LUA_TTABLE:
+            if let call = callableDoc(L, i) {
+                let list = listing(L, i)
+                return list.isEmpty ? call : call + "\nFields:\n" + list
+            }
             let module = moduleName(L, i)
             let name = title ?? module
             let kind = module != nil ? PrettyPrinter.summary(L, i).replacingOccurrences(of: "table", with: "module") : PrettyPrinter.summary(L, i)
             return (name.map { "\($0): " } ?? "") + kind + "\n" + listing(L, i)
         case LUA_TUSERDATA:
-            let head = (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
+            var text = (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
+            let fields = fieldListing(L, i)
+            if !fields.isEmpty { text += "\nFields (x.name):\n" + fields }
             let list = listing(L, i)
-            return list.isEmpty ? head : head + "\nMethods (call as x:name(...)):\n" + list
+            if !list.isEmpty { text += "\nMethods (call as x:name(...)):\n" + list }
+            return text
         default:
             return (title.map { "\($0): " } ?? "") + PrettyPrinter.summary(L, i)
         }
@@ -102,6 +110,32 @@ public enum Help {
             lines.append("  " + n.padding(toLength: max(width, n.count), withPad: " ", startingAt: 0) + "  " + text)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per named field of a bound userdata type (`LuaFields`), in the type's
+    /// order, with a summary of its value: `weight  tensor float32 [8, 1, 3, 3]`.
+    static func fieldListing(_ L: Lua, _ i: Int32) -> String {
+        guard let entry = LuaTypeFields.entry(L, i) else { return "" }
+        let names = entry.names(L, i)
+        let width = min(names.map(\.count).max() ?? 0, 18)
+        var lines: [String] = []
+        for n in names {
+            let base = L.top
+            guard entry.push(L, i, n) else { L.setTop(base); continue }
+            let text = PrettyPrinter.summary(L, -1)
+            L.setTop(base)
+            lines.append("  " + n.padding(toLength: max(width, n.count), withPad: " ", startingAt: 0) + "  " + text)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The doc of a table's `__call` when it is a bound function (a callable module such as `help`).
+    static func callableDoc(_ L: Lua, _ i: Int32) -> String? {
+        guard lua_getmetatable(L.state, i) != 0 else { return nil }
+        defer { L.pop(2) }
+        L.rawField(-1, "__call")
+        guard let f = LuaFunction.at(L, -1), !f.doc.isEmpty else { return nil }
+        return f.doc
     }
 
     /// The first non-empty line of a doc text.

@@ -25,7 +25,10 @@ public final class Interpreter {
         for lib in libraries { load(lib) }
     }
 
-    deinit { lua_close(lua.state) }
+    deinit {
+        lua_close(lua.state)
+        LuaCallback.forget(owner: lua.state)
+    }
 
     /// Opens `lib` as a global and in `package.loaded` (so `require` finds it).
     public func load(_ lib: LuaLibrary) {

@@ -74,3 +74,21 @@ public struct LuaOptions {
         }
     }
 }
+
+extension Lua {
+    /// A number or a list of numbers (`mean`, `betas`, `milestones`), as an array.
+    public func checkNumbers(_ i: Int32, _ what: String) throws -> [Double] {
+        if let v = toNumber(i) { return [v] }
+        guard isTable(i) else { throw typeError(i, "number or table of numbers") }
+        var out: [Double] = []
+        for k in stride(from: 1, through: rawLength(i), by: 1) {
+            rawIndex(i, k)
+            defer { pop() }
+            guard let v = toNumber(-1) else {
+                throw LuaError.argument(Int(i), "\(what) entry \(k) must be a number, got \(typeName(-1))")
+            }
+            out.append(v)
+        }
+        return out
+    }
+}

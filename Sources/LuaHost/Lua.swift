@@ -180,4 +180,10 @@ public struct Lua {
         remove(-2)
         return t
     }
+
+    /// Prints `text` through the global `print` (so whatever captures `print`, a notebook
+    /// cell, captures it too). An error in `print` is raised again unchanged by `dispatch`.
+    public func printLine(_ text: String) throws {
+        try LuaCallback.callGlobal(self, "print") { L in L.push(text); return 1 }
+    }
 }

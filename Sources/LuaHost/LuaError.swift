@@ -1,3 +1,5 @@
+import Tensor
+
 /// What a Swift function bound to Lua throws. The dispatcher turns it into a Lua error
 /// raised by the C trampoline, after the Swift frame has returned.
 public enum LuaError: Error, CustomStringConvertible {
@@ -16,6 +18,15 @@ public enum LuaError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// An error type whose `message` becomes a Lua error as it is (with the caller's position,
+/// like `luaL_error`): `TensorError`, and the errors of the other native modules (each
+/// conforms in one line where it is bound). `dispatch` maps them; bindings need no wrapper.
+public protocol LuaMessageError: Error {
+    var message: String { get }
+}
+
+extension TensorError: LuaMessageError {}
 
 /// An error from running a chunk: the message with its traceback.
 public struct LuaRuntimeError: Error, CustomStringConvertible {

@@ -67,7 +67,9 @@ private let dispatch: topiary_dispatch_fn = { state, id in
         case .argument(let i, let m): L.push(Double(i)); L.push(m); n = Int32(TOPIARY_ARGERROR)
         case .rethrow: n = Int32(TOPIARY_RETHROW)
         }
-    } catch let e as TensorError {
+    } catch let e as LuaCallbackError {
+        e.push(L); n = Int32(TOPIARY_RETHROW)
+    } catch let e as LuaMessageError {
         L.push(e.message); n = Int32(TOPIARY_ERROR)
     } catch {
         L.push("\(f.name): \(error)"); n = Int32(TOPIARY_ERROR)

@@ -1,5 +1,5 @@
 -- help() and who() exist in scripts too (notebooks use them) and print through `print`.
-assert(type(help) == "function", "help is a global")
+assert(getmetatable(help).__call, "help is a global (a callable table: help(x), help.search(word))")
 assert(type(who) == "function", "who is a global")
 assert(require("help") == help)
 

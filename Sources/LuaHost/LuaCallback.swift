@@ -1,0 +1,206 @@
+import CLua
+import CLuaShim
+import Foundation
+
+/// A Lua function that Swift keeps and calls back later (train.fit's `on_step`, a loader
+/// transform, `print` for help): the one way to call into Lua from a binding.
+///
+/// - The function is kept in the registry (table `topiary.callbacks`, under an id unique in
+///   the process), so it lives as long as the callback does.
+/// - `call` runs it under `lua_pcall` (never a raising call from Swift), on the stack it is
+///   given or, for callbacks made `ownThread`, on a Lua thread of their own (for Swift code
+///   that has no stack at hand, such as a loader transform).
+/// - An error in the function throws `LuaCallbackError`, which `dispatch` raises again
+///   unchanged: a string keeps its text, a table keeps its fields.
+/// - `release()` drops the registry entry at once; otherwise `deinit` queues it and the
+///   next callback made (or `collect`) in that Lua state drops it — deinit may run on
+///   another thread or after the state is closed, so it never touches Lua itself.
+public final class LuaCallback: @unchecked Sendable {
+    /// What the callback is, for messages: "on_step", "loader transform".
+    public let what: String
+    let id: Int
+    /// The main thread of the owning state (where the registry entry lives).
+    let owner: OpaquePointer
+    /// The callback's own Lua thread, if it has one.
+    let thread: OpaquePointer?
+    private var released = false
+
+    private static let registryKey = "topiary.callbacks"
+    nonisolated(unsafe) private static var nextID = 1
+    nonisolated(unsafe) private static var dead: [(owner: OpaquePointer, id: Int)] = []
+    private static let lock = NSLock()
+
+    /// Keeps the function at stack slot `i` (the caller has checked that it is a function).
+    public init(_ L: Lua, _ i: Int32, what: String, ownThread: Bool = false) {
+        let fn = L.absIndex(i)
+        LuaCallback.collect(L)
+        LuaCallback.lock.lock()
+        id = LuaCallback.nextID
+        LuaCallback.nextID += 1
+        LuaCallback.lock.unlock()
+        self.what = what
+        owner = L.mainThread
+        // registry.callbacks[id] = {function, thread}
+        if L.rawField(clua_registryindex(), LuaCallback.registryKey) != LUA_TTABLE {
+            L.pop()
+            L.newTable()
+            L.pushValue(-1)
+            L.setField(clua_registryindex(), LuaCallback.registryKey)
+        }
+        L.newTable(array: 2)
+        L.pushValue(fn); L.setIndex(-2, 1)
+        if ownThread {
+            thread = lua_newthread(L.state)
+            L.setIndex(-2, 2)
+        } else {
+            thread = nil
+        }
+        L.setIndex(-2, id)
+        L.pop()
+    }
+
+    deinit {
+        guard !released else { return }
+        LuaCallback.lock.lock()
+        LuaCallback.dead.append((owner, id))
+        LuaCallback.lock.unlock()
+    }
+
+    /// Drops the registry entry now (call on the thread that runs Lua). Later calls fail.
+    public func release(_ L: Lua) {
+        guard !released else { return }
+        released = true
+        LuaCallback.drop(L, [id])
+    }
+
+    /// Calls the function with the arguments `pushArgs` pushes (it returns how many), and
+    /// hands the `nresults` results (at -nresults ... -1) to `readResults`. The stack is
+    /// restored afterwards. `L` is the stack to call on; nil means the callback's own thread.
+    public func call<R>(on L: Lua? = nil, nresults: Int32, _ pushArgs: (Lua) throws -> Int32,
+                        _ readResults: (Lua) throws -> R) throws -> R {
+        guard let T = L ?? thread.map(Lua.init) else {
+            throw LuaCallbackError(what: what, message: "\(what): no Lua stack to call on", object: nil)
+        }
+        let base = T.top
+        defer { T.setTop(base) }
+        guard !released, T.rawField(clua_registryindex(), LuaCallback.registryKey) == LUA_TTABLE,
+              T.rawIndex(-1, id) == LUA_TTABLE else {
+            throw LuaCallbackError(what: what, message: "\(what): the Lua function is no longer available", object: nil)
+        }
+        T.rawIndex(-1, 1)
+        try LuaCallback.invoke(T, nargs: try pushArgs(T), nresults: nresults, what: what)
+        return try readResults(T)
+    }
+
+    /// Calls the global function `name` (`print`) with the arguments `pushArgs` pushes,
+    /// discarding its results; its error is raised again unchanged by `dispatch`.
+    public static func callGlobal(_ L: Lua, _ name: String, _ pushArgs: (Lua) throws -> Int32) throws {
+        let base = L.top
+        defer { L.setTop(base) }
+        guard L.getGlobal(name) == LUA_TFUNCTION else {
+            throw LuaCallbackError(what: name, message: "the global '\(name)' is not a function", object: nil)
+        }
+        try invoke(L, nargs: try pushArgs(L), nresults: 0, what: name)
+    }
+
+    /// The one path from Swift into Lua code: the function and its arguments are on top of
+    /// `T`. An interrupt pending (Ctrl-C, a cell timeout) stops it here before the call;
+    /// an error becomes `LuaCallbackError` holding the error value.
+    static func invoke(_ T: Lua, nargs: Int32, nresults: Int32, what: String) throws {
+        if topiary_interrupt_pending() != 0 {
+            throw LuaCallbackError(what: what, message: "interrupted!", object: nil)
+        }
+        guard topiary_pcall_raw(T.state, nargs, nresults) == LUA_OK else {
+            throw LuaCallbackError(T, what: what)
+        }
+    }
+
+    /// Drops the registry entries of callbacks of this state that were deinitialised.
+    public static func collect(_ L: Lua) {
+        let owner = L.mainThread
+        lock.lock()
+        let ids = dead.filter { $0.owner == owner }.map(\.id)
+        if !ids.isEmpty { dead.removeAll { $0.owner == owner } }
+        lock.unlock()
+        if !ids.isEmpty { drop(L, ids) }
+    }
+
+    /// Forgets queued releases for a state that was closed (its registry is gone).
+    static func forget(owner: OpaquePointer) {
+        lock.lock(); defer { lock.unlock() }
+        dead.removeAll { $0.owner == owner }
+    }
+
+    private static func drop(_ L: Lua, _ ids: [Int]) {
+        if L.rawField(clua_registryindex(), registryKey) == LUA_TTABLE {
+            for id in ids { L.pushNil(); L.setIndex(-2, id) }
+        }
+        L.pop()
+    }
+}
+
+/// An error raised by a Lua callback. `dispatch` raises the original error value again
+/// (kept in the registry until then); `message` is its text for Swift callers.
+public struct LuaCallbackError: Error, CustomStringConvertible {
+    public let what: String
+    public let message: String
+    /// Key of the error value in the registry table `topiary.callback.errors`, if kept.
+    let object: Int?
+
+    init(what: String, message: String, object: Int?) {
+        self.what = what
+        self.message = message
+        self.object = object
+    }
+
+    /// Takes the error value on top of `T`'s stack.
+    init(_ T: Lua, what: String) {
+        self.what = what
+        message = T.toString(-1) ?? "(error object is a \(T.typeName(-1)) value)"
+        LuaCallbackError.lock.lock()
+        let key = LuaCallbackError.nextKey
+        LuaCallbackError.nextKey += 1
+        LuaCallbackError.lock.unlock()
+        if T.rawField(clua_registryindex(), LuaCallbackError.registryKey) != LUA_TTABLE {
+            T.pop()
+            T.newTable()
+            T.pushValue(-1)
+            T.setField(clua_registryindex(), LuaCallbackError.registryKey)
+        }
+        T.pushValue(-2)
+        T.setIndex(-2, key)
+        // Values never raised again (a Swift caller handled the error) are dropped later.
+        T.pushNil(); T.setIndex(-2, key - 64)
+        T.pop()
+        object = key
+    }
+
+    public var description: String { message }
+
+    /// Pushes the original error value (and forgets it), or the message if it is gone.
+    public func push(_ L: Lua) {
+        if let object, L.rawField(clua_registryindex(), LuaCallbackError.registryKey) == LUA_TTABLE {
+            L.rawIndex(-1, object)
+            L.pushNil(); L.setIndex(-3, object)
+            L.remove(-2)
+            if !L.isNoneOrNil(-1) { return }
+            L.pop()
+        } else if object != nil {
+            L.pop()
+        }
+        L.push(message)
+    }
+
+    private static let registryKey = "topiary.callback.errors"
+    nonisolated(unsafe) private static var nextKey = 1
+    private static let lock = NSLock()
+}
+
+extension Lua {
+    /// The main thread of this state (the same for all its coroutines).
+    var mainThread: OpaquePointer {
+        lua_rawgeti(state, clua_registryindex(), lua_Integer(LUA_RIDX_MAINTHREAD))
+        defer { pop() }
+        return lua_tothread(state, -1)
+    }
+}
