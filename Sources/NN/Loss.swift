@@ -32,9 +32,9 @@ public enum CrossEntropy {
             guard targets.shape[0] == n else {
                 throw TensorError("\(op): \(n) rows of logits but \(targets.shape[0]) targets")
             }
-            let t = targets.contiguous()
+            let t = targets.toArray()
             classes = try (0..<n).map { i in
-                let v = t.dtype == .int64 ? Double(t.iptr[i]) : Double(t.ptr[i])
+                let v = t[i]
                 guard v == v.rounded(), v >= 0, v < Double(c) else {
                     throw TensorError("\(op): target \(v == v.rounded() ? String(Int64(exactly: v) ?? 0) : String(v)) of sample \(i + 1) is not a class id in 0..\(c - 1)")
                 }
@@ -49,12 +49,13 @@ public enum CrossEntropy {
         let scale = reduction == .mean ? 1 / Double(n) : 1
         let grad = Tensor(uninitialized: [n, c])
         var losses = [Double](repeating: 0, count: n)
+        z.withFloats { zp in (probs ?? z).withFloats { pp in
         losses.withUnsafeMutableBufferPointer { lossBuf in
             let lp = lossBuf.baseAddress!
             Parallel.ranges(n, grain: max(1, 4096 / c)) { lo, hi in
                 var q = [Double](repeating: 0, count: c)
                 for i in lo..<hi {
-                    let row = z.ptr + i * c, g = grad.ptr + i * c
+                    let row = zp + i * c, g = grad.ptr + i * c
                     var m = -Double.infinity
                     for k in 0..<c { m = max(m, Double(row[k])) }
                     var s = 0.0
@@ -63,8 +64,8 @@ public enum CrossEntropy {
                     if let classes {
                         for k in 0..<c { q[k] = uniform }
                         q[classes[i]] += 1 - eps
-                    } else if let probs {
-                        for k in 0..<c { q[k] = (1 - eps) * Double(probs.ptr[i * c + k]) + uniform }
+                    } else if probs != nil {
+                        for k in 0..<c { q[k] = (1 - eps) * Double(pp[i * c + k]) + uniform }
                     }
                     var loss = 0.0, qsum = 0.0
                     for k in 0..<c {
@@ -78,6 +79,7 @@ public enum CrossEntropy {
                 }
             }
         }
+        } }
         return (losses.reduce(0, +) * scale, grad)
     }
 }

@@ -96,10 +96,12 @@ public final class ShortcutA: Module {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = c + padBefore + padAfter
         let y = Tensor(zeros: [n, oc, oh, ow])
-        for i in 0..<n {
-            for ch in 0..<c {
-                let src = x.ptr + (i * c + ch) * h * w, dst = y.ptr + (i * oc + ch + padBefore) * oh * ow
-                for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
+        x.withFloats { xp in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    let src = xp + (i * c + ch) * h * w, dst = y.ptr + (i * oc + ch + padBefore) * oh * ow
+                    for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
+                }
             }
         }
         inputShape = GradMode.enabled ? x.shape : nil
@@ -112,10 +114,12 @@ public final class ShortcutA: Module {
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = c + padBefore + padAfter
         let dy = try Check.grad(gradOutput, [n, oc, oh, ow], "shortcut A")
         let dx = Tensor(zeros: s)
-        for i in 0..<n {
-            for ch in 0..<c {
-                let src = dy.ptr + (i * oc + ch + padBefore) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
-                for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
+        dy.withFloats { g in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    let src = g + (i * oc + ch + padBefore) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
+                    for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
+                }
             }
         }
         return dx

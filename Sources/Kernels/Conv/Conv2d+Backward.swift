@@ -13,10 +13,13 @@ extension Conv2dKernel {
             return
         }
         var dx = dx
-        if let out = dx, let (tg, tw) = transposedForInput(g, weight: weight) {
+        if let out = dx, let tg = transposedForInput(g) {
             // Stride 1: ∂L/∂x is a convolution of dy with the flipped, transposed weights,
             // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
-            try forward(tg, x: dy, weight: tw.ptr, bias: nil, y: out)
+            try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
+                transposeWeights(g, weight, into: tw)
+                try forward(tg, x: dy, weight: tw, bias: nil, y: out)
+            }
             dx = nil
             if dw == nil && db == nil { return }
         }
@@ -36,98 +39,97 @@ extension Conv2dKernel {
         let nb = chunk(g, perPart: perPart)
         let direct = g.isPointwise && nb == 1
         let wSize = g.outChannels * K
-        let local = Scratch(dw != nil ? parts * wSize : 1, zeroed: true)
         var biasSums = [Double](repeating: 0, count: db != nil ? g.outChannels : 0)
-        // Wᵀ of each group, [K, cg], so the dx GEMM runs without a transposed operand.
-        let wt = Scratch(dx != nil ? g.outChannels * K : 1)
-        if dx != nil {
-            for grp in 0..<g.groups {
-                let src = weight + grp * cg * K, dst = wt.ptr + grp * cg * K
-                for co in 0..<cg { for k in 0..<K { dst[k * cg + co] = src[co * K + k] } }
-            }
-        }
-        try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
-            let cols = Scratch(direct || dw == nil ? 1 : K * nb * P)
-            let dcols = Scratch(direct || dx == nil ? 1 : K * nb * P)
-            let ybuf = Scratch(nb > 1 ? cg * nb * P : 1)
-            let dyT = Scratch(dw != nil ? cg * nb * P : 1)
-            let myW = local.ptr + part * wSize
-            var n0 = lo
-            while n0 < hi {
-                if stop() { return }
-                let m = min(nb, hi - n0), ld = m * P
-                if let dx, !direct { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
+        try Scratch.with(dw != nil ? parts * wSize : 1, dx != nil ? g.outChannels * K : 1, zeroed: true) { local, wt in
+            // Wᵀ of each group, [K, cg], so the dx GEMM runs without a transposed operand.
+            if dx != nil {
                 for grp in 0..<g.groups {
-                    let cin0 = grp * g.groupIn
-                    // dY of this group and chunk as a [cg, ld] matrix.
-                    let dY: UnsafePointer<Float>
-                    if m == 1 {
-                        dY = dy + n0 * outImage + grp * cg * P
-                    } else {
-                        for j in 0..<m {
-                            for co in 0..<cg {
-                                (ybuf.ptr + co * ld + j * P)
-                                    .update(from: dy + (n0 + j) * outImage + (grp * cg + co) * P, count: P)
+                    let src = weight + grp * cg * K, dst = wt + grp * cg * K
+                    for co in 0..<cg { for k in 0..<K { dst[k * cg + co] = src[co * K + k] } }
+                }
+            }
+            try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+                Scratch.with(direct || dw == nil ? 1 : K * nb * P, direct || dx == nil ? 1 : K * nb * P,
+                             nb > 1 ? cg * nb * P : 1, dw != nil ? cg * nb * P : 1) { cols, dcols, ybuf, dyT in
+                    let myW = local + part * wSize
+                    var n0 = lo
+                    while n0 < hi {
+                        if stop() { return }
+                        let m = min(nb, hi - n0), ld = m * P
+                        if let dx, !direct { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
+                        for grp in 0..<g.groups {
+                            let cin0 = grp * g.groupIn
+                            // dY of this group and chunk as a [cg, ld] matrix.
+                            let dY: UnsafePointer<Float>
+                            if m == 1 {
+                                dY = dy + n0 * outImage + grp * cg * P
+                            } else {
+                                for j in 0..<m {
+                                    for co in 0..<cg {
+                                        (ybuf + co * ld + j * P)
+                                            .update(from: dy + (n0 + j) * outImage + (grp * cg + co) * P, count: P)
+                                    }
+                                }
+                                dY = UnsafePointer(ybuf)
+                            }
+                            let wT = UnsafePointer(wt + grp * cg * K)
+                            if dw != nil {
+                                let b: UnsafePointer<Float>
+                                if direct {
+                                    b = x + n0 * inImage + cin0 * g.inPlane
+                                } else {
+                                    for j in 0..<m {
+                                        Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
+                                                      cols: cols + j * P, ld: ld)
+                                    }
+                                    b = UnsafePointer(cols)
+                                }
+                                // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
+                                for co in 0..<cg { for q in 0..<ld { dyT[q * cg + co] = dY[co * ld + q] } }
+                                BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT, ldb: cg,
+                                           beta: 1, c: myW + grp * cg * K, ldc: cg)
+                            }
+                            if let dx {
+                                if direct {
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: P, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                               c: dx + n0 * inImage + cin0 * g.inPlane, ldc: P)
+                                } else {
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: ld, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                               c: dcols, ldc: ld)
+                                    for j in 0..<m {
+                                        Im2col.col2im(g, channels: g.groupIn, cols: dcols + j * P, ld: ld,
+                                                      x: dx + (n0 + j) * inImage + cin0 * g.inPlane)
+                                    }
+                                }
                             }
                         }
-                        dY = UnsafePointer(ybuf.ptr)
-                    }
-                    let wT = UnsafePointer(wt.ptr + grp * cg * K)
-                    if dw != nil {
-                        let b: UnsafePointer<Float>
-                        if direct {
-                            b = x + n0 * inImage + cin0 * g.inPlane
-                        } else {
-                            for j in 0..<m {
-                                Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
-                                              cols: cols.ptr + j * P, ld: ld)
-                            }
-                            b = UnsafePointer(cols.ptr)
-                        }
-                        // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
-                        for co in 0..<cg { for q in 0..<ld { dyT.ptr[q * cg + co] = dY[co * ld + q] } }
-                        BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT.ptr, ldb: cg,
-                                   beta: 1, c: myW + grp * cg * K, ldc: cg)
-                    }
-                    if let dx {
-                        if direct {
-                            BLAS.sgemm(transA: false, transB: false, m: K, n: P, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
-                                       c: dx + n0 * inImage + cin0 * g.inPlane, ldc: P)
-                        } else {
-                            BLAS.sgemm(transA: false, transB: false, m: K, n: ld, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
-                                       c: dcols.ptr, ldc: ld)
-                            for j in 0..<m {
-                                Im2col.col2im(g, channels: g.groupIn, cols: dcols.ptr + j * P, ld: ld,
-                                              x: dx + (n0 + j) * inImage + cin0 * g.inPlane)
-                            }
-                        }
+                        n0 += m
                     }
                 }
-                n0 += m
             }
-        }
-        if let dw {
-            // Sum the parts' dWᵀ blocks in order, then transpose into dw.
-            for p in 1..<max(parts, 1) {
-                let src = local.ptr + p * wSize
-                for i in 0..<wSize { local.ptr[i] += src[i] }
+            if let dw {
+                // Sum the parts' dWᵀ blocks in order, then transpose into dw.
+                for p in 1..<max(parts, 1) {
+                    let src = local + p * wSize
+                    for i in 0..<wSize { local[i] += src[i] }
+                }
+                for grp in 0..<g.groups {
+                    let src = local + grp * cg * K, dst = dw + grp * cg * K
+                    for co in 0..<cg { for k in 0..<K { dst[co * K + k] += src[k * cg + co] } }
+                }
             }
-            for grp in 0..<g.groups {
-                let src = local.ptr + grp * cg * K, dst = dw + grp * cg * K
-                for co in 0..<cg { for k in 0..<K { dst[co * K + k] += src[k * cg + co] } }
+            if let db {
+                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &biasSums)
+                for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
             }
-        }
-        if let db {
-            planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &biasSums)
-            for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
         }
     }
 
     /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
-    /// channels per group: the geometry and
-    /// weights of the convolution that maps dy to dx (channels swapped within each
-    /// group, kernel rotated by 180°, padding dilation·(k − 1) − padding).
-    static func transposedForInput(_ g: ConvGeometry, weight: UnsafePointer<Float>) -> (ConvGeometry, Scratch)? {
+    /// channels per group: the geometry of the convolution that maps dy to dx (channels
+    /// swapped within each group, kernel rotated by 180° by `transposeWeights`, padding
+    /// dilation·(k − 1) − padding).
+    static func transposedForInput(_ g: ConvGeometry) -> ConvGeometry? {
         let ph = g.dilationH * (g.kernelH - 1) - g.padH, pw = g.dilationW * (g.kernelW - 1) - g.padW
         // With few input channels the transposed GEMM would have a tiny M: keep col2im.
         guard g.strideH == 1, g.strideW == 1, ph >= 0, pw >= 0, g.groupIn >= 16,
@@ -135,18 +137,21 @@ extension Conv2dKernel {
                                          outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (ph, pw),
                                          dilation: (g.dilationH, g.dilationW), groups: g.groups),
               tg.outHeight == g.height, tg.outWidth == g.width else { return nil }
+        return tg
+    }
+
+    /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).
+    static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
-        let w = Scratch(g.outChannels * ci * taps)
         for grp in 0..<g.groups {
             for o in 0..<co {
                 for i in 0..<ci {
                     let src = weight + ((grp * co + o) * ci + i) * taps
-                    let dst = w.ptr + ((grp * ci + i) * co + o) * taps
+                    let dst = w + ((grp * ci + i) * co + o) * taps
                     for t in 0..<taps { dst[t] = src[taps - 1 - t] }
                 }
             }
         }
-        return (tg, w)
     }
 
     /// sums[c] = Σ over images and positions of t[n, c, :] (double accumulation, channels

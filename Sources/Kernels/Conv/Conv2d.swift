@@ -34,49 +34,49 @@ public enum Conv2dKernel {
         let nb = chunk(g, perPart: perPart)
         let direct = g.isPointwise && nb == 1
         try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
-            let cols = Scratch(direct ? 1 : K * nb * P)
-            let ybuf = Scratch(nb > 1 ? cg * nb * P : 1)
-            var n0 = lo
-            while n0 < hi {
-                if stop() { return }
-                let m = min(nb, hi - n0), ld = m * P
-                for grp in 0..<g.groups {
-                    let cin0 = grp * g.groupIn
-                    var b: UnsafePointer<Float>
-                    if direct {
-                        b = x + n0 * inImage + cin0 * g.inPlane
-                    } else {
-                        for j in 0..<m {
-                            Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
-                                          cols: cols.ptr + j * P, ld: ld)
+            Scratch.with(direct ? 1 : K * nb * P, nb > 1 ? cg * nb * P : 1) { cols, ybuf in
+                var n0 = lo
+                while n0 < hi {
+                    if stop() { return }
+                    let m = min(nb, hi - n0), ld = m * P
+                    for grp in 0..<g.groups {
+                        let cin0 = grp * g.groupIn
+                        var b: UnsafePointer<Float>
+                        if direct {
+                            b = x + n0 * inImage + cin0 * g.inPlane
+                        } else {
+                            for j in 0..<m {
+                                Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
+                                              cols: cols + j * P, ld: ld)
+                            }
+                            b = UnsafePointer(cols)
                         }
-                        b = UnsafePointer(cols.ptr)
-                    }
-                    let w = weight + grp * cg * K
-                    if m == 1 {
-                        BLAS.sgemm(transA: false, transB: false, m: cg, n: P, k: K, a: w, lda: K, b: b, ldb: ld,
-                                   c: y + n0 * outImage + grp * cg * P, ldc: P)
-                    } else {
-                        BLAS.sgemm(transA: false, transB: false, m: cg, n: ld, k: K, a: w, lda: K, b: b, ldb: ld,
-                                   c: ybuf.ptr, ldc: ld)
-                        for j in 0..<m {
-                            for co in 0..<cg {
-                                (y + (n0 + j) * outImage + (grp * cg + co) * P)
-                                    .update(from: ybuf.ptr + co * ld + j * P, count: P)
+                        let w = weight + grp * cg * K
+                        if m == 1 {
+                            BLAS.sgemm(transA: false, transB: false, m: cg, n: P, k: K, a: w, lda: K, b: b, ldb: ld,
+                                       c: y + n0 * outImage + grp * cg * P, ldc: P)
+                        } else {
+                            BLAS.sgemm(transA: false, transB: false, m: cg, n: ld, k: K, a: w, lda: K, b: b, ldb: ld,
+                                       c: ybuf, ldc: ld)
+                            for j in 0..<m {
+                                for co in 0..<cg {
+                                    (y + (n0 + j) * outImage + (grp * cg + co) * P)
+                                        .update(from: ybuf + co * ld + j * P, count: P)
+                                }
                             }
                         }
                     }
-                }
-                if let bias {
-                    for j in 0..<m {
-                        let yn = y + (n0 + j) * outImage
-                        for c in 0..<g.outChannels {
-                            let v = bias[c], row = yn + c * P
-                            for q in 0..<P { row[q] += v }
+                    if let bias {
+                        for j in 0..<m {
+                            let yn = y + (n0 + j) * outImage
+                            for c in 0..<g.outChannels {
+                                let v = bias[c], row = yn + c * P
+                                for q in 0..<P { row[q] += v }
+                            }
                         }
                     }
+                    n0 += m
                 }
-                n0 += m
             }
         }
     }

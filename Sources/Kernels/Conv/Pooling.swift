@@ -4,16 +4,17 @@ import Tensor
 /// rules, including ceil_mode). Planes are split across threads.
 public struct PoolGeometry: Sendable {
     public var planes: Int, height: Int, width: Int, outHeight: Int, outWidth: Int
-    public var kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int
-    public var dilationH: Int, dilationW: Int
+    /// Kernel size, stride, padding and dilation.
+    public var window: Window2d
 
-    /// PyTorch's pooling_output_shape for one axis.
-    public static func outputSize(_ n: Int, kernel: Int, stride: Int, pad: Int, dilation: Int, ceil: Bool) -> Int {
-        let span = n + 2 * pad - dilation * (kernel - 1) - 1 + (ceil ? stride - 1 : 0)
-        var out = (span >= 0 ? span / stride : -1) + 1
-        if ceil && out > 0 && (out - 1) * stride >= n + pad { out -= 1 }
-        return out
-    }
+    @inlinable public var kernelH: Int { window.kernelH }
+    @inlinable public var kernelW: Int { window.kernelW }
+    @inlinable public var strideH: Int { window.strideH }
+    @inlinable public var strideW: Int { window.strideW }
+    @inlinable public var padH: Int { window.padH }
+    @inlinable public var padW: Int { window.padW }
+    @inlinable public var dilationH: Int { window.dilationH }
+    @inlinable public var dilationW: Int { window.dilationW }
 
     public init(planes: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false, op: String) throws {
@@ -24,10 +25,9 @@ public struct PoolGeometry: Sendable {
             throw TensorError("\(op): padding must be non-negative and at most half the kernel size")
         }
         self.planes = planes; self.height = height; self.width = width
-        kernelH = kernel.0; kernelW = kernel.1; strideH = stride.0; strideW = stride.1
-        padH = padding.0; padW = padding.1; dilationH = dilation.0; dilationW = dilation.1
-        outHeight = PoolGeometry.outputSize(height, kernel: kernelH, stride: strideH, pad: padH, dilation: dilationH, ceil: ceilMode)
-        outWidth = PoolGeometry.outputSize(width, kernel: kernelW, stride: strideW, pad: padW, dilation: dilationW, ceil: ceilMode)
+        window = Window2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        outHeight = window.outHeight(height, ceil: ceilMode)
+        outWidth = window.outWidth(width, ceil: ceilMode)
         guard outHeight > 0, outWidth > 0 else {
             throw TensorError("\(op): input \(height)x\(width) is too small for kernel \(kernelH)x\(kernelW)")
         }
