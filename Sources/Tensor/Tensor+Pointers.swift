@@ -27,6 +27,14 @@ extension Tensor {
         try withExtendedLifetime(self) { try body(storage.raw + offset * dtype.size) }
     }
 
+    /// Calls `body` with a pointer to the first float32 element of each tensor (nil for
+    /// nil), all kept alive for the call.
+    @inlinable
+    public static func withFloats<R>(_ tensors: [Tensor?],
+                                     _ body: ([UnsafeMutablePointer<Float>?]) throws -> R) rethrows -> R {
+        try withExtendedLifetime(tensors) { try body(tensors.map { $0.map { $0.storage.floats + $0.offset } }) }
+    }
+
     /// Calls `body` with the elements as contiguous float32 in row-major order (this
     /// tensor's memory when it is already so, otherwise a converted copy kept alive for
     /// the call).

@@ -73,7 +73,6 @@ extension Tensor {
     public func channelMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("\(op): expected (N, C, …), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
         let out = Tensor(uninitialized: [c, c])
@@ -82,31 +81,32 @@ extension Tensor {
         switch batching {
         case .flatten, .mean:
             let width = batching == .flatten ? n * f : f
-            let rows = Tensor(uninitialized: [c, width])
-            defer { withExtendedLifetime(rows) {} }
-            let px = x.ptr, pr = rows.ptr
-            try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
-                for j in lo..<hi {
-                    let dst = pr + j * width
-                    if batching == .flatten {
-                        for i in 0..<n { dst.advanced(by: i * f).update(from: px + (i * c + j) * f, count: f) }
-                    } else {
-                        for k in 0..<f { dst[k] = 0 }
-                        for i in 0..<n {
-                            let src = px + (i * c + j) * f
-                            for k in 0..<f { dst[k] += src[k] }
+            try Tensor(uninitialized: [c, width]).withFloats { pr in
+                try x.withFloats { px in
+                    try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
+                        for j in lo..<hi {
+                            let dst = pr + j * width
+                            if batching == .flatten {
+                                for i in 0..<n { dst.advanced(by: i * f).update(from: px + (i * c + j) * f, count: f) }
+                            } else {
+                                for k in 0..<f { dst[k] = 0 }
+                                for i in 0..<n {
+                                    let src = px + (i * c + j) * f
+                                    for k in 0..<f { dst[k] += src[k] }
+                                }
+                                let s = 1 / Float(n)
+                                for k in 0..<f { dst[k] *= s }
+                            }
                         }
-                        let s = 1 / Float(n)
-                        for k in 0..<f { dst[k] *= s }
                     }
                 }
+                // G = X·Xᵀ: the upper triangle from SSYRK (half the flops of a GEMM), mirrored
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, pr, Int32(width),
+                            0, out.ptr, Int32(c))
+                let g = out.ptr
+                for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
+                measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
             }
-            // G = X·Xᵀ: the upper triangle from SSYRK (half the flops of a GEMM), mirrored
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, pr, Int32(width),
-                        0, out.ptr, Int32(c))
-            let g = out.ptr
-            for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
-            measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
         case .perImage:
             try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
         }

@@ -3,20 +3,11 @@ import Tensor
 /// The shape of a 2-d convolution (NCHW input, OIHW weight), checked once and shared by
 /// the forward and backward kernels. Output size follows PyTorch:
 /// `out = (in + 2·pad − dilation·(k − 1) − 1) / stride + 1`.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Equatable, Sendable, Windowed {
     public var batch: Int, inChannels: Int, height: Int, width: Int
     public var outChannels: Int, groups: Int
     /// Kernel size, stride, padding and dilation.
     public var window: Window2d
-
-    @inlinable public var kernelH: Int { window.kernelH }
-    @inlinable public var kernelW: Int { window.kernelW }
-    @inlinable public var strideH: Int { window.strideH }
-    @inlinable public var strideW: Int { window.strideW }
-    @inlinable public var padH: Int { window.padH }
-    @inlinable public var padW: Int { window.padW }
-    @inlinable public var dilationH: Int { window.dilationH }
-    @inlinable public var dilationW: Int { window.dilationW }
 
     public var outHeight: Int { window.outHeight(height) }
     public var outWidth: Int { window.outWidth(width) }

@@ -2,19 +2,10 @@ import Tensor
 
 /// The windows of a 2-d pooling over `planes` planes of H×W (PyTorch's output-size
 /// rules, including ceil_mode). Planes are split across threads.
-public struct PoolGeometry: Sendable {
+public struct PoolGeometry: Sendable, Windowed {
     public var planes: Int, height: Int, width: Int, outHeight: Int, outWidth: Int
     /// Kernel size, stride, padding and dilation.
     public var window: Window2d
-
-    @inlinable public var kernelH: Int { window.kernelH }
-    @inlinable public var kernelW: Int { window.kernelW }
-    @inlinable public var strideH: Int { window.strideH }
-    @inlinable public var strideW: Int { window.strideW }
-    @inlinable public var padH: Int { window.padH }
-    @inlinable public var padW: Int { window.padW }
-    @inlinable public var dilationH: Int { window.dilationH }
-    @inlinable public var dilationW: Int { window.dilationW }
 
     public init(planes: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false, op: String) throws {

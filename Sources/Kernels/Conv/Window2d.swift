@@ -13,12 +13,6 @@ public struct Window2d: Equatable, Sendable {
         padH = padding.0; padW = padding.1; dilationH = dilation.0; dilationW = dilation.1
     }
 
-    /// Kernel, stride and dilation positive, padding non-negative.
-    public var isValid: Bool {
-        kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0 && dilationH > 0 && dilationW > 0
-            && padH >= 0 && padW >= 0
-    }
-
     /// Output rows for `height` input rows (0 or less: the window does not fit).
     @inlinable
     public func outHeight(_ height: Int, ceil: Bool = false) -> Int {
@@ -41,4 +35,21 @@ public struct Window2d: Equatable, Sendable {
         if ceil && out > 0 && (out - 1) * stride >= n + pad { out -= 1 }
         return out
     }
+}
+
+/// A geometry with a `Window2d`, whose kernel, stride, padding and dilation it reads as
+/// its own (`g.kernelH` for `g.window.kernelH`).
+public protocol Windowed {
+    var window: Window2d { get }
+}
+
+extension Windowed {
+    @inlinable public var kernelH: Int { window.kernelH }
+    @inlinable public var kernelW: Int { window.kernelW }
+    @inlinable public var strideH: Int { window.strideH }
+    @inlinable public var strideW: Int { window.strideW }
+    @inlinable public var padH: Int { window.padH }
+    @inlinable public var padW: Int { window.padW }
+    @inlinable public var dilationH: Int { window.dilationH }
+    @inlinable public var dilationW: Int { window.dilationW }
 }
