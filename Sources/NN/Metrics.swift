@@ -12,15 +12,15 @@ public enum Metrics {
         let (n, c) = (logits.shape[0], logits.shape[1])
         var hits = 0
         try logits.withContiguousFloats { z in
-        for i in 0..<n {
-            let y = Int(t[i])
-            guard y >= 0 && y < c else { throw TensorError("accuracy: target \(y) of sample \(i + 1) is not a class id in 0..\(c - 1)") }
-            let row = z + i * c, v = row[y]
-            // rank of the target = classes scoring higher (or equal with a lower id)
-            var above = 0
-            for j in 0..<c where row[j] > v || (row[j] == v && j < y) { above += 1 }
-            if above < k { hits += 1 }
-        }
+            for i in 0..<n {
+                let y = Int(t[i])
+                guard y >= 0 && y < c else { throw TensorError("accuracy: target \(y) of sample \(i + 1) is not a class id in 0..\(c - 1)") }
+                let row = z + i * c, v = row[y]
+                // rank of the target = classes scoring higher (or equal with a lower id)
+                var above = 0
+                for j in 0..<c where row[j] > v || (row[j] == v && j < y) { above += 1 }
+                if above < k { hits += 1 }
+            }
         }
         return hits
     }

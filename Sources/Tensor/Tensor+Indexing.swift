@@ -11,25 +11,25 @@ extension Tensor {
         var out = [Int](repeating: 0, count: c.numel)
         let isInt = c.dtype == .int64
         try c.withBytes { raw in
-        let ip = raw.assumingMemoryBound(to: Int64.self), fp = raw.assumingMemoryBound(to: Float.self)
-        for k in 0..<out.count {
-            let i: Int
-            if isInt {
-                i = Int(ip[k])
-            } else {
-                let v = fp[k]
-                guard v.isFinite, v == v.rounded(), Swift.abs(v) < 1e15 else {
-                    throw TensorError("\(op): \(what) \(v) is not an integer")
+            let ip = raw.assumingMemoryBound(to: Int64.self), fp = raw.assumingMemoryBound(to: Float.self)
+            for k in 0..<out.count {
+                let i: Int
+                if isInt {
+                    i = Int(ip[k])
+                } else {
+                    let v = fp[k]
+                    guard v.isFinite, v == v.rounded(), Swift.abs(v) < 1e15 else {
+                        throw TensorError("\(op): \(what) \(v) is not an integer")
+                    }
+                    i = Int(v)
                 }
-                i = Int(v)
+                let z = i - base
+                guard z >= 0 && z < size else {
+                    throw TensorError("\(op): \(what) \(i) out of range for a dimension of size \(size)"
+                                      + (base == 1 ? " (indices are 1-based)" : ""))
+                }
+                out[k] = z
             }
-            let z = i - base
-            guard z >= 0 && z < size else {
-                throw TensorError("\(op): \(what) \(i) out of range for a dimension of size \(size)"
-                                  + (base == 1 ? " (indices are 1-based)" : ""))
-            }
-            out[k] = z
-        }
         }
         return out
     }
