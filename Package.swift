@@ -33,16 +33,17 @@ let package = Package(
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: [], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: fast),
+        .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN"], swiftSettings: fast),
         .target(name: "Plot", dependencies: [], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
-        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "CLua", "CLuaShim"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "CLua", "CLuaShim"], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "NN", "Tensor", "Data"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),

@@ -11,7 +11,7 @@ extension DataModule {
             let o = try LuaOptions(L, 1)
             try o.checkKnown(Set(["split", "root"]).union(extra), name)
             let split = Split(rawValue: try o.choice("split", ["train", "test"], "train"))!
-            L.pushObject(try make(o, split, try o.string("root")), as: datasetType)
+            L.pushObject(try make(o, split, try o.path("root")), as: datasetType)
             return 1
         }
     }

@@ -4,7 +4,7 @@ import LuaHost
 public enum Libraries {
     public static var all: [LuaLibrary] {
         [TensorModule.library, NNModule.library, DataModule.library, TrainModule.library, PlotModule.library,
-         HelpLibrary.library]
+         PruneModule.library, CriteriaModule.library, HelpLibrary.library, TopiaryModule.library]
     }
 
     /// A new interpreter with all of Topiary's modules loaded.

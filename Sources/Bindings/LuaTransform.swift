@@ -1,4 +1,5 @@
 import CLua
+import CLuaShim
 import Data
 import Foundation
 import LuaHost
@@ -73,7 +74,7 @@ final class LuaTransform: Transform, @unchecked Sendable {
         T.rawIndex(-1, 1)
         T.push(batch.input)
         T.push(batch.target)
-        guard clua_pcall(thread, 2, 2, 0) == LUA_OK else {
+        guard topiary_pcall_raw(thread, 2, 2) == LUA_OK else {
             throw TensorError("loader transform: \(T.toString(-1) ?? "error object is a \(T.typeName(-1)) value")")
         }
         guard let x = try T.tensor(-2) else {

@@ -1,6 +1,7 @@
 import Data
 import LuaHost
 import NN
+import Pruning
 import Tensor
 
 extension NNModule {
@@ -17,7 +18,7 @@ extension NNModule {
           local net = nn.zoo.resnet56{classes = 10}
           net:load("resnet56.safetensors")
         """) { L, m in
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["strict"], "load")
             let file = try run { try SafeTensors.read(path, op: "load") }
@@ -34,7 +35,7 @@ extension NNModule {
         Example:
           net:save("pruned.safetensors", {note = "l1 50%"})
         """) { L, m in
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             var meta: [String: String] = [:]
             if !L.isNoneOrNil(3) {
                 try L.checkTable(3)
@@ -47,6 +48,8 @@ extension NNModule {
             }
             meta[ModelSpec.metadataKey] = try run { try ModelSpec.encode(m) }
             meta["topiary.format"] = "model"
+            let history = PruningHistory.steps(m)
+            if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
             try run { try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save") }
             L.pushValue(1); return 1
         },
@@ -61,7 +64,7 @@ extension NNModule {
         Example:
           local net = nn.load("pruned.safetensors")
         """) { L in
-            let path = try L.checkString(1)
+            let path = try L.checkPath(1)
             let file = try run { try SafeTensors.read(path, op: "nn.load") }
             guard let arch = file.metadata[ModelSpec.metadataKey] else {
                 throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
@@ -69,6 +72,7 @@ extension NNModule {
             let m = try run { try ModelSpec.decode(arch) }
             let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
             try run { try m.loadStateDict(entries, strict: true) }
+            if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try run { try PruningHistory.decode(h) }) }
             m.eval()
             push(L, m); return 1
         },

@@ -18,6 +18,7 @@ public enum NNModule {
     static let methodsKey = "topiary.methods.nn.Module"
 
     public static let library = LuaLibrary(name: "nn") { L in
+        ObjectTypes.register(L, hookType, methods: hookMethods)
         L.pushMetatable(moduleType)
         for f in metamethods { L.push(f); L.setField(-2, f.name) }
         L.pop()
@@ -108,47 +109,19 @@ public enum NNModule {
         case "training": L.push(m.training); return true
         default: break
         }
-        if let v = hyperParameter(m, key) {
+        // The `bias` hyper-parameter (a flag) is the field `bias` itself: the tensor, or nil.
+        if key != "bias", let v = m.hyperParameter(key) {
             switch v {
             case .int(let i): L.push(i)
             case .double(let d): L.push(d)
             case .bool(let b): L.push(b)
             case .pair(let a, let b): L.push(ints: [a, b])
+            case .ints(let l): L.push(ints: l)
             case .none: L.pushNil()
             }
             return true
         }
         if let sub = m.module(at: key), !key.isEmpty { push(L, sub); return true }
         return false
-    }
-
-    enum FieldValue { case int(Int), double(Double), bool(Bool), pair(Int, Int), none }
-
-    static func hyperParameter(_ m: any Module, _ key: String) -> FieldValue? {
-        switch (m, key) {
-        case (let c as Conv2d, "in_channels"): return .int(c.inChannels)
-        case (let c as Conv2d, "out_channels"): return .int(c.outChannels)
-        case (let c as Conv2d, "kernel_size"): return .pair(c.kernelSize.0, c.kernelSize.1)
-        case (let c as Conv2d, "stride"): return .pair(c.stride.0, c.stride.1)
-        case (let c as Conv2d, "padding"): return .pair(c.padding.0, c.padding.1)
-        case (let c as Conv2d, "dilation"): return .pair(c.dilation.0, c.dilation.1)
-        case (let c as Conv2d, "groups"): return .int(c.groups)
-        case (let l as Linear, "in_features"): return .int(l.inFeatures)
-        case (let l as Linear, "out_features"): return .int(l.outFeatures)
-        case (let b as BatchNorm, "num_features"): return .int(b.numFeatures)
-        case (let b as BatchNorm, "eps"): return .double(b.eps)
-        case (let b as BatchNorm, "momentum"): return b.momentum.map { .double($0) } ?? FieldValue.none
-        case (let b as BatchNorm, "affine"): return .bool(b.weight != nil)
-        case (let p as MaxPool2d, "kernel_size"): return .pair(p.kernelSize.0, p.kernelSize.1)
-        case (let p as MaxPool2d, "stride"): return .pair(p.stride.0, p.stride.1)
-        case (let p as AvgPool2d, "kernel_size"): return .pair(p.kernelSize.0, p.kernelSize.1)
-        case (let p as AvgPool2d, "stride"): return .pair(p.stride.0, p.stride.1)
-        case (let p as AdaptiveAvgPool2d, "output_size"): return .pair(p.outputSize.0, p.outputSize.1)
-        case (let d as Dropout, "p"): return .double(d.p)
-        case (let r as LeakyReLU, "negative_slope"): return .double(Double(r.negativeSlope))
-        case (let s as ShortcutA, "stride"): return .int(s.stride)
-        case (let s as ShortcutA, "pad"): return .pair(s.padBefore, s.padAfter)
-        default: return nil
-        }
     }
 }

@@ -66,7 +66,7 @@ extension PlotModule {
               plot.hist(tensor.randn(500), {bins = 20}):save("randn.svg")
             """) { L in
             let c = try check(L, 1)
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             guard path.lowercased().hasSuffix(".svg") else {
                 throw LuaError.argument(2, "only SVG is supported: the path must end in .svg, got '\(path)'")
             }

@@ -13,7 +13,7 @@ extension TensorModule {
             Writes x to a NumPy .npy file (float32 as <f4, int64 as <i8).
             Example: scores:save("scores.npy")  -- np.load("scores.npy") in Python
             """) { L, t in
-            let path = try L.checkString(2)
+            let path = try L.checkPath(2)
             guard !path.isEmpty else { throw LuaError.argument(2, "empty file name") }
             try t.save(path)
             return 0
@@ -26,7 +26,7 @@ extension TensorModule {
             Reads a NumPy .npy file: float32/64/16, bool and small ints as float32; int32/int64 as int64.
             Example: local w = tensor.load("weights.npy")
             """) { L in
-            let path = try L.checkString(1)
+            let path = try L.checkPath(1)
             guard !path.isEmpty else { throw LuaError.argument(1, "empty file name") }
             L.push(try Tensor.load(path)); return 1
         },

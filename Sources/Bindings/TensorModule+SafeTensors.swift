@@ -15,7 +15,7 @@ extension TensorModule {
           local w, meta = tensor.load_safetensors("resnet56.safetensors")
           print(w["conv1.weight"]:shape())
         """) { L in
-            let st = try SafeTensors.read(try L.checkString(1))
+            let st = try SafeTensors.read(try L.checkPath(1))
             L.newTable(record: Int32(st.entries.count))
             for e in st.entries { L.push(e.tensor); L.setField(-2, e.name) }
             L.newTable(record: Int32(st.metadata.count))
@@ -29,7 +29,7 @@ extension TensorModule {
         Example:
           tensor.save_safetensors("w.safetensors", {["fc.weight"] = tensor.randn(10, 64)}, {arch = "mlp"})
         """) { L in
-            let path = try L.checkString(1)
+            let path = try L.checkPath(1)
             try L.checkTable(2)
             var tensors: [(String, Tensor)] = []
             try L.forEachPair(2) {

@@ -44,7 +44,7 @@ extension TrainModule {
         if o.push("eval") != LUA_TNIL { evalLoader = try DataModule.checkLoader(L, -1) }
         L.pop()
         let onStep = try callbackRef(L, o, "on_step"), onEpoch = try callbackRef(L, o, "on_epoch")
-        let checkpoint = try o.string("checkpoint")
+        let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
         let progress = try o.bool("progress", isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil)
 

@@ -49,14 +49,49 @@ static int msghandler(lua_State *L) {
     return 1;
 }
 
-int topiary_pcall(lua_State *L, int nargs, int nresults) {
+/* The states (the main one and Lua threads that callbacks run on) that are running Lua
+   under topiary_pcall / topiary_pcall_raw, innermost last. An interrupt arms its hook on
+   every one of them: a hook is per thread, so one armed on the main state alone would not
+   stop a loop in a loader transform running on a thread of its own. Written only by the
+   thread that runs Lua; read by the signal handler and the watchdog's timer thread. */
+#define MAX_RUNNING 64
+static lua_State *volatile running[MAX_RUNNING];
+static volatile sig_atomic_t nrunning = 0;
+
+static void stop_hook(lua_State *L, lua_Debug *ar);
+static volatile sig_atomic_t sticky;
+
+static void enter(lua_State *L) {
+    int n = nrunning;
+    if (n < MAX_RUNNING) running[n] = L;
+    nrunning = n + 1;
+}
+
+static void leave(lua_State *L) {
+    nrunning = nrunning - 1;
+    /* A hook left armed on a thread by an interrupt that has been dealt with must not stop
+       its next call. */
+    if (L && lua_gethook(L) == stop_hook && !topiary_interrupt_pending()) lua_sethook(L, NULL, 0, 0);
+}
+
+static int pcall_with(lua_State *L, int nargs, int nresults, int handler) {
     int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, msghandler);
-    lua_insert(L, base);
-    int status = lua_pcall(L, nargs, nresults, base);
-    lua_remove(L, base);
+    if (handler) {
+        lua_pushcfunction(L, msghandler);
+        lua_insert(L, base);
+    }
+    if (lua_gethook(L) == stop_hook && !topiary_interrupt_pending()) lua_sethook(L, NULL, 0, 0);
+    enter(L);
+    if (sticky) topiary_arm(L);   /* a sticky interrupt reaches callbacks called after it */
+    int status = lua_pcall(L, nargs, nresults, handler ? base : 0);
+    leave(L);
+    if (handler) lua_remove(L, base);
     return status;
 }
+
+int topiary_pcall(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 1); }
+
+int topiary_pcall_raw(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 0); }
 
 static int tolstring_p(lua_State *L) {
     luaL_tolstring(L, 1, NULL);
@@ -74,7 +109,8 @@ int topiary_load(lua_State *L, const char *code, size_t len, const char *name) {
     return luaL_loadbufferx(L, code, len, name, NULL);
 }
 
-static volatile sig_atomic_t pending = 0;
+static volatile sig_atomic_t pending = 0;   /* Ctrl-Cs (or watchdog firings) since the last clear */
+static volatile sig_atomic_t sticky = 0;   /* the hook re-arms: an interrupt pcall cannot swallow */
 static lua_State *sigint_state = NULL;
 
 static void stop_hook(lua_State *L, lua_Debug *ar) {
@@ -84,20 +120,49 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
     if (ar->event == LUA_HOOKCALL || ar->event == LUA_HOOKRET || ar->event == LUA_HOOKTAILCALL) {
         if (lua_getinfo(L, "S", ar) && ar->what[0] == 'C') return;
     }
-    lua_sethook(L, NULL, 0, 0);
+    /* A first Ctrl-C is raised once, as lua.c does: a script may catch it with pcall.
+       Once sticky, the hook stays armed and every Lua instruction raises again, so the
+       error reaches the host however many pcalls catch it on the way. */
+    if (!sticky) lua_sethook(L, NULL, 0, 0);
     luaL_error(L, "interrupted!");
 }
 
-void topiary_interrupt(lua_State *L) {
-    pending = 1;
+void topiary_arm(lua_State *L) {
     if (L) lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void arm_all(lua_State *L) {
+    topiary_arm(L);
+    int n = nrunning;
+    if (n > MAX_RUNNING) n = MAX_RUNNING;
+    for (int i = 0; i < n; i++) if (running[i] != L) topiary_arm(running[i]);
+}
+
+void topiary_interrupt(lua_State *L) {
+    /* A second interrupt before the host has cleared the first makes it sticky. */
+    if (pending) sticky = 1;
+    pending = pending + 1;
+    arm_all(L);
+}
+
+void topiary_interrupt_sticky(lua_State *L) {
+    sticky = 1;
+    pending = pending + 1;
+    arm_all(L);
 }
 
 int topiary_interrupt_pending(void) { return pending != 0; }
 
+int topiary_interrupt_is_sticky(void) { return sticky != 0; }
+
 void topiary_clear_interrupt(void) {
     pending = 0;
+    sticky = 0;
     if (sigint_state) lua_sethook(sigint_state, NULL, 0, 0);
+    int n = nrunning;
+    if (n > MAX_RUNNING) n = MAX_RUNNING;
+    for (int i = 0; i < n; i++)
+        if (lua_gethook(running[i]) == stop_hook) lua_sethook(running[i], NULL, 0, 0);
 }
 
 static void on_sigint(int sig) {
@@ -112,6 +177,10 @@ void topiary_catch_sigint(lua_State *L) {
     sa.sa_handler = L ? on_sigint : SIG_DFL;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+}
+
+int topiary_loadfile(lua_State *L, const char *path) {
+    return luaL_loadfilex(L, path, NULL);
 }
 
 static int openlibs_p(lua_State *L) {

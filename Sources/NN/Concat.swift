@@ -74,7 +74,7 @@ public final class Concat: Module {
         for (b, branch) in branches.enumerated() {
             let g = try gradOutput.narrow(1, off, c[b]).contiguous()
             off += c[b]
-            let gi = try branch.module.backward(g)
+            let gi = try Tracer.runBackward(branch.name, branch.module, g)
             sum = try sum.map { try addSameShape($0, gi, "concat backward", ("branch", "branch")) } ?? gi
         }
         return sum!

@@ -63,22 +63,7 @@ extension Module {
     }
 
     static func cost(_ n: TraceNode) -> (macs: Int, flops: Int) {
-        let out = n.outputShape.reduce(1, *)
-        let inp = n.inputShapes.first?.reduce(1, *) ?? 0
-        if n.kind == .add { return (0, out) }
-        switch n.module {
-        case let c as Conv2d:
-            let macs = out * c.kernelSize.0 * c.kernelSize.1 * (c.inChannels / c.groups)
-            return (macs, 2 * macs + (c.bias != nil ? out : 0))
-        case let l as Linear:
-            let macs = out * l.inFeatures
-            return (macs, 2 * macs + (l.bias != nil ? out : 0))
-        case is BatchNorm: return (0, 2 * out)
-        case is Activation: return (0, out)
-        case let p as MaxPool2d: return (0, out * p.kernelSize.0 * p.kernelSize.1)
-        case let p as AvgPool2d: return (0, out * p.kernelSize.0 * p.kernelSize.1)
-        case is AdaptiveAvgPool2d: return (0, inp)
-        default: return (0, 0)
-        }
+        if n.kind == .add { return (0, n.outputShape.reduce(1, *)) }
+        return n.module?.layerDescription?.cost(input: n.inputShapes.first ?? [], output: n.outputShape) ?? (0, 0)
     }
 }

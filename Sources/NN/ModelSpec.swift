@@ -4,6 +4,11 @@ import Tensor
 /// A model's architecture as JSON, stored in a weights file's metadata so `nn.load`
 /// rebuilds the model without its original definition. Channel counts are read from
 /// the current weights, so a pruned model describes its pruned shape.
+///
+/// A layer is `{"class": "Conv2d", "type": "Conv2d", <its hyper-parameters under
+/// PyTorch's names>}` (see `LayerDescription`); containers list their children as
+/// `[name, spec]` pairs. Files written before the names followed PyTorch's (`in`,
+/// `kernel`, `features`, …) still load.
 public enum ModelSpec {
     public static let metadataKey = "topiary.model"
 
@@ -23,39 +28,14 @@ public enum ModelSpec {
 
     // MARK: Encoding
 
-    static func pair(_ p: (Int, Int)) -> [Int] { [p.0, p.1] }
-
     static func spec(_ m: any Module) throws -> [String: Any] {
         var s: [String: Any] = ["type": m.typeName]
+        if let d = m.layerDescription {
+            s["class"] = type(of: d).specClass
+            for (k, v) in d.hyperParameters { s[k] = json(v) }
+            return s
+        }
         switch m {
-        case let c as Conv2d:
-            s["class"] = "Conv2d"
-            s["in"] = c.inChannels; s["out"] = c.outChannels; s["kernel"] = pair(c.kernelSize)
-            s["stride"] = pair(c.stride); s["padding"] = pair(c.padding); s["dilation"] = pair(c.dilation)
-            s["groups"] = c.groups; s["bias"] = c.bias != nil
-        case let b as BatchNorm:
-            s["class"] = b is BatchNorm1d ? "BatchNorm1d" : "BatchNorm2d"
-            s["features"] = b.numFeatures; s["eps"] = b.eps; s["affine"] = b.weight != nil
-            s["track"] = b.trackRunningStats
-            if let mo = b.momentum { s["momentum"] = mo }
-        case let l as Linear:
-            s["class"] = "Linear"; s["in"] = l.inFeatures; s["out"] = l.outFeatures; s["bias"] = l.bias != nil
-        case is ReLU: s["class"] = "ReLU"
-        case is ReLU6: s["class"] = "ReLU6"
-        case let l as LeakyReLU: s["class"] = "LeakyReLU"; s["slope"] = Double(l.negativeSlope)
-        case is Identity: s["class"] = "Identity"
-        case let f as Flatten: s["class"] = "Flatten"; s["start"] = f.startDim; s["end"] = f.endDim
-        case let d as Dropout: s["class"] = "Dropout"; s["p"] = d.p
-        case let p as MaxPool2d:
-            s["class"] = "MaxPool2d"; s["kernel"] = pair(p.kernelSize); s["stride"] = pair(p.stride)
-            s["padding"] = pair(p.padding); s["dilation"] = pair(p.dilation); s["ceil"] = p.ceilMode
-        case let p as AvgPool2d:
-            s["class"] = "AvgPool2d"; s["kernel"] = pair(p.kernelSize); s["stride"] = pair(p.stride)
-            s["padding"] = pair(p.padding); s["ceil"] = p.ceilMode; s["count_include_pad"] = p.countIncludePad
-        case let p as AdaptiveAvgPool2d: s["class"] = "AdaptiveAvgPool2d"; s["output"] = pair(p.outputSize)
-        case let a as ShortcutA:
-            s["class"] = "ShortcutA"; s["automatic"] = a.automatic
-            s["stride"] = a.stride; s["pad"] = [a.padBefore, a.padAfter]
         case let q as Sequential:
             s["class"] = "Sequential"; s["children"] = try q.children.map { [$0.name, try spec($0.module)] }
         case let c as Concat:
@@ -70,25 +50,55 @@ public enum ModelSpec {
         return s
     }
 
+    static func json(_ v: HyperValue) -> Any {
+        switch v {
+        case .int(let i): return i
+        case .double(let d): return d
+        case .bool(let b): return b
+        case .pair(let a, let b): return [a, b]
+        case .ints(let l): return l
+        case .none: return NSNull()
+        }
+    }
+
     // MARK: Decoding
 
+    /// Keys of specs written before hyper-parameters took PyTorch's names.
+    static let legacyKeys: [String: [String: String]] = [
+        "Conv2d": ["in": "in_channels", "out": "out_channels", "kernel": "kernel_size"],
+        "Linear": ["in": "in_features", "out": "out_features"],
+        "BatchNorm2d": ["features": "num_features", "track": "track_running_stats"],
+        "BatchNorm1d": ["features": "num_features", "track": "track_running_stats"],
+        "LeakyReLU": ["slope": "negative_slope"],
+        "Flatten": ["start": "start_dim", "end": "end_dim"],
+        "MaxPool2d": ["kernel": "kernel_size", "ceil": "ceil_mode"],
+        "AvgPool2d": ["kernel": "kernel_size", "ceil": "ceil_mode"],
+        "AdaptiveAvgPool2d": ["output": "output_size"],
+    ]
+
+    /// A JSON value as a hyper-parameter (nil for objects and mixed arrays).
+    static func hyper(_ v: Any) -> HyperValue? {
+        // Foundation's JSON numbers are all NSNumber: tell booleans, integers and reals apart.
+        if String(describing: type(of: v)).contains("Boolean") { return (v as? Bool).map { .bool($0) } }
+        if let n = v as? NSNumber {
+            let d = n.doubleValue
+            if let i = v as? Int, Double(i) == d, !String(describing: n).contains(".") { return .int(i) }
+            return .double(d)
+        }
+        if v is NSNull { return HyperValue.none }
+        if let a = v as? [Any] {
+            var out: [Int] = []
+            for e in a {
+                guard case .int(let i)? = hyper(e) else { return nil }
+                out.append(i)
+            }
+            return .ints(out)
+        }
+        return nil
+    }
+
     static func build(_ s: [String: Any], path: String) throws -> any Module {
-        func int(_ k: String) throws -> Int {
-            guard let v = s[k] as? Int else { throw bad(k) }
-            return v
-        }
-        func dbl(_ k: String) throws -> Double {
-            guard let v = s[k] as? Double ?? (s[k] as? Int).map(Double.init) else { throw bad(k) }
-            return v
-        }
-        func bool(_ k: String) throws -> Bool {
-            guard let v = s[k] as? Bool else { throw bad(k) }
-            return v
-        }
-        func two(_ k: String) throws -> (Int, Int) {
-            guard let v = s[k] as? [Int], v.count == 2 else { throw bad(k) }
-            return (v[0], v[1])
-        }
+        let cls = s["class"] as? String ?? ""
         func bad(_ k: String) -> TensorError {
             TensorError("nn.load: the description of \(path) (\(s["class"] ?? "?")) has a missing or invalid '\(k)'")
         }
@@ -99,38 +109,16 @@ public enum ModelSpec {
                 return (n, try build(sub, path: path + "." + (n.isEmpty ? "_" : n)))
             }
         }
-        let typeName = s["type"] as? String ?? ""
-        switch s["class"] as? String ?? "" {
-        case "Conv2d":
-            return try Conv2d(try int("in"), try int("out"), kernelSize: try two("kernel"), stride: try two("stride"),
-                              padding: try two("padding"), dilation: try two("dilation"), groups: try int("groups"),
-                              bias: try bool("bias"))
-        case "BatchNorm2d", "BatchNorm1d":
-            let mo = s["momentum"].map { _ in try? dbl("momentum") } ?? nil
-            if s["class"] as? String == "BatchNorm1d" {
-                return try BatchNorm1d(try int("features"), eps: try dbl("eps"), momentum: mo, affine: try bool("affine"),
-                                       trackRunningStats: try bool("track"))
+        if let kind = LayerKinds.kind(cls) {
+            var values: [String: HyperValue] = [:]
+            let aliases = legacyKeys[cls] ?? [:]
+            for (k, v) in s where k != "class" && k != "type" {
+                if let h = hyper(v) { values[aliases[k] ?? k] = h }
             }
-            return try BatchNorm2d(try int("features"), eps: try dbl("eps"), momentum: mo, affine: try bool("affine"),
-                                   trackRunningStats: try bool("track"))
-        case "Linear": return try Linear(try int("in"), try int("out"), bias: try bool("bias"))
-        case "ReLU": return ReLU()
-        case "ReLU6": return ReLU6()
-        case "LeakyReLU": return LeakyReLU(negativeSlope: Float(try dbl("slope")))
-        case "Identity": return Identity()
-        case "Flatten": return Flatten(startDim: try int("start"), endDim: try int("end"))
-        case "Dropout": return try Dropout(p: try dbl("p"))
-        case "MaxPool2d":
-            return try MaxPool2d(kernelSize: try two("kernel"), stride: try two("stride"), padding: try two("padding"),
-                                 dilation: try two("dilation"), ceilMode: try bool("ceil"))
-        case "AvgPool2d":
-            return try AvgPool2d(kernelSize: try two("kernel"), stride: try two("stride"), padding: try two("padding"),
-                                 ceilMode: try bool("ceil"), countIncludePad: try bool("count_include_pad"))
-        case "AdaptiveAvgPool2d": return try AdaptiveAvgPool2d(outputSize: try two("output"))
-        case "ShortcutA":
-            if try bool("automatic") { return ShortcutA() }
-            let pad = try two("pad")
-            return try ShortcutA(stride: try int("stride"), padBefore: pad.0, padAfter: pad.1)
+            return try kind.make(HyperParameters(values, path: path, specClass: cls))
+        }
+        let typeName = s["type"] as? String ?? ""
+        switch cls {
         case "Sequential": return try Sequential(named: try kids("children"), typeName: typeName.isEmpty ? "Sequential" : typeName)
         case "Concat": return try Concat(named: try kids("children"), typeName: typeName.isEmpty ? "Concat" : typeName)
         case "Residual":

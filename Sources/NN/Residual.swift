@@ -45,9 +45,9 @@ public final class Residual: Module {
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        let g = try post?.backward(gradOutput) ?? gradOutput
-        let gb = try body.backward(g)
-        let gs = try shortcut?.backward(g) ?? g
+        let g = try post.map { try Tracer.runBackward(postName, $0, gradOutput) } ?? gradOutput
+        let gb = try Tracer.runBackward(bodyName, body, g)
+        let gs = try shortcut.map { try Tracer.runBackward(shortcutName, $0, g) } ?? g
         return try addSameShape(gb, gs, "residual backward", ("body", "shortcut"))
     }
 }
@@ -76,12 +76,17 @@ public final class ShortcutA: Module {
     public init() { stride = 1; padBefore = 0; padAfter = 0; automatic = true }
 
     public var extraDescription: String {
-        "stride=\(stride), pad=(\(padBefore), \(padAfter))" + (automatic ? ", automatic" : "")
+        "stride=\(stride), " + (channelMap.map { "channel_map=\($0), out=\(mappedChannels)" } ?? "pad=(\(padBefore), \(padAfter))")
+            + (automatic ? ", automatic" : "")
     }
 
     /// Sets stride and padding (automatic mode) so the output matches `target`.
     func configure(input: [Int], target: [Int]) throws {
         guard automatic, input.count == 4, target.count == 4 else { return }
+        if channelMap != nil {
+            stride = max(1, (input[2] + target[2] - 1) / max(target[2], 1))
+            return
+        }
         let extra = target[1] - input[1]
         guard extra >= 0, target[2] > 0 else {
             throw TensorError("shortcut A: body output \(shapeString(target)) has fewer channels than the input \(shapeString(input))")
@@ -91,15 +96,45 @@ public final class ShortcutA: Module {
         padAfter = extra - extra / 2
     }
 
+    /// After pruning: input channel i goes to output channel `channelMap[i]` (-1: dropped)
+    /// of `mappedChannels` outputs, instead of the offset `padBefore` (nil before pruning).
+    public var channelMap: [Int]?
+    public var mappedChannels = 0
+
+    /// Output channels for `inChannels` input channels.
+    public func outputChannels(for inChannels: Int) -> Int {
+        channelMap != nil ? mappedChannels : inChannels + padBefore + padAfter
+    }
+
+    /// The output channel of input channel `ch`, or nil when it is dropped.
+    @inline(__always)
+    public func outputChannel(of ch: Int) -> Int? {
+        guard let m = channelMap else { return ch + padBefore }
+        return m[ch] >= 0 ? m[ch] : nil
+    }
+
+    /// Sets an explicit channel map (pruning surgery): checked against the channel count.
+    public func setChannelMap(_ map: [Int], outputs: Int) throws {
+        guard outputs >= 0, map.allSatisfy({ $0 >= -1 && $0 < outputs }),
+              Set(map.filter { $0 >= 0 }).count == map.filter({ $0 >= 0 }).count else {
+            throw TensorError("shortcut A: invalid channel map \(map) for \(outputs) outputs")
+        }
+        channelMap = map; mappedChannels = outputs
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try Check.input(input, rank: 4, "shortcut A", "[N, C, H, W]")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = c + padBefore + padAfter
+        if let m = channelMap, m.count != c {
+            throw TensorError("shortcut A: input has \(c) channels, the channel map expects \(m.count)")
+        }
+        let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let y = Tensor(zeros: [n, oc, oh, ow])
         x.withFloats { xp in
             for i in 0..<n {
                 for ch in 0..<c {
-                    let src = xp + (i * c + ch) * h * w, dst = y.ptr + (i * oc + ch + padBefore) * oh * ow
+                    guard let to = outputChannel(of: ch) else { continue }
+                    let src = xp + (i * c + ch) * h * w, dst = y.ptr + (i * oc + to) * oh * ow
                     for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
                 }
             }
@@ -111,13 +146,14 @@ public final class ShortcutA: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let s = inputShape else { throw noForward("shortcut A") }
         let (n, c, h, w) = (s[0], s[1], s[2], s[3])
-        let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = c + padBefore + padAfter
+        let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let dy = try Check.grad(gradOutput, [n, oc, oh, ow], "shortcut A")
         let dx = Tensor(zeros: s)
         dy.withFloats { g in
             for i in 0..<n {
                 for ch in 0..<c {
-                    let src = g + (i * oc + ch + padBefore) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
+                    guard let from = outputChannel(of: ch) else { continue }
+                    let src = g + (i * oc + from) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
                     for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
                 }
             }

@@ -42,7 +42,7 @@ public final class Sequential: Module {
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         var g = gradOutput
-        for c in children.reversed() { g = try c.module.backward(g) }
+        for c in children.reversed() { g = try Tracer.runBackward(c.name, c.module, g) }
         return g
     }
 }

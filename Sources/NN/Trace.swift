@@ -68,6 +68,10 @@ public final class Tracer {
     var recording = true
     /// Called after every named module's forward (see `observe`).
     var hook: ((String, any Module, Tensor, Tensor) -> Void)?
+    /// Called with the gradient of every named module's output (see `observeGradients`).
+    var gradientHook: ((String, any Module, Tensor) -> Void)?
+    /// Replaces every layer's output (see `transforming`).
+    var transform: ((String, any Module, Tensor) throws -> Tensor)?
     var path: [String] = []
     var producer: [ObjectIdentifier: Int] = [:]
     var keep: [Tensor] = []
@@ -76,8 +80,38 @@ public final class Tracer {
     /// transparent child), recording it if a trace is active.
     @inline(__always)
     public static func run(_ name: String, _ module: any Module, _ x: Tensor) throws -> Tensor {
-        guard let t = current else { return try module.forward(x) }
+        guard let t = current else {
+            let y = try module.forward(x)
+            return ForwardHooks.isEmpty ? y : try ForwardHooks.run(module, x, y)
+        }
         return try t.run(name, module, x)
+    }
+
+    /// Runs `module.backward(g)` as the child `name` of the module being run backward,
+    /// reporting `g` (the gradient of the child's output) to an active gradient hook.
+    @inline(__always)
+    public static func runBackward(_ name: String, _ module: any Module, _ g: Tensor) throws -> Tensor {
+        guard let t = current, t.gradientHook != nil else { return try module.backward(g) }
+        if !name.isEmpty { t.path.append(name) }
+        defer { if !name.isEmpty { t.path.removeLast() } }
+        if !name.isEmpty { t.gradientHook?(t.path.joined(separator: "."), module, g) }
+        return try module.backward(g)
+    }
+
+    /// Runs `body` (a forward and a backward pass) calling `forward(path, module, input,
+    /// output)` after every named module's forward and `backward(path, module, grad)`
+    /// with the gradient of its output — what Taylor criteria need.
+    public static func observeGradients<R>(forward: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
+                                           backward: @escaping (_ path: String, _ module: any Module, _ grad: Tensor) -> Void,
+                                           _ body: () throws -> R) throws -> R {
+        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
+        let t = Tracer()
+        t.recording = false
+        t.hook = forward
+        t.gradientHook = backward
+        current = t
+        defer { current = nil }
+        return try body()
     }
 
     /// Records an add or concat performed by the running container.
@@ -91,7 +125,15 @@ public final class Tracer {
     func run(_ name: String, _ module: any Module, _ x: Tensor) throws -> Tensor {
         if !name.isEmpty { path.append(name) }
         defer { if !name.isEmpty { path.removeLast() } }
-        let y = try module.forward(x)
+        var y: Tensor
+        do {
+            y = try module.forward(x)
+        } catch let e as TensorError where module.isLeaf && !e.message.hasPrefix("at ") {
+            // Name the layer: traces and observations report where a forward failed.
+            throw TensorError("at \(path.joined(separator: ".")) (\(module.typeName)): \(e.message)")
+        }
+        if !ForwardHooks.isEmpty { y = try ForwardHooks.run(module, x, y) }
+        if let transform, module.isLeaf { y = try transform(path.joined(separator: "."), module, y) }
         if let hook, !name.isEmpty { hook(path.joined(separator: "."), module, x, y) }
         if recording && module.isLeaf && y !== x {
             add(.layer, name: path.joined(separator: "."), typeName: module.typeName, module: module,
@@ -128,6 +170,20 @@ public final class Tracer {
         let t = Tracer()
         t.recording = false
         t.hook = hook
+        current = t
+        defer { current = nil }
+        return try body()
+    }
+
+    /// Runs `body` with every layer's output (modules without children, by path)
+    /// replaced by `transform(path, module, output)` — channel masks for soft pruning, or
+    /// checking that a pruned net equals the masked full one. No graph is recorded.
+    public static func transforming<R>(_ transform: @escaping (_ path: String, _ module: any Module, _ output: Tensor) throws -> Tensor,
+                                       _ body: () throws -> R) throws -> R {
+        guard current == nil else { throw TensorError("transform: a trace or observation is already running") }
+        let t = Tracer()
+        t.recording = false
+        t.transform = transform
         current = t
         defer { current = nil }
         return try body()

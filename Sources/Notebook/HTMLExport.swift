@@ -1,5 +1,8 @@
+import Foundation
+
 /// One self-contained HTML page of a notebook and its recorded outputs: markdown
-/// rendered, code and text outputs in <pre>, tables as tables, plots as inline SVG.
+/// rendered, code and text outputs in <pre>, tables as tables, plots as SVG images
+/// (`<img>` with a data: URI, so nothing in a recorded SVG can run).
 public enum HTMLExport {
     public static func render(_ notebook: Notebook, _ record: RunRecord) -> String {
         let title = notebook.reportTitle ?? notebook.cells.first.map { String($0.text.dropFirst(2).prefix { $0 != "\n" }) } ?? notebook.fileName
@@ -50,7 +53,7 @@ public enum HTMLExport {
             pre.error { background: #fff0f0; border-left: 3px solid #d33; }
             table { border-collapse: collapse; margin: 0.4em 0; }
             th, td { border: 1px solid #ddd; padding: 0.2em 0.6em; }
-            .image svg { max-width: 100%; height: auto; }
+            .image img { max-width: 100%; height: auto; }
             </style>
             </head>
             <body>
@@ -67,7 +70,10 @@ public enum HTMLExport {
         case .table:
             return "<div class=\"table\">\n" + MarkdownHTML.render(o.markdown ?? "") + "</div>\n"
         case .image:
-            var s = "<div class=\"image\" title=\"\(escapeHTML(o.text))\">\n" + (o.svg ?? "") + "</div>\n"
+            // As an image, not inline markup: a browser runs no script and loads nothing
+            // from an SVG shown through <img>, so a tampered recording cannot inject any.
+            let uri = "data:image/svg+xml;base64," + Data((o.svg ?? "").utf8).base64EncodedString()
+            var s = "<div class=\"image\"><img src=\"\(uri)\" alt=\"\(escapeHTML(o.text))\" title=\"\(escapeHTML(o.text))\"></div>\n"
             if let saved = o.savedAs { s += "<p class=\"meta\">saved to \(escapeHTML(saved))</p>\n" }
             return s
         }

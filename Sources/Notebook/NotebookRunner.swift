@@ -38,6 +38,7 @@ public final class NotebookRunner {
     let interpreter: Interpreter
     let syntax: LuaSyntax
     let sink = OutputSink()
+    let exitTrap = ExitTrap()
     let watchdog: CellWatchdog
     var L: Lua { interpreter.lua }
     /// Remarks about the notebook found before running (shown by the CLI).
@@ -51,6 +52,7 @@ public final class NotebookRunner {
         self.notebook = try notebook.applying(options.parameters, syntax: syntax)
         try checkCellsAreComplete()
         try sink.install(in: interpreter)
+        exitTrap.install(in: interpreter)
         PlotModule.observeSaves(interpreter.lua) { [sink] chart, path in
             sink.add(CellOutput(kind: .image, text: chart.summary, svg: chart.svg(), savedAs: path))
         }
@@ -79,7 +81,7 @@ public final class NotebookRunner {
                 else {
                     let (status, outputs, seconds, userInterrupt) = execute(c)
                     (r.status, r.outputs, r.seconds) = (status, outputs, seconds)
-                    if userInterrupt || (status != .ok && !options.keepGoing) { stopped = true }
+                    if userInterrupt || exitTrap.code != nil || (status != .ok && !options.keepGoing) { stopped = true }
                 }
             }
             records.append(r)
@@ -117,7 +119,10 @@ public final class NotebookRunner {
             }
         } catch {
             var text = cleanTraceback("\(error)")
-            if timedOut, let t = timeout {
+            if let code = exitTrap.code {
+                status = .error
+                text = "\(notebook.fileName):\(exitTrap.line ?? c.line): os.exit(\(code)) called: a notebook cell cannot end the process; the run stops here"
+            } else if timedOut, let t = timeout {
                 status = .timeout
                 text = timeoutMessage(text, seconds: t)
             } else {
@@ -130,7 +135,7 @@ public final class NotebookRunner {
         L.setTop(base)
         topiary_clear_interrupt()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        if c.has(.raises) {
+        if c.has(.raises) && exitTrap.code == nil {
             if status == .error { status = .ok }
             else if status == .ok {
                 status = .error

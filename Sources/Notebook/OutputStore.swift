@@ -62,12 +62,10 @@ public enum OutputStore {
         do { record = try JSONDecoder().decode(RunRecord.self, from: data) } catch {
             throw NotebookError(paths.json, "not a recorded notebook run (\(describe(error))); re-record it with `topiary notebook run \(paths.notebook)`")
         }
+        try check(record, paths)
         for c in record.cells.indices {
             for o in record.cells[c].outputs.indices where record.cells[c].outputs[o].kind == .image {
-                guard let name = record.cells[c].outputs[o].file,
-                      let svg = FileManager.default.contents(atPath: paths.directory + "/" + name) else {
-                    throw NotebookError(paths.json, "the image of cell \(record.cells[c].index) is missing from \(paths.directory); re-record with `topiary notebook run \(paths.notebook)`")
-                }
+                let svg = try image(record.cells[c].outputs[o].file, cell: record.cells[c].index, paths)
                 record.cells[c].outputs[o].svg = String(decoding: svg, as: UTF8.self)
             }
         }

@@ -22,7 +22,7 @@ struct Repl: ParsableCommand {
         :save FILE (the session's inputs as a jupytext percent notebook), :help, :quit.
         Without a terminal on stdin: no prompts, errors on stderr, exit status 0 at the end.
         Environment: TOPIARY_HISTORY (history file; empty disables), NO_COLOR,
-        TOPIARY_TIMING=0|1.
+        TOPIARY_TIMING=0|1, LUA_INIT (run first, as in `lua`).
         """)
 
     func run() throws {
@@ -30,6 +30,7 @@ struct Repl: ParsableCommand {
         let interactive = isatty(0) != 0
         let noColour = !(env["NO_COLOR"] ?? "").isEmpty || env["TERM"] == "dumb"
         let interp = Libraries.makeInterpreter()
+        do { try interp.runLuaInit() } catch { fail(error) }   // as lua.c: LUA_INIT first
         let session = ReplSession(interp: interp, colour: interactive && isatty(1) != 0 && !noColour)
         session.colourErrors = interactive && isatty(2) != 0 && !noColour
         session.timing = env["TOPIARY_TIMING"].map { $0 == "1" } ?? interactive

@@ -121,7 +121,13 @@ final class ReplSession {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { L.setTop(base) }
         let n: Int32
-        do { n = try interp.call(nargs: 0) } catch {
+        do {
+            n = try interp.call(nargs: 0)
+            // An interrupt ends with the command: its hook must not stop the REPL's own
+            // calls (printing values, completion) afterwards.
+            topiary_clear_interrupt()
+        } catch {
+            topiary_clear_interrupt()
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             reportError("\(error)")
             reportTime(elapsed)
@@ -140,13 +146,7 @@ final class ReplSession {
 
     /// Runs a file in the session (`:load`), printing what it returns.
     func load(_ path: String) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            reportError("cannot open \(path)")
-            return
-        }
-        var code = String(decoding: data, as: UTF8.self)
-        if code.hasPrefix("#") { code = "--" + code }
-        do { try interp.compile(code, name: "@" + path) } catch {
+        do { try interp.compileFile(Array(path.utf8)) } catch {
             reportError("\(error)")
             return
         }

@@ -115,10 +115,18 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(html.contains("<ul>\n<li>one <code>code</code></li>\n<li>two <a href=\"https://example.org\">link</a></li>\n</ul>"), html)
         XCTAssertTrue(html.contains("<p>A <em>list</em>:</p>"))
         XCTAssertTrue(html.contains("<pre class=\"stdout\">hello &lt;world&gt;\n</pre>"))
-        XCTAssertTrue(html.contains("<svg xmlns"), "plots are inlined")
+        // Plots are in the page, as images with data: URIs (a recorded SVG cannot run script).
+        let prefix = "<img src=\"data:image/svg+xml;base64,"
+        let start = try XCTUnwrap(html.range(of: prefix), "plots are in the page")
+        let encoded = html[start.upperBound...].prefix { $0 != "\"" }
+        let svg = String(decoding: try XCTUnwrap(Data(base64Encoded: String(encoded))), as: UTF8.self)
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns"), svg)
+        XCTAssertFalse(html.contains("<svg"), "no inline SVG markup")
         XCTAssertTrue(html.contains("<th>a</th><th>b</th>"))
         XCTAssertTrue(html.contains("<pre class=\"error\">ex.lua:23: expected failure"))
-        XCTAssertFalse(html.contains("<img") || html.contains("<script") || html.contains("<link"), "nothing external")
+        XCTAssertFalse(html.contains("<img src=\"http") || html.contains("<script") || html.contains("<link"), "nothing external")
+        XCTAssertEqual(html.components(separatedBy: "<img ").count - 1, html.components(separatedBy: prefix).count - 1,
+                       "every image is a data: URI")
     }
 
     func testExportNeedsRecordedOutputs() {

@@ -22,8 +22,12 @@ void topiary_pushfunction(lua_State *L, int id);
 /// The id of a closure made by topiary_pushfunction at `idx`, or -1 for any other value.
 int topiary_function_id(lua_State *L, int idx);
 
-/// lua_pcall with a message handler that appends a traceback to string errors.
+/// lua_pcall with a message handler that appends a traceback to string errors. While it
+/// runs, `L` (the main state or a Lua thread a callback runs on) is among the states an
+/// interrupt stops.
 int topiary_pcall(lua_State *L, int nargs, int nresults);
+/// topiary_pcall without the message handler (the error object comes back unchanged).
+int topiary_pcall_raw(lua_State *L, int nargs, int nresults);
 
 /// Calls luaL_tolstring (which may run __tostring / __name) under pcall. On success the
 /// string is on top and 0 is returned; otherwise the error message is on top.
@@ -32,15 +36,30 @@ int topiary_tolstring(lua_State *L, int idx);
 /// Loads and runs nothing: compiles `code` as chunk `name`; 0 on success (function on top).
 int topiary_load(lua_State *L, const char *code, size_t len, const char *name);
 
-/// Ctrl-C: arms a hook that raises "interrupted!" at the next Lua instruction, and sets
-/// the flag that long native kernels poll. Safe to call from a signal handler.
+/// Ctrl-C: arms a hook that raises "interrupted!" at the next Lua instruction (in `L` and
+/// in every state running under topiary_pcall), and sets the flag that long native kernels
+/// poll. The first interrupt is raised once (pcall may catch it, as in lua.c); a second one
+/// before topiary_clear_interrupt makes it sticky: the hook re-arms after raising, so the
+/// error reaches the host through any number of pcalls. Safe to call from a signal handler
+/// or another thread.
 void topiary_interrupt(lua_State *L);
+/// An interrupt that is sticky at once (a cell's timeout, os.exit in a notebook).
+void topiary_interrupt_sticky(lua_State *L);
+/// True when the pending interrupt is sticky.
+int topiary_interrupt_is_sticky(void);
+/// Arms the interrupt hook on `L` alone (no flag).
+void topiary_arm(lua_State *L);
 /// True when an interrupt is pending (native kernels poll this).
 int topiary_interrupt_pending(void);
-/// Clears the pending interrupt (before running a new command).
+/// Clears the pending interrupt and the hooks it armed (before and after a command).
 void topiary_clear_interrupt(void);
 /// Installs a SIGINT handler that interrupts `L` (NULL restores the default handler).
 void topiary_catch_sigint(lua_State *L);
+
+/// luaL_loadfilex(L, path, NULL): compiles a file's bytes as they are (text or a
+/// precompiled chunk), skipping a UTF-8 BOM and a first line starting with `#`, as lua.c
+/// does. 0 on success (function on top), else the message is on top.
+int topiary_loadfile(lua_State *L, const char *path);
 
 /// Opens the standard libraries under pcall; 0 on success.
 int topiary_openlibs(lua_State *L);

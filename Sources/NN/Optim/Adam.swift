@@ -28,6 +28,10 @@ public final class Adam: Optimizer {
 
     var name: String { decoupled ? "adamw" : "adam" }
 
+    public func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws {
+        try state.slice(p, dim: dim, index: index)
+    }
+
     public var description: String {
         "\(name){lr = \(lr), betas = {\(beta1), \(beta2)}, eps = \(eps), weight_decay = \(weightDecay), amsgrad = \(amsgrad)}"
     }

@@ -15,6 +15,10 @@ public protocol Optimizer: AnyObject, CustomStringConvertible {
     func state(_ params: [Parameter]) -> [(String, Tensor)]
     /// Restores state saved by `state` for the same parameter list.
     func loadState(_ state: [String: Tensor], _ params: [Parameter]) throws
+    /// Keeps only the entries `index` along `dim` of `p`'s state (momentum, moments):
+    /// pruning surgery calls it before it slices the parameter, so training goes on with
+    /// the surviving channels' state.
+    func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws
 }
 
 /// Per-parameter buffers keyed by identity (the parameter is retained so its identity
@@ -39,6 +43,12 @@ final class OptimizerState {
     }
 
     func existing(_ p: Parameter) -> Slot? { slots[ObjectIdentifier(p)] }
+
+    /// Slices every buffer of `p`'s slot along `dim` (see `Optimizer.sliceState`).
+    func slice(_ p: Parameter, dim: Int, index: Tensor) throws {
+        guard let s = existing(p) else { return }
+        for (k, t) in s.buffers where t.dim > dim { s.buffers[k] = try t.indexSelect(dim, index).contiguous() }
+    }
 
     func export(_ params: [Parameter]) -> [(String, Tensor)] {
         var out: [(String, Tensor)] = []

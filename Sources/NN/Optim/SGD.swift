@@ -21,6 +21,10 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay; self.nesterov = nesterov
     }
 
+    public func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws {
+        try state.slice(p, dim: dim, index: index)
+    }
+
     public var description: String {
         "sgd{lr = \(lr), momentum = \(momentum), dampening = \(dampening), weight_decay = \(weightDecay), nesterov = \(nesterov)}"
     }

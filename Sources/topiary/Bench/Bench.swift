@@ -62,7 +62,7 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats"]
+    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats", "prune"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
@@ -72,6 +72,7 @@ enum BenchSuites {
         case "dwt": return dwtCases
         case "fmstats": return fmstatsCases
         case "train": return trainCases
+        case "prune": return pruneCases
         default: return []
         }
     }

@@ -1,0 +1,113 @@
+import CLua
+import CLuaShim
+import LuaHost
+import NN
+import Pruning
+import Tensor
+
+/// A criterion written in Lua: `fn(ctx, options)` returns scores or (selection-based) the
+/// channels to keep; an optional `reduce(maps, grads)` shrinks each calibration batch.
+/// Holds registry references to its functions and options, released when it goes away.
+final class LuaCriterion: Criterion {
+    let name: String
+    let needs: CriterionNeeds
+    let selection: Bool
+    private let L: Lua
+    private let fn: Int32, options: Int32
+    private var reduceFn: Int32?
+
+    /// `function` is the stack slot of fn, `options` of the option table; `spec` that of
+    /// the definition table (needs, selection, reduce), nil for a bare function.
+    init(_ L: Lua, name: String, function: Int32, options: Int32, spec: Int32?) throws {
+        self.L = L; self.name = name
+        var needs: CriterionNeeds = [], selection = false
+        if let spec {
+            L.rawField(spec, "needs")
+            switch L.toString(-1) ?? "weights" {
+            case "fmaps": needs = .featureMaps
+            case "grads": needs = [.featureMaps, .gradients]
+            default: break
+            }
+            L.pop()
+            L.rawField(spec, "selection"); selection = L.toBool(-1); L.pop()
+            if L.rawField(spec, "reduce") == LUA_TFUNCTION { reduceFn = luaL_ref(L.state, clua_registryindex()) } else { L.pop() }
+        }
+        self.needs = needs; self.selection = selection
+        L.pushValue(function); fn = luaL_ref(L.state, clua_registryindex())
+        L.pushValue(options); self.options = luaL_ref(L.state, clua_registryindex())
+    }
+
+    deinit {
+        for r in [fn, options] + (reduceFn.map { [$0] } ?? []) { luaL_unref(L.state, clua_registryindex(), r) }
+    }
+
+    /// Calls the function behind `ref` with what `push` pushed; returns with one result on
+    /// the stack above `top` (the caller resets the stack).
+    private func call(_ ref: Int32, _ nargs: Int32, _ push: () -> Void) throws {
+        lua_rawgeti(L.state, clua_registryindex(), lua_Integer(ref))
+        push()
+        if topiary_pcall(L.state, nargs, 1) != LUA_OK {
+            let msg = L.toString(-1) ?? "error in criterion '\(name)'"
+            throw LuaCallbackError(message: msg)
+        }
+    }
+
+    func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
+        guard let r = reduceFn else { return nil }
+        let top = L.top
+        defer { L.setTop(top) }
+        try call(r, 2) { L.push(maps); if let grads { L.push(grads) } else { L.pushNil() } }
+        guard let t = try L.tensor(-1) else {
+            throw TensorError("criterion '\(name)': reduce must return a tensor, got \(L.typeName(-1))")
+        }
+        return t
+    }
+
+    func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
+        let top = L.top
+        defer { L.setTop(top) }
+        let g = ctx.group
+        try call(fn, 2) {
+            L.newTable()
+            L.push(g.name); L.setField(-2, "name")
+            L.push(g.channels); L.setField(-2, "channels")
+            L.newTable()
+            for (i, n) in g.layers.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
+            L.setField(-2, "layers")
+            if let m = ctx.layer { NNModule.push(L, m); L.setField(-2, "layer") }
+            if let w = ctx.weight { L.push(w); L.setField(-2, "weight") }
+            if let b = ctx.bn { NNModule.push(L, b); L.setField(-2, "bn") }
+            if let t = ctx.gamma { L.push(t); L.setField(-2, "gamma") }
+            if let t = ctx.beta { L.push(t); L.setField(-2, "beta") }
+            if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
+            if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
+            if let p = ctx.point { L.push(p); L.setField(-2, "point") }
+            lua_rawgeti(L.state, clua_registryindex(), lua_Integer(options))
+        }
+        let what = "criterion '\(name)' for group \(g.name)"
+        if selection {
+            return .keep(try PruneModule.indices(L, -1, what: what))
+        }
+        if L.isTable(-1) {
+            if L.rawField(-1, "keep") != LUA_TNIL { return .keep(try PruneModule.indices(L, -1, what: what)) }
+            L.pop()
+        }
+        if let t = try L.tensor(-1) {
+            guard t.numel == g.channels, t.dim <= 1 || t.shape.filter({ $0 != 1 }).count <= 1 else {
+                throw TensorError("\(what) returned a tensor of shape \(shapeString(t.shape)); expected \(g.channels) scores")
+            }
+            return .scores(t.toArray())
+        }
+        if L.isTable(-1) {
+            var s: [Double] = []
+            for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
+                L.rawIndex(-1, k)
+                defer { L.pop() }
+                guard let v = L.toNumber(-1) else { throw TensorError("\(what): score \(k) is a \(L.typeName(-1)), not a number") }
+                s.append(v)
+            }
+            return .scores(s)
+        }
+        throw TensorError("\(what) returned a \(L.typeName(-1)); expected a tensor or list of \(g.channels) scores, or {keep = {...}}")
+    }
+}

@@ -1,0 +1,166 @@
+import CLua
+import CLuaShim
+import Data
+import LuaHost
+import NN
+import Pruning
+import Tensor
+
+/// The `criteria` Lua module: the built-in pruning criteria by name, criteria written in
+/// Lua (`criteria.define`), and scoring without planning (`criteria.score`).
+///
+/// ```lua
+/// criteria.define("edge_energy", function(ctx)
+///   local w = ctx.fmaps:dwt2("haar")
+///   return (w.lh:pow(2) + w.hl:pow(2)):sum{3, 4}:mean(1)
+/// end, {needs = "fmaps"})
+/// local s = criteria.score(net, "edge_energy", {calib = loader, input = {1, 3, 32, 32}})
+/// ```
+public enum CriteriaModule {
+    /// Registry field holding the table of Lua-defined criteria.
+    static let registryKey = "topiary.criteria"
+
+    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip"]
+
+    public static let library = LuaLibrary(name: "criteria") { L in
+        L.newTable()
+        L.setField(clua_registryindex(), registryKey)
+        L.newTable()
+        for f in functions { L.push(f); L.setField(-2, f.name) }
+    }
+
+    /// A built-in criterion with its options (`reduction`, `p`, `seed`).
+    static func builtin(_ name: String, _ o: LuaOptions) throws -> (any Criterion)? {
+        let reduction = try o.choice("reduction", GroupReduction.allCases.map(\.rawValue), "first")
+        let red = GroupReduction(rawValue: reduction)!
+        switch name {
+        case "random": return RandomCriterion(seed: UInt64(truncatingIfNeeded: try o.integer("seed", 0)))
+        case "l1": return NormCriterion(p: 1, reduction: red)
+        case "l2": return NormCriterion(p: 2, reduction: red)
+        case "fpgm": return FPGMCriterion()
+        case "bn_scale": return BNScaleCriterion()
+        case "taylor": return TaylorCriterion()
+        case "apoz": return MapCriterion(.apoz)
+        case "mean_activation": return MapCriterion(.meanActivation)
+        case "hrank": return MapCriterion(.hrank)
+        case "chip": return MapCriterion(.chip)
+        default: return nil
+        }
+    }
+
+    /// The criterion named by option `criterion` (a built-in's or a defined one's name, or
+    /// a function), default l1. `options` is the stack slot of the option table, passed
+    /// to Lua criteria as their second argument.
+    static func resolve(_ L: Lua, _ o: LuaOptions, options: Int32) throws -> any Criterion {
+        let t = o.push("criterion")
+        defer { L.pop() }
+        if t == LUA_TNIL { return try builtin("l1", o)! }
+        if t == LUA_TFUNCTION {
+            return try LuaCriterion(L, name: "(function)", function: -1, options: options, spec: nil)
+        }
+        guard t == LUA_TSTRING, let name = L.toString(-1) else {
+            throw LuaError.argument(Int(options), "field 'criterion': a criterion name or a function expected, got \(L.typeName(-1))")
+        }
+        if let c = try builtin(name, o) { return c }
+        L.rawField(clua_registryindex(), registryKey)
+        defer { L.pop() }
+        guard L.rawField(-1, name) == LUA_TTABLE else {
+            L.pop()
+            throw LuaError.argument(Int(options), "field 'criterion': unknown criterion '\(name)' (built in: \(builtins.joined(separator: ", ")); define one with criteria.define)")
+        }
+        defer { L.pop() }
+        L.rawField(-1, "fn")
+        defer { L.pop() }
+        return try LuaCriterion(L, name: name, function: -1, options: options, spec: L.absIndex(-2))
+    }
+
+    static let functions: [LuaFunction] = [
+        LuaFunction("define", doc: """
+            criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn}])
+            Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
+            criteria.score). ctx has: name (the group), channels, layer (the defining module),
+            layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
+            at the group's point `fmaps` [N, C, H, W] (and `grads`). It returns one score per
+            channel (a tensor or list; higher = keep), or with selection = true the 1-based
+            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives.
+            Example:
+              criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
+            """) { L in
+            let name = try L.checkString(1)
+            try L.checkFunction(2)
+            let o = try LuaOptions(L, 3)
+            try o.checkKnown(["needs", "selection", "reduce"], "criteria.define")
+            guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
+            let needs = try o.choice("needs", ["weights", "fmaps", "grads"], "weights")
+            let selection = try o.bool("selection", false)
+            let reduceType = o.push("reduce")
+            guard reduceType == LUA_TNIL || reduceType == LUA_TFUNCTION else {
+                L.pop(); throw LuaError.argument(3, "field 'reduce': function expected, got \(L.typeName(-1))")
+            }
+            L.rawField(clua_registryindex(), registryKey)
+            L.newTable()
+            L.pushValue(2); L.setField(-2, "fn")
+            L.push(needs); L.setField(-2, "needs")
+            L.push(selection); L.setField(-2, "selection")
+            L.pushValue(-3); L.setField(-2, "reduce")
+            L.setField(-2, name)
+            L.pop(2)
+            return 0
+        },
+        LuaFunction("list", doc: """
+            criteria.list() -> {name, ...}
+            The built-in criteria, then the defined ones (sorted).
+            Example:
+              for _, n in ipairs(criteria.list()) do print(n) end
+            """) { L in
+            var names = builtins
+            L.rawField(clua_registryindex(), registryKey)
+            var defined: [String] = []
+            L.forEachPair(L.absIndex(-1)) { if let k = L.toString(-2) { defined.append(k) } }
+            L.pop()
+            names += defined.sorted()
+            L.newTable()
+            for (i, n) in names.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
+            return 1
+        },
+        LuaFunction("score", doc: """
+            criteria.score(net, criterion [, {calib =, batches =, input =, point =, reduction =, ...}])
+              -> {[group] = scores | {keep = indices}}
+            Scores every prunable group without planning: a float tensor of one score per channel
+            (higher = keep), or for selection-based criteria {keep = 1-based indices}.
+            Example:
+              local s = criteria.score(net, "l1", {input = {1, 3, 32, 32}})
+              print(s["layer1.0.conv1"])
+            """) { L in
+            let m = try NNModule.checkModule(L, 1)
+            let name = try L.checkString(2)
+            let o = try LuaOptions(L, 3)
+            // Resolve the criterion through a temporary options table holding its name.
+            L.newTable()
+            if L.isTable(3) { L.forEachPair(3) { L.pushValue(-2); L.pushValue(-2); lua_rawset(L.state, -5) } }
+            L.push(name); L.setField(-2, "criterion")
+            let slot = L.absIndex(-1)
+            let opts = try LuaOptions(L, slot)
+            let c = try resolve(L, opts, options: slot)
+            let shape = try PruneModule.inputShape(L, m, opts, "criteria.score")
+            let source = try PruneModule.calibration(L, opts)
+            let batches = try opts.integer("batches", 1)
+            let point = HookPoint(rawValue: try opts.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
+            let graph = try PruneModule.graph(m, shape)
+            let groups = graph.groups.filter { $0.frozen == nil }.map(\.index)
+            let results = try PruneModule.guarded {
+                try Planner.score(m, graph: graph, criterion: c, groups: groups, calibration: source, batches: batches, point: point)
+            }
+            L.newTable()
+            for g in groups {
+                switch results[g]! {
+                case .scores(let s): L.push(Tensor(shape: [s.count], values: s.map(Float.init)))
+                case .keep(let k):
+                    L.newTable(); L.push(ints: k.map { $0 + 1 }); L.setField(-2, "keep")
+                }
+                L.setField(-2, graph.groups[g].name)
+            }
+            return 1
+        },
+    ]
+}

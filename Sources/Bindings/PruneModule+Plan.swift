@@ -1,0 +1,168 @@
+import CLua
+import CLuaShim
+import Data
+import Foundation
+import LuaHost
+import NN
+import Pruning
+import Tensor
+
+/// A batch source over one tensor (capture or calibration without a loader): one batch,
+/// no labels.
+final class TensorBatches: BatchSource {
+    let x: Tensor
+    init(_ x: Tensor) { self.x = x }
+    var batchCount: Int { 1 }
+    var sampleCount: Int { x.shape.first ?? 0 }
+    func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
+        var done = false
+        return { [x] in
+            if done { return nil }
+            done = true
+            return (x, Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))
+        }
+    }
+}
+
+extension PruneModule {
+    /// The calibration data of option `calib`: a loader, a tensor, or nil.
+    static func calibration(_ L: Lua, _ o: LuaOptions) throws -> BatchSource? {
+        let t = o.push("calib")
+        defer { L.pop() }
+        if t == LUA_TNIL { return nil }
+        if let x = try L.tensor(-1) { return TensorBatches(x) }
+        if let l = try L.object(-1, of: DataModule.loaderType) as? Loader { return l }
+        throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
+    }
+
+    /// Runs `body`, turning engine and callback errors into Lua errors.
+    static func guarded<R>(_ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as TensorError { throw LuaError.message(e.message) } catch let e as LuaCallbackError {
+            throw LuaError.message(e.message)
+        }
+    }
+
+    /// The optimizer of option `optimizer`, if any.
+    static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
+        guard o.push("optimizer") != LUA_TNIL else { L.pop(); return nil }
+        defer { L.pop() }
+        return try L.checkObject(-1, of: TrainModule.optimizerType, as: OptimizerBox.self).optimizer
+    }
+
+    /// Whether `name` equals `pattern` or is matched whole by it as a Lua pattern.
+    static func matches(_ L: Lua, _ name: String, _ pattern: String) throws -> Bool {
+        if name == pattern { return true }
+        let top = L.top
+        defer { L.setTop(top) }
+        L.getGlobal("string")
+        guard L.isTable(-1), L.rawField(-1, "find") == LUA_TFUNCTION else { return false }
+        L.push(name); L.push("^(" + pattern + ")$")
+        guard topiary_pcall(L.state, 2, 1) == LUA_OK else {
+            throw LuaError.message("bad pattern '\(pattern)': \(L.toString(-1) ?? "?")")
+        }
+        return !L.isNoneOrNil(-1)
+    }
+
+    /// Strings of option `key` (a string or a list of strings).
+    static func strings(_ L: Lua, _ o: LuaOptions, _ key: String) throws -> [String] {
+        let t = o.push(key)
+        defer { L.pop() }
+        if t == LUA_TNIL { return [] }
+        if t == LUA_TSTRING { return [L.toString(-1)!] }
+        guard t == LUA_TTABLE else { throw LuaError.message("field '\(key)': a list of names or patterns expected, got \(L.typeName(-1))") }
+        var out: [String] = []
+        for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
+            L.rawIndex(-1, k)
+            defer { L.pop() }
+            guard L.isString(-1), let s = L.toString(-1) else { throw LuaError.message("field '\(key)': entry \(k) must be a string") }
+            out.append(s)
+        }
+        return out
+    }
+
+    static let planFunctions: [LuaFunction] = [
+        LuaFunction("plan", doc: """
+            prune.plan(net, {criterion =, ratio = | ratios = {[pattern] = r} | target_macs = | target_params =,
+                             scope = "local" | "global", ignore = {names or patterns}, max_ratio =, round_to =,
+                             normalizer =, reduction =, calib = loader | tensor, batches =, point =, input =})
+              -> plan
+            Scores every prunable group and chooses what to keep, touching nothing. A group whose
+            channels an ignored layer makes (or normalises) stays whole; layers that only read them
+            may still lose input channels. `ratios` patterns match group names (the defining layer);
+            names match exactly, otherwise as whole-name Lua patterns. `print(plan)` shows channels
+            per group and MACs / params before and after; plan.kept[name] lists kept channels
+            (1-based, ascending); plan:apply([optimizer]) performs it; plan:save(path) writes JSON.
+            Example:
+              local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
+              print(plan)
+            """) { L in
+            let m = try NNModule.checkModule(L, 1)
+            let o = try LuaOptions(L, 2)
+            try o.checkKnown(["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore", "max_ratio",
+                              "round_to", "normalizer", "reduction", "calib", "batches", "point", "input", "seed", "p"], "prune.plan")
+            let shape = try inputShape(L, m, o, "prune.plan")
+            let graph = try PruneModule.graph(m, shape)
+            var options = PlanOptions()
+            options.global = try o.choice("scope", ["local", "global"], "local") == "global"
+            options.maxRatio = try o.number("max_ratio", 1)
+            options.roundTo = try o.integer("round_to", 1)
+            options.normalizer = ScoreNormalizer(rawValue: try o.choice("normalizer", ScoreNormalizer.allCases.map(\.rawValue),
+                                                                         options.global ? "mean" : "none"))!
+            // ignore: a group whose channels an ignored layer makes or carries (its output,
+            // its BN) stays whole; a layer that only reads the group's channels (a consumer's
+            // input) does not protect it — Torch-Pruning's ignored_layers.
+            for pat in try strings(L, o, "ignore") {
+                var hit = false
+                for g in graph.groups where try g.slots.contains(where: { s in
+                    s.role != .input && s.role != .shortcutIn ? try matches(L, s.layer, pat) : false
+                }) {
+                    options.ignored.insert(g.index); hit = true
+                }
+                if !hit, try !graph.trace.nodes.contains(where: { try $0.kind == .layer && matches(L, $0.name, pat) }) {
+                    throw LuaError.argument(2, "field 'ignore': '\(pat)' matches no layer of the net")
+                }
+            }
+            let amounts = ["ratio", "ratios", "target_macs", "target_params"].filter { o.push($0) != LUA_TNIL }
+            L.pop(4)
+            var perGroup: [Int: Double] = [:]
+            if o.push("ratios") == LUA_TTABLE {
+                var failure: Error?
+                let t = L.absIndex(-1)
+                L.forEachPair(t) {
+                    guard failure == nil else { return }
+                    do {
+                        guard let pat = L.toString(-2), L.type(-2) == LUA_TSTRING, let r = L.toNumber(-1) else {
+                            throw LuaError.argument(2, "field 'ratios': entries must be [pattern] = ratio")
+                        }
+                        let hits = try graph.groups.filter { try matches(L, $0.name, pat) }
+                        guard !hits.isEmpty else { throw LuaError.argument(2, "field 'ratios': '\(pat)' matches no group (groups are named by their first conv)") }
+                        for g in hits { perGroup[g.index] = r }
+                    } catch { failure = error }
+                }
+                if let failure { L.pop(); throw failure }
+            }
+            L.pop()
+            if let t = try o.integer("target_macs") {
+                options.amount = .targetMACs(t)
+            } else if let t = try o.integer("target_params") {
+                options.amount = .targetParams(t)
+            } else {
+                let r = try o.number("ratio") ?? (perGroup.isEmpty ? 0.5 : 0)
+                options.amount = .ratio(r, perGroup: perGroup)
+            }
+            if amounts.count > 1 && !(amounts.count == 2 && amounts.contains("ratio") && amounts.contains("ratios")) {
+                throw LuaError.argument(2, "give one of ratio (with ratios), target_macs, target_params (got \(amounts.joined(separator: ", ")))")
+            }
+            let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            let source = try calibration(L, o)
+            let batches = try o.integer("batches", 1)
+            let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
+            let plan = try guarded {
+                try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,
+                                 batches: batches, point: point)
+            }
+            L.pushObject(PlanBox(plan, m), as: planType)
+            return 1
+        },
+    ]
+}

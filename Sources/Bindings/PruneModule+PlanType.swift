@@ -1,0 +1,115 @@
+import CLua
+import Data
+import Foundation
+import LuaHost
+import NN
+import Pruning
+import Tensor
+
+/// A plan as Lua sees it: the plan and the net it was made for.
+final class PlanBox {
+    let plan: PruningPlan
+    weak var model: (any Module)?
+    init(_ p: PruningPlan, _ m: any Module) { plan = p; model = m }
+}
+
+extension PruneModule {
+    static func checkPlan(_ L: Lua, _ i: Int32) throws -> PlanBox {
+        try L.checkObject(i, of: planType, as: PlanBox.self)
+    }
+
+    /// The plan as JSON: criterion, MACs and params, per group the channels and the kept
+    /// indices (1-based, as Lua shows them).
+    static func json(_ p: PruningPlan) -> String {
+        var s = "{\n  \"criterion\": \(quoteJSON(p.criterion)),\n"
+        s += "  \"macs\": {\"before\": \(p.macs.before), \"after\": \(p.macs.after)},\n"
+        s += "  \"params\": {\"before\": \(p.params.before), \"after\": \(p.params.after)},\n"
+        s += "  \"groups\": [\n" + p.groups.map { g in
+            "    {\"name\": \(quoteJSON(g.name)), \"before\": \(g.before), \"after\": \(g.after), \"kept\": ["
+                + g.kept.map { String($0 + 1) }.joined(separator: ", ") + "]}"
+        }.joined(separator: ",\n") + "\n  ]\n}\n"
+        return s
+    }
+
+    static func quoteJSON(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    static func pushGroups(_ L: Lua, _ p: PruningPlan) {
+        L.newTable()
+        for (i, g) in p.groups.enumerated() {
+            L.newTable()
+            L.push(g.name); L.setField(-2, "name")
+            L.push(g.before); L.setField(-2, "before")
+            L.push(g.after); L.setField(-2, "after")
+            L.push(ints: g.kept.map { $0 + 1 }); L.setField(-2, "kept")
+            if let s = g.scores { L.push(Tensor(shape: [s.count], values: s.map(Float.init))); L.setField(-2, "scores") }
+            L.setIndex(-2, i + 1)
+        }
+    }
+
+    static let planMetamethods: [LuaFunction] = [
+        LuaFunction("__tostring") { L in L.push(try checkPlan(L, 1).plan.description); return 1 },
+        LuaFunction("__index") { L in
+            let b = try checkPlan(L, 1)
+            let key = try L.checkString(2)
+            ObjectTypes.pushMethod(L, planType, 2)
+            if !L.isNoneOrNil(-1) { return 1 }
+            L.pop()
+            let p = b.plan
+            switch key {
+            case "kept":
+                L.newTable()
+                for g in p.groups { L.push(ints: g.kept.map { $0 + 1 }); L.setField(-2, g.name) }
+            case "groups": pushGroups(L, p)
+            case "criterion": L.push(p.criterion)
+            case "applied": L.push(p.applied)
+            case "macs", "params":
+                let v = key == "macs" ? p.macs : p.params
+                L.newTable(); L.push(v.before); L.setField(-2, "before"); L.push(v.after); L.setField(-2, "after")
+            default:
+                throw LuaError.message("prune.Plan has no field '\(key)' (fields: kept, groups, criterion, applied, macs, params; methods: apply, save)")
+            }
+            return 1
+        },
+    ]
+
+    static let planMethods: [LuaFunction] = [
+        LuaFunction("apply", doc: """
+            plan:apply([optimizer]) -> net
+            Performs the plan on its net (checked: the net must not have changed since planning).
+            With an optimizer, its momentum / moments are sliced with the weights.
+            Example:
+              plan:apply(opt)
+            """) { L in
+            let b = try checkPlan(L, 1)
+            guard let m = b.model else { throw LuaError.message("plan:apply: the net of this plan is gone") }
+            var opt: (any Optimizer)?
+            if !L.isNoneOrNil(2) { opt = try L.checkObject(2, of: TrainModule.optimizerType, as: OptimizerBox.self).optimizer }
+            try guarded { try b.plan.apply(to: m, optimizer: opt) }
+            NNModule.push(L, m)
+            return 1
+        },
+        LuaFunction("save", doc: """
+            plan:save(path)
+            Writes the plan as JSON (criterion, MACs, params, per group before / after / kept).
+            Example:
+              plan:save("plan.json")
+            """) { L in
+            let b = try checkPlan(L, 1)
+            let path = try L.checkString(2)
+            try guarded { try FileBytes.writeAtomically(path, op: "plan:save") { try $0.write(Array(json(b.plan).utf8)) } }
+            return 0
+        },
+    ]
+}

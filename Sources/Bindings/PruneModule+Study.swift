@@ -1,0 +1,194 @@
+import CLua
+import CLuaShim
+import Data
+import Foundation
+import LuaHost
+import NN
+import Plot
+import Pruning
+import Tensor
+
+/// Sensitivity analysis, before/after reports and pruning schedules.
+extension PruneModule {
+    static let studyFunctions: [LuaFunction] = [
+        LuaFunction("sensitivity", doc: """
+            prune.sensitivity(net, {eval = loader, criterion =, ratios = {0.1, ..., 0.9}, groups = {names or patterns},
+                                    calib =, batches =, input =}) -> {curves = {[group] = {top1, ...}}, ratios =, chart =}
+            Prunes each group alone at each ratio (on a copy; `net` is untouched), evaluates top-1 on
+            `eval`, and returns the curves with a line chart (accuracy against ratio, one line per group).
+            Example:
+              local s = prune.sensitivity(net, {eval = test_loader, ratios = {0.25, 0.5, 0.75}, input = {1, 1, 28, 28}})
+              s.chart:save("sensitivity.svg")
+            """) { L in
+            let m = try NNModule.checkModule(L, 1)
+            let o = try LuaOptions(L, 2)
+            try o.checkKnown(["eval", "criterion", "ratios", "groups", "calib", "batches", "input", "reduction", "seed", "point"], "prune.sensitivity")
+            guard o.push("eval") != LUA_TNIL, let loader = try L.object(-1, of: DataModule.loaderType) as? Loader else {
+                L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
+            }
+            L.pop()
+            var ratios = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+            if o.push("ratios") != LUA_TNIL { ratios = try ObjectTypes.numbers(L, L.absIndex(-1), "ratios") }
+            L.pop()
+            let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity"))
+            var chosen = graph.groups.filter { $0.frozen == nil }.map(\.index)
+            let pats = try strings(L, o, "groups")
+            if !pats.isEmpty {
+                var sel: [Int] = []
+                for p in pats {
+                    let hits = try chosen.filter { try matches(L, graph.groups[$0].name, p) }
+                    guard !hits.isEmpty else { throw LuaError.argument(2, "field 'groups': '\(p)' matches no prunable group") }
+                    sel += hits.filter { !sel.contains($0) }
+                }
+                chosen = sel
+            }
+            let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            let source = try calibration(L, o)
+            let batches = try o.integer("batches", 1)
+            let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
+            let curves = try guarded {
+                try Sensitivity.run(m, graph: graph, criterion: criterion, groups: chosen, ratios: ratios,
+                                    calibration: source, batches: batches, point: point) { try Trainer.evaluate($0, loader).top1 }
+            }
+            L.newTable()
+            L.push(array: ratios); L.setField(-2, "ratios")
+            L.newTable()
+            for c in curves { L.push(array: c.values); L.setField(-2, c.group) }
+            L.setField(-2, "curves")
+            if let first = curves.first {
+                let chart = try PlotModule.plotting { try Chart.line(x: ratios, y: first.values, label: first.group) }
+                for c in curves.dropFirst() { try PlotModule.plotting { try chart.addXY(x: ratios, y: c.values, label: c.group) } }
+                chart.title = "Sensitivity (\(criterion.name))"; chart.xlabel = "pruning ratio"; chart.ylabel = "top-1"
+                L.pushObject(chart, as: PlotModule.typeName); L.setField(-2, "chart")
+            }
+            return 1
+        },
+        LuaFunction("report", doc: """
+            prune.report(original, pruned [, {input =, latency = true, batches = {1, 128}, reps = 3}])
+              -> {layers = {{name =, before =, after =}, ...}, macs =, params =, latency =, chart =, text =}
+            Per-layer channels kept (table and bar chart), MACs and parameters before and after, and
+            measured forward latency (ms, median of `reps`) at each batch size.
+            Example:
+              local r = prune.report(original, net, {input = {1, 3, 32, 32}})
+              print(r.text)
+            """) { L in
+            let a = try NNModule.checkModule(L, 1), b = try NNModule.checkModule(L, 2)
+            let o = try LuaOptions(L, 3)
+            try o.checkKnown(["input", "latency", "batches", "reps"], "prune.report")
+            let shape = try inputShape(L, b, o, "prune.report")
+            var sizes = [1, 128]
+            if o.push("batches") != LUA_TNIL { sizes = try ObjectTypes.numbers(L, L.absIndex(-1), "batches").map { Int($0) } }
+            L.pop()
+            let reps = try o.integer("reps", 3)
+            let latency = try o.bool("latency", true)
+            let ca = try NNModule.run { try a.count(inputShape: shape) }, cb = try NNModule.run { try b.count(inputShape: shape) }
+            var layers: [(String, Int, Int)] = []
+            let after = Dictionary(cb.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
+            for l in ca.layers where l.typeName == "Conv2d" || l.typeName == "Linear" {
+                guard let n = after[l.name], l.outputShape.count >= 2, n.outputShape.count >= 2 else { continue }
+                layers.append((l.name, l.outputShape[1], n.outputShape[1]))
+            }
+            func time(_ m: any Module, _ batch: Int) throws -> Double {
+                var s = shape; s[0] = batch
+                let x = Tensor(zeros: s)
+                let wasTraining = m.training
+                m.eval()
+                defer { m.train(wasTraining) }
+                _ = try GradMode.withoutGrad { try m.forward(x) }
+                var t: [Double] = []
+                for _ in 0..<max(reps, 1) {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = try GradMode.withoutGrad { try m.forward(x) }
+                    t.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+                return t.sorted()[t.count / 2]
+            }
+            var lat: [(Int, Double, Double)] = []
+            if latency { for s in sizes { lat.append((s, try NNModule.run { try time(a, s) }, try NNModule.run { try time(b, s) })) } }
+            var text = layers.map { String(format: "%-28@ %5d → %5d", $0.0 as NSString, $0.1, $0.2) }
+            text.append(String(format: "MACs %.2f M → %.2f M (%.2f×), params %.3f M → %.3f M", Double(ca.macs) / 1e6, Double(cb.macs) / 1e6,
+                               Double(ca.macs) / Double(max(cb.macs, 1)), Double(ca.params) / 1e6, Double(cb.params) / 1e6))
+            for (s, x, y) in lat { text.append(String(format: "latency batch %d: %.2f ms → %.2f ms (%.2f×)", s, x, y, x / max(y, 1e-9))) }
+            L.newTable()
+            L.newTable()
+            for (i, l) in layers.enumerated() {
+                L.newTable()
+                L.push(l.0); L.setField(-2, "name"); L.push(l.1); L.setField(-2, "before"); L.push(l.2); L.setField(-2, "after")
+                L.setIndex(-2, i + 1)
+            }
+            L.setField(-2, "layers")
+            for (k, v) in [("macs", (ca.macs, cb.macs)), ("params", (ca.params, cb.params))] {
+                L.newTable(); L.push(v.0); L.setField(-2, "before"); L.push(v.1); L.setField(-2, "after"); L.setField(-2, k)
+            }
+            L.newTable()
+            for (i, (s, x, y)) in lat.enumerated() {
+                L.newTable(); L.push(s); L.setField(-2, "batch"); L.push(x); L.setField(-2, "before_ms"); L.push(y); L.setField(-2, "after_ms")
+                L.setIndex(-2, i + 1)
+            }
+            L.setField(-2, "latency")
+            L.push(text.joined(separator: "\n")); L.setField(-2, "text")
+            if !layers.isEmpty {
+                let chart = try PlotModule.plotting { try Chart.bar(layers.map { Double($0.1) }, categories: layers.map(\.0), label: "before") }
+                try PlotModule.plotting { try chart.addBars(layers.map { Double($0.2) }, label: "after") }
+                chart.title = "Channels per layer"; chart.ylabel = "channels"
+                L.pushObject(chart, as: PlotModule.typeName); L.setField(-2, "chart")
+            }
+            return 1
+        },
+        LuaFunction("schedule", doc: """
+            prune.schedule{kind = "oneshot" | "iterative" | "agp" | fn, ratio =, steps =, initial = 0}
+              -> {ratios = {...}, steps = {...}}
+            Cumulative ratios per step (`ratios`: the share of the original channels removed after
+            step k) and the ratio to plan at each step on the already-pruned net (`steps`).
+            iterative: equal steps; agp: Zhu & Gupta's cubic r_k = r + (r0 - r)(1 - k/n)^3; fn(k, n)
+            returns the cumulative ratio of step k. Each step's ratio applies to the channels left
+            and rounds the kept count down (as one-shot plans do), so after several steps a group can
+            end a channel or two below the cumulative target.
+            Example:
+              local s = prune.schedule{kind = "agp", ratio = 0.5, steps = 4}
+              for k, r in ipairs(s.steps) do prune.plan(net, {ratio = r}):apply(opt) end
+            """) { L in
+            let o = try LuaOptions(L, 1)
+            try o.checkKnown(["kind", "ratio", "steps", "initial"], "prune.schedule")
+            let final = try o.number("ratio", 0.5), initial = try o.number("initial", 0)
+            guard final >= 0, final < 1, initial >= 0, initial <= final else {
+                throw LuaError.argument(1, "ratio must be in [0, 1) and initial in [0, ratio]")
+            }
+            var n = try o.integer("steps", 1)
+            var cumulative: [Double] = []
+            if o.push("kind") == LUA_TFUNCTION {
+                guard n >= 1 else { L.pop(); throw LuaError.argument(1, "field 'steps': must be at least 1") }
+                let f = L.absIndex(-1)
+                for k in 1...n {
+                    L.pushValue(f); L.push(k); L.push(n)
+                    guard topiary_pcall(L.state, 2, 1) == LUA_OK else {
+                        let msg = L.toString(-1) ?? "error in a schedule function"; L.pop(2); throw LuaError.message(msg)
+                    }
+                    guard let r = L.toNumber(-1), r >= 0, r < 1 else { L.pop(2); throw LuaError.message("schedule function must return a ratio in [0, 1) for step \(k)") }
+                    L.pop()
+                    cumulative.append(r)
+                }
+                L.pop()
+            } else {
+                L.pop()
+                let kind = try o.choice("kind", ["oneshot", "iterative", "agp"], "oneshot")
+                if kind == "oneshot" { n = 1 }
+                guard n >= 1 else { throw LuaError.argument(1, "field 'steps': must be at least 1") }
+                for k in 1...n {
+                    let t = Double(k) / Double(n)
+                    cumulative.append(kind == "agp" ? final + (initial - final) * Foundation.pow(1 - t, 3) : initial + (final - initial) * t)
+                }
+            }
+            var steps: [Double] = [], prev = 0.0
+            for r in cumulative {
+                guard r >= prev else { throw LuaError.message("prune.schedule: cumulative ratios must not decrease (\(prev) then \(r))") }
+                steps.append(1 - (1 - r) / (1 - prev))
+                prev = r
+            }
+            L.newTable()
+            L.push(array: cumulative); L.setField(-2, "ratios")
+            L.push(array: steps); L.setField(-2, "steps")
+            return 1
+        },
+    ]
+}

@@ -1,0 +1,25 @@
+import Foundation
+import LuaHost
+
+/// The `topiary` Lua module: facts about the host itself. For now a wall-clock timer,
+/// since Lua's `os.clock` measures CPU time (of all threads: it runs fast while native
+/// kernels use both cores) and `os.time` counts whole seconds.
+public enum TopiaryModule {
+    public static let library = LuaLibrary(name: "topiary") { L in
+        L.newTable()
+        for f in functions { L.push(f); L.setField(-2, f.name) }
+    }
+
+    static let functions: [LuaFunction] = [clock]
+
+    static let clock = LuaFunction("clock", doc: """
+        topiary.clock() -> seconds
+        Wall-clock seconds (a float, nanosecond resolution) from a monotonic clock that
+        starts at an arbitrary point: use differences to time code, whatever threads it runs on.
+        Example:
+          local t = topiary.clock(); local x = tensor.randn(256, 256):matmul(tensor.randn(256, 256)); print(topiary.clock() - t)
+        """) { L in
+        L.push(Double(DispatchTime.now().uptimeNanoseconds) / 1e9)
+        return 1
+    }
+}

@@ -1,0 +1,96 @@
+import NN
+import Tensor
+
+/// Where a group's feature maps are read: a traced node and the positions of the
+/// group's channels (in group order) along that node's channel dim.
+public struct GroupPoint {
+    public let group: Int
+    /// The path reported by forward hooks for that node (a layer's path, or the
+    /// container of an add).
+    public let path: String
+    public let positions: [Int]
+}
+
+extension DependencyGraph {
+    /// The hook point of group `g`: after its defining layer (`conv`), its BatchNorm
+    /// (`bn`), or the activation that follows (`act`, through a residual add if one comes
+    /// first). Stops early at a fork, a concatenation or pooling.
+    public func point(of g: Int, _ point: HookPoint = .act) -> GroupPoint? {
+        let group = groups[g]
+        guard let def = group.definingSlot,
+              var node = trace.nodes.first(where: { $0.kind == .layer && $0.module === def.module }) else { return nil }
+        if point != .conv {
+            while true {
+                let next = trace.consumers(of: node.id)
+                guard next.count == 1 else { break }
+                let n = trace.nodes[next[0]]
+                if n.kind == .add { node = n; continue }
+                guard n.kind == .layer, let m = n.module else { break }
+                if m is BatchNorm { node = n; if point == .bn { break } else { continue } }
+                if point == .act, m is Activation { node = n }
+                break
+            }
+        }
+        let classes = nodeClasses[node.id]
+        var at: [Int: Int] = [:]
+        for (i, c) in classes.enumerated() where at[c] == nil { at[c] = i }
+        let positions = group.classes.compactMap { at[$0] }
+        guard positions.count == group.channels else { return nil }
+        return GroupPoint(group: g, path: node.name, positions: positions)
+    }
+}
+
+/// Runs a model over calibration batches and hands each group's feature maps (and, on
+/// request, the loss gradients at the same point) to a per-batch reducer.
+public enum Calibration {
+    /// For every point, calls `reduce(point, maps, grads)` once per batch with that batch's
+    /// maps [B, C, …] in group order; returns each point's reduced tensors concatenated
+    /// along dim 0 (or the maps themselves when the reducer returns nil).
+    ///
+    /// Gradients come from cross-entropy on the batch targets (train mode off: BN uses
+    /// running statistics, so scores do not depend on batch composition).
+    public static func collect(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
+                               gradients: Bool,
+                               reduce: (GroupPoint, Tensor, Tensor?) throws -> Tensor?) throws -> [Int: Tensor] {
+        guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
+        var byPath: [String: [GroupPoint]] = [:]
+        for p in points { byPath[p.path, default: []].append(p) }
+        var parts: [Int: [Tensor]] = [:]
+        let modes = model.namedModules().map { ($0.module, $0.module.training) }
+        model.eval()
+        defer { for (m, on) in modes { m.training = on } }
+        let next = try source.batches(epoch: 0)
+        var done = 0
+        while done < batches, let (x, y) = try next() {
+            done += 1
+            var maps: [String: Tensor] = [:], grads: [String: Tensor] = [:]
+            let onForward: (String, any Module, Tensor, Tensor) -> Void = { path, _, _, out in
+                if byPath[path] != nil, maps[path] == nil { maps[path] = out }
+            }
+            if gradients {
+                try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
+                    if byPath[path] != nil, grads[path] == nil { grads[path] = g }
+                }) {
+                    let logits = try model.forward(x)
+                    let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
+                    _ = try model.backward(dlogits)
+                }
+                model.zeroGrad()
+            } else {
+                try GradMode.withoutGrad { try Tracer.observe(onForward) { _ = try model.forward(x) } }
+            }
+            for (path, ps) in byPath {
+                guard let m = maps[path] else { throw TensorError("calibration: no output was seen at \(path)") }
+                for p in ps {
+                    let idx = Tensor.int64(shape: [p.positions.count], values: p.positions.map(Int64.init))
+                    let pm = try m.indexSelect(1, idx)
+                    let pg = try grads[path].map { try $0.indexSelect(1, idx) }
+                    if gradients && pg == nil { throw TensorError("calibration: no gradient reached \(path)") }
+                    parts[p.group, default: []].append(try reduce(p, pm, pg) ?? pm.contiguous())
+                }
+            }
+        }
+        guard done > 0 else { throw TensorError("calibration: the data source gave no batches") }
+        return try parts.mapValues { try $0.count == 1 ? $0[0] : Tensor.cat($0, 0) }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Kernels
+import NN
+import Tensor
+
+/// Criteria on feature maps at the group's hook point. Each reduces a batch [B, C, H, W]
+/// to one value per image and channel [B, C] as it arrives, so calibration over many
+/// batches keeps little memory; the score is the mean over images.
+public struct MapCriterion: Criterion {
+    public enum Kind: String, CaseIterable, Sendable {
+        /// 1 − fraction of zeros (APoZ, Hu et al.): channels that are mostly zero go first.
+        case apoz
+        /// Mean activation over positions.
+        case meanActivation = "mean_activation"
+        /// HRank (Lin et al. 2020): mean rank of the H×W maps.
+        case hrank
+        /// CHIP (Sui et al. 2021): nuclear-norm drop when the channel's row of the
+        /// image's C×HW matrix is zeroed.
+        case chip
+    }
+
+    public let kind: Kind
+    public var name: String { kind.rawValue }
+    public var needs: CriterionNeeds { .featureMaps }
+    public init(_ kind: Kind) { self.kind = kind }
+
+    public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
+        guard maps.dim >= 2 else {
+            throw TensorError("\(name): feature maps must be [N, C, …], got \(shapeString(maps.shape))")
+        }
+        let x = maps.toFloat().contiguous()
+        let b = x.shape[0], c = x.shape[1], hw = x.shape.dropFirst(2).reduce(1, *)
+        switch kind {
+        case .apoz:
+            let p = x.ptr, out = Tensor(uninitialized: [b, c])
+            for i in 0..<(b * c) {
+                var zeros = 0
+                for k in 0..<hw where p[i * hw + k] == 0 { zeros += 1 }
+                out.ptr[i] = 1 - Float(zeros) / Float(max(hw, 1))
+            }
+            return withExtendedLifetime(x) { out }
+        case .meanActivation:
+            return try x.reshape([b, c, hw]).mean([2])
+        case .hrank:
+            let m = x.dim == 4 ? x : try x.reshape([b, c, hw, 1])
+            return try m.matrixRank().toFloat()
+        case .chip:
+            let out = Tensor(uninitialized: [b, c])
+            for n in 0..<b {
+                let a = try x.select(0, n).reshape([c, hw]).contiguous()
+                // Batch of C copies, copy j with row j zeroed, plus the full matrix.
+                let batch = Tensor(uninitialized: [c + 1, c, hw])
+                for j in 0...c {
+                    (batch.ptr + j * c * hw).update(from: a.ptr, count: c * hw)
+                    if j < c { (batch.ptr + j * c * hw + j * hw).update(repeating: 0, count: hw) }
+                }
+                let norms = try batch.nuclearNorm().toFloats()
+                for j in 0..<c { out.ptr[n * c + j] = norms[c] - norms[j] }
+                withExtendedLifetime(a) {}
+            }
+            return out
+        }
+    }
+
+    public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
+        guard let r = ctx.fmaps else { throw TensorError("\(name): no feature maps were captured for group \(ctx.group.name)") }
+        return .scores(try r.mean([0]).toFloats().map(Double.init))
+    }
+}
+
+/// First-order Taylor expansion on activations (Molchanov et al. 2017):
+/// |mean over images and positions of (∂L/∂a)·a|, ℓ2-normalised over the group.
+public struct TaylorCriterion: Criterion {
+    public let name = "taylor"
+    public var needs: CriterionNeeds { [.featureMaps, .gradients] }
+    public init() {}
+
+    public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
+        guard let g = grads else { throw TensorError("taylor: no gradients were captured") }
+        let b = maps.shape[0], c = maps.shape[1]
+        return try maps.mul(g).reshape([b, c, -1]).mean([2])
+    }
+
+    public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
+        guard let r = ctx.fmaps else { throw TensorError("taylor: no gradients were captured for group \(ctx.group.name)") }
+        let s = try r.mean([0]).toFloats().map { Double(abs($0)) }
+        return .scores(ScoreNormalizer.l2.apply(s))
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import NN
+import Tensor
+
+/// What a criterion returns for one group: one score per channel (higher = keep), or
+/// the channels to keep (0-based, selection-based criteria such as FOAD's greedy).
+public enum CriterionResult {
+    case scores([Double])
+    case keep([Int])
+}
+
+/// What a criterion asks the engine to collect before it runs.
+public struct CriterionNeeds: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// Feature maps at the group's hook point over the calibration batches.
+    public static let featureMaps = CriterionNeeds(rawValue: 1)
+    /// Gradients of the loss at the hook point (and the maps), from labelled batches.
+    public static let gradients = CriterionNeeds(rawValue: 2)
+}
+
+/// Where feature maps are taken for a group: the defining layer's output, after its BN,
+/// or after the activation that follows (the default).
+public enum HookPoint: String, CaseIterable, Sendable {
+    case conv, bn, act
+}
+
+/// A pruning criterion: scores the channels of one group, or selects the ones to keep.
+public protocol Criterion {
+    var name: String { get }
+    var needs: CriterionNeeds { get }
+    /// Reduces one batch of feature maps [B, C, …] (group order) to what `evaluate`
+    /// needs, concatenated over batches along dim 1 (memory stays bounded). nil keeps
+    /// the maps themselves.
+    func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor?
+    func evaluate(_ ctx: CriterionContext) throws -> CriterionResult
+}
+
+extension Criterion {
+    public var needs: CriterionNeeds { [] }
+    public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? { nil }
+}
+
+/// Everything a criterion sees of one group. Channel order is the group's (the
+/// defining layer's filter order) everywhere.
+public final class CriterionContext {
+    public let graph: DependencyGraph
+    public let group: PruningGroup
+    public let model: any Module
+    /// The defining layer and its weight (output channels in dim 0).
+    public let layer: (any Module)?
+    public let weight: Tensor?
+    /// The first BatchNorm holding the group's channels and its γ, β in group order.
+    public let bn: BatchNorm?
+    public let gamma: Tensor?, beta: Tensor?
+    /// Feature maps at the hook point [N, C, …] (or what `reduceBatch` made of them).
+    public var fmaps: Tensor?
+    /// Gradients at the hook point, when the criterion asked for them and did not
+    /// reduce them away.
+    public var grads: Tensor?
+    /// The hook point's layer path.
+    public var point: String?
+
+    public init(graph: DependencyGraph, group: PruningGroup, model: any Module) throws {
+        self.graph = graph; self.group = group; self.model = model
+        let def = group.definingSlot
+        layer = def?.module
+        weight = def.flatMap { d in d.entries.first.flatMap { graph.stateTensor(d.module, $0.entry) } }
+        var bn: BatchNorm?, gamma: Tensor?, beta: Tensor?
+        for s in group.slots where s.role == .perChannel {
+            guard let b = s.module as? BatchNorm else { continue }
+            let pos = group.positions(in: s)
+            guard pos.count == group.channels else { continue }
+            var order = [Int](repeating: 0, count: group.channels)
+            for (p, c) in pos { order[c] = p }
+            let idx = Tensor.int64(shape: [order.count], values: order.map(Int64.init))
+            bn = b
+            gamma = try b.weight.map { try $0.value.indexSelect(0, idx) }
+            beta = try b.bias.map { try $0.value.indexSelect(0, idx) }
+            break
+        }
+        self.bn = bn; self.gamma = gamma; self.beta = beta
+    }
+
+    /// Per-channel p-norms of every member's weights (group order), for group reductions:
+    /// (layer, role, norms). Members without weights (activations, shortcuts) are skipped;
+    /// BatchNorm contributes |γ|.
+    public func memberNorms(p: Double) throws -> [(layer: String, role: ChannelSlot.Role, norms: [Double])] {
+        var out: [(layer: String, role: ChannelSlot.Role, norms: [Double])] = []
+        for s in group.slots {
+            guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { continue }
+            let pos = group.positions(in: s)
+            guard pos.count == group.channels else { continue }
+            let rows = try channelRows(t, dim: dim, factor: s.factor)
+            var norms = [Double](repeating: 0, count: group.channels)
+            for (position, c) in pos { norms[c] = pNorm(rows[position], p) }
+            out.append((s.layer, s.role, norms))
+        }
+        return out
+    }
+}
+
+/// The values of `t` for each index along `dim`, grouped `factor` indices per channel.
+func channelRows(_ t: Tensor, dim: Int, factor: Int) throws -> [[Float]] {
+    let moved = dim == 0 ? t.toFloat().contiguous() : try t.transpose(0, dim).toFloat().contiguous()
+    let n = moved.shape[0] / max(factor, 1)
+    let per = moved.numel / max(n, 1)
+    let all = moved.toFloats()
+    return (0..<n).map { Array(all[($0 * per)..<(($0 + 1) * per)]) }
+}
+
+func pNorm(_ v: [Float], _ p: Double) -> Double {
+    if p == 1 { return v.reduce(0) { $0 + Double(abs($1)) } }
+    if p == 2 { return v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+    return Foundation.pow(v.reduce(0) { $0 + Foundation.pow(Double(abs($1)), p) }, 1 / p)
+}

@@ -1,0 +1,135 @@
+import Foundation
+import NN
+import Tensor
+
+/// Makes plans: scores every prunable group with a criterion (one calibration pass for
+/// all groups when feature maps are needed), then chooses what to keep.
+public enum Planner {
+    /// The scores or keep-sets of every prunable group that is not ignored.
+    public static func score(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
+                             groups: [Int], calibration: BatchSource?, batches: Int,
+                             point: HookPoint = .act) throws -> [Int: CriterionResult] {
+        var collected: [Int: Tensor] = [:]
+        if !criterion.needs.isEmpty {
+            guard let source = calibration else {
+                throw TensorError("\(criterion.name): this criterion needs calibration data (calib = a loader)")
+            }
+            var points: [GroupPoint] = []
+            for g in groups {
+                guard let p = graph.point(of: g, point) else {
+                    throw TensorError("\(criterion.name): group \(graph.groups[g].name) has no \(point.rawValue) point to capture feature maps at")
+                }
+                points.append(p)
+            }
+            collected = try Calibration.collect(model, points: points, source: source, batches: batches,
+                                                gradients: criterion.needs.contains(.gradients)) { _, maps, grads in
+                try criterion.reduceBatch(maps, grads: grads)
+            }
+        }
+        var out: [Int: CriterionResult] = [:]
+        for g in groups {
+            let ctx = try CriterionContext(graph: graph, group: graph.groups[g], model: model)
+            ctx.fmaps = collected[g]
+            ctx.point = criterion.needs.isEmpty ? nil : graph.point(of: g, point)?.path
+            let r = try criterion.evaluate(ctx)
+            try check(r, graph.groups[g], criterion.name)
+            out[g] = r
+        }
+        return out
+    }
+
+    /// A criterion's answer must fit its group: one finite score per channel, or a
+    /// non-empty keep-set of distinct channels in range.
+    static func check(_ r: CriterionResult, _ group: PruningGroup, _ name: String) throws {
+        switch r {
+        case .scores(let s):
+            guard s.count == group.channels else {
+                throw TensorError("criterion '\(name)' returned \(s.count) scores for group \(group.name), which has \(group.channels) channels")
+            }
+            if let i = s.firstIndex(where: { !$0.isFinite }) {
+                throw TensorError("criterion '\(name)' returned a score of \(s[i].isNaN ? "nan" : String(s[i])) for channel \(i + 1) of group \(group.name)")
+            }
+        case .keep(let k):
+            guard !k.isEmpty else { throw TensorError("criterion '\(name)' kept no channel of group \(group.name)") }
+            var seen = Set<Int>()
+            for i in k {
+                guard i >= 0 && i < group.channels else {
+                    throw TensorError("criterion '\(name)' kept channel \(i + 1) of group \(group.name), which has \(group.channels) channels")
+                }
+                guard seen.insert(i).inserted else {
+                    throw TensorError("criterion '\(name)' kept channel \(i + 1) of group \(group.name) twice")
+                }
+            }
+        }
+    }
+
+    /// Chooses the kept channels of every group from its scores.
+    public static func select(_ graph: DependencyGraph, results: [Int: CriterionResult], options: PlanOptions,
+                              ratio: Double) -> [GroupPlan] {
+        var plans: [GroupPlan] = []
+        var perGroup: [Int: Double] = [:]
+        if case .ratio(_, let pg) = options.amount { perGroup = pg }
+        var global: [(score: Double, group: Int, channel: Int)] = []
+        var scoresOf: [Int: [Double]] = [:]
+        for g in graph.groups {
+            let n = g.channels
+            guard let r = results[g.index] else {
+                plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: Array(0..<n), scores: nil))
+                continue
+            }
+            switch r {
+            case .keep(let k):
+                plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: k.sorted(), scores: nil))
+            case .scores(let s):
+                let norm = options.normalizer.apply(s)
+                scoresOf[g.index] = norm
+                let keep = keepCount(n, ratio: perGroup[g.index] ?? ratio, options)
+                plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: top(norm, keep), scores: s))
+                if options.global && perGroup[g.index] == nil {
+                    for (c, v) in norm.enumerated() { global.append((v, g.index, c)) }
+                }
+            }
+        }
+        guard options.global, !global.isEmpty else { return plans }
+        // Global: remove the lowest normalised scores across groups, within each group's limits.
+        let total = global.count
+        var budget = Int((Double(total) * ratio).rounded(.down))
+        var removed: [Int: Int] = [:]
+        global.sort { ($0.score, $0.group, -$0.channel) < ($1.score, $1.group, -$1.channel) }
+        var dropped: [Int: Set<Int>] = [:]
+        for e in global where budget > 0 {
+            let n = graph.groups[e.group].channels
+            let limit = min(n - 1, Int((Double(n) * options.maxRatio).rounded(.down)))
+            guard removed[e.group, default: 0] < limit else { continue }
+            removed[e.group, default: 0] += 1
+            dropped[e.group, default: []].insert(e.channel)
+            budget -= 1
+        }
+        for i in plans.indices {
+            guard let s = scoresOf[plans[i].group], perGroup[plans[i].group] == nil else { continue }
+            let n = plans[i].before
+            let keep = roundUp(n - (dropped[plans[i].group]?.count ?? 0), n, options.roundTo)
+            plans[i].kept = top(s, keep)
+        }
+        return plans
+    }
+
+    /// Channels kept at a ratio: ⌊n·(1 − ratio)⌋ as Torch-Pruning counts them, within
+    /// max_ratio, at least one, rounded up to a multiple of round_to.
+    static func keepCount(_ n: Int, ratio: Double, _ o: PlanOptions) -> Int {
+        let r = min(ratio, o.maxRatio)
+        let keep = max(1, Int(Double(n) * (1 - r)))
+        return roundUp(keep, n, o.roundTo)
+    }
+
+    static func roundUp(_ keep: Int, _ n: Int, _ to: Int) -> Int {
+        guard to > 1 else { return max(1, keep) }
+        return min(n, max(to, (keep + to - 1) / to * to))
+    }
+
+    /// Indices of the `k` highest scores, ascending (ties keep the lower index).
+    static func top(_ s: [Double], _ k: Int) -> [Int] {
+        let order = s.indices.sorted { s[$0] != s[$1] ? s[$0] > s[$1] : $0 < $1 }
+        return order.prefix(k).sorted()
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import NN
+import Tensor
+
+/// How much to prune.
+public enum PruningAmount {
+    /// Remove this fraction of every prunable group (local) or of all their channels
+    /// together (global); `perGroup` overrides it for some groups.
+    case ratio(Double, perGroup: [Int: Double])
+    /// Prune until the MACs (Conv2d + Linear) fall to this count.
+    case targetMACs(Int)
+    /// Prune until the parameters fall to this count.
+    case targetParams(Int)
+}
+
+/// Options of a plan beyond the criterion.
+public struct PlanOptions {
+    public var amount: PruningAmount = .ratio(0.5, perGroup: [:])
+    /// Global ranking of normalised scores across groups instead of a ratio per group.
+    public var global = false
+    /// Groups left whole (any member ignored).
+    public var ignored: Set<Int> = []
+    /// At most this fraction of any group is removed.
+    public var maxRatio = 1.0
+    /// Kept channel counts are rounded up to a multiple of this.
+    public var roundTo = 1
+    /// Per-group normalisation of scores (global plans rank normalised scores).
+    public var normalizer: ScoreNormalizer = .none
+
+    public init() {}
+}
+
+/// What to keep, per group: the result of scoring every prunable group.
+public struct GroupPlan {
+    public let group: Int
+    public let name: String
+    public let before: Int
+    /// Kept channels, 0-based, ascending.
+    public var kept: [Int]
+    /// The criterion's scores (nil for selection-based criteria or untouched groups).
+    public var scores: [Double]?
+    public var after: Int { kept.count }
+}
+
+/// A pruning plan: per group the channels before and after and the kept indices, the
+/// MACs and parameters before and after. Planning touches nothing; `apply` performs it
+/// after checking the net is still the one planned.
+public final class PruningPlan: CustomStringConvertible {
+    public let graph: DependencyGraph
+    public let criterion: String
+    public internal(set) var groups: [GroupPlan]
+    public let macs: (before: Int, after: Int)
+    public let params: (before: Int, after: Int)
+    /// The shapes of every state entry when planned.
+    let fingerprint: [String: [Int]]
+    public internal(set) var applied = false
+
+    init(graph: DependencyGraph, criterion: String, groups: [GroupPlan], fingerprint: [String: [Int]]) throws {
+        self.graph = graph; self.criterion = criterion; self.groups = groups; self.fingerprint = fingerprint
+        let removed = try graph.removedClasses(keepMapOf(groups))
+        let before = graph.estimate(removing: []), after = graph.estimate(removing: removed)
+        macs = (before.macs, after.macs); params = (before.params, after.params)
+    }
+
+    /// Group index → kept channels, for `DependencyGraph.apply`.
+    public var keepMap: [Int: [Int]] { keepMapOf(groups) }
+
+    /// Kept indices by group name.
+    public var kept: [String: [Int]] { Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0.kept) }) }
+
+    /// Performs the plan on the net it was made for.
+    @discardableResult
+    public func apply(to model: any Module, optimizer: (any Optimizer)? = nil) throws -> SurgeryReport {
+        guard !applied else { throw TensorError("plan:apply: this plan was already applied") }
+        guard graph.rootModule === model else { throw TensorError("plan:apply: the plan was made for another net") }
+        let now = stateShapes(model)
+        if now != fingerprint {
+            let key = fingerprint.keys.sorted().first { now[$0] != fingerprint[$0] } ?? now.keys.sorted().first { fingerprint[$0] == nil } ?? "?"
+            throw TensorError("plan:apply: the net changed since it was planned (\(key) is \(now[key].map(shapeString) ?? "gone"), was \(fingerprint[key].map(shapeString) ?? "absent"))")
+        }
+        let report = try graph.apply(keepMap, optimizer: optimizer)
+        applied = true
+        PruningHistory.record(model, step: kept.filter { k in groups.contains { $0.name == k.key && $0.kept.count != $0.before } })
+        return report
+    }
+
+    public var description: String {
+        var rows = [["group", "channels", "kept", "ratio"]]
+        for g in groups where g.after != g.before || true {
+            rows.append([g.name, String(g.before), String(g.after),
+                         String(format: "%.2f", 1 - Double(g.after) / Double(max(g.before, 1)))])
+        }
+        let w = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var out = rows.map { r in (0..<4).map { c in c == 0 ? r[c].padding(toLength: w[c], withPad: " ", startingAt: 0)
+            : String(repeating: " ", count: w[c] - r[c].count) + r[c] }.joined(separator: "  ") }
+        out.append(String(format: "plan (%@): MACs %.2f M → %.2f M (−%.1f %%), params %.3f M → %.3f M (−%.1f %%)",
+                          criterion, Double(macs.before) / 1e6, Double(macs.after) / 1e6,
+                          100 * (1 - Double(macs.after) / Double(max(macs.before, 1))),
+                          Double(params.before) / 1e6, Double(params.after) / 1e6,
+                          100 * (1 - Double(params.after) / Double(max(params.before, 1)))))
+        return out.joined(separator: "\n")
+    }
+}
+
+func keepMapOf(_ groups: [GroupPlan]) -> [Int: [Int]] {
+    var m: [Int: [Int]] = [:]
+    for g in groups where g.kept.count != g.before { m[g.group] = g.kept }
+    return m
+}
+
+/// Shapes of every state entry, to tell whether a net changed since it was planned.
+func stateShapes(_ model: any Module) -> [String: [Int]] {
+    Dictionary(model.stateDict().map { ($0.key, $0.tensor.shape) }, uniquingKeysWith: { a, _ in a })
+}

@@ -1,0 +1,51 @@
+import NN
+import Tensor
+
+/// Sensitivity analysis per group: each group is pruned alone at each ratio (on a copy
+/// of the net; the original is untouched) and the copy evaluated.
+public enum Sensitivity {
+    public struct Curve {
+        public let group: String
+        public let ratios: [Double]
+        /// The metric at each ratio (same order).
+        public let values: [Double]
+    }
+
+    /// A fresh copy of `model` with the same weights (built from its spec).
+    public static func copy(_ model: any Module) throws -> any Module {
+        let c = try ModelSpec.decode(try ModelSpec.encode(model))
+        try c.loadStateDict(model.stateDict().map { ($0.key, $0.tensor.clone()) })
+        c.train(model.training)
+        return c
+    }
+
+    /// Scores `groups` once with `criterion`, then for each group and ratio prunes a copy
+    /// of `model` and calls `evaluate` on it.
+    public static func run(_ model: any Module, graph: DependencyGraph, criterion: any Criterion, groups: [Int],
+                           ratios: [Double], calibration: BatchSource?, batches: Int, point: HookPoint = .act,
+                           evaluate: (any Module) throws -> Double) throws -> [Curve] {
+        guard !ratios.isEmpty, ratios.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+            throw TensorError("sensitivity: ratios must be a non-empty list of numbers in [0, 1)")
+        }
+        let results = try Planner.score(model, graph: graph, criterion: criterion, groups: groups,
+                                        calibration: calibration, batches: batches, point: point)
+        var curves: [Curve] = []
+        for g in groups {
+            var values: [Double] = []
+            for r in ratios {
+                let c = try copy(model)
+                let cg = try DependencyGraph(c, inputShape: graph.inputShape)
+                let n = graph.groups[g].channels
+                let kept: [Int]
+                switch results[g]! {
+                case .scores(let s): kept = Planner.top(s, Planner.keepCount(n, ratio: r, PlanOptions()))
+                case .keep(let k): kept = k.sorted()
+                }
+                try cg.apply([g: kept])
+                values.append(try evaluate(c))
+            }
+            curves.append(Curve(group: graph.groups[g].name, ratios: ratios, values: values))
+        }
+        return curves
+    }
+}

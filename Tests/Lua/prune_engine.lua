@@ -1,0 +1,141 @@
+-- The pruning engine from Lua: groups, surgery by hand, capture and hooks, criteria (built in
+-- and defined in Lua), plans, history and replay, and every bad input as a clear error.
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+tensor.manual_seed(5)
+local shape = {1, 3, 32, 32}
+
+-- Groups of a CIFAR ResNet-20 (option A): 9 inner groups, 3 residual streams, the frozen linear.
+local net = nn.zoo.resnet20{}
+local groups = prune.groups(net, shape)
+assert(#groups == 13, "13 groups, got " .. #groups)
+assert(#prune.check(net, shape) == 0, "the pre-flight check finds no problem")
+local byName = {}
+for _, g in ipairs(groups) do byName[g.name] = g end
+local inner = byName["layer1.0.conv1"]
+assert(inner and inner.channels == 16 and inner.prunable)
+check.same(inner.layers, {"layer1.0.conv1", "layer1.0.bn1", "layer1.0.conv2"})
+assert(tostring(inner):find("group layer1.0.conv1 (16 channels)", 1, true))
+local stream = byName["conv1"]
+assert(stream.prunable and #stream.layers > 10, "the stage-1 residual stream is one prunable group")
+assert(not byName["linear"].prunable and byName["linear"].reason:find("network output"))
+check.raises(function() return inner.wieght end, "prune.Group has no field 'wieght'")
+
+-- Surgery by hand: kept channels are 1-based; weights, BN and the consumer are sliced.
+local x = tensor.randn(2, 3, 32, 32)
+net:eval()
+local w = net.layer1[1].conv1.weight:clone()
+prune.apply(net, {["layer1.0.conv1"] = {1, 3, 4}})
+assert(net.layer1[1].conv1.out_channels == 3 and net.layer1[1].bn1.num_features == 3)
+assert(net.layer1[1].conv2.in_channels == 3)
+check.near(net.layer1[1].conv1.weight[2], w[3], 0, "kept filter 3 is now filter 2")
+check.same(net:forward(x):shape(), {2, 10})
+assert(net:validate(shape))
+check.same(prune.history(net)[1]["layer1.0.conv1"], {1, 3, 4})
+
+-- Bad keep-sets name the group and leave the net untouched.
+check.raises(function() prune.apply(net, {["layer1.0.conv1"] = {}}) end, "keep-set of group layer1.0.conv1 is empty")
+check.raises(function() prune.apply(net, {["layer1.0.conv1"] = {1, 1}}) end, "lists channel 1 twice")
+check.raises(function() prune.apply(net, {["layer1.0.conv1"] = {0, 2}}) end, "channel index 0 is out of range")
+check.raises(function() prune.apply(net, {["layer1.0.conv1"] = {1, 9}}) end, "index 9 is out of range")
+check.raises(function() prune.apply(net, {["nope"] = {1}}) end, "no group named 'nope'")
+check.raises(function() prune.apply(net, {["linear"] = {1, 2}}) end, "cannot be pruned")
+check.raises(function() prune.apply(nn.zoo.resnet20{}, {}, {}) end, "give the input shape")
+assert(net.layer1[1].conv1.out_channels == 3)
+
+-- Capture: outputs by name or pattern, batch dim concatenated, optional per-batch reduce.
+local fresh = nn.zoo.resnet20{}
+local maps = fresh:capture({"layer1.0.relu1", "layer2%.%d+%.relu2"}, x)
+check.same(maps["layer1.0.relu1"]:shape(), {2, 16, 32, 32})
+check.same(maps["layer2.2.relu2"]:shape(), {2, 32, 16, 16})
+local red = fresh:capture("layer1.0.relu1", x, {reduce = function(t) return t:mean{3, 4} end})
+check.same(red["layer1.0.relu1"]:shape(), {2, 16})
+check.near(red["layer1.0.relu1"], maps["layer1.0.relu1"]:mean{3, 4}, 1e-5, "reduce")
+check.raises(function() fresh:capture({"layer9.relu"}, x) end, "no module named or matching 'layer9.relu'")
+check.raises(function() fresh:capture("conv1", x, {batches = 0}) end, "must be positive")
+
+-- Forward hooks: called on every forward, may replace the output, removable.
+local calls = 0
+local h = fresh:register_forward_hook("layer1.0.relu1", function(m, inp, out) calls = calls + 1 end)
+fresh:forward(x); fresh:forward(x)
+assert(calls == 2)
+h:remove(); fresh:forward(x)
+assert(calls == 2, "a removed hook is not called")
+local z = fresh:register_forward_hook("linear", function(m, inp, out) return out * 0 end)
+assert(fresh:forward(x):abs():sum() == 0, "a hook's tensor replaces the output")
+z:remove()
+
+-- Criteria: built-ins, a Lua one equal to l1, scores without planning.
+criteria.define("l1_lua", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
+local s1 = criteria.score(fresh, "l1", {input = shape})
+local s2 = criteria.score(fresh, "l1_lua", {input = shape})
+check.near(s1["layer2.0.conv1"], s2["layer2.0.conv1"], 1e-3, "Lua l1 equals built-in l1")
+local names = criteria.list()
+assert(names[1] == "random" and names[#names] == "l1_lua")
+local hr = criteria.score(fresh, "hrank", {input = shape, calib = x})
+assert(hr["layer1.0.conv1"]:numel() == 16 and hr["layer1.0.conv1"]:max() <= 32)
+check.raises(function() criteria.score(fresh, "hrank", {input = shape}) end, "needs calibration data")
+check.raises(function() criteria.score(fresh, "nope", {input = shape}) end, "unknown criterion 'nope'")
+
+-- Bad criteria: wrong count, NaN, wrong type, bad keep-sets.
+criteria.define("short", function(ctx) return tensor.ones(3) end)
+criteria.define("nan", function(ctx) return tensor.ones(ctx.channels) / 0 * 0 end)
+criteria.define("word", function(ctx) return "high" end)
+criteria.define("dups", function(ctx) return {1, 1} end, {selection = true})
+criteria.define("none", function(ctx) return {} end, {selection = true})
+criteria.define("boom", function(ctx) error("criterion exploded") end)
+local p = {input = shape, ratio = 0.5}
+local function plan_with(c) p.criterion = c; return prune.plan(fresh, p) end
+check.raises(function() plan_with("short") end, "for group conv1 returned a tensor of shape [3]; expected 16 scores")
+check.raises(function() plan_with("nan") end, "returned a score of")
+check.raises(function() plan_with("word") end, "returned a string")
+check.raises(function() plan_with("dups") end, "twice")
+check.raises(function() plan_with("none") end, "kept no channel")
+check.raises(function() plan_with("boom") end, "criterion exploded")
+
+-- Plans: touch nothing, print, expose kept indices, apply once.
+local before = fresh.layer1[1].conv1.out_channels
+local plan = prune.plan(fresh, {criterion = "l1", ratio = 0.5, ignore = {"conv1", "layer%d%.%d+%.conv2", "linear"}, input = shape})
+assert(fresh.layer1[1].conv1.out_channels == before, "planning touches nothing")
+assert(#plan.kept["layer1.0.conv1"] == 8 and #plan.kept["conv1"] == 16)
+assert(tostring(plan):find("MACs"), tostring(plan))
+assert(plan.params.after < plan.params.before)
+plan:apply()
+assert(fresh.layer1[1].conv1.out_channels == 8 and fresh.conv1.out_channels == 16)
+check.raises(function() plan:apply() end, "already applied")
+local path = os.tmpname()
+plan:save(path)
+local f = io.open(path); local text = f:read("a"); f:close(); os.remove(path)
+assert(text:find('"criterion": "l1"', 1, true) and text:find('"layer1.0.conv1"', 1, true))
+
+-- A plan applied to a net that changed since is refused.
+local n2 = nn.zoo.resnet20{}
+local stale = prune.plan(n2, {ratio = 0.3, input = shape})
+prune.apply(n2, {["layer1.1.conv1"] = {1, 2}})
+check.raises(function() stale:apply() end, "changed since it was planned")
+
+-- Bad plan options.
+check.raises(function() prune.plan(n2, {ratio = 1.2, input = shape}) end, "ratio must be in [0, 1)")
+check.raises(function() prune.plan(n2, {ratio = -0.1, input = shape}) end, "ratio must be in [0, 1)")
+check.raises(function() prune.plan(n2, {ratio = 0.5, ignore = {"nothing%d"}, input = shape}) end, "'nothing%d' matches no layer")
+check.raises(function() prune.plan(n2, {ratios = {["zzz"] = 0.5}, input = shape}) end, "'zzz' matches no group")
+check.raises(function() prune.plan(n2, {ratio = 0.5, target_macs = 1e6, input = shape}) end, "give one of")
+check.raises(function() prune.plan(n2, {ratio = 0.5, scope = "galactic", input = shape}) end, "field 'scope'")
+
+-- History and replay: a saved pruned net reloads with its channels and history; replay on fresh weights.
+local saved = os.tmpname() .. ".safetensors"
+fresh:save(saved)
+local back = nn.load(saved)
+os.remove(saved)
+assert(back.layer1[1].conv1.out_channels == 8)
+fresh:eval()
+check.near(back:forward(x), fresh:forward(x), 1e-4, "reloaded pruned net")
+local replayed = prune.replay(nn.zoo.resnet20{}, prune.history(back), {input = shape})
+assert(replayed.layer3[1].conv1.out_channels == 32)
+
+-- Target MACs: the plan meets the target.
+local t = prune.plan(nn.zoo.resnet20{}, {criterion = "l2", target_macs = 25e6, input = shape})
+assert(t.macs.after <= 25e6 and t.macs.after > 15e6, t.macs.after)
+-- Global scope keeps at least one channel per group and prunes the requested share overall.
+local gp = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", scope = "global", ratio = 0.4, input = shape})
+for _, g in ipairs(gp.groups) do assert(g.after >= 1) end
+print("prune_engine ok")

@@ -1,0 +1,49 @@
+-- Pruning while training: an AGP schedule applied from train.fit's epoch callback, the optimizer's
+-- momentum sliced with the weights, training going on with the pruned shapes; sensitivity and report.
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+tensor.manual_seed(2)
+local shape = {1, 1, 28, 28}
+local x = tensor.randn(64, 1, 28, 28)
+local y = (tensor.rand(64) * 10):floor()
+local loader = data.loader(data.tensor_dataset(x, y), {batch = 32, shuffle = true, seed = 1})
+
+-- Schedules: cumulative ratios and the per-step ratio on the already-pruned net.
+local s = prune.schedule{kind = "agp", ratio = 0.5, steps = 3}
+check.near(s.ratios, {0.5 - 0.5 * (2 / 3) ^ 3, 0.5 - 0.5 * (1 / 3) ^ 3, 0.5}, 1e-9, "agp")
+local kept = 1
+for _, r in ipairs(s.steps) do kept = kept * (1 - r) end
+check.near(kept, 0.5, 1e-9, "steps compose to the final ratio")
+check.near(prune.schedule{kind = "iterative", ratio = 0.6, steps = 3}.ratios, {0.2, 0.4, 0.6}, 1e-9, "iterative")
+check.near(prune.schedule{kind = function(k, n) return 0.1 * k end, steps = 2}.ratios, {0.1, 0.2}, 1e-9, "custom")
+check.raises(function() prune.schedule{kind = "agp", ratio = 1.5} end, "ratio must be in [0, 1)")
+check.raises(function() prune.schedule{kind = function(k) return 0.5 - 0.1 * k end, steps = 2} end, "must not decrease")
+
+local net = nn.zoo.small_cnn{classes = 10}
+local opt = train.sgd{lr = 0.01, momentum = 0.9}
+local widths = {}
+train.fit(net, loader, {epochs = 3, optimizer = opt, progress = false, on_epoch = function(e)
+  prune.plan(net, {criterion = "l1", ratio = s.steps[e.epoch], input = shape}):apply(opt)
+  widths[e.epoch] = net.conv2.out_channels
+end})
+-- Each step keeps floor(c * (1 - step ratio)) of the c channels left: 64 -> 41 -> 32 -> 30.
+check.same(widths, {41, 32, 30}, "conv2 shrinks step by step")
+-- Training goes on with the pruned net and the sliced momentum.
+local h = train.fit(net, loader, {epochs = 1, optimizer = opt, progress = false})
+assert(h.epochs[1].loss == h.epochs[1].loss, "finite loss after pruning")
+
+-- Sensitivity: each group alone, on copies; the net is untouched.
+local fresh = nn.zoo.small_cnn{classes = 10}
+local sens = prune.sensitivity(fresh, {eval = loader, ratios = {0.25, 0.75}, input = shape})
+assert(sens.curves.conv1 and #sens.curves.conv1 == 2 and sens.curves.fc1)
+assert(fresh.conv1.out_channels == 32, "sensitivity works on copies")
+assert(tostring(sens.chart):find("plot"))
+check.raises(function() prune.sensitivity(fresh, {ratios = {0.5}, input = shape}) end, "field 'eval'")
+check.raises(function() prune.sensitivity(fresh, {eval = loader, ratios = {1.5}, input = shape}) end, "ratios must be")
+
+-- Report: per-layer channels, MACs and params before and after, latency.
+local r = prune.report(fresh, net, {input = shape, batches = {1, 4}, reps = 1})
+assert(r.macs.after < r.macs.before and r.params.after < r.params.before)
+assert(#r.layers == 4 and r.layers[2].name == "conv2" and r.layers[2].after == 30)
+assert(#r.latency == 2 and r.latency[1].before_ms > 0)
+assert(r.text:find("MACs"))
+print("prune_training ok")
