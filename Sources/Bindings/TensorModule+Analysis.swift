@@ -74,7 +74,7 @@ extension TensorModule {
             let method = try o.choice("method", RankMethod.allCases.map(\.rawValue), "gram")
             let r = try x.matrixRank(atol: try o.number("atol"), rtol: try o.number("rtol"),
                                      method: RankMethod(rawValue: method)!)
-            if r.dim == 0 { L.push(Int(r.iptr[0])) } else { L.push(r) }
+            if r.dim == 0 { L.push(Int(r.withInt64s { $0[0] })) } else { L.push(r) }
             return 1
         },
         LuaFunction("nuclear_norm", doc: """
@@ -84,7 +84,7 @@ extension TensorModule {
               local nn = tensor.randn(8, 64, 16, 16):nuclear_norm()   -- (8, 64)
             """) { L in
             let r = try L.checkTensor(1).nuclearNorm()
-            if r.dim == 0 { L.push(Double(r.ptr[0])) } else { L.push(r) }
+            if r.dim == 0 { L.push(Double(r.withFloats { $0[0] })) } else { L.push(r) }
             return 1
         },
     ]

@@ -90,7 +90,7 @@ extension TensorModule {
             """) { L, t in
             if L.isNoneOrNil(2) {
                 let (_, i) = try t.reshape([-1]).maxAlong(0, min: min)
-                L.push(Int(i.iptr[0]) + 1); return 1
+                L.push(Int(i.withInt64s { $0[0] }) + 1); return 1
             }
             let (_, i) = try t.maxAlong(try L.checkDim(2, rank: t.dim), keepdim: try optBool(L, 3, false), min: min)
             L.push(oneBased(i)); return 1

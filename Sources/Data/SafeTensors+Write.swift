@@ -42,8 +42,7 @@ extension SafeTensors {
         var out = header
         for (_, t) in order {
             let c = t.contiguous()
-            out.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(c.storage.raw) + c.offset * c.dtype.size,
-                                                          count: c.numel * c.dtype.size))
+            c.withBytes { out.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: c.numel * c.dtype.size)) }
         }
         return out
     }
@@ -57,7 +56,7 @@ extension SafeTensors {
             for (_, t) in order {
                 try Interrupt.check(op)
                 let c = t.contiguous()
-                try w.write(UnsafeRawPointer(c.storage.raw) + c.offset * c.dtype.size, count: c.numel * c.dtype.size)
+                try c.withBytes { try w.write(UnsafeRawPointer($0), count: c.numel * c.dtype.size) }
             }
         }
     }

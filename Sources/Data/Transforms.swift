@@ -68,11 +68,13 @@ public final class Normalize: Transform {
             throw TensorError("normalize: \(mean.count) means for a batch with \(c) channels")
         }
         let out = Tensor(uninitialized: x.shape)
-        for i in 0..<n {
-            for ch in 0..<c {
-                let m = mean[mean.count == 1 ? 0 : ch], inv = 1 / std[std.count == 1 ? 0 : ch]
-                let p = x.ptr + (i * c + ch) * plane, q = out.ptr + (i * c + ch) * plane
-                for k in 0..<plane { q[k] = (p[k] - m) * inv }
+        x.withFloats { xp in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    let m = mean[mean.count == 1 ? 0 : ch], inv = 1 / std[std.count == 1 ? 0 : ch]
+                    let p = xp + (i * c + ch) * plane, q = out.ptr + (i * c + ch) * plane
+                    for k in 0..<plane { q[k] = (p[k] - m) * inv }
+                }
             }
         }
         return Batch(input: out, target: batch.target)
@@ -102,17 +104,19 @@ public final class RandomCrop: Transform {
             throw TensorError("random_crop: crop \(height)×\(width) is larger than the padded image \(h + 2 * padding)×\(w + 2 * padding)")
         }
         let out = Tensor(zeros: [n, c, height, width])
-        for i in 0..<n {
-            let top = rng.nextInt(h + 2 * padding - height + 1) - padding
-            let left = rng.nextInt(w + 2 * padding - width + 1) - padding
-            // Output pixel (r, s) reads input (top + r, left + s) when inside.
-            let r0 = max(0, -top), r1 = min(height, h - top)
-            let s0 = max(0, -left), s1 = min(width, w - left)
-            guard r1 > r0, s1 > s0 else { continue }
-            for ch in 0..<c {
-                let p = x.ptr + (i * c + ch) * h * w, q = out.ptr + (i * c + ch) * height * width
-                for r in r0..<r1 {
-                    (q + r * width + s0).update(from: p + (top + r) * w + left + s0, count: s1 - s0)
+        x.withFloats { xp in
+            for i in 0..<n {
+                let top = rng.nextInt(h + 2 * padding - height + 1) - padding
+                let left = rng.nextInt(w + 2 * padding - width + 1) - padding
+                // Output pixel (r, s) reads input (top + r, left + s) when inside.
+                let r0 = max(0, -top), r1 = min(height, h - top)
+                let s0 = max(0, -left), s1 = min(width, w - left)
+                guard r1 > r0, s1 > s0 else { continue }
+                for ch in 0..<c {
+                    let p = xp + (i * c + ch) * h * w, q = out.ptr + (i * c + ch) * height * width
+                    for r in r0..<r1 {
+                        (q + r * width + s0).update(from: p + (top + r) * w + left + s0, count: s1 - s0)
+                    }
                 }
             }
         }
@@ -137,10 +141,12 @@ public final class HorizontalFlip: Transform {
         try checkImages(x, "hflip")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let out = x.clone()
-        for i in 0..<n where rng.nextDouble() < p {
-            for row in 0..<(c * h) {
-                let src = x.ptr + i * c * h * w + row * w, dst = out.ptr + i * c * h * w + row * w
-                for k in 0..<w { dst[k] = src[w - 1 - k] }
+        x.withFloats { xp in
+            for i in 0..<n where rng.nextDouble() < p {
+                for row in 0..<(c * h) {
+                    let src = xp + i * c * h * w + row * w, dst = out.ptr + i * c * h * w + row * w
+                    for k in 0..<w { dst[k] = src[w - 1 - k] }
+                }
             }
         }
         return Batch(input: out, target: batch.target)

@@ -28,17 +28,18 @@ public enum Chunked {
 extension Tensor {
     /// Throws `<op>: input contains NaN or infinity` unless every element is finite.
     public func checkFinite(_ op: String) throws {
-        let c = toFloat().contiguous()
-        defer { withExtendedLifetime(c) {} }
-        let p = c.ptr, n = numel
-        var bad = false
-        var i = 0
-        while i < n && !bad {
-            let hi = min(n, i + 4096)
-            var acc: Float = 0
-            for k in i..<hi { acc += p[k] * 0 }   // NaN or ±inf makes the product NaN
-            bad = acc.isNaN
-            i = hi
+        let n = numel
+        let bad = withContiguousFloats { p in
+            var bad = false
+            var i = 0
+            while i < n && !bad {
+                let hi = min(n, i + 4096)
+                var acc: Float = 0
+                for k in i..<hi { acc += p[k] * 0 }   // NaN or ±inf makes the product NaN
+                bad = acc.isNaN
+                i = hi
+            }
+            return bad
         }
         if bad { throw TensorError("\(op): input contains NaN or infinity") }
     }

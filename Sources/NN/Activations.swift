@@ -17,9 +17,11 @@ public class Activation: Module {
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = input.toFloat().contiguous()
         let y = Tensor(uninitialized: x.shape)
-        let src = x.ptr, dst = y.ptr
-        Parallel.ranges(x.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { dst[i] = self.value(src[i]) }
+        let dst = y.ptr
+        x.withFloats { src in
+            Parallel.ranges(x.numel, grain: 32768) { lo, hi in
+                for i in lo..<hi { dst[i] = self.value(src[i]) }
+            }
         }
         cache = GradMode.enabled ? (cachesOutput ? y : x) : nil
         return y
@@ -29,10 +31,12 @@ public class Activation: Module {
         guard let c = cache else { throw noForward(typeName.lowercased()) }
         let dy = try Check.grad(gradOutput, c.shape, typeName.lowercased())
         let dx = Tensor(uninitialized: c.shape)
-        let g = dy.ptr, v = c.ptr, out = dx.ptr
-        Parallel.ranges(c.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { out[i] = g[i] * self.slope(v[i]) }
-        }
+        let out = dx.ptr
+        dy.withFloats { g in c.withFloats { v in
+            Parallel.ranges(c.numel, grain: 32768) { lo, hi in
+                for i in lo..<hi { out[i] = g[i] * self.slope(v[i]) }
+            }
+        } }
         return dx
     }
 }
@@ -49,9 +53,11 @@ public final class ReLU: Activation {
     public override func forward(_ input: Tensor) throws -> Tensor {
         let x = input.toFloat().contiguous()
         let y = Tensor(uninitialized: x.shape)
-        let src = x.ptr, dst = y.ptr
-        Parallel.ranges(x.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { dst[i] = max(src[i], 0) }
+        let dst = y.ptr
+        x.withFloats { src in
+            Parallel.ranges(x.numel, grain: 32768) { lo, hi in
+                for i in lo..<hi { dst[i] = max(src[i], 0) }
+            }
         }
         cache = GradMode.enabled ? y : nil
         return y
@@ -61,10 +67,12 @@ public final class ReLU: Activation {
         guard let c = cache else { throw noForward("relu") }
         let dy = try Check.grad(gradOutput, c.shape, "relu")
         let dx = Tensor(uninitialized: c.shape)
-        let g = dy.ptr, v = c.ptr, out = dx.ptr
-        Parallel.ranges(c.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { out[i] = v[i] > 0 ? g[i] : 0 }
-        }
+        let out = dx.ptr
+        dy.withFloats { g in c.withFloats { v in
+            Parallel.ranges(c.numel, grain: 32768) { lo, hi in
+                for i in lo..<hi { out[i] = v[i] > 0 ? g[i] : 0 }
+            }
+        } }
         return dx
     }
 }

@@ -83,28 +83,28 @@ public class BatchNorm: Module {
                 throw TensorError("\(op): expected more than 1 value per channel when training, got input shape \(shapeString(x.shape))")
             }
             var m = [Double](repeating: 0, count: c), v = [Double](repeating: 0, count: c)
-            BatchNormKernel.statistics(x.ptr, n: n, c: c, s: s, mean: &m, variance: &v)
+            x.withFloats { BatchNormKernel.statistics($0, n: n, c: c, s: s, mean: &m, variance: &v) }
             for i in 0..<c {
                 mean[i] = Float(m[i])
                 invstd[i] = Float(1 / (v[i] + eps).squareRoot())
             }
             if training && trackRunningStats { updateRunning(m, v, count: n * s) }
         } else {
-            let rm = runningMean.toFloat().contiguous(), rv = runningVar.toFloat().contiguous()
+            let rm = runningMean.toFloats(), rv = runningVar.toFloats()
             for i in 0..<c {
-                mean[i] = rm.ptr[i]
-                invstd[i] = Float(1 / (Double(rv.ptr[i]) + eps).squareRoot())
+                mean[i] = rm[i]
+                invstd[i] = Float(1 / (Double(rv[i]) + eps).squareRoot())
             }
         }
         var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
-        let gamma = weight?.value.contiguous(), beta = bias?.value.contiguous()
+        let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()
         for i in 0..<c {
-            let gm = gamma?.ptr[i] ?? 1, bt = beta?.ptr[i] ?? 0
+            let gm = gamma?[i] ?? 1, bt = beta?[i] ?? 0
             scale[i] = gm * invstd[i]
             shift[i] = bt - mean[i] * scale[i]
         }
         let y = Tensor(uninitialized: x.shape)
-        BatchNormKernel.affine(x.ptr, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr)
+        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
         cache = GradMode.enabled ? (x, mean, invstd, useBatch) : nil
         return y
     }
@@ -127,13 +127,14 @@ public class BatchNorm: Module {
         let dy = try Check.grad(gradOutput, x.shape, op)
         let (_, n, c, s) = try layout(x)
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
-        BatchNormKernel.gradientSums(x.ptr, dy: dy.ptr, n: n, c: c, s: s, center: mean,
-                                     sumDy: &sumDy, sumDyX: &sumDyX)
-        let gamma = weight?.value.contiguous()
+        dy.withFloats { dyp in
+            BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy, sumDyX: &sumDyX)
+        }
+        let gamma = weight?.value.toFloats()
         var k = [Float](repeating: 0, count: c), u = k, v = k
         let count = Double(n * s)
         for i in 0..<c {
-            let g = Double(gamma?.ptr[i] ?? 1), inv = Double(invstd[i])
+            let g = Double(gamma?[i] ?? 1), inv = Double(invstd[i])
             k[i] = Float(g * inv)
             if batchStats {
                 // dx = γ·inv·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), x̂ = (x − μ)·inv
@@ -143,7 +144,7 @@ public class BatchNorm: Module {
             }
         }
         let dx = Tensor(uninitialized: x.shape)
-        BatchNormKernel.combine(x.ptr, dy: dy.ptr, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr)
+        dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
         if let w = weight, w.requiresGrad {
             let gw = w.gradBuffer()
             for i in 0..<c { gw.ptr[i] += Float(sumDyX[i] * Double(invstd[i])) }

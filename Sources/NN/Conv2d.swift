@@ -24,7 +24,7 @@ public final class Conv2d: Module {
     public var inChannels: Int { weight.value.shape[1] * groups }
     public var kernelSize: (Int, Int) { (weight.value.shape[2], weight.value.shape[3]) }
 
-    private var cache: (input: Tensor, geometry: ConvGeometry)?
+    private var cache: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
@@ -65,27 +65,26 @@ public final class Conv2d: Module {
                          dilation: dilation, groups: groups)
     }
 
+    /// The checked convolution of `x` with the current weight and bias.
+    func plan(_ x: Tensor) throws -> ConvPlan {
+        try ConvPlan(input: x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                     dilation: dilation, groups: groups)
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try Check.input(input, rank: 4, "conv2d", "[N, C, H, W]")
         try Check.channels(x, inChannels, "conv2d")
-        let g = try geometry(for: x.shape)
-        let w = weight.value.contiguous()
-        let y = Tensor(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth])
-        let b = bias?.value.contiguous()
-        try Conv2dKernel.forward(g, x: x.ptr, weight: w.ptr, bias: b.map { UnsafePointer($0.ptr) }, y: y.ptr)
-        cache = GradMode.enabled ? (x, g) : nil
+        let y = try plan(x).forward()
+        cache = GradMode.enabled ? x : nil
         return y
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        guard let (x, g) = cache else { throw noForward("conv2d") }
-        let dy = try Check.grad(gradOutput, [g.batch, g.outChannels, g.outHeight, g.outWidth], "conv2d")
-        let dx = computeInputGradient ? Tensor(uninitialized: x.shape) : Tensor(zeros: x.shape)
-        let w = weight.value.contiguous()
+        guard let x = cache else { throw noForward("conv2d") }
+        let p = try plan(x)
+        let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
         let dw = weight.requiresGrad ? weight.gradBuffer() : nil
         let db = (bias?.requiresGrad ?? false) ? bias?.gradBuffer() : nil
-        try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: computeInputGradient ? dx.ptr : nil,
-                                  dw: dw?.ptr, db: db?.ptr)
-        return dx
+        return try p.backward(dy, inputGradient: computeInputGradient, weightGrad: dw, biasGrad: db)
     }
 }

@@ -21,9 +21,11 @@ public final class Dropout: Module {
         let x = input.toFloat().contiguous()
         let m = Tensor(uninitialized: x.shape)
         let keep = Float(1 - p), scale: Float = p < 1 ? 1 / keep : 0
-        for i in 0..<m.numel { m.ptr[i] = Random.global.nextFloat() < keep ? scale : 0 }
-        let y = Tensor(uninitialized: x.shape)
-        for i in 0..<y.numel { y.ptr[i] = x.ptr[i] * m.ptr[i] }
+        let y = Tensor(uninitialized: x.shape), q = y.ptr
+        x.withFloats { xp in m.withFloats { mp in
+            for i in 0..<m.numel { mp[i] = Random.global.nextFloat() < keep ? scale : 0 }
+            for i in 0..<y.numel { q[i] = xp[i] * mp[i] }
+        } }
         mask = GradMode.enabled ? m : nil
         return y
     }
@@ -35,7 +37,8 @@ public final class Dropout: Module {
         }
         let dy = try Check.grad(gradOutput, m.shape, "dropout")
         let dx = Tensor(uninitialized: m.shape)
-        for i in 0..<dx.numel { dx.ptr[i] = dy.ptr[i] * m.ptr[i] }
+        let q = dx.ptr
+        dy.withFloats { g in m.withFloats { mp in for i in 0..<dx.numel { q[i] = g[i] * mp[i] } } }
         return dx
     }
 }

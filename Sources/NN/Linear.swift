@@ -36,16 +36,17 @@ public final class Linear: Module {
         }
         let x = input.toFloat().contiguous()
         let rows = x.numel / inFeatures, out = outFeatures
-        let w = weight.value.contiguous()
-        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [out])
-        if let b = bias?.value.contiguous() {
-            for r in 0..<rows { (y.ptr + r * out).update(from: b.ptr, count: out) }
+        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [out]), q = y.ptr
+        bias?.value.withContiguousFloats { b in
+            for r in 0..<rows { (q + r * out).update(from: b, count: out) }
         }
         if rows > 0 {
-            Linear.gemm(rows * out * inFeatures) {
-                BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: x.ptr, lda: inFeatures,
-                           b: w.ptr, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: y.ptr, ldc: out)
-            }
+            x.withFloats { xp in weight.value.withContiguousFloats { wp in
+                Linear.gemm(rows * out * inFeatures) {
+                    BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: xp, lda: inFeatures,
+                               b: wp, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: q, ldc: out)
+                }
+            } }
         }
         cache = GradMode.enabled ? x : nil
         return y
@@ -55,24 +56,27 @@ public final class Linear: Module {
         guard let x = cache else { throw noForward("linear") }
         let dy = try Check.grad(gradOutput, Array(x.shape.dropLast()) + [outFeatures], "linear")
         let rows = x.numel / inFeatures, out = outFeatures, inF = inFeatures
-        let w = weight.value.contiguous()
         let dx = Tensor(zeros: x.shape)
         guard rows > 0 else { return dx }
         let gw = weight.requiresGrad ? weight.gradBuffer() : nil
-        Linear.gemm(rows * out * inF) {
-            BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: dy.ptr, lda: out,
-                       b: w.ptr, ldb: inF, c: dx.ptr, ldc: inF)
-            if let gw {
-                BLAS.sgemm(transA: true, transB: false, m: out, n: inF, k: rows, a: dy.ptr, lda: out,
-                           b: x.ptr, ldb: inF, beta: 1, c: gw.ptr, ldc: inF)
+        dy.withFloats { g in weight.value.withContiguousFloats { wp in
+            Linear.gemm(rows * out * inF) {
+                BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: g, lda: out,
+                           b: wp, ldb: inF, c: dx.ptr, ldc: inF)
+                if let gw {
+                    BLAS.sgemm(transA: true, transB: false, m: out, n: inF, k: rows, a: g, lda: out,
+                               b: x.ptr, ldb: inF, beta: 1, c: gw.ptr, ldc: inF)
+                }
             }
-        }
+        } }
         if let b = bias, b.requiresGrad {
             let gb = b.gradBuffer()
-            for j in 0..<out {
-                var s = 0.0
-                for r in 0..<rows { s += Double(dy.ptr[r * out + j]) }
-                gb.ptr[j] += Float(s)
+            dy.withFloats { g in
+                for j in 0..<out {
+                    var s = 0.0
+                    for r in 0..<rows { s += Double(g[r * out + j]) }
+                    gb.ptr[j] += Float(s)
+                }
             }
         }
         return dx

@@ -32,9 +32,9 @@ public enum CrossEntropy {
             guard targets.shape[0] == n else {
                 throw TensorError("\(op): \(n) rows of logits but \(targets.shape[0]) targets")
             }
-            let t = targets.contiguous()
+            let t = targets.toArray()
             classes = try (0..<n).map { i in
-                let v = t.dtype == .int64 ? Double(t.iptr[i]) : Double(t.ptr[i])
+                let v = t[i]
                 guard v == v.rounded(), v >= 0, v < Double(c) else {
                     throw TensorError("\(op): target \(v == v.rounded() ? String(Int64(exactly: v) ?? 0) : String(v)) of sample \(i + 1) is not a class id in 0..\(c - 1)")
                 }
@@ -49,35 +49,37 @@ public enum CrossEntropy {
         let scale = reduction == .mean ? 1 / Double(n) : 1
         let grad = Tensor(uninitialized: [n, c])
         var losses = [Double](repeating: 0, count: n)
-        losses.withUnsafeMutableBufferPointer { lossBuf in
-            let lp = lossBuf.baseAddress!
-            Parallel.ranges(n, grain: max(1, 4096 / c)) { lo, hi in
-                var q = [Double](repeating: 0, count: c)
-                for i in lo..<hi {
-                    let row = z.ptr + i * c, g = grad.ptr + i * c
-                    var m = -Double.infinity
-                    for k in 0..<c { m = max(m, Double(row[k])) }
-                    var s = 0.0
-                    for k in 0..<c { s += Foundation.exp(Double(row[k]) - m) }
-                    let lse = m + Foundation.log(s)
-                    if let classes {
-                        for k in 0..<c { q[k] = uniform }
-                        q[classes[i]] += 1 - eps
-                    } else if let probs {
-                        for k in 0..<c { q[k] = (1 - eps) * Double(probs.ptr[i * c + k]) + uniform }
+        z.withFloats { zp in (probs ?? z).withFloats { pp in
+            losses.withUnsafeMutableBufferPointer { lossBuf in
+                let lp = lossBuf.baseAddress!
+                Parallel.ranges(n, grain: max(1, 4096 / c)) { lo, hi in
+                    var q = [Double](repeating: 0, count: c)
+                    for i in lo..<hi {
+                        let row = zp + i * c, g = grad.ptr + i * c
+                        var m = -Double.infinity
+                        for k in 0..<c { m = max(m, Double(row[k])) }
+                        var s = 0.0
+                        for k in 0..<c { s += Foundation.exp(Double(row[k]) - m) }
+                        let lse = m + Foundation.log(s)
+                        if let classes {
+                            for k in 0..<c { q[k] = uniform }
+                            q[classes[i]] += 1 - eps
+                        } else if probs != nil {
+                            for k in 0..<c { q[k] = (1 - eps) * Double(pp[i * c + k]) + uniform }
+                        }
+                        var loss = 0.0, qsum = 0.0
+                        for k in 0..<c {
+                            loss -= q[k] * (Double(row[k]) - lse)
+                            qsum += q[k]
+                        }
+                        for k in 0..<c {
+                            g[k] = Float((Foundation.exp(Double(row[k]) - lse) * qsum - q[k]) * scale)
+                        }
+                        lp[i] = loss
                     }
-                    var loss = 0.0, qsum = 0.0
-                    for k in 0..<c {
-                        loss -= q[k] * (Double(row[k]) - lse)
-                        qsum += q[k]
-                    }
-                    for k in 0..<c {
-                        g[k] = Float((Foundation.exp(Double(row[k]) - lse) * qsum - q[k]) * scale)
-                    }
-                    lp[i] = loss
                 }
             }
-        }
+        } }
         return (losses.reduce(0, +) * scale, grad)
     }
 }

@@ -39,7 +39,7 @@ public final class MaxPool2d: Module {
         let g = try geometry(x.shape)
         let y = Tensor(uninitialized: [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
         var index = [Int32](repeating: 0, count: y.numel)
-        index.withUnsafeMutableBufferPointer { Pooling.maxForward(g, x: x.ptr, y: y.ptr, index: $0.baseAddress!) }
+        x.withFloats { xp in index.withUnsafeMutableBufferPointer { Pooling.maxForward(g, x: xp, y: y.ptr, index: $0.baseAddress!) } }
         cache = GradMode.enabled ? (x.shape, g, index) : nil
         return y
     }
@@ -48,7 +48,7 @@ public final class MaxPool2d: Module {
         guard let (shape, g, index) = cache else { throw noForward("max_pool2d") }
         let dy = try Check.grad(gradOutput, [shape[0], shape[1], g.outHeight, g.outWidth], "max_pool2d")
         let dx = Tensor(uninitialized: shape)
-        Pooling.maxBackward(g, dy: dy.ptr, index: index, dx: dx.ptr)
+        dy.withFloats { Pooling.maxBackward(g, dy: $0, index: index, dx: dx.ptr) }
         return dx
     }
 }
@@ -84,7 +84,7 @@ public final class AvgPool2d: Module {
         let x = try poolInput(input, "avg_pool2d")
         let g = try geometry(x.shape)
         let y = Tensor(uninitialized: [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
-        Pooling.avgForward(g, includePad: countIncludePad, x: x.ptr, y: y.ptr)
+        x.withFloats { Pooling.avgForward(g, includePad: countIncludePad, x: $0, y: y.ptr) }
         cache = GradMode.enabled ? (x.shape, g) : nil
         return y
     }
@@ -93,7 +93,7 @@ public final class AvgPool2d: Module {
         guard let (shape, g) = cache else { throw noForward("avg_pool2d") }
         let dy = try Check.grad(gradOutput, [shape[0], shape[1], g.outHeight, g.outWidth], "avg_pool2d")
         let dx = Tensor(uninitialized: shape)
-        Pooling.avgBackward(g, includePad: countIncludePad, dy: dy.ptr, dx: dx.ptr)
+        dy.withFloats { Pooling.avgBackward(g, includePad: countIncludePad, dy: $0, dx: dx.ptr) }
         return dx
     }
 }
@@ -120,8 +120,10 @@ public final class AdaptiveAvgPool2d: Module {
         let x = try poolInput(input, "adaptive_avg_pool2d")
         let s = x.shape
         let y = Tensor(uninitialized: [s[0], s[1], outputSize.0, outputSize.1])
-        Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
-                            x: x.ptr, y: y.ptr)
+        x.withFloats { xp in
+            Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
+                                x: xp, y: y.ptr)
+        }
         inputShape = GradMode.enabled ? s : nil
         return y
     }
@@ -130,8 +132,10 @@ public final class AdaptiveAvgPool2d: Module {
         guard let s = inputShape else { throw noForward("adaptive_avg_pool2d") }
         let dy = try Check.grad(gradOutput, [s[0], s[1], outputSize.0, outputSize.1], "adaptive_avg_pool2d")
         let dx = Tensor(uninitialized: s)
-        Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
-                            x: nil, y: nil, dy: dy.ptr, dx: dx.ptr)
+        dy.withFloats { g in
+            Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
+                                x: nil, y: nil, dy: g, dx: dx.ptr)
+        }
         return dx
     }
 }

@@ -130,11 +130,13 @@ public final class ShortcutA: Module {
         }
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let y = Tensor(zeros: [n, oc, oh, ow])
-        for i in 0..<n {
-            for ch in 0..<c {
-                guard let to = outputChannel(of: ch) else { continue }
-                let src = x.ptr + (i * c + ch) * h * w, dst = y.ptr + (i * oc + to) * oh * ow
-                for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
+        x.withFloats { xp in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    guard let to = outputChannel(of: ch) else { continue }
+                    let src = xp + (i * c + ch) * h * w, dst = y.ptr + (i * oc + to) * oh * ow
+                    for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
+                }
             }
         }
         inputShape = GradMode.enabled ? x.shape : nil
@@ -147,11 +149,13 @@ public final class ShortcutA: Module {
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let dy = try Check.grad(gradOutput, [n, oc, oh, ow], "shortcut A")
         let dx = Tensor(zeros: s)
-        for i in 0..<n {
-            for ch in 0..<c {
-                guard let from = outputChannel(of: ch) else { continue }
-                let src = dy.ptr + (i * oc + from) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
-                for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
+        dy.withFloats { g in
+            for i in 0..<n {
+                for ch in 0..<c {
+                    guard let from = outputChannel(of: ch) else { continue }
+                    let src = g + (i * oc + from) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
+                    for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
+                }
             }
         }
         return dx

@@ -64,9 +64,11 @@ func addSameShape(_ a: Tensor, _ b: Tensor, _ op: String, _ what: (String, Strin
     }
     let x = a.toFloat().contiguous(), y = b.toFloat().contiguous()
     let out = Tensor(uninitialized: x.shape)
-    let p = x.ptr, q = y.ptr, r = out.ptr
-    Parallel.ranges(out.numel, grain: 32768) { lo, hi in
-        for i in lo..<hi { r[i] = p[i] + q[i] }
-    }
+    let r = out.ptr
+    x.withFloats { p in y.withFloats { q in
+        Parallel.ranges(out.numel, grain: 32768) { lo, hi in
+            for i in lo..<hi { r[i] = p[i] + q[i] }
+        }
+    } }
     return out
 }

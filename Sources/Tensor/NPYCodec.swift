@@ -28,7 +28,7 @@ public enum NPYCodec {
         let c = t.contiguous()
         let bytes = t.numel * t.dtype.size
         out.reserveCapacity(out.count + bytes)
-        out += UnsafeRawBufferPointer(start: c.storage.raw + c.offset * t.dtype.size, count: bytes)
+        c.withBytes { out += UnsafeRawBufferPointer(start: $0, count: bytes) }
         return out
     }
 

@@ -28,6 +28,14 @@ public final class Storage: @unchecked Sendable {
     private static let allocated = Atomic<Int>(0)
     private static let hugeThreshold = 4 << 20
     private static let hugePage = 2 << 20
+    /// False in AddressSanitizer builds (`-DTOPIARY_ASAN`, Scripts/asan): every buffer then
+    /// comes from malloc and is freed on deinit, so a use after free is reported instead of
+    /// landing in a pooled or mapped buffer the sanitizer cannot see.
+    #if TOPIARY_ASAN
+    static let pooling = false
+    #else
+    static let pooling = true
+    #endif
 
     /// Bytes currently held by all storages.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
@@ -40,11 +48,11 @@ public final class Storage: @unchecked Sendable {
         self.count = count
         self.dtype = dtype
         let bytes = max(count * dtype.size, 1)
-        if bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
+        if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
             raw = p.0
             mapped = p.1
             if zeroed { Storage.zero(raw, bytes) }
-        } else if bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
+        } else if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
             raw = p.0
             mapped = p.1
         } else {

@@ -11,23 +11,25 @@ extension Tensor {
         let ea = a.shape == shape ? a : try a.expand(shape)
         let eb = b.shape == shape ? b : try b.expand(shape)
         let out = Tensor(uninitialized: shape)
-        let loop = StridedLoop(shape: shape, operands: [(ea.strides, ea.offset), (eb.strides, eb.offset), (out.strides, 0)])
+        let loop = StridedLoop(shape: shape, operands: [(ea.strides, 0), (eb.strides, 0), (out.strides, 0)])
         let sa = loop.innerStride(0), sb = loop.innerStride(1)
-        let pa = ea.storage.floats, pb = eb.storage.floats, q = out.storage.floats
-        loop.run { oa, ob, oq, n in
-            let x = pa + oa, y = pb + ob, z = q + oq
-            if sa == 1 && sb == 1 {
-                for i in 0..<n { z[i] = F.apply(x[i], y[i]) }
-            } else if sa == 1 && sb == 0 {
-                let c = y[0]
-                for i in 0..<n { z[i] = F.apply(x[i], c) }
-            } else if sa == 0 && sb == 1 {
-                let c = x[0]
-                for i in 0..<n { z[i] = F.apply(c, y[i]) }
-            } else {
-                for i in 0..<n { z[i] = F.apply(x[i * sa], y[i * sb]) }
+        let q = out.ptr
+        ea.withFloats { pa in eb.withFloats { pb in
+            loop.run { oa, ob, oq, n in
+                let x = pa + oa, y = pb + ob, z = q + oq
+                if sa == 1 && sb == 1 {
+                    for i in 0..<n { z[i] = F.apply(x[i], y[i]) }
+                } else if sa == 1 && sb == 0 {
+                    let c = y[0]
+                    for i in 0..<n { z[i] = F.apply(x[i], c) }
+                } else if sa == 0 && sb == 1 {
+                    let c = x[0]
+                    for i in 0..<n { z[i] = F.apply(c, y[i]) }
+                } else {
+                    for i in 0..<n { z[i] = F.apply(x[i * sa], y[i * sb]) }
+                }
             }
-        }
+        } }
         return out
     }
 
@@ -36,30 +38,31 @@ extension Tensor {
     public func unary<F: UnaryFunction>(_ f: F.Type) -> Tensor {
         let a = toFloat()
         let out = Tensor(uninitialized: shape)
-        let loop = StridedLoop(shape: shape, operands: [(a.strides, a.offset), (out.strides, 0)])
+        let loop = StridedLoop(shape: shape, operands: [(a.strides, 0), (out.strides, 0)])
         let sa = loop.innerStride(0)
-        let pa = a.storage.floats, q = out.storage.floats
-        loop.run { oa, oq, _, n in
-            let x = pa + oa, z = q + oq
-            if sa == 1 && F.vectorized {
-                var i = 0
-                while i + 8 <= n {
-                    let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(z + i).storeBytes(of: F.apply(v), as: SIMD8<Float>.self)
-                    i += 8
-                }
-                while i < n { z[i] = F.apply(x[i]); i += 1 }
-            } else if sa == 1 { for i in 0..<n { z[i] = F.apply(x[i]) } }
-            else { for i in 0..<n { z[i] = F.apply(x[i * sa]) } }
+        let q = out.ptr
+        a.withFloats { pa in
+            loop.run { oa, oq, _, n in
+                let x = pa + oa, z = q + oq
+                if sa == 1 && F.vectorized {
+                    var i = 0
+                    while i + 8 <= n {
+                        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(z + i).storeBytes(of: F.apply(v), as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < n { z[i] = F.apply(x[i]); i += 1 }
+                } else if sa == 1 { for i in 0..<n { z[i] = F.apply(x[i]) } }
+                else { for i in 0..<n { z[i] = F.apply(x[i * sa]) } }
+            }
         }
         return out
     }
 
     /// Applies an arbitrary closure (slower than the typed functions; for rare ops).
     public func map(_ f: (Float) -> Float) -> Tensor {
-        let a = toFloat().contiguous()
-        let out = Tensor(uninitialized: shape)
-        for i in 0..<numel { out.ptr[i] = f(a.ptr[i]) }
+        let out = Tensor(uninitialized: shape), q = out.ptr, n = numel
+        withContiguousFloats { p in for i in 0..<n { q[i] = f(p[i]) } }
         return out
     }
 
@@ -86,10 +89,12 @@ extension Tensor {
         let shape = try broadcastShapes(try broadcastShapes(c.shape, a.shape, "where"), b.shape, "where")
         let ec = try c.expand(shape).contiguous(), ea = try a.expand(shape).contiguous(), eb = try b.expand(shape).contiguous()
         let out = Tensor(uninitialized: shape)
-        let pc = ec.ptr, pa = ea.ptr, pb = eb.ptr, q = out.ptr
-        Parallel.ranges(out.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { q[i] = pc[i] != 0 ? pa[i] : pb[i] }
-        }
+        let q = out.ptr
+        ec.withFloats { pc in ea.withFloats { pa in eb.withFloats { pb in
+            Parallel.ranges(out.numel, grain: 32768) { lo, hi in
+                for i in lo..<hi { q[i] = pc[i] != 0 ? pa[i] : pb[i] }
+            }
+        } } }
         return out
     }
 
@@ -98,7 +103,9 @@ extension Tensor {
         let shape = try broadcastShapes(self.shape, mask.shape, "masked_select")
         let x = try toFloat().expand(shape).contiguous(), m = try mask.toFloat().expand(shape).contiguous()
         var vals: [Float] = []
-        for i in 0..<x.numel where m.ptr[i] != 0 { vals.append(x.ptr[i]) }
+        x.withFloats { px in m.withFloats { pm in
+            for i in 0..<x.numel where pm[i] != 0 { vals.append(px[i]) }
+        } }
         return Tensor(shape: [vals.count], values: vals)
     }
 

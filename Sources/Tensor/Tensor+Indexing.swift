@@ -9,23 +9,27 @@ extension Tensor {
                                    what: String = "index") throws -> [Int] {
         let c = idx.contiguous()
         var out = [Int](repeating: 0, count: c.numel)
-        for k in 0..<c.numel {
-            let i: Int
-            if c.dtype == .int64 {
-                i = Int(c.iptr[k])
-            } else {
-                let v = c.ptr[k]
-                guard v.isFinite, v == v.rounded(), Swift.abs(v) < 1e15 else {
-                    throw TensorError("\(op): \(what) \(v) is not an integer")
+        let isInt = c.dtype == .int64
+        try c.withBytes { raw in
+            let ip = raw.assumingMemoryBound(to: Int64.self), fp = raw.assumingMemoryBound(to: Float.self)
+            for k in 0..<out.count {
+                let i: Int
+                if isInt {
+                    i = Int(ip[k])
+                } else {
+                    let v = fp[k]
+                    guard v.isFinite, v == v.rounded(), Swift.abs(v) < 1e15 else {
+                        throw TensorError("\(op): \(what) \(v) is not an integer")
+                    }
+                    i = Int(v)
                 }
-                i = Int(v)
+                let z = i - base
+                guard z >= 0 && z < size else {
+                    throw TensorError("\(op): \(what) \(i) out of range for a dimension of size \(size)"
+                                      + (base == 1 ? " (indices are 1-based)" : ""))
+                }
+                out[k] = z
             }
-            let z = i - base
-            guard z >= 0 && z < size else {
-                throw TensorError("\(op): \(what) \(i) out of range for a dimension of size \(size)"
-                                  + (base == 1 ? " (indices are 1-based)" : ""))
-            }
-            out[k] = z
         }
         return out
     }
@@ -51,8 +55,8 @@ extension Tensor {
         let inner = shape[(dd + 1)...].reduce(1, *), m = shape[dd]
         let outer = shape[..<dd].reduce(1, *), k = ix.count
         let size = dtype.size
-        let src = UnsafeRawPointer(x.storage.raw + x.offset * size), dst = out.storage.raw
-        ix.withUnsafeBufferPointer { ixp in
+        let dst = out.storage.raw
+        x.withBytes { src in ix.withUnsafeBufferPointer { ixp in
             Parallel.ranges(outer * k, grain: Swift.max(1, 32768 / Swift.max(inner, 1))) { lo, hi in
                 for item in lo..<hi {
                     let o = item / k, j = item % k
@@ -60,7 +64,7 @@ extension Tensor {
                                                            byteCount: inner * size)
                 }
             }
-        }
+        } }
         return out
     }
 

@@ -37,7 +37,7 @@ extension Tensor {
         let out = Tensor(uninitialized: lay.outShape)
         let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
         if lay.isRows {
-            if lay.count == 1 && lay.isPlainRows { q[0] = finish(rowSumParallel(p, m, g), m); return out }
+            if lay.count == 1 && lay.isPlainRows { q[0] = lay.x.withFloats { finish(rowSumParallel($0, m, g), m) }; return out }
             let len = lay.segLen
             if lay.isPlainRows {
                 lay.forEachRow { r, row in q[r] = finish(rowSum(row, m, g), m) }
@@ -89,7 +89,7 @@ extension Tensor {
         let denom = Double(unbiased ? m - 1 : m)
         if lay.isRows {
             if lay.count == 1 && lay.isPlainRows {
-                q[0] = finish(rowVariance(p, m, unbiased: unbiased, parallel: true))
+                q[0] = lay.x.withFloats { finish(rowVariance($0, m, unbiased: unbiased, parallel: true)) }
                 return out
             }
             let len = lay.segLen

@@ -86,23 +86,23 @@ public final class Tensor: @unchecked Sendable {
     /// Converts to float32 (a no-op for float32 tensors).
     public func toFloat() -> Tensor {
         if dtype == .float32 { return self }
-        let src = contiguous()
         let out = Tensor(uninitialized: shape)
-        let p = src.iptr, q = out.ptr
-        for i in 0..<numel { q[i] = Float(p[i]) }
+        let q = out.ptr, n = numel
+        contiguous().withInt64s { p in for i in 0..<n { q[i] = Float(p[i]) } }
         return out
     }
 
     /// Converts to int64, truncating toward zero (a no-op for int64 tensors).
     public func toInt64() throws -> Tensor {
         if dtype == .int64 { return self }
-        let src = contiguous()
         let out = Tensor(uninitialized: shape, dtype: .int64)
-        let p = src.ptr, q = out.iptr
-        for i in 0..<numel {
-            let v = p[i]
-            guard v.isFinite, abs(v) < 9.2e18 else { throw TensorError("cannot convert \(v) to int64") }
-            q[i] = Int64(v)
+        let q = out.iptr, n = numel
+        try contiguous().withFloats { p in
+            for i in 0..<n {
+                let v = p[i]
+                guard v.isFinite, abs(v) < 9.2e18 else { throw TensorError("cannot convert \(v) to int64") }
+                q[i] = Int64(v)
+            }
         }
         return out
     }
@@ -116,17 +116,16 @@ public final class Tensor: @unchecked Sendable {
 
     /// All elements in row-major order, as Doubles.
     public func toArray() -> [Double] {
-        let c = contiguous()
+        let c = contiguous(), n = numel
         if dtype == .float32 {
-            return (0..<numel).map { Double(c.ptr[$0]) }
+            return c.withFloats { p in (0..<n).map { Double(p[$0]) } }
         }
-        return (0..<numel).map { Double(c.iptr[$0]) }
+        return c.withInt64s { p in (0..<n).map { Double(p[$0]) } }
     }
 
     /// All elements in row-major order, as Floats.
     public func toFloats() -> [Float] {
-        let c = toFloat().contiguous()
-        return Array(UnsafeBufferPointer(start: c.ptr, count: numel))
+        withContiguousFloats { Array(UnsafeBufferPointer(start: $0, count: numel)) }
     }
 
     /// The single value of a one-element tensor.

@@ -29,7 +29,7 @@ func extremeFill(_ lay: ReductionLayout, _ vals: Tensor, _ idx: Tensor, min: Boo
     let p = UnsafePointer(lay.x.ptr), vq = vals.ptr, iq = idx.iptr, m = lay.m
     if lay.isRows {
         if lay.count == 1 && lay.isPlainRows {
-            let (v, i) = rowArgExtremeParallel(p, m, min: min)
+            let (v, i) = lay.x.withFloats { rowArgExtremeParallel($0, m, min: min) }
             vq[0] = v; iq[0] = Int64(i)
             return
         }
@@ -126,8 +126,8 @@ extension Tensor {
     /// Max or min over all elements (NaN if any is NaN).
     public func extreme(min: Bool) throws -> Float {
         guard numel > 0 else { throw TensorError("\(min ? "min" : "max"): cannot reduce an empty tensor") }
-        let x = toFloat().contiguous()
-        return rowArgExtremeParallel(x.ptr, numel, min: min).0
+        let n = numel
+        return withContiguousFloats { rowArgExtremeParallel($0, n, min: min).0 }
     }
 
     /// Running sum along a dimension (accumulated in Double).
@@ -138,8 +138,8 @@ extension Tensor {
         if dim == 0 || numel == 0 { copyStrided(from: x, to: out); return out }
         let m = shape[dd], inner = shape[(dd + 1)...].reduce(1, *), outer = numel / (m * inner)
         let ts = ReductionLayout.tileSize, perBlock = (inner + ts - 1) / ts
-        let p = UnsafePointer(x.ptr), q = out.ptr
-        Parallel.ranges(outer * perBlock, grain: Swift.max(1, 65536 / Swift.max(m * Swift.min(inner, ts), 1))) { lo, hi in
+        let q = out.ptr
+        x.withFloats { p in Parallel.ranges(outer * perBlock, grain: Swift.max(1, 65536 / Swift.max(m * Swift.min(inner, ts), 1))) { lo, hi in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.min(inner, ts)) { acc in
                 let a = acc.baseAddress!
                 for item in lo..<hi {
@@ -151,7 +151,7 @@ extension Tensor {
                     }
                 }
             }
-        }
+        } }
         return out
     }
 }

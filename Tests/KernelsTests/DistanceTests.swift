@@ -28,6 +28,29 @@ final class DistanceTests: XCTestCase {
         assertNear(try x.channelMatrix(.foad, batching: .perImage, "f"), d.flatMap { $0 }.map { 1 / (1 + $0) }, "foad")
     }
 
+    /// NaN and infinity propagate as in numpy (the Gram formula gave 0 for both).
+    func testNonFiniteInputsPropagate() throws {
+        // channels a = (NaN, 0), b = (0, 1), c = (inf, 0), d = (1, 1)
+        let y = Tensor(shape: [1, 4, 2], values: [.nan, 0, 0, 1, .infinity, 0, 1, 1])
+        for batching in ChannelBatching.allCases {
+            let d = try y.channelMatrix(.euclidean, batching: batching, "e").toArray()
+            for j in 0..<4 { XCTAssertTrue(d[j].isNaN && d[j * 4].isNaN, "\(batching): NaN row/column \(j)") }
+            XCTAssertEqual(d[2 * 4 + 1], .infinity, "\(batching): |inf − finite| is inf")
+            XCTAssertEqual(d[1 * 4 + 2], .infinity)
+            XCTAssertTrue(d[2 * 4 + 2].isNaN, "inf − inf is NaN")
+            XCTAssertEqual(d[1 * 4 + 3], 1, accuracy: 1e-6, "finite pairs unchanged")
+            let f = try y.channelMatrix(.foad, batching: batching, "f").toArray()
+            XCTAssertTrue(f[1].isNaN)
+            XCTAssertEqual(f[2 * 4 + 3], 0, "1 / (1 + inf)")
+            XCTAssertEqual(f[1 * 4 + 3], 0.5, accuracy: 1e-6)
+            let c = try y.channelMatrix(.cosine, batching: batching, "c").toArray()
+            XCTAssertTrue(c[1].isNaN && c[2 * 4 + 3].isNaN)
+        }
+        // finite values whose squared norm overflows float: computed directly
+        let big = Tensor(shape: [1, 2, 1], values: [3e30, 1e30])
+        XCTAssertEqual(try big.channelMatrix(.euclidean, batching: .flatten, "e").toArray()[1], 2e30, accuracy: 1e24)
+    }
+
     func testBatching() throws {
         // two images, two channels: p = ((1, 0), (0, 2)) and q = ((0, 1), (0, 2))
         let y = Tensor(shape: [2, 2, 2], values: [1, 0, 0, 1, 0, 2, 0, 2])

@@ -27,6 +27,17 @@ final class EntropyTests: XCTestCase {
         XCTAssertEqual(try x.histogramEntropy(bins: 3).toFloats()[0], Float(expected), accuracy: 1e-6)
     }
 
+    /// Values near the float maximum: max − min overflows float32 (the entropy was 0).
+    func testRangeOverflowingFloat() throws {
+        // numpy.histogram(np.float64 values, bins=3): edges −3e38, −1e38, 1e38, 3e38 -> counts 1, 1, 2
+        let x = Tensor(shape: [1, 4], values: [-3e38, -1e38, 1.5e38, 3e38])
+        let expected = -(0.25 * log2(0.25) * 2 + 0.5 * log2(0.5))
+        XCTAssertEqual(try x.histogramEntropy(bins: 3).toFloats()[0], Float(expected), accuracy: 1e-6)
+        // 256 evenly spread values in 256 bins: 8 bits
+        let wide = Tensor(shape: [1, 256], values: (0..<256).map { Float(-3.3e38 + Double($0) * 6.6e38 / 255) })
+        XCTAssertEqual(try wide.histogramEntropy(bins: 256, base: 2).toFloats()[0], 8, accuracy: 1e-5)
+    }
+
     func testPerChannelAndPooled() throws {
         // channel 0 over both images: values {0, 1} half each -> 1 bit; channel 1 constant -> 0
         let x = Tensor(shape: [2, 2, 1, 2], values: [0, 1, 5, 5, 1, 0, 5, 5])

@@ -47,6 +47,18 @@ check.near(fm2:foad_similarity(), fm:foad_similarity(), 1e-6)
 check.near(fm2:euclidean_distance{batch = "mean"}, fm:euclidean_distance(), 1e-5)
 check.near(fm2:euclidean_distance(), fm:euclidean_distance() * math.sqrt(2), 1e-5, "flattened over N")
 check.raises(function() fm:cosine_similarity{batch = "sum"} end, "expected one of flatten, mean, per_image")
+-- NaN and infinity propagate (the Gram formula gave 0): channels (nan, 0), (0, 1), (inf, 0), (1, 1)
+local bad = tensor.new{{{0 / 0, 0}, {0, 1}, {1 / 0, 0}, {1, 1}}}
+for _, batch in ipairs{"flatten", "mean", "per_image"} do
+  local d = bad:euclidean_distance{batch = batch}
+  for j = 1, 4 do assert(d[1][j] ~= d[1][j] and d[j][1] ~= d[j][1], batch .. ": NaN row") end
+  assert(d[3][2] == math.huge and d[2][3] == math.huge, batch .. ": |inf - finite| = inf")
+  assert(d[3][3] ~= d[3][3], batch .. ": inf - inf is NaN")
+  check.near(d[2][4], 1, 1e-6, batch .. ": finite pairs unchanged")
+  assert(bad:foad_similarity{batch = batch}[3][4] == 0, batch .. ": 1 / (1 + inf)")
+end
+-- histogram entropy of values near the float maximum (max - min overflows float32)
+check.near(tensor.new{{-3e38, -1e38, 1.5e38, 3e38}}:entropy{bins = 3}, {1.5}, 1e-6, "entropy near float max")
 
 -- linear algebra
 local a = tensor.new{{3, 0}, {4, 5}}

@@ -177,6 +177,57 @@ final class ConvTests: XCTestCase {
         XCTAssertThrowsError(try conv.backward(Tensor(zeros: [1, 4, 6, 6])))
     }
 
+    /// A window larger than the input by less than one stride: PyTorch refuses it; the
+    /// old formula truncated −1/2 to 0 and ran a 1×1 output.
+    func testWindowLargerThanInputIsRefused() throws {
+        let conv = try Conv2d(1, 1, kernelSize: (3, 3), stride: (2, 2))
+        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 1, 2, 2]))) {
+            XCTAssertTrue(($0 as? TensorError)?.message.contains("too small for kernel 3x3") ?? false)
+        }
+        XCTAssertEqual(Window2d(kernel: (3, 3), stride: (2, 2)).outHeight(2), 0)
+        XCTAssertEqual(Window2d(kernel: (3, 3), stride: (2, 2)).outHeight(3), 1)
+        XCTAssertEqual(Window2d(kernel: (2, 2), stride: (2, 2)).outWidth(5, ceil: true), 3)
+        XCTAssertEqual(Window2d(kernel: (2, 2), stride: (2, 2)).outWidth(5), 2)
+    }
+
+    /// ConvPlan (the tensor-level convolution NN.Conv2d runs through) on a
+    /// non-contiguous input and weight, against the layer on contiguous copies.
+    func testConvPlanOnViews() throws {
+        let conv = try Conv2d(3, 4, kernelSize: (3, 3), padding: (1, 1))
+        let x = try Tensor.randn([2, 5, 6, 3]).permute([0, 3, 1, 2])          // (2, 3, 5, 6), strided
+        let w = try conv.weight.value.permute([0, 1, 3, 2]).contiguous().permute([0, 1, 3, 2])
+        let plan = try ConvPlan(input: x, weight: w, bias: conv.bias!.value, padding: (1, 1))
+        XCTAssertEqual(plan.outputShape, [2, 4, 5, 6])
+        XCTAssertEqual(try plan.forward().toFloats(), try conv.forward(x.contiguous()).toFloats())
+        let dy = try Tensor.randn([2, 4, 5, 6])
+        let dw = Tensor(zeros: w.shape), db = Tensor(zeros: [4])
+        let dx = try plan.backward(dy, weightGrad: dw, biasGrad: db)
+        _ = try conv.backward(dy)
+        XCTAssertEqual(dw.toFloats(), conv.weight.grad!.toFloats())
+        XCTAssertEqual(db.toFloats(), conv.bias!.grad!.toFloats())
+        XCTAssertEqual(dx.shape, [2, 3, 5, 6])
+        XCTAssertThrowsError(try ConvPlan(input: x, weight: w, bias: Tensor(zeros: [3])))
+        XCTAssertThrowsError(try plan.backward(Tensor(zeros: [2, 4, 5, 5])))
+        XCTAssertThrowsError(try plan.backward(dy, weightGrad: Tensor(zeros: [4])))
+    }
+
+    /// ConvGeometry.forEachTap visits every tap once, in order, with the in-image ranges.
+    func testForEachTap() throws {
+        let g = try ConvGeometry(batch: 1, inChannels: 1, height: 4, width: 5, outChannels: 1, kernel: (2, 3),
+                                 stride: (2, 1), padding: (1, 1), dilation: (1, 2))
+        var seen: [[Int]] = []
+        g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+            seen.append([i, j, tapH, tapW])
+            for r in 0..<g.outHeight {
+                for q in 0..<g.outWidth {
+                    let inside = (0..<g.height).contains(r * g.strideH + tapH) && (0..<g.width).contains(q * g.strideW + tapW)
+                    XCTAssertEqual(inside, (hLo..<hHi).contains(r) && (wLo..<wHi).contains(q), "tap \(i) \(j) at \(r) \(q)")
+                }
+            }
+        }
+        XCTAssertEqual(seen, [[0, 0, -1, -1], [0, 1, -1, 1], [0, 2, -1, 3], [1, 0, 0, -1], [1, 1, 0, 1], [1, 2, 0, 3]])
+    }
+
     func testDescriptionLikePyTorch() throws {
         XCTAssertEqual(try Conv2d(3, 16, kernelSize: (3, 3), padding: (1, 1), bias: false).description,
                        "Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)")

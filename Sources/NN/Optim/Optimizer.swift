@@ -89,7 +89,7 @@ func withParameter(_ p: Parameter, _ op: String, _ body: (UnsafeMutablePointer<F
     guard p.value.dtype == .float32 else { throw TensorError("\(op): parameters must be float32") }
     let g = g0.toFloat().contiguous()
     let v = p.value.isContiguous ? p.value : p.value.clone()
-    try body(v.ptr, g.ptr, v.numel)
+    try g.withFloats { try body(v.ptr, $0, v.numel) }
     if v !== p.value { try p.value.copy(from: v) }
 }
 

@@ -15,7 +15,6 @@ extension Tensor {
     public func svd(vectors: Bool = false, _ op: String = "svd") throws -> SVDResult {
         guard dim >= 2 else { throw TensorError("\(op): expected a tensor with at least 2 dimensions (…, m, n), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         try x.checkFinite(op)
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n)
         let batch = Array(shape.dropLast(2)), count = batch.reduce(1, *)
@@ -31,9 +30,9 @@ extension Tensor {
         // The row-major m×n matrix is LAPACK's column-major n×m matrix Aᵀ = V·S·Uᵀ, so
         // LAPACK's "U" (n×k) is our Vᵀ laid out row-major and its "VT" (k×m) our U.
         let lwork = try LAPACK.sgesddWorkspace(job, rows: n, cols: m)
-        let px = x.ptr, ps = s.ptr, pu = u?.ptr, pv = v?.ptr
+        let ps = s.ptr, pu = u?.ptr, pv = v?.ptr
         var failures = 0
-        let batched = { () throws -> Void in
+        let batched = { (px: UnsafeMutablePointer<Float>) throws -> Void in
             try Chunked.run(op, count: count, block: Chunked.blockSize(perItem: m * n * 16)) { lo, hi in
                 let a = UnsafeMutablePointer<Float>.allocate(capacity: m * n + n * k + lwork + 1)
                 let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: 8 * k)
@@ -51,7 +50,9 @@ extension Tensor {
             }
         }
         // one matrix: LAPACK may thread inside; many: one thread each, OpenBLAS single-threaded
-        if count > 1 { try BLAS.singleThreaded(batched) } else { try batched() }
+        try x.withFloats { px in
+            if count > 1 { try BLAS.singleThreaded { try batched(px) } } else { try batched(px) }
+        }
         for i in 0..<count where ps[i * k].isNaN { failures += 1 }
         if failures > 0 { throw TensorError("\(op): LAPACK sgesdd did not converge for \(failures) of \(count) matrices") }
         return SVDResult(s: s, u: u, v: v)
@@ -61,11 +62,13 @@ extension Tensor {
     public func nuclearNorm() throws -> Tensor {
         let s = try svd(vectors: false, "nuclear_norm").s
         let k = s.shape[s.dim - 1], count = s.shape.dropLast().reduce(1, *)
-        let out = Tensor(uninitialized: Array(s.shape.dropLast()))
-        for i in 0..<count {
-            var t = 0.0
-            for j in 0..<k { t += Double(s.ptr[i * k + j]) }
-            out.ptr[i] = Float(t)
+        let out = Tensor(uninitialized: Array(s.shape.dropLast())), q = out.ptr
+        s.withFloats { ps in
+            for i in 0..<count {
+                var t = 0.0
+                for j in 0..<k { t += Double(ps[i * k + j]) }
+                q[i] = Float(t)
+            }
         }
         return out
     }

@@ -25,27 +25,28 @@ extension Tensor {
             throw TensorError("dwt2: mode reflect needs maps of at least 2x2, got \(h)x\(wd)")
         }
         let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         let h2 = mode.coefficientCount(h, filterLength: f), w2 = mode.coefficientCount(wd, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let out = (0..<4).map { _ in Tensor(uninitialized: batch + [h2, w2]) }
         let rows = FilterPass(TapTable.analysis(h, f, mode), lo: w.decLo, hi: w.decHi)
         let cols = RowAnalysis(wd, w, mode)
-        let src = x.ptr, pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
+        let pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
         let inSize = h * wd, outSize = h2 * w2, width = cols.scratchSize
-        try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
-            let s = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
-            s.initialize(repeating: 0, count: 2 * width)
-            defer { s.deallocate() }
-            let ea = s, ed = s + width
-            for m in lo..<hi {
-                let x = src + m * inSize
-                for o in 0..<h2 {
-                    // along axis −2 into the padded row buffers, then along axis −1
-                    rows.analyze(row: o, x, wd, cols: wd, ea + cols.pad, ed + cols.pad)
-                    let r = m * outSize + o * w2
-                    cols.run(ea, pll + r, phl + r)          // cA, cV
-                    cols.run(ed, plh + r, phh + r)          // cH, cD
+        try x.withFloats { src in
+            try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
+                let s = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
+                s.initialize(repeating: 0, count: 2 * width)
+                defer { s.deallocate() }
+                let ea = s, ed = s + width
+                for m in lo..<hi {
+                    let x = src + m * inSize
+                    for o in 0..<h2 {
+                        // along axis −2 into the padded row buffers, then along axis −1
+                        rows.analyze(row: o, x, wd, cols: wd, ea + cols.pad, ed + cols.pad)
+                        let r = m * outSize + o * w2
+                        cols.run(ea, pll + r, phl + r)          // cA, cV
+                        cols.run(ed, plh + r, phh + r)          // cH, cD
+                    }
                 }
             }
         }
@@ -73,38 +74,38 @@ extension Tensor {
         let r1 = mode.reconstructedCount(n1, filterLength: f), r2 = mode.reconstructedCount(n2, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let src = [bands.ll, bands.lh, bands.hl, bands.hh].map { $0.map { $0.toFloat().contiguous() } }
-        defer { withExtendedLifetime(src) {} }
-        let ptrs = src.map { $0.map { UnsafePointer($0.ptr) } }
         let out = Tensor(uninitialized: batch + [r1, r2])
         let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)
         let cols = FilterPass(TapTable.synthesis(n2, f, mode), lo: w.recLo, hi: w.recHi)
         let inSize = n1 * n2, mid = n1 * r2, po = out.ptr
-        try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
-            let s = UnsafeMutablePointer<Float>.allocate(capacity: 4 * inSize + 4 * mid + n1 + r2)
-            defer { s.deallocate() }
-            let tb = (0..<4).map { s + $0 * inSize }          // transposed bands
-            let at = s + 4 * inSize, dt = at + mid, a = dt + mid, d = a + mid, tmp = d + mid
-            for m in lo..<hi {
-                var t: [UnsafePointer<Float>?] = [nil, nil, nil, nil]
-                for b in 0..<4 {
-                    if let p = ptrs[b] {
-                        transposeBlock(p + m * inSize, n2, rows: n1, cols: n2, tb[b], n1)
-                        t[b] = UnsafePointer(tb[b])
+        try Tensor.withFloats(src) { ptrs in
+            try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
+                let s = UnsafeMutablePointer<Float>.allocate(capacity: 4 * inSize + 4 * mid + n1 + r2)
+                defer { s.deallocate() }
+                let tb = (0..<4).map { s + $0 * inSize }          // transposed bands
+                let at = s + 4 * inSize, dt = at + mid, a = dt + mid, d = a + mid, tmp = d + mid
+                for m in lo..<hi {
+                    var t: [UnsafePointer<Float>?] = [nil, nil, nil, nil]
+                    for b in 0..<4 {
+                        if let p = ptrs[b] {
+                            transposeBlock(p + m * inSize, n2, rows: n1, cols: n2, tb[b], n1)
+                            t[b] = UnsafePointer(tb[b])
+                        }
                     }
+                    // along axis −1: cA with cV gives the low rows, cH with cD the high rows
+                    let hasA = t[0] != nil || t[2] != nil, hasD = t[1] != nil || t[3] != nil
+                    if hasA {
+                        cols.synthesize(t[0], t[2], n1, cols: n1, at, n1, tmp: tmp)
+                        transposeBlock(at, n1, rows: r2, cols: n1, a, r2)
+                    }
+                    if hasD {
+                        cols.synthesize(t[1], t[3], n1, cols: n1, dt, n1, tmp: tmp)
+                        transposeBlock(dt, n1, rows: r2, cols: n1, d, r2)
+                    }
+                    // along axis −2
+                    rows.synthesize(hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, r2, cols: r2,
+                                    po + m * r1 * r2, r2, tmp: tmp)
                 }
-                // along axis −1: cA with cV gives the low rows, cH with cD the high rows
-                let hasA = t[0] != nil || t[2] != nil, hasD = t[1] != nil || t[3] != nil
-                if hasA {
-                    cols.synthesize(t[0], t[2], n1, cols: n1, at, n1, tmp: tmp)
-                    transposeBlock(at, n1, rows: r2, cols: n1, a, r2)
-                }
-                if hasD {
-                    cols.synthesize(t[1], t[3], n1, cols: n1, dt, n1, tmp: tmp)
-                    transposeBlock(dt, n1, rows: r2, cols: n1, d, r2)
-                }
-                // along axis −2
-                rows.synthesize(hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, r2, cols: r2,
-                                po + m * r1 * r2, r2, tmp: tmp)
             }
         }
         return out

@@ -34,19 +34,17 @@ extension Conv2dKernel {
         return (hLo..<hHi).map { r in ((r + tapH) * g.width + wLo + tapW, r * g.outWidth + wLo, wHi - wLo) }
     }
 
-    /// Weights repacked per group and tap: [groups][taps][cout_g][cin_g].
-    static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>) -> Scratch {
+    /// Weights repacked per group and tap into `w`: [groups][taps][cout_g][cin_g].
+    static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
-        let w = Scratch(g.groups * taps * co * ci)
         for grp in 0..<g.groups {
             for o in 0..<co {
                 for c in 0..<ci {
                     let src = weight + ((grp * co + o) * ci + c) * taps
-                    for t in 0..<taps { w.ptr[((grp * taps + t) * co + o) * ci + c] = src[t] }
+                    for t in 0..<taps { w[((grp * taps + t) * co + o) * ci + c] = src[t] }
                 }
             }
         }
-        return w
     }
 
     /// [m, C, P] (images n0… of a batch with `image` floats each) → [C, P, m].
@@ -70,37 +68,40 @@ extension Conv2dKernel {
                                    bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
         let P = g.outPlane, Q = g.inPlane
-        let wt = packTaps(g, weight)
         let runs = (0..<taps).map { tapRuns(g, $0 / g.kernelW, $0 % g.kernelW) }
         let parts = ParallelBatch.parts(g.batch)
         let nb = imagesPerChunk(g, (g.batch + parts - 1) / parts)
-        try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
-            let xT = Scratch(g.inChannels * Q * nb), yT = Scratch(g.outChannels * P * nb)
-            var n0 = lo
-            while n0 < hi {
-                if stop() { return }
-                let m = min(nb, hi - n0)
-                toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT.ptr)
-                yT.ptr.update(repeating: 0, count: g.outChannels * P * m)
-                for grp in 0..<g.groups {
-                    let a0 = xT.ptr + grp * ci * Q * m, c0 = yT.ptr + grp * co * P * m
-                    for t in 0..<taps {
-                        let w = wt.ptr + (grp * taps + t) * co * ci
-                        for (src, dst, len) in runs[t] {
-                            BLAS.sgemm(transA: false, transB: false, m: co, n: len * m, k: ci, a: w, lda: ci,
-                                       b: a0 + src * m, ldb: Q * m, beta: 1, c: c0 + dst * m, ldc: P * m)
+        try Scratch.with(g.groups * taps * co * ci) { wt in
+            packTaps(g, weight, into: wt)
+            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+                Scratch.with(g.inChannels * Q * nb, g.outChannels * P * nb) { xT, yT in
+                    var n0 = lo
+                    while n0 < hi {
+                        if stop() { return }
+                        let m = min(nb, hi - n0)
+                        toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT)
+                        yT.update(repeating: 0, count: g.outChannels * P * m)
+                        for grp in 0..<g.groups {
+                            let a0 = xT + grp * ci * Q * m, c0 = yT + grp * co * P * m
+                            for t in 0..<taps {
+                                let w = wt + (grp * taps + t) * co * ci
+                                for (src, dst, len) in runs[t] {
+                                    BLAS.sgemm(transA: false, transB: false, m: co, n: len * m, k: ci, a: w, lda: ci,
+                                               b: a0 + src * m, ldb: Q * m, beta: 1, c: c0 + dst * m, ldc: P * m)
+                                }
+                            }
                         }
+                        // [Cout, P, m] → [m, Cout, P] (+ bias)
+                        for j in 0..<m {
+                            let yn = y + (n0 + j) * g.outChannels * P
+                            for c in 0..<g.outChannels {
+                                let b = bias?[c] ?? 0, src = yT + c * P * m + j, dst = yn + c * P
+                                for p in 0..<P { dst[p] = src[p * m] + b }
+                            }
+                        }
+                        n0 += m
                     }
                 }
-                // [Cout, P, m] → [m, Cout, P] (+ bias)
-                for j in 0..<m {
-                    let yn = y + (n0 + j) * g.outChannels * P
-                    for c in 0..<g.outChannels {
-                        let b = bias?[c] ?? 0, src = yT.ptr + c * P * m + j, dst = yn + c * P
-                        for p in 0..<P { dst[p] = src[p * m] + b }
-                    }
-                }
-                n0 += m
             }
         }
     }
@@ -115,37 +116,39 @@ extension Conv2dKernel {
         let parts = ParallelBatch.parts(g.batch)
         let nb = imagesPerChunk(g, (g.batch + parts - 1) / parts)
         let wSize = g.groups * taps * co * ci
-        let local = Scratch(parts * wSize, zeroed: true)
-        try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
-            let xT = Scratch(g.inChannels * Q * nb), dT = Scratch(g.outChannels * P * nb)
-            let mine = local.ptr + part * wSize
-            var n0 = lo
-            while n0 < hi {
-                if stop() { return }
-                let m = min(nb, hi - n0)
-                toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT.ptr)
-                toCHWN(dy + n0 * g.outChannels * P, image: g.outChannels * P, channels: g.outChannels, plane: P, m: m, dT.ptr)
-                for grp in 0..<g.groups {
-                    let x0 = xT.ptr + grp * ci * Q * m, d0 = dT.ptr + grp * co * P * m
-                    for t in 0..<taps {
-                        let w = mine + (grp * taps + t) * co * ci
-                        for (src, dst, len) in runs[t] {
-                            BLAS.sgemm(transA: false, transB: true, m: co, n: ci, k: len * m, a: d0 + dst * m, lda: P * m,
-                                       b: x0 + src * m, ldb: Q * m, beta: 1, c: w, ldc: ci)
+        try Scratch.with(parts * wSize, zeroed: true) { local in
+            try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+                Scratch.with(g.inChannels * Q * nb, g.outChannels * P * nb) { xT, dT in
+                    let mine = local + part * wSize
+                    var n0 = lo
+                    while n0 < hi {
+                        if stop() { return }
+                        let m = min(nb, hi - n0)
+                        toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT)
+                        toCHWN(dy + n0 * g.outChannels * P, image: g.outChannels * P, channels: g.outChannels, plane: P, m: m, dT)
+                        for grp in 0..<g.groups {
+                            let x0 = xT + grp * ci * Q * m, d0 = dT + grp * co * P * m
+                            for t in 0..<taps {
+                                let w = mine + (grp * taps + t) * co * ci
+                                for (src, dst, len) in runs[t] {
+                                    BLAS.sgemm(transA: false, transB: true, m: co, n: ci, k: len * m, a: d0 + dst * m, lda: P * m,
+                                               b: x0 + src * m, ldb: Q * m, beta: 1, c: w, ldc: ci)
+                                }
+                            }
                         }
+                        n0 += m
                     }
                 }
-                n0 += m
             }
-        }
-        for p in 1..<max(parts, 1) {
-            let src = local.ptr + p * wSize
-            for i in 0..<wSize { local.ptr[i] += src[i] }
-        }
-        for grp in 0..<g.groups {
-            for t in 0..<taps {
-                for o in 0..<co {
-                    for c in 0..<ci { dw[((grp * co + o) * ci + c) * taps + t] += local.ptr[((grp * taps + t) * co + o) * ci + c] }
+            for p in 1..<max(parts, 1) {
+                let src = local + p * wSize
+                for i in 0..<wSize { local[i] += src[i] }
+            }
+            for grp in 0..<g.groups {
+                for t in 0..<taps {
+                    for o in 0..<co {
+                        for c in 0..<ci { dw[((grp * co + o) * ci + c) * taps + t] += local[((grp * taps + t) * co + o) * ci + c] }
+                    }
                 }
             }
         }

@@ -16,10 +16,11 @@ extension Tensor {
     /// constant map scores 0. (…, H, W) → (…).
     public func histogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         let (x, batch, hw) = try mapView("entropy")
-        defer { withExtendedLifetime(x) {} }
         let out = Tensor(uninitialized: batch)
-        try EntropyKernel.histograms(x.ptr, groups: batch.reduce(1, *), groupStride: hw, segments: 1,
-                                     segmentStride: 0, length: hw, bins: bins, base: base, into: out.ptr)
+        try x.withFloats { px in
+            try EntropyKernel.histograms(px, groups: batch.reduce(1, *), groupStride: hw, segments: 1,
+                                         segmentStride: 0, length: hw, bins: bins, base: base, into: out.ptr)
+        }
         return out
     }
 
@@ -27,12 +28,12 @@ extension Tensor {
     /// histogram of x[:, c] as one sample (bench_fmstats.py's entropy_hist).
     public func channelHistogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: per-channel entropy needs (N, C, …), got \(shapeString(shape))") }
-        let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
         let out = Tensor(uninitialized: [c])
-        try EntropyKernel.histograms(x.ptr, groups: c, groupStride: rest, segments: n, segmentStride: c * rest,
-                                     length: rest, bins: bins, base: base, into: out.ptr)
+        try withContiguousFloats { px in
+            try EntropyKernel.histograms(px, groups: c, groupStride: rest, segments: n, segmentStride: c * rest,
+                                         length: rest, bins: bins, base: base, into: out.ptr)
+        }
         return out
     }
 
@@ -40,20 +41,19 @@ extension Tensor {
     /// image, then the histogram entropy of those N numbers per channel → (C).
     public func pooledEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: the pooled variant needs (N, C, …), got \(shapeString(shape))") }
-        let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
-        let means = Tensor(uninitialized: [c, n])
-        defer { withExtendedLifetime(means) {} }
-        let px = x.ptr, pm = means.ptr
-        try Chunked.run("entropy", count: n, block: Chunked.blockSize(perItem: c * rest)) { lo, hi in
-            for i in lo..<hi {
-                for j in 0..<c { pm[j * n + i] = Float(rowSum(px + (i * c + j) * rest, rest) / Double(max(rest, 1))) }
-            }
-        }
         let out = Tensor(uninitialized: [c])
-        try EntropyKernel.histograms(pm, groups: c, groupStride: n, segments: 1, segmentStride: 0, length: n,
-                                     bins: bins, base: base, into: out.ptr)
+        try Tensor(uninitialized: [c, n]).withFloats { pm in
+            try withContiguousFloats { px in
+                try Chunked.run("entropy", count: n, block: Chunked.blockSize(perItem: c * rest)) { lo, hi in
+                    for i in lo..<hi {
+                        for j in 0..<c { pm[j * n + i] = Float(rowSum(px + (i * c + j) * rest, rest) / Double(max(rest, 1))) }
+                    }
+                }
+            }
+            try EntropyKernel.histograms(pm, groups: c, groupStride: n, segments: 1, segmentStride: 0, length: n,
+                                         bins: bins, base: base, into: out.ptr)
+        }
         return out
     }
 
@@ -61,15 +61,16 @@ extension Tensor {
     /// H·W pixels, H = −Σ p log p in the given base. (…, H, W) → (…).
     public func softmaxEntropy(base: Double = 2, logits: SoftmaxLogits = .squaredDeviation) throws -> Tensor {
         let (x, batch, hw) = try mapView("entropy")
-        defer { withExtendedLifetime(x) {} }
         try EntropyKernel.checkBase(base)
         let maps = batch.reduce(1, *)
         let out = Tensor(uninitialized: batch)
-        let px = x.ptr, po = out.ptr, scale = 1 / Foundation.log(base)
-        try Chunked.run("entropy", count: maps, block: Chunked.blockSize(perItem: hw)) { lo, hi in
-            let z = UnsafeMutablePointer<Float>.allocate(capacity: hw + 8)
-            defer { z.deallocate() }
-            for m in lo..<hi { po[m] = Float(EntropyKernel.softmaxEntropy(px + m * hw, hw, logits, scratch: z) * scale) }
+        let po = out.ptr, scale = 1 / Foundation.log(base)
+        try x.withFloats { px in
+            try Chunked.run("entropy", count: maps, block: Chunked.blockSize(perItem: hw)) { lo, hi in
+                let z = UnsafeMutablePointer<Float>.allocate(capacity: hw + 8)
+                defer { z.deallocate() }
+                for m in lo..<hi { po[m] = Float(EntropyKernel.softmaxEntropy(px + m * hw, hw, logits, scratch: z) * scale) }
+            }
         }
         // a NaN or infinite input leaves a NaN entropy
         for m in 0..<maps where po[m].isNaN { throw TensorError("entropy: input contains NaN or infinity") }

@@ -21,31 +21,31 @@ extension Tensor {
         guard k >= 1 && k <= r else {
             throw TensorError("pca: k must be in 1...\(r) (min of points and features) for \(shapeString(shape)), got \(k)")
         }
-        defer { withExtendedLifetime(x) {} }
-        let px = x.ptr
         var mean = [Double](repeating: 0, count: f)
-        for i in 0..<p { for j in 0..<f { mean[j] += Double(px[i * f + j]) } }
-        for j in 0..<f { mean[j] /= Double(p) }
         let centred = Tensor(uninitialized: [p, f])
-        for i in 0..<p { for j in 0..<f { centred.ptr[i * f + j] = Float(Double(px[i * f + j]) - mean[j]) } }
+        x.withFloats { px in
+            for i in 0..<p { for j in 0..<f { mean[j] += Double(px[i * f + j]) } }
+            for j in 0..<f { mean[j] /= Double(p) }
+            for i in 0..<p { for j in 0..<f { centred.ptr[i * f + j] = Float(Double(px[i * f + j]) - mean[j]) } }
+        }
         let svd = try centred.svd(vectors: true, "pca")
-        defer { withExtendedLifetime(svd) {} }
-        let s = svd.s.ptr, u = svd.u!.ptr, v = svd.v!.ptr        // U (p, r), V (f, r)
         let comps = Tensor(uninitialized: [k, f]), scores = Tensor(uninitialized: [p, k])
         let variance = Tensor(uninitialized: [k]), ratio = Tensor(uninitialized: [k])
-        var total = 0.0
-        for j in 0..<r { total += Double(s[j]) * Double(s[j]) }
-        let dof = Double(max(p - 1, 1))
-        for c in 0..<k {
-            var big = 0
-            for j in 0..<f where abs(v[j * r + c]) > abs(v[big * r + c]) { big = j }
-            let sign: Float = v[big * r + c] < 0 ? -1 : 1
-            for j in 0..<f { comps.ptr[c * f + j] = sign * v[j * r + c] }
-            for i in 0..<p { scores.ptr[i * k + c] = sign * u[i * r + c] * s[c] }
-            let s2 = Double(s[c]) * Double(s[c])
-            variance.ptr[c] = Float(s2 / dof)
-            ratio.ptr[c] = Float(total > 0 ? s2 / total : 0)
-        }
+        svd.s.withFloats { s in svd.u!.withFloats { u in svd.v!.withFloats { v in   // U (p, r), V (f, r)
+            var total = 0.0
+            for j in 0..<r { total += Double(s[j]) * Double(s[j]) }
+            let dof = Double(max(p - 1, 1))
+            for c in 0..<k {
+                var big = 0
+                for j in 0..<f where abs(v[j * r + c]) > abs(v[big * r + c]) { big = j }
+                let sign: Float = v[big * r + c] < 0 ? -1 : 1
+                for j in 0..<f { comps.ptr[c * f + j] = sign * v[j * r + c] }
+                for i in 0..<p { scores.ptr[i * k + c] = sign * u[i * r + c] * s[c] }
+                let s2 = Double(s[c]) * Double(s[c])
+                variance.ptr[c] = Float(s2 / dof)
+                ratio.ptr[c] = Float(total > 0 ? s2 / total : 0)
+            }
+        } } }
         return PCAResult(components: comps, explainedVariance: variance, explainedVarianceRatio: ratio,
                          mean: Tensor(shape: [f], values: mean.map { Float($0) }), scores: scores)
     }

@@ -16,7 +16,8 @@ public enum DepthwiseConv2d {
                 let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
                 let yo = y + plane * P
                 yo.update(repeating: bias?[oc] ?? 0, count: P)
-                forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                    guard hHi > hLo && wHi > wLo else { return }
                     let wv = weight[oc * taps + i * g.kernelW + j]
                     for r in hLo..<hHi {
                         let src = xc + (r * g.strideH + tapH) * g.width + tapW, dst = yo + r * ow
@@ -48,7 +49,8 @@ public enum DepthwiseConv2d {
                     for k in 0..<mult {
                         let oc = c * mult + k
                         let dyo = dy + (n * g.outChannels + oc) * P
-                        forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                        g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                            guard hHi > hLo && wHi > wLo else { return }
                             let wv = weight[oc * taps + i * g.kernelW + j]
                             for r in hLo..<hHi {
                                 let dst = xo + (r * g.strideH + tapH) * g.width + tapW, src = dyo + r * ow
@@ -73,7 +75,8 @@ public enum DepthwiseConv2d {
                     for n in 0..<g.batch {
                         let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
                         let dyo = dy + (n * g.outChannels + oc) * P
-                        forEachTap(g) { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                        g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                            guard hHi > hLo && wHi > wLo else { return }
                             var s: Float = 0
                             for r in hLo..<hHi {
                                 let src = xc + (r * g.strideH + tapH) * g.width + tapW, d = dyo + r * ow
@@ -95,21 +98,6 @@ public enum DepthwiseConv2d {
             var sums = [Double](repeating: 0, count: g.outChannels)
             Conv2dKernel.planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &sums)
             for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
-        }
-    }
-
-    /// Calls `body(i, j, tapH, tapW, hLo, hHi, wLo, wHi)` for every kernel tap with the
-    /// output rows/columns whose input lies inside the image.
-    @inline(__always)
-    static func forEachTap(_ g: ConvGeometry, _ body: (Int, Int, Int, Int, Int, Int, Int, Int) -> Void) {
-        for i in 0..<g.kernelH {
-            let tapH = i * g.dilationH - g.padH
-            let (hLo, hHi) = ConvGeometry.validRange(out: g.outHeight, in: g.height, stride: g.strideH, tap: tapH)
-            for j in 0..<g.kernelW {
-                let tapW = j * g.dilationW - g.padW
-                let (wLo, wHi) = ConvGeometry.validRange(out: g.outWidth, in: g.width, stride: g.strideW, tap: tapW)
-                if hHi > hLo && wHi > wLo { body(i, j, tapH, tapW, hLo, hHi, wLo, wHi) }
-            }
         }
     }
 }

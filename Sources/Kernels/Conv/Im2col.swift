@@ -12,30 +12,24 @@ public enum Im2col {
         if isSame(g) { sameIm2col(g, channels: channels, x: x, cols: cols, ld: ld); return }
         for c in 0..<channels {
             let xc = x + c * h * w
-            for i in 0..<g.kernelH {
-                let tapH = i * g.dilationH - g.padH
-                let (hLo, hHi) = ConvGeometry.validRange(out: oh, in: h, stride: g.strideH, tap: tapH)
-                for j in 0..<g.kernelW {
-                    let tapW = j * g.dilationW - g.padW
-                    let (wLo, wHi) = ConvGeometry.validRange(out: ow, in: w, stride: g.strideW, tap: tapW)
-                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
-                    if hLo > 0 { row.update(repeating: 0, count: hLo * ow) }
-                    if hHi < oh { (row + hHi * ow).update(repeating: 0, count: (oh - hHi) * ow) }
-                    guard wHi > wLo else {
-                        if hHi > hLo { (row + hLo * ow).update(repeating: 0, count: (hHi - hLo) * ow) }
-                        continue
-                    }
-                    for r in hLo..<hHi {
-                        let dst = row + r * ow
-                        let src = xc + (r * g.strideH + tapH) * w + tapW
-                        if wLo > 0 { dst.update(repeating: 0, count: wLo) }
-                        if wHi < ow { (dst + wHi).update(repeating: 0, count: ow - wHi) }
-                        if g.strideW == 1 {
-                            (dst + wLo).update(from: src + wLo, count: wHi - wLo)
-                        } else {
-                            let s = g.strideW
-                            for q in wLo..<wHi { dst[q] = src[q * s] }
-                        }
+            g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
+                if hLo > 0 { row.update(repeating: 0, count: hLo * ow) }
+                if hHi < oh { (row + hHi * ow).update(repeating: 0, count: (oh - hHi) * ow) }
+                guard wHi > wLo else {
+                    if hHi > hLo { (row + hLo * ow).update(repeating: 0, count: (hHi - hLo) * ow) }
+                    return
+                }
+                for r in hLo..<hHi {
+                    let dst = row + r * ow
+                    let src = xc + (r * g.strideH + tapH) * w + tapW
+                    if wLo > 0 { dst.update(repeating: 0, count: wLo) }
+                    if wHi < ow { (dst + wHi).update(repeating: 0, count: ow - wHi) }
+                    if g.strideW == 1 {
+                        (dst + wLo).update(from: src + wLo, count: wHi - wLo)
+                    } else {
+                        let s = g.strideW
+                        for q in wLo..<wHi { dst[q] = src[q * s] }
                     }
                 }
             }
@@ -47,27 +41,21 @@ public enum Im2col {
     @inlinable
     public static func col2im(_ g: ConvGeometry, channels: Int, cols: UnsafePointer<Float>, ld: Int,
                               x: UnsafeMutablePointer<Float>) {
-        let oh = g.outHeight, ow = g.outWidth, h = g.height, w = g.width
+        let ow = g.outWidth, h = g.height, w = g.width
         if isSame(g) { sameCol2im(g, channels: channels, cols: UnsafeMutablePointer(mutating: cols), ld: ld, x: x); return }
         for c in 0..<channels {
             let xc = x + c * h * w
-            for i in 0..<g.kernelH {
-                let tapH = i * g.dilationH - g.padH
-                let (hLo, hHi) = ConvGeometry.validRange(out: oh, in: h, stride: g.strideH, tap: tapH)
-                for j in 0..<g.kernelW {
-                    let tapW = j * g.dilationW - g.padW
-                    let (wLo, wHi) = ConvGeometry.validRange(out: ow, in: w, stride: g.strideW, tap: tapW)
-                    guard wHi > wLo else { continue }
-                    let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
-                    for r in hLo..<hHi {
-                        let src = row + r * ow
-                        let dst = xc + (r * g.strideH + tapH) * w + tapW
-                        if g.strideW == 1 {
-                            for q in wLo..<wHi { dst[q] += src[q] }
-                        } else {
-                            let s = g.strideW
-                            for q in wLo..<wHi { dst[q * s] += src[q] }
-                        }
+            g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
+                guard wHi > wLo else { return }
+                let row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ld
+                for r in hLo..<hHi {
+                    let src = row + r * ow
+                    let dst = xc + (r * g.strideH + tapH) * w + tapW
+                    if g.strideW == 1 {
+                        for q in wLo..<wHi { dst[q] += src[q] }
+                    } else {
+                        let s = g.strideW
+                        for q in wLo..<wHi { dst[q * s] += src[q] }
                     }
                 }
             }

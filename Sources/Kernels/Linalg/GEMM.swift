@@ -128,9 +128,10 @@ struct MatmulPlan {
         for i in 0..<count {
             if i & 63 == 0 { try Interrupt.check("matmul") }
             let oa = MatrixOperand(try Tensor.batchItem(a, i, batch)), ob = MatrixOperand(try Tensor.batchItem(b, i, batch))
-            BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k,
-                       a: oa.tensor.ptr, lda: oa.ld, b: ob.tensor.ptr, ldb: ob.ld,
-                       c: c + i * m * n, ldc: n)
+            oa.tensor.withFloats { pa in ob.tensor.withFloats { pb in
+                BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k, a: pa, lda: oa.ld, b: pb, ldb: ob.ld,
+                           c: c + i * m * n, ldc: n)
+            } }
         }
     }
 }

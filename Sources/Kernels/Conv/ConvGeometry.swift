@@ -3,14 +3,14 @@ import Tensor
 /// The shape of a 2-d convolution (NCHW input, OIHW weight), checked once and shared by
 /// the forward and backward kernels. Output size follows PyTorch:
 /// `out = (in + 2·pad − dilation·(k − 1) − 1) / stride + 1`.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Equatable, Sendable, Windowed {
     public var batch: Int, inChannels: Int, height: Int, width: Int
-    public var outChannels: Int, kernelH: Int, kernelW: Int
-    public var strideH: Int, strideW: Int, padH: Int, padW: Int
-    public var dilationH: Int, dilationW: Int, groups: Int
+    public var outChannels: Int, groups: Int
+    /// Kernel size, stride, padding and dilation.
+    public var window: Window2d
 
-    public var outHeight: Int { (height + 2 * padH - dilationH * (kernelH - 1) - 1) / strideH + 1 }
-    public var outWidth: Int { (width + 2 * padW - dilationW * (kernelW - 1) - 1) / strideW + 1 }
+    public var outHeight: Int { window.outHeight(height) }
+    public var outWidth: Int { window.outWidth(width) }
     /// Input channels per group.
     public var groupIn: Int { inChannels / groups }
     /// Output channels per group.
@@ -35,9 +35,8 @@ public struct ConvGeometry: Equatable, Sendable {
                 kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                 dilation: (Int, Int) = (1, 1), groups: Int = 1, op: String = "conv2d") throws {
         self.batch = batch; self.inChannels = inChannels; self.height = height; self.width = width
-        self.outChannels = outChannels; kernelH = kernel.0; kernelW = kernel.1
-        strideH = stride.0; strideW = stride.1; padH = padding.0; padW = padding.1
-        dilationH = dilation.0; dilationW = dilation.1; self.groups = groups
+        self.outChannels = outChannels; self.groups = groups
+        window = Window2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
         guard kernelH > 0, kernelW > 0, strideH > 0, strideW > 0, dilationH > 0, dilationW > 0 else {
             throw TensorError("\(op): kernel size, stride and dilation must be positive")
         }
@@ -63,5 +62,25 @@ public struct ConvGeometry: Equatable, Sendable {
         let last = n - 1 - tap
         let hi = last < 0 ? 0 : Swift.min(out, last / stride + 1)
         return (Swift.min(lo, hi), hi)
+    }
+
+    /// Calls `body(i, j, tapH, tapW, hLo, hHi, wLo, wHi)` for every kernel tap (i, j), with
+    /// its input offsets tapH = i·dilation − pad (and tapW) and the output rows [hLo, hHi)
+    /// and columns [wLo, wHi) whose input lies inside the image (possibly empty ranges).
+    /// Output (r, q) of tap (i, j) reads input (r·strideH + tapH, q·strideW + tapW).
+    /// The one tap loop of im2col, col2im and the depthwise kernels.
+    @inlinable @inline(__always)
+    public func forEachTap(_ body: (_ i: Int, _ j: Int, _ tapH: Int, _ tapW: Int,
+                                    _ hLo: Int, _ hHi: Int, _ wLo: Int, _ wHi: Int) -> Void) {
+        let oh = outHeight, ow = outWidth
+        for i in 0..<kernelH {
+            let tapH = i * dilationH - padH
+            let (hLo, hHi) = ConvGeometry.validRange(out: oh, in: height, stride: strideH, tap: tapH)
+            for j in 0..<kernelW {
+                let tapW = j * dilationW - padW
+                let (wLo, wHi) = ConvGeometry.validRange(out: ow, in: width, stride: strideW, tap: tapW)
+                body(i, j, tapH, tapW, hLo, hHi, wLo, wHi)
+            }
+        }
     }
 }

@@ -20,38 +20,38 @@ extension Tensor {
         let (x, p, f) = try pointMatrix("dbscan")
         guard eps > 0, eps.isFinite else { throw TensorError("dbscan: eps must be a positive number, got \(eps)") }
         guard minSamples >= 1 else { throw TensorError("dbscan: min_samples must be at least 1, got \(minSamples)") }
-        defer { withExtendedLifetime(x) {} }
-        let px = x.ptr
-        var inv = [Double](repeating: 1, count: p)
-        if metric == .cosine {
-            for i in 0..<p {
-                var s = 0.0
-                for j in 0..<f { let v = Double(px[i * f + j]); s += v * v }
-                inv[i] = s > 0 ? 1 / s.squareRoot() : 0
-            }
-        }
         // neighbour lists, rows split over threads
         var lists = [[Int]](repeating: [], count: p)
         let eps2 = eps * eps
-        try lists.withUnsafeMutableBufferPointer { out in
-            let o = out.baseAddress!
-            try Chunked.run("dbscan", count: p, block: Chunked.blockSize(perItem: p * f), grain: 16) { lo, hi in
-                for i in lo..<hi {
-                    var nb: [Int] = []
-                    let a = px + i * f
-                    for j in 0..<p {
-                        let b = px + j * f
-                        if metric == .euclidean {
-                            var s = 0.0
-                            for t in 0..<f { let e = Double(a[t]) - Double(b[t]); s += e * e }
-                            if s <= eps2 { nb.append(j) }
-                        } else {
-                            var s = 0.0
-                            for t in 0..<f { s += Double(a[t]) * Double(b[t]) }
-                            if i == j || 1 - s * inv[i] * inv[j] <= eps { nb.append(j) }
+        try x.withFloats { px in
+            var inv = [Double](repeating: 1, count: p)
+            if metric == .cosine {
+                for i in 0..<p {
+                    var s = 0.0
+                    for j in 0..<f { let v = Double(px[i * f + j]); s += v * v }
+                    inv[i] = s > 0 ? 1 / s.squareRoot() : 0
+                }
+            }
+            try lists.withUnsafeMutableBufferPointer { out in
+                let o = out.baseAddress!
+                try Chunked.run("dbscan", count: p, block: Chunked.blockSize(perItem: p * f), grain: 16) { lo, hi in
+                    for i in lo..<hi {
+                        var nb: [Int] = []
+                        let a = px + i * f
+                        for j in 0..<p {
+                            let b = px + j * f
+                            if metric == .euclidean {
+                                var s = 0.0
+                                for t in 0..<f { let e = Double(a[t]) - Double(b[t]); s += e * e }
+                                if s <= eps2 { nb.append(j) }
+                            } else {
+                                var s = 0.0
+                                for t in 0..<f { s += Double(a[t]) * Double(b[t]) }
+                                if i == j || 1 - s * inv[i] * inv[j] <= eps { nb.append(j) }
+                            }
                         }
+                        o[i] = nb
                     }
-                    o[i] = nb
                 }
             }
         }

@@ -40,33 +40,45 @@ enum EntropyKernel {
                 if !finite { out[g] = .nan; continue }
                 if mn == mx { out[g] = 0; continue }
                 let denom = mx - mn, fb = Float(bins), step = denom / fb, last = bins - 1
-                for k in 0..<bins { edges[k] = Float(k) * step + mn }
-                edges[bins] = mx
                 counts.initialize(repeating: 0, count: 4 * bins)
-                // The first guess only has to be within one bin: the edges decide, as in numpy
-                let guess = fb / denom, vmn = SIMD8<Float>(repeating: mn), vscale = SIMD8<Float>(repeating: guess)
-                let vlast = SIMD8<Int32>(repeating: Int32(last)), magic = SIMD8<Float>(repeating: 12_582_912)
                 @inline(__always) func add(_ v: Float, _ guess: Int, _ lane: Int) {
                     var k = guess
                     if v < edges[k] { k -= 1 } else if k != last && v >= edges[k + 1] { k += 1 }
                     counts[lane * bins + k] += 1
                 }
-                for s in 0..<segments {
-                    let q = base + s * segmentStride
-                    var i = 0
-                    while i + 8 <= length {    // guesses 8 at a time, binning per lane
-                        let v = VectorMath.load(q + i)
-                        // ⌊f⌋ for 0 ≤ f < 2²²: round to nearest through 1.5·2²³, step back if above
-                        let f = (v - vmn) * vscale, t = f + magic
-                        var k = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
-                        k.replace(with: k &- 1, where: (t - magic) .> f)
-                        k.replace(with: vlast, where: k .> vlast)
-                        UnsafeMutableRawPointer(guesses).storeBytes(of: k, as: SIMD8<Int32>.self)
-                        let w = q + i
-                        for l in 0..<8 { add(w[l], Int(guesses[l]), l & 3) }
-                        i += 8
+                if denom.isFinite {
+                    for k in 0..<bins { edges[k] = Float(k) * step + mn }
+                    edges[bins] = mx
+                    // The first guess only has to be within one bin: the edges decide, as in numpy
+                    let guess = fb / denom, vmn = SIMD8<Float>(repeating: mn), vscale = SIMD8<Float>(repeating: guess)
+                    let vlast = SIMD8<Int32>(repeating: Int32(last)), magic = SIMD8<Float>(repeating: 12_582_912)
+                    for s in 0..<segments {
+                        let q = base + s * segmentStride
+                        var i = 0
+                        while i + 8 <= length {    // guesses 8 at a time, binning per lane
+                            let v = VectorMath.load(q + i)
+                            // ⌊f⌋ for 0 ≤ f < 2²²: round to nearest through 1.5·2²³, step back if above
+                            let f = (v - vmn) * vscale, t = f + magic
+                            var k = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+                            k.replace(with: k &- 1, where: (t - magic) .> f)
+                            k.replace(with: vlast, where: k .> vlast)
+                            UnsafeMutableRawPointer(guesses).storeBytes(of: k, as: SIMD8<Int32>.self)
+                            let w = q + i
+                            for l in 0..<8 { add(w[l], Int(guesses[l]), l & 3) }
+                            i += 8
+                        }
+                        while i < length { add(q[i], min(Int((q[i] - mn) * guess), last), i & 3); i += 1 }
                     }
-                    while i < length { add(q[i], min(Int((q[i] - mn) * guess), last), i & 3); i += 1 }
+                } else {
+                    // max − min overflows float32 (values near ±3.4e38): edges and first
+                    // guesses in double, one lane (rare)
+                    let dmn = Double(mn), dstep = (Double(mx) - dmn) / Double(bins)
+                    for k in 0..<bins { edges[k] = Float(Double(k) * dstep + dmn) }
+                    edges[bins] = mx
+                    for s in 0..<segments {
+                        let q = base + s * segmentStride
+                        for i in 0..<length { add(q[i], min(Int((Double(q[i]) - dmn) / dstep), last), 0) }
+                    }
                 }
                 var sum = 0.0
                 for k in 0..<bins {

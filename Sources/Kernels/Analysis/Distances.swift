@@ -22,9 +22,14 @@ public enum ChannelMeasure: Sendable {
     /// FOAD's 1 / (1 + ‖a − b‖₂).
     case foad
 
-    /// Rewrites a C×C Gram matrix in place into this measure.
-    func transform(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>) {
+    /// Rewrites the C×C Gram matrix of `rows` (C rows of `width` floats) in place into
+    /// this measure. A Euclidean (or FOAD) pair with a channel whose squared norm is not
+    /// finite (NaN, ±inf, or overflow) is computed directly in double instead, so NaN
+    /// and infinity propagate as in numpy: ‖a − b‖ is inf for an infinite a and finite b.
+    func transform(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>,
+                   rows: UnsafePointer<Float>, width: Int) {
         for i in 0..<c { diag[i] = g[i * c + i] }
+        defer { if self != .cosine { directPairs(g, c, diag: diag, rows: rows, width: width) } }
         switch self {
         case .cosine:
             for i in 0..<c { diag[i] = 1 / max(diag[i].squareRoot(), 1e-12) }
@@ -37,9 +42,27 @@ public enum ChannelMeasure: Sendable {
             for i in 0..<c {
                 let r = g + i * c, si = diag[i]
                 for j in 0..<c {
-                    let d = max(0, si + diag[j] - 2 * r[j]).squareRoot()
+                    let v = si + diag[j] - 2 * r[j]
+                    let d = v.isNaN ? v : max(0, v).squareRoot()
                     r[j] = foad ? 1 / (1 + d) : d
                 }
+            }
+        }
+    }
+
+    /// Recomputes directly the pairs that involve a channel with a non-finite squared
+    /// norm (kept in `diag` by `transform`).
+    private func directPairs(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>,
+                             rows: UnsafePointer<Float>, width: Int) {
+        for i in 0..<c where !diag[i].isFinite {
+            let a = rows + i * width
+            for j in 0..<c {
+                let b = rows + j * width
+                var s = 0.0
+                for k in 0..<width { let e = Double(a[k]) - Double(b[k]); s += e * e }
+                let d = Float(s.squareRoot())
+                g[i * c + j] = self == .foad ? 1 / (1 + d) : d
+                g[j * c + i] = g[i * c + j]
             }
         }
     }
@@ -50,7 +73,6 @@ extension Tensor {
     public func channelMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("\(op): expected (N, C, …), got \(shapeString(shape))") }
         let x = toFloat().contiguous()
-        defer { withExtendedLifetime(x) {} }
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
         let out = Tensor(uninitialized: [c, c])
@@ -59,31 +81,32 @@ extension Tensor {
         switch batching {
         case .flatten, .mean:
             let width = batching == .flatten ? n * f : f
-            let rows = Tensor(uninitialized: [c, width])
-            defer { withExtendedLifetime(rows) {} }
-            let px = x.ptr, pr = rows.ptr
-            try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
-                for j in lo..<hi {
-                    let dst = pr + j * width
-                    if batching == .flatten {
-                        for i in 0..<n { dst.advanced(by: i * f).update(from: px + (i * c + j) * f, count: f) }
-                    } else {
-                        for k in 0..<f { dst[k] = 0 }
-                        for i in 0..<n {
-                            let src = px + (i * c + j) * f
-                            for k in 0..<f { dst[k] += src[k] }
+            try Tensor(uninitialized: [c, width]).withFloats { pr in
+                try x.withFloats { px in
+                    try Chunked.run(op, count: c, block: c, grain: 8) { lo, hi in
+                        for j in lo..<hi {
+                            let dst = pr + j * width
+                            if batching == .flatten {
+                                for i in 0..<n { dst.advanced(by: i * f).update(from: px + (i * c + j) * f, count: f) }
+                            } else {
+                                for k in 0..<f { dst[k] = 0 }
+                                for i in 0..<n {
+                                    let src = px + (i * c + j) * f
+                                    for k in 0..<f { dst[k] += src[k] }
+                                }
+                                let s = 1 / Float(n)
+                                for k in 0..<f { dst[k] *= s }
+                            }
                         }
-                        let s = 1 / Float(n)
-                        for k in 0..<f { dst[k] *= s }
                     }
                 }
+                // G = X·Xᵀ: the upper triangle from SSYRK (half the flops of a GEMM), mirrored
+                cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, pr, Int32(width),
+                            0, out.ptr, Int32(c))
+                let g = out.ptr
+                for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
+                measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
             }
-            // G = X·Xᵀ: the upper triangle from SSYRK (half the flops of a GEMM), mirrored
-            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, pr, Int32(width),
-                        0, out.ptr, Int32(c))
-            let g = out.ptr
-            for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
-            measure.transform(out.ptr, c, diag: diag)
         case .perImage:
             try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
         }
@@ -115,7 +138,7 @@ extension Tensor {
                         let xi = px + i * c * f
                         BLAS.sgemm(transA: false, transB: true, m: c, n: c, k: f, a: xi, lda: f, b: xi, ldb: f,
                                    c: g, ldc: c)
-                        measure.transform(g, c, diag: g + cc)
+                        measure.transform(g, c, diag: g + cc, rows: xi, width: f)
                         for k in 0..<cc { a[k] += Double(g[k]) }
                     }
                 }

@@ -2,18 +2,10 @@ import Tensor
 
 /// The windows of a 2-d pooling over `planes` planes of H×W (PyTorch's output-size
 /// rules, including ceil_mode). Planes are split across threads.
-public struct PoolGeometry: Sendable {
+public struct PoolGeometry: Sendable, Windowed {
     public var planes: Int, height: Int, width: Int, outHeight: Int, outWidth: Int
-    public var kernelH: Int, kernelW: Int, strideH: Int, strideW: Int, padH: Int, padW: Int
-    public var dilationH: Int, dilationW: Int
-
-    /// PyTorch's pooling_output_shape for one axis.
-    public static func outputSize(_ n: Int, kernel: Int, stride: Int, pad: Int, dilation: Int, ceil: Bool) -> Int {
-        let span = n + 2 * pad - dilation * (kernel - 1) - 1 + (ceil ? stride - 1 : 0)
-        var out = (span >= 0 ? span / stride : -1) + 1
-        if ceil && out > 0 && (out - 1) * stride >= n + pad { out -= 1 }
-        return out
-    }
+    /// Kernel size, stride, padding and dilation.
+    public var window: Window2d
 
     public init(planes: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false, op: String) throws {
@@ -24,10 +16,9 @@ public struct PoolGeometry: Sendable {
             throw TensorError("\(op): padding must be non-negative and at most half the kernel size")
         }
         self.planes = planes; self.height = height; self.width = width
-        kernelH = kernel.0; kernelW = kernel.1; strideH = stride.0; strideW = stride.1
-        padH = padding.0; padW = padding.1; dilationH = dilation.0; dilationW = dilation.1
-        outHeight = PoolGeometry.outputSize(height, kernel: kernelH, stride: strideH, pad: padH, dilation: dilationH, ceil: ceilMode)
-        outWidth = PoolGeometry.outputSize(width, kernel: kernelW, stride: strideW, pad: padW, dilation: dilationW, ceil: ceilMode)
+        window = Window2d(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        outHeight = window.outHeight(height, ceil: ceilMode)
+        outWidth = window.outWidth(width, ceil: ceilMode)
         guard outHeight > 0, outWidth > 0 else {
             throw TensorError("\(op): input \(height)x\(width) is too small for kernel \(kernelH)x\(kernelW)")
         }

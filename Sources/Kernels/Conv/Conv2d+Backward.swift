@@ -1,0 +1,187 @@
+import Tensor
+
+extension Conv2dKernel {
+    /// Gradients of a convolution. `dx` (if given) is overwritten with ∂L/∂x; `dw` and
+    /// `db` (if given) have ∂L/∂weight and ∂L/∂bias ADDED to them (gradient accumulation).
+    /// The column matrix of each chunk is built once and serves both GEMMs. Each thread
+    /// accumulates its own weight gradient; they are summed in a fixed order.
+    public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                                dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        if g.isDepthwise {
+            try DepthwiseConv2d.backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
+            return
+        }
+        var dx = dx
+        if let out = dx, let tg = transposedForInput(g) {
+            // Stride 1: ∂L/∂x is a convolution of dy with the flipped, transposed weights,
+            // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
+            try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
+                transposeWeights(g, weight, into: tw)
+                try forward(tg, x: dy, weight: tw, bias: nil, y: out)
+            }
+            dx = nil
+            if dw == nil && db == nil { return }
+        }
+        if dx == nil && usesTaps(g) {
+            if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
+            if let db {
+                var sums = [Double](repeating: 0, count: g.outChannels)
+                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: g.outPlane, into: &sums)
+                for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
+            }
+            return
+        }
+        let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
+        let outImage = g.outChannels * P
+        let parts = ParallelBatch.parts(g.batch)
+        let perPart = (g.batch + parts - 1) / parts
+        let nb = chunk(g, perPart: perPart)
+        let direct = g.isPointwise && nb == 1
+        let wSize = g.outChannels * K
+        var biasSums = [Double](repeating: 0, count: db != nil ? g.outChannels : 0)
+        try Scratch.with(dw != nil ? parts * wSize : 1, dx != nil ? g.outChannels * K : 1, zeroed: true) { local, wt in
+            // Wᵀ of each group, [K, cg], so the dx GEMM runs without a transposed operand.
+            if dx != nil {
+                for grp in 0..<g.groups {
+                    let src = weight + grp * cg * K, dst = wt + grp * cg * K
+                    for co in 0..<cg { for k in 0..<K { dst[k * cg + co] = src[co * K + k] } }
+                }
+            }
+            try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+                Scratch.with(direct || dw == nil ? 1 : K * nb * P, direct || dx == nil ? 1 : K * nb * P,
+                             nb > 1 ? cg * nb * P : 1, dw != nil ? cg * nb * P : 1) { cols, dcols, ybuf, dyT in
+                    let myW = local + part * wSize
+                    var n0 = lo
+                    while n0 < hi {
+                        if stop() { return }
+                        let m = min(nb, hi - n0), ld = m * P
+                        if let dx, !direct { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
+                        for grp in 0..<g.groups {
+                            let cin0 = grp * g.groupIn
+                            // dY of this group and chunk as a [cg, ld] matrix.
+                            let dY: UnsafePointer<Float>
+                            if m == 1 {
+                                dY = dy + n0 * outImage + grp * cg * P
+                            } else {
+                                for j in 0..<m {
+                                    for co in 0..<cg {
+                                        (ybuf + co * ld + j * P)
+                                            .update(from: dy + (n0 + j) * outImage + (grp * cg + co) * P, count: P)
+                                    }
+                                }
+                                dY = UnsafePointer(ybuf)
+                            }
+                            let wT = UnsafePointer(wt + grp * cg * K)
+                            if dw != nil {
+                                let b: UnsafePointer<Float>
+                                if direct {
+                                    b = x + n0 * inImage + cin0 * g.inPlane
+                                } else {
+                                    for j in 0..<m {
+                                        Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
+                                                      cols: cols + j * P, ld: ld)
+                                    }
+                                    b = UnsafePointer(cols)
+                                }
+                                // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
+                                for co in 0..<cg { for q in 0..<ld { dyT[q * cg + co] = dY[co * ld + q] } }
+                                BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT, ldb: cg,
+                                           beta: 1, c: myW + grp * cg * K, ldc: cg)
+                            }
+                            if let dx {
+                                if direct {
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: P, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                               c: dx + n0 * inImage + cin0 * g.inPlane, ldc: P)
+                                } else {
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: ld, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
+                                               c: dcols, ldc: ld)
+                                    for j in 0..<m {
+                                        Im2col.col2im(g, channels: g.groupIn, cols: dcols + j * P, ld: ld,
+                                                      x: dx + (n0 + j) * inImage + cin0 * g.inPlane)
+                                    }
+                                }
+                            }
+                        }
+                        n0 += m
+                    }
+                }
+            }
+            if let dw {
+                // Sum the parts' dWᵀ blocks in order, then transpose into dw.
+                for p in 1..<max(parts, 1) {
+                    let src = local + p * wSize
+                    for i in 0..<wSize { local[i] += src[i] }
+                }
+                for grp in 0..<g.groups {
+                    let src = local + grp * cg * K, dst = dw + grp * cg * K
+                    for co in 0..<cg { for k in 0..<K { dst[co * K + k] += src[k * cg + co] } }
+                }
+            }
+            if let db {
+                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &biasSums)
+                for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
+            }
+        }
+    }
+
+    /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
+    /// channels per group: the geometry of the convolution that maps dy to dx (channels
+    /// swapped within each group, kernel rotated by 180° by `transposeWeights`, padding
+    /// dilation·(k − 1) − padding).
+    static func transposedForInput(_ g: ConvGeometry) -> ConvGeometry? {
+        let ph = g.dilationH * (g.kernelH - 1) - g.padH, pw = g.dilationW * (g.kernelW - 1) - g.padW
+        // With few input channels the transposed GEMM would have a tiny M: keep col2im.
+        guard g.strideH == 1, g.strideW == 1, ph >= 0, pw >= 0, g.groupIn >= 16,
+              let tg = try? ConvGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                                         outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (ph, pw),
+                                         dilation: (g.dilationH, g.dilationW), groups: g.groups),
+              tg.outHeight == g.height, tg.outWidth == g.width else { return nil }
+        return tg
+    }
+
+    /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).
+    static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
+        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        for grp in 0..<g.groups {
+            for o in 0..<co {
+                for i in 0..<ci {
+                    let src = weight + ((grp * co + o) * ci + i) * taps
+                    let dst = w + ((grp * ci + i) * co + o) * taps
+                    for t in 0..<taps { dst[t] = src[taps - 1 - t] }
+                }
+            }
+        }
+    }
+
+    /// sums[c] = Σ over images and positions of t[n, c, :] (double accumulation, channels
+    /// split across threads).
+    public static func planeSums(_ t: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
+                                 into sums: inout [Double]) {
+        sums.withUnsafeMutableBufferPointer { s in
+            let out = s.baseAddress!
+            Parallel.ranges(channels, grain: max(1, 16384 / max(batch * plane, 1))) { lo, hi in
+                for c in lo..<hi {
+                    var acc = 0.0
+                    for n in 0..<batch { acc += Double(rowSumFloat(t + (n * channels + c) * plane, plane)) }
+                    out[c] = acc
+                }
+            }
+        }
+    }
+}
+
+/// Sum of a contiguous row in float lanes (8 partial sums), for rows short enough that
+/// float accumulation is accurate; callers add rows in double.
+@inlinable
+public func rowSumFloat(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}

@@ -1,0 +1,87 @@
+import Tensor
+
+/// A checked 2-d convolution on tensors, as `MatmulPlan` is for matrix products: the
+/// operands made contiguous float32 and held for the plan's lifetime, and the geometry.
+/// `forward` and `backward` hand the kernels pointers only inside `withFloats`, so no
+/// operand (a contiguous copy included) is released while a kernel reads it.
+public struct ConvPlan {
+    public let geometry: ConvGeometry
+    /// [N, Cin, H, W], contiguous float32.
+    public let input: Tensor
+    /// [Cout, Cin / groups, kh, kw], contiguous float32.
+    public let weight: Tensor
+    /// [Cout], contiguous float32, or nil.
+    public let bias: Tensor?
+
+    /// Checks the shapes (4-d input and weight, input channels = weight's · groups, a
+    /// bias of one value per output channel) and the geometry; `op` prefixes errors.
+    public init(input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                op: String = "conv2d") throws {
+        guard input.dim == 4 else {
+            throw TensorError("\(op): expected a 4-d input [N, C, H, W], got shape \(shapeString(input.shape))")
+        }
+        guard weight.dim == 4 else {
+            throw TensorError("\(op): expected a 4-d weight [Cout, Cin/groups, kh, kw], got shape \(shapeString(weight.shape))")
+        }
+        guard groups > 0, input.shape[1] == weight.shape[1] * groups else {
+            throw TensorError("\(op): input has \(input.shape[1]) channels, layer expects \(weight.shape[1] * max(groups, 1))")
+        }
+        if let bias, bias.shape != [weight.shape[0]] {
+            throw TensorError("\(op): bias has shape \(shapeString(bias.shape)), expected [\(weight.shape[0])]")
+        }
+        let s = input.shape
+        geometry = try ConvGeometry(batch: s[0], inChannels: s[1], height: s[2], width: s[3],
+                                    outChannels: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]),
+                                    stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
+        self.input = input.toFloat().contiguous()
+        self.weight = weight.toFloat().contiguous()
+        self.bias = bias?.toFloat().contiguous()
+    }
+
+    /// The output shape [N, Cout, OH, OW].
+    public var outputShape: [Int] { [geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth] }
+
+    /// y = conv(input, weight) + bias.
+    public func forward() throws -> Tensor {
+        let y = Tensor(uninitialized: outputShape), g = geometry
+        try input.withFloats { x in
+            try weight.withFloats { w in
+                if let bias {
+                    try bias.withFloats { b in try Conv2dKernel.forward(g, x: x, weight: w, bias: b, y: y.ptr) }
+                } else {
+                    try Conv2dKernel.forward(g, x: x, weight: w, bias: nil, y: y.ptr)
+                }
+            }
+        }
+        return y
+    }
+
+    /// The gradients for `gradOutput` (of `outputShape`): returns ∂L/∂input when
+    /// `inputGradient` (else zeros), and ADDS ∂L/∂weight to `weightGrad` and ∂L/∂bias to
+    /// `biasGrad` when given (contiguous float32 tensors of the weight's and bias's shapes).
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool = true,
+                         weightGrad: Tensor? = nil, biasGrad: Tensor? = nil) throws -> Tensor {
+        guard gradOutput.shape == outputShape else {
+            throw TensorError("conv2d: gradient has shape \(shapeString(gradOutput.shape)), the output had \(shapeString(outputShape))")
+        }
+        for (t, like, what) in [(weightGrad, weight, "weight"), (biasGrad, bias, "bias")] {
+            guard let t else { continue }
+            guard t.dtype == .float32, t.isContiguous, t.shape == like?.shape else {
+                throw TensorError("conv2d: \(what) gradient must be a contiguous float32 tensor of the \(what)'s shape")
+            }
+        }
+        let g = geometry
+        let dx = inputGradient ? Tensor(uninitialized: input.shape) : Tensor(zeros: input.shape)
+        let dxp = inputGradient ? dx.ptr : nil
+        try input.withFloats { x in
+            try weight.withFloats { w in
+                try gradOutput.withContiguousFloats { dy in
+                    try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: dxp,
+                                              dw: weightGrad?.ptr, db: biasGrad?.ptr)
+                }
+            }
+        }
+        return dx
+    }
+}

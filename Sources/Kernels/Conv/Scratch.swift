@@ -1,0 +1,87 @@
+import Foundation
+
+/// Scratch buffers of floats for the kernels, 64-byte aligned, taken from a small
+/// process-wide pool so kernels called in a loop do not pay for fresh pages on every call.
+///
+/// A buffer lives exactly as long as the closure it is lent to and goes back to the pool
+/// when the closure returns, never earlier (a buffer held by an object could be released
+/// after its last mention under -O, and another thread would take it while the kernel
+/// still writes to it). Pointers must not escape the closure.
+public enum Scratch {
+    /// Runs `body` with a buffer of at least `count` floats (zeroed on request).
+    @inlinable
+    public static func with<R>(_ count: Int, zeroed: Bool = false,
+                               _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let (p, capacity) = take(max(count, 1), zeroed: zeroed)
+        defer { ScratchPool.give(p, capacity) }
+        return try body(p)
+    }
+
+    /// Runs `body` with two buffers of `a` and `b` floats (one allocation).
+    @inlinable
+    public static func with<R>(_ a: Int, _ b: Int, zeroed: Bool = false,
+                               _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let sa = aligned(a)
+        return try with(sa + max(b, 1), zeroed: zeroed) { p in try body(p, p + sa) }
+    }
+
+    /// Runs `body` with four buffers (one allocation).
+    @inlinable
+    public static func with<R>(_ a: Int, _ b: Int, _ c: Int, _ d: Int, zeroed: Bool = false,
+                               _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                        UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        let sa = aligned(a), sb = aligned(b), sc = aligned(c)
+        return try with(sa + sb + sc + max(d, 1), zeroed: zeroed) { p in
+            try body(p, p + sa, p + sa + sb, p + sa + sb + sc)
+        }
+    }
+
+    /// `n` rounded up to whole 64-byte lines (16 floats), at least one line.
+    @usableFromInline
+    static func aligned(_ n: Int) -> Int { (max(n, 1) + 15) & ~15 }
+
+    @usableFromInline
+    static func take(_ count: Int, zeroed: Bool) -> (UnsafeMutablePointer<Float>, Int) {
+        let (p, cap): (UnsafeMutablePointer<Float>, Int)
+        if let got = ScratchPool.take(count) {
+            (p, cap) = got
+        } else {
+            cap = count
+            p = UnsafeMutableRawPointer.allocate(byteCount: cap * 4, alignment: 64).bindMemory(to: Float.self, capacity: cap)
+        }
+        if zeroed { p.update(repeating: 0, count: count) }
+        return (p, cap)
+    }
+}
+
+/// Free scratch buffers: at most `limit` of them and `maxBytes` in all (the largest
+/// are released first). Empty in AddressSanitizer builds (`-DTOPIARY_ASAN`), so a use
+/// after the closure returned is reported.
+@usableFromInline
+enum ScratchPool {
+    nonisolated(unsafe) static var free: [(UnsafeMutablePointer<Float>, Int)] = []
+    static let lock = NSLock()
+    #if TOPIARY_ASAN
+    static let limit = 0
+    #else
+    static let limit = 8
+    #endif
+    static let maxBytes = 64 << 20
+
+    /// The smallest free buffer holding at least `count` floats.
+    static func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let i = free.indices.filter({ free[$0].1 >= count }).min(by: { free[$0].1 < free[$1].1 }) else { return nil }
+        return free.remove(at: i)
+    }
+
+    @usableFromInline
+    static func give(_ p: UnsafeMutablePointer<Float>, _ capacity: Int) {
+        lock.lock(); defer { lock.unlock() }
+        free.append((p, capacity))
+        free.sort { $0.1 < $1.1 }
+        while free.count > limit || free.reduce(0, { $0 + $1.1 * 4 }) > maxBytes {
+            free.removeLast().0.deallocate()
+        }
+    }
+}
