@@ -66,6 +66,7 @@ public func halfToFloat(_ h: UInt16) -> Float {
 
 /// The product of a shape, or nil if it overflows or exceeds `limit`.
 func checkedCount(_ shape: [Int], limit: Int = 1 << 40) -> Int? {
+    guard shape.count <= Tensor.maxDims else { return nil }
     var n = 1
     for d in shape {
         guard d >= 0 else { return nil }

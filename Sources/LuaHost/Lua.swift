@@ -21,6 +21,8 @@ public struct Lua {
     public func type(_ i: Int32) -> Int32 { lua_type(state, i) }
     public func isNoneOrNil(_ i: Int32) -> Bool { lua_type(state, i) <= LUA_TNIL }
     public func isNumber(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TNUMBER }
+    /// Whether the value is a number with an integer subtype (3, not 3.0).
+    public func isInteger(_ i: Int32) -> Bool { lua_isinteger(state, i) != 0 }
     public func isString(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TSTRING }
     public func isTable(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TTABLE }
     public func isFunction(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TFUNCTION }

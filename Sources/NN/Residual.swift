@@ -22,6 +22,7 @@ public final class Residual: Module {
         var names = (body is Sequential ? body.visibleChildren.map(\.name) : ["body"])
         if shortcut != nil { try checkChildName(shortcutName, existing: names, in: typeName); names.append(shortcutName) }
         if post != nil { try checkChildName(postName, existing: names, in: typeName) }
+        for m in [body, shortcut, post].compactMap({ $0 }) { try Nesting.adopt(m, into: self, typeName) }
     }
 
     public var children: [(name: String, module: any Module)] {
