@@ -61,85 +61,17 @@ public enum FileBytes {
         return String(cString: m)
     }
 
-    /// Writes `bytes` gzip-compressed to `path` (for small fixtures and exports).
+    /// Writes `bytes` gzip-compressed to `path`, atomically (`AtomicFile`).
     public static func writeGzip(_ path: String, _ bytes: [UInt8], op: String = "gzip") throws {
-        guard let f = gzopen(path, "wb") else {
-            throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        let n = bytes.withUnsafeBytes { gzwrite(f, $0.baseAddress, UInt32($0.count)) }
-        let closed = gzclose_w(f)
-        guard n == Int32(bytes.count) || bytes.isEmpty, closed == Z_OK else {
-            throw TensorError("\(op): cannot write \(path)")
-        }
-    }
-
-    /// Writes a file atomically: `fill` writes into a temporary file in the same
-    /// directory, which is flushed to disk and then renamed over `path`. A failure
-    /// removes the temporary file and leaves any old file intact.
-    public static func writeAtomically(_ path: String, op: String, _ fill: (FileWriter) throws -> Void) throws {
-        let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
-        let w = FileWriter(fd: fd, path: path, op: op)
-        do {
-            try fill(w)
-            try w.flush()
-            guard fsync(fd) == 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        close(fd)
-        guard rename(tmp, path) == 0 else {
-            let e = String(cString: strerror(errno))
-            unlink(tmp)
-            throw TensorError("\(op): cannot write \(path): \(e)")
-        }
-    }
-}
-
-/// A buffered writer over a file descriptor (see `FileBytes.writeAtomically`).
-public final class FileWriter {
-    let fd: Int32, path: String, op: String
-    private var buffer: [UInt8] = []
-
-    init(fd: Int32, path: String, op: String) {
-        self.fd = fd; self.path = path; self.op = op
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    public func write(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    /// Writes raw memory (large tensor payloads go straight to the file).
-    public func write(_ p: UnsafeRawPointer, count: Int) throws {
-        if count < 1 << 16 {
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: count))
-            if buffer.count >= 1 << 20 { try flush() }
-            return
-        }
-        try flush()
-        try writeAll(p, count)
-    }
-
-    func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws {
-        var done = 0
-        while done < count {
-            let n = Foundation.write(fd, p + done, count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
+        try AtomicFile.write(path, op: op) { w in
+            guard let f = gzdopen(dup(w.fileDescriptor), "wb") else {
                 throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))")
             }
-            done += n
+            let n = bytes.withUnsafeBytes { gzwrite(f, $0.baseAddress, UInt32($0.count)) }
+            let closed = gzclose_w(f)
+            guard n == Int32(bytes.count) || bytes.isEmpty, closed == Z_OK else {
+                throw TensorError("\(op): cannot write \(path)")
+            }
         }
     }
 }
