@@ -9,33 +9,64 @@ public enum FileBytes {
     /// read (zlib passes plain files through unchanged), so `x.gz` and `x` both work.
     /// A gzip stream that ends early or fails its checksum is an error.
     public static func read(_ path: String, op: String) throws -> [UInt8] {
-        try checkReadable(path, op: op)
-        guard let f = gzopen(path, "rb") else {
-            throw TensorError("\(op): cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { gzclose_r(f) }
-        gzbuffer(f, 1 << 18)
-        var out: [UInt8] = []
-        let chunk = 1 << 20
-        if let size = fileSize(path) { out.reserveCapacity(size + chunk) }
-        while true {
-            try Interrupt.check(op)
-            let old = out.count
-            out.append(contentsOf: repeatElement(0, count: chunk))
-            let n = out.withUnsafeMutableBytes { gzread(f, $0.baseAddress! + old, UInt32(chunk)) }
-            if n < 0 {
-                throw TensorError("\(op): \(path): \(zlibError(f)) (corrupt gzip data?)")
+        let s = try Stream(path, op: op)
+        return try s.read(Int.max)
+    }
+
+    /// The most bytes a deflate stream can inflate to per compressed byte (zlib's
+    /// documented worst case, 1032:1), used to refuse headers that claim more data than
+    /// the file can possibly hold, before inflating anything.
+    public static let maxInflation = 1032
+
+    /// A file read in pieces, inflated as it goes when gzip-compressed (plain files pass
+    /// through), so a reader can check a header before reading what it claims follows.
+    public final class Stream {
+        let f: gzFile, path: String, op: String
+        /// Bytes of the file on disk.
+        public let compressedSize: Int
+
+        public init(_ path: String, op: String) throws {
+            try checkReadable(path, op: op)
+            guard let f = gzopen(path, "rb") else {
+                throw TensorError("\(op): cannot open \(path): \(String(cString: strerror(errno)))")
             }
-            out.removeLast(chunk - Int(n))
-            if n == 0 { break }
+            gzbuffer(f, 1 << 18)
+            self.f = f; self.path = path; self.op = op
+            compressedSize = fileSize(path) ?? 0
         }
-        var code: Int32 = 0
-        _ = gzerror(f, &code)
-        if code == Z_BUF_ERROR {
-            throw TensorError("\(op): \(path): truncated: the gzip stream ends early (unexpected end of file)")
+
+        deinit { gzclose_r(f) }
+
+        /// The most bytes the whole file can hold once inflated.
+        public var maxContentSize: Int {
+            _ = gzread(f, nil, 0)   // reads the gzip header, so gzdirect can tell
+            return gzdirect(f) != 0 ? compressedSize : compressedSize.multipliedReportingOverflow(by: maxInflation).partialValue + 64
         }
-        if code != Z_OK { throw TensorError("\(op): \(path): \(zlibError(f))") }
-        return out
+
+        /// Reads up to `limit` more bytes (fewer at the end of the file).
+        public func read(_ limit: Int) throws -> [UInt8] {
+            var out: [UInt8] = []
+            let chunk = 1 << 20
+            if limit > chunk { out.reserveCapacity(Swift.min(limit, compressedSize + chunk)) }
+            while out.count < limit {
+                try Interrupt.check(op)
+                let want = Swift.min(chunk, limit - out.count), old = out.count
+                out.append(contentsOf: repeatElement(0, count: want))
+                let n = out.withUnsafeMutableBytes { gzread(f, $0.baseAddress! + old, UInt32(want)) }
+                if n < 0 {
+                    throw TensorError("\(op): \(path): \(zlibError(f)) (corrupt gzip data?)")
+                }
+                out.removeLast(want - Int(n))
+                if n == 0 { break }
+            }
+            var code: Int32 = 0
+            _ = gzerror(f, &code)
+            if code == Z_BUF_ERROR {
+                throw TensorError("\(op): \(path): truncated: the gzip stream ends early (unexpected end of file)")
+            }
+            if code != Z_OK { throw TensorError("\(op): \(path): \(zlibError(f))") }
+            return out
+        }
     }
 
     /// Fails with a clear message when `path` does not exist or is a directory.
