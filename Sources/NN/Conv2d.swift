@@ -39,6 +39,7 @@ public final class Conv2d: Module {
             throw TensorError("Conv2d: kernel_size, stride and dilation must be positive")
         }
         guard padding.0 >= 0, padding.1 >= 0 else { throw TensorError("Conv2d: padding must be non-negative") }
+        try Check.window([("stride", stride), ("padding", padding), ("dilation", dilation)], "Conv2d")
         let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
         weight = Parameter(try Init.defaultWeight(shape, "Conv2d"))
         self.bias = bias ? Parameter(try Init.defaultBias(outChannels, fanIn: Init.fans(shape).fanIn, "Conv2d")) : nil
@@ -70,7 +71,7 @@ public final class Conv2d: Module {
         try Check.channels(x, inChannels, "conv2d")
         let g = try geometry(for: x.shape)
         let w = weight.value.contiguous()
-        let y = Tensor(uninitialized: [g.batch, g.outChannels, g.outHeight, g.outWidth])
+        let y = try Tensor.allocate([g.batch, g.outChannels, g.outHeight, g.outWidth], zeroed: false, "conv2d")
         let b = bias?.value.contiguous()
         try Conv2dKernel.forward(g, x: x.ptr, weight: w.ptr, bias: b.map { UnsafePointer($0.ptr) }, y: y.ptr)
         cache = GradMode.enabled ? (x, g) : nil

@@ -70,6 +70,7 @@ public final class ShortcutA: Module {
         guard stride > 0, padBefore >= 0, padAfter >= 0 else {
             throw TensorError("ShortcutA: stride must be positive and padding non-negative")
         }
+        try Check.window([("stride", (stride, stride)), ("pad", (padBefore, padAfter))], "ShortcutA")
         self.stride = stride; self.padBefore = padBefore; self.padAfter = padAfter; automatic = false
     }
 
@@ -96,7 +97,7 @@ public final class ShortcutA: Module {
         let x = try Check.input(input, rank: 4, "shortcut A", "[N, C, H, W]")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = c + padBefore + padAfter
-        let y = Tensor(zeros: [n, oc, oh, ow])
+        let y = try Tensor.allocate([n, oc, oh, ow], "shortcut A")
         for i in 0..<n {
             for ch in 0..<c {
                 let src = x.ptr + (i * c + ch) * h * w, dst = y.ptr + (i * oc + ch + padBefore) * oh * ow
