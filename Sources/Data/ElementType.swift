@@ -20,7 +20,7 @@ public enum ElementType: String, CaseIterable, Sendable {
     /// Decodes `shape.product` elements starting at `p` into a new contiguous tensor.
     /// `context` prefixes the error for a u64 value that does not fit in int64.
     public func decode(_ p: UnsafeRawPointer, shape: [Int], bigEndian: Bool = false, context: String) throws -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor.allocate(shape, dtype: dtype, zeroed: false, context)
         let n = t.numel, s = size
         @inline(__always) func raw(_ i: Int) -> UInt64 {
             var v: UInt64 = 0

@@ -72,7 +72,7 @@ public enum NPYCodec {
         guard have >= need else {
             throw fail("truncated data: shape \(shapeString(h.shape)) of \(h.descr) needs \(need) bytes, the file has \(have)")
         }
-        let out = Tensor(uninitialized: h.shape, dtype: kind.dtype)
+        let out = try Tensor.allocate(h.shape, dtype: kind.dtype, zeroed: false, "load")
         b.withUnsafeBytes { raw in kind.convert(raw.baseAddress! + prefix + hlen, n, out) }
         return out
     }

@@ -44,3 +44,6 @@ idx(d .. "/train-images-idx3-ubyte", {3, 2, 2}, string.rep("\7", 12), true)
 assert(#data.mnist{root = d} == 3)
 assert(os.execute("rm -rf '" .. d .. "'"))
 os.remove(base)
+
+-- Transforms with hostile sizes are errors.
+check.raises(function() data.random_crop(4, {padding = 1 << 40}) end, "too large")

@@ -70,15 +70,15 @@ final class OptimizerState {
                 throw TensorError("\(op): state '\(i).step' must be a non-negative whole number, got \(st.numel == 1 ? "\(step)" : "shape \(shapeString(st.shape))")")
             }
             s.step = Int(step)
-            for name in required where s.step > 0 && state["\(i).\(name)"] == nil {
-                throw TensorError("\(op): state '\(i).\(name)' is missing (parameter \(i + 1) has taken \(s.step) steps)")
-            }
             for name in names {
                 guard let t = state["\(i).\(name)"] else { continue }
                 guard t.shape == p.value.shape else {
                     throw TensorError("\(op): state '\(i).\(name)' has shape \(shapeString(t.shape)), parameter \(i + 1) has \(shapeString(p.value.shape))")
                 }
                 s.buffers[name] = t.toFloat().clone()
+            }
+            for name in required where s.step > 0 && state["\(i).\(name)"] == nil {
+                throw TensorError("\(op): state '\(i).\(name)' is missing (parameter \(i + 1) has taken \(s.step) steps)")
             }
             fresh[ObjectIdentifier(p)] = s
         }
