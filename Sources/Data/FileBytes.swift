@@ -37,10 +37,15 @@ public enum FileBytes {
 
         deinit { gzclose_r(f) }
 
+        /// Whether the file is gzip-compressed (false for a plain file read as is).
+        public var isCompressed: Bool {
+            _ = gzread(f, nil, 0)   // reads the gzip header, so gzdirect can tell
+            return gzdirect(f) == 0
+        }
+
         /// The most bytes the whole file can hold once inflated.
         public var maxContentSize: Int {
-            _ = gzread(f, nil, 0)   // reads the gzip header, so gzdirect can tell
-            return gzdirect(f) != 0 ? compressedSize : compressedSize.multipliedReportingOverflow(by: maxInflation).partialValue + 64
+            isCompressed ? compressedSize.multipliedReportingOverflow(by: maxInflation).partialValue + 64 : compressedSize
         }
 
         /// Reads up to `limit` more bytes (fewer at the end of the file).
