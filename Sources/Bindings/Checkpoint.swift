@@ -28,8 +28,11 @@ enum Checkpoint {
     /// and returns the number of epochs it had completed.
     static func restore(_ path: String, model: any Module, optimizer: any Optimizer) throws -> Int {
         let file = try SafeTensors.read(path, op: "checkpoint")
-        guard file.metadata["topiary.format"] == "checkpoint", let e = file.metadata["topiary.epoch"].flatMap(Int.init) else {
+        guard file.metadata["topiary.format"] == "checkpoint", let epoch = file.metadata["topiary.epoch"] else {
             throw TensorError("checkpoint: \(path) is not a Topiary training checkpoint (no topiary.epoch metadata)")
+        }
+        guard let e = Int(epoch), e >= 0 else {
+            throw TensorError("checkpoint: \(path) has an invalid topiary.epoch '\(epoch)' (expected the number of completed epochs, a whole number >= 0)")
         }
         let modelEntries = file.entries.filter { !$0.name.hasPrefix(optimizerPrefix) }.map { ($0.name, $0.tensor) }
         try model.loadStateDict(modelEntries, strict: true)

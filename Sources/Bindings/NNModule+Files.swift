@@ -40,7 +40,8 @@ extension NNModule {
             if !L.isNoneOrNil(3) {
                 try L.checkTable(3)
                 try L.forEachPair(3) {
-                    guard let k = L.toString(-2), let v = L.toString(-1) ?? L.toNumber(-1).map({ "\($0)" }) else {
+                    guard let k = try L.toUTF8String(-2, "metadata key", argument: 3),
+                          let v = try L.toUTF8String(-1, "metadata value", argument: 3) ?? L.toNumber(-1).map({ "\($0)" }) else {
                         throw LuaError.argument(3, "metadata must map strings to strings or numbers")
                     }
                     meta[k] = v

@@ -100,7 +100,7 @@ extension PruneModule {
             """) { L in
             let b = try checkPlan(L, 1)
             let path = try L.checkPath(2)
-            try FileBytes.writeAtomically(path, op: "plan:save") { try $0.write(Array(json(b.plan).utf8)) }
+            try AtomicFile.write(path, bytes: Array(json(b.plan).utf8), op: "plan:save")
             return 0
         },
     ]

@@ -46,6 +46,11 @@ extension TensorModule {
             Example: tensor.arange(4)  --> 0 1 2 3
             """) { L in
             let a = try L.checkNumber(1)
+            let integers = (1...3).allSatisfy { L.isNoneOrNil(Int32($0)) || L.isInteger(Int32($0)) }
+            if integers {   // exact counts near math.maxinteger
+                if L.isNoneOrNil(2) { L.push(try Tensor.arange(0, try L.checkInteger(1))); return 1 }
+                L.push(try Tensor.arange(try L.checkInteger(1), try L.checkInteger(2), try L.optInteger(3, 1))); return 1
+            }
             if L.isNoneOrNil(2) { L.push(try Tensor.arange(0, a)); return 1 }
             L.push(try Tensor.arange(a, try L.checkNumber(2), try L.optNumber(3, 1))); return 1
         },

@@ -37,7 +37,8 @@ extension TensorModule {
                 throw LuaError.message("tensor: cannot set field '\(L.toString(2) ?? L.typeName(2))' (only integer indices can be assigned)")
             }
             let target = try t.select(0, try index(L, t, 2))
-            if let v = L.toNumber(3) { target.fill(Float(v)) }
+            if L.isInteger(3) { target.fill(int64: Int64(clua_tointeger(L.state, 3))) }   // exact into int64
+            else if let v = L.toNumber(3) { target.fill(Float(v)) }
             else if let src = try L.tensor(3) {
                 do { try target.copy(from: src) } catch let e as TensorError {
                     throw LuaError.message("tensor assignment: \(e.message)")
@@ -57,7 +58,7 @@ extension TensorModule {
     static let item: (Lua, Tensor) throws -> Int = { L, t in
         guard L.isNumber(2) else { L.pushNil(); return 1 }
         let v = try t.select(0, try index(L, t, 2))
-        if v.dim == 0 { L.push(v.value(at: [])) } else { L.push(v) }
+        if v.dim == 0 { pushElement(L, v) } else { L.push(v) }
         return 1
     }
 
@@ -80,9 +81,28 @@ extension TensorModule {
             Element-wise \(op) with broadcasting; either side may be a number.
             Example: local y = 2 \(symbol[op] ?? op) x
             """) { L in
+            if let i = int64Op[op], let a = int64Operand(L, 1), let b = int64Operand(L, 2) {
+                L.push(try Tensor.int64Binary(i, a, b, op))   // int64 op int64 (or an integer) stays int64
+                return 1
+            }
             let a = try L.checkTensorLike(1), b = try L.checkTensorLike(2)
             L.push(try Tensor.binary(f, a, b, op))
             return 1
         }
+    }
+
+    static let int64Op: [String: Tensor.Int64Op] = ["add": .add, "sub": .sub, "mul": .mul]
+
+    /// An int64 tensor, or a Lua integer as a 0-d int64 tensor; nil otherwise.
+    static func int64Operand(_ L: Lua, _ i: Int32) -> Tensor? {
+        if L.isInteger(i) { return Tensor(int64: Int64(clua_tointeger(L.state, i))) }
+        guard let t = try? L.tensor(i), t.dtype == .int64 else { return nil }
+        return t
+    }
+
+    /// Pushes the single element of a 0-d view: a Lua integer for int64, else a float.
+    static func pushElement(_ L: Lua, _ t: Tensor) {
+        let at = [Int](repeating: 0, count: t.dim)
+        if t.dtype == .int64 { L.push(Int(t.int64Value(at: at))) } else { L.push(t.value(at: at)) }
     }
 }

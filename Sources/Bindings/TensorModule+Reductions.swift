@@ -54,7 +54,7 @@ extension TensorModule {
 
     /// Pushes a number for a full reduction, else the tensor.
     static func pushReduced(_ L: Lua, _ r: Tensor, _ full: Bool) -> Int {
-        if full && r.numel == 1 { L.push(r.value(at: [Int](repeating: 0, count: r.dim))) } else { L.push(r) }
+        if full && r.numel == 1 { pushElement(L, r) } else { L.push(r) }
         return 1
     }
 

@@ -33,7 +33,7 @@ extension TensorModule {
             try L.checkTable(2)
             var tensors: [(String, Tensor)] = []
             try L.forEachPair(2) {
-                guard let k = L.toString(-2) else {
+                guard let k = try L.toUTF8String(-2, "tensor name", argument: 2) else {
                     throw LuaError.argument(2, "keys must be strings (tensor names), got \(L.typeName(-2))")
                 }
                 guard let t = try L.tensor(-1) else {
@@ -45,7 +45,8 @@ extension TensorModule {
             if !L.isNoneOrNil(3) {
                 try L.checkTable(3)
                 try L.forEachPair(3) {
-                    guard let k = L.toString(-2), let v = L.toString(-1) else {
+                    guard let k = try L.toUTF8String(-2, "metadata key", argument: 3),
+                          let v = try L.toUTF8String(-1, "metadata value", argument: 3) else {
                         throw LuaError.argument(3, "metadata must map strings to strings, got \(L.typeName(-2)) -> \(L.typeName(-1))")
                     }
                     metadata[k] = v

@@ -57,25 +57,34 @@ extension TensorModule {
             """) { L, t in L.push(t.isContiguous); return 1 },
         method("item", doc: """
             x:item() -> number
-            The value of a one-element tensor.
+            The value of a one-element tensor (a Lua integer for int64).
             Example: local loss = l:sum(1):item()
-            """) { L, t in L.push(try t.item()); return 1 },
+            """) { L, t in
+            _ = try t.item()   // checks there is exactly one element
+            pushElement(L, try t.view([Int](repeating: 1, count: t.dim)))
+            return 1
+        },
         method("totable", doc: """
             x:totable() -> table
-            The values as nested Lua tables (a number for a 0-d tensor).
+            The values as nested Lua tables (a number for a 0-d tensor); int64 values are Lua integers.
             Example: local rows = x:totable(); print(rows[1][2])
             """) { L, t in
-            if t.dim == 0 { L.push(t.value(at: [])); return 1 }
-            let vals = t.toArray()
+            let c = t.contiguous()
+            let push: (Int) -> Void = t.dtype == .int64 ? { L.push(Int(c.iptr[$0])) } : { L.push(Double(c.ptr[$0])) }
+            if t.dim == 0 { push(0); return 1 }
+            // One table per level is on the stack at once (up to Tensor.maxDims).
+            guard lua_checkstack(L.state, Int32(t.dim) + 4) != 0 else {
+                throw LuaError.message("totable: not enough Lua stack for \(t.dim) dimensions")
+            }
             var k = 0
             func build(_ d: Int) {
                 L.newTable(array: Int32(clamping: t.shape[d]))
                 for i in 0..<t.shape[d] {
-                    if d == t.dim - 1 { L.push(vals[k]); k += 1 } else { build(d + 1) }
+                    if d == t.dim - 1 { push(k); k += 1 } else { build(d + 1) }
                     L.setIndex(-2, i + 1)
                 }
             }
-            build(0)
+            withExtendedLifetime(c) { build(0) }
             return 1
         },
     ]

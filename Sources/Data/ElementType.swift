@@ -20,7 +20,7 @@ public enum ElementType: String, CaseIterable, Sendable {
     /// Decodes `shape.product` elements starting at `p` into a new contiguous tensor.
     /// `context` prefixes the error for a u64 value that does not fit in int64.
     public func decode(_ p: UnsafeRawPointer, shape: [Int], bigEndian: Bool = false, context: String) throws -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+        let t = try Tensor.allocate(shape, dtype: dtype, zeroed: false, context)
         let n = t.numel, s = size
         @inline(__always) func raw(_ i: Int) -> UInt64 {
             var v: UInt64 = 0
@@ -66,6 +66,7 @@ public func halfToFloat(_ h: UInt16) -> Float {
 
 /// The product of a shape, or nil if it overflows or exceeds `limit`.
 func checkedCount(_ shape: [Int], limit: Int = 1 << 40) -> Int? {
+    guard shape.count <= Tensor.maxDims else { return nil }
     var n = 1
     for d in shape {
         guard d >= 0 else { return nil }

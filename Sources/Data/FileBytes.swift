@@ -9,33 +9,69 @@ public enum FileBytes {
     /// read (zlib passes plain files through unchanged), so `x.gz` and `x` both work.
     /// A gzip stream that ends early or fails its checksum is an error.
     public static func read(_ path: String, op: String) throws -> [UInt8] {
-        try checkReadable(path, op: op)
-        guard let f = gzopen(path, "rb") else {
-            throw TensorError("\(op): cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { gzclose_r(f) }
-        gzbuffer(f, 1 << 18)
-        var out: [UInt8] = []
-        let chunk = 1 << 20
-        if let size = fileSize(path) { out.reserveCapacity(size + chunk) }
-        while true {
-            try Interrupt.check(op)
-            let old = out.count
-            out.append(contentsOf: repeatElement(0, count: chunk))
-            let n = out.withUnsafeMutableBytes { gzread(f, $0.baseAddress! + old, UInt32(chunk)) }
-            if n < 0 {
-                throw TensorError("\(op): \(path): \(zlibError(f)) (corrupt gzip data?)")
+        let s = try Stream(path, op: op)
+        return try s.read(Int.max)
+    }
+
+    /// The most bytes a deflate stream can inflate to per compressed byte (zlib's
+    /// documented worst case, 1032:1), used to refuse headers that claim more data than
+    /// the file can possibly hold, before inflating anything.
+    public static let maxInflation = 1032
+
+    /// A file read in pieces, inflated as it goes when gzip-compressed (plain files pass
+    /// through), so a reader can check a header before reading what it claims follows.
+    public final class Stream {
+        let f: gzFile, path: String, op: String
+        /// Bytes of the file on disk.
+        public let compressedSize: Int
+
+        public init(_ path: String, op: String) throws {
+            try checkReadable(path, op: op)
+            guard let f = gzopen(path, "rb") else {
+                throw TensorError("\(op): cannot open \(path): \(String(cString: strerror(errno)))")
             }
-            out.removeLast(chunk - Int(n))
-            if n == 0 { break }
+            gzbuffer(f, 1 << 18)
+            self.f = f; self.path = path; self.op = op
+            compressedSize = fileSize(path) ?? 0
         }
-        var code: Int32 = 0
-        _ = gzerror(f, &code)
-        if code == Z_BUF_ERROR {
-            throw TensorError("\(op): \(path): truncated: the gzip stream ends early (unexpected end of file)")
+
+        deinit { gzclose_r(f) }
+
+        /// Whether the file is gzip-compressed (false for a plain file read as is).
+        public var isCompressed: Bool {
+            _ = gzread(f, nil, 0)   // reads the gzip header, so gzdirect can tell
+            return gzdirect(f) == 0
         }
-        if code != Z_OK { throw TensorError("\(op): \(path): \(zlibError(f))") }
-        return out
+
+        /// The most bytes the whole file can hold once inflated.
+        public var maxContentSize: Int {
+            isCompressed ? compressedSize.multipliedReportingOverflow(by: maxInflation).partialValue + 64 : compressedSize
+        }
+
+        /// Reads up to `limit` more bytes (fewer at the end of the file).
+        public func read(_ limit: Int) throws -> [UInt8] {
+            var out: [UInt8] = []
+            let chunk = 1 << 20
+            if limit > chunk { out.reserveCapacity(Swift.min(limit, compressedSize + chunk)) }
+            while out.count < limit {
+                try Interrupt.check(op)
+                let want = Swift.min(chunk, limit - out.count), old = out.count
+                out.append(contentsOf: repeatElement(0, count: want))
+                let n = out.withUnsafeMutableBytes { gzread(f, $0.baseAddress! + old, UInt32(want)) }
+                if n < 0 {
+                    throw TensorError("\(op): \(path): \(zlibError(f)) (corrupt gzip data?)")
+                }
+                out.removeLast(want - Int(n))
+                if n == 0 { break }
+            }
+            var code: Int32 = 0
+            _ = gzerror(f, &code)
+            if code == Z_BUF_ERROR {
+                throw TensorError("\(op): \(path): truncated: the gzip stream ends early (unexpected end of file)")
+            }
+            if code != Z_OK { throw TensorError("\(op): \(path): \(zlibError(f))") }
+            return out
+        }
     }
 
     /// Fails with a clear message when `path` does not exist or is a directory.
@@ -61,85 +97,17 @@ public enum FileBytes {
         return String(cString: m)
     }
 
-    /// Writes `bytes` gzip-compressed to `path` (for small fixtures and exports).
+    /// Writes `bytes` gzip-compressed to `path`, atomically (`AtomicFile`).
     public static func writeGzip(_ path: String, _ bytes: [UInt8], op: String = "gzip") throws {
-        guard let f = gzopen(path, "wb") else {
-            throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))")
-        }
-        let n = bytes.withUnsafeBytes { gzwrite(f, $0.baseAddress, UInt32($0.count)) }
-        let closed = gzclose_w(f)
-        guard n == Int32(bytes.count) || bytes.isEmpty, closed == Z_OK else {
-            throw TensorError("\(op): cannot write \(path)")
-        }
-    }
-
-    /// Writes a file atomically: `fill` writes into a temporary file in the same
-    /// directory, which is flushed to disk and then renamed over `path`. A failure
-    /// removes the temporary file and leaves any old file intact.
-    public static func writeAtomically(_ path: String, op: String, _ fill: (FileWriter) throws -> Void) throws {
-        let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
-        let w = FileWriter(fd: fd, path: path, op: op)
-        do {
-            try fill(w)
-            try w.flush()
-            guard fsync(fd) == 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        close(fd)
-        guard rename(tmp, path) == 0 else {
-            let e = String(cString: strerror(errno))
-            unlink(tmp)
-            throw TensorError("\(op): cannot write \(path): \(e)")
-        }
-    }
-}
-
-/// A buffered writer over a file descriptor (see `FileBytes.writeAtomically`).
-public final class FileWriter {
-    let fd: Int32, path: String, op: String
-    private var buffer: [UInt8] = []
-
-    init(fd: Int32, path: String, op: String) {
-        self.fd = fd; self.path = path; self.op = op
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    public func write(_ bytes: [UInt8]) throws {
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    /// Writes raw memory (large tensor payloads go straight to the file).
-    public func write(_ p: UnsafeRawPointer, count: Int) throws {
-        if count < 1 << 16 {
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: count))
-            if buffer.count >= 1 << 20 { try flush() }
-            return
-        }
-        try flush()
-        try writeAll(p, count)
-    }
-
-    func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws {
-        var done = 0
-        while done < count {
-            let n = Foundation.write(fd, p + done, count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
+        try AtomicFile.write(path, op: op) { w in
+            guard let f = gzdopen(dup(w.fileDescriptor), "wb") else {
                 throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))")
             }
-            done += n
+            let n = bytes.withUnsafeBytes { gzwrite(f, $0.baseAddress, UInt32($0.count)) }
+            let closed = gzclose_w(f)
+            guard n == Int32(bytes.count) || bytes.isEmpty, closed == Z_OK else {
+                throw TensorError("\(op): cannot write \(path)")
+            }
         }
     }
 }

@@ -17,13 +17,37 @@ public struct IDXArray {
     /// The element bytes (exactly `shape.product * kind.size` of them), as in the file.
     public let payload: [UInt8]
 
-    /// Reads and validates `path` (plain or .gz). `op` names the caller in errors.
+    /// Reads and validates `path` (plain or .gz). `op` names the caller in errors. The
+    /// header is read first: a size the file cannot hold (even at gzip's best ratio) is
+    /// refused before inflating, and no more than the claimed size (+1, to notice extra
+    /// bytes) is ever inflated.
     public static func read(_ path: String, op: String) throws -> IDXArray {
-        try parse(try FileBytes.read(path, op: op), context: "\(op): \(path)")
+        let s = try FileBytes.Stream(path, op: op)
+        let context = "\(op): \(path)"
+        var bytes = try s.read(4)
+        if bytes.count == 4 { bytes += try s.read(4 * Int(bytes[3])) }
+        if let claimed = try? payloadSize(bytes, context: context) {
+            let room = s.maxContentSize - bytes.count
+            guard claimed <= room || !s.isCompressed else {   // a plain file is reported as truncated
+                throw TensorError("\(context): corrupt header: it claims \(claimed) bytes of data, more than a \(s.compressedSize)-byte file can hold")
+            }
+            bytes += try s.read(claimed + 1)
+        }
+        return try parse(bytes, context: context)
+    }
+
+    /// The payload bytes an IDX header claims (the header must be complete).
+    static func payloadSize(_ header: [UInt8], context: String) throws -> Int {
+        guard header.count >= 4, header.count == 4 + 4 * Int(header[3]) else { throw TensorError("\(context): short header") }
+        return try parse(header, context: context, headerOnly: true).count
     }
 
     /// Parses the bytes of an IDX file; `context` prefixes error messages.
     public static func parse(_ bytes: [UInt8], context: String) throws -> IDXArray {
+        try parse(bytes, context: context, headerOnly: false).array!
+    }
+
+    static func parse(_ bytes: [UInt8], context: String, headerOnly: Bool) throws -> (count: Int, array: IDXArray?) {
         var r = ByteReader(bytes, context: context)
         guard bytes.count >= 4 else {
             throw r.error("truncated: \(bytes.count) bytes, too short for an IDX header")
@@ -42,21 +66,22 @@ public struct IDXArray {
             guard !o, m < 1 << 40 else { throw r.error("corrupt header: shape \(shapeString(shape)) is too large") }
             n = m
         }
+        if headerOnly { return (n, nil) }
         guard r.remaining >= n else {
             throw r.error("truncated: shape \(shapeString(shape)) needs \(n) bytes of data, the file has \(r.remaining)")
         }
         guard r.remaining == n else {
             throw r.error("corrupt: \(r.remaining - n) bytes after the \(n) bytes of data that shape \(shapeString(shape)) needs")
         }
-        return IDXArray(kind: kind, shape: shape, payload: Array(bytes[r.position...]))
+        return (n, IDXArray(kind: kind, shape: shape, payload: Array(bytes[r.position...])))
     }
 
     public var count: Int { shape.reduce(1, *) }
 
     /// The array as a tensor: float32 for f32/f64 files, int64 for integer ones.
-    public func tensor() -> Tensor {
+    public func tensor() throws -> Tensor {
         let floating = kind == .f32 || kind == .f64
-        let t = Tensor(uninitialized: shape, dtype: floating ? .float32 : .int64)
+        let t = try Tensor.allocate(shape, dtype: floating ? .float32 : .int64, zeroed: false, "IDX")
         payload.withUnsafeBufferPointer { b in
             let p = b.baseAddress!
             func be(_ i: Int, _ size: Int) -> UInt64 {

@@ -52,7 +52,7 @@ public enum MNIST {
         guard img.shape[0] == lab.shape[0] else {
             throw TensorError("\(name): \(images) has \(img.shape[0]) images but \(labels) has \(lab.shape[0]) labels")
         }
-        let y = lab.tensor()
+        let y = try lab.tensor()
         try checkLabels(y, classes: classes.count, "\(name): \(labels)")
         return try Dataset(name: name, bytes: img.payload, sampleShape: [1, img.shape[1], img.shape[2]],
                            targets: y, classes: classes)

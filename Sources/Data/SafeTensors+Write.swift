@@ -51,7 +51,7 @@ extension SafeTensors {
     public static func write(_ path: String, _ tensors: [(String, Tensor)], metadata: [String: String] = [:],
                              op: String = "save_safetensors") throws {
         let (header, order) = try layout(tensors, metadata: metadata, op: op)
-        try FileBytes.writeAtomically(path, op: op) { w in
+        try AtomicFile.write(path, op: op) { w in
             try w.write(header)
             for (_, t) in order {
                 try Interrupt.check(op)

@@ -90,6 +90,9 @@ public final class RandomCrop: Transform {
         guard height > 0, width > 0, padding >= 0 else {
             throw TensorError("random_crop: size must be positive and padding non-negative (got \(height)×\(width), padding \(padding))")
         }
+        guard height <= 1 << 31, width <= 1 << 31, padding <= 1 << 31 else {   // h + 2·padding cannot overflow
+            throw TensorError("random_crop: size \(height)×\(width) or padding \(padding) is too large (at most \(1 << 31))")
+        }
         self.height = height; self.width = width; self.padding = padding
     }
 
@@ -103,7 +106,7 @@ public final class RandomCrop: Transform {
         guard h + 2 * padding >= height, w + 2 * padding >= width else {
             throw TensorError("random_crop: crop \(height)×\(width) is larger than the padded image \(h + 2 * padding)×\(w + 2 * padding)")
         }
-        let out = Tensor(zeros: [n, c, height, width])
+        let out = try Tensor.allocate([n, c, height, width], "random_crop")
         x.withFloats { xp in
             for i in 0..<n {
                 let top = rng.nextInt(h + 2 * padding - height + 1) - padding

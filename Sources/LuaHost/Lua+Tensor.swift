@@ -96,6 +96,9 @@ extension Lua {
                 k += 1
             }
         }
+        guard dims.count <= Tensor.maxDims else {
+            throw LuaError.argument(Int(i), "too many dimensions (\(dims.count); at most \(Tensor.maxDims))")
+        }
         for (k, d) in dims.enumerated() where d < 0 && !(allowInfer && d == -1) {
             throw LuaError.argument(Int(i), "invalid size \(d) at position \(k + 1) of the shape")
         }

@@ -21,6 +21,8 @@ public struct Lua {
     public func type(_ i: Int32) -> Int32 { lua_type(state, i) }
     public func isNoneOrNil(_ i: Int32) -> Bool { lua_type(state, i) <= LUA_TNIL }
     public func isNumber(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TNUMBER }
+    /// Whether the value is a number with an integer subtype (3, not 3.0).
+    public func isInteger(_ i: Int32) -> Bool { lua_isinteger(state, i) != 0 }
     public func isString(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TSTRING }
     public func isTable(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TTABLE }
     public func isFunction(_ i: Int32) -> Bool { lua_type(state, i) == LUA_TFUNCTION }
@@ -78,6 +80,22 @@ public struct Lua {
         var len = 0
         guard let p = lua_tolstring(state, i, &len) else { return nil }
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+    }
+
+    /// The string at `i` if its bytes are valid UTF-8; nil for other values. Throws for
+    /// a string that is not UTF-8 (for names that must not be rewritten: decoding would
+    /// turn every bad byte into U+FFFD, so two different names could collide).
+    public func toUTF8String(_ i: Int32, _ what: @autoclosure () -> String, argument: Int) throws -> String? {
+        guard lua_type(state, i) == LUA_TSTRING else { return nil }
+        var len = 0
+        guard let p = lua_tolstring(state, i, &len) else { return nil }
+        let bytes = UnsafeRawBufferPointer(start: p, count: len)
+        guard let s = String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) else {
+            let hex = Array("0123456789abcdef")
+            let shown = bytes.map { $0 < 0x7f && $0 >= 0x20 ? String(UnicodeScalar($0)) : "\\x" + String([hex[Int($0 >> 4)], hex[Int($0 & 15)]]) }.joined()
+            throw LuaError.argument(argument, "\(what()) \"\(shown)\" is not valid UTF-8")
+        }
+        return s
     }
 
     // MARK: Argument checks (throw; never raise)

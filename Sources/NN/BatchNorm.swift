@@ -33,10 +33,15 @@ public class BatchNorm: Module {
         if let m = momentum, !(m >= 0 && m <= 1) {
             throw TensorError("BatchNorm: momentum must be in [0, 1], got \(m)")
         }
-        weight = affine ? Parameter(Tensor(shape: [features], values: [Float](repeating: 1, count: features))) : nil
-        bias = affine ? Parameter(Tensor(zeros: [features])) : nil
-        runningMean = Tensor(zeros: [features])
-        runningVar = Tensor(shape: [features], values: [Float](repeating: 1, count: features))
+        let ones = { () throws -> Tensor in
+            let t = try Tensor.allocate([features], zeroed: false, "BatchNorm")
+            t.fill(1)
+            return t
+        }
+        weight = affine ? Parameter(try ones()) : nil
+        bias = affine ? Parameter(try Tensor.allocate([features], "BatchNorm")) : nil
+        runningMean = try Tensor.allocate([features], "BatchNorm")
+        runningVar = try ones()
         numBatchesTracked = Tensor(zeros: [], dtype: .int64)
         self.eps = eps; self.momentum = momentum; self.trackRunningStats = trackRunningStats
     }

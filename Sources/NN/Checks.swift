@@ -25,6 +25,17 @@ enum Check {
         return g.toFloat().contiguous()
     }
 
+    /// The largest kernel size, stride, padding or dilation a layer accepts (2^31):
+    /// window arithmetic (2·padding, dilation·(kernel − 1)) then cannot overflow.
+    static let maxWindow = 1 << 31
+
+    /// Refuses window parameters past `maxWindow`.
+    static func window(_ pairs: [(String, (Int, Int))], _ op: String) throws {
+        for (what, p) in pairs where p.0 > maxWindow || p.1 > maxWindow {
+            throw TensorError("\(op): \(what) \(pair(p)) is too large (at most \(maxWindow))")
+        }
+    }
+
     static func positive(_ v: Int, _ what: String, _ op: String) throws {
         guard v > 0 else { throw TensorError("\(op): \(what) must be positive, got \(v)") }
     }

@@ -31,6 +31,7 @@ public final class Concat: Module {
             }
             branches.append((n, m))
         }
+        for (_, m) in branches { try Nesting.adopt(m, into: self, typeName) }
     }
 
     public var children: [(name: String, module: any Module)] { branches }

@@ -39,9 +39,10 @@ public final class Conv2d: Module {
             throw TensorError("Conv2d: kernel_size, stride and dilation must be positive")
         }
         guard padding.0 >= 0, padding.1 >= 0 else { throw TensorError("Conv2d: padding must be non-negative") }
+        try Check.window([("stride", stride), ("padding", padding), ("dilation", dilation)], "Conv2d")
         let shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
-        weight = Parameter(Init.defaultWeight(shape))
-        self.bias = bias ? Parameter(Init.defaultBias(outChannels, fanIn: Init.fans(shape).fanIn)) : nil
+        weight = Parameter(try Init.defaultWeight(shape, "Conv2d"))
+        self.bias = bias ? Parameter(try Init.defaultBias(outChannels, fanIn: Init.fans(shape).fanIn, "Conv2d")) : nil
         self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
     }
 

@@ -4,21 +4,24 @@ import Tensor
 /// Weight initialisation from the global generator (`Random.global`, seeded by
 /// `tensor.manual_seed`), with PyTorch's formulas.
 public enum Init {
-    /// U(−bound, bound).
-    public static func uniform(_ shape: [Int], bound: Double) -> Tensor {
-        let t = Tensor(uninitialized: shape)
+    /// U(−bound, bound). The shape is checked against the tensor limits first, so a
+    /// layer of absurd size is an error (`Linear: shape … is too large`), not an abort.
+    public static func uniform(_ shape: [Int], bound: Double, _ op: String = "init") throws -> Tensor {
+        let t = try Tensor.allocate(shape, zeroed: false, op)
+        let bound = bound.isFinite ? bound : 1
         for i in 0..<t.numel { t.ptr[i] = Float((Random.global.nextDouble() * 2 - 1) * bound) }
         return t
     }
 
     /// N(0, std²).
-    public static func normal(_ shape: [Int], std: Double) -> Tensor {
-        let t = Tensor(uninitialized: shape)
+    public static func normal(_ shape: [Int], std: Double, _ op: String = "init") throws -> Tensor {
+        let t = try Tensor.allocate(shape, zeroed: false, op)
         for i in 0..<t.numel { t.ptr[i] = Float(Double(Random.global.nextNormal()) * std) }
         return t
     }
 
-    /// fan_in of a weight [out, in, k…]: in·∏k; fan_out: out·∏k.
+    /// fan_in of a weight [out, in, k…]: in·∏k; fan_out: out·∏k (shapes within the
+    /// tensor limits, so the products do not overflow).
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
         let receptive = shape.dropFirst(2).reduce(1, *)
         return ((shape.count > 1 ? shape[1] : 1) * receptive, shape[0] * receptive)
@@ -26,19 +29,21 @@ public enum Init {
 
     /// PyTorch's default for Conv and Linear weights: kaiming_uniform_(a = √5), i.e.
     /// U(±1/√fan_in).
-    public static func defaultWeight(_ shape: [Int]) -> Tensor {
-        uniform(shape, bound: 1 / Double(max(fans(shape).fanIn, 1)).squareRoot())
+    public static func defaultWeight(_ shape: [Int], _ op: String = "init") throws -> Tensor {
+        try Tensor.checkShape(shape, op)
+        return try uniform(shape, bound: 1 / Double(max(fans(shape).fanIn, 1)).squareRoot(), op)
     }
 
     /// PyTorch's default bias: U(±1/√fan_in) of the layer's weight.
-    public static func defaultBias(_ count: Int, fanIn: Int) -> Tensor {
-        uniform([count], bound: 1 / Double(max(fanIn, 1)).squareRoot())
+    public static func defaultBias(_ count: Int, fanIn: Int, _ op: String = "init") throws -> Tensor {
+        try uniform([count], bound: 1 / Double(max(fanIn, 1)).squareRoot(), op)
     }
 
     /// kaiming_normal_ with ReLU gain √2: std = √(2 / fan), fan = fan_in or fan_out.
-    public static func kaimingNormal(_ shape: [Int], fanOut: Bool = false) -> Tensor {
+    public static func kaimingNormal(_ shape: [Int], fanOut: Bool = false) throws -> Tensor {
+        try Tensor.checkShape(shape, "init")
         let f = fans(shape)
-        return normal(shape, std: (2 / Double(max(fanOut ? f.fanOut : f.fanIn, 1))).squareRoot())
+        return try normal(shape, std: (2 / Double(max(fanOut ? f.fanOut : f.fanIn, 1))).squareRoot())
     }
 }
 

@@ -18,8 +18,8 @@ public final class Linear: Module {
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) throws {
         try Check.positive(inFeatures, "in_features", "Linear")
         try Check.positive(outFeatures, "out_features", "Linear")
-        weight = Parameter(Init.defaultWeight([outFeatures, inFeatures]))
-        self.bias = bias ? Parameter(Init.defaultBias(outFeatures, fanIn: inFeatures)) : nil
+        weight = Parameter(try Init.defaultWeight([outFeatures, inFeatures], "Linear"))
+        self.bias = bias ? Parameter(try Init.defaultBias(outFeatures, fanIn: inFeatures, "Linear")) : nil
     }
 
     public var parameters: [(name: String, parameter: Parameter)] {

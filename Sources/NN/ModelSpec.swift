@@ -20,6 +20,7 @@ public enum ModelSpec {
 
     /// Rebuilds a model (freshly initialised) from `encode`'s JSON.
     public static func decode(_ json: String) throws -> any Module {
+        try Nesting.checkJSONDepth(json, "nn.load")
         guard let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
             throw TensorError("nn.load: the model description is not valid JSON")
         }

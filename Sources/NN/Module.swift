@@ -123,15 +123,25 @@ extension Module {
     /// PyTorch-like printout: `Conv2d(1, 32, kernel_size=(3, 3), ...)`, containers with
     /// one indented `(name): child` line per visible child.
     public var description: String {
+        var s = ""
+        describe(into: &s, indent: "")
+        return s
+    }
+
+    /// Writes the printout once, indenting as it goes (time linear in the output, also
+    /// for deep trees).
+    func describe(into s: inout String, indent: String) {
         let kids = visibleChildren
-        if kids.isEmpty { return "\(typeName)(\(extraDescription))" }
-        var s = "\(typeName)(" + (extraDescription.isEmpty ? "" : extraDescription) + "\n"
+        s += "\(typeName)(" + extraDescription.replacingOccurrences(of: "\n", with: "\n" + indent)
+        if kids.isEmpty { s += ")"; return }
+        s += "\n"
+        let inner = indent + "  "
         for c in kids {
-            let body = c.module.description.split(separator: "\n", omittingEmptySubsequences: false)
-                .joined(separator: "\n  ")
-            s += "  (\(c.name)): \(body)\n"
+            s += inner + "(\(c.name)): "
+            c.module.describe(into: &s, indent: inner)
+            s += "\n"
         }
-        return s + ")"
+        s += indent + ")"
     }
 }
 

@@ -16,6 +16,8 @@ public final class MaxPool2d: Module {
 
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) throws {
+        try Check.window([("kernel_size", kernelSize), ("stride", stride ?? kernelSize), ("padding", padding),
+                          ("dilation", dilation)], "MaxPool2d")
         self.kernelSize = kernelSize; self.stride = stride ?? kernelSize
         self.padding = padding; self.dilation = dilation; self.ceilMode = ceilMode
         _ = try geometry([1, 1, max(kernelSize.0 * dilation.0, 1), max(kernelSize.1 * dilation.1, 1)])
@@ -37,7 +39,7 @@ public final class MaxPool2d: Module {
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try poolInput(input, "max_pool2d")
         let g = try geometry(x.shape)
-        let y = Tensor(uninitialized: [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
+        let y = try Tensor.allocate([x.shape[0], x.shape[1], g.outHeight, g.outWidth], zeroed: false, typeName)
         var index = [Int32](repeating: 0, count: y.numel)
         x.withFloats { xp in index.withUnsafeMutableBufferPointer { Pooling.maxForward(g, x: xp, y: y.ptr, index: $0.baseAddress!) } }
         cache = GradMode.enabled ? (x.shape, g, index) : nil
@@ -63,6 +65,7 @@ public final class AvgPool2d: Module {
 
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                 ceilMode: Bool = false, countIncludePad: Bool = true) throws {
+        try Check.window([("kernel_size", kernelSize), ("stride", stride ?? kernelSize), ("padding", padding)], "AvgPool2d")
         self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
         self.ceilMode = ceilMode; self.countIncludePad = countIncludePad
         _ = try geometry([1, 1, max(kernelSize.0, 1), max(kernelSize.1, 1)])
@@ -83,7 +86,7 @@ public final class AvgPool2d: Module {
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try poolInput(input, "avg_pool2d")
         let g = try geometry(x.shape)
-        let y = Tensor(uninitialized: [x.shape[0], x.shape[1], g.outHeight, g.outWidth])
+        let y = try Tensor.allocate([x.shape[0], x.shape[1], g.outHeight, g.outWidth], zeroed: false, typeName)
         x.withFloats { Pooling.avgForward(g, includePad: countIncludePad, x: $0, y: y.ptr) }
         cache = GradMode.enabled ? (x.shape, g) : nil
         return y
@@ -119,7 +122,7 @@ public final class AdaptiveAvgPool2d: Module {
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try poolInput(input, "adaptive_avg_pool2d")
         let s = x.shape
-        let y = Tensor(uninitialized: [s[0], s[1], outputSize.0, outputSize.1])
+        let y = try Tensor.allocate([s[0], s[1], outputSize.0, outputSize.1], zeroed: false, "adaptive_avg_pool2d")
         x.withFloats { xp in
             Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
                                 x: xp, y: y.ptr)

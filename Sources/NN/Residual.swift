@@ -22,6 +22,7 @@ public final class Residual: Module {
         var names = (body is Sequential ? body.visibleChildren.map(\.name) : ["body"])
         if shortcut != nil { try checkChildName(shortcutName, existing: names, in: typeName); names.append(shortcutName) }
         if post != nil { try checkChildName(postName, existing: names, in: typeName) }
+        for m in [body, shortcut, post].compactMap({ $0 }) { try Nesting.adopt(m, into: self, typeName) }
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -69,6 +70,7 @@ public final class ShortcutA: Module {
         guard stride > 0, padBefore >= 0, padAfter >= 0 else {
             throw TensorError("ShortcutA: stride must be positive and padding non-negative")
         }
+        try Check.window([("stride", (stride, stride)), ("pad", (padBefore, padAfter))], "ShortcutA")
         self.stride = stride; self.padBefore = padBefore; self.padAfter = padAfter; automatic = false
     }
 
@@ -129,7 +131,7 @@ public final class ShortcutA: Module {
             throw TensorError("shortcut A: input has \(c) channels, the channel map expects \(m.count)")
         }
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
-        let y = Tensor(zeros: [n, oc, oh, ow])
+        let y = try Tensor.allocate([n, oc, oh, ow], "shortcut A")
         x.withFloats { xp in
             for i in 0..<n {
                 for ch in 0..<c {

@@ -11,6 +11,7 @@ public final class Sequential: Module {
     public init(_ modules: [any Module] = [], typeName: String = "Sequential") {
         self.typeName = typeName
         children = modules.enumerated().map { (String($0.offset), $0.element) }
+        for m in modules { Nesting.link(m, self) }
     }
 
     /// Children with explicit names (unique, non-empty, without dots).
@@ -19,10 +20,12 @@ public final class Sequential: Module {
         for (n, m) in named { try append(m, name: n) }
     }
 
-    /// Adds a child at the end; the default name is its position.
+    /// Adds a child at the end; the default name is its position. A module that is (or
+    /// contains) this one, or a tree deeper than `Nesting.maxDepth`, is refused.
     public func append(_ module: any Module, name: String? = nil) throws {
         let n = name ?? String(children.count)
         try checkChildName(n, existing: visibleChildren.map(\.name), in: typeName)
+        try Nesting.adopt(module, into: self, typeName)
         children.append((n, module))
     }
 
@@ -31,6 +34,7 @@ public final class Sequential: Module {
         guard let i = children.firstIndex(where: { $0.name == name }) else {
             throw TensorError("Sequential: no child named '\(name)'")
         }
+        try Nesting.adopt(module, into: self, typeName)
         children[i].module = module
     }
 

@@ -84,6 +84,9 @@ public final class Trainer {
                 try onStep(StepReport(epoch: e + 1, step: step, steps: source.batchCount, loss: loss, lr: lr,
                                       samples: seen, seconds: Trainer.seconds(since: start)))
             }
+            guard seen > 0 else {
+                throw TensorError("fit: epoch \(e + 1) saw no training samples (an empty dataset, or drop_last with fewer samples than one batch)")
+            }
             let secs = Trainer.seconds(since: start)
             var report = EpochReport(epoch: e + 1, lr: lr, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                                      trainTop1: seen > 0 ? Double(correct) / Double(seen) : .nan, seconds: secs,

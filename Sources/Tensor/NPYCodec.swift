@@ -32,12 +32,10 @@ public enum NPYCodec {
         return out
     }
 
-    /// Writes `t` to `path`.
+    /// Writes `t` to `path` atomically (`AtomicFile`): a failure or a kill mid-write
+    /// leaves any old file intact.
     public static func save(_ t: Tensor, to path: String) throws {
-        let data = Data(encode(t))
-        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
-            throw TensorError("save: cannot write \(path): \(error.localizedDescription)")
-        }
+        try AtomicFile.write(path, bytes: encode(t), op: "save")
     }
 
     /// Reads the tensor in the .npy file at `path`.
@@ -74,7 +72,7 @@ public enum NPYCodec {
         guard have >= need else {
             throw fail("truncated data: shape \(shapeString(h.shape)) of \(h.descr) needs \(need) bytes, the file has \(have)")
         }
-        let out = Tensor(uninitialized: h.shape, dtype: kind.dtype)
+        let out = try Tensor.allocate(h.shape, dtype: kind.dtype, zeroed: false, "load")
         b.withUnsafeBytes { raw in kind.convert(raw.baseAddress! + prefix + hlen, n, out) }
         return out
     }

@@ -58,8 +58,13 @@ public func rowVariance(_ p: UnsafePointer<Float>, _ m: Int, unbiased: Bool, par
                      : rowSum(p, m, SquareF.self, shift: Float(mean))
     // Correct for the rounding of the mean to float: Σ(x−c)² − m(μ−c)².
     let d = mean - Double(Float(mean))
-    return Swift.max(0, s - Double(m) * d * d) / Double(denom)
+    return clampedVariance(s - Double(m) * d * d) / Double(denom)
 }
+
+/// A sum of squared deviations clamped at 0 against rounding, keeping NaN (a row with
+/// NaN or ±Inf has a NaN variance, as in torch; `Swift.max(0, .nan)` would give 0).
+@inlinable @inline(__always)
+public func clampedVariance(_ v: Double) -> Double { v.isNaN ? v : Swift.max(0, v) }
 
 /// The maximum (or minimum) of a row and its first position; a NaN wins (first NaN),
 /// as in torch. Two vectorised passes: the extreme value, then where it first occurs.

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -43,11 +44,25 @@ public final class Storage: @unchecked Sendable {
     /// between calls to decide when to collect.
     public static var allocatedBytes: Int { allocated.load(ordering: .relaxed) }
 
-    /// Allocates `count` elements, zeroed unless `zeroed` is false.
-    public init(count: Int, dtype: DType = .float32, zeroed: Bool = true) {
+    /// The most bytes one storage may hold: half of physical memory. Larger requests are
+    /// refused with an error before anything is allocated.
+    public static let maxBytes: Int = {
+        let mem = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 2
+        return mem > 0 ? mem : 1 << 34
+    }()
+
+    /// Allocates `count` elements, zeroed unless `zeroed` is false. Throws
+    /// `cannot allocate N bytes` when the size overflows, exceeds `maxBytes`, or the
+    /// system has no memory for it (never aborts).
+    public init(count: Int, dtype: DType = .float32, zeroed: Bool = true) throws {
+        let (product, overflow) = count.multipliedReportingOverflow(by: dtype.size)
+        guard count >= 0, !overflow, product <= Storage.maxBytes else {
+            throw TensorError(overflow || count < 0 ? "cannot allocate \(count) elements of \(dtype.rawValue)"
+                                                    : "cannot allocate \(product) bytes (more than \(Storage.maxBytes))")
+        }
+        let bytes = max(product, 1)
         self.count = count
         self.dtype = dtype
-        let bytes = max(count * dtype.size, 1)
         if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
             raw = p.0
             mapped = p.1
@@ -56,7 +71,11 @@ public final class Storage: @unchecked Sendable {
             raw = p.0
             mapped = p.1
         } else {
-            raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            var p: UnsafeMutableRawPointer?
+            guard posix_memalign(&p, 64, bytes) == 0, let p else {
+                throw TensorError("cannot allocate \(bytes) bytes")
+            }
+            raw = p
             mapped = 0
             if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
         }
@@ -123,9 +142,9 @@ public final class Storage: @unchecked Sendable {
 
     deinit {
         #if os(Linux)
-        if mapped > 0 { if !Storage.recycle(raw, mapped) { munmap(raw, mapped) } } else { raw.deallocate() }
+        if mapped > 0 { if !Storage.recycle(raw, mapped) { munmap(raw, mapped) } } else { free(raw) }
         #else
-        raw.deallocate()
+        free(raw)
         #endif
         Storage.live.subtract(max(count * dtype.size, 1), ordering: .relaxed)
     }

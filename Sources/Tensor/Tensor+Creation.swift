@@ -10,12 +10,17 @@ extension Tensor {
         return Swift.min(1 << 32, mem > 0 ? mem : 1 << 32)
     }()
 
-    /// Validates a shape: no negative sizes, and at most `maxElements` elements.
+    /// The most dimensions a tensor may have (NumPy's limit), everywhere: creation,
+    /// views, the .npy and safetensors readers, and the Lua converters (`totable`).
+    public static let maxDims = 64
+
+    /// Validates a shape: no negative sizes, at most `maxDims` dimensions and
+    /// `maxElements` elements.
     public static func checkShape(_ s: [Int], _ op: String) throws {
         guard s.allSatisfy({ $0 >= 0 }) else {
             throw TensorError("\(op): invalid shape \(shapeString(s)) (sizes must be non-negative)")
         }
-        guard s.count <= 64 else { throw TensorError("\(op): too many dimensions (\(s.count); at most 64)") }
+        guard s.count <= maxDims else { throw TensorError("\(op): too many dimensions (\(s.count); at most \(maxDims))") }
         if s.contains(0) { return }
         var n = 1
         for d in s {
@@ -28,39 +33,66 @@ extension Tensor {
     }
 
     public static func zeros(_ s: [Int], dtype: DType = .float32) throws -> Tensor {
-        try checkShape(s, "zeros")
-        return Tensor(zeros: s, dtype: dtype)
+        try allocate(s, dtype: dtype, "zeros")
     }
 
     public static func full(_ s: [Int], _ v: Float) throws -> Tensor {
-        try checkShape(s, "full")
-        let t = Tensor(uninitialized: s)
+        let t = try allocate(s, zeroed: false, "full")
         t.fill(v)
         return t
     }
 
     public static func ones(_ s: [Int]) throws -> Tensor { try full(s, 1) }
 
-    /// start, start+step, … up to but excluding `end`.
+    /// start, start+step, … up to but excluding `end`. A step whose sign cannot reach
+    /// `end` is an error (as in torch); `start == end` gives an empty tensor.
     public static func arange(_ start: Double, _ end: Double, _ step: Double = 1) throws -> Tensor {
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
             throw TensorError("arange: step must be a finite non-zero number and bounds finite")
         }
+        try arangeDirection(start == end || (end > start) == (step > 0), start, end, step)
         let count = ((end - start) / step).rounded(.up)
         guard count.isFinite, count <= Double(maxElements) else {
             throw TensorError("arange: \(start) to \(end) by \(step) is too many elements")
         }
         let n = Swift.max(0, Int(count))
-        let t = Tensor(uninitialized: [n])
+        let t = try allocate([n], zeroed: false, "arange")
         for i in 0..<n { t.ptr[i] = Float(start + Double(i) * step) }
         return t
+    }
+
+    /// `arange` over integers: the count is exact even near `Int.max` (where doubles
+    /// cannot tell the bounds apart); values are float32 like every `arange`.
+    public static func arange(_ start: Int, _ end: Int, _ step: Int = 1) throws -> Tensor {
+        guard step != 0 else { throw TensorError("arange: step must be a finite non-zero number and bounds finite") }
+        try arangeDirection(start == end || (end > start) == (step > 0), Double(start), Double(end), Double(step))
+        let (span, o) = end.subtractingReportingOverflow(start)
+        let count: Int
+        if o {
+            count = Int.max
+        } else {
+            let mag = span.magnitude, s = step.magnitude
+            count = Int(clamping: mag / s + (mag % s == 0 ? 0 : 1))
+        }
+        guard count <= maxElements else {
+            throw TensorError("arange: \(start) to \(end) by \(step) is too many elements")
+        }
+        let t = try allocate([count], zeroed: false, "arange")
+        for i in 0..<count { t.ptr[i] = Float(Double(start) + Double(i) * Double(step)) }
+        return t
+    }
+
+    private static func arangeDirection(_ ok: Bool, _ start: Double, _ end: Double, _ step: Double) throws {
+        guard ok else {
+            let f = { (v: Double) in String(format: "%.15g", v) }
+            throw TensorError("arange: step \(f(step)) has the wrong sign to go from \(f(start)) to \(f(end))")
+        }
     }
 
     /// `n` evenly spaced values from `start` to `end` inclusive.
     public static func linspace(_ start: Double, _ end: Double, _ n: Int) throws -> Tensor {
         guard n >= 0 else { throw TensorError("linspace: number of steps must be non-negative, got \(n)") }
-        try checkShape([n], "linspace")
-        let t = Tensor(uninitialized: [n])
+        let t = try allocate([n], zeroed: false, "linspace")
         for i in 0..<n { t.ptr[i] = n == 1 ? Float(start) : Float(start + (end - start) * Double(i) / Double(n - 1)) }
         return t
     }
@@ -75,27 +107,24 @@ extension Tensor {
 
     /// Uniform in [0, 1) from the global generator.
     public static func rand(_ s: [Int]) throws -> Tensor {
-        try checkShape(s, "rand")
-        let t = Tensor(uninitialized: s)
+        let t = try allocate(s, zeroed: false, "rand")
         for i in 0..<t.numel { t.ptr[i] = Random.global.nextFloat() }
         return t
     }
 
     /// Standard normal from the global generator.
     public static func randn(_ s: [Int]) throws -> Tensor {
-        try checkShape(s, "randn")
-        let t = Tensor(uninitialized: s)
+        let t = try allocate(s, zeroed: false, "randn")
         for i in 0..<t.numel { t.ptr[i] = Random.global.nextNormal() }
         return t
     }
 
     /// A random permutation of 0..<n (int64).
     public static func randperm(_ n: Int) throws -> Tensor {
-        try checkShape([n], "randperm")
-        var p = Array(0..<n)
-        for i in stride(from: n - 1, to: 0, by: -1) { p.swapAt(i, Random.global.nextInt(i + 1)) }
-        let t = Tensor(uninitialized: [n], dtype: .int64)
-        for i in 0..<n { t.iptr[i] = Int64(p[i]) }
+        let t = try allocate([n], dtype: .int64, zeroed: false, "randperm")
+        let p = t.iptr
+        for i in 0..<n { p[i] = Int64(i) }
+        for i in stride(from: n - 1, to: 0, by: -1) { let j = Random.global.nextInt(i + 1); (p[i], p[j]) = (p[j], p[i]) }
         return t
     }
 

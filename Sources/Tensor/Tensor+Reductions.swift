@@ -57,7 +57,8 @@ extension Tensor {
     }
 
     public func sum(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
-        try sumReduce(dims, keepdim: keepdim, "sum", IdentityF.self) { s, _ in Float(s) }
+        if dtype == .int64 { return try int64Sum(dims, keepdim: keepdim) }   // exact, as torch
+        return try sumReduce(dims, keepdim: keepdim, "sum", IdentityF.self) { s, _ in Float(s) }
     }
 
     public func mean(_ dims: [Int]? = nil, keepdim: Bool = false) throws -> Tensor {
@@ -105,7 +106,7 @@ extension Tensor {
                 lay.forEachReduced { _, off in ss += rowSum(row + off, len, SquareF.self, shift: c) }
                 // Σ(x−c)² − m(μ−c)²: corrects for rounding the mean to float
                 let d = mean - Double(c)
-                q[r] = denom <= 0 ? .nan : finish(Swift.max(0, ss - Double(m) * d * d) / denom)
+                q[r] = denom <= 0 ? .nan : finish(clampedVariance(ss - Double(m) * d * d) / denom)
             }
             return out
         }

@@ -18,6 +18,7 @@ extension Tensor {
         guard unknown.count <= 1, s.allSatisfy({ $0 >= -1 }) else {
             throw TensorError("\(op): invalid shape \(shapeString(s)) (at most one -1, no other negatives)")
         }
+        try Tensor.checkShape(s.map { $0 == -1 ? 1 : $0 }, op)
         let known = s.filter { $0 != -1 }.reduce(1, *)
         if let u = unknown.first {
             guard known > 0, numel % known == 0 else {
@@ -109,6 +110,7 @@ extension Tensor {
     /// Inserts a size-1 dimension at `d` (0 ... dim).
     public func unsqueeze(_ d: Int) throws -> Tensor {
         let d = try checkDim(d, "unsqueeze", rank: dim + 1)
+        guard dim < Tensor.maxDims else { throw TensorError("unsqueeze: too many dimensions (\(dim + 1); at most \(Tensor.maxDims))") }
         var s = shape, st = strides
         s.insert(1, at: d)
         st.insert(d < dim ? strides[d] * shape[d] : 1, at: d)

@@ -17,16 +17,41 @@ public final class Tensor: @unchecked Sendable {
         self.offset = offset
     }
 
-    /// A new contiguous tensor of zeros.
+    /// A new contiguous tensor of zeros, for sizes derived from tensors that already
+    /// exist. Sizes that come from user input go through `Tensor.allocate`, which throws.
     public convenience init(zeros shape: [Int], dtype: DType = .float32) {
-        self.init(storage: Storage(count: shape.reduce(1, *), dtype: dtype),
+        self.init(storage: Tensor.storageOrTrap(shape, dtype, zeroed: true),
                   shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
     /// A new contiguous tensor whose memory is not initialised (callers fill it).
     public convenience init(uninitialized shape: [Int], dtype: DType = .float32) {
-        self.init(storage: Storage(count: shape.reduce(1, *), dtype: dtype, zeroed: false),
+        self.init(storage: Tensor.storageOrTrap(shape, dtype, zeroed: false),
                   shape: shape, strides: Tensor.contiguousStrides(shape))
+    }
+
+    /// A new contiguous tensor (zeroed unless `zeroed` is false) whose shape is checked
+    /// (`checkShape`) and whose allocation may fail: throws `op: …` for a bad shape and
+    /// `cannot allocate N bytes` when memory is short, instead of aborting.
+    public static func allocate(_ shape: [Int], dtype: DType = .float32, zeroed: Bool = true,
+                                _ op: String = "allocate") throws -> Tensor {
+        try checkShape(shape, op)
+        let storage = try Storage(count: shape.reduce(1, *), dtype: dtype, zeroed: zeroed)
+        return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape))
+    }
+
+    private static func storageOrTrap(_ shape: [Int], _ dtype: DType, zeroed: Bool) -> Storage {
+        do {
+            var n = 1
+            for d in shape {
+                let (m, o) = n.multipliedReportingOverflow(by: d)
+                guard !o, d >= 0 else { throw TensorError("cannot allocate a tensor of shape \(shapeString(shape))") }
+                n = m
+            }
+            return try Storage(count: n, dtype: dtype, zeroed: zeroed)
+        } catch {
+            fatalError("\(error)")
+        }
     }
 
     /// A contiguous float32 tensor holding `values` (whose count must equal the shape's).
@@ -56,8 +81,10 @@ public final class Tensor: @unchecked Sendable {
     @inlinable public var dim: Int { shape.count }
     public var numel: Int { shape.reduce(1, *) }
 
-    /// True when the elements lie in row-major order without gaps.
+    /// True when the elements lie in row-major order without gaps (always, for an
+    /// empty tensor: there is nothing to lay out).
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
             if strides[i] != expected { return false }

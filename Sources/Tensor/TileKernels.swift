@@ -133,6 +133,7 @@ extension Tensor {
     /// Running sum along a dimension (accumulated in Double).
     public func cumsum(_ d: Int) throws -> Tensor {
         let dd = try checkDim(d, "cumsum")
+        if dtype == .int64 { return try int64Cumsum(dd) }   // exact, as torch
         let x = toFloat().contiguous()
         let out = Tensor(uninitialized: shape)
         if dim == 0 || numel == 0 { copyStrided(from: x, to: out); return out }

@@ -4,16 +4,25 @@
 -- tables, functions, and tensors of random small shapes: 0-size, 0-d, int64,
 -- non-contiguous views, expanded views, closed tensors). The process must never crash
 -- and every failure must be a Lua error with a string message.
--- Files are written only next to an os.tmpname() file, and removed at the end.
+-- Every path it passes is inside a fresh temporary directory (removed at the end), and
+-- the test checks that the working directory (the checkout) gained no file.
 local seed = tonumber(arg and arg[1]) or 20261122
 local calls = tonumber(arg and arg[2]) or 150000
 local trace = arg and arg[3] == "trace"      -- prints each call before making it
 math.randomseed(seed)
 tensor.manual_seed(seed)
 
+local function listing(dir)
+  local h = io.popen("ls -A '" .. dir .. "'")
+  local names = h:read("a"); h:close()
+  return names
+end
+local cwd_before = listing(".")
 local tmp = os.tmpname()
-local npy = tmp .. "-fuzz.npy"
-local st = tmp .. "-fuzz.safetensors"
+os.remove(tmp)
+assert(os.execute("mkdir '" .. tmp .. "'"))
+local npy = tmp .. "/fuzz.npy"
+local st = tmp .. "/fuzz.safetensors"
 local threads = tensor.get_num_threads()
 
 local function pick(list) return list[math.random(#list)] end
@@ -21,7 +30,8 @@ local function pick(list) return list[math.random(#list)] end
 local ints = {0, 1, 2, 3, -1, -2, 4, 1, 2, 1, 2, 3, math.maxinteger, math.mininteger, 1 << 33, 1 << 40, 1 << 62, -(1 << 62)}
 -- (no sizes between 5 and 2^33: they would be legal and slow)
 local floats = {0.5, -2.5, 0 / 0, 1 / 0, -1 / 0, 1e300, -1e300, 1e-300, 2.0, -0.0, 3.7}
-local strings = {"", "abc", npy, npy, st, "/nonexistent-dir/fuzz.npy", "\0", "1"}
+-- (strings double as paths: all of them name places inside the temporary directory)
+local strings = {"", tmp .. "/abc", npy, npy, st, "/nonexistent-dir/fuzz.npy", tmp .. "/\0", tmp .. "/1", tmp .. "/"}
 
 -- A random small tensor, often a view.
 local function rtensor(depth)
@@ -135,7 +145,7 @@ table.sort(targets, function(a, b) return a[1] < b[1] end)
 assert(#targets > 100, "found " .. #targets .. " functions")
 
 local writes = {["tensor.save"] = true, ["tensor.save_safetensors"] = true}
-local scratch = tmp .. "-fuzz-scratch"
+local scratch = tmp .. "/fuzz-scratch"
 local failures, successes = 0, 0
 local per = {}
 local start = os.clock()
@@ -191,11 +201,9 @@ end
 -- run, then restore the thread count and remove the files, even after a failure
 local ok, err = xpcall(fuzz, debug.traceback)
 tensor.set_num_threads(threads)
-os.remove(npy)
-os.remove(st)
-os.remove(scratch)
-os.remove(tmp)
+assert(os.execute("rm -rf '" .. tmp .. "'"))
 if not ok then error(err, 0) end
+assert(listing(".") == cwd_before, "the fuzz test wrote into the working directory")
 
 -- every binding succeeded at least once with some arguments (the generator reaches them)
 local never = {}

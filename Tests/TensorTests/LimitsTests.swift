@@ -1,4 +1,7 @@
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Tensor
 
 /// Shapes past the element limit are errors before any allocation; big buffers come
@@ -40,5 +43,34 @@ final class LimitsTests: XCTestCase {
         let z = try Tensor.zeros([2 << 20])
         XCTAssertEqual(try z.sum().toFloats(), [0])
         XCTAssertEqual(try z.norm(.infinity).toFloats(), [0])
+    }
+
+    func testAllocationFailureIsAnError() throws {
+        // Past the storage bound: refused before allocating.
+        XCTAssertTrue(message { try Storage(count: Int.max / 2) }.contains("cannot allocate"))
+        XCTAssertTrue(message { try Storage(count: Storage.maxBytes / 4 + 1) }.contains("cannot allocate"))
+        // Within the bound but more than the address space allows: malloc/mmap return
+        // nothing and the error says so (no abort).
+        var old = rlimit()
+        getrlimit(Int32(RLIMIT_AS.rawValue), &old)
+        var tight = old
+        tight.rlim_cur = 8 << 30
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_AS.rawValue), &tight), 0)
+        defer { _ = setrlimit(Int32(RLIMIT_AS.rawValue), &old) }
+        let bytes = min(Storage.maxBytes, 10 << 30) / 4 * 4
+        XCTAssertTrue(message { try Storage(count: bytes / 4) }.contains("cannot allocate \(bytes) bytes"))
+        XCTAssertTrue(message { try Tensor.allocate([bytes / 4], zeroed: false) }.contains("cannot allocate"))
+        XCTAssertTrue(message { try Storage(count: 9 << 28, dtype: .int64) }.contains("cannot allocate"))
+    }
+
+    func testArangeCountsExactlyAndRefusesTheWrongDirection() throws {
+        XCTAssertEqual(try Tensor.arange(Int.max - 2, Int.max).shape, [2])
+        XCTAssertEqual(try Tensor.arange(Int.min, Int.min + 3, 2).shape, [2])
+        XCTAssertEqual(try Tensor.arange(5, 5).shape, [0])
+        XCTAssertEqual(try Tensor.arange(0, 10, 3).toFloats(), [0, 3, 6, 9])
+        XCTAssertEqual(try Tensor.arange(10, 0, -4).toFloats(), [10, 6, 2])
+        XCTAssertTrue(message { try Tensor.arange(0, 5, -1) }.contains("wrong sign"))
+        XCTAssertTrue(message { try Tensor.arange(0.0, -5.0, 0.5) }.contains("wrong sign"))
+        XCTAssertTrue(message { try Tensor.arange(Int.min, Int.max) }.contains("too many"))
     }
 }

@@ -69,6 +69,7 @@ public final class Adam: Optimizer {
     public func state(_ params: [Parameter]) -> [(String, Tensor)] { state.export(params) }
 
     public func loadState(_ s: [String: Tensor], _ params: [Parameter]) throws {
-        try state.load(s, params, buffers: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], op: name)
+        let required = ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : [])
+        try state.load(s, params, buffers: ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], required: required, op: name)
     }
 }

@@ -60,18 +60,35 @@ final class OptimizerState {
         return out
     }
 
-    func load(_ state: [String: Tensor], _ params: [Parameter], buffers names: [String], op: String) throws {
+    /// Replaces the state from `export`'s entries. A parameter with a step count must
+    /// have every buffer in `required` once it has stepped (a checkpoint missing one would
+    /// silently restart that parameter's momentum); the step count must be a
+    /// non-negative integer (a negative one makes Adam's bias correction NaN).
+    func load(_ state: [String: Tensor], _ params: [Parameter], buffers names: [String], required: [String],
+              op: String) throws {
         var fresh: [ObjectIdentifier: Slot] = [:]
         for (i, p) in params.enumerated() {
-            guard let st = state["\(i).step"] else { continue }
+            guard let st = state["\(i).step"] else {
+                if let k = names.first(where: { state["\(i).\($0)"] != nil }) {
+                    throw TensorError("\(op): state '\(i).\(k)' has no step count '\(i).step'")
+                }
+                continue
+            }
             let s = Slot(p)
-            s.step = Int(try st.item())
+            let step = st.numel == 1 ? try st.item() : .nan
+            guard step.isFinite, step >= 0, step == step.rounded(), step < 9e15 else {
+                throw TensorError("\(op): state '\(i).step' must be a non-negative whole number, got \(st.numel == 1 ? "\(step)" : "shape \(shapeString(st.shape))")")
+            }
+            s.step = Int(step)
             for name in names {
                 guard let t = state["\(i).\(name)"] else { continue }
                 guard t.shape == p.value.shape else {
                     throw TensorError("\(op): state '\(i).\(name)' has shape \(shapeString(t.shape)), parameter \(i + 1) has \(shapeString(p.value.shape))")
                 }
                 s.buffers[name] = t.toFloat().clone()
+            }
+            for name in required where s.step > 0 && state["\(i).\(name)"] == nil {
+                throw TensorError("\(op): state '\(i).\(name)' is missing (parameter \(i + 1) has taken \(s.step) steps)")
             }
             fresh[ObjectIdentifier(p)] = s
         }

@@ -60,6 +60,6 @@ public final class SGD: Optimizer {
     public func state(_ params: [Parameter]) -> [(String, Tensor)] { state.export(params) }
 
     public func loadState(_ s: [String: Tensor], _ params: [Parameter]) throws {
-        try state.load(s, params, buffers: ["momentum_buffer"], op: "sgd")
+        try state.load(s, params, buffers: ["momentum_buffer"], required: momentum > 0 ? ["momentum_buffer"] : [], op: "sgd")
     }
 }

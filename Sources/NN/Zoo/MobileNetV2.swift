@@ -43,7 +43,7 @@ extension Zoo {
         }
         features.append(try cbr(cin, last, 1))
         let fc = try Linear(last, classes)
-        fc.weight.value = Init.normal(fc.weight.value.shape, std: 0.01)
+        fc.weight.value = try Init.normal(fc.weight.value.shape, std: 0.01)
         fc.bias?.value = Tensor(zeros: [classes])
         return try Sequential(named: [
             ("features", Sequential(features)),

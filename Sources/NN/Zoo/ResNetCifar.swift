@@ -31,7 +31,7 @@ extension Zoo {
             top.append(("layer\(stage + 1)", Sequential(blocks)))
         }
         let linear = try Linear(64, classes)
-        linear.weight.value = Init.kaimingNormal(linear.weight.value.shape)
+        linear.weight.value = try Init.kaimingNormal(linear.weight.value.shape)
         top += [("avgpool", try AdaptiveAvgPool2d(outputSize: (1, 1))), ("flatten", Flatten()), ("linear", linear)]
         return try Sequential(named: top, typeName: "ResNet")
     }

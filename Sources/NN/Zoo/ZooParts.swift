@@ -9,8 +9,8 @@ enum Parts {
                            groups: groups, bias: bias)
         switch weights {
         case .pytorch: break
-        case .kaimingFanIn: c.weight.value = Init.kaimingNormal(c.weight.value.shape)
-        case .kaimingFanOut: c.weight.value = Init.kaimingNormal(c.weight.value.shape, fanOut: true)
+        case .kaimingFanIn: c.weight.value = try Init.kaimingNormal(c.weight.value.shape)
+        case .kaimingFanOut: c.weight.value = try Init.kaimingNormal(c.weight.value.shape, fanOut: true)
         }
         if weights != .pytorch, let b = c.bias { b.value = Tensor(zeros: b.value.shape) }
         return c
