@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // System libraries
@@ -33,26 +34,29 @@ let package = Package(
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
+        .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
-        .target(name: "NN", dependencies: ["Tensor", "Kernels"], swiftSettings: fast),
-        .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: fast),
-        .target(name: "Plot", dependencies: [], swiftSettings: fast),
-        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
+        .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
+        .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
         .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "CLua", "CLuaShim"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "Text", "CLua", "CLuaShim",
+                                               .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
             "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
+        .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
         // Drives the built `topiary` binary through a pseudo-terminal and pipes.
         .testTarget(name: "ReplTests", dependencies: ["topiary"]),
     ]

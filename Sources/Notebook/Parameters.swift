@@ -1,7 +1,7 @@
 import Foundation
 
 /// `-p name=value`: a new value for an assignment in the cell tagged `parameters`.
-public struct ParameterOverride: Codable, Equatable, Sendable {
+public struct ParameterOverride: Equatable, Sendable {
     public let name: String
     /// The value as given on the command line.
     public let value: String
