@@ -45,14 +45,14 @@ let package = Package(
         .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Tensor", "Text", "CLua", "CLuaShim",
                                                .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Data", "Notebook", "Text", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
         .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
-        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor", "Text"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),

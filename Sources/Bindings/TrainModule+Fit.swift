@@ -46,16 +46,16 @@ extension TrainModule {
         let onStep = try callbackRef(L, o, "on_step"), onEpoch = try callbackRef(L, o, "on_epoch")
         let checkpoint = try o.string("checkpoint")
         let resume = try o.bool("resume", false)
-        let progress = try o.bool("progress", isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil)
+        let progress = try o.bool("progress", L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
         if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
             start = try NNModule.run { try Checkpoint.restore(path, model: model, optimizer: box.optimizer) }
-            try luaPrint(L, "resuming from \(path) after epoch \(start)")
+            L.write("resuming from \(path) after epoch \(start)\n")
         }
-        let bar = ProgressBar(enabled: progress)
+        let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
@@ -64,7 +64,7 @@ extension TrainModule {
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
-                try luaPrint(L, epochLine(e, epochs: epochs))
+                L.write(epochLine(e, epochs: epochs) + "\n")
                 if let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
@@ -137,19 +137,6 @@ extension TrainModule {
         return !stop
     }
 
-    /// Prints through Lua's `print`, so notebooks capture the line.
-    static func luaPrint(_ L: Lua, _ s: String) throws {
-        let top = L.top
-        L.getGlobal("print")
-        L.push(s)
-        if topiary_pcall(L.state, 1, 0) != LUA_OK {
-            let msg = L.toString(-1) ?? "print failed"
-            L.setTop(top)
-            throw LuaCallbackError(message: msg)
-        }
-        L.setTop(top)
-    }
-
     static func epochLine(_ e: EpochReport, epochs: Int) -> String {
         var s = String(format: "epoch %d/%d  loss %.4f  top1 %.2f%%  lr %.4g  %.1fs  %.0f img/s",
                        e.epoch, epochs, e.trainLoss, 100 * e.trainTop1, e.lr, e.seconds, e.imagesPerSecond)
@@ -189,11 +176,15 @@ extension TrainModule {
     }
 }
 
-/// A one-line progress bar on stderr: epoch, bar, step, loss, images/s, ETA.
+/// A one-line progress bar on the output sink's stderr: epoch, bar, step, loss, images/s, ETA.
 final class ProgressBar {
     let enabled: Bool
+    let output: OutputSink
     private var shown = false
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, output: OutputSink) {
+        self.enabled = enabled
+        self.output = output
+    }
 
     func update(_ s: StepReport, epochs: Int, batchSize: Int) {
         guard enabled else { return }
@@ -203,11 +194,11 @@ final class ProgressBar {
         let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
         let line = "\repoch \(s.epoch)/\(epochs) [\(bar)] \(s.step)/\(s.steps)  "
             + String(format: "loss %.4f  %.0f img/s  ETA %d:%02d ", s.loss, rate, Int(eta) / 60, Int(eta) % 60)
-        FileHandle.standardError.write(Data(line.utf8))
+        output.write(line, to: .stderr)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+        if shown { output.write("\r\u{1B}[K", to: .stderr); shown = false }
     }
 }
