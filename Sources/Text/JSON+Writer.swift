@@ -2,7 +2,15 @@ extension JSON {
     /// Compact JSON text, keys in their order: `{"a":[1,2.5],"b":null}`.
     public var text: String {
         var out = ""
-        write(to: &out, indent: nil, sortedKeys: false, level: 0)
+        write(to: &out, Style(indent: nil, comma: ",", colon: ":", sortedKeys: false), level: 0)
+        return out
+    }
+
+    /// One line with a blank after each `,` and `:`, as Python's `json.dumps` writes by
+    /// default (benchmark records): `{"a": [1, 2.5], "b": null}`.
+    public var line: String {
+        var out = ""
+        write(to: &out, Style(indent: nil, comma: ", ", colon: ": ", sortedKeys: false), level: 0)
         return out
     }
 
@@ -11,7 +19,7 @@ extension JSON {
     /// their UTF-8 bytes) so the output does not depend on construction order.
     public func indented(_ indent: Int = 2, sortedKeys: Bool = false) -> String {
         var out = ""
-        write(to: &out, indent: String(repeating: " ", count: indent), sortedKeys: sortedKeys, level: 0)
+        write(to: &out, Style(indent: String(repeating: " ", count: indent), comma: ",", colon: ": ", sortedKeys: sortedKeys), level: 0)
         return out
     }
 
@@ -23,7 +31,13 @@ extension JSON {
         return d.description
     }
 
-    func write(to out: inout String, indent: String?, sortedKeys: Bool, level: Int) {
+    struct Style {
+        let indent: String?
+        let comma: String, colon: String
+        let sortedKeys: Bool
+    }
+
+    func write(to out: inout String, _ style: Style, level: Int) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -34,24 +48,24 @@ extension JSON {
             if a.isEmpty { out += "[]"; return }
             out += "["
             for (k, v) in a.enumerated() {
-                if k > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                v.write(to: &out, indent: indent, sortedKeys: sortedKeys, level: level + 1)
+                if k > 0 { out += style.comma }
+                newline(&out, style.indent, level + 1)
+                v.write(to: &out, style, level: level + 1)
             }
-            newline(&out, indent, level)
+            newline(&out, style.indent, level)
             out += "]"
         case .object(let o):
             if o.isEmpty { out += "{}"; return }
-            let fields = sortedKeys ? o.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) } : o
+            let fields = style.sortedKeys ? o.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) } : o
             out += "{"
             for (k, (key, v)) in fields.enumerated() {
-                if k > 0 { out += "," }
-                newline(&out, indent, level + 1)
+                if k > 0 { out += style.comma }
+                newline(&out, style.indent, level + 1)
                 out += JSON.quote(key)
-                out += indent == nil ? ":" : ": "
-                v.write(to: &out, indent: indent, sortedKeys: sortedKeys, level: level + 1)
+                out += style.colon
+                v.write(to: &out, style, level: level + 1)
             }
-            newline(&out, indent, level)
+            newline(&out, style.indent, level)
             out += "}"
         }
     }

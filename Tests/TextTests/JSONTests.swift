@@ -80,6 +80,7 @@ final class JSONTests: XCTestCase {
     func testWriters() throws {
         let v: JSON = .object([("b", .array([.int(1), .string("x")])), ("a", .object([])), ("c", .array([]))])
         XCTAssertEqual(v.text, #"{"b":[1,"x"],"a":{},"c":[]}"#)
+        XCTAssertEqual(v.line, #"{"b": [1, "x"], "a": {}, "c": []}"#)
         XCTAssertEqual(v.indented(2, sortedKeys: true), """
             {
               "a": {},
