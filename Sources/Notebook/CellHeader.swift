@@ -78,7 +78,7 @@ struct CellHeader {
                     if !header.tags.contains(tag) { header.tags.append(tag) }
                 }
             case "timeout":
-                guard let n = Double(valueText), n.isFinite, n > 0 else {
+                guard let n = value.double, n.isFinite, n > 0 else {
                     throw fail("cell metadata 'timeout' must be a positive number of seconds, got \(valueText)")
                 }
                 header.timeout = n

@@ -17,20 +17,11 @@ enum MarkdownHTML {
         parser.html(from: markdown)
     }
 
-    /// A pipe table of values (a table output): its cells are text, so `&`, `<` and `>`
-    /// are written as entities first (Ink would read `<` as the start of HTML and give up
+    /// A pipe table of values (a table output): its cells are text, so `&`, `<`, `>` and
+    /// `"` are written as entities first (Ink would read `<` as the start of HTML and give up
     /// on the table).
     static func render(table markdown: String) -> String {
-        var text = ""
-        for u in markdown.unicodeScalars {
-            switch u {
-            case "&": text += "&amp;"
-            case "<": text += "&lt;"
-            case ">": text += "&gt;"
-            default: text.unicodeScalars.append(u)
-            }
-        }
-        return parser.html(from: text)
+        parser.html(from: XML.escape(markdown))
     }
 
     /// Ink writes a link's address into its attribute as is (`[x](a"onclick="…)` would
