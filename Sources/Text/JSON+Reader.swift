@@ -97,7 +97,7 @@ struct JSONReader {
                 let keyAt = i
                 guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("expected a string key, found \(describeNext())") }
                 let k = try string()
-                guard seen.insert(k).inserted else { throw fail("duplicate key \(JSON.quote(k))", at: keyAt) }
+                guard seen.insert(k).inserted else { throw fail("duplicate key '\(k)'", at: keyAt) }
                 try expect(UInt8(ascii: ":"), "':'")
                 fields.append((k, try value(depth: depth + 1)))
                 skipSpace()

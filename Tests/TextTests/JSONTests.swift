@@ -58,7 +58,7 @@ final class JSONTests: XCTestCase {
             XCTAssertEqual((e as? JSONError)?.offset, 18)
         }
         XCTAssertThrowsError(try JSON.parse(#"{"a": 1, "a": 2}"#)) { e in
-            XCTAssertEqual("\(e)", #"duplicate key "a" at line 1, column 10"#)
+            XCTAssertEqual("\(e)", "duplicate key 'a' at line 1, column 10")
         }
         XCTAssertThrowsError(try JSON.parse(#"["abc"#)) { e in XCTAssertEqual("\(e)", "unterminated string at line 1, column 2") }
         XCTAssertThrowsError(try JSON.parse("[1] x")) { e in XCTAssertEqual("\(e)", "unexpected text after the JSON value at line 1, column 5") }
