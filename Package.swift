@@ -19,6 +19,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // System libraries
@@ -33,29 +34,32 @@ let package = Package(
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
+        .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Tensor", dependencies: [], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
-        .target(name: "NN", dependencies: ["Tensor", "Kernels"], swiftSettings: fast),
-        .target(name: "Data", dependencies: ["Tensor", "CZlib"], swiftSettings: fast),
-        .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN"], swiftSettings: fast),
-        .target(name: "Plot", dependencies: [], swiftSettings: fast),
-        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor"], swiftSettings: fast),
-        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "CLua", "CLuaShim"], swiftSettings: fast),
+        .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
+        .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
+        .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),
+        .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
+        .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text"], swiftSettings: fast),
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",
+                                               .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "Text", "CEdit", "CLua", "CLuaShim",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
+        .testTarget(name: "TextTests", dependencies: ["Text"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Tensor"]),
-        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor"]),
+        .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "Bindings", "Tensor", "Text"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "NN", "Tensor", "Data"], exclude: ["Fixtures"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
         // Drives the built `topiary` binary through a pseudo-terminal and pipes.
         .testTarget(name: "ReplTests", dependencies: ["topiary"]),
     ]

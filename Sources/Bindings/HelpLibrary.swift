@@ -4,8 +4,8 @@ import LuaHost
 
 /// `help(x)` and `who()`, as globals in every interpreter (REPL, scripts, notebooks).
 /// The library's value is the `help` function (`require "help"`); opening it also sets
-/// the global `who`. Both print through the global `print`, so whatever captures
-/// `print` (a notebook cell) captures them too.
+/// the global `who`. Both write to the state's output sink (`Lua.output`), so a notebook
+/// cell captures them.
 public enum HelpLibrary {
     public static let library = LuaLibrary(name: "help") { L in
         L.push(who)
@@ -58,9 +58,9 @@ public enum HelpLibrary {
         try printText(L, Who.text(L))
     }
 
-    /// Prints `text` through the global `print`.
+    /// Writes `text` and a newline to the state's output sink.
     static func printText(_ L: Lua, _ text: String) throws -> Int {
-        try L.printLine(text)
+        L.write(text + "\n")
         return 0
     }
 }

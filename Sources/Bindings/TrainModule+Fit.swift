@@ -44,16 +44,16 @@ extension TrainModule {
         defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
-        let progress = try o.bool("progress", isatty(2) != 0 && ProcessInfo.processInfo.environment["CI"] == nil)
+        let progress = try o.bool("progress", L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
         if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
-            try L.printLine("resuming from \(path) after epoch \(start)")
+            L.write("resuming from \(path) after epoch \(start)\n")
         }
-        let bar = ProgressBar(enabled: progress)
+        let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
@@ -62,7 +62,7 @@ extension TrainModule {
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
-                try L.printLine(epochLine(e, epochs: epochs))
+                L.write(epochLine(e, epochs: epochs) + "\n")
                 if let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
@@ -153,11 +153,15 @@ extension TrainModule {
     }
 }
 
-/// A one-line progress bar on stderr: epoch, bar, step, loss, images/s, ETA.
+/// A one-line progress bar on the output sink's stderr: epoch, bar, step, loss, images/s, ETA.
 final class ProgressBar {
     let enabled: Bool
+    let output: OutputSink
     private var shown = false
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, output: OutputSink) {
+        self.enabled = enabled
+        self.output = output
+    }
 
     func update(_ s: StepReport, epochs: Int, batchSize: Int) {
         guard enabled else { return }
@@ -167,11 +171,11 @@ final class ProgressBar {
         let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
         let line = "\repoch \(s.epoch)/\(epochs) [\(bar)] \(s.step)/\(s.steps)  "
             + String(format: "loss %.4f  %.0f img/s  ETA %d:%02d ", s.loss, rate, Int(eta) / 60, Int(eta) % 60)
-        FileHandle.standardError.write(Data(line.utf8))
+        output.write(line, to: .stderr)
         shown = true
     }
 
     func finish() {
-        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+        if shown { output.write("\r\u{1B}[K", to: .stderr); shown = false }
     }
 }

@@ -1,4 +1,5 @@
 import Tensor
+import Text
 
 extension SafeTensors {
     /// The length prefix and padded JSON header, and the tensors in file order: int64

@@ -1,4 +1,5 @@
 import Tensor
+import Text
 
 /// The safetensors format (Hugging Face): an 8-byte little-endian header length N, N
 /// bytes of JSON `{"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]},
@@ -65,7 +66,7 @@ public struct SafeTensors {
             throw r.error("corrupt: the header does not start with '{' (not a safetensors file?)")
         }
         let json: JSON
-        do { json = try JSON.parse(bytes[8..<(8 + n)]) } catch {
+        do { json = try JSON.parse(bytes[8..<(8 + n)], limits: .init(depth: 64)) } catch {
             throw r.error("corrupt header JSON: \(error)")
         }
         guard case .object(let fields) = json else { throw r.error("corrupt header: not a JSON object") }

@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Tensor
+import Text
 
 /// Renders Lua values for people (the REPL's results, notebook outputs): tensors in
 /// NumPy's layout, tables with sorted keys up to a depth limit and with cycles marked,
@@ -50,7 +51,7 @@ public struct PrettyPrinter {
         case LUA_TNUMBER: return "number " + numberText(L, i)
         case LUA_TSTRING:
             let s = L.toString(i) ?? ""
-            return "string " + quote(s.count > 40 ? String(s.prefix(40)) + "…" : s)
+            return "string " + LuaString.quote(s.count > 40 ? String(s.prefix(40)) + "…" : s)
         case LUA_TFUNCTION: return "function " + functionName(L, i)
         case LUA_TTABLE:
             let (n, fields) = countEntries(L, i)
@@ -81,7 +82,7 @@ public struct PrettyPrinter {
         case LUA_TNIL: return .atom("nil", .keyword)
         case LUA_TBOOLEAN: return .atom(L.toBool(i) ? "true" : "false", .keyword)
         case LUA_TNUMBER: return .atom(PrettyPrinter.numberText(L, i), .number)
-        case LUA_TSTRING: return .atom(PrettyPrinter.quote(L.toString(i) ?? ""), .string)
+        case LUA_TSTRING: return .atom(LuaString.quote(PrettyPrinter.bytes(L, i)), .string)
         case LUA_TFUNCTION: return .atom("<function \(PrettyPrinter.functionName(L, i))>", .dim)
         case LUA_TTABLE:
             if let s = customText(L, i) { return .atom(s, .plain) }
@@ -171,7 +172,7 @@ public struct PrettyPrinter {
             return (KeyOrder(rank: 0, number: v.isNaN ? -.infinity : v, text: ""), "[\(PrettyPrinter.numberText(L, i))]")
         case LUA_TSTRING:
             let s = L.toString(i) ?? ""
-            return (KeyOrder(rank: 1, number: 0, text: s), Lexer.isIdentifier(s) ? s : "[\(PrettyPrinter.quote(s))]")
+            return (KeyOrder(rank: 1, number: 0, text: s), Lexer.isIdentifier(s) ? s : "[\(LuaString.quote(PrettyPrinter.bytes(L, i)))]")
         case LUA_TBOOLEAN:
             let b = L.toBool(i)
             return (KeyOrder(rank: 2, number: b ? 1 : 0, text: ""), b ? "[true]" : "[false]")
@@ -250,21 +251,11 @@ public struct PrettyPrinter {
         return s
     }
 
-    /// A string literal Lua would read back: `"a\n\"b\""`.
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 32 || u.value == 127 { out += "\\\(u.value)" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+    /// The bytes of the string at `i`, as they are (not decoded as UTF-8).
+    static func bytes(_ L: Lua, _ i: Int32) -> [UInt8] {
+        var len = 0
+        guard let p = lua_tolstring(L.state, i, &len) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: len))
     }
 
     /// `sum` for Topiary's functions, `stdin:3` for Lua functions, `builtin` for C ones.

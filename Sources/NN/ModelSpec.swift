@@ -1,5 +1,5 @@
-import Foundation
 import Tensor
+import Text
 
 /// A model's architecture as JSON, stored in a weights file's metadata so `nn.load`
 /// rebuilds the model without its original definition. Channel counts are read from
@@ -12,53 +12,57 @@ import Tensor
 public enum ModelSpec {
     public static let metadataKey = "topiary.model"
 
-    /// The architecture of `model` as a JSON string.
+    /// The architecture of `model` as a JSON string (keys sorted).
     public static func encode(_ model: any Module) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: try spec(model), options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        try spec(model).text
     }
 
     /// Rebuilds a model (freshly initialised) from `encode`'s JSON.
     public static func decode(_ json: String) throws -> any Module {
         try Nesting.checkJSONDepth(json, "nn.load")
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
-            throw TensorError("nn.load: the model description is not valid JSON")
+        let obj: JSON
+        do { obj = try JSON.parse(json, limits: .init(depth: 512)) } catch {
+            throw TensorError("nn.load: the model description is not valid JSON (\(error))")
         }
+        guard obj.object != nil else { throw TensorError("nn.load: the model description is not a JSON object") }
         return try build(obj, path: "model")
     }
 
     // MARK: Encoding
 
-    static func spec(_ m: any Module) throws -> [String: Any] {
-        var s: [String: Any] = ["type": m.typeName]
+    /// The description of `m`: an object with sorted keys.
+    static func spec(_ m: any Module) throws -> JSON {
+        var s: [String: JSON] = ["type": .string(m.typeName)]
         if let d = m.layerDescription {
-            s["class"] = type(of: d).specClass
+            s["class"] = .string(type(of: d).specClass)
             for (k, v) in d.hyperParameters { s[k] = json(v) }
-            return s
+        } else {
+            switch m {
+            case let q as Sequential:
+                s["class"] = .string("Sequential")
+                s["children"] = .array(try q.children.map { .array([.string($0.name), try spec($0.module)]) })
+            case let c as Concat:
+                s["class"] = .string("Concat")
+                s["children"] = .array(try c.branches.map { .array([.string($0.name), try spec($0.module)]) })
+            case let r as Residual:
+                s["class"] = .string("Residual"); s["body"] = try spec(r.body)
+                if let sc = r.shortcut { s["shortcut"] = try spec(sc); s["shortcut_name"] = .string(r.shortcutName) }
+                if let p = r.post { s["post"] = try spec(p); s["post_name"] = .string(r.postName) }
+            default:
+                throw TensorError("nn.save: cannot describe a module of type \(m.typeName) (not a built-in layer or container)")
+            }
         }
-        switch m {
-        case let q as Sequential:
-            s["class"] = "Sequential"; s["children"] = try q.children.map { [$0.name, try spec($0.module)] }
-        case let c as Concat:
-            s["class"] = "Concat"; s["children"] = try c.branches.map { [$0.name, try spec($0.module)] }
-        case let r as Residual:
-            s["class"] = "Residual"; s["body"] = try spec(r.body)
-            if let sc = r.shortcut { s["shortcut"] = try spec(sc); s["shortcut_name"] = r.shortcutName }
-            if let p = r.post { s["post"] = try spec(p); s["post_name"] = r.postName }
-        default:
-            throw TensorError("nn.save: cannot describe a module of type \(m.typeName) (not a built-in layer or container)")
-        }
-        return s
+        return .object(s.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
-    static func json(_ v: HyperValue) -> Any {
+    static func json(_ v: HyperValue) -> JSON {
         switch v {
-        case .int(let i): return i
-        case .double(let d): return d
-        case .bool(let b): return b
-        case .pair(let a, let b): return [a, b]
-        case .ints(let l): return l
-        case .none: return NSNull()
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .bool(let b): return .bool(b)
+        case .pair(let a, let b): return .array([.int(a), .int(b)])
+        case .ints(let l): return .array(l.map { .int($0) })
+        case .none: return .null
         }
     }
 
@@ -77,61 +81,55 @@ public enum ModelSpec {
         "AdaptiveAvgPool2d": ["output": "output_size"],
     ]
 
-    /// A JSON value as a hyper-parameter (nil for objects and mixed arrays).
-    static func hyper(_ v: Any) -> HyperValue? {
-        // Foundation's JSON numbers are all NSNumber: tell booleans, integers and reals apart.
-        if String(describing: type(of: v)).contains("Boolean") { return (v as? Bool).map { .bool($0) } }
-        if let n = v as? NSNumber {
-            let d = n.doubleValue
-            if let i = v as? Int, Double(i) == d, !String(describing: n).contains(".") { return .int(i) }
-            return .double(d)
-        }
-        if v is NSNull { return HyperValue.none }
-        if let a = v as? [Any] {
+    /// A JSON value as a hyper-parameter (nil for objects, strings and mixed arrays).
+    static func hyper(_ v: JSON) -> HyperValue? {
+        switch v {
+        case .null: return HyperValue.none
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .array(let a):
             var out: [Int] = []
-            for e in a {
-                guard case .int(let i)? = hyper(e) else { return nil }
-                out.append(i)
-            }
+            for e in a { guard case .int(let i) = e else { return nil }; out.append(i) }
             return .ints(out)
+        default: return nil
         }
-        return nil
     }
 
-    static func build(_ s: [String: Any], path: String) throws -> any Module {
-        let cls = s["class"] as? String ?? ""
+    static func build(_ s: JSON, path: String) throws -> any Module {
+        let cls = s["class"]?.string ?? ""
         func bad(_ k: String) -> TensorError {
-            TensorError("nn.load: the description of \(path) (\(s["class"] ?? "?")) has a missing or invalid '\(k)'")
+            TensorError("nn.load: the description of \(path) (\(cls.isEmpty ? "?" : cls)) has a missing or invalid '\(k)'")
         }
         func kids(_ k: String) throws -> [(String, any Module)] {
-            guard let list = s[k] as? [[Any]] else { throw bad(k) }
+            guard let list = s[k]?.array else { throw bad(k) }
             return try list.map { item in
-                guard item.count == 2, let n = item[0] as? String, let sub = item[1] as? [String: Any] else { throw bad(k) }
-                return (n, try build(sub, path: path + "." + (n.isEmpty ? "_" : n)))
+                guard let pair = item.array, pair.count == 2, let n = pair[0].string, pair[1].object != nil else { throw bad(k) }
+                return (n, try build(pair[1], path: path + "." + (n.isEmpty ? "_" : n)))
             }
         }
         if let kind = LayerKinds.kind(cls) {
             var values: [String: HyperValue] = [:]
             let aliases = legacyKeys[cls] ?? [:]
-            for (k, v) in s where k != "class" && k != "type" {
+            for (k, v) in s.object ?? [] where k != "class" && k != "type" {
                 if let h = hyper(v) { values[aliases[k] ?? k] = h }
             }
             return try kind.make(HyperParameters(values, path: path, specClass: cls))
         }
-        let typeName = s["type"] as? String ?? ""
+        let typeName = s["type"]?.string ?? ""
         switch cls {
         case "Sequential": return try Sequential(named: try kids("children"), typeName: typeName.isEmpty ? "Sequential" : typeName)
         case "Concat": return try Concat(named: try kids("children"), typeName: typeName.isEmpty ? "Concat" : typeName)
         case "Residual":
-            guard let b = s["body"] as? [String: Any] else { throw bad("body") }
-            let sc = try (s["shortcut"] as? [String: Any]).map { try build($0, path: path + ".shortcut") }
-            let post = try (s["post"] as? [String: Any]).map { try build($0, path: path + ".post") }
+            guard let b = s["body"], b.object != nil else { throw bad("body") }
+            let sc = try s["shortcut"].map { try build($0, path: path + ".shortcut") }
+            let post = try s["post"].map { try build($0, path: path + ".post") }
             return try Residual(body: try build(b, path: path), shortcut: sc, post: post,
-                                shortcutName: s["shortcut_name"] as? String ?? "shortcut",
-                                postName: s["post_name"] as? String ?? "relu",
+                                shortcutName: s["shortcut_name"]?.string ?? "shortcut",
+                                postName: s["post_name"]?.string ?? "relu",
                                 typeName: typeName.isEmpty ? "Residual" : typeName)
         default:
-            throw TensorError("nn.load: unknown module class '\(s["class"] ?? "nil")' at \(path)")
+            throw TensorError("nn.load: unknown module class '\(cls.isEmpty ? "nil" : cls)' at \(path)")
         }
     }
 }

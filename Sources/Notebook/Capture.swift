@@ -1,13 +1,25 @@
 import CLua
 import LuaHost
 
-/// Collects a cell's outputs in order. Consecutive stream text of one kind joins into one
-/// output, as Jupyter shows it.
-final class OutputSink {
+/// The notebook's output sink: collects a cell's outputs in order. Consecutive stream
+/// text of one kind joins into one output, as Jupyter shows it. Installed as the state's
+/// `Lua.output`, it receives what Swift code writes (train.fit's epoch lines, `help`) and,
+/// through the Lua functions it installs, `print`, `io.write`, `io.stdout:write`,
+/// `io.stderr:write` and `warn`.
+final class CellCapture: OutputSink {
     var outputs: [CellOutput] = []
 
-    func stream(_ kind: OutputKind, _ text: String) {
-        if let last = outputs.last, last.kind == kind, kind == .stdout || kind == .stderr || kind == .warning {
+    /// Cell outputs are not a terminal: no progress bars.
+    var isTerminal: Bool { false }
+
+    func write(_ text: String, to stream: OutputChannel) {
+        let kind: OutputKind
+        switch stream {
+        case .stdout: kind = .stdout
+        case .stderr: kind = .stderr
+        case .warning: kind = .warning
+        }
+        if let last = outputs.last, last.kind == kind {
             outputs[outputs.count - 1].text += text
         } else {
             outputs.append(CellOutput(kind: kind, text: text))
@@ -16,28 +28,22 @@ final class OutputSink {
 
     func add(_ output: CellOutput) { outputs.append(output) }
 
-    static let typeName = "topiary.notebook.sink"
-
-    /// Installs the capturing `print`, `io.write`, `io.stdout:write`, `io.stderr:write` and
-    /// `warn` in `interpreter`, all writing to this sink.
+    /// Makes this the interpreter's output sink and installs the capturing `print`,
+    /// `io.write`, `io.stdout:write`, `io.stderr:write` and `warn`.
     func install(in interpreter: Interpreter) throws {
         let L = interpreter.lua
-        L.pushObject(self, as: OutputSink.typeName)
-        L.setField(clua_registryindex(), OutputSink.typeName)
+        L.setOutput(self)
         let base = L.top
-        try interpreter.compile(OutputSink.prelude, name: "=notebook")
-        L.push(OutputSink.emit)
+        try interpreter.compile(CellCapture.prelude, name: "=notebook")
+        L.push(CellCapture.emit)
         try interpreter.call(nargs: 1)
         L.setTop(base)
     }
 
-    /// `emit(kind, text)`: appends to the sink registered in the state.
+    /// `emit(channel, text)`: writes to the state's output sink.
     static let emit = LuaFunction("emit") { L in
-        let kind = try L.checkString(1), text = try L.checkString(2)
-        L.rawField(clua_registryindex(), typeName)
-        let sink = (try? L.object(-1, of: typeName)) as? OutputSink
-        L.pop()
-        sink?.stream(OutputKind(rawValue: kind) ?? .stdout, text)
+        let channel = try L.checkString(1), text = try L.checkString(2)
+        L.write(text, to: OutputChannel(rawValue: channel) ?? .stdout)
         return 0
     }
 

@@ -1,5 +1,5 @@
 /// The kind of a cell, as in Jupyter.
-public enum CellKind: String, Codable, Sendable {
+public enum CellKind: String, Sendable {
     case code, markdown, raw
 }
 

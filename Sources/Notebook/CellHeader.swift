@@ -1,4 +1,5 @@
 import Foundation
+import Text
 
 /// The text after `-- %%` on a cell marker, in jupytext's percent format:
 ///
@@ -62,12 +63,12 @@ struct CellHeader {
             i = end
             guard !seen.contains(key) else { throw fail("cell metadata '\(key)' is given twice") }
             seen.insert(key)
-            guard let value = try? JSONSerialization.jsonObject(with: Data(valueText.utf8), options: [.fragmentsAllowed]) else {
+            guard let value = try? JSON.parse(valueText) else {
                 throw fail("cell metadata '\(key)': \(valueText) is not a JSON value")
             }
             switch key {
             case "tags":
-                guard let list = value as? [Any], let names = list as? [String] else {
+                guard let list = value.array, case let names = list.compactMap(\.string), names.count == list.count else {
                     throw fail("cell metadata 'tags' must be a list of strings, like tags=[\"skip\"]")
                 }
                 for name in names {
@@ -77,7 +78,7 @@ struct CellHeader {
                     if !header.tags.contains(tag) { header.tags.append(tag) }
                 }
             case "timeout":
-                guard let n = Double(valueText), n.isFinite, n > 0 else {
+                guard let n = value.double, n.isFinite, n > 0 else {
                     throw fail("cell metadata 'timeout' must be a positive number of seconds, got \(valueText)")
                 }
                 header.timeout = n

@@ -65,7 +65,9 @@ public struct Comparison: Sendable {
                 if rate || (timeUnits.contains(unit) && (u == c.count || !isWord(c[u]))) {
                     spelled = "<time>"
                     text.append(contentsOf: spelled.unicodeScalars)
-                } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled) {
+                } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled), v.isFinite {
+                    // (A spelling beyond a double's range, like 1e999999, stays text: compared
+                    // exactly, it cannot match every number as infinity within tolerance would.)
                     flush()
                     out.append(.number(v, spelled))
                 } else {

@@ -1,60 +1,62 @@
+import Text
+
 /// Writes a notebook and its recorded outputs as a Jupyter notebook (nbformat 4.5): code
 /// cells with their outputs (streams, execute_result, display_data with image/svg+xml,
 /// error), markdown and raw cells, a Lua kernelspec and language_info.
 public enum IpynbExport {
     public static func render(_ notebook: Notebook, _ record: RunRecord) -> String {
-        var cells: [JSONValue] = []
+        var cells: [JSON] = []
         var count = 0
         for (cell, r) in zip(notebook.cells, record.cells) {
-            var metadata: [(String, JSONValue)] = []
+            var metadata: [(String, JSON)] = []
             if let t = cell.title { metadata.append(("title", .string(t))) }
             if !cell.tags.isEmpty { metadata.append(("tags", .array(cell.tags.map { .string($0.rawValue) }))) }
-            if let t = cell.timeout { metadata.append(("timeout", .number(t))) }
-            let id: JSONValue = .string("cell-\(cell.index)")
+            if let t = cell.timeout { metadata.append(("timeout", t == t.rounded() && abs(t) < 1e15 ? .int(Int(t)) : .double(t))) }
+            let id: JSON = .string("cell-\(cell.index)")
             switch cell.kind {
             case .markdown, .raw:
                 cells.append(.object([("cell_type", .string(cell.kind.rawValue)), ("id", id), ("metadata", .object(metadata)),
-                                      ("source", JSONValue.lines(cell.text))]))
+                                      ("source", JSON.lines(cell.text))]))
             case .code:
                 let ran = r.status != .skipped && r.status != .notRun
                 if ran { count += 1 }
                 let outputs = r.outputs.map { output($0, count: count) }
                 cells.append(.object([("cell_type", .string("code")), ("execution_count", ran ? .int(count) : .null), ("id", id),
                                       ("metadata", .object(metadata)), ("outputs", .array(outputs)),
-                                      ("source", JSONValue.lines(cell.source))]))
+                                      ("source", JSON.lines(cell.source))]))
             }
         }
-        var topiary: [(String, JSONValue)] = [("seed", .int(record.seed)), ("tolerance", .number(record.tolerance))]
+        var topiary: [(String, JSON)] = [("seed", .int(record.seed)), ("tolerance", .double(record.tolerance))]
         if !record.parameters.isEmpty {
             topiary.append(("parameters", .object(record.parameters.map { ($0.name, .string($0.value)) })))
         }
-        var meta: [(String, JSONValue)] = [
+        var meta: [(String, JSON)] = [
             ("kernelspec", .object([("display_name", .string("Lua")), ("language", .string("lua")), ("name", .string("lua"))])),
             ("language_info", .object([("codemirror_mode", .string("lua")), ("file_extension", .string(".lua")),
                                        ("mimetype", .string("text/x-lua")), ("name", .string("lua")), ("version", .string("5.4"))])),
             ("topiary", .object(topiary)),
         ]
         if let t = notebook.frontMatter.title { meta.append(("title", .string(t))) }
-        let doc: JSONValue = .object([("cells", .array(cells)), ("metadata", .object(meta)),
+        let doc: JSON = .object([("cells", .array(cells)), ("metadata", .object(meta)),
                                       ("nbformat", .int(4)), ("nbformat_minor", .int(5))])
-        return doc.serialized() + "\n"
+        return doc.indented(1) + "\n"
     }
 
-    static func output(_ o: CellOutput, count: Int) -> JSONValue {
+    static func output(_ o: CellOutput, count: Int) -> JSON {
         switch o.kind {
         case .stdout:
-            return .object([("name", .string("stdout")), ("output_type", .string("stream")), ("text", JSONValue.lines(o.text))])
+            return .object([("name", .string("stdout")), ("output_type", .string("stream")), ("text", JSON.lines(o.text))])
         case .stderr, .warning:
             let text = o.kind == .warning ? "Lua warning: " + o.text : o.text
-            return .object([("name", .string("stderr")), ("output_type", .string("stream")), ("text", JSONValue.lines(text))])
+            return .object([("name", .string("stderr")), ("output_type", .string("stream")), ("text", JSON.lines(text))])
         case .value, .table:
-            var data: [(String, JSONValue)] = []
-            if let md = o.markdown { data.append(("text/markdown", JSONValue.lines(md))) }
-            data.append(("text/plain", JSONValue.lines(o.text)))
+            var data: [(String, JSON)] = []
+            if let md = o.markdown { data.append(("text/markdown", JSON.lines(md))) }
+            data.append(("text/plain", JSON.lines(o.text)))
             return .object([("data", .object(data)), ("execution_count", .int(count)), ("metadata", .object([])),
                             ("output_type", .string("execute_result"))])
         case .image:
-            return .object([("data", .object([("image/svg+xml", JSONValue.lines(o.svg ?? "")), ("text/plain", JSONValue.lines(o.text))])),
+            return .object([("data", .object([("image/svg+xml", JSON.lines(o.svg ?? "")), ("text/plain", JSON.lines(o.text))])),
                             ("metadata", .object([])), ("output_type", .string("display_data"))])
         case .error:
             let lines = o.text.components(separatedBy: "\n")

@@ -37,7 +37,7 @@ public final class NotebookRunner {
     let options: RunOptions
     let interpreter: Interpreter
     let syntax: LuaSyntax
-    let sink = OutputSink()
+    let sink = CellCapture()
     let exitTrap = ExitTrap()
     let watchdog: CellWatchdog
     var L: Lua { interpreter.lua }

@@ -1,4 +1,5 @@
 import Foundation
+import Text
 
 /// Where a notebook's outputs live: `nb.out.md` beside `nb.lua`, and the directory
 /// `nb.out/` holding `outputs.json` (the machine-readable record) and the plots' SVGs.
@@ -41,9 +42,7 @@ public enum OutputStore {
                     record.cells[c].outputs[o].file = name
                 }
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try (encoder.encode(record) + Data("\n".utf8)).write(to: URL(fileURLWithPath: paths.json))
+            try Data((record.json.indented(2, sortedKeys: true) + "\n").utf8).write(to: URL(fileURLWithPath: paths.json))
             try Data(MarkdownReport.render(record, notebook: notebook, paths: paths).utf8).write(to: URL(fileURLWithPath: paths.markdown))
             return record
         } catch let e as NotebookError {
@@ -59,8 +58,8 @@ public enum OutputStore {
             throw NotebookError(paths.notebook, "no recorded outputs: \(paths.json) does not exist; record them with `topiary notebook run \(paths.notebook)`")
         }
         var record: RunRecord
-        do { record = try JSONDecoder().decode(RunRecord.self, from: data) } catch {
-            throw NotebookError(paths.json, "not a recorded notebook run (\(describe(error))); re-record it with `topiary notebook run \(paths.notebook)`")
+        do { record = try RunRecord(json: JSON.parse(data)) } catch {
+            throw NotebookError(paths.json, "not a recorded notebook run (\(error)); re-record it with `topiary notebook run \(paths.notebook)`")
         }
         try check(record, paths)
         for c in record.cells.indices {
@@ -70,15 +69,5 @@ public enum OutputStore {
             }
         }
         return record
-    }
-
-    static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx), DecodingError.dataCorrupted(let ctx):
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? ctx.debugDescription : "at \(path): \(ctx.debugDescription)"
-        default: return "\(error)"
-        }
     }
 }

@@ -1,5 +1,5 @@
 /// What a cell produced.
-public enum OutputKind: String, Codable, Sendable {
+public enum OutputKind: String, Sendable {
     /// `print` / `io.write` text, and `io.stderr:write` text.
     case stdout, stderr
     /// Lua `warn` messages.
@@ -15,7 +15,7 @@ public enum OutputKind: String, Codable, Sendable {
 }
 
 /// One output of a cell.
-public struct CellOutput: Codable, Equatable, Sendable {
+public struct CellOutput: Equatable, Sendable {
     public var kind: OutputKind
     /// The text: stream text, the value as text, the error with its traceback, a table's
     /// aligned columns, or a plot's description.
@@ -29,8 +29,6 @@ public struct CellOutput: Codable, Equatable, Sendable {
     /// Images: the SVG document (kept in its own file, not in outputs.json).
     public var svg: String?
 
-    enum CodingKeys: String, CodingKey { case kind, text, markdown, file, savedAs = "saved_as" }
-
     public init(kind: OutputKind, text: String, markdown: String? = nil, svg: String? = nil, savedAs: String? = nil) {
         self.kind = kind
         self.text = text
@@ -41,7 +39,7 @@ public struct CellOutput: Codable, Equatable, Sendable {
 }
 
 /// How a cell ended.
-public enum CellStatus: String, Codable, Sendable {
+public enum CellStatus: String, Sendable {
     /// Ran (markdown and raw cells are always ok), or raised as its `raises` tag expects.
     case ok
     case error
@@ -53,8 +51,8 @@ public enum CellStatus: String, Codable, Sendable {
     case notRun = "not-run"
 }
 
-/// The record of one cell in a run.
-public struct CellRecord: Codable, Sendable {
+/// The record of one cell in a run (as JSON: Outputs+JSON.swift).
+public struct CellRecord: Sendable {
     public var index: Int
     public var kind: CellKind
     public var line: Int
@@ -67,11 +65,6 @@ public struct CellRecord: Codable, Sendable {
     public var sourceHash: String
     public var outputs: [CellOutput]
 
-    enum CodingKeys: String, CodingKey {
-        case index, kind, line, title, tags, status, outputs
-        case sourceHash = "source_hash"
-    }
-
     /// `cell 3 "Title" (nb.lua:12)`.
     public func label(file: String) -> String {
         var s = "cell \(index)"
@@ -81,7 +74,7 @@ public struct CellRecord: Codable, Sendable {
 }
 
 /// A whole run: what `notebook run` stores in `nb.out/outputs.json` and replay compares.
-public struct RunRecord: Codable, Sendable {
+public struct RunRecord: Sendable {
     public var format = "topiary-notebook-outputs"
     public var version = 1
     /// The notebook's file name.
@@ -91,11 +84,6 @@ public struct RunRecord: Codable, Sendable {
     public var absoluteTolerance: Double
     public var parameters: [ParameterOverride]
     public var cells: [CellRecord]
-
-    enum CodingKeys: String, CodingKey {
-        case format, version, notebook, seed, tolerance, parameters, cells
-        case absoluteTolerance = "atol"
-    }
 
     /// The first cell that failed (error or timeout, not expected by `raises`).
     public var firstFailure: CellRecord? {

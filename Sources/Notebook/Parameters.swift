@@ -1,7 +1,8 @@
 import Foundation
+import Text
 
 /// `-p name=value`: a new value for an assignment in the cell tagged `parameters`.
-public struct ParameterOverride: Codable, Equatable, Sendable {
+public struct ParameterOverride: Equatable, Sendable {
     public let name: String
     /// The value as given on the command line.
     public let value: String
@@ -30,7 +31,7 @@ public struct ParameterOverride: Codable, Equatable, Sendable {
         let v = value.trimmingCharacters(in: .whitespaces)
         if ["true", "false", "nil"].contains(v) || isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
         if let f = v.first, f == "\"" || f == "'" || f == "{" || v.hasPrefix("[[") { return v }
-        return luaQuoted(value)
+        return LuaString.quote(value)
     }
 
     private func isNumeral(_ s: String) -> Bool {
@@ -101,20 +102,4 @@ extension Notebook {
         }
         return nil
     }
-}
-
-/// `s` as a Lua string literal in double quotes.
-func luaQuoted(_ s: String) -> String {
-    var q = "\""
-    for c in s {
-        switch c {
-        case "\\": q += "\\\\"
-        case "\"": q += "\\\""
-        case "\n": q += "\\n"
-        case "\t": q += "\\t"
-        case "\r": q += "\\r"
-        default: q.append(c)
-        }
-    }
-    return q + "\""
 }

@@ -1,3 +1,5 @@
+import Text
+
 /// Builds SVG text. Coordinates are written with at most two decimals by integer
 /// arithmetic (no locale, no platform formatting), so a chart's bytes are reproducible.
 struct SVGWriter {
@@ -16,7 +18,7 @@ struct SVGWriter {
 
     /// A `<text>` element.
     mutating func text(_ content: String, _ attributes: [String: String]) {
-        text += "<text\(attrs(attributes))>\(escapeXML(content))</text>\n"
+        text += "<text\(attrs(attributes))>\(XML.escape(content))</text>\n"
     }
 
     mutating func open(_ name: String, _ attributes: [String: String] = [:]) {
@@ -34,7 +36,7 @@ struct SVGWriter {
     }
 
     private func attrs(_ a: [String: String]) -> String {
-        a.keys.sorted().map { " \($0)=\"\(escapeXML(a[$0]!))\"" }.joined()
+        a.keys.sorted().map { " \($0)=\"\(XML.escape(a[$0]!))\"" }.joined()
     }
 }
 
@@ -50,18 +52,3 @@ func num(_ v: Double) -> String {
     return sign + String(whole) + "." + (frac < 10 ? "0" : "") + String(frac)
 }
 
-/// Escapes text for XML (and HTML) content and attribute values: & < > ".
-public func escapeXML(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.count)
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.append(c)
-        }
-    }
-    return out
-}

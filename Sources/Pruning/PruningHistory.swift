@@ -1,6 +1,6 @@
-import Foundation
 import NN
 import Tensor
+import Text
 
 /// The pruning steps applied to each live net (kept channels by group name, per step),
 /// so a pruned net can be saved with its history and the steps replayed on fresh weights.
@@ -52,17 +52,23 @@ public enum PruningHistory {
 
     /// The history as JSON text: `[{"layer1.0.conv1": [0, 2, …]}, …]` (0-based).
     public static func encode(_ steps: [[String: [Int]]]) -> String {
-        "[" + steps.map { step in
-            "{" + step.keys.sorted().map { k in "\"\(k)\": [" + step[k]!.map(String.init).joined(separator: ", ") + "]" }
-                .joined(separator: ", ") + "}"
-        }.joined(separator: ", ") + "]"
+        JSON.array(steps.map { step in
+            .object(step.keys.sorted().map { ($0, JSON.array(step[$0]!.map { .int($0) })) })
+        }).text
     }
 
     /// Reads `encode`'s JSON.
     public static func decode(_ text: String) throws -> [[String: [Int]]] {
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: [Int]]] else {
-            throw TensorError("prune: the pruning history is not valid JSON (a list of {group: [indices]})")
+        let bad = TensorError("prune: the pruning history is not valid JSON (a list of {group: [indices]})")
+        guard let list = (try? JSON.parse(text))?.array else { throw bad }
+        return try list.map { step in
+            guard let o = step.object else { throw bad }
+            var out: [String: [Int]] = [:]
+            for (k, v) in o {
+                guard let a = v.array else { throw bad }
+                out[k] = try a.map { guard let i = $0.int else { throw bad }; return i }
+            }
+            return out
         }
-        return obj
     }
 }

@@ -2,6 +2,7 @@ import CLua
 import CLuaShim
 import Foundation
 import LuaHost
+import Text
 
 /// The REPL's evaluation, independent of how lines are read (libedit or a pipe).
 /// Lines accumulate until they form a complete chunk, as lua.c decides: a syntax error
@@ -150,7 +151,7 @@ final class ReplSession {
             reportError("\(error)")
             return
         }
-        if run(show: true) { cells.append("dofile(\(PrettyPrinter.quote(path)))") }
+        if run(show: true) { cells.append("dofile(\(LuaString.quote(path)))") }
     }
 
     // MARK: Output

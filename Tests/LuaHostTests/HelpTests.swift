@@ -23,15 +23,20 @@ final class HelpTests: XCTestCase {
         return Interpreter(libraries: Libraries.all + [demo])
     }
 
-    final class Lines { var text: [String] = [] }
+    /// An output sink that keeps what is written to stdout.
+    final class Lines: OutputSink {
+        var text = ""
+        var isTerminal: Bool { false }
+        func write(_ text: String, to stream: OutputChannel) { if stream == .stdout { self.text += text } }
+    }
 
-    /// What `code` prints (the global print is replaced by one that collects its argument).
+    /// What `code` writes to the interpreter's output sink (help and who write there, not
+    /// through the global `print`).
     func printed(_ interp: Interpreter, _ code: String) throws -> String {
         let lines = Lines()
-        interp.lua.push(LuaFunction("print") { L in lines.text.append(L.toString(1) ?? "?"); return 0 })
-        interp.lua.setGlobal("print")
+        interp.lua.setOutput(lines)
         try interp.run(code)
-        return lines.text.joined(separator: "\n")
+        return lines.text.hasSuffix("\n") ? String(lines.text.dropLast()) : lines.text
     }
 
     func testHelpShowsTheDocOfABinding() throws {

@@ -112,7 +112,7 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
         XCTAssertTrue(html.contains("<title>Export me</title>"))
         XCTAssertTrue(html.contains("<h1>Heading</h1>"))
-        XCTAssertTrue(html.contains("<ul>\n<li>one <code>code</code></li>\n<li>two <a href=\"https://example.org\">link</a></li>\n</ul>"), html)
+        XCTAssertTrue(html.contains("<ul><li>one <code>code</code></li><li>two <a href=\"https://example.org\">link</a></li></ul>"), html)
         XCTAssertTrue(html.contains("<p>A <em>list</em>:</p>"))
         XCTAssertTrue(html.contains("<pre class=\"stdout\">hello &lt;world&gt;\n</pre>"))
         // Plots are in the page, as images with data: URIs (a recorded SVG cannot run script).
@@ -122,11 +122,24 @@ final class ExportTests: XCTestCase {
         let svg = String(decoding: try XCTUnwrap(Data(base64Encoded: String(encoded))), as: UTF8.self)
         XCTAssertTrue(svg.hasPrefix("<svg xmlns"), svg)
         XCTAssertFalse(html.contains("<svg"), "no inline SVG markup")
-        XCTAssertTrue(html.contains("<th>a</th><th>b</th>"))
+        XCTAssertTrue(html.contains("<tr><th align=\"right\">a</th><th>b</th></tr>"), "numbers align right")
         XCTAssertTrue(html.contains("<pre class=\"error\">ex.lua:23: expected failure"))
         XCTAssertFalse(html.contains("<img src=\"http") || html.contains("<script") || html.contains("<link"), "nothing external")
         XCTAssertEqual(html.components(separatedBy: "<img ").count - 1, html.components(separatedBy: prefix).count - 1,
                        "every image is a data: URI")
+    }
+
+    /// Markdown goes through Ink; what it would pass through raw is shown as text.
+    func testMarkdownShowsHTMLAsText() {
+        XCTAssertEqual(MarkdownHTML.render("a <script>alert(1)</script> & b < c"),
+                       "<p>a &lt;script&gt;alert(1)&lt;/script&gt; &amp; b &lt; c</p>")
+        XCTAssertEqual(MarkdownHTML.render("<div onclick=\"x()\">hi</div>\n"), "&lt;div onclick=&quot;x()&quot;&gt;hi&lt;/div&gt;")
+        XCTAssertEqual(MarkdownHTML.render("[x](a\"onmouseover=\"alert(1))"), "<p><a href=\"a&quot;onmouseover=&quot;alert(1)\">x</a></p>")
+        XCTAssertEqual(MarkdownHTML.render("![p](a\"b.svg)"), "<img src=\"a&quot;b.svg\" alt=\"p\"/>")
+        XCTAssertEqual(MarkdownHTML.render(table: "| n | s |\n| ---: | --- |\n| 1 | x\\|<b> & <cycle |\n"),
+                       "<table><thead><tr><th align=\"right\">n</th><th>s</th></tr></thead><tbody><tr><td align=\"right\">1</td><td>x|&lt;b&gt; &amp; &lt;cycle</td></tr></tbody></table>")
+        XCTAssertEqual(MarkdownHTML.render("# T\n\n```\n<x> & y\n```\n\n> q\n\n---\n"),
+                       "<h1>T</h1><pre><code>&lt;x&gt; &amp; y\n</code></pre><blockquote><p>q</p></blockquote><hr>")
     }
 
     func testExportNeedsRecordedOutputs() {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Notebook
+import Text
 
 /// Run → record → replay round trips, and what replay catches or forgives.
 final class ReplayTests: XCTestCase {
@@ -42,7 +43,7 @@ final class ReplayTests: XCTestCase {
     /// Rewrites the first number of cell 2's recorded stdout.
     func tamper(_ s: Scratch, _ change: (Double) -> Double) throws -> (String, String) {
         let json = try XCTUnwrap(s.read("nb.out/outputs.json"))
-        let record = try JSONDecoder().decode(RunRecord.self, from: Data(json.utf8))
+        let record = try RunRecord(json: JSON.parse(json))
         let text = record.cells[1].outputs[0].text
         let first = String(text.prefix { $0 != "\n" })
         let value = try XCTUnwrap(Double(first))
@@ -63,6 +64,24 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(d.diff.hasPrefix("--- recorded (\(s.dir)/nb.out/outputs.json)\n+++ replay\n@@ -1,"), d.diff)
         XCTAssertTrue(d.diff.contains("\n-\(new)\n+\(old)\n"), d.diff)
         XCTAssertEqual(report.differences.count, 1, "the replay stops at the first difference")
+    }
+
+    /// A recorded number beyond a double's range once read as infinity, which is within
+    /// any relative tolerance of every number: it must match nothing but its own spelling.
+    func testARecordedOverflowingNumberMatchesNothing() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        try runAndRecord(path)
+        let json = try XCTUnwrap(s.read("nb.out/outputs.json"))
+        let text = try RunRecord(json: JSON.parse(json)).cells[1].outputs[0].text
+        let first = String(text.prefix { $0 != "\n" })
+        s.write("nb.out/outputs.json", json.replacingOccurrences(of: first, with: "1e999999"))
+        let report = try Replay.replay(path)
+        XCTAssertFalse(report.passed, "1e999999 matched \(first)")
+        XCTAssertTrue(report.differences.first?.diff.contains("-1e999999\n+\(first)\n") == true, "\(report.differences.map(\.diff))")
+        XCTAssertFalse(Comparison(relative: 1e-4).equal("1e999999", "1e999998"))
+        XCTAssertTrue(Comparison(relative: 1e-4).equal("x 1e999999", "x 1e999999"))
+        XCTAssertFalse(Comparison(relative: 1e-4).equal("-1e999999", "-5"))
     }
 
     func testANumberChangedWithinTheToleranceIsAccepted() throws {

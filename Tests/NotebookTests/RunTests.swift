@@ -57,6 +57,31 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(outputs(r, 7).map(\.text), ["2", "two"])
     }
 
+    /// Swift-side printers (train.fit's epoch lines, help) write to the notebook's output
+    /// sink, in order with the cell's own prints, and draw no progress bar.
+    func testTrainFitLinesAndHelpLandInTheCellOutput() throws {
+        let r = try runText("""
+            -- %%
+            local y = tensor.new({0, 1, 0, 1, 0, 1, 0, 1})
+            local x = tensor.randn(8, 2) + y:view(8, 1)
+            local loader = data.loader(data.tensor_dataset(x, y), {batch = 4})
+            local net = nn.Sequential{nn.Linear(2, 2)}
+            print("before")
+            train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1}})
+            print("after")
+            help(tensor.zeros)
+            """)
+        XCTAssertEqual(r.cells[0].status, .ok, "\(outputs(r, 1))")
+        let o = outputs(r, 1)
+        XCTAssertEqual(o.map(\.kind), [.stdout], "one stream, nothing on stderr")
+        let lines = o[0].text.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "before")
+        XCTAssertTrue(lines[1].hasPrefix("epoch 1/2  loss "), lines[1])
+        XCTAssertTrue(lines[2].hasPrefix("epoch 2/2  loss "), lines[2])
+        XCTAssertEqual(lines[3], "after")
+        XCTAssertTrue(lines[4].hasPrefix("tensor.zeros("), lines[4])
+    }
+
     func testListsOfRecordsBecomeTables() throws {
         let r = try runText("""
             -- %%

@@ -27,6 +27,37 @@ final class ReplPipeTests: XCTestCase {
                       status: p.terminationStatus)
     }
 
+    /// The REPL and a notebook cell show a value the same way (both through PrettyPrinter).
+    func testValuesRenderAsInANotebook() throws {
+        let values = [
+            #"{b = {1, 2}, a = "s\1" .. "2", 10, [2] = tensor.zeros(2, 3), f = math.max}"#,
+            "{deep = {a = {b = {c = {d = {e = 1}}}}}, long = string.rep('x', 70), [1.5] = false}",
+            "tensor.arange(1, 5)",
+            "nn.Linear(2, 3)",
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("topiary-repl-nb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let nb = dir.appendingPathComponent("nb.lua")
+        try values.map { "-- %%\n" + $0 + "\n" }.joined().write(to: nb, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try topiaryBinary())
+        p.arguments = ["notebook", "run", nb.path]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("nb.out/outputs.json"))) as? [String: Any])
+        let cells = try XCTUnwrap(record["cells"] as? [[String: Any]])
+        XCTAssertEqual(cells.count, values.count)
+        for (value, cell) in zip(values, cells) {
+            let outputs = try XCTUnwrap(cell["outputs"] as? [[String: Any]])
+            let shown = try XCTUnwrap(outputs.first?["text"] as? String)
+            XCTAssertEqual(outputs.first?["kind"] as? String, "value")
+            XCTAssertEqual(try repl(value + "\n").stdout, shown + "\n", value)
+        }
+    }
+
     func testPrintsWithoutPrompts() throws {
         let r = try repl("print(1+1)\n")
         XCTAssertEqual(r.stdout, "2\n")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Text
 
 /// `topiary bench`: JSON lines in the format of ../shared/bench, with the same case
 /// names, so `summarize.py anchors.jsonl --ours ours.jsonl` prints ratios.
@@ -52,11 +53,11 @@ struct Bench: ParsableCommand {
     /// The `env` line: which OpenBLAS kernels run, and whether the environment was cleaned.
     func emitEnvironment() {
         let env = ProcessInfo.processInfo.environment
-        func q(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
-        print("{\"case\": \"env\", \"impl\": \"topiary bench\", \"threads\": null, \"shape\": null, "
-              + "\"median_ms\": null, \"gflops\": null, \"openblas_core\": \(q(BLAS.coreName)), "
-              + "\"openblas_config\": \(q(BLAS.config)), \"OPENBLAS_CORETYPE\": \(q(env["OPENBLAS_CORETYPE"])), "
-              + "\"openblas_env_removed\": \(env["ANCHOR_OPENBLAS_ENV_REMOVED"] == "1")}")
+        func q(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
+        print(JSON.object([("case", .string("env")), ("impl", .string("topiary bench")), ("threads", .null), ("shape", .null),
+                           ("median_ms", .null), ("gflops", .null), ("openblas_core", q(BLAS.coreName)),
+                           ("openblas_config", q(BLAS.config)), ("OPENBLAS_CORETYPE", q(env["OPENBLAS_CORETYPE"])),
+                           ("openblas_env_removed", .bool(env["ANCHOR_OPENBLAS_ENV_REMOVED"] == "1"))]).line)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Tensor
+import Text
 
 /// One benchmark case: a name shared with ../shared/bench, the shape it reports, the
 /// floating-point operations per call (nil where not meaningful), and a factory that
@@ -97,20 +98,18 @@ struct BenchHarness {
         // Keys in the anchors' order first, then the rest sorted.
         let order = ["case", "impl", "threads", "shape", "median_ms", "min_ms", "iqr_ms", "reps", "steal_pct", "gflops"]
         let keys = order.filter { rec[$0] != nil } + rec.keys.filter { !order.contains($0) }.sorted()
-        let parts = keys.map { k -> String in "\"\(k)\": \(json(rec[k]!))" }
-        print("{" + parts.joined(separator: ", ") + "}")
+        print(JSON.object(keys.map { ($0, json(rec[$0]!)) }).line)
         fflush(stdout)
     }
 
-    private func json(_ v: Any) -> String {
+    private func json(_ v: Any) -> JSON {
         switch v {
-        case let s as String: return "\"\(s)\""
-        case let a as [Int]: return "[" + a.map(String.init).joined(separator: ", ") + "]"
-        case let i as Int: return String(i)
-        case let d as Double: return d.isFinite ? String(d) : "null"
-        case let b as Bool: return b ? "true" : "false"
-        case is NSNull: return "null"
-        default: return "\"\(v)\""
+        case let s as String: return .string(s)
+        case let a as [Int]: return .array(a.map { .int($0) })
+        case let i as Int: return .int(i)
+        case let d as Double: return .double(d)
+        case let b as Bool: return .bool(b)
+        default: return v is NSNull ? .null : .string("\(v)")
         }
     }
 
