@@ -82,7 +82,8 @@ extension PruneModule {
             Performs the plan on its net (checked: the net must not have changed since planning).
             With an optimizer, its momentum / moments are sliced with the weights.
             Example:
-              plan:apply(opt)
+              local r = nn.zoo.resnet20{}
+              prune.plan(r, {ratio = 0.25, input = {1, 3, 32, 32}}):apply(train.sgd{lr = 0.1, momentum = 0.9})
             """) { L in
             let b = try checkPlan(L, 1)
             guard let m = b.model else { throw LuaError.message("plan:apply: the net of this plan is gone") }
@@ -96,7 +97,7 @@ extension PruneModule {
             plan:save(path)
             Writes the plan as JSON (criterion, MACs, params, per group before / after / kept).
             Example:
-              plan:save("plan.json")
+              prune.plan(nn.zoo.resnet20{}, {ratio = 0.25, input = {1, 3, 32, 32}}):save("plan.json")
             """) { L in
             let b = try checkPlan(L, 1)
             let path = try L.checkPath(2)

@@ -17,7 +17,9 @@ extension PruneModule {
             Prunes each group alone at each ratio (on a copy; `net` is untouched), evaluates top-1 on
             `eval`, and returns the curves with a line chart (accuracy against ratio, one line per group).
             Example:
-              local s = prune.sensitivity(net, {eval = test_loader, ratios = {0.25, 0.5, 0.75}, input = {1, 1, 28, 28}})
+              local ds = data.tensor_dataset(tensor.randn(8, 1, 28, 28), tensor.zeros(8))
+              local s = prune.sensitivity(nn.zoo.small_cnn{}, {eval = data.loader(ds, {batch = 4}), ratios = {0.25, 0.5},
+                                                               input = {1, 1, 28, 28}})
               s.chart:save("sensitivity.svg")
             """) { L in
             let m = try NNModule.checkModule(L, 1)
@@ -69,8 +71,9 @@ extension PruneModule {
             Per-layer channels kept (table and bar chart), MACs and parameters before and after, and
             measured forward latency (ms, median of `reps`) at each batch size.
             Example:
-              local r = prune.report(original, net, {input = {1, 3, 32, 32}})
-              print(r.text)
+              local original, small = nn.zoo.resnet20{}, nn.zoo.resnet20{}
+              prune.plan(small, {ratio = 0.5, input = {1, 3, 32, 32}}):apply()
+              print(prune.report(original, small, {input = {1, 3, 32, 32}, batches = {1}}).text)
             """) { L in
             let a = try NNModule.checkModule(L, 1), b = try NNModule.checkModule(L, 2)
             let o = try LuaOptions(L, 3)
@@ -146,7 +149,8 @@ extension PruneModule {
             end a channel or two below the cumulative target.
             Example:
               local s = prune.schedule{kind = "agp", ratio = 0.5, steps = 4}
-              for k, r in ipairs(s.steps) do prune.plan(net, {ratio = r}):apply(opt) end
+              local r, opt = nn.zoo.resnet20{}, train.sgd{lr = 0.1, momentum = 0.9}
+              for k, step in ipairs(s.steps) do prune.plan(r, {ratio = step, input = {1, 3, 32, 32}}):apply(opt) end
             """) { L in
             let o = try LuaOptions(L, 1)
             try o.checkKnown(["kind", "ratio", "steps", "initial"], "prune.schedule")

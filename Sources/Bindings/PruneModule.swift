@@ -140,7 +140,9 @@ public enum PruneModule {
             The pruning steps applied to `net` (1-based kept channels per group, oldest first);
             saved with net:save and restored by nn.load.
             Example:
-              local h = prune.history(net)
+              local r = nn.zoo.resnet20{}
+              prune.apply(r, {["layer1.0.conv1"] = {1, 2, 3}}, {input = {1, 3, 32, 32}})
+              print(prune.history(r)[1]["layer1.0.conv1"][3])   --> 3
             """) { L in
             pushHistory(L, PruningHistory.steps(try NNModule.checkModule(L, 1)))
             return 1
@@ -150,6 +152,8 @@ public enum PruneModule {
             Repeats recorded pruning steps (from prune.history or another net) on `net`, e.g. the
             same architecture with fresh weights.
             Example:
+              local pruned = nn.zoo.resnet20{}
+              prune.apply(pruned, {["layer1.0.conv1"] = {1, 2, 3}}, {input = {1, 3, 32, 32}})
               prune.replay(nn.zoo.resnet20{}, prune.history(pruned), {input = {1, 3, 32, 32}})
             """) { L in
             let m = try NNModule.checkModule(L, 1)

@@ -16,7 +16,22 @@ final class Session {
             return 0
         })
         interp.lua.setGlobal("print")
+        interp.lua.setOutput(sink)
+        sink.session = self
     }
+
+    /// Collects what Swift-side printers (help, train.fit) write to the output sink.
+    final class Sink: OutputSink {
+        weak var session: Session?
+        var isTerminal: Bool { false }
+        func write(_ text: String, to stream: OutputChannel) {
+            guard stream == .stdout else { return }
+            var t = text
+            if t.hasSuffix("\n") { t.removeLast() }
+            session?.printed.append(t)
+        }
+    }
+    let sink = Sink()
 
     /// Runs `code` and returns what it printed (joined by newlines), clearing the record.
     @discardableResult

@@ -64,7 +64,7 @@ final class RecordSafetyTests: XCTestCase {
 
     func testAnotherFormatOrVersionIsRefused() throws {
         let (s, path) = try recorded()
-        try edit(s) { $0.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 2") }
+        try edit(s) { $0.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2") }
         var e = errorText { try Replay.replay(path) }
         XCTAssertTrue(e.contains("recorded outputs of version 2, which this topiary does not read"), e)
         XCTAssertTrue(errorText { try Export.export(path, as: .html) }.contains("version 2"))
@@ -77,11 +77,11 @@ final class RecordSafetyTests: XCTestCase {
 
     func testNegativeOrNonFiniteTolerancesAreRefused() throws {
         let (s, path) = try recorded()
-        try edit(s) { $0.replacingOccurrences(of: "\"tolerance\" : 1e-06", with: "\"tolerance\" : -1") }
+        try edit(s) { $0.replacingOccurrences(of: "\"tolerance\": 1e-06", with: "\"tolerance\": -1") }
         var e = errorText { try Replay.replay(path) }
         XCTAssertTrue(e.contains("tolerance must be a number ≥ 0, got -1"), e)
         try runAndRecord(path)
-        try edit(s) { $0.replacingOccurrences(of: "\"atol\" : 0", with: "\"atol\" : -0.5") }
+        try edit(s) { $0.replacingOccurrences(of: "\"atol\": 0.0", with: "\"atol\": -0.5") }
         e = errorText { try Replay.replay(path) }
         XCTAssertTrue(e.contains("atol must be a number ≥ 0, got -0.5"), e)
         try runAndRecord(path)
