@@ -1,16 +1,18 @@
 import Foundation
 import LuaHost
 
-/// The `topiary` Lua module: facts about the host itself. For now a wall-clock timer,
-/// since Lua's `os.clock` measures CPU time (of all threads: it runs fast while native
-/// kernels use both cores) and `os.time` counts whole seconds.
+/// The `topiary` Lua module: facts about the host itself. A wall-clock timer, since Lua's
+/// `os.clock` measures CPU time (of all threads: it runs fast while native kernels use both
+/// cores) and `os.time` counts whole seconds; and `report`, also a global, which records a
+/// run's results for `topiary sweep collect`.
 public enum TopiaryModule {
     public static let library = LuaLibrary(name: "topiary") { L in
         L.newTable()
         for f in functions { L.push(f); L.setField(-2, f.name) }
+        L.push(report); L.setGlobal("report")
     }
 
-    static let functions: [LuaFunction] = [clock]
+    static let functions: [LuaFunction] = [clock, report]
 
     static let clock = LuaFunction("clock", doc: """
         topiary.clock() -> seconds

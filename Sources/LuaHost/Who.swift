@@ -11,7 +11,7 @@ public enum Who {
         "getmetatable", "io", "ipairs", "load", "loadfile", "math", "next", "os", "package",
         "pairs", "pcall", "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select",
         "setmetatable", "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall",
-        "arg", "help", "who",
+        "arg", "help", "who", "report",
     ]
     /// Modules of Lua's standard library (names in `package.loaded`).
     public static let standardModules: Set<String> = [

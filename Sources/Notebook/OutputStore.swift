@@ -17,6 +17,16 @@ public struct OutputPaths: Sendable {
         markdown = base + ".out.md"
         directory = base + ".out"
     }
+
+    /// The same names in folder `out` instead of beside the notebook (`notebook run --out`):
+    /// `out/nb.out.md` and `out/nb.out/`.
+    public init(notebook: String, in out: String) {
+        self.notebook = notebook
+        let name = String(notebook.split(separator: "/").last ?? Substring(notebook))
+        let base = out + "/" + (name.hasSuffix(".lua") ? String(name.dropLast(4)) : name)
+        markdown = base + ".out.md"
+        directory = base + ".out"
+    }
 }
 
 /// Writes and reads a run's outputs.

@@ -34,6 +34,8 @@ struct NotebookRun: ParsableCommand {
 
     @OptionGroup var execution: NotebookExecution
     @Flag(name: .shortAndLong, help: "Do not echo the cells' outputs.") var quiet = false
+    @Option(help: ArgumentHelp("Record the outputs in this folder (DIR/nb.out.md, DIR/nb.out/) instead of beside the notebook.", valueName: "DIR"))
+    var out: String?
 
     func run() throws {
         let path = execution.file
@@ -50,7 +52,7 @@ struct NotebookRun: ParsableCommand {
             let runner = try NotebookRunner(try NotebookParser.load(path), options: options)
             for note in runner.notes { noteLine(note) }
             var record = try runner.run()
-            let paths = OutputPaths(notebook: path)
+            let paths = out.map { OutputPaths(notebook: path, in: $0) } ?? OutputPaths(notebook: path)
             record = try OutputStore.write(record, notebook: runner.notebook, paths: paths)
             let ran = record.cells.filter { $0.kind == .code && ($0.status == .ok || $0.status == .error || $0.status == .timeout) }.count
             let failures = record.cells.filter { $0.status == .error || $0.status == .timeout }
