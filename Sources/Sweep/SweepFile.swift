@@ -89,8 +89,8 @@ public enum SweepFile {
         let n = L.rawLength(i)
         var pairs = 0
         L.forEachPair(i) { pairs += 1 }
-        guard n > 0 else { throw LuaError.argument(1, "grid '\(name)' is an empty list; give at least one value") }
         guard pairs == n else { throw LuaError.argument(1, "grid '\(name)' must be a list like {0.3, 0.5}, not a table with named keys") }
+        guard n > 0 else { throw LuaError.argument(1, "grid '\(name)' is an empty list; give at least one value") }
         var out: [SweepValue] = []
         for k in 1...n {
             L.rawIndex(i, k)

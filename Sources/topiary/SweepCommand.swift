@@ -9,9 +9,10 @@ struct SweepCommand: ParsableCommand {
         abstract: "Run a notebook over a parameter grid: on local cores or as a Slurm job array, then collect the results.",
         discussion: """
         A sweep file is Lua calling sweep{notebook = "nb.lua", grid = {name = {values...}, ...}, out = "runs/x"}.
-        Task i is point i of the grid: parameter names sorted, the last one varying fastest, each
-        name's values in the order listed. Each task runs `topiary notebook run nb.lua -p name=value ...`
-        with its outputs, log.txt and task.json (parameters, reported values, status) in
+
+        Task i is point i of the grid: parameter names sorted, the last one varying fastest, \
+        each name's values in the order listed. Each task runs `topiary notebook run nb.lua -p name=value ...` \
+        with its outputs, log.txt and task.json (parameters, reported values, status) in \
         OUT/name=value,.../. Notebooks report results with report{top1 = ..., macs = ...}.
         """,
         subcommands: [SweepRun.self, SweepSubmit.self, SweepStatusCommand.self, SweepTask.self, SweepCollect.self])
@@ -162,8 +163,8 @@ struct SweepCollect: ParsableCommand {
         commandName: "collect",
         abstract: "One table of every task's parameters and reported values (OUT/results.md, .csv) and a chart (OUT/results.svg).",
         discussion: """
-        The chart draws y against x, one line per value of `by` (points with equal x averaged). Defaults: the sweep
-        file's plot = {x = ..., y = ..., by = ...}, else y = the first numeric reported value, x = the first
+        The chart draws y against x, one line per value of `by` (points with equal x averaged). Defaults: the sweep \
+        file's plot = {x = ..., y = ..., by = ...}, else y = the first numeric reported value, x = the first \
         numeric grid parameter, by = the first other grid parameter.
         """)
 

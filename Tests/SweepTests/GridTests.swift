@@ -38,8 +38,8 @@ final class GridTests: XCTestCase {
         XCTAssertThrowsError(try Grid.expand([("name", [.string("a/b"), .string("a_b")])])) {
             XCTAssertTrue("\($0)".contains("share the task folder 'name=a_b'"), "\($0)")
         }
-        XCTAssertThrowsError(try Grid.expand([("a", Array(repeating: .int(1), count: 1001).enumerated().map { .int($0.offset) }),
-                                              ("b", (0..<1001).map { .int($0) })])) {
+        let many: [SweepValue] = (0..<1001).map { SweepValue.int($0) }
+        XCTAssertThrowsError(try Grid.expand([("a", many), ("b", many)])) {
             XCTAssertTrue("\($0)".contains("more than 1000000 points"), "\($0)")
         }
         XCTAssertThrowsError(try Grid.expand([("x", [.string(String(repeating: "y", count: 300))])])) {
