@@ -49,7 +49,7 @@ extension TrainModule {
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
-        if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
+        if resume, let path = checkpoint, path.exists {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
             L.write("resuming from \(path) after epoch \(start)\n")
         }
