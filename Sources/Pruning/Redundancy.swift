@@ -50,7 +50,8 @@ public enum Redundancy {
     /// Clusters the C channel vectors `v` (C × F, row-major: each channel's map averaged
     /// over the images) and keeps each cluster's medoid — the member closest to the
     /// cluster's mean in the clustering's space (squared Euclidean for k-means, cosine
-    /// distance for DBSCAN; ties to the lower index). `ratio` sizes k-means when
+    /// distance for DBSCAN; distances equal to 10⁻¹² relative, as in every two-member
+    /// cluster, go to the lower index). `ratio` sizes k-means when
     /// `options.clusters` is nil; `what` names the group in errors.
     public static func select(_ v: [Double], channels c: Int, features f: Int, ratio: Double?,
                               options o: RedundancyOptions, what: String) throws -> RedundancyResult {
@@ -127,9 +128,10 @@ public enum Redundancy {
                 guard cosine else { return s }
                 return nn > 0 && cn > 0 ? 1 - dot / (nn.squareRoot() * cn) : 1
             }
-            var best = m[0], bestD = distance(m[0])
-            for i in m.dropFirst() { let d = distance(i); if d < bestD { best = i; bestD = d } }
-            keep.append(best)
+            // equal distances up to rounding (a two-member cluster's members are always equally
+            // far from its mean) go to the lower index, not to the last bit of the arithmetic
+            let d = m.map(distance), least = d.min()!
+            keep.append(m[d.firstIndex { $0 <= least + 1e-12 * max(abs(least), 1e-300) }!])
         }
         keep.sort()
         let ri = labels.map { c > 1 ? Double(members[$0].count - 1) / Double(c - 1) : 0 }
