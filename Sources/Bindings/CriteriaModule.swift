@@ -20,13 +20,14 @@ public enum CriteriaModule {
     /// Registry field holding the table of Lua-defined criteria.
     static let registryKey = "topiary.criteria"
 
-    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip"]
+    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip",
+                           "foad", "redundancy"]
 
     public static let library = LuaLibrary(name: "criteria") { L in
         L.newTable()
         L.setField(clua_registryindex(), registryKey)
         L.newTable()
-        for f in functions { L.push(f); L.setField(-2, f.name) }
+        for f in functions + foadFunctions + redundancyFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     /// A built-in criterion with its options (`reduction`, `p`, `seed`).
@@ -44,6 +45,8 @@ public enum CriteriaModule {
         case "mean_activation": return MapCriterion(.meanActivation)
         case "hrank": return MapCriterion(.hrank)
         case "chip": return MapCriterion(.chip)
+        case "foad": return try foadCriterion(o)
+        case "redundancy": return try redundancyCriterion(o)
         default: return nil
         }
     }
@@ -80,7 +83,8 @@ public enum CriteriaModule {
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
-            at the group's point `fmaps` [N, C, H, W] (and `grads`). It returns one score per
+            at the group's point `fmaps` [N, C, H, W] (and `grads`); in a plan with a ratio, `ratio`
+            (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
             channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives.
             Example:

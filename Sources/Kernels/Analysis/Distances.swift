@@ -122,6 +122,10 @@ extension Tensor {
                 for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
                 measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
             }
+        case .perImage where measure == .foad:
+            // FOAD's keep-sets hinge on small gaps between similarities: sums in double
+            let sums = try x.foadSimilaritySums(op)
+            for k in 0..<(c * c) { out.ptr[k] = Float(sums[k] / Double(n)) }
         case .perImage:
             try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
         }
