@@ -87,7 +87,7 @@ extension PruneModule {
             let ca = try a.count(inputShape: shape), cb = try b.count(inputShape: shape)
             var layers: [(String, Int, Int)] = []
             let after = Dictionary(cb.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-            for l in ca.layers where l.typeName == "Conv2d" || l.typeName == "Linear" {
+            for l in ca.layers where ["Conv2d", "ACConv2d", "Linear"].contains(l.typeName) {
                 guard let n = after[l.name], l.outputShape.count >= 2, n.outputShape.count >= 2 else { continue }
                 layers.append((l.name, l.outputShape[1], n.outputShape[1]))
             }
