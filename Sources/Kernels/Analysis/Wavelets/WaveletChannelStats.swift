@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import Tensor
 
@@ -52,7 +51,8 @@ extension Tensor {
     /// `WaveletChannelStats`): `wavedec2(w, level, mode)` of every map, then per image the
     /// band energies and norms and, with `similarity`, the channel-by-channel cosines of L
     /// and of H. Images are split over threads in fixed ranges; each normalises a few
-    /// images' bands into scratch and adds their cosines with one SSYRK.
+    /// images' bands into scratch and adds their cosines from one small Gram matrix.
+    /// Level-1 Haar on even sizes (FPWT's default) is computed from the maps directly.
     public func waveletChannelStats(_ w: Wavelet, mode: WaveletMode = .symmetric, level: Int = 1,
                                     details: WaveletDetailBands = .all, similarity: Bool = true,
                                     force: Bool = false, _ op: String = "fpwt") throws -> WaveletChannelStats {
@@ -66,33 +66,46 @@ extension Tensor {
                 + "(the deepest level they allow is \(maxLevel)\(maxLevel == 0 ? ": use a shorter wavelet such as haar, or larger maps" : "")); "
                 + "force = true decomposes anyway (every coefficient then feels the boundary)")
         }
-        let dec = try wavedec2(w, level: level, mode: mode, force: true)
-        let low = dec.approximation.contiguous()
-        let bands = (details == .all ? dec.details : Array(dec.details.prefix(1)))
-            .flatMap { [$0.lh!, $0.hl!, $0.hh!] }.map { $0.contiguous() }
-        let dL = low.shape[2] * low.shape[3]
-        let sizes = bands.map { $0.shape[2] * $0.shape[3] }, dH = sizes.reduce(0, +)
         let parts = max(1, min(Parallel.threads, n))
         var partial = (0..<parts).map { _ in WaveletChannelStats(channels: c, similarity: similarity) }
-        // images per SSYRK: about 64 K floats of normalised bands in scratch
-        let chunk = max(1, (1 << 16) / max(c * max(dL, dH), 1))
+        // Level-1 Haar of even-sized maps needs no boundary handling (every mode agrees):
+        // 2×2 blocks straight from the maps. Otherwise the bands of wavedec2.
+        let haar = w.length == 2 && level == 1 && h % 2 == 0 && wd % 2 == 0
+        let x = haar ? toFloat().contiguous() : self
+        let dec = haar ? nil : try wavedec2(w, level: level, mode: mode, force: true)
+        let low = dec.map { $0.approximation.contiguous() } ?? x
+        let bands = dec.map { d in (details == .all ? d.details : Array(d.details.prefix(1)))
+            .flatMap { [$0.lh!, $0.hl!, $0.hh!] }.map { $0.contiguous() } } ?? []
+        let dL = haar ? (h / 2) * (wd / 2) : low.shape[2] * low.shape[3]
+        let sizes = haar ? [dL, dL, dL] : bands.map { $0.shape[2] * $0.shape[3] }, dH = sizes.reduce(0, +)
+        // images per Gram: about 64 K floats of normalised bands in scratch
+        let chunk = max(1, (1 << 16) / max(c * (dL + dH), 1))
         try Tensor.withFloats([low] + bands) { ptrs in
-            let pL = ptrs[0]!, pH = ptrs.dropFirst().map { UnsafePointer($0!) }
-            try BLAS.singleThreaded {
-                try partial.withUnsafeMutableBufferPointer { acc in
-                    let block = max(parts * chunk, Chunked.blockSize(perItem: c * h * wd))
-                    var done = 0
-                    while done < n {
-                        try Interrupt.check(op)
-                        let base = done, hi = min(n, done + block)
-                        Parallel.forEach(parts) { p in
-                            let a = base + (hi - base) * p / parts, b = base + (hi - base) * (p + 1) / parts
-                            guard b > a else { return }
-                            waveletStatsRange(a, b, c: c, chunk: chunk, low: pL, dL: dL, high: pH, sizes: sizes, dH: dH,
-                                              similarity: similarity, into: &acc[p])
-                        }
-                        done = hi
+            let pL = UnsafePointer(ptrs[0]!), pH = ptrs.dropFirst().map { UnsafePointer($0!) }
+            let mapSize = h * wd
+            // writes map (i, ch)'s L and H coefficients at dl, dh; returns their sums of squares
+            let fill: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> (Double, Double) = haar
+                ? { i, ch, dl, dh in haar2x2(pL + (i * c + ch) * mapSize, h, wd, dl, dh) }
+                : { i, ch, dl, dh in
+                    let src = pL + (i * c + ch) * dL
+                    dl.update(from: src, count: dL)
+                    var at = dh
+                    for (band, d) in zip(pH, sizes) { at.update(from: band + (i * c + ch) * d, count: d); at += d }
+                    return (rowSum(src, dL, SquareF.self), rowSum(dh, dH, SquareF.self))
+                }
+            try partial.withUnsafeMutableBufferPointer { acc in
+                let block = max(parts * chunk, Chunked.blockSize(perItem: c * mapSize))
+                var done = 0
+                while done < n {
+                    try Interrupt.check(op)
+                    let base = done, hi = min(n, done + block)
+                    Parallel.forEach(parts) { p in
+                        let a = base + (hi - base) * p / parts, b = base + (hi - base) * (p + 1) / parts
+                        guard b > a else { return }
+                        waveletStatsRange(a, b, c: c, chunk: chunk, dL: dL, dH: dH, similarity: similarity,
+                                          fill: fill, into: &acc[p])
                     }
+                    done = hi
                 }
             }
         }
@@ -105,64 +118,93 @@ extension Tensor {
     }
 }
 
-/// Images a..<b of the bands into `s`: energies and norms per channel, and (with
-/// `similarity`) the cosines from SSYRK over `chunk` images at a time.
-private func waveletStatsRange(_ a: Int, _ b: Int, c: Int, chunk: Int, low: UnsafePointer<Float>, dL: Int,
-                               high: [UnsafePointer<Float>], sizes: [Int], dH: Int, similarity: Bool,
+/// Images a..<b into `s`: each map's coefficients from `fill` into scratch, energies and
+/// norms per channel, and (with `similarity`) the cosines of `chunk` images at a time
+/// from the Gram matrix of the normalised coefficients.
+private func waveletStatsRange(_ a: Int, _ b: Int, c: Int, chunk: Int, dL: Int, dH: Int, similarity: Bool,
+                               fill: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> (Double, Double),
                                into s: inout WaveletChannelStats) {
-    let width = chunk * max(dL, dH)
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: c * width + c * c)
-    defer { scratch.deallocate() }
-    let gram = scratch + c * width
+    let sl = UnsafeMutablePointer<Float>.allocate(capacity: c * chunk * (dL + dH))
+    defer { sl.deallocate() }
+    let sh = sl + c * chunk * dL
     var i0 = a
     while i0 < b {
         let i1 = min(b, i0 + chunk), k = i1 - i0
-        // low band: one piece of dL per map
         for ch in 0..<c {
             for i in i0..<i1 {
-                let src = low + (i * c + ch) * dL
-                let ss = rowSum(src, dL, SquareF.self), nrm = ss.squareRoot()
-                s.energyLow[ch] += ss; s.normLow[ch] += nrm
+                let dl = sl + (ch * k + i - i0) * dL, dh = sh + (ch * k + i - i0) * dH
+                let (ssL, ssH) = fill(i, ch, dl, dh)
+                let nL = ssL.squareRoot(), nH = ssH.squareRoot()
+                s.energyLow[ch] += ssL; s.normLow[ch] += nL
+                s.energyHigh[ch] += ssH; s.normHigh[ch] += nH
                 if similarity {
-                    let scale = Float(nrm > 0 ? 1 / nrm : 0), dst = scratch + ch * k * dL + (i - i0) * dL
-                    for q in 0..<dL { dst[q] = src[q] * scale }
+                    scale(dl, dL, nL > 0 ? Float(1 / nL) : 0)
+                    scale(dh, dH, nH > 0 ? Float(1 / nH) : 0)
                 }
             }
         }
-        if similarity { addGram(scratch, c, k * dL, gram, into: &s.cosLow) }
-        // high bands: the pieces of every detail band, concatenated per map
-        for ch in 0..<c {
-            for i in i0..<i1 {
-                var ss = 0.0
-                for (band, d) in zip(high, sizes) { ss += rowSum(band + (i * c + ch) * d, d, SquareF.self) }
-                let nrm = ss.squareRoot()
-                s.energyHigh[ch] += ss; s.normHigh[ch] += nrm
-                if similarity {
-                    let scale = Float(nrm > 0 ? 1 / nrm : 0)
-                    var dst = scratch + ch * k * dH + (i - i0) * dH
-                    for (band, d) in zip(high, sizes) {
-                        let src = band + (i * c + ch) * d
-                        for q in 0..<d { dst[q] = src[q] * scale }
-                        dst += d
-                    }
-                }
-            }
+        if similarity {
+            s.cosLow.withUnsafeMutableBufferPointer { smallGramAdd(sl, rows: c, width: k * dL, ld: k * dL, into: $0.baseAddress!) }
+            s.cosHigh.withUnsafeMutableBufferPointer { smallGramAdd(sh, rows: c, width: k * dH, ld: k * dH, into: $0.baseAddress!) }
         }
-        if similarity { addGram(scratch, c, k * dH, gram, into: &s.cosHigh) }
         s.images += k
         i0 = i1
     }
 }
 
-/// acc += Y·Yᵀ for Y = c rows of `width` floats (SSYRK's upper triangle, mirrored).
-private func addGram(_ y: UnsafePointer<Float>, _ c: Int, _ width: Int, _ g: UnsafeMutablePointer<Float>,
-                     into acc: inout [Double]) {
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(width), 1, y, Int32(width), 0, g, Int32(c))
-    for i in 0..<c {
-        for j in i..<c {
-            let v = Double(g[i * c + j])
-            acc[i * c + j] += v
-            if j != i { acc[j * c + i] += v }
+@inline(__always)
+private func scale(_ p: UnsafeMutablePointer<Float>, _ n: Int, _ f: Float) {
+    for q in 0..<n { p[q] *= f }
+}
+
+/// Level-1 Haar of one even-sized h×w map in 2×2 blocks (pywt.dwt2(x, "haar")):
+/// cA = (a+b+c+d)/2, cH = (a+b−c−d)/2, cV = (a−b+c−d)/2, cD = (a−b−c+d)/2 for the block
+/// [[a, b], [c, d]]. Writes cA at `ll` and cH, cV, cD one after the other at `hi`; returns
+/// the sums of squares of cA and of the three details.
+private func haar2x2(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ll: UnsafeMutablePointer<Float>,
+                     _ hi: UnsafeMutablePointer<Float>) -> (Double, Double) {
+    let h2 = h / 2, w2 = w / 2, d = h2 * w2
+    let lh = hi, hl = hi + d, hh = hi + 2 * d
+    var eL = SIMD8<Float>(), eH = SIMD8<Float>()
+    var sL: Float = 0, sH: Float = 0
+    for r in 0..<h2 {
+        let r0 = x + 2 * r * w, r1 = r0 + w, o = r * w2
+        var q = 0
+        while q + 8 <= w2 {
+            let u = UnsafeRawPointer(r0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+            let v = UnsafeRawPointer(r1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+            let s0 = u.evenHalf + u.oddHalf, d0 = u.evenHalf - u.oddHalf
+            let s1 = v.evenHalf + v.oddHalf, d1 = v.evenHalf - v.oddHalf
+            let cA = (s0 + s1) * 0.5, cH = (s0 - s1) * 0.5, cV = (d0 + d1) * 0.5, cD = (d0 - d1) * 0.5
+            UnsafeMutableRawPointer(ll + o + q).storeBytes(of: cA, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(lh + o + q).storeBytes(of: cH, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(hl + o + q).storeBytes(of: cV, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(hh + o + q).storeBytes(of: cD, as: SIMD8<Float>.self)
+            eL.addProduct(cA, cA)
+            eH.addProduct(cH, cH); eH.addProduct(cV, cV); eH.addProduct(cD, cD)
+            q += 8
+        }
+        while q + 4 <= w2 {
+            let u = UnsafeRawPointer(r0 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+            let v = UnsafeRawPointer(r1 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
+            let s0 = u.evenHalf + u.oddHalf, d0 = u.evenHalf - u.oddHalf
+            let s1 = v.evenHalf + v.oddHalf, d1 = v.evenHalf - v.oddHalf
+            let cA = (s0 + s1) * 0.5, cH = (s0 - s1) * 0.5, cV = (d0 + d1) * 0.5, cD = (d0 - d1) * 0.5
+            UnsafeMutableRawPointer(ll + o + q).storeBytes(of: cA, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(lh + o + q).storeBytes(of: cH, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(hl + o + q).storeBytes(of: cV, as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(hh + o + q).storeBytes(of: cD, as: SIMD4<Float>.self)
+            sL += (cA * cA).sum()
+            sH += (cH * cH + cV * cV + cD * cD).sum()
+            q += 4
+        }
+        while q < w2 {
+            let a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], e = r1[2 * q + 1]
+            let cA = (a + b + c + e) * 0.5, cH = (a + b - c - e) * 0.5, cV = (a - b + c - e) * 0.5, cD = (a - b - c + e) * 0.5
+            ll[o + q] = cA; lh[o + q] = cH; hl[o + q] = cV; hh[o + q] = cD
+            sL += cA * cA; sH += cH * cH + cV * cV + cD * cD
+            q += 1
         }
     }
+    return (Double(eL.sum()) + Double(sL), Double(eH.sum()) + Double(sH))
 }
