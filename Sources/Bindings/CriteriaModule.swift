@@ -20,13 +20,13 @@ public enum CriteriaModule {
     /// Registry field holding the table of Lua-defined criteria.
     static let registryKey = "topiary.criteria"
 
-    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip"]
+    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip", "fpwt", "entropy"]
 
     public static let library = LuaLibrary(name: "criteria") { L in
         L.newTable()
         L.setField(clua_registryindex(), registryKey)
         L.newTable()
-        for f in functions { L.push(f); L.setField(-2, f.name) }
+        for f in functions + paperFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     /// A built-in criterion with its options (`reduction`, `p`, `seed`).
@@ -44,8 +44,27 @@ public enum CriteriaModule {
         case "mean_activation": return MapCriterion(.meanActivation)
         case "hrank": return MapCriterion(.hrank)
         case "chip": return MapCriterion(.chip)
+        case "fpwt": return try fpwt(o)
+        case "entropy": return try entropy(o)
         default: return nil
         }
+    }
+
+    /// The option names built-in `name` reads from the plan's option table, beyond the
+    /// plan's own (so `prune.plan` accepts them for that criterion only).
+    static func builtinOptions(_ name: String?) -> Set<String> {
+        switch name {
+        case "fpwt": return fpwtOptions
+        case "entropy": return entropyOptions
+        default: return []
+        }
+    }
+
+    /// `known` plus the options of the criterion named in `o` (field `criterion`).
+    static func knownOptions(_ L: Lua, _ known: Set<String>, _ o: LuaOptions) -> Set<String> {
+        let t = o.push("criterion")
+        defer { L.pop() }
+        return known.union(builtinOptions(t == LUA_TSTRING ? L.toString(-1) : nil))
     }
 
     /// The criterion named by option `criterion` (a built-in's or a defined one's name, or

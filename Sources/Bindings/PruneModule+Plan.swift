@@ -90,14 +90,16 @@ extension PruneModule {
             names match exactly, otherwise as whole-name Lua patterns. `print(plan)` shows channels
             per group and MACs / params before and after; plan.kept[name] lists kept channels
             (1-based, ascending); plan:apply([optimizer]) performs it; plan:save(path) writes JSON.
+            A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
               print(plan)
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore", "max_ratio",
-                              "round_to", "normalizer", "reduction", "calib", "batches", "point", "input", "seed", "p"], "prune.plan")
+            try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
+                              "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
+                              "seed", "p"], o), "prune.plan")
             let shape = try inputShape(L, m, o, "prune.plan")
             let graph = try PruneModule.graph(m, shape)
             var options = PlanOptions()

@@ -24,7 +24,8 @@ extension PruneModule {
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(["eval", "criterion", "ratios", "groups", "calib", "batches", "input", "reduction", "seed", "point"], "prune.sensitivity")
+            try o.checkKnown(CriteriaModule.knownOptions(L, ["eval", "criterion", "ratios", "groups", "calib", "batches", "input",
+                                                              "reduction", "seed", "point"], o), "prune.sensitivity")
             guard o.push("eval") != LUA_TNIL, let loader = try DataModule.loaderType.get(L, -1) else {
                 L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
             }
