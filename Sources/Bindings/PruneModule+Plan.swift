@@ -96,15 +96,16 @@ extension PruneModule {
             themselves (giving ratio, ratios or a target is an error); k-means `redundancy` takes
             k = round(C·(1 − ratio)) from the plan's ratio or ratios entry. A MACs or params
             target needs per-channel scores.
+            A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
               print(plan)
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(Set(["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore", "max_ratio",
-                              "round_to", "normalizer", "reduction", "calib", "batches", "point", "input", "seed", "p"]
-                             + CriteriaModule.foadOptionKeys + CriteriaModule.redundancyOptionKeys), "prune.plan")
+            try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
+                              "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
+                              "seed", "p"], o), "prune.plan")
             let shape = try inputShape(L, m, o, "prune.plan")
             let graph = try PruneModule.graph(m, shape)
             var options = PlanOptions()
