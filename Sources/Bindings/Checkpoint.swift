@@ -11,7 +11,7 @@ import Tensor
 enum Checkpoint {
     static let optimizerPrefix = "optimizer."
 
-    static func save(_ path: String, model: any Module, optimizer: any Optimizer, epoch: Int,
+    static func save(_ path: FilePath, model: any Module, optimizer: any Optimizer, epoch: Int,
                      metadata extra: [String: String] = [:]) throws {
         let params = model.namedParameters().map(\.parameter)
         var entries = model.stateDict().map { ($0.key, $0.tensor) }
@@ -26,7 +26,7 @@ enum Checkpoint {
 
     /// Loads a checkpoint into `model` and `optimizer` (all-or-nothing for the model)
     /// and returns the number of epochs it had completed.
-    static func restore(_ path: String, model: any Module, optimizer: any Optimizer) throws -> Int {
+    static func restore(_ path: FilePath, model: any Module, optimizer: any Optimizer) throws -> Int {
         let file = try SafeTensors.read(path, op: "checkpoint")
         guard file.metadata["topiary.format"] == "checkpoint", let epoch = file.metadata["topiary.epoch"] else {
             throw TensorError("checkpoint: \(path) is not a Topiary training checkpoint (no topiary.epoch metadata)")

@@ -73,6 +73,7 @@ final class LuaCriterion: Criterion {
             if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
             if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }
+            if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
             lua_rawgeti(L.state, clua_registryindex(), lua_Integer(self.options))
             return 2
         }) { L in try self.read(L, g) }

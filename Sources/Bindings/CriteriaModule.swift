@@ -20,13 +20,14 @@ public enum CriteriaModule {
     /// Registry field holding the table of Lua-defined criteria.
     static let registryKey = "topiary.criteria"
 
-    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip"]
+    static let builtins = ["random", "l1", "l2", "fpgm", "bn_scale", "taylor", "apoz", "mean_activation", "hrank", "chip",
+                           "fpwt", "entropy", "foad", "redundancy"]
 
     public static let library = LuaLibrary(name: "criteria") { L in
         L.newTable()
         L.setField(clua_registryindex(), registryKey)
         L.newTable()
-        for f in functions { L.push(f); L.setField(-2, f.name) }
+        for f in functions + paperFunctions + foadFunctions + redundancyFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     /// A built-in criterion with its options (`reduction`, `p`, `seed`).
@@ -44,8 +45,31 @@ public enum CriteriaModule {
         case "mean_activation": return MapCriterion(.meanActivation)
         case "hrank": return MapCriterion(.hrank)
         case "chip": return MapCriterion(.chip)
+        case "fpwt": return try fpwt(o)
+        case "entropy": return try entropy(o)
+        case "foad": return try foadCriterion(o)
+        case "redundancy": return try redundancyCriterion(o)
         default: return nil
         }
+    }
+
+    /// The option names built-in `name` reads from the plan's option table, beyond the
+    /// plan's own (so `prune.plan` accepts them for that criterion only).
+    static func builtinOptions(_ name: String?) -> Set<String> {
+        switch name {
+        case "fpwt": return fpwtOptions
+        case "entropy": return entropyOptions
+        case "foad": return Set(foadOptionKeys)
+        case "redundancy": return Set(redundancyOptionKeys)
+        default: return []
+        }
+    }
+
+    /// `known` plus the options of the criterion named in `o` (field `criterion`).
+    static func knownOptions(_ L: Lua, _ known: Set<String>, _ o: LuaOptions) -> Set<String> {
+        let t = o.push("criterion")
+        defer { L.pop() }
+        return known.union(builtinOptions(t == LUA_TSTRING ? L.toString(-1) : nil))
     }
 
     /// The criterion named by option `criterion` (a built-in's or a defined one's name, or
@@ -80,7 +104,8 @@ public enum CriteriaModule {
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
-            at the group's point `fmaps` [N, C, H, W] (and `grads`). It returns one score per
+            at the group's point `fmaps` [N, C, H, W] (and `grads`); in a plan with a ratio, `ratio`
+            (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
             channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives.
             Example:

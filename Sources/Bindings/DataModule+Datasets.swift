@@ -6,7 +6,7 @@ import Tensor
 extension DataModule {
     /// A file-based dataset constructor taking `{split = "train"|"test", root = dir, …}`.
     static func fileDataset(_ name: String, extra: Set<String> = [], doc: String,
-                            _ make: @escaping (LuaOptions, Split, String?) throws -> Dataset) -> LuaFunction {
+                            _ make: @escaping (LuaOptions, Split, FilePath?) throws -> Dataset) -> LuaFunction {
         LuaFunction(name, doc: doc) { L in
             let o = try LuaOptions(L, 1)
             try o.checkKnown(Set(["split", "root"]).union(extra), name)

@@ -9,7 +9,7 @@ extension NNModule {
         method("flops", doc: """
             net:flops(input_shape) -> {macs =, flops =, params =, flops_rule =, layers = {...}}
             Runs a traced forward on zeros of input_shape (eval mode, nothing cached) and counts:
-            macs = multiply-accumulates of Conv2d and Linear (the "FLOPs" of most pruning papers),
+            macs = multiply-accumulates of Conv2d, ACConv2d and Linear (the "FLOPs" of most papers),
             flops = 2 per MAC plus element-wise work (rule in flops_rule), params = all parameters.
             layers: one {name =, type =, output = shape, params =, macs =, flops =} per layer and residual add.
             Example:

@@ -5,7 +5,7 @@ import Tensor
 
 extension NNModule {
     /// Methods of every module (forward/backward, parameters, modes, state dict, lookup).
-    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods + captureMethods }
+    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods + captureMethods + acnetMethods }
 
     static let coreMethods: [LuaFunction] = [
         method("forward", doc: """
@@ -65,7 +65,7 @@ extension NNModule {
             Example:
               local conv = net:get("layer1.0.conv1")
             """) { L, m in
-            let path = try L.checkPath(2)
+            let path = try L.checkString(2)
             guard let sub = m.module(at: path) else {
                 let names = m.namedModules().map(\.name).filter { !$0.isEmpty }
                 let near = names.filter { $0.hasPrefix(path.split(separator: ".").first.map(String.init) ?? path) }.prefix(5)

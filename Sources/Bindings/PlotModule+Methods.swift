@@ -2,6 +2,7 @@ import CLua
 import Foundation
 import LuaHost
 import Plot
+import Tensor
 
 extension PlotModule {
     /// Who is told when a plot is saved (a notebook runner collects saved plots this way).
@@ -67,17 +68,14 @@ extension PlotModule {
             """) { L in
             let c = try check(L, 1)
             let path = try L.checkPath(2)
-            guard path.lowercased().hasSuffix(".svg") else {
+            guard path.bytes.count >= 4, String(decoding: path.bytes.suffix(4), as: UTF8.self).lowercased() == ".svg" else {
                 throw LuaError.argument(2, "only SVG is supported: the path must end in .svg, got '\(path)'")
             }
-            let svg = c.svg()
-            do { try Data(svg.utf8).write(to: URL(fileURLWithPath: path)) } catch {
-                throw LuaError.message("save: cannot write '\(path)': \((error as NSError).localizedDescription)")
-            }
+            try AtomicFile.write(path, bytes: Array(c.svg().utf8), op: "save")
             L.rawField(clua_registryindex(), observerKey)
             let observer = (try? L.object(-1, of: observerKey)) as? SaveObserver
             L.pop()
-            observer?.onSave(c, path)
+            observer?.onSave(c, path.description)
             return 0
         },
         LuaFunction("show", doc: """

@@ -90,14 +90,22 @@ extension PruneModule {
             names match exactly, otherwise as whole-name Lua patterns. `print(plan)` shows channels
             per group and MACs / params before and after; plan.kept[name] lists kept channels
             (1-based, ascending); plan:apply([optimizer]) performs it; plan:save(path) writes JSON.
+            Selection-based criteria return keep-sets, which pass through as they are (max_ratio,
+            round_to and the global scope apply to scores only): `foad` (options t, s) and
+            `redundancy` with method = "dbscan" or clusters = k choose each group's kept count
+            themselves (giving ratio, ratios or a target is an error); k-means `redundancy` takes
+            k = round(C·(1 − ratio)) from the plan's ratio or ratios entry. A MACs or params
+            target needs per-channel scores.
+            A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
               print(plan)
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore", "max_ratio",
-                              "round_to", "normalizer", "reduction", "calib", "batches", "point", "input", "seed", "p"], "prune.plan")
+            try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
+                              "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
+                              "seed", "p"], o), "prune.plan")
             let shape = try inputShape(L, m, o, "prune.plan")
             let graph = try PruneModule.graph(m, shape)
             var options = PlanOptions()
@@ -152,6 +160,9 @@ extension PruneModule {
                 throw LuaError.argument(2, "give one of ratio (with ratios), target_macs, target_params (got \(amounts.joined(separator: ", ")))")
             }
             let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            if criterion.choosesKeptCount, let a = amounts.first {
+                throw LuaError.argument(2, "field '\(a)': criterion '\(criterion.name)' chooses how many channels each group keeps (from its own options), so \(a) does not apply")
+            }
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!

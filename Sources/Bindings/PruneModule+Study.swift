@@ -24,7 +24,8 @@ extension PruneModule {
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(["eval", "criterion", "ratios", "groups", "calib", "batches", "input", "reduction", "seed", "point"], "prune.sensitivity")
+            try o.checkKnown(CriteriaModule.knownOptions(L, ["eval", "criterion", "ratios", "groups", "calib", "batches", "input",
+                                                              "reduction", "seed", "point"], o), "prune.sensitivity")
             guard o.push("eval") != LUA_TNIL, let loader = try DataModule.loaderType.get(L, -1) else {
                 L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
             }
@@ -87,7 +88,7 @@ extension PruneModule {
             let ca = try a.count(inputShape: shape), cb = try b.count(inputShape: shape)
             var layers: [(String, Int, Int)] = []
             let after = Dictionary(cb.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-            for l in ca.layers where l.typeName == "Conv2d" || l.typeName == "Linear" {
+            for l in ca.layers where ["Conv2d", "ACConv2d", "Linear"].contains(l.typeName) {
                 guard let n = after[l.name], l.outputShape.count >= 2, n.outputShape.count >= 2 else { continue }
                 layers.append((l.name, l.outputShape[1], n.outputShape[1]))
             }

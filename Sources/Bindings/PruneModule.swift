@@ -21,7 +21,7 @@ public enum PruneModule {
         groupType.register(L, methods: [], metamethods: [groupType.tostring { $0.group.description }], fields: groupFields)
         planType.register(L, methods: planMethods, metamethods: [planType.tostring { $0.plan.description }], fields: planFields)
         L.newTable()
-        for f in functions + planFunctions + studyFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in functions + planFunctions + studyFunctions + foadFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
     /// One group as seen from Lua (the graph it belongs to stays alive with it).

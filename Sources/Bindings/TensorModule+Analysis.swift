@@ -8,6 +8,8 @@ extension TensorModule {
     /// ```lua
     /// local h = maps:entropy{bins = 256}                -- (N, C) histogram entropy in bits
     /// local s = maps:cosine_similarity()                -- (C, C) via one GEMM
+    /// local d = w:view(w:size(1), -1):euclidean_distance{rows = true}   -- rows of a (C, F) matrix
+    /// local rho = tensor.spearman(scores_a, scores_b)   -- rank agreement of two criteria
     /// local r = maps:matrix_rank():float():mean(1)      -- HRank
     /// local labels, centroids = tensor.kmeans(v, 8, {seed = 1})
     /// ```
@@ -46,6 +48,13 @@ extension TensorModule {
         channelMeasure("cosine_similarity", .cosine, "flatten", "cosine similarity ⟨a, b⟩/(‖a‖‖b‖) (a zero channel scores 0)"),
         channelMeasure("euclidean_distance", .euclidean, "flatten", "Euclidean distance ‖a − b‖"),
         channelMeasure("foad_similarity", .foad, "per_image", "FOAD similarity 1/(1 + ‖a − b‖_F)"),
+        LuaFunction("spearman", doc: """
+            tensor.spearman(a, b) -> number
+            Spearman's rank correlation of two 1-d tensors of equal length (scipy.stats.spearmanr): the Pearson correlation of their ranks, ties sharing the average rank. NaN when either holds a NaN or is constant.
+            Example: local rho = tensor.spearman(tensor.new{1, 2, 3, 4}, tensor.new{10, 20, 20, 40})
+            """) { L in
+            L.push(try Tensor.spearman(try L.checkTensor(1), try L.checkTensor(2))); return 1
+        },
         LuaFunction("svd", doc: """
             x:svd([{vectors = false}]) -> s [, u, v]
             Singular values (descending) of every matrix in the last two dims, batched over
@@ -91,16 +100,29 @@ extension TensorModule {
 
     static func channelMeasure(_ name: String, _ m: ChannelMeasure, _ batch: String, _ what: String) -> LuaFunction {
         LuaFunction(name, doc: """
-            x:\(name)([{batch = "\(batch)"}]) -> (C, C) tensor
-            The \(what) between the channels of a (N, C, …) tensor, from one GEMM.
-            batch = "flatten": each channel is one vector over (N, H, W); "mean": maps
-            averaged over N first; "per_image": computed per image and averaged over N.
+            x:\(name)([{batch = "\(batch)" | rows = true}]) -> (C, C) tensor
+            The \(what) between the channels of a (N, C, …) tensor (3+ dims). batch =
+            "flatten": a channel is one vector over (N, H, W); "mean": maps averaged over N
+            first; "per_image": per image, averaged. rows = true: between the rows of a
+            (C, F) matrix; a 2-d input needs it.
             Example:
-              local fm = tensor.randn(128, 64, 8, 8):clamp(0)
-              local m = fm:\(name)()
+              local m = tensor.randn(8, 16, 4, 4):\(name)()
+              local r = tensor.randn(16, 27):\(name){rows = true}
             """) { L in
             let x = try L.checkTensor(1), o = try LuaOptions(L, 2)
-            try o.checkKnown(["batch"], name)
+            try o.checkKnown(["batch", "rows"], name)
+            if try o.bool("rows", false) {
+                guard try o.string("batch") == nil else {
+                    throw LuaError.message("\(name): batch does not apply with rows = true (the rows of a (C, F) matrix)")
+                }
+                guard x.dim == 2 else {
+                    throw LuaError.message("\(name): rows = true expects a (C, F) matrix, got shape \(shapeString(x.shape))")
+                }
+                L.push(try x.rowMatrix(m, name)); return 1
+            }
+            guard x.dim != 2 else {
+                throw LuaError.message("\(name): a 2-d input is ambiguous: pass {rows = true} to compare the rows of a (C, F) matrix, or give (N, C, …) with 3 or more dims, got shape \(shapeString(x.shape))")
+            }
             let b = try o.choice("batch", ChannelBatching.allCases.map(\.rawValue), batch)
             L.push(try x.channelMatrix(m, batching: ChannelBatching(rawValue: b)!, name))
             return 1

@@ -1,3 +1,4 @@
+import CLua
 import LuaHost
 import Tensor
 
@@ -6,7 +7,7 @@ extension TensorModule {
     /// ```lua
     /// local v, i = scores:topk(8)            -- 8 largest along the last dim
     /// local s, order = x:sort(1, true)       -- descending along dim 1
-    /// w:index_select(1, keep)   x:gather(2, idx)
+    /// w:index_select(1, keep)   x:gather(2, idx)   x:scatter(2, idx, 1)   x:argsort()
     /// tensor.cat({a, b}, 2)   tensor.stack({a, b})
     /// ```
     static let indexMethods: [LuaFunction] = [
@@ -29,6 +30,14 @@ extension TensorModule {
             let (v, i) = try t.sort(d, descending: try optBool(L, 3, false))
             L.push(v); L.push(oneBased(i)); return 2
         },
+        tensorMethod("argsort", doc: """
+            x:argsort(dim?, descending?) -> int64 tensor
+            The 1-based positions that sort x along dim (default: the last), stably: equal values keep their order; NaN sorts as largest.
+            Example: local order = tensor.new{3, 1, 2}:argsort()   -- {2, 3, 1}
+            """) { L, t in
+            let d = L.isNoneOrNil(2) ? -1 : try L.checkDim(2, rank: t.dim)
+            return oneBased(try t.argsort(d, descending: try optBool(L, 3, false)))
+        },
         tensorMethod("index_select", doc: """
             x:index_select(dim, idx) -> tensor
             The entries idx (1-based; an int64 tensor, integral floats or a table) of dimension dim, in that order.
@@ -44,6 +53,22 @@ extension TensorModule {
             """) { L, t in
             let d = try L.checkDim(2, rank: t.dim)
             return try t.gather(d, try indexArgument(L, 3), base: 1)
+        },
+        tensorMethod("index_fill", doc: """
+            x:index_fill(dim, idx, v) -> tensor
+            A copy of x with the entries idx (1-based; an int64 tensor, integral floats, a table or a number) of dimension dim set to the number v.
+            Example: local w2 = w:index_fill(1, {2, 4}, 0)   -- rows 2 and 4 zeroed
+            """) { L, t in
+            let d = try L.checkDim(2, rank: t.dim)
+            return try t.indexFill(d, try indexArgument(L, 3), try valueArgument(L, 4, tensors: false), base: 1)
+        },
+        tensorMethod("scatter", doc: """
+            x:scatter(dim, idx, src) -> tensor
+            A copy of x with src written where idx (1-based, same rank as x) points along dim: out[idx[i][j]][j] = src[i][j] for dim 1. src is a tensor at least as large as idx, or a number.
+            Example: local onehot = tensor.zeros(3, 4):scatter(2, tensor.new{{2}, {1}, {4}}, 1)
+            """) { L, t in
+            let d = try L.checkDim(2, rank: t.dim)
+            return try t.scatter(d, try indexArgument(L, 3), try valueArgument(L, 4, tensors: true), base: 1)
         },
     ]
 
@@ -76,20 +101,19 @@ extension TensorModule {
         throw L.typeError(i, "index tensor or table")
     }
 
+    /// A value argument as a 0-d tensor: a Lua integer as int64 (so int64 tensors get
+    /// it exactly), another number as float32; a tensor too when `tensors` is true.
+    static func valueArgument(_ L: Lua, _ i: Int32, tensors: Bool) throws -> Tensor {
+        if L.isInteger(i) { return Tensor(int64: Int64(clua_tointeger(L.state, i))) }
+        if L.isNumber(i), let v = L.toNumber(i) { return Tensor(scalar: Float(v)) }
+        if tensors, let t = try L.tensor(i) { return t }
+        throw L.typeError(i, tensors ? "number or tensor" : "number")
+    }
+
     /// A non-empty Lua array of tensors at `i`.
     static func tensorList(_ L: Lua, _ i: Int32) throws -> [Tensor] {
         try L.checkTable(i)
-        let n = L.rawLength(i)
-        guard n > 0 else { throw LuaError.argument(Int(i), "expected a non-empty list of tensors") }
-        var ts: [Tensor] = []
-        for k in 1...n {
-            L.rawIndex(i, k)
-            defer { L.pop() }
-            guard let t = try L.tensor(-1) else {
-                throw LuaError.argument(Int(i), "list entry \(k) is a \(L.typeName(-1)), expected a tensor")
-            }
-            ts.append(t)
-        }
-        return ts
+        guard L.rawLength(i) > 0 else { throw LuaError.argument(Int(i), "expected a non-empty list of tensors") }
+        return try L.checkTensorList(i) { k, type in "list entry \(k) is a \(type), expected a tensor" }
     }
 }

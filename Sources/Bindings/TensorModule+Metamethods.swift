@@ -28,13 +28,17 @@ extension TensorModule {
             Example: print(x)
             """) { L in L.push(try L.checkTensor(1).formatted()); return 1 },
         LuaFunction("__newindex", doc: """
-            x[i] = number | tensor
-            Fills entry i of dimension 1 with a number, or copies a tensor (broadcast) into it.
-            Example: x[1] = 0; x[2] = tensor.ones(x:size(2))
+            x[i] = number | tensor;  x[mask] = number | tensor
+            Fills entry i of dimension 1 with a number, or copies a tensor (broadcast) into it. With a mask (a 0/1 tensor of x's shape, as x:gt(0) returns): writes a number to every selected element, or a tensor's values (one per selected element, row-major) in order.
+            Example: x[1] = 0; x[2] = tensor.ones(x:size(2)); x[x:lt(0)] = 0
             """) { L in
             let t = try L.checkTensor(1)
+            if let mask = try L.tensor(2) {
+                try t.maskedAssign(mask, try valueArgument(L, 3, tensors: true))
+                return 0
+            }
             guard L.isNumber(2) else {
-                throw LuaError.message("tensor: cannot set field '\(L.toString(2) ?? L.typeName(2))' (only integer indices can be assigned)")
+                throw LuaError.message("tensor: cannot set field '\(L.toString(2) ?? L.typeName(2))' (only integer indices and masks can be assigned)")
             }
             let target = try t.select(0, try index(L, t, 2))
             if L.isInteger(3) { target.fill(int64: Int64(clua_tointeger(L.state, 3))) }   // exact into int64
@@ -49,13 +53,14 @@ extension TensorModule {
     ]
 
     static let indexDoc = """
-        x[i] | x.method
-        Entry i of dimension 1 (1-based, negative from the end): a number for a 1-d tensor, else a view.
-        Example: local row = x[2]; local v = x[2][3]
+        x[i] | x[mask] | x.method
+        Entry i of dimension 1 (1-based, negative from the end): a number for a 1-d tensor, else a view. With a mask (a 0/1 tensor of x's shape): the selected elements as a new 1-d tensor, row-major.
+        Example: local row = x[2]; local v = x[2][3]; local pos = x[x:gt(0)]
         """
 
-    /// `x[i]` (methods are found first, by the generic `__index`).
+    /// `x[i]` and `x[mask]` (methods are found first, by the generic `__index`).
     static let item: (Lua, Tensor) throws -> Int = { L, t in
+        if let mask = try L.tensor(2) { L.push(try t.maskedValues(mask)); return 1 }
         guard L.isNumber(2) else { L.pushNil(); return 1 }
         let v = try t.select(0, try index(L, t, 2))
         if v.dim == 0 { pushElement(L, v) } else { L.push(v) }

@@ -49,7 +49,7 @@ extension TrainModule {
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
-        if resume, let path = checkpoint, FileManager.default.fileExists(atPath: path) {
+        if resume, let path = checkpoint, path.exists {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
             L.write("resuming from \(path) after epoch \(start)\n")
         }
@@ -124,31 +124,17 @@ extension TrainModule {
     }
 
     static func pushStep(_ L: Lua, _ s: StepReport) {
-        L.newTable()
-        L.push(s.epoch); L.setField(-2, "epoch")
-        L.push(s.step); L.setField(-2, "step")
-        L.push(s.steps); L.setField(-2, "steps")
-        L.push(s.loss); L.setField(-2, "loss")
-        L.push(s.lr); L.setField(-2, "lr")
-        L.push(s.samples); L.setField(-2, "samples")
+        L.pushRecord(["epoch": s.epoch, "step": s.step, "steps": s.steps, "loss": s.loss, "lr": s.lr,
+                      "samples": s.samples])
     }
 
     static func pushEval(_ L: Lua, _ r: Evaluation) {
-        L.newTable()
-        L.push(r.top1); L.setField(-2, "top1")
-        L.push(r.top5); L.setField(-2, "top5")
-        L.push(r.loss); L.setField(-2, "loss")
-        L.push(r.samples); L.setField(-2, "samples")
+        L.pushRecord(["top1": r.top1, "top5": r.top5, "loss": r.loss, "samples": r.samples])
     }
 
     static func pushEpoch(_ L: Lua, _ e: EpochReport) {
-        L.newTable()
-        L.push(e.epoch); L.setField(-2, "epoch")
-        L.push(e.trainLoss); L.setField(-2, "loss")
-        L.push(e.trainTop1); L.setField(-2, "top1")
-        L.push(e.lr); L.setField(-2, "lr")
-        L.push(e.seconds); L.setField(-2, "seconds")
-        L.push(e.imagesPerSecond); L.setField(-2, "images_per_s")
+        L.pushRecord(["epoch": e.epoch, "loss": e.trainLoss, "top1": e.trainTop1, "lr": e.lr, "seconds": e.seconds,
+                      "images_per_s": e.imagesPerSecond])
         if let v = e.eval { pushEval(L, v); L.setField(-2, "eval") }
     }
 }

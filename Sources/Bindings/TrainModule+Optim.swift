@@ -75,17 +75,7 @@ extension TrainModule {
 
     /// A list of tensors at slot `i`.
     static func tensorList(_ L: Lua, _ i: Int32, _ what: String) throws -> [Tensor] {
-        try L.checkTable(i)
-        var out: [Tensor] = []
-        for k in stride(from: 1, through: L.rawLength(i), by: 1) {
-            L.rawIndex(i, k)
-            defer { L.pop() }
-            guard let t = try L.tensor(-1) else {
-                throw LuaError.argument(Int(i), "\(what) \(k) must be a tensor, got \(L.typeName(-1))")
-            }
-            out.append(t)
-        }
-        return out
+        try L.checkTensorList(i) { k, type in "\(what) \(k) must be a tensor, got \(type)" }
     }
 
     static let optimizerMethods: [LuaFunction] = [

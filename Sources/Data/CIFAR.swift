@@ -14,7 +14,7 @@ public enum CIFAR {
     /// CIFAR-10: data_batch_1.bin … data_batch_5.bin (train) or test_batch.bin, in
     /// `root` or `root/cifar-10-batches-bin` (default roots: `$TOPIARY_DATASETS/cifar10`,
     /// `Datasets/cifar10`). Images 3×32×32 in [0, 1], labels 0…9.
-    public static func cifar10(split: Split, root: String? = nil) throws -> Dataset {
+    public static func cifar10(split: Split, root: FilePath? = nil) throws -> Dataset {
         let loc = locator("cifar10", root: root, subdir: "cifar-10-batches-bin", archive: "cifar-10-binary.tar.gz")
         let names = split == .train ? (1...5).map { "data_batch_\($0).bin" } : ["test_batch.bin"]
         let paths = try names.map { try loc.find([$0], what: "the CIFAR-10 \(split.rawValue) batch") }
@@ -27,7 +27,7 @@ public enum CIFAR {
 
     /// CIFAR-100: train.bin or test.bin in `root` or `root/cifar-100-binary`, with the
     /// fine (100 classes, default) or coarse (20 superclasses) label as target.
-    public static func cifar100(split: Split, root: String? = nil, label: Label100 = .fine) throws -> Dataset {
+    public static func cifar100(split: Split, root: FilePath? = nil, label: Label100 = .fine) throws -> Dataset {
         let loc = locator("cifar100", root: root, subdir: "cifar-100-binary", archive: "cifar-100-binary.tar.gz")
         let path = try loc.find(["\(split.rawValue).bin"], what: "the CIFAR-100 \(split.rawValue) file")
         let count = label == .fine ? 100 : 20
@@ -39,14 +39,14 @@ public enum CIFAR {
                         name: "cifar100", classes: classes)
     }
 
-    static func locator(_ name: String, root: String?, subdir: String, archive: String) -> DatasetLocator {
+    static func locator(_ name: String, root: FilePath?, subdir: String, archive: String) -> DatasetLocator {
         DatasetLocator(op: name, root: root, name: name, subdirs: [subdir],
                        howToGet: "Unpack the binary version (\(archive)) into one of these directories, or pass root = '/dir/with/the/bin/files'.")
     }
 
     /// Reads record files and concatenates them. Every file must be a whole number of
     /// records and every label within range.
-    public static func read(_ paths: [String], labelBytes: Int, labelIndex: Int, classCount: Int,
+    public static func read(_ paths: [FilePath], labelBytes: Int, labelIndex: Int, classCount: Int,
                             name: String, classes: [String]) throws -> Dataset {
         let pixels = 3 * 32 * 32, record = labelBytes + pixels
         var images: [UInt8] = []
@@ -73,8 +73,8 @@ public enum CIFAR {
     }
 
     /// Non-empty lines of a class-name file.
-    static func readNames(_ path: String) -> [String]? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+    static func readNames(_ path: FilePath) -> [String]? {
+        guard let bytes = try? path.readAll(op: "cifar"), let text = String(validating: bytes, as: UTF8.self) else { return nil }
         return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

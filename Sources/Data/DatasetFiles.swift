@@ -10,46 +10,47 @@ public enum Split: String, CaseIterable, Sendable {
 /// where we looked and how to get the data.
 struct DatasetLocator {
     let op: String
-    let dirs: [String]
+    let dirs: [FilePath]
     let howToGet: String
 
     /// `root` (and its usual subfolders) if given; else `$TOPIARY_DATASETS/<name>`,
     /// `Datasets/<name>` under the current directory, then `system` (a packaged copy).
-    init(op: String, root: String?, name: String, subdirs: [String], system: String? = nil, howToGet: String) {
+    init(op: String, root: FilePath?, name: String, subdirs: [String], system: String? = nil, howToGet: String) {
         self.op = op
         self.howToGet = howToGet
-        var bases: [String] = []
+        var bases: [FilePath] = []
         if let root {
             bases = [root]
         } else {
             if let env = ProcessInfo.processInfo.environment["TOPIARY_DATASETS"], !env.isEmpty {
-                bases.append(env + "/" + name)
+                bases.append(FilePath(env) + name)
             }
-            bases.append("Datasets/" + name)
-            if let system { bases.append(system) }
+            bases.append(FilePath("Datasets") + name)
+            if let system { bases.append(FilePath(system)) }
         }
-        var dirs: [String] = []
+        var dirs: [FilePath] = []
         for b in bases {
-            let b = b.hasSuffix("/") && b.count > 1 ? String(b.dropLast()) : b
+            var bytes = b.bytes
+            while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+            let b = FilePath(bytes: bytes) ?? b
             dirs.append(b)
-            for s in subdirs { dirs.append(b + "/" + s) }
+            for s in subdirs { dirs.append(b + s) }
         }
         self.dirs = dirs
     }
 
     /// The first existing file among `names` in the first directory holding one of them.
-    func find(_ names: [String], what: String) throws -> String {
+    func find(_ names: [String], what: String) throws -> FilePath {
         for d in dirs {
-            for n in names where FileBytes.exists(d + "/" + n) { return d + "/" + n }
+            for n in names where (d + n).exists { return d + n }
         }
-        throw TensorError("\(op): cannot find \(what) (\(names.joined(separator: " or "))); looked in \(dirs.joined(separator: ", ")). \(howToGet)")
+        throw TensorError("\(op): cannot find \(what) (\(names.joined(separator: " or "))); looked in \(dirs.map(\.description).joined(separator: ", ")). \(howToGet)")
     }
 
     /// The directory where `name` was found, for finding sibling files (class names).
-    func sibling(of path: String, _ name: String) -> String? {
-        let dir = (path as NSString).deletingLastPathComponent
-        let p = dir + "/" + name
-        return FileBytes.exists(p) ? p : nil
+    func sibling(of path: FilePath, _ name: String) -> FilePath? {
+        let p = path.parent + name
+        return p.exists ? p : nil
     }
 }
 

@@ -8,10 +8,13 @@ public enum FileBytes {
     /// Reads a whole file. Gzip-compressed files are inflated through zlib as they are
     /// read (zlib passes plain files through unchanged), so `x.gz` and `x` both work.
     /// A gzip stream that ends early or fails its checksum is an error.
-    public static func read(_ path: String, op: String) throws -> [UInt8] {
+    public static func read(_ path: FilePath, op: String) throws -> [UInt8] {
         let s = try Stream(path, op: op)
         return try s.read(Int.max)
     }
+
+    /// `read(_:op:)` for a string path.
+    public static func read(_ path: String, op: String) throws -> [UInt8] { try read(FilePath(path), op: op) }
 
     /// The most bytes a deflate stream can inflate to per compressed byte (zlib's
     /// documented worst case, 1032:1), used to refuse headers that claim more data than
@@ -25,15 +28,17 @@ public enum FileBytes {
         /// Bytes of the file on disk.
         public let compressedSize: Int
 
-        public init(_ path: String, op: String) throws {
-            try checkReadable(path, op: op)
-            guard let f = gzopen(path, "rb") else {
+        public init(_ path: FilePath, op: String) throws {
+            try path.checkReadable(op: op)
+            guard let f = path.withCString({ gzopen($0, "rb") }) else {
                 throw TensorError("\(op): cannot open \(path): \(String(cString: strerror(errno)))")
             }
             gzbuffer(f, 1 << 18)
-            self.f = f; self.path = path; self.op = op
-            compressedSize = fileSize(path) ?? 0
+            self.f = f; self.path = path.description; self.op = op
+            compressedSize = path.fileSize ?? 0
         }
+
+        public convenience init(_ path: String, op: String) throws { try self.init(FilePath(path), op: op) }
 
         deinit { gzclose_r(f) }
 
@@ -75,21 +80,8 @@ public enum FileBytes {
     }
 
     /// Fails with a clear message when `path` does not exist or is a directory.
-    public static func checkReadable(_ path: String, op: String) throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw TensorError("\(op): \(path): no such file")
-        }
-        if isDir.boolValue { throw TensorError("\(op): \(path) is a directory, expected a file") }
-    }
-
-    /// The size in bytes of a file, if it can be read.
-    public static func fileSize(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-    }
-
     /// True if `path` exists (file or directory).
-    public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    public static func exists(_ path: String) -> Bool { FilePath(path).exists }
 
     private static func zlibError(_ f: gzFile) -> String {
         var code: Int32 = 0

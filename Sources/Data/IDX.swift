@@ -21,7 +21,7 @@ public struct IDXArray {
     /// header is read first: a size the file cannot hold (even at gzip's best ratio) is
     /// refused before inflating, and no more than the claimed size (+1, to notice extra
     /// bytes) is ever inflated.
-    public static func read(_ path: String, op: String) throws -> IDXArray {
+    public static func read(_ path: FilePath, op: String) throws -> IDXArray {
         let s = try FileBytes.Stream(path, op: op)
         let context = "\(op): \(path)"
         var bytes = try s.read(4)

@@ -12,7 +12,7 @@ public enum MNIST {
     /// Fashion-MNIST: 60000 (train) or 10000 (test) images 1×28×28 in [0, 1], labels 0…9.
     /// Looks in `root` if given, else `$TOPIARY_DATASETS/fashion-mnist`,
     /// `Datasets/fashion-mnist`, then /usr/share/datasets/fashion-mnist.
-    public static func fashion(split: Split, root: String? = nil) throws -> Dataset {
+    public static func fashion(split: Split, root: FilePath? = nil) throws -> Dataset {
         let loc = DatasetLocator(op: "fashion_mnist", root: root, name: "fashion-mnist",
                                  subdirs: ["raw", "FashionMNIST/raw"], system: fashionSystemRoot,
                                  howToGet: "The default copy is Debian's package: install it with `apt-get install dataset-fashion-mnist`, or pass root = '/dir/with/the/idx/files'.")
@@ -21,7 +21,7 @@ public enum MNIST {
 
     /// MNIST digits, same layout as Fashion-MNIST. Looks in `root` if given, else
     /// `$TOPIARY_DATASETS/mnist` and `Datasets/mnist`.
-    public static func digits(split: Split, root: String? = nil) throws -> Dataset {
+    public static func digits(split: Split, root: FilePath? = nil) throws -> Dataset {
         let loc = DatasetLocator(op: "mnist", root: root, name: "mnist", subdirs: ["raw", "MNIST/raw"],
                                  howToGet: "Put the four IDX files of MNIST (train-images-idx3-ubyte.gz, ...) in one of these directories, or pass root = '/dir/with/the/idx/files'.")
         return try load(loc, split: split, name: "mnist", classes: digitClasses)
@@ -40,7 +40,7 @@ public enum MNIST {
     }
 
     /// A dataset from an images file (u8, N×H×W) and a labels file (u8, N).
-    public static func fromFiles(images: String, labels: String, name: String, classes: [String]) throws -> Dataset {
+    public static func fromFiles(images: FilePath, labels: FilePath, name: String, classes: [String]) throws -> Dataset {
         let img = try IDXArray.read(images, op: name)
         guard img.kind == .u8, img.shape.count == 3 else {
             throw TensorError("\(name): \(images): expected unsigned bytes of shape [N, H, W] (magic 00 00 08 03), got type 0x\(String(img.kind.rawValue, radix: 16)) with shape \(shapeString(img.shape))")

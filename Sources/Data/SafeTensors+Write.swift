@@ -49,7 +49,7 @@ extension SafeTensors {
     }
 
     /// Writes `tensors` and `metadata` to `path` atomically (temporary file, then rename).
-    public static func write(_ path: String, _ tensors: [(String, Tensor)], metadata: [String: String] = [:],
+    public static func write(_ path: FilePath, _ tensors: [(String, Tensor)], metadata: [String: String] = [:],
                              op: String = "save_safetensors") throws {
         let (header, order) = try layout(tensors, metadata: metadata, op: op)
         try AtomicFile.write(path, op: op) { w in
@@ -60,5 +60,11 @@ extension SafeTensors {
                 try c.withBytes { try w.write(UnsafeRawPointer($0), count: c.numel * c.dtype.size) }
             }
         }
+    }
+
+    /// `write(_:_:metadata:op:)` for a string path.
+    public static func write(_ path: String, _ tensors: [(String, Tensor)], metadata: [String: String] = [:],
+                             op: String = "save_safetensors") throws {
+        try write(FilePath(path), tensors, metadata: metadata, op: op)
     }
 }

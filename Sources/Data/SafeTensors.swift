@@ -44,8 +44,13 @@ public struct SafeTensors {
     public static let maxHeaderLength = 100_000_000
 
     /// Reads and validates a file. Nothing is returned unless the whole file is valid.
-    public static func read(_ path: String, op: String = "load_safetensors") throws -> SafeTensors {
+    public static func read(_ path: FilePath, op: String = "load_safetensors") throws -> SafeTensors {
         try decode(try FileBytes.read(path, op: op), context: "\(op): \(path)")
+    }
+
+    /// `read(_:op:)` for a string path.
+    public static func read(_ path: String, op: String = "load_safetensors") throws -> SafeTensors {
+        try read(FilePath(path), op: op)
     }
 
     /// Decodes the bytes of a safetensors file; `context` prefixes error messages.

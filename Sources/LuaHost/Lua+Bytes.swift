@@ -1,4 +1,5 @@
 import CLua
+import Tensor
 
 /// Lua strings as the bytes they are. A Lua string is any byte sequence; decoding it as
 /// UTF-8 would turn every other byte into U+FFFD, so file paths and chunks travel as bytes.
@@ -20,35 +21,31 @@ extension Lua {
 }
 
 extension Lua {
-    /// A file path argument. Topiary's file functions open paths through Swift strings,
-    /// which cannot hold bytes that are not UTF-8, and a NUL byte would end the path early:
-    /// both are refused with an error rather than rewritten into another file's name
-    /// (Lua's own io.open takes any bytes).
-    public func checkPath(_ i: Int32) throws -> String {
+    /// A file path argument, as its bytes: Lua strings are bytes and so are Linux file
+    /// names, so a path that is not UTF-8 opens exactly that file. A NUL byte would end
+    /// the path early at the system call: refused.
+    public func checkPath(_ i: Int32) throws -> FilePath {
         guard let bytes = toBytes(i) else { throw typeError(i, "string") }
-        if let problem = Lua.pathProblem(bytes) { throw LuaError.argument(Int(i), problem) }
-        return String(decoding: bytes, as: UTF8.self)
+        return try Lua.filePath(bytes) { LuaError.argument(Int(i), $0) }
     }
 
-    /// Why `bytes` cannot be used as a path by Topiary's file functions, or nil.
-    public static func pathProblem(_ bytes: [UInt8]) -> String? {
-        if let k = bytes.firstIndex(of: 0) { return "path contains a NUL byte (at byte \(k + 1))" }
-        if !String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes) {
-            return "path is not valid UTF-8; Topiary's file functions take UTF-8 paths (io.open takes any bytes)"
+    /// `bytes` as a path, or the error `fail` makes of the problem.
+    static func filePath(_ bytes: [UInt8], _ fail: (String) -> Error) throws -> FilePath {
+        guard let path = FilePath(bytes: bytes) else {
+            throw fail("path contains a NUL byte (at byte \(bytes.firstIndex(of: 0)! + 1))")
         }
-        return nil
+        return path
     }
 }
 
 extension LuaOptions {
     /// A path field (see `Lua.checkPath`).
-    public func path(_ key: String) throws -> String? {
+    public func path(_ key: String) throws -> FilePath? {
         guard push(key) != LUA_TNIL else { L.pop(); return nil }
         defer { L.pop() }
         guard let bytes = L.toBytes(-1) else {
             throw LuaError.argument(Int(index), "field '\(key)': string expected, got \(L.typeName(-1))")
         }
-        if let problem = Lua.pathProblem(bytes) { throw LuaError.argument(Int(index), "field '\(key)': \(problem)") }
-        return String(decoding: bytes, as: UTF8.self)
+        return try Lua.filePath(bytes) { LuaError.argument(Int(index), "field '\(key)': \($0)") }
     }
 }

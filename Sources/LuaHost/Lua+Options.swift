@@ -55,6 +55,12 @@ public struct LuaOptions {
         return v
     }
 
+    /// The error for a field whose value is out of range:
+    /// `bad argument #2 to 'plan' (field 'level': expected an integer in 1...16, got 0)`.
+    public func invalid(_ key: String, _ message: String) -> LuaError {
+        LuaError.argument(Int(index), "field '\(key)': \(message)")
+    }
+
     /// Pushes the field's value (nil if absent) for custom reading; returns its type.
     @discardableResult
     public func push(_ key: String) -> Int32 {

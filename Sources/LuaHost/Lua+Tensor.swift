@@ -27,6 +27,20 @@ extension Lua {
         throw typeError(i, "tensor or number")
     }
 
+    /// The tensors of the Lua array at `i` (a table); an entry that is not a tensor is an
+    /// argument error whose text `notATensor(k, its type name)` gives.
+    public func checkTensorList(_ i: Int32, _ notATensor: (Int, String) -> String) throws -> [Tensor] {
+        try checkTable(i)
+        var out: [Tensor] = []
+        for k in stride(from: 1, through: rawLength(i), by: 1) {
+            rawIndex(i, k)
+            defer { pop() }
+            guard let t = try tensor(-1) else { throw LuaError.argument(Int(i), notATensor(k, typeName(-1))) }
+            out.append(t)
+        }
+        return out
+    }
+
     /// Builds a float32 tensor from nested tables (`{{1, 2}, {3, 4}}`), checking that
     /// it is rectangular and holds only numbers.
     public func tensorFromTable(_ i: Int32, argument: Int32? = nil) throws -> Tensor {

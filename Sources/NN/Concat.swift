@@ -36,6 +36,18 @@ public final class Concat: Module {
 
     public var children: [(name: String, module: any Module)] { branches }
 
+    /// Replaces the branch at `index` (0-based; swapping a layer, see `replacingLayers`).
+    /// A transparent ("") branch stays a Sequential or Identity.
+    public func replaceBranch(_ index: Int, with module: any Module) throws {
+        guard branches.indices.contains(index) else { throw TensorError("\(typeName): no branch number \(index + 1)") }
+        if branches[index].name.isEmpty, !(module is Sequential || module is Identity) {
+            throw TensorError("\(typeName): only a Sequential or Identity branch can be unnamed")
+        }
+        try Nesting.adopt(module, into: self, typeName)
+        branches[index].module = module
+        widths = nil
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor {
         let outs = try branches.map { try Tracer.run($0.name, $0.module, input).toFloat().contiguous() }
         let first = outs[0].shape

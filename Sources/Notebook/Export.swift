@@ -19,7 +19,7 @@ public enum Export {
         let text = format == .ipynb ? IpynbExport.render(notebook, record) : HTMLExport.render(notebook, record)
         let base = path.hasSuffix(".lua") ? String(path.dropLast(4)) : path
         let target = output ?? base + "." + format.rawValue
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: target)) } catch {
+        do { try Data(text.utf8).write(to: URL(fileURLWithPath: target), options: .atomic) } catch {
             throw NotebookError(target, "cannot write: \((error as NSError).localizedDescription)")
         }
         return target

@@ -48,12 +48,12 @@ public enum OutputStore {
                 for o in record.cells[c].outputs.indices where record.cells[c].outputs[o].kind == .image {
                     k += 1
                     let name = "cell-\(record.cells[c].index)-\(k).svg"
-                    try Data((record.cells[c].outputs[o].svg ?? "").utf8).write(to: URL(fileURLWithPath: paths.directory + "/" + name))
+                    try Data((record.cells[c].outputs[o].svg ?? "").utf8).write(to: URL(fileURLWithPath: paths.directory + "/" + name), options: .atomic)
                     record.cells[c].outputs[o].file = name
                 }
             }
-            try Data((record.json.indented(2, sortedKeys: true) + "\n").utf8).write(to: URL(fileURLWithPath: paths.json))
-            try Data(MarkdownReport.render(record, notebook: notebook, paths: paths).utf8).write(to: URL(fileURLWithPath: paths.markdown))
+            try Data((record.json.indented(2, sortedKeys: true) + "\n").utf8).write(to: URL(fileURLWithPath: paths.json), options: .atomic)
+            try Data(MarkdownReport.render(record, notebook: notebook, paths: paths).utf8).write(to: URL(fileURLWithPath: paths.markdown), options: .atomic)
             return record
         } catch let e as NotebookError {
             throw e

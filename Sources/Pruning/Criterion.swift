@@ -34,10 +34,14 @@ public protocol Criterion {
     /// the maps themselves.
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor?
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult
+    /// True when the criterion decides itself how many channels each group keeps (FOAD's
+    /// greedy, DBSCAN clusters): a plan's ratio or MACs / params target cannot apply.
+    var choosesKeptCount: Bool { get }
 }
 
 extension Criterion {
     public var needs: CriterionNeeds { [] }
+    public var choosesKeptCount: Bool { false }
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? { nil }
 }
 
@@ -60,6 +64,11 @@ public final class CriterionContext {
     public var grads: Tensor?
     /// The hook point's layer path.
     public var point: String?
+    /// The share of the group's channels the plan asks to remove (its `ratio`, or the
+    /// group's `ratios` entry); nil when the plan aims at a MACs or params target, or when
+    /// scoring without a ratio. Selection-based criteria that size their keep-set from a
+    /// ratio (k-means clustering) read it here.
+    public var ratio: Double?
 
     public init(graph: DependencyGraph, group: PruningGroup, model: any Module) throws {
         self.graph = graph; self.group = group; self.model = model

@@ -157,7 +157,7 @@ private struct Builder {
         }
         switch d.channelRole {
         case .produces(let o, let i):
-            if m is Conv2d && inFactor != 1 { opaque(n, "convolution of flattened features", &out); return (out, 1) }
+            if (m is Conv2d || m is ACConv2d) && inFactor != 1 { opaque(n, "convolution of flattened features", &out); return (out, 1) }
             out = uf.make(channels)
             let si = slot(n, m, .input, i, inLabels, factor: inFactor), so = slot(n, m, .output, o, out)
             joinRepeat(m, [si, so])

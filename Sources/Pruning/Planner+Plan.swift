@@ -18,8 +18,10 @@ extension Planner {
         }
         guard options.roundTo >= 1 else { throw TensorError("prune.plan: round_to must be a positive integer") }
         let prunable = graph.groups.filter { $0.frozen == nil && !options.ignored.contains($0.index) }.map(\.index)
+        var ratios: [Int: Double] = [:]
+        if case .ratio(let r, let per) = options.amount { for g in prunable { ratios[g] = per[g] ?? r } }
         let results = try score(model, graph: graph, criterion: criterion, groups: prunable,
-                                calibration: calibration, batches: batches, point: point)
+                                calibration: calibration, batches: batches, point: point, ratios: ratios)
         let fingerprint = stateShapes(model)
         func make(_ r: Double) throws -> PruningPlan {
             try PruningPlan(graph: graph, criterion: criterion.name,
@@ -33,6 +35,10 @@ extension Planner {
             if case .targetMACs = options.amount { macs = true } else { macs = false }
             func value(_ p: PruningPlan) -> Int { macs ? p.macs.after : p.params.after }
             let what = macs ? "target_macs" : "target_params"
+            // Keep-sets do not change with the ratio the search below varies.
+            if let g = prunable.first(where: { if case .keep = results[$0] { return true }; return false }) {
+                throw TensorError("prune.plan: \(what) needs per-channel scores, but criterion '\(criterion.name)' returned a keep-set (group \(graph.groups[g].name)); give a ratio, or the criterion's own options")
+            }
             let full = try make(0)
             guard t > 0 else { throw TensorError("prune.plan: \(what) must be positive, got \(t)") }
             if value(full) <= t { return full }

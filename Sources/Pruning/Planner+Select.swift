@@ -8,7 +8,7 @@ public enum Planner {
     /// The scores or keep-sets of every prunable group that is not ignored.
     public static func score(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
                              groups: [Int], calibration: BatchSource?, batches: Int,
-                             point: HookPoint = .act) throws -> [Int: CriterionResult] {
+                             point: HookPoint = .act, ratios: [Int: Double] = [:]) throws -> [Int: CriterionResult] {
         var collected: [Int: Tensor] = [:]
         if !criterion.needs.isEmpty {
             guard let source = calibration else {
@@ -31,6 +31,7 @@ public enum Planner {
             let ctx = try CriterionContext(graph: graph, group: graph.groups[g], model: model)
             ctx.fmaps = collected[g]
             ctx.point = criterion.needs.isEmpty ? nil : graph.point(of: g, point)?.path
+            ctx.ratio = ratios[g]
             let r = try criterion.evaluate(ctx)
             try check(r, graph.groups[g], criterion.name)
             out[g] = r

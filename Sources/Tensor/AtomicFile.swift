@@ -8,48 +8,62 @@ import Foundation
 /// the next time `NAME` is written.
 public enum AtomicFile {
     /// Writes `path` atomically; `fill` writes the contents through a buffered writer.
-    public static func write(_ path: String, op: String, _ fill: (FileWriter) throws -> Void) throws {
-        guard !path.isEmpty, !path.utf8.contains(0) else { throw TensorError("\(op): invalid path '\(path)'") }
+    public static func write(_ path: FilePath, op: String, _ fill: (FileWriter) throws -> Void) throws {
+        guard !path.isEmpty else { throw TensorError("\(op): invalid path '\(path)'") }
         removeStaleTemporaries(of: path)
-        let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        let tmp = path.appendingToName(".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))")
+        let fd = tmp.withCString { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
-        let w = FileWriter(fd: fd, path: path, op: op)
+        let w = FileWriter(fd: fd, path: path.description, op: op)
         do {
             try fill(w)
             try w.flush()
             guard fsync(fd) == 0 else { throw TensorError("\(op): cannot write \(path): \(String(cString: strerror(errno)))") }
         } catch {
             close(fd)
-            unlink(tmp)
+            _ = tmp.withCString { unlink($0) }
             throw error
         }
         close(fd)
-        guard rename(tmp, path) == 0 else {
+        guard tmp.withCString({ t in path.withCString { rename(t, $0) } }) == 0 else {
             let e = String(cString: strerror(errno))
-            unlink(tmp)
+            _ = tmp.withCString { unlink($0) }
             throw TensorError("\(op): cannot write \(path): \(e)")
         }
     }
 
+    /// Writes `path` (a string path) atomically; see `write(_:op:_:)`.
+    public static func write(_ path: String, op: String, _ fill: (FileWriter) throws -> Void) throws {
+        guard !path.utf8.contains(0) else { throw TensorError("\(op): invalid path '\(path)'") }
+        try write(FilePath(path), op: op, fill)
+    }
+
     /// Writes `bytes` to `path` atomically.
+    public static func write(_ path: FilePath, bytes: [UInt8], op: String) throws {
+        try write(path, op: op) { try $0.write(bytes) }
+    }
+
+    /// Writes `bytes` to `path` (a string path) atomically.
     public static func write(_ path: String, bytes: [UInt8], op: String) throws {
         try write(path, op: op) { try $0.write(bytes) }
     }
 
     /// Removes `NAME.tmp-PID-RAND` files next to `path` whose writer process no longer
     /// exists (a live PID's file, even one reused by another process, is left alone).
-    public static func removeStaleTemporaries(of path: String) {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path, prefix = url.lastPathComponent + ".tmp-"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
-        for name in names where name.hasPrefix(prefix) {
-            let parts = name.dropFirst(prefix.count).split(separator: "-")
+    public static func removeStaleTemporaries(of path: FilePath) {
+        let dir = path.parent, prefix = path.lastComponent + Array(".tmp-".utf8)
+        for name in dir.directoryEntries() where name.starts(with: prefix) {
+            let parts = String(decoding: name[prefix.count...], as: UTF8.self).split(separator: "-")
             guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt32(parts[1]) != nil else { continue }
             if pid == getpid() { continue }
-            if kill(pid, 0) == -1 && errno == ESRCH { unlink(dir + "/" + name) }
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                _ = FilePath(unchecked: dir.bytes + [UInt8(ascii: "/")] + name).withCString { unlink($0) }
+            }
         }
     }
+
+    /// `removeStaleTemporaries(of:)` for a string path.
+    public static func removeStaleTemporaries(of path: String) { removeStaleTemporaries(of: FilePath(path)) }
 }
 
 /// A buffered writer over a file descriptor (see `AtomicFile.write`).

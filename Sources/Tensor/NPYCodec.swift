@@ -34,17 +34,13 @@ public enum NPYCodec {
 
     /// Writes `t` to `path` atomically (`AtomicFile`): a failure or a kill mid-write
     /// leaves any old file intact.
-    public static func save(_ t: Tensor, to path: String) throws {
+    public static func save(_ t: Tensor, to path: FilePath) throws {
         try AtomicFile.write(path, bytes: encode(t), op: "save")
     }
 
     /// Reads the tensor in the .npy file at `path`.
-    public static func load(_ path: String) throws -> Tensor {
-        guard FileManager.default.fileExists(atPath: path) else { throw TensorError("load: \(path): no such file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TensorError("load: \(path): cannot read the file")
-        }
-        return try decode(Array(data), name: path)
+    public static func load(_ path: FilePath) throws -> Tensor {
+        try decode(try path.readAll(op: "load"), name: path.description)
     }
 
     /// Parses the bytes of an .npy file; `name` appears in error messages.
@@ -80,7 +76,11 @@ public enum NPYCodec {
 
 extension Tensor {
     /// Saves to an .npy file (float32 or int64).
-    public func save(_ path: String) throws { try NPYCodec.save(self, to: path) }
+    public func save(_ path: String) throws { try NPYCodec.save(self, to: FilePath(path)) }
+    /// Saves to an .npy file at a byte path.
+    public func save(_ path: FilePath) throws { try NPYCodec.save(self, to: path) }
     /// Loads an .npy file.
-    public static func load(_ path: String) throws -> Tensor { try NPYCodec.load(path) }
+    public static func load(_ path: String) throws -> Tensor { try NPYCodec.load(FilePath(path)) }
+    /// Loads an .npy file at a byte path.
+    public static func load(_ path: FilePath) throws -> Tensor { try NPYCodec.load(path) }
 }

@@ -1,4 +1,5 @@
-/// Selection by index tensors: `indexSelect` and `gather`. Index tensors may be int64
+/// Selection by index tensors: `indexSelect` and `gather` (the writing side is in
+/// Tensor+Scatter.swift). Index tensors may be int64
 /// or integral float32, and are counted from `base` (0 in Swift, 1 from Lua: errors
 /// then quote the indices as the caller wrote them). Inputs of any strides; results
 /// are contiguous and keep the input's dtype.
@@ -74,33 +75,50 @@ extension Tensor {
     public func gather(_ d: Int, _ idx: Tensor, base: Int = 0) throws -> Tensor {
         let op = "gather"
         let dd = try checkDim(d, op)
-        guard idx.dim == dim || (dim == 0 && idx.dim <= 1) else {
-            throw TensorError("gather: index has \(idx.dim) dimensions, expected \(dim) (shape \(shapeString(idx.shape)) for input \(shapeString(shape)))")
-        }
-        for k in 0..<idx.dim where k != dd && idx.shape[k] > shape[k] {
-            throw TensorError("gather: index shape \(shapeString(idx.shape)) exceeds input shape \(shapeString(shape)) in dimension \(k + 1)")
-        }
-        let size = dim == 0 ? 1 : shape[dd]
-        let ix = try Tensor.indexValues(idx, size: size, base: base, op)
+        try checkIndexShape(idx, dd, op)
+        let ix = try Tensor.indexValues(idx, size: dim == 0 ? 1 : shape[dd], base: base, op)
         let out = Tensor(uninitialized: idx.shape, dtype: dtype)
         if ix.isEmpty { return out }
         let es = dtype.size, src = UnsafeRawPointer(storage.raw), dst = out.storage.raw
-        let ishape = idx.shape, st = strides, r = ishape.count
-        // Walk the index's multi-indices in row-major order.
+        Tensor.forEachPosition(idx.shape) { k, pos in
+            (dst + k * es).copyMemory(from: src + storageOffset(pos, replacing: dd, with: ix[k]) * es, byteCount: es)
+        }
+        return out
+    }
+
+    /// Checks an index for gather/scatter along `d`: this tensor's rank (≤ 1 for a 0-d
+    /// tensor) and no size larger than this tensor's outside `d`.
+    func checkIndexShape(_ idx: Tensor, _ d: Int, _ op: String) throws {
+        guard idx.dim == dim || (dim == 0 && idx.dim <= 1) else {
+            throw TensorError("\(op): index has \(idx.dim) dimensions, expected \(dim) (shape \(shapeString(idx.shape)) for input \(shapeString(shape)))")
+        }
+        for k in 0..<idx.dim where k != d && idx.shape[k] > shape[k] {
+            throw TensorError("\(op): index shape \(shapeString(idx.shape)) exceeds input shape \(shapeString(shape)) in dimension \(k + 1)")
+        }
+    }
+
+    /// Calls `body(k, pos)` for every multi-index `pos` of `shape` in row-major order,
+    /// `k` counting them from 0.
+    static func forEachPosition(_ shape: [Int], _ body: (Int, [Int]) throws -> Void) rethrows {
+        let n = shape.reduce(1, *), r = shape.count
         var pos = [Int](repeating: 0, count: r)
-        for k in 0..<ix.count {
-            var o = offset
-            for a in 0..<r where a != dd { o += pos[a] * st[a] }
-            if dim > 0 { o += ix[k] * st[dd] }
-            (dst + k * es).copyMemory(from: src + o * es, byteCount: es)
+        for k in 0..<n {
+            try body(k, pos)
             var a = r - 1
             while a >= 0 {
                 pos[a] += 1
-                if pos[a] < ishape[a] { break }
+                if pos[a] < shape[a] { break }
                 pos[a] = 0
                 a -= 1
             }
         }
-        return out
+    }
+
+    /// The storage offset of the element at multi-index `pos` (0-based, at most this
+    /// tensor's rank entries), with entry `d` (if any) replaced by `i`.
+    func storageOffset(_ pos: [Int], replacing d: Int? = nil, with i: Int = 0) -> Int {
+        var o = offset
+        for a in 0..<Swift.min(pos.count, dim) { o += (a == d ? i : pos[a]) * strides[a] }
+        return o
     }
 }

@@ -1,4 +1,4 @@
-/// Sorting along a dimension: `sort` and `topk`, returning values and 0-based int64
+/// Sorting along a dimension: `sort`, `argsort` and `topk`, returning values and 0-based int64
 /// positions. The order is stable (equal values keep their original order) and NaN
 /// counts as larger than every number, as in torch: last when ascending, first when
 /// descending or taking the largest.
@@ -7,6 +7,13 @@ extension Tensor {
     public func sort(_ d: Int = -1, descending: Bool = false) throws -> (Tensor, Tensor) {
         let dd = try checkDim(d, "sort")
         return try sortedLines(dd, k: dim == 0 ? 1 : shape[dd], descending: descending)
+    }
+
+    /// The positions that sort along `d` (stably; NaN as largest): `sort(d).1`, int64
+    /// of this tensor's shape.
+    public func argsort(_ d: Int = -1, descending: Bool = false) throws -> Tensor {
+        let dd = try checkDim(d, "argsort")
+        return try sortedLines(dd, k: dim == 0 ? 1 : shape[dd], descending: descending).1
     }
 
     /// The `k` largest (or smallest) entries along `d`, in order: (values, positions),

@@ -79,26 +79,14 @@ extension JSON {
     /// `s` as a JSON string literal: `"`, `\` and control characters escaped (`\n`, `\t`,
     /// `\r`, `\b`, `\f`, else `\u00XX`); everything else, `/` and non-ASCII included, as is.
     public static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{8}": out += "\\b"
-            case "\u{C}": out += "\\f"
-            case _ where u.value < 0x20:
-                out += "\\u00"
-                out.unicodeScalars.append(hexDigit(u.value >> 4))
-                out.unicodeScalars.append(hexDigit(u.value & 15))
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
+        "\"" + s.escapingScalars { u in
+            escapes[u] ?? (u.value < 0x20 ? "\\u00" + String(hexDigit(u.value >> 4)) + String(hexDigit(u.value & 15)) : nil)
+        } + "\""
     }
+
+    static let escapes: [Unicode.Scalar: String] = [
+        "\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u{8}": "\\b", "\u{C}": "\\f",
+    ]
 
     static func hexDigit(_ v: UInt32) -> Unicode.Scalar {
         Unicode.Scalar(UInt8(v < 10 ? 0x30 + v : 0x57 + v))

@@ -5,17 +5,8 @@ public enum XML {
     ///
     ///     XML.escape("a < b & \"c\"")   // a &lt; b &amp; &quot;c&quot;
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
+        s.escapingScalars { entities[$0] }
     }
+
+    static let entities: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"]
 }

@@ -29,12 +29,12 @@ final class IDXTests: DataTestCase {
 
     func testPlainAndGzipIDX() throws {
         try writeMNIST(gz: false)
-        try checkSmall(try MNIST.digits(split: .train, root: dir))
+        try checkSmall(try MNIST.digits(split: .train, root: FilePath(dir)))
         try FileManager.default.removeItem(atPath: dir + "/train-images-idx3-ubyte")
         try FileManager.default.removeItem(atPath: dir + "/train-labels-idx1-ubyte")
         try writeMNIST(gz: true)
-        try checkSmall(try MNIST.digits(split: .train, root: dir))
-        try checkSmall(try MNIST.fashion(split: .train, root: dir))
+        try checkSmall(try MNIST.digits(split: .train, root: FilePath(dir)))
+        try checkSmall(try MNIST.fashion(split: .train, root: FilePath(dir)))
     }
 
     func testGenericIDXTypes() throws {
@@ -55,12 +55,12 @@ final class IDXTests: DataTestCase {
         // labels outside 0...9 and mismatched counts
         write("i", img)
         write("l", idx([3], [1, 2, 10]))
-        assertError(try MNIST.fromFiles(images: dir + "/i", labels: dir + "/l", name: "mnist", classes: MNIST.digitClasses),
+        assertError(try MNIST.fromFiles(images: FilePath(dir + "/i"), labels: FilePath(dir + "/l"), name: "mnist", classes: MNIST.digitClasses),
                     "label 10 of sample 3 is outside 0..9")
         write("l2", idx([2], [1, 2]))
-        assertError(try MNIST.fromFiles(images: dir + "/i", labels: dir + "/l2", name: "mnist", classes: MNIST.digitClasses),
+        assertError(try MNIST.fromFiles(images: FilePath(dir + "/i"), labels: FilePath(dir + "/l2"), name: "mnist", classes: MNIST.digitClasses),
                     "has 3 images but", "has 2 labels")
-        assertError(try MNIST.fromFiles(images: dir + "/l2", labels: dir + "/l2", name: "mnist", classes: MNIST.digitClasses),
+        assertError(try MNIST.fromFiles(images: FilePath(dir + "/l2"), labels: FilePath(dir + "/l2"), name: "mnist", classes: MNIST.digitClasses),
                     "expected unsigned bytes of shape [N, H, W]")
     }
 
@@ -73,16 +73,16 @@ final class IDXTests: DataTestCase {
         var bad = gz
         for k in 12..<(gz.count - 8) { bad[k] ^= 0x5A }
         write("bad.gz", bad)
-        XCTAssertThrowsError(try IDXArray.read(dir + "/bad.gz", op: "mnist")) { e in
+        XCTAssertThrowsError(try IDXArray.read(FilePath(dir + "/bad.gz"), op: "mnist")) { e in
             XCTAssertTrue("\(e)".contains("bad.gz"), "\(e)")
         }
     }
 
     func testMissingDatasetSaysWhereAndHow() throws {
-        assertError(try MNIST.fashion(split: .test, root: dir + "/nope"),
+        assertError(try MNIST.fashion(split: .test, root: FilePath(dir + "/nope")),
                     "fashion_mnist: cannot find the test images", "t10k-images-idx3-ubyte.gz", "looked in \(dir)/nope",
                     "apt-get install dataset-fashion-mnist")
-        assertError(try MNIST.digits(split: .train, root: dir), "mnist: cannot find", "looked in \(dir)")
+        assertError(try MNIST.digits(split: .train, root: FilePath(dir)), "mnist: cannot find", "looked in \(dir)")
         assertError(try FileBytes.read(dir, op: "x"), "is a directory")
     }
 
@@ -111,20 +111,20 @@ final class IDXTests: DataTestCase {
     func testHostileSizesAreCheckedBeforeInflating() throws {
         // 2^31 images of 1×1: 2 GB claimed by a file of a few dozen bytes.
         try FileBytes.writeGzip(dir + "/huge.gz", idx([1 << 31, 1, 1], []))
-        assertError(try IDXArray.read(dir + "/huge.gz", op: "mnist"), "mnist", "huge.gz", "corrupt header",
+        assertError(try IDXArray.read(FilePath(dir + "/huge.gz"), op: "mnist"), "mnist", "huge.gz", "corrupt header",
                     "claims 2147483648 bytes", "can hold")
         write("huge", idx([1 << 20, 1, 1], [1, 2, 3]))
-        assertError(try IDXArray.read(dir + "/huge", op: "mnist"), "truncated", "needs 1048576 bytes")
+        assertError(try IDXArray.read(FilePath(dir + "/huge"), op: "mnist"), "truncated", "needs 1048576 bytes")
         // 4 bytes claimed, 64 MB of zeros after them: refused after reading 5.
         try FileBytes.writeGzip(dir + "/long.gz", idx([4], [UInt8](repeating: 0, count: 64 << 20)))
         let start = Date()
-        assertError(try IDXArray.read(dir + "/long.gz", op: "t"), "corrupt", "after the 4 bytes of data")
+        assertError(try IDXArray.read(FilePath(dir + "/long.gz"), op: "t"), "corrupt", "after the 4 bytes of data")
         XCTAssertLessThan(Date().timeIntervalSince(start), 0.2)
         // The ordinary files still read.
         try FileBytes.writeGzip(dir + "/ok.gz", idx([2, 2], [1, 2, 3, 4]))
-        XCTAssertEqual(try IDXArray.read(dir + "/ok.gz", op: "t").tensor().toArray(), [1, 2, 3, 4])
+        XCTAssertEqual(try IDXArray.read(FilePath(dir + "/ok.gz"), op: "t").tensor().toArray(), [1, 2, 3, 4])
         write("ok", idx([3], [5, 6, 7]))
-        XCTAssertEqual(try IDXArray.read(dir + "/ok", op: "t").tensor().toArray(), [5, 6, 7])
-        assertError(try IDXArray.read(dir + "/nothere", op: "t"), "no such file")
+        XCTAssertEqual(try IDXArray.read(FilePath(dir + "/ok"), op: "t").tensor().toArray(), [5, 6, 7])
+        assertError(try IDXArray.read(FilePath(dir + "/nothere"), op: "t"), "no such file")
     }
 }

@@ -51,6 +51,19 @@ final class DistanceTests: XCTestCase {
         XCTAssertEqual(try big.channelMatrix(.euclidean, batching: .flatten, "e").toArray()[1], 2e30, accuracy: 1e24)
     }
 
+    /// The rows of a (C, F) matrix: the same numbers as channels of one (1, C, F) image;
+    /// a 2-d input to channelMatrix is refused (it was read as (N, C) before).
+    func testRowsOfAMatrix() throws {
+        let m = Tensor(shape: [4, 2], values: [1, 0, 0, 1, 3, 4, 0, 0])
+        assertNear(try m.rowMatrix(.cosine, "c"), [1, 0, 0.6, 0, 0, 1, 0.8, 0, 0.6, 0.8, 1, 0, 0, 0, 0, 0], "rows cos")
+        assertNear(try m.rowMatrix(.euclidean, "e"), try x.channelMatrix(.euclidean, batching: .flatten, "e").toArray(), "rows euc")
+        XCTAssertThrowsError(try m.channelMatrix(.cosine, batching: .flatten, "cosine_similarity")) { e in
+            XCTAssertEqual((e as? TensorError)?.message,
+                           "cosine_similarity: expected (N, C, …) with at least 3 dimensions, got [4, 2] (the rows of a (C, F) matrix are compared by rowMatrix)")
+        }
+        XCTAssertThrowsError(try x.rowMatrix(.foad, "foad_similarity"))
+    }
+
     func testBatching() throws {
         // two images, two channels: p = ((1, 0), (0, 2)) and q = ((0, 1), (0, 2))
         let y = Tensor(shape: [2, 2, 2], values: [1, 0, 0, 1, 0, 2, 0, 2])

@@ -129,8 +129,14 @@ local valid = {
   ["tensor.waverec2"] = function() return {tensor.randn(2, 9, 8):wavedec2("haar", 2), "haar"} end,
   ["tensor.dbscan"] = function() return {tensor.randn(6, 2), {eps = 1, min_samples = 2}} end,
   ["tensor.kmeans"] = function() return {tensor.randn(12, 2), 2, {seed = 1}} end,
-  ["__newindex"] = function() return {tensor.randn(3, 4), 2, tensor.ones(4)} end,
-  ["__index"] = function() return {tensor.randn(3, 4), -1} end,
+  ["tensor.index_fill"] = function() return {tensor.randn(3, 2), math.random(1, 2), {2, 1}, pick{0, 1 << 62, 2.5}} end,
+  ["tensor.scatter"] = function() return {tensor.zeros(3, 4), math.random(1, 2), tensor.ones(2, 2):long(), pick{1, tensor.randn(2, 3)}} end,
+  ["tensor.spearman"] = function() return {tensor.randn(5), tensor.randn(5)} end,
+  ["__newindex"] = function()
+    local x = tensor.randn(3, 4)
+    return math.random() < 0.5 and {x, 2, tensor.ones(4)} or {x, x:gt(0), pick{0, x[x:gt(0)]}}
+  end,
+  ["__index"] = function() local x = tensor.randn(3, 4); return {x, pick{-1, x:lt(0)}} end,
 }
 
 -- Every function of the module and every metamethod, in a fixed order.

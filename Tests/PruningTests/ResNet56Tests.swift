@@ -11,15 +11,7 @@ final class ResNet56Tests: XCTestCase {
     static let bench = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../../shared/bench").standardized.path
 
-    func loadNet() throws -> Sequential {
-        let path = Self.bench + "/resnet56_seed0.safetensors"
-        guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("\(path) not found") }
-        let net = try Zoo.resnetCifar(depth: 56)
-        let file = try SafeTensors.read(path)
-        try net.loadStateDict(file.entries.map { ($0.name, $0.tensor) }, strict: false)
-        net.eval()
-        return net
-    }
+    func loadNet() throws -> Sequential { try loadBenchResNet56() }
 
     /// x[n,c,h,w] = sin(0.01·(n·3072 + c·1024 + h·32 + w)), the check file's input.
     func checkInput() -> Tensor {

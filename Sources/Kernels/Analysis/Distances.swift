@@ -69,9 +69,24 @@ public enum ChannelMeasure: Sendable {
 }
 
 extension Tensor {
-    /// The (C, C) matrix of `measure` between the channels of a (N, C, …) tensor.
+    /// The (C, C) matrix of `measure` between the channels of a (N, C, …) tensor of at
+    /// least 3 dimensions. A 2-d tensor is refused: (N, C) and (C, F) cannot be told
+    /// apart, and `rowMatrix` compares the rows of the latter.
     public func channelMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
-        guard dim >= 2 else { throw TensorError("\(op): expected (N, C, …), got \(shapeString(shape))") }
+        guard dim >= 3 else {
+            throw TensorError("\(op): expected (N, C, …) with at least 3 dimensions, got \(shapeString(shape))"
+                              + (dim == 2 ? " (the rows of a (C, F) matrix are compared by rowMatrix)" : ""))
+        }
+        return try measureMatrix(measure, batching: batching, op)
+    }
+
+    /// The (C, C) matrix of `measure` between the rows of a (C, F) matrix.
+    public func rowMatrix(_ measure: ChannelMeasure, _ op: String) throws -> Tensor {
+        guard dim == 2 else { throw TensorError("\(op): expected a (C, F) matrix, got shape \(shapeString(shape))") }
+        return try reshape([1] + shape).measureMatrix(measure, batching: .flatten, op)
+    }
+
+    private func measureMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
         let x = toFloat().contiguous()
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
@@ -107,6 +122,10 @@ extension Tensor {
                 for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
                 measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
             }
+        case .perImage where measure == .foad:
+            // FOAD's keep-sets hinge on small gaps between similarities: sums in double
+            let sums = try x.foadSimilaritySums(op)
+            for k in 0..<(c * c) { out.ptr[k] = Float(sums[k] / Double(n)) }
         case .perImage:
             try perImageMatrix(x, measure, n: n, c: c, f: f, into: out, op)
         }

@@ -36,6 +36,23 @@ extension Tensor {
         return best!
     }
 
+    /// Lloyd iterations (as `kmeans`) started from the given rows as centres (0-based
+    /// point indices, one per cluster) instead of k-means++: for reproducing another
+    /// implementation's seeding, or a fixed start.
+    public func kmeans(initial: [Int], maxIterations: Int = 300, tolerance: Double = 1e-4) throws -> KMeansResult {
+        let (x, p, f) = try pointMatrix("kmeans")
+        guard !initial.isEmpty && initial.count <= p else {
+            throw TensorError("kmeans: the initial centres must be 1...\(p) point indices, got \(initial.count)")
+        }
+        if let bad = initial.first(where: { $0 < 0 || $0 >= p }) {
+            throw TensorError("kmeans: initial centre \(bad + 1) is not a point index in 1...\(p)")
+        }
+        guard maxIterations >= 1 else { throw TensorError("kmeans: max_iter must be at least 1, got \(maxIterations)") }
+        let data = KMeansData(x, p, f)
+        return try data.lloyd(initial.flatMap { data.row($0) }, initial.count, maxIterations: maxIterations,
+                              tol: tolerance * data.meanVariance())
+    }
+
     /// The contiguous float32 rows of a finite (points, features) matrix.
     func pointMatrix(_ op: String) throws -> (Tensor, Int, Int) {
         guard dim == 2 else { throw TensorError("\(op): expected a (points, features) matrix, got \(shapeString(shape))") }

@@ -32,12 +32,9 @@ extension Conv2dKernel {
             }
             return
         }
-        let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
-        let outImage = g.outChannels * P
-        let parts = ParallelBatch.parts(g.batch)
-        let perPart = (g.batch + parts - 1) / parts
-        let nb = chunk(g, perPart: perPart)
-        let direct = g.isPointwise && nb == 1
+        let l = Layout(g)
+        let P = l.P, K = l.K, cg = l.cg, inImage = l.inImage, outImage = l.outImage
+        let parts = l.parts, nb = l.nb, direct = l.direct
         let wSize = g.outChannels * K
         var biasSums = [Double](repeating: 0, count: db != nil ? g.outChannels : 0)
         try Scratch.with(dw != nil ? parts * wSize : 1, dx != nil ? g.outChannels * K : 1, zeroed: true) { local, wt in
@@ -74,16 +71,7 @@ extension Conv2dKernel {
                             }
                             let wT = UnsafePointer(wt + grp * cg * K)
                             if dw != nil {
-                                let b: UnsafePointer<Float>
-                                if direct {
-                                    b = x + n0 * inImage + cin0 * g.inPlane
-                                } else {
-                                    for j in 0..<m {
-                                        Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
-                                                      cols: cols + j * P, ld: ld)
-                                    }
-                                    b = UnsafePointer(cols)
-                                }
+                                let b = columns(g, x, n0: n0, m: m, group: grp, direct: direct, into: cols)
                                 // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
                                 for co in 0..<cg { for q in 0..<ld { dyT[q * cg + co] = dY[co * ld + q] } }
                                 BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT, ldb: cg,
@@ -143,12 +131,19 @@ extension Conv2dKernel {
     /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).
     static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
+        forEachWeight(g) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
+    }
+
+    /// Calls `body(k, group, o, i, tap)` for every weight of the [Cout, Cin/groups, kh, kw]
+    /// layout in order, `k` its index there (o and i counted within the group).
+    @inline(__always)
+    static func forEachWeight(_ g: ConvGeometry, _ body: (Int, Int, Int, Int, Int) -> Void) {
+        let taps = g.kernelH * g.kernelW
+        var k = 0
         for grp in 0..<g.groups {
-            for o in 0..<co {
-                for i in 0..<ci {
-                    let src = weight + ((grp * co + o) * ci + i) * taps
-                    let dst = w + ((grp * ci + i) * co + o) * taps
-                    for t in 0..<taps { dst[t] = src[taps - 1 - t] }
+            for o in 0..<g.groupOut {
+                for i in 0..<g.groupIn {
+                    for t in 0..<taps { body(k, grp, o, i, t); k += 1 }
                 }
             }
         }

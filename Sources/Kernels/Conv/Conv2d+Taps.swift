@@ -36,15 +36,13 @@ extension Conv2dKernel {
 
     /// Weights repacked per group and tap into `w`: [groups][taps][cout_g][cin_g].
     static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
-        for grp in 0..<g.groups {
-            for o in 0..<co {
-                for c in 0..<ci {
-                    let src = weight + ((grp * co + o) * ci + c) * taps
-                    for t in 0..<taps { w[((grp * taps + t) * co + o) * ci + c] = src[t] }
-                }
-            }
-        }
+        forEachWeight(g) { k, grp, o, c, t in w[packedTap(g, grp, o, c, t)] = weight[k] }
+    }
+
+    /// The index of weight (group, o, c, tap) in `packTaps`' layout.
+    @inline(__always)
+    static func packedTap(_ g: ConvGeometry, _ grp: Int, _ o: Int, _ c: Int, _ t: Int) -> Int {
+        ((grp * g.kernelH * g.kernelW + t) * g.groupOut + o) * g.groupIn + c
     }
 
     /// [m, C, P] (images n0… of a batch with `image` floats each) → [C, P, m].
@@ -144,13 +142,7 @@ extension Conv2dKernel {
                 let src = local + p * wSize
                 for i in 0..<wSize { local[i] += src[i] }
             }
-            for grp in 0..<g.groups {
-                for t in 0..<taps {
-                    for o in 0..<co {
-                        for c in 0..<ci { dw[((grp * co + o) * ci + c) * taps + t] += local[((grp * taps + t) * co + o) * ci + c] }
-                    }
-                }
-            }
+            forEachWeight(g) { k, grp, o, c, t in dw[k] += local[packedTap(g, grp, o, c, t)] }
         }
     }
 }

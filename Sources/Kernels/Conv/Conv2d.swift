@@ -28,11 +28,8 @@ public enum Conv2dKernel {
             try forwardTaps(g, x: x, weight: weight, bias: bias, y: y)
             return
         }
-        let P = g.outPlane, K = g.patch, cg = g.groupOut, inImage = g.inChannels * g.inPlane
-        let outImage = g.outChannels * P
-        let perPart = (g.batch + ParallelBatch.parts(g.batch) - 1) / ParallelBatch.parts(g.batch)
-        let nb = chunk(g, perPart: perPart)
-        let direct = g.isPointwise && nb == 1
+        let l = Layout(g)
+        let P = l.P, K = l.K, cg = l.cg, outImage = l.outImage, nb = l.nb, direct = l.direct
         try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
             Scratch.with(direct ? 1 : K * nb * P, nb > 1 ? cg * nb * P : 1) { cols, ybuf in
                 var n0 = lo
@@ -40,17 +37,7 @@ public enum Conv2dKernel {
                     if stop() { return }
                     let m = min(nb, hi - n0), ld = m * P
                     for grp in 0..<g.groups {
-                        let cin0 = grp * g.groupIn
-                        var b: UnsafePointer<Float>
-                        if direct {
-                            b = x + n0 * inImage + cin0 * g.inPlane
-                        } else {
-                            for j in 0..<m {
-                                Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + cin0 * g.inPlane,
-                                              cols: cols + j * P, ld: ld)
-                            }
-                            b = UnsafePointer(cols)
-                        }
+                        let b = columns(g, x, n0: n0, m: m, group: grp, direct: direct, into: cols)
                         let w = weight + grp * cg * K
                         if m == 1 {
                             BLAS.sgemm(transA: false, transB: false, m: cg, n: P, k: K, a: w, lda: K, b: b, ldb: ld,
@@ -79,5 +66,37 @@ public enum Conv2dKernel {
                 }
             }
         }
+    }
+
+    /// The GEMM layout forward and backward share: plane P, patch K, output channels per
+    /// group cg, floats per input and output image, thread parts, images per GEMM (nb),
+    /// and whether a pointwise convolution multiplies the input directly (no im2col).
+    struct Layout {
+        let P: Int, K: Int, cg: Int, inImage: Int, outImage: Int, parts: Int, nb: Int
+        let direct: Bool
+
+        init(_ g: ConvGeometry) {
+            P = g.outPlane
+            K = g.patch
+            cg = g.groupOut
+            inImage = g.inChannels * g.inPlane
+            outImage = g.outChannels * g.outPlane
+            parts = ParallelBatch.parts(g.batch)
+            nb = Conv2dKernel.chunk(g, perPart: (g.batch + parts - 1) / parts)
+            direct = g.isPointwise && nb == 1
+        }
+    }
+
+    /// The [K, m·P] column matrix of images n0 ..< n0 + m in group `grp`: the input itself
+    /// for a direct (pointwise, one image) GEMM, else im2col into `cols` (leading dim m·P).
+    @inline(__always)
+    static func columns(_ g: ConvGeometry, _ x: UnsafePointer<Float>, n0: Int, m: Int, group grp: Int, direct: Bool,
+                        into cols: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let inImage = g.inChannels * g.inPlane, at = grp * g.groupIn * g.inPlane
+        if direct { return x + n0 * inImage + at }
+        for j in 0..<m {
+            Im2col.im2col(g, channels: g.groupIn, x: x + (n0 + j) * inImage + at, cols: cols + j * g.outPlane, ld: m * g.outPlane)
+        }
+        return UnsafePointer(cols)
     }
 }

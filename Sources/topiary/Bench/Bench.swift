@@ -63,7 +63,7 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats", "prune"]
+    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats", "prune", "criteria"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
@@ -74,6 +74,7 @@ enum BenchSuites {
         case "fmstats": return fmstatsCases
         case "train": return trainCases
         case "prune": return pruneCases
+        case "criteria": return criteriaCases
         default: return []
         }
     }

@@ -11,8 +11,18 @@ struct BenchCase {
     let shape: [Int]
     let flops: Double?
     var extra: [String: Any] = [:]
+    /// Extras only known once prepared (a `check` value); filled by `prepare`.
+    var results: BenchResults? = nil
     let prepare: () throws -> () throws -> Void
 }
+
+/// Values a case's preparation computes for its JSON lines.
+final class BenchResults {
+    var values: [String: Any] = [:]
+}
+
+/// Thrown by a case's preparation to skip it; it has printed why.
+struct BenchSkip: Error {}
 
 /// Timing and JSON lines exactly as ../shared/bench/common.py: warm-up calls, then
 /// repeat until at least `minReps` runs and `budget` seconds (or `maxReps`); the median
@@ -37,7 +47,9 @@ struct BenchHarness {
     func run(_ cases: [BenchCase]) {
         for c in cases where selected(c.name) {
             let body: () throws -> Void
-            do { body = try c.prepare() } catch {
+            do { body = try c.prepare() } catch is BenchSkip {
+                continue
+            } catch {
                 FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8))
                 continue
             }
@@ -87,7 +99,8 @@ struct BenchHarness {
     }
 
     func emit(_ c: BenchCase, threads: Int, _ timing: [String: Any]) {
-        var rec: [String: Any] = ["case": c.name, "impl": impl, "threads": threads, "shape": c.shape]
+        var rec: [String: Any] = ["case": c.name, "impl": impl, "threads": threads,
+                                  "shape": c.shape.isEmpty ? NSNull() : c.shape]   // [] = no input (null)
         rec.merge(timing) { a, _ in a }
         if let f = c.flops, let ms = timing["median_ms"] as? Double, ms > 0 {
             rec["gflops"] = (f / (ms * 1e-3) / 1e9 * 100).rounded() / 100
@@ -95,6 +108,7 @@ struct BenchHarness {
             rec["gflops"] = NSNull()
         }
         rec.merge(c.extra) { a, _ in a }
+        if let r = c.results { rec.merge(r.values) { a, _ in a } }
         // Keys in the anchors' order first, then the rest sorted.
         let order = ["case", "impl", "threads", "shape", "median_ms", "min_ms", "iqr_ms", "reps", "steal_pct", "gflops"]
         let keys = order.filter { rec[$0] != nil } + rec.keys.filter { !order.contains($0) }.sorted()

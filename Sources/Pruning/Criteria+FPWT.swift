@@ -1,0 +1,119 @@
+import Foundation
+import Kernels
+import NN
+import Tensor
+
+/// FPWT (PAPERS.md, reconstructed): wavelet sub-band similarity of the feature maps with
+/// energy weights. For image n and channel c, L = the approximation band (LL) and H = the
+/// detail bands concatenated, of `wavedec2(A[n, c], wavelet, level, mode)`;
+/// E_L = Σ L², E_H = Σ H² (over the layer, or per channel), α = E_L/(E_L + E_H), β = 1 − α.
+/// - `similarity` (the paper's): sim(i, j) = mean_n [α cos(L_ni, L_nj) + β cos(H_ni, H_nj)]
+///   (with per-channel weights, channel i's α_i, β_i), importance(i) = −mean_{j≠i} sim(i, j):
+///   the least redundant channel is the most important. A zero vector has cosine 0.
+/// - `energy` (plain): importance(c) = α·mean_n ‖L_nc‖ + β·mean_n ‖H_nc‖.
+///
+/// Every term is a sum over images, so each calibration batch is reduced to its sums
+/// (C×C cosines, per-channel energies and norms) as it arrives; memory does not grow with
+/// the number of images.
+public struct FPWTCriterion: Criterion {
+    public enum Weights: String, CaseIterable, Sendable { case layer, channel }
+    public enum Variant: String, CaseIterable, Sendable { case similarity, energy }
+
+    public let wavelet: Wavelet
+    public let mode: WaveletMode
+    public let level: Int
+    public let weights: Weights
+    public let variant: Variant
+    public let details: WaveletDetailBands
+    public let force: Bool
+    public var name: String { "fpwt" }
+    public var needs: CriterionNeeds { .featureMaps }
+
+    public init(wavelet: Wavelet, mode: WaveletMode = .symmetric, level: Int = 1, weights: Weights = .layer,
+                variant: Variant = .similarity, details: WaveletDetailBands = .all, force: Bool = false) {
+        self.wavelet = wavelet; self.mode = mode; self.level = level; self.weights = weights
+        self.variant = variant; self.details = details; self.force = force
+    }
+
+    /// The statistics of one batch [B, C, H, W] (3-D maps [B, C, L] count as L×1 maps).
+    public func stats(_ maps: Tensor) throws -> WaveletChannelStats {
+        guard maps.dim == 4 || maps.dim == 3 else {
+            throw TensorError("fpwt: feature maps must be [N, C, H, W], got \(shapeString(maps.shape)) (a wavelet transform needs spatial maps)")
+        }
+        let x = maps.dim == 4 ? maps : try maps.reshape(maps.shape + [1])
+        return try x.waveletChannelStats(wavelet, mode: mode, level: level, details: details,
+                                         similarity: variant == .similarity, force: force)
+    }
+
+    public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
+        try Self.pack(stats(maps))
+    }
+
+    public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
+        guard let r = ctx.fmaps else { throw TensorError("fpwt: no feature maps were captured for group \(ctx.group.name)") }
+        return .scores(try scores(Self.unpack(r, similarity: variant == .similarity)).importance)
+    }
+
+    /// The scores of maps [N, C, H, W] all at once (`criteria.fpwt` in Lua).
+    public func scores(maps: Tensor) throws -> FPWTScores { try scores(stats(maps)) }
+
+    /// Importance from summed statistics.
+    public func scores(_ s: WaveletChannelStats) throws -> FPWTScores {
+        let c = s.channels, n = Double(max(s.images, 1))
+        func split(_ l: Double, _ h: Double) -> (Double, Double) { l + h > 0 ? (l / (l + h), h / (l + h)) : (0, 0) }
+        let layer = split(s.energyLow.reduce(0, +), s.energyHigh.reduce(0, +))
+        let ab = (0..<c).map { weights == .layer ? layer : split(s.energyLow[$0], s.energyHigh[$0]) }
+        var out = FPWTScores(importance: [], alpha: ab.map(\.0), beta: ab.map(\.1), similarity: nil)
+        switch variant {
+        case .energy:
+            out.importance = (0..<c).map { ab[$0].0 * s.normLow[$0] / n + ab[$0].1 * s.normHigh[$0] / n }
+        case .similarity:
+            var sim = [Double](repeating: 0, count: c * c)
+            for i in 0..<c {
+                for j in 0..<c { sim[i * c + j] = (ab[i].0 * s.cosLow[i * c + j] + ab[i].1 * s.cosHigh[i * c + j]) / n }
+            }
+            out.importance = (0..<c).map { i in
+                c < 2 ? 0 : -((0..<c).reduce(0.0) { $1 == i ? $0 : $0 + sim[i * c + $1] }) / Double(c - 1)
+            }
+            out.similarity = sim
+        }
+        return out
+    }
+
+    /// One batch's statistics as a [1, K] tensor, so the engine can concatenate batches:
+    /// images, then per channel E_L, E_H, Σ‖L‖, Σ‖H‖, then the two C×C cosine sums.
+    static func pack(_ s: WaveletChannelStats) -> Tensor {
+        let v = [Double(s.images)] + s.energyLow + s.energyHigh + s.normLow + s.normHigh + s.cosLow + s.cosHigh
+        return Tensor(shape: [1, v.count], values: v.map(Float.init))
+    }
+
+    /// The sum of packed batches [B, K] (rows added in double).
+    static func unpack(_ t: Tensor, similarity: Bool) throws -> WaveletChannelStats {
+        let k = t.shape.last ?? 0, rows = t.numel / max(k, 1)
+        // K = 1 + 4C (+ 2C² with similarities)
+        var c = (k - 1) / 4
+        if similarity { c = Int(((Double(16 + 8 * (k - 1)).squareRoot() - 4) / 4).rounded()) }
+        guard t.dim == 2, c >= 1, 1 + 4 * c + (similarity ? 2 * c * c : 0) == k else {
+            throw TensorError("fpwt: reduced statistics of an unexpected shape \(shapeString(t.shape))")
+        }
+        var sum = [Double](repeating: 0, count: k)
+        let v = t.toFloats()
+        for r in 0..<rows { for q in 0..<k { sum[q] += Double(v[r * k + q]) } }
+        var s = WaveletChannelStats(channels: c, similarity: similarity)
+        s.images = Int(sum[0].rounded())
+        func take(_ at: Int, _ m: Int) -> [Double] { Array(sum[at..<(at + m)]) }
+        s.energyLow = take(1, c); s.energyHigh = take(1 + c, c)
+        s.normLow = take(1 + 2 * c, c); s.normHigh = take(1 + 3 * c, c)
+        if similarity { s.cosLow = take(1 + 4 * c, c * c); s.cosHigh = take(1 + 4 * c + c * c, c * c) }
+        return s
+    }
+}
+
+/// FPWT's answer for one layer: importance per channel (higher = keep), the energy weights
+/// α, β per channel (all equal with per-layer weights), and for the similarity variant the
+/// C×C matrix sim(i, j) row-major.
+public struct FPWTScores {
+    public var importance: [Double]
+    public var alpha: [Double], beta: [Double]
+    public var similarity: [Double]?
+}
