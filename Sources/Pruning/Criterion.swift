@@ -102,9 +102,9 @@ public final class CriterionContext {
 }
 
 /// The p-norm of `t`'s values for each index along `dim`, `factor` consecutive indices
-/// per channel, read in place (no transposed copy). Values are summed in the order of
-/// the channel's row of `t` moved to dim 0 (index, then the other dims in order), in
-/// double precision. nil when `dim` is out of range.
+/// per channel, read in place (no transposed copy). Values are summed in double
+/// precision, index by index, each over the other dims in order (for dims 0 and 1 the
+/// order of the channel's row of `transpose(0, dim)`). nil when `dim` is out of range.
 func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) -> [Double]? {
     let shape = t.shape
     guard dim >= 0, dim < shape.count else { return nil }

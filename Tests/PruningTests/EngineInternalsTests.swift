@@ -32,12 +32,12 @@ final class EngineInternalsTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(net.module(at: "layer1.0.conv1") as? Conv2d).outChannels, 16)
     }
 
-    /// channelNorms equals the norm of each row of the tensor moved to dim 0, summed in
-    /// the same order (so scores and ties are as before).
+    /// channelNorms equals the norm of each row of `transpose(0, dim)` (dims 0 and 1, the
+    /// ones slots slice), summed in the same order (so scores and ties are as before).
     func testChannelNormsMatchRowsOfTheMovedTensor() throws {
         let t = randn([6, 4, 3, 3], seed: 5)
         let lin = randn([5, 12], seed: 6)
-        for (x, dim, factor) in [(t, 0, 1), (t, 1, 1), (t, 2, 1), (lin, 1, 3), (lin, 0, 1)] {
+        for (x, dim, factor) in [(t, 0, 1), (t, 1, 1), (lin, 1, 3), (lin, 0, 1)] {
             let moved = try x.transpose(0, dim).contiguous()
             let rows = moved.shape[0] / factor, per = moved.numel / rows
             let all = moved.toFloats()
