@@ -173,9 +173,7 @@ public enum CriteriaModule {
             let point = HookPoint(rawValue: try opts.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
             let graph = try PruneModule.graph(m, shape)
             let groups = graph.groups.filter { $0.frozen == nil }.map(\.index)
-            let results = try PruneModule.guarded {
-                try Planner.score(m, graph: graph, criterion: c, groups: groups, calibration: source, batches: batches, point: point)
-            }
+            let results = try Planner.score(m, graph: graph, criterion: c, groups: groups, calibration: source, batches: batches, point: point)
             L.newTable()
             for g in groups {
                 switch results[g]! {

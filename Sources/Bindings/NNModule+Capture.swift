@@ -47,8 +47,10 @@ extension NNModule {
         } else { throw L.typeError(i, "module name, pattern or list of them") }
         let all = m.namedModules().map(\.name).filter { !$0.isEmpty }
         var out: [String] = []
+        let names = NamePatterns(L)
+        defer { names.release() }
         for w in wanted {
-            let hits = try all.filter { try PruneModule.matches(L, $0, w) }
+            let hits = try all.filter { try names.matches($0, w) }
             guard !hits.isEmpty else { throw LuaError.argument(Int(i), "no module named or matching '\(w)'") }
             for h in hits where !out.contains(h) { out.append(h) }
         }
@@ -86,16 +88,14 @@ extension NNModule {
             let modes = m.namedModules().map { ($0.module, $0.module.training) }
             m.eval()
             defer { for (mm, on) in modes { mm.training = on } }
-            let next = try PruneModule.guarded { try source.batches(epoch: 0) }
+            let next = try source.batches(epoch: 0)
             var done = 0
-            while done < batches, let (x, _) = try PruneModule.guarded({ try next() }) {
+            while done < batches, let (x, _) = try next() {
                 done += 1
                 var seen: [String: Tensor] = [:]
-                try PruneModule.guarded {
-                    try GradMode.withoutGrad {
-                        try Tracer.observe({ path, _, _, y in if wanted.contains(path), seen[path] == nil { seen[path] = y } }) {
-                            _ = try m.forward(x)
-                        }
+                try GradMode.withoutGrad {
+                    try Tracer.observe({ path, _, _, y in if wanted.contains(path), seen[path] == nil { seen[path] = y } }) {
+                        _ = try m.forward(x)
                     }
                 }
                 for n in names {
@@ -115,7 +115,7 @@ extension NNModule {
             for n in names {
                 let p = parts[n] ?? []
                 guard !p.isEmpty else { continue }
-                L.push(try PruneModule.guarded { try p.count == 1 ? p[0] : Tensor.cat(p, 0) })
+                L.push(try p.count == 1 ? p[0] : Tensor.cat(p, 0))
                 L.setField(-2, n)
             }
             return 1
@@ -149,7 +149,7 @@ extension NNModule {
             """) { L, m in
             let shape = try L.checkShape(from: 2)
             do {
-                _ = try Tracer.trace(m, input: Tensor(zeros: shape))
+                try validate(m, shape)
             } catch let e as TensorError {
                 throw LuaError.message("validate: " + e.message)
             }
@@ -158,4 +158,10 @@ extension NNModule {
             return 1
         },
     ]
+
+    /// A shape-only trace of `m` at `shape`: throws naming the first layer that does not fit.
+    static func validate(_ m: any Module, _ shape: [Int]) throws {
+        try Tensor.checkShape(shape, "validate")
+        _ = try Tracer.trace(m, input: Tensor(zeros: shape), shapesOnly: true)
+    }
 }

@@ -130,10 +130,13 @@ extension NNModule {
             return 1
         },
         method("load_state_dict", doc: """
-            net:load_state_dict(tbl [, {strict = true, reshape = false}]) -> missing, unexpected
+            net:load_state_dict(tbl [, {strict = true, reshape = false, input = shape}]) -> missing, unexpected
             Copies tensors by key into the model, all-or-nothing: a missing or unexpected key (strict) or
             a shape mismatch (naming the key and both shapes) is an error and nothing is changed.
-            reshape = true lets tensors change shape (loading a pruned checkpoint into a full model).
+            reshape = true lets tensors change shape (loading a pruned checkpoint into a full model);
+            the loaded net is then checked as net:validate does, at `input` or the input shape last
+            used with the net (prune.groups, net:validate), and a layer that does not fit (a
+            forgotten slice) is named and the load undone.
             Example:
               local other = nn.zoo.resnet20{}
               other:load_state_dict(net:state_dict())
@@ -146,9 +149,24 @@ extension NNModule {
                 entries.append((k, t))
             }
             let o = try LuaOptions(L, 3)
-            try o.checkKnown(["strict", "reshape"], "load_state_dict")
+            try o.checkKnown(["strict", "reshape", "input"], "load_state_dict")
             let strict = try o.bool("strict", true), reshape = try o.bool("reshape", false)
+            var shape: [Int]?
+            if o.push("input") != LUA_TNIL { shape = try L.checkShape(from: L.absIndex(-1)) }
+            L.pop()
+            if shape == nil && reshape { shape = PruneModule.knownShape(m) }
+            // What to restore when the loaded net does not fit its input.
+            let before = shape == nil ? nil : m.stateDict().map { ($0.key, $0.tensor.clone()) }
             let (missing, unexpected) = try m.loadStateDict(entries, strict: strict, reshape: reshape)
+            if let shape, let before {
+                do {
+                    try validate(m, shape)
+                } catch {
+                    try m.loadStateDict(before, strict: false, reshape: true)
+                    guard let e = error as? TensorError else { throw error }
+                    throw LuaError.message("load_state_dict: the loaded net does not fit input \(shapeString(shape)), nothing was loaded: \(e.message)")
+                }
+            }
             for list in [missing, unexpected] {
                 L.newTable(array: Int32(list.count))
                 for (i, k) in list.enumerated() { L.push(k); L.setIndex(-2, i + 1) }

@@ -35,30 +35,11 @@ extension PruneModule {
         throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
     }
 
-    /// Runs `body` (engine and callback errors reach Lua through `dispatch`: messages
-    /// as they are, error values of Lua callbacks unchanged).
-    static func guarded<R>(_ body: () throws -> R) throws -> R { try body() }
-
     /// The optimizer of option `optimizer`, if any.
     static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
         guard o.push("optimizer") != LUA_TNIL else { L.pop(); return nil }
         defer { L.pop() }
         return try TrainModule.optimizerType.check(L, -1).optimizer
-    }
-
-    /// Whether `name` equals `pattern` or is matched whole by it as a Lua pattern
-    /// (`string.find(name, "^(" .. pattern .. ")$")`).
-    static func matches(_ L: Lua, _ name: String, _ pattern: String) throws -> Bool {
-        if name == pattern { return true }
-        let base = L.top
-        defer { L.setTop(base) }
-        L.getGlobal("string")
-        guard L.isTable(-1), L.rawField(-1, "find") == LUA_TFUNCTION else { return false }
-        let find = LuaCallback(L, -1, what: "pattern '\(pattern)'")
-        defer { find.release(L) }
-        return try find.call(on: L, nresults: 1, { T in T.push(name); T.push("^(" + pattern + ")$"); return 2 }) { T in
-            !T.isNoneOrNil(-1)
-        }
     }
 
     /// Strings of option `key` (a string or a list of strings).
@@ -117,14 +98,16 @@ extension PruneModule {
             // ignore: a group whose channels an ignored layer makes or carries (its output,
             // its BN) stays whole; a layer that only reads the group's channels (a consumer's
             // input) does not protect it — Torch-Pruning's ignored_layers.
+            let names = NamePatterns(L)
+            defer { names.release() }
             for pat in try strings(L, o, "ignore") {
                 var hit = false
                 for g in graph.groups where try g.slots.contains(where: { s in
-                    s.role != .input && s.role != .shortcutIn ? try matches(L, s.layer, pat) : false
+                    s.role != .input && s.role != .shortcutIn ? try names.matches(s.layer, pat) : false
                 }) {
                     options.ignored.insert(g.index); hit = true
                 }
-                if !hit, try !graph.trace.nodes.contains(where: { try $0.kind == .layer && matches(L, $0.name, pat) }) {
+                if !hit, try !graph.trace.nodes.contains(where: { try $0.kind == .layer && names.matches($0.name, pat) }) {
                     throw LuaError.argument(2, "field 'ignore': '\(pat)' matches no layer of the net")
                 }
             }
@@ -140,9 +123,10 @@ extension PruneModule {
                         guard let pat = L.toString(-2), L.type(-2) == LUA_TSTRING, let r = L.toNumber(-1) else {
                             throw LuaError.argument(2, "field 'ratios': entries must be [pattern] = ratio")
                         }
-                        let hits = try graph.groups.filter { try matches(L, $0.name, pat) }
-                        guard !hits.isEmpty else { throw LuaError.argument(2, "field 'ratios': '\(pat)' matches no group (groups are named by their first conv)") }
-                        for g in hits { perGroup[g.index] = r }
+                        for g in try names.groups(graph, among: Array(graph.groups.indices), matching: pat, arg: 2, field: "ratios",
+                                                  what: "group (groups are named by their first conv)") {
+                            perGroup[g] = r
+                        }
                     } catch { failure = error }
                 }
                 if let failure { L.pop(); throw failure }
@@ -166,10 +150,8 @@ extension PruneModule {
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
-            let plan = try guarded {
-                try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,
-                                 batches: batches, point: point)
-            }
+            let plan = try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,
+                                        batches: batches, point: point)
             planType.push(L, PlanBox(plan, m))
             return 1
         },

@@ -37,10 +37,11 @@ extension PruneModule {
             var chosen = graph.groups.filter { $0.frozen == nil }.map(\.index)
             let pats = try strings(L, o, "groups")
             if !pats.isEmpty {
+                let names = NamePatterns(L)
+                defer { names.release() }
                 var sel: [Int] = []
                 for p in pats {
-                    let hits = try chosen.filter { try matches(L, graph.groups[$0].name, p) }
-                    guard !hits.isEmpty else { throw LuaError.argument(2, "field 'groups': '\(p)' matches no prunable group") }
+                    let hits = try names.groups(graph, among: chosen, matching: p, arg: 2, field: "groups", what: "prunable group")
                     sel += hits.filter { !sel.contains($0) }
                 }
                 chosen = sel
@@ -49,10 +50,8 @@ extension PruneModule {
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
-            let curves = try guarded {
-                try Sensitivity.run(m, graph: graph, criterion: criterion, groups: chosen, ratios: ratios,
-                                    calibration: source, batches: batches, point: point) { try Trainer.evaluate($0, loader).top1 }
-            }
+            let curves = try Sensitivity.run(m, graph: graph, criterion: criterion, groups: chosen, ratios: ratios,
+                                             calibration: source, batches: batches, point: point) { try Trainer.evaluate($0, loader).top1 }
             L.newTable()
             L.push(array: ratios); L.setField(-2, "ratios")
             L.newTable()

@@ -41,6 +41,11 @@ public enum PruneModule {
         shapes[ObjectIdentifier(m)] = (WeakModule(m), shape)
     }
 
+    /// The input shape last used with `m`, if any.
+    static func knownShape(_ m: any Module) -> [Int]? {
+        shapes[ObjectIdentifier(m)].flatMap { $0.model.m === m ? $0.shape : nil }
+    }
+
     /// The input shape for tracing `m`: an explicit one, or the one used last.
     static func inputShape(_ L: Lua, _ m: any Module, _ o: LuaOptions, _ op: String) throws -> [Int] {
         if o.push("input") != LUA_TNIL {
@@ -50,7 +55,7 @@ public enum PruneModule {
             return s
         }
         L.pop()
-        if let e = shapes[ObjectIdentifier(m)], e.model.m === m { return e.shape }
+        if let s = knownShape(m) { return s }
         throw LuaError.message("\(op): give the input shape (input = {1, 3, 32, 32}) or call prune.groups(net, shape) first")
     }
 

@@ -5,7 +5,7 @@ import Tensor
 /// dilation, groups (depthwise when groups == in_channels), optional bias.
 /// Channel counts are derived from the weight, so pruning surgery only replaces
 /// `weight` / `bias` (and `groups` for depthwise layers).
-public final class Conv2d: Module {
+public final class Conv2d: Module, ShapeInferring {
     public let typeName = "Conv2d"
     public var training = true
     /// [out_channels, in_channels / groups, kh, kw]
@@ -78,6 +78,12 @@ public final class Conv2d: Module {
         let y = try plan(x).forward()
         cache = GradMode.enabled ? x : nil
         return y
+    }
+
+    public func forwardShape(_ input: Tensor) throws -> Tensor {
+        let x = try Check.input(input, rank: 4, "conv2d", "[N, C, H, W]")
+        try Check.channels(x, inChannels, "conv2d")
+        return Tensor(zeros: try plan(x).outputShape)
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {

@@ -4,20 +4,61 @@ import Tensor
 /// Weight initialisation from the global generator (`Random.global`, seeded by
 /// `tensor.manual_seed`), with PyTorch's formulas.
 public enum Init {
+    /// Set while `withoutRandomness` runs.
+    nonisolated(unsafe) private static var zerosOnly = false
+
+    /// Runs `body` with every initialiser returning zeros and drawing nothing from the
+    /// global generator: for building a module whose tensors are all loaded next (a
+    /// copy), so the copy costs no random numbers and leaves the generator where it was.
+    public static func withoutRandomness<R>(_ body: () throws -> R) rethrows -> R {
+        let before = zerosOnly
+        zerosOnly = true
+        defer { zerosOnly = before }
+        return try body()
+    }
+
     /// U(−bound, bound). The shape is checked against the tensor limits first, so a
     /// layer of absurd size is an error (`Linear: shape … is too large`), not an abort.
     public static func uniform(_ shape: [Int], bound: Double, _ op: String = "init") throws -> Tensor {
-        let t = try Tensor.allocate(shape, zeroed: false, op)
+        let t = try Tensor.allocate(shape, zeroed: zerosOnly, op)
+        if zerosOnly { return t }
         let bound = bound.isFinite ? bound : 1
-        for i in 0..<t.numel { t.ptr[i] = Float((Random.global.nextDouble() * 2 - 1) * bound) }
+        fill(t, draws: 1) { g in Float((g.nextDouble() * 2 - 1) * bound) }
         return t
     }
 
     /// N(0, std²).
     public static func normal(_ shape: [Int], std: Double, _ op: String = "init") throws -> Tensor {
-        let t = try Tensor.allocate(shape, zeroed: false, op)
-        for i in 0..<t.numel { t.ptr[i] = Float(Double(Random.global.nextNormal()) * std) }
+        let t = try Tensor.allocate(shape, zeroed: zerosOnly, op)
+        if zerosOnly { return t }
+        fill(t, draws: 2) { g in Float(Double(g.nextNormal()) * std) }
         return t
+    }
+
+    /// Elements per thread below which a tensor is filled on one thread.
+    static let parallelGrain = 1 << 15
+
+    /// Sets every element of `t` (contiguous, fresh) to `value(&generator)`, which draws
+    /// `draws` numbers, from the global generator in element order. Large tensors are
+    /// filled on several threads, each part starting from the generator stepped past the
+    /// draws of the parts before it, so the values are exactly those of one pass.
+    private static func fill(_ t: Tensor, draws: Int, _ value: (inout Xoshiro256) -> Float) {
+        let n = t.numel
+        let parts = max(1, min(Parallel.threads, n / parallelGrain))
+        var g = Random.global
+        var starts: [Xoshiro256] = []
+        for p in 0..<parts {
+            starts.append(g)
+            let count = (n * (p + 1) / parts - n * p / parts) * draws
+            for _ in 0..<count { _ = g.next() }
+        }
+        Random.global = g
+        t.withFloats { ptr in
+            Parallel.forEach(parts) { p in
+                var r = starts[p]
+                for i in (n * p / parts)..<(n * (p + 1) / parts) { ptr[i] = value(&r) }
+            }
+        }
     }
 
     /// fan_in of a weight [out, in, k…]: in·∏k; fan_out: out·∏k (shapes within the

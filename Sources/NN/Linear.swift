@@ -3,7 +3,7 @@ import Tensor
 
 /// y = x·Wᵀ + b over the last dimension (PyTorch's `nn.Linear`); leading dimensions are
 /// batch dimensions.
-public final class Linear: Module {
+public final class Linear: Module, ShapeInferring {
     public let typeName = "Linear"
     public var training = true
     /// [out_features, in_features]
@@ -30,10 +30,19 @@ public final class Linear: Module {
         "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")"
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    private func checkInput(_ input: Tensor) throws {
         guard input.dim >= 1, input.shape[input.dim - 1] == inFeatures else {
             throw TensorError("linear: input has \(input.dim >= 1 ? input.shape[input.dim - 1] : 0) features (shape \(shapeString(input.shape))), layer expects \(inFeatures)")
         }
+    }
+
+    public func forwardShape(_ input: Tensor) throws -> Tensor {
+        try checkInput(input)
+        return Tensor(zeros: Array(input.shape.dropLast()) + [outFeatures])
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        try checkInput(input)
         let x = input.toFloat().contiguous()
         let rows = x.numel / inFeatures, out = outFeatures
         let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [out]), q = y.ptr

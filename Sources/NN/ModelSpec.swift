@@ -28,6 +28,12 @@ public enum ModelSpec {
         return try build(obj, path: "model")
     }
 
+    /// A new model of the same architecture as `model` (freshly initialised), without
+    /// going through JSON text.
+    public static func rebuild(_ model: any Module) throws -> any Module {
+        try build(try spec(model), path: "model")
+    }
+
     // MARK: Encoding
 
     /// The description of `m`: an object with sorted keys.

@@ -51,8 +51,9 @@ extension Module {
         return out
     }
 
-    /// Whether this module has no visible children (a layer rather than a container).
-    public var isLeaf: Bool { visibleChildren.isEmpty }
+    /// Whether this module has no visible children (a layer rather than a container):
+    /// every child is transparent and itself a leaf.
+    public var isLeaf: Bool { children.allSatisfy { $0.name.isEmpty && $0.module.isLeaf } }
 
     /// Every module with its dotted path, the root first (path ""), depth-first.
     public func namedModules(prefix: String = "") -> [(name: String, module: any Module)] {

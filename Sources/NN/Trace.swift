@@ -72,6 +72,9 @@ public final class Tracer {
     var gradientHook: ((String, any Module, Tensor) -> Void)?
     /// Replaces every layer's output (see `transforming`).
     var transform: ((String, any Module, Tensor) throws -> Tensor)?
+    /// Whether layers that can (`ShapeInferring`) report their output shape instead of
+    /// computing it (a trace only needs shapes).
+    var shapesOnly = false
     var path: [String] = []
     var producer: [ObjectIdentifier: Int] = [:]
     var keep: [Tensor] = []
@@ -127,7 +130,11 @@ public final class Tracer {
         defer { if !name.isEmpty { path.removeLast() } }
         var y: Tensor
         do {
-            y = try module.forward(x)
+            if shapesOnly, ForwardHooks.isEmpty, let s = module as? any ShapeInferring {
+                y = try s.forwardShape(x)
+            } else {
+                y = try module.forward(x)
+            }
         } catch let e as TensorError where module.isLeaf && !e.message.hasPrefix("at ") {
             // Name the layer: traces and observations report where a forward failed.
             throw TensorError("at \(path.joined(separator: ".")) (\(module.typeName)): \(e.message)")
@@ -190,10 +197,14 @@ public final class Tracer {
     }
 
     /// Runs `module` on `input` in evaluation mode without caching activations and
-    /// returns the graph. Training flags are restored afterwards.
-    public static func trace(_ module: any Module, input: Tensor) throws -> TraceGraph {
+    /// returns the graph. Training flags are restored afterwards. With `shapesOnly` (the
+    /// default; the graph holds shapes, not values) convolutions and linear layers check
+    /// their input and report their output's shape without computing it, unless forward
+    /// hooks are registered (they see and may replace real outputs).
+    public static func trace(_ module: any Module, input: Tensor, shapesOnly: Bool = true) throws -> TraceGraph {
         guard current == nil else { throw TensorError("trace: a trace is already running") }
         let t = Tracer()
+        t.shapesOnly = shapesOnly
         let modes = module.namedModules().map { ($0.module, $0.module.training) }
         module.eval()
         defer {
@@ -207,4 +218,12 @@ public final class Tracer {
         t.graph.output = t.node(of: y)
         return t.graph
     }
+}
+
+/// A layer that can check its input and report its output's shape without computing the
+/// output (shape-only traces skip the arithmetic of convolutions and linear layers).
+public protocol ShapeInferring: Module {
+    /// Checks `input` exactly as `forward` does (same errors) and returns zeros of the
+    /// shape `forward` would return. Caches nothing.
+    func forwardShape(_ input: Tensor) throws -> Tensor
 }

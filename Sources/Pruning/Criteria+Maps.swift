@@ -32,13 +32,17 @@ public struct MapCriterion: Criterion {
         let b = x.shape[0], c = x.shape[1], hw = x.shape.dropFirst(2).reduce(1, *)
         switch kind {
         case .apoz:
-            let p = x.ptr, out = Tensor(uninitialized: [b, c])
-            for i in 0..<(b * c) {
-                var zeros = 0
-                for k in 0..<hw where p[i * hw + k] == 0 { zeros += 1 }
-                out.ptr[i] = 1 - Float(zeros) / Float(max(hw, 1))
+            let out = Tensor(uninitialized: [b, c])
+            x.withFloats { p in
+                out.withFloats { o in
+                    for i in 0..<(b * c) {
+                        var zeros = 0
+                        for k in 0..<hw where p[i * hw + k] == 0 { zeros += 1 }
+                        o[i] = 1 - Float(zeros) / Float(max(hw, 1))
+                    }
+                }
             }
-            return withExtendedLifetime(x) { out }
+            return out
         case .meanActivation:
             return try x.reshape([b, c, hw]).mean([2])
         case .hrank:
@@ -50,13 +54,16 @@ public struct MapCriterion: Criterion {
                 let a = try x.select(0, n).reshape([c, hw]).contiguous()
                 // Batch of C copies, copy j with row j zeroed, plus the full matrix.
                 let batch = Tensor(uninitialized: [c + 1, c, hw])
-                for j in 0...c {
-                    (batch.ptr + j * c * hw).update(from: a.ptr, count: c * hw)
-                    if j < c { (batch.ptr + j * c * hw + j * hw).update(repeating: 0, count: hw) }
+                a.withFloats { ap in
+                    batch.withFloats { bp in
+                        for j in 0...c {
+                            (bp + j * c * hw).update(from: ap, count: c * hw)
+                            if j < c { (bp + j * c * hw + j * hw).update(repeating: 0, count: hw) }
+                        }
+                    }
                 }
                 let norms = try batch.nuclearNorm().toFloats()
-                for j in 0..<c { out.ptr[n * c + j] = norms[c] - norms[j] }
-                withExtendedLifetime(a) {}
+                out.withFloats { o in for j in 0..<c { o[n * c + j] = norms[c] - norms[j] } }
             }
             return out
         }

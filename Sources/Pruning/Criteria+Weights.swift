@@ -45,10 +45,14 @@ public struct NormCriterion: Criterion {
     }
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
-        let members = try ctx.memberNorms(p: p)
-        let chosen = reduction == .first
-            ? members.filter { $0.layer == ctx.group.name && $0.role == .output }.prefix(1).map { $0 }
-            : members
+        // `first`: the defining conv's filters alone, so only that member is computed.
+        let chosen: [[Double]]
+        if reduction == .first {
+            chosen = ctx.group.slots.lazy.filter { $0.layer == ctx.group.name && $0.role == .output }
+                .compactMap { ctx.norms(of: $0, p: self.p) }.prefix(1).map { $0 }
+        } else {
+            chosen = try ctx.memberNorms(p: p).map(\.norms)
+        }
         guard !chosen.isEmpty else {
             throw TensorError("\(name): group \(ctx.group.name) has no weights to score")
         }
@@ -57,8 +61,8 @@ public struct NormCriterion: Criterion {
         for m in chosen {
             for c in 0..<n {
                 switch reduction {
-                case .max: s[c] = Swift.max(s[c], m.norms[c])
-                default: s[c] += m.norms[c]
+                case .max: s[c] = Swift.max(s[c], m[c])
+                default: s[c] += m[c]
                 }
             }
         }

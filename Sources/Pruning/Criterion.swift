@@ -95,31 +95,46 @@ public final class CriterionContext {
     /// (layer, role, norms). Members without weights (activations, shortcuts) are skipped;
     /// BatchNorm contributes |γ|.
     public func memberNorms(p: Double) throws -> [(layer: String, role: ChannelSlot.Role, norms: [Double])] {
-        var out: [(layer: String, role: ChannelSlot.Role, norms: [Double])] = []
-        for s in group.slots {
-            guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { continue }
-            let pos = group.positions(in: s)
-            guard pos.count == group.channels else { continue }
-            let rows = try channelRows(t, dim: dim, factor: s.factor)
-            var norms = [Double](repeating: 0, count: group.channels)
-            for (position, c) in pos { norms[c] = pNorm(rows[position], p) }
-            out.append((s.layer, s.role, norms))
-        }
-        return out
+        group.slots.compactMap { s in norms(of: s, p: p).map { (s.layer, s.role, $0) } }
+    }
+
+    /// Per-channel p-norms (group order) of one member's first sliced entry, or nil when
+    /// it has none or does not hold every channel of the group.
+    public func norms(of s: ChannelSlot, p: Double) -> [Double]? {
+        guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { return nil }
+        let pos = group.positions(in: s)
+        guard pos.count == group.channels, let rows = channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
+        var norms = [Double](repeating: 0, count: group.channels)
+        for (position, c) in pos { norms[c] = rows[position] }
+        return norms
     }
 }
 
-/// The values of `t` for each index along `dim`, grouped `factor` indices per channel.
-func channelRows(_ t: Tensor, dim: Int, factor: Int) throws -> [[Float]] {
-    let moved = dim == 0 ? t.toFloat().contiguous() : try t.transpose(0, dim).toFloat().contiguous()
-    let n = moved.shape[0] / max(factor, 1)
-    let per = moved.numel / max(n, 1)
-    let all = moved.toFloats()
-    return (0..<n).map { Array(all[($0 * per)..<(($0 + 1) * per)]) }
-}
-
-func pNorm(_ v: [Float], _ p: Double) -> Double {
-    if p == 1 { return v.reduce(0) { $0 + Double(abs($1)) } }
-    if p == 2 { return v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
-    return Foundation.pow(v.reduce(0) { $0 + Foundation.pow(Double(abs($1)), p) }, 1 / p)
+/// The p-norm of `t`'s values for each index along `dim`, `factor` consecutive indices
+/// per channel, read in place (no transposed copy). Values are summed in double
+/// precision, index by index, each over the other dims in order (for dims 0 and 1 the
+/// order of the channel's row of `transpose(0, dim)`). nil when `dim` is out of range.
+func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) -> [Double]? {
+    let shape = t.shape
+    guard dim >= 0, dim < shape.count else { return nil }
+    let outer = shape[..<dim].reduce(1, *), n = shape[dim], inner = shape[(dim + 1)...].reduce(1, *)
+    let f = max(factor, 1), channels = n / f
+    var out = [Double](repeating: 0, count: channels)
+    t.withContiguousFloats { x in
+        for c in 0..<channels {
+            var acc = 0.0
+            for i in (c * f)..<((c + 1) * f) {
+                for o in 0..<outer {
+                    let row = x + (o * n + i) * inner
+                    switch p {
+                    case 1: for k in 0..<inner { acc += Double(abs(row[k])) }
+                    case 2: for k in 0..<inner { let v = Double(row[k]); acc += v * v }
+                    default: for k in 0..<inner { acc += Foundation.pow(Double(abs(row[k])), p) }
+                    }
+                }
+            }
+            out[c] = p == 1 ? acc : p == 2 ? acc.squareRoot() : Foundation.pow(acc, 1 / p)
+        }
+    }
+    return out
 }

@@ -26,6 +26,8 @@ public final class DependencyGraph {
     private(set) var shortcuts: [(input: Int, output: Int, module: ShortcutA)] = []
     /// The channel class at each channel of each traced node's output (by node id).
     public internal(set) var nodeClasses: [[Int]] = []
+    /// `estimate(removing: [])`, kept until the next surgery.
+    var fullCost: (macs: Int, params: Int)?
 
     /// Traces `model` on zeros of `inputShape` (batch 1 is enough) and builds the groups.
     public init(_ model: any Module, inputShape: [Int]) throws {
@@ -53,12 +55,14 @@ public final class DependencyGraph {
     /// Groups from producer slots: producers sharing a channel class are one group.
     private func makeGroups() -> [PruningGroup] {
         let producers = slots.indices.filter { slots[$0].role == .output || slots[$0].role == .shortcutOut }
+        // Class ids are union-find variables: small integers, so arrays index them.
+        let classCount = (slots.lazy.compactMap { $0.classes.max() }.max() ?? -1) + 1
         var uf = UnionFind()
         let ids = uf.make(producers.count)
-        var owner: [Int: Int] = [:]  // class -> producer index
+        var owner = [Int](repeating: -1, count: classCount)  // class -> producer index
         for (k, s) in producers.enumerated() {
             for c in slots[s].classes {
-                if let o = owner[c] { uf.union(ids[o], ids[k]) } else { owner[c] = k }
+                if owner[c] >= 0 { uf.union(ids[owner[c]], ids[k]) } else { owner[c] = k }
             }
         }
         var order: [Int] = [], byRoot: [Int: [Int]] = [:]
@@ -67,20 +71,32 @@ public final class DependencyGraph {
             if byRoot[r] == nil { order.append(r) }
             byRoot[r, default: []].append(k)
         }
-        var out: [PruningGroup] = []
+        // The group of each class, and each group's channels.
+        var groupOf = [Int](repeating: -1, count: classCount)
+        var specs: [(name: String, channels: [Int])] = []
         for r in order {
             let ks = byRoot[r]!
             // The group is named by its first real producer (a conv or linear), else the
             // shortcut; its channels are numbered in that producer's order.
             let named = ks.first { slots[producers[$0]].role == .output } ?? ks[0]
-            var channels: [Int] = [], seen = Set<Int>()
-            for k in [named] + ks { for c in slots[producers[k]].classes where seen.insert(c).inserted { channels.append(c) } }
-            let members = slots.indices.filter { s in slots[s].classes.contains { seen.contains($0) } }
-            let why = channels.lazy.compactMap { self.frozen[$0] }.first
-            out.append(PruningGroup(index: out.count, name: slots[producers[named]].layer, classes: channels,
-                                    members: members, frozen: why, graph: self))
+            var channels: [Int] = []
+            for k in [named] + ks {
+                for c in slots[producers[k]].classes where groupOf[c] < 0 { groupOf[c] = specs.count; channels.append(c) }
+            }
+            specs.append((slots[producers[named]].layer, channels))
         }
-        return out
+        // Members: every slot holding one of the group's channels, in slot order.
+        var members = [[Int]](repeating: [], count: specs.count)
+        for (s, slot) in slots.enumerated() {
+            for c in slot.classes {
+                let g = groupOf[c]
+                if g >= 0 && members[g].last != s { members[g].append(s) }
+            }
+        }
+        return specs.enumerated().map { g, spec in
+            let why = spec.channels.lazy.compactMap { self.frozen[$0] }.first
+            return PruningGroup(index: g, name: spec.name, classes: spec.channels, members: members[g], frozen: why, graph: self)
+        }
     }
 }
 

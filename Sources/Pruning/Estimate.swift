@@ -5,13 +5,23 @@ extension DependencyGraph {
     /// MACs (Conv2d, Linear) and parameters of the net as it would be without the
     /// `removed` channel classes, computed from the traced shapes without touching it.
     public func estimate(removing removed: Set<Int>) -> (macs: Int, params: Int) {
+        if removed.isEmpty, let c = fullCost { return c }
+        let c = cost(removing: removed)
+        if removed.isEmpty { fullCost = c }
+        return c
+    }
+
+    private func cost(removing removed: Set<Int>) -> (macs: Int, params: Int) {
+        // Removed classes as flags (class ids are small integers).
+        var gone = [Bool](repeating: false, count: (removed.max() ?? -1) + 1)
+        for c in removed { gone[c] = true }
         // Kept fraction of each (module, entry, dim) and of each module's in/out channels.
         var fraction: [ObjectIdentifier: [String: [Int: Double]]] = [:]
         var inFrac: [ObjectIdentifier: Double] = [:], outFrac: [ObjectIdentifier: Double] = [:]
         for s in slots {
             let n = s.classes.count
             guard n > 0 else { continue }
-            let kept = removed.isEmpty ? n : s.classes.reduce(0) { $0 + (removed.contains($1) ? 0 : 1) }
+            let kept = removed.isEmpty ? n : s.classes.reduce(0) { $0 + ($1 < gone.count && gone[$1] ? 0 : 1) }
             let f = Double(kept) / Double(n), id = ObjectIdentifier(s.module)
             for (e, d) in s.entries { fraction[id, default: [:]][e, default: [:]][d] = f }
             switch s.role {

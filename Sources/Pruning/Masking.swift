@@ -15,8 +15,7 @@ extension DependencyGraph {
             var shape = [Int](repeating: 1, count: n.outputShape.count)
             shape[1] = classes.count
             let m = try Tensor.ones(shape)
-            let p = m.ptr
-            for (i, c) in classes.enumerated() where removed.contains(c) { p[i] = 0 }
+            m.withFloats { p in for (i, c) in classes.enumerated() where removed.contains(c) { p[i] = 0 } }
             masks[n.name] = m
         }
         return try Tracer.transforming({ path, _, y in

@@ -51,16 +51,7 @@ public enum Planner {
                 throw TensorError("criterion '\(name)' returned a score of \(s[i].isNaN ? "nan" : String(s[i])) for channel \(i + 1) of group \(group.name)")
             }
         case .keep(let k):
-            guard !k.isEmpty else { throw TensorError("criterion '\(name)' kept no channel of group \(group.name)") }
-            var seen = Set<Int>()
-            for i in k {
-                guard i >= 0 && i < group.channels else {
-                    throw TensorError("criterion '\(name)' kept channel \(i + 1) of group \(group.name), which has \(group.channels) channels")
-                }
-                guard seen.insert(i).inserted else {
-                    throw TensorError("criterion '\(name)' kept channel \(i + 1) of group \(group.name) twice")
-                }
-            }
+            try group.checkKeep(k, "criterion '\(name)'")
         }
     }
 

@@ -31,9 +31,27 @@ public struct PruningGroup: CustomStringConvertible {
 
     /// For a member slot: (position along the slot's dim, group channel) pairs.
     public func positions(in slot: ChannelSlot) -> [(position: Int, channel: Int)] {
+        // Most members hold exactly the group's channels in its order.
+        if slot.classes == classes { return classes.indices.map { ($0, $0) } }
         var where_: [Int: Int] = [:]
         for (i, c) in classes.enumerated() { where_[c] = i }
         return slot.classes.enumerated().compactMap { p, c in where_[c].map { (p, $0) } }
+    }
+
+    /// Checks a keep-set of this group (0-based channels): not empty, in range, no
+    /// channel twice. `source` begins the message ("prune.apply", "criterion 'l1'").
+    public func checkKeep(_ keep: [Int], _ source: String) throws {
+        guard !keep.isEmpty else {
+            throw TensorError("\(source): the keep-set of group \(name) is empty (it kept no channel)")
+        }
+        var seen = [Bool](repeating: false, count: channels)
+        for i in keep {
+            guard i >= 0 && i < channels else {
+                throw TensorError("\(source): group \(name) has \(channels) channels, index \(i + 1) is out of range")
+            }
+            guard !seen[i] else { throw TensorError("\(source): the keep-set of group \(name) lists channel \(i + 1) twice") }
+            seen[i] = true
+        }
     }
 
     /// Layer names of the members, without repeats, in execution order.

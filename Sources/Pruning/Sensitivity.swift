@@ -11,10 +11,12 @@ public enum Sensitivity {
         public let values: [Double]
     }
 
-    /// A fresh copy of `model` with the same weights (built from its spec).
+    /// A deep copy of `model`: the same layers (built from its spec, without drawing
+    /// random initial weights) holding copies of its parameters and buffers, in the same
+    /// mode. The global generator is not advanced.
     public static func copy(_ model: any Module) throws -> any Module {
-        let c = try ModelSpec.decode(try ModelSpec.encode(model))
-        try c.loadStateDict(model.stateDict().map { ($0.key, $0.tensor.clone()) })
+        let c = try Init.withoutRandomness { try ModelSpec.rebuild(model) }
+        try c.loadStateDict(model.stateDict())
         c.train(model.training)
         return c
     }

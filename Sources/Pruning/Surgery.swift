@@ -62,6 +62,7 @@ extension DependencyGraph {
         for (m, _, _, _) in ops { m.layerDescription?.channelsDidChange() }
         for (s, c) in newClasses { setClasses(s, c) }
         pruneGroups(removing: removed)
+        fullCost = nil
         return report
     }
 
@@ -72,26 +73,13 @@ extension DependencyGraph {
         for (g, keep) in kept.sorted(by: { $0.key < $1.key }) {
             guard groups.indices.contains(g) else { throw TensorError("prune.apply: no group number \(g + 1)") }
             let group = groups[g]
-            try checkKeep(keep, group)
+            try group.checkKeep(keep, "prune.apply")
             if keep.count == group.channels { continue }
             if let why = group.frozen { throw TensorError("prune.apply: group \(group.name) cannot be pruned (\(why))") }
             let k = Set(keep)
             for (i, c) in group.classes.enumerated() where !k.contains(i) { removed.insert(c) }
         }
         return removed
-    }
-
-    func checkKeep(_ keep: [Int], _ group: PruningGroup) throws {
-        guard !keep.isEmpty else { throw TensorError("prune.apply: the keep-set of group \(group.name) is empty") }
-        var seen = Set<Int>()
-        for i in keep {
-            guard i >= 0 && i < group.channels else {
-                throw TensorError("prune.apply: group \(group.name) has \(group.channels) channels, index \(i + 1) is out of range")
-            }
-            guard seen.insert(i).inserted else {
-                throw TensorError("prune.apply: the keep-set of group \(group.name) lists channel \(i + 1) twice")
-            }
-        }
     }
 
     func stateTensor(_ m: any Module, _ entry: String) -> Tensor? {

@@ -138,4 +138,43 @@ assert(t.macs.after <= 25e6 and t.macs.after > 15e6, t.macs.after)
 -- Global scope keeps at least one channel per group and prunes the requested share overall.
 local gp = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", scope = "global", ratio = 0.4, input = shape})
 for _, g in ipairs(gp.groups) do assert(g.after >= 1) end
+-- load_state_dict{reshape = true} checks the loaded net at its input shape: a forgotten slice
+-- names the layer and nothing is loaded; the complete pruned dict loads.
+local src = nn.zoo.resnet20{}
+prune.apply(src, {["layer1.0.conv1"] = {1, 2, 3}}, {input = shape})
+local good = src:state_dict()
+local forgot = src:state_dict()
+local full = nn.zoo.resnet20{}:state_dict()
+for _, k in ipairs({"weight", "bias", "running_mean", "running_var"}) do
+  forgot["layer1.0.bn1." .. k] = full["layer1.0.bn1." .. k]   -- bn1 left unsliced
+end
+local dst = nn.zoo.resnet20{}
+local w0 = dst.layer1[1].conv1.weight:clone()
+local err = check.raises(function() dst:load_state_dict(forgot, {reshape = true, input = shape}) end, "layer1.0.bn1")
+assert(err:find("nothing was loaded", 1, true), err)
+assert(dst.layer1[1].conv1.out_channels == 16, "a refused load leaves the net as it was")
+check.near(dst.layer1[1].conv1.weight, w0, 0, "weights restored")
+-- Without `input`, the shape last used with the net (prune.groups, validate) is the one checked.
+local dst2 = nn.zoo.resnet20{}
+assert(dst2:validate(shape))
+check.raises(function() dst2:load_state_dict(forgot, {reshape = true}) end, "layer1.0.bn1")
+assert(dst2.layer1[1].conv1.out_channels == 16)
+-- An unknown shape: the load is not checked (as before); a bad input option is an error.
+local dst3 = nn.zoo.resnet20{}
+dst3:load_state_dict(forgot, {reshape = true})
+assert(dst3.layer1[1].conv1.out_channels == 3)
+check.raises(function() dst3:validate(shape) end, "layer1.0.bn1")
+dst2:load_state_dict(good, {reshape = true})
+assert(dst2.layer1[1].conv1.out_channels == 3 and dst2.layer1[1].bn1.num_features == 3)
+dst2:eval(); src:eval()
+check.near(dst2:forward(x), src:forward(x), 1e-5, "the complete pruned dict loads")
+
+-- Patterns: names in `ignore` and `ratios` match whole names; one plan matches many at once.
+local pp = prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ratios = {["layer1%.%d%.conv1"] = 0.25},
+                                          ignore = {"conv1", "layer%d%.%d+%.conv2", "linear", "layer3.2.conv1"}, input = shape})
+assert(#pp.kept["layer1.0.conv1"] == 12 and #pp.kept["layer2.0.conv1"] == 16 and #pp.kept["layer3.2.conv1"] == 64)
+check.raises(function() prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ignore = {"layer1.0.conv"}, input = shape}) end,
+  "'layer1.0.conv' matches no layer")
+check.raises(function() prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ignore = {"layer[1"}, input = shape}) end,
+  "malformed pattern")
 print("prune_engine ok")

@@ -68,4 +68,59 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(seen.first { $0.0 == "layer2.0.relu1" }?.1, [2, 32, 16, 16])
         XCTAssertNil(Tracer.current)
     }
+    /// A shape-only trace (the default) records the same graph as one that computes every
+    /// layer, and reports a misfit layer with the same message.
+    func testShapeOnlyTraceEqualsFullTrace() throws {
+        let nets: [(any Module, [Int])] = [
+            (try Zoo.resnetCifar(depth: 20), [1, 3, 32, 32]),
+            (try Zoo.resnetCifar(depth: 20, option: .b), [2, 3, 32, 32]),
+            (try Zoo.densenet(depth: 7, growth: 2), [1, 3, 32, 32]),
+            (try Zoo.smallCNN(classes: 10, inChannels: 1), [3, 1, 28, 28]),
+        ]
+        for (net, shape) in nets {
+            let fast = try Tracer.trace(net, input: Tensor(zeros: shape))
+            let full = try Tracer.trace(net, input: Tensor(zeros: shape), shapesOnly: false)
+            XCTAssertEqual(fast.description, full.description)
+            XCTAssertEqual(fast.nodes.map(\.inputShapes), full.nodes.map(\.inputShapes))
+        }
+        // A conv fed the wrong channel count: the same error either way, naming the layer.
+        let net = try Zoo.resnetCifar(depth: 20)
+        let conv = try XCTUnwrap(net.module(at: "layer1.0.conv2") as? Conv2d)
+        conv.weight.value = Tensor(zeros: [16, 5, 3, 3])
+        var messages: [String] = []
+        for only in [true, false] {
+            XCTAssertThrowsError(try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
+                messages.append(String(describing: $0))
+            }
+        }
+        XCTAssertEqual(messages.count, 2)
+        XCTAssertEqual(messages.first, messages.last)
+        XCTAssertTrue(messages[0].contains("layer1.0.conv2"), messages[0])
+        // A linear with the wrong input features: the same error too.
+        let lin = try Zoo.resnetCifar(depth: 20)
+        try XCTUnwrap(lin.module(at: "linear") as? Linear).weight.value = Tensor(zeros: [10, 63])
+        messages = []
+        for only in [true, false] {
+            XCTAssertThrowsError(try Tracer.trace(lin, input: Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
+                messages.append(String(describing: $0))
+            }
+        }
+        XCTAssertEqual(messages.first, messages.last)
+        XCTAssertTrue(messages.first?.contains("linear") ?? false)
+    }
+
+    /// A forward hook sees real outputs during a trace (shape-only is off while hooks exist).
+    func testTraceWithHookComputesOutputs() throws {
+        let net = try Zoo.resnetCifar(depth: 20)
+        let x = Tensor(zeros: [1, 3, 32, 32])
+        net.eval()
+        let expected = try GradMode.withoutGrad { try net.forward(x) }.toFloats()
+        let lin = try XCTUnwrap(net.module(at: "linear"))
+        var seen: [Float] = []
+        let id = ForwardHooks.add(lin) { _, _, y in seen = y.toFloats(); return nil }
+        defer { ForwardHooks.remove(id) }
+        _ = try Tracer.trace(net, input: x)
+        XCTAssertEqual(seen, expected)
+        XCTAssertTrue(seen.contains { $0 != 0 }, "the linear's bias makes the logits nonzero")
+    }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import XCTest
+import NN
+@testable import Pruning
+@testable import Tensor
+
+/// The fast paths of the engine agree with the plain computations they replace: copies,
+/// per-channel norms read in place, the defining filter's norm alone, keep-set checks.
+final class EngineInternalsTests: XCTestCase {
+    func testCopyIsDeepAndDrawsNoRandomNumbers() throws {
+        let net = try Zoo.resnetCifar(depth: 20, option: .b)
+        randomizeNorms(net, seed: 3)
+        net.eval()
+        Random.manualSeed(21)
+        let c = try Sensitivity.copy(net)
+        var g = Xoshiro256(seed: 21)
+        XCTAssertEqual(Random.global.next(), g.next(), "copying draws no random numbers")
+        XCTAssertFalse(c.training)
+        let a = net.stateDict(), b = c.stateDict()
+        XCTAssertEqual(a.map(\.key), b.map(\.key))
+        for (x, y) in zip(a, b) {
+            XCTAssertFalse(x.tensor === y.tensor, x.key)
+            XCTAssertEqual(x.tensor.shape, y.tensor.shape, x.key)
+            XCTAssertEqual(x.tensor.dtype, y.tensor.dtype, x.key)
+            XCTAssertEqual(x.tensor.toFloats(), y.tensor.toFloats(), x.key)
+        }
+        let input = randn([2, 3, 32, 32], seed: 4)
+        XCTAssertEqual(try net.forward(input).toFloats(), try c.forward(input).toFloats())
+        // Independent: pruning the copy leaves the original whole.
+        let graph = try DependencyGraph(c, inputShape: [1, 3, 32, 32])
+        try graph.apply([try XCTUnwrap(graph.group(named: "layer1.0.conv1")).index: [0, 1]])
+        XCTAssertEqual(try XCTUnwrap(net.module(at: "layer1.0.conv1") as? Conv2d).outChannels, 16)
+    }
+
+    /// channelNorms equals the norm of each row of `transpose(0, dim)` (dims 0 and 1, the
+    /// ones slots slice), summed in the same order (so scores and ties are as before).
+    func testChannelNormsMatchRowsOfTheMovedTensor() throws {
+        let t = randn([6, 4, 3, 3], seed: 5)
+        let lin = randn([5, 12], seed: 6)
+        for (x, dim, factor) in [(t, 0, 1), (t, 1, 1), (lin, 1, 3), (lin, 0, 1)] {
+            let moved = try x.transpose(0, dim).contiguous()
+            let rows = moved.shape[0] / factor, per = moved.numel / rows
+            let all = moved.toFloats()
+            for p in [1.0, 2.0, 3.0] {
+                let expect = (0..<rows).map { r -> Double in
+                    let v = all[(r * per)..<((r + 1) * per)]
+                    if p == 1 { return v.reduce(0) { $0 + Double(abs($1)) } }
+                    if p == 2 { return v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+                    return Foundation.pow(v.reduce(0) { $0 + Foundation.pow(Double(abs($1)), p) }, 1 / p)
+                }
+                XCTAssertEqual(channelNorms(x, dim: dim, factor: factor, p: p), expect, "dim \(dim) factor \(factor) p \(p)")
+            }
+        }
+        XCTAssertNil(channelNorms(t, dim: 4, factor: 1, p: 1))
+    }
+
+    /// Reduction `first` scores the defining filter alone: the same as every member's
+    /// norms filtered down to it.
+    func testFirstReductionScoresTheDefiningFilter() throws {
+        let net = try Zoo.resnetCifar(depth: 20, option: .b)
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 32, 32])
+        for g in graph.groups where g.frozen == nil {
+            let ctx = try CriterionContext(graph: graph, group: g, model: net)
+            for p in [1.0, 2.0] {
+                let all = try ctx.memberNorms(p: p)
+                let expect = try XCTUnwrap(all.first { $0.layer == g.name && $0.role == .output }).norms
+                guard case .scores(let s) = try NormCriterion(p: p, reduction: .first).evaluate(ctx) else { return XCTFail() }
+                XCTAssertEqual(s, expect, g.name)
+                guard case .scores(let m) = try NormCriterion(p: p, reduction: .mean).evaluate(ctx) else { return XCTFail() }
+                let mean = (0..<g.channels).map { c in all.reduce(0.0) { $0 + $1.norms[c] } / Double(all.count) }
+                XCTAssertEqual(m, mean, g.name)
+            }
+        }
+    }
+
+    /// One keep-set check for surgery and for selection-based criteria.
+    func testKeepSetCheckMessages() throws {
+        let net = try Zoo.resnetCifar(depth: 20)
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 32, 32])
+        let g = try XCTUnwrap(graph.group(named: "layer1.0.conv1"))
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "" } catch { return String(describing: error) }
+        }
+        XCTAssertEqual(message { try graph.apply([g.index: []]) },
+                       "prune.apply: the keep-set of group layer1.0.conv1 is empty (it kept no channel)")
+        XCTAssertEqual(message { try graph.apply([g.index: [0, 16]]) },
+                       "prune.apply: group layer1.0.conv1 has 16 channels, index 17 is out of range")
+        XCTAssertEqual(message { try graph.apply([g.index: [2, 2]]) },
+                       "prune.apply: the keep-set of group layer1.0.conv1 lists channel 3 twice")
+        XCTAssertEqual(message { try Planner.check(.keep([1, -1]), g, "foad") },
+                       "criterion 'foad': group layer1.0.conv1 has 16 channels, index 0 is out of range")
+        XCTAssertEqual(message { try Planner.check(.keep([]), g, "foad") },
+                       "criterion 'foad': the keep-set of group layer1.0.conv1 is empty (it kept no channel)")
+        XCTAssertEqual(try XCTUnwrap(net.module(at: "layer1.0.conv1") as? Conv2d).outChannels, 16, "nothing applied")
+    }
+}
