@@ -7,7 +7,8 @@ import Tensor
 
 extension BenchSuites {
     /// bench_prune.py's cases on ResNet-56 (option A), seed-independent (timing only):
-    /// - tp_build_dg: build the model and its dependency groups.
+    /// - tp_build_dg: build the dependency groups of a ResNet-56 built beforehand (as
+    ///   Torch-Pruning's case times `build_dependency` on an existing model).
     /// - tp_prune/local, tp_prune/global: copy the model, build the groups, score with the
     ///   group-mean L1 (Torch-Pruning's default MagnitudeImportance(p=1): mean over members,
     ///   mean-normalised), plan 50 % of the 27 inner groups (the stem, every conv2 and the
@@ -47,7 +48,8 @@ extension BenchSuites {
         }
         return [
             BenchCase(name: "tp_build_dg", shape: shape, flops: nil) {
-                { _ = try DependencyGraph(try Zoo.resnetCifar(depth: 56), inputShape: shape) }
+                let net = try Zoo.resnetCifar(depth: 56)
+                return { _ = try DependencyGraph(net, inputShape: shape) }
             },
             prune(global: false), prune(global: true),
             BenchCase(name: "tp_count_ops", shape: shape, flops: nil) {
