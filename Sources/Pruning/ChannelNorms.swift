@@ -39,16 +39,19 @@ enum RunSums {
         SIMD4<Double>(UnsafeRawPointer(p + k).loadUnaligned(as: SIMD4<Float>.self))
     }
 
+    /// |x| of four floats (sign bits cleared: a compare and blend would be 2× slower).
+    @inline(__always)
+    private static func loadAbs(_ p: UnsafePointer<Float>, _ k: Int) -> SIMD4<Double> {
+        let bits = UnsafeRawPointer(p + k).loadUnaligned(as: SIMD4<UInt32>.self) & 0x7fff_ffff
+        return SIMD4<Double>(unsafeBitCast(bits, to: SIMD4<Float>.self))
+    }
+
     /// Σ |x_k|.
     static func absolute(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
         var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
         var k = 0
         while k + 16 <= n {
-            let v0 = load(x, k), v1 = load(x, k + 4), v2 = load(x, k + 8), v3 = load(x, k + 12)
-            a0 += v0.replacing(with: -v0, where: v0 .< 0)
-            a1 += v1.replacing(with: -v1, where: v1 .< 0)
-            a2 += v2.replacing(with: -v2, where: v2 .< 0)
-            a3 += v3.replacing(with: -v3, where: v3 .< 0)
+            a0 += loadAbs(x, k); a1 += loadAbs(x, k + 4); a2 += loadAbs(x, k + 8); a3 += loadAbs(x, k + 12)
             k += 16
         }
         var acc = ((a0 + a1) + (a2 + a3)).sum()

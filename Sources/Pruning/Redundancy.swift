@@ -169,9 +169,13 @@ public struct RedundancyCriterion: Criterion {
         var out = [Double](repeating: 0, count: c * f)
         maps.toFloat().withContiguousFloats { p in
             out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<n {
-                    let src = p + i * c * f
-                    for k in 0..<(c * f) { o[k] += Double(src[k]) }
+                guard let o = o.baseAddress else { return }
+                // one streaming pass over the maps (memory-bound): threads split the features
+                Parallel.ranges(c * f, grain: 1024) { lo, hi in
+                    for i in 0..<n {
+                        let src = p + i * c * f
+                        for k in lo..<hi { o[k] += Double(src[k]) }
+                    }
                 }
             }
         }
