@@ -57,6 +57,11 @@ public enum ONNXExport {
         guard s.count >= 2, s.allSatisfy({ $0 > 0 }), s.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) <= 1 << 28 else {
             throw TensorError("export_onnx: input must be a shape of at least 2 positive sizes (batch first) with at most 2^28 elements, got \(shapeString(s))")
         }
+        // The graph computes the eval-mode forward; layers are read (ACConv2d fused, BN
+        // folded) in eval mode too, and every module's flag is restored afterwards.
+        let modes = model.namedModules().map { ($0.module, $0.module.training) }
+        model.eval()
+        defer { for (m, on) in modes { m.training = on } }
         let trace = try Tracer.trace(model, input: Tensor(zeros: s))
         var b = ONNXGraphBuilder(trace: trace, options: options)
         let graph = try b.build(name: model.typeName)

@@ -34,12 +34,21 @@ export(net, "resnet56_pruned_folded", {fold_bn = true, opset = 13})
 net:save(out .. "/resnet56_pruned.safetensors")
 print("resnet56 pruned: " .. params .. " parameters")
 
+-- VGG-16 from a seeded init; a few training-mode passes give its BatchNorms running statistics
+-- (at init they are 0 and 1 and the logits barely depend on the input).
+local function warm(m)
+  m:train()
+  for _ = 1, 5 do m:forward(tensor.randn(4, 3, 32, 32)) end
+end
 tensor.manual_seed(2)
 local vgg = nn.zoo.vgg16{}
+warm(vgg)
 export(vgg, "vgg16", {dynamic_batch = true, opset = 17})
 -- The other families: concatenations (DenseNet, GoogLeNet), depthwise convs and ReLU6 (MobileNetV2).
 for i, name in ipairs{"densenet40", "googlenet", "mobilenetv2"} do
   tensor.manual_seed(10 + i)
-  export(nn.zoo[name]{}, name, {opset = 21})
+  local m = nn.zoo[name]{}
+  warm(m)
+  export(m, name, {opset = 21})
 end
 print("export_models ok")

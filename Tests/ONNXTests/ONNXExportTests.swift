@@ -105,6 +105,7 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(opCounts(m), ["Conv": 1, "Relu": 1])
         XCTAssertEqual(try initializer(m, "0.weight").dims, [4, 3, 3, 3])
         XCTAssertEqual(try initializer(m, "0.bias").dims, [4])
+        XCTAssertTrue(net.training, "the export leaves the net in training mode as it found it")
     }
 
     /// A layer kind the exporter does not know.
