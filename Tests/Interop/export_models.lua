@@ -3,7 +3,7 @@
 -- Usage: topiary run Tests/Interop/export_models.lua OUT_DIR
 -- OUT_DIR gets x.npy (a batch of 4 inputs), NAME.onnx + NAME.npy (Topiary's logits on x) for
 -- resnet56_full, resnet56_pruned (50 % L1, residual streams included), resnet56_pruned_folded
--- (BatchNorms folded into the convs), vgg16, densenet40, googlenet and mobilenetv2, and resnet56_pruned.safetensors (net:save).
+-- (BatchNorms folded into the convs), vgg16, densenet40, googlenet, mobilenetv2 and resnet20_acnet (ACConv2d blocks), and resnet56_pruned.safetensors (net:save).
 local out = assert(arg[1], "usage: export_models.lua OUT_DIR")
 local shape = {1, 3, 32, 32}
 tensor.manual_seed(1)
@@ -51,4 +51,9 @@ for i, name in ipairs{"densenet40", "googlenet", "mobilenetv2"} do
   warm(m)
   export(m, name, {opset = 21})
 end
+-- ACNet blocks (SFM) are fused into one Conv each.
+tensor.manual_seed(20)
+local ac = nn.acnet(nn.zoo.resnet20{}, {gamma = 1})
+warm(ac)
+export(ac, "resnet20_acnet")
 print("export_models ok")
