@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        // ONNX export: the generated onnx.pb.swift (Scripts/gen_onnx_proto.sh) needs the runtime only.
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries
@@ -41,8 +43,10 @@ let package = Package(
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
         .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),
         .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
+        .target(name: "ONNX", dependencies: ["Tensor", "NN", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["onnx.proto"], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
-        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text", "ONNX"], swiftSettings: fast),
         .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",
                                                .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "Sweep", dependencies: ["Notebook", "LuaHost", "Plot", "Tensor", "Text", "CLua"], swiftSettings: fast),
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "NN", "Tensor", "Data"], exclude: ["Fixtures"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NN", "Tensor"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Notebook", "Text"]),

@@ -64,7 +64,7 @@ extension ACConv2d {
 extension BatchNorm {
     /// The per-channel (scale, shift) of this BN in eval mode, in double:
     /// y = scale·x + shift with scale = γ/√(running_var + eps), shift = β − running_mean·scale.
-    func evalAffine() -> (scale: [Double], shift: [Double]) {
+    public func evalAffine() -> (scale: [Double], shift: [Double]) {
         let c = numFeatures
         let rm = runningMean.toFloats(), rv = runningVar.toFloats()
         let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()

@@ -1,0 +1,59 @@
+-- Writes the models and reference outputs that onnx_test.sh and torch_test.sh check with
+-- real clients (onnx.checker + onnxruntime, PyTorch through Scripts/topiary_torch.py).
+-- Usage: topiary run Tests/Interop/export_models.lua OUT_DIR
+-- OUT_DIR gets x.npy (a batch of 4 inputs), NAME.onnx + NAME.npy (Topiary's logits on x) for
+-- resnet56_full, resnet56_pruned (50 % L1, residual streams included), resnet56_pruned_folded
+-- (BatchNorms folded into the convs), vgg16, densenet40, googlenet, mobilenetv2 and resnet20_acnet (ACConv2d blocks), and resnet56_pruned.safetensors (net:save).
+local out = assert(arg[1], "usage: export_models.lua OUT_DIR")
+local shape = {1, 3, 32, 32}
+tensor.manual_seed(1)
+local x = tensor.randn(4, 3, 32, 32)
+x:save(out .. "/x.npy")
+
+local function export(net, name, opts)
+  opts = opts or {}
+  opts.input = shape
+  net:eval()
+  net:export_onnx(out .. "/" .. name .. ".onnx", opts)
+  net:forward(x):save(out .. "/" .. name .. ".npy")
+end
+
+-- ResNet-56 with the seed-0 weights of ../shared/bench when present (else seeded init).
+local net = nn.zoo.resnet56{}
+local weights = "../shared/bench/resnet56_seed0.safetensors"
+local f = io.open(weights, "rb")
+if f then f:close(); net:load(weights); print("resnet56: " .. weights) else print("resnet56: seeded init") end
+export(net, "resnet56_full")
+
+local plan = prune.plan(net, {criterion = "l1", ratio = 0.5, input = shape})
+plan:apply()
+local params = net:flops(shape).params
+assert(params < 853018 * 0.6, "pruned to about half: " .. params)
+export(net, "resnet56_pruned")
+export(net, "resnet56_pruned_folded", {fold_bn = true, opset = 13})
+net:save(out .. "/resnet56_pruned.safetensors")
+print("resnet56 pruned: " .. params .. " parameters")
+
+-- VGG-16 from a seeded init; a few training-mode passes give its BatchNorms running statistics
+-- (at init they are 0 and 1 and the logits barely depend on the input).
+local function warm(m)
+  m:train()
+  for _ = 1, 5 do m:forward(tensor.randn(4, 3, 32, 32)) end
+end
+tensor.manual_seed(2)
+local vgg = nn.zoo.vgg16{}
+warm(vgg)
+export(vgg, "vgg16", {dynamic_batch = true, opset = 17})
+-- The other families: concatenations (DenseNet, GoogLeNet), depthwise convs and ReLU6 (MobileNetV2).
+for i, name in ipairs{"densenet40", "googlenet", "mobilenetv2"} do
+  tensor.manual_seed(10 + i)
+  local m = nn.zoo[name]{}
+  warm(m)
+  export(m, name, {opset = 21})
+end
+-- ACNet blocks (SFM) are fused into one Conv each.
+tensor.manual_seed(20)
+local ac = nn.acnet(nn.zoo.resnet20{}, {gamma = 1})
+warm(ac)
+export(ac, "resnet20_acnet")
+print("export_models ok")
