@@ -62,19 +62,25 @@ final class ThreadRanks: @unchecked Sendable {
 
     /// Runs `body(rank)` on one thread per rank and returns the results in rank order.
     func run<T>(_ body: @escaping (Int) throws -> T) throws -> [T] {
-        var results = [Result<T, Error>?](repeating: nil, count: size)
-        let lock = NSLock(), group = DispatchGroup()
+        let results = ResultBox<T>(size), group = DispatchGroup()
         for r in 0..<size {
             group.enter()
             Thread.detachNewThread {
                 let v = Result { try body(r) }
-                lock.lock(); results[r] = v; lock.unlock()
+                results.lock.lock(); results.values[r] = v; results.lock.unlock()
                 group.leave()
             }
         }
         group.wait()
-        return try results.map { try $0!.get() }
+        return try results.values.map { try $0!.get() }
     }
+}
+
+/// One result slot per thread, written under a lock.
+final class ResultBox<T>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Result<T, Error>?]
+    init(_ n: Int) { values = Array(repeating: nil, count: n) }
 }
 
 final class SyncBatchNormTests: XCTestCase {
