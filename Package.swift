@@ -33,6 +33,9 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI (the dist module): mpi.h + static inline wrappers for its macro handles
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
@@ -45,8 +48,9 @@ let package = Package(
         .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
         .target(name: "ONNX", dependencies: ["Tensor", "NN", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx.proto"], swiftSettings: fast),
+        .target(name: "Dist", dependencies: ["CMPI", "Tensor", "NN"], swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
-        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text", "ONNX"], swiftSettings: fast),
+        .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text", "ONNX", "Dist"], swiftSettings: fast),
         .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",
                                                .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "Sweep", dependencies: ["Notebook", "LuaHost", "Plot", "Tensor", "Text", "CLua"], swiftSettings: fast),
@@ -64,6 +68,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NN", "Tensor"]),
+        .testTarget(name: "DistTests", dependencies: ["Dist", "NN", "Tensor"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Notebook", "Text"]),

@@ -4,7 +4,8 @@ import LuaHost
 public enum Libraries {
     public static var all: [LuaLibrary] {
         [TensorModule.library, NNModule.library, DataModule.library, TrainModule.library, PlotModule.library,
-         PruneModule.library, CriteriaModule.library, HelpLibrary.library, TopiaryModule.library]
+         PruneModule.library, CriteriaModule.library, HelpLibrary.library, TopiaryModule.library,
+         DistModule.library]
     }
 
     /// A new interpreter with all of Topiary's modules loaded.

@@ -1,3 +1,4 @@
+import Dist
 import CLua
 import LuaHost
 import NN
@@ -49,6 +50,7 @@ extension NNModule {
         },
         batchNorm("BatchNorm2d", "[N, C, H, W]") { try BatchNorm2d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
         batchNorm("BatchNorm1d", "[N, C] or [N, C, L]") { try BatchNorm1d($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4) },
+        batchNorm("SyncBatchNorm", "[N, C, ...] (statistics over every rank of dist)") { try SyncBatchNorm($0, eps: $1, momentum: $2, affine: $3, trackRunningStats: $4, collective: try Communicator.world()) },
         LuaFunction("Linear", doc: """
             nn.Linear(in_features, out_features [, {bias = true}]) -> module
             y = x·Wᵀ + b over the last dimension.

@@ -20,7 +20,7 @@ public enum NNModule {
         moduleType.register(L, methods: methods, metamethods: metamethods, fields: fields, items: child)
         hookType.register(L, methods: hookMethods)
         L.newTable()
-        for f in layerConstructors + acnetFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in layerConstructors + acnetFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in zooFunctions { L.push(f); L.setField(-2, f.name) }
         L.setField(-2, "zoo")

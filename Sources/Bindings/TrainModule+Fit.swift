@@ -1,6 +1,7 @@
 import CLua
 import CLuaShim
 import Data
+import Dist
 import Foundation
 import LuaHost
 import NN
@@ -11,13 +12,19 @@ extension TrainModule {
 
     static let fit = LuaFunction("fit", doc: """
     train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =,
-              on_step =, on_epoch =, checkpoint =, resume =, progress =}) -> history
+              on_step =, on_epoch =, checkpoint =, resume =, progress =, distributed =}) -> history
     Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
     constant). `eval` is a loader evaluated after every epoch. Callbacks get a table (epoch, step,
     loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval) and may return false to
     stop. `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
     epoch); with `resume = true` training continues from it when it exists. On a terminal a
     progress bar shows images/s and ETA; otherwise one line per epoch is printed.
+    `distributed = true` (under `mpirun -np K topiary run script.lua`) trains data-parallel: each
+    rank takes its share of every batch (`loader`'s batch size is per rank; K ranks × batch B train
+    as one process × batch K·B), rank 1's weights are broadcast first (the ranks must agree on the
+    parameter count), gradients are summed after backward, and only rank 1 prints and writes the
+    checkpoint. Losses and accuracies reported are over all ranks; callbacks run on every rank.
+    Without mpirun it is one rank. See nn.sync_batchnorm for BatchNorm over all ranks.
     Returns {epochs = {...per-epoch tables...}}.
     Example:
       local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},
@@ -25,10 +32,10 @@ extension TrainModule {
       print(hist.epochs[2].eval.top1)
     """) { L in
         let model = try NNModule.checkModule(L, 1)
-        let loader = try DataModule.checkLoader(L, 2)
+        var loader = try DataModule.checkLoader(L, 2)
         let o = try LuaOptions(L, 3)
         try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "on_step", "on_epoch",
-                          "checkpoint", "resume", "progress"], "fit")
+                          "checkpoint", "resume", "progress", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
         guard o.push("optimizer") != LUA_TNIL else { L.pop(); throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})") }
@@ -44,14 +51,26 @@ extension TrainModule {
         defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
-        let progress = try o.bool("progress", L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
+        var progress = try o.bool("progress", L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
+        var main = true
+        var dataParallel: DataParallel? = nil
+        if try o.bool("distributed", false) {
+            let world = try Communicator.world()
+            main = world.rank == 0
+            progress = progress && main
+            loader = try loader.sharded(rank: world.rank, of: world.size, even: true)
+            evalLoader = try evalLoader?.sharded(rank: world.rank, of: world.size, even: false)
+            SyncBatchNorm.attach(model, world)
+            dataParallel = DataParallel(model: model, collective: world)
+        }
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
+        trainer.dataParallel = dataParallel
         trainer.labelSmoothing = try o.number("label_smoothing", 0)
         var start = 0
         if resume, let path = checkpoint, path.exists {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
-            L.write("resuming from \(path) after epoch \(start)\n")
+            if main { L.write("resuming from \(path) after epoch \(start)\n") }
         }
         let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
@@ -62,8 +81,8 @@ extension TrainModule {
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
-                L.write(epochLine(e, epochs: epochs) + "\n")
-                if let path = checkpoint {
+                if main { L.write(epochLine(e, epochs: epochs) + "\n") }
+                if main, let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
                 if let f = onEpoch, try !proceed(L, f, { pushEpoch(L, e) }) { throw StopTraining() }

@@ -21,6 +21,8 @@ public final class Loader: BatchSource, @unchecked Sendable {
     public let background: Bool
     /// The epoch the next `nextEpoch()` starts (0-based).
     public var nextEpochIndex = 0
+    /// Data-parallel sharding (see `sharded`): this loader's rank (0-based) among `count`.
+    public internal(set) var shard = Shard(rank: 0, count: 1, even: true)
 
     /// The leading transforms that may run on the background thread; the rest run on the
     /// consumer's thread when the batch is taken.
@@ -44,10 +46,14 @@ public final class Loader: BatchSource, @unchecked Sendable {
     }
 
     public var batchCount: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        if shard.count > 1 { return shard.batchCount(samples: dataset.count, batch: batchSize, dropLast: dropLast) }
+        return dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
     }
 
-    public var sampleCount: Int { dropLast ? batchCount * batchSize : dataset.count }
+    public var sampleCount: Int {
+        if shard.count > 1 { return shard.sampleCount(samples: dataset.count, batch: batchSize, dropLast: dropLast) }
+        return dropLast ? batchCount * batchSize : dataset.count
+    }
 
     /// Two seeds mixed into one (SplitMix64 finaliser).
     static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
@@ -70,9 +76,17 @@ public final class Loader: BatchSource, @unchecked Sendable {
 
     /// Gathers batch `index` and applies the background stages.
     func prepare(epoch: Int, index: Int, order: [Int]) throws -> (Batch, Xoshiro256) {
-        let lo = index * batchSize, hi = min(lo + batchSize, order.count)
-        let (x, y) = dataset.gather(order[lo..<hi])
-        var rng = Xoshiro256(seed: Loader.mix(epochSeed(epoch), UInt64(index) + 1))
+        var rng: Xoshiro256
+        let (x, y): (Tensor, Tensor)
+        if shard.count > 1 {
+            let (lo, hi) = shard.bounds(index, samples: order.count, batch: batchSize)
+            (x, y) = dataset.gather(ArraySlice(stride(from: lo + shard.rank, to: hi, by: shard.count).map { order[$0] }))
+            rng = Xoshiro256(seed: Loader.mix(Loader.mix(epochSeed(epoch), UInt64(index) + 1), UInt64(shard.rank) + 1))
+        } else {
+            let lo = index * batchSize, hi = min(lo + batchSize, order.count)
+            (x, y) = dataset.gather(order[lo..<hi])
+            rng = Xoshiro256(seed: Loader.mix(epochSeed(epoch), UInt64(index) + 1))
+        }
         var b = Batch(input: x, target: y)
         for t in backgroundStages { b = try t.apply(b, rng: &rng) }
         return (b, rng)

@@ -25,7 +25,9 @@ public class BatchNorm: Module {
 
     public var numFeatures: Int { runningMean.numel }
 
-    private var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool)?
+    /// What backward needs; `count` is the number of values the batch statistics cover
+    /// (over every rank when `synced`).
+    private var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool, count: Double, synced: Bool)?
 
     init(numFeatures features: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool) throws {
         try Check.positive(features, "num_features", "BatchNorm")
@@ -83,17 +85,19 @@ public class BatchNorm: Module {
         }
         let useBatch = training || !trackRunningStats
         var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
+        var count = n * s, synced = false
         if useBatch {
             guard n * s > 1 else {
                 throw TensorError("\(op): expected more than 1 value per channel when training, got input shape \(shapeString(x.shape))")
             }
             var m = [Double](repeating: 0, count: c), v = [Double](repeating: 0, count: c)
             x.withFloats { BatchNormKernel.statistics($0, n: n, c: c, s: s, mean: &m, variance: &v) }
+            if training { synced = try synchronize(mean: &m, variance: &v, count: &count) }
             for i in 0..<c {
                 mean[i] = Float(m[i])
                 invstd[i] = Float(1 / (v[i] + eps).squareRoot())
             }
-            if training && trackRunningStats { updateRunning(m, v, count: n * s) }
+            if training && trackRunningStats { updateRunning(m, v, count: count) }
         } else {
             let rm = runningMean.toFloats(), rv = runningVar.toFloats()
             for i in 0..<c {
@@ -110,9 +114,16 @@ public class BatchNorm: Module {
         }
         let y = Tensor(uninitialized: x.shape)
         x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
-        cache = GradMode.enabled ? (x, mean, invstd, useBatch) : nil
+        cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
         return y
     }
+
+    /// Combines a training batch's per-channel mean and (biased) variance over the
+    /// ranks of a data-parallel job and returns true (SyncBatchNorm); here: local, false.
+    func synchronize(mean: inout [Double], variance: inout [Double], count: inout Int) throws -> Bool { false }
+
+    /// Sums backward's per-channel Σdy and Σdy·(x − μ) over the ranks (SyncBatchNorm).
+    func synchronize(sumDy: inout [Double], sumDyX: inout [Double]) throws {}
 
     func updateRunning(_ m: [Double], _ v: [Double], count: Int) {
         if numBatchesTracked.dtype == .int64 { numBatchesTracked.iptr[0] += 1 } else { numBatchesTracked.ptr[0] += 1 }
@@ -128,16 +139,26 @@ public class BatchNorm: Module {
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        guard let (x, mean, invstd, batchStats) = cache else { throw noForward(op) }
+        guard let (x, mean, invstd, batchStats, count, synced) = cache else { throw noForward(op) }
         let dy = try Check.grad(gradOutput, x.shape, op)
         let (_, n, c, s) = try layout(x)
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
         dy.withFloats { dyp in
             BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy, sumDyX: &sumDyX)
         }
+        // γ and β get this rank's share (data-parallel training sums them over the ranks);
+        // the input gradient needs the sums over every value the statistics covered.
+        if let w = weight, w.requiresGrad {
+            let gw = w.gradBuffer()
+            for i in 0..<c { gw.ptr[i] += Float(sumDyX[i] * Double(invstd[i])) }
+        }
+        if let b = bias, b.requiresGrad {
+            let gb = b.gradBuffer()
+            for i in 0..<c { gb.ptr[i] += Float(sumDy[i]) }
+        }
+        if synced && batchStats { try synchronize(sumDy: &sumDy, sumDyX: &sumDyX) }
         let gamma = weight?.value.toFloats()
         var k = [Float](repeating: 0, count: c), u = k, v = k
-        let count = Double(n * s)
         for i in 0..<c {
             let g = Double(gamma?[i] ?? 1), inv = Double(invstd[i])
             k[i] = Float(g * inv)
@@ -150,14 +171,6 @@ public class BatchNorm: Module {
         }
         let dx = Tensor(uninitialized: x.shape)
         dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
-        if let w = weight, w.requiresGrad {
-            let gw = w.gradBuffer()
-            for i in 0..<c { gw.ptr[i] += Float(sumDyX[i] * Double(invstd[i])) }
-        }
-        if let b = bias, b.requiresGrad {
-            let gb = b.gradBuffer()
-            for i in 0..<c { gb.ptr[i] += Float(sumDy[i]) }
-        }
         return dx
     }
 }

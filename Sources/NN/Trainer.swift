@@ -41,6 +41,10 @@ public final class Trainer {
     public let schedule: Schedule
     public let baseLR: Double
     public var labelSmoothing = 0.0
+    /// Data-parallel training: every rank runs `fit` on its shard of each batch (a
+    /// sharded loader, see `Loader.sharded`) and the gradients are summed over the ranks
+    /// after backward. Reported losses, accuracies and sample counts are then global.
+    public var dataParallel: DataParallel?
 
     /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
     public init(model: any Module, optimizer: any Optimizer, schedule: Schedule = .constant, baseLR: Double? = nil) {
@@ -59,6 +63,10 @@ public final class Trainer {
                     onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
         guard epochs >= 0, from >= 0 else { throw TensorError("fit: epochs must be non-negative") }
         let params = model.namedParameters().map(\.parameter)
+        if let dp = dataParallel {
+            try dp.checkAgreement("fit")
+            try dp.broadcastState()
+        }
         var reports: [EpochReport] = []
         for e in stride(from: from, to: epochs, by: 1) {
             let lr = schedule.lr(base: baseLR, t: e)
@@ -71,15 +79,20 @@ public final class Trainer {
                 step += 1
                 model.zeroGrad()
                 let logits = try model.forward(x)
-                let (loss, grad) = try CrossEntropy.compute(logits: logits, targets: y, labelSmoothing: labelSmoothing)
+                var (loss, grad) = try CrossEntropy.compute(logits: logits, targets: y, labelSmoothing: labelSmoothing)
+                var n = x.shape.first ?? 0
+                var right = try Metrics.correct(logits: logits, targets: y, k: 1)
+                if let dp = dataParallel {
+                    (loss, n, right, grad) = try Trainer.globalStep(dp, loss: loss, n: n, correct: right, grad: grad)
+                }
                 guard loss.isFinite else {
                     throw TensorError("fit: loss became \(loss) at epoch \(e + 1), step \(step) (lower the learning rate?)")
                 }
                 _ = try model.backward(grad)
+                try dataParallel?.reduceGradients()
                 try optimizer.step(params)
-                let n = x.shape.first ?? 0
                 lossSum += loss * Double(n)
-                correct += try Metrics.correct(logits: logits, targets: y, k: 1)
+                correct += right
                 seen += n
                 try onStep(StepReport(epoch: e + 1, step: step, steps: source.batchCount, loss: loss, lr: lr,
                                       samples: seen, seconds: Trainer.seconds(since: start)))
@@ -91,16 +104,30 @@ public final class Trainer {
             var report = EpochReport(epoch: e + 1, lr: lr, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                                      trainTop1: seen > 0 ? Double(correct) / Double(seen) : .nan, seconds: secs,
                                      imagesPerSecond: secs > 0 ? Double(seen) / secs : 0, eval: nil)
-            if let evalSource { report.eval = try Trainer.evaluate(model, evalSource) }
+            if let evalSource { report.eval = try Trainer.evaluate(model, evalSource, collective: dataParallel?.collective) }
             reports.append(report)
             try onEpoch(report)
         }
         return reports
     }
 
+    /// One data-parallel step's global numbers: the mean loss, sample and correct counts
+    /// over all ranks, and this rank's loss gradient scaled by its share of the samples,
+    /// so that the summed parameter gradients are those of the global mean loss.
+    static func globalStep(_ dp: DataParallel, loss: Double, n: Int, correct: Int, grad: Tensor) throws
+        -> (Double, Int, Int, Tensor) {
+        let s = try dp.collective.allreduceSum([Double(n), loss * Double(n), Double(correct)])
+        let total = max(s[0], 1)
+        let g = grad.contiguous(), share = Float(Double(n) / total), count = g.numel
+        g.withFloats { p in for i in 0..<count { p[i] *= share } }
+        return (s[1] / total, Int(s[0]), Int(s[2]), g)
+    }
+
     /// Top-1, top-5 and mean loss of `model` over one pass of `source`, in eval mode
-    /// (restoring the previous mode), without caching for backward.
-    public static func evaluate(_ model: any Module, _ source: BatchSource, epoch: Int = 0) throws -> Evaluation {
+    /// (restoring the previous mode), without caching for backward. With a collective,
+    /// `source` is this rank's shard and the numbers are summed over the ranks.
+    public static func evaluate(_ model: any Module, _ source: BatchSource, epoch: Int = 0,
+                                collective: (any Collective)? = nil) throws -> Evaluation {
         let wasTraining = model.training
         model.eval()
         defer { model.train(wasTraining) }
@@ -115,6 +142,10 @@ public final class Trainer {
                 top1 += try Metrics.correct(logits: logits, targets: y, k: 1)
                 top5 += try Metrics.correct(logits: logits, targets: y, k: 5)
                 seen += n
+            }
+            if let c = collective {
+                let s = try c.allreduceSum([lossSum, Double(top1), Double(top5), Double(seen)])
+                (lossSum, top1, top5, seen) = (s[0], Int(s[1]), Int(s[2]), Int(s[3]))
             }
             guard seen > 0 else { throw TensorError("evaluate: the loader gave no samples") }
             return Evaluation(top1: Double(top1) / Double(seen), top5: Double(top5) / Double(seen),

@@ -119,7 +119,7 @@ public struct HyperParameters {
 /// The registry of layer kinds by spec class.
 public enum LayerKinds {
     public static let all: [any LayerDescription.Type] = [
-        Conv2d.self, ACConv2d.self, Linear.self, BatchNorm2d.self, BatchNorm1d.self,
+        Conv2d.self, ACConv2d.self, Linear.self, BatchNorm2d.self, BatchNorm1d.self, SyncBatchNorm.self,
         ReLU.self, ReLU6.self, LeakyReLU.self, Identity.self, Flatten.self, Dropout.self,
         MaxPool2d.self, AvgPool2d.self, AdaptiveAvgPool2d.self, ShortcutA.self,
     ]
