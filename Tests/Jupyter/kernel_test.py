@@ -173,6 +173,15 @@ check("dropped a message on shell: no <IDS|MSG> delimiter" in logged, "garbage l
 check("dropped a message on shell: 1 frame after the delimiter" in logged, "short message logged")
 check("dropped a message on shell: header is not JSON" in logged, "bad JSON logged")
 
+# The heartbeat echoes.
+import zmq  # noqa: E402
+hb = zmq.Context.instance().socket(zmq.REQ)
+hb.setsockopt(zmq.LINGER, 0)
+hb.connect(f"{km.transport}://{km.ip}:{km.hb_port}")
+hb.send(b"ping \x00\xff")
+check(hb.poll(5000) and hb.recv() == b"ping \x00\xff", "heartbeat echo")
+hb.close()
+
 # Restart: a new process with a fresh state; shutdown: the kernel exits by itself.
 first = km.provisioner.process
 km.restart_kernel(now=False)
