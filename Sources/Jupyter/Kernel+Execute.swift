@@ -27,9 +27,23 @@ extension Kernel {
             return .object([("status", .string("ok")), ("execution_count", .int(count)),
                             ("user_expressions", .object([])), ("payload", .array([]))])
         }
+        if m.content["stop_on_error"]?.bool ?? true { abortQueued() }
         let error = outputs.last { $0.kind == .error }.map { IpynbExport.output($0, count: count) }
         return errorReply(ename: error?["ename"]?.string ?? "LuaError", evalue: error?["evalue"]?.string ?? "",
                           traceback: error?["traceback"]?.array ?? [], count: count)
+    }
+
+    /// After a failed cell (`stop_on_error`, the default), the execute requests already
+    /// queued are answered `aborted` without running, as ipykernel does: "Run all" stops
+    /// at the first error. Other queued requests are served.
+    func abortQueued() {
+        while let frames = shell.receive(wait: false) {
+            guard let q = decode(frames, channel: "shell") else { continue }
+            guard q.type == "execute_request" else { handleShell(q); continue }
+            publisher.status("busy", parent: q)
+            reply(q, on: shell, "execute_reply", .object([("status", .string("aborted")), ("execution_count", .int(executionCount))]))
+            publisher.status("idle", parent: q)
+        }
     }
 
     func errorReply(ename: String, evalue: String, traceback: [JSON], count: Int? = nil) -> JSON {

@@ -111,6 +111,19 @@ check(any("stack traceback:" in line for line in errors[0]["traceback"]), "trace
 check(any("in local 'inner'" in line for line in errors[0]["traceback"]), f"traceback names the function: {errors[0]['traceback']}")
 check(reply["traceback"] == errors[0]["traceback"], "the reply's traceback")
 
+# After a failing cell, requests already queued are aborted (Run All stops at the error).
+first = kc.execute('local t = os.clock()\nwhile os.clock() - t < 0.5 do end\nerror("stop here")')
+second = kc.execute('never_set = true')
+replies = {}
+for _ in range(2):
+    r = kc.get_shell_msg(timeout=20)
+    replies[r["parent_header"]["msg_id"]] = r["content"]["status"]
+check(replies == {first: "error", second: "aborted"}, f"queued after an error: {replies}")
+reply, msgs = run(kc, "never_set == nil")
+check(of_type(msgs, "execute_result")[0]["data"]["text/plain"] == "true", "the aborted cell did not run")
+reply, msgs = run(kc, 'error("once")\n', stop_on_error=False)
+check(reply["status"] == "error", "stop_on_error=False")
+
 # Interrupt a long loop, by signal (the kernelspec's interrupt_mode) and by message.
 for how in ("signal", "message"):
     msg_id = kc.execute("local i = 0\nwhile true do i = i + 1 end")
