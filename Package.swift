@@ -36,6 +36,8 @@ let package = Package(
         // Open MPI (the dist module): mpi.h + static inline wrappers for its macro handles
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
                        providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"])]),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
@@ -54,8 +56,9 @@ let package = Package(
         .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",
                                                .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "Sweep", dependencies: ["Notebook", "LuaHost", "Plot", "Tensor", "Text", "CLua"], swiftSettings: fast),
+        .target(name: "Jupyter", dependencies: ["CZMQ", "Notebook", "LuaHost", "Text", "CLuaShim"], swiftSettings: fast),
         .executableTarget(name: "topiary", dependencies: [
-            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "Sweep", "Text", "CEdit", "CLua", "CLuaShim",
+            "Bindings", "LuaHost", "Tensor", "Kernels", "NN", "Pruning", "Notebook", "Sweep", "Text", "CEdit", "CLua", "CLuaShim", "Jupyter",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
         // Tests
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
         .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Notebook", "Text"]),
+        .testTarget(name: "JupyterTests", dependencies: ["Jupyter", "Notebook", "Text"]),
         // Drives the built `topiary` binary through a pseudo-terminal and pipes.
         .testTarget(name: "ReplTests", dependencies: ["topiary"]),
     ]

@@ -8,6 +8,9 @@ import LuaHost
 /// `io.stderr:write` and `warn`.
 final class CellCapture: OutputSink {
     var outputs: [CellOutput] = []
+    /// Called with each piece of output as it is produced (a live cell: the Jupyter kernel
+    /// publishes streams while the cell runs).
+    var live: ((CellOutput) -> Void)?
 
     /// Cell outputs are not a terminal: no progress bars.
     var isTerminal: Bool { false }
@@ -19,6 +22,7 @@ final class CellCapture: OutputSink {
         case .stderr: kind = .stderr
         case .warning: kind = .warning
         }
+        live?(CellOutput(kind: kind, text: text))
         if let last = outputs.last, last.kind == kind {
             outputs[outputs.count - 1].text += text
         } else {
@@ -26,7 +30,10 @@ final class CellCapture: OutputSink {
         }
     }
 
-    func add(_ output: CellOutput) { outputs.append(output) }
+    func add(_ output: CellOutput) {
+        live?(output)
+        outputs.append(output)
+    }
 
     /// Makes this the interpreter's output sink and installs the capturing `print`,
     /// `io.write`, `io.stdout:write`, `io.stderr:write` and `warn`.

@@ -2,8 +2,19 @@ import Text
 
 /// Writes a notebook and its recorded outputs as a Jupyter notebook (nbformat 4.5): code
 /// cells with their outputs (streams, execute_result, display_data with image/svg+xml,
-/// error), markdown and raw cells, a Lua kernelspec and language_info.
+/// error), markdown and raw cells, the Topiary kernel's kernelspec and language_info, so
+/// the notebook opens and runs in Jupyter with `topiary kernel` (`topiary kernel install`).
 public enum IpynbExport {
+    /// The kernel's name in kernelspecs (its directory: `kernels/topiary/kernel.json`).
+    public static let kernelName = "topiary"
+    /// The name front ends show for the kernel.
+    public static let kernelDisplayName = "Topiary (Lua)"
+    /// The notebook's `language_info`, also the kernel's in `kernel_info_reply`.
+    public static let languageInfo: JSON = .object([
+        ("codemirror_mode", .string("lua")), ("file_extension", .string(".lua")), ("mimetype", .string("text/x-lua")),
+        ("name", .string("lua")), ("pygments_lexer", .string("lua")), ("version", .string("5.4")),
+    ])
+
     public static func render(_ notebook: Notebook, _ record: RunRecord) -> String {
         var cells: [JSON] = []
         var count = 0
@@ -31,9 +42,8 @@ public enum IpynbExport {
             topiary.append(("parameters", .object(record.parameters.map { ($0.name, .string($0.value)) })))
         }
         var meta: [(String, JSON)] = [
-            ("kernelspec", .object([("display_name", .string("Lua")), ("language", .string("lua")), ("name", .string("lua"))])),
-            ("language_info", .object([("codemirror_mode", .string("lua")), ("file_extension", .string(".lua")),
-                                       ("mimetype", .string("text/x-lua")), ("name", .string("lua")), ("version", .string("5.4"))])),
+            ("kernelspec", .object([("display_name", .string(kernelDisplayName)), ("language", .string("lua")), ("name", .string(kernelName))])),
+            ("language_info", languageInfo),
             ("topiary", .object(topiary)),
         ]
         if let t = notebook.frontMatter.title { meta.append(("title", .string(t))) }
@@ -42,7 +52,9 @@ public enum IpynbExport {
         return doc.indented(1) + "\n"
     }
 
-    static func output(_ o: CellOutput, count: Int) -> JSON {
+    /// A cell output as nbformat stores it (multi-line text as lists of lines); the
+    /// kernel publishes the same outputs as IOPub messages.
+    public static func output(_ o: CellOutput, count: Int) -> JSON {
         switch o.kind {
         case .stdout:
             return .object([("name", .string("stdout")), ("output_type", .string("stream")), ("text", JSON.lines(o.text))])

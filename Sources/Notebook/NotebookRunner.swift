@@ -93,8 +93,10 @@ public final class NotebookRunner {
                          parameters: options.parameters, cells: records)
     }
 
-    /// Runs one code cell: (status, outputs, seconds, interrupted by Ctrl-C).
-    func execute(_ c: Cell) -> (CellStatus, [CellOutput], Double, Bool) {
+    /// Runs one code cell: (status, outputs, seconds, interrupted by Ctrl-C). The chunk
+    /// is named after the notebook file, or `chunk` (a live cell: `In[3]`).
+    func execute(_ c: Cell, chunk: String? = nil) -> (CellStatus, [CellOutput], Double, Bool) {
+        let file = chunk ?? notebook.fileName
         sink.outputs = []
         topiary_clear_interrupt()
         let lines = TrailingExpression.rewrite(c.lines, syntax: syntax) ?? c.lines
@@ -105,7 +107,7 @@ public final class NotebookRunner {
         var userInterrupt = false
         var timedOut = false
         do {
-            try interpreter.compile(code(lines, at: c.firstLine), name: "@" + notebook.fileName)
+            try interpreter.compile(code(lines, at: c.firstLine), name: "@" + file)
             watchdog.arm(timeout)
             let n: Int32
             do { n = try interpreter.call(nargs: 0) } catch { timedOut = watchdog.disarm(); throw error }
@@ -121,7 +123,7 @@ public final class NotebookRunner {
             var text = cleanTraceback("\(error)")
             if let code = exitTrap.code {
                 status = .error
-                text = "\(notebook.fileName):\(exitTrap.line ?? c.line): os.exit(\(code)) called: a notebook cell cannot end the process; the run stops here"
+                text = "\(file):\(exitTrap.line ?? c.line): os.exit(\(code)) called: a notebook cell cannot end the process; the run stops here"
             } else if timedOut, let t = timeout {
                 status = .timeout
                 text = timeoutMessage(text, seconds: t)
@@ -139,7 +141,7 @@ public final class NotebookRunner {
             if status == .error { status = .ok }
             else if status == .ok {
                 status = .error
-                sink.add(CellOutput(kind: .error, text: "\(notebook.fileName):\(c.line): the cell is tagged raises but completed without an error"))
+                sink.add(CellOutput(kind: .error, text: "\(file):\(c.line): the cell is tagged raises but completed without an error"))
             }
         }
         return (status, sink.outputs, seconds, userInterrupt)

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import Notebook
 
-/// `topiary notebook run|replay|export`: notebook scripts in jupytext's percent format.
+/// `topiary notebook run|replay|export|import`: notebook scripts in jupytext's percent format.
 struct NotebookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notebook",
-        abstract: "Run, replay and export notebook scripts (.lua files with `-- %%` cells).",
-        subcommands: [NotebookRun.self, NotebookReplay.self, NotebookExport.self])
+        abstract: "Run, replay, export and import notebook scripts (.lua files with `-- %%` cells).",
+        subcommands: [NotebookRun.self, NotebookReplay.self, NotebookExport.self, NotebookImport.self])
 }
 
 /// Options shared by run and replay.
@@ -145,6 +145,23 @@ struct NotebookExport: ParsableCommand {
                 let target = try Export.export(file, as: format, to: output)
                 print("export: wrote \(target)")
             }
+        } catch let e as NotebookError { fail(e) }
+    }
+}
+
+struct NotebookImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write a Jupyter notebook (nbformat 4) as a notebook script (nb.ipynb → nb.lua): markdown cells as comments, tags kept.")
+
+    @Argument(help: "The Jupyter notebook (.ipynb).") var file: String
+    @Option(name: .shortAndLong, help: "The output path (default: beside it, with .lua).") var output: String?
+
+    func run() throws {
+        do {
+            let (target, notes) = try IpynbImport.importNotebook(file, to: output)
+            for n in notes { noteLine("import: " + n) }
+            print("import: wrote \(target)")
         } catch let e as NotebookError { fail(e) }
     }
 }

@@ -9,7 +9,7 @@ struct Topiary: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topiary",
         abstract: "A research host for CNN filter pruning, scripted in Lua.",
-        subcommands: [Run.self, Repl.self, NotebookCommand.self, SweepCommand.self, Bench.self])
+        subcommands: [Run.self, Repl.self, NotebookCommand.self, SweepCommand.self, Bench.self, KernelCommand.self])
 
     @Option(name: .customShort("e"), help: "Execute a Lua chunk (repeatable).")
     var chunks: [String] = []
