@@ -18,6 +18,9 @@ public enum FusedInference {
     /// Whether fusion is used at all (the layer-by-layer forward is the reference).
     nonisolated(unsafe) public static var enabled = true
 
+    /// Groups run fused since the process started (tests check that fusion happened).
+    nonisolated(unsafe) static var groupsRun = 0
+
     /// Whether a forward may fuse now.
     static var active: Bool {
         enabled && !GradMode.enabled && Tracer.current == nil && ForwardHooks.isEmpty
@@ -107,6 +110,7 @@ public enum FusedInference {
         }
         g.conv.cache = nil
         g.relu?.cache = nil
+        groupsRun += 1
         return try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu)
     }
 }

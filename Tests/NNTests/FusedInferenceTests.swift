@@ -76,9 +76,11 @@ final class FusedInferenceTests: XCTestCase {
     }
 
     /// Fused and layer-by-layer eval forward of `net` on `x`: bit-equal.
-    func compare(_ net: any Module, _ x: Tensor, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
+    func compare(_ net: any Module, _ x: Tensor, groups: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
         net.eval()
+        let before = FusedInference.groupsRun
         let fused = try GradMode.withoutGrad { try net.forward(x) }
+        XCTAssertEqual(FusedInference.groupsRun - before, groups, "fused groups", file: file, line: line)
         FusedInference.enabled = false
         defer { FusedInference.enabled = true }
         let plain = try GradMode.withoutGrad { try net.forward(x) }
@@ -103,7 +105,7 @@ final class FusedInferenceTests: XCTestCase {
         Random.manualSeed(3)
         let net = try oddNet()
         try randomizeBatchNorms(net)
-        for n in [1, 3] { _ = try compare(net, try Tensor.randn([n, 3, 17, 17])) }
+        for n in [1, 3] { _ = try compare(net, try Tensor.randn([n, 3, 17, 17]), groups: 7) }
     }
 
     /// ResNet-20 with option-A and option-B shortcuts, and with odd inner widths (a pruned
@@ -113,7 +115,7 @@ final class FusedInferenceTests: XCTestCase {
         for option in [Zoo.ShortcutOption.a, .b] {
             let net = try Zoo.resnetCifar(depth: 20, option: option)
             try randomizeBatchNorms(net)
-            for n in [1, 4] { _ = try compare(net, try Tensor.randn([n, 3, 32, 32])) }
+            for n in [1, 4] { _ = try compare(net, try Tensor.randn([n, 3, 32, 32]), groups: option == .a ? 19 : 21) }
         }
         let pruned = try Zoo.resnetCifar(depth: 20)
         for (i, m) in pruned.namedModules().enumerated() {
@@ -125,7 +127,7 @@ final class FusedInferenceTests: XCTestCase {
             try body.replace("conv2", with: try Conv2d(mid, c2.outChannels, kernelSize: (3, 3), padding: (1, 1), bias: false))
         }
         try randomizeBatchNorms(pruned)
-        for n in [1, 2] { _ = try compare(pruned, try Tensor.randn([n, 3, 32, 32])) }
+        for n in [1, 2] { _ = try compare(pruned, try Tensor.randn([n, 3, 32, 32]), groups: 19) }
     }
 
     /// Nothing is cached: after a training step's weight change, new running statistics,
@@ -135,14 +137,14 @@ final class FusedInferenceTests: XCTestCase {
         let net = try Zoo.resnetCifar(depth: 8)
         try randomizeBatchNorms(net)
         let x = try Tensor.randn([2, 3, 16, 16])
-        let before = try compare(net, x)
+        let before = try compare(net, x, groups: 7)
         // a training step in train mode (BN statistics move, weights change)
         net.train()
         let sgd = try SGD(lr: 0.1)
         let out = try net.forward(x)
         _ = try net.backward(try Tensor.randn(out.shape))
         try sgd.step(net.namedParameters().map(\.parameter))
-        let afterStep = try compare(net, x)
+        let afterStep = try compare(net, x, groups: 7)
         XCTAssertGreaterThan(maxRelDiff(afterStep, before), 1e-3)
         // in-place edits of a conv weight and a BN scale in eval mode
         let conv = try XCTUnwrap(net.module(at: "layer1.0.conv2") as? Conv2d)
@@ -150,7 +152,7 @@ final class FusedInferenceTests: XCTestCase {
         let bn = try XCTUnwrap(net.module(at: "layer1.0.bn2") as? BatchNorm2d)
         bn.weight?.value.ptr[0] = -3
         bn.runningVar.ptr[1] = 9
-        let afterEdit = try compare(net, x)
+        let afterEdit = try compare(net, x, groups: 7)
         XCTAssertGreaterThan(maxRelDiff(afterEdit, afterStep), 1e-4)
         // surgery: a block's inner width changed
         let body = try XCTUnwrap(net.module(at: "layer2.0") as? Residual).body as! Sequential
@@ -158,7 +160,7 @@ final class FusedInferenceTests: XCTestCase {
         try body.replace("bn1", with: try BatchNorm2d(5))
         try body.replace("conv2", with: try Conv2d(5, 32, kernelSize: (3, 3), padding: (1, 1), bias: false))
         try randomizeBatchNorms(net)
-        _ = try compare(net, x)
+        _ = try compare(net, x, groups: 7)
     }
 
     /// Train mode (batch statistics), gradients enabled, forward hooks and traces run
@@ -181,8 +183,10 @@ final class FusedInferenceTests: XCTestCase {
         var seen = 0
         let id = ForwardHooks.add(bn) { _, _, _ in seen += 1; return nil }
         defer { _ = ForwardHooks.remove(id) }
+        let fusedBefore = FusedInference.groupsRun
         _ = try GradMode.withoutGrad { try net.forward(x) }
         XCTAssertEqual(seen, 1)
+        XCTAssertEqual(FusedInference.groupsRun, fusedBefore)
         // with gradients on, backward works after an eval forward (caches filled)
         _ = ForwardHooks.remove(id)
         let y = try net.forward(x)
