@@ -26,8 +26,8 @@ public class BatchNorm: Module {
     public var numFeatures: Int { runningMean.numel }
 
     /// What backward needs; `count` is the number of values the batch statistics cover
-    /// (over every rank when `synced`).
-    private var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool, count: Double, synced: Bool)?
+    /// (over every rank when `synced`). Internal: fused inference clears it.
+    var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool, count: Double, synced: Bool)?
 
     init(numFeatures features: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool) throws {
         try Check.positive(features, "num_features", "BatchNorm")
@@ -99,12 +99,25 @@ public class BatchNorm: Module {
             }
             if training && trackRunningStats { updateRunning(m, v, count: count) }
         } else {
-            let rm = runningMean.toFloats(), rv = runningVar.toFloats()
-            for i in 0..<c {
-                mean[i] = rm[i]
-                invstd[i] = Float(1 / (Double(rv[i]) + eps).squareRoot())
-            }
+            (mean, invstd) = runningStatistics()
         }
+        let (scale, shift) = affine(mean: mean, invstd: invstd)
+        let y = Tensor(uninitialized: x.shape)
+        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
+        cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
+        return y
+    }
+
+    /// The running mean and 1/√(running_var + ε) per channel (evaluation mode).
+    func runningStatistics() -> (mean: [Float], invstd: [Float]) {
+        let rm = runningMean.toFloats(), rv = runningVar.toFloats()
+        return (rm, rv.map { Float(1 / (Double($0) + eps).squareRoot()) })
+    }
+
+    /// y = x·scale + shift per channel for the given statistics: scale = γ·invstd,
+    /// shift = β − mean·scale.
+    func affine(mean: [Float], invstd: [Float]) -> (scale: [Float], shift: [Float]) {
+        let c = mean.count
         var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
         let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()
         for i in 0..<c {
@@ -112,10 +125,7 @@ public class BatchNorm: Module {
             scale[i] = gm * invstd[i]
             shift[i] = bt - mean[i] * scale[i]
         }
-        let y = Tensor(uninitialized: x.shape)
-        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
-        cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
-        return y
+        return (scale, shift)
     }
 
     /// Combines a training batch's per-channel mean and (biased) variance over the

@@ -24,7 +24,7 @@ public final class Conv2d: Module, ShapeInferring {
     public var inChannels: Int { weight.value.shape[1] * groups }
     public var kernelSize: (Int, Int) { (weight.value.shape[2], weight.value.shape[3]) }
 
-    private var cache: Tensor?
+    var cache: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
@@ -72,17 +72,22 @@ public final class Conv2d: Module, ShapeInferring {
                      dilation: dilation, groups: groups)
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    /// The input checked (rank 4, channel count) as every forward checks it.
+    func checkedInput(_ input: Tensor) throws -> Tensor {
         let x = try Check.input(input, rank: 4, "conv2d", "[N, C, H, W]")
         try Check.channels(x, inChannels, "conv2d")
+        return x
+    }
+
+    public func forward(_ input: Tensor) throws -> Tensor {
+        let x = try checkedInput(input)
         let y = try plan(x).forward()
         cache = GradMode.enabled ? x : nil
         return y
     }
 
     public func forwardShape(_ input: Tensor) throws -> Tensor {
-        let x = try Check.input(input, rank: 4, "conv2d", "[N, C, H, W]")
-        try Check.channels(x, inChannels, "conv2d")
+        let x = try checkedInput(input)
         return Tensor(zeros: try plan(x).outputShape)
     }
 

@@ -64,6 +64,12 @@ extension Conv2dKernel {
 
     public static func forwardTaps(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                    bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
+        try forwardTaps(g, x: x, weight: weight, epilogue: ConvEpilogue(bias: bias), y: y)
+    }
+
+    /// `forwardTaps` with an output pass (see `ConvEpilogue`), applied in the transpose back.
+    public static func forwardTaps(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                   epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
         let P = g.outPlane, Q = g.inPlane
         let runs = (0..<taps).map { tapRuns(g, $0 / g.kernelW, $0 % g.kernelW) }
@@ -89,14 +95,15 @@ extension Conv2dKernel {
                                 }
                             }
                         }
-                        // [Cout, P, m] → [m, Cout, P] (+ bias)
+                        // [Cout, P, m] → [m, Cout, P], then the output pass (bias, BN, residual, ReLU)
                         for j in 0..<m {
                             let yn = y + (n0 + j) * g.outChannels * P
                             for c in 0..<g.outChannels {
-                                let b = bias?[c] ?? 0, src = yT + c * P * m + j, dst = yn + c * P
-                                for p in 0..<P { dst[p] = src[p * m] + b }
+                                let src = yT + c * P * m + j, dst = yn + c * P
+                                for p in 0..<P { dst[p] = src[p * m] }
                             }
                         }
+                        e.apply(images: n0, n0 + m, channels: g.outChannels, plane: P, y: y)
                         n0 += m
                     }
                 }

@@ -20,12 +20,26 @@ public enum Conv2dKernel {
     /// `y` [N, Cout, OH, OW] (fully overwritten).
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
+        try forward(g, x: x, weight: weight, epilogue: ConvEpilogue(bias: bias), y: y)
+    }
+
+    /// y = epilogue(conv(x, weight)): the output pass of `epilogue` (bias, folded
+    /// BatchNorm, residual add, ReLU) applied as each output block is written.
+    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
         if g.isDepthwise {
-            try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: bias, y: y)
+            try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: e.bias, y: y)
+            if !e.isBiasOnly {
+                var e = e
+                e.bias = nil
+                try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, _ in
+                    e.apply(images: lo, hi, channels: g.outChannels, plane: g.outPlane, y: y)
+                }
+            }
             return
         }
         if usesTaps(g) {
-            try forwardTaps(g, x: x, weight: weight, bias: bias, y: y)
+            try forwardTaps(g, x: x, weight: weight, epilogue: e, y: y)
             return
         }
         let l = Layout(g)
@@ -47,21 +61,17 @@ public enum Conv2dKernel {
                                        c: ybuf, ldc: ld)
                             for j in 0..<m {
                                 for co in 0..<cg {
-                                    (y + (n0 + j) * outImage + (grp * cg + co) * P)
-                                        .update(from: ybuf + co * ld + j * P, count: P)
+                                    let at = (n0 + j) * outImage + (grp * cg + co) * P
+                                    if e.isIdentity {
+                                        (y + at).update(from: ybuf + co * ld + j * P, count: P)
+                                    } else {
+                                        e.apply(ybuf + co * ld + j * P, to: y + at, count: P, channel: grp * cg + co, at: at)
+                                    }
                                 }
                             }
                         }
                     }
-                    if let bias {
-                        for j in 0..<m {
-                            let yn = y + (n0 + j) * outImage
-                            for c in 0..<g.outChannels {
-                                let v = bias[c], row = yn + c * P
-                                for q in 0..<P { row[q] += v }
-                            }
-                        }
-                    }
+                    if m == 1 { e.apply(images: n0, n0 + 1, channels: g.outChannels, plane: P, y: y) }
                     n0 += m
                 }
             }

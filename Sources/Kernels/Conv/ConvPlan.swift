@@ -57,6 +57,37 @@ public struct ConvPlan {
         return y
     }
 
+    /// y = act((conv(input, weight) + bias)·scale[o] + shift[o] + residual) in the output
+    /// pass (see `ConvEpilogue`; bit-equal to the separate steps). `scale` and `shift` have
+    /// one value per output channel (nil: none); `residual` has the output's shape.
+    public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool) throws -> Tensor {
+        let c = geometry.outChannels
+        guard scale.map({ $0.count == c }) ?? true, shift.map({ $0.count == c }) ?? true else {
+            throw TensorError("conv2d: output pass needs \(c) scale and shift values")
+        }
+        if let residual, residual.shape != outputShape {
+            throw TensorError("residual: body output \(shapeString(outputShape)) and shortcut output \(shapeString(residual.shape)) differ")
+        }
+        let r = residual?.toFloat().contiguous()
+        let y = Tensor(uninitialized: outputShape), g = geometry
+        func run(_ res: UnsafePointer<Float>?) throws {
+            try input.withFloats { x in
+                try weight.withFloats { w in
+                    try withOptional(bias?.toFloats()) { bp in
+                        try withOptional(scale) { sp in
+                            try withOptional(shift) { hp in
+                                let e = ConvEpilogue(bias: bp, scale: sp, shift: hp, residual: res, relu: relu)
+                                try Conv2dKernel.forward(g, x: x, weight: w, epilogue: e, y: y.ptr)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let r { try r.withFloats { try run($0) } } else { try run(nil) }
+        return y
+    }
+
     /// The gradients for `gradOutput` (of `outputShape`): returns ∂L/∂input when
     /// `inputGradient` (else zeros), and ADDS ∂L/∂weight to `weightGrad` and ∂L/∂bias to
     /// `biasGrad` when given (contiguous float32 tensors of the weight's and bias's shapes).
@@ -84,4 +115,10 @@ public struct ConvPlan {
         }
         return dx
     }
+}
+
+/// `body` with a pointer to the array's floats, or nil.
+private func withOptional<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+    guard let a else { return try body(nil) }
+    return try a.withUnsafeBufferPointer { try body($0.baseAddress) }
 }

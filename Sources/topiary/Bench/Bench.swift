@@ -9,6 +9,9 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks printing JSON lines (same cases as ../shared/bench).",
         discussion: """
+        `--compare anchors.jsonl` prints, after the JSON lines, the table of best peer / ours
+        per case and thread count (lines not starting with "{", so the output still loads as
+        JSON lines); with `--ours ours.jsonl` it compares an earlier run without timing.
         Knobs: ANCHOR_THREADS=1,2  ANCHOR_ONLY=substr,...  ANCHOR_BUDGET_S=2  ANCHOR_QUICK=1
         Like the anchor scripts (common.clean_openblas_env), the benchmark re-executes itself
         without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS picks its kernels for this
@@ -21,19 +24,32 @@ struct Bench: ParsableCommand {
 
     @Flag(help: "List the case names and exit.") var list = false
 
+    @Option(help: ArgumentHelp("Anchors JSONL (../shared/bench output): after the run, print the ratio table, best peer / ours per case and thread count.", valueName: "file"))
+    var compare: String?
+
+    @Option(help: ArgumentHelp("With --compare: take our results from this JSONL (an earlier `topiary bench` output) instead of running.", valueName: "file"))
+    var ours: String?
+
     func validate() throws {
         for s in suites where !BenchSuites.names.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(BenchSuites.names.joined(separator: ", "))")
         }
+        if ours != nil && compare == nil { throw ValidationError("--ours needs --compare") }
     }
 
     func run() throws {
+        if let compare, let ours {
+            print(BenchCompare.table(anchors: try BenchCompare.load(compare), ours: try BenchCompare.load(ours)), terminator: "")
+            return
+        }
+        let anchors = try compare.map { try BenchCompare.load($0) }   // unreadable: fail before timing
         if !list { Bench.cleanOpenBLASEnvironment() }
         let chosen = suites.isEmpty ? BenchSuites.names : suites
         let cases = chosen.flatMap { BenchSuites.cases(for: $0) }
         if list { for c in cases { print(c.name) }; return }
         emitEnvironment()
-        BenchHarness().run(cases)
+        let records = BenchHarness().run(cases)
+        if let anchors { print("\n" + BenchCompare.table(anchors: anchors, ours: records), terminator: "") }
     }
 
     /// OpenBLAS reads OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE when it is loaded, before main,

@@ -47,8 +47,11 @@ struct BenchHarness {
 
     func selected(_ name: String) -> Bool { only.isEmpty || only.contains { name.contains($0) } }
 
-    /// Runs every selected case at every thread count and prints one JSON line each.
-    func run(_ cases: [BenchCase]) {
+    /// Runs every selected case at every thread count and prints one JSON line each;
+    /// returns the lines' records (for `--compare`).
+    @discardableResult
+    func run(_ cases: [BenchCase]) -> [[String: Any]] {
+        var records: [[String: Any]] = []
         for c in cases where selected(c.name) {
             let body: () throws -> Void
             do { body = try c.prepare() } catch is BenchSkip {
@@ -67,7 +70,7 @@ struct BenchHarness {
                 BLAS.setThreads(t)
                 do {
                     let timing = try h.measure(body)
-                    emit(c, threads: t, timing)
+                    records.append(emit(c, threads: t, timing))
                 } catch {
                     FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8))
                 }
@@ -75,6 +78,7 @@ struct BenchHarness {
         }
         Parallel.threads = ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreads(Parallel.threads)
+        return records
     }
 
     func measure(_ fn: () throws -> Void) throws -> [String: Any] {
@@ -107,7 +111,8 @@ struct BenchHarness {
         return res
     }
 
-    func emit(_ c: BenchCase, threads: Int, _ timing: [String: Any]) {
+    @discardableResult
+    func emit(_ c: BenchCase, threads: Int, _ timing: [String: Any]) -> [String: Any] {
         var rec: [String: Any] = ["case": c.name, "impl": impl, "threads": threads,
                                   "shape": c.shape.isEmpty ? NSNull() : c.shape]   // [] = no input (null)
         rec.merge(timing) { a, _ in a }
@@ -123,6 +128,7 @@ struct BenchHarness {
         let keys = order.filter { rec[$0] != nil } + rec.keys.filter { !order.contains($0) }.sorted()
         print(JSON.object(keys.map { ($0, json(rec[$0]!)) }).line)
         fflush(stdout)
+        return rec
     }
 
     private func json(_ v: Any) -> JSON {

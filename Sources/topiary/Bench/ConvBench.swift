@@ -3,7 +3,8 @@ import Tensor
 
 extension BenchSuites {
     /// bench_conv_fwd.py and bench_conv_bwd.py's cases: 3×3, stride 1, pad 1, no bias,
-    /// batch 128, NCHW, on the ResNet-56 and VGG-16 CIFAR layer shapes (models.CONV_LAYERS).
+    /// batch 128, NCHW, on the ResNet-56 and VGG-16 CIFAR layer shapes and the pruned
+    /// (halved, odd channel counts) ones (models.CONV_LAYERS).
     /// conv_bwd computes dx and dw, conv_bwd_dx only dx, conv_bwd_dw only dw; gflops counts
     /// 2·N·Cout·Cin·9·H·W per gradient.
     static var convCases: [BenchCase] {
@@ -14,6 +15,10 @@ extension BenchSuites {
             ("vgg16_first_3to64c32", 3, 64, 32), ("vgg16_64c32", 64, 64, 32),
             ("vgg16_128c16", 128, 128, 16), ("vgg16_256c8", 256, 256, 8),
             ("vgg16_512c4", 512, 512, 4), ("vgg16_512c2", 512, 512, 2),
+            // shapes that pruning leaves behind: halved and odd channel counts
+            ("pruned_s1_16to8c32", 16, 8, 32), ("pruned_s1_8to16c32", 8, 16, 32),
+            ("pruned_s1_16to11c32", 16, 11, 32), ("pruned_s2_32to23c16", 32, 23, 16),
+            ("pruned_s3_64to45c8", 64, 45, 8),
         ]
         var cases: [BenchCase] = []
         for (name, cin, cout, hw) in layers {

@@ -11,8 +11,29 @@ extension BenchSuites {
         let models: [(String, () throws -> Sequential)] = [
             ("resnet56", { try Zoo.resnetCifar(depth: 56) }),
             ("vgg16_bn", { try Zoo.vgg(depth: 16, classifier: .linear, convBias: true) }),
+            ("resnet56_pruned50", { try resnet56(innerKeep: 0.5) }),
         ]
         return models.map { name, make in infer(name, make, batch) } + models.map { name, make in trainStep(name, make, batch) }
+    }
+
+    /// ResNet-56 with every block's inner width (conv1's outputs, bn1, conv2's inputs)
+    /// max(1, round(planes·innerKeep)), as models.resnet56(inner_keep=): 0.5 is the shape
+    /// of Torch-Pruning's local 50 % result (8/16/32 inner channels, 63.0 M MACs).
+    static func resnet56(innerKeep: Double) throws -> Sequential {
+        let net = try Zoo.resnetCifar(depth: 56)
+        for m in net.namedModules() {
+            guard let block = m.module as? Residual, let body = block.body as? Sequential,
+                  let c1 = body.module(at: "conv1") as? Conv2d, let c2 = body.module(at: "conv2") as? Conv2d else { continue }
+            let planes = c2.outChannels, mid = max(1, Int((Double(planes) * innerKeep).rounded(.toNearestOrEven)))
+            let conv1 = try Conv2d(c1.inChannels, mid, kernelSize: (3, 3), stride: c1.stride, padding: (1, 1), bias: false)
+            let conv2 = try Conv2d(mid, planes, kernelSize: (3, 3), padding: (1, 1), bias: false)
+            conv1.weight.value = try Init.kaimingNormal(conv1.weight.value.shape)
+            conv2.weight.value = try Init.kaimingNormal(conv2.weight.value.shape)
+            try body.replace("conv1", with: conv1)
+            try body.replace("bn1", with: try BatchNorm2d(mid))
+            try body.replace("conv2", with: conv2)
+        }
+        return net
     }
 
     /// Inference: eval mode, no caching.

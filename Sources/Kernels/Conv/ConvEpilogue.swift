@@ -1,0 +1,78 @@
+import Tensor
+
+/// What a convolution's output pass applies to each output value of channel `o`, while
+/// the value is still in cache: y = act((acc + bias[o])·scale[o] + shift[o] + residual),
+/// with `acc` the plain convolution sum, each step in that order and rounded as the
+/// separate layers round it (bias add, BatchNorm's x·scale + shift, the residual sum,
+/// ReLU's max(x, 0)), so the fused result is bit-equal to the layer-by-layer one. An
+/// evaluation-mode BatchNorm after the convolution is `scale` = γ/√(var + ε) and `shift` =
+/// β − mean·scale; `residual` is a tensor of the output's shape (a ResNet block's shortcut).
+/// Nothing is folded into the weights, so no copy of them can go stale when they change.
+public struct ConvEpilogue {
+    /// Per output channel (the convolution's bias); nil = none.
+    public var bias: UnsafePointer<Float>?
+    /// Per output channel; nil = 1.
+    public var scale: UnsafePointer<Float>?
+    /// Per output channel, added after `scale`; nil = none.
+    public var shift: UnsafePointer<Float>?
+    /// [N, Cout, OH, OW] like the output, or nil.
+    public var residual: UnsafePointer<Float>?
+    public var relu: Bool
+
+    public init(bias: UnsafePointer<Float>? = nil, scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil,
+                residual: UnsafePointer<Float>? = nil, relu: Bool = false) {
+        self.bias = bias; self.scale = scale; self.shift = shift; self.residual = residual; self.relu = relu
+    }
+
+    /// Whether the pass changes anything (else a GEMM's output is final as it stands).
+    @inlinable
+    public var isIdentity: Bool { bias == nil && scale == nil && shift == nil && residual == nil && !relu }
+
+    /// Whether the pass is a bias add at most.
+    @inlinable
+    public var isBiasOnly: Bool { scale == nil && shift == nil && residual == nil && !relu }
+
+    /// dst[q] = act((src[q] + bias[c])·scale[c] + shift[c] + res[q]) for q < count, `res` the
+    /// residual row at `at` (floats from the output's start); `src` may be `dst`.
+    @inlinable
+    public func apply(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
+                      channel c: Int, at: Int) {
+        let hasB = bias != nil, hasA = scale != nil, hasS = shift != nil
+        let b = bias?[c] ?? 0, a = scale?[c] ?? 1, t = shift?[c] ?? 0
+        let r = residual.map { $0 + at }
+        let vb = SIMD16<Float>(repeating: b), va = SIMD16<Float>(repeating: a), vt = SIMD16<Float>(repeating: t)
+        let zero = SIMD16<Float>(repeating: 0)
+        var q = 0
+        while q + 16 <= count {
+            var v = UnsafeRawPointer(src + q).loadUnaligned(as: SIMD16<Float>.self)
+            if hasB { v += vb }
+            if hasA { v *= va }
+            if hasS { v += vt }
+            if let r { v += UnsafeRawPointer(r + q).loadUnaligned(as: SIMD16<Float>.self) }
+            if relu { v = v.replacing(with: zero, where: v .< zero) }
+            UnsafeMutableRawPointer(dst + q).storeBytes(of: v, as: SIMD16<Float>.self)
+            q += 16
+        }
+        while q < count {
+            var v = src[q]
+            if hasB { v += b }
+            if hasA { v *= a }
+            if hasS { v += t }
+            if let r { v += r[q] }
+            dst[q] = relu ? max(v, 0) : v
+            q += 1
+        }
+    }
+
+    /// Applies the pass in place to whole output images lo ..< hi of `y` ([N, C, P]).
+    @inlinable
+    public func apply(images lo: Int, _ hi: Int, channels: Int, plane: Int, y: UnsafeMutablePointer<Float>) {
+        guard !isIdentity else { return }
+        for n in lo..<hi {
+            for c in 0..<channels {
+                let at = (n * channels + c) * plane
+                apply(y + at, to: y + at, count: plane, channel: c, at: at)
+            }
+        }
+    }
+}

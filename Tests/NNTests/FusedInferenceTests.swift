@@ -1,0 +1,198 @@
+import XCTest
+@testable import Kernels
+@testable import NN
+@testable import Tensor
+
+/// Inference fusion (conv + BN + ReLU + residual add in the conv's output pass) against
+/// the layer-by-layer forward: the kernels' output pass on every conv path, random nets
+/// with odd channel counts, ResNets with option-A and option-B shortcuts, batch 1, and
+/// that nothing goes stale when weights, statistics or modes change.
+final class FusedInferenceTests: XCTestCase {
+    override func tearDown() { FusedInference.enabled = true }
+
+    func maxRelDiff(_ a: Tensor, _ b: Tensor) -> Float {
+        XCTAssertEqual(a.shape, b.shape)
+        let x = a.toFloats(), y = b.toFloats()
+        let scale = max(y.map(abs).max() ?? 0, 1e-6)
+        return zip(x, y).map { abs($0 - $1) }.max().map { $0 / scale } ?? 0
+    }
+
+    // MARK: the kernels' output pass
+
+    /// (batch, cin, hw, cout, stride, groups): im2col one image per GEMM, several images
+    /// per GEMM (small planes), the tap path (≥ 64 channels, ≤ 64 positions), stride 2,
+    /// groups, depthwise, 1×1; odd channel counts.
+    static let shapes: [(Int, Int, Int, Int, Int, Int, Int)] = [
+        (2, 16, 32, 11, 1, 1, 3), (1, 8, 32, 16, 1, 1, 3), (3, 32, 16, 23, 1, 1, 3), (2, 64, 8, 45, 1, 1, 3),
+        (1, 64, 8, 45, 1, 1, 3), (5, 3, 4, 7, 1, 1, 3), (3, 23, 9, 11, 2, 1, 3), (2, 12, 7, 6, 1, 3, 3),
+        (2, 6, 7, 12, 1, 6, 3), (3, 11, 5, 23, 1, 1, 1), (1, 45, 3, 45, 2, 1, 3),
+    ]
+
+    func testOutputPassMatchesSeparateSteps() throws {
+        Random.manualSeed(11)
+        for (n, cin, hw, cout, stride, groups, k) in Self.shapes {
+            let x = try Tensor.randn([n, cin, hw, hw]), w = try Tensor.randn([cout, cin / groups, k, k])
+            let bias = cin % 2 == 1 ? try Tensor.randn([cout]) : nil
+            let plan = try ConvPlan(input: x, weight: w, bias: bias, stride: (stride, stride), padding: (k / 2, k / 2), groups: groups)
+            let plain = try plan.forward().toFloats()
+            let shape = plan.outputShape, p = shape[2] * shape[3]
+            let scale = try Tensor.randn([cout]).toFloats(), shift = try Tensor.randn([cout]).toFloats()
+            let res = try Tensor.randn(shape)
+            for (useScale, useRes, relu) in [(true, true, true), (true, false, true), (false, false, true), (false, true, false), (true, false, false)] {
+                let y = try plan.forward(scale: useScale ? scale : nil, shift: shift, residual: useRes ? res : nil, relu: relu)
+                let r = res.toFloats()
+                var want = [Float](repeating: 0, count: plain.count)
+                for i in 0..<plain.count {
+                    let c = (i / p) % cout
+                    var v = plain[i] * (useScale ? scale[c] : 1) + shift[c]
+                    if useRes { v += r[i] }
+                    want[i] = relu ? max(v, 0) : v
+                }
+                // the same GEMMs, then the separate layers' arithmetic in their order: bit-equal
+                XCTAssertEqual(y.toFloats(), want,
+                               "n\(n) \(cin)→\(cout) \(hw)² s\(stride) g\(groups) k\(k) bias \(bias != nil) scale \(useScale) res \(useRes) relu \(relu)")
+            }
+        }
+    }
+
+    func testOutputPassRejectsWrongShapes() throws {
+        let plan = try ConvPlan(input: try Tensor.randn([1, 3, 5, 5]), weight: try Tensor.randn([4, 3, 3, 3]), padding: (1, 1))
+        XCTAssertThrowsError(try plan.forward(scale: [1, 2], shift: nil, residual: nil, relu: false))
+        XCTAssertThrowsError(try plan.forward(scale: nil, shift: nil, residual: try Tensor.randn([1, 4, 5, 4]), relu: true))
+    }
+
+    // MARK: whole networks
+
+    /// Random running statistics and affine parameters, so BN is not the identity.
+    func randomizeBatchNorms(_ net: any Module) throws {
+        for m in net.namedModules() {
+            guard let bn = m.module as? BatchNorm else { continue }
+            let c = bn.numFeatures
+            bn.runningMean = try Tensor.randn([c])
+            bn.runningVar = try Tensor.rand([c]).add(try Tensor.full([c], 0.3))
+            bn.weight?.value = try Tensor.randn([c])
+            bn.bias?.value = try Tensor.randn([c])
+        }
+    }
+
+    /// Fused and layer-by-layer eval forward of `net` on `x`: bit-equal.
+    func compare(_ net: any Module, _ x: Tensor, groups: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
+        net.eval()
+        let before = FusedInference.groupsRun
+        let fused = try GradMode.withoutGrad { try net.forward(x) }
+        XCTAssertEqual(FusedInference.groupsRun - before, groups, "fused groups", file: file, line: line)
+        FusedInference.enabled = false
+        defer { FusedInference.enabled = true }
+        let plain = try GradMode.withoutGrad { try net.forward(x) }
+        XCTAssertEqual(fused.toFloats(), plain.toFloats(), "fused forward differs by \(maxRelDiff(fused, plain))", file: file, line: line)
+        return fused
+    }
+
+    func oddNet() throws -> Sequential {
+        try Sequential([
+            Conv2d(3, 11, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(11), ReLU(),
+            Conv2d(11, 23, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), bias: false), BatchNorm2d(23),
+            Conv2d(23, 45, kernelSize: (3, 3), padding: (1, 1)), ReLU(),
+            Conv2d(45, 45, kernelSize: (3, 3), padding: (1, 1), groups: 45), BatchNorm2d(45), ReLU(),
+            MaxPool2d(kernelSize: (2, 2), stride: (2, 2)),
+            Conv2d(45, 64, kernelSize: (3, 3), padding: (1, 1), bias: false), BatchNorm2d(64), ReLU(),
+            Conv2d(64, 45, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(45),
+            Conv2d(45, 7, kernelSize: (1, 1)), ReLU(),
+        ])
+    }
+
+    func testRandomNetsOddChannels() throws {
+        Random.manualSeed(3)
+        let net = try oddNet()
+        try randomizeBatchNorms(net)
+        for n in [1, 3] { _ = try compare(net, try Tensor.randn([n, 3, 17, 17]), groups: 7) }
+    }
+
+    /// ResNet-20 with option-A and option-B shortcuts, and with odd inner widths (a pruned
+    /// net), at batch 1 and 4.
+    func testResNets() throws {
+        Random.manualSeed(5)
+        for option in [Zoo.ShortcutOption.a, .b] {
+            let net = try Zoo.resnetCifar(depth: 20, option: option)
+            try randomizeBatchNorms(net)
+            for n in [1, 4] { _ = try compare(net, try Tensor.randn([n, 3, 32, 32]), groups: option == .a ? 19 : 21) }
+        }
+        let pruned = try Zoo.resnetCifar(depth: 20)
+        for (i, m) in pruned.namedModules().enumerated() {
+            guard let block = m.module as? Residual, let body = block.body as? Sequential,
+                  let c1 = body.module(at: "conv1") as? Conv2d, let c2 = body.module(at: "conv2") as? Conv2d else { continue }
+            let mid = [5, 11, 23][i % 3]
+            try body.replace("conv1", with: try Conv2d(c1.inChannels, mid, kernelSize: (3, 3), stride: c1.stride, padding: (1, 1), bias: false))
+            try body.replace("bn1", with: try BatchNorm2d(mid))
+            try body.replace("conv2", with: try Conv2d(mid, c2.outChannels, kernelSize: (3, 3), padding: (1, 1), bias: false))
+        }
+        try randomizeBatchNorms(pruned)
+        for n in [1, 2] { _ = try compare(pruned, try Tensor.randn([n, 3, 32, 32]), groups: 19) }
+    }
+
+    /// Nothing is cached: after a training step's weight change, new running statistics,
+    /// γ edited in place or a layer replaced, the fused forward follows.
+    func testFollowsChanges() throws {
+        Random.manualSeed(7)
+        let net = try Zoo.resnetCifar(depth: 8)
+        try randomizeBatchNorms(net)
+        let x = try Tensor.randn([2, 3, 16, 16])
+        let before = try compare(net, x, groups: 7)
+        // a training step in train mode (BN statistics move, weights change)
+        net.train()
+        let sgd = try SGD(lr: 0.1)
+        let out = try net.forward(x)
+        _ = try net.backward(try Tensor.randn(out.shape))
+        try sgd.step(net.namedParameters().map(\.parameter))
+        let afterStep = try compare(net, x, groups: 7)
+        XCTAssertGreaterThan(maxRelDiff(afterStep, before), 1e-3)
+        // in-place edits of a conv weight and a BN scale in eval mode
+        let conv = try XCTUnwrap(net.module(at: "layer1.0.conv2") as? Conv2d)
+        conv.weight.value.ptr[0] += 1
+        let bn = try XCTUnwrap(net.module(at: "layer1.0.bn2") as? BatchNorm2d)
+        bn.weight?.value.ptr[0] = -3
+        bn.runningVar.ptr[1] = 9
+        let afterEdit = try compare(net, x, groups: 7)
+        XCTAssertGreaterThan(maxRelDiff(afterEdit, afterStep), 1e-4)
+        // surgery: a block's inner width changed
+        let body = try XCTUnwrap(net.module(at: "layer2.0") as? Residual).body as! Sequential
+        try body.replace("conv1", with: try Conv2d(16, 5, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), bias: false))
+        try body.replace("bn1", with: try BatchNorm2d(5))
+        try body.replace("conv2", with: try Conv2d(5, 32, kernelSize: (3, 3), padding: (1, 1), bias: false))
+        try randomizeBatchNorms(net)
+        _ = try compare(net, x, groups: 7)
+    }
+
+    /// Train mode (batch statistics), gradients enabled, forward hooks and traces run
+    /// layer by layer: the skipped outputs are observable there.
+    func testNotFusedWhenObserved() throws {
+        Random.manualSeed(9)
+        let net = try oddNet()
+        try randomizeBatchNorms(net)
+        let x = try Tensor.randn([2, 3, 9, 9])
+        // training mode without gradients: batch statistics, same as the reference
+        net.train()
+        let a = try GradMode.withoutGrad { try net.forward(x) }
+        FusedInference.enabled = false
+        let b = try GradMode.withoutGrad { try net.forward(x) }
+        FusedInference.enabled = true
+        XCTAssertEqual(a.toFloats(), b.toFloats())
+        net.eval()
+        // a hook on a BN that fusion would skip sees its output
+        let bn = try XCTUnwrap(net.module(at: "1"))
+        var seen = 0
+        let id = ForwardHooks.add(bn) { _, _, _ in seen += 1; return nil }
+        defer { _ = ForwardHooks.remove(id) }
+        let fusedBefore = FusedInference.groupsRun
+        _ = try GradMode.withoutGrad { try net.forward(x) }
+        XCTAssertEqual(seen, 1)
+        XCTAssertEqual(FusedInference.groupsRun, fusedBefore)
+        // with gradients on, backward works after an eval forward (caches filled)
+        _ = ForwardHooks.remove(id)
+        let y = try net.forward(x)
+        XCTAssertNoThrow(try net.backward(try Tensor.randn(y.shape)))
+        // after a fused forward, backward fails as after any forward without gradients
+        _ = try GradMode.withoutGrad { try net.forward(x) }
+        XCTAssertThrowsError(try net.backward(try Tensor.randn(y.shape)))
+    }
+}
