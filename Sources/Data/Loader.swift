@@ -71,7 +71,7 @@ public final class Loader: BatchSource, @unchecked Sendable {
     /// Gathers batch `index` and applies the background stages.
     func prepare(epoch: Int, index: Int, order: [Int]) throws -> (Batch, Xoshiro256) {
         let lo = index * batchSize, hi = min(lo + batchSize, order.count)
-        let (x, y) = dataset.gather(order[lo..<hi])
+        let (x, y) = try dataset.gather(order[lo..<hi])
         var rng = Xoshiro256(seed: Loader.mix(epochSeed(epoch), UInt64(index) + 1))
         var b = Batch(input: x, target: y)
         for t in backgroundStages { b = try t.apply(b, rng: &rng) }

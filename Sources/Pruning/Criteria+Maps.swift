@@ -28,11 +28,11 @@ public struct MapCriterion: Criterion {
         guard maps.dim >= 2 else {
             throw TensorError("\(name): feature maps must be [N, C, …], got \(shapeString(maps.shape))")
         }
-        let x = maps.toFloat().contiguous()
+        let x = try maps.toFloat().contiguous()
         let b = x.shape[0], c = x.shape[1], hw = x.shape.dropFirst(2).reduce(1, *)
         switch kind {
         case .apoz:
-            let out = Tensor(uninitialized: [b, c])
+            let out = try Tensor(uninitialized: [b, c])
             x.withFloats { p in
                 out.withFloats { o in
                     for i in 0..<(b * c) {
@@ -49,11 +49,11 @@ public struct MapCriterion: Criterion {
             let m = x.dim == 4 ? x : try x.reshape([b, c, hw, 1])
             return try m.matrixRank().toFloat()
         case .chip:
-            let out = Tensor(uninitialized: [b, c])
+            let out = try Tensor(uninitialized: [b, c])
             for n in 0..<b {
                 let a = try x.select(0, n).reshape([c, hw]).contiguous()
                 // Batch of C copies, copy j with row j zeroed, plus the full matrix.
-                let batch = Tensor(uninitialized: [c + 1, c, hw])
+                let batch = try Tensor(uninitialized: [c + 1, c, hw])
                 a.withFloats { ap in
                     batch.withFloats { bp in
                         for j in 0...c {

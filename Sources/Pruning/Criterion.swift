@@ -95,15 +95,15 @@ public final class CriterionContext {
     /// (layer, role, norms). Members without weights (activations, shortcuts) are skipped;
     /// BatchNorm contributes |γ|.
     public func memberNorms(p: Double) throws -> [(layer: String, role: ChannelSlot.Role, norms: [Double])] {
-        group.slots.compactMap { s in norms(of: s, p: p).map { (s.layer, s.role, $0) } }
+        try group.slots.compactMap { s in try norms(of: s, p: p).map { (s.layer, s.role, $0) } }
     }
 
     /// Per-channel p-norms (group order) of one member's first sliced entry, or nil when
     /// it has none or does not hold every channel of the group.
-    public func norms(of s: ChannelSlot, p: Double) -> [Double]? {
+    public func norms(of s: ChannelSlot, p: Double) throws -> [Double]? {
         guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { return nil }
         let pos = group.positions(in: s)
-        guard pos.count == group.channels, let rows = channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
+        guard pos.count == group.channels, let rows = try channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
         var norms = [Double](repeating: 0, count: group.channels)
         for (position, c) in pos { norms[c] = rows[position] }
         return norms
@@ -114,13 +114,13 @@ public final class CriterionContext {
 /// per channel, read in place (no transposed copy). Values are summed in double
 /// precision, index by index, each over the other dims in order (for dims 0 and 1 the
 /// order of the channel's row of `transpose(0, dim)`). nil when `dim` is out of range.
-func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) -> [Double]? {
+func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) throws -> [Double]? {
     let shape = t.shape
     guard dim >= 0, dim < shape.count else { return nil }
     let outer = shape[..<dim].reduce(1, *), n = shape[dim], inner = shape[(dim + 1)...].reduce(1, *)
     let f = max(factor, 1), channels = n / f
     var out = [Double](repeating: 0, count: channels)
-    t.withContiguousFloats { x in
+    try t.withContiguousFloats { x in
         for c in 0..<channels {
             var acc = 0.0
             for i in (c * f)..<((c + 1) * f) {

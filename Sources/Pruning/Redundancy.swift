@@ -167,7 +167,7 @@ public struct RedundancyCriterion: Criterion {
     public static func channelSums(_ maps: Tensor) throws -> [Double] {
         let n = maps.shape[0], c = maps.shape[1], f = maps.shape.dropFirst(2).reduce(1, *)
         var out = [Double](repeating: 0, count: c * f)
-        maps.withContiguousFloats { p in
+        try maps.withContiguousFloats { p in
             for i in 0..<n { for k in 0..<(c * f) { out[k] += Double(p[i * c * f + k]) } }
         }
         return out

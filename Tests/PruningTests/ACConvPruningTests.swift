@@ -111,7 +111,7 @@ final class ACConvPruningTests: XCTestCase {
             XCTAssertEqual(try again.forward(x).toFloats(), y.toFloats(), name)
             net.train()
             let out = try net.forward(randn([2, 3, 32, 32], seed: 12))
-            _ = try net.backward(Tensor(zeros: out.shape).fullLike(1))
+            _ = try net.backward(try Tensor(zeros: out.shape).fullLike(1))
             _ = try pruneAndCheck(fusedFirst, kept, x, name + " fused")
         }
     }

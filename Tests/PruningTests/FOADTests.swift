@@ -75,10 +75,10 @@ final class FOADTests: XCTestCase {
     /// The double-precision kernel against direct differences, identical maps exactly 1.
     func testSimilarityMatchesDirectDifferences() throws {
         let x = randn([5, 6, 7, 9], seed: 3, scale: 30).map { $0 + 100 }   // large offset: cancellation-prone
-        let p = x.contiguous().toFloats()
+        let p = try x.contiguous().toFloats()
         // channel 4 duplicates channel 1 in every image
         for n in 0..<5 { for k in 0..<63 { x.ptr[(n * 6 + 4) * 63 + k] = p[(n * 6 + 1) * 63 + k] } }
-        let q = x.contiguous().toFloats()
+        let q = try x.contiguous().toFloats()
         let sums = try x.foadSimilaritySums()
         for i in 0..<6 {
             for j in 0..<6 {
