@@ -45,16 +45,20 @@ public final class Tensor: @unchecked Sendable {
     /// The storage for a contiguous `shape`, or an error naming the bytes and what asked
     /// (`op`, or the shape and dtype): the one place tensors get memory.
     private static func storage(_ shape: [Int], _ dtype: DType, zeroed: Bool, _ op: String?) throws -> Storage {
-        let what = "\(dtype.rawValue) tensor of shape \(shapeString(shape))"
+        let what = "a \(dtype.rawValue) tensor of shape \(shapeString(shape))"
         var n = 1
         for d in shape {
             let (m, o) = n.multipliedReportingOverflow(by: d)
             guard !o, d >= 0 else {
-                throw TensorError((op.map { "\($0): " } ?? "") + "cannot allocate a \(what): too many elements")
+                throw TensorError((op.map { "\($0): " } ?? "") + "cannot allocate \(what): too many elements")
             }
             n = m
         }
-        return try Storage(count: n, dtype: dtype, zeroed: zeroed, for: (op.map { "\($0): " } ?? "") + what)
+        do {
+            return try Storage(count: n, dtype: dtype, zeroed: zeroed, for: what)
+        } catch let e as TensorError {
+            throw op.map { TensorError("\($0): \(e.message)") } ?? e
+        }
     }
 
     /// A contiguous float32 tensor holding `values` (whose count must equal the shape's).

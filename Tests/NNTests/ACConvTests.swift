@@ -30,8 +30,8 @@ final class ACConvTests: XCTestCase {
         for (i, bn) in [a.squareBN, a.verBN, a.horBN].enumerated() {
             let c = bn.numFeatures, s = seed + UInt64(10 * i)
             bn.runningMean = randn([c], seed: s, scale: 0.3)
-            bn.runningVar = randn([c], seed: s + 1, scale: 0.5).map { 0.5 + abs($0) }
-            bn.weight?.value = randn([c], seed: s + 2, scale: 0.5).map { 1 + $0 }
+            bn.runningVar = try! randn([c], seed: s + 1, scale: 0.5).map { 0.5 + abs($0) }
+            bn.weight?.value = try! randn([c], seed: s + 2, scale: 0.5).map { 1 + $0 }
             bn.bias?.value = randn([c], seed: s + 3, scale: 0.3)
         }
     }

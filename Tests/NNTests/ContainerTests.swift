@@ -80,14 +80,14 @@ final class ContainerTests: XCTestCase {
 
     func testLoadStateDictIsAllOrNothing() throws {
         let net = try Sequential(named: [("conv", try Conv2d(1, 2, kernelSize: (3, 3))), ("bn", try BatchNorm2d(2))])
-        let before = net.stateDict().map { try $0.tensor.toFloat().toFloats() }
-        var entries = net.stateDict().map { ($0.key, try $0.tensor.toFloat().map { $0 + 1 }) }
+        let before = try! net.stateDict().map { try $0.tensor.toFloat().toFloats() }
+        var entries = try! net.stateDict().map { ($0.key, try $0.tensor.toFloat().map { $0 + 1 }) }
         entries[0].1 = try Tensor(zeros: [3, 1, 3, 3])   // wrong shape for conv.weight
         XCTAssertThrowsError(try net.loadStateDict(entries)) {
             XCTAssertEqual(($0 as? TensorError)?.message,
                            "load_state_dict: shape mismatch for 'conv.weight': checkpoint has [3, 1, 3, 3], model has [2, 1, 3, 3]")
         }
-        XCTAssertEqual(net.stateDict().map { try $0.tensor.toFloat().toFloats() }, before, "nothing written")
+        XCTAssertEqual(try! net.stateDict().map { try $0.tensor.toFloat().toFloats() }, before, "nothing written")
         XCTAssertThrowsError(try net.loadStateDict(Array(entries.dropFirst()))) {
             XCTAssertEqual(($0 as? TensorError)?.message, "load_state_dict: missing key 'conv.weight'")
         }

@@ -62,7 +62,7 @@ struct GradCheck {
 /// A seeded random tensor.
 func randn(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     var rng = Xoshiro256(seed: seed)
-    let t = try Tensor(uninitialized: shape)
+    let t = try! Tensor(uninitialized: shape)
     for i in 0..<t.numel { t.ptr[i] = rng.nextNormal() * scale }
     return t
 }

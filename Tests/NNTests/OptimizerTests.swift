@@ -54,7 +54,7 @@ final class OptimizerTests: XCTestCase {
         let o1 = try Adam(lr: 0.01, weightDecay: 0.1)
         a.grad = Tensor(shape: [3], values: grads[0])
         try o1.step([a])
-        let saved = Dictionary(uniqueKeysWithValues: o1.state([a]))
+        let saved = Dictionary(uniqueKeysWithValues: try o1.state([a]))
         XCTAssertEqual(Set(saved.keys), ["0.exp_avg", "0.exp_avg_sq", "0.step"])
         b.value = try a.value.clone()
         let o2 = try Adam(lr: 0.01, weightDecay: 0.1)

@@ -23,8 +23,8 @@ final class ACConvPruningTests: XCTestCase {
                 s += 4
                 let c = bn.numFeatures
                 bn.runningMean = randn([c], seed: s, scale: 0.1)
-                bn.runningVar = randn([c], seed: s + 1, scale: 0.1).map { 1 + abs($0) }
-                bn.weight?.value = randn([c], seed: s + 2, scale: 0.3).map { 0.5 + $0 }
+                bn.runningVar = try! randn([c], seed: s + 1, scale: 0.1).map { 1 + abs($0) }
+                bn.weight?.value = try! randn([c], seed: s + 2, scale: 0.3).map { 0.5 + $0 }
                 bn.bias?.value = randn([c], seed: s + 3, scale: 0.1)
             }
         }
