@@ -30,8 +30,9 @@ public protocol Criterion {
     var name: String { get }
     var needs: CriterionNeeds { get }
     /// Reduces one batch of feature maps [B, C, …] (group order) to what `evaluate`
-    /// needs, concatenated over batches along dim 1 (memory stays bounded). nil keeps
-    /// the maps themselves.
+    /// needs; the reductions of all batches are concatenated along dim 0 (the batch
+    /// dim, so a reduction keeps it first) and memory stays bounded. nil keeps the maps
+    /// themselves.
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor?
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult
     /// True when the criterion decides itself how many channels each group keeps (FOAD's
