@@ -9,4 +9,6 @@ void sgesdd_(const char *jobz, const int *m, const int *n, float *a, const int *
              float *work, const int *lwork, int *iwork, int *info);
 void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const int *lda,
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Eigenvalues of a symmetric tridiagonal matrix (d: diagonal, e: off-diagonal), ascending in d.
+void dsterf_(const int *n, double *d, double *e, int *info);
 #endif

@@ -68,6 +68,11 @@ public enum Calibration {
                 if byPath[path] != nil, maps[path] == nil { maps[path] = out }
             }
             if gradients {
+                // Only the gradients at the points are wanted: parameters get none (as
+                // torch.autograd.grad w.r.t. the maps), which halves the convolutions' backward.
+                let params = model.namedParameters().map(\.parameter).filter(\.requiresGrad)
+                for p in params { p.requiresGrad = false }
+                defer { for p in params { p.requiresGrad = true } }
                 try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
                     if byPath[path] != nil, grads[path] == nil { grads[path] = g }
                 }) {
@@ -82,15 +87,22 @@ public enum Calibration {
             for (path, ps) in byPath {
                 guard let m = maps[path] else { throw TensorError("calibration: no output was seen at \(path)") }
                 for p in ps {
-                    let idx = Tensor.int64(shape: [p.positions.count], values: p.positions.map(Int64.init))
-                    let pm = try m.indexSelect(1, idx)
-                    let pg = try grads[path].map { try $0.indexSelect(1, idx) }
+                    let pm = try Self.channels(m, p.positions), pg = try grads[path].map { try Self.channels($0, p.positions) }
                     if gradients && pg == nil { throw TensorError("calibration: no gradient reached \(path)") }
+                    // maps kept as they are stay the model's outputs of this batch until the
+                    // concatenation below (forwards make new tensors; nothing writes them later)
                     parts[p.group, default: []].append(try reduce(p, pm, pg) ?? pm.contiguous())
                 }
             }
         }
         guard done > 0 else { throw TensorError("calibration: the data source gave no batches") }
         return try parts.mapValues { try $0.count == 1 ? $0[0] : Tensor.cat($0, 0) }
+    }
+
+    /// `t`'s channels (dim 1) at `positions`: `t` itself when they are all of its
+    /// channels in order (no copy), else a gathered copy.
+    static func channels(_ t: Tensor, _ positions: [Int]) throws -> Tensor {
+        if t.dim >= 2, positions.count == t.shape[1], positions.indices.allSatisfy({ positions[$0] == $0 }) { return t }
+        return try t.indexSelect(1, Tensor.int64(shape: [positions.count], values: positions.map(Int64.init)))
     }
 }

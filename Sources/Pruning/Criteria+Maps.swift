@@ -49,23 +49,7 @@ public struct MapCriterion: Criterion {
             let m = x.dim == 4 ? x : try x.reshape([b, c, hw, 1])
             return try m.matrixRank().toFloat()
         case .chip:
-            let out = try Tensor(uninitialized: [b, c])
-            for n in 0..<b {
-                let a = try x.select(0, n).reshape([c, hw]).contiguous()
-                // Batch of C copies, copy j with row j zeroed, plus the full matrix.
-                let batch = try Tensor(uninitialized: [c + 1, c, hw])
-                a.withFloats { ap in
-                    batch.withFloats { bp in
-                        for j in 0...c {
-                            (bp + j * c * hw).update(from: ap, count: c * hw)
-                            if j < c { (bp + j * c * hw + j * hw).update(repeating: 0, count: hw) }
-                        }
-                    }
-                }
-                let norms = try batch.nuclearNorm().toFloats()
-                out.withFloats { o in for j in 0..<c { o[n * c + j] = norms[c] - norms[j] } }
-            }
-            return out
+            return try x.nuclearNormDrops()
         }
     }
 
@@ -84,8 +68,18 @@ public struct TaylorCriterion: Criterion {
 
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
         guard let g = grads else { throw TensorError("taylor: no gradients were captured") }
-        let b = maps.shape[0], c = maps.shape[1]
-        return try maps.mul(g).reshape([b, c, -1]).mean([2])
+        guard maps.dim >= 2, g.shape == maps.shape else {
+            throw TensorError("taylor: maps \(shapeString(maps.shape)) and gradients \(shapeString(g.shape)) must both be [N, C, …] of one shape")
+        }
+        // mean over positions of a·∂L/∂a per image and channel, in one pass (no product tensor)
+        let b = maps.shape[0], c = maps.shape[1], hw = maps.shape.dropFirst(2).reduce(1, *)
+        let out = try Tensor(uninitialized: [b, c]), o = out.ptr
+        try maps.toFloat().withContiguousFloats { a in
+            try g.toFloat().withContiguousFloats { d in
+                for r in 0..<(b * c) { o[r] = Float(RunSums.products(a + r * hw, d + r * hw, hw) / Double(max(hw, 1))) }
+            }
+        }
+        return out
     }
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {

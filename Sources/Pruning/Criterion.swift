@@ -52,12 +52,17 @@ public final class CriterionContext {
     public let graph: DependencyGraph
     public let group: PruningGroup
     public let model: any Module
-    /// The defining layer and its weight (output channels in dim 0).
-    public let layer: (any Module)?
-    public let weight: Tensor?
-    /// The first BatchNorm holding the group's channels and its γ, β in group order.
-    public let bn: BatchNorm?
-    public let gamma: Tensor?, beta: Tensor?
+    /// The defining layer and its weight (output channels in dim 0). Looked up on first use,
+    /// as are the BatchNorm and its γ, β below: criteria that do not read them (every
+    /// feature-map criterion) pay nothing for them.
+    public private(set) lazy var layer: (any Module)? = definingSlot?.module
+    public private(set) lazy var weight: Tensor? = definingSlot.flatMap { d in
+        d.entries.first.flatMap { graph.stateTensor(d.module, $0.entry) }
+    }
+    /// The first BatchNorm holding the group's channels and its γ, β in group order (copies).
+    public var bn: BatchNorm? { bnOrder?.bn }
+    public private(set) lazy var gamma: Tensor? = bnOrder.flatMap { b in b.bn.weight.map { Self.gathered($0.value, b.order) } }
+    public private(set) lazy var beta: Tensor? = bnOrder.flatMap { b in b.bn.bias.map { Self.gathered($0.value, b.order) } }
     /// Feature maps at the hook point [N, C, …] (or what `reduceBatch` made of them).
     public var fmaps: Tensor?
     /// Gradients at the hook point, when the criterion asked for them and did not
@@ -73,23 +78,27 @@ public final class CriterionContext {
 
     public init(graph: DependencyGraph, group: PruningGroup, model: any Module) throws {
         self.graph = graph; self.group = group; self.model = model
-        let def = group.definingSlot
-        layer = def?.module
-        weight = def.flatMap { d in d.entries.first.flatMap { graph.stateTensor(d.module, $0.entry) } }
-        var bn: BatchNorm?, gamma: Tensor?, beta: Tensor?
+    }
+
+    private lazy var definingSlot: ChannelSlot? = group.definingSlot
+
+    /// The BatchNorm and, for each group channel, its position in the BN's channels.
+    private lazy var bnOrder: (bn: BatchNorm, order: [Int])? = {
         for s in group.slots where s.role == .perChannel {
             guard let b = s.module as? BatchNorm else { continue }
             let pos = group.positions(in: s)
             guard pos.count == group.channels else { continue }
             var order = [Int](repeating: 0, count: group.channels)
             for (p, c) in pos { order[c] = p }
-            let idx = Tensor.int64(shape: [order.count], values: order.map(Int64.init))
-            bn = b
-            gamma = try b.weight.map { try $0.value.indexSelect(0, idx) }
-            beta = try b.bias.map { try $0.value.indexSelect(0, idx) }
-            break
+            return (b, order)
         }
-        self.bn = bn; self.gamma = gamma; self.beta = beta
+        return nil
+    }()
+
+    /// A new 1-D tensor of `t`'s values at `order`.
+    private static func gathered(_ t: Tensor, _ order: [Int]) -> Tensor {
+        let v = t.toFloats()
+        return Tensor(shape: [order.count], values: order.map { v[$0] })
     }
 
     /// Per-channel p-norms of every member's weights (group order), for group reductions:
@@ -109,33 +118,4 @@ public final class CriterionContext {
         for (position, c) in pos { norms[c] = rows[position] }
         return norms
     }
-}
-
-/// The p-norm of `t`'s values for each index along `dim`, `factor` consecutive indices
-/// per channel, read in place (no transposed copy). Values are summed in double
-/// precision, index by index, each over the other dims in order (for dims 0 and 1 the
-/// order of the channel's row of `transpose(0, dim)`). nil when `dim` is out of range.
-func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) throws -> [Double]? {
-    let shape = t.shape
-    guard dim >= 0, dim < shape.count else { return nil }
-    let outer = shape[..<dim].reduce(1, *), n = shape[dim], inner = shape[(dim + 1)...].reduce(1, *)
-    let f = max(factor, 1), channels = n / f
-    var out = [Double](repeating: 0, count: channels)
-    try t.withContiguousFloats { x in
-        for c in 0..<channels {
-            var acc = 0.0
-            for i in (c * f)..<((c + 1) * f) {
-                for o in 0..<outer {
-                    let row = x + (o * n + i) * inner
-                    switch p {
-                    case 1: for k in 0..<inner { acc += Double(abs(row[k])) }
-                    case 2: for k in 0..<inner { let v = Double(row[k]); acc += v * v }
-                    default: for k in 0..<inner { acc += Foundation.pow(Double(abs(row[k])), p) }
-                    }
-                }
-            }
-            out[c] = p == 1 ? acc : p == 2 ? acc.squareRoot() : Foundation.pow(acc, 1 / p)
-        }
-    }
-    return out
 }

@@ -167,8 +167,17 @@ public struct RedundancyCriterion: Criterion {
     public static func channelSums(_ maps: Tensor) throws -> [Double] {
         let n = maps.shape[0], c = maps.shape[1], f = maps.shape.dropFirst(2).reduce(1, *)
         var out = [Double](repeating: 0, count: c * f)
-        try maps.withContiguousFloats { p in
-            for i in 0..<n { for k in 0..<(c * f) { out[k] += Double(p[i * c * f + k]) } }
+        try maps.toFloat().withContiguousFloats { p in
+            out.withUnsafeMutableBufferPointer { o in
+                guard let o = o.baseAddress else { return }
+                // one streaming pass over the maps (memory-bound): threads split the features
+                Parallel.ranges(c * f, grain: 1024) { lo, hi in
+                    for i in 0..<n {
+                        let src = p + i * c * f
+                        for k in lo..<hi { o[k] += Double(src[k]) }
+                    }
+                }
+            }
         }
         return out
     }

@@ -43,7 +43,7 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
 
     /// Same ranking: every pair whose reference scores differ by more than `gap` is in the
     /// same order; every score within `tol` (relative to the layer's largest).
-    func assertAgrees(_ ours: [Double], _ ref: [Double], tol: Double, gap: Double, _ what: String) -> Double {
+    static func assertAgrees(_ ours: [Double], _ ref: [Double], tol: Double, gap: Double, _ what: String) -> Double {
         XCTAssertEqual(ours.count, ref.count, what)
         let scale = max(ref.map(abs).max() ?? 1, 1e-12)
         var worst = 0.0
@@ -76,8 +76,8 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
         let f = try Planner.score(net, graph: graph, criterion: fpwt, groups: groups, calibration: calibration(), batches: 5)
         for (g, name) in zip(groups, ref.layers) {
             guard case .scores(let e) = entropy[g]!, case .scores(let w) = f[g]! else { return XCTFail(name) }
-            worst.entropy = max(worst.entropy, assertAgrees(e, ref.entropy[name]!, tol: 2e-4, gap: 1e-3, "entropy \(name)"))
-            worst.fpwt = max(worst.fpwt, assertAgrees(w, ref.fpwt[name]!, tol: 2e-5, gap: 1e-4, "fpwt \(name)"))
+            worst.entropy = max(worst.entropy, Self.assertAgrees(e, ref.entropy[name]!, tol: 2e-4, gap: 1e-3, "entropy \(name)"))
+            worst.fpwt = max(worst.fpwt, Self.assertAgrees(w, ref.fpwt[name]!, tol: 2e-5, gap: 1e-4, "fpwt \(name)"))
         }
         print("ResNet-56 vs reference: entropy max rel. deviation \(worst.entropy), fpwt \(worst.fpwt)")
     }

@@ -13,6 +13,10 @@ struct BenchCase {
     var extra: [String: Any] = [:]
     /// Extras only known once prepared (a `check` value); filled by `prepare`.
     var results: BenchResults? = nil
+    /// Fewer runs for slow cases, as the anchor scripts' per-case `measure` arguments
+    /// (warm-up calls, then exactly `min`…`max` runs, no time budget); never more than the
+    /// harness would do (ANCHOR_QUICK stays quick).
+    var reps: (warmup: Int, min: Int, max: Int)? = nil
     let prepare: () throws -> () throws -> Void
 }
 
@@ -53,11 +57,16 @@ struct BenchHarness {
                 FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8))
                 continue
             }
+            var h = self
+            if let r = c.reps {
+                h.warmup = min(warmup, r.warmup); h.minReps = min(minReps, r.min)
+                h.maxReps = max(h.minReps, min(maxReps, r.max)); h.budget = 0
+            }
             for t in threads {
                 Parallel.threads = t
                 BLAS.setThreads(t)
                 do {
-                    let timing = try measure(body)
+                    let timing = try h.measure(body)
                     emit(c, threads: t, timing)
                 } catch {
                     FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8))

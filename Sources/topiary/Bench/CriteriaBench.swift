@@ -19,6 +19,8 @@ extension BenchSuites {
     ///   as the reference reports it), or the kept count for keep-sets.
     /// Criteria are looked up by name as `prune.plan` does; one that is not built in prints
     /// a "not available" note and is skipped. Weights: TOPIARY_BENCH_DIR, else ../shared/bench.
+/// Runs per case as the script's: hrank, entropy, fpwt, foad and taylor 1 warm-up + 3 runs,
+/// chip ANCHOR_CHIP_REPS runs (default 1) without warm-up.
     static var criteriaCases: [BenchCase] {
         let shape = [640, 3, 32, 32]
         let cases: [(String, String, String, Bool)] = [   // case, criterion, options, uses maps
@@ -38,9 +40,14 @@ extension BenchSuites {
                               "note": "eval forwards collecting the 27 layerS.B.conv1 groups' post-ReLU maps + concatenation"]
             return { _ = try s.capture() }
         }]
+        // bench_criteria.py's `heavy` cases (1 warm-up, 3 runs) and chip (ANCHOR_CHIP_REPS runs, no warm-up)
+        let heavy = ["hrank", "entropy", "fpwt", "foad_t1_s0", "foad_t2_s05", "taylor"]
+        let chipReps = max(1, Int(ProcessInfo.processInfo.environment["ANCHOR_CHIP_REPS"] ?? "") ?? 1)
         for (name, criterion, options, maps) in cases {
             let box = BenchResults()
-            out.append(BenchCase(name: "criterion/\(name)", shape: maps ? shape : [], flops: nil, results: box) {
+            let reps: (warmup: Int, min: Int, max: Int)? = name == "chip" ? (0, chipReps, chipReps)
+                : heavy.contains(name) ? (1, 3, 200) : nil
+            out.append(BenchCase(name: "criterion/\(name)", shape: maps ? shape : [], flops: nil, results: box, reps: reps) {
                 let s = try CriteriaBenchState.shared()
                 guard let c = try CriteriaModule.criterion(named: criterion, options: options, in: s.interp) else {
                     benchNote("criterion/\(name)", shape, "not available: no built-in criterion '\(criterion)' in this build; skipped")

@@ -1,0 +1,56 @@
+import Foundation
+import NN
+import XCTest
+@testable import Pruning
+@testable import Tensor
+
+/// l1, l2, bn_scale and taylor on the seed-0 ResNet-56 against bench_criteria.py's
+/// reference scores (Fixtures/resnet56_baseline_criteria.json), all 27 layerS.B.conv1
+/// groups; taylor over the 5 labelled calibration batches of 128 (y = n mod 10).
+final class ResNet56BaselineCriteriaTests: XCTestCase {
+    func reference() throws -> (layers: [String], scores: [String: [String: [Double]]]) {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/resnet56_baseline_criteria.json")
+        let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: url)) as? [String: Any])
+        var scores: [String: [String: [Double]]] = [:]
+        for k in ["l1", "l2", "bn_scale", "taylor"] {
+            scores[k] = try XCTUnwrap((obj[k] as? [String: Any])?["scores"] as? [String: [Double]], k)
+        }
+        return (try XCTUnwrap(obj["layers"] as? [String]), scores)
+    }
+
+    /// x = sin(0.001·i) over the linear index of (640, 3, 32, 32), y[n] = n mod 10, 5 batches of 128.
+    func calibration() -> Batches {
+        let per = 3 * 32 * 32
+        return Batches((0..<5).map { b in
+            let x = Tensor(uninitialized: [128, 3, 32, 32])
+            for k in 0..<(128 * per) { x.ptr[k] = Float(Foundation.sin(0.001 * Double(b * 128 * per + k))) }
+            return (x, Tensor.int64(shape: [128], values: (0..<128).map { Int64((b * 128 + $0) % 10) }))
+        })
+    }
+
+    func testAgreesWithTheReferenceScripts() throws {
+        let net = try loadBenchResNet56()
+        let ref = try reference()
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 32, 32])
+        let groups = try ref.layers.map { try XCTUnwrap(graph.group(named: $0), $0).index }
+        // one parameter frozen by the user stays frozen; the others get their flag back
+        let frozen = try XCTUnwrap(net.namedParameters().first { $0.name == "layer2.0.bn1.weight" }).parameter
+        frozen.requiresGrad = false
+        let criteria: [(String, any Criterion, Double)] = [
+            ("l1", NormCriterion(p: 1), 1e-5), ("l2", NormCriterion(p: 2), 1e-5),
+            ("bn_scale", BNScaleCriterion(), 1e-5), ("taylor", TaylorCriterion(), 1e-3),
+        ]
+        for (name, c, tol) in criteria {
+            let r = try Planner.score(net, graph: graph, criterion: c, groups: groups, calibration: calibration(), batches: 5)
+            var worst = 0.0
+            for (g, layer) in zip(groups, ref.layers) {
+                guard case .scores(let s) = r[g]! else { return XCTFail("\(name) \(layer)") }
+                worst = max(worst, ResNet56PaperCriteriaTests.assertAgrees(s, ref.scores[name]![layer]!, tol: tol, gap: 10 * tol, "\(name) \(layer)"))
+            }
+            print("ResNet-56 vs reference: \(name) max rel. deviation \(worst)")
+        }
+        XCTAssertFalse(frozen.requiresGrad)
+        XCTAssertTrue(net.namedParameters().filter { $0.parameter !== frozen }.allSatisfy(\.parameter.requiresGrad))
+        XCTAssertTrue(net.namedParameters().allSatisfy { $0.parameter.grad == nil })
+    }
+}
