@@ -15,7 +15,7 @@ enum Checkpoint {
                      metadata extra: [String: String] = [:]) throws {
         let params = model.namedParameters().map(\.parameter)
         var entries = model.stateDict().map { ($0.key, $0.tensor) }
-        entries += optimizer.state(params).map { (optimizerPrefix + $0.0, $0.1) }
+        entries += try optimizer.state(params).map { (optimizerPrefix + $0.0, $0.1) }
         var meta = extra
         meta["topiary.format"] = "checkpoint"
         meta["topiary.epoch"] = String(epoch)

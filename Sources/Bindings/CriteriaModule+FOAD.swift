@@ -79,7 +79,7 @@ extension PruneModule {
             }
             let c = sm.shape[0]
             // S holds float32 values: compare with s rounded the same way (s = 0.9 matches an entry 0.9)
-            let (kept, removed) = try FOAD.greedy(sm.toFloat().toFloats().map(Double.init), channels: c, t: t,
+            let (kept, removed) = try FOAD.greedy(try sm.toFloat().toFloats().map(Double.init), channels: c, t: t,
                                                   threshold: Double(Float(s)))
             L.push(Tensor.int64(shape: [kept.count], values: kept.map { Int64($0 + 1) }))
             L.push(Tensor.int64(shape: [removed.count], values: removed.map { Int64($0 + 1) }))

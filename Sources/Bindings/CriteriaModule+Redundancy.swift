@@ -73,7 +73,7 @@ extension CriteriaModule {
             if o.push("init") != LUA_TNIL {
                 defer { L.pop() }
                 let t = try L.checkTensorLike(-1)
-                let v = t.toFloat().toFloats()
+                let v = try t.toFloat().toFloats()
                 guard t.dim == 1, !v.isEmpty, v.allSatisfy({ $0 == $0.rounded() && $0 >= 1 }) else {
                     throw o.fieldError("init", "a list of 1-based channel indices (one start centre per cluster) expected")
                 }

@@ -95,7 +95,7 @@ extension DataModule {
           local x, y = test:subset(1, 100):tensors()
         """) { L in
             let ds = try checkDataset(L, 1)
-            let (x, y) = ds.gather(Array(0..<ds.count)[...])
+            let (x, y) = try ds.gather(Array(0..<ds.count)[...])
             L.push(x); L.push(y)
             return 2
         },

@@ -58,7 +58,7 @@ extension NNModule {
             """) { L, m in
             let shape = try L.checkShape(from: 2)
             try Tensor.checkShape(shape, "trace")
-            let g = try Tracer.trace(m, input: Tensor(zeros: shape))
+            let g = try Tracer.trace(m, input: try Tensor(zeros: shape))
             L.newTable(record: 2)
             L.newTable(array: Int32(g.nodes.count))
             for n in g.nodes {

@@ -108,7 +108,7 @@ extension NNModule {
                             return rt
                         }
                     }
-                    parts[n, default: []].append(t.contiguous())
+                    parts[n, default: []].append(try t.contiguous())
                 }
             }
             L.newTable()
@@ -162,6 +162,6 @@ extension NNModule {
     /// A shape-only trace of `m` at `shape`: throws naming the first layer that does not fit.
     static func validate(_ m: any Module, _ shape: [Int]) throws {
         try Tensor.checkShape(shape, "validate")
-        _ = try Tracer.trace(m, input: Tensor(zeros: shape), shapesOnly: true)
+        _ = try Tracer.trace(m, input: try Tensor(zeros: shape), shapesOnly: true)
     }
 }

@@ -156,7 +156,7 @@ extension NNModule {
             L.pop()
             if shape == nil && reshape { shape = PruneModule.knownShape(m) }
             // What to restore when the loaded net does not fit its input.
-            let before = shape == nil ? nil : m.stateDict().map { ($0.key, $0.tensor.clone()) }
+            let before = shape == nil ? nil : try m.stateDict().map { ($0.key, try $0.tensor.clone()) }
             let (missing, unexpected) = try m.loadStateDict(entries, strict: strict, reshape: reshape)
             if let shape, let before {
                 do {

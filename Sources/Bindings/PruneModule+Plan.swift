@@ -19,7 +19,7 @@ final class TensorBatches: BatchSource {
         return { [x] in
             if done { return nil }
             done = true
-            return (x, Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))
+            return (x, try Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))
         }
     }
 }

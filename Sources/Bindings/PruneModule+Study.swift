@@ -93,7 +93,7 @@ extension PruneModule {
             }
             func time(_ m: any Module, _ batch: Int) throws -> Double {
                 var s = shape; s[0] = batch
-                let x = Tensor(zeros: s)
+                let x = try Tensor(zeros: s)
                 let wasTraining = m.training
                 m.eval()
                 defer { m.train(wasTraining) }

@@ -15,7 +15,7 @@ extension TensorModule {
             A float32 tensor from nested tables of numbers (rectangular), or a copy of a tensor.
             Example: local a = tensor.new{{1, 2}, {3, 4}}
             """) { L in
-            if let t = try L.tensor(1) { L.push(t.clone()); return 1 }
+            if let t = try L.tensor(1) { L.push(try t.clone()); return 1 }
             try L.checkTable(1)
             L.push(try L.tensorFromTable(1)); return 1
         },
@@ -149,7 +149,7 @@ extension TensorModule {
             Example: local h = tensor.full_like(w, 0.5)
             """) { L in
             let t = try L.checkTensor(1)
-            L.push(t.fullLike(Float(try L.checkNumber(2)))); return 1
+            L.push(try t.fullLike(Float(try L.checkNumber(2)))); return 1
         },
         LuaFunction("rand_like", doc: """
             tensor.rand_like(x) -> tensor

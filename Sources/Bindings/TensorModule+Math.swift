@@ -76,6 +76,6 @@ extension TensorModule {
             x:\(name)() -> tensor
             Element-wise \(what), as a new float32 tensor.
             Example: local r = \(example)
-            """) { _, t in t.unary(f) }
+            """) { _, t in try t.unary(f) }
     }
 }

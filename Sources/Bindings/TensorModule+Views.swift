@@ -69,7 +69,7 @@ extension TensorModule {
             The values as nested Lua tables (a number for a 0-d tensor); int64 values are Lua integers.
             Example: local rows = x:totable(); print(rows[1][2])
             """) { L, t in
-            let c = t.contiguous()
+            let c = try t.contiguous()
             let push: (Int) -> Void = t.dtype == .int64 ? { L.push(Int(c.iptr[$0])) } : { L.push(Double(c.ptr[$0])) }
             if t.dim == 0 { push(0); return 1 }
             // One table per level is on the stack at once (up to Tensor.maxDims).
@@ -185,17 +185,17 @@ extension TensorModule {
             x:contiguous() -> tensor
             x itself if contiguous, otherwise a contiguous copy.
             Example: local c = x:t():contiguous()
-            """) { _, t in t.contiguous() },
+            """) { _, t in try t.contiguous() },
         tensorMethod("clone", doc: """
             x:clone() -> tensor
             A contiguous copy with its own storage.
             Example: local backup = w:clone()
-            """) { _, t in t.clone() },
+            """) { _, t in try t.clone() },
         tensorMethod("float", doc: """
             x:float() -> tensor
             x as float32 (x itself if it already is).
             Example: local f = idx:float()
-            """) { _, t in t.toFloat() },
+            """) { _, t in try t.toFloat() },
         tensorMethod("long", doc: """
             x:long() -> tensor
             x as int64, truncating toward zero (NaN and infinities are errors).

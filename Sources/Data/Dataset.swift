@@ -37,7 +37,7 @@ public final class Dataset: @unchecked Sendable {
         self.name = name
         self.inputs = .bytes(bytes)
         self.sampleShape = sampleShape
-        self.targets = targets.contiguous()
+        self.targets = try targets.contiguous()
         self.classes = classes
         self.count = n
     }
@@ -50,9 +50,9 @@ public final class Dataset: @unchecked Sendable {
             throw TensorError("\(name): inputs have \(inputs.shape[0]) samples (shape \(shapeString(inputs.shape))), targets have \(targets.shape[0]) (shape \(shapeString(targets.shape)))")
         }
         self.name = name
-        self.inputs = .floats(inputs.toFloat().contiguous())
+        self.inputs = .floats(try inputs.toFloat().contiguous())
         self.sampleShape = Array(inputs.shape.dropFirst())
-        self.targets = targets.contiguous()
+        self.targets = try targets.contiguous()
         self.classes = classes
         self.count = inputs.shape[0]
     }
@@ -96,8 +96,8 @@ public final class Dataset: @unchecked Sendable {
     }
 
     /// The targets of `indices`, stacked.
-    public func gatherTargets(_ indices: ArraySlice<Int>) -> Tensor {
-        let out = Tensor(uninitialized: [indices.count] + targetShape, dtype: targets.dtype)
+    public func gatherTargets(_ indices: ArraySlice<Int>) throws -> Tensor {
+        let out = try Tensor(uninitialized: [indices.count] + targetShape, dtype: targets.dtype)
         let s = targetSize
         for (j, i) in indices.enumerated() {
             if targets.dtype == .int64 { (out.iptr + j * s).update(from: targets.iptr + i * s, count: s) }
@@ -107,23 +107,23 @@ public final class Dataset: @unchecked Sendable {
     }
 
     /// Inputs (N×sampleShape, float32) and targets of the samples at `indices` (0-based).
-    public func gather(_ indices: ArraySlice<Int>) -> (input: Tensor, target: Tensor) {
-        let x = Tensor(uninitialized: [indices.count] + sampleShape)
+    public func gather(_ indices: ArraySlice<Int>) throws -> (input: Tensor, target: Tensor) {
+        let x = try Tensor(uninitialized: [indices.count] + sampleShape)
         gatherInputs(indices, into: x.ptr)
-        return (x, gatherTargets(indices))
+        return (x, try gatherTargets(indices))
     }
 
     /// One sample: its input (sampleShape) and target (0-d for class ids).
     public func sample(_ i: Int) throws -> (input: Tensor, target: Tensor) {
         try check(i, "dataset")
-        let (x, y) = gather([i][...])
+        let (x, y) = try gather([i][...])
         return (try x.select(0, 0), try y.select(0, 0))
     }
 
     /// A new dataset holding copies of the samples at `indices` (0-based, checked).
     public func subset(_ indices: [Int], name: String? = nil) throws -> Dataset {
         for i in indices { try check(i, "subset") }
-        let y = gatherTargets(indices[...])
+        let y = try gatherTargets(indices[...])
         switch inputs {
         case .bytes(let b):
             let s = sampleSize

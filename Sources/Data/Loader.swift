@@ -80,11 +80,11 @@ public final class Loader: BatchSource, @unchecked Sendable {
         let (x, y): (Tensor, Tensor)
         if shard.count > 1 {
             let (lo, hi) = shard.bounds(index, samples: order.count, batch: batchSize)
-            (x, y) = dataset.gather(ArraySlice(stride(from: lo + shard.rank, to: hi, by: shard.count).map { order[$0] }))
+            (x, y) = try dataset.gather(ArraySlice(stride(from: lo + shard.rank, to: hi, by: shard.count).map { order[$0] }))
             rng = Xoshiro256(seed: Loader.mix(Loader.mix(epochSeed(epoch), UInt64(index) + 1), UInt64(shard.rank) + 1))
         } else {
             let lo = index * batchSize, hi = min(lo + batchSize, order.count)
-            (x, y) = dataset.gather(order[lo..<hi])
+            (x, y) = try dataset.gather(order[lo..<hi])
             rng = Xoshiro256(seed: Loader.mix(epochSeed(epoch), UInt64(index) + 1))
         }
         var b = Batch(input: x, target: y)

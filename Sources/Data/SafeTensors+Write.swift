@@ -42,7 +42,7 @@ extension SafeTensors {
         let (header, order) = try layout(tensors, metadata: metadata, op: "save_safetensors")
         var out = header
         for (_, t) in order {
-            let c = t.contiguous()
+            let c = try t.contiguous()
             c.withBytes { out.append(contentsOf: UnsafeRawBufferPointer(start: $0, count: c.numel * c.dtype.size)) }
         }
         return out
@@ -56,7 +56,7 @@ extension SafeTensors {
             try w.write(header)
             for (_, t) in order {
                 try Interrupt.check(op)
-                let c = t.contiguous()
+                let c = try t.contiguous()
                 try c.withBytes { try w.write(UnsafeRawPointer($0), count: c.numel * c.dtype.size) }
             }
         }

@@ -61,13 +61,13 @@ public final class Normalize: Transform {
     public var description: String { "normalize{mean = \(mean), std = \(std)}" }
 
     public func apply(_ batch: Batch, rng: inout Xoshiro256) throws -> Batch {
-        let x = batch.input.toFloat().contiguous()
+        let x = try batch.input.toFloat().contiguous()
         guard x.dim >= 2 else { throw TensorError("normalize: expected a batch N×C×…, got shape \(shapeString(x.shape))") }
         let n = x.shape[0], c = x.shape[1], plane = x.shape.dropFirst(2).reduce(1, *)
         guard mean.count == 1 || mean.count == c else {
             throw TensorError("normalize: \(mean.count) means for a batch with \(c) channels")
         }
-        let out = Tensor(uninitialized: x.shape)
+        let out = try Tensor(uninitialized: x.shape)
         x.withFloats { xp in
             for i in 0..<n {
                 for ch in 0..<c {
@@ -100,7 +100,7 @@ public final class RandomCrop: Transform {
     public var description: String { "random_crop{\(height), \(width), padding = \(padding)}" }
 
     public func apply(_ batch: Batch, rng: inout Xoshiro256) throws -> Batch {
-        let x = batch.input.toFloat().contiguous()
+        let x = try batch.input.toFloat().contiguous()
         try checkImages(x, "random_crop")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         guard h + 2 * padding >= height, w + 2 * padding >= width else {
@@ -140,10 +140,10 @@ public final class HorizontalFlip: Transform {
     public var description: String { "hflip{p = \(p)}" }
 
     public func apply(_ batch: Batch, rng: inout Xoshiro256) throws -> Batch {
-        let x = batch.input.toFloat().contiguous()
+        let x = try batch.input.toFloat().contiguous()
         try checkImages(x, "hflip")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let out = x.clone()
+        let out = try x.clone()
         x.withFloats { xp in
             for i in 0..<n where rng.nextDouble() < p {
                 for row in 0..<(c * h) {

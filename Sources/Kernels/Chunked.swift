@@ -29,7 +29,7 @@ extension Tensor {
     /// Throws `<op>: input contains NaN or infinity` unless every element is finite.
     public func checkFinite(_ op: String) throws {
         let n = numel
-        let bad = withContiguousFloats { p in
+        let bad = try withContiguousFloats { p in
             var bad = false
             var i = 0
             while i < n && !bad {

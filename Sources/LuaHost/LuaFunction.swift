@@ -70,7 +70,9 @@ private let dispatch: topiary_dispatch_fn = { state, id in
     } catch let e as LuaCallbackError {
         e.push(L); n = Int32(TOPIARY_RETHROW)
     } catch let e as LuaMessageError {
-        L.push(e.message); n = Int32(TOPIARY_ERROR)
+        // An allocation failure deep in an op names the function that asked for it.
+        let m = e.message.hasPrefix("cannot allocate ") ? "\(f.name): \(e.message)" : e.message
+        L.push(m); n = Int32(TOPIARY_ERROR)
     } catch {
         L.push("\(f.name): \(error)"); n = Int32(TOPIARY_ERROR)
     }

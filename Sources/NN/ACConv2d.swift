@@ -111,7 +111,7 @@ public final class ACConv2d: Module {
         let dxv = try ver.backward(try verBN.backward(gradOutput))
         let dxh = try hor.backward(try horBN.backward(gradOutput))
         let c = crop
-        let dx = dxs.contiguous().clone()
+        let dx = try dxs.contiguous().clone()
         for (d, dim, n) in [(dxv, 3, c.cols), (dxh, 2, c.rows)] {
             let at = try cropped(dx, dim: dim, by: n)
             try at.copy(from: try at.add(d))

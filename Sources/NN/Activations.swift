@@ -15,8 +15,8 @@ public class Activation: Module {
     var cachesOutput: Bool { false }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        let x = input.toFloat().contiguous()
-        let y = Tensor(uninitialized: x.shape)
+        let x = try input.toFloat().contiguous()
+        let y = try Tensor(uninitialized: x.shape)
         let dst = y.ptr
         x.withFloats { src in
             Parallel.ranges(x.numel, grain: 32768) { lo, hi in
@@ -30,7 +30,7 @@ public class Activation: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let c = cache else { throw noForward(typeName.lowercased()) }
         let dy = try Check.grad(gradOutput, c.shape, typeName.lowercased())
-        let dx = Tensor(uninitialized: c.shape)
+        let dx = try Tensor(uninitialized: c.shape)
         let out = dx.ptr
         dy.withFloats { g in c.withFloats { v in
             Parallel.ranges(c.numel, grain: 32768) { lo, hi in
@@ -51,8 +51,8 @@ public final class ReLU: Activation {
 
     // Specialised loops (the generic path calls through the class per element).
     public override func forward(_ input: Tensor) throws -> Tensor {
-        let x = input.toFloat().contiguous()
-        let y = Tensor(uninitialized: x.shape)
+        let x = try input.toFloat().contiguous()
+        let y = try Tensor(uninitialized: x.shape)
         let dst = y.ptr
         x.withFloats { src in
             Parallel.ranges(x.numel, grain: 32768) { lo, hi in
@@ -66,7 +66,7 @@ public final class ReLU: Activation {
     public override func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let c = cache else { throw noForward("relu") }
         let dy = try Check.grad(gradOutput, c.shape, "relu")
-        let dx = Tensor(uninitialized: c.shape)
+        let dx = try Tensor(uninitialized: c.shape)
         let out = dx.ptr
         dy.withFloats { g in c.withFloats { v in
             Parallel.ranges(c.numel, grain: 32768) { lo, hi in

@@ -44,7 +44,7 @@ public class BatchNorm: Module {
         bias = affine ? Parameter(try Tensor.allocate([features], "BatchNorm")) : nil
         runningMean = try Tensor.allocate([features], "BatchNorm")
         runningVar = try ones()
-        numBatchesTracked = Tensor(zeros: [], dtype: .int64)
+        numBatchesTracked = try Tensor(zeros: [], dtype: .int64)
         self.eps = eps; self.momentum = momentum; self.trackRunningStats = trackRunningStats
     }
 
@@ -97,12 +97,12 @@ public class BatchNorm: Module {
                 mean[i] = Float(m[i])
                 invstd[i] = Float(1 / (v[i] + eps).squareRoot())
             }
-            if training && trackRunningStats { updateRunning(m, v, count: count) }
+            if training && trackRunningStats { try updateRunning(m, v, count: count) }
         } else {
             (mean, invstd) = runningStatistics()
         }
         let (scale, shift) = affine(mean: mean, invstd: invstd)
-        let y = Tensor(uninitialized: x.shape)
+        let y = try Tensor(uninitialized: x.shape)
         x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
         cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
         return y
@@ -135,13 +135,13 @@ public class BatchNorm: Module {
     /// Sums backward's per-channel Σdy and Σdy·(x − μ) over the ranks (SyncBatchNorm).
     func synchronize(sumDy: inout [Double], sumDyX: inout [Double]) throws {}
 
-    func updateRunning(_ m: [Double], _ v: [Double], count: Int) {
+    func updateRunning(_ m: [Double], _ v: [Double], count: Int) throws {
         if numBatchesTracked.dtype == .int64 { numBatchesTracked.iptr[0] += 1 } else { numBatchesTracked.ptr[0] += 1 }
         let tracked = Double(numBatchesTracked.dtype == .int64 ? Double(numBatchesTracked.iptr[0]) : Double(numBatchesTracked.ptr[0]))
         let f = momentum ?? 1 / max(tracked, 1)
         let unbias = Double(count) / Double(max(count - 1, 1))
-        if !runningMean.isContiguous || runningMean.dtype != .float32 { runningMean = runningMean.toFloat().clone() }
-        if !runningVar.isContiguous || runningVar.dtype != .float32 { runningVar = runningVar.toFloat().clone() }
+        if !runningMean.isContiguous || runningMean.dtype != .float32 { runningMean = try runningMean.toFloat().clone() }
+        if !runningVar.isContiguous || runningVar.dtype != .float32 { runningVar = try runningVar.toFloat().clone() }
         for i in 0..<m.count {
             runningMean.ptr[i] = Float((1 - f) * Double(runningMean.ptr[i]) + f * m[i])
             runningVar.ptr[i] = Float((1 - f) * Double(runningVar.ptr[i]) + f * v[i] * unbias)
@@ -159,11 +159,11 @@ public class BatchNorm: Module {
         // γ and β get this rank's share (data-parallel training sums them over the ranks);
         // the input gradient needs the sums over every value the statistics covered.
         if let w = weight, w.requiresGrad {
-            let gw = w.gradBuffer()
+            let gw = try w.gradBuffer()
             for i in 0..<c { gw.ptr[i] += Float(sumDyX[i] * Double(invstd[i])) }
         }
         if let b = bias, b.requiresGrad {
-            let gb = b.gradBuffer()
+            let gb = try b.gradBuffer()
             for i in 0..<c { gb.ptr[i] += Float(sumDy[i]) }
         }
         if synced && batchStats { try synchronize(sumDy: &sumDy, sumDyX: &sumDyX) }
@@ -179,7 +179,7 @@ public class BatchNorm: Module {
                 v[i] = Float(-g * inv * sumDy[i] / count - uu * Double(mean[i]))
             }
         }
-        let dx = Tensor(uninitialized: x.shape)
+        let dx = try Tensor(uninitialized: x.shape)
         dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
         return dx
     }
@@ -213,7 +213,7 @@ public final class BatchNorm1d: BatchNorm {
         guard input.dim == 2 || input.dim == 3 else {
             throw TensorError("\(op): expected a 2-d [N, C] or 3-d [N, C, L] input, got shape \(shapeString(input.shape))")
         }
-        let x = input.toFloat().contiguous()
+        let x = try input.toFloat().contiguous()
         return (x, x.shape[0], x.shape[1], x.dim == 3 ? x.shape[2] : 1)
     }
 }

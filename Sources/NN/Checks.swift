@@ -8,7 +8,7 @@ enum Check {
         guard x.dim == rank else {
             throw TensorError("\(op): expected a \(rank)-d input \(layout), got shape \(shapeString(x.shape))")
         }
-        return x.toFloat().contiguous()
+        return try x.toFloat().contiguous()
     }
 
     static func channels(_ x: Tensor, _ expected: Int, _ op: String) throws {
@@ -22,7 +22,7 @@ enum Check {
         guard g.shape == shape else {
             throw TensorError("\(op): gradient has shape \(shapeString(g.shape)), the output had \(shapeString(shape))")
         }
-        return g.toFloat().contiguous()
+        return try g.toFloat().contiguous()
     }
 
     /// The largest kernel size, stride, padding or dilation a layer accepts (2^31):

@@ -63,7 +63,7 @@ public final class Concat: Module {
         let inner = first[2...].reduce(1, *), n = first[0]
         var shape = first
         shape[1] = total
-        let y = Tensor(uninitialized: shape)
+        let y = try Tensor(uninitialized: shape)
         for i in 0..<n {
             var off = 0
             for (b, o) in outs.enumerated() {

@@ -88,15 +88,15 @@ public final class Conv2d: Module, ShapeInferring {
 
     public func forwardShape(_ input: Tensor) throws -> Tensor {
         let x = try checkedInput(input)
-        return Tensor(zeros: try plan(x).outputShape)
+        return try Tensor(zeros: try plan(x).outputShape)
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let x = cache else { throw noForward("conv2d") }
         let p = try plan(x)
         let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
-        let dw = weight.requiresGrad ? weight.gradBuffer() : nil
-        let db = (bias?.requiresGrad ?? false) ? bias?.gradBuffer() : nil
+        let dw = weight.requiresGrad ? try weight.gradBuffer() : nil
+        let db = (bias?.requiresGrad ?? false) ? try bias?.gradBuffer() : nil
         return try p.backward(dy, inputGradient: computeInputGradient, weightGrad: dw, biasGrad: db)
     }
 }

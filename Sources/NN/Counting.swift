@@ -50,7 +50,7 @@ extension Module {
     /// and counts each layer.
     public func count(inputShape: [Int]) throws -> ModelCount {
         try Tensor.checkShape(inputShape, "flops")
-        let graph = try Tracer.trace(self, input: Tensor(zeros: inputShape))
+        let graph = try Tracer.trace(self, input: try Tensor(zeros: inputShape))
         var layers: [LayerCount] = []
         for n in graph.nodes where n.kind == .layer || n.kind == .add {
             let (macs, flops) = Self.cost(n)

@@ -18,10 +18,10 @@ public final class Dropout: Module {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         guard training, p > 0 else { mask = nil; return input }
-        let x = input.toFloat().contiguous()
-        let m = Tensor(uninitialized: x.shape)
+        let x = try input.toFloat().contiguous()
+        let m = try Tensor(uninitialized: x.shape)
         let keep = Float(1 - p), scale: Float = p < 1 ? 1 / keep : 0
-        let y = Tensor(uninitialized: x.shape), q = y.ptr
+        let y = try Tensor(uninitialized: x.shape), q = y.ptr
         x.withFloats { xp in m.withFloats { mp in
             for i in 0..<m.numel { mp[i] = Random.global.nextFloat() < keep ? scale : 0 }
             for i in 0..<y.numel { q[i] = xp[i] * mp[i] }
@@ -36,7 +36,7 @@ public final class Dropout: Module {
             throw noForward("dropout")
         }
         let dy = try Check.grad(gradOutput, m.shape, "dropout")
-        let dx = Tensor(uninitialized: m.shape)
+        let dx = try Tensor(uninitialized: m.shape)
         let q = dx.ptr
         dy.withFloats { g in m.withFloats { mp in for i in 0..<dx.numel { q[i] = g[i] * mp[i] } } }
         return dx

@@ -91,9 +91,9 @@ public enum Init {
 extension Parameter {
     /// The gradient buffer for in-place accumulation: the existing contiguous `grad`, or
     /// a new zero tensor of the value's shape.
-    public func gradBuffer() -> Tensor {
+    public func gradBuffer() throws -> Tensor {
         if let g = grad, g.isContiguous, g.shape == value.shape, g.dtype == .float32 { return g }
-        let g = Tensor(zeros: value.shape)
+        let g = try Tensor(zeros: value.shape)
         if let old = grad { try? g.copy(from: old) }
         grad = g
         return g

@@ -38,19 +38,19 @@ public final class Linear: Module, ShapeInferring {
 
     public func forwardShape(_ input: Tensor) throws -> Tensor {
         try checkInput(input)
-        return Tensor(zeros: Array(input.shape.dropLast()) + [outFeatures])
+        return try Tensor(zeros: Array(input.shape.dropLast()) + [outFeatures])
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
         try checkInput(input)
-        let x = input.toFloat().contiguous()
+        let x = try input.toFloat().contiguous()
         let rows = x.numel / inFeatures, out = outFeatures
-        let y = Tensor(uninitialized: Array(x.shape.dropLast()) + [out]), q = y.ptr
-        bias?.value.withContiguousFloats { b in
+        let y = try Tensor(uninitialized: Array(x.shape.dropLast()) + [out]), q = y.ptr
+        try bias?.value.withContiguousFloats { b in
             for r in 0..<rows { (q + r * out).update(from: b, count: out) }
         }
         if rows > 0 {
-            x.withFloats { xp in weight.value.withContiguousFloats { wp in
+            try x.withFloats { xp in try weight.value.withContiguousFloats { wp in
                 Linear.gemm(rows * out * inFeatures) {
                     BLAS.sgemm(transA: false, transB: true, m: rows, n: out, k: inFeatures, a: xp, lda: inFeatures,
                                b: wp, ldb: inFeatures, beta: bias == nil ? 0 : 1, c: q, ldc: out)
@@ -65,10 +65,10 @@ public final class Linear: Module, ShapeInferring {
         guard let x = cache else { throw noForward("linear") }
         let dy = try Check.grad(gradOutput, Array(x.shape.dropLast()) + [outFeatures], "linear")
         let rows = x.numel / inFeatures, out = outFeatures, inF = inFeatures
-        let dx = Tensor(zeros: x.shape)
+        let dx = try Tensor(zeros: x.shape)
         guard rows > 0 else { return dx }
-        let gw = weight.requiresGrad ? weight.gradBuffer() : nil
-        dy.withFloats { g in weight.value.withContiguousFloats { wp in
+        let gw = weight.requiresGrad ? try weight.gradBuffer() : nil
+        try dy.withFloats { g in try weight.value.withContiguousFloats { wp in
             Linear.gemm(rows * out * inF) {
                 BLAS.sgemm(transA: false, transB: false, m: rows, n: inF, k: out, a: g, lda: out,
                            b: wp, ldb: inF, c: dx.ptr, ldc: inF)
@@ -79,7 +79,7 @@ public final class Linear: Module, ShapeInferring {
             }
         } }
         if let b = bias, b.requiresGrad {
-            let gb = b.gradBuffer()
+            let gb = try b.gradBuffer()
             dy.withFloats { g in
                 for j in 0..<out {
                     var s = 0.0

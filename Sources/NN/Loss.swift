@@ -24,7 +24,7 @@ public enum CrossEntropy {
         guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
             throw TensorError("\(op): label_smoothing must be in [0, 1], got \(labelSmoothing)")
         }
-        let z = logits.toFloat().contiguous()
+        let z = try logits.toFloat().contiguous()
         // q[i][k]: the smoothed target distribution, given either by class ids or by rows.
         var classes: [Int]? = nil
         var probs: Tensor? = nil
@@ -41,13 +41,13 @@ public enum CrossEntropy {
                 return Int(v)
             }
         } else if targets.shape == [n, c] {
-            probs = targets.toFloat().contiguous()
+            probs = try targets.toFloat().contiguous()
         } else {
             throw TensorError("\(op): targets must be \(n) class ids or \(n)×\(c) probabilities, got shape \(shapeString(targets.shape))")
         }
         let eps = labelSmoothing, uniform = eps / Double(c)
         let scale = reduction == .mean ? 1 / Double(n) : 1
-        let grad = Tensor(uninitialized: [n, c])
+        let grad = try Tensor(uninitialized: [n, c])
         var losses = [Double](repeating: 0, count: n)
         z.withFloats { zp in (probs ?? z).withFloats { pp in
             losses.withUnsafeMutableBufferPointer { lossBuf in

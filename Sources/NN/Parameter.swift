@@ -15,7 +15,7 @@ public final class Parameter {
 
     /// Adds `g` into `grad` (allocating it on first use).
     public func accumulate(_ g: Tensor) throws {
-        if let grad { try grad.copy(from: try grad.add(g)) } else { grad = g.contiguous().clone() }
+        if let grad { try grad.copy(from: try grad.add(g)) } else { grad = try g.contiguous().clone() }
     }
 
     public func zeroGrad() { grad = nil }

@@ -49,7 +49,7 @@ public final class MaxPool2d: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let (shape, g, index) = cache else { throw noForward("max_pool2d") }
         let dy = try Check.grad(gradOutput, [shape[0], shape[1], g.outHeight, g.outWidth], "max_pool2d")
-        let dx = Tensor(uninitialized: shape)
+        let dx = try Tensor(uninitialized: shape)
         dy.withFloats { Pooling.maxBackward(g, dy: $0, index: index, dx: dx.ptr) }
         return dx
     }
@@ -95,7 +95,7 @@ public final class AvgPool2d: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let (shape, g) = cache else { throw noForward("avg_pool2d") }
         let dy = try Check.grad(gradOutput, [shape[0], shape[1], g.outHeight, g.outWidth], "avg_pool2d")
-        let dx = Tensor(uninitialized: shape)
+        let dx = try Tensor(uninitialized: shape)
         dy.withFloats { Pooling.avgBackward(g, includePad: countIncludePad, dy: $0, dx: dx.ptr) }
         return dx
     }
@@ -134,7 +134,7 @@ public final class AdaptiveAvgPool2d: Module {
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         guard let s = inputShape else { throw noForward("adaptive_avg_pool2d") }
         let dy = try Check.grad(gradOutput, [s[0], s[1], outputSize.0, outputSize.1], "adaptive_avg_pool2d")
-        let dx = Tensor(uninitialized: s)
+        let dx = try Tensor(uninitialized: s)
         dy.withFloats { g in
             Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,
                                 x: nil, y: nil, dy: g, dx: dx.ptr)

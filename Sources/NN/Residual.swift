@@ -151,7 +151,7 @@ public final class ShortcutA: Module {
         let (n, c, h, w) = (s[0], s[1], s[2], s[3])
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let dy = try Check.grad(gradOutput, [n, oc, oh, ow], "shortcut A")
-        let dx = Tensor(zeros: s)
+        let dx = try Tensor(zeros: s)
         dy.withFloats { g in
             for i in 0..<n {
                 for ch in 0..<c {

@@ -67,8 +67,8 @@ func addSameShape(_ a: Tensor, _ b: Tensor, _ op: String, _ what: (String, Strin
     guard a.shape == b.shape else {
         throw TensorError("\(op): \(what.0) output \(shapeString(a.shape)) and \(what.1) output \(shapeString(b.shape)) differ")
     }
-    let x = a.toFloat().contiguous(), y = b.toFloat().contiguous()
-    let out = Tensor(uninitialized: x.shape)
+    let x = try a.toFloat().contiguous(), y = try b.toFloat().contiguous()
+    let out = try Tensor(uninitialized: x.shape)
     let r = out.ptr
     x.withFloats { p in y.withFloats { q in
         Parallel.ranges(out.numel, grain: 32768) { lo, hi in

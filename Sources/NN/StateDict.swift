@@ -76,7 +76,7 @@ extension Module {
             try current.copy(from: t.reshape(current.shape))
         } else {
             // reshape mode: a fresh tensor of the slot's dtype
-            let fresh = Tensor(zeros: t.shape, dtype: current.dtype)
+            let fresh = try Tensor(zeros: t.shape, dtype: current.dtype)
             try fresh.copy(from: t)
             switch slot {
             case .parameter(let p): p.value = fresh; p.grad = nil

@@ -7,13 +7,13 @@ import Tensor
 /// channel's row of `transpose(0, dim)`); p = 1 and 2 sum each contiguous run with
 /// 16 interleaved partial sums (SIMD), so they agree with a sequential sum to rounding
 /// (about 1e-15 relative), not bit for bit. nil when `dim` is out of range.
-func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) -> [Double]? {
+func channelNorms(_ t: Tensor, dim: Int, factor: Int, p: Double) throws -> [Double]? {
     let shape = t.shape
     guard dim >= 0, dim < shape.count else { return nil }
     let outer = shape[..<dim].reduce(1, *), n = shape[dim], inner = shape[(dim + 1)...].reduce(1, *)
     let f = max(factor, 1), channels = n / f
     var out = [Double](repeating: 0, count: channels)
-    t.withContiguousFloats { x in
+    try t.withContiguousFloats { x in
         for c in 0..<channels {
             var acc = 0.0
             for i in (c * f)..<((c + 1) * f) {

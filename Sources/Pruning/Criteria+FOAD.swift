@@ -59,7 +59,7 @@ public enum DoubleSums {
         }
         let rows = t.shape[0], w = t.shape[1]
         var sums = [Double](repeating: 0, count: w - 1), count = 0
-        t.contiguous().withInt64s { p in
+        try t.contiguous().withInt64s { p in
             for b in 0..<rows {
                 for k in 0..<(w - 1) { sums[k] += Double(bitPattern: UInt64(bitPattern: p[b * w + k])) }
                 count += Int(p[b * w + w - 1])

@@ -28,11 +28,11 @@ public struct MapCriterion: Criterion {
         guard maps.dim >= 2 else {
             throw TensorError("\(name): feature maps must be [N, C, …], got \(shapeString(maps.shape))")
         }
-        let x = maps.toFloat().contiguous()
+        let x = try maps.toFloat().contiguous()
         let b = x.shape[0], c = x.shape[1], hw = x.shape.dropFirst(2).reduce(1, *)
         switch kind {
         case .apoz:
-            let out = Tensor(uninitialized: [b, c])
+            let out = try Tensor(uninitialized: [b, c])
             x.withFloats { p in
                 out.withFloats { o in
                     for i in 0..<(b * c) {
@@ -73,9 +73,9 @@ public struct TaylorCriterion: Criterion {
         }
         // mean over positions of a·∂L/∂a per image and channel, in one pass (no product tensor)
         let b = maps.shape[0], c = maps.shape[1], hw = maps.shape.dropFirst(2).reduce(1, *)
-        let out = Tensor(uninitialized: [b, c]), o = out.ptr
-        maps.toFloat().withContiguousFloats { a in
-            g.toFloat().withContiguousFloats { d in
+        let out = try Tensor(uninitialized: [b, c]), o = out.ptr
+        try maps.toFloat().withContiguousFloats { a in
+            try g.toFloat().withContiguousFloats { d in
                 for r in 0..<(b * c) { o[r] = Float(RunSums.products(a + r * hw, d + r * hw, hw) / Double(max(hw, 1))) }
             }
         }

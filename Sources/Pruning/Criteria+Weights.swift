@@ -48,8 +48,11 @@ public struct NormCriterion: Criterion {
         // `first`: the defining conv's filters alone, so only that member is computed.
         let chosen: [[Double]]
         if reduction == .first {
-            chosen = ctx.group.slots.lazy.filter { $0.layer == ctx.group.name && $0.role == .output }
-                .compactMap { ctx.norms(of: $0, p: self.p) }.prefix(1).map { $0 }
+            var first: [[Double]] = []
+            for s in ctx.group.slots where s.layer == ctx.group.name && s.role == .output {
+                if let n = try ctx.norms(of: s, p: p) { first = [n]; break }
+            }
+            chosen = first
         } else {
             chosen = try ctx.memberNorms(p: p).map(\.norms)
         }

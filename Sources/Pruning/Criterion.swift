@@ -30,8 +30,9 @@ public protocol Criterion {
     var name: String { get }
     var needs: CriterionNeeds { get }
     /// Reduces one batch of feature maps [B, C, …] (group order) to what `evaluate`
-    /// needs, concatenated over batches along dim 1 (memory stays bounded). nil keeps
-    /// the maps themselves.
+    /// needs; the reductions of all batches are concatenated along dim 0 (the batch
+    /// dim, so a reduction keeps it first) and memory stays bounded. nil keeps the maps
+    /// themselves.
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor?
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult
     /// True when the criterion decides itself how many channels each group keeps (FOAD's
@@ -104,15 +105,15 @@ public final class CriterionContext {
     /// (layer, role, norms). Members without weights (activations, shortcuts) are skipped;
     /// BatchNorm contributes |γ|.
     public func memberNorms(p: Double) throws -> [(layer: String, role: ChannelSlot.Role, norms: [Double])] {
-        group.slots.compactMap { s in norms(of: s, p: p).map { (s.layer, s.role, $0) } }
+        try group.slots.compactMap { s in try norms(of: s, p: p).map { (s.layer, s.role, $0) } }
     }
 
     /// Per-channel p-norms (group order) of one member's first sliced entry, or nil when
     /// it has none or does not hold every channel of the group.
-    public func norms(of s: ChannelSlot, p: Double) -> [Double]? {
+    public func norms(of s: ChannelSlot, p: Double) throws -> [Double]? {
         guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { return nil }
         let pos = group.positions(in: s)
-        guard pos.count == group.channels, let rows = channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
+        guard pos.count == group.channels, let rows = try channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
         var norms = [Double](repeating: 0, count: group.channels)
         for (position, c) in pos { norms[c] = rows[position] }
         return norms

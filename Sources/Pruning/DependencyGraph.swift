@@ -37,7 +37,7 @@ public final class DependencyGraph {
         }
         self.inputShape = inputShape
         rootModule = model
-        trace = try Tracer.trace(model, input: Tensor(zeros: inputShape))
+        trace = try Tracer.trace(model, input: try Tensor(zeros: inputShape))
         var b = Builder()
         try b.run(trace)
         slots = b.slots

@@ -167,7 +167,7 @@ public struct RedundancyCriterion: Criterion {
     public static func channelSums(_ maps: Tensor) throws -> [Double] {
         let n = maps.shape[0], c = maps.shape[1], f = maps.shape.dropFirst(2).reduce(1, *)
         var out = [Double](repeating: 0, count: c * f)
-        maps.toFloat().withContiguousFloats { p in
+        try maps.toFloat().withContiguousFloats { p in
             out.withUnsafeMutableBufferPointer { o in
                 guard let o = o.baseAddress else { return }
                 // one streaming pass over the maps (memory-bound): threads split the features

@@ -12,7 +12,7 @@ public enum NPYCodec {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // "\x93NUMPY"
 
     /// The bytes of an .npy file holding `t` (version 1.0 unless the header needs 2.0).
-    public static func encode(_ t: Tensor) -> [UInt8] {
+    public static func encode(_ t: Tensor) throws -> [UInt8] {
         let descr = t.dtype == .float32 ? "<f4" : "<i8"
         let shape = t.shape.count == 1 ? "(\(t.shape[0]),)" : "(" + t.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
@@ -25,7 +25,7 @@ public enum NPYCodec {
         out += v2 ? [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)]
                   : [UInt8(n & 0xff), UInt8(n >> 8)]
         out += Array(header.utf8)
-        let c = t.contiguous()
+        let c = try t.contiguous()
         let bytes = t.numel * t.dtype.size
         out.reserveCapacity(out.count + bytes)
         c.withBytes { out += UnsafeRawBufferPointer(start: $0, count: bytes) }

@@ -60,7 +60,7 @@ struct ReductionLayout {
             reducedDims = []
             return
         }
-        let c = t.toFloat().contiguous()
+        let c = try t.toFloat().contiguous()
         x = c
         let st = Tensor.contiguousStrides(c.shape)
         func pairs(_ ds: [Int]) -> [(Int, Int)] { ReductionLayout.merged(ds.map { (c.shape[$0], st[$0]) }) }

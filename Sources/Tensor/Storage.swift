@@ -44,21 +44,47 @@ public final class Storage: @unchecked Sendable {
     /// between calls to decide when to collect.
     public static var allocatedBytes: Int { allocated.load(ordering: .relaxed) }
 
-    /// The most bytes one storage may hold: half of physical memory. Larger requests are
-    /// refused with an error before anything is allocated.
+    /// The most bytes one storage may hold: `TOPIARY_MAX_TENSOR_BYTES` when set (a byte
+    /// count, or with a K/M/G suffix: `2G`), otherwise half of physical memory. Larger
+    /// requests are refused with an error before anything is allocated.
     public static let maxBytes: Int = {
+        if let v = ProcessInfo.processInfo.environment["TOPIARY_MAX_TENSOR_BYTES"], let n = parseBytes(v) {
+            return n
+        }
         let mem = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 2
         return mem > 0 ? mem : 1 << 34
     }()
 
+    /// A byte count as `TOPIARY_MAX_TENSOR_BYTES` spells it: digits with an optional K, M
+    /// or G suffix (powers of 1024); nil for anything else.
+    public static func parseBytes(_ text: String) -> Int? {
+        var digits = Substring(text.trimmingCharacters(in: .whitespaces)), scale = 1
+        switch digits.last?.uppercased() {
+        case "K": scale = 1 << 10
+        case "M": scale = 1 << 20
+        case "G": scale = 1 << 30
+        default: break
+        }
+        if scale > 1 { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int(digits), n >= 0 else { return nil }
+        let (r, o) = n.multipliedReportingOverflow(by: scale)
+        return o ? nil : r
+    }
+
     /// Allocates `count` elements, zeroed unless `zeroed` is false. Throws
-    /// `cannot allocate N bytes` when the size overflows, exceeds `maxBytes`, or the
-    /// system has no memory for it (never aborts).
-    public init(count: Int, dtype: DType = .float32, zeroed: Bool = true) throws {
+    /// `cannot allocate N bytes for WHAT (…)` when the size overflows, exceeds `maxBytes`,
+    /// or the system has no memory for it (never aborts). `what` names the request in the
+    /// message (`contiguous: float32 tensor of shape [3000000000]`). `capped: false` skips
+    /// the `maxBytes` check, for copies of values that already sit in memory.
+    public init(count: Int, dtype: DType = .float32, zeroed: Bool = true, for what: String? = nil,
+                capped: Bool = true) throws {
         let (product, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard count >= 0, !overflow, product <= Storage.maxBytes else {
-            throw TensorError(overflow || count < 0 ? "cannot allocate \(count) elements of \(dtype.rawValue)"
-                                                    : "cannot allocate \(product) bytes (more than \(Storage.maxBytes))")
+        let forWhat = what.map { " for \($0)" } ?? ""
+        guard count >= 0, !overflow else {
+            throw TensorError("cannot allocate \(count) elements of \(dtype.rawValue)\(forWhat)")
+        }
+        guard product <= Storage.maxBytes || !capped else {
+            throw TensorError("cannot allocate \(product) bytes\(forWhat) (more than the limit of \(Storage.maxBytes) bytes per tensor; TOPIARY_MAX_TENSOR_BYTES sets it)")
         }
         let bytes = max(product, 1)
         self.count = count
@@ -73,7 +99,7 @@ public final class Storage: @unchecked Sendable {
         } else {
             var p: UnsafeMutableRawPointer?
             guard posix_memalign(&p, 64, bytes) == 0, let p else {
-                throw TensorError("cannot allocate \(bytes) bytes")
+                throw TensorError("cannot allocate \(bytes) bytes\(forWhat) (out of memory)")
             }
             raw = p
             mapped = 0

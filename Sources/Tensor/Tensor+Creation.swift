@@ -130,7 +130,7 @@ extension Tensor {
 
     /// An int64 tensor from values.
     public static func int64(shape: [Int], values: [Int64]) -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: .int64)
+        let t = Tensor(holding: shape, dtype: .int64)
         for i in 0..<Swift.min(values.count, t.numel) { t.iptr[i] = values[i] }
         return t
     }

@@ -6,11 +6,11 @@ extension Tensor {
     /// loop specialised (and vectorised) for `F`.
     @inlinable
     public static func binary<F: BinaryFunction>(_ f: F.Type, _ a: Tensor, _ b: Tensor, _ op: String) throws -> Tensor {
-        let a = a.toFloat(), b = b.toFloat()
+        let a = try a.toFloat(), b = try b.toFloat()
         let shape = a.shape == b.shape ? a.shape : try broadcastShapes(a.shape, b.shape, op)
         let ea = a.shape == shape ? a : try a.expand(shape)
         let eb = b.shape == shape ? b : try b.expand(shape)
-        let out = Tensor(uninitialized: shape)
+        let out = try Tensor(uninitialized: shape)
         let loop = StridedLoop(shape: shape, operands: [(ea.strides, 0), (eb.strides, 0), (out.strides, 0)])
         let sa = loop.innerStride(0), sb = loop.innerStride(1)
         let q = out.ptr
@@ -35,9 +35,9 @@ extension Tensor {
 
     /// `f(a)` element by element (specialised per caller, like `binary`).
     @inlinable
-    public func unary<F: UnaryFunction>(_ f: F.Type) -> Tensor {
-        let a = toFloat()
-        let out = Tensor(uninitialized: shape)
+    public func unary<F: UnaryFunction>(_ f: F.Type) throws -> Tensor {
+        let a = try toFloat()
+        let out = try Tensor(uninitialized: shape)
         let loop = StridedLoop(shape: shape, operands: [(a.strides, 0), (out.strides, 0)])
         let sa = loop.innerStride(0)
         let q = out.ptr
@@ -60,9 +60,9 @@ extension Tensor {
     }
 
     /// Applies an arbitrary closure (slower than the typed functions; for rare ops).
-    public func map(_ f: (Float) -> Float) -> Tensor {
-        let out = Tensor(uninitialized: shape), q = out.ptr, n = numel
-        withContiguousFloats { p in for i in 0..<n { q[i] = f(p[i]) } }
+    public func map(_ f: (Float) -> Float) throws -> Tensor {
+        let out = try Tensor(uninitialized: shape), q = out.ptr, n = numel
+        try withContiguousFloats { p in for i in 0..<n { q[i] = f(p[i]) } }
         return out
     }
 
@@ -77,18 +77,18 @@ extension Tensor {
     /// `min(max(x, lo), hi)`; either bound may be nil.
     public func clamp(min lo: Float?, max hi: Float?) throws -> Tensor {
         if let lo, let hi, lo > hi { throw TensorError("clamp: min \(lo) is greater than max \(hi)") }
-        var r = self.toFloat()
+        var r = try self.toFloat()
         if let lo { r = try r.maximum(Tensor(scalar: lo)) }
         if let hi { r = try r.minimum(Tensor(scalar: hi)) }
-        return r === self ? clone() : r
+        return r === self ? try clone() : r
     }
 
     /// Picks `a` where `cond` is non-zero, else `b` (all three broadcast).
     public static func `where`(_ cond: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
-        let c = cond.toFloat(), a = a.toFloat(), b = b.toFloat()
+        let c = try cond.toFloat(), a = try a.toFloat(), b = try b.toFloat()
         let shape = try broadcastShapes(try broadcastShapes(c.shape, a.shape, "where"), b.shape, "where")
         let ec = try c.expand(shape).contiguous(), ea = try a.expand(shape).contiguous(), eb = try b.expand(shape).contiguous()
-        let out = Tensor(uninitialized: shape)
+        let out = try Tensor(uninitialized: shape)
         let q = out.ptr
         ec.withFloats { pc in ea.withFloats { pa in eb.withFloats { pb in
             Parallel.ranges(out.numel, grain: 32768) { lo, hi in
@@ -126,7 +126,7 @@ extension Tensor {
     public func copy(from src: Tensor) throws {
         let e = try src.expand(shape)
         if e.storage === storage {
-            copyStrided(from: e.clone(), to: self)   // overlapping views: go through a copy
+            copyStrided(from: try e.clone(), to: self)   // overlapping views: go through a copy
         } else {
             copyStrided(from: e, to: self)
         }

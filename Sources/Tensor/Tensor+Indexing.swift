@@ -8,7 +8,7 @@ extension Tensor {
     /// `base ..< base + size` and returned 0-based.
     public static func indexValues(_ idx: Tensor, size: Int, base: Int, _ op: String,
                                    what: String = "index") throws -> [Int] {
-        let c = idx.contiguous()
+        let c = try idx.contiguous()
         var out = [Int](repeating: 0, count: c.numel)
         let isInt = c.dtype == .int64
         try c.withBytes { raw in
@@ -51,8 +51,8 @@ extension Tensor {
         var s = shape
         s[dd] = ix.count
         try Tensor.checkShape(s, op)
-        let x = contiguous()
-        let out = Tensor(uninitialized: s, dtype: dtype)
+        let x = try contiguous()
+        let out = try Tensor(uninitialized: s, dtype: dtype)
         let inner = shape[(dd + 1)...].reduce(1, *), m = shape[dd]
         let outer = shape[..<dd].reduce(1, *), k = ix.count
         let size = dtype.size
@@ -77,7 +77,7 @@ extension Tensor {
         let dd = try checkDim(d, op)
         try checkIndexShape(idx, dd, op)
         let ix = try Tensor.indexValues(idx, size: dim == 0 ? 1 : shape[dd], base: base, op)
-        let out = Tensor(uninitialized: idx.shape, dtype: dtype)
+        let out = try Tensor(uninitialized: idx.shape, dtype: dtype)
         if ix.isEmpty { return out }
         let es = dtype.size, src = UnsafeRawPointer(storage.raw), dst = out.storage.raw
         Tensor.forEachPosition(idx.shape) { k, pos in

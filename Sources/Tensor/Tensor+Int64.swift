@@ -26,7 +26,7 @@ extension Tensor {
 
     /// A 0-d int64 tensor.
     public convenience init(int64 v: Int64) {
-        self.init(uninitialized: [], dtype: .int64)
+        self.init(holding: [], dtype: .int64)
         iptr[0] = v
     }
 
@@ -52,7 +52,7 @@ extension Tensor {
 
     /// Running sums of an int64 tensor along `d` (0-based, checked), as int64.
     func int64Cumsum(_ d: Int) throws -> Tensor {
-        let x = contiguous()
+        let x = try contiguous()
         let out = try Tensor.allocate(shape, dtype: .int64, zeroed: false, "cumsum")
         if dim == 0 || numel == 0 { copyStrided(from: x, to: out); return out }
         let m = shape[d], inner = shape[(d + 1)...].reduce(1, *), outer = numel / (m * inner)

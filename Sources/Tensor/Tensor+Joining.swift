@@ -23,7 +23,7 @@ extension Tensor {
         s[dd] = size
         try checkShape(s, "cat")
         let dtype: DType = parts.allSatisfy({ $0.dtype == .int64 }) ? .int64 : .float32
-        let out = Tensor(uninitialized: s, dtype: dtype)
+        let out = try Tensor(uninitialized: s, dtype: dtype)
         var at = 0
         for t in parts {
             let n = t.shape[dd]
@@ -44,8 +44,8 @@ extension Tensor {
     }
 
     /// A new tensor of this shape and dtype filled with `v`.
-    public func fullLike(_ v: Float) -> Tensor {
-        let t = Tensor(uninitialized: shape, dtype: dtype)
+    public func fullLike(_ v: Float) throws -> Tensor {
+        let t = try Tensor(uninitialized: shape, dtype: dtype)
         t.fill(v)
         return t
     }

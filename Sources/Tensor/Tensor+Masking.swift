@@ -9,7 +9,7 @@ extension Tensor {
             throw TensorError("\(op): mask shape \(shapeString(mask.shape)) does not match the tensor's shape \(shapeString(shape))")
         }
         var out: [Int] = []
-        let m = mask.toFloat().contiguous()
+        let m = try mask.toFloat().contiguous()
         try m.withFloats { p in
             try Tensor.forEachPosition(shape) { k, pos in
                 let v = p[k]
@@ -43,7 +43,7 @@ extension Tensor {
             throw TensorError("\(op): the mask selects \(at.count) elements but \(values.numel) values were given (shape \(shapeString(values.shape)))")
         }
         var v = try values.converted(to: dtype).contiguous()
-        if v.storage === storage { v = v.clone() }   // x[mask] = a view of x: read before writing
+        if v.storage === storage { v = try v.clone() }   // x[mask] = a view of x: read before writing
         let es = dtype.size, step = values.numel == 1 ? 0 : 1, to = storage.raw
         v.withBytes { from in
             for (k, o) in at.enumerated() { (to + o * es).copyMemory(from: from + k * step * es, byteCount: es) }

@@ -39,7 +39,7 @@ extension Tensor {
     /// tensor's memory when it is already so, otherwise a converted copy kept alive for
     /// the call).
     @inlinable @inline(__always)
-    public func withContiguousFloats<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+    public func withContiguousFloats<R>(_ body: (UnsafePointer<Float>) throws -> R) throws -> R {
         try toFloat().contiguous().withFloats { try body(UnsafePointer($0)) }
     }
 }

@@ -24,7 +24,7 @@ extension Tensor {
                        _ f: (UnsafePointer<Float>, Int) -> Float) throws -> Tensor {
         let ds = try reductionDims(dims, op)
         let lay = try ReductionLayout(self, dims: ds, keepdim: keepdim, forceRows: true)
-        let out = Tensor(uninitialized: lay.outShape)
+        let out = try Tensor(uninitialized: lay.outShape)
         let q = out.ptr
         lay.forEachRow { r, p in q[r] = f(p, lay.m) }
         return out
@@ -34,7 +34,7 @@ extension Tensor {
     func sumReduce<G: UnaryFunction>(_ dims: [Int]?, keepdim: Bool, _ op: String, _ g: G.Type,
                                      _ finish: @escaping (Double, Int) -> Float) throws -> Tensor {
         let lay = try ReductionLayout(self, dims: try reductionDims(dims, op), keepdim: keepdim)
-        let out = Tensor(uninitialized: lay.outShape)
+        let out = try Tensor(uninitialized: lay.outShape)
         let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
         if lay.isRows {
             if lay.count == 1 && lay.isPlainRows { q[0] = lay.x.withFloats { finish(rowSumParallel($0, m, g), m) }; return out }
@@ -85,7 +85,7 @@ extension Tensor {
     func varianceReduce(_ dims: [Int]?, unbiased: Bool, keepdim: Bool, _ op: String,
                         _ finish: @escaping (Double) -> Float) throws -> Tensor {
         let lay = try ReductionLayout(self, dims: try reductionDims(dims, op), keepdim: keepdim)
-        let out = Tensor(uninitialized: lay.outShape)
+        let out = try Tensor(uninitialized: lay.outShape)
         let q = out.ptr, p = UnsafePointer(lay.x.ptr), m = lay.m
         let denom = Double(unbiased ? m - 1 : m)
         if lay.isRows {
@@ -153,8 +153,8 @@ extension Tensor {
             throw TensorError("\(op): cannot reduce an empty dimension (shape \(shapeString(shape)))")
         }
         let lay = try ReductionLayout(self, dims: ds, keepdim: keepdim)
-        let out = Tensor(uninitialized: lay.outShape)
-        let idx = Tensor(uninitialized: lay.outShape, dtype: .int64)
+        let out = try Tensor(uninitialized: lay.outShape)
+        let idx = try Tensor(uninitialized: lay.outShape, dtype: .int64)
         extremeFill(lay, out, idx, min: min)
         return out
     }

@@ -15,7 +15,7 @@ extension Tensor {
         }
         let dd = try checkDim(d, op)
         let ix = try Tensor.indexValues(idx, size: dim == 0 ? 1 : shape[dd], base: base, op)
-        let out = clone(), v = try value.reshape([])
+        let out = try clone(), v = try value.reshape([])
         for i in ix { try (dim == 0 ? out : out.select(dd, i)).copy(from: v) }
         return out
     }
@@ -37,7 +37,7 @@ extension Tensor {
             }
         }
         let ix = try Tensor.indexValues(idx, size: dim == 0 ? 1 : shape[dd], base: base, op)
-        let out = clone()
+        let out = try clone()
         if ix.isEmpty { return out }
         let s = try src.converted(to: dtype)
         let es = dtype.size
@@ -54,6 +54,6 @@ extension Tensor {
     /// This tensor in `dtype` (itself when it already is; int64 from float32 truncates).
     public func converted(to dtype: DType) throws -> Tensor {
         if self.dtype == dtype { return self }
-        return dtype == .float32 ? toFloat() : try toInt64()
+        return dtype == .float32 ? try toFloat() : try toInt64()
     }
 }

@@ -30,12 +30,12 @@ extension Tensor {
     /// Sorts every line along `d` and keeps the first `k` of each.
     func sortedLines(_ d: Int, k: Int, descending: Bool) throws -> (Tensor, Tensor) {
         if dim == 0 {
-            let v = clone(), i = Tensor(zeros: [], dtype: .int64)
+            let v = try clone(), i = try Tensor(zeros: [], dtype: .int64)
             return k == 0 ? (try Tensor.zeros([0], dtype: dtype), try Tensor.zeros([0], dtype: .int64)) : (v, i)
         }
         var s = shape
         s[d] = k
-        let vals = Tensor(uninitialized: s, dtype: dtype), idx = Tensor(uninitialized: s, dtype: .int64)
+        let vals = try Tensor(uninitialized: s, dtype: dtype), idx = try Tensor(uninitialized: s, dtype: .int64)
         let m = shape[d], lines = k == 0 ? 0 : numel / Swift.max(m, 1)
         if lines == 0 { return (vals, idx) }
         // Lines of the input (any strides) and of the contiguous outputs.

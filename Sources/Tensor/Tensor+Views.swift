@@ -45,7 +45,7 @@ extension Tensor {
     /// Like `view`, copying first when the tensor is not contiguous.
     public func reshape(_ s: [Int]) throws -> Tensor {
         let ns = try inferShape(s, "reshape")
-        let c = contiguous()
+        let c = try contiguous()
         return Tensor(storage: c.storage, shape: ns, strides: Tensor.contiguousStrides(ns), offset: c.offset)
     }
 

@@ -17,49 +17,67 @@ public final class Tensor: @unchecked Sendable {
         self.offset = offset
     }
 
-    /// A new contiguous tensor of zeros, for sizes derived from tensors that already
-    /// exist. Sizes that come from user input go through `Tensor.allocate`, which throws.
-    public convenience init(zeros shape: [Int], dtype: DType = .float32) {
-        self.init(storage: Tensor.storageOrTrap(shape, dtype, zeroed: true),
+    /// A new contiguous tensor of zeros. Throws `cannot allocate N bytes …` when the
+    /// shape is too large or memory is short (`Tensor.allocate`); never aborts.
+    public convenience init(zeros shape: [Int], dtype: DType = .float32) throws {
+        self.init(storage: try Tensor.storage(shape, dtype, zeroed: true, nil),
                   shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
-    /// A new contiguous tensor whose memory is not initialised (callers fill it).
-    public convenience init(uninitialized shape: [Int], dtype: DType = .float32) {
-        self.init(storage: Tensor.storageOrTrap(shape, dtype, zeroed: false),
+    /// A new contiguous tensor whose memory is not initialised (callers fill it). Throws
+    /// like `init(zeros:)`.
+    public convenience init(uninitialized shape: [Int], dtype: DType = .float32) throws {
+        self.init(storage: try Tensor.storage(shape, dtype, zeroed: false, nil),
                   shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
     /// A new contiguous tensor (zeroed unless `zeroed` is false) whose shape is checked
     /// (`checkShape`) and whose allocation may fail: throws `op: …` for a bad shape and
-    /// `cannot allocate N bytes` when memory is short, instead of aborting.
+    /// `op: cannot allocate N bytes for …` past `Storage.maxBytes` or when memory is
+    /// short, instead of aborting.
     public static func allocate(_ shape: [Int], dtype: DType = .float32, zeroed: Bool = true,
                                 _ op: String = "allocate") throws -> Tensor {
         try checkShape(shape, op)
-        let storage = try Storage(count: shape.reduce(1, *), dtype: dtype, zeroed: zeroed)
-        return Tensor(storage: storage, shape: shape, strides: contiguousStrides(shape))
+        return Tensor(storage: try storage(shape, dtype, zeroed: zeroed, op),
+                      shape: shape, strides: contiguousStrides(shape))
     }
 
-    private static func storageOrTrap(_ shape: [Int], _ dtype: DType, zeroed: Bool) -> Storage {
-        do {
-            var n = 1
-            for d in shape {
-                let (m, o) = n.multipliedReportingOverflow(by: d)
-                guard !o, d >= 0 else { throw TensorError("cannot allocate a tensor of shape \(shapeString(shape))") }
-                n = m
+    /// The storage for a contiguous `shape`, or an error naming the bytes and what asked
+    /// (`op`, or the shape and dtype): the one place tensors get memory.
+    private static func storage(_ shape: [Int], _ dtype: DType, zeroed: Bool, _ op: String?) throws -> Storage {
+        let what = "a \(dtype.rawValue) tensor of shape \(shapeString(shape))"
+        var n = 1
+        for d in shape {
+            let (m, o) = n.multipliedReportingOverflow(by: d)
+            guard !o, d >= 0 else {
+                throw TensorError((op.map { "\($0): " } ?? "") + "cannot allocate \(what): too many elements")
             }
-            return try Storage(count: n, dtype: dtype, zeroed: zeroed)
-        } catch {
-            fatalError("\(error)")
+            n = m
+        }
+        do {
+            return try Storage(count: n, dtype: dtype, zeroed: zeroed, for: what)
+        } catch let e as TensorError {
+            throw op.map { TensorError("\($0): \(e.message)") } ?? e
         }
     }
 
     /// A contiguous float32 tensor holding `values` (whose count must equal the shape's).
+    /// The values already sit in memory, so their copy is not held to `Storage.maxBytes`
+    /// (and a system that cannot copy an array it holds is past saving); tensors sized by
+    /// user input come from `allocate`, `init(zeros:)` or `init(uninitialized:)`, which throw.
     public convenience init(shape: [Int], values: [Float]) {
-        self.init(uninitialized: shape)
+        self.init(holding: shape, dtype: .float32)
         values.withUnsafeBufferPointer { src in
             ptr.update(from: src.baseAddress!, count: min(src.count, numel))
         }
+    }
+
+    /// An uninitialised tensor for a copy of values the caller already holds in memory
+    /// (not held to `Storage.maxBytes`). Only a failure of the system allocator for such a
+    /// copy, after the values themselves were allocated, would trap here.
+    convenience init(holding shape: [Int], dtype: DType) {
+        let storage = try! Storage(count: shape.reduce(1, *), dtype: dtype, zeroed: false, capped: false)
+        self.init(storage: storage, shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
     /// A 0-dimensional tensor.
@@ -98,31 +116,31 @@ public final class Tensor: @unchecked Sendable {
     /// Pointer to the first element (int64 tensors).
     @inlinable public var iptr: UnsafeMutablePointer<Int64> { storage.int64s + offset }
 
-    /// This tensor if contiguous, otherwise a contiguous copy.
-    public func contiguous() -> Tensor {
-        isContiguous ? self : clone()
+    /// This tensor if contiguous, otherwise a contiguous copy (which may fail to
+    /// allocate: an expanded view can be far larger than its storage).
+    public func contiguous() throws -> Tensor {
+        isContiguous ? self : try clone()
     }
 
     /// A contiguous copy with its own storage.
-    public func clone() -> Tensor {
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+    public func clone() throws -> Tensor {
+        let out = try Tensor(uninitialized: shape, dtype: dtype)
         copyStrided(from: self, to: out)
         return out
     }
 
     /// Converts to float32 (a no-op for float32 tensors).
-    public func toFloat() -> Tensor {
+    public func toFloat() throws -> Tensor {
         if dtype == .float32 { return self }
-        let out = Tensor(uninitialized: shape)
-        let q = out.ptr, n = numel
-        contiguous().withInt64s { p in for i in 0..<n { q[i] = Float(p[i]) } }
+        let out = try Tensor(uninitialized: shape)
+        copyStrided(from: self, to: out)
         return out
     }
 
     /// Converts to int64, truncating toward zero (a no-op for int64 tensors).
     public func toInt64() throws -> Tensor {
         if dtype == .int64 { return self }
-        let out = Tensor(uninitialized: shape, dtype: .int64)
+        let out = try Tensor(uninitialized: shape, dtype: .int64)
         let q = out.iptr, n = numel
         try contiguous().withFloats { p in
             for i in 0..<n {
@@ -141,18 +159,55 @@ public final class Tensor: @unchecked Sendable {
         return dtype == .float32 ? Double(storage.floats[o]) : Double(storage.int64s[o])
     }
 
-    /// All elements in row-major order, as Doubles.
+    /// All elements in row-major order, as Doubles (read in place through any strides).
     public func toArray() -> [Double] {
-        let c = contiguous(), n = numel
-        if dtype == .float32 {
-            return c.withFloats { p in (0..<n).map { Double(p[$0]) } }
+        var out = [Double](repeating: 0, count: numel)
+        out.withUnsafeMutableBufferPointer { q in
+            let base = q.baseAddress!
+            forEachRow { o, s, n, at in
+                if dtype == .float32 { let p = storage.floats; for i in 0..<n { base[at + i] = Double(p[o + i * s]) } }
+                else { let p = storage.int64s; for i in 0..<n { base[at + i] = Double(p[o + i * s]) } }
+            }
         }
-        return c.withInt64s { p in (0..<n).map { Double(p[$0]) } }
+        return out
     }
 
-    /// All elements in row-major order, as Floats.
+    /// All elements in row-major order, as Floats (read in place through any strides).
     public func toFloats() -> [Float] {
-        withContiguousFloats { Array(UnsafeBufferPointer(start: $0, count: numel)) }
+        var out = [Float](repeating: 0, count: numel)
+        out.withUnsafeMutableBufferPointer { q in
+            let base = q.baseAddress!
+            forEachRow { o, s, n, at in
+                if dtype == .float32 { let p = storage.floats; for i in 0..<n { base[at + i] = p[o + i * s] } }
+                else { let p = storage.int64s; for i in 0..<n { base[at + i] = Float(p[o + i * s]) } }
+            }
+        }
+        return out
+    }
+
+    /// Calls `body(offset, stride, count, position)` for each innermost row in row-major
+    /// order: the row's first element offset in storage, its stride, its length, and the
+    /// row-major index of its first element.
+    private func forEachRow(_ body: (Int, Int, Int, Int) -> Void) {
+        let total = numel
+        if total == 0 { return }
+        guard let last = shape.indices.last else { body(offset, 1, 1, 0); return }
+        let n = shape[last], s = strides[last]
+        var index = [Int](repeating: 0, count: shape.count)
+        var at = 0
+        while at < total {
+            var o = offset
+            for d in 0..<last { o += index[d] * strides[d] }
+            body(o, s, n, at)
+            at += n
+            var d = last - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < shape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
     }
 
     /// The single value of a one-element tensor.

@@ -118,7 +118,7 @@ extension Tensor {
         guard numel > 0 else { throw TensorError("\(op): cannot reduce an empty tensor") }
         let dd = try checkDim(d, op)
         let lay = try ReductionLayout(self, dims: dim == 0 ? [] : [dd], keepdim: keepdim)
-        let vals = Tensor(uninitialized: lay.outShape), idx = Tensor(uninitialized: lay.outShape, dtype: .int64)
+        let vals = try Tensor(uninitialized: lay.outShape), idx = try Tensor(uninitialized: lay.outShape, dtype: .int64)
         extremeFill(lay, vals, idx, min: min)
         return (vals, idx)
     }
@@ -127,15 +127,15 @@ extension Tensor {
     public func extreme(min: Bool) throws -> Float {
         guard numel > 0 else { throw TensorError("\(min ? "min" : "max"): cannot reduce an empty tensor") }
         let n = numel
-        return withContiguousFloats { rowArgExtremeParallel($0, n, min: min).0 }
+        return try withContiguousFloats { rowArgExtremeParallel($0, n, min: min).0 }
     }
 
     /// Running sum along a dimension (accumulated in Double).
     public func cumsum(_ d: Int) throws -> Tensor {
         let dd = try checkDim(d, "cumsum")
         if dtype == .int64 { return try int64Cumsum(dd) }   // exact, as torch
-        let x = toFloat().contiguous()
-        let out = Tensor(uninitialized: shape)
+        let x = try toFloat().contiguous()
+        let out = try Tensor(uninitialized: shape)
         if dim == 0 || numel == 0 { copyStrided(from: x, to: out); return out }
         let m = shape[dd], inner = shape[(dd + 1)...].reduce(1, *), outer = numel / (m * inner)
         let ts = ReductionLayout.tileSize, perBlock = (inner + ts - 1) / ts

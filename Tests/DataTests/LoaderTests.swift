@@ -116,10 +116,10 @@ final class LoaderTests: XCTestCase {
         let y = Tensor(shape: [3], values: [0.5, 1.5, 2.5])
         let ds = try Dataset(inputs: x, targets: y)
         XCTAssertEqual(ds.sampleShape, [2])
-        let (a, b) = ds.gather([2, 0])
+        let (a, b) = try ds.gather([2, 0])
         XCTAssertEqual(a.toFloats(), [5, 6, 1, 2])
         XCTAssertEqual(b.toFloats(), [2.5, 0.5])
-        XCTAssertThrowsError(try Dataset(inputs: x, targets: Tensor(zeros: [2]))) {
+        XCTAssertThrowsError(try Dataset(inputs: x, targets: try Tensor(zeros: [2]))) {
             XCTAssertTrue("\($0)".contains("inputs have 3 samples"), "\($0)")
         }
         let sub = try dataset().subset([9, 1])

@@ -49,7 +49,7 @@ final class TransformTests: XCTestCase {
         XCTAssertThrowsError(try RandomCrop(height: 9, width: 5, padding: 1).apply(batch(x), rng: &rng)) {
             XCTAssertTrue("\($0)".contains("larger than the padded image 6×7"), "\($0)")
         }
-        XCTAssertThrowsError(try RandomCrop(height: 2, width: 2).apply(batch(Tensor(zeros: [2, 3])), rng: &rng)) {
+        XCTAssertThrowsError(try RandomCrop(height: 2, width: 2).apply(batch(try Tensor(zeros: [2, 3])), rng: &rng)) {
             XCTAssertTrue("\($0)".contains("expected a batch of images N×C×H×W"), "\($0)")
         }
     }

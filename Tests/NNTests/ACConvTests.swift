@@ -30,8 +30,8 @@ final class ACConvTests: XCTestCase {
         for (i, bn) in [a.squareBN, a.verBN, a.horBN].enumerated() {
             let c = bn.numFeatures, s = seed + UInt64(10 * i)
             bn.runningMean = randn([c], seed: s, scale: 0.3)
-            bn.runningVar = randn([c], seed: s + 1, scale: 0.5).map { 0.5 + abs($0) }
-            bn.weight?.value = randn([c], seed: s + 2, scale: 0.5).map { 1 + $0 }
+            bn.runningVar = try! randn([c], seed: s + 1, scale: 0.5).map { 0.5 + abs($0) }
+            bn.weight?.value = try! randn([c], seed: s + 2, scale: 0.5).map { 1 + $0 }
             bn.bias?.value = randn([c], seed: s + 3, scale: 0.3)
         }
     }
@@ -45,7 +45,7 @@ final class ACConvTests: XCTestCase {
             let h = c.k / 2
             for (thin, isRow) in [(a.hor, true), (a.ver, false)] {
                 let wide = try Conv2d(c.cin, c.cout, kernelSize: (c.k, c.k), stride: c.stride, padding: c.pad, bias: false)
-                let wv = Tensor(zeros: [c.cout, c.cin, c.k, c.k])
+                let wv = try Tensor(zeros: [c.cout, c.cin, c.k, c.k])
                 let tw = thin.weight.value.toFloats()
                 for o in 0..<c.cout { for i in 0..<c.cin { for t in 0..<c.k {
                     let (p, q) = isRow ? (h, t) : (t, h)
@@ -127,9 +127,9 @@ final class ACConvTests: XCTestCase {
         XCTAssertNil(rebuilt.squareBN.momentum)
         XCTAssertEqual(rebuilt.kernel, 5)
         // Buffers are reached by their prefixed names (state-dict loading, surgery).
-        XCTAssertTrue(a.setBuffer("ver_bn.running_mean", Tensor(zeros: [8])))
-        XCTAssertFalse(a.setBuffer("ver_bn.nothing", Tensor(zeros: [8])))
-        XCTAssertFalse(a.setBuffer("running_mean", Tensor(zeros: [8])))
+        XCTAssertTrue(a.setBuffer("ver_bn.running_mean", try Tensor(zeros: [8])))
+        XCTAssertFalse(a.setBuffer("ver_bn.nothing", try Tensor(zeros: [8])))
+        XCTAssertFalse(a.setBuffer("running_mean", try Tensor(zeros: [8])))
     }
 
     func testBadConstruction() {
@@ -140,9 +140,9 @@ final class ACConvTests: XCTestCase {
         XCTAssertThrowsError(try ACConv2d(3, 4, stride: (0, 1)))
         // An input smaller than the kernel, or with the wrong channels, is an error.
         let a = try? ACConv2d(3, 4)
-        XCTAssertThrowsError(try a?.forward(Tensor(zeros: [1, 3, 2, 5])))
-        XCTAssertThrowsError(try a?.forward(Tensor(zeros: [1, 2, 5, 5])))
-        XCTAssertThrowsError(try a?.forward(Tensor(zeros: [3, 5, 5])))
+        XCTAssertThrowsError(try a?.forward(try Tensor(zeros: [1, 3, 2, 5])))
+        XCTAssertThrowsError(try a?.forward(try Tensor(zeros: [1, 2, 5, 5])))
+        XCTAssertThrowsError(try a?.forward(try Tensor(zeros: [3, 5, 5])))
     }
 
     /// acnet keeps the function (γ = 0 on the new branches), fuse(acnet(net)) is a net

@@ -80,18 +80,18 @@ final class ContainerTests: XCTestCase {
 
     func testLoadStateDictIsAllOrNothing() throws {
         let net = try Sequential(named: [("conv", try Conv2d(1, 2, kernelSize: (3, 3))), ("bn", try BatchNorm2d(2))])
-        let before = net.stateDict().map { $0.tensor.toFloat().toFloats() }
-        var entries = net.stateDict().map { ($0.key, $0.tensor.toFloat().map { $0 + 1 }) }
-        entries[0].1 = Tensor(zeros: [3, 1, 3, 3])   // wrong shape for conv.weight
+        let before = try! net.stateDict().map { try $0.tensor.toFloat().toFloats() }
+        var entries = try! net.stateDict().map { ($0.key, try $0.tensor.toFloat().map { $0 + 1 }) }
+        entries[0].1 = try Tensor(zeros: [3, 1, 3, 3])   // wrong shape for conv.weight
         XCTAssertThrowsError(try net.loadStateDict(entries)) {
             XCTAssertEqual(($0 as? TensorError)?.message,
                            "load_state_dict: shape mismatch for 'conv.weight': checkpoint has [3, 1, 3, 3], model has [2, 1, 3, 3]")
         }
-        XCTAssertEqual(net.stateDict().map { $0.tensor.toFloat().toFloats() }, before, "nothing written")
+        XCTAssertEqual(try! net.stateDict().map { try $0.tensor.toFloat().toFloats() }, before, "nothing written")
         XCTAssertThrowsError(try net.loadStateDict(Array(entries.dropFirst()))) {
             XCTAssertEqual(($0 as? TensorError)?.message, "load_state_dict: missing key 'conv.weight'")
         }
-        XCTAssertThrowsError(try net.loadStateDict(Array(entries.dropFirst()) + [("conv.weight", before[0].isEmpty ? Tensor(zeros: [1]) : Tensor(zeros: [2, 1, 3, 3])), ("extra", Tensor(zeros: [1]))])) {
+        XCTAssertThrowsError(try net.loadStateDict(Array(entries.dropFirst()) + [("conv.weight", before[0].isEmpty ? try Tensor(zeros: [1]) : try Tensor(zeros: [2, 1, 3, 3])), ("extra", try Tensor(zeros: [1]))])) {
             XCTAssertEqual(($0 as? TensorError)?.message, "load_state_dict: unexpected key 'extra'")
         }
         // A good load copies values (num_batches_tracked converted to int64).
@@ -100,7 +100,7 @@ final class ContainerTests: XCTestCase {
         XCTAssertEqual((net.module(at: "conv") as! Conv2d).weight.value.toFloats(), (0..<18).map(Float.init))
         XCTAssertEqual((net.module(at: "bn") as! BatchNorm2d).numBatchesTracked.iptr[0], 1)
         // reshape mode follows a pruned checkpoint: channel counts come from the weights.
-        try net.loadStateDict([("conv.weight", Tensor(zeros: [1, 1, 3, 3]))], strict: false, reshape: true)
+        try net.loadStateDict([("conv.weight", try Tensor(zeros: [1, 1, 3, 3]))], strict: false, reshape: true)
         XCTAssertEqual((net.module(at: "conv") as! Conv2d).outChannels, 1)
     }
 }

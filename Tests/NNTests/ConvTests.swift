@@ -42,7 +42,7 @@ final class ConvTests: XCTestCase {
         let oh = (c.h + 2 * c.pad.0 - c.dilation.0 * (c.k.0 - 1) - 1) / c.stride.0 + 1
         let ow = (c.w + 2 * c.pad.1 - c.dilation.1 * (c.k.1 - 1) - 1) / c.stride.1 + 1
         let cg = c.cin / c.groups, og = c.cout / c.groups
-        let y = Tensor(zeros: [c.n, c.cout, oh, ow])
+        let y = try! Tensor(zeros: [c.n, c.cout, oh, ow])
         for n in 0..<c.n { for o in 0..<c.cout { for i in 0..<oh { for j in 0..<ow {
             var s = Double(b?.ptr[o] ?? 0)
             let g = o / og
@@ -166,22 +166,22 @@ final class ConvTests: XCTestCase {
 
     func testInputErrors() throws {
         let conv = try Conv2d(1, 4, kernelSize: (3, 3))
-        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 3, 8, 8]))) {
+        XCTAssertThrowsError(try conv.forward(try Tensor(zeros: [1, 3, 8, 8]))) {
             XCTAssertEqual(($0 as? TensorError)?.message, "conv2d: input has 3 channels, layer expects 1")
         }
-        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [3, 8, 8]))) {
+        XCTAssertThrowsError(try conv.forward(try Tensor(zeros: [3, 8, 8]))) {
             XCTAssertTrue(($0 as? TensorError)?.message.contains("expected a 4-d input") ?? false)
         }
-        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 1, 2, 2])))
+        XCTAssertThrowsError(try conv.forward(try Tensor(zeros: [1, 1, 2, 2])))
         XCTAssertThrowsError(try Conv2d(3, 4, kernelSize: (3, 3), groups: 2))
-        XCTAssertThrowsError(try conv.backward(Tensor(zeros: [1, 4, 6, 6])))
+        XCTAssertThrowsError(try conv.backward(try Tensor(zeros: [1, 4, 6, 6])))
     }
 
     /// A window larger than the input by less than one stride: PyTorch refuses it; the
     /// old formula truncated −1/2 to 0 and ran a 1×1 output.
     func testWindowLargerThanInputIsRefused() throws {
         let conv = try Conv2d(1, 1, kernelSize: (3, 3), stride: (2, 2))
-        XCTAssertThrowsError(try conv.forward(Tensor(zeros: [1, 1, 2, 2]))) {
+        XCTAssertThrowsError(try conv.forward(try Tensor(zeros: [1, 1, 2, 2]))) {
             XCTAssertTrue(($0 as? TensorError)?.message.contains("too small for kernel 3x3") ?? false)
         }
         XCTAssertEqual(Window2d(kernel: (3, 3), stride: (2, 2)).outHeight(2), 0)
@@ -198,17 +198,17 @@ final class ConvTests: XCTestCase {
         let w = try conv.weight.value.permute([0, 1, 3, 2]).contiguous().permute([0, 1, 3, 2])
         let plan = try ConvPlan(input: x, weight: w, bias: conv.bias!.value, padding: (1, 1))
         XCTAssertEqual(plan.outputShape, [2, 4, 5, 6])
-        XCTAssertEqual(try plan.forward().toFloats(), try conv.forward(x.contiguous()).toFloats())
+        XCTAssertEqual(try plan.forward().toFloats(), try conv.forward(try x.contiguous()).toFloats())
         let dy = try Tensor.randn([2, 4, 5, 6])
-        let dw = Tensor(zeros: w.shape), db = Tensor(zeros: [4])
+        let dw = try Tensor(zeros: w.shape), db = try Tensor(zeros: [4])
         let dx = try plan.backward(dy, weightGrad: dw, biasGrad: db)
         _ = try conv.backward(dy)
         XCTAssertEqual(dw.toFloats(), conv.weight.grad!.toFloats())
         XCTAssertEqual(db.toFloats(), conv.bias!.grad!.toFloats())
         XCTAssertEqual(dx.shape, [2, 3, 5, 6])
-        XCTAssertThrowsError(try ConvPlan(input: x, weight: w, bias: Tensor(zeros: [3])))
-        XCTAssertThrowsError(try plan.backward(Tensor(zeros: [2, 4, 5, 5])))
-        XCTAssertThrowsError(try plan.backward(dy, weightGrad: Tensor(zeros: [4])))
+        XCTAssertThrowsError(try ConvPlan(input: x, weight: w, bias: try Tensor(zeros: [3])))
+        XCTAssertThrowsError(try plan.backward(try Tensor(zeros: [2, 4, 5, 5])))
+        XCTAssertThrowsError(try plan.backward(dy, weightGrad: try Tensor(zeros: [4])))
     }
 
     /// ConvGeometry.forEachTap visits every tap once, in order, with the in-image ranges.

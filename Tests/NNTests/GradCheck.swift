@@ -28,7 +28,7 @@ struct GradCheck {
         var rng = Xoshiro256(seed: 99)
         beforeForward()
         let y = try m.forward(x)
-        let r = Tensor(uninitialized: y.shape)
+        let r = try Tensor(uninitialized: y.shape)
         for i in 0..<r.numel { r.ptr[i] = rng.nextNormal() }
         m.zeroGrad()
         let dx = try m.backward(r).contiguous()
@@ -36,7 +36,7 @@ struct GradCheck {
         var targets: [(String, Tensor, Tensor)] = [("input", x, dx)]
         for (name, p) in m.namedParameters() {
             guard let g = p.grad else { XCTFail("\(name): no gradient", file: file, line: line); continue }
-            targets.append((name, p.value, g.contiguous()))
+            targets.append((name, p.value, try g.contiguous()))
         }
         for (name, value, grad) in targets {
             let scale = (0..<grad.numel).reduce(0.0) { $0 + abs(Double(grad.ptr[$1])) } / Double(max(grad.numel, 1))
@@ -62,7 +62,7 @@ struct GradCheck {
 /// A seeded random tensor.
 func randn(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     var rng = Xoshiro256(seed: seed)
-    let t = Tensor(uninitialized: shape)
+    let t = try! Tensor(uninitialized: shape)
     for i in 0..<t.numel { t.ptr[i] = rng.nextNormal() * scale }
     return t
 }

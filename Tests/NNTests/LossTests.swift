@@ -53,7 +53,7 @@ final class LossTests: XCTestCase {
             let (_, g) = try CrossEntropy.compute(logits: logits, targets: targets, labelSmoothing: eps)
             for k in 0..<(n * c) {
                 let h: Float = 1e-2
-                let plus = logits.clone(), minus = logits.clone()
+                let plus = try logits.clone(), minus = try logits.clone()
                 plus.ptr[k] += h; minus.ptr[k] -= h
                 let fd = (try CrossEntropy.compute(logits: plus, targets: targets, labelSmoothing: eps).loss
                           - CrossEntropy.compute(logits: minus, targets: targets, labelSmoothing: eps).loss) / Double(2 * h)
@@ -70,8 +70,8 @@ final class LossTests: XCTestCase {
               "cross_entropy: target 3 of sample 1 is not a class id in 0..2")
         fails(try CrossEntropy.compute(logits: z, targets: Tensor(shape: [2], values: [0.5, 1])), "target 0.5 of sample 1")
         fails(try CrossEntropy.compute(logits: z, targets: Tensor.int64(shape: [3], values: [0, 0, 0])), "2 rows of logits but 3 targets")
-        fails(try CrossEntropy.compute(logits: Tensor(zeros: [6]), targets: y), "logits must be N×C")
-        fails(try CrossEntropy.compute(logits: z, targets: Tensor(zeros: [2, 4])), "targets must be 2 class ids or 2×3 probabilities")
+        fails(try CrossEntropy.compute(logits: try Tensor(zeros: [6]), targets: y), "logits must be N×C")
+        fails(try CrossEntropy.compute(logits: z, targets: try Tensor(zeros: [2, 4])), "targets must be 2 class ids or 2×3 probabilities")
         fails(try CrossEntropy.compute(logits: z, targets: y, labelSmoothing: 1.5), "label_smoothing must be in [0, 1]")
     }
 }

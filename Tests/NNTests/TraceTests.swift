@@ -7,7 +7,7 @@ final class TraceTests: XCTestCase {
     func testResNet20Structure() throws {
         let net = try Zoo.resnetCifar(depth: 20)
         net.train()
-        let g = try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]))
+        let g = try Tracer.trace(net, input: try Tensor(zeros: [1, 3, 32, 32]))
         XCTAssertTrue(net.namedModules().allSatisfy { $0.module.training }, "training flags restored")
         // input, stem (3), 9 blocks × (conv1 bn1 relu1 conv2 bn2 add relu2) + 2 shortcuts, avgpool flatten linear
         XCTAssertEqual(g.nodes.count, 1 + 3 + 9 * 7 + 2 + 3)
@@ -44,7 +44,7 @@ final class TraceTests: XCTestCase {
 
     func testConcatAndIdentityInTrace() throws {
         let net = try Zoo.densenet(depth: 7, growth: 2)   // one layer per block
-        let g = try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]))
+        let g = try Tracer.trace(net, input: try Tensor(zeros: [1, 3, 32, 32]))
         let cat = try XCTUnwrap(g.nodes.first { $0.kind == .concat && $0.name == "dense1.0" })
         // Identity branch is invisible: the concat reads conv1 (the input) and the body's conv.
         XCTAssertEqual(cat.inputs.map { g.nodes[$0].name }, ["conv1", "dense1.0.conv1"])
@@ -58,7 +58,7 @@ final class TraceTests: XCTestCase {
         net.eval()
         var seen: [(String, [Int])] = []
         let y = try Tracer.observe({ path, _, _, out in seen.append((path, out.shape)) }) {
-            try net.forward(Tensor(zeros: [2, 3, 32, 32]))
+            try net.forward(try Tensor(zeros: [2, 3, 32, 32]))
         }
         XCTAssertEqual(y.shape, [2, 10])
         let names = seen.map(\.0)
@@ -78,18 +78,18 @@ final class TraceTests: XCTestCase {
             (try Zoo.smallCNN(classes: 10, inChannels: 1), [3, 1, 28, 28]),
         ]
         for (net, shape) in nets {
-            let fast = try Tracer.trace(net, input: Tensor(zeros: shape))
-            let full = try Tracer.trace(net, input: Tensor(zeros: shape), shapesOnly: false)
+            let fast = try Tracer.trace(net, input: try Tensor(zeros: shape))
+            let full = try Tracer.trace(net, input: try Tensor(zeros: shape), shapesOnly: false)
             XCTAssertEqual(fast.description, full.description)
             XCTAssertEqual(fast.nodes.map(\.inputShapes), full.nodes.map(\.inputShapes))
         }
         // A conv fed the wrong channel count: the same error either way, naming the layer.
         let net = try Zoo.resnetCifar(depth: 20)
         let conv = try XCTUnwrap(net.module(at: "layer1.0.conv2") as? Conv2d)
-        conv.weight.value = Tensor(zeros: [16, 5, 3, 3])
+        conv.weight.value = try Tensor(zeros: [16, 5, 3, 3])
         var messages: [String] = []
         for only in [true, false] {
-            XCTAssertThrowsError(try Tracer.trace(net, input: Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
+            XCTAssertThrowsError(try Tracer.trace(net, input: try Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
                 messages.append(String(describing: $0))
             }
         }
@@ -98,10 +98,10 @@ final class TraceTests: XCTestCase {
         XCTAssertTrue(messages[0].contains("layer1.0.conv2"), messages[0])
         // A linear with the wrong input features: the same error too.
         let lin = try Zoo.resnetCifar(depth: 20)
-        try XCTUnwrap(lin.module(at: "linear") as? Linear).weight.value = Tensor(zeros: [10, 63])
+        try XCTUnwrap(lin.module(at: "linear") as? Linear).weight.value = try Tensor(zeros: [10, 63])
         messages = []
         for only in [true, false] {
-            XCTAssertThrowsError(try Tracer.trace(lin, input: Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
+            XCTAssertThrowsError(try Tracer.trace(lin, input: try Tensor(zeros: [1, 3, 32, 32]), shapesOnly: only)) {
                 messages.append(String(describing: $0))
             }
         }
@@ -112,7 +112,7 @@ final class TraceTests: XCTestCase {
     /// A forward hook sees real outputs during a trace (shape-only is off while hooks exist).
     func testTraceWithHookComputesOutputs() throws {
         let net = try Zoo.resnetCifar(depth: 20)
-        let x = Tensor(zeros: [1, 3, 32, 32])
+        let x = try Tensor(zeros: [1, 3, 32, 32])
         net.eval()
         let expected = try GradMode.withoutGrad { try net.forward(x) }.toFloats()
         let lin = try XCTUnwrap(net.module(at: "linear"))

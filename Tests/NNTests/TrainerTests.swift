@@ -22,7 +22,7 @@ final class TrainerTests: XCTestCase {
     /// Two Gaussian blobs in 2-D, labels 0 and 1.
     func blobs(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
         var rng = Xoshiro256(seed: seed)
-        let x = Tensor(uninitialized: [n, 2]), y = Tensor(uninitialized: [n], dtype: .int64)
+        let x = try! Tensor(uninitialized: [n, 2]), y = try! Tensor(uninitialized: [n], dtype: .int64)
         for i in 0..<n {
             let c = i % 2
             x.ptr[2 * i] = (c == 0 ? -2 : 2) + rng.nextNormal() * 0.5

@@ -70,8 +70,8 @@ final class FOADRedundancyPlanTests: XCTestCase {
 
     /// bench_criteria.py's calibration: x[n,c,h,w] = sin(0.001·i), 5 batches of 128.
     static func calibration() -> [Tensor] {
-        (0..<5).map { b in
-            let t = Tensor(uninitialized: [128, 3, 32, 32])
+        try! (0..<5).map { b in
+            let t = try Tensor(uninitialized: [128, 3, 32, 32])
             let base = b * 128 * 3072
             for i in 0..<t.numel { t.ptr[i] = Float(Foundation.sin(0.001 * Double(base + i))) }
             return t

@@ -74,11 +74,11 @@ final class FOADTests: XCTestCase {
 
     /// The double-precision kernel against direct differences, identical maps exactly 1.
     func testSimilarityMatchesDirectDifferences() throws {
-        let x = randn([5, 6, 7, 9], seed: 3, scale: 30).map { $0 + 100 }   // large offset: cancellation-prone
-        let p = x.contiguous().toFloats()
+        let x = try! randn([5, 6, 7, 9], seed: 3, scale: 30).map { $0 + 100 }   // large offset: cancellation-prone
+        let p = try x.contiguous().toFloats()
         // channel 4 duplicates channel 1 in every image
         for n in 0..<5 { for k in 0..<63 { x.ptr[(n * 6 + 4) * 63 + k] = p[(n * 6 + 1) * 63 + k] } }
-        let q = x.contiguous().toFloats()
+        let q = try x.contiguous().toFloats()
         let sums = try x.foadSimilaritySums()
         for i in 0..<6 {
             for j in 0..<6 {
@@ -99,7 +99,7 @@ final class FOADTests: XCTestCase {
 
     /// Criterion results do not depend on the order of the calibration batches.
     func testBatchOrderInvariance() throws {
-        let batches = (0..<4).map { randn([3, 8, 5, 5], seed: UInt64(10 + $0)).map { max(0, $0) } }
+        let batches = (0..<4).map { try! randn([3, 8, 5, 5], seed: UInt64(10 + $0)).map { max(0, $0) } }
         let crit = FOADCriterion(t: 2, s: 0.3)
         func reduced(_ order: [Int]) throws -> Tensor {
             try Tensor.cat(order.map { try crit.reduceBatch(batches[$0], grads: nil)! }, 0)

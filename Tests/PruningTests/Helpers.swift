@@ -4,7 +4,7 @@ import NN
 /// A seeded random tensor.
 func randn(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     var rng = Xoshiro256(seed: seed)
-    let t = Tensor(uninitialized: shape)
+    let t = try! Tensor(uninitialized: shape)
     for i in 0..<t.numel { t.ptr[i] = rng.nextNormal() * scale }
     return t
 }
@@ -24,8 +24,8 @@ func randomizeNorms(_ net: any Module, seed: UInt64) {
         s += 1
         let c = b.numFeatures
         b.runningMean = randn([c], seed: s, scale: 0.1)
-        b.runningVar = randn([c], seed: s + 1000, scale: 0.1).map { 1 + abs($0) }
-        if let w = b.weight { w.value = randn([c], seed: s + 2000, scale: 0.2).map { 1 + $0 } }
+        b.runningVar = try! randn([c], seed: s + 1000, scale: 0.1).map { 1 + abs($0) }
+        if let w = b.weight { w.value = try! randn([c], seed: s + 2000, scale: 0.2).map { 1 + $0 } }
         if let bias = b.bias { bias.value = randn([c], seed: s + 3000, scale: 0.1) }
     }
 }

@@ -77,7 +77,7 @@ final class PaperCriteriaTests: XCTestCase {
         let graph = try DependencyGraph(net, inputShape: [1, 1, 12, 12])
         let g = try XCTUnwrap(graph.group(named: "0"))
         let all = randn([24, 1, 12, 12], seed: 7)
-        let batches = order.map { b in (try! all.narrow(0, 8 * b, 8).contiguous(), Tensor(zeros: [8], dtype: .int64)) }
+        let batches = try! order.map { b in (try! all.narrow(0, 8 * b, 8).contiguous(), try Tensor(zeros: [8], dtype: .int64)) }
         let r = try Planner.score(net, graph: graph, criterion: c, groups: [g.index], calibration: Batches(batches), batches: 3)
         guard case .scores(let s) = r[g.index]! else { XCTFail("no scores"); return [] }
         return s

@@ -34,10 +34,10 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
     /// x[n,c,h,w] = sin(0.001·i) over the linear index of (640, 3, 32, 32), in 5 batches of 128.
     func calibration() -> Batches {
         let per = 3 * 32 * 32
-        return Batches((0..<5).map { b in
-            let x = Tensor(uninitialized: [128, 3, 32, 32])
+        return Batches(try! (0..<5).map { b in
+            let x = try Tensor(uninitialized: [128, 3, 32, 32])
             for k in 0..<(128 * per) { x.ptr[k] = Float(Foundation.sin(0.001 * Double(b * 128 * per + k))) }
-            return (x, Tensor(zeros: [128], dtype: .int64))
+            return (x, try Tensor(zeros: [128], dtype: .int64))
         })
     }
 

@@ -15,7 +15,7 @@ final class ResNet56Tests: XCTestCase {
 
     /// x[n,c,h,w] = sin(0.01·(n·3072 + c·1024 + h·32 + w)), the check file's input.
     func checkInput() -> Tensor {
-        let t = Tensor(uninitialized: [2, 3, 32, 32])
+        let t = try! Tensor(uninitialized: [2, 3, 32, 32])
         for i in 0..<t.numel { t.ptr[i] = Float(Foundation.sin(0.01 * Double(i))) }
         return t
     }

@@ -51,7 +51,7 @@ final class ZooPruningTests: XCTestCase {
             // Still trainable: a backward pass runs with the pruned shapes.
             net.train()
             let out = try net.forward(randn([2] + input.dropFirst(), seed: 12))
-            _ = try net.backward(Tensor(zeros: out.shape).fullLike(1))
+            _ = try net.backward(try Tensor(zeros: out.shape).fullLike(1))
         }
     }
 }
@@ -63,16 +63,16 @@ final class SurgeryStateTests: XCTestCase {
         let sgd = try SGD(lr: 0.1, momentum: 0.9)
         let x = randn([4, 1, 28, 28], seed: 3)
         let out = try net.forward(x)
-        let (_, g) = try CrossEntropy.compute(logits: out, targets: Tensor(zeros: [4], dtype: .int64))
+        let (_, g) = try CrossEntropy.compute(logits: out, targets: try Tensor(zeros: [4], dtype: .int64))
         _ = try net.backward(g)
         try sgd.step(net.namedParameters().map(\.parameter))
         let conv2 = try XCTUnwrap(net.module(at: "conv2") as? Conv2d)
-        let before = try XCTUnwrap(sgd.state([conv2.weight]).first { $0.0 == "0.momentum_buffer" }?.1)
+        let before = try XCTUnwrap(try sgd.state([conv2.weight]).first { $0.0 == "0.momentum_buffer" }?.1)
         let graph = try DependencyGraph(net, inputShape: [1, 1, 28, 28])
         let g1 = try XCTUnwrap(graph.group(named: "conv1")), g2 = try XCTUnwrap(graph.group(named: "conv2"))
         let keep1 = [0, 5, 9, 31], keep2 = Array(stride(from: 1, to: 64, by: 2))
         try graph.apply([g1.index: keep1, g2.index: keep2], optimizer: sgd)
-        let after = try XCTUnwrap(sgd.state([conv2.weight]).first { $0.0 == "0.momentum_buffer" }?.1)
+        let after = try XCTUnwrap(try sgd.state([conv2.weight]).first { $0.0 == "0.momentum_buffer" }?.1)
         XCTAssertEqual(after.shape, [32, 4, 3, 3])
         XCTAssertEqual(after.shape, conv2.weight.value.shape)
         for (i, o) in keep2.enumerated() {
@@ -83,7 +83,7 @@ final class SurgeryStateTests: XCTestCase {
         // The linear after the flatten lost 32 blocks of 49 features.
         XCTAssertEqual((net.module(at: "fc1") as? Linear)?.inFeatures, 32 * 49)
         // Training goes on.
-        _ = try net.backward(try CrossEntropy.compute(logits: try net.forward(x), targets: Tensor(zeros: [4], dtype: .int64)).grad)
+        _ = try net.backward(try CrossEntropy.compute(logits: try net.forward(x), targets: try Tensor(zeros: [4], dtype: .int64)).grad)
         try sgd.step(net.namedParameters().map(\.parameter))
     }
 

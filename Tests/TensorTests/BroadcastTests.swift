@@ -24,7 +24,7 @@ final class BroadcastTests: XCTestCase {
         XCTAssertFalse(t.isContiguous)
         XCTAssertEqual(try t.mul(t).toFloats(), [1, 16, 4, 25, 9, 36])
         XCTAssertEqual(try t.sum([0]).toFloats(), [6, 15])
-        XCTAssertEqual(t.unary(NegF.self).toFloats(), [-1, -4, -2, -5, -3, -6])
+        XCTAssertEqual(try t.unary(NegF.self).toFloats(), [-1, -4, -2, -5, -3, -6])
         let n = try a.narrow(1, 1, 2)             // [[2,3],[5,6]]
         XCTAssertEqual(try n.add(Tensor(scalar: 1)).toFloats(), [3, 4, 6, 7])
     }

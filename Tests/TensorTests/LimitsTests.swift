@@ -37,7 +37,7 @@ final class LimitsTests: XCTestCase {
 
     func testRecycledBigBuffersComeBackZeroed() throws {
         for _ in 0..<3 {
-            let t = Tensor(uninitialized: [2 << 20])     // 8 MB: mapped, then kept for reuse
+            let t = try Tensor(uninitialized: [2 << 20])     // 8 MB: mapped, then kept for reuse
             t.fill(7)
         }
         let z = try Tensor.zeros([2 << 20])

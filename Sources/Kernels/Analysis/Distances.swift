@@ -87,10 +87,10 @@ extension Tensor {
     }
 
     private func measureMatrix(_ measure: ChannelMeasure, batching: ChannelBatching, _ op: String) throws -> Tensor {
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
-        let out = Tensor(uninitialized: [c, c])
+        let out = try Tensor(uninitialized: [c, c])
         let diag = UnsafeMutablePointer<Float>.allocate(capacity: c)
         defer { diag.deallocate() }
         switch batching {

@@ -16,7 +16,7 @@ extension Tensor {
     /// constant map scores 0. (…, H, W) → (…).
     public func histogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         let (x, batch, hw) = try mapView("entropy")
-        let out = Tensor(uninitialized: batch)
+        let out = try Tensor(uninitialized: batch)
         try x.withFloats { px in
             try EntropyKernel.histograms(px, groups: batch.reduce(1, *), groupStride: hw, segments: 1,
                                          segmentStride: 0, length: hw, bins: bins, base: base, into: out.ptr)
@@ -29,7 +29,7 @@ extension Tensor {
     public func channelHistogramEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: per-channel entropy needs (N, C, …), got \(shapeString(shape))") }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
-        let out = Tensor(uninitialized: [c])
+        let out = try Tensor(uninitialized: [c])
         try withContiguousFloats { px in
             try EntropyKernel.histograms(px, groups: c, groupStride: rest, segments: n, segmentStride: c * rest,
                                          length: rest, bins: bins, base: base, into: out.ptr)
@@ -42,7 +42,7 @@ extension Tensor {
     public func pooledEntropy(bins: Int = 256, base: Double = 2) throws -> Tensor {
         guard dim >= 2 else { throw TensorError("entropy: the pooled variant needs (N, C, …), got \(shapeString(shape))") }
         let n = shape[0], c = shape[1], rest = shape.dropFirst(2).reduce(1, *)
-        let out = Tensor(uninitialized: [c])
+        let out = try Tensor(uninitialized: [c])
         try Tensor(uninitialized: [c, n]).withFloats { pm in
             try withContiguousFloats { px in
                 try Chunked.run("entropy", count: n, block: Chunked.blockSize(perItem: c * rest)) { lo, hi in
@@ -63,7 +63,7 @@ extension Tensor {
         let (x, batch, hw) = try mapView("entropy")
         try EntropyKernel.checkBase(base)
         let maps = batch.reduce(1, *)
-        let out = Tensor(uninitialized: batch)
+        let out = try Tensor(uninitialized: batch)
         let po = out.ptr, scale = 1 / Foundation.log(base)
         try x.withFloats { px in
             try Chunked.run("entropy", count: maps, block: Chunked.blockSize(perItem: hw)) { lo, hi in
@@ -82,6 +82,6 @@ extension Tensor {
         guard dim >= 2 else {
             throw TensorError("\(op): expected a tensor with at least 2 dimensions (…, H, W), got \(shapeString(shape))")
         }
-        return (toFloat().contiguous(), Array(shape.dropLast(2)), shape[dim - 2] * shape[dim - 1])
+        return (try toFloat().contiguous(), Array(shape.dropLast(2)), shape[dim - 2] * shape[dim - 1])
     }
 }

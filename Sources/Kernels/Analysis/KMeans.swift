@@ -57,7 +57,7 @@ extension Tensor {
     func pointMatrix(_ op: String) throws -> (Tensor, Int, Int) {
         guard dim == 2 else { throw TensorError("\(op): expected a (points, features) matrix, got \(shapeString(shape))") }
         guard shape[0] >= 1, shape[1] >= 1 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         try x.checkFinite(op)
         return (x, shape[0], shape[1])
     }

@@ -26,7 +26,7 @@ extension Tensor {
         let batch = Array(shape.dropLast(2)), count = batch.reduce(1, *)
         let a = Float(atol ?? 0)
         let r = Float(rtol ?? ((atol ?? 0) > 0 ? 0 : Double(Float(max(m, n)) * Float.ulpOfOne)))
-        let out = Tensor(uninitialized: batch, dtype: .int64)
+        let out = try Tensor(uninitialized: batch, dtype: .int64)
         if method == .gram && k > 0 {
             try gramRanks(atol: a, rtol: r, into: out)
             return out
@@ -48,7 +48,7 @@ extension Tensor {
     /// σmax from bisection and one Sturm count at the tolerance. σ is compared as
     /// torch compares float32 values: counted when it would round above the tolerance.
     func gramRanks(atol: Float, rtol: Float, into out: Tensor) throws {
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         try x.checkFinite("matrix_rank")
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n), count = out.numel
         let po = out.iptr

@@ -16,10 +16,10 @@ extension Tensor {
         guard dim >= 2 else {
             throw TensorError("chip: feature maps must be [N, C, …], got \(shapeString(shape))")
         }
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         try x.checkFinite("chip")
         let n = shape[0], c = shape[1], hw = shape.dropFirst(2).reduce(1, *)
-        let out = Tensor(zeros: [n, c])
+        let out = try Tensor(zeros: [n, c])
         guard n > 0, c > 0, hw > 0 else { return out }
         let k = Swift.min(c, hw), deleting = c < hw     // Tensor.gram: A·Aᵀ exactly when c < hw
         let o = out.ptr

@@ -22,15 +22,15 @@ extension Tensor {
             throw TensorError("pca: k must be in 1...\(r) (min of points and features) for \(shapeString(shape)), got \(k)")
         }
         var mean = [Double](repeating: 0, count: f)
-        let centred = Tensor(uninitialized: [p, f])
+        let centred = try Tensor(uninitialized: [p, f])
         x.withFloats { px in
             for i in 0..<p { for j in 0..<f { mean[j] += Double(px[i * f + j]) } }
             for j in 0..<f { mean[j] /= Double(p) }
             for i in 0..<p { for j in 0..<f { centred.ptr[i * f + j] = Float(Double(px[i * f + j]) - mean[j]) } }
         }
         let svd = try centred.svd(vectors: true, "pca")
-        let comps = Tensor(uninitialized: [k, f]), scores = Tensor(uninitialized: [p, k])
-        let variance = Tensor(uninitialized: [k]), ratio = Tensor(uninitialized: [k])
+        let comps = try Tensor(uninitialized: [k, f]), scores = try Tensor(uninitialized: [p, k])
+        let variance = try Tensor(uninitialized: [k]), ratio = try Tensor(uninitialized: [k])
         svd.s.withFloats { s in svd.u!.withFloats { u in svd.v!.withFloats { v in   // U (p, r), V (f, r)
             var total = 0.0
             for j in 0..<r { total += Double(s[j]) * Double(s[j]) }

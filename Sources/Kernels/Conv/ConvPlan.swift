@@ -34,9 +34,9 @@ public struct ConvPlan {
         geometry = try ConvGeometry(batch: s[0], inChannels: s[1], height: s[2], width: s[3],
                                     outChannels: weight.shape[0], kernel: (weight.shape[2], weight.shape[3]),
                                     stride: stride, padding: padding, dilation: dilation, groups: groups, op: op)
-        self.input = input.toFloat().contiguous()
-        self.weight = weight.toFloat().contiguous()
-        self.bias = bias?.toFloat().contiguous()
+        self.input = try input.toFloat().contiguous()
+        self.weight = try weight.toFloat().contiguous()
+        self.bias = try bias?.toFloat().contiguous()
     }
 
     /// The output shape [N, Cout, OH, OW].
@@ -44,7 +44,7 @@ public struct ConvPlan {
 
     /// y = conv(input, weight) + bias.
     public func forward() throws -> Tensor {
-        let y = Tensor(uninitialized: outputShape), g = geometry
+        let y = try Tensor(uninitialized: outputShape), g = geometry
         try input.withFloats { x in
             try weight.withFloats { w in
                 if let bias {
@@ -103,7 +103,7 @@ public struct ConvPlan {
             }
         }
         let g = geometry
-        let dx = inputGradient ? Tensor(uninitialized: input.shape) : Tensor(zeros: input.shape)
+        let dx = inputGradient ? try Tensor(uninitialized: input.shape) : try Tensor(zeros: input.shape)
         let dxp = inputGradient ? dx.ptr : nil
         try input.withFloats { x in
             try weight.withFloats { w in

@@ -30,7 +30,7 @@ struct MatrixOperand {
     let trans: Bool
     let ld: Int
 
-    init(_ t: Tensor) {
+    init(_ t: Tensor) throws {
         let r = t.dim
         let rows = t.shape[r - 2], cols = t.shape[r - 1]
         let s0 = t.strides[r - 2], s1 = t.strides[r - 1]
@@ -39,7 +39,7 @@ struct MatrixOperand {
         } else if (s0 == 1 || rows == 1) && s1 >= max(rows, 1) {
             tensor = t; trans = true; ld = max(s1, 1)
         } else {
-            let c = t.contiguous()
+            let c = try t.contiguous()
             tensor = c; trans = false; ld = max(cols, 1)
         }
     }
@@ -52,7 +52,7 @@ extension Tensor {
     public func matmul(_ other: Tensor) throws -> Tensor {
         let p = try MatmulPlan(self, other)
         // BLAS overwrites the output (beta = 0); only an empty inner dimension leaves zeros.
-        let out = p.k == 0 ? Tensor(zeros: p.batch + [p.m, p.n]) : Tensor(uninitialized: p.batch + [p.m, p.n])
+        let out = p.k == 0 ? try Tensor(zeros: p.batch + [p.m, p.n]) : try Tensor(uninitialized: p.batch + [p.m, p.n])
         try p.run(into: out.ptr)
         return try out.reshape(p.resultShape)
     }
@@ -101,7 +101,7 @@ struct MatmulPlan {
         guard x.dim >= 1, y.dim >= 1 else {
             throw TensorError("matmul: both arguments need at least 1 dimension, got \(shapeString(x.shape)) and \(shapeString(y.shape))")
         }
-        var a = x.toFloat(), b = y.toFloat()
+        var a = try x.toFloat(), b = try y.toFloat()
         let aVec = a.dim == 1, bVec = b.dim == 1
         if aVec { a = try a.unsqueeze(0) }
         if bVec { b = try b.unsqueeze(1) }
@@ -127,7 +127,7 @@ struct MatmulPlan {
         let count = batch.reduce(1, *)
         for i in 0..<count {
             if i & 63 == 0 { try Interrupt.check("matmul") }
-            let oa = MatrixOperand(try Tensor.batchItem(a, i, batch)), ob = MatrixOperand(try Tensor.batchItem(b, i, batch))
+            let oa = try MatrixOperand(try Tensor.batchItem(a, i, batch)), ob = try MatrixOperand(try Tensor.batchItem(b, i, batch))
             oa.tensor.withFloats { pa in ob.tensor.withFloats { pb in
                 BLAS.sgemm(transA: oa.trans, transB: ob.trans, m: m, n: n, k: k, a: pa, lda: oa.ld, b: pb, ldb: ob.ld,
                            c: c + i * m * n, ldc: n)

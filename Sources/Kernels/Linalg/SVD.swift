@@ -14,13 +14,13 @@ extension Tensor {
     /// with OpenBLAS single-threaded inside.
     public func svd(vectors: Bool = false, _ op: String = "svd") throws -> SVDResult {
         guard dim >= 2 else { throw TensorError("\(op): expected a tensor with at least 2 dimensions (…, m, n), got \(shapeString(shape))") }
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         try x.checkFinite(op)
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n)
         let batch = Array(shape.dropLast(2)), count = batch.reduce(1, *)
-        let s = Tensor(uninitialized: batch + [k])
-        let u = vectors ? Tensor(uninitialized: batch + [m, k]) : nil
-        let v = vectors ? Tensor(uninitialized: batch + [n, k]) : nil
+        let s = try Tensor(uninitialized: batch + [k])
+        let u = vectors ? try Tensor(uninitialized: batch + [m, k]) : nil
+        let v = vectors ? try Tensor(uninitialized: batch + [n, k]) : nil
         guard k > 0, count > 0 else {
             if let u { u.fill(0) }
             if let v { v.fill(0) }
@@ -62,7 +62,7 @@ extension Tensor {
     public func nuclearNorm() throws -> Tensor {
         let s = try svd(vectors: false, "nuclear_norm").s
         let k = s.shape[s.dim - 1], count = s.shape.dropLast().reduce(1, *)
-        let out = Tensor(uninitialized: Array(s.shape.dropLast())), q = out.ptr
+        let out = try Tensor(uninitialized: Array(s.shape.dropLast())), q = out.ptr
         s.withFloats { ps in
             for i in 0..<count {
                 var t = 0.0

@@ -46,7 +46,7 @@ public final class Adam: Optimizer {
             let stepSize = Float(lr / (1 - Foundation.pow(beta1, t)))
             let bc2Sqrt = Float((1 - Foundation.pow(beta2, t)).squareRoot())
             for name in amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"] where slot.buffers[name] == nil {
-                slot.buffers[name] = zerosLike(p)
+                slot.buffers[name] = try zerosLike(p)
             }
             let m = slot.buffers["exp_avg"]!.ptr, v2 = slot.buffers["exp_avg_sq"]!.ptr
             let vmax = slot.buffers["max_exp_avg_sq"]?.ptr
@@ -66,7 +66,7 @@ public final class Adam: Optimizer {
         }
     }
 
-    public func state(_ params: [Parameter]) -> [(String, Tensor)] { state.export(params) }
+    public func state(_ params: [Parameter]) throws -> [(String, Tensor)] { try state.export(params) }
 
     public func loadState(_ s: [String: Tensor], _ params: [Parameter]) throws {
         let required = ["exp_avg", "exp_avg_sq"] + (amsgrad ? ["max_exp_avg_sq"] : [])

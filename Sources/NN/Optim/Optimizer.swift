@@ -12,7 +12,7 @@ public protocol Optimizer: AnyObject, CustomStringConvertible {
     func step(_ params: [Parameter]) throws
     /// The state of `params` as named tensors for a checkpoint: "<index>.<buffer>"
     /// (e.g. "3.momentum_buffer", "3.exp_avg", "3.step"), index = position in `params`.
-    func state(_ params: [Parameter]) -> [(String, Tensor)]
+    func state(_ params: [Parameter]) throws -> [(String, Tensor)]
     /// Restores state saved by `state` for the same parameter list.
     func loadState(_ state: [String: Tensor], _ params: [Parameter]) throws
     /// Keeps only the entries `index` along `dim` of `p`'s state (momentum, moments):
@@ -50,11 +50,11 @@ final class OptimizerState {
         for (k, t) in s.buffers where t.dim > dim { s.buffers[k] = try t.indexSelect(dim, index).contiguous() }
     }
 
-    func export(_ params: [Parameter]) -> [(String, Tensor)] {
+    func export(_ params: [Parameter]) throws -> [(String, Tensor)] {
         var out: [(String, Tensor)] = []
         for (i, p) in params.enumerated() {
             guard let s = existing(p) else { continue }
-            for (k, t) in s.buffers.sorted(by: { $0.key < $1.key }) { out.append(("\(i).\(k)", t.clone())) }
+            for (k, t) in s.buffers.sorted(by: { $0.key < $1.key }) { out.append(("\(i).\(k)", try t.clone())) }
             out.append(("\(i).step", Tensor.int64(shape: [], values: [Int64(s.step)])))
         }
         return out
@@ -85,7 +85,7 @@ final class OptimizerState {
                 guard t.shape == p.value.shape else {
                     throw TensorError("\(op): state '\(i).\(name)' has shape \(shapeString(t.shape)), parameter \(i + 1) has \(shapeString(p.value.shape))")
                 }
-                s.buffers[name] = t.toFloat().clone()
+                s.buffers[name] = try t.toFloat().clone()
             }
             for name in required where s.step > 0 && state["\(i).\(name)"] == nil {
                 throw TensorError("\(op): state '\(i).\(name)' is missing (parameter \(i + 1) has taken \(s.step) steps)")
@@ -104,14 +104,14 @@ func withParameter(_ p: Parameter, _ op: String, _ body: (UnsafeMutablePointer<F
         throw TensorError("\(op): gradient of shape \(shapeString(g0.shape)) for a parameter of shape \(shapeString(p.value.shape))")
     }
     guard p.value.dtype == .float32 else { throw TensorError("\(op): parameters must be float32") }
-    let g = g0.toFloat().contiguous()
-    let v = p.value.isContiguous ? p.value : p.value.clone()
+    let g = try g0.toFloat().contiguous()
+    let v = p.value.isContiguous ? p.value : try p.value.clone()
     try g.withFloats { try body(v.ptr, $0, v.numel) }
     if v !== p.value { try p.value.copy(from: v) }
 }
 
 /// A float32 buffer shaped like the parameter, zeros.
-func zerosLike(_ p: Parameter) -> Tensor { Tensor(zeros: p.value.shape) }
+func zerosLike(_ p: Parameter) throws -> Tensor { try Tensor(zeros: p.value.shape) }
 
 /// Splits 0..<n into the same chunks every time and runs them in parallel.
 @inline(__always)

@@ -42,7 +42,7 @@ public final class SGD: Optimizer {
                     return
                 }
                 let first = slot.buffers["momentum_buffer"] == nil
-                let buf = slot.buffers["momentum_buffer"] ?? zerosLike(p)
+                let buf = try slot.buffers["momentum_buffer"] ?? zerosLike(p)
                 slot.buffers["momentum_buffer"] = buf
                 let b = buf.ptr
                 elementwise(n) { lo, hi in
@@ -57,7 +57,7 @@ public final class SGD: Optimizer {
         }
     }
 
-    public func state(_ params: [Parameter]) -> [(String, Tensor)] { state.export(params) }
+    public func state(_ params: [Parameter]) throws -> [(String, Tensor)] { try state.export(params) }
 
     public func loadState(_ s: [String: Tensor], _ params: [Parameter]) throws {
         try state.load(s, params, buffers: ["momentum_buffer"], required: momentum > 0 ? ["momentum_buffer"] : [], op: "sgd")

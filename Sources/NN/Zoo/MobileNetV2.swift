@@ -44,7 +44,7 @@ extension Zoo {
         features.append(try cbr(cin, last, 1))
         let fc = try Linear(last, classes)
         fc.weight.value = try Init.normal(fc.weight.value.shape, std: 0.01)
-        fc.bias?.value = Tensor(zeros: [classes])
+        fc.bias?.value = try Tensor(zeros: [classes])
         return try Sequential(named: [
             ("features", Sequential(features)),
             ("avgpool", try AdaptiveAvgPool2d(outputSize: (1, 1))), ("flatten", Flatten()),

@@ -12,7 +12,7 @@ enum Parts {
         case .kaimingFanIn: c.weight.value = try Init.kaimingNormal(c.weight.value.shape)
         case .kaimingFanOut: c.weight.value = try Init.kaimingNormal(c.weight.value.shape, fanOut: true)
         }
-        if weights != .pytorch, let b = c.bias { b.value = Tensor(zeros: b.value.shape) }
+        if weights != .pytorch, let b = c.bias { b.value = try Tensor(zeros: b.value.shape) }
         return c
     }
 

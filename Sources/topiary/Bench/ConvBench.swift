@@ -35,7 +35,7 @@ extension BenchSuites {
             }
             cases.append(BenchCase(name: "conv_fwd/\(name)", shape: shape, flops: flops, extra: ["layout": "NCHW"]) {
                 let (g, x, w, _) = try setup()
-                let y = Tensor(zeros: [batch, cout, hw, hw])
+                let y = try Tensor(zeros: [batch, cout, hw, hw])
                 return { try Conv2dKernel.forward(g, x: x.ptr, weight: w.ptr, bias: nil, y: y.ptr) }
             })
             for (prefix, wantDx, wantDw) in [("conv_bwd", true, true), ("conv_bwd_dx", true, false), ("conv_bwd_dw", false, true)] {
@@ -43,7 +43,7 @@ extension BenchSuites {
                 cases.append(BenchCase(name: "\(prefix)/\(name)", shape: shape, flops: n * flops,
                                        extra: ["outputs": [wantDx ? "dx" : nil, wantDw ? "dw" : nil].compactMap { $0 }.joined(separator: "+")]) {
                     let (g, x, w, dy) = try setup()
-                    let dx = Tensor(zeros: x.shape), dw = Tensor(zeros: w.shape)
+                    let dx = try Tensor(zeros: x.shape), dw = try Tensor(zeros: w.shape)
                     return {
                         try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: wantDx ? dx.ptr : nil,
                                                   dw: wantDw ? dw.ptr : nil, db: nil)

@@ -121,16 +121,16 @@ final class CriteriaBenchState {
             return p
         }
         self.graph = graph; self.groups = groups
-        batches = Self.calibration(batches: 5, size: 128)
+        batches = try Self.calibration(batches: 5, size: 128)
         let all = try capture()
         maps = try all.map { m in try (0..<5).map { try m.narrow(0, $0 * 128, 128).contiguous() } }
     }
 
     /// x[n, c, h, w] = sin(0.001·i), i the linear index of (N, 3, 32, 32); y[n] = n mod 10.
-    static func calibration(batches: Int, size: Int) -> [(Tensor, Tensor)] {
+    static func calibration(batches: Int, size: Int) throws -> [(Tensor, Tensor)] {
         let per = 3 * 32 * 32
-        return (0..<batches).map { b in
-            let x = Tensor(uninitialized: [size, 3, 32, 32])
+        return try (0..<batches).map { b in
+            let x = try Tensor(uninitialized: [size, 3, 32, 32])
             let base = b * size * per
             x.withFloats { p in for k in 0..<(size * per) { p[k] = Float(Foundation.sin(0.001 * Double(base + k))) } }
             let y = Tensor.int64(shape: [size], values: (0..<size).map { Int64((b * size + $0) % 10) })

@@ -27,7 +27,7 @@ extension BenchSuites {
                 // Operands stored so that the (possibly transposed) view is [M, K] / [K, N].
                 let sa = try Tensor.randn(ta ? [k, m] : [m, k]), sb = try Tensor.randn(tb ? [n, k] : [k, n])
                 let a = ta ? try sa.transpose(0, 1) : sa, b = tb ? try sb.transpose(0, 1) : sb
-                let c = Tensor(zeros: [m, n])
+                let c = try Tensor(zeros: [m, n])
                 return { try a.matmul(b, into: c) }
             }
         }

@@ -65,7 +65,7 @@ extension BenchSuites {
             net.train()
             (net.namedModules().lazy.compactMap { $0.module as? Conv2d }.first)?.computeInputGradient = false
             let x = try Tensor.randn([batch, 3, 32, 32])
-            let y = Tensor(uninitialized: [batch], dtype: .int64)
+            let y = try Tensor(uninitialized: [batch], dtype: .int64)
             for i in 0..<batch { y.iptr[i] = Int64(Random.global.nextInt(10)) }
             let params = net.namedParameters().map(\.parameter)
             let sgd = try SGD(lr: 0.1, momentum: 0.9, weightDecay: 5e-4)

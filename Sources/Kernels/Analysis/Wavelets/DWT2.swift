@@ -24,10 +24,10 @@ extension Tensor {
         if mode == .reflect && (h < 2 || wd < 2) {
             throw TensorError("dwt2: mode reflect needs maps of at least 2x2, got \(h)x\(wd)")
         }
-        let x = toFloat().contiguous()
+        let x = try toFloat().contiguous()
         let h2 = mode.coefficientCount(h, filterLength: f), w2 = mode.coefficientCount(wd, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
-        let out = (0..<4).map { _ in Tensor(uninitialized: batch + [h2, w2]) }
+        let out = try (0..<4).map { _ in try Tensor(uninitialized: batch + [h2, w2]) }
         let rows = FilterPass(TapTable.analysis(h, f, mode), lo: w.decLo, hi: w.decHi)
         let cols = RowAnalysis(wd, w, mode)
         let pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
@@ -73,8 +73,8 @@ extension Tensor {
         }
         let r1 = mode.reconstructedCount(n1, filterLength: f), r2 = mode.reconstructedCount(n2, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
-        let src = [bands.ll, bands.lh, bands.hl, bands.hh].map { $0.map { $0.toFloat().contiguous() } }
-        let out = Tensor(uninitialized: batch + [r1, r2])
+        let src = try [bands.ll, bands.lh, bands.hl, bands.hh].map { try $0.map { try $0.toFloat().contiguous() } }
+        let out = try Tensor(uninitialized: batch + [r1, r2])
         let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)
         let cols = FilterPass(TapTable.synthesis(n2, f, mode), lo: w.recLo, hi: w.recHi)
         let inSize = n1 * n2, mid = n1 * r2, po = out.ptr

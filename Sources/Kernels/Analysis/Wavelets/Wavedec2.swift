@@ -35,7 +35,7 @@ extension Tensor {
             b.ll = nil
             details.insert(b, at: 0)
         }
-        return WaveletDecomposition(approximation: level == 0 ? toFloat().contiguous() : a, details: details)
+        return WaveletDecomposition(approximation: level == 0 ? try toFloat().contiguous() : a, details: details)
     }
 
     /// `pywt.waverec2`: inverts `wavedec2` level by level, cropping an approximation

@@ -71,11 +71,11 @@ extension Tensor {
         // Level-1 Haar of even-sized maps needs no boundary handling (every mode agrees):
         // 2×2 blocks straight from the maps. Otherwise the bands of wavedec2.
         let haar = w.length == 2 && level == 1 && h % 2 == 0 && wd % 2 == 0
-        let x = haar ? toFloat().contiguous() : self
+        let x = haar ? try toFloat().contiguous() : self
         let dec = haar ? nil : try wavedec2(w, level: level, mode: mode, force: true)
-        let low = dec.map { $0.approximation.contiguous() } ?? x
-        let bands = dec.map { d in (details == .all ? d.details : Array(d.details.prefix(1)))
-            .flatMap { [$0.lh!, $0.hl!, $0.hh!] }.map { $0.contiguous() } } ?? []
+        let low = try dec.map { try $0.approximation.contiguous() } ?? x
+        let bands = try dec.map { d in try (details == .all ? d.details : Array(d.details.prefix(1)))
+            .flatMap { [$0.lh!, $0.hl!, $0.hh!] }.map { try $0.contiguous() } } ?? []
         let dL = haar ? (h / 2) * (wd / 2) : low.shape[2] * low.shape[3]
         let sizes = haar ? [dL, dL, dL] : bands.map { $0.shape[2] * $0.shape[3] }, dH = sizes.reduce(0, +)
         // images per Gram: about 64 K floats of normalised bands in scratch
