@@ -14,7 +14,7 @@ extension Communicator {
     public func allreduce(_ t: Tensor, op: ReduceOp) throws {
         try agree(on: t, "allreduce")
         guard usesMPI else { return }
-        let work = t.contiguous()
+        let work = try t.contiguous()
         let mpiOp: MPI_Op
         switch op {
         case .sum, .mean: mpiOp = cmpi_sum()
@@ -47,7 +47,7 @@ extension Communicator {
         try checkRoot(root)
         try agree(on: t, "broadcast")
         guard usesMPI else { return }
-        let work = t.contiguous(), n = work.numel
+        let work = try t.contiguous(), n = work.numel
         try work.withBytes { p in
             try broadcast(p, count: n, elementSize: work.dtype.size,
                           type: work.dtype == .float32 ? cmpi_float() : cmpi_int64(), root: root)

@@ -44,7 +44,7 @@ public final class DataParallel {
     /// Overwrites every rank's parameters and float buffers with rank `root`'s.
     public func broadcastState(root: Int = 0) throws {
         for (_, t) in model.stateDict() where t.dtype == .float32 {
-            let work = t.contiguous()
+            let work = try t.contiguous()
             try work.withFloats { try collective.broadcast(UnsafeMutableBufferPointer(start: $0, count: work.numel), root: root) }
             if work !== t { try t.copy(from: work) }
         }
@@ -73,7 +73,7 @@ public final class DataParallel {
             filled = 0
         }
         for p in parameters {
-            let g = p.gradBuffer()
+            let g = try p.gradBuffer()
             let n = g.numel
             if n > cap {
                 try g.withFloats { try collective.allreduceSum(UnsafeMutableBufferPointer(start: $0, count: n)) }

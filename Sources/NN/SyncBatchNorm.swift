@@ -22,7 +22,7 @@ public final class SyncBatchNorm: BatchNorm {
         guard input.dim >= 2 else {
             throw TensorError("\(op): expected an input of at least 2 dimensions [N, C, ...], got shape \(shapeString(input.shape))")
         }
-        let x = input.toFloat().contiguous()
+        let x = try input.toFloat().contiguous()
         return (x, x.shape[0], x.shape[1], x.shape.dropFirst(2).reduce(1, *))
     }
 

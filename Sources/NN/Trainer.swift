@@ -118,7 +118,7 @@ public final class Trainer {
         -> (Double, Int, Int, Tensor) {
         let s = try dp.collective.allreduceSum([Double(n), loss * Double(n), Double(correct)])
         let total = max(s[0], 1)
-        let g = grad.contiguous(), share = Float(Double(n) / total), count = g.numel
+        let g = try grad.contiguous(), share = Float(Double(n) / total), count = g.numel
         g.withFloats { p in for i in 0..<count { p[i] *= share } }
         return (s[1] / total, Int(s[0]), Int(s[2]), g)
     }

@@ -68,8 +68,8 @@ public struct ConvPlan {
         if let residual, residual.shape != outputShape {
             throw TensorError("residual: body output \(shapeString(outputShape)) and shortcut output \(shapeString(residual.shape)) differ")
         }
-        let r = residual?.toFloat().contiguous()
-        let y = Tensor(uninitialized: outputShape), g = geometry
+        let r = try residual?.toFloat().contiguous()
+        let y = try Tensor(uninitialized: outputShape), g = geometry
         func run(_ res: UnsafePointer<Float>?) throws {
             try input.withFloats { x in
                 try weight.withFloats { w in
