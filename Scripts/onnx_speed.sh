@@ -3,12 +3,14 @@
 # the same net in Topiary, at batch 1 and 128: median wall time of a forward pass over
 # several runs after a warm-up, both on the machine's cores. A benchmark, not a test: run it
 # on a quiet machine (`uptime` load < 0.5). Prints one JSON line per engine and batch.
-# Usage: Scripts/onnx_speed.sh [reps (default 20)]
+# Usage: Scripts/onnx_speed.sh [reps (default 20)] [path/to/topiary (default: build it)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps="${1:-20}"
-swift build -c release --product topiary >/dev/null
-bin="$(swift build -c release --show-bin-path)/topiary"
+if [ -n "${2:-}" ]; then bin="$2"; else
+  swift build -c release --product topiary >/dev/null
+  bin="$(swift build -c release --show-bin-path)/topiary"
+fi
 py=$(Scripts/pyenv onnx onnxruntime numpy)
 out=.build/onnx-speed
 mkdir -p "$out"
