@@ -7,7 +7,10 @@ import XCTest
 /// ∂L/∂y = r; backward(r) must give ∂L/∂x and the parameter gradients. Central
 /// differences (eps ~1e-2) on a handful of sampled coordinates, sums in double,
 /// relative tolerance ~1e-2 (relative to the larger of the two values and the mean
-/// gradient magnitude, so tiny gradients do not fail on rounding).
+/// gradient magnitude, so tiny gradients do not fail on rounding), plus the rounding
+/// noise of a float32 loss: a few ulps of ‖y∘r‖₂ over 2·eps. That allowance matters only
+/// where the true gradient is ~0 (a conv bias before a training-mode BatchNorm, whose
+/// numeric difference is pure rounding); elsewhere it is far below 1e-2 of the gradient.
 struct GradCheck {
     var eps: Float = 1e-2
     var tolerance = 1e-2
@@ -30,6 +33,9 @@ struct GradCheck {
         let y = try m.forward(x)
         let r = try Tensor(uninitialized: y.shape)
         for i in 0..<r.numel { r.ptr[i] = rng.nextNormal() }
+        let yc = try y.contiguous()
+        let norm = (0..<yc.numel).reduce(0.0) { $0 + pow(Double(yc.ptr[$1]) * Double(r.ptr[$1]), 2) }.squareRoot()
+        let noise = 4 * Double(Float.ulpOfOne) * norm / (2 * Double(eps))
         m.zeroGrad()
         let dx = try m.backward(r).contiguous()
         XCTAssertEqual(dx.shape, x.shape, "input gradient shape", file: file, line: line)
@@ -51,7 +57,7 @@ struct GradCheck {
                 let numeric = (lp - lm) / (2 * Double(eps))
                 let analytic = Double(grad.ptr[i])
                 let denom = max(abs(numeric), abs(analytic), scale, 1e-2)
-                XCTAssertLessThanOrEqual(abs(numeric - analytic) / denom, tolerance,
+                XCTAssertLessThanOrEqual(abs(numeric - analytic), tolerance * denom + noise,
                                          "\(m.typeName) \(name)[\(i)]: numeric \(numeric), analytic \(analytic)",
                                          file: file, line: line)
             }
