@@ -4,17 +4,16 @@
 # kernel_test.py drives the kernel with jupyter_client (print, value, plot, error,
 # interrupts, completion, inspect, is_complete, badly signed messages, restart, shutdown)
 # and executes the export with nbclient, comparing its outputs with the recorded ones.
-# Also `notebook import` from the CLI. Skips, saying why, without the Python venv that
-# Scripts/setup makes (.build/pyenv with jupyter_client, nbclient, nbformat).
+# Also `notebook import` from the CLI. Skips, saying why, when Scripts/pyenv cannot give a
+# venv with jupyter_client, nbclient and nbformat (Scripts/setup installs them).
 # Usage: Tests/Jupyter/kernel_test.sh [path/to/topiary]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin="${1:-$(swift build -c release --show-bin-path)/topiary}"
-py="$PWD/.build/pyenv/bin/python"
 root="$PWD/.build/jupyter-test"
 
-[ -x "$py" ] && "$py" -c 'import jupyter_client, nbclient, nbformat' 2>/dev/null \
-  || { echo "SKIP jupyter: $py with jupyter_client, nbclient and nbformat is missing (Scripts/setup makes it)"; exit 0; }
+py=$(Scripts/pyenv jupyter_client nbclient nbformat 2>/dev/null) \
+  || { echo "SKIP jupyter: no venv with jupyter_client, nbclient and nbformat (Scripts/pyenv failed)"; exit 0; }
 fail() { echo "FAIL jupyter: $*"; [ -f "$root/prefix/kernel.log" ] && tail -n 20 "$root/prefix/kernel.log"; exit 1; }
 
 rm -rf "$root"
