@@ -49,8 +49,8 @@ extension CriteriaModule {
             let sums = try maps.foadSimilaritySums("criteria.foad")
             let sim = sums.map { $0 / Double(n) }
             let kept = try FOAD.greedy(sim, channels: c, t: t, threshold: s).kept
-            L.push(Tensor.int64(shape: [kept.count], values: kept.map { Int64($0 + 1) }))
-            L.push(Tensor(shape: [c, c], values: sim.map(Float.init)))
+            L.push(try Tensor.int64(shape: [kept.count], values: kept.map { Int64($0 + 1) }))
+            L.push(try Tensor(shape: [c, c], values: sim.map(Float.init)))
             return 2
         },
     ]
@@ -81,8 +81,8 @@ extension PruneModule {
             // S holds float32 values: compare with s rounded the same way (s = 0.9 matches an entry 0.9)
             let (kept, removed) = try FOAD.greedy(try sm.toFloat().toFloats().map(Double.init), channels: c, t: t,
                                                   threshold: Double(Float(s)))
-            L.push(Tensor.int64(shape: [kept.count], values: kept.map { Int64($0 + 1) }))
-            L.push(Tensor.int64(shape: [removed.count], values: removed.map { Int64($0 + 1) }))
+            L.push(try Tensor.int64(shape: [kept.count], values: kept.map { Int64($0 + 1) }))
+            L.push(try Tensor.int64(shape: [removed.count], values: removed.map { Int64($0 + 1) }))
             return 2
         },
     ]

@@ -66,13 +66,13 @@ extension CriteriaModule {
             let maps = try L.checkTensor(1), o = try LuaOptions(L, 2)
             try o.checkKnown(fpwtOptions, "criteria.fpwt")
             let r = try fpwt(o).scores(maps: maps)
-            L.push(Tensor(shape: [r.importance.count], values: r.importance.map(Float.init)))
+            L.push(try Tensor(shape: [r.importance.count], values: r.importance.map(Float.init)))
             L.newTable()
-            L.push(Tensor(shape: [r.alpha.count], values: r.alpha.map(Float.init))); L.setField(-2, "alpha")
-            L.push(Tensor(shape: [r.beta.count], values: r.beta.map(Float.init))); L.setField(-2, "beta")
+            L.push(try Tensor(shape: [r.alpha.count], values: r.alpha.map(Float.init))); L.setField(-2, "alpha")
+            L.push(try Tensor(shape: [r.beta.count], values: r.beta.map(Float.init))); L.setField(-2, "beta")
             if let s = r.similarity {
                 let c = r.importance.count
-                L.push(Tensor(shape: [c, c], values: s.map(Float.init))); L.setField(-2, "similarity")
+                L.push(try Tensor(shape: [c, c], values: s.map(Float.init))); L.setField(-2, "similarity")
             }
             return 2
         },
@@ -90,7 +90,7 @@ extension CriteriaModule {
             let maps = try L.checkTensor(1), o = try LuaOptions(L, 2)
             try o.checkKnown(entropyOptions, "criteria.entropy")
             let s = try entropy(o).scores(maps: maps)
-            L.push(Tensor(shape: [s.count], values: s.map(Float.init)))
+            L.push(try Tensor(shape: [s.count], values: s.map(Float.init)))
             return 1
         },
     ]

@@ -68,8 +68,8 @@ final class LuaCriterion: Criterion {
             if let m = ctx.layer { NNModule.push(L, m); L.setField(-2, "layer") }
             if let w = ctx.weight { L.push(w); L.setField(-2, "weight") }
             if let b = ctx.bn { NNModule.push(L, b); L.setField(-2, "bn") }
-            if let t = ctx.gamma { L.push(t); L.setField(-2, "gamma") }
-            if let t = ctx.beta { L.push(t); L.setField(-2, "beta") }
+            if let t = try ctx.gamma { L.push(t); L.setField(-2, "gamma") }
+            if let t = try ctx.beta { L.push(t); L.setField(-2, "beta") }
             if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
             if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }

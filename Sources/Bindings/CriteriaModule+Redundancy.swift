@@ -88,10 +88,10 @@ extension CriteriaModule {
             }
             let r = try Redundancy.select(v, channels: c, features: v.count / max(c, 1), ratio: ratio, options: opts, what: "the maps")
             L.newTable()
-            L.push(Tensor.int64(shape: [r.keep.count], values: r.keep.map { Int64($0 + 1) })); L.setField(-2, "keep")
-            L.push(Tensor(shape: [c], values: r.ri.map(Float.init))); L.setField(-2, "ri")
-            L.push(Tensor.int64(shape: [c], values: r.labels.map { Int64($0 + 1) })); L.setField(-2, "labels")
-            L.push(Tensor.int64(shape: [r.pruneOrder.count], values: r.pruneOrder.map { Int64($0 + 1) })); L.setField(-2, "prune_order")
+            L.push(try Tensor.int64(shape: [r.keep.count], values: r.keep.map { Int64($0 + 1) })); L.setField(-2, "keep")
+            L.push(try Tensor(shape: [c], values: r.ri.map(Float.init))); L.setField(-2, "ri")
+            L.push(try Tensor.int64(shape: [c], values: r.labels.map { Int64($0 + 1) })); L.setField(-2, "labels")
+            L.push(try Tensor.int64(shape: [r.pruneOrder.count], values: r.pruneOrder.map { Int64($0 + 1) })); L.setField(-2, "prune_order")
             L.push(r.clusters); L.setField(-2, "clusters")
             return 1
         },

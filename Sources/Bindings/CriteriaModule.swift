@@ -150,9 +150,10 @@ public enum CriteriaModule {
         },
         LuaFunction("score", doc: """
             criteria.score(net, criterion [, {calib =, batches =, input =, point =, reduction =, ...}])
-              -> {[group] = scores | {keep = indices}}
+              -> {[group] = scores | {keep = indices} | {skipped = reason}}
             Scores every prunable group without planning: a float tensor of one score per channel
-            (higher = keep), or for selection-based criteria {keep = 1-based indices}.
+            (higher = keep), or for selection-based criteria {keep = 1-based indices}; a group the
+            criterion does not score (bn_scale without a BatchNorm) gets {skipped = reason}.
             Example:
               local s = criteria.score(net, "l1", {input = {1, 3, 32, 32}})
               print(s["layer1.0.conv1"])
@@ -177,9 +178,11 @@ public enum CriteriaModule {
             L.newTable()
             for g in groups {
                 switch results[g]! {
-                case .scores(let s): L.push(Tensor(shape: [s.count], values: s.map(Float.init)))
+                case .scores(let s): L.push(try Tensor(shape: [s.count], values: s.map(Float.init)))
                 case .keep(let k):
                     L.newTable(); L.push(ints: k.map { $0 + 1 }); L.setField(-2, "keep")
+                case .skip(let why):
+                    L.newTable(); L.push(why); L.setField(-2, "skipped")
                 }
                 L.setField(-2, graph.groups[g].name)
             }

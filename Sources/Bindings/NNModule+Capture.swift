@@ -69,7 +69,7 @@ extension NNModule {
             """) { L, m in
             let names = try selectModules(L, m, 2, "capture")
             let source: BatchSource
-            if let x = try L.tensor(3) { source = TensorBatches(x) } else if let l = try DataModule.loaderType.get(L, 3) {
+            if let x = try L.tensor(3) { source = try BatchList.unlabelled(x) } else if let l = try DataModule.loaderType.get(L, 3) {
                 source = l
             } else { throw L.typeError(3, "tensor or data.loader") }
             let o = try LuaOptions(L, 4)
@@ -85,9 +85,8 @@ extension NNModule {
             defer { reduce?.release(L) }
             let wanted = Set(names)
             var parts: [String: [Tensor]] = [:]
-            let modes = m.namedModules().map { ($0.module, $0.module.training) }
-            m.eval()
-            defer { for (mm, on) in modes { mm.training = on } }
+            let restore = m.enterEvalMode()
+            defer { restore() }
             let next = try source.batches(epoch: 0)
             var done = 0
             while done < batches, let (x, _) = try next() {

@@ -7,30 +7,13 @@ import NN
 import Pruning
 import Tensor
 
-/// A batch source over one tensor (capture or calibration without a loader): one batch,
-/// no labels.
-final class TensorBatches: BatchSource {
-    let x: Tensor
-    init(_ x: Tensor) { self.x = x }
-    var batchCount: Int { 1 }
-    var sampleCount: Int { x.shape.first ?? 0 }
-    func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
-        var done = false
-        return { [x] in
-            if done { return nil }
-            done = true
-            return (x, try Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))
-        }
-    }
-}
-
 extension PruneModule {
     /// The calibration data of option `calib`: a loader, a tensor, or nil.
     static func calibration(_ L: Lua, _ o: LuaOptions) throws -> BatchSource? {
         let t = o.push("calib")
         defer { L.pop() }
         if t == LUA_TNIL { return nil }
-        if let x = try L.tensor(-1) { return TensorBatches(x) }
+        if let x = try L.tensor(-1) { return try BatchList.unlabelled(x) }
         if let l = try DataModule.loaderType.get(L, -1) { return l }
         throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
     }
@@ -76,7 +59,9 @@ extension PruneModule {
             `redundancy` with method = "dbscan" or clusters = k choose each group's kept count
             themselves (giving ratio, ratios or a target is an error); k-means `redundancy` takes
             k = round(C·(1 − ratio)) from the plan's ratio or ratios entry. A MACs or params
-            target needs per-channel scores.
+            target needs per-channel scores. A group the criterion does not score (bn_scale without
+            a BatchNorm, as Torch-Pruning) stays whole: `print(plan)` and plan.groups[i].skipped say
+            why; a criterion that scores no group at all is an error.
             A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})

@@ -24,7 +24,8 @@ extension PruneModule {
         s += "  \"params\": {\"before\": \(p.params.before), \"after\": \(p.params.after)},\n"
         s += "  \"groups\": [\n" + p.groups.map { g in
             "    {\"name\": \(quoteJSON(g.name)), \"before\": \(g.before), \"after\": \(g.after), \"kept\": ["
-                + g.kept.map { String($0 + 1) }.joined(separator: ", ") + "]}"
+                + g.kept.map { String($0 + 1) }.joined(separator: ", ") + "]"
+                + (g.skipped.map { ", \"skipped\": \(quoteJSON($0))" } ?? "") + "}"
         }.joined(separator: ",\n") + "\n  ]\n}\n"
         return s
     }
@@ -43,7 +44,7 @@ extension PruneModule {
         return out + "\""
     }
 
-    static func pushGroups(_ L: Lua, _ p: PruningPlan) {
+    static func pushGroups(_ L: Lua, _ p: PruningPlan) throws {
         L.newTable()
         for (i, g) in p.groups.enumerated() {
             L.newTable()
@@ -51,7 +52,8 @@ extension PruneModule {
             L.push(g.before); L.setField(-2, "before")
             L.push(g.after); L.setField(-2, "after")
             L.push(ints: g.kept.map { $0 + 1 }); L.setField(-2, "kept")
-            if let s = g.scores { L.push(Tensor(shape: [s.count], values: s.map(Float.init))); L.setField(-2, "scores") }
+            if let s = g.scores { L.push(try Tensor(shape: [s.count], values: s.map(Float.init))); L.setField(-2, "scores") }
+            if let why = g.skipped { L.push(why); L.setField(-2, "skipped") }
             L.setIndex(-2, i + 1)
         }
     }
@@ -65,7 +67,7 @@ extension PruneModule {
             case "kept":
                 L.newTable()
                 for g in p.groups { L.push(ints: g.kept.map { $0 + 1 }); L.setField(-2, g.name) }
-            case "groups": pushGroups(L, p)
+            case "groups": try pushGroups(L, p)
             case "criterion": L.push(p.criterion)
             case "applied": L.push(p.applied)
             case "macs", "params":

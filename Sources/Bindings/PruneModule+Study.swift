@@ -13,9 +13,13 @@ extension PruneModule {
     static let studyFunctions: [LuaFunction] = [
         LuaFunction("sensitivity", doc: """
             prune.sensitivity(net, {eval = loader, criterion =, ratios = {0.1, ..., 0.9}, groups = {names or patterns},
-                                    calib =, batches =, input =}) -> {curves = {[group] = {top1, ...}}, ratios =, chart =}
+                                    calib =, batches =, input =}) -> {curves = {[group] = {top1, ...}}, ratios =, chart =,
+                                                                      skipped = {[group] = reason}}
             Prunes each group alone at each ratio (on a copy; `net` is untouched), evaluates top-1 on
             `eval`, and returns the curves with a line chart (accuracy against ratio, one line per group).
+            Groups the criterion does not score (bn_scale without a BatchNorm) have no curve: `skipped`
+            says why. A criterion that chooses its own kept count (foad; redundancy with dbscan or
+            clusters =) is refused: sweep its own options (t, s; eps; clusters) instead of ratios.
             Example:
               local ds = data.tensor_dataset(tensor.randn(8, 1, 28, 28), tensor.zeros(8))
               local s = prune.sensitivity(nn.zoo.small_cnn{}, {eval = data.loader(ds, {batch = 4}), ratios = {0.25, 0.5},
@@ -50,13 +54,16 @@ extension PruneModule {
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
-            let curves = try Sensitivity.run(m, graph: graph, criterion: criterion, groups: chosen, ratios: ratios,
+            let (curves, skipped) = try Sensitivity.run(m, graph: graph, criterion: criterion, groups: chosen, ratios: ratios,
                                              calibration: source, batches: batches, point: point) { try Trainer.evaluate($0, loader).top1 }
             L.newTable()
             L.push(array: ratios); L.setField(-2, "ratios")
             L.newTable()
             for c in curves { L.push(array: c.values); L.setField(-2, c.group) }
             L.setField(-2, "curves")
+            L.newTable()
+            for s in skipped { L.push(s.reason); L.setField(-2, s.group) }
+            L.setField(-2, "skipped")
             if let first = curves.first {
                 let chart = try Chart.line(x: ratios, y: first.values, label: first.group)
                 for c in curves.dropFirst() { try chart.addXY(x: ratios, y: c.values, label: c.group) }

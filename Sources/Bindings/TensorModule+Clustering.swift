@@ -21,7 +21,7 @@ extension TensorModule {
             let seed = try o.integer("seed").map { UInt64(bitPattern: Int64($0)) } ?? Random.global.next()
             let r = try x.kmeans(k, seed: seed, restarts: try o.integer("restarts", 4),
                                  maxIterations: try o.integer("max_iter", 300), tolerance: try o.number("tol", 1e-4))
-            L.push(labelTensor(r.labels)); L.push(r.centroids); L.push(r.inertia)
+            L.push(try labelTensor(r.labels)); L.push(r.centroids); L.push(r.inertia)
             return 3
         },
         LuaFunction("dbscan", doc: """
@@ -39,7 +39,7 @@ extension TensorModule {
             let metric = try o.choice("metric", DBSCANMetric.allCases.map(\.rawValue), "euclidean")
             let labels = try x.dbscan(eps: eps, minSamples: try o.integer("min_samples", 5),
                                       metric: DBSCANMetric(rawValue: metric)!)
-            L.push(labelTensor(labels)); L.push((labels.max() ?? -1) + 1)
+            L.push(try labelTensor(labels)); L.push((labels.max() ?? -1) + 1)
             return 2
         },
         LuaFunction("pca", doc: """
@@ -60,7 +60,7 @@ extension TensorModule {
     ]
 
     /// 0-based labels (−1 = noise) as a 1-based int64 tensor (0 = noise).
-    static func labelTensor(_ labels: [Int]) -> Tensor {
-        Tensor.int64(shape: [labels.count], values: labels.map { Int64($0 + 1) })
+    static func labelTensor(_ labels: [Int]) throws -> Tensor {
+        try Tensor.int64(shape: [labels.count], values: labels.map { Int64($0 + 1) })
     }
 }

@@ -104,8 +104,8 @@ extension TensorModule {
     /// A value argument as a 0-d tensor: a Lua integer as int64 (so int64 tensors get
     /// it exactly), another number as float32; a tensor too when `tensors` is true.
     static func valueArgument(_ L: Lua, _ i: Int32, tensors: Bool) throws -> Tensor {
-        if L.isInteger(i) { return Tensor(int64: Int64(clua_tointeger(L.state, i))) }
-        if L.isNumber(i), let v = L.toNumber(i) { return Tensor(scalar: Float(v)) }
+        if L.isInteger(i) { return try Tensor(int64: Int64(clua_tointeger(L.state, i))) }
+        if L.isNumber(i), let v = L.toNumber(i) { return try Tensor(scalar: Float(v)) }
         if tensors, let t = try L.tensor(i) { return t }
         throw L.typeError(i, tensors ? "number or tensor" : "number")
     }

@@ -86,7 +86,7 @@ extension TensorModule {
             Element-wise \(op) with broadcasting; either side may be a number.
             Example: local y = 2 \(symbol[op] ?? op) x
             """) { L in
-            if let i = int64Op[op], let a = int64Operand(L, 1), let b = int64Operand(L, 2) {
+            if let i = int64Op[op], let a = try int64Operand(L, 1), let b = try int64Operand(L, 2) {
                 L.push(try Tensor.int64Binary(i, a, b, op))   // int64 op int64 (or an integer) stays int64
                 return 1
             }
@@ -99,8 +99,8 @@ extension TensorModule {
     static let int64Op: [String: Tensor.Int64Op] = ["add": .add, "sub": .sub, "mul": .mul]
 
     /// An int64 tensor, or a Lua integer as a 0-d int64 tensor; nil otherwise.
-    static func int64Operand(_ L: Lua, _ i: Int32) -> Tensor? {
-        if L.isInteger(i) { return Tensor(int64: Int64(clua_tointeger(L.state, i))) }
+    static func int64Operand(_ L: Lua, _ i: Int32) throws -> Tensor? {
+        if L.isInteger(i) { return try Tensor(int64: Int64(clua_tointeger(L.state, i))) }
         guard let t = try? L.tensor(i), t.dtype == .int64 else { return nil }
         return t
     }

@@ -69,7 +69,7 @@ public enum CIFAR {
             }
         }
         return try Dataset(name: name, bytes: images, sampleShape: [3, 32, 32],
-                           targets: Tensor.int64(shape: [labels.count], values: labels), classes: classes)
+                           targets: try Tensor.int64(shape: [labels.count], values: labels), classes: classes)
     }
 
     /// Non-empty lines of a class-name file.

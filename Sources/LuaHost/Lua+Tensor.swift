@@ -22,7 +22,7 @@ extension Lua {
     /// A tensor, a number (as a 0-d tensor) or a nested table of numbers.
     public func checkTensorLike(_ i: Int32) throws -> Tensor {
         if let t = try tensor(i) { return t }
-        if let v = toNumber(i) { return Tensor(scalar: Float(v)) }
+        if let v = toNumber(i) { return try Tensor(scalar: Float(v)) }
         if isTable(i) { return try tensorFromTable(i) }
         throw typeError(i, "tensor or number")
     }
@@ -88,7 +88,7 @@ extension Lua {
         guard values.count == shape.reduce(1, *) else {
             throw LuaError.argument(arg, "ragged nested table")
         }
-        return Tensor(shape: shape, values: values)
+        return try Tensor(shape: shape, values: values)
     }
 
     /// A shape from varargs `(2, 3, 4)` starting at `i`, or a table `{2, 3, 4}` at `i`.

@@ -19,7 +19,7 @@ extension ACConv2d {
         for (c, bn, place) in parts {
             let taps = c.kernelSize.0 * c.kernelSize.1
             let cw = c.weight.value.toFloats(), cb = c.bias?.value.toFloats()
-            let (scale, shift) = bn.evalAffine()
+            let (scale, shift) = bn.affine(Double.self)
             for o in 0..<cout {
                 for i in 0..<cin {
                     let src = (o * cin + i) * taps, dst = (o * cin + i) * k * k
@@ -28,8 +28,8 @@ extension ACConv2d {
                 b[o] += shift[o] + scale[o] * Double(cb?[o] ?? 0)
             }
         }
-        conv.weight.value = Tensor(shape: [cout, cin, k, k], values: w.map { Float($0) })
-        conv.bias?.value = Tensor(shape: [cout], values: b.map { Float($0) })
+        conv.weight.value = try Tensor(shape: [cout, cin, k, k], values: w.map { Float($0) })
+        conv.bias?.value = try Tensor(shape: [cout], values: b.map { Float($0) })
         conv.training = false
         return conv
     }
@@ -58,22 +58,5 @@ extension ACConv2d {
     public static func canConvert(_ conv: Conv2d) -> Bool {
         let k = conv.kernelSize
         return k.0 == k.1 && k.0 >= 3 && k.0 % 2 == 1 && conv.groups == 1 && conv.dilation == (1, 1)
-    }
-}
-
-extension BatchNorm {
-    /// The per-channel (scale, shift) of this BN in eval mode, in double:
-    /// y = scale·x + shift with scale = γ/√(running_var + eps), shift = β − running_mean·scale.
-    public func evalAffine() -> (scale: [Double], shift: [Double]) {
-        let c = numFeatures
-        let rm = runningMean.toFloats(), rv = runningVar.toFloats()
-        let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()
-        var scale = [Double](repeating: 1, count: c), shift = [Double](repeating: 0, count: c)
-        for i in 0..<c {
-            let s = Double(gamma?[i] ?? 1) / (Double(rv[i]) + eps).squareRoot()
-            scale[i] = s
-            shift[i] = Double(beta?[i] ?? 0) - Double(rm[i]) * s
-        }
-        return (scale, shift)
     }
 }

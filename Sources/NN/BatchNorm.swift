@@ -101,29 +101,35 @@ public class BatchNorm: Module {
         } else {
             (mean, invstd) = runningStatistics()
         }
-        let (scale, shift) = affine(mean: mean, invstd: invstd)
+        let (scale, shift) = affine(Float.self, mean: mean, invstd: invstd)
         let y = try Tensor(uninitialized: x.shape)
         x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
         cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
         return y
     }
 
-    /// The running mean and 1/√(running_var + ε) per channel (evaluation mode).
-    func runningStatistics() -> (mean: [Float], invstd: [Float]) {
+    /// The running mean and 1/√(running_var + ε) per channel (evaluation mode), in `T`
+    /// (the root taken in double, then rounded once).
+    func runningStatistics<T: BinaryFloatingPoint>(_ type: T.Type = Float.self) -> (mean: [T], invstd: [T]) {
         let rm = runningMean.toFloats(), rv = runningVar.toFloats()
-        return (rm, rv.map { Float(1 / (Double($0) + eps).squareRoot()) })
+        return (rm.map { T($0) }, rv.map { T(1 / (Double($0) + eps).squareRoot()) })
     }
 
-    /// y = x·scale + shift per channel for the given statistics: scale = γ·invstd,
-    /// shift = β − mean·scale.
-    func affine(mean: [Float], invstd: [Float]) -> (scale: [Float], shift: [Float]) {
-        let c = mean.count
-        var scale = [Float](repeating: 1, count: c), shift = [Float](repeating: 0, count: c)
+    /// y = x·scale + shift per channel: scale = γ·invstd, shift = β − mean·scale, for the
+    /// given statistics (a training batch's), or the running ones when they are nil
+    /// (evaluation mode). In `T`: Float for forward and fused inference (which therefore
+    /// agree to the bit), Double to fold the BN into weights (ACNet, ONNX export).
+    public func affine<T: BinaryFloatingPoint>(_ type: T.Type, mean: [T]? = nil, invstd: [T]? = nil)
+        -> (scale: [T], shift: [T]) {
+        let stats: (mean: [T], invstd: [T])
+        if let mean, let invstd { stats = (mean, invstd) } else { stats = runningStatistics(T.self) }
+        let c = stats.mean.count
+        var scale = [T](repeating: 1, count: c), shift = [T](repeating: 0, count: c)
         let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()
         for i in 0..<c {
-            let gm = gamma?[i] ?? 1, bt = beta?[i] ?? 0
-            scale[i] = gm * invstd[i]
-            shift[i] = bt - mean[i] * scale[i]
+            let gm = gamma.map { T($0[i]) } ?? 1, bt = beta.map { T($0[i]) } ?? 0
+            scale[i] = gm * stats.invstd[i]
+            shift[i] = bt - stats.mean[i] * scale[i]
         }
         return (scale, shift)
     }

@@ -104,8 +104,7 @@ public enum FusedInference {
             guard bn.numFeatures == g.conv.outChannels else {
                 throw TensorError("batchnorm2d: input has \(g.conv.outChannels) channels, layer expects \(bn.numFeatures)")
             }
-            let (mean, invstd) = bn.runningStatistics()
-            (scale, shift) = bn.affine(mean: mean, invstd: invstd)
+            (scale, shift) = bn.affine(Float.self)
             bn.cache = nil
         }
         g.conv.cache = nil

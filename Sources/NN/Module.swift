@@ -116,6 +116,14 @@ extension Module {
     /// Evaluation mode (BatchNorm uses running statistics, Dropout is the identity).
     public func eval() { train(false) }
 
+    /// Puts this module and all below it in evaluation mode and returns what gives each
+    /// one its own mode back (`let restore = net.enterEvalMode(); defer { restore() }`).
+    public func enterEvalMode() -> () -> Void {
+        let modes = namedModules().map { ($0.module, $0.module.training) }
+        eval()
+        return { for (m, on) in modes { m.training = on } }
+    }
+
     /// Clears every parameter's gradient.
     public func zeroGrad() {
         for p in namedParameters() { p.parameter.zeroGrad() }

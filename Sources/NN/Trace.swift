@@ -107,11 +107,16 @@ public final class Tracer {
     public static func observeGradients<R>(forward: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                            backward: @escaping (_ path: String, _ module: any Module, _ grad: Tensor) -> Void,
                                            _ body: () throws -> R) throws -> R {
-        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
+        try observing("observe", body) { t in t.hook = forward; t.gradientHook = backward }
+    }
+
+    /// Runs `body` with a new non-recording tracer, set up by `configure`, as the current
+    /// one; `op` names the caller when another is already running.
+    private static func observing<R>(_ op: String, _ body: () throws -> R, _ configure: (Tracer) -> Void) throws -> R {
+        guard current == nil else { throw TensorError("\(op): a trace or observation is already running") }
         let t = Tracer()
         t.recording = false
-        t.hook = forward
-        t.gradientHook = backward
+        configure(t)
         current = t
         defer { current = nil }
         return try body()
@@ -173,13 +178,7 @@ public final class Tracer {
     /// Feature-map capture for pruning criteria builds on this.
     public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                   _ body: () throws -> R) throws -> R {
-        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
-        let t = Tracer()
-        t.recording = false
-        t.hook = hook
-        current = t
-        defer { current = nil }
-        return try body()
+        try observing("observe", body) { $0.hook = hook }
     }
 
     /// Runs `body` with every layer's output (modules without children, by path)
@@ -187,13 +186,7 @@ public final class Tracer {
     /// checking that a pruned net equals the masked full one. No graph is recorded.
     public static func transforming<R>(_ transform: @escaping (_ path: String, _ module: any Module, _ output: Tensor) throws -> Tensor,
                                        _ body: () throws -> R) throws -> R {
-        guard current == nil else { throw TensorError("transform: a trace or observation is already running") }
-        let t = Tracer()
-        t.recording = false
-        t.transform = transform
-        current = t
-        defer { current = nil }
-        return try body()
+        try observing("transform", body) { $0.transform = transform }
     }
 
     /// Runs `module` on `input` in evaluation mode without caching activations and
@@ -205,10 +198,9 @@ public final class Tracer {
         guard current == nil else { throw TensorError("trace: a trace is already running") }
         let t = Tracer()
         t.shapesOnly = shapesOnly
-        let modes = module.namedModules().map { ($0.module, $0.module.training) }
-        module.eval()
+        let restore = module.enterEvalMode()
         defer {
-            for (m, on) in modes { m.training = on }
+            restore()
             current = nil
         }
         current = t

@@ -59,9 +59,8 @@ public enum ONNXExport {
         }
         // The graph computes the eval-mode forward; layers are read (ACConv2d fused, BN
         // folded) in eval mode too, and every module's flag is restored afterwards.
-        let modes = model.namedModules().map { ($0.module, $0.module.training) }
-        model.eval()
-        defer { for (m, on) in modes { m.training = on } }
+        let restore = model.enterEvalMode()
+        defer { restore() }
         let trace = try Tracer.trace(model, input: Tensor(zeros: s))
         var b = ONNXGraphBuilder(trace: trace, options: options)
         let graph = try b.build(name: model.typeName)

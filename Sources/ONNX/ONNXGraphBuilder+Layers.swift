@@ -65,7 +65,7 @@ extension ONNXGraphBuilder {
         var w = c.weight.value.toFloats()
         var b: [Float]? = c.bias?.value.toFloats()
         if let bn {
-            let (scale, shift) = bn.evalAffine()
+            let (scale, shift) = bn.affine(Double.self)
             let per = w.count / max(shape[0], 1)
             for o in 0..<shape[0] {
                 for i in 0..<per { w[o * per + i] = Float(Double(w[o * per + i]) * scale[o]) }

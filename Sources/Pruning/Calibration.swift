@@ -56,9 +56,8 @@ public enum Calibration {
         var byPath: [String: [GroupPoint]] = [:]
         for p in points { byPath[p.path, default: []].append(p) }
         var parts: [Int: [Tensor]] = [:]
-        let modes = model.namedModules().map { ($0.module, $0.module.training) }
-        model.eval()
-        defer { for (m, on) in modes { m.training = on } }
+        let restore = model.enterEvalMode()
+        defer { restore() }
         let next = try source.batches(epoch: 0)
         var done = 0
         while done < batches, let (x, y) = try next() {
@@ -103,6 +102,6 @@ public enum Calibration {
     /// channels in order (no copy), else a gathered copy.
     static func channels(_ t: Tensor, _ positions: [Int]) throws -> Tensor {
         if t.dim >= 2, positions.count == t.shape[1], positions.indices.allSatisfy({ positions[$0] == $0 }) { return t }
-        return try t.indexSelect(1, Tensor.int64(shape: [positions.count], values: positions.map(Int64.init)))
+        return try t.indexSelect(1, try Tensor.int64(shape: [positions.count], values: positions.map(Int64.init)))
     }
 }

@@ -13,6 +13,7 @@ public struct FOADCriterion: Criterion {
     public let s: Double
     public var needs: CriterionNeeds { .featureMaps }
     public var choosesKeptCount: Bool { true }
+    public var keptCountOptions: String { "t, s" }
 
     public init(t: Int = 1, s: Double = 0) { self.t = t; self.s = s }
 
@@ -24,7 +25,7 @@ public struct FOADCriterion: Criterion {
             throw TensorError("foad: feature maps must be [N, C, …], got \(shapeString(maps.shape))")
         }
         let sums = try maps.foadSimilaritySums("foad")
-        return DoubleSums.pack(sums, count: maps.shape[0])
+        return try DoubleSums.pack(sums, count: maps.shape[0])
     }
 
     /// The mean similarity matrix of reduced batches (C·C values, row-major) and C.
@@ -48,8 +49,8 @@ public struct FOADCriterion: Criterion {
 /// Double-precision running sums passed through calibration as int64 tensors: row b holds
 /// batch b's sums (their IEEE-754 bit patterns) followed by its item count.
 public enum DoubleSums {
-    public static func pack(_ sums: [Double], count: Int) -> Tensor {
-        Tensor.int64(shape: [1, sums.count + 1], values: sums.map { Int64(bitPattern: $0.bitPattern) } + [Int64(count)])
+    public static func pack(_ sums: [Double], count: Int) throws -> Tensor {
+        try Tensor.int64(shape: [1, sums.count + 1], values: sums.map { Int64(bitPattern: $0.bitPattern) } + [Int64(count)])
     }
 
     /// The element-wise total over rows (added in row order) and the total count.

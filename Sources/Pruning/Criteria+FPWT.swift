@@ -82,9 +82,9 @@ public struct FPWTCriterion: Criterion {
 
     /// One batch's statistics as a [1, K] tensor, so the engine can concatenate batches:
     /// images, then per channel E_L, E_H, Σ‖L‖, Σ‖H‖, then the two C×C cosine sums.
-    static func pack(_ s: WaveletChannelStats) -> Tensor {
+    static func pack(_ s: WaveletChannelStats) throws -> Tensor {
         let v = [Double(s.images)] + s.energyLow + s.energyHigh + s.normLow + s.normHigh + s.cosLow + s.cosHigh
-        return Tensor(shape: [1, v.count], values: v.map(Float.init))
+        return try Tensor(shape: [1, v.count], values: v.map(Float.init))
     }
 
     /// The sum of packed batches [B, K] (rows added in double).

@@ -91,14 +91,16 @@ public struct FPGMCriterion: Criterion {
     }
 }
 
-/// |γ_c| of the group's first BatchNorm (network slimming).
+/// |γ_c| of the group's first BatchNorm (network slimming). A group without an affine
+/// BatchNorm (a Linear's outputs, a conv not followed by BN) is skipped, as Torch-Pruning's
+/// BNScaleImportance does: not scored, so not pruned.
 public struct BNScaleCriterion: Criterion {
     public let name = "bn_scale"
     public init() {}
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
-        guard let g = ctx.gamma else {
-            throw TensorError("bn_scale: group \(ctx.group.name) has no affine BatchNorm")
+        guard let g = try ctx.gamma else {
+            return .skip(ctx.bn == nil ? "no BatchNorm holds its channels" : "its BatchNorm has no affine scale")
         }
         return .scores(g.toFloats().map { Double(abs($0)) })
     }

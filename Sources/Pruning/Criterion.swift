@@ -2,11 +2,14 @@ import Foundation
 import NN
 import Tensor
 
-/// What a criterion returns for one group: one score per channel (higher = keep), or
-/// the channels to keep (0-based, selection-based criteria such as FOAD's greedy).
+/// What a criterion returns for one group: one score per channel (higher = keep), the
+/// channels to keep (0-based, selection-based criteria such as FOAD's greedy), or that
+/// it does not score this group, and why (bn_scale on a group without a BatchNorm, as
+/// Torch-Pruning's BNScaleImportance): a skipped group is left whole.
 public enum CriterionResult {
     case scores([Double])
     case keep([Int])
+    case skip(String)
 }
 
 /// What a criterion asks the engine to collect before it runs.
@@ -38,11 +41,15 @@ public protocol Criterion {
     /// True when the criterion decides itself how many channels each group keeps (FOAD's
     /// greedy, DBSCAN clusters): a plan's ratio or MACs / params target cannot apply.
     var choosesKeptCount: Bool { get }
+    /// The options that decide the kept count when `choosesKeptCount` (named in errors
+    /// where a ratio cannot apply, e.g. "t, s").
+    var keptCountOptions: String { get }
 }
 
 extension Criterion {
     public var needs: CriterionNeeds { [] }
     public var choosesKeptCount: Bool { false }
+    public var keptCountOptions: String { "its own options" }
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? { nil }
 }
 
@@ -61,8 +68,19 @@ public final class CriterionContext {
     }
     /// The first BatchNorm holding the group's channels and its γ, β in group order (copies).
     public var bn: BatchNorm? { bnOrder?.bn }
-    public private(set) lazy var gamma: Tensor? = bnOrder.flatMap { b in b.bn.weight.map { Self.gathered($0.value, b.order) } }
-    public private(set) lazy var beta: Tensor? = bnOrder.flatMap { b in b.bn.bias.map { Self.gathered($0.value, b.order) } }
+    public var gamma: Tensor? {
+        get throws {
+            if gammaCopy == nil { gammaCopy = .some(try bnOrder.flatMap { b in try b.bn.weight.map { try Self.gathered($0.value, b.order) } }) }
+            return gammaCopy!
+        }
+    }
+    public var beta: Tensor? {
+        get throws {
+            if betaCopy == nil { betaCopy = .some(try bnOrder.flatMap { b in try b.bn.bias.map { try Self.gathered($0.value, b.order) } }) }
+            return betaCopy!
+        }
+    }
+    private var gammaCopy: Tensor??, betaCopy: Tensor??
     /// Feature maps at the hook point [N, C, …] (or what `reduceBatch` made of them).
     public var fmaps: Tensor?
     /// Gradients at the hook point, when the criterion asked for them and did not
@@ -96,9 +114,9 @@ public final class CriterionContext {
     }()
 
     /// A new 1-D tensor of `t`'s values at `order`.
-    private static func gathered(_ t: Tensor, _ order: [Int]) -> Tensor {
+    private static func gathered(_ t: Tensor, _ order: [Int]) throws -> Tensor {
         let v = t.toFloats()
-        return Tensor(shape: [order.count], values: order.map { v[$0] })
+        return try Tensor(shape: [order.count], values: order.map { v[$0] })
     }
 
     /// Per-channel p-norms of every member's weights (group order), for group reductions:

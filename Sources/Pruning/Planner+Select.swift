@@ -9,6 +9,17 @@ public enum Planner {
     public static func score(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
                              groups: [Int], calibration: BatchSource?, batches: Int,
                              point: HookPoint = .act, ratios: [Int: Double] = [:]) throws -> [Int: CriterionResult] {
+        let collected = try collect(model, graph: graph, criterion: criterion, groups: groups, calibration: calibration,
+                                    batches: batches, point: point)
+        return try evaluate(model, graph: graph, criterion: criterion, groups: groups, collected: collected,
+                            point: point, ratios: ratios)
+    }
+
+    /// What `criterion` needs of the calibration batches for `groups` (feature maps or
+    /// their reductions, by group index); empty when it needs none.
+    public static func collect(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
+                               groups: [Int], calibration: BatchSource?, batches: Int,
+                               point: HookPoint = .act) throws -> [Int: Tensor] {
         var collected: [Int: Tensor] = [:]
         if !criterion.needs.isEmpty {
             guard let source = calibration else {
@@ -26,6 +37,14 @@ public enum Planner {
                 try criterion.reduceBatch(maps, grads: grads)
             }
         }
+        return collected
+    }
+
+    /// Runs `criterion` on every group of `groups` with what `collect` gathered; a plan's
+    /// ratio per group in `ratios`. Throws when every group was skipped.
+    public static func evaluate(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
+                                groups: [Int], collected: [Int: Tensor], point: HookPoint = .act,
+                                ratios: [Int: Double] = [:]) throws -> [Int: CriterionResult] {
         var out: [Int: CriterionResult] = [:]
         for g in groups {
             let ctx = try CriterionContext(graph: graph, group: graph.groups[g], model: model)
@@ -35,6 +54,10 @@ public enum Planner {
             let r = try criterion.evaluate(ctx)
             try check(r, graph.groups[g], criterion.name)
             out[g] = r
+        }
+        if let first = groups.first, groups.allSatisfy({ if case .skip = out[$0] { return true }; return false }),
+           case .skip(let why)? = out[first] {
+            throw TensorError("criterion '\(criterion.name)' skipped every group it was given, so nothing can be pruned (group \(graph.groups[first].name): \(why))")
         }
         return out
     }
@@ -52,6 +75,8 @@ public enum Planner {
             }
         case .keep(let k):
             try group.checkKeep(k, "criterion '\(name)'")
+        case .skip:
+            break
         }
     }
 
@@ -72,6 +97,9 @@ public enum Planner {
             switch r {
             case .keep(let k):
                 plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: k.sorted(), scores: nil))
+            case .skip(let why):
+                plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: Array(0..<n), scores: nil,
+                                       skipped: why))
             case .scores(let s):
                 let norm = options.normalizer.apply(s)
                 scoresOf[g.index] = norm

@@ -39,7 +39,14 @@ public struct GroupPlan {
     public var kept: [Int]
     /// The criterion's scores (nil for selection-based criteria or untouched groups).
     public var scores: [Double]?
+    /// Why the criterion did not score this group (it is left whole), or nil.
+    public var skipped: String?
     public var after: Int { kept.count }
+
+    public init(group: Int, name: String, before: Int, kept: [Int], scores: [Double]?, skipped: String? = nil) {
+        self.group = group; self.name = name; self.before = before; self.kept = kept
+        self.scores = scores; self.skipped = skipped
+    }
 }
 
 /// A pruning plan: per group the channels before and after and the kept indices, the
@@ -86,9 +93,9 @@ public final class PruningPlan: CustomStringConvertible {
 
     public var description: String {
         var rows = [["group", "channels", "kept", "ratio"]]
-        for g in groups where g.after != g.before || true {
-            rows.append([g.name, String(g.before), String(g.after),
-                         String(format: "%.2f", 1 - Double(g.after) / Double(max(g.before, 1)))])
+        for g in groups {
+            rows.append([g.name, String(g.before), String(g.after), g.skipped != nil ? "skipped"
+                         : String(format: "%.2f", 1 - Double(g.after) / Double(max(g.before, 1)))])
         }
         let w = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
         var out = rows.map { r in (0..<4).map { c in c == 0 ? r[c].padding(toLength: w[c], withPad: " ", startingAt: 0)
@@ -98,6 +105,7 @@ public final class PruningPlan: CustomStringConvertible {
                           100 * (1 - Double(macs.after) / Double(max(macs.before, 1))),
                           Double(params.before) / 1e6, Double(params.after) / 1e6,
                           100 * (1 - Double(params.after) / Double(max(params.before, 1)))))
+        for g in groups { if let why = g.skipped { out.append("skipped \(g.name): \(criterion) does not score it (\(why))") } }
         return out.joined(separator: "\n")
     }
 }

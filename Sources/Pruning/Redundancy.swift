@@ -92,7 +92,7 @@ public enum Redundancy {
             for i in 0..<c { for j in 0..<width { mean[j] += z[i * width + j] } }
             for j in 0..<width { mean[j] /= Double(c) }
             for i in 0..<c { for j in 0..<width { z[i * width + j] -= mean[j] } }
-            let x = Tensor(shape: [c, width], values: z.map(Float.init))
+            let x = try Tensor(shape: [c, width], values: z.map(Float.init))
             let r = try o.initial.map { try x.kmeans(initial: $0, maxIterations: o.maxIterations, tolerance: o.tolerance) }
                 ?? x.kmeans(k, seed: o.seed, restarts: o.restarts, maxIterations: o.maxIterations, tolerance: o.tolerance)
             labels = r.labels
@@ -149,6 +149,7 @@ public struct RedundancyCriterion: Criterion {
     public var needs: CriterionNeeds { .featureMaps }
     /// DBSCAN, or k-means with a fixed cluster count, ignore the plan's ratio.
     public var choosesKeptCount: Bool { options.method == .dbscan || options.clusters != nil }
+    public var keptCountOptions: String { options.method == .dbscan ? "eps, min_samples" : "clusters" }
     /// Used when the plan gives no ratio (criteria.score).
     public let defaultRatio: Double?
 
@@ -160,7 +161,7 @@ public struct RedundancyCriterion: Criterion {
         guard maps.dim >= 2 else {
             throw TensorError("redundancy: feature maps must be [N, C, …], got \(shapeString(maps.shape))")
         }
-        return DoubleSums.pack(try Self.channelSums(maps), count: maps.shape[0])
+        return try DoubleSums.pack(try Self.channelSums(maps), count: maps.shape[0])
     }
 
     /// Σ over images of each channel's flattened map: C × F doubles, row-major.

@@ -29,7 +29,7 @@ extension DependencyGraph {
             newClasses[s] = pos.map { slot.classes[$0] }
             report.layers.append((slot.layer, slot.role, slot.classes.count, pos.count))
             let idx = slot.entryIndices(pos)
-            let index = Tensor.int64(shape: [idx.count], values: idx.map(Int64.init))
+            let index = try Tensor.int64(shape: [idx.count], values: idx.map(Int64.init))
             for (entry, dim) in slot.entries {
                 guard let t = stateTensor(slot.module, entry) else {
                     throw TensorError("prune.apply: \(slot.layer) has no '\(entry)' (the net changed since its groups were built)")

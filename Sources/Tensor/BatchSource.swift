@@ -9,3 +9,25 @@ public protocol BatchSource: AnyObject {
     /// function giving the next batch, or nil at the end of the epoch.
     func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)?
 }
+
+/// Fixed (input, target) batches held in memory, the same every epoch: calibration sets
+/// built in code, one tensor passed as `calib`, and the tests' data.
+public final class BatchList: BatchSource {
+    public let list: [(input: Tensor, target: Tensor)]
+    public init(_ list: [(input: Tensor, target: Tensor)]) { self.list = list }
+    public var batchCount: Int { list.count }
+    public var sampleCount: Int { list.reduce(0) { $0 + $1.input.shape[0] } }
+    public func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
+        var i = 0
+        return { [list] in
+            guard i < list.count else { return nil }
+            defer { i += 1 }
+            return list[i]
+        }
+    }
+
+    /// One batch of `x` with zero labels (capture or calibration from a tensor, no loader).
+    public static func unlabelled(_ x: Tensor) throws -> BatchList {
+        BatchList([(x, try Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))])
+    }
+}

@@ -128,10 +128,13 @@ extension Tensor {
         return t
     }
 
-    /// An int64 tensor from values.
-    public static func int64(shape: [Int], values: [Int64]) -> Tensor {
-        let t = Tensor(holding: shape, dtype: .int64)
-        for i in 0..<Swift.min(values.count, t.numel) { t.iptr[i] = values[i] }
+    /// An int64 tensor holding `values` (whose count must equal the shape's); throws as
+    /// `init(shape:values:)` does.
+    public static func int64(shape: [Int], values: [Int64]) throws -> Tensor {
+        let t = try Tensor(holding: shape, dtype: .int64, count: values.count)
+        values.withUnsafeBufferPointer { src in
+            if let b = src.baseAddress { t.iptr.update(from: b, count: src.count) }
+        }
         return t
     }
 }

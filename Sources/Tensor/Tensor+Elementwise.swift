@@ -78,8 +78,8 @@ extension Tensor {
     public func clamp(min lo: Float?, max hi: Float?) throws -> Tensor {
         if let lo, let hi, lo > hi { throw TensorError("clamp: min \(lo) is greater than max \(hi)") }
         var r = try self.toFloat()
-        if let lo { r = try r.maximum(Tensor(scalar: lo)) }
-        if let hi { r = try r.minimum(Tensor(scalar: hi)) }
+        if let lo { r = try r.maximum(try Tensor(scalar: lo)) }
+        if let hi { r = try r.minimum(try Tensor(scalar: hi)) }
         return r === self ? try clone() : r
     }
 
@@ -106,7 +106,7 @@ extension Tensor {
         x.withFloats { px in m.withFloats { pm in
             for i in 0..<x.numel where pm[i] != 0 { vals.append(px[i]) }
         } }
-        return Tensor(shape: [vals.count], values: vals)
+        return try Tensor(shape: [vals.count], values: vals)
     }
 
     /// Sets every element to `v` (in place, through any view).

@@ -104,13 +104,20 @@ extension Tensor {
         var pos = [Int](repeating: 0, count: r)
         for k in 0..<n {
             try body(k, pos)
-            var a = r - 1
-            while a >= 0 {
-                pos[a] += 1
-                if pos[a] < shape[a] { break }
-                pos[a] = 0
-                a -= 1
-            }
+            advance(&pos, shape, rank: r)
+        }
+    }
+
+    /// Steps the multi-index `pos` to the next position of `shape` in row-major order,
+    /// over its first `rank` dims (the last of them fastest); all zeros after the last.
+    @inline(__always)
+    static func advance(_ pos: inout [Int], _ shape: [Int], rank: Int) {
+        var a = rank - 1
+        while a >= 0 {
+            pos[a] += 1
+            if pos[a] < shape[a] { return }
+            pos[a] = 0
+            a -= 1
         }
     }
 

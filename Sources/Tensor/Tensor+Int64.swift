@@ -25,8 +25,8 @@ extension Tensor {
     }
 
     /// A 0-d int64 tensor.
-    public convenience init(int64 v: Int64) {
-        self.init(holding: [], dtype: .int64)
+    public convenience init(int64 v: Int64) throws {
+        try self.init(holding: [], dtype: .int64, count: 1)
         iptr[0] = v
     }
 

@@ -61,28 +61,35 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
-    /// A contiguous float32 tensor holding `values` (whose count must equal the shape's).
-    /// The values already sit in memory, so their copy is not held to `Storage.maxBytes`
-    /// (and a system that cannot copy an array it holds is past saving); tensors sized by
-    /// user input come from `allocate`, `init(zeros:)` or `init(uninitialized:)`, which throw.
-    public convenience init(shape: [Int], values: [Float]) {
-        self.init(holding: shape, dtype: .float32)
+    /// A contiguous float32 tensor holding `values`, whose count must equal the shape's.
+    /// The values already sit in memory, so their copy is not held to `Storage.maxBytes`;
+    /// it throws for a bad shape, a count that does not match, or when the system cannot
+    /// give the copy's memory (tensors sized by user input come from `allocate`,
+    /// `init(zeros:)` or `init(uninitialized:)`, which also apply the limit).
+    public convenience init(shape: [Int], values: [Float]) throws {
+        try self.init(holding: shape, dtype: .float32, count: values.count)
         values.withUnsafeBufferPointer { src in
-            ptr.update(from: src.baseAddress!, count: min(src.count, numel))
+            if let b = src.baseAddress { ptr.update(from: b, count: src.count) }
         }
     }
 
-    /// An uninitialised tensor for a copy of values the caller already holds in memory
-    /// (not held to `Storage.maxBytes`). Only a failure of the system allocator for such a
-    /// copy, after the values themselves were allocated, would trap here.
-    convenience init(holding shape: [Int], dtype: DType) {
-        let storage = try! Storage(count: shape.reduce(1, *), dtype: dtype, zeroed: false, capped: false)
+    /// An uninitialised tensor for a copy of `count` values the caller already holds in
+    /// memory (not held to `Storage.maxBytes`). Throws for a bad shape, a `count` other
+    /// than the shape's element count, or a failed allocation.
+    convenience init(holding shape: [Int], dtype: DType, count: Int) throws {
+        try Tensor.checkShape(shape, "tensor")
+        let n = shape.reduce(1, *)
+        guard n == count else {
+            throw TensorError("tensor: \(count) values for shape \(shapeString(shape)), which holds \(n)")
+        }
+        let what = "a \(dtype.rawValue) tensor of shape \(shapeString(shape))"
+        let storage = try Storage(count: n, dtype: dtype, zeroed: false, for: what, capped: false)
         self.init(storage: storage, shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
     /// A 0-dimensional tensor.
-    public convenience init(scalar: Float) {
-        self.init(shape: [], values: [scalar])
+    public convenience init(scalar: Float) throws {
+        try self.init(shape: [], values: [scalar])
     }
 
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {
@@ -200,13 +207,7 @@ public final class Tensor: @unchecked Sendable {
             for d in 0..<last { o += index[d] * strides[d] }
             body(o, s, n, at)
             at += n
-            var d = last - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < shape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            Tensor.advance(&index, shape, rank: last)
         }
     }
 

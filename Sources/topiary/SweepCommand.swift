@@ -23,13 +23,20 @@ func ownExecutable() -> String {
     (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 }
 
-func loadSweep(_ file: String) -> SweepSpec {
-    do { return try SweepFile.load(file) } catch { failSweep(error) }
-}
+/// The sweep file every sweep subcommand takes, and its loading: an error ends the
+/// process with `sweep: …`.
+struct SweepFileArgument: ParsableArguments {
+    @Argument(help: "The sweep file (.lua).") var file: String
 
-func failSweep(_ error: Error) -> Never {
-    FileHandle.standardError.write(Data("sweep: \(error)\n".utf8))
-    Foundation.exit(1)
+    func spec() -> SweepSpec {
+        do { return try SweepFile.load(file) } catch { fail(error, "sweep") }
+    }
+
+    /// The sweep and its grid points.
+    func grid() -> (SweepSpec, [GridPoint]) {
+        let s = spec()
+        do { return (s, try Grid.expand(s.grid, file: s.file)) } catch { fail(error, "sweep") }
+    }
 }
 
 struct SweepRun: ParsableCommand {
@@ -37,13 +44,13 @@ struct SweepRun: ParsableCommand {
         commandName: "run",
         abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.")
 
-    @Argument(help: "The sweep file (.lua).") var file: String
+    @OptionGroup var sweep: SweepFileArgument
     @Option(name: .customShort("j"), help: "Tasks at once (default 1).") var jobs = 1
 
     func validate() throws { if jobs < 1 { throw ValidationError("-j must be at least 1") } }
 
     func run() throws {
-        let spec = loadSweep(file)
+        let spec = sweep.spec()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let launcher = TaskLauncher(executable: ownExecutable(), threads: max(1, cores / jobs))
         let tty = isatty(2) != 0
@@ -57,7 +64,7 @@ struct SweepRun: ParsableCommand {
                 if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
                 else if point != nil || p.done == 0 && p.running == 0 { noteLine(line) }
             }
-        } catch { if tty { noteLine("") }; failSweep(error) }
+        } catch { if tty { noteLine("") }; fail(error, "sweep") }
         if tty { noteLine("") }
         let p = summary.progress
         noteLine("sweep: \(p.total) tasks: \(p.ok) ran ok, \(p.failed) failed, \(p.skipped) had finished before; results in \(spec.out)/")
@@ -75,7 +82,7 @@ struct SweepSubmit: ParsableCommand {
         abstract: "Submit the unfinished tasks as one Slurm job array (sbatch); prints the job id.",
         discussion: "Tasks that finished, or that an earlier submission still has queued or running, are left out.")
 
-    @Argument(help: "The sweep file (.lua).") var file: String
+    @OptionGroup var sweep: SweepFileArgument
     @Flag(help: "Submit to Slurm (the only scheduler so far).") var slurm = false
     @Option(help: "Slurm partition.") var partition: String?
     @Option(help: "Time limit per task (Slurm's format, e.g. 30:00 or 1-00:00:00).") var time: String?
@@ -86,7 +93,7 @@ struct SweepSubmit: ParsableCommand {
     func validate() throws { if !slurm { throw ValidationError("choose the scheduler: --slurm") } }
 
     func run() throws {
-        let spec = loadSweep(file)
+        let (spec, points) = sweep.grid()
         var o = spec.slurm
         if let partition { o.partition = partition }
         if let time { o.time = time }
@@ -94,14 +101,13 @@ struct SweepSubmit: ParsableCommand {
         if let mem { o.mem = mem }
         if let max { o.maxRunning = max }
         do {
-            let points = try Grid.expand(spec.grid, file: spec.file)
             guard let job = try Slurm.submit(spec, points: points, options: o, executable: ownExecutable()) else {
-                noteLine("sweep: nothing to submit: every task of \(spec.out) has finished or is queued (see `topiary sweep status \(file)`)")
+                noteLine("sweep: nothing to submit: every task of \(spec.out) has finished or is queued (see `topiary sweep status \(sweep.file)`)")
                 return
             }
             noteLine("sweep: submitted \(job.indices.count) of \(points.count) tasks as Slurm job \(job.id) (script \(job.script))")
             print(job.id)
-        } catch { failSweep(error) }
+        } catch { fail(error, "sweep") }
     }
 }
 
@@ -110,13 +116,12 @@ struct SweepStatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Each task's state, from its folder and from Slurm (scontrol; sacct for jobs scontrol has forgotten).")
 
-    @Argument(help: "The sweep file (.lua).") var file: String
+    @OptionGroup var sweep: SweepFileArgument
     @Flag(help: "List every task, not only those that are not ok.") var all = false
 
     func run() throws {
-        let spec = loadSweep(file)
+        let (spec, points) = sweep.grid()
         do {
-            let points = try Grid.expand(spec.grid, file: spec.file)
             let jobs = try SubmittedJob.read(out: spec.out)
             let slurm = jobs.isEmpty ? [:] : try Slurm.query(jobs)
             let status = try SweepStatus.compute(spec, points: points, slurm: slurm)
@@ -127,7 +132,7 @@ struct SweepStatusCommand: ParsableCommand {
                 if let l = s.log, s.state != "ok" || all { line += ", log \(l)" }
                 print(line)
             }
-        } catch { failSweep(error) }
+        } catch { fail(error, "sweep") }
     }
 }
 
@@ -136,14 +141,13 @@ struct SweepTask: ParsableCommand {
         commandName: "task",
         abstract: "Run one grid point (what each Slurm array task does); exits 1 if its notebook fails.")
 
-    @Argument(help: "The sweep file (.lua).") var file: String
+    @OptionGroup var sweep: SweepFileArgument
     @Option(help: "The grid point (0-based, as $SLURM_ARRAY_TASK_ID).") var index: Int
 
     func run() throws {
-        let spec = loadSweep(file)
+        let (spec, points) = sweep.grid()
         do {
-            let points = try Grid.expand(spec.grid, file: spec.file)
-            guard points.indices.contains(index) else { throw SweepError("\(file): no grid point \(index): the grid has \(points.count) points (0 to \(points.count - 1))") }
+            guard points.indices.contains(index) else { throw SweepError("\(sweep.file): no grid point \(index): the grid has \(points.count) points (0 to \(points.count - 1))") }
             let env = ProcessInfo.processInfo.environment
             let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? String(index))" }
             let point = points[index]
@@ -154,7 +158,7 @@ struct SweepTask: ParsableCommand {
             let log = TaskFolder(out: spec.out, point: point).log
             print("sweep: task \(index) (\(point.name)): \(r.status.rawValue), exit \(r.exitCode), \(String(format: "%.1f", r.seconds)) s, log \(log)")
             if r.status != .ok { throw ExitCode(1) }
-        } catch let e as ExitCode { throw e } catch { failSweep(error) }
+        } catch let e as ExitCode { throw e } catch { fail(error, "sweep") }
     }
 }
 
@@ -168,16 +172,15 @@ struct SweepCollect: ParsableCommand {
         numeric grid parameter, by = the first other grid parameter.
         """)
 
-    @Argument(help: "The sweep file (.lua).") var file: String
+    @OptionGroup var sweep: SweepFileArgument
     @Option(help: "Column on the chart's x axis.") var x: String?
     @Option(help: "Column on the chart's y axis.") var y: String?
     @Option(help: "One line per value of this column.") var by: String?
     @Flag(name: .shortAndLong, help: "Do not print the table.") var quiet = false
 
     func run() throws {
-        let spec = loadSweep(file)
+        let (spec, points) = sweep.grid()
         do {
-            let points = try Grid.expand(spec.grid, file: spec.file)
             let table = try ResultTable.collect(spec, points: points)
             var choice = spec.plot
             if let x { choice.x = x }
@@ -188,6 +191,6 @@ struct SweepCollect: ParsableCommand {
             let files = try table.write(out: spec.out, chart: chart)
             if !quiet { print(table.markdown, terminator: "") }
             noteLine("sweep: \(points.count) tasks collected; wrote \(files.joined(separator: ", "))" + (chart == nil ? " (no chart: nothing numeric to draw)" : ""))
-        } catch { failSweep(error) }
+        } catch { fail(error, "sweep") }
     }
 }

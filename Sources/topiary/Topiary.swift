@@ -37,9 +37,10 @@ func runChunks(_ interp: Interpreter, _ chunks: [[UInt8]]) {
     }
 }
 
-/// Prints an uncaught Lua error (with its traceback) to stderr and exits 1, as lua.c does.
-func fail(_ error: Error) -> Never {
-    FileHandle.standardError.write(Data("topiary: \(error)\n".utf8))
+/// Prints an uncaught Lua error (with its traceback) to stderr and exits 1, as lua.c does;
+/// `who` names the command in the message.
+func fail(_ error: Error, _ who: String = "topiary") -> Never {
+    FileHandle.standardError.write(Data("\(who): \(error)\n".utf8))
     Foundation.exit(1)
 }
 

@@ -7,7 +7,7 @@ import Tensor
 final class LoaderShardTests: XCTestCase {
     func dataset(_ n: Int) throws -> Dataset {
         try Dataset(name: "toy", bytes: [UInt8](repeating: 0, count: n), sampleShape: [1],
-                    targets: Tensor.int64(shape: [n], values: (0..<n).map(Int64.init)))
+                    targets: try Tensor.int64(shape: [n], values: (0..<n).map(Int64.init)))
     }
 
     func targets(_ l: Loader, epoch: Int = 0) throws -> [[Int]] {

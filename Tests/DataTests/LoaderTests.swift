@@ -11,7 +11,7 @@ final class ForegroundAdd: Transform {
     var description: String { "foreground" }
     func apply(_ batch: Batch, rng: inout Xoshiro256) throws -> Batch {
         threads.append(Thread.current)
-        return Batch(input: try batch.input.add(Tensor(scalar: 1000)), target: batch.target)
+        return Batch(input: try batch.input.add(try Tensor(scalar: 1000)), target: batch.target)
     }
 }
 
@@ -20,7 +20,7 @@ final class LoaderTests: XCTestCase {
     func dataset(_ n: Int = 10) throws -> Dataset {
         let bytes = (0..<n).flatMap { i in (0..<12).map { UInt8((i * 12 + $0) % 256) } }
         return try Dataset(name: "toy", bytes: bytes, sampleShape: [1, 3, 4],
-                           targets: Tensor.int64(shape: [n], values: (0..<n).map(Int64.init)))
+                           targets: try Tensor.int64(shape: [n], values: (0..<n).map(Int64.init)))
     }
 
     func all(_ l: Loader, epoch: Int) throws -> [(Tensor, Tensor)] {
@@ -112,8 +112,8 @@ final class LoaderTests: XCTestCase {
     }
 
     func testTensorDatasetAndSubset() throws {
-        let x = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6])
-        let y = Tensor(shape: [3], values: [0.5, 1.5, 2.5])
+        let x = try Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6])
+        let y = try Tensor(shape: [3], values: [0.5, 1.5, 2.5])
         let ds = try Dataset(inputs: x, targets: y)
         XCTAssertEqual(ds.sampleShape, [2])
         let (a, b) = try ds.gather([2, 0])

@@ -46,9 +46,9 @@ final class SafeTensorsTests: DataTestCase {
     }
 
     func testWriteRoundTripLayoutAndAtomicity() throws {
-        let w = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let w = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         let tr = try w.transpose(0, 1)                                  // non-contiguous: written row-major
-        let n = Tensor.int64(shape: [], values: [42])
+        let n = try Tensor.int64(shape: [], values: [42])
         let path = dir + "/m.safetensors"
         try SafeTensors.write(path, [("w", w), ("wt", tr), ("bn.num_batches_tracked", n)], metadata: ["arch": "x"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["m.safetensors"])

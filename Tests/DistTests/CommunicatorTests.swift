@@ -14,7 +14,7 @@ final class CommunicatorTests: XCTestCase {
         XCTAssertEqual(w.size, 1)
         XCTAssertFalse(w.usesMPI)
         XCTAssertTrue(try Communicator.world() === w)
-        let t = Tensor(shape: [2, 2], values: [1, -2, 3, 4])
+        let t = try Tensor(shape: [2, 2], values: [1, -2, 3, 4])
         for op in ReduceOp.allCases {
             try w.allreduce(t, op: op)
             XCTAssertEqual(t.toArray(), [1, -2, 3, 4], op.rawValue)

@@ -14,7 +14,7 @@ final class ClusteringTests: XCTestCase {
             let c = centres[p % 3], o = offsets[p / 3]
             v += [c.0 + o.0, c.1 + o.1]
         }
-        return Tensor(shape: [15, 2], values: v)
+        return try! Tensor(shape: [15, 2], values: v)
     }
 
     func testKMeansSeparatesBlobsDeterministically() throws {
@@ -50,7 +50,7 @@ final class ClusteringTests: XCTestCase {
     let line: [Float] = [0, 0.5, 1, 5, 10, 10.5, 11, 20, 20.4]
 
     func testDBSCANHandDrawn() throws {
-        let x = Tensor(shape: [9, 1], values: line)
+        let x = try Tensor(shape: [9, 1], values: line)
         XCTAssertEqual(try x.dbscan(eps: 0.6, minSamples: 2), [0, 0, 0, -1, 1, 1, 1, 2, 2])
         // min_samples 3: only the middle points of the chains are core; the ends are
         // border points of their clusters, the pair at 20 becomes noise
@@ -62,7 +62,7 @@ final class ClusteringTests: XCTestCase {
 
     func testDBSCANCosine() throws {
         // directions: three near 0°, two near 90°, one at 45°, and a zero vector
-        let x = Tensor(shape: [7, 2], values: [1, 0, 2, 0.05, 3, -0.1, 0, 1, 0.05, 2, 1, 1, 0, 0])
+        let x = try Tensor(shape: [7, 2], values: [1, 0, 2, 0.05, 3, -0.1, 0, 1, 0.05, 2, 1, 1, 0, 0])
         XCTAssertEqual(try x.dbscan(eps: 0.01, minSamples: 2, metric: .cosine), [0, 0, 0, 1, 1, -1, -1])
     }
 

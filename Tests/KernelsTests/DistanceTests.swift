@@ -9,7 +9,26 @@ final class DistanceTests: XCTestCase {
     }
 
     /// One image, three channels a = (1, 0), b = (0, 1), c = (3, 4), a zero channel z.
-    let x = Tensor(shape: [1, 4, 1, 2], values: [1, 0, 0, 1, 3, 4, 0, 0])
+    let x = try! Tensor(shape: [1, 4, 1, 2], values: [1, 0, 0, 1, 3, 4, 0, 0])
+
+    /// Scratch sized by the input is checked before it is allocated: C² sums for 100 000
+    /// channels are an error, not an abort; typed scratch is aligned and writable.
+    func testScratchSizedByTheInputIsAnError() throws {
+        let wide = try Tensor(zeros: [1, 100_000, 1])
+        XCTAssertThrowsError(try wide.foadSimilaritySums()) { e in
+            XCTAssertTrue("\(e)".contains("foad_similarity: cannot allocate"), "\(e)")
+        }
+        XCTAssertThrowsError(try Scratch.check(Int.max / 4, of: Double.self, "op")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("op: cannot allocate"), "\(e)")
+        }
+        XCTAssertThrowsError(try Scratch.check(-1, of: Float.self, "op"))
+        let sum = Scratch.with(100, of: Double.self, zeroed: true) { p -> Double in
+            XCTAssertEqual(Int(bitPattern: p) % 64, 0)
+            for i in 0..<100 { p[i] += Double(i) }
+            return (0..<100).reduce(0) { $0 + p[$1] }
+        }
+        XCTAssertEqual(sum, 4950)
+    }
 
     func testCosine() throws {
         let m = try x.channelMatrix(.cosine, batching: .flatten, "cosine")
@@ -31,7 +50,7 @@ final class DistanceTests: XCTestCase {
     /// NaN and infinity propagate as in numpy (the Gram formula gave 0 for both).
     func testNonFiniteInputsPropagate() throws {
         // channels a = (NaN, 0), b = (0, 1), c = (inf, 0), d = (1, 1)
-        let y = Tensor(shape: [1, 4, 2], values: [.nan, 0, 0, 1, .infinity, 0, 1, 1])
+        let y = try Tensor(shape: [1, 4, 2], values: [.nan, 0, 0, 1, .infinity, 0, 1, 1])
         for batching in ChannelBatching.allCases {
             let d = try y.channelMatrix(.euclidean, batching: batching, "e").toArray()
             for j in 0..<4 { XCTAssertTrue(d[j].isNaN && d[j * 4].isNaN, "\(batching): NaN row/column \(j)") }
@@ -47,14 +66,14 @@ final class DistanceTests: XCTestCase {
             XCTAssertTrue(c[1].isNaN && c[2 * 4 + 3].isNaN)
         }
         // finite values whose squared norm overflows float: computed directly
-        let big = Tensor(shape: [1, 2, 1], values: [3e30, 1e30])
+        let big = try Tensor(shape: [1, 2, 1], values: [3e30, 1e30])
         XCTAssertEqual(try big.channelMatrix(.euclidean, batching: .flatten, "e").toArray()[1], 2e30, accuracy: 1e24)
     }
 
     /// The rows of a (C, F) matrix: the same numbers as channels of one (1, C, F) image;
     /// a 2-d input to channelMatrix is refused (it was read as (N, C) before).
     func testRowsOfAMatrix() throws {
-        let m = Tensor(shape: [4, 2], values: [1, 0, 0, 1, 3, 4, 0, 0])
+        let m = try Tensor(shape: [4, 2], values: [1, 0, 0, 1, 3, 4, 0, 0])
         assertNear(try m.rowMatrix(.cosine, "c"), [1, 0, 0.6, 0, 0, 1, 0.8, 0, 0.6, 0.8, 1, 0, 0, 0, 0, 0], "rows cos")
         assertNear(try m.rowMatrix(.euclidean, "e"), try x.channelMatrix(.euclidean, batching: .flatten, "e").toArray(), "rows euc")
         XCTAssertThrowsError(try m.channelMatrix(.cosine, batching: .flatten, "cosine_similarity")) { e in
@@ -66,7 +85,7 @@ final class DistanceTests: XCTestCase {
 
     func testBatching() throws {
         // two images, two channels: p = ((1, 0), (0, 2)) and q = ((0, 1), (0, 2))
-        let y = Tensor(shape: [2, 2, 2], values: [1, 0, 0, 1, 0, 2, 0, 2])
+        let y = try Tensor(shape: [2, 2, 2], values: [1, 0, 0, 1, 0, 2, 0, 2])
         // flatten: p = (1, 0, 0, 2), q = (0, 1, 0, 2): cos = 4/5, distance √2
         assertNear(try y.channelMatrix(.cosine, batching: .flatten, "c"), [1, 0.8, 0.8, 1], "flatten cos")
         assertNear(try y.channelMatrix(.euclidean, batching: .flatten, "e"), [0, (2.0).squareRoot(), (2.0).squareRoot(), 0], "flatten euc")

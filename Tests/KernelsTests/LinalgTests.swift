@@ -5,7 +5,7 @@ import Tensor
 final class LinalgTests: XCTestCase {
     func testSingularValuesAndVectors() throws {
         // [[3, 0], [4, 5]]: AᵀA = [[25, 20], [20, 25]] -> σ² = 45, 5
-        let a = Tensor(shape: [2, 2], values: [3, 0, 4, 5])
+        let a = try Tensor(shape: [2, 2], values: [3, 0, 4, 5])
         let r = try a.svd(vectors: true)
         XCTAssertEqual(r.s.toArray()[0], (45.0).squareRoot(), accuracy: 1e-5)
         XCTAssertEqual(r.s.toArray()[1], (5.0).squareRoot(), accuracy: 1e-5)
@@ -28,14 +28,14 @@ final class LinalgTests: XCTestCase {
     }
 
     func testRankOfKnownMatrices() throws {
-        let outer = Tensor(shape: [4, 3], values: [1, 2, 3, 2, 4, 6, -1, -2, -3, 0.5, 1, 1.5])  // rank 1
+        let outer = try Tensor(shape: [4, 3], values: [1, 2, 3, 2, 4, 6, -1, -2, -3, 0.5, 1, 1.5])  // rank 1
         XCTAssertEqual(try outer.matrixRank().toArray(), [1])
         XCTAssertEqual(try Tensor.eye(5).matrixRank().toArray(), [5])
         XCTAssertEqual(try Tensor.zeros([3, 3]).matrixRank().toArray(), [0])
         // third row = first + second: singular in exact arithmetic, σ3 ~ 1e-7 after rounding
-        let dependent = Tensor(shape: [3, 3], values: [1, 2, 3, 4, 5, 6.5, 5, 7, 9.5])
+        let dependent = try Tensor(shape: [3, 3], values: [1, 2, 3, 4, 5, 6.5, 5, 7, 9.5])
         XCTAssertEqual(try dependent.matrixRank().toArray(), [2])
-        let perturbed = Tensor(shape: [3, 3], values: [1, 2, 3, 4, 5, 6.5, 5, 7, 9.501])
+        let perturbed = try Tensor(shape: [3, 3], values: [1, 2, 3, 4, 5, 6.5, 5, 7, 9.501])
         XCTAssertEqual(try perturbed.matrixRank().toArray(), [3])
     }
 
@@ -51,7 +51,7 @@ final class LinalgTests: XCTestCase {
             v[31 * 33] = last
             return v
         }
-        let x = Tensor(shape: [3, 32, 32], values: diag(tol) + diag(tol.nextUp) + diag(tol.nextDown))
+        let x = try Tensor(shape: [3, 32, 32], values: diag(tol) + diag(tol.nextUp) + diag(tol.nextDown))
         for method in RankMethod.allCases {
             XCTAssertEqual(try x.matrixRank(method: method).toArray(), [31, 32, 31], "\(method)")
             // explicit tolerances: atol alone switches rtol off
@@ -63,7 +63,7 @@ final class LinalgTests: XCTestCase {
         // permutation Q keeps it exact; the Gram path must still count 31 and 32
         var p = [Float](repeating: 0, count: 32 * 32)
         for i in 0..<32 { p[i * 32 + (i * 5) % 32] = 1 }
-        let q = Tensor(shape: [32, 32], values: p)
+        let q = try Tensor(shape: [32, 32], values: p)
         let rotated = try q.matmul(x).matmul(q.transpose(0, 1))
         XCTAssertEqual(try rotated.matrixRank().toArray(), [31, 32, 31])
     }

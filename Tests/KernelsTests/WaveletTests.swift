@@ -7,7 +7,7 @@ final class WaveletTests: XCTestCase {
     /// that leading dims are independent maps.
     func referenceInput(_ h: Int, _ w: Int) -> Tensor {
         let map = (0..<h * w).map { Float(($0 * 37) % 11 - 5) }
-        return Tensor(shape: [2, 1, h, w], values: map + map.map { -$0 })
+        return try! Tensor(shape: [2, 1, h, w], values: map + map.map { -$0 })
     }
 
     func assertNear(_ a: [Float], _ b: [Float], tol: Float, _ what: String) {
@@ -37,7 +37,7 @@ final class WaveletTests: XCTestCase {
 
     func testHaarByHand() throws {
         // cA = (a + b + c + d)/2 per 2x2 block; cH = (a + b − c − d)/2 (rows differ), cV, cD.
-        let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        let x = try Tensor(shape: [2, 2], values: [1, 2, 3, 4])
         let b = try x.dwt2(try Wavelet.named("haar"))
         XCTAssertEqual(b.ll!.toFloats()[0], 5, accuracy: 1e-6)
         XCTAssertEqual(b.lh!.toFloats()[0], -2, accuracy: 1e-6)

@@ -95,7 +95,7 @@ final class ContainerTests: XCTestCase {
             XCTAssertEqual(($0 as? TensorError)?.message, "load_state_dict: unexpected key 'extra'")
         }
         // A good load copies values (num_batches_tracked converted to int64).
-        entries[0].1 = Tensor(shape: [2, 1, 3, 3], values: (0..<18).map(Float.init))
+        entries[0].1 = try Tensor(shape: [2, 1, 3, 3], values: (0..<18).map(Float.init))
         try net.loadStateDict(entries)
         XCTAssertEqual((net.module(at: "conv") as! Conv2d).weight.value.toFloats(), (0..<18).map(Float.init))
         XCTAssertEqual((net.module(at: "bn") as! BatchNorm2d).numBatchesTracked.iptr[0], 1)

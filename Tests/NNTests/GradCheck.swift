@@ -80,5 +80,5 @@ func distinct(_ shape: [Int], seed: UInt64, step: Float = 0.05) -> Tensor {
     let n = shape.reduce(1, *)
     var v = (0..<n).map { Float($0) - Float(n) / 2 + 0.5 }
     for i in stride(from: n - 1, to: 0, by: -1) { v.swapAt(i, rng.nextInt(i + 1)) }
-    return Tensor(shape: shape, values: v.map { $0 * step })
+    return try! Tensor(shape: shape, values: v.map { $0 * step })
 }

@@ -8,13 +8,13 @@ final class OptimizerTests: XCTestCase {
     let grads: [[Float]] = [[0.1, -0.2, 0.3], [0.5, 0, -0.1], [-0.3, 0.4, 0.2]]
 
     func run(_ opt: Optimizer, _ expected: [[Double]], tol: Double = 2e-6, file: StaticString = #filePath, line: UInt = #line) throws {
-        let p = Parameter(Tensor(shape: [3], values: [1, -2, 0.5]))
-        let frozen = Parameter(Tensor(shape: [1], values: [7]))
+        let p = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
+        let frozen = Parameter(try Tensor(shape: [1], values: [7]))
         frozen.requiresGrad = false
-        let noGrad = Parameter(Tensor(shape: [1], values: [9]))
+        let noGrad = Parameter(try Tensor(shape: [1], values: [9]))
         for (g, e) in zip(grads, expected) {
-            p.grad = Tensor(shape: [3], values: g)
-            frozen.grad = Tensor(shape: [1], values: [1])
+            p.grad = try Tensor(shape: [3], values: g)
+            frozen.grad = try Tensor(shape: [1], values: [1])
             try opt.step([p, frozen, noGrad])
             for (x, r) in zip(p.value.toFloats(), e) { XCTAssertEqual(Double(x), r, accuracy: tol, file: file, line: line) }
         }
@@ -50,29 +50,29 @@ final class OptimizerTests: XCTestCase {
     /// Saving the state after one step and restoring it into a new optimizer gives the
     /// same second step; a parameter whose shape changed starts afresh.
     func testStateRoundTripAndShapeChange() throws {
-        let a = Parameter(Tensor(shape: [3], values: [1, -2, 0.5])), b = Parameter(Tensor(shape: [3], values: [1, -2, 0.5]))
+        let a = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5])), b = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
         let o1 = try Adam(lr: 0.01, weightDecay: 0.1)
-        a.grad = Tensor(shape: [3], values: grads[0])
+        a.grad = try Tensor(shape: [3], values: grads[0])
         try o1.step([a])
         let saved = Dictionary(uniqueKeysWithValues: try o1.state([a]))
         XCTAssertEqual(Set(saved.keys), ["0.exp_avg", "0.exp_avg_sq", "0.step"])
         b.value = try a.value.clone()
         let o2 = try Adam(lr: 0.01, weightDecay: 0.1)
         try o2.loadState(saved, [b])
-        a.grad = Tensor(shape: [3], values: grads[1]); b.grad = a.grad
+        a.grad = try Tensor(shape: [3], values: grads[1]); b.grad = a.grad
         try o1.step([a]); try o2.step([b])
         XCTAssertEqual(a.value.toFloats(), b.value.toFloats())
-        XCTAssertThrowsError(try o2.loadState(["0.step": Tensor.int64(shape: [], values: [1]), "0.exp_avg": try Tensor(zeros: [2])], [b])) {
+        XCTAssertThrowsError(try o2.loadState(["0.step": try Tensor.int64(shape: [], values: [1]), "0.exp_avg": try Tensor(zeros: [2])], [b])) {
             XCTAssertTrue("\($0)".contains("state '0.exp_avg' has shape [2], parameter 1 has [3]"), "\($0)")
         }
         // Pruned to 2 elements: momentum restarts (first step uses the plain gradient).
         let s = try SGD(lr: 1, momentum: 0.9)
-        let p = Parameter(Tensor(shape: [3], values: [0, 0, 0]))
-        p.grad = Tensor(shape: [3], values: [1, 1, 1]); try s.step([p])
-        p.value = Tensor(shape: [2], values: [0, 0]); p.grad = Tensor(shape: [2], values: [1, 2])
+        let p = Parameter(try Tensor(shape: [3], values: [0, 0, 0]))
+        p.grad = try Tensor(shape: [3], values: [1, 1, 1]); try s.step([p])
+        p.value = try Tensor(shape: [2], values: [0, 0]); p.grad = try Tensor(shape: [2], values: [1, 2])
         try s.step([p])
         XCTAssertEqual(p.value.toFloats(), [-1, -2])
-        p.grad = Tensor(shape: [3], values: [1, 1, 1])
+        p.grad = try Tensor(shape: [3], values: [1, 1, 1])
         XCTAssertThrowsError(try s.step([p])) { XCTAssertTrue("\($0)".contains("gradient of shape [3] for a parameter of shape [2]"), "\($0)") }
     }
 }

@@ -112,8 +112,8 @@ final class ONNXExportTests: XCTestCase {
     final class Doubler: Module {
         let typeName = "Doubler"
         var training = true
-        func forward(_ input: Tensor) throws -> Tensor { Tensor(shape: input.shape, values: input.toFloats().map { $0 * 2 }) }
-        func backward(_ g: Tensor) throws -> Tensor { Tensor(shape: g.shape, values: g.toFloats().map { $0 * 2 }) }
+        func forward(_ input: Tensor) throws -> Tensor { try Tensor(shape: input.shape, values: input.toFloats().map { $0 * 2 }) }
+        func backward(_ g: Tensor) throws -> Tensor { try Tensor(shape: g.shape, values: g.toFloats().map { $0 * 2 }) }
     }
 
     func testUnmappedLayerNamesItAndWritesNothing() throws {

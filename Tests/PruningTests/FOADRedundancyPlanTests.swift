@@ -6,20 +6,8 @@ import NN
 @testable import Tensor
 
 /// Batches over tensors already in memory (labels n mod 10).
-final class TensorListSource: BatchSource {
-    let items: [Tensor]
-    init(_ items: [Tensor]) { self.items = items }
-    var batchCount: Int { items.count }
-    var sampleCount: Int { items.reduce(0) { $0 + $1.shape[0] } }
-    func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
-        var i = 0
-        return { [items] in
-            guard i < items.count else { return nil }
-            defer { i += 1 }
-            let n = items[i].shape[0]
-            return (items[i], Tensor.int64(shape: [n], values: (0..<n).map { Int64($0 % 10) }))
-        }
-    }
+func tensorList(_ items: [Tensor]) throws -> BatchList {
+    BatchList(try items.map { x in (x, try Tensor.int64(shape: [x.shape[0]], values: (0..<x.shape[0]).map { Int64($0 % 10) })) })
 }
 
 /// `foad` and `redundancy` through the planner: a duplicated channel is pruned and the
@@ -44,7 +32,7 @@ final class FOADRedundancyPlanTests: XCTestCase {
         let graph = try DependencyGraph(net, inputShape: [1, 1, 8, 8])
         var o = PlanOptions()
         if let r = ratio { o.amount = .ratio(r, perGroup: [:]) } else { o.amount = .targetMACs(1) }
-        let calib = TensorListSource([randn([6, 1, 8, 8], seed: 43), randn([5, 1, 8, 8], seed: 44)])
+        let calib = try tensorList([randn([6, 1, 8, 8], seed: 43), randn([5, 1, 8, 8], seed: 44)])
         return try Planner.plan(net, graph: graph, criterion: c, options: o, calibration: calib, batches: 2)
     }
 
@@ -68,16 +56,6 @@ final class FOADRedundancyPlanTests: XCTestCase {
 
     // MARK: ResNet-56 against ../shared/bench/bench_criteria.py
 
-    /// bench_criteria.py's calibration: x[n,c,h,w] = sin(0.001·i), 5 batches of 128.
-    static func calibration() -> [Tensor] {
-        try! (0..<5).map { b in
-            let t = try Tensor(uninitialized: [128, 3, 32, 32])
-            let base = b * 128 * 3072
-            for i in 0..<t.numel { t.ptr[i] = Float(Foundation.sin(0.001 * Double(base + i))) }
-            return t
-        }
-    }
-
     func reference() throws -> [String: Any] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/resnet56_foad_redundancy.json")
@@ -100,7 +78,7 @@ final class FOADRedundancyPlanTests: XCTestCase {
         let foad = FOADCriterion(), red = RedundancyCriterion(RedundancyOptions())
         // one pass: both reductions side by side in one int64 row
         var widths: [Int: Int] = [:]
-        let collected = try Calibration.collect(net, points: points, source: TensorListSource(Self.calibration()),
+        let collected = try Calibration.collect(net, points: points, source: try BatchList.sinusoid(batches: 5, size: 128),
                                                 batches: 5, gradients: false) { p, maps, _ in
             let a = try foad.reduceBatch(maps, grads: nil)!, b = try red.reduceBatch(maps, grads: nil)!
             widths[p.group] = a.shape[1]

@@ -17,7 +17,7 @@ final class PaperCriteriaTests: XCTestCase {
     /// cos L = 1 everywhere; cos H(0,1) = 1, cos H(0,2) = cos H(1,2) = −1/3.
     /// sim(0,1) = 1, sim(0,2) = sim(1,2) = .25 − .25 = 0 → importance −.5, −.5, 0.
     func testFPWTByHand() throws {
-        let x = Tensor(shape: [1, 3, 2, 2], values: [1, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0])
+        let x = try Tensor(shape: [1, 3, 2, 2], values: [1, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0])
         let r = try haar().scores(maps: x)
         for (a, b) in zip(r.importance, [-0.5, -0.5, 0]) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         XCTAssertEqual(r.alpha, [0.25, 0.25, 0.25])
@@ -27,7 +27,7 @@ final class PaperCriteriaTests: XCTestCase {
         let e0 = 0.25 * 0.5 + 0.75 * 0.75.squareRoot()
         for (a, b) in zip(e, [e0, 2 * e0, e0]) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         // per-channel weights: a constant channel [[1,1],[1,1]] has L = 2, H = 0 → α = 1, β = 0
-        let y = Tensor(shape: [1, 2, 2, 2], values: [1, 1, 1, 1, 1, 0, 0, 0])
+        let y = try Tensor(shape: [1, 2, 2, 2], values: [1, 1, 1, 1, 1, 0, 0, 0])
         let p = try FPWTCriterion(wavelet: try Wavelet.named("haar"), weights: .channel).scores(maps: y)
         XCTAssertEqual(p.alpha[0], 1, accuracy: 1e-12)
         XCTAssertEqual(p.beta[0], 0, accuracy: 1e-12)
@@ -40,7 +40,7 @@ final class PaperCriteriaTests: XCTestCase {
     /// numpy.histogram semantics: [0, 1, 2, 3] in 4 bins → 2 bits; in 2 bins (edges 0, 1.5,
     /// 3) → 1 bit; a constant map → 0; mean over images.
     func testEntropyByHand() throws {
-        let x = Tensor(shape: [2, 2, 2, 2], values: [0, 1, 2, 3, 5, 5, 5, 5, 3, 2, 1, 0, 0, 0, 0, 1])
+        let x = try Tensor(shape: [2, 2, 2, 2], values: [0, 1, 2, 3, 5, 5, 5, 5, 3, 2, 1, 0, 0, 0, 0, 1])
         // ch0: 2 bits in both images; ch1: 0 (constant), then [0,0,0,1] → −(.75 log .75 + .25 log .25)
         let h1 = -(0.75 * log2(0.75) + 0.25 * log2(0.25))
         let s = try EntropyCriterion(bins: 4).scores(maps: x)
@@ -68,8 +68,8 @@ final class PaperCriteriaTests: XCTestCase {
         let c1 = try Conv2d(1, 5, kernelSize: (3, 3), padding: (1, 1))
         let h: [Float] = [1, 1, 1, 0, 0, 0, -1, -1, -1], v: [Float] = [1, 0, -1, 1, 0, -1, 1, 0, -1]
         let z = [Float](repeating: 0, count: 9)
-        c1.weight.value = Tensor(shape: [5, 1, 3, 3], values: h + h + v + z + z)
-        c1.bias!.value = Tensor(shape: [5], values: [0, 0, 0, 1, -1])
+        c1.weight.value = try Tensor(shape: [5, 1, 3, 3], values: h + h + v + z + z)
+        c1.bias!.value = try Tensor(shape: [5], values: [0, 0, 0, 1, -1])
         return Sequential([c1, try BatchNorm2d(5), ReLU(), try Conv2d(5, 2, kernelSize: (3, 3), padding: (1, 1))])
     }
 
@@ -78,7 +78,7 @@ final class PaperCriteriaTests: XCTestCase {
         let g = try XCTUnwrap(graph.group(named: "0"))
         let all = randn([24, 1, 12, 12], seed: 7)
         let batches = try! order.map { b in (try! all.narrow(0, 8 * b, 8).contiguous(), try Tensor(zeros: [8], dtype: .int64)) }
-        let r = try Planner.score(net, graph: graph, criterion: c, groups: [g.index], calibration: Batches(batches), batches: 3)
+        let r = try Planner.score(net, graph: graph, criterion: c, groups: [g.index], calibration: BatchList(batches), batches: 3)
         guard case .scores(let s) = r[g.index]! else { XCTFail("no scores"); return [] }
         return s
     }
@@ -114,22 +114,6 @@ final class PaperCriteriaTests: XCTestCase {
         for c in criteria {
             let a = try scores(net, c), b = try scores(net, c, order: [2, 0, 1])
             for (u, v) in zip(a, b) { XCTAssertEqual(u, v, accuracy: 1e-6 * max(1, abs(u)), "\(c)") }
-        }
-    }
-}
-
-/// Fixed (input, target) batches.
-final class Batches: BatchSource {
-    let list: [(Tensor, Tensor)]
-    init(_ list: [(Tensor, Tensor)]) { self.list = list }
-    var batchCount: Int { list.count }
-    var sampleCount: Int { list.reduce(0) { $0 + $1.0.shape[0] } }
-    func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
-        var i = 0
-        return { [list] in
-            guard i < list.count else { return nil }
-            defer { i += 1 }
-            return list[i]
         }
     }
 }

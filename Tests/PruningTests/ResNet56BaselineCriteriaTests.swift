@@ -18,16 +18,6 @@ final class ResNet56BaselineCriteriaTests: XCTestCase {
         return (try XCTUnwrap(obj["layers"] as? [String]), scores)
     }
 
-    /// x = sin(0.001·i) over the linear index of (640, 3, 32, 32), y[n] = n mod 10, 5 batches of 128.
-    func calibration() throws -> Batches {
-        let per = 3 * 32 * 32
-        return Batches(try (0..<5).map { b in
-            let x = try Tensor(uninitialized: [128, 3, 32, 32])
-            for k in 0..<(128 * per) { x.ptr[k] = Float(Foundation.sin(0.001 * Double(b * 128 * per + k))) }
-            return (x, Tensor.int64(shape: [128], values: (0..<128).map { Int64((b * 128 + $0) % 10) }))
-        })
-    }
-
     func testAgreesWithTheReferenceScripts() throws {
         let net = try loadBenchResNet56()
         let ref = try reference()
@@ -41,7 +31,7 @@ final class ResNet56BaselineCriteriaTests: XCTestCase {
             ("bn_scale", BNScaleCriterion(), 1e-5), ("taylor", TaylorCriterion(), 1e-3),
         ]
         for (name, c, tol) in criteria {
-            let r = try Planner.score(net, graph: graph, criterion: c, groups: groups, calibration: try calibration(), batches: 5)
+            let r = try Planner.score(net, graph: graph, criterion: c, groups: groups, calibration: try BatchList.sinusoid(batches: 5, size: 128), batches: 5)
             var worst = 0.0
             for (g, layer) in zip(groups, ref.layers) {
                 guard case .scores(let s) = r[g]! else { return XCTFail("\(name) \(layer)") }

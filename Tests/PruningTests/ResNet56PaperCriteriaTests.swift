@@ -31,16 +31,6 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
                          alphaBeta: try XCTUnwrap((obj["fpwt"] as? [String: Any])?["alpha_beta"] as? [String: [Double]]))
     }
 
-    /// x[n,c,h,w] = sin(0.001·i) over the linear index of (640, 3, 32, 32), in 5 batches of 128.
-    func calibration() -> Batches {
-        let per = 3 * 32 * 32
-        return Batches(try! (0..<5).map { b in
-            let x = try Tensor(uninitialized: [128, 3, 32, 32])
-            for k in 0..<(128 * per) { x.ptr[k] = Float(Foundation.sin(0.001 * Double(b * 128 * per + k))) }
-            return (x, try Tensor(zeros: [128], dtype: .int64))
-        })
-    }
-
     /// Same ranking: every pair whose reference scores differ by more than `gap` is in the
     /// same order; every score within `tol` (relative to the layer's largest).
     static func assertAgrees(_ ours: [Double], _ ref: [Double], tol: Double, gap: Double, _ what: String) -> Double {
@@ -63,7 +53,7 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
         let graph = try DependencyGraph(net, inputShape: [1, 3, 32, 32])
         let groups = try ref.layers.map { try XCTUnwrap(graph.group(named: $0), $0).index }
         // the maps themselves: sums as PyTorch's
-        let maps = try Calibration.collect(net, points: groups.map { graph.point(of: $0)! }, source: calibration(),
+        let maps = try Calibration.collect(net, points: groups.map { graph.point(of: $0)! }, source: try BatchList.sinusoid(batches: 5, size: 128),
                                            batches: 5, gradients: false) { _, m, _ in try m.sum([0, 2, 3]).reshape([1, -1]) }
         for (g, name) in zip(groups, ref.layers) {
             let s = try maps[g]!.toFloats().reduce(0.0) { $0 + Double($1) }
@@ -71,9 +61,9 @@ final class ResNet56PaperCriteriaTests: XCTestCase {
         }
         var worst = (entropy: 0.0, fpwt: 0.0)
         let entropy = try Planner.score(net, graph: graph, criterion: EntropyCriterion(), groups: groups,
-                                        calibration: calibration(), batches: 5)
+                                        calibration: try BatchList.sinusoid(batches: 5, size: 128), batches: 5)
         let fpwt = FPWTCriterion(wavelet: try Wavelet.named("haar"))
-        let f = try Planner.score(net, graph: graph, criterion: fpwt, groups: groups, calibration: calibration(), batches: 5)
+        let f = try Planner.score(net, graph: graph, criterion: fpwt, groups: groups, calibration: try BatchList.sinusoid(batches: 5, size: 128), batches: 5)
         for (g, name) in zip(groups, ref.layers) {
             guard case .scores(let e) = entropy[g]!, case .scores(let w) = f[g]! else { return XCTFail(name) }
             worst.entropy = max(worst.entropy, Self.assertAgrees(e, ref.entropy[name]!, tol: 2e-4, gap: 1e-3, "entropy \(name)"))

@@ -37,9 +37,24 @@ final class AllocatorTests: XCTestCase {
         XCTAssertEqual(try Tensor(zeros: [2, 3]).toFloats(), [0, 0, 0, 0, 0, 0])
     }
 
+    /// Tensors made from values in memory throw (never trap) for a bad shape or a count that
+    /// does not match it, and copy the values exactly.
+    func testValueInitialisersThrow() throws {
+        XCTAssertTrue(message { try Tensor(shape: [2, 2], values: [1, 2, 3]) }.contains("3 values for shape [2, 2], which holds 4"))
+        XCTAssertTrue(message { try Tensor(shape: [-1], values: []) }.contains("invalid shape"))
+        XCTAssertTrue(message { try Tensor(shape: [Int.max, 2], values: [1]) }.contains("too large"))
+        XCTAssertTrue(message { try Tensor.int64(shape: [3], values: [1, 2]) }.contains("2 values for shape [3]"))
+        XCTAssertEqual(try Tensor(shape: [2], values: [1.5, -2]).toFloats(), [1.5, -2])
+        let big = try Tensor.int64(shape: [2], values: [Int64.max, -7])
+        XCTAssertEqual([big.iptr[0], big.iptr[1]], [Int64.max, -7])
+        XCTAssertEqual(try Tensor(shape: [0, 3], values: []).numel, 0)
+        XCTAssertEqual(try Tensor(int64: 16_777_217).iptr[0], 16_777_217)
+        XCTAssertEqual(try Tensor(scalar: 2.5).toFloats(), [2.5])
+    }
+
     func testCopiesOfHugeViewsThrow() throws {
         // An int64 expand within the element limit but past the byte cap.
-        let one = Tensor.int64(shape: [1], values: [7])
+        let one = try Tensor.int64(shape: [1], values: [7])
         let big = try one.expand([Tensor.maxElements])
         XCTAssertGreaterThan(Tensor.maxElements * 8, Storage.maxBytes)
         for (what, f) in [("contiguous", { try big.contiguous() }), ("clone", { try big.clone() })] as [(String, () throws -> Tensor)] {
@@ -73,8 +88,8 @@ final class AllocatorTests: XCTestCase {
         XCTAssertEqual(try t.transpose(0, 1).toFloats(), [0, 3, 1, 4, 2, 5])
         XCTAssertEqual(try t.narrow(1, 1, 2).toArray(), [1, 2, 4, 5])
         XCTAssertEqual(try t.select(0, 1).expand([2, 3]).toFloats(), [3, 4, 5, 3, 4, 5])
-        XCTAssertEqual(Tensor(scalar: 2).toArray(), [2])
+        XCTAssertEqual(try Tensor(scalar: 2).toArray(), [2])
         XCTAssertEqual(try Tensor.zeros([0, 3]).toFloats(), [])
-        XCTAssertEqual(Tensor.int64(shape: [2], values: [5, -1]).toFloats(), [5, -1])
+        XCTAssertEqual(try Tensor.int64(shape: [2], values: [5, -1]).toFloats(), [5, -1])
     }
 }

@@ -11,22 +11,22 @@ final class BroadcastTests: XCTestCase {
     }
 
     func testAddBroadcastsRowAndColumn() throws {
-        let col = Tensor(shape: [3, 1], values: [1, 2, 3])
-        let row = Tensor(shape: [1, 2], values: [10, 20])
+        let col = try Tensor(shape: [3, 1], values: [1, 2, 3])
+        let row = try Tensor(shape: [1, 2], values: [10, 20])
         let s = try col.add(row)
         XCTAssertEqual(s.shape, [3, 2])
         XCTAssertEqual(s.toFloats(), [11, 21, 12, 22, 13, 23])
     }
 
     func testNonContiguousInputs() throws {
-        let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let a = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         let t = try a.transpose(0, 1)            // [[1,4],[2,5],[3,6]], strides [1, 3]
         XCTAssertFalse(t.isContiguous)
         XCTAssertEqual(try t.mul(t).toFloats(), [1, 16, 4, 25, 9, 36])
         XCTAssertEqual(try t.sum([0]).toFloats(), [6, 15])
         XCTAssertEqual(try t.unary(NegF.self).toFloats(), [-1, -4, -2, -5, -3, -6])
         let n = try a.narrow(1, 1, 2)             // [[2,3],[5,6]]
-        XCTAssertEqual(try n.add(Tensor(scalar: 1)).toFloats(), [3, 4, 6, 7])
+        XCTAssertEqual(try n.add(try Tensor(scalar: 1)).toFloats(), [3, 4, 6, 7])
     }
 
     func testViewsShareStorage() throws {

@@ -2,8 +2,8 @@ import XCTest
 @testable import Tensor
 
 final class JoiningTests: XCTestCase {
-    let a = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
-    let b = Tensor(shape: [2, 1], values: [5, 6])
+    let a = try! Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+    let b = try! Tensor(shape: [2, 1], values: [5, 6])
 
     func testCatShapesAndValues() throws {
         let c = try Tensor.cat([a, b], 1)
@@ -27,7 +27,7 @@ final class JoiningTests: XCTestCase {
         }
         XCTAssertThrowsError(try Tensor.cat([], 0))
         XCTAssertThrowsError(try Tensor.cat([a], 2))
-        XCTAssertThrowsError(try Tensor.cat([Tensor(scalar: 1)], 0))
+        XCTAssertThrowsError(try Tensor.cat([try Tensor(scalar: 1)], 0))
     }
 
     func testStackAddsADimension() throws {
@@ -37,7 +37,7 @@ final class JoiningTests: XCTestCase {
         let last = try Tensor.stack([a, a], 2)
         XCTAssertEqual(last.shape, [2, 2, 2])
         XCTAssertEqual(last.toFloats(), [1, 1, 2, 2, 3, 3, 4, 4])
-        XCTAssertEqual(try Tensor.stack([Tensor(scalar: 1), Tensor(scalar: 2)], 0).toFloats(), [1, 2])
+        XCTAssertEqual(try Tensor.stack([try Tensor(scalar: 1), try Tensor(scalar: 2)], 0).toFloats(), [1, 2])
         XCTAssertThrowsError(try Tensor.stack([a, b], 0))
         XCTAssertThrowsError(try Tensor.stack([a, a], 3))
     }

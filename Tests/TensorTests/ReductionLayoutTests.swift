@@ -9,7 +9,7 @@ final class ReductionLayoutTests: XCTestCase {
     let x: Tensor = {
         var v: [Float] = []
         for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { v.append(Float(100 * i + 10 * j + k)) } } }
-        return Tensor(shape: [2, 3, 4], values: v)
+        return try! Tensor(shape: [2, 3, 4], values: v)
     }()
 
     func testSumOverLeadingMiddleAndScatteredDims() throws {
@@ -51,7 +51,7 @@ final class ReductionLayoutTests: XCTestCase {
 
     func testMaxMinAlongMiddleDimWithTiesAndNaN() throws {
         var v: [Float] = [1, 5, 5, 2,  3, 5, 4, 2,  3, 0, .nan, 2]   // [1, 3, 4]
-        let t = Tensor(shape: [1, 3, 4], values: v)
+        let t = try Tensor(shape: [1, 3, 4], values: v)
         let (mx, ix) = try t.maxAlong(1)
         XCTAssertEqual(Array(mx.toFloats()[0..<2]), [3, 5])
         XCTAssertTrue(mx.toFloats()[2].isNaN)
@@ -65,7 +65,7 @@ final class ReductionLayoutTests: XCTestCase {
     }
 
     func testVarianceStdAndNormsOverLeadingDim() throws {
-        let a = Tensor(shape: [3, 2], values: [1, 10, 2, 20, 6, 60])
+        let a = try Tensor(shape: [3, 2], values: [1, 10, 2, 20, 6, 60])
         // column 0: 1, 2, 6 -> mean 3, squared deviations 4 + 1 + 9 = 14
         XCTAssertEqual(try a.variance([0]).toFloats(), [7, 700])
         XCTAssertEqual(try a.variance([0], unbiased: false).toFloats()[0], 14.0 / 3, accuracy: 1e-6)
@@ -77,7 +77,7 @@ final class ReductionLayoutTests: XCTestCase {
     }
 
     func testCumsumAlongEveryDim() throws {
-        let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let a = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(try a.cumsum(0).toFloats(), [1, 2, 3, 5, 7, 9])
         XCTAssertEqual(try a.cumsum(1).toFloats(), [1, 3, 6, 4, 9, 15])
         XCTAssertEqual(try a.transpose(0, 1).cumsum(1).toFloats(), [1, 5, 2, 7, 3, 9])

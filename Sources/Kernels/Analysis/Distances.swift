@@ -91,8 +91,6 @@ extension Tensor {
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
         let out = try Tensor(uninitialized: [c, c])
-        let diag = UnsafeMutablePointer<Float>.allocate(capacity: c)
-        defer { diag.deallocate() }
         switch batching {
         case .flatten, .mean:
             let width = batching == .flatten ? n * f : f
@@ -120,7 +118,7 @@ extension Tensor {
                             0, out.ptr, Int32(c))
                 let g = out.ptr
                 for i in 1..<max(c, 1) { for j in 0..<i { g[i * c + j] = g[j * c + i] } }
-                measure.transform(out.ptr, c, diag: diag, rows: pr, width: width)
+                Scratch.with(c) { diag in measure.transform(out.ptr, c, diag: diag, rows: pr, width: width) }
             }
         case .perImage where measure == .foad:
             // FOAD's keep-sets hinge on small gaps between similarities: sums in double
@@ -137,10 +135,30 @@ extension Tensor {
     private func perImageMatrix(_ x: Tensor, _ measure: ChannelMeasure, n: Int, c: Int, f: Int,
                                 into out: Tensor, _ op: String) throws {
         let parts = min(Parallel.threads, n), cc = c * c
-        let acc = UnsafeMutablePointer<Double>.allocate(capacity: parts * cc)
-        acc.initialize(repeating: 0, count: parts * cc)
-        defer { acc.deallocate() }
-        let px = x.ptr
+        // per part: its sums (double) and one image's C×C matrix and diagonal (float)
+        let each = Scratch.aligned(cc + c)
+        try Scratch.check(parts * each, of: Float.self, op)
+        try Scratch.with(parts * cc, of: Double.self, zeroed: true, op) { acc in
+            try Scratch.with(parts * each) { gs in
+                try x.withFloats { px in
+                    try perImageSums(px, measure, n: n, c: c, f: f, parts: parts, acc: acc, gs: gs, op)
+                }
+            }
+            let po = out.ptr, inv = 1 / Double(n)
+            for k in 0..<cc {
+                var s = 0.0
+                for p in 0..<parts { s += acc[p * cc + k] }
+                po[k] = Float(s * inv)
+            }
+        }
+    }
+
+    /// The loop of `perImageMatrix`: image blocks split into `parts` ranges, each adding
+    /// its images' matrices into its own `acc` rows, with `gs` its float scratch.
+    private func perImageSums(_ px: UnsafeMutablePointer<Float>, _ measure: ChannelMeasure, n: Int, c: Int, f: Int,
+                              parts: Int, acc: UnsafeMutablePointer<Double>, gs: UnsafeMutablePointer<Float>,
+                              _ op: String) throws {
+        let cc = c * c, each = Scratch.aligned(cc + c)
         try BLAS.singleThreaded {
             var done = 0
             let block = max(parts, 4096 * 4096 / max(cc + c * f, 1))
@@ -150,9 +168,7 @@ extension Tensor {
                 Parallel.forEach(parts) { p in
                     let lo = base + (hi - base) * p / parts, up = base + (hi - base) * (p + 1) / parts
                     guard up > lo else { return }
-                    let g = UnsafeMutablePointer<Float>.allocate(capacity: cc + c)
-                    defer { g.deallocate() }
-                    let a = acc + p * cc
+                    let g = gs + p * each, a = acc + p * cc
                     for i in lo..<up {
                         let xi = px + i * c * f
                         BLAS.sgemm(transA: false, transB: true, m: c, n: c, k: f, a: xi, lda: f, b: xi, ldb: f,
@@ -163,12 +179,6 @@ extension Tensor {
                 }
                 done = hi
             }
-        }
-        let po = out.ptr, inv = 1 / Double(n)
-        for k in 0..<cc {
-            var s = 0.0
-            for p in 0..<parts { s += acc[p * cc + k] }
-            po[k] = Float(s * inv)
         }
     }
 }

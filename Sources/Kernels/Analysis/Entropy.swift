@@ -67,9 +67,9 @@ extension Tensor {
         let po = out.ptr, scale = 1 / Foundation.log(base)
         try x.withFloats { px in
             try Chunked.run("entropy", count: maps, block: Chunked.blockSize(perItem: hw)) { lo, hi in
-                let z = UnsafeMutablePointer<Float>.allocate(capacity: hw + 8)
-                defer { z.deallocate() }
-                for m in lo..<hi { po[m] = Float(EntropyKernel.softmaxEntropy(px + m * hw, hw, logits, scratch: z) * scale) }
+                Scratch.with(hw + 8) { z in
+                    for m in lo..<hi { po[m] = Float(EntropyKernel.softmaxEntropy(px + m * hw, hw, logits, scratch: z) * scale) }
+                }
             }
         }
         // a NaN or infinite input leaves a NaN entropy

@@ -18,34 +18,37 @@ extension Tensor {
         let n = shape[0], c = shape[1], f = shape.dropFirst(2).reduce(1, *)
         guard n > 0, c > 0, f > 0 else { throw TensorError("\(op): empty input \(shapeString(shape))") }
         let cc = c * c, parts = ParallelBatch.parts(n)
-        let partial = UnsafeMutablePointer<Double>.allocate(capacity: parts * cc)
-        partial.initialize(repeating: 0, count: parts * cc)
-        defer { partial.deallocate() }
-        try toFloat().contiguous().withFloats { px in
-            let px = UnsafePointer(px)
-            try ParallelBatch.run(n, op: op) { part, lo, hi, stop in
-                let a = partial + part * cc
-                let xd = UnsafeMutablePointer<Double>.allocate(capacity: c * f + cc + c)
-                defer { xd.deallocate() }
-                let g = xd + c * f, diag = g + cc
-                for img in lo..<hi {
-                    if stop() { break }
-                    let src = px + img * c * f
-                    for k in 0..<(c * f) { xd[k] = Double(src[k]) }
-                    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(f), 1, xd, Int32(f),
-                                0, g, Int32(c))
-                    for i in 0..<c { diag[i] = g[i * c + i] }
-                    for i in 0..<c {
-                        for j in i..<c {
-                            a[i * c + j] += FOADPair.similarity(xd + i * f, xd + j * f, f, gram: g[i * c + j],
-                                                                ni: diag[i], nj: diag[j])
+        // per part: its sums, and one image's maps, Gram matrix and diagonal in double
+        let each = Scratch.aligned(c * f + cc + c)
+        try Scratch.check(parts * each, of: Double.self, op)
+        var out: [Double] = []
+        try Scratch.with(parts * cc, of: Double.self, zeroed: true, op) { partial in
+            try Scratch.with(parts * each, of: Double.self) { scratch in
+                try toFloat().contiguous().withFloats { px in
+                    let px = UnsafePointer(px)
+                    try ParallelBatch.run(n, op: op) { part, lo, hi, stop in
+                        let a = partial + part * cc, xd = scratch + part * each
+                        let g = xd + c * f, diag = g + cc
+                        for img in lo..<hi {
+                            if stop() { break }
+                            let src = px + img * c * f
+                            for k in 0..<(c * f) { xd[k] = Double(src[k]) }
+                            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(c), Int32(f), 1, xd, Int32(f),
+                                        0, g, Int32(c))
+                            for i in 0..<c { diag[i] = g[i * c + i] }
+                            for i in 0..<c {
+                                for j in i..<c {
+                                    a[i * c + j] += FOADPair.similarity(xd + i * f, xd + j * f, f, gram: g[i * c + j],
+                                                                        ni: diag[i], nj: diag[j])
+                                }
+                            }
                         }
                     }
                 }
             }
+            out = [Double](repeating: 0, count: cc)
+            for p in 0..<parts { for k in 0..<cc { out[k] += partial[p * cc + k] } }
         }
-        var out = [Double](repeating: 0, count: cc)
-        for p in 0..<parts { for k in 0..<cc { out[k] += partial[p * cc + k] } }
         for i in 0..<c { for j in 0..<i { out[i * c + j] = out[j * c + i] } }
         return out
     }

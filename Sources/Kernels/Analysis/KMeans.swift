@@ -179,7 +179,7 @@ struct KMeansData {
             labels[i] = b
             for j in 0..<f { let e = Double(x.ptr[i * f + j]) - Double(centres[b * f + j]); inertia += e * e }
         }
-        return KMeansResult(labels: labels, centroids: Tensor(shape: [k, f], values: centres),
+        return KMeansResult(labels: labels, centroids: try Tensor(shape: [k, f], values: centres),
                             inertia: inertia, iterations: iterations)
     }
 }

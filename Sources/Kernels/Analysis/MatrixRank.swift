@@ -55,29 +55,30 @@ extension Tensor {
         typealias Lanes = SymmetricEigen.Lanes
         try x.withFloats { px in
             try Chunked.run("matrix_rank", count: (count + 7) / 8, block: Chunked.blockSize(perItem: 8 * m * n * 16)) { lo, hi in
-                let g = UnsafeMutablePointer<Double>.allocate(capacity: k * k + 2 * k + m * n)
-                let lanes = UnsafeMutablePointer<Lanes>.allocate(capacity: 2 * k)
-                defer { g.deallocate(); lanes.deallocate() }
-                let d = g + k * k, e = d + k, buf = e + k, ld = lanes, le2 = lanes + k
-                for b in lo..<hi {
-                    for j in 0..<(2 * k) { lanes[j] = Lanes() }
-                    var pivmin = Lanes(repeating: Double.leastNormalMagnitude)
-                    for l in 0..<8 where b * 8 + l < count {
-                        Self.gram(px + (b * 8 + l) * m * n, m, n, into: g, buf: buf)
-                        SymmetricEigen.tridiagonalize(g, k, d, e)
-                        var big = 1.0
-                        for j in 0..<k { ld[j][l] = d[j]; le2[j][l] = e[j] * e[j]; big = Swift.max(big, e[j] * e[j]) }
-                        pivmin[l] *= big
+                Scratch.with(k * k + 2 * k + m * n, of: Double.self) { g in
+                    Scratch.with(2 * k, of: Lanes.self) { lanes in
+                        let d = g + k * k, e = d + k, buf = e + k, ld = lanes, le2 = lanes + k
+                        for b in lo..<hi {
+                            for j in 0..<(2 * k) { lanes[j] = Lanes() }
+                            var pivmin = Lanes(repeating: Double.leastNormalMagnitude)
+                            for l in 0..<8 where b * 8 + l < count {
+                                Self.gram(px + (b * 8 + l) * m * n, m, n, into: g, buf: buf)
+                                SymmetricEigen.tridiagonalize(g, k, d, e)
+                                var big = 1.0
+                                for j in 0..<k { ld[j][l] = d[j]; le2[j][l] = e[j] * e[j]; big = Swift.max(big, e[j] * e[j]) }
+                                pivmin[l] *= big
+                            }
+                            let smax = SymmetricEigen.largest(ld, le2, k, pivmin: pivmin)
+                            var cut = Lanes()
+                            for l in 0..<8 {
+                                let tol = Swift.max(atol, rtol * Float(Swift.max(smax[l], 0).squareRoot()))
+                                let mid = (Double(tol) + Double(tol.nextUp)) / 2      // rounds above tol beyond this
+                                cut[l] = mid * mid
+                            }
+                            let ranks = SymmetricEigen.countAbove(cut, ld, le2, k, pivmin: pivmin)
+                            for l in 0..<8 where b * 8 + l < count { po[b * 8 + l] = Int64(ranks[l]) }
+                        }
                     }
-                    let smax = SymmetricEigen.largest(ld, le2, k, pivmin: pivmin)
-                    var cut = Lanes()
-                    for l in 0..<8 {
-                        let tol = Swift.max(atol, rtol * Float(Swift.max(smax[l], 0).squareRoot()))
-                        let mid = (Double(tol) + Double(tol.nextUp)) / 2      // rounds above tol beyond this
-                        cut[l] = mid * mid
-                    }
-                    let ranks = SymmetricEigen.countAbove(cut, ld, le2, k, pivmin: pivmin)
-                    for l in 0..<8 where b * 8 + l < count { po[b * 8 + l] = Int64(ranks[l]) }
                 }
             }
         }

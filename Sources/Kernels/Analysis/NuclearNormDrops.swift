@@ -25,27 +25,27 @@ extension Tensor {
         let o = out.ptr
         try x.withFloats { px in
             try Chunked.run("chip", count: n, block: Chunked.blockSize(perItem: c * k * k * k)) { lo, hi in
-                let g = UnsafeMutablePointer<Double>.allocate(capacity: 2 * k * k + 2 * k + c * hw)
-                defer { g.deallocate() }
-                let w = g + k * k, d = w + k * k, e = d + k, buf = e + k
-                for i in lo..<hi {
-                    Self.gram(px + i * c * hw, c, hw, into: g, buf: buf)
-                    w.update(from: g, count: k * k)
-                    let full = Self.nuclear(w, k, d, e)
-                    for j in 0..<c {
-                        let rest: Double
-                        if deleting {
-                            var t = 0
-                            for r in 0..<k where r != j {
-                                for q in 0..<k where q != j { w[t] = g[r * k + q]; t += 1 }
+                Scratch.with(2 * k * k + 2 * k + c * hw, of: Double.self) { g in
+                    let w = g + k * k, d = w + k * k, e = d + k, buf = e + k
+                    for i in lo..<hi {
+                        Self.gram(px + i * c * hw, c, hw, into: g, buf: buf)
+                        w.update(from: g, count: k * k)
+                        let full = Self.nuclear(w, k, d, e)
+                        for j in 0..<c {
+                            let rest: Double
+                            if deleting {
+                                var t = 0
+                                for r in 0..<k where r != j {
+                                    for q in 0..<k where q != j { w[t] = g[r * k + q]; t += 1 }
+                                }
+                                rest = Self.nuclear(w, k - 1, d, e)
+                            } else {
+                                let a = buf + j * hw
+                                for r in 0..<k { for q in 0..<k { w[r * k + q] = g[r * k + q] - a[r] * a[q] } }
+                                rest = Self.nuclear(w, k, d, e)
                             }
-                            rest = Self.nuclear(w, k - 1, d, e)
-                        } else {
-                            let a = buf + j * hw
-                            for r in 0..<k { for q in 0..<k { w[r * k + q] = g[r * k + q] - a[r] * a[q] } }
-                            rest = Self.nuclear(w, k, d, e)
+                            o[i * c + j] = Float(full - rest)
                         }
-                        o[i * c + j] = Float(full - rest)
                     }
                 }
             }

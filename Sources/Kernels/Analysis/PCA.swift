@@ -47,6 +47,6 @@ extension Tensor {
             }
         } } }
         return PCAResult(components: comps, explainedVariance: variance, explainedVarianceRatio: ratio,
-                         mean: Tensor(shape: [f], values: mean.map { Float($0) }), scores: scores)
+                         mean: try Tensor(shape: [f], values: mean.map { Float($0) }), scores: scores)
     }
 }

@@ -20,13 +20,7 @@ public enum DepthwiseConv2d {
                     guard hHi > hLo && wHi > wLo else { return }
                     let wv = weight[oc * taps + i * g.kernelW + j]
                     for r in hLo..<hHi {
-                        let src = xc + (r * g.strideH + tapH) * g.width + tapW, dst = yo + r * ow
-                        if g.strideW == 1 {
-                            for q in wLo..<wHi { dst[q] += wv * src[q] }
-                        } else {
-                            let s = g.strideW
-                            for q in wLo..<wHi { dst[q] += wv * src[q * s] }
-                        }
+                        addScaled(wv, xc + (r * g.strideH + tapH) * g.width + tapW, g.strideW, yo + r * ow, 1, wLo, wHi)
                     }
                 }
             }
@@ -53,13 +47,7 @@ public enum DepthwiseConv2d {
                             guard hHi > hLo && wHi > wLo else { return }
                             let wv = weight[oc * taps + i * g.kernelW + j]
                             for r in hLo..<hHi {
-                                let dst = xo + (r * g.strideH + tapH) * g.width + tapW, src = dyo + r * ow
-                                if g.strideW == 1 {
-                                    for q in wLo..<wHi { dst[q] += wv * src[q] }
-                                } else {
-                                    let s = g.strideW
-                                    for q in wLo..<wHi { dst[q * s] += wv * src[q] }
-                                }
+                                addScaled(wv, dyo + r * ow, 1, xo + (r * g.strideH + tapH) * g.width + tapW, g.strideW, wLo, wHi)
                             }
                         }
                     }
@@ -98,6 +86,18 @@ public enum DepthwiseConv2d {
             var sums = [Double](repeating: 0, count: g.outChannels)
             Conv2dKernel.planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &sums)
             for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
+        }
+    }
+
+    /// dst[q·ds] += wv·src[q·ss] for q in lo..<hi: one tap's row, gathered (forward: the
+    /// input at the stride) or scattered (backward: the input gradient at the stride).
+    @inline(__always)
+    static func addScaled(_ wv: Float, _ src: UnsafePointer<Float>, _ ss: Int, _ dst: UnsafeMutablePointer<Float>,
+                          _ ds: Int, _ lo: Int, _ hi: Int) {
+        if ss == 1 && ds == 1 {
+            for q in lo..<hi { dst[q] += wv * src[q] }
+        } else {
+            for q in lo..<hi { dst[q * ds] += wv * src[q * ss] }
         }
     }
 }

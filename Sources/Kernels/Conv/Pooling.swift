@@ -26,31 +26,38 @@ public struct PoolGeometry: Sendable, Windowed {
 }
 
 public enum Pooling {
+    /// Runs `body(plane, H·W, outH·outW)` for every plane of `g`, the planes split over
+    /// threads (at least about 16 K input values each).
+    @inline(__always)
+    static func forEachPlane(_ g: PoolGeometry, _ body: (_ p: Int, _ inP: Int, _ outP: Int) -> Void) {
+        let inP = g.height * g.width, outP = g.outHeight * g.outWidth
+        Parallel.ranges(g.planes, grain: max(1, 16384 / max(inP, 1))) { lo, hi in
+            for p in lo..<hi { body(p, inP, outP) }
+        }
+    }
+
     /// Max pooling; `index[o]` receives the position (h·W + w) of each maximum within its plane.
     public static func maxForward(_ g: PoolGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                   index: UnsafeMutablePointer<Int32>) {
-        let inP = g.height * g.width, outP = g.outHeight * g.outWidth
-        Parallel.ranges(g.planes, grain: max(1, 16384 / max(inP, 1))) { lo, hi in
-            for p in lo..<hi {
-                let xp = x + p * inP, yp = y + p * outP, ip = index + p * outP
-                for oh in 0..<g.outHeight {
-                    let h0 = oh * g.strideH - g.padH
-                    for ow in 0..<g.outWidth {
-                        let w0 = ow * g.strideW - g.padW
-                        var best = -Float.infinity, at = -1
-                        for i in 0..<g.kernelH {
-                            let h = h0 + i * g.dilationH
-                            if h < 0 || h >= g.height { continue }
-                            for j in 0..<g.kernelW {
-                                let w = w0 + j * g.dilationW
-                                if w < 0 || w >= g.width { continue }
-                                let v = xp[h * g.width + w]
-                                if v > best || v.isNaN || at < 0 { best = v; at = h * g.width + w; if v.isNaN { break } }
-                            }
+        forEachPlane(g) { p, inP, outP in
+            let xp = x + p * inP, yp = y + p * outP, ip = index + p * outP
+            for oh in 0..<g.outHeight {
+                let h0 = oh * g.strideH - g.padH
+                for ow in 0..<g.outWidth {
+                    let w0 = ow * g.strideW - g.padW
+                    var best = -Float.infinity, at = -1
+                    for i in 0..<g.kernelH {
+                        let h = h0 + i * g.dilationH
+                        if h < 0 || h >= g.height { continue }
+                        for j in 0..<g.kernelW {
+                            let w = w0 + j * g.dilationW
+                            if w < 0 || w >= g.width { continue }
+                            let v = xp[h * g.width + w]
+                            if v > best || v.isNaN || at < 0 { best = v; at = h * g.width + w; if v.isNaN { break } }
                         }
-                        yp[oh * g.outWidth + ow] = best
-                        ip[oh * g.outWidth + ow] = Int32(max(at, 0))
                     }
+                    yp[oh * g.outWidth + ow] = best
+                    ip[oh * g.outWidth + ow] = Int32(max(at, 0))
                 }
             }
         }
@@ -59,13 +66,10 @@ public enum Pooling {
     /// dx (overwritten) from dy and the recorded maxima.
     public static func maxBackward(_ g: PoolGeometry, dy: UnsafePointer<Float>, index: UnsafePointer<Int32>,
                                    dx: UnsafeMutablePointer<Float>) {
-        let inP = g.height * g.width, outP = g.outHeight * g.outWidth
-        Parallel.ranges(g.planes, grain: max(1, 16384 / max(inP, 1))) { lo, hi in
-            for p in lo..<hi {
-                let dxp = dx + p * inP, dyp = dy + p * outP, ip = index + p * outP
-                dxp.update(repeating: 0, count: inP)
-                for o in 0..<outP { dxp[Int(ip[o])] += dyp[o] }
-            }
+        forEachPlane(g) { p, inP, outP in
+            let dxp = dx + p * inP, dyp = dy + p * outP, ip = index + p * outP
+            dxp.update(repeating: 0, count: inP)
+            for o in 0..<outP { dxp[Int(ip[o])] += dyp[o] }
         }
     }
 
@@ -83,17 +87,14 @@ public enum Pooling {
 
     public static func avgForward(_ g: PoolGeometry, includePad: Bool, x: UnsafePointer<Float>,
                                   y: UnsafeMutablePointer<Float>) {
-        let inP = g.height * g.width, outP = g.outHeight * g.outWidth
-        Parallel.ranges(g.planes, grain: max(1, 16384 / max(inP, 1))) { lo, hi in
-            for p in lo..<hi {
-                let xp = x + p * inP, yp = y + p * outP
-                for oh in 0..<g.outHeight {
-                    for ow in 0..<g.outWidth {
-                        let (h0, h1, w0, w1, inv) = avgWindow(g, oh, ow, includePad: includePad)
-                        var s: Float = 0
-                        for h in h0..<max(h0, h1) { for w in w0..<max(w0, w1) { s += xp[h * g.width + w] } }
-                        yp[oh * g.outWidth + ow] = s * inv
-                    }
+        forEachPlane(g) { p, inP, outP in
+            let xp = x + p * inP, yp = y + p * outP
+            for oh in 0..<g.outHeight {
+                for ow in 0..<g.outWidth {
+                    let (h0, h1, w0, w1, inv) = avgWindow(g, oh, ow, includePad: includePad)
+                    var s: Float = 0
+                    for h in h0..<max(h0, h1) { for w in w0..<max(w0, w1) { s += xp[h * g.width + w] } }
+                    yp[oh * g.outWidth + ow] = s * inv
                 }
             }
         }
@@ -101,17 +102,14 @@ public enum Pooling {
 
     public static func avgBackward(_ g: PoolGeometry, includePad: Bool, dy: UnsafePointer<Float>,
                                    dx: UnsafeMutablePointer<Float>) {
-        let inP = g.height * g.width, outP = g.outHeight * g.outWidth
-        Parallel.ranges(g.planes, grain: max(1, 16384 / max(inP, 1))) { lo, hi in
-            for p in lo..<hi {
-                let dxp = dx + p * inP, dyp = dy + p * outP
-                dxp.update(repeating: 0, count: inP)
-                for oh in 0..<g.outHeight {
-                    for ow in 0..<g.outWidth {
-                        let (h0, h1, w0, w1, inv) = avgWindow(g, oh, ow, includePad: includePad)
-                        let v = dyp[oh * g.outWidth + ow] * inv
-                        for h in h0..<max(h0, h1) { for w in w0..<max(w0, w1) { dxp[h * g.width + w] += v } }
-                    }
+        forEachPlane(g) { p, inP, outP in
+            let dxp = dx + p * inP, dyp = dy + p * outP
+            dxp.update(repeating: 0, count: inP)
+            for oh in 0..<g.outHeight {
+                for ow in 0..<g.outWidth {
+                    let (h0, h1, w0, w1, inv) = avgWindow(g, oh, ow, includePad: includePad)
+                    let v = dyp[oh * g.outWidth + ow] * inv
+                    for h in h0..<max(h0, h1) { for w in w0..<max(w0, w1) { dxp[h * g.width + w] += v } }
                 }
             }
         }

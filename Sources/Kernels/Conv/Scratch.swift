@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Scratch buffers of floats for the kernels, 64-byte aligned, taken from a small
 /// process-wide pool so kernels called in a loop do not pay for fresh pages on every call.
@@ -33,6 +34,41 @@ public enum Scratch {
         let sa = aligned(a), sb = aligned(b), sc = aligned(c)
         return try with(sa + sb + sc + max(d, 1), zeroed: zeroed) { p in
             try body(p, p + sa, p + sa + sb, p + sa + sb + sc)
+        }
+    }
+
+    /// Runs `body` with a buffer of at least `count` elements of a plain value type `T`
+    /// (Double, Int32, SIMD lanes, …) from the same pool, 64-byte aligned, zeroed on
+    /// request. For a size the input drives, call `check` first (or the throwing overload
+    /// that takes `op`), outside any parallel region.
+    @inlinable
+    public static func with<T: BitwiseCopyable, R>(_ count: Int, of type: T.Type, zeroed: Bool = false,
+                                                   _ body: (UnsafeMutablePointer<T>) throws -> R) rethrows -> R {
+        let n = max(count, 1)
+        return try with((n * MemoryLayout<T>.stride + 3) / 4, zeroed: zeroed) { p in
+            try p.withMemoryRebound(to: T.self, capacity: n) { try body($0) }
+        }
+    }
+
+    /// `with(count, of:)` after `check(count, of:, op)`: throws instead of allocating a
+    /// buffer past the limit of one tensor.
+    @inlinable
+    public static func with<T: BitwiseCopyable, R>(_ count: Int, of type: T.Type, zeroed: Bool = false, _ op: String,
+                                                   _ body: (UnsafeMutablePointer<T>) throws -> R) throws -> R {
+        try check(count, of: type, op)
+        return try with(count, of: type, zeroed: zeroed, body)
+    }
+
+    /// Throws `op: cannot allocate N bytes of scratch …` when `count` elements of `T`
+    /// are negative, overflow, or exceed `Storage.maxBytes` (the limit of one tensor), so
+    /// a scratch buffer sized by the input fails as an error before anything is allocated.
+    public static func check<T>(_ count: Int, of type: T.Type, _ op: String) throws {
+        let (bytes, o) = count.multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard count >= 0, !o else {
+            throw TensorError("\(op): cannot allocate \(count) elements of \(T.self) of scratch")
+        }
+        guard bytes <= Storage.maxBytes else {
+            throw TensorError("\(op): cannot allocate \(bytes) bytes of scratch (more than the limit of \(Storage.maxBytes) bytes per tensor; TOPIARY_MAX_TENSOR_BYTES sets it)")
         }
     }
 

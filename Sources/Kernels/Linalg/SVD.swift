@@ -32,20 +32,25 @@ extension Tensor {
         let lwork = try LAPACK.sgesddWorkspace(job, rows: n, cols: m)
         let ps = s.ptr, pu = u?.ptr, pv = v?.ptr
         var failures = 0
+        // per thread: a copy of the matrix, LAPACK's U (our Vᵀ), its workspace, and iwork
+        let floats = m * n + n * k + lwork + 1
+        try Scratch.check(floats, of: Float.self, op)
+        try Scratch.check(8 * k, of: Int32.self, op)
         let batched = { (px: UnsafeMutablePointer<Float>) throws -> Void in
             try Chunked.run(op, count: count, block: Chunked.blockSize(perItem: m * n * 16)) { lo, hi in
-                let a = UnsafeMutablePointer<Float>.allocate(capacity: m * n + n * k + lwork + 1)
-                let iwork = UnsafeMutablePointer<Int32>.allocate(capacity: 8 * k)
-                defer { a.deallocate(); iwork.deallocate() }
-                let vt = a + m * n, work = vt + n * k, dummy = work + lwork
-                for i in lo..<hi {
-                    a.update(from: px + i * m * n, count: m * n)
-                    let info = LAPACK.sgesdd(job, rows: n, cols: m, a: a, s: ps + i * k,
-                                             u: vectors ? vt : dummy, ldu: vectors ? n : 1,
-                                             vt: pu.map { $0 + i * m * k } ?? dummy, ldvt: vectors ? k : 1,
-                                             work: work, lwork: lwork, iwork: iwork)
-                    if info != 0 { ps[i * k] = .nan; continue }
-                    if let pv { transposeBlock(vt, n, rows: k, cols: n, pv + i * n * k, k) }
+                Scratch.with(floats) { a in
+                    Scratch.with(8 * k, of: Int32.self) { iwork in
+                        let vt = a + m * n, work = vt + n * k, dummy = work + lwork
+                        for i in lo..<hi {
+                            a.update(from: px + i * m * n, count: m * n)
+                            let info = LAPACK.sgesdd(job, rows: n, cols: m, a: a, s: ps + i * k,
+                                                     u: vectors ? vt : dummy, ldu: vectors ? n : 1,
+                                                     vt: pu.map { $0 + i * m * k } ?? dummy, ldvt: vectors ? k : 1,
+                                                     work: work, lwork: lwork, iwork: iwork)
+                            if info != 0 { ps[i * k] = .nan; continue }
+                            if let pv { transposeBlock(vt, n, rows: k, cols: n, pv + i * n * k, k) }
+                        }
+                    }
                 }
             }
         }

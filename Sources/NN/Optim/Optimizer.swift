@@ -55,7 +55,7 @@ final class OptimizerState {
         for (i, p) in params.enumerated() {
             guard let s = existing(p) else { continue }
             for (k, t) in s.buffers.sorted(by: { $0.key < $1.key }) { out.append(("\(i).\(k)", try t.clone())) }
-            out.append(("\(i).step", Tensor.int64(shape: [], values: [Int64(s.step)])))
+            out.append(("\(i).step", try Tensor.int64(shape: [], values: [Int64(s.step)])))
         }
         return out
     }

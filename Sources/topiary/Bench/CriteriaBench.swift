@@ -70,6 +70,7 @@ extension BenchSuites {
             switch r {
             case .scores(let v): sum += name == "apoz" ? v.reduce(0) { $0 + 1 - $1 } : v.reduce(0, +)
             case .keep(let k): kept += k.count; keepSets = true
+            case .skip: break
             }
         }
         return ["layers": results.count, "check": keepSets ? kept as Any : (sum * 1e6).rounded() / 1e6]
@@ -83,7 +84,7 @@ final class CriteriaBenchState {
     let graph: DependencyGraph
     let groups: [Int]
     let points: [GroupPoint]
-    let batches: [(Tensor, Tensor)]
+    let batches: BatchList
     let interp = Libraries.makeInterpreter()
     /// maps[g][b]: group g's maps of batch b.
     private(set) var maps: [[Tensor]] = []
@@ -121,26 +122,14 @@ final class CriteriaBenchState {
             return p
         }
         self.graph = graph; self.groups = groups
-        batches = try Self.calibration(batches: 5, size: 128)
+        batches = try BatchList.sinusoid(batches: 5, size: 128)
         let all = try capture()
         maps = try all.map { m in try (0..<5).map { try m.narrow(0, $0 * 128, 128).contiguous() } }
     }
 
-    /// x[n, c, h, w] = sin(0.001·i), i the linear index of (N, 3, 32, 32); y[n] = n mod 10.
-    static func calibration(batches: Int, size: Int) throws -> [(Tensor, Tensor)] {
-        let per = 3 * 32 * 32
-        return try (0..<batches).map { b in
-            let x = try Tensor(uninitialized: [size, 3, 32, 32])
-            let base = b * size * per
-            x.withFloats { p in for k in 0..<(size * per) { p[k] = Float(Foundation.sin(0.001 * Double(base + k))) } }
-            let y = Tensor.int64(shape: [size], values: (0..<size).map { Int64((b * size + $0) % 10) })
-            return (x, y)
-        }
-    }
-
     /// The 27 groups' maps over all batches, concatenated (group order).
     func capture() throws -> [Tensor] {
-        let r = try Calibration.collect(net, points: points, source: ListBatches(batches), batches: batches.count,
+        let r = try Calibration.collect(net, points: points, source: batches, batches: batches.batchCount,
                                         gradients: false) { _, _, _ in nil }
         return groups.map { r[$0]! }
     }
@@ -148,8 +137,8 @@ final class CriteriaBenchState {
     /// Every group's result: batches reduced as the engine reduces them, then evaluated.
     func score(_ c: any Criterion) throws -> [CriterionResult] {
         if c.needs.contains(.gradients) {
-            let r = try Planner.score(net, graph: graph, criterion: c, groups: groups, calibration: ListBatches(batches),
-                                      batches: batches.count)
+            let r = try Planner.score(net, graph: graph, criterion: c, groups: groups, calibration: batches,
+                                      batches: batches.batchCount)
             return groups.map { r[$0]! }
         }
         return try groups.enumerated().map { i, g in
@@ -159,22 +148,6 @@ final class CriteriaBenchState {
                 ctx.fmaps = try Tensor.cat(parts, 0)
             }
             return try c.evaluate(ctx)
-        }
-    }
-}
-
-/// Fixed (input, target) batches as a BatchSource.
-final class ListBatches: BatchSource {
-    let list: [(Tensor, Tensor)]
-    init(_ list: [(Tensor, Tensor)]) { self.list = list }
-    var batchCount: Int { list.count }
-    var sampleCount: Int { list.reduce(0) { $0 + $1.0.shape[0] } }
-    func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
-        var i = 0
-        return { [list] in
-            guard i < list.count else { return nil }
-            defer { i += 1 }
-            return list[i]
         }
     }
 }

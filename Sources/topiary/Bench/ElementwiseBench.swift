@@ -13,7 +13,7 @@ extension BenchSuites {
         }
         return [
             make("ew_add") { x, y in try x.add(y) },
-            make("ew_mul_scalar") { x, _ in try x.mul(Tensor(scalar: 2)) },
+            make("ew_mul_scalar") { x, _ in try x.mul(try Tensor(scalar: 2)) },
             make("ew_relu") { x, _ in try x.unary(ReluF.self) },
             make("ew_exp") { x, _ in try x.unary(ExpF.self) },
             make("ew_sigmoid") { x, _ in try x.unary(SigmoidF.self) },

@@ -34,18 +34,17 @@ extension Tensor {
         let inSize = h * wd, outSize = h2 * w2, width = cols.scratchSize
         try x.withFloats { src in
             try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
-                let s = UnsafeMutablePointer<Float>.allocate(capacity: 2 * width)
-                s.initialize(repeating: 0, count: 2 * width)
-                defer { s.deallocate() }
-                let ea = s, ed = s + width
-                for m in lo..<hi {
-                    let x = src + m * inSize
-                    for o in 0..<h2 {
-                        // along axis −2 into the padded row buffers, then along axis −1
-                        rows.analyze(row: o, x, wd, cols: wd, ea + cols.pad, ed + cols.pad)
-                        let r = m * outSize + o * w2
-                        cols.run(ea, pll + r, phl + r)          // cA, cV
-                        cols.run(ed, plh + r, phh + r)          // cH, cD
+                Scratch.with(2 * width, zeroed: true) { s in
+                    let ea = s, ed = s + width
+                    for m in lo..<hi {
+                        let x = src + m * inSize
+                        for o in 0..<h2 {
+                            // along axis −2 into the padded row buffers, then along axis −1
+                            rows.analyze(row: o, x, wd, cols: wd, ea + cols.pad, ed + cols.pad)
+                            let r = m * outSize + o * w2
+                            cols.run(ea, pll + r, phl + r)          // cA, cV
+                            cols.run(ed, plh + r, phh + r)          // cH, cD
+                        }
                     }
                 }
             }
@@ -80,31 +79,31 @@ extension Tensor {
         let inSize = n1 * n2, mid = n1 * r2, po = out.ptr
         try Tensor.withFloats(src) { ptrs in
             try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
-                let s = UnsafeMutablePointer<Float>.allocate(capacity: 4 * inSize + 4 * mid + n1 + r2)
-                defer { s.deallocate() }
-                let tb = (0..<4).map { s + $0 * inSize }          // transposed bands
-                let at = s + 4 * inSize, dt = at + mid, a = dt + mid, d = a + mid, tmp = d + mid
-                for m in lo..<hi {
-                    var t: [UnsafePointer<Float>?] = [nil, nil, nil, nil]
-                    for b in 0..<4 {
-                        if let p = ptrs[b] {
-                            transposeBlock(p + m * inSize, n2, rows: n1, cols: n2, tb[b], n1)
-                            t[b] = UnsafePointer(tb[b])
+                Scratch.with(4 * inSize + 4 * mid + n1 + r2) { s in
+                    let tb = (0..<4).map { s + $0 * inSize }          // transposed bands
+                    let at = s + 4 * inSize, dt = at + mid, a = dt + mid, d = a + mid, tmp = d + mid
+                    for m in lo..<hi {
+                        var t: [UnsafePointer<Float>?] = [nil, nil, nil, nil]
+                        for b in 0..<4 {
+                            if let p = ptrs[b] {
+                                transposeBlock(p + m * inSize, n2, rows: n1, cols: n2, tb[b], n1)
+                                t[b] = UnsafePointer(tb[b])
+                            }
                         }
+                        // along axis −1: cA with cV gives the low rows, cH with cD the high rows
+                        let hasA = t[0] != nil || t[2] != nil, hasD = t[1] != nil || t[3] != nil
+                        if hasA {
+                            cols.synthesize(t[0], t[2], n1, cols: n1, at, n1, tmp: tmp)
+                            transposeBlock(at, n1, rows: r2, cols: n1, a, r2)
+                        }
+                        if hasD {
+                            cols.synthesize(t[1], t[3], n1, cols: n1, dt, n1, tmp: tmp)
+                            transposeBlock(dt, n1, rows: r2, cols: n1, d, r2)
+                        }
+                        // along axis −2
+                        rows.synthesize(hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, r2, cols: r2,
+                                        po + m * r1 * r2, r2, tmp: tmp)
                     }
-                    // along axis −1: cA with cV gives the low rows, cH with cD the high rows
-                    let hasA = t[0] != nil || t[2] != nil, hasD = t[1] != nil || t[3] != nil
-                    if hasA {
-                        cols.synthesize(t[0], t[2], n1, cols: n1, at, n1, tmp: tmp)
-                        transposeBlock(at, n1, rows: r2, cols: n1, a, r2)
-                    }
-                    if hasD {
-                        cols.synthesize(t[1], t[3], n1, cols: n1, dt, n1, tmp: tmp)
-                        transposeBlock(dt, n1, rows: r2, cols: n1, d, r2)
-                    }
-                    // along axis −2
-                    rows.synthesize(hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, r2, cols: r2,
-                                    po + m * r1 * r2, r2, tmp: tmp)
                 }
             }
         }

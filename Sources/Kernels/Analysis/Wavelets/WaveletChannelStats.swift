@@ -80,6 +80,7 @@ extension Tensor {
         let sizes = haar ? [dL, dL, dL] : bands.map { $0.shape[2] * $0.shape[3] }, dH = sizes.reduce(0, +)
         // images per Gram: about 64 K floats of normalised bands in scratch
         let chunk = max(1, (1 << 16) / max(c * (dL + dH), 1))
+        try Scratch.check(c * chunk * (dL + dH), of: Float.self, op)
         try Tensor.withFloats([low] + bands) { ptrs in
             let pL = UnsafePointer(ptrs[0]!), pH = ptrs.dropFirst().map { UnsafePointer($0!) }
             let mapSize = h * wd
@@ -102,8 +103,10 @@ extension Tensor {
                     Parallel.forEach(parts) { p in
                         let a = base + (hi - base) * p / parts, b = base + (hi - base) * (p + 1) / parts
                         guard b > a else { return }
-                        waveletStatsRange(a, b, c: c, chunk: chunk, dL: dL, dH: dH, similarity: similarity,
-                                          fill: fill, into: &acc[p])
+                        Scratch.with(c * chunk * (dL + dH)) { sl in
+                            waveletStatsRange(a, b, c: c, chunk: chunk, dL: dL, dH: dH, similarity: similarity,
+                                              fill: fill, scratch: sl, into: &acc[p])
+                        }
                     }
                     done = hi
                 }
@@ -118,14 +121,12 @@ extension Tensor {
     }
 }
 
-/// Images a..<b into `s`: each map's coefficients from `fill` into scratch, energies and
-/// norms per channel, and (with `similarity`) the cosines of `chunk` images at a time
-/// from the Gram matrix of the normalised coefficients.
+/// Images a..<b into `s`: each map's coefficients from `fill` into `sl` (c·chunk·(dL + dH)
+/// floats of scratch), energies and norms per channel, and (with `similarity`) the cosines
+/// of `chunk` images at a time from the Gram matrix of the normalised coefficients.
 private func waveletStatsRange(_ a: Int, _ b: Int, c: Int, chunk: Int, dL: Int, dH: Int, similarity: Bool,
                                fill: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> (Double, Double),
-                               into s: inout WaveletChannelStats) {
-    let sl = UnsafeMutablePointer<Float>.allocate(capacity: c * chunk * (dL + dH))
-    defer { sl.deallocate() }
+                               scratch sl: UnsafeMutablePointer<Float>, into s: inout WaveletChannelStats) {
     let sh = sl + c * chunk * dL
     var i0 = a
     while i0 < b {
@@ -171,29 +172,15 @@ private func haar2x2(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ll: Unsafe
         let r0 = x + 2 * r * w, r1 = r0 + w, o = r * w2
         var q = 0
         while q + 8 <= w2 {
-            let u = UnsafeRawPointer(r0 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
-            let v = UnsafeRawPointer(r1 + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
-            let s0 = u.evenHalf + u.oddHalf, d0 = u.evenHalf - u.oddHalf
-            let s1 = v.evenHalf + v.oddHalf, d1 = v.evenHalf - v.oddHalf
-            let cA = (s0 + s1) * 0.5, cH = (s0 - s1) * 0.5, cV = (d0 + d1) * 0.5, cD = (d0 - d1) * 0.5
-            UnsafeMutableRawPointer(ll + o + q).storeBytes(of: cA, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(lh + o + q).storeBytes(of: cH, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(hl + o + q).storeBytes(of: cV, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(hh + o + q).storeBytes(of: cD, as: SIMD8<Float>.self)
+            let (cA, cH, cV, cD) = haarBlocks(r0, r1, q, SIMD16<Float>.self) { ($0.evenHalf, $0.oddHalf) }
+            store(cA, cH, cV, cD, ll, lh, hl, hh, o + q)
             eL.addProduct(cA, cA)
             eH.addProduct(cH, cH); eH.addProduct(cV, cV); eH.addProduct(cD, cD)
             q += 8
         }
         while q + 4 <= w2 {
-            let u = UnsafeRawPointer(r0 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
-            let v = UnsafeRawPointer(r1 + 2 * q).loadUnaligned(as: SIMD8<Float>.self)
-            let s0 = u.evenHalf + u.oddHalf, d0 = u.evenHalf - u.oddHalf
-            let s1 = v.evenHalf + v.oddHalf, d1 = v.evenHalf - v.oddHalf
-            let cA = (s0 + s1) * 0.5, cH = (s0 - s1) * 0.5, cV = (d0 + d1) * 0.5, cD = (d0 - d1) * 0.5
-            UnsafeMutableRawPointer(ll + o + q).storeBytes(of: cA, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(lh + o + q).storeBytes(of: cH, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(hl + o + q).storeBytes(of: cV, as: SIMD4<Float>.self)
-            UnsafeMutableRawPointer(hh + o + q).storeBytes(of: cD, as: SIMD4<Float>.self)
+            let (cA, cH, cV, cD) = haarBlocks(r0, r1, q, SIMD8<Float>.self) { ($0.evenHalf, $0.oddHalf) }
+            store(cA, cH, cV, cD, ll, lh, hl, hh, o + q)
             sL += (cA * cA).sum()
             sH += (cH * cH + cV * cV + cD * cD).sum()
             q += 4
@@ -207,4 +194,28 @@ private func haar2x2(_ x: UnsafePointer<Float>, _ h: Int, _ w: Int, _ ll: Unsafe
         }
     }
     return (Double(eL.sum()) + Double(sL), Double(eH.sum()) + Double(sH))
+}
+
+/// The Haar coefficients (cA, cH, cV, cD) of the 2×2 blocks starting at column 2·q of rows
+/// r0 and r1, one lane per block: `W` holds two lanes' worth of columns, `split` deals
+/// them into even and odd columns.
+@inline(__always)
+private func haarBlocks<W: SIMD, H: SIMD>(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ q: Int,
+                                          _ wide: W.Type, _ split: (W) -> (H, H)) -> (H, H, H, H)
+    where W.Scalar == Float, H.Scalar == Float {
+    let (u0, u1) = split(UnsafeRawPointer(r0 + 2 * q).loadUnaligned(as: W.self))
+    let (v0, v1) = split(UnsafeRawPointer(r1 + 2 * q).loadUnaligned(as: W.self))
+    let s0 = u0 + u1, d0 = u0 - u1, s1 = v0 + v1, d1 = v0 - v1
+    return ((s0 + s1) * 0.5, (s0 - s1) * 0.5, (d0 + d1) * 0.5, (d0 - d1) * 0.5)
+}
+
+/// Stores the four coefficient vectors at element `at` of the four bands.
+@inline(__always)
+private func store<H: SIMD>(_ cA: H, _ cH: H, _ cV: H, _ cD: H, _ ll: UnsafeMutablePointer<Float>,
+                            _ lh: UnsafeMutablePointer<Float>, _ hl: UnsafeMutablePointer<Float>,
+                            _ hh: UnsafeMutablePointer<Float>, _ at: Int) where H.Scalar == Float {
+    UnsafeMutableRawPointer(ll + at).storeBytes(of: cA, as: H.self)
+    UnsafeMutableRawPointer(lh + at).storeBytes(of: cH, as: H.self)
+    UnsafeMutableRawPointer(hl + at).storeBytes(of: cV, as: H.self)
+    UnsafeMutableRawPointer(hh + at).storeBytes(of: cD, as: H.self)
 }
