@@ -52,6 +52,18 @@ public enum BatchNormKernel {
         }
     }
 
+    /// dx = k[c]·dy + 0: `combine` with u = v = 0 (running statistics) for finite x,
+    /// bit for bit (the added +0 turns a −0 product into +0 there too), without reading x.
+    public static func scaled(_ dy: UnsafePointer<Float>, n: Int, c: Int, s: Int, k: UnsafePointer<Float>,
+                              dx: UnsafeMutablePointer<Float>) {
+        Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
+            for r in lo..<hi {
+                let kk = k[r % c], gy = dy + r * s, out = dx + r * s
+                for q in 0..<s { out[q] = kk * gy[q] + 0 }
+            }
+        }
+    }
+
     /// dx = k[c]·dy + u[c]·x + v[c] (the training-mode input gradient written as an
     /// affine map of dy and x per channel).
     public static func combine(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,

@@ -159,8 +159,13 @@ public class BatchNorm: Module {
         let dy = try Check.grad(gradOutput, x.shape, op)
         let (_, n, c, s) = try layout(x)
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
-        dy.withFloats { dyp in
-            BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy, sumDyX: &sumDyX)
+        // running statistics and no parameter gradient wanted (Taylor scores, input
+        // gradients of a frozen net): the sums are not needed
+        let wantSums = batchStats || (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false)
+        if wantSums {
+            dy.withFloats { dyp in
+                BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy, sumDyX: &sumDyX)
+            }
         }
         // γ and β get this rank's share (data-parallel training sums them over the ranks);
         // the input gradient needs the sums over every value the statistics covered.
@@ -186,7 +191,12 @@ public class BatchNorm: Module {
             }
         }
         let dx = try Tensor(uninitialized: x.shape)
-        dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
+        if batchStats {
+            dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
+        } else {
+            // u = v = 0: dx = k·dy, without reading x
+            dy.withFloats { BatchNormKernel.scaled($0, n: n, c: c, s: s, k: k, dx: dx.ptr) }
+        }
         return dx
     }
 }

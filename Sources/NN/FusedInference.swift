@@ -11,7 +11,10 @@ import Tensor
 /// state-dict loads or pruning surgery.
 ///
 /// Only when nothing may observe the skipped outputs: `GradMode` off, no trace or
-/// observation (`Tracer`), no forward hooks, and every fused module in evaluation mode.
+/// observation (`Tracer`) — except an observation that names the outputs it needs
+/// (`Tracer.observe(_:fusingExcept:_:)`: no group hides one of them, and the output of
+/// each fused run is reported under its last module's path) —, no forward hooks, and
+/// every fused module in evaluation mode.
 /// The result is bit-equal to the layer-by-layer forward: the same GEMMs, then the same
 /// additions and products in the same order.
 public enum FusedInference {
@@ -23,7 +26,7 @@ public enum FusedInference {
 
     /// Whether a forward may fuse now.
     static var active: Bool {
-        enabled && !GradMode.enabled && Tracer.current == nil && ForwardHooks.isEmpty
+        enabled && !GradMode.enabled && ForwardHooks.isEmpty && (Tracer.current.map { $0.fusingExcept != nil } ?? true)
     }
 
     /// A fusable run: a convolution, an optional evaluation-mode BatchNorm2d, an optional ReLU.
@@ -49,16 +52,22 @@ public enum FusedInference {
         return g.count > 1 ? g : nil
     }
 
-    /// Runs `mods` in order on `x`, fused where a group starts.
-    static func forward(_ mods: ArraySlice<any Module>, _ x: Tensor) throws -> Tensor {
-        let all = Array(mods)
+    /// Runs `children` in order on `x`, fused where a group starts (unless the group
+    /// would hide an output the running observation needs; it then reports the output of
+    /// the group's last module).
+    static func forward(_ children: ArraySlice<(name: String, module: any Module)>, _ x: Tensor) throws -> Tensor {
+        let named = Array(children), all = named.map(\.module)
+        let tracer = Tracer.current
         var x = x, i = 0
         while i < all.count {
-            if let g = group(all, at: i) {
+            if let g = group(all, at: i), !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) {
+                let input = x
                 x = try run(g, x, residual: nil, relu: g.relu != nil)
+                let last = named[i + g.count - 1]
+                tracer?.report(last.name, last.module, input, x)
                 i += g.count
             } else {
-                x = try all[i].forward(x)
+                x = try Tracer.run(named[i].name, all[i], x)
                 i += 1
             }
         }
@@ -76,12 +85,16 @@ public enum FusedInference {
         case let r as ReLU where !r.training: postReLU = true
         default: return nil
         }
-        let mods = body.children.map(\.module)
+        let named = body.children, mods = named.map(\.module)
         let start = mods.count >= 2 && mods[mods.count - 1] is BatchNorm2d ? mods.count - 2 : mods.count - 1
         guard start >= 0, let conv = mods[start] as? Conv2d, !conv.training else { return nil }
         let bn = mods.count - start == 2 ? mods[start + 1] as? BatchNorm2d : nil
         if let bn, bn.training || !bn.trackRunningStats { return nil }
-        let h = try forward(mods[..<start], input)
+        // an observation that needs the closing layers' outputs gets the block run as is
+        if let t = Tracer.current,
+           t.hides(named[start...].map(\.name) + (block.shortcut != nil ? [block.shortcutName] : [])
+                   + (block.post != nil ? [block.postName] : [])) { return nil }
+        let h = try forward(named[..<start], input)
         let target = try conv.plan(try conv.checkedInput(h)).outputShape
         var s = input
         if let shortcut = block.shortcut {

@@ -39,7 +39,7 @@ public final class Sequential: Module {
     }
 
     public func forward(_ input: Tensor) throws -> Tensor {
-        if FusedInference.active { return try FusedInference.forward(children.map(\.module)[...], input) }
+        if FusedInference.active { return try FusedInference.forward(children[...], input) }
         var x = input
         for c in children { x = try Tracer.run(c.name, c.module, x) }
         return x

@@ -72,6 +72,9 @@ public final class Tracer {
     var gradientHook: ((String, any Module, Tensor) -> Void)?
     /// Replaces every layer's output (see `transforming`).
     var transform: ((String, any Module, Tensor) throws -> Tensor)?
+    /// Set by `observe(_:fusingExcept:_:)`: inference fusion may run under this observer
+    /// as long as it hides none of these module paths.
+    var fusingExcept: Set<String>?
     /// Whether layers that can (`ShapeInferring`) report their output shape instead of
     /// computing it (a trace only needs shapes).
     var shapesOnly = false
@@ -179,6 +182,40 @@ public final class Tracer {
     public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                   _ body: () throws -> R) throws -> R {
         try observing("observe", body) { $0.hook = hook }
+    }
+
+    /// `observe` for feature-map capture in evaluation mode without gradients: inference
+    /// fusion (`FusedInference`) stays on wherever it hides none of the module paths in
+    /// `needed`, so a fused conv → BN → ReLU run is reported once, under its last
+    /// module's path (with the run's input as `input`), and the modules it hides are not
+    /// reported. Every path in `needed` is reported as `observe` would report it.
+    public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
+                                  fusingExcept needed: Set<String>, _ body: () throws -> R) throws -> R {
+        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
+        let t = Tracer()
+        t.recording = false
+        t.hook = hook
+        t.fusingExcept = needed
+        current = t
+        defer { current = nil }
+        return try body()
+    }
+
+    /// Whether running the children `names` of the module being run inside one fused
+    /// group would hide a path this observation needs.
+    func hides(_ names: [String]) -> Bool {
+        guard let needed = fusingExcept else { return true }
+        if needed.isEmpty { return false }
+        let prefix = path.joined(separator: ".")
+        return names.contains { needed.contains(prefix.isEmpty ? $0 : prefix + "." + $0) }
+    }
+
+    /// Reports the output of the child `name` computed inside a fused group.
+    func report(_ name: String, _ module: any Module, _ input: Tensor, _ output: Tensor) {
+        guard let hook, !name.isEmpty else { return }
+        path.append(name)
+        defer { path.removeLast() }
+        hook(path.joined(separator: "."), module, input, output)
     }
 
     /// Runs `body` with every layer's output (modules without children, by path)

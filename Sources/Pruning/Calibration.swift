@@ -81,7 +81,7 @@ public enum Calibration {
                 }
                 model.zeroGrad()
             } else {
-                try GradMode.withoutGrad { try Tracer.observe(onForward) { _ = try model.forward(x) } }
+                try GradMode.withoutGrad { try Tracer.observe(onForward, fusingExcept: Set(byPath.keys)) { _ = try model.forward(x) } }
             }
             for (path, ps) in byPath {
                 guard let m = maps[path] else { throw TensorError("calibration: no output was seen at \(path)") }

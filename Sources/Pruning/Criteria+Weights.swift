@@ -49,7 +49,8 @@ public struct NormCriterion: Criterion {
         let chosen: [[Double]]
         if reduction == .first {
             var first: [[Double]] = []
-            for s in ctx.group.slots where s.layer == ctx.group.name && s.role == .output {
+            for m in ctx.group.members where ctx.graph.slots[m].role == .output && ctx.graph.slots[m].layer == ctx.group.name {
+                let s = ctx.graph.slots[m]
                 if let n = try ctx.norms(of: s, p: p) { first = [n]; break }
             }
             chosen = first
@@ -99,10 +100,10 @@ public struct BNScaleCriterion: Criterion {
     public init() {}
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
-        guard let g = try ctx.gamma else {
+        guard let g = ctx.gammaValues else {
             return .skip(ctx.bn == nil ? "no BatchNorm holds its channels" : "its BatchNorm has no affine scale")
         }
-        return .scores(g.toFloats().map { Double(abs($0)) })
+        return .scores(g.map { Double(abs($0)) })
     }
 }
 

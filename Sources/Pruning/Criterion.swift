@@ -70,17 +70,23 @@ public final class CriterionContext {
     public var bn: BatchNorm? { bnOrder?.bn }
     public var gamma: Tensor? {
         get throws {
-            if gammaCopy == nil { gammaCopy = .some(try bnOrder.flatMap { b in try b.bn.weight.map { try Self.gathered($0.value, b.order) } }) }
+            if gammaCopy == nil { gammaCopy = .some(try gammaValues.map { try Tensor(shape: [$0.count], values: $0) }) }
             return gammaCopy!
         }
     }
     public var beta: Tensor? {
         get throws {
-            if betaCopy == nil { betaCopy = .some(try bnOrder.flatMap { b in try b.bn.bias.map { try Self.gathered($0.value, b.order) } }) }
+            if betaCopy == nil {
+                betaCopy = .some(try bnOrder.flatMap { b in
+                    try b.bn.bias.map { p -> Tensor in let v = Self.gathered(p.value, b.order); return try Tensor(shape: [v.count], values: v) }
+                })
+            }
             return betaCopy!
         }
     }
     private var gammaCopy: Tensor??, betaCopy: Tensor??
+    /// γ's values in group order (what `gamma` holds), without building a tensor.
+    public private(set) lazy var gammaValues: [Float]? = bnOrder.flatMap { b in b.bn.weight.map { Self.gathered($0.value, b.order) } }
     /// Feature maps at the hook point [N, C, …] (or what `reduceBatch` made of them).
     public var fmaps: Tensor?
     /// Gradients at the hook point, when the criterion asked for them and did not
@@ -100,10 +106,13 @@ public final class CriterionContext {
 
     private lazy var definingSlot: ChannelSlot? = group.definingSlot
 
-    /// The BatchNorm and, for each group channel, its position in the BN's channels.
-    private lazy var bnOrder: (bn: BatchNorm, order: [Int])? = {
-        for s in group.slots where s.role == .perChannel {
-            guard let b = s.module as? BatchNorm else { continue }
+    /// The BatchNorm and, for each group channel, its position in the BN's channels (nil
+    /// when the BN holds exactly the group's channels in group order, as it usually does).
+    private lazy var bnOrder: (bn: BatchNorm, order: [Int]?)? = {
+        for m in group.members {
+            let s = graph.slots[m]
+            guard s.role == .perChannel, let b = s.module as? BatchNorm else { continue }
+            if s.classes == group.classes { return (b, nil) }
             let pos = group.positions(in: s)
             guard pos.count == group.channels else { continue }
             var order = [Int](repeating: 0, count: group.channels)
@@ -113,10 +122,10 @@ public final class CriterionContext {
         return nil
     }()
 
-    /// A new 1-D tensor of `t`'s values at `order`.
-    private static func gathered(_ t: Tensor, _ order: [Int]) throws -> Tensor {
+    /// `t`'s values at `order` (all of them when nil).
+    private static func gathered(_ t: Tensor, _ order: [Int]?) -> [Float] {
         let v = t.toFloats()
-        return try Tensor(shape: [order.count], values: order.map { v[$0] })
+        return order.map { $0.map { v[$0] } } ?? v
     }
 
     /// Per-channel p-norms of every member's weights (group order), for group reductions:
@@ -130,6 +139,8 @@ public final class CriterionContext {
     /// it has none or does not hold every channel of the group.
     public func norms(of s: ChannelSlot, p: Double) throws -> [Double]? {
         guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { return nil }
+        // most members hold exactly the group's channels in its order: the rows are the norms
+        if s.classes == group.classes { return try channelNorms(t, dim: dim, factor: s.factor, p: p) }
         let pos = group.positions(in: s)
         guard pos.count == group.channels, let rows = try channelNorms(t, dim: dim, factor: s.factor, p: p) else { return nil }
         var norms = [Double](repeating: 0, count: group.channels)

@@ -121,4 +121,19 @@ final class RedundancyTests: XCTestCase {
         let rb = try Redundancy.select(b, channels: 6, features: 9, ratio: 0.5, options: RedundancyOptions(), what: "t")
         XCTAssertEqual(ra.keep, rb.keep)
     }
+
+    /// The blocked channel sums (four images per visit, 512 features per block) equal the
+    /// image-by-image double sums bit for bit, for image counts that leave a remainder and
+    /// feature counts that are not a multiple of the block.
+    func testChannelSumsEqualSequentialSums() throws {
+        Random.manualSeed(31)
+        for (n, c, h, w) in [(7, 3, 13, 11), (1, 2, 5, 5), (9, 17, 8, 8), (4, 40, 16, 16)] {
+            let maps = try Tensor.randn([n, c, h, w])
+            let got = try RedundancyCriterion.channelSums(maps)
+            let x = maps.toFloats(), cf = c * h * w
+            var want = [Double](repeating: 0, count: cf)
+            for i in 0..<n { for k in 0..<cf { want[k] += Double(x[i * cf + k]) } }
+            XCTAssertEqual(got, want, "\(n)x\(c)x\(h)x\(w)")
+        }
+    }
 }

@@ -5,7 +5,8 @@ import Tensor
 extension BenchSuites {
     /// bench_dwt.py's cases: `dwt2/{wavelet}/{mode}` and `wavedec2_L2/{wavelet}/{mode}`
     /// for haar and db2, symmetric and periodization, on standard-normal float32 maps of
-    /// (128, 64, 32, 32) and (128, 256, 8, 8). gbps = input bytes / median; check = sum of
+    /// (128, 64, 32, 32) and (128, 256, 8, 8); and ours only, `idwt2/…` and `waverec2_L2/…`
+    /// inverting those (input shape as the forward's). gbps = input bytes / median; check = sum of
     /// |cA| of the first map (comparable with the anchors' value on the same data).
     static var dwtCases: [BenchCase] {
         var out: [BenchCase] = []
@@ -28,6 +29,19 @@ extension BenchSuites {
                             let first = try a.select(0, 0).select(0, 0).toFloats().reduce(0) { $0 + Double(abs($1)) }
                             benchNote(caseName, shape, "out_shape=\(a.shape) check=\(first) input_bytes=\(bytes)")
                             return { _ = try run() }
+                        })
+                        // the inverses (ours only; no reference case): timed on the forward's output
+                        let invName = (multi ? "waverec2_L2/" : "idwt2/") + "\(name)/\(modeName)"
+                        out.append(BenchCase(name: invName, shape: shape, flops: nil) {
+                            Random.manualSeed(0)
+                            let x = try Tensor.randn(shape)
+                            let w = try Wavelet.named(name), mode = try WaveletMode.named(modeName)
+                            if multi {
+                                let c = try x.wavedec2(w, level: 2, mode: mode, force: true)
+                                return { _ = try Tensor.waverec2(c, w, mode: mode) }
+                            }
+                            let b = try x.dwt2(w, mode: mode)
+                            return { _ = try Tensor.idwt2(b, w, mode: mode) }
                         })
                     }
                 }

@@ -29,8 +29,15 @@ extension Tensor {
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let out = try (0..<4).map { _ in try Tensor(uninitialized: batch + [h2, w2]) }
         let rows = FilterPass(TapTable.analysis(h, f, mode), lo: w.decLo, hi: w.decHi)
-        let cols = RowAnalysis(wd, w, mode)
         let pll = out[0].ptr, plh = out[1].ptr, phl = out[2].ptr, phh = out[3].ptr
+        if SmallMapTransform.applies(h: h, w: wd) {
+            let cols = FilterPass(TapTable.analysis(wd, f, mode), lo: w.decLo, hi: w.decHi)
+            try x.withFloats { src in
+                try SmallMapTransform.dwt2(src, maps: maps, h: h, w: wd, rows: rows, cols: cols, pll, plh, phl, phh)
+            }
+            return WaveletBands(ll: out[0], lh: out[1], hl: out[2], hh: out[3])
+        }
+        let cols = RowAnalysis(wd, w, mode)
         let inSize = h * wd, outSize = h2 * w2, width = cols.scratchSize
         try x.withFloats { src in
             try Chunked.run("dwt2", count: maps, block: Chunked.blockSize(perItem: inSize)) { lo, hi in
@@ -77,6 +84,12 @@ extension Tensor {
         let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)
         let cols = FilterPass(TapTable.synthesis(n2, f, mode), lo: w.recLo, hi: w.recHi)
         let inSize = n1 * n2, mid = n1 * r2, po = out.ptr
+        if SmallMapTransform.applies(h: n1, w: n2) {
+            try Tensor.withFloats(src) { ptrs in
+                try SmallMapTransform.idwt2(ptrs.map { $0.map { UnsafePointer($0) } }, maps: maps, n1: n1, n2: n2, rows: rows, cols: cols, po)
+            }
+            return out
+        }
         try Tensor.withFloats(src) { ptrs in
             try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
                 Scratch.with(4 * inSize + 4 * mid + n1 + r2) { s in

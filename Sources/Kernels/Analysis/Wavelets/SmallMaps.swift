@@ -1,0 +1,155 @@
+/// The 2-D transform of small maps (a few pixels per side, as deep CNN layers give),
+/// eight maps at a time: the eight maps are interleaved into one block whose every
+/// pixel is a SIMD8 (lane = map), both axes are then filtered with the tap tables of
+/// `FilterPass` (the same taps in the same order, so the sums are the same), and the
+/// bands are de-interleaved. No per-row boundary work, no per-map scratch set-up: what
+/// made the row-by-row path slow on 8×8 maps. A last group of fewer than eight maps
+/// leaves its spare lanes zero.
+struct SmallMapTransform {
+    typealias V = SIMD8<Float>
+    static let lanes = 8
+
+    /// Whether maps of `h` × `w` (inputs of an analysis, bands of a synthesis) go this way:
+    /// narrow maps, where the row-wise path fills few of its eight lanes.
+    static func applies(h: Int, w: Int) -> Bool { enabled && w <= 16 && h * w <= 512 }
+
+    /// Off: every size goes row by row (tests compare the two paths).
+    nonisolated(unsafe) static var enabled = true
+
+    /// Interleaves maps `m0 ..< m0 + count` (each `size` floats at `src + m·size`) into
+    /// `dst` (size SIMD8s); spare lanes are zero.
+    @inline(__always)
+    static func interleave(_ src: UnsafePointer<Float>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<V>) {
+        let f = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+        if count < lanes { for p in 0..<size { dst[p] = V() } }
+        for l in 0..<count {
+            let s = src + (m0 + l) * size
+            for p in 0..<size { f[p * lanes + l] = s[p] }
+        }
+    }
+
+    /// The inverse of `interleave` for the first `count` lanes.
+    @inline(__always)
+    static func deinterleave(_ src: UnsafePointer<V>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<Float>) {
+        let f = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+        for l in 0..<count {
+            let d = dst + (m0 + l) * size
+            for p in 0..<size { d[p] = f[p * lanes + l] }
+        }
+    }
+
+    /// Analysis along the rows axis of an interleaved `rows` × `cols` block:
+    /// a[o, c] = Σ lo·x[row, c], d[o, c] = Σ hi·x[row, c] over output o's taps.
+    @inline(__always)
+    static func analyzeRows(_ t: FilterPass, _ x: UnsafePointer<V>, cols: Int, strideRow: Int, strideCol: Int,
+                            _ a: UnsafeMutablePointer<V>, _ d: UnsafeMutablePointer<V>, outRow: Int, outCol: Int) {
+        t.start.withUnsafeBufferPointer { start in
+            t.coef.withUnsafeBufferPointer { coef in
+                t.row.withUnsafeBufferPointer { row in
+                    t.lo.withUnsafeBufferPointer { lo in
+                        t.hi.withUnsafeBufferPointer { hi in
+                            for o in 0..<(start.count - 1) {
+                                for c in 0..<cols {
+                                    var sa = V(), sd = V()
+                                    for k in start[o]..<start[o + 1] {
+                                        let v = x[row[k] * strideRow + c * strideCol]
+                                        sa += lo[coef[k]] * v
+                                        sd += hi[coef[k]] * v
+                                    }
+                                    a[o * outRow + c * outCol] = sa
+                                    d[o * outRow + c * outCol] = sd
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Synthesis along one axis of interleaved blocks: out[o, c] = Σ lo·a[row, c] + Σ hi·d[row, c]
+    /// (`FilterPass.synthesize`'s sums; a nil band counts as zeros).
+    @inline(__always)
+    static func synthesizeRows(_ t: FilterPass, _ a: UnsafePointer<V>?, _ d: UnsafePointer<V>?, cols: Int,
+                               strideRow: Int, strideCol: Int, _ out: UnsafeMutablePointer<V>, outRow: Int, outCol: Int) {
+        t.start.withUnsafeBufferPointer { start in
+            t.coef.withUnsafeBufferPointer { coef in
+                t.row.withUnsafeBufferPointer { row in
+                    t.lo.withUnsafeBufferPointer { lo in
+                        t.hi.withUnsafeBufferPointer { hi in
+                            for o in 0..<(start.count - 1) {
+                                for c in 0..<cols {
+                                    var s = V()
+                                    if let a {
+                                        for k in start[o]..<start[o + 1] { s += lo[coef[k]] * a[row[k] * strideRow + c * strideCol] }
+                                    }
+                                    if let d {
+                                        var u = V()
+                                        for k in start[o]..<start[o + 1] { u += hi[coef[k]] * d[row[k] * strideRow + c * strideCol] }
+                                        s += u
+                                    }
+                                    out[o * outRow + c * outCol] = s
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dwt2 of `maps` maps of h × w at `src` into the four band buffers (h2 × w2 each per map).
+    static func dwt2(_ src: UnsafePointer<Float>, maps: Int, h: Int, w: Int, rows: FilterPass, cols: FilterPass,
+                     _ ll: UnsafeMutablePointer<Float>, _ lh: UnsafeMutablePointer<Float>,
+                     _ hl: UnsafeMutablePointer<Float>, _ hh: UnsafeMutablePointer<Float>) throws {
+        let h2 = rows.outputs, w2 = cols.outputs, inSize = h * w, outSize = h2 * w2
+        let groups = (maps + lanes - 1) / lanes
+        try Chunked.run("dwt2", count: groups, block: Chunked.blockSize(perItem: lanes * inSize)) { lo, hi in
+            let scratch = UnsafeMutablePointer<V>.allocate(capacity: inSize + 2 * h2 * w + 4 * outSize)
+            defer { scratch.deallocate() }
+            let x = scratch, ea = x + inSize, ed = ea + h2 * w
+            let bands = [ed + h2 * w, ed + h2 * w + outSize, ed + h2 * w + 2 * outSize, ed + h2 * w + 3 * outSize]
+            for g in lo..<hi {
+                let m0 = g * lanes, count = min(lanes, maps - m0)
+                interleave(src, m0, count, inSize, x)
+                // along axis −2 (rows of the map), every column
+                analyzeRows(rows, x, cols: w, strideRow: w, strideCol: 1, ea, ed, outRow: w, outCol: 1)
+                // along axis −1: cA, cV from the low rows, cH, cD from the high rows
+                analyzeRows(cols, ea, cols: h2, strideRow: 1, strideCol: w, bands[0], bands[2], outRow: 1, outCol: w2)
+                analyzeRows(cols, ed, cols: h2, strideRow: 1, strideCol: w, bands[1], bands[3], outRow: 1, outCol: w2)
+                deinterleave(bands[0], m0, count, outSize, ll)
+                deinterleave(bands[1], m0, count, outSize, lh)
+                deinterleave(bands[2], m0, count, outSize, hl)
+                deinterleave(bands[3], m0, count, outSize, hh)
+            }
+        }
+    }
+
+    /// idwt2 of `maps` band sets of n1 × n2 (nil bands are zeros) into r1 × r2 maps at `out`.
+    static func idwt2(_ bands: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: Int, rows: FilterPass, cols: FilterPass,
+                      _ out: UnsafeMutablePointer<Float>) throws {
+        let r1 = rows.outputs, r2 = cols.outputs, inSize = n1 * n2, outSize = r1 * r2
+        let groups = (maps + lanes - 1) / lanes
+        let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
+        try Chunked.run("idwt2", count: groups, block: Chunked.blockSize(perItem: lanes * outSize)) { lo, hi in
+            let scratch = UnsafeMutablePointer<V>.allocate(capacity: 4 * inSize + 2 * n1 * r2 + outSize)
+            defer { scratch.deallocate() }
+            let b = (0..<4).map { scratch + $0 * inSize }
+            let a = scratch + 4 * inSize, d = a + n1 * r2, y = d + n1 * r2
+            for g in lo..<hi {
+                let m0 = g * lanes, count = min(lanes, maps - m0)
+                var t: [UnsafePointer<V>?] = [nil, nil, nil, nil]
+                for k in 0..<4 {
+                    if let p = bands[k] { interleave(p, m0, count, inSize, b[k]); t[k] = UnsafePointer(b[k]) }
+                }
+                // along axis −1: cA with cV gives the low rows, cH with cD the high rows
+                if hasA { synthesizeRows(cols, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }
+                if hasD { synthesizeRows(cols, t[1], t[3], cols: n1, strideRow: 1, strideCol: n2, d, outRow: 1, outCol: r2) }
+                // along axis −2
+                synthesizeRows(rows, hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, cols: r2,
+                               strideRow: r2, strideCol: 1, y, outRow: r2, outCol: 1)
+                deinterleave(y, m0, count, outSize, out)
+            }
+        }
+    }
+}

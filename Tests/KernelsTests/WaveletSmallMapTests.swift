@@ -1,0 +1,71 @@
+import XCTest
+@testable import Kernels
+import Tensor
+
+/// The eight-maps-at-a-time path for small maps (`SmallMapTransform`) against the
+/// row-by-row path (which the PyWavelets reference tests pin down on larger maps too):
+/// the same taps in the same order, so equal values, for every wavelet family, every
+/// mode, odd and tiny sizes and map counts that leave a partial group of eight.
+final class WaveletSmallMapTests: XCTestCase {
+    override func tearDown() { SmallMapTransform.enabled = true }
+
+    /// dwt2 and idwt2 of `x` by one path.
+    private func transforms(_ x: Tensor, _ w: Wavelet, _ mode: WaveletMode, small: Bool) throws -> ([[Float]], [Float], [Float]) {
+        SmallMapTransform.enabled = small
+        defer { SmallMapTransform.enabled = true }
+        let b = try x.dwt2(w, mode: mode)
+        let bands = [b.ll!, b.lh!, b.hl!, b.hh!].map { $0.toFloats() }
+        let full = try Tensor.idwt2(b, w, mode: mode).toFloats()
+        // missing bands count as zeros (only cA and cD given)
+        let partial = try Tensor.idwt2(WaveletBands(ll: b.ll, lh: nil, hl: nil, hh: b.hh), w, mode: mode).toFloats()
+        return (bands, full, partial)
+    }
+
+    func testSmallMapPathEqualsRowPath() throws {
+        Random.manualSeed(3)
+        let sizes = [(1, 1), (2, 3), (3, 5), (5, 7), (8, 8), (7, 16), (16, 16), (4, 13)]
+        var checked = 0
+        for (h, wd) in sizes {
+            let x = try Tensor.randn([11, h, wd])          // 11 maps: one group of 8 and one of 3
+            for name in ["haar", "db2", "db3", "sym4"] {
+                let w = try Wavelet.named(name)
+                for mode in WaveletMode.allCases {
+                    if mode == .reflect && (h < 2 || wd < 2) { continue }
+                    // idwt2 needs bands of at least F/2 per side; skip sizes too small for the filter
+                    let n1 = mode.coefficientCount(h, filterLength: w.length), n2 = mode.coefficientCount(wd, filterLength: w.length)
+                    let need = mode == .periodization ? 1 : w.length / 2
+                    if n1 < need || n2 < need { continue }
+                    XCTAssertTrue(SmallMapTransform.applies(h: h, w: wd))
+                    let what = "\(name) \(mode) \(h)x\(wd)"
+                    let small = try transforms(x, w, mode, small: true), rows = try transforms(x, w, mode, small: false)
+                    for k in 0..<4 { XCTAssertEqual(small.0[k], rows.0[k], "\(what) band \(k)") }
+                    XCTAssertEqual(small.1, rows.1, "\(what) idwt2")
+                    XCTAssertEqual(small.2, rows.2, "\(what) idwt2 with cH, cV missing")
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 150)
+    }
+
+    func testLargeMapsStayRowByRow() {
+        XCTAssertFalse(SmallMapTransform.applies(h: 32, w: 32))
+        XCTAssertFalse(SmallMapTransform.applies(h: 8, w: 17))
+        XCTAssertTrue(SmallMapTransform.applies(h: 8, w: 8))
+    }
+
+    /// wavedec2 → waverec2 of 8×8 maps (both levels on the small path) reconstructs.
+    func testWavedecRoundTripOnSmallMaps() throws {
+        Random.manualSeed(5)
+        let x = try Tensor.randn([3, 9, 8, 8])
+        for name in ["haar", "db2"] {
+            let w = try Wavelet.named(name)
+            for mode in [WaveletMode.symmetric, .periodization, .zero] {
+                let c = try x.wavedec2(w, level: 2, mode: mode, force: true)
+                let y = try Tensor.waverec2(c, w, mode: mode).narrow(2, 0, 8).narrow(3, 0, 8)
+                let d = zip(y.toFloats(), x.toFloats()).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(d, 1e-4, "\(name) \(mode)")
+            }
+        }
+    }
+}
