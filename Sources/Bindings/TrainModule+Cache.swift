@@ -160,8 +160,7 @@ extension TrainModule {
                 L.write("train.cached: loaded \(path)\n")
                 return push(L, model, path: path, key: key, trained: false)
             } catch {
-                var why = (error as? LuaMessageError)?.message ?? "\(error)"
-                for prefix in ["train.cached: ", "\(path): "] where why.hasPrefix(prefix) { why.removeFirst(prefix.count) }
+                let why = (error as? LuaMessageError)?.message ?? "\(error)"
                 L.write("train.cached: cannot use \(path): \(why); training again\n", to: .stderr)
             }
         }
