@@ -37,7 +37,6 @@ ratio = 0.5                 -- share of every conv's channels removed (k-means a
 pca_dims = 4                -- PCA dimensions for the "k-means + PCA" variant
 eps = 0.02                  -- DBSCAN radius (cosine distance)
 seed = 0                    -- k-means++ seed
-cache_dir = ".build/notebook-cache"   -- the trained baseline is kept here (shared with the other paper notebooks)
 
 -- %% Data
 if dataset == "cifar10" then
@@ -94,20 +93,17 @@ function recipe()
 end
 
 -- %% Baseline (trained once, then read from the cache) tags=["ignore-output"]
--- The training log appears only when the cache is missing, so replay does not compare it.
-baseline_path = string.format("%s/%s_%s_n%d_e%d_lr%g_b%d.safetensors", cache_dir, arch, dataset, n_train, epochs, lr, batch)
-local cached = io.open(baseline_path, "rb")
-if cached then
-  cached:close()
-  net = nn.load(baseline_path)
-else
+-- train.cached trains only when topiary.cache_dir() holds no network for these settings;
+-- foad.lua trains the same network under the same name, so either notebook reuses the other's.
+net, baseline_info = train.cached(arch, {dataset = dataset, n_train = n_train, epochs = epochs, lr = lr,
+    batch = batch, milestones = milestones}, function()
   tensor.manual_seed(1)
-  net = make_net()
+  local m = make_net()
   local opt, schedule = recipe()
-  train.fit(net, train_loader, {epochs = epochs, optimizer = opt, schedule = schedule, progress = false})
-  os.execute("mkdir -p '" .. cache_dir .. "'")
-  net:save(baseline_path)
-end
+  train.fit(m, train_loader, {epochs = epochs, optimizer = opt, schedule = schedule, progress = false})
+  return m
+end)
+baseline_path = baseline_info.path
 
 -- %% Baseline accuracy
 base = train.evaluate(net, test_loader)

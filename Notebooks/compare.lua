@@ -40,7 +40,6 @@ calib_batches = 1           -- calibration batches of 128 training images (HRank
 foad_t = 2                  -- FOAD's top-t (t = 1 removes at most half); s is searched to match the others' MACs
 criterion = "all"           -- "all", or one name of the table below (a sweep runs one per task)
 seed = 1                    -- fine-tuning's and random's seed (the baseline is always seed 1)
-cache_dir = ".build/notebook-cache"   -- the trained baseline is kept here
 
 -- %% Data
 if dataset == "cifar10" then
@@ -71,6 +70,7 @@ calib_loader = data.loader(train_set, {batch = 128, transform = transforms()})
 print(string.format("%s: %d training and %d test images", dataset, #train_set, #test_set))
 
 -- %% Baseline (trained once, then read from the cache) tags=["ignore-output"]
+-- train.cached trains only when topiary.cache_dir() holds no network for these settings.
 function recipe(n_epochs, base_lr)
   -- SGD 0.9, wd 1e-4; lr ÷10 at 50 % and 75 % of the epochs (constant for short runs)
   local opt = train.sgd{lr = base_lr, momentum = 0.9, weight_decay = 1e-4}
@@ -78,23 +78,19 @@ function recipe(n_epochs, base_lr)
     or train.schedule.constant()
   return opt, sched
 end
-baseline_path = string.format("%s/compare_%s_%s_n%d_e%d.safetensors", cache_dir, arch, dataset, n_train, epochs)
-local f = io.open(baseline_path, "rb")
-if f then
-  f:close()
-else
-  os.execute("mkdir -p '" .. cache_dir .. "'")
+baseline, baseline_info = train.cached("compare", {dataset = dataset, arch = arch, n_train = n_train,
+    epochs = epochs, lr = lr, batch = batch}, function()
   tensor.manual_seed(1)
   local net = nn.zoo[arch]{classes = 10}
   local opt, sched = recipe(epochs, lr)
   -- its own loader, so fine-tuning sees the same batches whether or not the baseline was cached
   local loader = data.loader(train_set, {batch = batch, shuffle = true, seed = 1, transform = transforms(augment)})
   train.fit(net, loader, {epochs = epochs, optimizer = opt, schedule = sched, progress = false})
-  net:save(baseline_path)
-end
+  return net
+end)
+baseline_path = baseline_info.path
 
 -- %% Evaluate the baseline
-baseline = nn.load(baseline_path)
 base = train.evaluate(baseline, test_loader)
 print(string.format("baseline %s: top-1 %.2f %%", arch, 100 * base.top1))
 

@@ -14,8 +14,8 @@
 --
 -- `topiary notebook run Notebooks/custom_criterion.lua -p epochs=5 -p n_train=60000` for
 -- a full-size run; the defaults replay in about a minute. The trained baseline is cached
--- in `baseline_path` (under `$TOPIARY_CACHE`, default `~/.cache/topiary`) and trained
--- again only when that file is missing.
+-- by `train.cached` under `topiary.cache_dir()` (`$TOPIARY_CACHE`, default
+-- `~/.cache/topiary`) and trained again only when its file is missing.
 
 -- %% Parameters tags=["parameters"]
 n_train = 6000       -- training images (60000 for the full set)
@@ -24,8 +24,6 @@ epochs = 1           -- training epochs of the baseline
 finetune_epochs = 1  -- fine-tuning epochs after pruning
 ratio = 0.5          -- share of channels removed from every prunable group
 calib_batches = 2    -- calibration batches of 128 for the feature-map criteria
-cache_dir = (os.getenv("TOPIARY_CACHE") or ((os.getenv("HOME") or "/tmp") .. "/.cache/topiary"))
-baseline_path = string.format("%s/small_cnn_fmnist_e%d_n%d.safetensors", cache_dir, epochs, n_train)
 
 -- %% Data
 train_set = data.fashion_mnist{split = "train"}:subset(1, n_train)
@@ -37,23 +35,17 @@ calib_loader = data.loader(train_set, {batch = 128, transform = norm})
 shape = {1, 1, 28, 28}
 print(string.format("%d training and %d test images", #train_set, #test_set))
 
--- %% Baseline (trained once, then loaded from baseline_path) tags=["ignore-output"]
-function file_exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close() end
-  return f ~= nil
-end
-if not file_exists(baseline_path) then
+-- %% Baseline (trained once, then read from the cache) tags=["ignore-output"]
+base_net, baseline_info = train.cached("custom_criterion", {n_train = n_train, epochs = epochs}, function()
   tensor.manual_seed(1)
   local net = nn.zoo.small_cnn{classes = 10}
   local opt = train.sgd{lr = 0.05, momentum = 0.9, weight_decay = 5e-4}
   train.fit(net, train_loader, {epochs = epochs, optimizer = opt, progress = false})
-  os.execute("mkdir -p '" .. cache_dir .. "'")
-  net:save(baseline_path)
-end
+  return net
+end)
+baseline_path = baseline_info.path
 
 -- %% Evaluate the baseline
-base_net = nn.load(baseline_path)
 base = train.evaluate(base_net, test_loader)
 print(string.format("baseline top-1 %.2f %%", 100 * base.top1))
 

@@ -34,7 +34,6 @@ batch = 128
 milestones = ""             -- epochs where lr drops ×0.1, e.g. "80,120" (empty: constant)
 calib_images = 128          -- FOAD: one batch of 128 test images
 sweep = "1:0,1:0.1,2:0.1,2:0.2"   -- the (t, s) pairs
-cache_dir = ".build/notebook-cache"   -- the trained baseline is kept here (shared with the other paper notebooks)
 
 -- %% Data
 if dataset == "cifar10" then
@@ -90,20 +89,17 @@ function recipe()
 end
 
 -- %% Baseline (trained once, then read from the cache) tags=["ignore-output"]
--- The training log appears only when the cache is missing, so replay does not compare it.
-baseline_path = string.format("%s/%s_%s_n%d_e%d_lr%g_b%d.safetensors", cache_dir, arch, dataset, n_train, epochs, lr, batch)
-local cached = io.open(baseline_path, "rb")
-if cached then
-  cached:close()
-  net = nn.load(baseline_path)
-else
+-- train.cached trains only when topiary.cache_dir() holds no network for these settings;
+-- clustering.lua trains the same network under the same name, so either notebook reuses the other's.
+net, baseline_info = train.cached(arch, {dataset = dataset, n_train = n_train, epochs = epochs, lr = lr,
+    batch = batch, milestones = milestones}, function()
   tensor.manual_seed(1)
-  net = make_net()
+  local m = make_net()
   local opt, schedule = recipe()
-  train.fit(net, train_loader, {epochs = epochs, optimizer = opt, schedule = schedule, progress = false})
-  os.execute("mkdir -p '" .. cache_dir .. "'")
-  net:save(baseline_path)
-end
+  train.fit(m, train_loader, {epochs = epochs, optimizer = opt, schedule = schedule, progress = false})
+  return m
+end)
+baseline_path = baseline_info.path
 
 -- %% Baseline accuracy
 base = train.evaluate(net, test_loader)

@@ -43,7 +43,6 @@ wavelet = "haar"            -- FPWT's options: wavelet, mode, level, weights
 mode = "symmetric"
 level = 1
 weights = "layer"
-cache_dir = (os.getenv("TOPIARY_CACHE") or ((os.getenv("HOME") or "/tmp") .. "/.cache/topiary"))
 
 -- %% Data
 if dataset == "cifar10" then
@@ -83,9 +82,11 @@ test_loader = data.loader(test_set, {batch = 500, transform = transforms()})
 calib_loader = data.loader(train_set, {batch = 128, transform = transforms()})
 print(string.format("%s: %d training and %d test images", dataset, #train_set, #test_set))
 
--- %% Train the baseline unless it is cached tags=["ignore-output"]
--- The checkpoint's name holds the settings that shape it; delete it to retrain. This cell
--- prints the training log only when it trains, so its output is not compared on replay.
+-- %% Train the baseline, or read it from the cache tags=["ignore-output"]
+-- train.cached keeps the trained network under topiary.cache_dir() ($TOPIARY_CACHE, else
+-- ~/.cache/topiary) in a file named after the settings that shape it, and trains only when
+-- that file is missing (delete it to retrain). Whether it trained, and the log when it did,
+-- differ from run to run: this cell's output is not compared on replay.
 function recipe(n_epochs, base_lr)
   -- SGD 0.9, wd 1e-4; lr ÷10 at 50 % and 75 % of the epochs (constant for short runs)
   local opt = train.sgd{lr = base_lr, momentum = 0.9, weight_decay = 1e-4}
@@ -93,23 +94,19 @@ function recipe(n_epochs, base_lr)
     or train.schedule.constant()
   return opt, sched
 end
-baseline_path = string.format("%s/fpwt_%s_%s_%d_n%d_e%d.safetensors", cache_dir, dataset, arch, shape[3], n_train, epochs)
-local f = io.open(baseline_path, "rb")
-if f then
-  f:close()
-else
-  os.execute("mkdir -p '" .. cache_dir .. "'")
+baseline, baseline_info = train.cached("fpwt", {dataset = dataset, arch = arch, size = shape[3],
+    n_train = n_train, epochs = epochs, lr = lr, batch = batch}, function()
   tensor.manual_seed(1)
   local net = nn.zoo[arch]{classes = 10}
   local opt, sched = recipe(epochs, lr)
   train.fit(net, train_loader(1), {epochs = epochs, optimizer = opt, schedule = sched, progress = false})
-  net:save(baseline_path)
-end
+  return net
+end)
+baseline_path = baseline_info.path
 
 -- %% Baseline
-baseline = nn.load(baseline_path)
 base = train.evaluate(baseline, test_loader)
-print(string.format("baseline %s: top-1 %.2f %% (checkpoint %s)", arch, 100 * base.top1, baseline_path:match("[^/]+$")))
+print(string.format("baseline %s: top-1 %.2f %% (checkpoint %s)", arch, 100 * base.top1, baseline_info.file))
 
 -- %% [markdown]
 -- ## One layer up close

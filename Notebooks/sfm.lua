@@ -46,7 +46,6 @@ late_ratio = 0.4           -- ... and in the convs from number late_from on
 late_from = 5
 bins = 256                 -- histogram bins of the entropy score
 calib_batches = 2          -- calibration batches of `batch` images for the entropy
-cache_dir = os.getenv("TOPIARY_CACHE") or ((os.getenv("HOME") or "/tmp") .. "/.cache/topiary")
 
 -- %% [markdown]
 -- ## Data
@@ -107,27 +106,20 @@ print(net.features[1])
 
 -- %% [markdown]
 -- ## Baseline (trained once, cached)
--- The trained baseline is saved with its architecture under `cache_dir`
--- ($TOPIARY_CACHE, else ~/.cache/topiary); later runs load it instead of training
--- (delete the file to retrain). Training is seeded, so a retrained baseline
--- is the same network.
+-- `train.cached` saves the trained baseline with its architecture under
+-- `topiary.cache_dir()` ($TOPIARY_CACHE, else ~/.cache/topiary), in a file named after
+-- the settings below; later runs load it instead of training (delete the file to
+-- retrain). Training is seeded, so a retrained baseline is the same network.
 
 -- %% Train or load the baseline tags=["ignore-output"]
-cache = string.format("%s/sfm_%s_%s_n%d_e%d.safetensors", cache_dir, dataset, arch, n_train, epochs)
--- lr ÷10 after 50 % and 75 % of the epochs (He et al.), for runs long enough to have them.
-schedule = epochs >= 4 and train.schedule.multistep{milestones = {epochs // 2, 3 * epochs // 4}} or train.schedule.constant()
-local f = io.open(cache, "rb")
-if f then
-  f:close()
-  net = nn.load(cache)
-  print("loaded the baseline from " .. cache)
-else
-  opt = train.sgd{lr = lr, momentum = 0.9, weight_decay = weight_decay}
+net = train.cached("sfm", {dataset = dataset, arch = arch, n_train = n_train, epochs = epochs, lr = lr,
+    weight_decay = weight_decay, batch = batch}, function()
+  -- lr ÷10 after 50 % and 75 % of the epochs (He et al.), for runs long enough to have them.
+  local schedule = epochs >= 4 and train.schedule.multistep{milestones = {epochs // 2, 3 * epochs // 4}} or train.schedule.constant()
+  local opt = train.sgd{lr = lr, momentum = 0.9, weight_decay = weight_decay}
   train.fit(net, train_loader, {epochs = epochs, optimizer = opt, schedule = schedule, progress = false})
-  os.execute("mkdir -p '" .. cache_dir .. "'")
-  net:save(cache)
-  print("trained the baseline and saved it to " .. cache)
-end
+  return net
+end)
 
 -- %% Baseline accuracy and cost
 base = train.evaluate(net, test_loader)

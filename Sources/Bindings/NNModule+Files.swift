@@ -47,11 +47,7 @@ extension NNModule {
                     meta[k] = v
                 }
             }
-            meta[ModelSpec.metadataKey] = try ModelSpec.encode(m)
-            meta["topiary.format"] = "model"
-            let history = PruningHistory.steps(m)
-            if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
-            try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: "save")
+            try saveModel(m, to: path, metadata: meta, op: "save")
             L.pushValue(1); return 1
         },
     ]
@@ -65,17 +61,33 @@ extension NNModule {
         Example:
           local net = nn.load("pruned.safetensors")
         """) { L in
-            let path = try L.checkPath(1)
-            let file = try SafeTensors.read(path, op: "nn.load")
-            guard let arch = file.metadata[ModelSpec.metadataKey] else {
-                throw LuaError.message("nn.load: \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
-            }
-            let m = try ModelSpec.decode(arch)
-            let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
-            try m.loadStateDict(entries, strict: true)
-            if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try PruningHistory.decode(h)) }
-            m.eval()
-            push(L, m); return 1
+            push(L, try loadModel(try L.checkPath(1), op: "nn.load").model); return 1
         },
     ]
+
+    /// Writes `m` as `net:save` does: its state dict, its architecture and pruning history
+    /// in the metadata (beside `extra`), atomically.
+    static func saveModel(_ m: any Module, to path: FilePath, metadata extra: [String: String], op: String) throws {
+        var meta = extra
+        meta[ModelSpec.metadataKey] = try ModelSpec.encode(m)
+        meta["topiary.format"] = "model"
+        let history = PruningHistory.steps(m)
+        if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
+        try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: op)
+    }
+
+    /// Rebuilds the model a file written by `saveModel` (or a checkpoint) holds, in eval
+    /// mode, and returns it with the file's metadata.
+    static func loadModel(_ path: FilePath, op: String) throws -> (model: any Module, metadata: [String: String]) {
+        let file = try SafeTensors.read(path, op: op)
+        guard let arch = file.metadata[ModelSpec.metadataKey] else {
+            throw LuaError.message("\(op): \(path) has no architecture in its metadata (not written by net:save); build the model and use net:load(path)")
+        }
+        let m = try ModelSpec.decode(arch)
+        let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
+        try m.loadStateDict(entries, strict: true)
+        if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try PruningHistory.decode(h)) }
+        m.eval()
+        return (m, file.metadata)
+    }
 }

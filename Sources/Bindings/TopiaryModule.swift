@@ -12,7 +12,7 @@ public enum TopiaryModule {
         L.push(report); L.setGlobal("report")
     }
 
-    static let functions: [LuaFunction] = [clock, report]
+    static let functions: [LuaFunction] = [clock, report, cacheDir]
 
     static let clock = LuaFunction("clock", doc: """
         topiary.clock() -> seconds

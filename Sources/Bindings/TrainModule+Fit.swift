@@ -12,13 +12,15 @@ extension TrainModule {
 
     static let fit = LuaFunction("fit", doc: """
     train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =,
-              on_step =, on_epoch =, checkpoint =, resume =, progress =, distributed =}) -> history
+              on_step =, on_epoch =, checkpoint =, resume =, progress =, log =, distributed =}) -> history
     Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
     constant). `eval` is a loader evaluated after every epoch. Callbacks get a table (epoch, step,
     loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval) and may return false to
     stop. `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
     epoch); with `resume = true` training continues from it when it exists. On a terminal a
-    progress bar shows images/s and ETA; otherwise one line per epoch is printed.
+    progress bar shows images/s and ETA (`progress = false`: never, `true`: always); one line
+    per epoch is printed after it. `log = false` prints nothing (no lines; no bar unless
+    `progress = true`); the history and the callbacks still see every epoch.
     `distributed = true` (under `mpirun -np K topiary run script.lua`) trains data-parallel: each
     rank takes its share of every batch (`loader`'s batch size is per rank; K ranks × batch B train
     as one process × batch K·B), rank 1's weights are broadcast first (the ranks must agree on the
@@ -35,7 +37,7 @@ extension TrainModule {
         var loader = try DataModule.checkLoader(L, 2)
         let o = try LuaOptions(L, 3)
         try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "on_step", "on_epoch",
-                          "checkpoint", "resume", "progress", "distributed"], "fit")
+                          "checkpoint", "resume", "progress", "log", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
         guard o.push("optimizer") != LUA_TNIL else { L.pop(); throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})") }
@@ -51,7 +53,8 @@ extension TrainModule {
         defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
-        var progress = try o.bool("progress", L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
+        let log = try o.bool("log", true)
+        var progress = try o.bool("progress", log && L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
         var main = true
         var dataParallel: DataParallel? = nil
         if try o.bool("distributed", false) {
@@ -70,7 +73,7 @@ extension TrainModule {
         var start = 0
         if resume, let path = checkpoint, path.exists {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
-            if main { L.write("resuming from \(path) after epoch \(start)\n") }
+            if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
         }
         let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
@@ -81,7 +84,7 @@ extension TrainModule {
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
-                if main { L.write(epochLine(e, epochs: epochs) + "\n") }
+                if main && log { L.write(epochLine(e, epochs: epochs) + "\n") }
                 if main, let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }

@@ -45,6 +45,18 @@ extension FilePath {
         }
     }
 
+    /// Creates the directory and any missing parents (`mkdir -p`); an existing directory
+    /// is fine, an existing file in the way is an error.
+    public func createDirectories(op: String) throws {
+        if isDirectory { return }
+        let up = parent
+        if up != self, !up.isEmpty { try up.createDirectories(op: op) }
+        guard withCString({ mkdir($0, 0o755) }) != 0 else { return }
+        let code = errno
+        if code == EEXIST, isDirectory { return }   // made meanwhile by another process
+        throw TensorError("\(op): cannot create the directory \(self): \(FilePath.systemError(code == EEXIST ? ENOTDIR : code))")
+    }
+
     /// The names in the directory (without `.` and `..`), as bytes; empty when it
     /// cannot be listed.
     public func directoryEntries() -> [[UInt8]] {
