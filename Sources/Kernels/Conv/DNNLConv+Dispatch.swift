@@ -3,23 +3,25 @@ import Foundation
 extension DNNLConv {
     /// Where the oneDNN path is used instead of `Conv2dKernel`'s own kernels.
     public enum Mode: Sendable {
-        /// Never (our kernels everywhere): `TOPIARY_DNNL=0`.
+        /// Never (our kernels everywhere): `TOPIARY_DNNL=0`, for now the default.
         case off
         /// On every geometry it supports (to measure it): `TOPIARY_DNNL=1`.
         case on
-        /// Only on the shape families where it measured faster (the default).
+        /// Only on the shape family where it measured faster (`wins`): `TOPIARY_DNNL=auto`.
+        /// Meant to become the default once the whole suite (notebook replays recorded
+        /// with our kernels' rounding included) has run with it.
         case auto
     }
 
     /// The pass a dispatch decision is for.
     public enum Pass: Sendable { case forward, inputGradient, weightGradient }
 
-    /// Set from the environment `TOPIARY_DNNL` (0 = off, 1 = on, unset = auto).
+    /// Set from the environment `TOPIARY_DNNL` (0 or unset = off, 1 = on, auto = auto).
     nonisolated(unsafe) public static var mode: Mode = {
         switch ProcessInfo.processInfo.environment["TOPIARY_DNNL"] {
-        case "0": return .off
         case "1": return .on
-        default: return .auto
+        case "auto": return .auto
+        default: return .off
         }
     }()
 

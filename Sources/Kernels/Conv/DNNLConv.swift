@@ -10,7 +10,8 @@ import Tensor
 ///
 /// The output pass (`ConvEpilogue`) runs as oneDNN post-ops in the same order: bias (the
 /// convolution's), BatchNorm scale (binary mul) and shift (binary add), the residual
-/// (sum post-op into a destination holding the shortcut), ReLU (eltwise). Results agree
+/// (sum post-op into a destination holding the shortcut), ReLU (eltwise) — except where
+/// oneDNN would leave its JIT kernels for that (see `split`). Results agree
 /// with `Conv2dKernel` to rounding (the summation order differs), not bit for bit.
 /// Errors (an unsupported geometry, a failed allocation) are thrown as `DNNLError`.
 public enum DNNLConv {
@@ -82,6 +83,7 @@ public enum DNNLConv {
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
         guard g.batch > 0 else { return }
+        let (e, rest) = split(e)
         try DNNL.locked { engine, stream in
             let p = try cached(Key(g, pass: 0, signature: signature(e))) { try Forward(g, e, engine: engine) }
             try Scratch.with(p.src.innerFloats, p.weights.innerFloats, p.dst.innerFloats, 1) { sb, wb, db, _ in
@@ -104,7 +106,23 @@ public enum DNNLConv {
                 try p.dst.outward(db, y, engine: engine, stream: stream)
             }
         }
+        if let rest {
+            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, _ in
+                rest.apply(images: lo, hi, channels: g.outChannels, plane: g.outPlane, y: y)
+            }
+        }
         try Interrupt.check("conv2d")
+    }
+
+    /// The post-ops oneDNN 2.6 runs on its JIT kernels, and the rest for our own output
+    /// pass: a sum (the residual) after binary post-ops (BatchNorm's scale or shift)
+    /// sends it to its slow reference kernel, so then the residual add and the ReLU run
+    /// afterwards as `ConvEpilogue` does them (the same order of operations).
+    static func split(_ e: ConvEpilogue) -> (ConvEpilogue, ConvEpilogue?) {
+        guard e.residual != nil, e.scale != nil || e.shift != nil else { return (e, nil) }
+        var head = e
+        head.residual = nil; head.relu = false
+        return (head, ConvEpilogue(residual: e.residual, relu: e.relu))
     }
 
     /// The implementation oneDNN picks for a geometry's forward, backward-data and
