@@ -38,12 +38,14 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
                        providers: [.apt(["libzmq3-dev"])]),
+        // oneDNN 2.6 (no pkg-config file in Debian): the optional convolution path
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Tensor", dependencies: [], swiftSettings: fast),
-        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS"], swiftSettings: fast),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
         .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),

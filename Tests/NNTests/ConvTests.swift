@@ -57,13 +57,20 @@ final class ConvTests: XCTestCase {
         return (y, [oh, ow])
     }
 
-    /// Runs `body` once with the default kernels and once with the per-tap path enabled
-    /// for every stride-1 config (thresholds lowered).
+    /// Runs `body` once with the default kernels, once with the per-tap path enabled
+    /// for every stride-1 config (thresholds lowered), and once with oneDNN on every
+    /// config it supports.
     func bothPaths(_ body: () throws -> Void) rethrows {
         try body()
-        let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
-        defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
-        Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+        do {
+            let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
+            defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
+            Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+            try body()
+        }
+        let mode = DNNLConv.mode
+        defer { DNNLConv.mode = mode }
+        DNNLConv.mode = .on
         try body()
     }
 

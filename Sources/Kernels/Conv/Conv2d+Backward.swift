@@ -12,7 +12,19 @@ extension Conv2dKernel {
             try DepthwiseConv2d.backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
             return
         }
-        var dx = dx
+        var dx = dx, dw = dw
+        if dx != nil || dw != nil {
+            let toDx = dx != nil && DNNLConv.chosen(g, .inputGradient), toDw = dw != nil && DNNLConv.chosen(g, .weightGradient)
+            if toDx || toDw {
+                try DNNLConv.backward(g, x: x, weight: weight, dy: dy, dx: toDx ? dx : nil, dw: toDw ? dw : nil, db: nil)
+                if toDx { dx = nil }
+                if toDw { dw = nil }
+                if dx == nil && dw == nil {
+                    if let db { addBiasGradient(g, dy: dy, db: db) }
+                    return
+                }
+            }
+        }
         if let out = dx, let tg = transposedForInput(g) {
             // Stride 1: ∂L/∂x is a convolution of dy with the flipped, transposed weights,
             // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
@@ -25,11 +37,7 @@ extension Conv2dKernel {
         }
         if dx == nil && usesTaps(g) {
             if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
-            if let db {
-                var sums = [Double](repeating: 0, count: g.outChannels)
-                planeSums(dy, batch: g.batch, channels: g.outChannels, plane: g.outPlane, into: &sums)
-                for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
-            }
+            if let db { addBiasGradient(g, dy: dy, db: db) }
             return
         }
         let l = Layout(g)
@@ -147,6 +155,13 @@ extension Conv2dKernel {
                 }
             }
         }
+    }
+
+    /// db[c] += Σ over images and positions of dy[n, c, :] (double accumulation).
+    static func addBiasGradient(_ g: ConvGeometry, dy: UnsafePointer<Float>, db: UnsafeMutablePointer<Float>) {
+        var sums = [Double](repeating: 0, count: g.outChannels)
+        planeSums(dy, batch: g.batch, channels: g.outChannels, plane: g.outPlane, into: &sums)
+        for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
     }
 
     /// sums[c] = Σ over images and positions of t[n, c, :] (double accumulation, channels

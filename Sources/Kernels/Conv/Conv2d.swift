@@ -38,6 +38,10 @@ public enum Conv2dKernel {
             }
             return
         }
+        if DNNLConv.chosen(g, .forward) {
+            try DNNLConv.forward(g, x: x, weight: weight, epilogue: e, y: y)
+            return
+        }
         if usesTaps(g) {
             try forwardTaps(g, x: x, weight: weight, epilogue: e, y: y)
             return

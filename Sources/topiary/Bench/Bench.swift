@@ -30,7 +30,13 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("With --compare: take our results from this JSONL (an earlier `topiary bench` output) instead of running.", valueName: "file"))
     var ours: String?
 
+    @Option(help: ArgumentHelp("A/B: time each case alternately with this switch off and on (\(BenchAB.switches.keys.sorted().joined(separator: ", "))) and print the speed-up of 'on'.", valueName: "switch"))
+    var ab: String?
+
     func validate() throws {
+        if let ab, BenchAB.switches[ab] == nil {
+            throw ValidationError("unknown --ab switch '\(ab)'; known: \(BenchAB.switches.keys.sorted().joined(separator: ", "))")
+        }
         for s in suites where !BenchSuites.names.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(BenchSuites.names.joined(separator: ", "))")
         }
@@ -48,6 +54,7 @@ struct Bench: ParsableCommand {
         let cases = chosen.flatMap { BenchSuites.cases(for: $0) }
         if list { for c in cases { print(c.name) }; return }
         emitEnvironment()
+        if let ab { BenchAB.run(cases, switch: ab, harness: BenchHarness()); return }
         let records = BenchHarness().run(cases)
         if let anchors { print("\n" + BenchCompare.table(anchors: anchors, ours: records), terminator: "") }
     }

@@ -1,0 +1,68 @@
+import Foundation
+import Kernels
+import Tensor
+import Text
+
+/// `topiary bench --ab NAME`: each selected case timed alternately with a switch off (A,
+/// our kernels) and on (B), round after round in one process, so a loaded machine slows
+/// both sides alike. Prints one JSON line per case and thread count with both medians
+/// (over rounds of each round's median) and `speedup_b` = A / B (> 1: B is faster).
+/// Knobs: ANCHOR_THREADS, ANCHOR_ONLY as for the plain run; ANCHOR_AB_ROUNDS=6 rounds
+/// of ANCHOR_AB_REPS=3 calls per side.
+enum BenchAB {
+    /// The switches: name → set it on or off.
+    static let switches: [String: (Bool) -> Void] = [
+        "dnnl": { DNNLConv.mode = $0 ? .on : .off },
+    ]
+
+    static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
+        guard let set = switches[name] else { return }
+        let env = ProcessInfo.processInfo.environment
+        let rounds = max(1, Int(env["ANCHOR_AB_ROUNDS"] ?? "") ?? 6), reps = max(1, Int(env["ANCHOR_AB_REPS"] ?? "") ?? 3)
+        for c in cases where h.selected(c.name) {
+            let body: () throws -> Void
+            do { body = try c.prepare() } catch {
+                if !(error is BenchSkip) { FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8)) }
+                continue
+            }
+            for t in h.threads {
+                Parallel.threads = t
+                BLAS.setThreads(t)
+                do {
+                    var sides: [[Double]] = [[], []]
+                    for side in 0..<2 { set(side == 1); try body() }   // warm-up (B creates its primitives)
+                    for _ in 0..<rounds {
+                        for side in 0..<2 {
+                            set(side == 1)
+                            var times: [Double] = []
+                            for _ in 0..<reps {
+                                let t0 = DispatchTime.now().uptimeNanoseconds
+                                try body()
+                                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                            }
+                            sides[side].append(median(times))
+                        }
+                    }
+                    let a = median(sides[0]), b = median(sides[1])
+                    print(JSON.object([("case", .string(c.name)), ("ab", .string(name)), ("threads", .int(t)),
+                                       ("a_ms", .double(round3(a))), ("b_ms", .double(round3(b))),
+                                       ("speedup_b", .double(round3(a / b))),
+                                       ("rounds", .int(rounds)), ("reps", .int(reps))]).line)
+                    fflush(stdout)
+                } catch {
+                    FileHandle.standardError.write(Data("bench: \(c.name): \(error)\n".utf8))
+                }
+            }
+            set(false)
+        }
+        Parallel.threads = ProcessInfo.processInfo.activeProcessorCount
+        BLAS.setThreads(Parallel.threads)
+    }
+
+    private static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    private static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}
