@@ -57,13 +57,23 @@ final class ConvTests: XCTestCase {
         return (y, [oh, ow])
     }
 
-    /// Runs `body` once with the default kernels and once with the per-tap path enabled
-    /// for every stride-1 config (thresholds lowered).
+    /// Runs `body` once with the default kernels, once with the per-tap path enabled
+    /// for every stride-1 config (thresholds lowered), once with Winograd for every 3×3
+    /// stride-1 config and once with Winograd off.
     func bothPaths(_ body: () throws -> Void) rethrows {
         try body()
         let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
-        defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
+        let (wm, we) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.winogradEnabled)
+        defer {
+            Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
+            Conv2dKernel.winogradMinChannels = wm; Conv2dKernel.winogradEnabled = we
+        }
+        Conv2dKernel.winogradEnabled = false
         Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+        try body()
+        Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
+        try body()
+        Conv2dKernel.winogradEnabled = true; Conv2dKernel.winogradMinChannels = 1
         try body()
     }
 

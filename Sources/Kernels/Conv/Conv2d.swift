@@ -38,6 +38,10 @@ public enum Conv2dKernel {
             }
             return
         }
+        if usesWinograd(g) {
+            try forwardWinograd(g, x: x, weight: weight, epilogue: e, y: y)
+            return
+        }
         if usesTaps(g) {
             try forwardTaps(g, x: x, weight: weight, epilogue: e, y: y)
             return
