@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
         .target(name: "ONNX", dependencies: ["Tensor", "NN", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx.proto"], swiftSettings: fast),
-        .target(name: "Dist", dependencies: ["CMPI", "Tensor", "NN"], swiftSettings: fast),
+        // DESIGN.md's Distributed/; the module keeps the name Dist (`Distributed` is a Swift standard module)
+        .target(name: "Dist", dependencies: ["CMPI", "Tensor", "NN"], path: "Sources/Distributed", swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
         .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text", "ONNX", "Dist"], swiftSettings: fast),
         .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",

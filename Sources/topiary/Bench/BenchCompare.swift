@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import Text
 
 /// `topiary bench --compare ANCHORS.jsonl`: the ratio table of our cases against the best
 /// peer of ../shared/bench (torch NCHW, torch channels_last, onnxruntime, numpy, …) at
@@ -10,32 +11,32 @@ import Tensor
 enum BenchCompare {
     /// The JSON records of a JSON-lines file (lines not starting with "{" are skipped,
     /// so a file holding an earlier table still loads).
-    static func load(_ path: String) throws -> [[String: Any]] {
+    static func load(_ path: String) throws -> [JSON] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TensorError("bench: cannot read '\(path)'")
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             let l = line.trimmingCharacters(in: .whitespaces)
-            guard l.hasPrefix("{"), let obj = try? JSONSerialization.jsonObject(with: Data(l.utf8)) else { return nil }
-            return obj as? [String: Any]
+            guard l.hasPrefix("{"), let obj = try? JSON.parse(l), obj.object != nil else { return nil }
+            return obj
         }
     }
 
     struct Key: Hashable {
         let name: String, threads: Int, shape: [Int]
 
-        init?(_ r: [String: Any]) {
-            guard let name = r["case"] as? String, name != "env", let t = r["threads"] as? Int else { return nil }
-            self.name = name; threads = t; shape = r["shape"] as? [Int] ?? []
+        init?(_ r: JSON) {
+            guard let name = r["case"]?.string, name != "env", let t = r["threads"]?.int else { return nil }
+            self.name = name; threads = t; shape = r["shape"]?.array?.compactMap(\.int) ?? []
         }
     }
 
     /// (case, threads) → timed median in ms, of records that have one; `impl` filter.
-    static func medians(_ rows: [[String: Any]], impl keep: (String) -> Bool) -> [Key: [(impl: String, ms: Double)]] {
+    static func medians(_ rows: [JSON], impl keep: (String) -> Bool) -> [Key: [(impl: String, ms: Double)]] {
         var runs: [Key: [String: [Double]]] = [:]
         for r in rows {
-            guard let k = Key(r), let impl = r["impl"] as? String, keep(impl),
-                  let ms = r["median_ms"] as? Double, ms > 0 else { continue }
+            guard let k = Key(r), let impl = r["impl"]?.string, keep(impl),
+                  let ms = r["median_ms"]?.double, ms > 0 else { continue }
             runs[k, default: [:]][impl, default: []].append(ms)
         }
         return runs.mapValues { byImpl in
@@ -48,7 +49,7 @@ enum BenchCompare {
 
     /// The Markdown table (one row per case and thread count of `ours`, in its order) and
     /// a summary line: how many cases reach 1.0 and the geometric mean of the ratios.
-    static func table(anchors: [[String: Any]], ours: [[String: Any]]) -> String {
+    static func table(anchors: [JSON], ours: [JSON]) -> String {
         let peers = medians(anchors) { !$0.hasPrefix("topiary") }
         let mine = medians(ours) { _ in true }
         var order: [Key] = []

@@ -50,8 +50,8 @@ struct BenchHarness {
     /// Runs every selected case at every thread count and prints one JSON line each;
     /// returns the lines' records (for `--compare`).
     @discardableResult
-    func run(_ cases: [BenchCase]) -> [[String: Any]] {
-        var records: [[String: Any]] = []
+    func run(_ cases: [BenchCase]) -> [JSON] {
+        var records: [JSON] = []
         for c in cases where selected(c.name) {
             let body: () throws -> Void
             do { body = try c.prepare() } catch is BenchSkip {
@@ -112,7 +112,7 @@ struct BenchHarness {
     }
 
     @discardableResult
-    func emit(_ c: BenchCase, threads: Int, _ timing: [String: Any]) -> [String: Any] {
+    func emit(_ c: BenchCase, threads: Int, _ timing: [String: Any]) -> JSON {
         var rec: [String: Any] = ["case": c.name, "impl": impl, "threads": threads,
                                   "shape": c.shape.isEmpty ? NSNull() : c.shape]   // [] = no input (null)
         rec.merge(timing) { a, _ in a }
@@ -126,9 +126,10 @@ struct BenchHarness {
         // Keys in the anchors' order first, then the rest sorted.
         let order = ["case", "impl", "threads", "shape", "median_ms", "min_ms", "iqr_ms", "reps", "steal_pct", "gflops"]
         let keys = order.filter { rec[$0] != nil } + rec.keys.filter { !order.contains($0) }.sorted()
-        print(JSON.object(keys.map { ($0, json(rec[$0]!)) }).line)
+        let line = JSON.object(keys.map { ($0, json(rec[$0]!)) })
+        print(line.line)
         fflush(stdout)
-        return rec
+        return line
     }
 
     private func json(_ v: Any) -> JSON {
