@@ -152,8 +152,18 @@ final class WinogradTests: XCTestCase {
 
     /// The dispatch: shapes it takes and refuses, and the switch that turns it off.
     func testDispatch() throws {
-        let resnet = try ConvGeometry(batch: 128, inChannels: 16, height: 32, width: 32, outChannels: 16,
+        let resnet = try ConvGeometry(batch: 128, inChannels: 32, height: 16, width: 16, outChannels: 32,
                                       kernel: (3, 3), padding: (1, 1))
+        func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int) throws -> ConvGeometry {
+            try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3), padding: (1, 1))
+        }
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 45, 8)))
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 64, 32)))
+        // measured slower: 3 input channels, 16 channels at 32×32, 4×4 planes, batch 1 at 16×16
+        for g in [try shape(128, 3, 16, 32), try shape(128, 16, 16, 32), try shape(128, 512, 512, 4), try shape(1, 32, 32, 16)] {
+            XCTAssertTrue(Conv2dKernel.winogradApplies(g))
+            XCTAssertFalse(Conv2dKernel.usesWinograd(g), "\(g)")
+        }
         let strided = try ConvGeometry(batch: 128, inChannels: 16, height: 32, width: 32, outChannels: 16,
                                        kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         let grouped = try ConvGeometry(batch: 8, inChannels: 16, height: 8, width: 8, outChannels: 16,

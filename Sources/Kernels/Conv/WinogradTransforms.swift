@@ -33,15 +33,16 @@ enum Winograd {
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                                  into u: UnsafeMutablePointer<Float>) {
         var t = [Double](repeating: 0, count: 18)
+        let g = Winograd.g.flatMap { $0 }   // local and flat: no global access in the loop
         for o in 0..<K {
             for c in 0..<C {
                 let f = w + (o * C + c) * 9
                 for i in 0..<6 {   // t = G·f, 6×3
-                    for j in 0..<3 { t[i * 3 + j] = g[i][0] * Double(f[j]) + g[i][1] * Double(f[3 + j]) + g[i][2] * Double(f[6 + j]) }
+                    for j in 0..<3 { t[i * 3 + j] = g[i * 3] * Double(f[j]) + g[i * 3 + 1] * Double(f[3 + j]) + g[i * 3 + 2] * Double(f[6 + j]) }
                 }
                 for i in 0..<6 {   // U = t·Gᵀ, 6×6
                     for j in 0..<6 {
-                        let v = t[i * 3] * g[j][0] + t[i * 3 + 1] * g[j][1] + t[i * 3 + 2] * g[j][2]
+                        let v = t[i * 3] * g[j * 3] + t[i * 3 + 1] * g[j * 3 + 1] + t[i * 3 + 2] * g[j * 3 + 2]
                         u[((i * 6 + j) * K + o) * C + c] = Float(v)
                     }
                 }
