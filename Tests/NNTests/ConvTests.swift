@@ -58,18 +58,26 @@ final class ConvTests: XCTestCase {
     }
 
     /// Runs `body` once with the default kernels, once with the per-tap path enabled
-    /// for every stride-1 config (thresholds lowered), and once with oneDNN on every
-    /// config it supports.
+    /// for every stride-1 config (thresholds lowered), with Winograd off, with Winograd
+    /// for every 3×3 stride-1 config, and with oneDNN on every config it supports.
     func bothPaths(_ body: () throws -> Void) rethrows {
         try body()
-        do {
-            let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
-            defer { Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p }
-            Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
-            try body()
-        }
+        let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
+        let (wm, we) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.winogradEnabled)
         let mode = DNNLConv.mode
-        defer { DNNLConv.mode = mode }
+        defer {
+            Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
+            Conv2dKernel.winogradMinChannels = wm; Conv2dKernel.winogradEnabled = we
+            DNNLConv.mode = mode
+        }
+        Conv2dKernel.winogradEnabled = false
+        Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
+        try body()
+        Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
+        try body()
+        Conv2dKernel.winogradEnabled = true; Conv2dKernel.winogradMinChannels = 1
+        try body()
+        Conv2dKernel.winogradMinChannels = wm
         DNNLConv.mode = .on
         try body()
     }

@@ -122,18 +122,19 @@ extension Conv2dKernel {
     }
 
     /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
-    /// channels per group: the geometry of the convolution that maps dy to dx (channels
+    /// channels per group (or any count if the result runs by Winograd): the geometry of the convolution that maps dy to dx (channels
     /// swapped within each group, kernel rotated by 180° by `transposeWeights`, padding
     /// dilation·(k − 1) − padding).
     static func transposedForInput(_ g: ConvGeometry) -> ConvGeometry? {
         let ph = g.dilationH * (g.kernelH - 1) - g.padH, pw = g.dilationW * (g.kernelW - 1) - g.padW
-        // With few input channels the transposed GEMM would have a tiny M: keep col2im.
-        guard g.strideH == 1, g.strideW == 1, ph >= 0, pw >= 0, g.groupIn >= 16,
+        guard g.strideH == 1, g.strideW == 1, ph >= 0, pw >= 0,
               let tg = try? ConvGeometry(batch: g.batch, inChannels: g.outChannels, height: g.outHeight, width: g.outWidth,
                                          outChannels: g.inChannels, kernel: (g.kernelH, g.kernelW), padding: (ph, pw),
                                          dilation: (g.dilationH, g.dilationW), groups: g.groups),
               tg.outHeight == g.height, tg.outWidth == g.width else { return nil }
-        return tg
+        // With few input channels the transposed GEMM would have a tiny M: keep col2im,
+        // unless the transposed convolution runs by Winograd.
+        return g.groupIn >= 16 || usesWinograd(tg) ? tg : nil
     }
 
     /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).

@@ -1,0 +1,222 @@
+import Foundation
+import Tensor
+
+/// 3×3, stride-1, undilated, ungrouped convolution by Winograd F(4×4, 3×3) (see
+/// `Winograd`): 36 GEMMs of [Cout, Cin]·[Cin, tiles] instead of one of [Cout, 9·Cin]·
+/// [9·Cin, plane], 2.25× fewer multiplies than im2col's 9 per output and channel pair
+/// (4× on whole tiles), and no im2col matrix. A chunk of images shares the GEMMs so they
+/// have ~`winogradTiles` columns; the batch is split over cores as in `forward`.
+///
+/// Per chunk and input channel the images are copied into a zero-bordered plane (any
+/// padding, partial tiles at odd sizes), the 6×6 tiles are transformed 8 at a time (one
+/// SIMD lane per tile) into V[ξ][c][tile]; after the GEMMs M[ξ] = U[ξ]·V[ξ] the output
+/// transform writes the 4×4 tiles (clipped at the border) and the output pass
+/// (`ConvEpilogue`) runs on the chunk's images while they are in cache.
+extension Conv2dKernel {
+    /// `TOPIARY_WINOGRAD=0` turns the Winograd path off (to compare with im2col / taps).
+    nonisolated(unsafe) public static var winogradEnabled =
+        ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD"] != "0"
+    /// Tiles (GEMM columns) per chunk of images.
+    nonisolated(unsafe) public static var winogradTiles = 128
+
+    /// The tiles of a geometry: tiles per row and column, the zero-bordered input plane
+    /// (Hp × Wp) every tile of which lies inside.
+    struct WinogradTiling {
+        let tilesH: Int, tilesW: Int, perImage: Int, hp: Int, wp: Int
+        init(_ g: ConvGeometry) {
+            tilesH = (g.outHeight + 3) / 4
+            tilesW = (g.outWidth + 3) / 4
+            perImage = tilesH * tilesW
+            hp = 4 * tilesH + 2
+            wp = 4 * tilesW + 2
+        }
+    }
+
+    /// Whether the geometry is one the Winograd kernel computes (3×3, stride 1, dilation 1,
+    /// one group); `usesWinograd` decides whether it is the fastest.
+    public static func winogradApplies(_ g: ConvGeometry) -> Bool {
+        g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
+            && g.dilationH == 1 && g.dilationW == 1 && g.groups == 1
+    }
+
+    /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
+    public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                       epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+        precondition(winogradApplies(g), "forwardWinograd: not a 3×3 stride-1 convolution")
+        let C = g.inChannels, K = g.outChannels, tl = WinogradTiling(g)
+        let parts = ParallelBatch.parts(g.batch)
+        let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))
+        let cap = (nb * tl.perImage + 7) & ~7
+        try Scratch.with(36 * K * C) { u in
+            Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
+            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+                Scratch.with(36 * C * cap, 36 * K * cap) { v, mb in
+                    Scratch.with(40 * 8, nb * tl.hp * tl.wp, zeroed: true) { tmp, pad in
+                        var n0 = lo
+                        while n0 < hi {
+                            if stop() { return }
+                            let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
+                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, tmp: tmp)
+                            for xi in 0..<36 {
+                                BLAS.sgemm(transA: false, transB: false, m: K, n: cols, k: C, a: u + xi * K * C, lda: C,
+                                           b: v + xi * C * cols, ldb: cols, c: mb + xi * K * cols, ldc: cols)
+                            }
+                            winogradOutput(g, tl, mb: mb, ld: cols, n0: n0, m: m, y: y, tmp: tmp)
+                            e.apply(images: n0, n0 + m, channels: K, plane: g.outPlane, y: y)
+                            n0 += m
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// V[ξ][c][t] for the tiles t of images n0 ..< n0 + m (t = image·perImage + row·tilesW
+    /// + column; lanes past the last tile read the plane's corner and are never used).
+    static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
+                              pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
+                              tmp: UnsafeMutablePointer<Float>) {
+        let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
+        let tiles = m * tl.perImage
+        var offs = [Int](repeating: 0, count: ld)
+        for t in 0..<tiles {
+            let j = t / tl.perImage, r = t % tl.perImage
+            offs[t] = j * plane + 4 * (r / tl.tilesW) * wp + 4 * (r % tl.tilesW)
+        }
+        let tv = UnsafeMutableRawPointer(tmp)
+        offs.withUnsafeBufferPointer { ob in
+            let o = ob.baseAddress!
+            for c in 0..<C {
+                for j in 0..<m {
+                    let src = x + ((n0 + j) * C + c) * H * W, dst = pad + j * plane + g.padH * wp + g.padW
+                    for r in 0..<H { (dst + r * wp).update(from: src + r * W, count: W) }
+                }
+                var t0 = 0
+                while t0 < ld {
+                    let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
+                    let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
+                    @inline(__always) func at(_ k: Int) -> SIMD8<Float> {
+                        SIMD8(p0[k], p1[k], p2[k], p3[k], p4[k], p5[k], p6[k], p7[k])
+                    }
+                    // columns: Bᵀ·d, into tmp[i][s]
+                    for s in 0..<6 {
+                        let r = Winograd.input(at(s), at(wp + s), at(2 * wp + s), at(3 * wp + s), at(4 * wp + s), at(5 * wp + s))
+                        tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + s) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + s) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + s) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: r.3, toByteOffset: (3 * 6 + s) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: r.4, toByteOffset: (4 * 6 + s) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: r.5, toByteOffset: (5 * 6 + s) * 32, as: SIMD8<Float>.self)
+                    }
+                    // rows: (Bᵀ·d)·B, into V[6i + j][c][t0 ..< t0 + 8]
+                    for i in 0..<6 {
+                        @inline(__always) func ld8(_ s: Int) -> SIMD8<Float> {
+                            tv.load(fromByteOffset: (i * 6 + s) * 32, as: SIMD8<Float>.self)
+                        }
+                        let r = Winograd.input(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
+                        let out = UnsafeMutableRawPointer(v + ((i * 6) * C + c) * ld + t0), step = C * ld * 4
+                        out.storeBytes(of: r.0, as: SIMD8<Float>.self)
+                        out.storeBytes(of: r.1, toByteOffset: step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: r.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: r.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: r.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: r.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
+                    }
+                    t0 += 8
+                }
+            }
+        }
+    }
+
+    /// The 4×4 output tiles of M[ξ][k][t] into y (images n0 ..< n0 + m), clipped at the
+    /// plane's bottom and right edges.
+    static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
+                               n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
+        let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
+        let tiles = m * tl.perImage
+        // per tile: offset of its corner in an image's channel plane (+ image · K · P), rows, columns
+        var offs = [Int](repeating: 0, count: tiles), shape = [Int](repeating: 0, count: tiles)
+        for t in 0..<tiles {
+            let j = t / tl.perImage, r = t % tl.perImage, ti = r / tl.tilesW, tj = r % tl.tilesW
+            offs[t] = j * K * P + 4 * ti * OW + 4 * tj
+            shape[t] = min(4, OH - 4 * ti) * 8 + min(4, OW - 4 * tj)
+        }
+        let tv = UnsafeMutableRawPointer(tmp)
+        let res = tmp + 24 * 8   // 16 SIMD8 results, lane-major per output position
+        for k in 0..<K {
+            let yk = y + n0 * K * P + k * P
+            var t0 = 0
+            while t0 < tiles {
+                // columns: Aᵀ·M, into tmp[a][j]
+                for j in 0..<6 {
+                    @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {
+                        UnsafeRawPointer(mb + ((i * 6 + j) * K + k) * ld + t0).load(as: SIMD8<Float>.self)
+                    }
+                    let r = Winograd.output(m8(0), m8(1), m8(2), m8(3), m8(4), m8(5))
+                    tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: SIMD8<Float>.self)
+                    tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: SIMD8<Float>.self)
+                    tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + j) * 32, as: SIMD8<Float>.self)
+                    tv.storeBytes(of: r.3, toByteOffset: (3 * 6 + j) * 32, as: SIMD8<Float>.self)
+                }
+                // rows: (Aᵀ·M)·A, into res[4a + b]
+                for a in 0..<4 {
+                    @inline(__always) func ld8(_ j: Int) -> SIMD8<Float> {
+                        tv.load(fromByteOffset: (a * 6 + j) * 32, as: SIMD8<Float>.self)
+                    }
+                    let r = Winograd.output(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
+                    let out = UnsafeMutableRawPointer(res + a * 4 * 8)
+                    out.storeBytes(of: r.0, as: SIMD8<Float>.self)
+                    out.storeBytes(of: r.1, toByteOffset: 32, as: SIMD8<Float>.self)
+                    out.storeBytes(of: r.2, toByteOffset: 64, as: SIMD8<Float>.self)
+                    out.storeBytes(of: r.3, toByteOffset: 96, as: SIMD8<Float>.self)
+                }
+                for l in 0..<min(8, tiles - t0) {
+                    let dst = yk + offs[t0 + l], sh = shape[t0 + l], src = res + l
+                    if sh == 4 * 8 + 4 {
+                        for a in 0..<4 {
+                            let row = dst + a * OW, s = src + a * 32
+                            row[0] = s[0]; row[1] = s[8]; row[2] = s[16]; row[3] = s[24]
+                        }
+                    } else {
+                        for a in 0..<(sh >> 3) {
+                            for b in 0..<(sh & 7) { dst[a * OW + b] = src[(a * 4 + b) * 8] }
+                        }
+                    }
+                }
+                t0 += 8
+            }
+        }
+    }
+}
+
+extension Conv2dKernel {
+    /// Fewest input and output channels for the Winograd path; 1 or less (tests) sends
+    /// every shape the kernel computes to it.
+    nonisolated(unsafe) public static var winogradMinChannels = 8
+
+    /// The one place that chooses Winograd over im2col / taps for a forward pass (and for
+    /// dx, which runs as a forward pass of the transposed convolution).
+    ///
+    /// A/B against the im2col / taps paths, alternating in one process, one thread, on a
+    /// loaded 2-core AMD EPYC (AVX2; noisy, relative only: im2col time / Winograd time,
+    /// forward and dx, batch 128):
+    /// - 3 input channels (first layers 3→16, 3→64 at 32×32): 0.2–0.5×, so ≥ 8 channels;
+    /// - 32×32 planes with 8–16 channels (16c32, 16→8, 8→16, 8→8): 0.7–1.3×, about even,
+    ///   so 32×32 planes take Winograd from 32 channels (64c32: 1.2–1.9×);
+    /// - 16×16 and 8×8 planes: 32c16 1.2–2.7×, 64c8 1.0–1.5×, 32→23 c16 1.4–3×,
+    ///   64→45 c8 1.2–1.8×, 128c16 1.6–2.1×, 256c8 1.2–1.6×;
+    /// - 4×4 and 2×2 planes (VGG 512c4 0.6–1.0×, 512c2 0.2×: most of a 4×4 tile is
+    ///   wasted): never;
+    /// - batch 1 (16 tiles of 16×16, 4 of 8×8 per GEMM): 0.1–0.45×; 64 tiles (64c32): 1.0×,
+    ///   so a GEMM needs ≥ 64 tiles.
+    /// Chunks of 128 tiles beat 64, 256 and 512.
+    public static func usesWinograd(_ g: ConvGeometry) -> Bool {
+        guard winogradEnabled, winogradApplies(g) else { return false }
+        let channels = min(g.inChannels, g.outChannels), tl = WinogradTiling(g)
+        let parts = ParallelBatch.parts(g.batch), perPart = (g.batch + parts - 1) / parts
+        let tiles = min(perPart * tl.perImage, winogradTiles)
+        if winogradMinChannels <= 1 { return true }   // tests: every shape it computes
+        return channels >= winogradMinChannels && g.outHeight >= 8 && g.outWidth >= 8 && tiles >= 64
+            && (g.outPlane <= 512 || channels >= 32)
+    }
+}

@@ -1,0 +1,52 @@
+/// The transforms of Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray 2016): a 6×6
+/// input tile d becomes V = Bᵀ·d·B, a 3×3 filter g becomes U = G·g·Gᵀ, and the 4×4 output
+/// tile is Aᵀ·(U ⊙ V)·A; summed over input channels, the elementwise products are 36
+/// matrix products (one per transform point ξ = 6·i + j). The 1-d transforms work on
+/// SIMD8 vectors, one lane per tile.
+enum Winograd {
+    /// Tile sizes: 4×4 outputs from 6×6 inputs.
+    static let outTile = 4, inTile = 6, points = 36
+
+    /// Bᵀ applied to a column (d0…d5).
+    @inline(__always)
+    static func input(_ d0: SIMD8<Float>, _ d1: SIMD8<Float>, _ d2: SIMD8<Float>, _ d3: SIMD8<Float>,
+                      _ d4: SIMD8<Float>, _ d5: SIMD8<Float>)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let a = d4 - 4 * d2, b = d3 - 4 * d1          // o1, o2 share these
+        let c = d4 - d2, e = 2 * (d3 - d1)             // o3, o4
+        return (4 * d0 - 5 * d2 + d4, a + b, a - b, c + e, c - e, 4 * d1 - 5 * d3 + d5)
+    }
+
+    /// Aᵀ applied to a column (m0…m5).
+    @inline(__always)
+    static func output(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>,
+                       _ m4: SIMD8<Float>, _ m5: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let p = m1 + m2, q = m1 - m2, r = m3 + m4, s = m3 - m4
+        return (m0 + p + r, q + 2 * s, p + 4 * r, q + 8 * s + m5)
+    }
+
+    /// G, 6×3.
+    static let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                                [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
+
+    /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3] (computed in double).
+    static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
+                                 into u: UnsafeMutablePointer<Float>) {
+        var t = [Double](repeating: 0, count: 18)
+        let g = Winograd.g.flatMap { $0 }   // local and flat: no global access in the loop
+        for o in 0..<K {
+            for c in 0..<C {
+                let f = w + (o * C + c) * 9
+                for i in 0..<6 {   // t = G·f, 6×3
+                    for j in 0..<3 { t[i * 3 + j] = g[i * 3] * Double(f[j]) + g[i * 3 + 1] * Double(f[3 + j]) + g[i * 3 + 2] * Double(f[6 + j]) }
+                }
+                for i in 0..<6 {   // U = t·Gᵀ, 6×6
+                    for j in 0..<6 {
+                        let v = t[i * 3] * g[j * 3] + t[i * 3 + 1] * g[j * 3 + 1] + t[i * 3 + 2] * g[j * 3 + 2]
+                        u[((i * 6 + j) * K + o) * C + c] = Float(v)
+                    }
+                }
+            }
+        }
+    }
+}

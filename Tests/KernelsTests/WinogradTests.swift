@@ -1,0 +1,201 @@
+import XCTest
+@testable import Kernels
+@testable import Tensor
+
+/// The Winograd F(4×4, 3×3) path against a direct convolution summed in double.
+///
+/// Tolerance: F(4,3) multiplies the rounding error of each product by the growth of its
+/// transforms (Bᵀ's rows sum to ≤ 10 in magnitude, Aᵀ's to ≤ 19, so up to ~10²·19² ≈ 4·10⁴
+/// ulp of a tile's inputs in the worst case; random data reaches 10⁻⁵–10⁻⁴ of max |y|).
+/// The error scales with the magnitude of the whole tile, not with the single output, so
+/// it is bounded relative to max |y| of the case: 5·10⁻⁴·max |y|. A wrong transform,
+/// tile offset or border gives errors of order max |y|.
+final class WinogradTests: XCTestCase {
+    static let relTolerance = 5e-4
+
+    struct Case { var n: Int, c: Int, k: Int, h: Int, w: Int, pad: Int }
+
+    /// Random cases: channels among 1, 3, 8, 11, 16, 23, 45; planes 1…33 (odd and even);
+    /// padding 0, 1 and 2; batch 1 or several.
+    static func cases(_ count: Int, seed: UInt64) -> [Case] {
+        var rng = Xoshiro256(seed: seed)
+        let channels = [1, 3, 8, 11, 16, 23, 45]
+        var out: [Case] = [Case(n: 1, c: 1, k: 1, h: 1, w: 1, pad: 1), Case(n: 3, c: 45, k: 23, h: 8, w: 8, pad: 1),
+                           Case(n: 2, c: 11, k: 16, h: 33, w: 32, pad: 1), Case(n: 1, c: 16, k: 16, h: 3, w: 3, pad: 0)]
+        while out.count < count {
+            let pad = rng.nextInt(3), lo = max(1, 3 - 2 * pad)
+            let h = lo + rng.nextInt(34 - lo), w = lo + rng.nextInt(34 - lo)
+            out.append(Case(n: 1 + rng.nextInt(3), c: channels[rng.nextInt(channels.count)],
+                            k: channels[rng.nextInt(channels.count)], h: h, w: w, pad: pad))
+        }
+        return out
+    }
+
+    func geometry(_ c: Case) throws -> ConvGeometry {
+        try ConvGeometry(batch: c.n, inChannels: c.c, height: c.h, width: c.w, outChannels: c.k,
+                         kernel: (3, 3), padding: (c.pad, c.pad))
+    }
+
+    /// Direct convolution in double: [N, K, OH, OW].
+    func reference(_ g: ConvGeometry, _ x: [Float], _ w: [Float]) -> [Double] {
+        let oh = g.outHeight, ow = g.outWidth, C = g.inChannels, K = g.outChannels
+        var y = [Double](repeating: 0, count: g.batch * K * oh * ow)
+        for n in 0..<g.batch { for o in 0..<K { for i in 0..<oh { for j in 0..<ow {
+            var s = 0.0
+            for c in 0..<C { for p in 0..<3 { for q in 0..<3 {
+                let hi = i - g.padH + p, wi = j - g.padW + q
+                guard hi >= 0, hi < g.height, wi >= 0, wi < g.width else { continue }
+                s += Double(w[((o * C + c) * 3 + p) * 3 + q]) * Double(x[((n * C + c) * g.height + hi) * g.width + wi])
+            } } }
+            y[((n * K + o) * oh + i) * ow + j] = s
+        } } } }
+        return y
+    }
+
+    func random(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = Xoshiro256(seed: seed)
+        return (0..<count).map { _ in rng.nextNormal() }
+    }
+
+    /// max |a − b| / max |b|.
+    func relError(_ a: [Float], _ b: [Double]) -> Double {
+        let scale = b.map { abs($0) }.max() ?? 0
+        return (zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0) / max(scale, 1e-30)
+    }
+
+    func testForwardMatchesDirectReference() throws {
+        var worst = 0.0
+        for (i, c) in Self.cases(40, seed: 11).enumerated() {
+            let g = try geometry(c)
+            XCTAssertTrue(Conv2dKernel.winogradApplies(g))
+            let x = random(c.n * c.c * c.h * c.w, seed: UInt64(i)), w = random(c.k * c.c * 9, seed: 1000 + UInt64(i))
+            var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
+            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+            let err = relError(y, reference(g, x, w))
+            worst = max(worst, err)
+            XCTAssertLessThan(err, Self.relTolerance, "case \(i) \(c)")
+        }
+        print("winograd forward: worst error \(worst) of max |y|")
+    }
+
+    /// Each output-pass feature alone and all together, against the pass applied in double
+    /// to the reference; and the fused pass is bit-equal to the pass applied afterwards.
+    func testEpilogue() throws {
+        let c = Case(n: 2, c: 11, k: 23, h: 9, w: 14, pad: 1)
+        let g = try geometry(c), P = g.outPlane, count = c.n * c.k * P
+        let x = random(c.n * c.c * c.h * c.w, seed: 1), w = random(c.k * c.c * 9, seed: 2)
+        let bias = random(c.k, seed: 3), scale = random(c.k, seed: 4), shift = random(c.k, seed: 5)
+        let res = random(count, seed: 6)
+        let raw = reference(g, x, w)
+        for feature in 0..<6 {
+            let on = { (f: Int) in feature == f || feature == 5 }
+            var plain = [Float](repeating: 0, count: count), fused = plain
+            try bias.withUnsafeBufferPointer { b in
+                try scale.withUnsafeBufferPointer { a in
+                    try shift.withUnsafeBufferPointer { t in
+                        try res.withUnsafeBufferPointer { r in
+                            let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
+                                                 shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
+                                                 relu: on(4))
+                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &fused)
+                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
+                            plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(fused, plain, "feature \(feature): fused pass bit-equal to the separate one")
+            var want = raw
+            for n in 0..<c.n { for o in 0..<c.k { for q in 0..<P {
+                let at = (n * c.k + o) * P + q
+                var v = raw[at]
+                if on(0) { v += Double(bias[o]) }
+                if on(1) { v *= Double(scale[o]) }
+                if on(2) { v += Double(shift[o]) }
+                if on(3) { v += Double(res[at]) }
+                want[at] = on(4) ? max(v, 0) : v
+            } } }
+            XCTAssertLessThan(relError(fused, want), Self.relTolerance, "feature \(feature)")
+            if on(4) { XCTAssertTrue(fused.allSatisfy { $0 >= 0 }) }
+        }
+    }
+
+    /// dx through the dispatch (a Winograd forward pass of the transposed convolution),
+    /// also where the input has fewer than 16 channels (col2im before).
+    func testInputGradientMatchesReference() throws {
+        let before = Conv2dKernel.winogradMinChannels
+        defer { Conv2dKernel.winogradMinChannels = before }
+        Conv2dKernel.winogradMinChannels = 1
+        for (i, c) in [Case(n: 2, c: 3, k: 11, h: 7, w: 10, pad: 1), Case(n: 1, c: 23, k: 8, h: 16, w: 16, pad: 1),
+                       Case(n: 3, c: 11, k: 45, h: 9, w: 9, pad: 0), Case(n: 2, c: 8, k: 16, h: 5, w: 4, pad: 2)].enumerated() {
+            let g = try geometry(c)
+            let tg = try XCTUnwrap(Conv2dKernel.transposedForInput(g), "case \(i)")
+            XCTAssertTrue(Conv2dKernel.usesWinograd(tg), "case \(i)")
+            let x = random(c.n * c.c * c.h * c.w, seed: 50 + UInt64(i)), w = random(c.k * c.c * 9, seed: 60 + UInt64(i))
+            let dy = random(c.n * c.k * g.outPlane, seed: 70 + UInt64(i))
+            var dx = [Float](repeating: .nan, count: x.count)
+            try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: nil, db: nil)
+            // dx[n, c, h, w] = Σ dy[n, o, i, j]·w[o, c, h − i + pad, w − j + pad]
+            var want = [Double](repeating: 0, count: x.count)
+            let oh = g.outHeight, ow = g.outWidth
+            for n in 0..<c.n { for o in 0..<c.k { for ii in 0..<oh { for jj in 0..<ow {
+                let d = Double(dy[((n * c.k + o) * oh + ii) * ow + jj])
+                for ci in 0..<c.c { for p in 0..<3 { for q in 0..<3 {
+                    let hi = ii - c.pad + p, wi = jj - c.pad + q
+                    guard hi >= 0, hi < c.h, wi >= 0, wi < c.w else { continue }
+                    want[((n * c.c + ci) * c.h + hi) * c.w + wi] += d * Double(w[((o * c.c + ci) * 3 + p) * 3 + q])
+                } } }
+            } } } }
+            XCTAssertLessThan(relError(dx, want), Self.relTolerance, "case \(i) \(c)")
+        }
+    }
+
+    /// The dispatch: shapes it takes and refuses, and the switch that turns it off.
+    func testDispatch() throws {
+        let resnet = try ConvGeometry(batch: 128, inChannels: 32, height: 16, width: 16, outChannels: 32,
+                                      kernel: (3, 3), padding: (1, 1))
+        func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int) throws -> ConvGeometry {
+            try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3), padding: (1, 1))
+        }
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 45, 8)))
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 64, 32)))
+        // measured slower: 3 input channels, 16 channels at 32×32, 4×4 planes, batch 1 at 16×16
+        for g in [try shape(128, 3, 16, 32), try shape(128, 16, 16, 32), try shape(128, 512, 512, 4), try shape(1, 32, 32, 16)] {
+            XCTAssertTrue(Conv2dKernel.winogradApplies(g))
+            XCTAssertFalse(Conv2dKernel.usesWinograd(g), "\(g)")
+        }
+        let strided = try ConvGeometry(batch: 128, inChannels: 16, height: 32, width: 32, outChannels: 16,
+                                       kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        let grouped = try ConvGeometry(batch: 8, inChannels: 16, height: 8, width: 8, outChannels: 16,
+                                       kernel: (3, 3), padding: (1, 1), groups: 2)
+        let dilated = try ConvGeometry(batch: 8, inChannels: 16, height: 8, width: 8, outChannels: 16,
+                                       kernel: (3, 3), padding: (2, 2), dilation: (2, 2))
+        XCTAssertTrue(Conv2dKernel.usesWinograd(resnet))
+        for g in [strided, grouped, dilated] {
+            XCTAssertFalse(Conv2dKernel.winogradApplies(g))
+            XCTAssertFalse(Conv2dKernel.usesWinograd(g))
+        }
+        let before = Conv2dKernel.winogradEnabled
+        defer { Conv2dKernel.winogradEnabled = before }
+        Conv2dKernel.winogradEnabled = false
+        XCTAssertFalse(Conv2dKernel.usesWinograd(resnet))
+    }
+
+    /// One partition per thread count; each image's result must not depend on the chunk
+    /// it shares GEMMs with beyond rounding.
+    func testThreadCounts() throws {
+        let c = Case(n: 7, c: 16, k: 11, h: 13, w: 8, pad: 1), g = try geometry(c)
+        let x = random(c.n * c.c * c.h * c.w, seed: 9), w = random(c.k * c.c * 9, seed: 10)
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        var ys: [[Float]] = []
+        for t in [1, 2, 2] {
+            Parallel.threads = t
+            var y = [Float](repeating: 0, count: c.n * c.k * g.outPlane)
+            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+            ys.append(y)
+        }
+        XCTAssertEqual(ys[1], ys[2], "same partition, same result")
+        XCTAssertLessThan(relError(ys[0], ys[1].map(Double.init)), 1e-5)
+    }
+}
