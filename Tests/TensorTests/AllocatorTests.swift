@@ -46,9 +46,9 @@ final class AllocatorTests: XCTestCase {
         XCTAssertTrue(message { try Tensor.int64(shape: [3], values: [1, 2]) }.contains("2 values for shape [3]"))
         XCTAssertEqual(try Tensor(shape: [2], values: [1.5, -2]).toFloats(), [1.5, -2])
         let big = try Tensor.int64(shape: [2], values: [Int64.max, -7])
-        XCTAssertEqual([big.iptr[0], big.iptr[1]], [Int64.max, -7])
+        XCTAssertEqual(big.withInt64s { [$0[0], $0[1]] }, [Int64.max, -7])
         XCTAssertEqual(try Tensor(shape: [0, 3], values: []).numel, 0)
-        XCTAssertEqual(try Tensor(int64: 16_777_217).iptr[0], 16_777_217)
+        XCTAssertEqual(try Tensor(int64: 16_777_217).withInt64s { $0[0] }, 16_777_217)
         XCTAssertEqual(try Tensor(scalar: 2.5).toFloats(), [2.5])
     }
 

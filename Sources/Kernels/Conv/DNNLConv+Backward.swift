@@ -39,6 +39,7 @@ extension DNNLConv {
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+        try require(g)
         guard g.batch > 0 else { return }
         try DNNL.locked { engine, stream in
             let p = try cached(Key(g, pass: 1)) { try Backward(g, engine: engine) }

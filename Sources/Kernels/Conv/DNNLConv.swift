@@ -79,9 +79,17 @@ public enum DNNLConv {
             | (e.residual != nil ? 8 : 0) | (e.relu ? 16 : 0)
     }
 
+    /// Throws for a geometry oneDNN cannot run (`supports`), before oneDNN sees it.
+    static func require(_ g: ConvGeometry) throws {
+        guard supports(g) || g.batch == 0 else {
+            throw DNNLError(description: "conv2d: oneDNN cannot run this geometry (\(g.inChannels)→\(g.outChannels), kernel \(g.kernelH)×\(g.kernelW), stride \(g.strideH)): its right padding would be negative or it is depthwise")
+        }
+    }
+
     /// y = epilogue(conv(x, weight)) through oneDNN (`y` [N, Cout, OH, OW] fully overwritten).
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+        try require(g)
         guard g.batch > 0 else { return }
         let (e, rest) = split(e)
         try DNNL.locked { engine, stream in
