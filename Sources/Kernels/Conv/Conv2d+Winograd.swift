@@ -42,7 +42,9 @@ extension Conv2dKernel {
     /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
     public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                        epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
-        precondition(winogradApplies(g), "forwardWinograd: not a 3×3 stride-1 convolution")
+        guard winogradApplies(g) else {
+            throw TensorError("conv2d: the Winograd path takes 3×3 stride-1 convolutions only")
+        }
         let C = g.inChannels, K = g.outChannels, tl = WinogradTiling(g)
         let parts = ParallelBatch.parts(g.batch)
         let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))

@@ -105,22 +105,22 @@ struct SmallMapTransform {
         let h2 = rows.outputs, w2 = cols.outputs, inSize = h * w, outSize = h2 * w2
         let groups = (maps + lanes - 1) / lanes
         try Chunked.run("dwt2", count: groups, block: Chunked.blockSize(perItem: lanes * inSize)) { lo, hi in
-            let scratch = UnsafeMutablePointer<V>.allocate(capacity: inSize + 2 * h2 * w + 4 * outSize)
-            defer { scratch.deallocate() }
-            let x = scratch, ea = x + inSize, ed = ea + h2 * w
-            let bands = [ed + h2 * w, ed + h2 * w + outSize, ed + h2 * w + 2 * outSize, ed + h2 * w + 3 * outSize]
-            for g in lo..<hi {
-                let m0 = g * lanes, count = min(lanes, maps - m0)
-                interleave(src, m0, count, inSize, x)
-                // along axis −2 (rows of the map), every column
-                analyzeRows(rows, x, cols: w, strideRow: w, strideCol: 1, ea, ed, outRow: w, outCol: 1)
-                // along axis −1: cA, cV from the low rows, cH, cD from the high rows
-                analyzeRows(cols, ea, cols: h2, strideRow: 1, strideCol: w, bands[0], bands[2], outRow: 1, outCol: w2)
-                analyzeRows(cols, ed, cols: h2, strideRow: 1, strideCol: w, bands[1], bands[3], outRow: 1, outCol: w2)
-                deinterleave(bands[0], m0, count, outSize, ll)
-                deinterleave(bands[1], m0, count, outSize, lh)
-                deinterleave(bands[2], m0, count, outSize, hl)
-                deinterleave(bands[3], m0, count, outSize, hh)
+            Scratch.with(inSize + 2 * h2 * w + 4 * outSize, of: V.self) { scratch in
+                let x = scratch, ea = x + inSize, ed = ea + h2 * w
+                let bands = [ed + h2 * w, ed + h2 * w + outSize, ed + h2 * w + 2 * outSize, ed + h2 * w + 3 * outSize]
+                for g in lo..<hi {
+                    let m0 = g * lanes, count = min(lanes, maps - m0)
+                    interleave(src, m0, count, inSize, x)
+                    // along axis −2 (rows of the map), every column
+                    analyzeRows(rows, x, cols: w, strideRow: w, strideCol: 1, ea, ed, outRow: w, outCol: 1)
+                    // along axis −1: cA, cV from the low rows, cH, cD from the high rows
+                    analyzeRows(cols, ea, cols: h2, strideRow: 1, strideCol: w, bands[0], bands[2], outRow: 1, outCol: w2)
+                    analyzeRows(cols, ed, cols: h2, strideRow: 1, strideCol: w, bands[1], bands[3], outRow: 1, outCol: w2)
+                    deinterleave(bands[0], m0, count, outSize, ll)
+                    deinterleave(bands[1], m0, count, outSize, lh)
+                    deinterleave(bands[2], m0, count, outSize, hl)
+                    deinterleave(bands[3], m0, count, outSize, hh)
+                }
             }
         }
     }
@@ -132,23 +132,23 @@ struct SmallMapTransform {
         let groups = (maps + lanes - 1) / lanes
         let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
         try Chunked.run("idwt2", count: groups, block: Chunked.blockSize(perItem: lanes * outSize)) { lo, hi in
-            let scratch = UnsafeMutablePointer<V>.allocate(capacity: 4 * inSize + 2 * n1 * r2 + outSize)
-            defer { scratch.deallocate() }
-            let b = (0..<4).map { scratch + $0 * inSize }
-            let a = scratch + 4 * inSize, d = a + n1 * r2, y = d + n1 * r2
-            for g in lo..<hi {
-                let m0 = g * lanes, count = min(lanes, maps - m0)
-                var t: [UnsafePointer<V>?] = [nil, nil, nil, nil]
-                for k in 0..<4 {
-                    if let p = bands[k] { interleave(p, m0, count, inSize, b[k]); t[k] = UnsafePointer(b[k]) }
+            Scratch.with(4 * inSize + 2 * n1 * r2 + outSize, of: V.self) { scratch in
+                let b = (0..<4).map { scratch + $0 * inSize }
+                let a = scratch + 4 * inSize, d = a + n1 * r2, y = d + n1 * r2
+                for g in lo..<hi {
+                    let m0 = g * lanes, count = min(lanes, maps - m0)
+                    var t: [UnsafePointer<V>?] = [nil, nil, nil, nil]
+                    for k in 0..<4 {
+                        if let p = bands[k] { interleave(p, m0, count, inSize, b[k]); t[k] = UnsafePointer(b[k]) }
+                    }
+                    // along axis −1: cA with cV gives the low rows, cH with cD the high rows
+                    if hasA { synthesizeRows(cols, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }
+                    if hasD { synthesizeRows(cols, t[1], t[3], cols: n1, strideRow: 1, strideCol: n2, d, outRow: 1, outCol: r2) }
+                    // along axis −2
+                    synthesizeRows(rows, hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, cols: r2,
+                                   strideRow: r2, strideCol: 1, y, outRow: r2, outCol: 1)
+                    deinterleave(y, m0, count, outSize, out)
                 }
-                // along axis −1: cA with cV gives the low rows, cH with cD the high rows
-                if hasA { synthesizeRows(cols, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }
-                if hasD { synthesizeRows(cols, t[1], t[3], cols: n1, strideRow: 1, strideCol: n2, d, outRow: 1, outCol: r2) }
-                // along axis −2
-                synthesizeRows(rows, hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, cols: r2,
-                               strideRow: r2, strideCol: 1, y, outRow: r2, outCol: 1)
-                deinterleave(y, m0, count, outSize, out)
             }
         }
     }
