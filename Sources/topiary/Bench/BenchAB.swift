@@ -13,6 +13,7 @@ enum BenchAB {
     /// The switches: name → set it on or off.
     static let switches: [String: (Bool) -> Void] = [
         "dnnl": { DNNLConv.mode = $0 ? .on : .off },
+        "winograd": { Conv2dKernel.winogradEnabled = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
