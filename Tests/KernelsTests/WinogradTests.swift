@@ -10,62 +10,14 @@ import XCTest
 /// The error scales with the magnitude of the whole tile, not with the single output, so
 /// it is bounded relative to max |y| of the case: 5·10⁻⁴·max |y|. A wrong transform,
 /// tile offset or border gives errors of order max |y|.
-final class WinogradTests: XCTestCase {
+final class WinogradTests: XCTestCase, Conv3x3Checks {
     static let relTolerance = 5e-4
 
-    struct Case { var n: Int, c: Int, k: Int, h: Int, w: Int, pad: Int }
-
-    /// Random cases: channels among 1, 3, 8, 11, 16, 23, 45; planes 1…33 (odd and even);
-    /// padding 0, 1 and 2; batch 1 or several.
-    static func cases(_ count: Int, seed: UInt64) -> [Case] {
-        var rng = Xoshiro256(seed: seed)
-        let channels = [1, 3, 8, 11, 16, 23, 45]
-        var out: [Case] = [Case(n: 1, c: 1, k: 1, h: 1, w: 1, pad: 1), Case(n: 3, c: 45, k: 23, h: 8, w: 8, pad: 1),
-                           Case(n: 2, c: 11, k: 16, h: 33, w: 32, pad: 1), Case(n: 1, c: 16, k: 16, h: 3, w: 3, pad: 0)]
-        while out.count < count {
-            let pad = rng.nextInt(3), lo = max(1, 3 - 2 * pad)
-            let h = lo + rng.nextInt(34 - lo), w = lo + rng.nextInt(34 - lo)
-            out.append(Case(n: 1 + rng.nextInt(3), c: channels[rng.nextInt(channels.count)],
-                            k: channels[rng.nextInt(channels.count)], h: h, w: w, pad: pad))
-        }
-        return out
-    }
-
-    func geometry(_ c: Case) throws -> ConvGeometry {
-        try ConvGeometry(batch: c.n, inChannels: c.c, height: c.h, width: c.w, outChannels: c.k,
-                         kernel: (3, 3), padding: (c.pad, c.pad))
-    }
-
-    /// Direct convolution in double: [N, K, OH, OW].
-    func reference(_ g: ConvGeometry, _ x: [Float], _ w: [Float]) -> [Double] {
-        let oh = g.outHeight, ow = g.outWidth, C = g.inChannels, K = g.outChannels
-        var y = [Double](repeating: 0, count: g.batch * K * oh * ow)
-        for n in 0..<g.batch { for o in 0..<K { for i in 0..<oh { for j in 0..<ow {
-            var s = 0.0
-            for c in 0..<C { for p in 0..<3 { for q in 0..<3 {
-                let hi = i - g.padH + p, wi = j - g.padW + q
-                guard hi >= 0, hi < g.height, wi >= 0, wi < g.width else { continue }
-                s += Double(w[((o * C + c) * 3 + p) * 3 + q]) * Double(x[((n * C + c) * g.height + hi) * g.width + wi])
-            } } }
-            y[((n * K + o) * oh + i) * ow + j] = s
-        } } } }
-        return y
-    }
-
-    func random(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = Xoshiro256(seed: seed)
-        return (0..<count).map { _ in rng.nextNormal() }
-    }
-
-    /// max |a − b| / max |b|.
-    func relError(_ a: [Float], _ b: [Double]) -> Double {
-        let scale = b.map { abs($0) }.max() ?? 0
-        return (zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0) / max(scale, 1e-30)
-    }
+    typealias Case = Conv3x3Case
 
     func testForwardMatchesDirectReference() throws {
         var worst = 0.0
-        for (i, c) in Self.cases(40, seed: 11).enumerated() {
+        for (i, c) in cases(40, seed: 11).enumerated() {
             let g = try geometry(c)
             XCTAssertTrue(Conv2dKernel.winogradApplies(g))
             let x = random(c.n * c.c * c.h * c.w, seed: UInt64(i)), w = random(c.k * c.c * 9, seed: 1000 + UInt64(i))
@@ -123,9 +75,10 @@ final class WinogradTests: XCTestCase {
     /// dx through the dispatch (a Winograd forward pass of the transposed convolution),
     /// also where the input has fewer than 16 channels (col2im before).
     func testInputGradientMatchesReference() throws {
-        let before = Conv2dKernel.winogradMinChannels
-        defer { Conv2dKernel.winogradMinChannels = before }
+        let (before, direct) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.directEnabled)
+        defer { Conv2dKernel.winogradMinChannels = before; Conv2dKernel.directEnabled = direct }
         Conv2dKernel.winogradMinChannels = 1
+        Conv2dKernel.directEnabled = false
         for (i, c) in [Case(n: 2, c: 3, k: 11, h: 7, w: 10, pad: 1), Case(n: 1, c: 23, k: 8, h: 16, w: 16, pad: 1),
                        Case(n: 3, c: 11, k: 45, h: 9, w: 9, pad: 0), Case(n: 2, c: 8, k: 16, h: 5, w: 4, pad: 2)].enumerated() {
             let g = try geometry(c)
@@ -135,17 +88,7 @@ final class WinogradTests: XCTestCase {
             let dy = random(c.n * c.k * g.outPlane, seed: 70 + UInt64(i))
             var dx = [Float](repeating: .nan, count: x.count)
             try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: nil, db: nil)
-            // dx[n, c, h, w] = Σ dy[n, o, i, j]·w[o, c, h − i + pad, w − j + pad]
-            var want = [Double](repeating: 0, count: x.count)
-            let oh = g.outHeight, ow = g.outWidth
-            for n in 0..<c.n { for o in 0..<c.k { for ii in 0..<oh { for jj in 0..<ow {
-                let d = Double(dy[((n * c.k + o) * oh + ii) * ow + jj])
-                for ci in 0..<c.c { for p in 0..<3 { for q in 0..<3 {
-                    let hi = ii - c.pad + p, wi = jj - c.pad + q
-                    guard hi >= 0, hi < c.h, wi >= 0, wi < c.w else { continue }
-                    want[((n * c.c + ci) * c.h + hi) * c.w + wi] += d * Double(w[((o * c.c + ci) * 3 + p) * 3 + q])
-                } } }
-            } } } }
+            let want = inputGradientReference(g, dy, w)
             XCTAssertLessThan(relError(dx, want), Self.relTolerance, "case \(i) \(c)")
         }
     }

@@ -57,19 +57,25 @@ final class ConvTests: XCTestCase {
         return (y, [oh, ow])
     }
 
-    /// Runs `body` once with the default kernels, once with the per-tap path enabled
-    /// for every stride-1 config (thresholds lowered), with Winograd off, with Winograd
-    /// for every 3×3 stride-1 config, and with oneDNN on every config it supports.
+    /// Runs `body` once with the default kernels, once with the direct 3×3 kernel for every
+    /// config it computes, then (direct off) with the per-tap path enabled for every
+    /// stride-1 config (thresholds lowered), with Winograd off, with Winograd for every 3×3
+    /// stride-1 config, and with oneDNN on every config it supports.
     func bothPaths(_ body: () throws -> Void) rethrows {
         try body()
         let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
         let (wm, we) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.winogradEnabled)
+        let (dm, de) = (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled)
         let mode = DNNLConv.mode
         defer {
             Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
             Conv2dKernel.winogradMinChannels = wm; Conv2dKernel.winogradEnabled = we
+            Conv2dKernel.directMaxChannels = dm; Conv2dKernel.directEnabled = de
             DNNLConv.mode = mode
         }
+        Conv2dKernel.directMaxChannels = 1 << 20
+        try body()
+        Conv2dKernel.directMaxChannels = dm; Conv2dKernel.directEnabled = false
         Conv2dKernel.winogradEnabled = false
         Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20
         try body()

@@ -35,6 +35,11 @@ extension Conv2dKernel {
             dx = nil
             if dw == nil && db == nil { return }
         }
+        if dx == nil && usesDirectWeightGradient(g) {
+            if let dw { try weightGradientDirect(g, x: x, dy: dy, dw: dw) }
+            if let db { addBiasGradient(g, dy: dy, db: db) }
+            return
+        }
         if dx == nil && usesTaps(g) {
             if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
             if let db { addBiasGradient(g, dy: dy, db: db) }
@@ -122,7 +127,7 @@ extension Conv2dKernel {
     }
 
     /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
-    /// channels per group (or any count if the result runs by Winograd): the geometry of the convolution that maps dy to dx (channels
+    /// channels per group (or any count if the result runs directly or by Winograd): the geometry of the convolution that maps dy to dx (channels
     /// swapped within each group, kernel rotated by 180° by `transposeWeights`, padding
     /// dilation·(k − 1) − padding).
     static func transposedForInput(_ g: ConvGeometry) -> ConvGeometry? {
@@ -133,8 +138,8 @@ extension Conv2dKernel {
                                          dilation: (g.dilationH, g.dilationW), groups: g.groups),
               tg.outHeight == g.height, tg.outWidth == g.width else { return nil }
         // With few input channels the transposed GEMM would have a tiny M: keep col2im,
-        // unless the transposed convolution runs by Winograd.
-        return g.groupIn >= 16 || usesWinograd(tg) ? tg : nil
+        // unless the transposed convolution runs directly or by Winograd.
+        return g.groupIn >= 16 || usesDirect(tg) || usesWinograd(tg) ? tg : nil
     }
 
     /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).

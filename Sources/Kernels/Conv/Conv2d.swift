@@ -42,6 +42,10 @@ public enum Conv2dKernel {
             try DNNLConv.forward(g, x: x, weight: weight, epilogue: e, y: y)
             return
         }
+        if usesDirect(g) {
+            try forwardDirect(g, x: x, weight: weight, epilogue: e, y: y)
+            return
+        }
         if usesWinograd(g) {
             try forwardWinograd(g, x: x, weight: weight, epilogue: e, y: y)
             return

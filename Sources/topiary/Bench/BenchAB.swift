@@ -14,6 +14,7 @@ enum BenchAB {
     static let switches: [String: (Bool) -> Void] = [
         "dnnl": { DNNLConv.mode = $0 ? .on : .off },
         "winograd": { Conv2dKernel.winogradEnabled = $0 },
+        "direct": { Conv2dKernel.directEnabled = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {

@@ -1,0 +1,158 @@
+import Foundation
+import Tensor
+
+/// 3×3, stride-1, undilated, ungrouped convolution with few channels, computed directly:
+/// no im2col matrix and no GEMM call, whose [Cout, 9·Cin]·[9·Cin, plane] shape is skinny
+/// when Cout is 8–32 (ResNet-56's stages, and every pruned layer below them).
+///
+/// Each image is copied into a zero-bordered plane per channel of width wp = OW + 2, so
+/// the input under output (oh, ow) and tap (i, j) is at (oh + i)·wp + ow + j: over the
+/// "virtual" output positions q = oh·wp + ow (two columns per row are computed and
+/// dropped) every tap is one contiguous run, q + i·wp + j. A register tile of 4 output
+/// channels × 24 positions (12 AVX accumulators) runs over input channels and the 9 taps:
+/// per tap 3 vector loads and 4 broadcasts feed 12 FMAs. Output channels are taken 4 at a
+/// time (weights zero-padded to a multiple of 4, so 11 or 23 channels cost 12 or 24, not a
+/// cliff); the block's rows are then written out through the output pass (`ConvEpilogue`).
+/// Every output is summed in the same order (channel, then tap) whatever the batch split.
+extension Conv2dKernel {
+    /// `TOPIARY_DIRECT=0` turns the direct path off (to compare with im2col / Winograd).
+    nonisolated(unsafe) public static var directEnabled =
+        ProcessInfo.processInfo.environment["TOPIARY_DIRECT"] != "0"
+    /// Most input or output channels the direct path takes (0: none; tests set a large
+    /// value to send every shape it computes to it).
+    nonisolated(unsafe) public static var directMaxChannels =
+        Int(ProcessInfo.processInfo.environment["TOPIARY_DIRECT_MAX"] ?? "") ?? 32
+
+    /// The virtual plane of a geometry: padded row width, positions computed (a whole
+    /// number of tiles), floats per padded input channel (the last tile's reads included).
+    struct DirectPlane {
+        static let tile = 24, block = 4
+        let wp: Int, computed: Int, stride: Int
+        init(_ g: ConvGeometry) {
+            wp = g.outWidth + 2
+            computed = (g.outHeight * wp + Self.tile - 1) / Self.tile * Self.tile
+            stride = (computed + 2 * wp + 2 + 7) & ~7
+        }
+        /// `pl`'s rows with planes `stride` apart (dy's planes need no reading past the end).
+        init(stride: Int, like pl: DirectPlane) {
+            wp = pl.wp
+            computed = pl.computed
+            self.stride = stride
+        }
+    }
+
+    /// Whether the direct kernel computes this geometry (as `winogradApplies`).
+    public static func directApplies(_ g: ConvGeometry) -> Bool { winogradApplies(g) }
+
+    /// The one place that chooses the direct kernel, for a forward pass and for dx (a
+    /// forward pass of the transposed convolution). Measured against im2col and Winograd
+    /// (see the README's performance section): it wins while both channel counts are at
+    /// most 32; from 64 channels Winograd's 2.25× fewer multiplies win.
+    public static func usesDirect(_ g: ConvGeometry) -> Bool {
+        directEnabled && directApplies(g) && g.inChannels <= directMaxChannels && g.outChannels <= directMaxChannels
+    }
+
+    /// y = epilogue(conv(x, weight)), directly; `g` must satisfy `directApplies`.
+    public static func forwardDirect(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+        guard directApplies(g) else {
+            throw TensorError("conv2d: the direct path takes 3×3 stride-1 convolutions only")
+        }
+        let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
+        let blocks = (K + B - 1) / B, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
+        try Scratch.with(blocks * C * 9 * B, zeroed: true) { wk in
+            packDirectWeights(weight, outChannels: K, inChannels: C, into: wk)
+            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+                // The borders of `xp` are never written, so they stay zero for every image.
+                Scratch.with(C * pl.stride, B * pl.computed, zeroed: true) { xp, ys in
+                    for n in lo..<hi {
+                        if stop() { return }
+                        directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
+                                     top: g.padH, left: g.padW, pl, into: xp)
+                        for b in 0..<blocks {
+                            let wb = wk + b * C * 9 * B
+                            var q = 0
+                            while q < pl.computed {
+                                directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, weights: wb,
+                                           out: ys + q, ld: pl.computed)
+                                q += DirectPlane.tile
+                            }
+                            for k in 0..<min(B, K - b * B) {
+                                let o = b * B + k
+                                for oh in 0..<OH {
+                                    let src = ys + k * pl.computed + oh * pl.wp, at = (n * K + o) * P + oh * OW
+                                    if e.isIdentity {
+                                        (y + at).update(from: src, count: OW)
+                                    } else {
+                                        e.apply(src, to: y + at, count: OW, channel: o, at: at)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies one image's channels ([channels, height, width]) into planes `pl.stride` apart
+    /// with rows `pl.wp` apart, at row `top` and column `left`; the rest is left as it is
+    /// (zero: the borders and the dropped columns are never written).
+    @inline(__always)
+    static func directPlanes(_ src: UnsafePointer<Float>, channels: Int, height: Int, width: Int, top: Int, left: Int,
+                             _ pl: DirectPlane, into dst: UnsafeMutablePointer<Float>) {
+        for c in 0..<channels {
+            for h in 0..<height {
+                (dst + c * pl.stride + (h + top) * pl.wp + left).update(from: src + (c * height + h) * width, count: width)
+            }
+        }
+    }
+
+    /// [Cout, Cin, 3, 3] → [Cout/4 blocks][Cin][tap][4] (`into` zeroed: the last block's
+    /// missing channels stay zero).
+    static func packDirectWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
+                                  into wk: UnsafeMutablePointer<Float>) {
+        let B = DirectPlane.block
+        for o in 0..<K {
+            for c in 0..<C {
+                for t in 0..<9 { wk[((o / B * C + c) * 9 + t) * B + o % B] = w[(o * C + c) * 9 + t] }
+            }
+        }
+    }
+
+    /// One register tile: 4 output channels × 24 virtual positions starting at `xp`'s
+    /// position, summed over `channels` input planes (`stride` apart) and the 9 taps, stored
+    /// to `out` (rows `ld` apart).
+    @inline(__always)
+    static func directTile(_ xp: UnsafePointer<Float>, stride: Int, channels: Int, wp: Int,
+                           weights: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ld: Int) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
+        var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
+        var plane = xp, w = weights
+        for _ in 0..<channels {
+            var row = plane
+            for _ in 0..<3 {
+                for j in 0..<3 {
+                    let x0 = load(row + j), x1 = load(row + j + 8), x2 = load(row + j + 16)
+                    let w0 = V(repeating: w[0]), w1 = V(repeating: w[1]), w2 = V(repeating: w[2]), w3 = V(repeating: w[3])
+                    a00 = a00.addingProduct(w0, x0); a01 = a01.addingProduct(w0, x1); a02 = a02.addingProduct(w0, x2)
+                    a10 = a10.addingProduct(w1, x0); a11 = a11.addingProduct(w1, x1); a12 = a12.addingProduct(w1, x2)
+                    a20 = a20.addingProduct(w2, x0); a21 = a21.addingProduct(w2, x1); a22 = a22.addingProduct(w2, x2)
+                    a30 = a30.addingProduct(w3, x0); a31 = a31.addingProduct(w3, x1); a32 = a32.addingProduct(w3, x2)
+                    w += 4
+                }
+                row += wp
+            }
+            plane += stride
+        }
+        @inline(__always) func store(_ r: Int, _ a: V, _ b: V, _ c: V) {
+            let p = UnsafeMutableRawPointer(out + r * ld)
+            p.storeBytes(of: a, as: V.self)
+            p.storeBytes(of: b, toByteOffset: 32, as: V.self)
+            p.storeBytes(of: c, toByteOffset: 64, as: V.self)
+        }
+        store(0, a00, a01, a02); store(1, a10, a11, a12); store(2, a20, a21, a22); store(3, a30, a31, a32)
+    }
+}

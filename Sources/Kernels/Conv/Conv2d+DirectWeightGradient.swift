@@ -1,0 +1,81 @@
+import Tensor
+
+/// ∂L/∂weight of a 3×3 stride-1 convolution with few channels, directly (see
+/// `forwardDirect`): with the input in zero-bordered planes of width wp and dy in the same
+/// "virtual" layout (rows wp apart, the two extra columns zero),
+/// dW[o, c, i, j] = Σ_q dy[o, q] · x[c, q + i·wp + j] is a dot product over contiguous runs.
+/// A register tile of 4 output channels × the 3 taps of one kernel row (12 accumulators)
+/// takes 4 dy loads and 3 input loads per 12 FMAs. Each thread sums its images into its own
+/// [Cout, Cin, 9] block; the blocks are added in a fixed order, so the result does not
+/// depend on timing.
+extension Conv2dKernel {
+    /// Whether the weight gradient runs directly (the forward's choice: `usesDirect`).
+    public static func usesDirectWeightGradient(_ g: ConvGeometry) -> Bool { usesDirect(g) }
+
+    /// dw += ∂L/∂weight; `g` must satisfy `directApplies`.
+    public static func weightGradientDirect(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                            dw: UnsafeMutablePointer<Float>) throws {
+        guard directApplies(g) else {
+            throw TensorError("conv2d: the direct path takes 3×3 stride-1 convolutions only")
+        }
+        let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
+        let blocks = (K + B - 1) / B, wSize = K * C * 9, parts = ParallelBatch.parts(g.batch)
+        try Scratch.with(parts * wSize, zeroed: true) { local in
+            try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
+                Scratch.with(C * pl.stride, blocks * B * pl.computed, zeroed: true) { xp, dyv in
+                    let mine = local + part * wSize
+                    for n in lo..<hi {
+                        if stop() { return }
+                        directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
+                                     top: g.padH, left: g.padW, pl, into: xp)
+                        let rows = DirectPlane(stride: pl.computed, like: pl)
+                        directPlanes(dy + n * K * g.outPlane, channels: K, height: g.outHeight, width: g.outWidth,
+                                     top: 0, left: 0, rows, into: dyv)
+                        for b in 0..<blocks {
+                            for c in 0..<C {
+                                for i in 0..<3 {
+                                    directWeightTile(dyv + b * B * pl.computed, ld: pl.computed,
+                                                     x: xp + c * pl.stride + i * pl.wp, count: pl.computed,
+                                                     out: mine, outChannels: min(B, K - b * B),
+                                                     at: (b * B * C + c) * 9 + i * 3, step: C * 9)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for p in 1..<max(parts, 1) {
+                let src = local + p * wSize
+                for i in 0..<wSize { local[i] += src[i] }
+            }
+            for i in 0..<wSize { dw[i] += local[i] }
+        }
+    }
+
+    /// out[at + k·step + j] += Σ_{q < count} dy[k·ld + q] · x[q + j] for k < 4 (the first
+    /// `outChannels` stored; dy rows past them are zero), j < 3.
+    @inline(__always)
+    static func directWeightTile(_ dy: UnsafePointer<Float>, ld: Int, x: UnsafePointer<Float>, count: Int,
+                                 out: UnsafeMutablePointer<Float>, outChannels: Int, at: Int, step: Int) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
+        var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
+        var q = 0
+        while q < count {
+            let x0 = load(x + q), x1 = load(x + q + 1), x2 = load(x + q + 2)
+            let d0 = load(dy + q), d1 = load(dy + ld + q), d2 = load(dy + 2 * ld + q), d3 = load(dy + 3 * ld + q)
+            a00 = a00.addingProduct(d0, x0); a01 = a01.addingProduct(d0, x1); a02 = a02.addingProduct(d0, x2)
+            a10 = a10.addingProduct(d1, x0); a11 = a11.addingProduct(d1, x1); a12 = a12.addingProduct(d1, x2)
+            a20 = a20.addingProduct(d2, x0); a21 = a21.addingProduct(d2, x1); a22 = a22.addingProduct(d2, x2)
+            a30 = a30.addingProduct(d3, x0); a31 = a31.addingProduct(d3, x1); a32 = a32.addingProduct(d3, x2)
+            q += 8
+        }
+        @inline(__always) func add(_ k: Int, _ a: V, _ b: V, _ c: V) {
+            guard k < outChannels else { return }
+            let o = out + at + k * step
+            o[0] += a.sum(); o[1] += b.sum(); o[2] += c.sum()
+        }
+        add(0, a00, a01, a02); add(1, a10, a11, a12); add(2, a20, a21, a22); add(3, a30, a31, a32)
+    }
+}

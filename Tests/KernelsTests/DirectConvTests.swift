@@ -1,0 +1,154 @@
+import XCTest
+@testable import Kernels
+@testable import Tensor
+
+/// The direct 3×3 stride-1 kernels (forward, dx as a forward pass of the transposed
+/// convolution, dw) against the convolution summed in double. They sum in float with at
+/// most 45·9 products per output, so 1e-5 of max |y| is ample; a wrong tap offset, border,
+/// block remainder or dropped column gives errors of order max |y|.
+final class DirectConvTests: XCTestCase, Conv3x3Checks {
+    typealias Case = Conv3x3Case
+    static let relTolerance = 1e-5
+
+    /// Every shape the kernel computes goes to it while `body` runs (Winograd off).
+    func everyShapeDirect(_ body: () throws -> Void) rethrows {
+        let (maxC, on, wino) = (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled, Conv2dKernel.winogradEnabled)
+        defer { Conv2dKernel.directMaxChannels = maxC; Conv2dKernel.directEnabled = on; Conv2dKernel.winogradEnabled = wino }
+        Conv2dKernel.directMaxChannels = 1 << 20
+        Conv2dKernel.directEnabled = true
+        Conv2dKernel.winogradEnabled = false
+        try body()
+    }
+
+    func testForwardMatchesReference() throws {
+        for (i, c) in cases(40, seed: 21).enumerated() {
+            let g = try geometry(c)
+            let x = random(c.n * c.c * c.h * c.w, seed: UInt64(i)), w = random(c.k * c.c * 9, seed: 500 + UInt64(i))
+            var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
+            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+            XCTAssertLessThan(relError(y, reference(g, x, w)), Self.relTolerance, "case \(i) \(c)")
+        }
+    }
+
+    /// The fused output pass is bit-equal to the plain result with the pass applied after.
+    func testEpilogueBitEqual() throws {
+        let c = Case(n: 2, c: 11, k: 23, h: 9, w: 14, pad: 1)
+        let g = try geometry(c), P = g.outPlane, count = c.n * c.k * P
+        let x = random(c.n * c.c * c.h * c.w, seed: 1), w = random(c.k * c.c * 9, seed: 2)
+        let bias = random(c.k, seed: 3), scale = random(c.k, seed: 4), shift = random(c.k, seed: 5)
+        let res = random(count, seed: 6)
+        for feature in 0..<6 {
+            let on = { (f: Int) in feature == f || feature == 5 }
+            var plain = [Float](repeating: 0, count: count), fused = plain
+            try bias.withUnsafeBufferPointer { b in
+                try scale.withUnsafeBufferPointer { a in
+                    try shift.withUnsafeBufferPointer { t in
+                        try res.withUnsafeBufferPointer { r in
+                            let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
+                                                 shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
+                                                 relu: on(4))
+                            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &fused)
+                            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
+                            plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(fused, plain, "feature \(feature)")
+        }
+    }
+
+    /// dx through the dispatch: the transposed convolution runs directly, also with fewer
+    /// than 16 input channels (col2im before).
+    func testInputGradientMatchesReference() throws {
+        try everyShapeDirect {
+            for (i, c) in cases(16, seed: 31).enumerated() {
+                let g = try geometry(c)
+                let x = random(c.n * c.c * c.h * c.w, seed: 50 + UInt64(i)), w = random(c.k * c.c * 9, seed: 60 + UInt64(i))
+                let dy = random(c.n * c.k * g.outPlane, seed: 70 + UInt64(i))
+                if let tg = Conv2dKernel.transposedForInput(g) {
+                    XCTAssertTrue(Conv2dKernel.usesDirect(tg), "case \(i)")
+                } else {
+                    XCTAssertGreaterThan(c.pad, 2, "case \(i): only padding > 2 has no transposed convolution")
+                }
+                var dx = [Float](repeating: .nan, count: x.count)
+                try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: nil, db: nil)
+                XCTAssertLessThan(relError(dx, inputGradientReference(g, dy, w)), Self.relTolerance, "case \(i) \(c)")
+            }
+        }
+    }
+
+    /// dw is ADDED to what the buffer holds (gradient accumulation), directly and through
+    /// the dispatch (with and without dx in the same call).
+    func testWeightGradientMatchesReference() throws {
+        try everyShapeDirect {
+            for (i, c) in cases(24, seed: 41).enumerated() {
+                let g = try geometry(c)
+                let x = random(c.n * c.c * c.h * c.w, seed: 80 + UInt64(i)), w = random(c.k * c.c * 9, seed: 90 + UInt64(i))
+                let dy = random(c.n * c.k * g.outPlane, seed: 100 + UInt64(i))
+                let want = weightGradientReference(g, x, dy).map { $0 + 1 }
+                var dw = [Float](repeating: 1, count: w.count)
+                try Conv2dKernel.weightGradientDirect(g, x: x, dy: dy, dw: &dw)
+                XCTAssertLessThan(relError(dw, want), Self.relTolerance, "case \(i) \(c)")
+                var dw2 = [Float](repeating: 1, count: w.count), dx = [Float](repeating: 0, count: x.count)
+                var db = [Float](repeating: 0, count: c.k)
+                try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: &dw2, db: &db)
+                XCTAssertLessThan(relError(dw2, want), Self.relTolerance, "case \(i) \(c) through backward")
+                let db0 = (0..<c.k).map { o in (0..<c.n).reduce(0.0) { s, n in
+                    s + dy[(n * c.k + o) * g.outPlane ..< (n * c.k + o + 1) * g.outPlane].reduce(0.0) { $0 + Double($1) } } }
+                XCTAssertLessThan(relError(db, db0), Self.relTolerance, "case \(i) bias gradient")
+            }
+        }
+    }
+
+    /// The dispatch: the small-channel shapes it was measured to win on, the ones it leaves
+    /// to Winograd / im2col, and the switch.
+    func testDispatch() throws {
+        func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int, stride: Int = 1, groups: Int = 1, dilation: Int = 1) throws -> ConvGeometry {
+            try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3),
+                             stride: (stride, stride), padding: (dilation, dilation), dilation: (dilation, dilation), groups: groups)
+        }
+        for g in [try shape(128, 16, 16, 32), try shape(128, 3, 16, 32), try shape(128, 8, 16, 32), try shape(128, 16, 11, 32),
+                  try shape(128, 32, 23, 16), try shape(1, 32, 32, 16)] {
+            XCTAssertTrue(Conv2dKernel.usesDirect(g), "\(g)")
+        }
+        for g in [try shape(128, 64, 64, 8), try shape(128, 64, 45, 8), try shape(128, 64, 64, 32)] {
+            XCTAssertTrue(Conv2dKernel.directApplies(g))
+            XCTAssertFalse(Conv2dKernel.usesDirect(g), "\(g)")
+        }
+        for g in [try shape(8, 16, 16, 8, stride: 2), try shape(8, 16, 16, 8, groups: 2), try shape(8, 16, 16, 8, dilation: 2)] {
+            XCTAssertFalse(Conv2dKernel.directApplies(g))
+            XCTAssertFalse(Conv2dKernel.usesDirect(g))
+            var y = [Float](repeating: 0, count: g.batch * g.outChannels * g.outPlane)
+            let x = [Float](repeating: 1, count: g.batch * g.inChannels * g.inPlane), w = [Float](repeating: 1, count: 16 * g.groupIn * 9)
+            XCTAssertThrowsError(try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y))
+        }
+        let before = Conv2dKernel.directEnabled
+        defer { Conv2dKernel.directEnabled = before }
+        Conv2dKernel.directEnabled = false
+        XCTAssertFalse(Conv2dKernel.usesDirect(try shape(128, 16, 16, 32)))
+    }
+
+    /// The forward sums each output in one order whatever the batch split: bit-equal at 1
+    /// and 2 threads. dw adds per-thread sums: equal for the same partition, close otherwise.
+    func testThreadCounts() throws {
+        let c = Case(n: 7, c: 16, k: 11, h: 13, w: 8, pad: 1), g = try geometry(c)
+        let x = random(c.n * c.c * c.h * c.w, seed: 9), w = random(c.k * c.c * 9, seed: 10)
+        let dy = random(c.n * c.k * g.outPlane, seed: 11)
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        var ys: [[Float]] = [], dws: [[Float]] = []
+        for t in [1, 2, 2] {
+            Parallel.threads = t
+            var y = [Float](repeating: 0, count: c.n * c.k * g.outPlane), dw = [Float](repeating: 0, count: w.count)
+            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+            try Conv2dKernel.weightGradientDirect(g, x: x, dy: dy, dw: &dw)
+            ys.append(y)
+            dws.append(dw)
+        }
+        XCTAssertEqual(ys[0], ys[1])
+        XCTAssertEqual(ys[1], ys[2])
+        XCTAssertEqual(dws[1], dws[2], "same partition, same result")
+        XCTAssertLessThan(relError(dws[0], dws[1].map(Double.init)), 1e-5)
+    }
+}
