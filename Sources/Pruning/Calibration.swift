@@ -55,7 +55,10 @@ public enum Calibration {
         guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
         var byPath: [String: [GroupPoint]] = [:]
         for p in points { byPath[p.path, default: []].append(p) }
-        var parts: [Int: [Tensor]] = [:]
+        // Reduced tensors are kept per batch and concatenated at the end; maps kept whole are
+        // stacked as they come, so each batch's maps are released before the next forward.
+        var parts: [Int: [Tensor]] = [:], stacked: [Int: StackedBatches] = [:]
+        let expected = min(batches, max(source.batchCount, 1))
         let restore = model.enterEvalMode()
         defer { restore() }
         let next = try source.batches(epoch: 0)
@@ -88,14 +91,21 @@ public enum Calibration {
                 for p in ps {
                     let pm = try Self.channels(m, p.positions), pg = try grads[path].map { try Self.channels($0, p.positions) }
                     if gradients && pg == nil { throw TensorError("calibration: no gradient reached \(path)") }
-                    // maps kept as they are stay the model's outputs of this batch until the
-                    // concatenation below (forwards make new tensors; nothing writes them later)
-                    parts[p.group, default: []].append(try reduce(p, pm, pg) ?? pm.contiguous())
+                    if let r = try reduce(p, pm, pg) {
+                        parts[p.group, default: []].append(r)
+                    } else {
+                        try stacked[p.group, default: StackedBatches(expected: expected)].append(pm)
+                    }
                 }
             }
         }
         guard done > 0 else { throw TensorError("calibration: the data source gave no batches") }
-        return try parts.mapValues { try $0.count == 1 ? $0[0] : Tensor.cat($0, 0) }
+        var out = try parts.mapValues { try $0.count == 1 ? $0[0] : Tensor.cat($0, 0) }
+        for (g, s) in stacked {
+            guard out[g] == nil else { throw TensorError("calibration: the reducer kept some batches of a point whole and reduced others") }
+            out[g] = try s.result()
+        }
+        return out
     }
 
     /// `t`'s channels (dim 1) at `positions`: `t` itself when they are all of its

@@ -82,7 +82,7 @@ extension Conv2dKernel {
                                 for oh in 0..<OH {
                                     let src = ys + k * pl.computed + oh * pl.wp, at = (n * K + o) * P + oh * OW
                                     if e.isIdentity {
-                                        (y + at).update(from: src, count: OW)
+                                        copyRow(src, to: y + at, count: OW)
                                     } else {
                                         e.apply(src, to: y + at, count: OW, channel: o, at: at)
                                     }
@@ -103,9 +103,22 @@ extension Conv2dKernel {
                              _ pl: DirectPlane, into dst: UnsafeMutablePointer<Float>) {
         for c in 0..<channels {
             for h in 0..<height {
-                (dst + c * pl.stride + (h + top) * pl.wp + left).update(from: src + (c * height + h) * width, count: width)
+                copyRow(src + (c * height + h) * width, to: dst + c * pl.stride + (h + top) * pl.wp + left, count: width)
             }
         }
+    }
+
+    /// dst[0 ..< count] = src[0 ..< count], inline (rows of 8–32 floats: a memmove call
+    /// per row costs as much as the copy).
+    @inline(__always)
+    static func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        typealias V = SIMD8<Float>
+        var i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: V.self), as: V.self)
+            i += 8
+        }
+        while i < count { dst[i] = src[i]; i += 1 }
     }
 
     /// [Cout, Cin, 3, 3] → [Cout/4 blocks][Cin][tap][4] (`into` zeroed: the last block's
