@@ -46,7 +46,7 @@ extension Conv2dKernel {
 
     /// The one place that chooses the direct kernel, for a forward pass and for dx (a
     /// forward pass of the transposed convolution); the weight gradient follows it
-    /// (`usesDirectWeightGradient`). `topiary bench conv --ab direct`, 2 threads, batch 128,
+    /// (`weightGradientDirect`). `topiary bench conv --ab direct`, 2 threads, batch 128,
     /// 3 alternating rounds, "AMD EPYC" (Zen 3, AVX2), time without / with:
     /// - ≤ 32 channels: forward 16c32 1.8×, 16→8 2.4–2.6×, 8→16 1.8×, 16→11 2.9×,
     ///   3→16 2.9×, 32c16 1.3×, 32→23 c16 1.5×; dx 1.2–2.6× (32→23: 0.96×);
@@ -116,7 +116,7 @@ extension Conv2dKernel {
     }
 
     /// dst[0 ..< count] = src[0 ..< count], inline (rows of 8–32 floats: a memmove call
-    /// per row costs as much as the copy).
+    /// per row costs as much as the copy). The direct and Winograd paths' plane copies.
     @inline(__always)
     static func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
         typealias V = SIMD8<Float>

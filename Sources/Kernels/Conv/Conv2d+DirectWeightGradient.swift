@@ -9,9 +9,6 @@ import Tensor
 /// [Cout, Cin, 9] block; the blocks are added in a fixed order, so the result does not
 /// depend on timing.
 extension Conv2dKernel {
-    /// Whether the weight gradient runs directly (the forward's choice: `usesDirect`).
-    public static func usesDirectWeightGradient(_ g: ConvGeometry) -> Bool { usesDirect(g) }
-
     /// dw += ∂L/∂weight; `g` must satisfy `directApplies`.
     public static func weightGradientDirect(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                             dw: UnsafeMutablePointer<Float>) throws {
@@ -20,6 +17,7 @@ extension Conv2dKernel {
         }
         let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
         let blocks = (K + B - 1) / B, wSize = K * C * 9, parts = ParallelBatch.parts(g.batch)
+        let rows = DirectPlane(stride: pl.computed, like: pl)   // dy: the plane without the reading slack
         try Scratch.with(parts * wSize, zeroed: true) { local in
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
                 Scratch.with(C * pl.stride, blocks * B * pl.computed, zeroed: true) { xp, dyv in
@@ -28,7 +26,6 @@ extension Conv2dKernel {
                         if stop() { return }
                         directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
                                      top: g.padH, left: g.padW, pl, into: xp)
-                        let rows = DirectPlane(stride: pl.computed, like: pl)
                         directPlanes(dy + n * K * g.outPlane, channels: K, height: g.outHeight, width: g.outWidth,
                                      top: 0, left: 0, rows, into: dyv)
                         for b in 0..<blocks {

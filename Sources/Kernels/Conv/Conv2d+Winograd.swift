@@ -91,7 +91,7 @@ extension Conv2dKernel {
             for c in 0..<C {
                 for j in 0..<m {
                     let src = x + ((n0 + j) * C + c) * H * W, dst = pad + j * plane + g.padH * wp + g.padW
-                    for r in 0..<H { (dst + r * wp).update(from: src + r * W, count: W) }
+                    for r in 0..<H { copyRow(src + r * W, to: dst + r * wp, count: W) }
                 }
                 var t0 = 0
                 while t0 < ld {
