@@ -42,11 +42,13 @@ let package = Package(
                        providers: [.apt(["libzmq3-dev"])]),
         // oneDNN 2.6 (no pkg-config file in Debian): the optional convolution path
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // glibc's malloc.h (mallopt): Storage keeps freed memory for the next step
+        .systemLibrary(name: "CMalloc"),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
         .target(name: "Text", dependencies: [], swiftSettings: fast),
-        .target(name: "Tensor", dependencies: [], swiftSettings: fast),
+        .target(name: "Tensor", dependencies: ["CMalloc"], swiftSettings: fast),
         .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),

@@ -27,8 +27,8 @@ public final class Storage: @unchecked Sendable {
 
     private static let live = Atomic<Int>(0)
     private static let allocated = Atomic<Int>(0)
-    private static let hugeThreshold = 4 << 20
-    private static let hugePage = 2 << 20
+    static let hugeThreshold = 4 << 20
+    static let hugePage = 2 << 20
     /// False in AddressSanitizer builds (`-DTOPIARY_ASAN`, Scripts/asan): every buffer then
     /// comes from malloc and is freed on deinit, so a use after free is reported instead of
     /// landing in a pooled or mapped buffer the sanitizer cannot see.
@@ -87,6 +87,7 @@ public final class Storage: @unchecked Sendable {
             throw TensorError("cannot allocate \(product) bytes\(forWhat) (more than the limit of \(Storage.maxBytes) bytes per tensor; TOPIARY_MAX_TENSOR_BYTES sets it)")
         }
         let bytes = max(product, 1)
+        _ = Storage.mallocTuned
         self.count = count
         self.dtype = dtype
         if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
@@ -107,63 +108,6 @@ public final class Storage: @unchecked Sendable {
         }
         Storage.live.add(bytes, ordering: .relaxed)
         Storage.allocated.add(bytes, ordering: .relaxed)
-    }
-
-    /// Maps `bytes` (rounded up to whole huge pages) at a huge-page boundary.
-    private static func map(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
-        #if os(Linux)
-        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
-        let total = len + hugePage
-        let m = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-        guard let m, m != MAP_FAILED else { return nil }
-        let start = (Int(bitPattern: m) + hugePage - 1) & ~(hugePage - 1)
-        let head = start - Int(bitPattern: m)
-        if head > 0 { munmap(m, head) }
-        let tail = total - head - len
-        if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: start + len), tail) }
-        let p = UnsafeMutableRawPointer(bitPattern: start)!
-        _ = madvise(p, len, MADV_HUGEPAGE)
-        return (p, len)
-        #else
-        return nil
-        #endif
-    }
-
-    /// Recently freed mapped buffers, kept for reuse (at most `poolBytes` in all): a
-    /// loop making same-sized temporaries then skips the kernel's page faults and
-    /// zeroing. Not counted in `liveBytes`.
-    private static let pool = Mutex<[(UnsafeMutableRawPointer, Int)]>([])
-    private static let poolBytes = 256 << 20
-
-    private static func reuse(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
-        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
-        return pool.withLock { p in
-            guard let i = p.firstIndex(where: { $0.1 == len }) else { return nil }
-            return p.remove(at: i)
-        }
-    }
-
-    private static func recycle(_ raw: UnsafeMutableRawPointer, _ len: Int) -> Bool {
-        pool.withLock { p in
-            let held = p.reduce(0) { $0 + $1.1 }
-            if held + len > poolBytes {
-                guard let i = p.indices.first, p[i].1 <= len else { return false }
-                #if os(Linux)
-                munmap(p[i].0, p[i].1)
-                #endif
-                p.remove(at: i)
-                if p.reduce(0, { $0 + $1.1 }) + len > poolBytes { return false }
-            }
-            p.append((raw, len))
-            return true
-        }
-    }
-
-    /// Zeroes a buffer on all threads.
-    private static func zero(_ raw: UnsafeMutableRawPointer, _ bytes: Int) {
-        Parallel.ranges(bytes, grain: 1 << 21) { lo, hi in
-            (raw + lo).initializeMemory(as: UInt8.self, repeating: 0, count: hi - lo)
-        }
     }
 
     deinit {

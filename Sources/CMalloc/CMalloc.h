@@ -1,0 +1,2 @@
+// glibc's allocator tuning (mallopt and its M_* parameters) for Tensor's Storage.
+#include <malloc.h>
