@@ -23,16 +23,17 @@ extension Tensor {
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
         let src = try [bands.ll, bands.lh, bands.hl, bands.hh].map { try $0.map { try $0.toFloat().contiguous() } }
         let out = try Tensor(uninitialized: batch + [r1, r2])
-        let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)
         let po = out.ptr
         try Tensor.withFloats(src) { ptrs in
             let p = ptrs.map { $0.map { UnsafePointer($0) } }
-            if SmallMapTransform.applies(h: n1, w: n2) {
-                let cols = FilterPass(TapTable.synthesis(n2, f, mode), lo: w.recLo, hi: w.recHi)
-                try SmallMapTransform.idwt2(p, maps: maps, n1: n1, n2: n2, rows: rows, cols: cols, po)
+            // small maps as the forward decides on its input: by the size of the map
+            if SmallMapTransform.applies(h: r1, w: r2) {
+                try SmallMapTransform.idwt2(p, maps: maps, n1: n1, n2: n2, rows: SynthesisPairs(n1, w, mode),
+                                            cols: SynthesisPairs(n2, w, mode), po)
             } else if SynthesisRows.enabled {
                 try SynthesisRows.idwt2(p, maps: maps, n1: n1, n2: n2, w, mode, po)
             } else {
+                let rows = FilterPass(TapTable.synthesis(n1, f, mode), lo: w.recLo, hi: w.recHi)
                 let cols = FilterPass(TapTable.synthesis(n2, f, mode), lo: w.recLo, hi: w.recHi)
                 try transposingIDWT2(p, maps: maps, n1: n1, n2: n2, rows: rows, cols: cols, po)
             }
