@@ -68,4 +68,56 @@ final class WaveletSynthesisRowsTests: XCTestCase {
             }
         }
     }
+
+    /// Bands that are views (crops as waverec2 makes, a crop of the batch, transposed
+    /// maps, an expanded batch) give what their contiguous copies give, on every path.
+    func testBandViewsEqualContiguousCopies() throws {
+        Random.manualSeed(13)
+        let w = try Wavelet.named("db2")
+        for (n1, n2) in [(4, 5), (5, 5), (9, 16), (17, 17)] {
+            let big = try Tensor.randn([3, 7, n1 + 3, n2 + 2])
+            let views = [
+                try big.narrow(2, 1, n1).narrow(3, 2, n2),                    // crop of each map
+                try big.narrow(1, 2, 4).narrow(2, 0, n1).narrow(3, 0, n2),    // crop of the batch too
+                try Tensor.randn([3, 7, n2, n1]).transpose(2, 3),             // columns not consecutive
+                try Tensor.randn([1, 1, n1, n2]).expand([3, 7, n1, n2]),      // one map repeated
+            ]
+            for mode in [WaveletMode.symmetric, .periodization, .reflect] {
+                for (i, v) in views.enumerated() {
+                    let copy = try v.clone()
+                    let other = try Tensor.randn(v.shape)
+                    for (small, rows) in [(true, true), (false, true), (false, false)] {
+                        SmallMapTransform.enabled = small
+                        SynthesisRows.enabled = rows
+                        defer { SmallMapTransform.enabled = true; SynthesisRows.enabled = true }
+                        let got = try Tensor.idwt2(WaveletBands(ll: v, lh: other, hl: nil, hh: v), w, mode: mode)
+                        let want = try Tensor.idwt2(WaveletBands(ll: copy, lh: other, hl: nil, hh: copy), w, mode: mode)
+                        XCTAssertEqual(got.toFloats(), want.toFloats(), "\(n1)x\(n2) \(mode) view \(i) small \(small) rows \(rows)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// waverec2 hands idwt2 a crop of the coarser level's output; the result equals
+    /// inverting each level from contiguous bands.
+    func testWaverecEqualsLevelByLevel() throws {
+        Random.manualSeed(14)
+        for (h, wd) in [(8, 8), (32, 32), (13, 21)] {
+            let x = try Tensor.randn([2, 5, h, wd])
+            for name in ["haar", "db2", "sym4"] {
+                let w = try Wavelet.named(name)
+                for mode in [WaveletMode.symmetric, .periodization, .zero] {
+                    let c = try x.wavedec2(w, level: 2, mode: mode, force: true)
+                    var a = try Tensor.idwt2(WaveletBands(ll: c.approximation, lh: c.details[0].lh, hl: c.details[0].hl,
+                                                          hh: c.details[0].hh), w, mode: mode)
+                    let ref = c.details[1].lh!
+                    a = try a.narrow(2, 0, ref.shape[2]).narrow(3, 0, ref.shape[3]).clone()
+                    let want = try Tensor.idwt2(WaveletBands(ll: a, lh: c.details[1].lh, hl: c.details[1].hl,
+                                                             hh: c.details[1].hh), w, mode: mode)
+                    XCTAssertEqual(try Tensor.waverec2(c, w, mode: mode).toFloats(), want.toFloats(), "\(name) \(mode) \(h)x\(wd)")
+                }
+            }
+        }
+    }
 }

@@ -21,11 +21,11 @@ extension Tensor {
         }
         let r1 = mode.reconstructedCount(n1, filterLength: f), r2 = mode.reconstructedCount(n2, filterLength: f)
         let batch = Array(shape.dropLast(2)), maps = batch.reduce(1, *)
-        let src = try [bands.ll, bands.lh, bands.hl, bands.hh].map { try $0.map { try $0.toFloat().contiguous() } }
+        let layouts = try [bands.ll, bands.lh, bands.hl, bands.hh].map { try $0.map(BandLayout.init) }
         let out = try Tensor(uninitialized: batch + [r1, r2])
         let po = out.ptr
-        try Tensor.withFloats(src) { ptrs in
-            let p = ptrs.map { $0.map { UnsafePointer($0) } }
+        try Tensor.withFloats(layouts.map { $0?.tensor }) { ptrs in
+            let p = (0..<4).map { b in ptrs[b].map { layouts[b]!.pointer($0) } }
             // small maps as the forward decides on its input: by the size of the map
             if SmallMapTransform.applies(h: r1, w: r2) {
                 try SmallMapTransform.idwt2(p, maps: maps, n1: n1, n2: n2, rows: SynthesisPairs(n1, w, mode),

@@ -2,7 +2,7 @@
 /// its (now first) axis −1, transposed back and filtered along axis −2. Slower than
 /// `SynthesisRows` (four transposes per map), kept as the reference the tests hold the
 /// fast paths to (`SynthesisRows.enabled = false` selects it).
-func transposingIDWT2(_ ptrs: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: Int,
+func transposingIDWT2(_ ptrs: [BandPointer?], maps: Int, n1: Int, n2: Int,
                       rows: FilterPass, cols: FilterPass, _ po: UnsafeMutablePointer<Float>) throws {
     let r1 = rows.outputs, r2 = cols.outputs
     let inSize = n1 * n2, mid = n1 * r2
@@ -14,7 +14,7 @@ func transposingIDWT2(_ ptrs: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: I
                 var t: [UnsafePointer<Float>?] = [nil, nil, nil, nil]
                 for b in 0..<4 {
                     if let p = ptrs[b] {
-                        transposeBlock(p + m * inSize, n2, rows: n1, cols: n2, tb[b], n1)
+                        transposeBlock(p.row(m, 0), p.rowStride, rows: n1, cols: n2, tb[b], n1)
                         t[b] = UnsafePointer(tb[b])
                     }
                 }

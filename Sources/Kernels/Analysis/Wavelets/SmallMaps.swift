@@ -16,28 +16,6 @@ struct SmallMapTransform {
     /// Off: every size goes row by row (tests compare the two paths).
     nonisolated(unsafe) static var enabled = true
 
-    /// Interleaves maps `m0 ..< m0 + count` (each `size` floats at `src + m·size`) into
-    /// `dst` (size SIMD8s); spare lanes are zero.
-    @inline(__always)
-    static func interleave(_ src: UnsafePointer<Float>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<V>) {
-        let f = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
-        if count < lanes { for p in 0..<size { dst[p] = V() } }
-        for l in 0..<count {
-            let s = src + (m0 + l) * size
-            for p in 0..<size { f[p * lanes + l] = s[p] }
-        }
-    }
-
-    /// The inverse of `interleave` for the first `count` lanes.
-    @inline(__always)
-    static func deinterleave(_ src: UnsafePointer<V>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<Float>) {
-        let f = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
-        for l in 0..<count {
-            let d = dst + (m0 + l) * size
-            for p in 0..<size { d[p] = f[p * lanes + l] }
-        }
-    }
-
     /// Analysis along the rows axis of an interleaved `rows` × `cols` block:
     /// a[o, c] = Σ lo·x[row, c], d[o, c] = Σ hi·x[row, c] over output o's taps.
     @inline(__always)
@@ -135,7 +113,7 @@ struct SmallMapTransform {
     }
 
     /// idwt2 of `maps` band sets of n1 × n2 (nil bands are zeros) into r1 × r2 maps at `out`.
-    static func idwt2(_ bands: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: Int, rows: SynthesisPairs, cols: SynthesisPairs,
+    static func idwt2(_ bands: [BandPointer?], maps: Int, n1: Int, n2: Int, rows: SynthesisPairs, cols: SynthesisPairs,
                       _ out: UnsafeMutablePointer<Float>) throws {
         let r1 = rows.outputs, r2 = cols.outputs, inSize = n1 * n2, outSize = r1 * r2
         let groups = (maps + lanes - 1) / lanes
@@ -149,7 +127,9 @@ struct SmallMapTransform {
                 for g in lo..<hi {
                     let m0 = g * lanes, count = min(lanes, maps - m0)
                     for k in 0..<4 {
-                        if let p = bands[k] { interleave(p, m0, count, inSize, scratch + k * inSize) }
+                        if let p = bands[k] {
+                            interleave(p.p, m0, count, rows: n1, cols: n2, rowStride: p.rowStride, mapStride: p.mapStride, scratch + k * inSize)
+                        }
                     }
                     // along axis −1: cA with cV gives the low rows, cH with cD the high rows
                     if hasA { synthesizePairs(cols, colSrc, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }

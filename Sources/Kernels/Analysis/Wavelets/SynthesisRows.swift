@@ -9,12 +9,12 @@ enum SynthesisRows {
     /// Off: maps that are not small go through `transposingIDWT2` (tests compare the two).
     nonisolated(unsafe) static var enabled = true
 
-    /// idwt2 of `maps` band sets of n1 × n2 (contiguous; nil bands are zeros) into
+    /// idwt2 of `maps` band sets of n1 × n2 (nil bands are zeros) into
     /// r1 × r2 maps at `out`.
-    static func idwt2(_ bands: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: Int,
+    static func idwt2(_ bands: [BandPointer?], maps: Int, n1: Int, n2: Int,
                       _ w: Wavelet, _ mode: WaveletMode, _ out: UnsafeMutablePointer<Float>) throws {
         let rs = RowSynthesis(n2, w, mode), cs = ColumnSynthesis(n1, w, mode)
-        let r1 = cs.outputs, r2 = rs.outputs, inSize = n1 * n2, ld = rs.rowStride, mid = n1 * ld
+        let r1 = cs.outputs, r2 = rs.outputs, ld = rs.rowStride, mid = n1 * ld
         let buf = rs.bufferSize
         let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
         try Scratch.check(2 * mid + 4 * buf, of: Float.self, "idwt2")
@@ -25,7 +25,7 @@ enum SynthesisRows {
                 let la = hasA ? UnsafePointer(a) : nil, ld2 = hasD ? UnsafePointer(d) : nil
                 for m in lo..<hi {
                     for k in 0..<n1 {
-                        for b in 0..<4 { if let p = bands[b] { rs.load(p + m * inSize + k * n2, into: rb + b * buf) } }
+                        for b in 0..<4 { if let p = bands[b] { rs.load(p.row(m, k), into: rb + b * buf) } }
                         if hasA { rs.run(rb, rb + 2 * buf, a + k * ld) }
                         if hasD { rs.run(rb + buf, rb + 3 * buf, d + k * ld) }
                     }
