@@ -4,9 +4,11 @@ import Foundation
 
 /// Native kernels are compiled for a CPU with AVX2 + FMA by default (Haswell floor).
 /// `TOPIARY_CPU=native` uses every instruction the build machine has;
-/// `TOPIARY_CPU=generic` builds for baseline x86-64 (SSE2, no FMA).
+/// `TOPIARY_CPU=generic` builds for baseline x86-64 (SSE2, no FMA). Release builds for AVX2
+/// define `TOPIARY_AVX2` (kernels use its shuffles through the compiler's intrinsics).
 let cpu = ProcessInfo.processInfo.environment["TOPIARY_CPU"] ?? "haswell"
-let cpuFlags: [String] = cpu == "generic" ? [] : ["-target-cpu", cpu == "native" ? "native" : cpu, "-Xcc", "-march=\(cpu)"]
+let cpuFlags: [String] = cpu == "generic" ? [] : ["-target-cpu", cpu == "native" ? "native" : cpu, "-Xcc", "-march=\(cpu)",
+                                                  "-DTOPIARY_AVX2"]
 let fast: [SwiftSetting] = [.unsafeFlags(cpuFlags + ["-Ounchecked", "-wmo"], .when(configuration: .release))]
 let cfast: [CSetting] = [.unsafeFlags(["-O3", "-march=\(cpu == "generic" ? "x86-64" : cpu)"])]
 

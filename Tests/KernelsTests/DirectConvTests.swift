@@ -30,6 +30,39 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         }
     }
 
+    /// Outputs 8 wide take row tiles (3 rows × 8 columns), and dw sums row by row over
+    /// outputs whose width is a multiple of 8: every height (a last tile with 1, 2 or 3 real
+    /// rows), every padding, odd channel counts, forward, dx and dw against the reference.
+    func testRowTiledPlanes() throws {
+        var rng = Xoshiro256(seed: 77)
+        var shapes: [Case] = []
+        for pad in 0...2 {
+            for oh in 1...10 {
+                let channels = [1, 3, 11, 16, 23, 45, 64]
+                shapes.append(Case(n: 1 + rng.nextInt(3), c: channels[rng.nextInt(channels.count)],
+                                   k: channels[rng.nextInt(channels.count)], h: oh + 2 - 2 * pad, w: 10 - 2 * pad, pad: pad))
+            }
+        }
+        shapes += [Case(n: 2, c: 11, k: 5, h: 16, w: 16, pad: 1), Case(n: 1, c: 3, k: 23, h: 34, w: 34, pad: 0),
+                   Case(n: 3, c: 8, k: 8, h: 5, w: 24, pad: 1)]
+        try everyShapeDirect {
+            for (i, c) in shapes.enumerated() where c.h >= 1 {
+                let g = try geometry(c)
+                XCTAssertEqual(Conv2dKernel.DirectPlane(g).rowTiled, g.outWidth == 8, "case \(i)")
+                let x = random(c.n * c.c * c.h * c.w, seed: 300 + UInt64(i)), w = random(c.k * c.c * 9, seed: 400 + UInt64(i))
+                let dy = random(c.n * c.k * g.outPlane, seed: 600 + UInt64(i))
+                var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
+                try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+                XCTAssertLessThan(relError(y, reference(g, x, w)), Self.relTolerance, "case \(i) \(c) forward")
+                var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: w.count)
+                try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: nil, db: nil)
+                XCTAssertLessThan(relError(dx, inputGradientReference(g, dy, w)), Self.relTolerance, "case \(i) \(c) dx")
+                try Conv2dKernel.weightGradientDirect(g, x: x, dy: dy, dw: &dw)
+                XCTAssertLessThan(relError(dw, weightGradientReference(g, x, dy)), Self.relTolerance, "case \(i) \(c) dw")
+            }
+        }
+    }
+
     /// The fused output pass is bit-equal to the plain result with the pass applied after.
     func testEpilogueBitEqual() throws {
         let c = Case(n: 2, c: 11, k: 23, h: 9, w: 14, pad: 1)

@@ -30,6 +30,36 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         print("winograd forward: worst error \(worst) of max |y|")
     }
 
+    /// U = G·w·Gᵀ in double, four channels per vector: bit-equal to the same products and
+    /// sums for one filter at a time (channel counts 1–9 cover full and partial vectors).
+    func testWeightTransformExact() {
+        let g = Winograd.g
+        for (K, C) in [(1, 1), (3, 4), (2, 5), (5, 9), (4, 8)] {
+            let w = random(K * C * 9, seed: UInt64(K * 10 + C))
+            var u = [Float](repeating: .nan, count: 36 * K * C)
+            Winograd.transformWeights(w, outChannels: K, inChannels: C, into: &u)
+            for o in 0..<K {
+                for c in 0..<C {
+                    let f = (0..<9).map { Double(w[(o * C + c) * 9 + $0]) }
+                    var t = [[Double]](repeating: [0, 0, 0], count: 6)
+                    for i in 0..<6 {
+                        for j in 0..<3 {
+                            let p0: Double = g[i][0] * f[j], p1: Double = g[i][1] * f[3 + j], p2: Double = g[i][2] * f[6 + j]
+                            t[i][j] = p0 + p1 + p2
+                        }
+                    }
+                    for i in 0..<6 {
+                        for j in 0..<6 {
+                            let p0: Double = t[i][0] * g[j][0], p1: Double = t[i][1] * g[j][1], p2: Double = t[i][2] * g[j][2]
+                            let want = Float(p0 + p1 + p2), xi = i * 6 + j
+                            XCTAssertEqual(u[(xi * K + o) * C + c].bitPattern, want.bitPattern, "K \(K) C \(C) o \(o) c \(c) ξ \(xi)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Each output-pass feature alone and all together, against the pass applied in double
     /// to the reference; and the fused pass is bit-equal to the pass applied afterwards.
     func testEpilogue() throws {

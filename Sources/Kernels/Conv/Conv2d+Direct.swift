@@ -25,18 +25,38 @@ extension Conv2dKernel {
 
     /// The virtual plane of a geometry: padded row width, positions computed (a whole
     /// number of tiles), floats per padded input channel (the last tile's reads included).
+    ///
+    /// A tile is 3 vectors of 8 positions, `step` apart: consecutive (q, q + 8, q + 16) on
+    /// planes of any width, or the same columns of 3 consecutive rows (q, q + wp, q + 2·wp)
+    /// when the output is 8 wide (`rowTiled`), where 24 consecutive positions would compute
+    /// the two dropped columns of every row and a padded tail (96 positions for 64 outputs;
+    /// row tiles compute 72).
     struct DirectPlane {
         static let tile = 24, block = 4
         let wp: Int, computed: Int, stride: Int
+        /// Distance between a tile's three vectors, and from one tile to the next.
+        let step: Int, advance: Int
+        var rowTiled: Bool { step != 8 }
         init(_ g: ConvGeometry) {
             wp = g.outWidth + 2
-            computed = (g.outHeight * wp + Self.tile - 1) / Self.tile * Self.tile
+            if g.outWidth == 8 {
+                step = wp
+                advance = 3 * wp
+                computed = (g.outHeight + 2) / 3 * advance
+            } else {
+                step = 8
+                advance = Self.tile
+                computed = (g.outHeight * wp + Self.tile - 1) / Self.tile * Self.tile
+            }
+            // The last tile reads up to 2·wp + 2 past its last vector's start.
             stride = (computed + 2 * wp + 2 + 7) & ~7
         }
         /// `pl`'s rows with planes `stride` apart (dy's planes need no reading past the end).
         init(stride: Int, like pl: DirectPlane) {
             wp = pl.wp
             computed = pl.computed
+            step = pl.step
+            advance = pl.advance
             self.stride = stride
         }
     }
@@ -80,9 +100,9 @@ extension Conv2dKernel {
                             let wb = wk + b * C * 9 * B
                             var q = 0
                             while q < pl.computed {
-                                directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, weights: wb,
-                                           out: ys + q, ld: pl.computed)
-                                q += DirectPlane.tile
+                                directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: pl.step,
+                                           weights: wb, out: ys + q, ld: pl.computed)
+                                q += pl.advance
                             }
                             for k in 0..<min(B, K - b * B) {
                                 let o = b * B + k
@@ -140,11 +160,11 @@ extension Conv2dKernel {
         }
     }
 
-    /// One register tile: 4 output channels × 24 virtual positions starting at `xp`'s
-    /// position, summed over `channels` input planes (`stride` apart) and the 9 taps, stored
-    /// to `out` (rows `ld` apart).
+    /// One register tile: 4 output channels × 3 vectors of 8 virtual positions (at `xp`'s
+    /// position and `step`, 2·`step` after it), summed over `channels` input planes (`stride`
+    /// apart) and the 9 taps, stored to `out` (rows `ld` apart) at the same offsets.
     @inline(__always)
-    static func directTile(_ xp: UnsafePointer<Float>, stride: Int, channels: Int, wp: Int,
+    static func directTile(_ xp: UnsafePointer<Float>, stride: Int, channels: Int, wp: Int, step: Int,
                            weights: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, ld: Int) {
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -155,7 +175,7 @@ extension Conv2dKernel {
             var row = plane
             for _ in 0..<3 {
                 for j in 0..<3 {
-                    let x0 = load(row + j), x1 = load(row + j + 8), x2 = load(row + j + 16)
+                    let x0 = load(row + j), x1 = load(row + j + step), x2 = load(row + j + 2 * step)
                     let w0 = V(repeating: w[0]), w1 = V(repeating: w[1]), w2 = V(repeating: w[2]), w3 = V(repeating: w[3])
                     a00 = a00.addingProduct(w0, x0); a01 = a01.addingProduct(w0, x1); a02 = a02.addingProduct(w0, x2)
                     a10 = a10.addingProduct(w1, x0); a11 = a11.addingProduct(w1, x1); a12 = a12.addingProduct(w1, x2)
@@ -170,8 +190,8 @@ extension Conv2dKernel {
         @inline(__always) func store(_ r: Int, _ a: V, _ b: V, _ c: V) {
             let p = UnsafeMutableRawPointer(out + r * ld)
             p.storeBytes(of: a, as: V.self)
-            p.storeBytes(of: b, toByteOffset: 32, as: V.self)
-            p.storeBytes(of: c, toByteOffset: 64, as: V.self)
+            p.storeBytes(of: b, toByteOffset: 4 * step, as: V.self)
+            p.storeBytes(of: c, toByteOffset: 8 * step, as: V.self)
         }
         store(0, a00, a01, a02); store(1, a10, a11, a12); store(2, a20, a21, a22); store(3, a30, a31, a32)
     }

@@ -18,6 +18,7 @@ extension Conv2dKernel {
         let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
         let blocks = (K + B - 1) / B, wSize = K * C * 9, parts = ParallelBatch.parts(g.batch)
         let rows = DirectPlane(stride: pl.computed, like: pl)   // dy: the plane without the reading slack
+        let runs = DirectRuns(g, pl)
         try Scratch.with(parts * wSize, zeroed: true) { local in
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
                 Scratch.with(C * pl.stride, blocks * B * pl.computed, zeroed: true) { xp, dyv in
@@ -32,7 +33,7 @@ extension Conv2dKernel {
                             for c in 0..<C {
                                 for i in 0..<3 {
                                     directWeightTile(dyv + b * B * pl.computed, ld: pl.computed,
-                                                     x: xp + c * pl.stride + i * pl.wp, count: pl.computed,
+                                                     x: xp + c * pl.stride + i * pl.wp, runs: runs,
                                                      out: mine, outChannels: min(B, K - b * B),
                                                      at: (b * B * C + c) * 9 + i * 3, step: C * 9)
                                 }
@@ -49,24 +50,41 @@ extension Conv2dKernel {
         }
     }
 
-    /// out[at + k·step + j] += Σ_{q < count} dy[k·ld + q] · x[q + j] for k < 4 (the first
-    /// `outChannels` stored; dy rows past them are zero), j < 3.
+    /// The positions a weight-gradient tile sums over: `rows` runs of `vectors` × 8
+    /// positions, `rowStride` apart. When the output width is a multiple of 8 these are the
+    /// output rows themselves (64 positions for an 8×8 plane, not 96); otherwise the whole
+    /// virtual plane is one run (its dropped columns and tail are zero in dy).
+    struct DirectRuns {
+        let rows: Int, vectors: Int, rowStride: Int
+        init(_ g: ConvGeometry, _ pl: DirectPlane) {
+            if g.outWidth % 8 == 0 {
+                (rows, vectors, rowStride) = (g.outHeight, g.outWidth / 8, pl.wp)
+            } else {
+                (rows, vectors, rowStride) = (1, pl.computed / 8, 0)
+            }
+        }
+    }
+
+    /// out[at + k·step + j] += Σ_q dy[k·ld + q] · x[q + j] over the positions q of `runs`,
+    /// for k < 4 (the first `outChannels` stored; dy rows past them are zero), j < 3.
     @inline(__always)
-    static func directWeightTile(_ dy: UnsafePointer<Float>, ld: Int, x: UnsafePointer<Float>, count: Int,
+    static func directWeightTile(_ dy: UnsafePointer<Float>, ld: Int, x: UnsafePointer<Float>, runs: DirectRuns,
                                  out: UnsafeMutablePointer<Float>, outChannels: Int, at: Int, step: Int) {
         typealias V = SIMD8<Float>
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
         var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
         var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
-        var q = 0
-        while q < count {
-            let x0 = load(x + q), x1 = load(x + q + 1), x2 = load(x + q + 2)
-            let d0 = load(dy + q), d1 = load(dy + ld + q), d2 = load(dy + 2 * ld + q), d3 = load(dy + 3 * ld + q)
-            a00 = a00.addingProduct(d0, x0); a01 = a01.addingProduct(d0, x1); a02 = a02.addingProduct(d0, x2)
-            a10 = a10.addingProduct(d1, x0); a11 = a11.addingProduct(d1, x1); a12 = a12.addingProduct(d1, x2)
-            a20 = a20.addingProduct(d2, x0); a21 = a21.addingProduct(d2, x1); a22 = a22.addingProduct(d2, x2)
-            a30 = a30.addingProduct(d3, x0); a31 = a31.addingProduct(d3, x1); a32 = a32.addingProduct(d3, x2)
-            q += 8
+        for r in 0..<runs.rows {
+            var q = r * runs.rowStride
+            for _ in 0..<runs.vectors {
+                let x0 = load(x + q), x1 = load(x + q + 1), x2 = load(x + q + 2)
+                let d0 = load(dy + q), d1 = load(dy + ld + q), d2 = load(dy + 2 * ld + q), d3 = load(dy + 3 * ld + q)
+                a00 = a00.addingProduct(d0, x0); a01 = a01.addingProduct(d0, x1); a02 = a02.addingProduct(d0, x2)
+                a10 = a10.addingProduct(d1, x0); a11 = a11.addingProduct(d1, x1); a12 = a12.addingProduct(d1, x2)
+                a20 = a20.addingProduct(d2, x0); a21 = a21.addingProduct(d2, x1); a22 = a22.addingProduct(d2, x2)
+                a30 = a30.addingProduct(d3, x0); a31 = a31.addingProduct(d3, x1); a32 = a32.addingProduct(d3, x2)
+                q += 8
+            }
         }
         @inline(__always) func add(_ k: Int, _ a: V, _ b: V, _ c: V) {
             guard k < outChannels else { return }

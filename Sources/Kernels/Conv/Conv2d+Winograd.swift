@@ -53,7 +53,9 @@ extension Conv2dKernel {
             Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
                 Scratch.with(36 * C * cap, 36 * K * cap) { v, mb in
-                    Scratch.with(40 * 8, nb * tl.hp * tl.wp, zeroed: true) { tmp, pad in
+                    // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the
+                    // last tile's 8-wide row reads
+                    Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, zeroed: true) { tmp, pad in
                         var n0 = lo
                         while n0 < hi {
                             if stop() { return }
@@ -75,6 +77,10 @@ extension Conv2dKernel {
 
     /// V[ξ][c][t] for the tiles t of images n0 ..< n0 + m (t = image·perImage + row·tilesW
     /// + column; lanes past the last tile read the plane's corner and are never used).
+    /// Each tile row is read as one 8-wide vector (2 columns past the tile, into the next
+    /// row or the pad buffer's slack) and 8 tiles' rows are transposed into one vector per
+    /// tile position: 24 shuffles per row instead of 48 single-float inserts. The same
+    /// values go through the same transform as before: the result is bit-equal.
     static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
                               tmp: UnsafeMutablePointer<Float>) {
@@ -85,7 +91,7 @@ extension Conv2dKernel {
             let j = t / tl.perImage, r = t % tl.perImage
             offs[t] = j * plane + 4 * (r / tl.tilesW) * wp + 4 * (r % tl.tilesW)
         }
-        let tv = UnsafeMutableRawPointer(tmp)
+        let tv = UnsafeMutableRawPointer(tmp), xt = tv + 40 * 32
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
             for c in 0..<C {
@@ -97,12 +103,21 @@ extension Conv2dKernel {
                 while t0 < ld {
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
                     let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
-                    @inline(__always) func at(_ k: Int) -> SIMD8<Float> {
-                        SIMD8(p0[k], p1[k], p2[k], p3[k], p4[k], p5[k], p6[k], p7[k])
+                    // the tiles' rows (8 columns read, 6 used) turned into one vector per tile
+                    // position: d[r][s] at xt[6r + s]
+                    for r in 0..<6 {
+                        @inline(__always) func row(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+                            UnsafeRawPointer(p + r * wp).loadUnaligned(as: SIMD8<Float>.self)
+                        }
+                        Transpose8x8.transpose(row(p0), row(p1), row(p2), row(p3), row(p4), row(p5), row(p6), row(p7),
+                                               into: xt + r * 6 * 32, columns: 6)
+                    }
+                    @inline(__always) func at(_ r: Int, _ s: Int) -> SIMD8<Float> {
+                        xt.load(fromByteOffset: (r * 6 + s) * 32, as: SIMD8<Float>.self)
                     }
                     // columns: Bᵀ·d, into tmp[i][s]
                     for s in 0..<6 {
-                        let r = Winograd.input(at(s), at(wp + s), at(2 * wp + s), at(3 * wp + s), at(4 * wp + s), at(5 * wp + s))
+                        let r = Winograd.input(at(0, s), at(1, s), at(2, s), at(3, s), at(4, s), at(5, s))
                         tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + s) * 32, as: SIMD8<Float>.self)
                         tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + s) * 32, as: SIMD8<Float>.self)
                         tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + s) * 32, as: SIMD8<Float>.self)
@@ -131,7 +146,8 @@ extension Conv2dKernel {
     }
 
     /// The 4×4 output tiles of M[ξ][k][t] into y (images n0 ..< n0 + m), clipped at the
-    /// plane's bottom and right edges.
+    /// plane's bottom and right edges; 8 tiles' results are transposed so each whole tile
+    /// is written as four 4-wide rows.
     static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
                                n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
@@ -144,7 +160,7 @@ extension Conv2dKernel {
             shape[t] = min(4, OH - 4 * ti) * 8 + min(4, OW - 4 * tj)
         }
         let tv = UnsafeMutableRawPointer(tmp)
-        let res = tmp + 24 * 8   // 16 SIMD8 results, lane-major per output position
+        let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
         for k in 0..<K {
             let yk = y + n0 * K * P + k * P
             var t0 = 0
@@ -172,16 +188,29 @@ extension Conv2dKernel {
                     out.storeBytes(of: r.2, toByteOffset: 64, as: SIMD8<Float>.self)
                     out.storeBytes(of: r.3, toByteOffset: 96, as: SIMD8<Float>.self)
                 }
+                // one vector per tile holding its rows a, a + 1: tiles[8·(a / 2) + l][4·(a % 2) + b]
+                let rv = UnsafeMutableRawPointer(res), tl8 = rv + 16 * 32
+                for half in 0..<2 {
+                    @inline(__always) func r(_ i: Int) -> SIMD8<Float> {
+                        rv.load(fromByteOffset: (half * 8 + i) * 32, as: SIMD8<Float>.self)
+                    }
+                    Transpose8x8.transpose(r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7), into: tl8 + half * 8 * 32, columns: 8)
+                }
                 for l in 0..<min(8, tiles - t0) {
-                    let dst = yk + offs[t0 + l], sh = shape[t0 + l], src = res + l
+                    let dst = yk + offs[t0 + l], sh = shape[t0 + l]
+                    @inline(__always) func tileRows(_ half: Int) -> SIMD8<Float> {
+                        tl8.load(fromByteOffset: (half * 8 + l) * 32, as: SIMD8<Float>.self)
+                    }
                     if sh == 4 * 8 + 4 {
-                        for a in 0..<4 {
-                            let row = dst + a * OW, s = src + a * 32
-                            row[0] = s[0]; row[1] = s[8]; row[2] = s[16]; row[3] = s[24]
-                        }
+                        let a01 = tileRows(0), a23 = tileRows(1)
+                        UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
                     } else {
+                        let src = UnsafeRawPointer(tl8).assumingMemoryBound(to: Float.self) + l * 8
                         for a in 0..<(sh >> 3) {
-                            for b in 0..<(sh & 7) { dst[a * OW + b] = src[(a * 4 + b) * 8] }
+                            for b in 0..<(sh & 7) { dst[a * OW + b] = src[(a >> 1) * 64 + (a & 1) * 4 + b] }
                         }
                     }
                 }

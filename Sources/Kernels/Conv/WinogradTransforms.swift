@@ -29,23 +29,40 @@ enum Winograd {
     static let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
                                 [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
 
-    /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3] (computed in double).
+    /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3], computed in double, four
+    /// input channels per SIMD4 (every lane the same products and sums in the same order
+    /// as one filter alone). Called on every forward: never stale after a weight update.
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                                  into u: UnsafeMutablePointer<Float>) {
-        var t = [Double](repeating: 0, count: 18)
+        typealias D = SIMD4<Double>
         let g = Winograd.g.flatMap { $0 }   // local and flat: no global access in the loop
+        let buffer = UnsafeMutablePointer<D>.allocate(capacity: 9 + 18)
+        defer { buffer.deallocate() }
+        let f = buffer, t = buffer + 9
         for o in 0..<K {
-            for c in 0..<C {
-                let f = w + (o * C + c) * 9
+            var c = 0
+            while c < C {
+                let lanes = min(4, C - c)
+                for k in 0..<9 {
+                    var v = D()
+                    for l in 0..<lanes { v[l] = Double(w[(o * C + c + l) * 9 + k]) }
+                    f[k] = v
+                }
                 for i in 0..<6 {   // t = G·f, 6×3
-                    for j in 0..<3 { t[i * 3 + j] = g[i * 3] * Double(f[j]) + g[i * 3 + 1] * Double(f[3 + j]) + g[i * 3 + 2] * Double(f[6 + j]) }
+                    for j in 0..<3 { t[i * 3 + j] = g[i * 3] * f[j] + g[i * 3 + 1] * f[3 + j] + g[i * 3 + 2] * f[6 + j] }
                 }
                 for i in 0..<6 {   // U = t·Gᵀ, 6×6
                     for j in 0..<6 {
                         let v = t[i * 3] * g[j * 3] + t[i * 3 + 1] * g[j * 3 + 1] + t[i * 3 + 2] * g[j * 3 + 2]
-                        u[((i * 6 + j) * K + o) * C + c] = Float(v)
+                        let out = u + ((i * 6 + j) * K + o) * C + c
+                        if lanes == 4 {
+                            UnsafeMutableRawPointer(out).storeBytes(of: SIMD4<Float>(v), as: SIMD4<Float>.self)
+                        } else {
+                            for l in 0..<lanes { out[l] = Float(v[l]) }
+                        }
                     }
                 }
+                c += lanes
             }
         }
     }
