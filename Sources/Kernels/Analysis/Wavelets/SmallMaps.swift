@@ -16,28 +16,6 @@ struct SmallMapTransform {
     /// Off: every size goes row by row (tests compare the two paths).
     nonisolated(unsafe) static var enabled = true
 
-    /// Interleaves maps `m0 ..< m0 + count` (each `size` floats at `src + m·size`) into
-    /// `dst` (size SIMD8s); spare lanes are zero.
-    @inline(__always)
-    static func interleave(_ src: UnsafePointer<Float>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<V>) {
-        let f = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
-        if count < lanes { for p in 0..<size { dst[p] = V() } }
-        for l in 0..<count {
-            let s = src + (m0 + l) * size
-            for p in 0..<size { f[p * lanes + l] = s[p] }
-        }
-    }
-
-    /// The inverse of `interleave` for the first `count` lanes.
-    @inline(__always)
-    static func deinterleave(_ src: UnsafePointer<V>, _ m0: Int, _ count: Int, _ size: Int, _ dst: UnsafeMutablePointer<Float>) {
-        let f = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
-        for l in 0..<count {
-            let d = dst + (m0 + l) * size
-            for p in 0..<size { d[p] = f[p * lanes + l] }
-        }
-    }
-
     /// Analysis along the rows axis of an interleaved `rows` × `cols` block:
     /// a[o, c] = Σ lo·x[row, c], d[o, c] = Σ hi·x[row, c] over output o's taps.
     @inline(__always)
@@ -67,35 +45,44 @@ struct SmallMapTransform {
         }
     }
 
-    /// Synthesis along one axis of interleaved blocks: out[o, c] = Σ lo·a[row, c] + Σ hi·d[row, c]
-    /// (`FilterPass.synthesize`'s sums; a nil band counts as zeros).
+    /// Synthesis along one axis of interleaved blocks, a pair of outputs at a time
+    /// (`SynthesisPairs`: both outputs from the same coefficients, `FilterPass.synthesize`'s
+    /// sums in its order; a nil band counts as zeros). `src` is `pairs.sources`.
     @inline(__always)
-    static func synthesizeRows(_ t: FilterPass, _ a: UnsafePointer<V>?, _ d: UnsafePointer<V>?, cols: Int,
-                               strideRow: Int, strideCol: Int, _ out: UnsafeMutablePointer<V>, outRow: Int, outCol: Int) {
-        t.start.withUnsafeBufferPointer { start in
-            t.coef.withUnsafeBufferPointer { coef in
-                t.row.withUnsafeBufferPointer { row in
-                    t.lo.withUnsafeBufferPointer { lo in
-                        t.hi.withUnsafeBufferPointer { hi in
-                            for o in 0..<(start.count - 1) {
-                                for c in 0..<cols {
-                                    var s = V()
-                                    if let a {
-                                        for k in start[o]..<start[o + 1] { s += lo[coef[k]] * a[row[k] * strideRow + c * strideCol] }
-                                    }
-                                    if let d {
-                                        var u = V()
-                                        for k in start[o]..<start[o + 1] { u += hi[coef[k]] * d[row[k] * strideRow + c * strideCol] }
-                                        s += u
-                                    }
-                                    out[o * outRow + c * outCol] = s
-                                }
-                            }
+    static func synthesizePairs(_ p: SynthesisPairs, _ src: [Int], _ a: UnsafePointer<V>?, _ d: UnsafePointer<V>?, cols: Int,
+                                strideRow: Int, strideCol: Int, _ out: UnsafeMutablePointer<V>, outRow: Int, outCol: Int) {
+        let half = p.half
+        src.withUnsafeBufferPointer { src in
+        p.loE.withUnsafeBufferPointer { loE in
+        p.loO.withUnsafeBufferPointer { loO in
+        p.hiE.withUnsafeBufferPointer { hiE in
+        p.hiO.withUnsafeBufferPointer { hiO in
+            for k in 0..<p.pairs {
+                let ye = out + p.even(k) * outRow, yo = out + p.odd(k) * outRow, s0 = k * half
+                for c in 0..<cols {
+                    var se = V(), so = V()
+                    if let a {
+                        for j in 0..<half {
+                            let v = a[src[s0 + j] * strideRow + c * strideCol]
+                            se += loE[j] * v
+                            so += loO[j] * v
                         }
                     }
+                    if let d {
+                        var te = V(), to = V()
+                        for j in 0..<half {
+                            let v = d[src[s0 + j] * strideRow + c * strideCol]
+                            te += hiE[j] * v
+                            to += hiO[j] * v
+                        }
+                        se += te
+                        so += to
+                    }
+                    ye[c * outCol] = se
+                    yo[c * outCol] = so
                 }
             }
-        }
+        }}}}}
     }
 
     /// dwt2 of `maps` maps of h × w at `src` into the four band buffers (h2 × w2 each per map).
@@ -126,27 +113,30 @@ struct SmallMapTransform {
     }
 
     /// idwt2 of `maps` band sets of n1 × n2 (nil bands are zeros) into r1 × r2 maps at `out`.
-    static func idwt2(_ bands: [UnsafePointer<Float>?], maps: Int, n1: Int, n2: Int, rows: FilterPass, cols: FilterPass,
+    static func idwt2(_ bands: [BandPointer?], maps: Int, n1: Int, n2: Int, rows: SynthesisPairs, cols: SynthesisPairs,
                       _ out: UnsafeMutablePointer<Float>) throws {
         let r1 = rows.outputs, r2 = cols.outputs, inSize = n1 * n2, outSize = r1 * r2
         let groups = (maps + lanes - 1) / lanes
         let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
+        let rowSrc = rows.sources, colSrc = cols.sources
         try Chunked.run("idwt2", count: groups, block: Chunked.blockSize(perItem: lanes * outSize)) { lo, hi in
             Scratch.with(4 * inSize + 2 * n1 * r2 + outSize, of: V.self) { scratch in
-                let b = (0..<4).map { scratch + $0 * inSize }
                 let a = scratch + 4 * inSize, d = a + n1 * r2, y = d + n1 * r2
+                // the interleaved band blocks (nil where a band is not given)
+                let t = (0..<4).map { bands[$0] == nil ? nil : UnsafePointer(scratch + $0 * inSize) }
                 for g in lo..<hi {
                     let m0 = g * lanes, count = min(lanes, maps - m0)
-                    var t: [UnsafePointer<V>?] = [nil, nil, nil, nil]
                     for k in 0..<4 {
-                        if let p = bands[k] { interleave(p, m0, count, inSize, b[k]); t[k] = UnsafePointer(b[k]) }
+                        if let p = bands[k] {
+                            interleave(p.p, m0, count, rows: n1, cols: n2, rowStride: p.rowStride, mapStride: p.mapStride, scratch + k * inSize)
+                        }
                     }
                     // along axis −1: cA with cV gives the low rows, cH with cD the high rows
-                    if hasA { synthesizeRows(cols, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }
-                    if hasD { synthesizeRows(cols, t[1], t[3], cols: n1, strideRow: 1, strideCol: n2, d, outRow: 1, outCol: r2) }
+                    if hasA { synthesizePairs(cols, colSrc, t[0], t[2], cols: n1, strideRow: 1, strideCol: n2, a, outRow: 1, outCol: r2) }
+                    if hasD { synthesizePairs(cols, colSrc, t[1], t[3], cols: n1, strideRow: 1, strideCol: n2, d, outRow: 1, outCol: r2) }
                     // along axis −2
-                    synthesizeRows(rows, hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, cols: r2,
-                                   strideRow: r2, strideCol: 1, y, outRow: r2, outCol: 1)
+                    synthesizePairs(rows, rowSrc, hasA ? UnsafePointer(a) : nil, hasD ? UnsafePointer(d) : nil, cols: r2,
+                                    strideRow: r2, strideCol: 1, y, outRow: r2, outCol: 1)
                     deinterleave(y, m0, count, outSize, out)
                 }
             }
