@@ -20,13 +20,14 @@ extension Storage {
         return min(eighth > 0 ? eighth : 256 << 20, 4 << 30)
     }()
 
-    /// glibc: buffers below `hugeThreshold` come from the heap (no mmap per buffer, no
-    /// dynamic threshold) and freed heap memory is not given back to the kernel until
-    /// `poolBytes` of it are free, so steady loops reuse pages instead of faulting in
-    /// zeroed ones. Set once, on the first allocation; not in AddressSanitizer builds.
+    /// glibc: buffers up to 32 MB (its largest mmap threshold; storages from 4 MB go to
+    /// the pool, kernel scratch buffers of that size to the heap) come from the heap, and
+    /// freed heap memory is not given back to the kernel until `poolBytes` of it are free,
+    /// so steady loops reuse pages instead of faulting in zeroed ones. Set once, on the
+    /// first allocation; not in AddressSanitizer builds.
     static let mallocTuned: Bool = {
         #if canImport(Glibc) && !TOPIARY_ASAN
-        _ = mallopt(M_MMAP_THRESHOLD, Int32(hugeThreshold))
+        _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: poolBytes))
         return true
         #else
