@@ -35,11 +35,11 @@ extension Conv2dKernel {
         static let tile = 24, block = 4
         let wp: Int, computed: Int, stride: Int
         /// Distance between a tile's three vectors, and from one tile to the next.
-        let step: Int, advance: Int
-        var rowTiled: Bool { step != 8 }
+        let step: Int, advance: Int, rowTiled: Bool
         init(_ g: ConvGeometry) {
             wp = g.outWidth + 2
-            if g.outWidth == 8 {
+            rowTiled = g.outWidth == 8
+            if rowTiled {
                 step = wp
                 advance = 3 * wp
                 computed = (g.outHeight + 2) / 3 * advance
@@ -57,6 +57,7 @@ extension Conv2dKernel {
             computed = pl.computed
             step = pl.step
             advance = pl.advance
+            rowTiled = pl.rowTiled
             self.stride = stride
         }
     }
@@ -99,10 +100,18 @@ extension Conv2dKernel {
                         for b in 0..<blocks {
                             let wb = wk + b * C * 9 * B
                             var q = 0
-                            while q < pl.computed {
-                                directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: pl.step,
-                                           weights: wb, out: ys + q, ld: pl.computed)
-                                q += pl.advance
+                            if pl.rowTiled {
+                                while q < pl.computed {
+                                    directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: pl.step,
+                                               weights: wb, out: ys + q, ld: pl.computed)
+                                    q += pl.advance
+                                }
+                            } else {   // the common case with its offsets as constants (8, 16)
+                                while q < pl.computed {
+                                    directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: 8,
+                                               weights: wb, out: ys + q, ld: pl.computed)
+                                    q += DirectPlane.tile
+                                }
                             }
                             for k in 0..<min(B, K - b * B) {
                                 let o = b * B + k
