@@ -44,12 +44,14 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         // glibc's malloc.h (mallopt): Storage keeps freed memory for the next step
         .systemLibrary(name: "CMalloc"),
+        // __builtin_prefetch for the kernels (Swift has no prefetch call)
+        .systemLibrary(name: "CPrefetch"),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Tensor", dependencies: ["CMalloc"], swiftSettings: fast),
-        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL"], swiftSettings: fast),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL", "CPrefetch"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
         .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),

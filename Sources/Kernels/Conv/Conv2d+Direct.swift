@@ -93,23 +93,32 @@ extension Conv2dKernel {
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
                 // The borders of `xp` are never written, so they stay zero for every image.
                 Scratch.with(C * pl.stride, B * pl.computed, zeroed: true) { xp, ys in
+                    let tiles = pl.computed / pl.advance, imageBytes = C * g.inPlane * MemoryLayout<Float>.size
                     for n in lo..<hi {
                         if stop() { return }
                         directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
                                      top: g.padH, left: g.padW, pl, into: xp)
+                        // The next image's input, over all of this image's tiles.
+                        var nextX = n + 1 < hi
+                            ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: imageBytes, steps: blocks * tiles) : .none
                         for b in 0..<blocks {
                             let wb = wk + b * C * 9 * B
+                            // This block's output rows, before the copy out of `ys` writes them.
+                            var rows = PrefetchStream(y + (n * K + b * B) * P, bytes: min(B, K - b * B) * P * 4,
+                                                      steps: tiles, write: true)
                             var q = 0
                             if pl.rowTiled {
                                 while q < pl.computed {
                                     directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: pl.step,
                                                weights: wb, out: ys + q, ld: pl.computed)
+                                    nextX.step(); rows.step()
                                     q += pl.advance
                                 }
                             } else {   // the common case with its offsets as constants (8, 16)
                                 while q < pl.computed {
                                     directTile(xp + q, stride: pl.stride, channels: C, wp: pl.wp, step: 8,
                                                weights: wb, out: ys + q, ld: pl.computed)
+                                    nextX.step(); rows.step()
                                     q += DirectPlane.tile
                                 }
                             }

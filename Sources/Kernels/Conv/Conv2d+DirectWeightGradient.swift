@@ -29,9 +29,16 @@ extension Conv2dKernel {
                                      top: g.padH, left: g.padW, pl, into: xp)
                         directPlanes(dy + n * K * g.outPlane, channels: K, height: g.outHeight, width: g.outWidth,
                                      top: 0, left: 0, rows, into: dyv)
+                        // The next image's x and dy, over this image's tiles.
+                        let more = n + 1 < hi, steps = blocks * C * 3
+                        var nextX = more ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: C * g.inPlane * 4,
+                                                          steps: steps) : .none
+                        var nextDy = more ? PrefetchStream(dy + (n + 1) * K * g.outPlane, bytes: K * g.outPlane * 4,
+                                                           steps: steps) : .none
                         for b in 0..<blocks {
                             for c in 0..<C {
                                 for i in 0..<3 {
+                                    nextX.step(); nextDy.step()
                                     directWeightTile(dyv + b * B * pl.computed, ld: pl.computed,
                                                      x: xp + c * pl.stride + i * pl.wp, runs: runs,
                                                      out: mine, outChannels: min(B, K - b * B),

@@ -99,8 +99,14 @@ extension Conv2dKernel {
                     let src = x + ((n0 + j) * C + c) * H * W, dst = pad + j * plane + g.padH * wp + g.padW
                     for r in 0..<H { copyRow(src + r * W, to: dst + r * wp, count: W) }
                 }
+                // The next channel's planes (one per image), over this channel's tiles.
+                var next = c + 1 < C
+                    ? PrefetchStream(x + (n0 * C + c + 1) * H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4,
+                                     steps: ld / 8)
+                    : .none
                 var t0 = 0
                 while t0 < ld {
+                    next.step()
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
                     let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
                     // the tiles' rows (8 columns read, 6 used) turned into one vector per tile

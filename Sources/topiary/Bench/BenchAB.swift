@@ -15,6 +15,7 @@ enum BenchAB {
         "dnnl": { DNNLConv.mode = $0 ? .on : .off },
         "winograd": { Conv2dKernel.winogradEnabled = $0 },
         "direct": { Conv2dKernel.directEnabled = $0 },
+        "prefetch": { Conv2dKernel.prefetchEnabled = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
