@@ -54,8 +54,7 @@ extension Conv2dKernel {
             // Wᵀ of each group, [K, cg], so the dx GEMM runs without a transposed operand.
             if dx != nil {
                 for grp in 0..<g.groups {
-                    let src = weight + grp * cg * K, dst = wt + grp * cg * K
-                    for co in 0..<cg { for k in 0..<K { dst[k * cg + co] = src[co * K + k] } }
+                    transposeRows(weight + grp * cg * K, rows: K, cols: cg, into: wt + grp * cg * K, accumulate: false)
                 }
             }
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
@@ -110,13 +109,9 @@ extension Conv2dKernel {
             }
             if let dw {
                 // Sum the parts' dWᵀ blocks in order, then transpose into dw.
-                for p in 1..<max(parts, 1) {
-                    let src = local + p * wSize
-                    for i in 0..<wSize { local[i] += src[i] }
-                }
+                sumParts(local, parts: parts, size: wSize)
                 for grp in 0..<g.groups {
-                    let src = local + grp * cg * K, dst = dw + grp * cg * K
-                    for co in 0..<cg { for k in 0..<K { dst[co * K + k] += src[k * cg + co] } }
+                    transposeRows(local + grp * cg * K, rows: cg, cols: K, into: dw + grp * cg * K, accumulate: true)
                 }
             }
             if let db {
@@ -146,21 +141,6 @@ extension Conv2dKernel {
     static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
         forEachWeight(g) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
-    }
-
-    /// Calls `body(k, group, o, i, tap)` for every weight of the [Cout, Cin/groups, kh, kw]
-    /// layout in order, `k` its index there (o and i counted within the group).
-    @inline(__always)
-    static func forEachWeight(_ g: ConvGeometry, _ body: (Int, Int, Int, Int, Int) -> Void) {
-        let taps = g.kernelH * g.kernelW
-        var k = 0
-        for grp in 0..<g.groups {
-            for o in 0..<g.groupOut {
-                for i in 0..<g.groupIn {
-                    for t in 0..<taps { body(k, grp, o, i, t); k += 1 }
-                }
-            }
-        }
     }
 
     /// db[c] += Σ over images and positions of dy[n, c, :] (double accumulation).

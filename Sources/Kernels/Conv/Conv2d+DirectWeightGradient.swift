@@ -49,10 +49,7 @@ extension Conv2dKernel {
                     }
                 }
             }
-            for p in 1..<max(parts, 1) {
-                let src = local + p * wSize
-                for i in 0..<wSize { local[i] += src[i] }
-            }
+            sumParts(local, parts: parts, size: wSize)
             for i in 0..<wSize { dw[i] += local[i] }
         }
     }

@@ -145,10 +145,7 @@ extension Conv2dKernel {
                     }
                 }
             }
-            for p in 1..<max(parts, 1) {
-                let src = local + p * wSize
-                for i in 0..<wSize { local[i] += src[i] }
-            }
+            sumParts(local, parts: parts, size: wSize)
             forEachWeight(g) { k, grp, o, c, t in dw[k] += local[packedTap(g, grp, o, c, t)] }
         }
     }

@@ -169,8 +169,13 @@ extension Conv2dKernel {
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
         for k in 0..<K {
             let yk = y + n0 * K * P + k * P
+            // The next channel's planes (one per image), owned before its tiles are stored.
+            var next = k + 1 < K
+                ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
+                : .none
             var t0 = 0
             while t0 < tiles {
+                next.step()
                 // columns: Aᵀ·M, into tmp[a][j]
                 for j in 0..<6 {
                     @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {

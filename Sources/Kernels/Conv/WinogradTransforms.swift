@@ -1,3 +1,5 @@
+import Tensor
+
 /// The transforms of Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray 2016): a 6×6
 /// input tile d becomes V = Bᵀ·d·B, a 3×3 filter g becomes U = G·g·Gᵀ, and the 4×4 output
 /// tile is Aᵀ·(U ⊙ V)·A; summed over input channels, the elementwise products are 36
@@ -32,14 +34,25 @@ enum Winograd {
     /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3], computed in double, four
     /// input channels per SIMD4 (every lane the same products and sums in the same order
     /// as one filter alone). Called on every forward: never stale after a weight update.
+    /// Split over output channels across threads (VGG's 512c4: 2.4 M weights a call).
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                                  into u: UnsafeMutablePointer<Float>) {
-        typealias D = SIMD4<Double>
         let g = Winograd.g.flatMap { $0 }   // local and flat: no global access in the loop
-        let buffer = UnsafeMutablePointer<D>.allocate(capacity: 9 + 18)
-        defer { buffer.deallocate() }
-        let f = buffer, t = buffer + 9
-        for o in 0..<K {
+        Parallel.ranges(K, grain: max(1, (1 << 14) / max(C, 1))) { lo, hi in
+            withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: 9 + 18) { buffer in
+                transformWeights(w, outChannels: lo..<hi, of: K, inChannels: C, g: g, scratch: buffer.baseAddress!, into: u)
+            }
+        }
+    }
+
+    /// `transformWeights` for the output channels `range` of `K`.
+    @inline(__always)
+    private static func transformWeights(_ w: UnsafePointer<Float>, outChannels range: Range<Int>, of K: Int,
+                                         inChannels C: Int, g: [Double], scratch: UnsafeMutablePointer<SIMD4<Double>>,
+                                         into u: UnsafeMutablePointer<Float>) {
+        typealias D = SIMD4<Double>
+        let f = scratch, t = scratch + 9
+        for o in range {
             var c = 0
             while c < C {
                 let lanes = min(4, C - c)
