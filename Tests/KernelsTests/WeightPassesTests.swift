@@ -20,10 +20,12 @@ final class WeightPassesTests: XCTestCase {
             var wrong = [UInt8](repeating: 0, count: total)
             seen.withUnsafeMutableBufferPointer { s in wrong.withUnsafeMutableBufferPointer { bad in
                 let sp = s.baseAddress!, bp = bad.baseAddress!
-                Conv2dKernel.forEachWeight(g) { idx, grp, o, i, t in
-                    sp[idx] += 1
-                    // the serial order's index of (grp, o, i, t)
-                    if ((grp * g.groupOut + o) * g.groupIn + i) * taps + t != idx { bp[idx] = 1 }
+                Conv2dKernel.splitOutputChannels(g) { r in
+                    Conv2dKernel.forEachWeight(g, outChannels: r) { idx, grp, o, i, t in
+                        sp[idx] += 1
+                        // the serial order's index of (grp, o, i, t)
+                        if ((grp * g.groupOut + o) * g.groupIn + i) * taps + t != idx { bp[idx] = 1 }
+                    }
                 }
             } }
             XCTAssertTrue(seen.allSatisfy { $0 == 1 }, "\(cin)→\(cout) g\(groups)")

@@ -140,7 +140,9 @@ extension Conv2dKernel {
     /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).
     static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
-        forEachWeight(g) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
+        splitOutputChannels(g) { r in
+            forEachWeight(g, outChannels: r) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
+        }
     }
 
     /// db[c] += Σ over images and positions of dy[n, c, :] (double accumulation).

@@ -36,7 +36,9 @@ extension Conv2dKernel {
 
     /// Weights repacked per group and tap into `w`: [groups][taps][cout_g][cin_g].
     static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
-        forEachWeight(g) { k, grp, o, c, t in w[packedTap(g, grp, o, c, t)] = weight[k] }
+        splitOutputChannels(g) { r in
+            forEachWeight(g, outChannels: r) { k, grp, o, c, t in w[packedTap(g, grp, o, c, t)] = weight[k] }
+        }
     }
 
     /// The index of weight (group, o, c, tap) in `packTaps`' layout.
@@ -146,7 +148,9 @@ extension Conv2dKernel {
                 }
             }
             sumParts(local, parts: parts, size: wSize)
-            forEachWeight(g) { k, grp, o, c, t in dw[k] += local[packedTap(g, grp, o, c, t)] }
+            splitOutputChannels(g) { r in
+                forEachWeight(g, outChannels: r) { k, grp, o, c, t in dw[k] += local[packedTap(g, grp, o, c, t)] }
+            }
         }
     }
 }
