@@ -11,4 +11,11 @@ void ssyevd_(const char *jobz, const char *uplo, const int *n, float *a, const i
              float *w, float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Eigenvalues of a symmetric tridiagonal matrix (d: diagonal, e: off-diagonal), ascending in d.
 void dsterf_(const int *n, double *d, double *e, int *info);
+// Eigenvalues and eigenvectors of a symmetric matrix (divide and conquer), ascending in w.
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+             double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// The i-th eigenvalue (1-based, ascending) of diag(d) + rho·z·zᵀ: d strictly ascending,
+// z of unit norm without zeros, rho > 0 (the secular equation of divide and conquer).
+void dlaed4_(const int *n, const int *i, const double *d, const double *z, double *delta,
+             const double *rho, double *dlam, int *info);
 #endif

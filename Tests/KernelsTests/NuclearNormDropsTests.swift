@@ -50,6 +50,30 @@ final class NuclearNormDropsTests: XCTestCase {
         }
     }
 
+    /// The fallback where the secular equation's root finder fails (each channel's Gram
+    /// matrix decomposed afresh) gives the same drops, on both Gram shapes.
+    func testDirectFallbackAgrees() throws {
+        Random.manualSeed(4)
+        for (c, hw) in [(5, 9), (6, 4)] {
+            let x = try Tensor.randn([1, c, hw]).clamp(min: 0, max: nil)
+            let secular = try x.nuclearNormDrops().toFloats()
+            let k = min(c, hw), deleting = c < hw
+            var g = [Double](repeating: 0, count: k * k), a = [Double](repeating: 0, count: c * hw)
+            var scratch = [Double](repeating: 0, count: k * k + 2 * k)
+            var w = [Double](repeating: 0, count: k * k), d = [Double](repeating: 0, count: k), e = d
+            let f = x.toFloats()
+            Tensor.gram(f, c, hw, into: &g, buf: &a)
+            w = g
+            let full = Tensor.nuclear(&w, k, &d, &e)
+            for j in 0..<c {
+                let rest = a.withUnsafeBufferPointer { ap in
+                    Tensor.dropDirect(g, k, channel: j, deleting: deleting, row: ap.baseAddress! + j * hw, scratch: &scratch)
+                }
+                XCTAssertEqual(Float(full - rest), secular[j], accuracy: 1e-5 * max(1, abs(secular[j])), "\(c)×\(hw) channel \(j)")
+            }
+        }
+    }
+
     func testErrors() throws {
         XCTAssertThrowsError(try Tensor(zeros: [4]).nuclearNormDrops())
         XCTAssertThrowsError(try Tensor(shape: [1, 2, 1, 1], values: [1, .nan]).nuclearNormDrops())
