@@ -84,8 +84,9 @@ extension Storage {
         }
     }
 
-    /// Zeroes a buffer on all threads.
-    static func zero(_ raw: UnsafeMutableRawPointer, _ bytes: Int) {
+    /// Zeroes a buffer on all threads (2 MB per range at least); Storage's fresh tensors
+    /// and the kernels' large zeroed scratch.
+    public static func zero(_ raw: UnsafeMutableRawPointer, _ bytes: Int) {
         Parallel.ranges(bytes, grain: 1 << 21) { lo, hi in
             (raw + lo).initializeMemory(as: UInt8.self, repeating: 0, count: hi - lo)
         }
