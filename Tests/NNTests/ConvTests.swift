@@ -60,14 +60,16 @@ final class ConvTests: XCTestCase {
     /// Runs `body` once with the default kernels, once with the direct 3×3 kernel for every
     /// config it computes, then (direct off) with the per-tap path enabled for every
     /// stride-1 config (thresholds lowered), with Winograd off, with Winograd for every 3×3
-    /// stride-1 config, and with oneDNN on every config it supports.
+    /// stride-1 config, with the im2col ∂L/∂w GEMM posed the other way, and with oneDNN
+    /// on every config it supports.
     func bothPaths(_ body: () throws -> Void) rethrows {
         try body()
         let (c, p) = (Conv2dKernel.tapMinChannels, Conv2dKernel.tapMaxPlane)
         let (wm, we) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.winogradEnabled)
         let (dm, de) = (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled)
-        let mode = DNNLConv.mode
+        let mode = DNNLConv.mode, transB = Conv2dKernel.weightGradientTransposedB
         defer {
+            Conv2dKernel.weightGradientTransposedB = transB
             Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
             Conv2dKernel.winogradMinChannels = wm; Conv2dKernel.winogradEnabled = we
             Conv2dKernel.directMaxChannels = dm; Conv2dKernel.directEnabled = de
@@ -81,6 +83,9 @@ final class ConvTests: XCTestCase {
         try body()
         Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
         try body()
+        Conv2dKernel.weightGradientTransposedB.toggle()   // the im2col ∂L/∂w GEMM posed the other way
+        try body()
+        Conv2dKernel.weightGradientTransposedB = transB
         Conv2dKernel.winogradEnabled = true; Conv2dKernel.winogradMinChannels = 1
         try body()
         Conv2dKernel.winogradMinChannels = wm

@@ -45,6 +45,7 @@ extension Conv2dKernel {
             if let db { addBiasGradient(g, dy: dy, db: db) }
             return
         }
+        let dwTransB = weightGradientTransposedB
         let l = Layout(g)
         let P = l.P, K = l.K, cg = l.cg, inImage = l.inImage, outImage = l.outImage
         let parts = l.parts, nb = l.nb, direct = l.direct
@@ -59,7 +60,7 @@ extension Conv2dKernel {
             }
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
                 Scratch.with(direct || dw == nil ? 1 : K * nb * P, direct || dx == nil ? 1 : K * nb * P,
-                             nb > 1 ? cg * nb * P : 1, dw != nil ? cg * nb * P : 1) { cols, dcols, ybuf, dyT in
+                             nb > 1 ? cg * nb * P : 1, dw != nil && !dwTransB ? cg * nb * P : 1) { cols, dcols, ybuf, dyT in
                     let myW = local + part * wSize
                     var n0 = lo
                     while n0 < hi {
@@ -84,10 +85,16 @@ extension Conv2dKernel {
                             let wT = UnsafePointer(wt + grp * cg * K)
                             if dw != nil {
                                 let b = columns(g, x, n0: n0, m: m, group: grp, direct: direct, into: cols)
-                                // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg] (OpenBLAS is slow on transposed operands here)
-                                for co in 0..<cg { for q in 0..<ld { dyT[q * cg + co] = dY[co * ld + q] } }
-                                BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT, ldb: cg,
-                                           beta: 1, c: myW + grp * cg * K, ldc: cg)
+                                if dwTransB {
+                                    // dW[cg, K] += dY[cg, ld] · cols[K, ld]ᵀ
+                                    BLAS.sgemm(transA: false, transB: true, m: cg, n: K, k: ld, a: dY, lda: ld, b: b, ldb: ld,
+                                               beta: 1, c: myW + grp * cg * K, ldc: K)
+                                } else {
+                                    // dWᵀ[K, cg] += cols[K, ld] · dYᵀ[ld, cg]
+                                    for co in 0..<cg { for q in 0..<ld { dyT[q * cg + co] = dY[co * ld + q] } }
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: cg, k: ld, a: b, lda: ld, b: dyT, ldb: cg,
+                                               beta: 1, c: myW + grp * cg * K, ldc: cg)
+                                }
                             }
                             if let dx {
                                 if direct {
@@ -108,10 +115,14 @@ extension Conv2dKernel {
                 }
             }
             if let dw {
-                // Sum the parts' dWᵀ blocks in order, then transpose into dw.
+                // Sum the parts' dW (or dWᵀ) blocks in order, then add (or transpose) into dw.
                 sumParts(local, parts: parts, size: wSize)
-                for grp in 0..<g.groups {
-                    transposeRows(local + grp * cg * K, rows: cg, cols: K, into: dw + grp * cg * K, accumulate: true)
+                if dwTransB {
+                    addInto(dw, local, count: wSize)
+                } else {
+                    for grp in 0..<g.groups {
+                        transposeRows(local + grp * cg * K, rows: cg, cols: K, into: dw + grp * cg * K, accumulate: true)
+                    }
                 }
             }
             if let db {
@@ -120,6 +131,17 @@ extension Conv2dKernel {
             }
         }
     }
+
+    /// How the im2col path's ∂L/∂w GEMM is posed. OpenBLAS's kernels for AVX2 cores
+    /// (core "Zen", "Haswell": 128-bit FMA pipes on Zen 1) run dW[cg, K] += dY·colsᵀ
+    /// with the transposed operand 2× faster than dWᵀ = cols·dYᵀ from a transposed copy
+    /// of dY (VGG 64c32 / 128c16 ∂L/∂w on Zen 1, 1 thread: 717 → 390 ms, 691 → 340 ms);
+    /// with the AVX-512 kernels (the Zen 4 this was first written on) the transposed
+    /// operand was the slow one, so the copy stays there.
+    nonisolated(unsafe) public static var weightGradientTransposedB: Bool = {
+        let core = BLAS.coreName.lowercased()
+        return !["skylakex", "cooperlake", "sapphirerapids"].contains { core.contains($0) }
+    }()
 
     /// For a stride-1 convolution with padding ≤ dilation·(k − 1) and at least 16 input
     /// channels per group (or any count if the result runs directly or by Winograd): the geometry of the convolution that maps dy to dx (channels

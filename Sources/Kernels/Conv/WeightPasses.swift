@@ -47,6 +47,13 @@ extension Conv2dKernel {
         }
     }
 
+    /// dst[i] += src[i] for `count` floats, split over threads.
+    static func addInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        Parallel.ranges(count, grain: weightGrain) { lo, hi in
+            for i in lo..<hi { dst[i] += src[i] }
+        }
+    }
+
     /// dst[r·cols + c] (+)= src[c·rows + r]: a [cols, rows] matrix transposed into a
     /// [rows, cols] one, split over `rows`; `accumulate` adds instead of storing.
     static func transposeRows(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>,
