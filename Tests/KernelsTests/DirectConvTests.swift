@@ -142,10 +142,11 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
                              stride: (stride, stride), padding: (dilation, dilation), dilation: (dilation, dilation), groups: groups)
         }
         for g in [try shape(128, 16, 16, 32), try shape(128, 3, 16, 32), try shape(128, 8, 16, 32), try shape(128, 16, 11, 32),
-                  try shape(128, 32, 23, 16), try shape(1, 32, 32, 16)] {
+                  try shape(128, 32, 23, 16), try shape(1, 32, 32, 16), try shape(128, 3, 64, 32), try shape(8, 1, 64, 28)] {
             XCTAssertTrue(Conv2dKernel.usesDirect(g), "\(g)")
         }
-        for g in [try shape(128, 64, 64, 8), try shape(128, 64, 45, 8), try shape(128, 64, 64, 32)] {
+        for g in [try shape(128, 64, 64, 8), try shape(128, 64, 45, 8), try shape(128, 64, 64, 32), try shape(128, 8, 64, 32),
+                  try shape(128, 3, 65, 32)] {
             XCTAssertTrue(Conv2dKernel.directApplies(g))
             XCTAssertFalse(Conv2dKernel.usesDirect(g), "\(g)")
         }
