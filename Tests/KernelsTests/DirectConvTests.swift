@@ -137,6 +137,9 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
     /// The dispatch: the small-channel shapes it was measured to win on, the ones it leaves
     /// to Winograd / im2col, and the switch.
     func testDispatch() throws {
+        let over = Conv2dKernel.winogradOverDirect
+        defer { Conv2dKernel.winogradOverDirect = over }
+        Conv2dKernel.winogradOverDirect = false   // the full-width-FMA choice, whatever this CPU is
         func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int, stride: Int = 1, groups: Int = 1, dilation: Int = 1) throws -> ConvGeometry {
             try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3),
                              stride: (stride, stride), padding: (dilation, dilation), dilation: (dilation, dilation), groups: groups)
@@ -157,10 +160,37 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
             let x = [Float](repeating: 1, count: g.batch * g.inChannels * g.inPlane), w = [Float](repeating: 1, count: 16 * g.groupIn * 9)
             XCTAssertThrowsError(try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y))
         }
+        // CPUs that split 256-bit FMAs: Winograd runs forward and dx on planes up to 16×16,
+        // ∂L/∂w stays direct; 32×32 planes and shapes Winograd does not take stay direct.
+        Conv2dKernel.winogradOverDirect = true
+        for g in [try shape(128, 32, 32, 16), try shape(128, 16, 32, 16), try shape(128, 32, 23, 16), try shape(128, 32, 32, 8)] {
+            XCTAssertFalse(Conv2dKernel.usesDirect(g), "\(g)")
+            XCTAssertTrue(Conv2dKernel.usesWinograd(g), "\(g)")
+            XCTAssertTrue(Conv2dKernel.directWeightGradient(g), "\(g)")
+        }
+        for g in [try shape(128, 16, 16, 32), try shape(128, 3, 64, 32), try shape(1, 32, 32, 16)] {
+            XCTAssertTrue(Conv2dKernel.usesDirect(g), "\(g)")
+        }
+        Conv2dKernel.winogradOverDirect = false
         let before = Conv2dKernel.directEnabled
         defer { Conv2dKernel.directEnabled = before }
         Conv2dKernel.directEnabled = false
         XCTAssertFalse(Conv2dKernel.usesDirect(try shape(128, 16, 16, 32)))
+        XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 16, 16, 32)))
+    }
+
+    /// Zen 1 / Zen+ split 256-bit FMAs; Zen 2 and later, and Intel, do not.
+    func testSplitsWideVectorsFromCPUInfo() {
+        func info(_ vendor: String, _ family: Int, _ model: Int) -> String {
+            "processor\t: 0\nvendor_id\t: \(vendor)\ncpu family\t: \(family)\nmodel\t\t: \(model)\nmodel name\t: AMD EPYC\n\n"
+                + "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+        }
+        XCTAssertTrue(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 1)))
+        XCTAssertTrue(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 8)))
+        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 49)))   // Zen 2
+        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 25, 1)))    // Zen 3
+        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("GenuineIntel", 6, 85)))
+        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: ""))
     }
 
     /// The forward sums each output in one order whatever the batch split: bit-equal at 1

@@ -68,15 +68,21 @@ final class ConvTests: XCTestCase {
         let (wm, we) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.winogradEnabled)
         let (dm, de) = (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled)
         let mode = DNNLConv.mode, transB = Conv2dKernel.weightGradientTransposedB
+        let over = Conv2dKernel.winogradOverDirect
         defer {
+            Conv2dKernel.winogradOverDirect = over
             Conv2dKernel.weightGradientTransposedB = transB
             Conv2dKernel.tapMinChannels = c; Conv2dKernel.tapMaxPlane = p
             Conv2dKernel.winogradMinChannels = wm; Conv2dKernel.winogradEnabled = we
             Conv2dKernel.directMaxChannels = dm; Conv2dKernel.directEnabled = de
             DNNLConv.mode = mode
         }
+        Conv2dKernel.winogradOverDirect.toggle()   // the other CPU family's choice between direct and Winograd
+        try body()
+        Conv2dKernel.winogradOverDirect = false
         Conv2dKernel.directMaxChannels = 1 << 20
         try body()
+        Conv2dKernel.winogradOverDirect = over
         Conv2dKernel.directMaxChannels = dm; Conv2dKernel.directEnabled = false
         Conv2dKernel.winogradEnabled = false
         Conv2dKernel.tapMinChannels = 1; Conv2dKernel.tapMaxPlane = 1 << 20

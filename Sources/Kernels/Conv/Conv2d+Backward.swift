@@ -35,7 +35,7 @@ extension Conv2dKernel {
             dx = nil
             if dw == nil && db == nil { return }
         }
-        if dx == nil && usesDirect(g) {   // dw follows the forward's choice
+        if dx == nil && directWeightGradient(g) {
             if let dw { try weightGradientDirect(g, x: x, dy: dy, dw: dw) }
             if let db { addBiasGradient(g, dy: dy, db: db) }
             return

@@ -81,7 +81,15 @@ extension Conv2dKernel {
     ///   im2col / direct: forward 18.7 / 13.7 ms (1 thread), 9.8 / 7.5 (2 threads); dw
     ///   19.9 / 13.8, 10.9 / 7.4 — with 27 rows, im2col's GEMM is a pass over the output
     ///   that OpenBLAS first zeroes (sgemm_beta, 20 % of it).
+    /// - Where `prefersWinograd` says so (CPUs that split 256-bit FMAs), the forward and
+    ///   dx go to Winograd and only dw stays direct (`directWeightGradient`).
     public static func usesDirect(_ g: ConvGeometry) -> Bool {
+        directWeightGradient(g) && !prefersWinograd(g)
+    }
+
+    /// Whether ∂L/∂w runs directly (`weightGradientDirect`): the channel limits above,
+    /// whichever kernel runs the forward.
+    public static func directWeightGradient(_ g: ConvGeometry) -> Bool {
         guard directEnabled && directApplies(g) else { return false }
         let maxOut = g.inChannels <= stemMaxInChannels ? 2 * directMaxChannels : directMaxChannels
         return g.inChannels <= directMaxChannels && g.outChannels <= maxOut

@@ -252,6 +252,28 @@ extension Conv2dKernel {
     /// - batch 1 (16 tiles of 16×16, 4 of 8×8 per GEMM): 0.1–0.45×; 64 tiles (64c32): 1.0×,
     ///   so a GEMM needs ≥ 64 tiles.
     /// Chunks of 128 tiles beat 64, 256 and 512.
+    /// Whether Winograd takes a forward (and dx) the direct kernel could run: on CPUs that
+    /// split 256-bit FMAs (`CPU.splitsWideVectors`, `winogradOverDirect`), for output
+    /// planes up to 16×16. "AMD EPYC" Zen 1 (family 23 model 1), batch 128, one thread,
+    /// direct / Winograd forward: 32c16 16.3 / 9.4 ms, 32→23 c16 12.7 / 7.7, 16→32 c16
+    /// 15.5 / 7.3, 32→16 c16 10.9 / 7.8, 32c8 4.8 / 3.1, 16c16 6.2–8.0 / 5.2–6.1, 8→16 c16
+    /// 4.7 / 4.0; dx 32c16 17.4 / 9.4. At 32×32 direct still wins (16c32 16.8 / 36), and
+    /// its ∂L/∂w stays direct everywhere (32c16: 18.4 against 57 by im2col). On Zen 3 the
+    /// direct kernel beat Winograd at 32c16 by 1.3×, so full-width CPUs keep direct.
+    public static func prefersWinograd(_ g: ConvGeometry) -> Bool {
+        winogradOverDirect && g.outPlane <= 256 && usesWinograd(g)
+    }
+
+    /// `prefersWinograd`'s switch: `CPU.splitsWideVectors` unless `TOPIARY_WINOGRAD_FIRST`
+    /// is 0 or 1.
+    nonisolated(unsafe) public static var winogradOverDirect: Bool = {
+        switch ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_FIRST"] {
+        case "0": return false
+        case "1": return true
+        default: return CPU.splitsWideVectors
+        }
+    }()
+
     public static func usesWinograd(_ g: ConvGeometry) -> Bool {
         guard winogradEnabled, winogradApplies(g) else { return false }
         let channels = min(g.inChannels, g.outChannels), tl = WinogradTiling(g)
