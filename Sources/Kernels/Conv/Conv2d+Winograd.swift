@@ -65,8 +65,7 @@ extension Conv2dKernel {
                                 BLAS.sgemm(transA: false, transB: false, m: K, n: cols, k: C, a: u + xi * K * C, lda: C,
                                            b: v + xi * C * cols, ldb: cols, c: mb + xi * K * cols, ldc: cols)
                             }
-                            winogradOutput(g, tl, mb: mb, ld: cols, n0: n0, m: m, y: y, tmp: tmp)
-                            e.apply(images: n0, n0 + m, channels: K, plane: g.outPlane, y: y)
+                            winogradOutput(g, tl, mb: mb, ld: cols, n0: n0, m: m, y: y, tmp: tmp, epilogue: e)
                             n0 += m
                         }
                     }
@@ -155,7 +154,8 @@ extension Conv2dKernel {
     /// plane's bottom and right edges; 8 tiles' results are transposed so each whole tile
     /// is written as four 4-wide rows.
     static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
-                               n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
+                               n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>,
+                               epilogue e: ConvEpilogue) {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
         let tiles = m * tl.perImage
         // per tile: offset of its corner in an image's channel plane (+ image · K · P), rows, columns
@@ -167,8 +167,10 @@ extension Conv2dKernel {
         }
         let tv = UnsafeMutableRawPointer(tmp)
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
+        let plain = e.isIdentity
         for k in 0..<K {
             let yk = y + n0 * K * P + k * P
+            let pass = ConvEpilogue.Channel(e, k)
             // The next channel's planes (one per image), owned before its tiles are stored.
             var next = k + 1 < K
                 ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
@@ -214,14 +216,23 @@ extension Conv2dKernel {
                     }
                     if sh == 4 * 8 + 4 {
                         let a01 = tileRows(0), a23 = tileRows(1)
-                        UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
-                        UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
-                        UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
-                        UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
+                        if plain {
+                            UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
+                            UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
+                            UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
+                            UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
+                        } else {
+                            let at = dst - y
+                            pass.store(a01.lowHalf, to: dst, at: at)
+                            pass.store(a01.highHalf, to: dst + OW, at: at + OW)
+                            pass.store(a23.lowHalf, to: dst + 2 * OW, at: at + 2 * OW)
+                            pass.store(a23.highHalf, to: dst + 3 * OW, at: at + 3 * OW)
+                        }
                     } else {
                         let src = UnsafeRawPointer(tl8).assumingMemoryBound(to: Float.self) + l * 8
                         for a in 0..<(sh >> 3) {
                             for b in 0..<(sh & 7) { dst[a * OW + b] = src[(a >> 1) * 64 + (a & 1) * 4 + b] }
+                            if !plain { e.apply(dst + a * OW, to: dst + a * OW, count: sh & 7, channel: k, at: dst + a * OW - y) }
                         }
                     }
                 }

@@ -64,6 +64,33 @@ public struct ConvEpilogue {
         }
     }
 
+    /// The pass of one output channel, for kernels that store a few values at a time
+    /// (Winograd's 4-wide tile rows): the same steps in the same order as `apply`.
+    public struct Channel {
+        public let hasB: Bool, hasA: Bool, hasS: Bool, relu: Bool
+        public let b: Float, a: Float, t: Float
+        public let residual: UnsafePointer<Float>?
+
+        @inlinable
+        public init(_ e: ConvEpilogue, _ c: Int) {
+            hasB = e.bias != nil; hasA = e.scale != nil; hasS = e.shift != nil; relu = e.relu
+            b = e.bias?[c] ?? 0; a = e.scale?[c] ?? 1; t = e.shift?[c] ?? 0
+            residual = e.residual
+        }
+
+        /// dst[0..<4] = the pass of v, `at` the floats from the output's start to dst.
+        @inline(__always)
+        public func store(_ v: SIMD4<Float>, to dst: UnsafeMutablePointer<Float>, at: Int) {
+            var v = v
+            if hasB { v += SIMD4(repeating: b) }
+            if hasA { v *= SIMD4(repeating: a) }
+            if hasS { v += SIMD4(repeating: t) }
+            if let r = residual { v += UnsafeRawPointer(r + at).loadUnaligned(as: SIMD4<Float>.self) }
+            if relu { v = v.replacing(with: 0, where: v .< 0) }
+            UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD4<Float>.self)
+        }
+    }
+
     /// Applies the pass in place to whole output images lo ..< hi of `y` ([N, C, P]).
     @inlinable
     public func apply(images lo: Int, _ hi: Int, channels: Int, plane: Int, y: UnsafeMutablePointer<Float>) {
