@@ -43,9 +43,15 @@ check.near(f2["layer2.1.conv1"], f["layer2.1.conv1"], 1e-5, "fpwt over 2 batches
 for _, v in ipairs({"histogram", "pooled", "softmax"}) do
   local one = criteria.score(net, "entropy", {input = {1, 3, 32, 32}, calib = calib, variant = v})
   local two = criteria.score(net, "entropy", {input = {1, 3, 32, 32}, calib = loader, batches = 2, variant = v})
-  -- 5e-5: a batch of 8 and one of 16 may run layer3's convolutions by different kernels
-  -- (Winograd needs 64 tiles per GEMM), which round differently (~2e-6 relative here)
-  check.near(two["layer3.2.conv1"], one["layer3.2.conv1"], 5e-5, "entropy " .. v .. " over 2 batches")
+  -- layer1 runs the direct 3x3 kernel, bit-equal whatever the batch split: the same scores.
+  check.near(two["layer1.2.conv1"], one["layer1.2.conv1"], 1e-6, "entropy " .. v .. " over 2 batches, layer1")
+  -- Deeper, a batch of 8 and one of 16 may run the convolutions by different kernels or GEMM
+  -- widths (Winograd chunks), which round differently (~2e-6 relative). The continuous
+  -- variants stay within 5e-5; a histogram is a step function of the values (one value
+  -- crossing a bin edge moves a score by ~2e-3), so it is compared at layer1 only.
+  if v ~= "histogram" then
+    check.near(two["layer3.2.conv1"], one["layer3.2.conv1"], 5e-5, "entropy " .. v .. " over 2 batches")
+  end
 end
 local listed = {}
 for _, n in ipairs(criteria.list()) do listed[n] = true end
