@@ -247,22 +247,6 @@ extension Conv2dKernel {
     /// every shape the kernel computes to it.
     nonisolated(unsafe) public static var winogradMinChannels = 8
 
-    /// The one place that chooses Winograd over im2col / taps for a forward pass (and for
-    /// dx, which runs as a forward pass of the transposed convolution).
-    ///
-    /// A/B against the im2col / taps paths, alternating in one process, one thread, on a
-    /// loaded 2-core AMD EPYC (AVX2; noisy, relative only: im2col time / Winograd time,
-    /// forward and dx, batch 128):
-    /// - 3 input channels (first layers 3→16, 3→64 at 32×32): 0.2–0.5×, so ≥ 8 channels;
-    /// - 32×32 planes with 8–16 channels (16c32, 16→8, 8→16, 8→8): 0.7–1.3×, about even,
-    ///   so 32×32 planes take Winograd from 32 channels (64c32: 1.2–1.9×);
-    /// - 16×16 and 8×8 planes: 32c16 1.2–2.7×, 64c8 1.0–1.5×, 32→23 c16 1.4–3×,
-    ///   64→45 c8 1.2–1.8×, 128c16 1.6–2.1×, 256c8 1.2–1.6×;
-    /// - 4×4 and 2×2 planes (VGG 512c4 0.6–1.0×, 512c2 0.2×: most of a 4×4 tile is
-    ///   wasted): never;
-    /// - batch 1 (16 tiles of 16×16, 4 of 8×8 per GEMM): 0.1–0.45×; 64 tiles (64c32): 1.0×,
-    ///   so a GEMM needs ≥ 64 tiles.
-    /// Chunks of 128 tiles beat 64, 256 and 512.
     /// Whether Winograd takes a forward (and dx) the direct kernel could run: on CPUs that
     /// split 256-bit FMAs (`CPU.splitsWideVectors`, `winogradOverDirect`), for output
     /// planes up to 16×16. "AMD EPYC" Zen 1 (family 23 model 1), batch 128, one thread,
@@ -285,6 +269,22 @@ extension Conv2dKernel {
         }
     }()
 
+    /// The one place that chooses Winograd over im2col / taps for a forward pass (and for
+    /// dx, which runs as a forward pass of the transposed convolution).
+    ///
+    /// A/B against the im2col / taps paths, alternating in one process, one thread, on a
+    /// loaded 2-core AMD EPYC (AVX2; noisy, relative only: im2col time / Winograd time,
+    /// forward and dx, batch 128):
+    /// - 3 input channels (first layers 3→16, 3→64 at 32×32): 0.2–0.5×, so ≥ 8 channels;
+    /// - 32×32 planes with 8–16 channels (16c32, 16→8, 8→16, 8→8): 0.7–1.3×, about even,
+    ///   so 32×32 planes take Winograd from 32 channels (64c32: 1.2–1.9×);
+    /// - 16×16 and 8×8 planes: 32c16 1.2–2.7×, 64c8 1.0–1.5×, 32→23 c16 1.4–3×,
+    ///   64→45 c8 1.2–1.8×, 128c16 1.6–2.1×, 256c8 1.2–1.6×;
+    /// - 4×4 and 2×2 planes (VGG 512c4 0.6–1.0×, 512c2 0.2×: most of a 4×4 tile is
+    ///   wasted): never;
+    /// - batch 1 (16 tiles of 16×16, 4 of 8×8 per GEMM): 0.1–0.45×; 64 tiles (64c32): 1.0×,
+    ///   so a GEMM needs ≥ 64 tiles.
+    /// Chunks of 128 tiles beat 64, 256 and 512.
     public static func usesWinograd(_ g: ConvGeometry) -> Bool {
         guard winogradEnabled, winogradApplies(g) else { return false }
         let channels = min(g.inChannels, g.outChannels), tl = WinogradTiling(g)

@@ -37,8 +37,8 @@ public struct ConvEpilogue {
     @inlinable
     public func apply(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
                       channel c: Int, at: Int) {
-        let hasB = bias != nil, hasA = scale != nil, hasS = shift != nil
-        let b = bias?[c] ?? 0, a = scale?[c] ?? 1, t = shift?[c] ?? 0
+        let p = Channel(self, c)
+        let hasB = p.hasB, hasA = p.hasA, hasS = p.hasS, b = p.b, a = p.a, t = p.t
         let r = residual.map { $0 + at }
         let vb = SIMD16<Float>(repeating: b), va = SIMD16<Float>(repeating: a), vt = SIMD16<Float>(repeating: t)
         let zero = SIMD16<Float>(repeating: 0)
