@@ -161,16 +161,25 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
             XCTAssertThrowsError(try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y))
         }
         // CPUs that split 256-bit FMAs: Winograd runs forward and dx on planes up to 16×16,
-        // ∂L/∂w stays direct; 32×32 planes and shapes Winograd does not take stay direct.
+        // and on 32×32 planes where its products run on `WinogradProducts`; ∂L/∂w stays
+        // direct; shapes Winograd does not take stay direct.
         Conv2dKernel.winogradOverDirect = true
-        for g in [try shape(128, 32, 32, 16), try shape(128, 16, 32, 16), try shape(128, 32, 23, 16), try shape(128, 32, 32, 8)] {
+        let own = Conv2dKernel.winogradOwnMaxChannels
+        defer { Conv2dKernel.winogradOwnMaxChannels = own }
+        Conv2dKernel.winogradOwnMaxChannels = 64
+        for g in [try shape(128, 32, 32, 16), try shape(128, 16, 32, 16), try shape(128, 32, 23, 16), try shape(128, 32, 32, 8),
+                  try shape(128, 16, 16, 32), try shape(128, 16, 8, 32), try shape(128, 32, 32, 32)] {
             XCTAssertFalse(Conv2dKernel.usesDirect(g), "\(g)")
             XCTAssertTrue(Conv2dKernel.usesWinograd(g), "\(g)")
             XCTAssertTrue(Conv2dKernel.directWeightGradient(g), "\(g)")
         }
-        for g in [try shape(128, 16, 16, 32), try shape(128, 3, 64, 32), try shape(1, 32, 32, 16)] {
+        for g in [try shape(128, 3, 64, 32), try shape(1, 32, 32, 16)] {
             XCTAssertTrue(Conv2dKernel.usesDirect(g), "\(g)")
         }
+        // with OpenBLAS running Winograd's products, 32×32 planes stay direct
+        Conv2dKernel.winogradOwnMaxChannels = 0
+        XCTAssertTrue(Conv2dKernel.usesDirect(try shape(128, 16, 16, 32)))
+        XCTAssertFalse(Conv2dKernel.usesDirect(try shape(128, 32, 32, 16)))
         Conv2dKernel.winogradOverDirect = false
         let before = Conv2dKernel.directEnabled
         defer { Conv2dKernel.directEnabled = before }

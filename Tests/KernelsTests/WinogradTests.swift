@@ -15,19 +15,53 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
 
     typealias Case = Conv3x3Case
 
+    /// Both ways of running the chunk products: `WinogradProducts` and OpenBLAS.
     func testForwardMatchesDirectReference() throws {
-        var worst = 0.0
-        for (i, c) in cases(40, seed: 11).enumerated() {
-            let g = try geometry(c)
-            XCTAssertTrue(Conv2dKernel.winogradApplies(g))
-            let x = random(c.n * c.c * c.h * c.w, seed: UInt64(i)), w = random(c.k * c.c * 9, seed: 1000 + UInt64(i))
-            var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
-            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
-            let err = relError(y, reference(g, x, w))
-            worst = max(worst, err)
-            XCTAssertLessThan(err, Self.relTolerance, "case \(i) \(c)")
+        let before = Conv2dKernel.winogradOwnMaxChannels
+        defer { Conv2dKernel.winogradOwnMaxChannels = before }
+        for own in [64, 0] {
+            Conv2dKernel.winogradOwnMaxChannels = own
+            var worst = 0.0
+            for (i, c) in cases(40, seed: 11).enumerated() {
+                let g = try geometry(c)
+                XCTAssertTrue(Conv2dKernel.winogradApplies(g))
+                XCTAssertEqual(Conv2dKernel.ownWinogradProducts(g), own > 0)
+                let x = random(c.n * c.c * c.h * c.w, seed: UInt64(i)), w = random(c.k * c.c * 9, seed: 1000 + UInt64(i))
+                var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
+                try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+                let err = relError(y, reference(g, x, w))
+                worst = max(worst, err)
+                XCTAssertLessThan(err, Self.relTolerance, "own products \(own > 0), case \(i) \(c)")
+            }
+            print("winograd forward (own products \(own > 0)): worst error \(worst) of max |y|")
         }
-        print("winograd forward: worst error \(worst) of max |y|")
+    }
+
+    /// `WinogradProducts.multiply` is, element by element, the fused multiply-adds over
+    /// ascending input channels: bit-equal to that scalar loop, for output channel counts
+    /// that fill and do not fill the 4-row tile and column counts with and without the
+    /// 8-wide remainder (rows `ld` apart, wider than the columns computed).
+    func testOwnProductsBitEqualToScalarLoop() {
+        for (K, C, columns) in [(4, 1, 24), (5, 3, 8), (16, 16, 128), (23, 11, 40), (3, 45, 56), (8, 8, 16)] {
+            let ld = columns + 8
+            let u = random(36 * K * C, seed: UInt64(K * 100 + C)), v = random(36 * C * ld, seed: UInt64(columns))
+            var up = [Float](repeating: .nan, count: WinogradProducts.packedCount(outChannels: K, inChannels: C))
+            WinogradProducts.pack(u, outChannels: K, inChannels: C, into: &up)
+            var m = [Float](repeating: .nan, count: 36 * K * ld)
+            WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: columns, ld: ld, into: &m)
+            var wrong = 0
+            for xi in 0..<36 {
+                for k in 0..<K {
+                    for t in 0..<columns {
+                        var want: Float = 0
+                        for c in 0..<C { want = want.addingProduct(u[(xi * K + k) * C + c], v[(xi * C + c) * ld + t]) }
+                        if m[(xi * K + k) * ld + t].bitPattern != want.bitPattern { wrong += 1 }
+                    }
+                    for t in columns..<ld where !m[(xi * K + k) * ld + t].isNaN { wrong += 1 }   // never written
+                }
+            }
+            XCTAssertEqual(wrong, 0, "K \(K) C \(C) columns \(columns)")
+        }
     }
 
     /// U = G·w·Gᵀ in double, four channels per vector: bit-equal to the same products and
@@ -130,13 +164,22 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int) throws -> ConvGeometry {
             try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3), padding: (1, 1))
         }
+        let own = Conv2dKernel.winogradOwnMaxChannels
+        defer { Conv2dKernel.winogradOwnMaxChannels = own }
+        Conv2dKernel.winogradOwnMaxChannels = 64
         XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 45, 8)))
         XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 64, 32)))
-        // measured slower: 3 input channels, 16 channels at 32×32, 4×4 planes, batch 1 at 16×16
-        for g in [try shape(128, 3, 16, 32), try shape(128, 16, 16, 32), try shape(128, 512, 512, 4), try shape(1, 32, 32, 16)] {
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 16, 16, 32)))
+        // measured slower: 3 input channels, 4×4 planes, batch 1 at 16×16; and 16 channels at
+        // 32×32 when OpenBLAS runs the products
+        for g in [try shape(128, 3, 16, 32), try shape(128, 512, 512, 4), try shape(1, 32, 32, 16)] {
             XCTAssertTrue(Conv2dKernel.winogradApplies(g))
             XCTAssertFalse(Conv2dKernel.usesWinograd(g), "\(g)")
         }
+        Conv2dKernel.winogradOwnMaxChannels = 0
+        XCTAssertFalse(Conv2dKernel.usesWinograd(try shape(128, 16, 16, 32)))
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 64, 32)))
+        Conv2dKernel.winogradOwnMaxChannels = 64
         let strided = try ConvGeometry(batch: 128, inChannels: 16, height: 32, width: 32, outChannels: 16,
                                        kernel: (3, 3), stride: (2, 2), padding: (1, 1))
         let grouped = try ConvGeometry(batch: 8, inChannels: 16, height: 8, width: 8, outChannels: 16,

@@ -49,8 +49,10 @@ extension Conv2dKernel {
         let parts = ParallelBatch.parts(g.batch)
         let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))
         let cap = (nb * tl.perImage + 7) & ~7
-        try Scratch.with(36 * K * C) { u in
+        let own = ownWinogradProducts(g)
+        try Scratch.with(36 * K * C, own ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 0) { u, up in
             Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
+            if own { WinogradProducts.pack(u, outChannels: K, inChannels: C, into: up) }
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
                 Scratch.with(36 * C * cap, 36 * K * cap) { v, mb in
                     // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the
@@ -61,9 +63,14 @@ extension Conv2dKernel {
                             if stop() { return }
                             let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
                             winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, tmp: tmp)
-                            for xi in 0..<36 {
-                                BLAS.sgemm(transA: false, transB: false, m: K, n: cols, k: C, a: u + xi * K * C, lda: C,
-                                           b: v + xi * C * cols, ldb: cols, c: mb + xi * K * cols, ldc: cols)
+                            if own {
+                                WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
+                                                          into: mb)
+                            } else {
+                                for xi in 0..<36 {
+                                    BLAS.sgemm(transA: false, transB: false, m: K, n: cols, k: C, a: u + xi * K * C,
+                                               lda: C, b: v + xi * C * cols, ldb: cols, c: mb + xi * K * cols, ldc: cols)
+                                }
                             }
                             winogradOutput(g, tl, mb: mb, ld: cols, n0: n0, m: m, y: y, tmp: tmp, epilogue: e)
                             n0 += m
@@ -78,8 +85,11 @@ extension Conv2dKernel {
     /// + column; lanes past the last tile read the plane's corner and are never used).
     /// Each tile row is read as one 8-wide vector (2 columns past the tile, into the next
     /// row or the pad buffer's slack) and 8 tiles' rows are transposed into one vector per
-    /// tile position: 24 shuffles per row instead of 48 single-float inserts. The same
-    /// values go through the same transform as before: the result is bit-equal.
+    /// tile position: 24 shuffles per row instead of 48 single-float inserts. The rows are
+    /// transformed straight from the transpose's registers (V = Bᵀ·(d·B)), so only one
+    /// intermediate 6×6 block goes through memory: 36 stores fewer per 8 tiles, which on
+    /// CPUs that split 256-bit stores is most of the pass (pruned ResNet-56 inference at
+    /// one thread: this pass 23 % of the time before).
     static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
                               tmp: UnsafeMutablePointer<Float>) {
@@ -90,7 +100,7 @@ extension Conv2dKernel {
             let j = t / tl.perImage, r = t % tl.perImage
             offs[t] = j * plane + 4 * (r / tl.tilesW) * wp + 4 * (r % tl.tilesW)
         }
-        let tv = UnsafeMutableRawPointer(tmp), xt = tv + 40 * 32
+        let tv = UnsafeMutableRawPointer(tmp)
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
             for c in 0..<C {
@@ -108,41 +118,34 @@ extension Conv2dKernel {
                     next.step()
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
                     let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
-                    // the tiles' rows (8 columns read, 6 used) turned into one vector per tile
-                    // position: d[r][s] at xt[6r + s]
+                    // each row r of the 8 tiles (8 columns read, 6 used) turned into one vector
+                    // per column and transformed at once: (d·B)[r][j] at tv[6r + j]
                     for r in 0..<6 {
                         @inline(__always) func row(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
                             UnsafeRawPointer(p + r * wp).loadUnaligned(as: SIMD8<Float>.self)
                         }
-                        Transpose8x8.transpose(row(p0), row(p1), row(p2), row(p3), row(p4), row(p5), row(p6), row(p7),
-                                               into: xt + r * 6 * 32, columns: 6)
+                        let d = Transpose8x8.transposed(row(p0), row(p1), row(p2), row(p3), row(p4), row(p5), row(p6), row(p7))
+                        let q = Winograd.input(d.0, d.1, d.2, d.3, d.4, d.5)
+                        tv.storeBytes(of: q.0, toByteOffset: (r * 6 + 0) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: q.1, toByteOffset: (r * 6 + 1) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: q.2, toByteOffset: (r * 6 + 2) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: q.3, toByteOffset: (r * 6 + 3) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: q.4, toByteOffset: (r * 6 + 4) * 32, as: SIMD8<Float>.self)
+                        tv.storeBytes(of: q.5, toByteOffset: (r * 6 + 5) * 32, as: SIMD8<Float>.self)
                     }
-                    @inline(__always) func at(_ r: Int, _ s: Int) -> SIMD8<Float> {
-                        xt.load(fromByteOffset: (r * 6 + s) * 32, as: SIMD8<Float>.self)
-                    }
-                    // columns: Bᵀ·d, into tmp[i][s]
-                    for s in 0..<6 {
-                        let r = Winograd.input(at(0, s), at(1, s), at(2, s), at(3, s), at(4, s), at(5, s))
-                        tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + s) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + s) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + s) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.3, toByteOffset: (3 * 6 + s) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.4, toByteOffset: (4 * 6 + s) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.5, toByteOffset: (5 * 6 + s) * 32, as: SIMD8<Float>.self)
-                    }
-                    // rows: (Bᵀ·d)·B, into V[6i + j][c][t0 ..< t0 + 8]
-                    for i in 0..<6 {
-                        @inline(__always) func ld8(_ s: Int) -> SIMD8<Float> {
-                            tv.load(fromByteOffset: (i * 6 + s) * 32, as: SIMD8<Float>.self)
+                    // columns: Bᵀ·(d·B), into V[6i + j][c][t0 ..< t0 + 8]
+                    for j in 0..<6 {
+                        @inline(__always) func ld8(_ r: Int) -> SIMD8<Float> {
+                            tv.load(fromByteOffset: (r * 6 + j) * 32, as: SIMD8<Float>.self)
                         }
-                        let r = Winograd.input(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
-                        let out = UnsafeMutableRawPointer(v + ((i * 6) * C + c) * ld + t0), step = C * ld * 4
-                        out.storeBytes(of: r.0, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.1, toByteOffset: step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
+                        let q = Winograd.input(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
+                        let out = UnsafeMutableRawPointer(v + (j * C + c) * ld + t0), step = 6 * C * ld * 4
+                        out.storeBytes(of: q.0, as: SIMD8<Float>.self)
+                        out.storeBytes(of: q.1, toByteOffset: step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: q.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: q.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: q.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
+                        out.storeBytes(of: q.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
                     }
                     t0 += 8
                 }
@@ -252,11 +255,31 @@ extension Conv2dKernel {
     /// planes up to 16×16. "AMD EPYC" Zen 1 (family 23 model 1), batch 128, one thread,
     /// direct / Winograd forward: 32c16 16.3 / 9.4 ms, 32→23 c16 12.7 / 7.7, 16→32 c16
     /// 15.5 / 7.3, 32→16 c16 10.9 / 7.8, 32c8 4.8 / 3.1, 16c16 6.2–8.0 / 5.2–6.1, 8→16 c16
-    /// 4.7 / 4.0; dx 32c16 17.4 / 9.4. At 32×32 direct still wins (16c32 16.8 / 36), and
-    /// its ∂L/∂w stays direct everywhere (32c16: 18.4 against 57 by im2col). On Zen 3 the
-    /// direct kernel beat Winograd at 32c16 by 1.3×, so full-width CPUs keep direct.
+    /// 4.7 / 4.0; dx 32c16 17.4 / 9.4. At 32×32 direct won while OpenBLAS ran the products
+    /// (16c32 16.8 / 36); with `WinogradProducts` (`ownWinogradProducts`) Winograd wins
+    /// there too, 2 alternating rounds, forward / forward + backward at 1 thread: 16c32
+    /// 17.4 / 11.4, 34 / 28.7 ms; 16→11 13.1 / 8.7; 11→16 12.0 / 8.7; 32c32 68 / 30,
+    /// 133 / 96; 16→8 9.1 / 7.8; 8→16 and 8c32 even (8.8 / 8.5, 4.8 / 4.9). Its ∂L/∂w
+    /// stays direct everywhere (32c16: 18.4 against 57 by im2col). On Zen 3 the direct
+    /// kernel beat Winograd (OpenBLAS products) at 32c16 by 1.3×, so full-width CPUs keep
+    /// direct; not measured there with `WinogradProducts`.
     public static func prefersWinograd(_ g: ConvGeometry) -> Bool {
-        winogradOverDirect && g.outPlane <= 256 && usesWinograd(g)
+        winogradOverDirect && usesWinograd(g) && (g.outPlane <= 256 || ownWinogradProducts(g))
+    }
+
+    /// Channels up to which a Winograd chunk's 36 products run on `WinogradProducts`
+    /// instead of OpenBLAS; `TOPIARY_WINOGRAD_OWN_MAX` sets it, 0 turns it off (tests run
+    /// both). "AMD EPYC" Zen 1, batch 128, one thread, 2–3 alternating rounds, forward with
+    /// OpenBLAS / own products: 32c16 13.3 / 8.4 ms, 16→32 c16 7.0 / 5.4, 32→16 c16 9.2 /
+    /// 6.4, 32→23 c16 12.6 / 8.5, 32c8 3.2 / 2.7, 64→45 c8 5.5 / 5.0, 32→64 c8 4.5 / 3.8,
+    /// 64c8 7.2 / 7.1, VGG 64c32 110 / 96. Above 64 channels OpenBLAS's blocking is kept
+    /// (128c16 unchanged).
+    nonisolated(unsafe) public static var winogradOwnMaxChannels =
+        Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_OWN_MAX"] ?? "") ?? 64
+
+    /// Whether the chunk products of `forwardWinograd` run on `WinogradProducts`.
+    static func ownWinogradProducts(_ g: ConvGeometry) -> Bool {
+        max(g.inChannels, g.outChannels) <= winogradOwnMaxChannels
     }
 
     /// `prefersWinograd`'s switch: `CPU.splitsWideVectors` unless `TOPIARY_WINOGRAD_FIRST`
@@ -277,7 +300,8 @@ extension Conv2dKernel {
     /// forward and dx, batch 128):
     /// - 3 input channels (first layers 3→16, 3→64 at 32×32): 0.2–0.5×, so ≥ 8 channels;
     /// - 32×32 planes with 8–16 channels (16c32, 16→8, 8→16, 8→8): 0.7–1.3×, about even,
-    ///   so 32×32 planes take Winograd from 32 channels (64c32: 1.2–1.9×);
+    ///   so 32×32 planes take Winograd from 32 channels (64c32: 1.2–1.9×), or where
+    ///   `WinogradProducts` runs the products (see `prefersWinograd` for its figures);
     /// - 16×16 and 8×8 planes: 32c16 1.2–2.7×, 64c8 1.0–1.5×, 32→23 c16 1.4–3×,
     ///   64→45 c8 1.2–1.8×, 128c16 1.6–2.1×, 256c8 1.2–1.6×;
     /// - 4×4 and 2×2 planes (VGG 512c4 0.6–1.0×, 512c2 0.2×: most of a 4×4 tile is
@@ -292,6 +316,6 @@ extension Conv2dKernel {
         let tiles = min(perPart * tl.perImage, winogradTiles)
         if winogradMinChannels <= 1 { return true }   // tests: every shape it computes
         return channels >= winogradMinChannels && g.outHeight >= 8 && g.outWidth >= 8 && tiles >= 64
-            && (g.outPlane <= 512 || channels >= 32)
+            && (g.outPlane <= 512 || channels >= 32 || ownWinogradProducts(g))
     }
 }
