@@ -87,9 +87,11 @@ extension Conv2dKernel {
     /// row or the pad buffer's slack) and 8 tiles' rows are transposed into one vector per
     /// tile position: 24 shuffles per row instead of 48 single-float inserts. The rows are
     /// transformed straight from the transpose's registers (V = Bᵀ·(d·B)), so only one
-    /// intermediate 6×6 block goes through memory: 36 stores fewer per 8 tiles, which on
-    /// CPUs that split 256-bit stores is most of the pass (pruned ResNet-56 inference at
-    /// one thread: this pass 23 % of the time before).
+    /// intermediate 6×6 block goes through memory: 36 stores and loads fewer per 8 tiles
+    /// (Zen 1, pruned ResNet-56 inference at one thread: this pass 23 → 22 % of the time,
+    /// within noise overall). Tried and dropped: 128-bit loads of two tiles' rows into one
+    /// vector and in-lane 4×4 transposes instead of the 8×8 one (no vperm2f128), here and
+    /// in the output pass: 4 % slower on Zen 1.
     static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
                               tmp: UnsafeMutablePointer<Float>) {

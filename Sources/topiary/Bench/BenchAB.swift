@@ -16,6 +16,10 @@ enum BenchAB {
         "winograd": { Conv2dKernel.winogradEnabled = $0 },
         "direct": { Conv2dKernel.directEnabled = $0 },
         "prefetch": { Conv2dKernel.prefetchEnabled = $0 },
+        // Winograd's chunk products on `WinogradProducts` (B) or OpenBLAS (A)
+        "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 64 : 0 },
+        // Winograd before direct, as on CPUs that split 256-bit FMAs (B), or not (A)
+        "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
