@@ -5,6 +5,7 @@ import LuaHost
 import NN
 import Pruning
 import Tensor
+import Text
 
 /// A plan as Lua sees it: the plan and the net it was made for.
 final class PlanBox {
@@ -17,31 +18,21 @@ extension PruneModule {
     static func checkPlan(_ L: Lua, _ i: Int32) throws -> PlanBox { try planType.check(L, i) }
 
     /// The plan as JSON: criterion, MACs and params, per group the channels and the kept
-    /// indices (1-based, as Lua shows them).
+    /// indices (1-based, as Lua shows them); one line a group, written by the Text module.
     static func json(_ p: PruningPlan) -> String {
-        var s = "{\n  \"criterion\": \(quoteJSON(p.criterion)),\n"
-        s += "  \"macs\": {\"before\": \(p.macs.before), \"after\": \(p.macs.after)},\n"
-        s += "  \"params\": {\"before\": \(p.params.before), \"after\": \(p.params.after)},\n"
-        s += "  \"groups\": [\n" + p.groups.map { g in
-            "    {\"name\": \(quoteJSON(g.name)), \"before\": \(g.before), \"after\": \(g.after), \"kept\": ["
-                + g.kept.map { String($0 + 1) }.joined(separator: ", ") + "]"
-                + (g.skipped.map { ", \"skipped\": \(quoteJSON($0))" } ?? "") + "}"
-        }.joined(separator: ",\n") + "\n  ]\n}\n"
-        return s
-    }
-
-    static func quoteJSON(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
+        func counts(_ before: Int, _ after: Int) -> String {
+            JSON.object([("before", .int(before)), ("after", .int(after))]).line
         }
-        return out + "\""
+        let groups = p.groups.map { g -> String in
+            var fields: [(String, JSON)] = [("name", .string(g.name)), ("before", .int(g.before)), ("after", .int(g.after)),
+                                            ("kept", .array(g.kept.map { .int($0 + 1) }))]
+            if let why = g.skipped { fields.append(("skipped", .string(why))) }
+            return "    " + JSON.object(fields).line
+        }
+        return "{\n  \"criterion\": \(JSON.quote(p.criterion)),\n"
+            + "  \"macs\": \(counts(p.macs.before, p.macs.after)),\n"
+            + "  \"params\": \(counts(p.params.before, p.params.after)),\n"
+            + "  \"groups\": [\n" + groups.joined(separator: ",\n") + "\n  ]\n}\n"
     }
 
     static func pushGroups(_ L: Lua, _ p: PruningPlan) throws {

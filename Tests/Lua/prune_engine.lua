@@ -106,6 +106,12 @@ local path = os.tmpname()
 plan:save(path)
 local f = io.open(path); local text = f:read("a"); f:close(); os.remove(path)
 assert(text:find('"criterion": "l1"', 1, true) and text:find('"layer1.0.conv1"', 1, true))
+-- A criterion's name is the user's: quotes, backslashes and control characters are escaped.
+criteria.define('my "odd"\\ l1\n', function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
+local odd = prune.plan(nn.zoo.resnet20{}, {criterion = 'my "odd"\\ l1\n', ratio = 0.25, input = shape})
+odd:save(path)
+f = io.open(path); text = f:read("a"); f:close(); os.remove(path)
+assert(text:find('"criterion": "my \\"odd\\"\\\\ l1\\n",', 1, true), text)
 
 -- A plan applied to a net that changed since is refused.
 local n2 = nn.zoo.resnet20{}
