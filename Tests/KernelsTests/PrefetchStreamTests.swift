@@ -10,7 +10,7 @@ final class PrefetchStreamTests: XCTestCase {
 
     func lines(_ s: inout PrefetchStream) -> [Int] {
         var out: [Int] = []
-        while let p = s.next() { out.append(p - base) }
+        while let p = s.next() { out.append(Int(p) - Int(bitPattern: base)) }
         return out
     }
 

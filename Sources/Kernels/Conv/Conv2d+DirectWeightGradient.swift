@@ -50,7 +50,7 @@ extension Conv2dKernel {
                 }
             }
             sumParts(local, parts: parts, size: wSize)
-            for i in 0..<wSize { dw[i] += local[i] }
+            addInto(dw, local, count: wSize)
         }
     }
 

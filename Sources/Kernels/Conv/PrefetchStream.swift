@@ -18,7 +18,8 @@ extension Conv2dKernel {
 /// The memory is `runs` runs of `bytes` each, `runStride` bytes apart (one run: a
 /// contiguous buffer; several: the same channel's plane in consecutive images).
 struct PrefetchStream {
-    private var p: UnsafeRawPointer, runEnd: UnsafeRawPointer
+    /// Addresses, not pointers: `none` has no memory to point at.
+    private var p: UInt, runEnd: UInt
     private var runsLeft: Int
     private let bytes: Int, runStride: Int, perStep: Int, write: Bool
     static let line = 64
@@ -29,8 +30,8 @@ struct PrefetchStream {
         let on = Conv2dKernel.prefetchEnabled && bytes > 0 && runs > 0
         self.bytes = on ? bytes : 0
         self.runStride = runStride
-        p = base
-        runEnd = base + self.bytes
+        p = UInt(bitPattern: base)
+        runEnd = p + UInt(self.bytes)
         runsLeft = on ? runs - 1 : 0
         let lines = on ? runs * ((bytes + Self.line - 1) / Self.line) : 0
         perStep = max(1, (lines + max(steps, 1) - 1) / max(steps, 1))
@@ -38,27 +39,33 @@ struct PrefetchStream {
     }
 
     /// Nothing to fetch.
-    static var none: PrefetchStream { PrefetchStream(UnsafeRawPointer(bitPattern: Self.line)!, bytes: 0, steps: 1) }
+    static let none = PrefetchStream()
+
+    private init() {
+        p = 0; runEnd = 0; runsLeft = 0
+        bytes = 0; runStride = 0; perStep = 1; write = false
+    }
 
     /// Issues the next `perStep` lines' prefetches (none past the end).
     @inline(__always)
     mutating func step() {
         for _ in 0..<perStep {
             guard let q = next() else { return }
-            if write { topiary_prefetch_write(q) } else { topiary_prefetch_read(q) }
+            guard let at = UnsafeRawPointer(bitPattern: q) else { return }
+            if write { topiary_prefetch_write(at) } else { topiary_prefetch_read(at) }
         }
     }
 
-    /// The next line to fetch, nil at the end.
+    /// The address of the next line to fetch, nil at the end.
     @inline(__always)
-    mutating func next() -> UnsafeRawPointer? {
+    mutating func next() -> UInt? {
         if p >= runEnd {
             guard runsLeft > 0 else { return nil }
             runsLeft -= 1
-            p = runEnd - bytes + runStride
-            runEnd = p + bytes
+            p = runEnd - UInt(bytes) + UInt(runStride)
+            runEnd = p + UInt(bytes)
         }
-        defer { p += Self.line }
+        defer { p += UInt(Self.line) }
         return p
     }
 
