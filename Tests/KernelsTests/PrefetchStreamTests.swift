@@ -25,6 +25,9 @@ final class PrefetchStreamTests: XCTestCase {
         var s = PrefetchStream(base, bytes: 256, runs: 3, runStride: 4096, steps: 2)
         XCTAssertEqual(lines(&s), [0, 64, 128, 192, 4096, 4160, 4224, 4288, 8192, 8256, 8320, 8384])
         XCTAssertEqual(s.linesPerStep, 6)
+        // runs going down in memory
+        var down = PrefetchStream(base, bytes: 128, runs: 3, runStride: -4096, steps: 6)
+        XCTAssertEqual(lines(&down), [0, 64, -4096, -4032, -8192, -8128])
     }
 
     /// `steps` calls of `step()` issue every line, for awkward sizes and step counts.

@@ -39,7 +39,7 @@ struct PrefetchStream {
     }
 
     /// Nothing to fetch.
-    static let none = PrefetchStream()
+    static var none: PrefetchStream { PrefetchStream() }
 
     private init() {
         p = 0; runEnd = 0; runsLeft = 0
@@ -62,8 +62,8 @@ struct PrefetchStream {
         if p >= runEnd {
             guard runsLeft > 0 else { return nil }
             runsLeft -= 1
-            p = runEnd - UInt(bytes) + UInt(runStride)
-            runEnd = p + UInt(bytes)
+            p = runEnd &- UInt(bytes) &+ UInt(bitPattern: runStride)   // a stride may be negative
+            runEnd = p &+ UInt(bytes)
         }
         defer { p += UInt(Self.line) }
         return p
