@@ -188,6 +188,25 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 16, 16, 32)))
     }
 
+    /// ∂L/∂w runs directly up to 32 channels, and up to 64 on planes of 32×32 and more
+    /// (VGG's 64c32), where the forward stays with im2col or Winograd.
+    func testWeightGradientTakesWiderLayersOnLargePlanes() throws {
+        func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int) throws -> ConvGeometry {
+            try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3), padding: (1, 1))
+        }
+        let (maxC, on, first) = (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled, Conv2dKernel.winogradOverDirect)
+        defer { Conv2dKernel.directMaxChannels = maxC; Conv2dKernel.directEnabled = on; Conv2dKernel.winogradOverDirect = first }
+        (Conv2dKernel.directMaxChannels, Conv2dKernel.directEnabled, Conv2dKernel.winogradOverDirect) = (32, true, false)
+        XCTAssertTrue(Conv2dKernel.directWeightGradient(try shape(128, 64, 64, 32)))
+        XCTAssertTrue(Conv2dKernel.directWeightGradient(try shape(128, 64, 45, 32)))
+        XCTAssertFalse(Conv2dKernel.usesDirect(try shape(128, 64, 64, 32)))
+        XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 65, 64, 32)))
+        XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 64, 64, 16)))
+        XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 128, 128, 16)))
+        XCTAssertFalse(Conv2dKernel.directWeightGradient(try shape(128, 64, 64, 8)))
+        XCTAssertTrue(Conv2dKernel.directWeightGradient(try shape(128, 32, 32, 8)))
+    }
+
     /// Zen 1 / Zen+ split 256-bit FMAs; Zen 2 and later, and Intel, do not.
     func testSplitsWideVectorsFromCPUInfo() {
         func info(_ vendor: String, _ family: Int, _ model: Int) -> String {
