@@ -27,7 +27,10 @@ public class BatchNorm: Module {
 
     /// What backward needs; `count` is the number of values the batch statistics cover
     /// (over every rank when `synced`). Internal: fused inference clears it.
-    var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool, count: Double, synced: Bool)?
+    /// `gate`: the forward's scale and shift when a ReLU was fused after it
+    /// (`forward(_:thenReLU:)`); backward then gates its gradient by the ReLU's mask.
+    var cache: (x: Tensor, mean: [Float], invstd: [Float], batchStats: Bool, count: Double, synced: Bool,
+                gate: (scale: [Float], shift: [Float])?)?
 
     init(numFeatures features: Int, eps: Double, momentum: Double?, affine: Bool, trackRunningStats: Bool) throws {
         try Check.positive(features, "num_features", "BatchNorm")
@@ -78,7 +81,14 @@ public class BatchNorm: Module {
 
     var op: String { typeName.lowercased() }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, thenReLU: false) }
+
+    /// The forward, followed by a ReLU in the same pass when `thenReLU` (`Sequential` fuses
+    /// a BatchNorm and the ReLU after it while training). Backward then takes the gradient
+    /// of the ReLU's output and applies the ReLU's mask itself; given the gradient of the
+    /// BatchNorm's own output instead (the ReLU run backward on its own), the mask changes
+    /// nothing, as that gradient is already zero where the ReLU let nothing through.
+    func forward(_ input: Tensor, thenReLU: Bool) throws -> Tensor {
         let (x, n, c, s) = try layout(input)
         guard c == numFeatures else {
             throw TensorError("\(op): input has \(c) channels, layer expects \(numFeatures)")
@@ -103,8 +113,18 @@ public class BatchNorm: Module {
         }
         let (scale, shift) = affine(Float.self, mean: mean, invstd: invstd)
         let y = try Tensor(uninitialized: x.shape)
-        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
-        cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced) : nil
+        if thenReLU {
+            x.withFloats { xp in
+                scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in
+                    let gate = BatchNormGate(scale: a.baseAddress!, shift: b.baseAddress!)
+                    BatchNormKernel.affineReLU(xp, n: n, c: c, s: s, gate: gate, y: y.ptr)
+                } }
+            }
+        } else {
+            x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
+        }
+        let gate: (scale: [Float], shift: [Float])? = thenReLU ? (scale, shift) : nil
+        cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced, gate) : nil
         return y
     }
 
@@ -155,16 +175,32 @@ public class BatchNorm: Module {
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        guard let (x, mean, invstd, batchStats, count, synced) = cache else { throw noForward(op) }
+        guard let (x, mean, invstd, batchStats, count, synced, gated) = cache else { throw noForward(op) }
         let dy = try Check.grad(gradOutput, x.shape, op)
         let (_, n, c, s) = try layout(x)
         var sumDy = [Double](repeating: 0, count: c), sumDyX = [Double](repeating: 0, count: c)
         // running statistics and no parameter gradient wanted (Taylor scores, input
         // gradients of a frozen net): the sums are not needed
         let wantSums = batchStats || (weight?.requiresGrad ?? false) || (bias?.requiresGrad ?? false)
+        let scale = gated?.scale ?? [], shift = gated?.shift ?? []
+        /// The fused ReLU's mask, when there is one.
+        func withGate<R>(_ body: (BatchNormGate?) -> R) -> R {
+            guard gated != nil else { return body(nil) }
+            return scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in
+                body(BatchNormGate(scale: a.baseAddress!, shift: b.baseAddress!))
+            } }
+        }
         if wantSums {
             dy.withFloats { dyp in
-                BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy, sumDyX: &sumDyX)
+                withGate { gate in
+                    if let gate {
+                        BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, gate: gate,
+                                                     sumDy: &sumDy, sumDyX: &sumDyX)
+                    } else {
+                        BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy,
+                                                     sumDyX: &sumDyX)
+                    }
+                }
             }
         }
         // γ and β get this rank's share (data-parallel training sums them over the ranks);
@@ -191,11 +227,20 @@ public class BatchNorm: Module {
             }
         }
         let dx = try Tensor(uninitialized: x.shape)
-        if batchStats {
-            dy.withFloats { BatchNormKernel.combine(x.ptr, dy: $0, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr) }
-        } else {
-            // u = v = 0: dx = k·dy, without reading x
-            dy.withFloats { BatchNormKernel.scaled($0, n: n, c: c, s: s, k: k, dx: dx.ptr) }
+        dy.withFloats { dyp in
+            withGate { gate in
+                switch (batchStats, gate) {
+                case (true, let gate?):
+                    BatchNormKernel.combine(x.ptr, dy: dyp, n: n, c: c, s: s, k: k, u: u, v: v, gate: gate, dx: dx.ptr)
+                case (true, nil):
+                    BatchNormKernel.combine(x.ptr, dy: dyp, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr)
+                case (false, let gate?):
+                    BatchNormKernel.scaled(dyp, x: x.ptr, n: n, c: c, s: s, k: k, gate: gate, dx: dx.ptr)
+                case (false, nil):
+                    // u = v = 0: dx = k·dy, without reading x
+                    BatchNormKernel.scaled(dyp, n: n, c: c, s: s, k: k, dx: dx.ptr)
+                }
+            }
         }
         return dx
     }

@@ -40,6 +40,12 @@ public final class Residual: Module {
             if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: y.shape) }
             s = try Tracer.run(shortcutName, shortcut, input)
         }
+        if let relu = post as? ReLU, Sequential.fusesTraining, Tracer.current == nil, ForwardHooks.isEmpty {
+            // relu(body + shortcut) in one pass; the ReLU keeps its output for backward
+            let out = try addSameShape(y, s, "residual", ("body", "shortcut"), thenReLU: true)
+            relu.cache = GradMode.enabled ? out : nil
+            return out
+        }
         let sum = try addSameShape(y, s, "residual", ("body", "shortcut"))
         Tracer.record(.add, "Add", inputs: [y, s], output: sum)
         guard let post else { return sum }

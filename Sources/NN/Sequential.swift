@@ -38,16 +38,54 @@ public final class Sequential: Module {
         children[i].module = module
     }
 
+    /// Whether training forwards fuse a BatchNorm with the ReLU after it, and a residual
+    /// block's add with its ReLU (`topiary bench --ab train-fusion`); results are the
+    /// same bit for bit either way.
+    nonisolated(unsafe) public static var fusesTraining = true
+
+    /// Positions of the BatchNorm children the last forward fused with the ReLU after them.
+    private(set) var fusedReLUs = Set<Int>()
+
+    /// Runs the children in order. A BatchNorm followed by a ReLU runs as one pass
+    /// (`BatchNorm.forward(_:thenReLU:)`: one read and one write of the map instead of
+    /// two of each, and a backward without the ReLU's own pass) unless a tracer or a
+    /// forward hook is watching, which must see the BatchNorm's output. The ReLU keeps
+    /// its output as if it had run, so either backward is exact.
     public func forward(_ input: Tensor) throws -> Tensor {
         if FusedInference.active { return try FusedInference.forward(children[...], input) }
-        var x = input
-        for c in children { x = try Tracer.run(c.name, c.module, x) }
+        fusedReLUs.removeAll()
+        let fuse = Self.fusesTraining && Tracer.current == nil && ForwardHooks.isEmpty
+        var x = input, i = 0
+        while i < children.count {
+            if fuse, i + 1 < children.count, let bn = children[i].module as? BatchNorm,
+               let relu = children[i + 1].module as? ReLU {
+                x = try bn.forward(x, thenReLU: true)
+                relu.cache = GradMode.enabled ? x : nil
+                fusedReLUs.insert(i)
+                i += 2
+            } else {
+                x = try Tracer.run(children[i].name, children[i].module, x)
+                i += 1
+            }
+        }
         return x
     }
 
+    /// Runs the children backward; a fused BatchNorm–ReLU pair as one step (the
+    /// BatchNorm applies the ReLU's mask) unless a gradient hook wants the gradient
+    /// between them.
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        var g = gradOutput
-        for c in children.reversed() { g = try Tracer.runBackward(c.name, c.module, g) }
+        let pairs = Tracer.current?.gradientHook == nil ? fusedReLUs : []
+        var g = gradOutput, i = children.count - 1
+        while i >= 0 {
+            if i >= 1, pairs.contains(i - 1) {
+                g = try children[i - 1].module.backward(g)
+                i -= 2
+            } else {
+                g = try Tracer.runBackward(children[i].name, children[i].module, g)
+                i -= 1
+            }
+        }
         return g
     }
 }
@@ -63,7 +101,8 @@ func checkChildName(_ name: String, existing: [String], in container: String) th
 }
 
 /// a + b for tensors of equal shape (no broadcasting: a mismatch is an error).
-func addSameShape(_ a: Tensor, _ b: Tensor, _ op: String, _ what: (String, String)) throws -> Tensor {
+/// With `thenReLU`, max(a + b, 0) in the same pass.
+func addSameShape(_ a: Tensor, _ b: Tensor, _ op: String, _ what: (String, String), thenReLU: Bool = false) throws -> Tensor {
     guard a.shape == b.shape else {
         throw TensorError("\(op): \(what.0) output \(shapeString(a.shape)) and \(what.1) output \(shapeString(b.shape)) differ")
     }
@@ -72,7 +111,11 @@ func addSameShape(_ a: Tensor, _ b: Tensor, _ op: String, _ what: (String, Strin
     let r = out.ptr
     x.withFloats { p in y.withFloats { q in
         Parallel.ranges(out.numel, grain: 32768) { lo, hi in
-            for i in lo..<hi { r[i] = p[i] + q[i] }
+            if thenReLU {
+                for i in lo..<hi { r[i] = max(p[i] + q[i], 0) }
+            } else {
+                for i in lo..<hi { r[i] = p[i] + q[i] }
+            }
         }
     } }
     return out

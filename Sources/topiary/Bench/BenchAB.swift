@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import NN
 import Tensor
 import Text
 
@@ -20,6 +21,8 @@ enum BenchAB {
         "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 64 : 0 },
         // Winograd before direct, as on CPUs that split 256-bit FMAs (B), or not (A)
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
+        // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
+        "train-fusion": { Sequential.fusesTraining = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {

@@ -1,0 +1,87 @@
+import XCTest
+@testable import Kernels
+@testable import NN
+@testable import Tensor
+
+/// The training-time fusions — a BatchNorm and the ReLU after it as one pass in
+/// `Sequential`, a residual block's add and ReLU as one pass — against the layers run one
+/// by one (a forward hook on an unrelated module turns both off): outputs, input
+/// gradients, parameter gradients and running statistics bit for bit.
+final class FusedTrainingTests: XCTestCase {
+    /// Output, input gradient, parameter gradients and buffers after one forward and
+    /// backward of `makeNet()` (seeded), fused or layer by layer.
+    func run(_ makeNet: () throws -> Sequential, input: [Int], training: Bool, fused: Bool,
+             frozen: Bool = false, backward wrap: ((() throws -> Tensor) throws -> Tensor)? = nil) throws -> [String: [Float]] {
+        Random.manualSeed(5)
+        let net = try makeNet()
+        net.train(training)
+        if frozen { for p in net.namedParameters() { p.parameter.requiresGrad = false } }
+        let x = try Tensor.randn(input)
+        let hook = fused ? nil : ForwardHooks.add(Identity()) { _, _, _ in nil }
+        defer { if let hook { ForwardHooks.remove(hook) } }
+        XCTAssertEqual(ForwardHooks.isEmpty, fused)
+        let y = try net.forward(x)
+        // the fused run did fuse: some BatchNorm ran with its ReLU, and every residual
+        // block's ReLU kept the block's own output
+        let pairs = net.namedModules().compactMap { ($0.module as? Sequential)?.fusedReLUs.count }.reduce(0, +)
+        XCTAssertEqual(pairs > 0, fused)
+        for case let (_, block as Residual) in net.namedModules() {
+            XCTAssertNotNil((block.post as? ReLU)?.cache)
+        }
+        let dy = try Tensor.randn(y.shape)
+        let dx = try wrap.map { try $0 { try net.backward(dy) } } ?? net.backward(dy)
+        var out = ["y": y.toFloats(), "dx": dx.toFloats()]
+        for p in net.namedParameters() where p.parameter.requiresGrad {
+            out["grad " + p.name] = try p.parameter.gradBuffer().toFloats()
+        }
+        for b in net.namedBuffers() { out["buffer " + b.name] = try b.tensor.toFloat().toFloats() }
+        return out
+    }
+
+    func assertSame(_ a: [String: [Float]], _ b: [String: [Float]], _ what: String) {
+        XCTAssertEqual(Set(a.keys), Set(b.keys), what)
+        for (k, v) in a {
+            let w = b[k] ?? []
+            XCTAssertEqual(v.count, w.count, "\(what): \(k)")
+            let same = zip(v, w).allSatisfy { $0.bitPattern == $1.bitPattern }
+            XCTAssertTrue(same, "\(what): \(k) differs (max |Δ| \(zip(v, w).map { abs($0 - $1) }.max() ?? 0))")
+        }
+    }
+
+    func testResNetTrainingStepIsBitExact() throws {
+        let make = { try Zoo.resnetCifar(depth: 8, classes: 10) }
+        assertSame(try run(make, input: [4, 3, 12, 12], training: true, fused: true),
+                   try run(make, input: [4, 3, 12, 12], training: true, fused: false), "resnet8 training")
+    }
+
+    /// VGG (flat conv–BN–ReLU runs, odd plane sizes) and a BatchNorm1d–ReLU pair.
+    func testVGGAndBatchNorm1dAreBitExact() throws {
+        let make = {
+            try Sequential([Conv2d(3, 7, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(7), ReLU(),
+                            Conv2d(7, 5, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(5), ReLU(), Flatten(),
+                            Linear(5 * 7 * 5, 9), BatchNorm1d(9), ReLU(), Linear(9, 3)])
+        }
+        assertSame(try run(make, input: [6, 3, 7, 5], training: true, fused: true),
+                   try run(make, input: [6, 3, 7, 5], training: true, fused: false), "vgg-like training")
+    }
+
+    /// Evaluation mode with gradients and frozen parameters (what Taylor scores run).
+    func testFrozenEvaluationIsBitExact() throws {
+        let make = { try Zoo.resnetCifar(depth: 8, classes: 10) }
+        assertSame(try run(make, input: [3, 3, 8, 8], training: false, fused: true, frozen: true),
+                   try run(make, input: [3, 3, 8, 8], training: false, fused: false, frozen: true), "resnet8 frozen")
+    }
+
+    /// A fused pair with a gradient hook watching the backward: the ReLU runs backward
+    /// on its own (from its kept output), the hook sees every module, and the BatchNorm's
+    /// gate then changes nothing.
+    func testGradientHookAfterAFusedForward() throws {
+        let make = { try Sequential([Conv2d(2, 4, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(4), ReLU()]) }
+        var seen: [String] = []
+        let watched = try run(make, input: [2, 2, 5, 5], training: true, fused: true) { body in
+            try Tracer.observeGradients(forward: { _, _, _, _ in }, backward: { path, _, _ in seen.append(path) }, body)
+        }
+        XCTAssertEqual(seen, ["2", "1", "0"])
+        assertSame(watched, try run(make, input: [2, 2, 5, 5], training: true, fused: false), "hooked backward")
+    }
+}
