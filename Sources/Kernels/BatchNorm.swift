@@ -21,30 +21,42 @@ public enum BatchNormKernel {
         }
     }
 
-    /// y = x·scale[c] + shift[c].
+    /// y = x·scale[c] + shift[c]; with `relu`, max(x·scale[c] + shift[c], 0) in the same
+    /// pass (see `BatchNormGate`).
     public static func affine(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, scale: UnsafePointer<Float>,
-                              shift: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+                              shift: UnsafePointer<Float>, relu: Bool = false, y: UnsafeMutablePointer<Float>) {
         Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
             for r in lo..<hi {
                 let a = scale[r % c], b = shift[r % c]
                 let src = x + r * s, dst = y + r * s
-                for q in 0..<s { dst[q] = src[q] * a + b }
+                if relu {
+                    for q in 0..<s { dst[q] = max(src[q] * a + b, 0) }
+                } else {
+                    for q in 0..<s { dst[q] = src[q] * a + b }
+                }
             }
         }
     }
 
-    /// Per-channel Σ dy and Σ dy·(x − center[c]).
+    /// Per-channel Σ dy and Σ dy·(x − center[c]); with a `gate`, of the gated gradient
+    /// dz = (x·scale + shift > 0 ? dy : 0) (see `BatchNormGate`).
     public static func gradientSums(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
-                                    center: UnsafePointer<Float>, sumDy: UnsafeMutablePointer<Double>,
-                                    sumDyX: UnsafeMutablePointer<Double>) {
+                                    center: UnsafePointer<Float>, gate: BatchNormGate? = nil,
+                                    sumDy: UnsafeMutablePointer<Double>, sumDyX: UnsafeMutablePointer<Double>) {
         Parallel.ranges(c, grain: max(1, 32768 / max(n * s, 1))) { lo, hi in
             for ch in lo..<hi {
                 var a = 0.0, b = 0.0
                 let m = center[ch]
                 for i in 0..<n {
                     let o = (i * c + ch) * s
-                    a += Double(rowSumFloat(dy + o, s))
-                    b += Double(rowCenteredDot(dy + o, x + o, s, m))
+                    if let gate {
+                        let (sd, sdx) = rowGatedSums(dy + o, x + o, s, m, gate.scale[ch], gate.shift[ch])
+                        a += Double(sd)
+                        b += Double(sdx)
+                    } else {
+                        a += Double(rowSumFloat(dy + o, s))
+                        b += Double(rowCenteredDot(dy + o, x + o, s, m))
+                    }
                 }
                 sumDy[ch] = a
                 sumDyX[ch] = b
@@ -65,15 +77,20 @@ public enum BatchNormKernel {
     }
 
     /// dx = k[c]·dy + u[c]·x + v[c] (the training-mode input gradient written as an
-    /// affine map of dy and x per channel).
+    /// affine map of dy and x per channel); with a `gate`, of the gated gradient dz.
     public static func combine(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
                                k: UnsafePointer<Float>, u: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                               dx: UnsafeMutablePointer<Float>) {
+                               gate: BatchNormGate? = nil, dx: UnsafeMutablePointer<Float>) {
         Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
             for r in lo..<hi {
                 let ch = r % c, kk = k[ch], uu = u[ch], vv = v[ch]
                 let gx = x + r * s, gy = dy + r * s, out = dx + r * s
-                for q in 0..<s { out[q] = kk * gy[q] + uu * gx[q] + vv }
+                if let gate {
+                    let a = gate.scale[ch], b = gate.shift[ch]
+                    for q in 0..<s { out[q] = kk * (gx[q] * a + b > 0 ? gy[q] : 0) + uu * gx[q] + vv }
+                } else {
+                    for q in 0..<s { out[q] = kk * gy[q] + uu * gx[q] + vv }
+                }
             }
         }
     }

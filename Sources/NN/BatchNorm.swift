@@ -113,16 +113,7 @@ public class BatchNorm: Module {
         }
         let (scale, shift) = affine(Float.self, mean: mean, invstd: invstd)
         let y = try Tensor(uninitialized: x.shape)
-        if thenReLU {
-            x.withFloats { xp in
-                scale.withUnsafeBufferPointer { a in shift.withUnsafeBufferPointer { b in
-                    let gate = BatchNormGate(scale: a.baseAddress!, shift: b.baseAddress!)
-                    BatchNormKernel.affineReLU(xp, n: n, c: c, s: s, gate: gate, y: y.ptr)
-                } }
-            }
-        } else {
-            x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, y: y.ptr) }
-        }
+        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, relu: thenReLU, y: y.ptr) }
         let gate: (scale: [Float], shift: [Float])? = thenReLU ? (scale, shift) : nil
         cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced, gate) : nil
         return y
@@ -193,13 +184,8 @@ public class BatchNorm: Module {
         if wantSums {
             dy.withFloats { dyp in
                 withGate { gate in
-                    if let gate {
-                        BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, gate: gate,
-                                                     sumDy: &sumDy, sumDyX: &sumDyX)
-                    } else {
-                        BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, sumDy: &sumDy,
-                                                     sumDyX: &sumDyX)
-                    }
+                    BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, gate: gate,
+                                                 sumDy: &sumDy, sumDyX: &sumDyX)
                 }
             }
         }
@@ -230,10 +216,8 @@ public class BatchNorm: Module {
         dy.withFloats { dyp in
             withGate { gate in
                 switch (batchStats, gate) {
-                case (true, let gate?):
+                case (true, _):
                     BatchNormKernel.combine(x.ptr, dy: dyp, n: n, c: c, s: s, k: k, u: u, v: v, gate: gate, dx: dx.ptr)
-                case (true, nil):
-                    BatchNormKernel.combine(x.ptr, dy: dyp, n: n, c: c, s: s, k: k, u: u, v: v, dx: dx.ptr)
                 case (false, let gate?):
                     BatchNormKernel.scaled(dyp, x: x.ptr, n: n, c: c, s: s, k: k, gate: gate, dx: dx.ptr)
                 case (false, nil):
