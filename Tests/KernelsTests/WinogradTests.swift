@@ -40,24 +40,26 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
     /// `WinogradProducts.multiply` is, element by element, the fused multiply-adds over
     /// ascending input channels: bit-equal to that scalar loop, for output channel counts
     /// that fill and do not fill the 4-row tile and column counts with and without the
-    /// 8-wide remainder (rows `ld` apart, wider than the columns computed).
+    /// 8-wide remainder (rows `ld` apart, wider than the columns computed; points a skewed
+    /// stride apart, as `Winograd.pointStride` sets them).
     func testOwnProductsBitEqualToScalarLoop() {
         for (K, C, columns) in [(4, 1, 24), (5, 3, 8), (16, 16, 128), (23, 11, 40), (3, 45, 56), (8, 8, 16)] {
-            let ld = columns + 8
-            let u = random(36 * K * C, seed: UInt64(K * 100 + C)), v = random(36 * C * ld, seed: UInt64(columns))
+            let ld = columns + 8, vs = C * ld + 16, ms = K * ld + 16
+            let u = random(36 * K * C, seed: UInt64(K * 100 + C)), v = random(36 * vs, seed: UInt64(columns))
             var up = [Float](repeating: .nan, count: WinogradProducts.packedCount(outChannels: K, inChannels: C))
             WinogradProducts.pack(u, outChannels: K, inChannels: C, into: &up)
-            var m = [Float](repeating: .nan, count: 36 * K * ld)
-            WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: columns, ld: ld, into: &m)
+            var m = [Float](repeating: .nan, count: 36 * ms)
+            WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: columns, ld: ld, vStride: vs,
+                                      into: &m, mStride: ms)
             var wrong = 0
             for xi in 0..<36 {
                 for k in 0..<K {
                     for t in 0..<columns {
                         var want: Float = 0
-                        for c in 0..<C { want = want.addingProduct(u[(xi * K + k) * C + c], v[(xi * C + c) * ld + t]) }
-                        if m[(xi * K + k) * ld + t].bitPattern != want.bitPattern { wrong += 1 }
+                        for c in 0..<C { want = want.addingProduct(u[(xi * K + k) * C + c], v[xi * vs + c * ld + t]) }
+                        if m[xi * ms + k * ld + t].bitPattern != want.bitPattern { wrong += 1 }
                     }
-                    for t in columns..<ld where !m[(xi * K + k) * ld + t].isNaN { wrong += 1 }   // never written
+                    for t in columns..<ld where !m[xi * ms + k * ld + t].isNaN { wrong += 1 }   // never written
                 }
             }
             XCTAssertEqual(wrong, 0, "K \(K) C \(C) columns \(columns)")

@@ -49,12 +49,13 @@ extension Conv2dKernel {
         let parts = ParallelBatch.parts(g.batch)
         let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))
         let cap = (nb * tl.perImage + 7) & ~7
+        let vs = Winograd.pointStride(rows: C, ld: cap), ms = Winograd.pointStride(rows: K, ld: cap)
         let own = ownWinogradProducts(g)
         try Scratch.with(36 * K * C, own ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 0) { u, up in
             Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
             if own { WinogradProducts.pack(u, outChannels: K, inChannels: C, into: up) }
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
-                Scratch.with(36 * C * cap, 36 * K * cap) { v, mb in
+                Scratch.with(36 * vs, 36 * ms) { v, mb in
                     // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the
                     // last tile's 8-wide row reads
                     Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, zeroed: true) { tmp, pad in
@@ -62,17 +63,18 @@ extension Conv2dKernel {
                         while n0 < hi {
                             if stop() { return }
                             let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
-                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, tmp: tmp)
+                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp)
                             if own {
                                 WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
-                                                          into: mb)
+                                                          vStride: vs, into: mb, mStride: ms)
                             } else {
                                 for xi in 0..<36 {
                                     BLAS.sgemm(transA: false, transB: false, m: K, n: cols, k: C, a: u + xi * K * C,
-                                               lda: C, b: v + xi * C * cols, ldb: cols, c: mb + xi * K * cols, ldc: cols)
+                                               lda: C, b: v + xi * vs, ldb: cols, c: mb + xi * ms, ldc: cols)
                                 }
                             }
-                            winogradOutput(g, tl, mb: mb, ld: cols, n0: n0, m: m, y: y, tmp: tmp, epilogue: e)
+                            winogradOutput(g, tl, mb: mb, ld: cols, pointStride: ms, n0: n0, m: m, y: y, tmp: tmp,
+                                           epilogue: e)
                             n0 += m
                         }
                     }
@@ -94,7 +96,7 @@ extension Conv2dKernel {
     /// in the output pass: 4 % slower on Zen 1.
     static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
-                              tmp: UnsafeMutablePointer<Float>) {
+                              pointStride vs: Int, tmp: UnsafeMutablePointer<Float>) {
         let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
         let tiles = m * tl.perImage
         var offs = [Int](repeating: 0, count: ld)
@@ -141,7 +143,7 @@ extension Conv2dKernel {
                             tv.load(fromByteOffset: (r * 6 + j) * 32, as: SIMD8<Float>.self)
                         }
                         let q = Winograd.input(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
-                        let out = UnsafeMutableRawPointer(v + (j * C + c) * ld + t0), step = 6 * C * ld * 4
+                        let out = UnsafeMutableRawPointer(v + j * vs + c * ld + t0), step = 6 * vs * 4
                         out.storeBytes(of: q.0, as: SIMD8<Float>.self)
                         out.storeBytes(of: q.1, toByteOffset: step, as: SIMD8<Float>.self)
                         out.storeBytes(of: q.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
@@ -159,7 +161,7 @@ extension Conv2dKernel {
     /// plane's bottom and right edges; 8 tiles' results are transposed so each whole tile
     /// is written as four 4-wide rows.
     static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
-                               n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>,
+                               pointStride ms: Int, n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>,
                                epilogue e: ConvEpilogue) {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
         let tiles = m * tl.perImage
@@ -186,7 +188,7 @@ extension Conv2dKernel {
                 // columns: Aᵀ·M, into tmp[a][j]
                 for j in 0..<6 {
                     @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {
-                        UnsafeRawPointer(mb + ((i * 6 + j) * K + k) * ld + t0).load(as: SIMD8<Float>.self)
+                        UnsafeRawPointer(mb + (i * 6 + j) * ms + k * ld + t0).load(as: SIMD8<Float>.self)
                     }
                     let r = Winograd.output(m8(0), m8(1), m8(2), m8(3), m8(4), m8(5))
                     tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: SIMD8<Float>.self)

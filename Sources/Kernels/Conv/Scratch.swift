@@ -9,6 +9,21 @@ import Tensor
 /// after its last mention under -O, and another thread would take it while the kernel
 /// still writes to it). Pointers must not escape the closure.
 public enum Scratch {
+    /// Whether `skewed` pads (off: `topiary bench --ab skew` times the unpadded strides).
+    nonisolated(unsafe) public static var skews = true
+
+    /// A row stride of at least `floats` floats that is an odd number of 64-byte cache
+    /// lines, for matrices whose rows a kernel reads or writes together: rows a multiple
+    /// of 4 KB apart (128 Winograd tiles × 8 channels) all map to one set of an 8-way L1,
+    /// and a kernel touching 36 of them at once misses on every access. An odd number of
+    /// lines spreads 64 consecutive rows over 64 different sets. (Tried on im2col's
+    /// columns and GEMM outputs, whose rows OpenBLAS packs: no change, 0.96–1.04×.)
+    @inlinable
+    public static func skewed(_ floats: Int) -> Int {
+        guard skews else { return floats }
+        return (((floats + 15) / 16) | 1) * 16
+    }
+
     /// Runs `body` with a buffer of at least `count` floats (zeroed on request).
     @inlinable
     public static func with<R>(_ count: Int, zeroed: Bool = false,

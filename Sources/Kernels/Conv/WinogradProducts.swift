@@ -35,12 +35,13 @@ enum WinogradProducts {
     }
 
     /// M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t] for k < K, t < `columns` (a multiple of 8);
-    /// `up` from `pack`, V and M with rows `ld` apart.
+    /// `up` from `pack`, V and M with rows `ld` apart and points `vStride` and `mStride` apart.
     static func multiply(_ up: UnsafePointer<Float>, _ v: UnsafePointer<Float>, outChannels K: Int,
-                         inChannels C: Int, columns: Int, ld: Int, into mb: UnsafeMutablePointer<Float>) {
+                         inChannels C: Int, columns: Int, ld: Int, vStride: Int,
+                         into mb: UnsafeMutablePointer<Float>, mStride: Int) {
         let B = block, blocks = (K + B - 1) / B
         for xi in 0..<Winograd.points {
-            let vx = v + xi * C * ld, mx = mb + xi * K * ld
+            let vx = v + xi * vStride, mx = mb + xi * mStride
             for b in 0..<blocks {
                 let w = up + (xi * blocks + b) * C * B, rows = min(B, K - b * B), out = mx + b * B * ld
                 var t = 0

@@ -19,6 +19,8 @@ enum BenchAB {
         "prefetch": { Conv2dKernel.prefetchEnabled = $0 },
         // Winograd's chunk products on `WinogradProducts` (B) or OpenBLAS (A)
         "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 64 : 0 },
+        // Winograd's V and M point blocks skewed across L1 sets (B) or rows·ld apart (A)
+        "skew": { Scratch.skews = $0 },
         // Winograd before direct, as on CPUs that split 256-bit FMAs (B), or not (A)
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
         // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
