@@ -40,7 +40,7 @@ public final class Residual: Module {
             if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: y.shape) }
             s = try Tracer.run(shortcutName, shortcut, input)
         }
-        if let relu = post as? ReLU, Sequential.fusesTraining, Tracer.current == nil, ForwardHooks.isEmpty {
+        if let relu = post as? ReLU, Tracer.allowsTrainingFusion(hiding: [postName]) {
             // relu(body + shortcut) in one pass; the ReLU keeps its output for backward
             let out = try addSameShape(y, s, "residual", ("body", "shortcut"), thenReLU: true)
             relu.cache = GradMode.enabled ? out : nil

@@ -48,20 +48,22 @@ public final class Sequential: Module {
 
     /// Runs the children in order. A BatchNorm followed by a ReLU runs as one pass
     /// (`BatchNorm.forward(_:thenReLU:)`: one read and one write of the map instead of
-    /// two of each, and a backward without the ReLU's own pass) unless a tracer or a
-    /// forward hook is watching, which must see the BatchNorm's output. The ReLU keeps
-    /// its output as if it had run, so either backward is exact.
+    /// two of each, and a backward without the ReLU's own pass) unless a forward hook or a
+    /// tracer must see the BatchNorm's output (`Tracer.allowsTrainingFusion`; an
+    /// observer that allows fusing gets the pair's output under the ReLU's path). The
+    /// ReLU keeps its output as if it had run, so either backward is exact.
     public func forward(_ input: Tensor) throws -> Tensor {
         if FusedInference.active { return try FusedInference.forward(children[...], input) }
         fusedReLUs.removeAll()
-        let fuse = Self.fusesTraining && Tracer.current == nil && ForwardHooks.isEmpty
         var x = input, i = 0
         while i < children.count {
-            if fuse, i + 1 < children.count, let bn = children[i].module as? BatchNorm,
-               let relu = children[i + 1].module as? ReLU {
+            if i + 1 < children.count, let bn = children[i].module as? BatchNorm,
+               let relu = children[i + 1].module as? ReLU, Tracer.allowsTrainingFusion(hiding: [children[i].name]) {
+                let pairInput = x
                 x = try bn.forward(x, thenReLU: true)
                 relu.cache = GradMode.enabled ? x : nil
                 fusedReLUs.insert(i)
+                Tracer.current?.report(children[i + 1].name, relu, pairInput, x)
                 i += 2
             } else {
                 x = try Tracer.run(children[i].name, children[i].module, x)
@@ -72,13 +74,14 @@ public final class Sequential: Module {
     }
 
     /// Runs the children backward; a fused BatchNorm–ReLU pair as one step (the
-    /// BatchNorm applies the ReLU's mask) unless a gradient hook wants the gradient
-    /// between them.
+    /// BatchNorm applies the ReLU's mask; a gradient hook that allows fusing gets the
+    /// gradient of the ReLU's output), or layer by layer when a gradient hook wants the
+    /// gradient between them.
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        let pairs = Tracer.current?.gradientHook == nil ? fusedReLUs : []
         var g = gradOutput, i = children.count - 1
         while i >= 0 {
-            if i >= 1, pairs.contains(i - 1) {
+            if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {
+                Tracer.current?.reportGradient(children[i].name, children[i].module, g)
                 g = try children[i - 1].module.backward(g)
                 i -= 2
             } else {

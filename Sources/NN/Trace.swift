@@ -113,6 +113,26 @@ public final class Tracer {
         try observing("observe", body) { t in t.hook = forward; t.gradientHook = backward }
     }
 
+    /// `observeGradients` for an observer that needs only the module paths in `needed`
+    /// (Taylor scores): the training fusions (`Sequential.fusesTraining`: a BatchNorm with
+    /// the ReLU after it, a residual add with its ReLU) stay on wherever they hide none of
+    /// them. A fused BatchNorm–ReLU pair is reported once, under the ReLU's path (forward:
+    /// with the BatchNorm's input as `input`; backward: the gradient of the ReLU's output),
+    /// and the modules a fusion hides are not reported. Every path in `needed` is
+    /// reported as `observeGradients` would report it.
+    public static func observeGradients<R>(forward: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
+                                           backward: @escaping (_ path: String, _ module: any Module, _ grad: Tensor) -> Void,
+                                           fusingExcept needed: Set<String>, _ body: () throws -> R) throws -> R {
+        try observing("observe", body) { t in t.hook = forward; t.gradientHook = backward; t.fusingExcept = needed }
+    }
+
+    /// Whether a training fusion that hides the children `names` of the module being run
+    /// may run now: fusion on, no forward hook, and no tracer or one that allows fusing
+    /// (`fusingExcept`) and needs none of them.
+    static func allowsTrainingFusion(hiding names: [String]) -> Bool {
+        Sequential.fusesTraining && ForwardHooks.isEmpty && !(current?.hides(names) ?? false)
+    }
+
     /// Runs `body` with a new non-recording tracer, set up by `configure`, as the current
     /// one; `op` names the caller when another is already running.
     private static func observing<R>(_ op: String, _ body: () throws -> R, _ configure: (Tracer) -> Void) throws -> R {
@@ -201,6 +221,10 @@ public final class Tracer {
         return try body()
     }
 
+    /// Whether a backward step that skips the children `names` of the module being run
+    /// would hide a gradient this observation needs (never, without a gradient hook).
+    func hidesGradient(_ names: [String]) -> Bool { gradientHook != nil && hides(names) }
+
     /// Whether running the children `names` of the module being run inside one fused
     /// group would hide a path this observation needs.
     func hides(_ names: [String]) -> Bool {
@@ -216,6 +240,15 @@ public final class Tracer {
         path.append(name)
         defer { path.removeLast() }
         hook(path.joined(separator: "."), module, input, output)
+    }
+
+    /// Reports the gradient of the output of the child `name` run backward inside a fused
+    /// group.
+    func reportGradient(_ name: String, _ module: any Module, _ grad: Tensor) {
+        guard let gradientHook, !name.isEmpty else { return }
+        path.append(name)
+        defer { path.removeLast() }
+        gradientHook(path.joined(separator: "."), module, grad)
     }
 
     /// Runs `body` with every layer's output (modules without children, by path)

@@ -77,7 +77,7 @@ public enum Calibration {
                 defer { for p in params { p.requiresGrad = true } }
                 try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
                     if byPath[path] != nil, grads[path] == nil { grads[path] = g }
-                }) {
+                }, fusingExcept: Set(byPath.keys)) {
                     let logits = try model.forward(x)
                     let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
                     _ = try model.backward(dlogits)

@@ -85,3 +85,78 @@ final class FusedTrainingTests: XCTestCase {
         assertSame(watched, try run(make, input: [2, 2, 5, 5], training: true, fused: false), "hooked backward")
     }
 }
+
+/// Training fusion under an observer that names the outputs it needs
+/// (`Tracer.observeGradients(forward:backward:fusingExcept:)`, what Taylor scores run).
+final class FusedObservationTests: XCTestCase {
+    /// Every module's forward output and output gradient the observer saw, by path, and
+    /// the input gradient; `needed` nil observes without fusion.
+    func observe(_ net: Sequential, _ x: Tensor, _ dy: Tensor, needed: Set<String>?) throws
+        -> (maps: [String: [Float]], grads: [String: [Float]], dx: [Float], pairs: Int) {
+        var maps: [String: [Float]] = [:], grads: [String: [Float]] = [:]
+        let forward: (String, any Module, Tensor, Tensor) -> Void = { path, _, _, y in maps[path] = try? y.toFloats() }
+        let backward: (String, any Module, Tensor) -> Void = { path, _, g in grads[path] = try? g.toFloats() }
+        let body = { () throws -> Tensor in _ = try net.forward(x); return try net.backward(dy) }
+        let dx = try needed.map { try Tracer.observeGradients(forward: forward, backward: backward, fusingExcept: $0, body) }
+            ?? Tracer.observeGradients(forward: forward, backward: backward, body)
+        return (maps, grads, try dx.toFloats(), Self.fusedPairs(net))
+    }
+
+    /// Fused pairs of the last forward in `m` and below, transparent children included.
+    static func fusedPairs(_ m: any Module) -> Int {
+        ((m as? Sequential)?.fusedReLUs.count ?? 0) + m.children.map { fusedPairs($0.module) }.reduce(0, +)
+    }
+
+    func testNeededPathsSeeTheLayerByLayerValues() throws {
+        Random.manualSeed(9)
+        let net = try Zoo.resnetCifar(depth: 8, classes: 10)
+        net.train(false)
+        for p in net.namedParameters() { p.parameter.requiresGrad = false }
+        let x = try Tensor.randn([3, 3, 8, 8]), dy = try Tensor.randn([3, 10])
+        // every ReLU that follows a BatchNorm (in the order a layer-by-layer forward reports
+        // them), and one BatchNorm whose pair must then run layer by layer
+        var order: [(String, any Module)] = []
+        try Tracer.observe({ path, m, _, _ in order.append((path, m)) }) { _ = try net.forward(x) }
+        var reluPaths: [String] = [], bnPaths: [String] = []
+        for i in 1..<order.count where order[i].1 is ReLU && order[i - 1].1 is BatchNorm {
+            let parent = order[i].0.split(separator: ".").dropLast().joined(separator: ".")
+            if let block = net.module(at: parent) as? Residual, block.post === order[i].1 { continue }   // add + ReLU
+            reluPaths.append(order[i].0)
+            bnPaths.append(order[i - 1].0)
+        }
+        XCTAssertEqual(reluPaths.count, 4, "the stem's and three blocks' pairs: \(reluPaths)")
+        guard reluPaths.count > 2 else { return }
+        let needed = Set(reluPaths + [bnPaths[1]])
+        let plain = try observe(net, x, dy, needed: nil)
+        let fused = try observe(net, x, dy, needed: needed)
+        XCTAssertEqual(plain.pairs, 0)
+        XCTAssertEqual(fused.pairs, reluPaths.count - 1, "every pair but the one whose BatchNorm is needed fuses")
+        XCTAssertTrue(fused.dx.map(\.bitPattern) == plain.dx.map(\.bitPattern), "input gradient")
+        for path in needed {
+            XCTAssertTrue(fused.maps[path]?.map(\.bitPattern) == plain.maps[path]?.map(\.bitPattern), "map at \(path)")
+            XCTAssertTrue(fused.grads[path]?.map(\.bitPattern) == plain.grads[path]?.map(\.bitPattern), "gradient at \(path)")
+            XCTAssertNotNil(fused.grads[path], path)
+        }
+        // the BatchNorms hidden by a fusion are not reported, forward or backward
+        for path in bnPaths where path != bnPaths[1] {
+            XCTAssertTrue(fused.maps[path] == nil && fused.grads[path] == nil, "\(path) is reported")
+        }
+    }
+
+    /// Observing everything (an empty `needed` set fuses everything it can) and the
+    /// unrelated modules: a fused ReLU reports its pair's input, as a fused inference run does.
+    func testFusedPairReportsThePairInput() throws {
+        Random.manualSeed(3)
+        let net = try Sequential([Conv2d(2, 3, kernelSize: (3, 3), padding: (1, 1)), BatchNorm2d(3), ReLU()])
+        net.train(false)
+        let x = try Tensor.randn([2, 2, 4, 4])
+        var inputs: [String: Tensor] = [:], conv: Tensor?
+        try Tracer.observeGradients(forward: { path, _, input, out in
+            inputs[path] = input
+            if path == "0" { conv = out }
+        }, backward: { _, _, _ in }, fusingExcept: []) { _ = try net.forward(x) }
+        XCTAssertEqual(net.fusedReLUs, [1])
+        XCTAssertNil(inputs["1"])
+        XCTAssertTrue(inputs["2"] === conv, "the ReLU of a fused pair reports the BatchNorm's input")
+    }
+}
