@@ -211,14 +211,7 @@ public final class Tracer {
     /// reported. Every path in `needed` is reported as `observe` would report it.
     public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                   fusingExcept needed: Set<String>, _ body: () throws -> R) throws -> R {
-        guard current == nil else { throw TensorError("observe: a trace or observation is already running") }
-        let t = Tracer()
-        t.recording = false
-        t.hook = hook
-        t.fusingExcept = needed
-        current = t
-        defer { current = nil }
-        return try body()
+        try observing("observe", body) { $0.hook = hook; $0.fusingExcept = needed }
     }
 
     /// Whether a backward step that skips the children `names` of the module being run
@@ -236,19 +229,24 @@ public final class Tracer {
 
     /// Reports the output of the child `name` computed inside a fused group.
     func report(_ name: String, _ module: any Module, _ input: Tensor, _ output: Tensor) {
-        guard let hook, !name.isEmpty else { return }
-        path.append(name)
-        defer { path.removeLast() }
-        hook(path.joined(separator: "."), module, input, output)
+        guard let hook else { return }
+        childPath(name) { hook($0, module, input, output) }
     }
 
     /// Reports the gradient of the output of the child `name` run backward inside a fused
     /// group.
     func reportGradient(_ name: String, _ module: any Module, _ grad: Tensor) {
-        guard let gradientHook, !name.isEmpty else { return }
+        guard let gradientHook else { return }
+        childPath(name) { gradientHook($0, module, grad) }
+    }
+
+    /// `body` with the path of the child `name` of the module being run (not for a
+    /// transparent child, which has no path of its own).
+    private func childPath(_ name: String, _ body: (String) -> Void) {
+        guard !name.isEmpty else { return }
         path.append(name)
         defer { path.removeLast() }
-        gradientHook(path.joined(separator: "."), module, grad)
+        body(path.joined(separator: "."))
     }
 
     /// Runs `body` with every layer's output (modules without children, by path)
