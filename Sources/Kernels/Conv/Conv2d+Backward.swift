@@ -35,6 +35,11 @@ extension Conv2dKernel {
             dx = nil
             if dw == nil && db == nil { return }
         }
+        if dx == nil && usesWinogradWeightGradient(g) {
+            if let dw { try weightGradientWinograd(g, x: x, dy: dy, dw: dw) }
+            if let db { addBiasGradient(g, dy: dy, db: db) }
+            return
+        }
         if dx == nil && directWeightGradient(g) {
             if let dw { try weightGradientDirect(g, x: x, dy: dy, dw: dw) }
             if let db { addBiasGradient(g, dy: dy, db: db) }

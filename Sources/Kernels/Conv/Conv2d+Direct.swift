@@ -93,7 +93,8 @@ extension Conv2dKernel {
     /// over long runs. VGG's 64c32 ∂L/∂w on "AMD EPYC" Zen 1 (family 23), batch 128, two
     /// alternating rounds, im2col / direct: 438 / 307, 424 / 274 ms at one thread, 220 /
     /// 168, 222 / 142 at two (torch: 188–192 at two); on Zen 3 1.2× (see above). Not at
-    /// 128c16 (1 thread 1.1×, 2 threads 0.9×) nor 64c8 (0.8×).
+    /// 128c16 (1 thread 1.1×, 2 threads 0.9×) nor 64c8 (0.8×). Where Winograd applies,
+    /// `usesWinogradWeightGradient` decides first (it takes ≥ 8 channels, batch 128, here).
     public static func directWeightGradient(_ g: ConvGeometry) -> Bool {
         directTakes(g, maxChannels: directMaxChannels)
             || (g.outPlane >= directWeightGradientWidePlane && directTakes(g, maxChannels: 2 * directMaxChannels))

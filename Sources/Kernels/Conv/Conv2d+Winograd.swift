@@ -264,7 +264,7 @@ extension Conv2dKernel {
     /// there too, 2 alternating rounds, forward / forward + backward at 1 thread: 16c32
     /// 17.4 / 11.4, 34 / 28.7 ms; 16→11 13.1 / 8.7; 11→16 12.0 / 8.7; 32c32 68 / 30,
     /// 133 / 96; 16→8 9.1 / 7.8; 8→16 and 8c32 even (8.8 / 8.5, 4.8 / 4.9). Its ∂L/∂w
-    /// stays direct everywhere (32c16: 18.4 against 57 by im2col). On Zen 3 the direct
+    /// has its own choice (`usesWinogradWeightGradient`). On Zen 3 the direct
     /// kernel beat Winograd (OpenBLAS products) at 32c16 by 1.3×, so full-width CPUs keep
     /// direct; not measured there with `WinogradProducts`.
     public static func prefersWinograd(_ g: ConvGeometry) -> Bool {

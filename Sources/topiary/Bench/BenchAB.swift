@@ -21,6 +21,8 @@ enum BenchAB {
         "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 64 : 0 },
         // Winograd's V and M point blocks skewed across L1 sets (B) or rows·ld apart (A)
         "skew": { Scratch.skews = $0 },
+        // ∂L/∂w by Winograd (B) or by the direct / im2col kernels (A)
+        "winograd-dw": { Conv2dKernel.winogradWeightGradientEnabled = $0 },
         // Winograd before direct, as on CPUs that split 256-bit FMAs (B), or not (A)
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
         // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
