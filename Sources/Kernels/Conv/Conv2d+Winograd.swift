@@ -30,6 +30,18 @@ extension Conv2dKernel {
             hp = 4 * tilesH + 2
             wp = 4 * tilesW + 2
         }
+
+        /// The offset of each tile's top-left corner (t = image·perImage + row·tilesW +
+        /// column, t < `tiles`) in a chunk's planes, `plane` floats an image with rows
+        /// `rowStride` apart; the entries up to `count` hold `rest`.
+        func corners(tiles: Int, count: Int, plane: Int, rowStride: Int, rest: Int = 0) -> [Int] {
+            var offs = [Int](repeating: rest, count: max(count, tiles))
+            for t in 0..<tiles {
+                let j = t / perImage, r = t % perImage
+                offs[t] = j * plane + 4 * (r / tilesW) * rowStride + 4 * (r % tilesW)
+            }
+            return offs
+        }
     }
 
     /// Whether the geometry is one the Winograd kernel computes (3×3, stride 1, dilation 1,
@@ -98,12 +110,7 @@ extension Conv2dKernel {
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
                               pointStride vs: Int, tmp: UnsafeMutablePointer<Float>) {
         let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
-        let tiles = m * tl.perImage
-        var offs = [Int](repeating: 0, count: ld)
-        for t in 0..<tiles {
-            let j = t / tl.perImage, r = t % tl.perImage
-            offs[t] = j * plane + 4 * (r / tl.tilesW) * wp + 4 * (r % tl.tilesW)
-        }
+        let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: plane, rowStride: wp)
         let tv = UnsafeMutableRawPointer(tmp)
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
@@ -130,12 +137,7 @@ extension Conv2dKernel {
                         }
                         let d = Transpose8x8.transposed(row(p0), row(p1), row(p2), row(p3), row(p4), row(p5), row(p6), row(p7))
                         let q = Winograd.input(d.0, d.1, d.2, d.3, d.4, d.5)
-                        tv.storeBytes(of: q.0, toByteOffset: (r * 6 + 0) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.1, toByteOffset: (r * 6 + 1) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.2, toByteOffset: (r * 6 + 2) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.3, toByteOffset: (r * 6 + 3) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.4, toByteOffset: (r * 6 + 4) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.5, toByteOffset: (r * 6 + 5) * 32, as: SIMD8<Float>.self)
+                        Winograd.store(q, at: tv + r * 6 * 32, stride: 32)
                     }
                     // columns: Bᵀ·(d·B), into V[6i + j][c][t0 ..< t0 + 8]
                     for j in 0..<6 {
@@ -144,12 +146,7 @@ extension Conv2dKernel {
                         }
                         let q = Winograd.input(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
                         let out = UnsafeMutableRawPointer(v + j * vs + c * ld + t0), step = 6 * vs * 4
-                        out.storeBytes(of: q.0, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.1, toByteOffset: step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
+                        Winograd.store(q, at: out, stride: step)
                     }
                     t0 += 8
                 }
@@ -166,11 +163,11 @@ extension Conv2dKernel {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
         let tiles = m * tl.perImage
         // per tile: offset of its corner in an image's channel plane (+ image · K · P), rows, columns
-        var offs = [Int](repeating: 0, count: tiles), shape = [Int](repeating: 0, count: tiles)
+        let offs = tl.corners(tiles: tiles, count: tiles, plane: K * P, rowStride: OW)
+        var shape = [Int](repeating: 0, count: tiles)
         for t in 0..<tiles {
-            let j = t / tl.perImage, r = t % tl.perImage, ti = r / tl.tilesW, tj = r % tl.tilesW
-            offs[t] = j * K * P + 4 * ti * OW + 4 * tj
-            shape[t] = min(4, OH - 4 * ti) * 8 + min(4, OW - 4 * tj)
+            let r = t % tl.perImage
+            shape[t] = min(4, OH - 4 * (r / tl.tilesW)) * 8 + min(4, OW - 4 * (r % tl.tilesW))
         }
         let tv = UnsafeMutableRawPointer(tmp)
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile

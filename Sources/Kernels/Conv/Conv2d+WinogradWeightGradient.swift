@@ -103,12 +103,8 @@ extension Conv2dKernel {
                                       pad: UnsafeMutablePointer<Float>, zeroTile: Int, f: UnsafeMutablePointer<Float>,
                                       ld: Int, pointStride fs: Int, tmp: UnsafeMutablePointer<Float>) {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
-        let wq = 4 * tl.tilesW, plane = 16 * tl.perImage, tiles = m * tl.perImage
-        var offs = [Int](repeating: zeroTile, count: ld)
-        for t in 0..<tiles {
-            let j = t / tl.perImage, r = t % tl.perImage
-            offs[t] = j * plane + 4 * (r / tl.tilesW) * wq + 4 * (r % tl.tilesW)
-        }
+        let wq = 4 * tl.tilesW, plane = 16 * tl.perImage
+        let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: plane, rowStride: wq, rest: zeroTile)
         let tv = UnsafeMutableRawPointer(tmp)
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
@@ -128,12 +124,7 @@ extension Conv2dKernel {
                         }
                         let d = Transpose8x8.transposed(row(p0), row(p1), row(p2), row(p3), row(p4), row(p5), row(p6), row(p7))
                         let q = Winograd.gradient(d.0, d.1, d.2, d.3)
-                        tv.storeBytes(of: q.0, toByteOffset: (r * 6 + 0) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.1, toByteOffset: (r * 6 + 1) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.2, toByteOffset: (r * 6 + 2) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.3, toByteOffset: (r * 6 + 3) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.4, toByteOffset: (r * 6 + 4) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: q.5, toByteOffset: (r * 6 + 5) * 32, as: SIMD8<Float>.self)
+                        Winograd.store(q, at: tv + r * 6 * 32, stride: 32)
                     }
                     // columns: A·(F·Aᵀ), into Fˆ[6i + j][k][t0 ..< t0 + 8]
                     for j in 0..<6 {
@@ -142,12 +133,7 @@ extension Conv2dKernel {
                         }
                         let q = Winograd.gradient(ld8(0), ld8(1), ld8(2), ld8(3))
                         let out = UnsafeMutableRawPointer(f + j * fs + k * ld + t0), step = 6 * fs * 4
-                        out.storeBytes(of: q.0, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.1, toByteOffset: step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.2, toByteOffset: 2 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.3, toByteOffset: 3 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.4, toByteOffset: 4 * step, as: SIMD8<Float>.self)
-                        out.storeBytes(of: q.5, toByteOffset: 5 * step, as: SIMD8<Float>.self)
+                        Winograd.store(q, at: out, stride: step)
                     }
                     t0 += 8
                 }

@@ -27,6 +27,18 @@ enum Winograd {
         return (4 * d0 - 5 * d2 + d4, a + b, a - b, c + e, c - e, 4 * d1 - 5 * d3 + d5)
     }
 
+    /// Six vectors of a transformed row or column, the k-th at `base` + k·`stride` bytes.
+    @inline(__always)
+    static func store(_ q: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+                      at base: UnsafeMutableRawPointer, stride: Int) {
+        base.storeBytes(of: q.0, as: SIMD8<Float>.self)
+        base.storeBytes(of: q.1, toByteOffset: stride, as: SIMD8<Float>.self)
+        base.storeBytes(of: q.2, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
+        base.storeBytes(of: q.3, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
+        base.storeBytes(of: q.4, toByteOffset: 4 * stride, as: SIMD8<Float>.self)
+        base.storeBytes(of: q.5, toByteOffset: 5 * stride, as: SIMD8<Float>.self)
+    }
+
     /// Aᵀ applied to a column (m0…m5).
     @inline(__always)
     static func output(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>, _ m3: SIMD8<Float>,
