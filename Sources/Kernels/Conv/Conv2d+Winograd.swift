@@ -44,6 +44,25 @@ extension Conv2dKernel {
         }
     }
 
+    /// How the Winograd passes cut a batch into chunks: images per chunk (about
+    /// `winogradTiles` tiles, never more than one core's share of the batch), the GEMM
+    /// columns of a full chunk (a multiple of 8), and the floats between the point blocks of
+    /// its matrices with C rows (V) and K rows (M, Fˆ).
+    struct WinogradChunks {
+        let tiling: WinogradTiling, images: Int, columns: Int, inStride: Int, outStride: Int
+        init(_ g: ConvGeometry) throws {
+            guard winogradApplies(g) else {
+                throw TensorError("conv2d: the Winograd path takes 3×3 stride-1 convolutions only")
+            }
+            tiling = WinogradTiling(g)
+            let parts = ParallelBatch.parts(g.batch)
+            images = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tiling.perImage))
+            columns = (images * tiling.perImage + 7) & ~7
+            inStride = Winograd.pointStride(rows: g.inChannels, ld: columns)
+            outStride = Winograd.pointStride(rows: g.outChannels, ld: columns)
+        }
+    }
+
     /// Whether the geometry is one the Winograd kernel computes (3×3, stride 1, dilation 1,
     /// one group); `usesWinograd` decides whether it is the fastest.
     public static func winogradApplies(_ g: ConvGeometry) -> Bool {
@@ -54,14 +73,8 @@ extension Conv2dKernel {
     /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
     public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                        epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
-        guard winogradApplies(g) else {
-            throw TensorError("conv2d: the Winograd path takes 3×3 stride-1 convolutions only")
-        }
-        let C = g.inChannels, K = g.outChannels, tl = WinogradTiling(g)
-        let parts = ParallelBatch.parts(g.batch)
-        let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))
-        let cap = (nb * tl.perImage + 7) & ~7
-        let vs = Winograd.pointStride(rows: C, ld: cap), ms = Winograd.pointStride(rows: K, ld: cap)
+        let ch = try WinogradChunks(g)
+        let C = g.inChannels, K = g.outChannels, tl = ch.tiling, nb = ch.images, vs = ch.inStride, ms = ch.outStride
         let own = ownWinogradProducts(g)
         try Scratch.with(36 * K * C, own ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 0) { u, up in
             Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)

@@ -49,14 +49,9 @@ extension Conv2dKernel {
     /// result does not depend on timing.
     public static func weightGradientWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                               dw: UnsafeMutablePointer<Float>) throws {
-        guard winogradApplies(g) else {
-            throw TensorError("conv2d: the Winograd path takes 3×3 stride-1 convolutions only")
-        }
-        let C = g.inChannels, K = g.outChannels, tl = WinogradTiling(g)
+        let ch = try WinogradChunks(g)
+        let C = g.inChannels, K = g.outChannels, tl = ch.tiling, nb = ch.images, vs = ch.inStride, fs = ch.outStride
         let parts = ParallelBatch.parts(g.batch)
-        let nb = max(1, min((g.batch + parts - 1) / parts, winogradTiles / tl.perImage))
-        let cap = (nb * tl.perImage + 7) & ~7
-        let vs = Winograd.pointStride(rows: C, ld: cap), fs = Winograd.pointStride(rows: K, ld: cap)
         let mSize = 36 * K * C, dyPlane = 16 * tl.perImage, own = ownWinogradGradientProducts(g)
         try Scratch.with(parts * mSize, zeroed: true) { local in
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
