@@ -35,18 +35,14 @@ extension Conv2dKernel {
             dx = nil
             if dw == nil && db == nil { return }
         }
-        if dx == nil && usesWinogradWeightGradient(g) {
-            if let dw { try weightGradientWinograd(g, x: x, dy: dy, dw: dw) }
-            if let db { addBiasGradient(g, dy: dy, db: db) }
-            return
-        }
-        if dx == nil && directWeightGradient(g) {
-            if let dw { try weightGradientDirect(g, x: x, dy: dy, dw: dw) }
-            if let db { addBiasGradient(g, dy: dy, db: db) }
-            return
-        }
-        if dx == nil && usesTaps(g) {
-            if let dw { try weightGradientTaps(g, x: x, dy: dy, dw: dw) }
+        if dx == nil, let kernel = weightGradientKernel(g) {
+            if let dw {
+                switch kernel {
+                case .winograd: try weightGradientWinograd(g, x: x, dy: dy, dw: dw)
+                case .direct: try weightGradientDirect(g, x: x, dy: dy, dw: dw)
+                case .taps: try weightGradientTaps(g, x: x, dy: dy, dw: dw)
+                }
+            }
             if let db { addBiasGradient(g, dy: dy, db: db) }
             return
         }
@@ -135,6 +131,19 @@ extension Conv2dKernel {
                 for c in 0..<g.outChannels { db[c] += Float(biasSums[c]) }
             }
         }
+    }
+
+    /// The kernels that compute ∂L/∂w alone (once ∂L/∂x is done or not asked for).
+    enum WeightGradientKernel { case winograd, direct, taps }
+
+    /// Which of them takes the geometry's ∂L/∂w, first match: Winograd
+    /// (`usesWinogradWeightGradient`), the direct kernel (`directWeightGradient`), the
+    /// per-tap GEMMs (`usesTaps`); nil leaves it to im2col, which also serves ∂L/∂x.
+    static func weightGradientKernel(_ g: ConvGeometry) -> WeightGradientKernel? {
+        if usesWinogradWeightGradient(g) { return .winograd }
+        if directWeightGradient(g) { return .direct }
+        if usesTaps(g) { return .taps }
+        return nil
     }
 
     /// How the im2col path's ∂L/∂w GEMM is posed. OpenBLAS's kernels for AVX2 cores

@@ -192,9 +192,16 @@ extension Conv2dKernel {
             var next = k + 1 < K
                 ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
                 : .none
+            // and its residual planes, read by the output pass (a block's shortcut is not in
+            // cache: it was written a layer or two before)
+            var nextResidual = k + 1 < K && e.residual != nil
+                ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
+                                 steps: (tiles + 7) / 8)
+                : .none
             var t0 = 0
             while t0 < tiles {
                 next.step()
+                nextResidual.step()
                 // columns: Aᵀ·M, into tmp[a][j]
                 for j in 0..<6 {
                     @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {

@@ -60,8 +60,8 @@ extension Conv2dKernel {
                     // tmp: transform temporaries; pad: the input planes with their zero border
                     // (+ 8 floats of slack); dpad: ∂L/∂y's planes rounded up to whole tiles,
                     // then one zero tile for the lanes past the last tile (+ 8 of slack).
-                    Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, nb * dyPlane + 16 * tl.tilesW + 8, 1,
-                                 zeroed: true) { tmp, pad, dpad, _ in
+                    Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, nb * dyPlane + 16 * tl.tilesW + 8,
+                                 zeroed: true) { tmp, pad, dpad in
                         var n0 = lo
                         while n0 < hi {
                             if stop() { return }

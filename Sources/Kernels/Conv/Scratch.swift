@@ -41,6 +41,14 @@ public enum Scratch {
         return try with(sa + max(b, 1), zeroed: zeroed) { p in try body(p, p + sa) }
     }
 
+    /// Runs `body` with three buffers (one allocation).
+    @inlinable
+    public static func with<R>(_ a: Int, _ b: Int, _ c: Int, zeroed: Bool = false,
+                               _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                        UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try with(a, b, c, 1, zeroed: zeroed) { p, q, r, _ in try body(p, q, r) }
+    }
+
     /// Runs `body` with four buffers (one allocation).
     @inlinable
     public static func with<R>(_ a: Int, _ b: Int, _ c: Int, _ d: Int, zeroed: Bool = false,
