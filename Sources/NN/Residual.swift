@@ -140,16 +140,31 @@ public final class ShortcutA: Module {
         let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride, oc = outputChannels(for: c)
         let y = try Tensor.allocate([n, oc, oh, ow], "shortcut A")
         x.withFloats { xp in
-            for i in 0..<n {
-                for ch in 0..<c {
-                    guard let to = outputChannel(of: ch) else { continue }
-                    let src = xp + (i * c + ch) * h * w, dst = y.ptr + (i * oc + to) * oh * ow
-                    for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * stride * w + q * stride] } }
-                }
+            let yp = y.ptr
+            let st = stride
+            forEachPlane(n, c, h * w, oc, oh * ow) { i, o in
+                let src = xp + i, dst = yp + o
+                for r in 0..<oh { for q in 0..<ow { dst[r * ow + q] = src[r * st * w + q * st] } }
             }
         }
         inputShape = GradMode.enabled ? x.shape : nil
         return y
+    }
+
+    /// body(offset of an input plane, offset of its output plane) for every image and
+    /// kept channel (`n` images of `c` planes of `plane` floats in, `oc` of `outPlane`
+    /// out), the images split over the cores: at a stage change this copy ran alone on
+    /// the calling thread.
+    private func forEachPlane(_ n: Int, _ c: Int, _ plane: Int, _ oc: Int, _ outPlane: Int,
+                              _ body: (_ input: Int, _ output: Int) -> Void) {
+        let map = (0..<c).map { outputChannel(of: $0) }
+        Parallel.ranges(n, grain: max(1, 16384 / max(c * outPlane, 1))) { lo, hi in
+            for i in lo..<hi {
+                for ch in 0..<c {
+                    if let to = map[ch] { body((i * c + ch) * plane, (i * oc + to) * outPlane) }
+                }
+            }
+        }
     }
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
@@ -159,12 +174,11 @@ public final class ShortcutA: Module {
         let dy = try Check.grad(gradOutput, [n, oc, oh, ow], "shortcut A")
         let dx = try Tensor(zeros: s)
         dy.withFloats { g in
-            for i in 0..<n {
-                for ch in 0..<c {
-                    guard let from = outputChannel(of: ch) else { continue }
-                    let src = g + (i * oc + from) * oh * ow, dst = dx.ptr + (i * c + ch) * h * w
-                    for r in 0..<oh { for q in 0..<ow { dst[r * stride * w + q * stride] = src[r * ow + q] } }
-                }
+            let dp = dx.ptr
+            let st = stride
+            forEachPlane(n, c, h * w, oc, oh * ow) { i, o in
+                let src = g + o, dst = dp + i
+                for r in 0..<oh { for q in 0..<ow { dst[r * st * w + q * st] = src[r * ow + q] } }
             }
         }
         return dx

@@ -30,7 +30,10 @@ extension Conv2dKernel {
             // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
             try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
                 transposeWeights(g, weight, into: tw)
-                try forward(tg, x: dy, weight: tw, bias: nil, y: out)
+                // keyed by the layer's weights (tw is scratch): their transform is kept
+                // between calls, apart from the forward's (bit 0 is free in a float's address)
+                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 1, epilogue: ConvEpilogue(bias: nil),
+                            y: out)
             }
             dx = nil
             if dw == nil && db == nil { return }

@@ -5,7 +5,7 @@ import Tensor
 /// `Winograd`): 36 GEMMs of [Cout, Cin]·[Cin, tiles] instead of one of [Cout, 9·Cin]·
 /// [9·Cin, plane], 2.25× fewer multiplies than im2col's 9 per output and channel pair
 /// (4× on whole tiles), and no im2col matrix. A chunk of images shares the GEMMs so they
-/// have ~`winogradTiles` columns; the batch is split over cores as in `forward`.
+/// have ~`winogradTiles` columns; the cores take the chunks in turn (`ParallelBatch.runChunks`).
 ///
 /// Per chunk and input channel the images are copied into a zero-bordered plane (any
 /// padding, partial tiles at odd sizes), the 6×6 tiles are transformed 8 at a time (one
@@ -71,26 +71,25 @@ extension Conv2dKernel {
     }
 
     /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
+    /// The weights' transform comes from `WinogradWeightCache` (`weightKey`: see there).
     public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                       epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+                                       weightKey: UInt? = nil, epilogue e: ConvEpilogue,
+                                       y: UnsafeMutablePointer<Float>) throws {
         let ch = try WinogradChunks(g)
         let C = g.inChannels, K = g.outChannels, tl = ch.tiling, nb = ch.images, vs = ch.inStride, ms = ch.outStride
         let own = ownWinogradProducts(g)
-        try Scratch.with(36 * K * C, own ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 0) { u, up in
-            Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
-            if own { WinogradProducts.pack(u, outChannels: K, inChannels: C, into: up) }
-            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+        // u: U for OpenBLAS's products, U packed for our own
+        try WinogradWeightCache.with(weight, key: weightKey, outChannels: K, inChannels: C, packed: own) { u in
+            try ParallelBatch.runChunks(g.batch, chunk: nb, op: "conv2d") { next in
                 Scratch.with(36 * vs, 36 * ms) { v, mb in
                     // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the
                     // last tile's 8-wide row reads
                     Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, zeroed: true) { tmp, pad in
-                        var n0 = lo
-                        while n0 < hi {
-                            if stop() { return }
-                            let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
+                        while let images = next() {
+                            let n0 = images.lowerBound, m = images.count, cols = (m * tl.perImage + 7) & ~7
                             winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp)
                             if own {
-                                WinogradProducts.multiply(up, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
+                                WinogradProducts.multiply(u, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
                                                           vStride: vs, into: mb, mStride: ms)
                             } else {
                                 for xi in 0..<36 {
@@ -100,7 +99,6 @@ extension Conv2dKernel {
                             }
                             winogradOutput(g, tl, mb: mb, ld: cols, pointStride: ms, n0: n0, m: m, y: y, tmp: tmp,
                                            epilogue: e)
-                            n0 += m
                         }
                     }
                 }

@@ -25,8 +25,10 @@ public enum Conv2dKernel {
 
     /// y = epilogue(conv(x, weight)): the output pass of `epilogue` (bias, folded
     /// BatchNorm, residual add, ReLU) applied as each output block is written.
+    /// `weightKey` names weights made for this call (see `WinogradWeightCache`).
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+                               weightKey: UInt? = nil, epilogue e: ConvEpilogue,
+                               y: UnsafeMutablePointer<Float>) throws {
         if g.isDepthwise {
             try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: e.bias, y: y)
             if !e.isBiasOnly {
@@ -47,7 +49,7 @@ public enum Conv2dKernel {
             return
         }
         if usesWinograd(g) {
-            try forwardWinograd(g, x: x, weight: weight, epilogue: e, y: y)
+            try forwardWinograd(g, x: x, weight: weight, weightKey: weightKey, epilogue: e, y: y)
             return
         }
         if usesTaps(g) {

@@ -53,7 +53,8 @@ enum Winograd {
 
     /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3], computed in double, four
     /// input channels per SIMD4 (every lane the same products and sums in the same order
-    /// as one filter alone). Called on every forward: never stale after a weight update.
+    /// as one filter alone). `WinogradWeightCache` keeps the result while the weights stay
+    /// bit-equal.
     /// Split over output channels across threads (VGG's 512c4: 2.4 M weights a call).
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                                  into u: UnsafeMutablePointer<Float>) {

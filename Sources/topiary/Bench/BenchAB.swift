@@ -27,6 +27,10 @@ enum BenchAB {
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
         // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
         "train-fusion": { Sequential.fusesTraining = $0 },
+        // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
+        "chunk-turns": { ParallelBatch.dealsChunks = $0 },
+        // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
+        "weight-cache": { WinogradWeightCache.limitBytes = $0 ? 64 << 20 : 0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {

@@ -1,0 +1,149 @@
+import Foundation
+import Tensor
+
+/// The transformed weights of the Winograd forward (U = G·w·Gᵀ, or U packed for
+/// `WinogradProducts` where those run the products), kept between calls. Inference,
+/// evaluation and calibration passes run the same weights batch after batch, and the
+/// transform ran on the calling thread while the other core waited: "AMD EPYC" Zen 1,
+/// pruned ResNet-56 inference at two threads, transform and packing were ~8 % of the wall
+/// time (perf, samples of the calling thread outside the parallel regions).
+///
+/// An entry is found by a key (the weights' address, or the caller's) and shape, and its
+/// transform is used only when its copy of the weights is bit-equal to this call's weights
+/// (`memcmp`), so no write to the weights — optimiser steps, pruning surgery, state-dict
+/// loads, edits from Lua — can leave it stale: changed weights are a miss and are
+/// transformed again into the same entry, and equal weights give bit-equal transforms.
+/// Entries are evicted least recently used past `limitBytes`; an entry in use by another
+/// thread is not shared (that call transforms into scratch, as without the cache).
+public enum WinogradWeightCache {
+    /// Bytes the entries may hold together (weights copy + transform):
+    /// `TOPIARY_WINOGRAD_CACHE_MB` (0 turns the cache off), default 64 MB (ResNet-56's
+    /// forward and ∂L/∂x transforms take ~35 MB, VGG-16's ~60 MB).
+    nonisolated(unsafe) public static var limitBytes: Int =
+        (Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_CACHE_MB"] ?? "") ?? 64) << 20
+
+    /// Calls that found their transform (`hits`) or computed it (`misses`, into an entry
+    /// or into scratch), since the process started; tests read them.
+    nonisolated(unsafe) static var hits = 0, misses = 0
+
+    final class Entry {
+        var key: UInt
+        let outChannels: Int, inChannels: Int, packed: Bool, bytes: Int
+        let weights: UnsafeMutablePointer<Float>, data: UnsafeMutablePointer<Float>
+        var valid = false, busy = false, lastUse = 0
+
+        init(key: UInt, outChannels K: Int, inChannels C: Int, packed: Bool) {
+            self.key = key; outChannels = K; inChannels = C; self.packed = packed
+            let n = 9 * K * C, m = WinogradWeightCache.transformCount(K, C, packed: packed)
+            bytes = (n + m) * 4
+            weights = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
+            data = UnsafeMutableRawPointer.allocate(byteCount: m * 4, alignment: 64).bindMemory(to: Float.self, capacity: m)
+        }
+
+        deinit {
+            weights.deallocate()
+            data.deallocate()
+        }
+    }
+
+    nonisolated(unsafe) private static var entries: [Entry] = []
+    nonisolated(unsafe) private static var clock = 0
+    private static let lock = NSLock()
+
+    /// Floats of the transform: U[36][K][C], or `WinogradProducts.packedCount`.
+    static func transformCount(_ K: Int, _ C: Int, packed: Bool) -> Int {
+        packed ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 36 * K * C
+    }
+
+    /// Runs `body` with the transform of `weight` ([K, C, 3, 3]): U, or U packed when
+    /// `packed`. `key` names the weights when they are a copy made for this call (the
+    /// ∂L/∂x pass's flipped weights live in scratch); nil uses their address.
+    static func with<R>(_ weight: UnsafePointer<Float>, key: UInt? = nil, outChannels K: Int, inChannels C: Int,
+                        packed: Bool, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        let n = 9 * K * C
+        guard let e = acquire(key ?? UInt(bitPattern: weight), K, C, packed) else {
+            lock.withLock { misses += 1 }
+            return try Scratch.with(transformCount(K, C, packed: packed)) { out in
+                transform(weight, K, C, packed: packed, into: out)
+                return try body(out)
+            }
+        }
+        defer { release(e) }
+        if e.valid && memcmp(e.weights, weight, n * 4) == 0 {
+            lock.withLock { hits += 1 }
+        } else {
+            lock.withLock { misses += 1 }
+            e.valid = false
+            transform(weight, K, C, packed: packed, into: e.data)
+            e.weights.update(from: weight, count: n)
+            e.valid = true
+        }
+        return try body(e.data)
+    }
+
+    /// U (or U packed) of `weight` into `out`.
+    static func transform(_ weight: UnsafePointer<Float>, _ K: Int, _ C: Int, packed: Bool,
+                          into out: UnsafeMutablePointer<Float>) {
+        if packed {
+            Scratch.with(36 * K * C) { u in
+                Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: u)
+                WinogradProducts.pack(u, outChannels: K, inChannels: C, into: out)
+            }
+        } else {
+            Winograd.transformWeights(weight, outChannels: K, inChannels: C, into: out)
+        }
+    }
+
+    /// The entry for the key and shape, marked busy: found, or made after evicting the
+    /// least recently used idle entries; nil when it is busy or cannot fit.
+    private static func acquire(_ key: UInt, _ K: Int, _ C: Int, _ packed: Bool) -> Entry? {
+        let bytes = (9 * K * C + transformCount(K, C, packed: packed)) * 4
+        guard bytes <= limitBytes else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        clock += 1
+        if let e = entries.first(where: { $0.key == key && $0.outChannels == K && $0.inChannels == C && $0.packed == packed }) {
+            if e.busy { return nil }
+            e.busy = true
+            e.lastUse = clock
+            return e
+        }
+        var held = entries.reduce(0) { $0 + $1.bytes }
+        func leastRecent(_ take: (Entry) -> Bool) -> Int? {
+            entries.indices.filter { !entries[$0].busy && take(entries[$0]) }
+                .min { entries[$0].lastUse < entries[$1].lastUse }
+        }
+        // Full: an idle entry of the same shape is taken over (weights that live at a new
+        // address every call, as a functional conv's, then reuse one buffer instead of
+        // allocating fresh pages every time).
+        if held + bytes > limitBytes,
+           let i = leastRecent({ $0.outChannels == K && $0.inChannels == C && $0.packed == packed }) {
+            let e = entries[i]
+            e.key = key
+            e.valid = false
+            e.busy = true
+            e.lastUse = clock
+            return e
+        }
+        while held + bytes > limitBytes {
+            guard let i = leastRecent({ _ in true }) else { return nil }
+            held -= entries.remove(at: i).bytes
+        }
+        let e = Entry(key: key, outChannels: K, inChannels: C, packed: packed)
+        e.busy = true
+        e.lastUse = clock
+        entries.append(e)
+        return e
+    }
+
+    private static func release(_ e: Entry) {
+        lock.withLock { e.busy = false }
+    }
+
+    /// Drops every idle entry (tests; a caller that wants the memory back).
+    static func clear() {
+        lock.withLock { entries.removeAll { !$0.busy } }
+    }
+
+    /// Bytes the entries hold now.
+    static var heldBytes: Int { lock.withLock { entries.reduce(0) { $0 + $1.bytes } } }
+}
