@@ -139,6 +139,15 @@ public enum WinogradWeightCache {
         lock.withLock { e.busy = false }
     }
 
+    /// Runs `body` with the cache off: for timing the kernels of a training step, whose
+    /// weights change every step (`topiary bench conv`'s backward cases).
+    public static func bypassed<R>(_ body: () throws -> R) rethrows -> R {
+        let limit = limitBytes
+        limitBytes = 0
+        defer { limitBytes = limit }
+        return try body()
+    }
+
     /// Drops every idle entry (tests; a caller that wants the memory back).
     static func clear() {
         lock.withLock { entries.removeAll { !$0.busy } }

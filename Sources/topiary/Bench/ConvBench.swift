@@ -6,7 +6,9 @@ extension BenchSuites {
     /// batch 128, NCHW, on the ResNet-56 and VGG-16 CIFAR layer shapes and the pruned
     /// (halved, odd channel counts) ones (models.CONV_LAYERS).
     /// conv_bwd computes dx and dw, conv_bwd_dx only dx, conv_bwd_dw only dw; gflops counts
-    /// 2·N·Cout·Cin·9·H·W per gradient.
+    /// 2·N·Cout·Cin·9·H·W per gradient. conv_fwd keeps Winograd's weight transform between
+    /// calls, as inference with fixed weights does; the backward cases transform every call,
+    /// as a training step must.
     static var convCases: [BenchCase] {
         let batch = 128
         let layers: [(String, Int, Int, Int)] = [
@@ -44,9 +46,12 @@ extension BenchSuites {
                                        extra: ["outputs": [wantDx ? "dx" : nil, wantDw ? "dw" : nil].compactMap { $0 }.joined(separator: "+")]) {
                     let (g, x, w, dy) = try setup()
                     let dx = try Tensor(zeros: x.shape), dw = try Tensor(zeros: w.shape)
+                    // a training step changes the weights: its ∂L/∂x transforms them every call
                     return {
-                        try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: wantDx ? dx.ptr : nil,
-                                                  dw: wantDw ? dw.ptr : nil, db: nil)
+                        try WinogradWeightCache.bypassed {
+                            try Conv2dKernel.backward(g, x: x.ptr, weight: w.ptr, dy: dy.ptr, dx: wantDx ? dx.ptr : nil,
+                                                      dw: wantDw ? dw.ptr : nil, db: nil)
+                        }
                     }
                 })
             }
