@@ -49,6 +49,10 @@ public enum ParallelBatch {
         try Interrupt.check(op)
     }
 
+    /// Whether `runChunks` deals the chunks out as threads finish (the default) or gives
+    /// each thread a fixed run of them (`topiary bench --ab chunk-turns` compares).
+    nonisolated(unsafe) public static var dealsChunks = true
+
     /// Runs `body(next)` on up to `Parallel.threads` threads, each taking the chunks
     /// [k·chunk, min((k + 1)·chunk, items)) in turn from a shared counter as it finishes
     /// the last (`next()` is nil when none are left or an interrupt is pending), with
@@ -58,10 +62,6 @@ public enum ParallelBatch {
     /// at the end of every layer, and the results are the same however the chunks fall.
     /// "AMD EPYC" Zen 1, two threads, fixed halves: the first thread to finish waited
     /// 8–25 ms of pruned ResNet-56's ~170 ms inference.
-    /// Whether `runChunks` deals the chunks out as threads finish (the default) or gives
-    /// each thread a fixed run of them (`topiary bench --ab chunk-turns` compares).
-    nonisolated(unsafe) public static var dealsChunks = true
-
     public static func runChunks(_ items: Int, chunk: Int, op: String,
                                  _ body: (_ next: () -> Range<Int>?) -> Void) throws {
         guard items > 0 else { return }
@@ -69,22 +69,25 @@ public enum ParallelBatch {
         let parts = splitsBatch ? min(Parallel.threads, chunks) : 1
         let taken = Atomic<Int>(0)
         func range(_ k: Int) -> Range<Int> { k * size ..< min((k + 1) * size, items) }
-        BLAS.singleThreaded {
-            Parallel.forEach(parts) { p in
-                if dealsChunks {
-                    body {
-                        let k = taken.add(1, ordering: .relaxed).oldValue
-                        return k < chunks && !Interrupt.pending() ? range(k) : nil
-                    }
-                } else {   // fixed shares: part p takes its own run of chunks
-                    var k = chunks * p / parts
-                    let end = chunks * (p + 1) / parts
-                    body {
-                        defer { k += 1 }
-                        return k < end && !Interrupt.pending() ? range(k) : nil
-                    }
+        func part(_ p: Int) {
+            if dealsChunks {
+                body {
+                    let k = taken.add(1, ordering: .relaxed).oldValue
+                    return k < chunks && !Interrupt.pending() ? range(k) : nil
+                }
+            } else {   // fixed shares: part p takes its own run of chunks
+                var k = chunks * p / parts
+                let end = chunks * (p + 1) / parts
+                body {
+                    defer { k += 1 }
+                    return k < end && !Interrupt.pending() ? range(k) : nil
                 }
             }
+        }
+        if splitsBatch {
+            BLAS.singleThreaded { Parallel.forEach(parts, part) }
+        } else {
+            part(0)   // one part, OpenBLAS threads inside the GEMMs (as `run`)
         }
         try Interrupt.check(op)
     }

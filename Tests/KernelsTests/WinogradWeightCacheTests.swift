@@ -134,12 +134,13 @@ final class WinogradWeightCacheTests: XCTestCase, Conv3x3Checks {
     }
 
     /// Every item in exactly one chunk, chunk boundaries at multiples of `chunk`, dealt
-    /// or in fixed shares, at 1–3 threads.
+    /// or in fixed shares, at 1–3 threads, and as one part (`TOPIARY_BATCH_SPLIT=0`).
     func testRunChunksCoversEveryItemOnce() throws {
-        let (threads, deals) = (Parallel.threads, ParallelBatch.dealsChunks)
-        defer { Parallel.threads = threads; ParallelBatch.dealsChunks = deals }
-        for t in 1...3 {
+        let (threads, deals, splits) = (Parallel.threads, ParallelBatch.dealsChunks, ParallelBatch.splitsBatch)
+        defer { Parallel.threads = threads; ParallelBatch.dealsChunks = deals; ParallelBatch.splitsBatch = splits }
+        for (t, split) in [(1, true), (2, true), (3, true), (2, false)] {
             Parallel.threads = t
+            ParallelBatch.splitsBatch = split
             for dealt in [true, false] {
                 ParallelBatch.dealsChunks = dealt
                 for (items, chunk) in [(1, 1), (7, 2), (128, 32), (50, 7), (5, 9), (64, 1)] {
