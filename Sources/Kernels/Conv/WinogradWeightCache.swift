@@ -19,7 +19,10 @@ public enum WinogradWeightCache {
     /// Bytes the entries may hold together (weights copy + transform):
     /// `TOPIARY_WINOGRAD_CACHE_MB` (0 turns the cache off), default 64 MB (ResNet-56's
     /// forward and ∂L/∂x transforms take ~35 MB, VGG-16's ~60 MB).
-    nonisolated(unsafe) public static var limitBytes: Int =
+    nonisolated(unsafe) public static var limitBytes = configuredLimitBytes
+
+    /// The limit the process started with (`topiary bench --ab weight-cache` restores it).
+    public static let configuredLimitBytes =
         (Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_CACHE_MB"] ?? "") ?? 64) << 20
 
     /// Calls that found their transform (`hits`) or computed it (`misses`, into an entry
@@ -35,7 +38,7 @@ public enum WinogradWeightCache {
         init(key: UInt, outChannels K: Int, inChannels C: Int, packed: Bool) {
             self.key = key; outChannels = K; inChannels = C; self.packed = packed
             let n = 9 * K * C, m = WinogradWeightCache.transformCount(K, C, packed: packed)
-            bytes = (n + m) * 4
+            bytes = WinogradWeightCache.entryBytes(K, C, packed: packed)
             weights = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
             data = UnsafeMutableRawPointer.allocate(byteCount: m * 4, alignment: 64).bindMemory(to: Float.self, capacity: m)
         }
@@ -55,6 +58,11 @@ public enum WinogradWeightCache {
         packed ? WinogradProducts.packedCount(outChannels: K, inChannels: C) : 36 * K * C
     }
 
+    /// Bytes of an entry: the weights' copy and the transform.
+    static func entryBytes(_ K: Int, _ C: Int, packed: Bool) -> Int {
+        (9 * K * C + transformCount(K, C, packed: packed)) * 4
+    }
+
     /// Runs `body` with the transform of `weight` ([K, C, 3, 3]): U, or U packed when
     /// `packed`. `key` names the weights when they are a copy made for this call (the
     /// ∂L/∂x pass's flipped weights live in scratch); nil uses their address.
@@ -62,17 +70,15 @@ public enum WinogradWeightCache {
                         packed: Bool, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
         let n = 9 * K * C
         guard let e = acquire(key ?? UInt(bitPattern: weight), K, C, packed) else {
-            lock.withLock { misses += 1 }
+            lock.withLock { misses += 1 }   // no entry to count it with
             return try Scratch.with(transformCount(K, C, packed: packed)) { out in
                 transform(weight, K, C, packed: packed, into: out)
                 return try body(out)
             }
         }
-        defer { release(e) }
-        if e.valid && memcmp(e.weights, weight, n * 4) == 0 {
-            lock.withLock { hits += 1 }
-        } else {
-            lock.withLock { misses += 1 }
+        let hit = e.valid && memcmp(e.weights, weight, n * 4) == 0
+        defer { release(e, hit: hit) }
+        if !hit {
             e.valid = false
             transform(weight, K, C, packed: packed, into: e.data)
             e.weights.update(from: weight, count: n)
@@ -97,7 +103,7 @@ public enum WinogradWeightCache {
     /// The entry for the key and shape, marked busy: found, or made after evicting the
     /// least recently used idle entries; nil when it is busy or cannot fit.
     private static func acquire(_ key: UInt, _ K: Int, _ C: Int, _ packed: Bool) -> Entry? {
-        let bytes = (9 * K * C + transformCount(K, C, packed: packed)) * 4
+        let bytes = entryBytes(K, C, packed: packed)
         guard bytes <= limitBytes else { return nil }
         lock.lock(); defer { lock.unlock() }
         clock += 1
@@ -135,8 +141,12 @@ public enum WinogradWeightCache {
         return e
     }
 
-    private static func release(_ e: Entry) {
-        lock.withLock { e.busy = false }
+    /// Gives the entry back and counts the call.
+    private static func release(_ e: Entry, hit: Bool) {
+        lock.withLock {
+            e.busy = false
+            if hit { hits += 1 } else { misses += 1 }
+        }
     }
 
     /// Runs `body` with the cache off: for timing the kernels of a training step, whose

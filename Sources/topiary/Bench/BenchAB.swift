@@ -30,7 +30,7 @@ enum BenchAB {
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
-        "weight-cache": { WinogradWeightCache.limitBytes = $0 ? 64 << 20 : 0 },
+        "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
