@@ -42,7 +42,7 @@ scripts_for() {
 
 out=".build/bench-table/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
-{ lscpu | grep -m1 "Model name"; echo "threads: $ANCHOR_THREADS; rounds: $rounds; suites: ${suites[*]}"; uptime; } | tee "$out/machine.txt"
+{ lscpu | grep -m1 "Model name"; grep -m1 -E "^cpu family" /proc/cpuinfo; grep -m1 -E "^model\s" /proc/cpuinfo; echo "threads: $ANCHOR_THREADS; rounds: $rounds; suites: ${suites[*]}"; uptime; } | tee "$out/machine.txt"
 for r in $(seq 1 "$rounds"); do
   for s in "${suites[@]}"; do
     echo "== round $r: topiary bench $s ($(date +%T))" >&2

@@ -139,7 +139,7 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
     func testDispatch() throws {
         let over = Conv2dKernel.winogradOverDirect
         defer { Conv2dKernel.winogradOverDirect = over }
-        Conv2dKernel.winogradOverDirect = false   // the full-width-FMA choice, whatever this CPU is
+        Conv2dKernel.winogradOverDirect = false   // TOPIARY_WINOGRAD_FIRST=0: direct keeps its shapes
         func shape(_ n: Int, _ c: Int, _ k: Int, _ hw: Int, stride: Int = 1, groups: Int = 1, dilation: Int = 1) throws -> ConvGeometry {
             try ConvGeometry(batch: n, inChannels: c, height: hw, width: hw, outChannels: k, kernel: (3, 3),
                              stride: (stride, stride), padding: (dilation, dilation), dilation: (dilation, dilation), groups: groups)
@@ -160,7 +160,7 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
             let x = [Float](repeating: 1, count: g.batch * g.inChannels * g.inPlane), w = [Float](repeating: 1, count: 16 * g.groupIn * 9)
             XCTAssertThrowsError(try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y))
         }
-        // CPUs that split 256-bit FMAs: Winograd runs forward and dx on planes up to 16×16,
+        // The default: Winograd runs forward and dx on planes up to 16×16,
         // and on 32×32 planes where its products run on `WinogradProducts`; ∂L/∂w stays
         // direct; shapes Winograd does not take stay direct.
         Conv2dKernel.winogradOverDirect = true
@@ -207,18 +207,14 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         XCTAssertTrue(Conv2dKernel.directWeightGradient(try shape(128, 32, 32, 8)))
     }
 
-    /// Zen 1 / Zen+ split 256-bit FMAs; Zen 2 and later, and Intel, do not.
-    func testSplitsWideVectorsFromCPUInfo() {
-        func info(_ vendor: String, _ family: Int, _ model: Int) -> String {
-            "processor\t: 0\nvendor_id\t: \(vendor)\ncpu family\t: \(family)\nmodel\t\t: \(model)\nmodel name\t: AMD EPYC\n\n"
-                + "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
-        }
-        XCTAssertTrue(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 1)))
-        XCTAssertTrue(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 8)))
-        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 23, 49)))   // Zen 2
-        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("AuthenticAMD", 25, 1)))    // Zen 3
-        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: info("GenuineIntel", 6, 85)))
-        XCTAssertFalse(CPU.splitsWideVectors(cpuinfo: ""))
+    /// The processor's identity for benchmark records: the first processor's block only.
+    func testCPUIdentityFromCPUInfo() {
+        let info = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 1\nmodel name\t: AMD EPYC\n\n"
+            + "processor\t: 1\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+        XCTAssertEqual(CPU.identity(cpuinfo: info), "AuthenticAMD family 25 model 1 (AMD EPYC)")
+        XCTAssertEqual(CPU.identity(cpuinfo: "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"), "GenuineIntel family 6 model 85")
+        XCTAssertNil(CPU.identity(cpuinfo: "processor\t: 0\nmodel name\t: something\n"))
+        XCTAssertNil(CPU.identity(cpuinfo: ""))
     }
 
     /// The forward sums each output in one order whatever the batch split: bit-equal at 1

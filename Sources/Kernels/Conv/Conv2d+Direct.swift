@@ -81,8 +81,8 @@ extension Conv2dKernel {
     ///   im2col / direct: forward 18.7 / 13.7 ms (1 thread), 9.8 / 7.5 (2 threads); dw
     ///   19.9 / 13.8, 10.9 / 7.4 — with 27 rows, im2col's GEMM is a pass over the output
     ///   that OpenBLAS first zeroes (sgemm_beta, 20 % of it).
-    /// - Where `prefersWinograd` says so (CPUs that split 256-bit FMAs), the forward and
-    ///   dx go to Winograd and only dw stays direct (`directWeightGradient`).
+    /// - Where `prefersWinograd` says so, the forward and dx go to Winograd and only dw
+    ///   stays direct (`directWeightGradient`), unless Winograd's own ∂L/∂w takes it.
     public static func usesDirect(_ g: ConvGeometry) -> Bool {
         directTakes(g, maxChannels: directMaxChannels) && !prefersWinograd(g)
     }

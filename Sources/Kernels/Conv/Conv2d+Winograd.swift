@@ -269,19 +269,25 @@ extension Conv2dKernel {
     /// every shape the kernel computes to it.
     nonisolated(unsafe) public static var winogradMinChannels = 8
 
-    /// Whether Winograd takes a forward (and dx) the direct kernel could run: on CPUs that
-    /// split 256-bit FMAs (`CPU.splitsWideVectors`, `winogradOverDirect`), for output
-    /// planes up to 16×16. "AMD EPYC" Zen 1 (family 23 model 1), batch 128, one thread,
-    /// direct / Winograd forward: 32c16 16.3 / 9.4 ms, 32→23 c16 12.7 / 7.7, 16→32 c16
-    /// 15.5 / 7.3, 32→16 c16 10.9 / 7.8, 32c8 4.8 / 3.1, 16c16 6.2–8.0 / 5.2–6.1, 8→16 c16
-    /// 4.7 / 4.0; dx 32c16 17.4 / 9.4. At 32×32 direct won while OpenBLAS ran the products
-    /// (16c32 16.8 / 36); with `WinogradProducts` (`ownWinogradProducts`) Winograd wins
-    /// there too, 2 alternating rounds, forward / forward + backward at 1 thread: 16c32
-    /// 17.4 / 11.4, 34 / 28.7 ms; 16→11 13.1 / 8.7; 11→16 12.0 / 8.7; 32c32 68 / 30,
-    /// 133 / 96; 16→8 9.1 / 7.8; 8→16 and 8c32 even (8.8 / 8.5, 4.8 / 4.9). Its ∂L/∂w
-    /// has its own choice (`usesWinogradWeightGradient`). On Zen 3 the direct
-    /// kernel beat Winograd (OpenBLAS products) at 32c16 by 1.3×, so full-width CPUs keep
-    /// direct; not measured there with `WinogradProducts`.
+    /// Whether Winograd takes a forward (and dx) the direct kernel could run: for output
+    /// planes up to 16×16, and on 32×32 where its products run on `WinogradProducts`
+    /// (`ownWinogradProducts`; with OpenBLAS's products direct won there, 16c32 16.8 / 36 ms
+    /// on Zen 1). Its ∂L/∂w has its own choice (`usesWinogradWeightGradient`).
+    /// Batch 128, direct / Winograd:
+    /// - "AMD EPYC" Zen 1 (family 23 model 1, 256-bit FMAs split in two), one thread,
+    ///   forward: 32c16 16.3 / 9.4 ms, 32→23 c16 12.7 / 7.7, 16→32 c16 15.5 / 7.3, 32→16 c16
+    ///   10.9 / 7.8, 32c8 4.8 / 3.1, 16c16 6.2–8.0 / 5.2–6.1, 8→16 c16 4.7 / 4.0; dx 32c16
+    ///   17.4 / 9.4; 32×32 planes, forward / forward + backward: 16c32 17.4 / 11.4,
+    ///   34 / 28.7 ms; 16→11 13.1 / 8.7; 11→16 12.0 / 8.7; 32c32 68 / 30, 133 / 96; 16→8
+    ///   9.1 / 7.8; 8→16 and 8c32 even (8.8 / 8.5, 4.8 / 4.9).
+    /// - "AMD EPYC" Zen 3 (family 25 model 1, full-width FMAs), `topiary bench conv --ab
+    ///   winograd-first`, 4 alternating rounds, 1 | 2 threads: forward 16c32 7.9 / 5.5 |
+    ///   4.3 / 3.0, 32c16 8.0 / 3.7 | 5.2 / 3.2, 16→11 c32 6.7 / 4.6 | 3.9 / 2.6, 32→23 c16
+    ///   7.6 / 4.0 | 5.6 / 2.5; dx 16c32 9.7 / 7.4 | 5.1 / 4.0, 32c16 9.8 / 4.9 | 5.1 / 3.1;
+    ///   the other pruned shapes even to 1.4× (`bench train --ab winograd-first`:
+    ///   infer/resnet56 1.34× | 1.40×, train step 1.17× | 1.23×). Until 2026-12-02 only CPUs
+    ///   that split FMAs took Winograd here (measured on Zen 3 with OpenBLAS's products,
+    ///   before `WinogradProducts`); CPUs with 512-bit FMAs are not measured.
     public static func prefersWinograd(_ g: ConvGeometry) -> Bool {
         winogradOverDirect && usesWinograd(g) && (g.outPlane <= 256 || ownWinogradProducts(g))
     }
@@ -301,15 +307,10 @@ extension Conv2dKernel {
         max(g.inChannels, g.outChannels) <= winogradOwnMaxChannels
     }
 
-    /// `prefersWinograd`'s switch: `CPU.splitsWideVectors` unless `TOPIARY_WINOGRAD_FIRST`
-    /// is 0 or 1.
-    nonisolated(unsafe) public static var winogradOverDirect: Bool = {
-        switch ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_FIRST"] {
-        case "0": return false
-        case "1": return true
-        default: return CPU.splitsWideVectors
-        }
-    }()
+    /// `prefersWinograd`'s switch: on unless `TOPIARY_WINOGRAD_FIRST=0` (the direct
+    /// kernel then keeps the small-channel forwards and dx, to compare).
+    nonisolated(unsafe) public static var winogradOverDirect =
+        ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_FIRST"] != "0"
 
     /// The one place that chooses Winograd over im2col / taps for a forward pass (and for
     /// dx, which runs as a forward pass of the transposed convolution).

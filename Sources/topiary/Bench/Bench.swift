@@ -73,12 +73,13 @@ struct Bench: ParsableCommand {
         FileHandle.standardError.write(Data("bench: could not re-execute without OPENBLAS_* (\(errno)); timing as is\n".utf8))
     }
 
-    /// The `env` line: which OpenBLAS kernels run, and whether the environment was cleaned.
+    /// The `env` line: the processor, which OpenBLAS kernels run, and whether the environment
+    /// was cleaned.
     func emitEnvironment() {
         let env = ProcessInfo.processInfo.environment
         func q(_ s: String?) -> JSON { s.map { .string($0) } ?? .null }
         print(JSON.object([("case", .string("env")), ("impl", .string("topiary bench")), ("threads", .null), ("shape", .null),
-                           ("median_ms", .null), ("gflops", .null), ("openblas_core", q(BLAS.coreName)),
+                           ("median_ms", .null), ("gflops", .null), ("cpu", q(CPU.identity)), ("openblas_core", q(BLAS.coreName)),
                            ("openblas_config", q(BLAS.config)), ("OPENBLAS_CORETYPE", q(env["OPENBLAS_CORETYPE"])),
                            ("openblas_env_removed", .bool(env["ANCHOR_OPENBLAS_ENV_REMOVED"] == "1"))]).line)
     }

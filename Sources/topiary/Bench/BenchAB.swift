@@ -23,7 +23,7 @@ enum BenchAB {
         "skew": { Scratch.skews = $0 },
         // ∂L/∂w by Winograd (B) or by the direct / im2col kernels (A)
         "winograd-dw": { Conv2dKernel.winogradWeightGradientEnabled = $0 },
-        // Winograd before direct, as on CPUs that split 256-bit FMAs (B), or not (A)
+        // Winograd before direct on the small-channel forwards and dx (B, the default) or not (A)
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
         // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
         "train-fusion": { Sequential.fusesTraining = $0 },
