@@ -91,12 +91,22 @@ public final class Conv2d: Module, ShapeInferring {
         return try Tensor(zeros: try plan(x).outputShape)
     }
 
-    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+    public func backward(_ gradOutput: Tensor) throws -> Tensor { try gradients(gradOutput, addingToInput: nil) }
+
+    /// ∂L/∂input (+ `extra`), parameter gradients accumulated.
+    private func gradients(_ gradOutput: Tensor, addingToInput extra: Tensor?) throws -> Tensor {
         guard let x = cache else { throw noForward("conv2d") }
         let p = try plan(x)
         let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
         let dw = weight.requiresGrad ? try weight.gradBuffer() : nil
         let db = (bias?.requiresGrad ?? false) ? try bias?.gradBuffer() : nil
-        return try p.backward(dy, inputGradient: computeInputGradient, weightGrad: dw, biasGrad: db)
+        return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, weightGrad: dw, biasGrad: db)
+    }
+}
+
+extension Conv2d: InputGradientAdding {
+    /// `backward(g)` + `extra`, the sum made in the input gradient's own output pass.
+    public func backward(_ gradOutput: Tensor, adding extra: Tensor) throws -> Tensor {
+        try gradients(gradOutput, addingToInput: extra)
     }
 }

@@ -52,11 +52,20 @@ public final class Residual: Module {
         return try Tracer.run(postName, post, sum)
     }
 
+    /// Whether the shortcut's gradient joins the body's input gradient where it is written
+    /// (`topiary bench --ab residual-grad`); bit-equal either way.
+    nonisolated(unsafe) public static var addsShortcutGradientInPlace = true
+
+    /// The shortcut's gradient runs first and joins the body's input gradient where it is
+    /// written (`InputGradientAdding`: a ResNet block's first convolution adds it in its
+    /// output pass), bit-equal to the sum of the two.
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
         let g = try post.map { try Tracer.runBackward(postName, $0, gradOutput) } ?? gradOutput
-        let gb = try Tracer.runBackward(bodyName, body, g)
         let gs = try shortcut.map { try Tracer.runBackward(shortcutName, $0, g) } ?? g
-        return try addSameShape(gb, gs, "residual backward", ("body", "shortcut"))
+        if Self.addsShortcutGradientInPlace {
+            return try Tracer.runBackward(bodyName, body, g, adding: gs, "residual backward", ("body", "shortcut"))
+        }
+        return try addSameShape(try Tracer.runBackward(bodyName, body, g), gs, "residual backward", ("body", "shortcut"))
     }
 }
 

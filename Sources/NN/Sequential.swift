@@ -77,19 +77,34 @@ public final class Sequential: Module {
     /// BatchNorm applies the ReLU's mask; a gradient hook that allows fusing gets the
     /// gradient of the ReLU's output), or layer by layer when a gradient hook wants the
     /// gradient between them.
-    public func backward(_ gradOutput: Tensor) throws -> Tensor {
+    public func backward(_ gradOutput: Tensor) throws -> Tensor { try backward(gradOutput, then: nil) }
+
+    /// `backward`, and `extra` added to the input gradient by the first child when it is the
+    /// last step (`InputGradientAdding`), else after it.
+    private func backward(_ gradOutput: Tensor, then extra: Tensor?) throws -> Tensor {
         var g = gradOutput, i = children.count - 1
         while i >= 0 {
             if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {
                 Tracer.current?.reportGradient(children[i].name, children[i].module, g)
                 g = try children[i - 1].module.backward(g)
                 i -= 2
+            } else if i == 0, let extra {
+                return try Tracer.runBackward(children[0].name, children[0].module, g, adding: extra,
+                                              "backward", ("input", "added"))
             } else {
                 g = try Tracer.runBackward(children[i].name, children[i].module, g)
                 i -= 1
             }
         }
-        return g
+        guard let extra else { return g }
+        return try addSameShape(g, extra, "backward", ("input", "added"))
+    }
+}
+
+extension Sequential: InputGradientAdding {
+    /// `backward(g)` + `extra`, added by the first child's backward where it can.
+    public func backward(_ gradOutput: Tensor, adding extra: Tensor) throws -> Tensor {
+        try backward(gradOutput, then: extra)
     }
 }
 

@@ -97,11 +97,19 @@ public final class Tracer {
     /// reporting `g` (the gradient of the child's output) to an active gradient hook.
     @inline(__always)
     public static func runBackward(_ name: String, _ module: any Module, _ g: Tensor) throws -> Tensor {
-        guard let t = current, t.gradientHook != nil else { return try module.backward(g) }
+        try reportingBackward(name, module, g) { try module.backward(g) }
+    }
+
+    /// Runs `body` (the child `name`'s backward for the output gradient `g`) under the
+    /// child's path, after reporting `g` to an active gradient hook.
+    @inline(__always)
+    static func reportingBackward(_ name: String, _ module: any Module, _ g: Tensor,
+                                  _ body: () throws -> Tensor) throws -> Tensor {
+        guard let t = current, t.gradientHook != nil else { return try body() }
         if !name.isEmpty { t.path.append(name) }
         defer { if !name.isEmpty { t.path.removeLast() } }
         if !name.isEmpty { t.gradientHook?(t.path.joined(separator: "."), module, g) }
-        return try module.backward(g)
+        return try body()
     }
 
     /// Runs `body` (a forward and a backward pass) calling `forward(path, module, input,

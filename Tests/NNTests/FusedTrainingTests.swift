@@ -72,6 +72,48 @@ final class FusedTrainingTests: XCTestCase {
                    try run(make, input: [3, 3, 8, 8], training: false, fused: false, frozen: true), "resnet8 frozen")
     }
 
+    /// A residual block's shortcut gradient added in its first convolution's input-gradient
+    /// pass (`Residual.addsShortcutGradientInPlace`) against the separate sum: identity and
+    /// option-A shortcuts (resnet8), an option-B shortcut, a body whose first layer cannot
+    /// add (a BatchNorm–ReLU pair) and a body that is one Conv2d, in training and frozen
+    /// evaluation, with a gradient hook that must see every module either way.
+    func testShortcutGradientAddedInPlaceIsBitExact() throws {
+        let before = Residual.addsShortcutGradientInPlace
+        defer { Residual.addsShortcutGradientInPlace = before }
+        func conv(_ c: Int, _ k: Int, stride: Int = 1) throws -> Conv2d {
+            try Conv2d(c, k, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), bias: false)
+        }
+        let nets: [(String, () throws -> Sequential, [Int])] = [
+            ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
+            ("option B, BN-first body, Conv2d body", {
+                try Sequential([
+                    conv(3, 8), BatchNorm2d(8), ReLU(),
+                    Residual(body: Sequential([conv(8, 16, stride: 2), BatchNorm2d(16), ReLU(), conv(16, 16), BatchNorm2d(16)]),
+                             shortcut: Sequential([Conv2d(8, 16, kernelSize: (1, 1), stride: (2, 2), bias: false), BatchNorm2d(16)]),
+                             post: ReLU()),
+                    Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
+                    Residual(body: conv(16, 16), post: ReLU()),
+                    Flatten(), Linear(16 * 5 * 5, 3)])
+            }, [2, 3, 9, 9]),
+        ]
+        for (name, make, input) in nets {
+            for (training, frozen) in [(true, false), (false, true)] {
+                var runs: [[String: [Float]]] = [], seen: [[String]] = []
+                for inPlace in [true, false] {
+                    Residual.addsShortcutGradientInPlace = inPlace
+                    var paths: [String] = []
+                    runs.append(try run(make, input: input, training: training, fused: true, frozen: frozen) { body in
+                        try Tracer.observeGradients(forward: { _, _, _, _ in }, backward: { p, _, _ in paths.append(p) }, body)
+                    })
+                    seen.append(paths.sorted())
+                }
+                assertSame(runs[0], runs[1], "\(name), training \(training)")
+                XCTAssertEqual(seen[0], seen[1], name)
+                XCTAssertGreaterThan(seen[0].count, 5, name)
+            }
+        }
+    }
+
     /// A fused pair with a gradient hook watching the backward: the ReLU runs backward
     /// on its own (from its kept output), the hook sees every module, and the BatchNorm's
     /// gate then changes nothing.

@@ -1,13 +1,26 @@
 import Tensor
 
 extension Conv2dKernel {
-    /// Gradients of a convolution. `dx` (if given) is overwritten with ∂L/∂x; `dw` and
-    /// `db` (if given) have ∂L/∂weight and ∂L/∂bias ADDED to them (gradient accumulation).
-    /// The column matrix of each chunk is built once and serves both GEMMs. Each thread
-    /// accumulates its own weight gradient; they are summed in a fixed order.
+    /// Gradients of a convolution. `dx` (if given) is overwritten with ∂L/∂x, plus `dxAdding`
+    /// (a tensor of x's shape, or nil) added to each value as `dx + dxAdding` rounds it: a
+    /// residual block's shortcut gradient joins its first convolution's input gradient in
+    /// the output pass of the stride-1 path (the transposed forward's epilogue), after it
+    /// elsewhere. `dw` and `db` (if given) have ∂L/∂weight and ∂L/∂bias ADDED to them
+    /// (gradient accumulation). The column matrix of each chunk is built once and serves
+    /// both GEMMs. Each thread accumulates its own weight gradient; they are summed in a
+    /// fixed order.
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                                dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
+                                dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
+                                dxAdding: UnsafePointer<Float>? = nil) throws {
+        if let r = dxAdding, let dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
+            try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
+            let n = g.batch * g.inChannels * g.inPlane
+            Parallel.ranges(n, grain: 32768) { lo, hi in
+                for i in lo..<hi { dx[i] = dx[i] + r[i] }
+            }
+            return
+        }
         if g.isDepthwise {
             try DepthwiseConv2d.backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
             return
@@ -32,8 +45,8 @@ extension Conv2dKernel {
                 transposeWeights(g, weight, into: tw)
                 // keyed by the layer's weights (tw is scratch): their transform is kept
                 // between calls, apart from the forward's (bit 0 is free in a float's address)
-                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 1, epilogue: ConvEpilogue(bias: nil),
-                            y: out)
+                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 1,
+                            epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: out)
             }
             dx = nil
             if dw == nil && db == nil { return }

@@ -89,12 +89,23 @@ public struct ConvPlan {
     }
 
     /// The gradients for `gradOutput` (of `outputShape`): returns ∂L/∂input when
-    /// `inputGradient` (else zeros), and ADDS ∂L/∂weight to `weightGrad` and ∂L/∂bias to
-    /// `biasGrad` when given (contiguous float32 tensors of the weight's and bias's shapes).
-    public func backward(_ gradOutput: Tensor, inputGradient: Bool = true,
+    /// `inputGradient` (else zeros), plus `addingToInput` when given (bit-equal to adding
+    /// it afterwards, without the extra pass where the kernel can: `Conv2dKernel.backward`),
+    /// and ADDS ∂L/∂weight to `weightGrad` and ∂L/∂bias to `biasGrad` when given
+    /// (contiguous float32 tensors of the weight's and bias's shapes).
+    public func backward(_ gradOutput: Tensor, inputGradient: Bool = true, addingToInput extra: Tensor? = nil,
                          weightGrad: Tensor? = nil, biasGrad: Tensor? = nil) throws -> Tensor {
         guard gradOutput.shape == outputShape else {
             throw TensorError("conv2d: gradient has shape \(shapeString(gradOutput.shape)), the output had \(shapeString(outputShape))")
+        }
+        if let extra {
+            guard extra.shape == input.shape else {
+                throw TensorError("conv2d: the gradient to add has shape \(shapeString(extra.shape)), the input had \(shapeString(input.shape))")
+            }
+            guard inputGradient else {
+                _ = try backward(gradOutput, inputGradient: false, weightGrad: weightGrad, biasGrad: biasGrad)
+                return try extra.toFloat().contiguous().clone()
+            }
         }
         for (t, like, what) in [(weightGrad, weight, "weight"), (biasGrad, bias, "bias")] {
             guard let t else { continue }
@@ -105,12 +116,10 @@ public struct ConvPlan {
         let g = geometry
         let dx = inputGradient ? try Tensor(uninitialized: input.shape) : try Tensor(zeros: input.shape)
         let dxp = inputGradient ? dx.ptr : nil
-        try input.withFloats { x in
-            try weight.withFloats { w in
-                try gradOutput.withContiguousFloats { dy in
-                    try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: dxp,
-                                              dw: weightGrad?.ptr, db: biasGrad?.ptr)
-                }
+        try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }]) { p in
+            try gradOutput.withContiguousFloats { dy in
+                try Conv2dKernel.backward(g, x: p[0]!, weight: p[1]!, dy: dy, dx: dxp,
+                                          dw: weightGrad?.ptr, db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) })
             }
         }
         return dx

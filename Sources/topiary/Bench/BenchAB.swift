@@ -27,6 +27,8 @@ enum BenchAB {
         "winograd-first": { Conv2dKernel.winogradOverDirect = $0 },
         // BatchNorm + ReLU and residual add + ReLU as one pass while training (B) or not (A)
         "train-fusion": { Sequential.fusesTraining = $0 },
+        // a residual block's shortcut gradient added in its first conv's dx pass (B) or after (A)
+        "residual-grad": { Residual.addsShortcutGradientInPlace = $0 },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
