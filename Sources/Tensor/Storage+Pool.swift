@@ -14,11 +14,14 @@ extension Storage {
     /// Most bytes of freed mapped buffers kept for reuse: `TOPIARY_POOL_BYTES` (bytes, or
     /// with a K/M/G suffix), otherwise an eighth of physical memory, at most 4 GB — room
     /// for the activations of a ResNet-56 step at batch 128 several times over.
-    static let poolBytes: Int = {
+    static let configuredPoolBytes: Int = {
         if let v = ProcessInfo.processInfo.environment["TOPIARY_POOL_BYTES"], let n = parseBytes(v) { return n }
         let eighth = Int(clamping: ProcessInfo.processInfo.physicalMemory) / 8
         return min(eighth > 0 ? eighth : 256 << 20, 4 << 30)
     }()
+
+    /// The pool's limit in effect: `configuredPoolBytes` (tests lower it).
+    nonisolated(unsafe) static var poolBytes = configuredPoolBytes
 
     /// glibc: buffers up to 32 MB (its largest mmap threshold; storages from 4 MB go to
     /// the pool, kernel scratch buffers of that size to the heap) come from the heap, and
@@ -28,7 +31,7 @@ extension Storage {
     static let mallocTuned: Bool = {
         #if canImport(Glibc) && !TOPIARY_ASAN
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: poolBytes))
+        _ = mallopt(M_TRIM_THRESHOLD, Int32(clamping: configuredPoolBytes))
         return true
         #else
         return false
@@ -55,8 +58,8 @@ extension Storage {
         #endif
     }
 
-    /// Recently freed mapped buffers, kept for reuse (at most `poolBytes` in all): a
-    /// loop making same-sized temporaries then skips the kernel's page faults and
+    /// Recently freed mapped buffers, oldest first, kept for reuse (at most `poolBytes` in
+    /// all): a loop making same-sized temporaries then skips the kernel's page faults and
     /// zeroing. Not counted in `liveBytes`.
     static let pool = Mutex<[(UnsafeMutableRawPointer, Int)]>([])
 
@@ -68,20 +71,25 @@ extension Storage {
         }
     }
 
+    /// Keeps a freed buffer of `len` mapped bytes, giving the oldest kept ones back to the
+    /// kernel until it fits, so a new phase's sizes (Taylor scores after a capture, a
+    /// pruned net after the full one) replace the last phase's instead of being refused
+    /// while stale sizes fill the pool. False (the caller unmaps it) only when it alone is
+    /// over the limit.
     static func recycle(_ raw: UnsafeMutableRawPointer, _ len: Int) -> Bool {
-        pool.withLock { p in
-            let held = p.reduce(0) { $0 + $1.1 }
-            if held + len > poolBytes {
-                guard let i = p.indices.first, p[i].1 <= len else { return false }
-                #if os(Linux)
-                munmap(p[i].0, p[i].1)
-                #endif
-                p.remove(at: i)
-                if p.reduce(0, { $0 + $1.1 }) + len > poolBytes { return false }
-            }
+        guard len <= poolBytes else { return false }
+        let evicted: [(UnsafeMutableRawPointer, Int)] = pool.withLock { p in
+            var held = p.reduce(0) { $0 + $1.1 }, n = 0
+            while held + len > poolBytes, n < p.count { held -= p[n].1; n += 1 }
+            let out = Array(p[..<n])
+            p.removeFirst(n)
             p.append((raw, len))
-            return true
+            return out
         }
+        #if os(Linux)
+        for (q, l) in evicted { munmap(q, l) }
+        #endif
+        return true
     }
 
     /// Zeroes a buffer on all threads (2 MB per range at least); Storage's fresh tensors
