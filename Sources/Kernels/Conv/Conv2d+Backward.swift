@@ -15,10 +15,7 @@ extension Conv2dKernel {
                                 dxAdding: UnsafePointer<Float>? = nil) throws {
         if let r = dxAdding, let dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
-            let n = g.batch * g.inChannels * g.inPlane
-            Parallel.ranges(n, grain: 32768) { lo, hi in
-                for i in lo..<hi { dx[i] = dx[i] + r[i] }
-            }
+            addInto(dx, r, count: g.batch * g.inChannels * g.inPlane)
             return
         }
         if g.isDepthwise {
