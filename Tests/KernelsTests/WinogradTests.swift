@@ -66,34 +66,41 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         }
     }
 
-    /// U = G·w·Gᵀ in double, four channels per vector: bit-equal to the same products and
-    /// sums for one filter at a time (channel counts 1–9 cover full and partial vectors).
+    /// U = G·w·Gᵀ in double by the factored G, four channels per vector: bit-equal to the
+    /// same operations for one filter at a time (channel counts 1–9 and 70 cover full and
+    /// partial vectors and a second block of `weightBlock` channels), and within half a
+    /// float ulp of the plain matrix products G·w·Gᵀ.
     func testWeightTransformExact() {
         let g = Winograd.g
-        for (K, C) in [(1, 1), (3, 4), (2, 5), (5, 9), (4, 8)] {
+        func factored(_ x0: Double, _ x1: Double, _ x2: Double) -> [Double] {
+            let p = x0 + x2, q = x0 * (1.0 / 24) + x2 * (1.0 / 6), r = x1 * (1.0 / 12)
+            return [x0 * 0.25, (p + x1) * (-1.0 / 6), (p - x1) * (-1.0 / 6), q + r, q - r, x2]
+        }
+        var worst = 0.0
+        for (K, C) in [(1, 1), (3, 4), (2, 5), (5, 9), (4, 8), (2, 70)] {
             let w = random(K * C * 9, seed: UInt64(K * 10 + C))
             var u = [Float](repeating: .nan, count: 36 * K * C)
             Winograd.transformWeights(w, outChannels: K, inChannels: C, into: &u)
             for o in 0..<K {
                 for c in 0..<C {
                     let f = (0..<9).map { Double(w[(o * C + c) * 9 + $0]) }
-                    var t = [[Double]](repeating: [0, 0, 0], count: 6)
+                    let cols = (0..<3).map { j in factored(f[j], f[3 + j], f[6 + j]) }   // cols[j][i] = (G·f)[i][j]
                     for i in 0..<6 {
-                        for j in 0..<3 {
-                            let p0: Double = g[i][0] * f[j], p1: Double = g[i][1] * f[3 + j], p2: Double = g[i][2] * f[6 + j]
-                            t[i][j] = p0 + p1 + p2
-                        }
-                    }
-                    for i in 0..<6 {
+                        let row = factored(cols[0][i], cols[1][i], cols[2][i])
                         for j in 0..<6 {
-                            let p0: Double = t[i][0] * g[j][0], p1: Double = t[i][1] * g[j][1], p2: Double = t[i][2] * g[j][2]
-                            let want = Float(p0 + p1 + p2), xi = i * 6 + j
-                            XCTAssertEqual(u[(xi * K + o) * C + c].bitPattern, want.bitPattern, "K \(K) C \(C) o \(o) c \(c) ξ \(xi)")
+                            let xi = i * 6 + j, got = u[(xi * K + o) * C + c]
+                            XCTAssertEqual(got.bitPattern, Float(row[j]).bitPattern, "K \(K) C \(C) o \(o) c \(c) ξ \(xi)")
+                            var exact = 0.0
+                            for a in 0..<3 { for b in 0..<3 { exact += g[i][a] * f[a * 3 + b] * g[j][b] } }
+                            worst = max(worst, abs(Double(got) - exact) / Double(Float(exact).ulp))
                         }
                     }
                 }
             }
         }
+        // rounded once from double: at most half a float ulp (and a hair) from G·w·Gᵀ
+        XCTAssertLessThanOrEqual(worst, 0.5 + 1e-6, "largest deviation from G·w·Gᵀ in float ulps")
+        XCTAssertGreaterThan(worst, 0.1, "float roundings are expected")
     }
 
     /// Each output-pass feature alone and all together, against the pass applied in double
@@ -172,9 +179,10 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 45, 8)))
         XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 64, 64, 32)))
         XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 16, 16, 32)))
-        // measured slower: 3 input channels, 4×4 planes, batch 1 at 16×16; and 16 channels at
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try shape(128, 512, 512, 4)))   // VGG's 4×4 planes: one tile an image
+        // measured slower: 3 input channels, 2×2 planes, batch 1 at 16×16; and 16 channels at
         // 32×32 when OpenBLAS runs the products
-        for g in [try shape(128, 3, 16, 32), try shape(128, 512, 512, 4), try shape(1, 32, 32, 16)] {
+        for g in [try shape(128, 3, 16, 32), try shape(128, 512, 512, 2), try shape(1, 32, 32, 16)] {
             XCTAssertTrue(Conv2dKernel.winogradApplies(g))
             XCTAssertFalse(Conv2dKernel.usesWinograd(g), "\(g)")
         }
@@ -215,5 +223,23 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         }
         XCTAssertEqual(ys[1], ys[2], "same partition, same result")
         XCTAssertLessThan(relError(ys[0], ys[1].map(Double.init)), 1e-5)
+    }
+
+    /// VGG's 4×4 planes (one tile an image) go to Winograd by the real dispatch, forward
+    /// and ∂L/∂x, and match the reference; 2×2 planes do not.
+    func testFourByFourPlanesByDispatch() throws {
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        Parallel.threads = 1
+        let c = Case(n: 64, c: 16, k: 24, h: 4, w: 4, pad: 1), g = try geometry(c)
+        XCTAssertTrue(Conv2dKernel.usesWinograd(g))
+        XCTAssertTrue(Conv2dKernel.usesWinograd(try XCTUnwrap(Conv2dKernel.transposedForInput(g))))
+        XCTAssertFalse(Conv2dKernel.usesWinograd(try geometry(Case(n: 64, c: 16, k: 24, h: 2, w: 2, pad: 1))))
+        let x = random(c.n * c.c * 16, seed: 81), w = random(c.k * c.c * 9, seed: 82), dy = random(c.n * c.k * 16, seed: 83)
+        var y = [Float](repeating: .nan, count: c.n * c.k * 16), dx = [Float](repeating: .nan, count: x.count)
+        try Conv2dKernel.forward(g, x: x, weight: w, bias: nil, y: &y)
+        try Conv2dKernel.backward(g, x: x, weight: w, dy: dy, dx: &dx, dw: nil, db: nil)
+        XCTAssertLessThan(relError(y, reference(g, x, w)), Self.relTolerance)
+        XCTAssertLessThan(relError(dx, inputGradientReference(g, dy, w)), Self.relTolerance)
     }
 }

@@ -269,6 +269,10 @@ extension Conv2dKernel {
     /// every shape the kernel computes to it.
     nonisolated(unsafe) public static var winogradMinChannels = 8
 
+    /// Smallest output height and width for the Winograd path (see `usesWinograd`;
+    /// `topiary bench --ab winograd-4x4` sets 8 for A).
+    nonisolated(unsafe) public static var winogradMinPlane = 4
+
     /// Whether Winograd takes a forward (and dx) the direct kernel could run: for output
     /// planes up to 16×16, and on 32×32 where its products run on `WinogradProducts`
     /// (`ownWinogradProducts`; with OpenBLAS's products direct won there, 16c32 16.8 / 36 ms
@@ -297,10 +301,12 @@ extension Conv2dKernel {
     /// both). "AMD EPYC" Zen 1, batch 128, one thread, 2–3 alternating rounds, forward with
     /// OpenBLAS / own products: 32c16 13.3 / 8.4 ms, 16→32 c16 7.0 / 5.4, 32→16 c16 9.2 /
     /// 6.4, 32→23 c16 12.6 / 8.5, 32c8 3.2 / 2.7, 64→45 c8 5.5 / 5.0, 32→64 c8 4.5 / 3.8,
-    /// 64c8 7.2 / 7.1, VGG 64c32 110 / 96. Above 64 channels OpenBLAS's blocking is kept
-    /// (128c16 unchanged).
+    /// 64c8 7.2 / 7.1, VGG 64c32 110 / 96; 128c16 even. Zen 4 (OpenBLAS's AVX-512
+    /// "Cooperlake" kernels), `topiary bench conv --ab own-128` (limit 128 against 64), 4
+    /// alternating rounds, 1 | 2 threads: VGG 128c16 forward 1.07× | 1.11×, dx 1.11× |
+    /// 1.02×; so up to 128 channels.
     nonisolated(unsafe) public static var winogradOwnMaxChannels =
-        Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_OWN_MAX"] ?? "") ?? 64
+        Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_OWN_MAX"] ?? "") ?? 128
 
     /// Whether the chunk products of `forwardWinograd` run on `WinogradProducts`.
     static func ownWinogradProducts(_ g: ConvGeometry) -> Bool {
@@ -324,8 +330,12 @@ extension Conv2dKernel {
     ///   `WinogradProducts` runs the products (see `prefersWinograd` for its figures);
     /// - 16×16 and 8×8 planes: 32c16 1.2–2.7×, 64c8 1.0–1.5×, 32→23 c16 1.4–3×,
     ///   64→45 c8 1.2–1.8×, 128c16 1.6–2.1×, 256c8 1.2–1.6×;
-    /// - 4×4 and 2×2 planes (VGG 512c4 0.6–1.0×, 512c2 0.2×: most of a 4×4 tile is
-    ///   wasted): never;
+    /// - 2×2 planes (VGG 512c2 0.2×: 36 products an image against 16 taps inside it): never;
+    ///   4×4 planes (one tile an image, 36 products against the ~100 the taps inside the
+    ///   image take): measured 0.6–1.0× in the first days, against the per-tap GEMMs
+    ///   (`usesTaps`) on Zen 4 in 2026-12 (`topiary bench conv --ab winograd-4x4`, 4
+    ///   alternating rounds, 1 | 2 threads) forward 512c4 2.38× | 2.08×, dx 1.29× | 1.07×
+    ///   (its weights transformed at every call), so from 4×4 up (`winogradMinPlane`);
     /// - batch 1 (16 tiles of 16×16, 4 of 8×8 per GEMM): 0.1–0.45×; 64 tiles (64c32): 1.0×,
     ///   so a GEMM needs ≥ 64 tiles.
     /// Chunks of 128 tiles beat 64, 256 and 512.
@@ -335,7 +345,8 @@ extension Conv2dKernel {
         let parts = ParallelBatch.parts(g.batch), perPart = (g.batch + parts - 1) / parts
         let tiles = min(perPart * tl.perImage, winogradTiles)
         if winogradMinChannels <= 1 { return true }   // tests: every shape it computes
-        return channels >= winogradMinChannels && g.outHeight >= 8 && g.outWidth >= 8 && tiles >= 64
+        return channels >= winogradMinChannels && g.outHeight >= winogradMinPlane && g.outWidth >= winogradMinPlane
+            && tiles >= 64
             && (g.outPlane <= 512 || channels >= 32 || ownWinogradProducts(g))
     }
 }

@@ -51,53 +51,79 @@ enum Winograd {
     static let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
                                 [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
 
-    /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3], computed in double, four
-    /// input channels per SIMD4 (every lane the same products and sums in the same order
-    /// as one filter alone). `WinogradWeightCache` keeps the result while the weights stay
-    /// bit-equal.
-    /// Split over output channels across threads (VGG's 512c4: 2.4 M weights a call).
+    /// G applied to a column (x0, x1, x2) of a filter, factored: the six rows of G
+    /// ([1/4, 0, 0], −[1, 1, 1]/6, −[1, −1, 1]/6, [1/24, ±1/12, 1/6], [0, 0, 1]) share
+    /// x0 + x2 and x1's multiples, 10 operations instead of 18 products and 12 sums.
+    @inline(__always)
+    static func filter(_ x0: SIMD4<Double>, _ x1: SIMD4<Double>, _ x2: SIMD4<Double>)
+        -> (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) {
+        let p = x0 + x2, q = x0 * (1.0 / 24) + x2 * (1.0 / 6), r = x1 * (1.0 / 12)
+        return (x0 * 0.25, (p + x1) * (-1.0 / 6), (p - x1) * (-1.0 / 6), q + r, q - r, x2)
+    }
+
+    /// U[ξ][o][c] = (G·w[o, c]·Gᵀ)[ξ] for weights [K, C, 3, 3], computed in double by
+    /// `filter` (along the kernel's columns, then its rows), four input channels per
+    /// SIMD4 (every lane the same operations in the same order as one filter alone), each
+    /// value rounded to float once. `WinogradWeightCache` keeps the result while the
+    /// weights stay bit-equal; training steps and ∂L/∂x (flipped weights) transform at
+    /// every call. Split over output channels across threads (VGG's 512c4: 2.4 M weights a
+    /// call). Zen 4, one thread, 512 × 512 filters (perf, share of an uncached 512c4
+    /// forward): ~10 ms with G as a matrix and 36 interleaved stores, ~7 ms factored and
+    /// copied out by blocks of `weightBlock` channels.
     static func transformWeights(_ w: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                                  into u: UnsafeMutablePointer<Float>) {
-        let g = Winograd.g.flatMap { $0 }   // local and flat: no global access in the loop
         Parallel.ranges(K, grain: max(1, (1 << 14) / max(C, 1))) { lo, hi in
-            withUnsafeTemporaryAllocation(of: SIMD4<Double>.self, capacity: 9 + 18) { buffer in
-                transformWeights(w, outChannels: lo..<hi, of: K, inChannels: C, g: g, scratch: buffer.baseAddress!, into: u)
+            withUnsafeTemporaryAllocation(of: SIMD4<Float>.self, capacity: 36 * weightBlock / 4) { buffer in
+                let block = buffer.baseAddress!
+                for o in lo..<hi {
+                    var c = 0
+                    while c < C {
+                        let n = min(weightBlock, C - c)
+                        transformWeights(w + (o * C + c) * 9, channels: n, into: block)
+                        // each point's n floats to U[ξ][o][c…]: whole cache lines per point
+                        // instead of 36 interleaved 16-byte streams a megabyte apart (512c4)
+                        UnsafeRawPointer(block).withMemoryRebound(to: Float.self, capacity: 36 * weightBlock) { b in
+                            for xi in 0..<36 { (u + (xi * K + o) * C + c).update(from: b + xi * weightBlock, count: n) }
+                        }
+                        c += n
+                    }
+                }
             }
         }
     }
 
-    /// `transformWeights` for the output channels `range` of `K`.
+    /// Input channels transformed into one block before it is copied out.
+    static let weightBlock = 64
+
+    /// U of `n` ≤ `weightBlock` consecutive filters (9 floats each, from `src`) into
+    /// `block` [36][weightBlock / 4] vectors, four filters per vector (the missing ones of
+    /// the last vector zero).
     @inline(__always)
-    private static func transformWeights(_ w: UnsafePointer<Float>, outChannels range: Range<Int>, of K: Int,
-                                         inChannels C: Int, g: [Double], scratch: UnsafeMutablePointer<SIMD4<Double>>,
-                                         into u: UnsafeMutablePointer<Float>) {
+    private static func transformWeights(_ src: UnsafePointer<Float>, channels n: Int,
+                                         into block: UnsafeMutablePointer<SIMD4<Float>>) {
         typealias D = SIMD4<Double>
-        let f = scratch, t = scratch + 9
-        for o in range {
-            var c = 0
-            while c < C {
-                let lanes = min(4, C - c)
-                for k in 0..<9 {
-                    var v = D()
-                    for l in 0..<lanes { v[l] = Double(w[(o * C + c + l) * 9 + k]) }
-                    f[k] = v
-                }
-                for i in 0..<6 {   // t = G·f, 6×3
-                    for j in 0..<3 { t[i * 3 + j] = g[i * 3] * f[j] + g[i * 3 + 1] * f[3 + j] + g[i * 3 + 2] * f[6 + j] }
-                }
-                for i in 0..<6 {   // U = t·Gᵀ, 6×6
-                    for j in 0..<6 {
-                        let v = t[i * 3] * g[j * 3] + t[i * 3 + 1] * g[j * 3 + 1] + t[i * 3 + 2] * g[j * 3 + 2]
-                        let out = u + ((i * 6 + j) * K + o) * C + c
-                        if lanes == 4 {
-                            UnsafeMutableRawPointer(out).storeBytes(of: SIMD4<Float>(v), as: SIMD4<Float>.self)
-                        } else {
-                            for l in 0..<lanes { out[l] = Float(v[l]) }
-                        }
-                    }
-                }
-                c += lanes
+        let vectors = weightBlock / 4
+        var c = 0
+        while c < n {
+            let lanes = min(4, n - c), f = src + c * 9
+            @inline(__always) func tap(_ k: Int) -> D {
+                if lanes == 4 { return D(Double(f[k]), Double(f[9 + k]), Double(f[18 + k]), Double(f[27 + k])) }
+                var v = D()
+                for l in 0..<lanes { v[l] = Double(f[l * 9 + k]) }
+                return v
             }
+            // t = G·f: one column (taps j, 3 + j, 6 + j) of the filter at a time
+            let c0 = filter(tap(0), tap(3), tap(6)), c1 = filter(tap(1), tap(4), tap(7)), c2 = filter(tap(2), tap(5), tap(8))
+            let out = block + c / 4
+            @inline(__always) func row(_ i: Int, _ a: D, _ b: D, _ d: D) {
+                let r = filter(a, b, d), at = out + i * 6 * vectors
+                at[0] = SIMD4<Float>(r.0); at[vectors] = SIMD4<Float>(r.1); at[2 * vectors] = SIMD4<Float>(r.2)
+                at[3 * vectors] = SIMD4<Float>(r.3); at[4 * vectors] = SIMD4<Float>(r.4); at[5 * vectors] = SIMD4<Float>(r.5)
+            }
+            // U = t·Gᵀ: row i of t is (c0.i, c1.i, c2.i)
+            row(0, c0.0, c1.0, c2.0); row(1, c0.1, c1.1, c2.1); row(2, c0.2, c1.2, c2.2)
+            row(3, c0.3, c1.3, c2.3); row(4, c0.4, c1.4, c2.4); row(5, c0.5, c1.5, c2.5)
+            c += lanes
         }
     }
 }
