@@ -31,11 +31,11 @@ enum BenchAB {
         "residual-grad": { Residual.addsShortcutGradientInPlace = $0 },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
-        // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         // Winograd from 4×4 output planes (B, the default) or from 8×8 (A)
         "winograd-4x4": { Conv2dKernel.winogradMinPlane = $0 ? 4 : 8 },
         // Winograd's products on `WinogradProducts` up to 128 channels (B, the default) or 64 (A)
         "own-128": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 128 : 64 },
+        // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
     ]
 
