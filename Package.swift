@@ -46,12 +46,15 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // __builtin_prefetch for the kernels (Swift has no prefetch call)
         .systemLibrary(name: "CPrefetch"),
+        // AVX-512 kernels chosen at run time (the rest is built for the AVX2 floor); no FMA
+        // contraction, so their arithmetic is the Swift kernels' operation for operation
+        .target(name: "CAVX512", cSettings: cfast + [.unsafeFlags(["-ffp-contract=off"])]),
         // C glue: the only place lua_error is raised
         .target(name: "CLuaShim", dependencies: ["CLua"], cSettings: cfast),
         // Swift modules; dependencies point one way
         .target(name: "Text", dependencies: [], swiftSettings: fast),
         .target(name: "Tensor", dependencies: ["CMalloc"], swiftSettings: fast),
-        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL", "CPrefetch"], swiftSettings: fast),
+        .target(name: "Kernels", dependencies: ["Tensor", "CBLAS", "CDNNL", "CPrefetch", "CAVX512"], swiftSettings: fast),
         .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
         .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),

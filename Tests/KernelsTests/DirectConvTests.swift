@@ -30,6 +30,30 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         }
     }
 
+    /// Where the CPU has AVX-512, the tiles run two at a time on 16-float vectors: the same
+    /// bits as the 8-float tile, on random shapes (odd and even tile counts, widths that are
+    /// and are not row-tiled, batch 1–3), forward and dx.
+    func testAVX512TilesBitEqual() throws {
+        guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
+        let before = CPU.useAVX512
+        defer { CPU.useAVX512 = before }
+        var tiles = Set<Int>()
+        for (i, c) in cases(40, seed: 61).enumerated() {
+            let g = try geometry(c)
+            tiles.insert(Conv2dKernel.DirectPlane(g).computed / Conv2dKernel.DirectPlane.tile % 2)
+            let x = random(c.n * c.c * c.h * c.w, seed: 900 + UInt64(i)), w = random(c.k * c.c * 9, seed: 950 + UInt64(i))
+            var got: [[Float]] = []
+            for wide in [false, true] {
+                CPU.useAVX512 = wide
+                var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
+                try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
+                got.append(y)
+            }
+            XCTAssertEqual(zip(got[0], got[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "case \(i) \(c)")
+        }
+        XCTAssertEqual(tiles, [0, 1])   // both an even and an odd number of tiles were run
+    }
+
     /// Outputs 8 wide take row tiles (3 rows × 8 columns), and dw sums row by row over
     /// outputs whose width is a multiple of 8: every height (a last tile with 1, 2 or 3 real
     /// rows), every padding, odd channel counts, forward, dx and dw against the reference.

@@ -41,9 +41,16 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
     /// ascending input channels: bit-equal to that scalar loop, for output channel counts
     /// that fill and do not fill the 4-row tile and column counts with and without the
     /// 8-wide remainder (rows `ld` apart, wider than the columns computed; points a skewed
-    /// stride apart, as `Winograd.pointStride` sets them).
+    /// stride apart, as `Winograd.pointStride` sets them). Both the 8-float tile and, where the
+    /// CPU has AVX-512, the 16-float one (64-, 16- and 8-column parts: 88 = 64 + 16 + 8).
     func testOwnProductsBitEqualToScalarLoop() {
-        for (K, C, columns) in [(4, 1, 24), (5, 3, 8), (16, 16, 128), (23, 11, 40), (3, 45, 56), (8, 8, 16)] {
+        let before = CPU.useAVX512
+        defer { CPU.useAVX512 = before }
+        if !CPU.hasAVX512 { print("no AVX-512 on this CPU: the 16-float tile is not tested here") }
+        for wide in CPU.hasAVX512 ? [false, true] : [false] {
+        CPU.useAVX512 = wide
+        for (K, C, columns) in [(4, 1, 24), (5, 3, 8), (16, 16, 128), (23, 11, 40), (3, 45, 56), (8, 8, 16),
+                                (6, 7, 88), (12, 5, 200), (2, 128, 64)] {
             let ld = columns + 8, vs = C * ld + 16, ms = K * ld + 16
             let u = random(36 * K * C, seed: UInt64(K * 100 + C)), v = random(36 * vs, seed: UInt64(columns))
             var up = [Float](repeating: .nan, count: WinogradProducts.packedCount(outChannels: K, inChannels: C))
@@ -62,7 +69,8 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                     for t in columns..<ld where !m[xi * ms + k * ld + t].isNaN { wrong += 1 }   // never written
                 }
             }
-            XCTAssertEqual(wrong, 0, "K \(K) C \(C) columns \(columns)")
+            XCTAssertEqual(wrong, 0, "AVX-512 \(wide): K \(K) C \(C) columns \(columns)")
+        }
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import CAVX512
 import Tensor
 
 /// 3×3, stride-1, undilated, ungrouped convolution with few channels, computed directly:
@@ -13,7 +14,9 @@ import Tensor
 /// per tap 3 vector loads and 4 broadcasts feed 12 FMAs. Output channels are taken 4 at a
 /// time (weights zero-padded to a multiple of 4, so 11 or 23 channels cost 12 or 24, not a
 /// cliff); the block's rows are then written out through the output pass (`ConvEpilogue`).
-/// Every output is summed in the same order (channel, then tap) whatever the batch split.
+/// Every output is summed in the same order (channel, then tap) whatever the batch split —
+/// and whatever the vector width: where `CPU.useAVX512`, two tiles at a time run as three
+/// 16-float vectors (CAVX512's `topiary_direct_tiles_avx512`), with the same bits.
 extension Conv2dKernel {
     /// `TOPIARY_DIRECT=0` turns the direct path off (to compare with im2col / Winograd).
     nonisolated(unsafe) public static var directEnabled =
@@ -147,6 +150,13 @@ extension Conv2dKernel {
                                                weights: wb, out: ys + q, ld: pl.computed)
                                     nextX.step(); rows.step()
                                     q += pl.advance
+                                }
+                            } else if CPU.useAVX512 {   // two tiles a call, 16-float vectors (same bits)
+                                while q < pl.computed {
+                                    let count = min(2, (pl.computed - q) / DirectPlane.tile)
+                                    topiary_direct_tiles_avx512(xp + q, pl.stride, C, pl.wp, wb, ys + q, pl.computed, count)
+                                    for _ in 0..<count { nextX.step(); rows.step() }
+                                    q += count * DirectPlane.tile
                                 }
                             } else {   // the common case with its offsets as constants (8, 16)
                                 while q < pl.computed {

@@ -305,7 +305,10 @@ extension Conv2dKernel {
     /// "Cooperlake" kernels), `topiary bench conv --ab own-128` (limit 128 against 64), 4
     /// alternating rounds, 1 | 2 threads: VGG 128c16 forward 1.07× | 1.11×, dx 1.11× |
     /// 1.02×; so up to 128 channels.
-    nonisolated(unsafe) public static var winogradOwnMaxChannels =
+    nonisolated(unsafe) public static var winogradOwnMaxChannels = configuredOwnMaxChannels
+
+    /// `winogradOwnMaxChannels`' value at start: `TOPIARY_WINOGRAD_OWN_MAX`, else 128.
+    public static let configuredOwnMaxChannels =
         Int(ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_OWN_MAX"] ?? "") ?? 128
 
     /// Whether the chunk products of `forwardWinograd` run on `WinogradProducts`.

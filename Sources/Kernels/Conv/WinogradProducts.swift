@@ -1,3 +1,5 @@
+import CAVX512
+
 /// The 36 products M[ξ] = U[ξ]·V[ξ] of a Winograd chunk ([K, C]·[C, tiles] each) by our own
 /// register tile, for the few-channel shapes where OpenBLAS's per-call cost outweighs the
 /// products: at 16 channels and 128 tiles a product is 33 k multiply-adds, and every sgemm
@@ -6,7 +8,9 @@
 /// output channel and one load per vector for each input channel.
 ///
 /// Each element is Σ_c U[ξ][k][c]·V[ξ][c][t] in ascending c with one fused multiply-add per
-/// term, so the result does not depend on where a tile starts or how the chunk is split.
+/// term, so the result does not depend on where a tile starts or how the chunk is split —
+/// nor on the vector width: where `CPU.useAVX512`, the same tile with 16-float vectors
+/// (4 × 64 tiles, CAVX512's `topiary_winograd_products_avx512`) computes the same bits.
 enum WinogradProducts {
     /// Output channels per register tile.
     static let block = 4
@@ -39,6 +43,10 @@ enum WinogradProducts {
     static func multiply(_ up: UnsafePointer<Float>, _ v: UnsafePointer<Float>, outChannels K: Int,
                          inChannels C: Int, columns: Int, ld: Int, vStride: Int,
                          into mb: UnsafeMutablePointer<Float>, mStride: Int) {
+        if CPU.useAVX512 {
+            topiary_winograd_products_avx512(up, v, K, C, columns, ld, vStride, mb, mStride)
+            return
+        }
         let B = block, blocks = (K + B - 1) / B
         for xi in 0..<Winograd.points {
             let vx = v + xi * vStride, mx = mb + xi * mStride

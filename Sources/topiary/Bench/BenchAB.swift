@@ -18,7 +18,7 @@ enum BenchAB {
         "direct": { Conv2dKernel.directEnabled = $0 },
         "prefetch": { Conv2dKernel.prefetchEnabled = $0 },
         // Winograd's chunk products on `WinogradProducts` (B) or OpenBLAS (A)
-        "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 128 : 0 },
+        "winograd-products": { Conv2dKernel.winogradOwnMaxChannels = $0 ? Conv2dKernel.configuredOwnMaxChannels : 0 },
         // Winograd's V and M point blocks skewed across L1 sets (B) or rows·ld apart (A)
         "skew": { Scratch.skews = $0 },
         // ∂L/∂w by Winograd (B) or by the direct / im2col kernels (A)
@@ -33,8 +33,10 @@ enum BenchAB {
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
         // Winograd from 4×4 output planes (B, the default) or from 8×8 (A)
         "winograd-4x4": { Conv2dKernel.winogradMinPlane = $0 ? 4 : 8 },
-        // Winograd's products on `WinogradProducts` up to 128 channels (B, the default) or 64 (A)
+        // Winograd's products on `WinogradProducts` up to 128 channels (B) or 64 (A)
         "own-128": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 128 : 64 },
+        // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
+        "avx512": { CPU.useAVX512 = $0 && CPU.hasAVX512 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
     ]

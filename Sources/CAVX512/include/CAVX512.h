@@ -1,0 +1,34 @@
+// AVX-512 versions of the few kernels where 512-bit vectors pay (CPUs that run them at full
+// width: Zen 5, Intel server parts), chosen at run time: the rest of Topiary is built for the
+// AVX2 floor (Package.swift), so these functions carry their own target attribute and run
+// only where `topiary_avx512_usable` says the CPU and the OS support them. Each computes
+// exactly what its Swift counterpart does, in the same order (results bit-equal).
+#ifndef TOPIARY_CAVX512_H
+#define TOPIARY_CAVX512_H
+
+#include <stddef.h>
+
+/// 1 when the CPU has AVX-512F and the OS saves its registers (XCR0 opmask, ZMM state);
+/// 0 otherwise, and always 0 off x86-64.
+int topiary_avx512_usable(void);
+
+/// Winograd's 36 chunk products M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t], the register tile
+/// of `WinogradProducts.multiply` (Kernels/Conv/WinogradProducts.swift) with 16-float vectors:
+/// `up` packed [36][⌈K/4⌉][C][4]; V and M rows `ld` apart, points `v_stride` / `m_stride`
+/// apart; `columns` a multiple of 8. The sum runs over ascending c with one fused
+/// multiply-add a term, as the Swift tile's. Only call when `topiary_avx512_usable()`.
+void topiary_winograd_products_avx512(const float *up, const float *v, long out_channels, long in_channels,
+                                      long columns, long ld, long v_stride, float *m, long m_stride);
+
+/// `count` consecutive register tiles of the direct 3×3 convolution (`Conv2dKernel.directTile`
+/// in Conv2d+Direct.swift, its common layout: 3 vectors of 8 virtual positions 8 apart, so a
+/// tile is 24 consecutive positions): out[r][q] = Σ_c Σ_tap w[c][tap][r]·xp[c][q + tap's
+/// offset] for the 4 output channels r of the packed block `weights` ([channels][9][4]), input
+/// planes `stride` apart with rows `wp` apart, out rows `ld` apart. Two tiles at a time as
+/// three 16-float vectors; every position summed channel by channel, tap by tap, one fused
+/// multiply-add a term, as the Swift tile (same bits). Only call when
+/// `topiary_avx512_usable()`.
+void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
+                                 float *out, long ld, long count);
+
+#endif
