@@ -9,8 +9,8 @@ public enum CPU {
     /// target: the kernels of the CAVX512 target carry their own.
     public static let hasAVX512 = topiary_avx512_usable() != 0
 
-    /// Whether the kernels that have an AVX-512 version (`WinogradProducts`, the direct
-    /// convolution's tiles) use it: where the CPU has it, unless `TOPIARY_AVX512=0`. Both
+    /// Whether the kernels that have an AVX-512 version (`WinogradProducts`, Winograd's
+    /// transforms — see `Conv2dKernel.wideTransforms` —, the direct convolution's tiles) use it: where the CPU has it, unless `TOPIARY_AVX512=0`. Both
     /// versions compute the same bits, so this changes speed only (tests run both). "AMD EPYC"
     /// Zen 5 (family 26 model 2, full-width 512-bit FMAs), batch 128, `topiary bench conv --ab
     /// avx512`, 4 alternating rounds, 1 | 2 threads: forward 16c32 1.24× | 1.27×, 32c16 1.42×

@@ -153,6 +153,46 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         }
     }
 
+    /// Where the CPU has AVX-512, the forward (16-tile transforms, 16-float products) gives
+    /// the bits of the 8-lane kernels: random shapes (partial tiles, odd channel counts, tile
+    /// counts with and without a last group of 8), the output pass fused (bias, BN, residual,
+    /// ReLU), own and OpenBLAS products; and ∂L/∂w, whose input transform is the same.
+    func testAVX512BitEqual() throws {
+        guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
+        let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
+        defer { CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own }
+        var groups = Set<Int>()
+        for (i, c) in cases(30, seed: 71).enumerated() {
+            let g = try geometry(c), count = c.n * c.k * g.outPlane
+            Conv2dKernel.winogradOwnMaxChannels = i % 3 == 0 ? 0 : 128
+            groups.insert(Conv2dKernel.WinogradTiling(g).perImage * c.n % 16 == 0 ? 0 : 1)
+            let x = random(c.n * c.c * c.h * c.w, seed: 300 + UInt64(i)), w = random(c.k * c.c * 9, seed: 400 + UInt64(i))
+            let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), res = random(count, seed: 7)
+            let dy = random(count, seed: 8)
+            var got: [[Float]] = [], grads: [[Float]] = []
+            for wide in [false, true] {
+                CPU.useAVX512 = wide
+                var y = [Float](repeating: .nan, count: count)
+                try bias.withUnsafeBufferPointer { b in
+                    try scale.withUnsafeBufferPointer { a in
+                        try res.withUnsafeBufferPointer { r in
+                            let e = ConvEpilogue(bias: b.baseAddress, scale: i % 2 == 0 ? a.baseAddress : nil, shift: nil,
+                                                 residual: i % 2 == 1 ? r.baseAddress : nil, relu: i % 4 < 2)
+                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &y)
+                        }
+                    }
+                }
+                got.append(y)
+                var dw = [Float](repeating: 0, count: c.k * c.c * 9)
+                try Conv2dKernel.weightGradientWinograd(g, x: x, dy: dy, dw: &dw)
+                grads.append(dw)
+            }
+            XCTAssertEqual(zip(got[0], got[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "forward, case \(i) \(c)")
+            XCTAssertEqual(zip(grads[0], grads[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw, case \(i) \(c)")
+        }
+        XCTAssertEqual(groups, [0, 1])
+    }
+
     /// dx through the dispatch (a Winograd forward pass of the transposed convolution),
     /// also where the input has fewer than 16 channels (col2im before).
     func testInputGradientMatchesReference() throws {

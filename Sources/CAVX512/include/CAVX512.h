@@ -31,4 +31,14 @@ void topiary_winograd_products_avx512(const float *up, const float *v, long out_
 void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
                                  float *out, long ld, long count);
 
+/// Winograd's input transform for 16 tiles (`Conv2dKernel.winogradInput`, one lane per tile):
+/// tile l's 6×6 input at pad + offs[l] (rows `wp` apart, 8 floats readable from each row's
+/// start) becomes V = Bᵀ·d·B, point ξ's 16 values stored at v + ξ·`vs`.
+void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs);
+
+/// Winograd's output transform for 16 tiles (`Conv2dKernel.winogradOutput`): M's point ξ at
+/// m + ξ·`ms` (16 values, one a tile) becomes the 4×4 tile Aᵀ·M·A, tile l's rows at
+/// tiles + 16·l (row a's 4 values at 4·a).
+void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles);
+
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import CAVX512
 import Tensor
 
 /// 3×3, stride-1, undilated, ungrouped convolution by Winograd F(4×4, 3×3) (see
@@ -16,6 +17,15 @@ extension Conv2dKernel {
     /// `TOPIARY_WINOGRAD=0` turns the Winograd path off (to compare with im2col / taps).
     nonisolated(unsafe) public static var winogradEnabled =
         ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD"] != "0"
+    /// Whether, where `CPU.useAVX512`, the input and output transforms take 16 tiles at a
+    /// time on 512-bit vectors (CAVX512's `topiary_winograd_input16_avx512` /
+    /// `…_output16_avx512`; the same bits as the 8-lane code, which takes the rest). Zen 5
+    /// (family 26 model 2), `topiary bench conv --ab wide-transforms`, 5 alternating rounds, 1
+    /// | 2 threads: forward 16c32 1.11× | 1.11×, 32c16 1.11× | 1.08×, 16→8 c32 1.12× | 1.12×,
+    /// 64c8 1.05× | 0.87× (noisy VM); ∂L/∂w 16c32 1.02× | 1.04×. The arithmetic halves, but
+    /// the tiles' stores through the output pass and the plane copies, still 8 lanes wide and
+    /// bound by memory, are two thirds of these passes (perf).
+    nonisolated(unsafe) public static var wideTransforms = true
     /// Tiles (GEMM columns) per chunk of images.
     nonisolated(unsafe) public static var winogradTiles = 128
 
@@ -136,6 +146,13 @@ extension Conv2dKernel {
                                      steps: ld / 8)
                     : .none
                 var t0 = 0
+                if CPU.useAVX512 && wideTransforms {   // 16 tiles at a time, one 512-bit lane each (the same bits)
+                    while t0 + 16 <= ld {
+                        next.step(); next.step()
+                        topiary_winograd_input16_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
+                        t0 += 16
+                    }
+                }
                 while t0 < ld {
                     next.step()
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
@@ -196,7 +213,42 @@ extension Conv2dKernel {
                 ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
                                  steps: (tiles + 7) / 8)
                 : .none
+            // tile t0 + l's rows 0, 1 (8 floats at r01) and 2, 3 (at r23) into y
+            @inline(__always) func storeTile(_ l: Int, _ r01: UnsafeRawPointer, _ r23: UnsafeRawPointer) {
+                let dst = yk + offs[t0 + l], sh = shape[t0 + l]
+                if sh == 4 * 8 + 4 {
+                    let a01 = r01.loadUnaligned(as: SIMD8<Float>.self), a23 = r23.loadUnaligned(as: SIMD8<Float>.self)
+                    if plain {
+                        UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
+                        UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
+                    } else {
+                        let at = dst - y
+                        pass.store(a01.lowHalf, to: dst, at: at)
+                        pass.store(a01.highHalf, to: dst + OW, at: at + OW)
+                        pass.store(a23.lowHalf, to: dst + 2 * OW, at: at + 2 * OW)
+                        pass.store(a23.highHalf, to: dst + 3 * OW, at: at + 3 * OW)
+                    }
+                } else {
+                    for a in 0..<(sh >> 3) {
+                        let src = (a < 2 ? r01 : r23).assumingMemoryBound(to: Float.self) + (a & 1) * 4
+                        for b in 0..<(sh & 7) { dst[a * OW + b] = src[b] }
+                        if !plain { e.apply(dst + a * OW, to: dst + a * OW, count: sh & 7, channel: k, at: dst + a * OW - y) }
+                    }
+                }
+            }
             var t0 = 0
+            if CPU.useAVX512 && wideTransforms {   // 16 tiles at a time, one 512-bit lane each (the same bits)
+                let tiles16 = UnsafeMutableRawPointer(tmp)   // tile l's 16 outputs at l · 64 bytes
+                while t0 + 16 <= tiles {
+                    next.step(); next.step()
+                    nextResidual.step(); nextResidual.step()
+                    topiary_winograd_output16_avx512(mb + k * ld + t0, ms, tmp)
+                    for l in 0..<16 { storeTile(l, tiles16 + l * 64, tiles16 + l * 64 + 32) }
+                    t0 += 16
+                }
+            }
             while t0 < tiles {
                 next.step()
                 nextResidual.step()
@@ -231,33 +283,7 @@ extension Conv2dKernel {
                     }
                     Transpose8x8.transpose(r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7), into: tl8 + half * 8 * 32, columns: 8)
                 }
-                for l in 0..<min(8, tiles - t0) {
-                    let dst = yk + offs[t0 + l], sh = shape[t0 + l]
-                    @inline(__always) func tileRows(_ half: Int) -> SIMD8<Float> {
-                        tl8.load(fromByteOffset: (half * 8 + l) * 32, as: SIMD8<Float>.self)
-                    }
-                    if sh == 4 * 8 + 4 {
-                        let a01 = tileRows(0), a23 = tileRows(1)
-                        if plain {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
-                        } else {
-                            let at = dst - y
-                            pass.store(a01.lowHalf, to: dst, at: at)
-                            pass.store(a01.highHalf, to: dst + OW, at: at + OW)
-                            pass.store(a23.lowHalf, to: dst + 2 * OW, at: at + 2 * OW)
-                            pass.store(a23.highHalf, to: dst + 3 * OW, at: at + 3 * OW)
-                        }
-                    } else {
-                        let src = UnsafeRawPointer(tl8).assumingMemoryBound(to: Float.self) + l * 8
-                        for a in 0..<(sh >> 3) {
-                            for b in 0..<(sh & 7) { dst[a * OW + b] = src[(a >> 1) * 64 + (a & 1) * 4 + b] }
-                            if !plain { e.apply(dst + a * OW, to: dst + a * OW, count: sh & 7, channel: k, at: dst + a * OW - y) }
-                        }
-                    }
-                }
+                for l in 0..<min(8, tiles - t0) { storeTile(l, tl8 + l * 32, tl8 + (8 + l) * 32) }
                 t0 += 8
             }
         }

@@ -1,0 +1,128 @@
+// Winograd F(4×4, 3×3)'s input and output transforms for 16 tiles at a time, one 512-bit
+// lane per tile (see CAVX512.h and Conv2d+Winograd.swift's `winogradInput` / `winogradOutput`,
+// whose 8-lane arithmetic these repeat operation for operation: the same bits).
+#include "CAVX512.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f")))
+#define INLINE static inline __attribute__((always_inline))
+
+typedef __m512 V;
+
+// Bᵀ applied to a column (d0…d5), as `Winograd.input`.
+INLINE AVX512 void input(V d0, V d1, V d2, V d3, V d4, V d5, V q[6]) {
+    V four = _mm512_set1_ps(4), five = _mm512_set1_ps(5), two = _mm512_set1_ps(2);
+    V a = _mm512_sub_ps(d4, _mm512_mul_ps(four, d2)), b = _mm512_sub_ps(d3, _mm512_mul_ps(four, d1));
+    V c = _mm512_sub_ps(d4, d2), e = _mm512_mul_ps(two, _mm512_sub_ps(d3, d1));
+    q[0] = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(four, d0), _mm512_mul_ps(five, d2)), d4);
+    q[1] = _mm512_add_ps(a, b);
+    q[2] = _mm512_sub_ps(a, b);
+    q[3] = _mm512_add_ps(c, e);
+    q[4] = _mm512_sub_ps(c, e);
+    q[5] = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(four, d1), _mm512_mul_ps(five, d3)), d5);
+}
+
+// Aᵀ applied to a column (m0…m5), as `Winograd.output`.
+INLINE AVX512 void output(V m0, V m1, V m2, V m3, V m4, V m5, V o[4]) {
+    V p = _mm512_add_ps(m1, m2), q = _mm512_sub_ps(m1, m2), r = _mm512_add_ps(m3, m4), s = _mm512_sub_ps(m3, m4);
+    o[0] = _mm512_add_ps(_mm512_add_ps(m0, p), r);
+    o[1] = _mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(2), s));
+    o[2] = _mm512_add_ps(p, _mm512_mul_ps(_mm512_set1_ps(4), r));
+    o[3] = _mm512_add_ps(_mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(8), s)), m5);
+}
+
+// In each 256-bit half, the 8×8 transpose of rows r[0…7]: c[s] holds (r0[s], …, r7[s]) in
+// its low half and the same for the high halves' rows in its high half.
+INLINE AVX512 void transpose8x8_halves(const V r[8], V c[8]) {
+    V t[8], s[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+#define LO2(a, b) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
+#define HI2(a, b) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
+    s[0] = LO2(t[0], t[2]); s[1] = HI2(t[0], t[2]); s[2] = LO2(t[1], t[3]); s[3] = HI2(t[1], t[3]);
+    s[4] = LO2(t[4], t[6]); s[5] = HI2(t[4], t[6]); s[6] = LO2(t[5], t[7]); s[7] = HI2(t[5], t[7]);
+#undef LO2
+#undef HI2
+    // 128-bit lanes: (s[i].0, s[i + 4].0 | s[i].2, s[i + 4].2) and (… .1 … | … .3 …)
+    const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+    const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    for (int i = 0; i < 4; i++) {
+        c[i] = _mm512_permutex2var_ps(s[i], low, s[i + 4]);
+        c[i + 4] = _mm512_permutex2var_ps(s[i], high, s[i + 4]);
+    }
+}
+
+AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
+    V tv[36];   // (d·B)[r][j]
+    for (int r = 0; r < 6; r++) {
+        V rows[8], d[8];
+        for (int l = 0; l < 8; l++) {
+            __m256 lo = _mm256_loadu_ps(pad + offs[l] + r * wp), hi = _mm256_loadu_ps(pad + offs[l + 8] + r * wp);
+            rows[l] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)),
+                                                          _mm256_castps_pd(hi), 1));
+        }
+        transpose8x8_halves(rows, d);
+        input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
+    }
+    for (int j = 0; j < 6; j++) {
+        V q[6];
+        input(tv[j], tv[6 + j], tv[12 + j], tv[18 + j], tv[24 + j], tv[30 + j], q);
+        for (int i = 0; i < 6; i++) _mm512_storeu_ps(v + (6 * i + j) * vs, q[i]);
+    }
+}
+
+// 16×16 transpose: out[l][i] = in[i][l].
+INLINE AVX512 void transpose16(const V in[16], V out[16]) {
+    V t[16], u[16], w[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(in[2 * i], in[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(in[2 * i], in[2 * i + 1]);
+    }
+    // 4×4 blocks transposed in every 128-bit lane: u[4b + k] holds rows 4b…4b + 3, column k of each lane
+    for (int b = 0; b < 4; b++) {
+        V a0 = t[4 * b], a1 = t[4 * b + 1], a2 = t[4 * b + 2], a3 = t[4 * b + 3];
+        u[4 * b] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a0), _mm512_castps_pd(a2)));
+        u[4 * b + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a0), _mm512_castps_pd(a2)));
+        u[4 * b + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
+        u[4 * b + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
+    }
+    // 128-bit lanes: w[8h + k] = lanes (2h, 2h + 1) of u[k] and of u[4 + k] … then of rows 8…15
+    for (int k = 0; k < 4; k++) {
+        w[k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);        // lanes 0, 2 of each
+        w[4 + k] = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xDD);    // lanes 1, 3
+        w[8 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+        w[12 + k] = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xDD);
+    }
+    for (int k = 0; k < 4; k++) {
+        out[k] = _mm512_shuffle_f32x4(w[k], w[8 + k], 0x88);
+        out[8 + k] = _mm512_shuffle_f32x4(w[k], w[8 + k], 0xDD);
+        out[4 + k] = _mm512_shuffle_f32x4(w[4 + k], w[12 + k], 0x88);
+        out[12 + k] = _mm512_shuffle_f32x4(w[4 + k], w[12 + k], 0xDD);
+    }
+}
+
+AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) {
+    V tv[24];   // (Aᵀ·M)[a][j]
+    for (int j = 0; j < 6; j++) {
+        V o[4];
+        output(_mm512_loadu_ps(m + j * ms), _mm512_loadu_ps(m + (6 + j) * ms), _mm512_loadu_ps(m + (12 + j) * ms),
+               _mm512_loadu_ps(m + (18 + j) * ms), _mm512_loadu_ps(m + (24 + j) * ms),
+               _mm512_loadu_ps(m + (30 + j) * ms), o);
+        for (int a = 0; a < 4; a++) tv[6 * a + j] = o[a];
+    }
+    V res[16], t[16];   // res[4a + b]: the output at (a, b) of every tile
+    for (int a = 0; a < 4; a++) output(tv[6 * a], tv[6 * a + 1], tv[6 * a + 2], tv[6 * a + 3], tv[6 * a + 4],
+                                       tv[6 * a + 5], res + 4 * a);
+    transpose16(res, t);
+    for (int l = 0; l < 16; l++) _mm512_storeu_ps(tiles + 16 * l, t[l]);
+}
+#else
+void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
+    (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
+}
+void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
+#endif
