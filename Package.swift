@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Dist", dependencies: ["CMPI", "Tensor", "NN"], path: "Sources/Distributed", swiftSettings: fast),
         .target(name: "LuaHost", dependencies: ["CLua", "CLuaShim", "Tensor", "Text"], swiftSettings: fast),
         .target(name: "Bindings", dependencies: ["LuaHost", "Tensor", "Kernels", "NN", "Data", "Plot", "Pruning", "Text", "ONNX", "Dist"], swiftSettings: fast),
-        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Plot", "Text", "CLua", "CLuaShim",
+        .target(name: "Notebook", dependencies: ["LuaHost", "Bindings", "Kernels", "Plot", "Text", "CLua", "CLuaShim",
                                                .product(name: "Ink", package: "Ink")], swiftSettings: fast),
         .target(name: "Sweep", dependencies: ["Notebook", "LuaHost", "Plot", "Tensor", "Text", "CLua"], swiftSettings: fast),
         .target(name: "Jupyter", dependencies: ["CZMQ", "Notebook", "LuaHost", "Text", "CLuaShim"], swiftSettings: fast),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NN", "Tensor"]),
         .testTarget(name: "DistTests", dependencies: ["Dist", "NN", "Tensor"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Text"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Kernels", "Text"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Notebook", "Text"]),
         .testTarget(name: "JupyterTests", dependencies: ["Jupyter", "Notebook", "Text"]),
         // Drives the built `topiary` binary through a pseudo-terminal and pipes.

@@ -2,6 +2,7 @@ import Bindings
 import CLua
 import CLuaShim
 import Foundation
+import Kernels
 import LuaHost
 
 /// How to run a notebook.
@@ -88,9 +89,11 @@ public final class NotebookRunner {
             if c.kind == .code, r.status != .notRun, let after = options.afterCell, !after(c, r) { stopped = true }
         }
         let fm = notebook.frontMatter
-        return RunRecord(notebook: notebook.fileName, seed: seed,
-                         tolerance: fm.tolerance ?? NotebookRunner.defaultTolerance, absoluteTolerance: fm.absoluteTolerance ?? 0,
-                         parameters: options.parameters, cells: records)
+        var record = RunRecord(notebook: notebook.fileName, seed: seed,
+                               tolerance: fm.tolerance ?? NotebookRunner.defaultTolerance,
+                               absoluteTolerance: fm.absoluteTolerance ?? 0, parameters: options.parameters, cells: records)
+        record.blas = BLAS.coreName
+        return record
     }
 
     /// Runs one code cell: (status, outputs, seconds, interrupted by Ctrl-C). The chunk

@@ -5,8 +5,7 @@ import Text
 extension RunRecord {
     /// The record as a JSON document (image SVGs are not included: they live in files).
     public var json: JSON {
-        .object([
-            ("atol", .double(absoluteTolerance)),
+        .object([("atol", .double(absoluteTolerance))] + (blas.map { [("blas", JSON.string($0))] } ?? []) + [
             ("cells", .array(cells.map(\.json))),
             ("format", .string(format)),
             ("notebook", .string(notebook)),
@@ -28,6 +27,7 @@ extension RunRecord {
                   cells: try r.array("cells").map(CellRecord.init(fields:)))
         format = try r.string("format")
         version = try r.int("version")
+        blas = try r.optionalString("blas")
     }
 }
 

@@ -84,6 +84,10 @@ public struct RunRecord: Sendable {
     public var absoluteTolerance: Double
     public var parameters: [ParameterOverride]
     public var cells: [CellRecord]
+    /// The OpenBLAS kernels the run's GEMMs used (`openblas_get_corename()`, e.g. "Haswell"):
+    /// they round differently from one another, so a replay on other ones may differ in the
+    /// last bits, which training amplifies. nil in records made before it was written down.
+    public var blas: String? = nil
 
     /// The first cell that failed (error or timeout, not expected by `raises`).
     public var firstFailure: CellRecord? {

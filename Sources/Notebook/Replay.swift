@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// How to replay a notebook.
 public struct ReplayOptions {
@@ -87,6 +88,10 @@ public enum Replay {
                 var note: String? = nil
                 if old.sourceHash != r.sourceHash { note = "its source changed since the outputs were recorded" }
                 else if old.status != r.status { note = "recorded as \(old.status.rawValue), now \(r.status.rawValue)" }
+                else if let was = recorded?.blas, was != BLAS.coreName {
+                    note = "recorded with OpenBLAS's \(was) kernels, replayed with its \(BLAS.coreName) ones, which round "
+                        + "differently: OPENBLAS_CORETYPE=\(was) replays it exactly (where the CPU runs them)"
+                }
                 report.differences.append(CellDifference(label: label, diff: diff, note: note))
             }
             return options.update || options.keepGoing || (report.differences.isEmpty && report.failure == nil)

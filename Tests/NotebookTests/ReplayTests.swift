@@ -1,4 +1,5 @@
 import XCTest
+import Kernels
 @testable import Notebook
 import Text
 
@@ -64,6 +65,25 @@ final class ReplayTests: XCTestCase {
         XCTAssertTrue(d.diff.hasPrefix("--- recorded (\(s.dir)/nb.out/outputs.json)\n+++ replay\n@@ -1,"), d.diff)
         XCTAssertTrue(d.diff.contains("\n-\(new)\n+\(old)\n"), d.diff)
         XCTAssertEqual(report.differences.count, 1, "the replay stops at the first difference")
+    }
+
+    /// The record names the OpenBLAS kernels the run used; a replay that differs on other
+    /// ones says which were recorded and how to pin them, and one on the same kernels does not.
+    func testTheOpenBLASKernelsAreRecordedAndNamedOnADifference() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", notebook)
+        let recorded = try runAndRecord(path)
+        XCTAssertEqual(recorded.blas, BLAS.coreName)
+        XCTAssertEqual(try OutputStore.read(OutputPaths(notebook: path)).blas, BLAS.coreName)
+        _ = try tamper(s) { $0 * 1.01 }
+        let same = try XCTUnwrap(Replay.replay(path).differences.first)
+        XCTAssertNil(same.note)
+        let json = try XCTUnwrap(s.read("nb.out/outputs.json"))
+        s.write("nb.out/outputs.json", json.replacingOccurrences(of: "\"blas\": \"\(BLAS.coreName)\"",
+                                                                 with: "\"blas\": \"Elsewhere\""))
+        let other = try XCTUnwrap(Replay.replay(path).differences.first)
+        XCTAssertEqual(other.note, "recorded with OpenBLAS's Elsewhere kernels, replayed with its \(BLAS.coreName) ones, "
+                       + "which round differently: OPENBLAS_CORETYPE=Elsewhere replays it exactly (where the CPU runs them)")
     }
 
     /// A recorded number beyond a double's range once read as infinity, which is within
