@@ -35,9 +35,9 @@ enum BenchAB {
         "winograd-4x4": { Conv2dKernel.winogradMinPlane = $0 ? 4 : 8 },
         // Winograd's products on `WinogradProducts` up to 128 channels (B) or 64 (A)
         "own-128": { Conv2dKernel.winogradOwnMaxChannels = $0 ? 128 : 64 },
-        // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
         // Winograd's transforms 16 tiles at a time with AVX-512 (B, the default where the CPU has it) or 8 (A)
         "wide-transforms": { Conv2dKernel.wideTransforms = $0 },
+        // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
         "avx512": { CPU.useAVX512 = $0 && CPU.hasAVX512 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
