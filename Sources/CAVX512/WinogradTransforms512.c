@@ -120,9 +120,63 @@ AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *til
     transpose16(res, t);
     for (int l = 0; l < 16; l++) _mm512_storeu_ps(tiles + 16 * l, t[l]);
 }
+// The output pass on one vector, as `ConvEpilogue.Channel.store` does it lane by lane: bias,
+// scale, shift, residual, ReLU, each step only when asked for and in that order.
+INLINE AVX512 V epilogue(V v, const float *res, int flags, V b, V a, V t) {
+    if (flags & 1) v = _mm512_add_ps(v, b);
+    if (flags & 2) v = _mm512_mul_ps(v, a);
+    if (flags & 4) v = _mm512_add_ps(v, t);
+    if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res));
+    if (flags & 8) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
+    return v;
+}
+
+AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
+                                            int flags, float bias, float scale, float shift) {
+    V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
+    for (int q = 0; q < 16; q += 4) {
+        const long *o = offs + q;
+        V t0 = _mm512_loadu_ps(tiles + 16 * q), t1 = _mm512_loadu_ps(tiles + 16 * (q + 1));
+        V t2 = _mm512_loadu_ps(tiles + 16 * (q + 2)), t3 = _mm512_loadu_ps(tiles + 16 * (q + 3));
+        if (o[1] == o[0] + 4 && o[2] == o[0] + 8 && o[3] == o[0] + 12) {
+            // four tiles side by side: row r of all four is 16 consecutive outputs (a 4×4
+            // transpose of 128-bit lanes: lane r of t0, t1, t2, t3)
+            V u0 = _mm512_shuffle_f32x4(t0, t1, 0x44), u1 = _mm512_shuffle_f32x4(t0, t1, 0xEE);
+            V u2 = _mm512_shuffle_f32x4(t2, t3, 0x44), u3 = _mm512_shuffle_f32x4(t2, t3, 0xEE);
+            V rows[4] = {_mm512_shuffle_f32x4(u0, u2, 0x88), _mm512_shuffle_f32x4(u0, u2, 0xDD),
+                         _mm512_shuffle_f32x4(u1, u3, 0x88), _mm512_shuffle_f32x4(u1, u3, 0xDD)};
+            for (int r = 0; r < 4; r++) {
+                long at = o[0] + r * ow;
+                _mm512_storeu_ps(y + at, epilogue(rows[r], res ? res + at : 0, flags, b, a, t));
+            }
+        } else {
+            // each tile alone: its four rows gathered into one vector (lane r: row r)
+            V ts[4] = {t0, t1, t2, t3};
+            for (int l = 0; l < 4; l++) {
+                long at = o[l];
+                V v = ts[l];
+                if (res) {
+                    float g[16];
+                    for (int r = 0; r < 4; r++) _mm_storeu_ps(g + 4 * r, _mm_loadu_ps(res + at + r * ow));
+                    v = epilogue(v, g, flags, b, a, t);
+                } else {
+                    v = epilogue(v, 0, flags, b, a, t);
+                }
+                _mm_storeu_ps(y + at, _mm512_extractf32x4_ps(v, 0));
+                _mm_storeu_ps(y + at + ow, _mm512_extractf32x4_ps(v, 1));
+                _mm_storeu_ps(y + at + 2 * ow, _mm512_extractf32x4_ps(v, 2));
+                _mm_storeu_ps(y + at + 3 * ow, _mm512_extractf32x4_ps(v, 3));
+            }
+        }
+    }
+}
 #else
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
 }
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
+void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
+                                     int flags, float bias, float scale, float shift) {
+    (void)tiles; (void)y; (void)offs; (void)ow; (void)res; (void)flags; (void)bias; (void)scale; (void)shift;
+}
 #endif

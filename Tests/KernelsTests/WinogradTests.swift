@@ -162,12 +162,16 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
         defer { CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own }
         var groups = Set<Int>()
-        for (i, c) in cases(30, seed: 71).enumerated() {
+        // whole groups of 16 tiles with four tiles side by side (32×32, 16×16), two (8×8) and
+        // rows of three tiles (12×12): the stores of `topiary_winograd_store16_avx512`
+        let whole = [Conv3x3Case(n: 2, c: 16, k: 16, h: 32, w: 32, pad: 1), Conv3x3Case(n: 4, c: 8, k: 11, h: 16, w: 16, pad: 1),
+                     Conv3x3Case(n: 8, c: 16, k: 23, h: 8, w: 8, pad: 1), Conv3x3Case(n: 4, c: 11, k: 8, h: 12, w: 12, pad: 1)]
+        for (i, c) in (cases(30, seed: 71) + whole + whole).enumerated() {
             let g = try geometry(c), count = c.n * c.k * g.outPlane
             Conv2dKernel.winogradOwnMaxChannels = i % 3 == 0 ? 0 : 128
             groups.insert(Conv2dKernel.WinogradTiling(g).perImage * c.n % 16 == 0 ? 0 : 1)
             let x = random(c.n * c.c * c.h * c.w, seed: 300 + UInt64(i)), w = random(c.k * c.c * 9, seed: 400 + UInt64(i))
-            let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), res = random(count, seed: 7)
+            let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), shift = random(c.k, seed: 9), res = random(count, seed: 7)
             let dy = random(count, seed: 8)
             var got: [[Float]] = [], grads: [[Float]] = []
             for wide in [false, true] {
@@ -175,10 +179,14 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 var y = [Float](repeating: .nan, count: count)
                 try bias.withUnsafeBufferPointer { b in
                     try scale.withUnsafeBufferPointer { a in
-                        try res.withUnsafeBufferPointer { r in
-                            let e = ConvEpilogue(bias: b.baseAddress, scale: i % 2 == 0 ? a.baseAddress : nil, shift: nil,
-                                                 residual: i % 2 == 1 ? r.baseAddress : nil, relu: i % 4 < 2)
-                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &y)
+                        try shift.withUnsafeBufferPointer { t in
+                            try res.withUnsafeBufferPointer { r in
+                                var e = ConvEpilogue(bias: i % 5 == 4 ? nil : b.baseAddress, scale: i % 2 == 0 ? a.baseAddress : nil,
+                                                     shift: i % 3 == 1 ? t.baseAddress : nil,
+                                                     residual: i % 2 == 1 ? r.baseAddress : nil, relu: i % 4 < 2)
+                                if i % 7 == 3 { e = ConvEpilogue() }   // no output pass: plain stores
+                                try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &y)
+                            }
                         }
                     }
                 }

@@ -41,4 +41,13 @@ void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp
 /// tiles + 16·l (row a's 4 values at 4·a).
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles);
 
+/// The 16 whole 4×4 tiles that `topiary_winograd_output16_avx512` left at `tiles` into y through
+/// the output pass (`Conv2dKernel.winogradOutput`, `ConvEpilogue.Channel.store`): tile l's
+/// corner at y + offs[l], rows `ow` apart; `res` (NULL: none) the residual at the same offsets;
+/// `flags` 1 bias, 2 scale, 4 shift, 8 ReLU, applied in that order with the channel's `bias`,
+/// `scale` and `shift`. Four tiles side by side in a row of tiles are written as four 16-float
+/// rows, any others tile by tile. Only call when `topiary_avx512_usable()`.
+void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
+                                     int flags, float bias, float scale, float shift);
+
 #endif

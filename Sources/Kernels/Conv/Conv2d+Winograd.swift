@@ -22,9 +22,14 @@ extension Conv2dKernel {
     /// `…_output16_avx512`; the same bits as the 8-lane code, which takes the rest). Zen 5
     /// (family 26 model 2), `topiary bench conv --ab wide-transforms`, 5 alternating rounds, 1
     /// | 2 threads: forward 16c32 1.11× | 1.11×, 32c16 1.11× | 1.08×, 16→8 c32 1.12× | 1.12×,
-    /// 64c8 1.05× | 0.87× (noisy VM); ∂L/∂w 16c32 1.02× | 1.04×. The arithmetic halves, but
-    /// the tiles' stores through the output pass and the plane copies, still 8 lanes wide and
-    /// bound by memory, are two thirds of these passes (perf).
+    /// 64c8 1.05× | 0.87× (noisy VM); ∂L/∂w 16c32 1.02× | 1.04×. The arithmetic halved, but
+    /// the tiles' 4-float stores through the output pass were then a quarter of pruned
+    /// ResNet-56 inference (perf). Groups of 16 whole tiles are now stored by
+    /// `topiary_winograd_store16_avx512` too: four tiles side by side make one 16-float row,
+    /// the output pass runs on it in registers. `bench train --ab wide-transforms` (A: all 8
+    /// lanes), 4 alternating rounds, 1 | 2 threads: infer/resnet56 1.19× | 1.17×,
+    /// resnet56_pruned50 1.22× | 1.19×, vgg16_bn 1.06× | 1.04× (the store alone: pruned
+    /// inference 59.6 → 49.0 ms at one thread).
     nonisolated(unsafe) public static var wideTransforms = true
     /// Tiles (GEMM columns) per chunk of images.
     nonisolated(unsafe) public static var winogradTiles = 128
@@ -200,87 +205,100 @@ extension Conv2dKernel {
         let tv = UnsafeMutableRawPointer(tmp)
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
         let plain = e.isIdentity
-        for k in 0..<K {
-            let yk = y + n0 * K * P + k * P
-            let pass = ConvEpilogue.Channel(e, k)
-            // The next channel's planes (one per image), owned before its tiles are stored.
-            var next = k + 1 < K
-                ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
-                : .none
-            // and its residual planes, read by the output pass (a block's shortcut is not in
-            // cache: it was written a layer or two before)
-            var nextResidual = k + 1 < K && e.residual != nil
-                ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
-                                 steps: (tiles + 7) / 8)
-                : .none
-            let wide = CPU.useAVX512 && wideTransforms
-            var t0 = 0
-            while t0 < tiles {
-                // this group's tiles: tile l's rows 0, 1 at rows + l·tileBytes, 2, 3 halfBytes after
-                let group: Int, rows: UnsafeRawPointer, tileBytes: Int, halfBytes: Int
-                if wide && t0 + 16 <= tiles {   // 16 tiles at a time, one 512-bit lane each (the same bits)
-                    next.step(); next.step()
-                    nextResidual.step(); nextResidual.step()
-                    topiary_winograd_output16_avx512(mb + k * ld + t0, ms, tmp)
-                    (group, rows, tileBytes, halfBytes) = (16, UnsafeRawPointer(tmp), 64, 32)
-                } else {
-                    next.step()
-                    nextResidual.step()
-                    // columns: Aᵀ·M, into tmp[a][j]
-                    for j in 0..<6 {
-                        @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {
-                            UnsafeRawPointer(mb + (i * 6 + j) * ms + k * ld + t0).load(as: SIMD8<Float>.self)
+        let wide = CPU.useAVX512 && wideTransforms
+        // groups of 16 whole tiles, stored by `topiary_winograd_store16_avx512` (rows of four
+        // tiles side by side as 16-float vectors, the output pass on them)
+        let whole16 = wide ? (0..<(tiles / 16)).map { q in shape[(16 * q)..<(16 * q + 16)].allSatisfy { $0 == 4 * 8 + 4 } } : []
+        offs.withUnsafeBufferPointer { ob in
+            let corner = ob.baseAddress!
+            for k in 0..<K {
+                let yk = y + n0 * K * P + k * P
+                let pass = ConvEpilogue.Channel(e, k)
+                // The next channel's planes (one per image), owned before its tiles are stored.
+                var next = k + 1 < K
+                    ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
+                    : .none
+                // and its residual planes, read by the output pass (a block's shortcut is not in
+                // cache: it was written a layer or two before)
+                var nextResidual = k + 1 < K && e.residual != nil
+                    ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
+                                     steps: (tiles + 7) / 8)
+                    : .none
+                let flags = (pass.hasB ? 1 : 0) | (pass.hasA ? 2 : 0) | (pass.hasS ? 4 : 0) | (pass.relu ? 8 : 0)
+                let residualK = e.residual.map { $0 + (yk - y) }
+                var t0 = 0
+                while t0 < tiles {
+                    // this group's tiles: tile l's rows 0, 1 at rows + l·tileBytes, 2, 3 halfBytes after
+                    let group: Int, rows: UnsafeRawPointer, tileBytes: Int, halfBytes: Int
+                    if wide && t0 + 16 <= tiles {   // 16 tiles at a time, one 512-bit lane each (the same bits)
+                        next.step(); next.step()
+                        nextResidual.step(); nextResidual.step()
+                        topiary_winograd_output16_avx512(mb + k * ld + t0, ms, tmp)
+                        if whole16[t0 >> 4] {
+                            topiary_winograd_store16_avx512(tmp, yk, corner + t0, OW, residualK, Int32(flags), pass.b, pass.a, pass.t)
+                            t0 += 16
+                            continue
                         }
-                        let r = Winograd.output(m8(0), m8(1), m8(2), m8(3), m8(4), m8(5))
-                        tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + j) * 32, as: SIMD8<Float>.self)
-                        tv.storeBytes(of: r.3, toByteOffset: (3 * 6 + j) * 32, as: SIMD8<Float>.self)
-                    }
-                    // rows: (Aᵀ·M)·A, into res[4a + b]
-                    for a in 0..<4 {
-                        @inline(__always) func ld8(_ j: Int) -> SIMD8<Float> {
-                            tv.load(fromByteOffset: (a * 6 + j) * 32, as: SIMD8<Float>.self)
-                        }
-                        let r = Winograd.output(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
-                        let out = UnsafeMutableRawPointer(res + a * 4 * 8)
-                        out.storeBytes(of: r.0, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.1, toByteOffset: 32, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.2, toByteOffset: 64, as: SIMD8<Float>.self)
-                        out.storeBytes(of: r.3, toByteOffset: 96, as: SIMD8<Float>.self)
-                    }
-                    // one vector per tile holding its rows a, a + 1: tiles[8·(a / 2) + l][4·(a % 2) + b]
-                    let rv = UnsafeMutableRawPointer(res), tl8 = rv + 16 * 32
-                    for half in 0..<2 {
-                        @inline(__always) func r(_ i: Int) -> SIMD8<Float> {
-                            rv.load(fromByteOffset: (half * 8 + i) * 32, as: SIMD8<Float>.self)
-                        }
-                        Transpose8x8.transpose(r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7), into: tl8 + half * 8 * 32, columns: 8)
-                    }
-                    (group, rows, tileBytes, halfBytes) = (min(8, tiles - t0), UnsafeRawPointer(tl8), 32, 8 * 32)
-                }
-                for l in 0..<group {
-                    let dst = yk + offs[t0 + l], r01 = rows + l * tileBytes, r23 = r01 + halfBytes
-                    if shape[t0 + l] == 4 * 8 + 4 {
-                        let a01 = r01.loadUnaligned(as: SIMD8<Float>.self), a23 = r23.loadUnaligned(as: SIMD8<Float>.self)
-                        if plain {
-                            UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
-                            UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
-                        } else {
-                            let at = dst - y
-                            pass.store(a01.lowHalf, to: dst, at: at)
-                            pass.store(a01.highHalf, to: dst + OW, at: at + OW)
-                            pass.store(a23.lowHalf, to: dst + 2 * OW, at: at + 2 * OW)
-                            pass.store(a23.highHalf, to: dst + 3 * OW, at: at + 3 * OW)
-                        }
+                        (group, rows, tileBytes, halfBytes) = (16, UnsafeRawPointer(tmp), 64, 32)
                     } else {
-                        winogradStorePartialTile(dst, shape: shape[t0 + l], r01, r23, rowStride: OW, plain: plain, epilogue: e,
-                                                 channel: k, y: y)
+                        next.step()
+                        nextResidual.step()
+                        // columns: Aᵀ·M, into tmp[a][j]
+                        for j in 0..<6 {
+                            @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {
+                                UnsafeRawPointer(mb + (i * 6 + j) * ms + k * ld + t0).load(as: SIMD8<Float>.self)
+                            }
+                            let r = Winograd.output(m8(0), m8(1), m8(2), m8(3), m8(4), m8(5))
+                            tv.storeBytes(of: r.0, toByteOffset: (0 * 6 + j) * 32, as: SIMD8<Float>.self)
+                            tv.storeBytes(of: r.1, toByteOffset: (1 * 6 + j) * 32, as: SIMD8<Float>.self)
+                            tv.storeBytes(of: r.2, toByteOffset: (2 * 6 + j) * 32, as: SIMD8<Float>.self)
+                            tv.storeBytes(of: r.3, toByteOffset: (3 * 6 + j) * 32, as: SIMD8<Float>.self)
+                        }
+                        // rows: (Aᵀ·M)·A, into res[4a + b]
+                        for a in 0..<4 {
+                            @inline(__always) func ld8(_ j: Int) -> SIMD8<Float> {
+                                tv.load(fromByteOffset: (a * 6 + j) * 32, as: SIMD8<Float>.self)
+                            }
+                            let r = Winograd.output(ld8(0), ld8(1), ld8(2), ld8(3), ld8(4), ld8(5))
+                            let out = UnsafeMutableRawPointer(res + a * 4 * 8)
+                            out.storeBytes(of: r.0, as: SIMD8<Float>.self)
+                            out.storeBytes(of: r.1, toByteOffset: 32, as: SIMD8<Float>.self)
+                            out.storeBytes(of: r.2, toByteOffset: 64, as: SIMD8<Float>.self)
+                            out.storeBytes(of: r.3, toByteOffset: 96, as: SIMD8<Float>.self)
+                        }
+                        // one vector per tile holding its rows a, a + 1: tiles[8·(a / 2) + l][4·(a % 2) + b]
+                        let rv = UnsafeMutableRawPointer(res), tl8 = rv + 16 * 32
+                        for half in 0..<2 {
+                            @inline(__always) func r(_ i: Int) -> SIMD8<Float> {
+                                rv.load(fromByteOffset: (half * 8 + i) * 32, as: SIMD8<Float>.self)
+                            }
+                            Transpose8x8.transpose(r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7), into: tl8 + half * 8 * 32, columns: 8)
+                        }
+                        (group, rows, tileBytes, halfBytes) = (min(8, tiles - t0), UnsafeRawPointer(tl8), 32, 8 * 32)
                     }
+                    for l in 0..<group {
+                        let dst = yk + offs[t0 + l], r01 = rows + l * tileBytes, r23 = r01 + halfBytes
+                        if shape[t0 + l] == 4 * 8 + 4 {
+                            let a01 = r01.loadUnaligned(as: SIMD8<Float>.self), a23 = r23.loadUnaligned(as: SIMD8<Float>.self)
+                            if plain {
+                                UnsafeMutableRawPointer(dst).storeBytes(of: a01.lowHalf, as: SIMD4<Float>.self)
+                                UnsafeMutableRawPointer(dst + OW).storeBytes(of: a01.highHalf, as: SIMD4<Float>.self)
+                                UnsafeMutableRawPointer(dst + 2 * OW).storeBytes(of: a23.lowHalf, as: SIMD4<Float>.self)
+                                UnsafeMutableRawPointer(dst + 3 * OW).storeBytes(of: a23.highHalf, as: SIMD4<Float>.self)
+                            } else {
+                                let at = dst - y
+                                pass.store(a01.lowHalf, to: dst, at: at)
+                                pass.store(a01.highHalf, to: dst + OW, at: at + OW)
+                                pass.store(a23.lowHalf, to: dst + 2 * OW, at: at + 2 * OW)
+                                pass.store(a23.highHalf, to: dst + 3 * OW, at: at + 3 * OW)
+                            }
+                        } else {
+                            winogradStorePartialTile(dst, shape: shape[t0 + l], r01, r23, rowStride: OW, plain: plain, epilogue: e,
+                                                     channel: k, y: y)
+                        }
+                    }
+                    t0 += group == 16 ? 16 : 8
                 }
-                t0 += group == 16 ? 16 : 8
             }
         }
     }
