@@ -38,10 +38,22 @@ extension Storage {
         #endif
     }()
 
-    /// Maps `bytes` (rounded up to whole huge pages) at a huge-page boundary.
+    /// The mapped length of a buffer of `bytes`: whole huge pages from `hugePage` on, whole
+    /// 4 KB pages below (a 512 KB map of a pruned net takes 512 KB, not 2 MB).
+    static func mappedLength(_ bytes: Int) -> Int {
+        bytes >= hugePage ? (bytes + hugePage - 1) & ~(hugePage - 1) : (bytes + 4095) & ~4095
+    }
+
+    /// Maps `bytes` (`mappedLength`): from `hugePage` on at a huge-page boundary and advised
+    /// to use huge pages, below that as plain pages.
     static func map(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
         #if os(Linux)
-        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
+        let len = mappedLength(bytes)
+        guard len >= hugePage else {
+            let m = mmap(nil, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            guard let m, m != MAP_FAILED else { return nil }
+            return (m, len)
+        }
         let total = len + hugePage
         let m = mmap(nil, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let m, m != MAP_FAILED else { return nil }
@@ -64,7 +76,7 @@ extension Storage {
     static let pool = Mutex<[(UnsafeMutableRawPointer, Int)]>([])
 
     static func reuse(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
-        let len = (bytes + hugePage - 1) & ~(hugePage - 1)
+        let len = mappedLength(bytes)
         return pool.withLock { p in
             guard let i = p.firstIndex(where: { $0.1 == len }) else { return nil }
             return p.remove(at: i)

@@ -15,9 +15,10 @@ public enum DType: String, Sendable {
 /// Its bytes are counted in `Storage.liveBytes`, which the Lua host uses to run the
 /// garbage collector when native memory grows (Torch7's heap tracking).
 ///
-/// Buffers of 4 MB and more are mapped directly and advised to use transparent huge
-/// pages (as NumPy does): a fresh 32 MB result then costs 16 page faults instead of
-/// 8192, which is most of the time of a large element-wise op. Mapped memory is zeroed.
+/// Buffers of 256 KB and more are mapped directly and pooled (`Storage+Pool.swift`), those
+/// of 2 MB and more advised to use transparent huge pages (as NumPy does): a fresh 32 MB
+/// result then costs 16 page faults instead of 8192, which is most of the time of a large
+/// element-wise op. Mapped memory is zeroed.
 public final class Storage: @unchecked Sendable {
     public let raw: UnsafeMutableRawPointer
     public let count: Int
@@ -27,7 +28,11 @@ public final class Storage: @unchecked Sendable {
 
     private static let live = Atomic<Int>(0)
     private static let allocated = Atomic<Int>(0)
-    static let hugeThreshold = 4 << 20
+    /// Buffers from this size on are mapped and pooled; smaller ones come from malloc. From
+    /// the glibc heap, a training step's 0.5–2 MB maps (a pruned ResNet-56's later stages)
+    /// fragmented it: it grew by ~25 MB a step for 30 steps, each new page faulted in and
+    /// zeroed (a fifth of the first steps' time).
+    static let poolThreshold = 256 << 10
     static let hugePage = 2 << 20
     /// False in AddressSanitizer builds (`-DTOPIARY_ASAN`, Scripts/asan): every buffer then
     /// comes from malloc and is freed on deinit, so a use after free is reported instead of
@@ -90,11 +95,11 @@ public final class Storage: @unchecked Sendable {
         _ = Storage.mallocTuned
         self.count = count
         self.dtype = dtype
-        if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.reuse(bytes) {
+        if Storage.pooling, bytes >= Storage.poolThreshold, let p = Storage.reuse(bytes) {
             raw = p.0
             mapped = p.1
             if zeroed { Storage.zero(raw, bytes) }
-        } else if Storage.pooling, bytes >= Storage.hugeThreshold, let p = Storage.map(bytes) {
+        } else if Storage.pooling, bytes >= Storage.poolThreshold, let p = Storage.map(bytes) {
             raw = p.0
             mapped = p.1
         } else {
