@@ -5,11 +5,12 @@ import Glibc
 import CMalloc
 #endif
 
-/// Where storages get their memory back from: freed buffers of 4 MB and more are kept
-/// (exact sizes, up to `poolBytes`) and handed to the next request of the same size, and
-/// the C allocator is told not to trim or unmap what smaller storages free. A training
-/// step frees its activations and the next step asks for the same sizes again: without
-/// this every step pays the kernel for fresh zeroed pages (a tenth of a ResNet-56 step).
+/// Where storages get their memory back from: freed buffers from `poolThreshold` (256 KB)
+/// on are kept (exact sizes, up to `poolBytes`) and handed to the next request of the same
+/// size, and the C allocator is told not to trim or unmap what smaller storages free. A
+/// training step frees its activations and the next step asks for the same sizes again:
+/// without this every step pays the kernel for fresh zeroed pages (a tenth of a ResNet-56
+/// step).
 extension Storage {
     /// Most bytes of freed mapped buffers kept for reuse: `TOPIARY_POOL_BYTES` (bytes, or
     /// with a K/M/G suffix), otherwise an eighth of physical memory, at most 4 GB — room
@@ -23,7 +24,7 @@ extension Storage {
     /// The pool's limit in effect: `configuredPoolBytes` (tests lower it).
     nonisolated(unsafe) static var poolBytes = configuredPoolBytes
 
-    /// glibc: buffers up to 32 MB (its largest mmap threshold; storages from 4 MB go to
+    /// glibc: buffers up to 32 MB (its largest mmap threshold; storages from 256 KB go to
     /// the pool, kernel scratch buffers of that size to the heap) come from the heap, and
     /// freed heap memory is not given back to the kernel until `poolBytes` of it are free,
     /// so steady loops reuse pages instead of faulting in zeroed ones. Set once, on the
