@@ -120,6 +120,7 @@ AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *til
     transpose16(res, t);
     for (int l = 0; l < 16; l++) _mm512_storeu_ps(tiles + 16 * l, t[l]);
 }
+
 // The output pass on one vector, as `ConvEpilogue.Channel.store` does it lane by lane: bias,
 // scale, shift, residual, ReLU, each step only when asked for and in that order.
 INLINE AVX512 V epilogue(V v, const float *res, int flags, V b, V a, V t) {
