@@ -104,6 +104,18 @@ public final class Conv2d: Module, ShapeInferring {
     }
 }
 
+extension Conv2d {
+    /// ∂L/∂input alone (+ `extra`), for `gradOutput` the gradient of this convolution's
+    /// output times `scale` per output channel (a frozen BatchNorm fused after it,
+    /// `FusedInference`): no parameter gradients, whatever `requiresGrad` says.
+    func inputGradient(_ gradOutput: Tensor, scale: [Float]?, adding extra: Tensor?) throws -> Tensor {
+        guard let x = cache else { throw noForward("conv2d") }
+        let p = try plan(x)
+        let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
+        return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, outputScale: scale)
+    }
+}
+
 extension Conv2d: InputGradientAdding {
     /// `backward(g)` + `extra`, the sum made in the input gradient's own output pass.
     public func backward(_ gradOutput: Tensor, adding extra: Tensor) throws -> Tensor {

@@ -17,6 +17,15 @@ import Tensor
 /// every fused module in evaluation mode.
 /// The result is bit-equal to the layer-by-layer forward: the same GEMMs, then the same
 /// additions and products in the same order.
+///
+/// Gradient passes through frozen layers fuse too (`activeFrozen`: Taylor scores, input
+/// gradients of a fixed net): with `GradMode` on, a group whose modules are all in
+/// evaluation mode and whose parameters all have `requiresGrad` off runs the same fused
+/// forward, keeping what its backward needs — the convolution's input, the ReLU's output
+/// — and its `Sequential` records it (`FrozenRun`). The backward is the ReLU's mask, then
+/// the convolution's input gradient with the BatchNorm's scale folded into the
+/// transposed weights (`ConvPlan.backward(…, outputScale:)`): no pass of the BatchNorm
+/// either way. Equal to the layer-by-layer gradient up to rounding.
 public enum FusedInference {
     /// Whether fusion is used at all (the layer-by-layer forward is the reference).
     nonisolated(unsafe) public static var enabled = true
@@ -27,6 +36,32 @@ public enum FusedInference {
     /// Whether a forward may fuse now.
     static var active: Bool {
         enabled && !GradMode.enabled && ForwardHooks.isEmpty && (Tracer.current.map { $0.fusingExcept != nil } ?? true)
+    }
+
+    /// Whether gradient passes through frozen layers fuse (`topiary bench --ab
+    /// frozen-fusion`; the layer-by-layer backward is the reference).
+    nonisolated(unsafe) public static var fusesFrozen = true
+
+    /// Whether a forward with gradients may fuse its frozen groups now (`FrozenRun`).
+    static var activeFrozen: Bool {
+        enabled && fusesFrozen && GradMode.enabled && ForwardHooks.isEmpty && (Tracer.current.map { $0.fusingExcept != nil } ?? true)
+    }
+
+    /// A group run fused in a gradient pass (see the type's doc), recorded by its
+    /// `Sequential` under the position of its last module: the backward applies the
+    /// ReLU's mask (its output is in the ReLU's cache), then the convolution's input
+    /// gradient with `scale` (the BatchNorm's) folded in.
+    struct FrozenRun {
+        let start: Int
+        let conv: Conv2d
+        let scale: [Float]?
+        let relu: ReLU?
+    }
+
+    /// Whether no parameter of the group's layers wants a gradient.
+    static func frozen(_ conv: Conv2d, _ bn: BatchNorm2d?) -> Bool {
+        !conv.weight.requiresGrad && !(conv.bias?.requiresGrad ?? false)
+            && !(bn?.weight?.requiresGrad ?? false) && !(bn?.bias?.requiresGrad ?? false)
     }
 
     /// A fusable run: a convolution, an optional evaluation-mode BatchNorm2d, an optional ReLU.
@@ -49,34 +84,56 @@ public enum FusedInference {
         var relu: ReLU?
         if allowReLU, j < mods.count, let r = mods[j] as? ReLU, !r.training { relu = r }
         let g = Group(conv: conv, bn: bn, relu: relu)
-        return g.count > 1 ? g : nil
+        guard g.count > 1, !GradMode.enabled || frozen(conv, bn) else { return nil }
+        return g
     }
 
     /// Runs `children` in order on `x`, fused where a group starts (unless the group
     /// would hide an output the running observation needs; it then reports the output of
-    /// the group's last module).
-    static func forward(_ children: ArraySlice<(name: String, module: any Module)>, _ x: Tensor) throws -> Tensor {
-        let named = Array(children), all = named.map(\.module)
-        let tracer = Tracer.current
+    /// the group's last module). With `runs` (a gradient pass), each fused group keeps what
+    /// its backward needs and is recorded there by the position of its last module.
+    static func forward(_ children: ArraySlice<(name: String, module: any Module)>, _ x: Tensor,
+                        keeping runs: inout [Int: FrozenRun]?) throws -> Tensor {
+        let named = Array(children)
         var x = x, i = 0
-        while i < all.count {
-            if let g = group(all, at: i), !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) {
-                let input = x
-                x = try run(g, x, residual: nil, relu: g.relu != nil)
-                let last = named[i + g.count - 1]
-                tracer?.report(last.name, last.module, input, x)
-                i += g.count
+        while i < named.count {
+            if let (y, run) = try step(named, at: i, x, keep: runs != nil) {
+                x = y
+                runs?[i + run.count - 1] = run.frozen
+                i += run.count
             } else {
-                x = try Tracer.run(named[i].name, all[i], x)
+                x = try Tracer.run(named[i].name, named[i].module, x)
                 i += 1
             }
         }
         return x
     }
 
+    /// The group starting at `named[i]` run fused on `x` and reported as its last module's
+    /// output; nil when there is none there or it would hide an output the running
+    /// observation needs. `keep`: a gradient pass (only frozen groups fuse, `FrozenRun`).
+    static func step(_ named: [(name: String, module: any Module)], at i: Int, _ x: Tensor,
+                     keep: Bool) throws -> (Tensor, (count: Int, frozen: FrozenRun))? {
+        let tracer = Tracer.current
+        guard let g = group(named.map(\.module), at: i),
+              !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) else { return nil }
+        let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil, keep: keep)
+        let last = named[i + g.count - 1]
+        tracer?.report(last.name, last.module, x, y)
+        return (y, (g.count, FrozenRun(start: i, conv: g.conv, scale: scale, relu: g.relu)))
+    }
+
+    /// `forward(_:_:keeping:)` without gradients.
+    static func forward(_ children: ArraySlice<(name: String, module: any Module)>, _ x: Tensor) throws -> Tensor {
+        var none: [Int: FrozenRun]? = nil
+        return try forward(children, x, keeping: &none)
+    }
+
     /// A `Residual` block fused: the body up to its closing conv (+ BatchNorm) as above,
     /// then that convolution with the shortcut's output added and the block's ReLU in
     /// its output pass. nil when the block does not have that shape (then it runs as is).
+    /// In a gradient pass (frozen layers), the body's groups are recorded by the body and
+    /// the block's ReLU keeps its output, so `Residual.backward` runs as it always does.
     static func residual(_ block: Residual, _ input: Tensor) throws -> Tensor? {
         guard let body = block.body as? Sequential, !block.training else { return nil }
         let postReLU: Bool
@@ -90,26 +147,32 @@ public enum FusedInference {
         guard start >= 0, let conv = mods[start] as? Conv2d, !conv.training else { return nil }
         let bn = mods.count - start == 2 ? mods[start + 1] as? BatchNorm2d : nil
         if let bn, bn.training || !bn.trackRunningStats { return nil }
+        let keep = GradMode.enabled
+        if keep && !frozen(conv, bn) { return nil }
         // an observation that needs the closing layers' outputs gets the block run as is
         if let t = Tracer.current,
            t.hides(named[start...].map(\.name) + (block.shortcut != nil ? [block.shortcutName] : [])
                    + (block.post != nil ? [block.postName] : [])) { return nil }
-        let h = try forward(named[..<start], input)
+        var runs: [Int: FrozenRun]? = keep ? [:] : nil
+        let h = try forward(named[..<start], input, keeping: &runs)
         let target = try conv.plan(try conv.checkedInput(h)).outputShape
         var s = input
         if let shortcut = block.shortcut {
             if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: target) }
             s = try shortcut.forward(input)
         }
-        let y = try run(Group(conv: conv, bn: bn, relu: nil), h, residual: s, relu: postReLU)
-        (block.post as? ReLU)?.cache = nil
+        let (y, scale) = try run(Group(conv: conv, bn: bn, relu: nil), h, residual: s, relu: postReLU, keep: keep)
+        runs?[mods.count - 1] = FrozenRun(start: start, conv: conv, scale: scale, relu: nil)
+        body.recordFrozenRuns(runs ?? [:])
+        (block.post as? ReLU)?.cache = keep ? y : nil
         return y
     }
 
     /// One group: the convolution with its bias and the BatchNorm's scale and shift in its
-    /// output pass, plus `residual` and ReLU. Clears the skipped layers'
-    /// caches, as their own forwards without gradients do.
-    static func run(_ g: Group, _ input: Tensor, residual: Tensor?, relu: Bool) throws -> Tensor {
+    /// output pass, plus `residual` and ReLU; returns the output and the BatchNorm's scale.
+    /// Clears the skipped layers' caches, as their own forwards without gradients do;
+    /// with `keep`, the convolution keeps its input and the ReLU its output (`FrozenRun`).
+    static func run(_ g: Group, _ input: Tensor, residual: Tensor?, relu: Bool, keep: Bool = false) throws -> (Tensor, [Float]?) {
         let x = try g.conv.checkedInput(input)
         let plan = try g.conv.plan(x)
         var scale: [Float]?, shift: [Float]?
@@ -120,9 +183,10 @@ public enum FusedInference {
             (scale, shift) = bn.affine(Float.self)
             bn.cache = nil
         }
-        g.conv.cache = nil
-        g.relu?.cache = nil
         groupsRun += 1
-        return try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu)
+        let y = try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu)
+        g.conv.cache = keep ? x : nil
+        g.relu?.cache = keep ? y : nil
+        return (y, scale)
     }
 }

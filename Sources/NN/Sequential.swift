@@ -46,6 +46,17 @@ public final class Sequential: Module {
     /// Positions of the BatchNorm children the last forward fused with the ReLU after them.
     private(set) var fusedReLUs = Set<Int>()
 
+    /// The groups the last forward ran fused through frozen layers (a gradient pass in
+    /// evaluation mode, `FusedInference.FrozenRun`), by the position of their last child.
+    private(set) var frozenRuns: [Int: FusedInference.FrozenRun] = [:]
+
+    /// Records the fused groups of a forward that ran the children from outside
+    /// (`FusedInference.residual`), replacing the last forward's fusions.
+    func recordFrozenRuns(_ runs: [Int: FusedInference.FrozenRun]) {
+        fusedReLUs.removeAll()
+        frozenRuns = runs
+    }
+
     /// Runs the children in order. A BatchNorm followed by a ReLU runs as one pass
     /// (`BatchNorm.forward(_:thenReLU:)`: one read and one write of the map instead of
     /// two of each, and a backward without the ReLU's own pass) unless a forward hook or a
@@ -53,11 +64,20 @@ public final class Sequential: Module {
     /// observer that allows fusing gets the pair's output under the ReLU's path). The
     /// ReLU keeps its output as if it had run, so either backward is exact.
     public func forward(_ input: Tensor) throws -> Tensor {
-        if FusedInference.active { return try FusedInference.forward(children[...], input) }
+        if FusedInference.active {
+            recordFrozenRuns([:])
+            return try FusedInference.forward(children[...], input)
+        }
         fusedReLUs.removeAll()
+        frozenRuns.removeAll()
+        let frozen = FusedInference.activeFrozen
         var x = input, i = 0
         while i < children.count {
-            if i + 1 < children.count, let bn = children[i].module as? BatchNorm,
+            if frozen, let (y, run) = try FusedInference.step(children, at: i, x, keep: true) {
+                x = y
+                frozenRuns[i + run.count - 1] = run.frozen
+                i += run.count
+            } else if i + 1 < children.count, let bn = children[i].module as? BatchNorm,
                let relu = children[i + 1].module as? ReLU, Tracer.allowsTrainingFusion(hiding: [children[i].name]) {
                 let pairInput = x
                 x = try bn.forward(x, thenReLU: true)
@@ -84,7 +104,16 @@ public final class Sequential: Module {
     private func backward(_ gradOutput: Tensor, then extra: Tensor?) throws -> Tensor {
         var g = gradOutput, i = children.count - 1
         while i >= 0 {
-            if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {
+            if let run = frozenRuns[i] {
+                // a fused group of frozen layers: its output's gradient as the layer-by-layer
+                // backward reports it, the ReLU's mask, the input gradient with the scale folded in
+                Tracer.current?.reportGradient(children[i].name, children[i].module, g)
+                if let relu = run.relu { g = try relu.backward(g) }
+                let adding = run.start == 0 ? extra : nil
+                g = try run.conv.inputGradient(g, scale: run.scale, adding: adding)
+                if adding != nil { return g }
+                i = run.start - 1
+            } else if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {
                 Tracer.current?.reportGradient(children[i].name, children[i].module, g)
                 g = try children[i - 1].module.backward(g)
                 i -= 2

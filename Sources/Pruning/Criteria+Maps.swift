@@ -76,7 +76,9 @@ public struct TaylorCriterion: Criterion {
         let out = try Tensor(uninitialized: [b, c]), o = out.ptr
         try maps.toFloat().withContiguousFloats { a in
             try g.toFloat().withContiguousFloats { d in
-                for r in 0..<(b * c) { o[r] = Float(RunSums.products(a + r * hw, d + r * hw, hw) / Double(max(hw, 1))) }
+                Parallel.ranges(b * c, grain: max(1, 32768 / max(hw, 1))) { lo, hi in
+                    for r in lo..<hi { o[r] = Float(RunSums.products(a + r * hw, d + r * hw, hw) / Double(max(hw, 1))) }
+                }
             }
         }
         return out

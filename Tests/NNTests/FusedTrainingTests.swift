@@ -6,8 +6,13 @@ import XCTest
 /// The training-time fusions — a BatchNorm and the ReLU after it as one pass in
 /// `Sequential`, a residual block's add and ReLU as one pass — against the layers run one
 /// by one (a forward hook on an unrelated module turns both off): outputs, input
-/// gradients, parameter gradients and running statistics bit for bit.
+/// gradients, parameter gradients and running statistics bit for bit. Frozen evaluation
+/// runs here with the frozen-layer fusion off (`FusedInference.fusesFrozen`, tested in
+/// FrozenFusionTests), so these fusions are what runs.
 final class FusedTrainingTests: XCTestCase {
+    override func setUp() { FusedInference.fusesFrozen = false }
+    override func tearDown() { FusedInference.fusesFrozen = true }
+
     /// Output, input gradient, parameter gradients and buffers after one forward and
     /// backward of `makeNet()` (seeded), fused or layer by layer.
     func run(_ makeNet: () throws -> Sequential, input: [Int], training: Bool, fused: Bool,
@@ -129,8 +134,12 @@ final class FusedTrainingTests: XCTestCase {
 }
 
 /// Training fusion under an observer that names the outputs it needs
-/// (`Tracer.observeGradients(forward:backward:fusingExcept:)`, what Taylor scores run).
+/// (`Tracer.observeGradients(forward:backward:fusingExcept:)`, as Taylor scores observe),
+/// the frozen-layer fusion off so the training fusion is what runs.
 final class FusedObservationTests: XCTestCase {
+    override func setUp() { FusedInference.fusesFrozen = false }
+    override func tearDown() { FusedInference.fusesFrozen = true }
+
     /// Every module's forward output and output gradient the observer saw, by path, and
     /// the input gradient; `needed` nil observes without fusion.
     func observe(_ net: Sequential, _ x: Tensor, _ dy: Tensor, needed: Set<String>?) throws

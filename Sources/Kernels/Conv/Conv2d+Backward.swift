@@ -12,7 +12,11 @@ extension Conv2dKernel {
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
-                                dxAdding: UnsafePointer<Float>? = nil) throws {
+                                dxAdding: UnsafePointer<Float>? = nil, dyScale: UnsafePointer<Float>? = nil) throws {
+        if let s = dyScale {
+            try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, scaledBy: s)
+            return
+        }
         if let r = dxAdding, let dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
             addInto(dx, r, count: g.batch * g.inChannels * g.inPlane)
@@ -186,11 +190,49 @@ extension Conv2dKernel {
         return g.groupIn >= 16 || usesDirect(tg) || usesWinograd(tg) ? tg : nil
     }
 
-    /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]).
-    static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
+    /// The weights of `transposedForInput` into `w` ([Cin, Cout/groups, kh, kw]), each
+    /// output channel's multiplied by `scale[channel]` when given.
+    static func transposeWeights(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
+                                 into w: UnsafeMutablePointer<Float>) {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
         splitOutputChannels(g) { r in
-            forEachWeight(g, outChannels: r) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
+            if let scale {
+                forEachWeight(g, outChannels: r) { k, grp, o, i, t in
+                    w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] * scale[grp * co + o]
+                }
+            } else {
+                forEachWeight(g, outChannels: r) { k, grp, o, i, t in w[((grp * ci + i) * co + o) * taps + taps - 1 - t] = weight[k] }
+            }
+        }
+    }
+
+    /// `backward` of the convolution followed by a per-output-channel scale `s` (an
+    /// evaluation-mode BatchNorm's γ/√(var + ε)), for dy the gradient of the scaled output:
+    /// ∂L/∂x alone on the stride-1 path runs with the scale folded into its transposed
+    /// weights (no pass over dy; the transform is cached apart from the plain one, key
+    /// bit 1); otherwise on a scaled copy of dy. Equal to scaling dy first up to rounding.
+    static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
+                         dxAdding: UnsafePointer<Float>?, scaledBy s: UnsafePointer<Float>) throws {
+        if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
+           let tg = transposedForInput(g) {
+            try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
+                transposeWeights(g, weight, scale: s, into: tw)
+                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 2,
+                            epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: out)
+            }
+            return
+        }
+        let planes = g.batch * g.outChannels, P = g.outPlane
+        try Scratch.with(planes * P) { sdy in
+            Parallel.ranges(planes, grain: max(1, 16384 / max(P, 1))) { lo, hi in
+                for q in lo..<hi {
+                    let a = s[q % g.outChannels], src = dy + q * P, dst = sdy + q * P
+                    for i in 0..<P { dst[i] = src[i] * a }
+                }
+            }
+            try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding)
         }
     }
 

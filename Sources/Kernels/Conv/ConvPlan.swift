@@ -92,18 +92,25 @@ public struct ConvPlan {
     /// `inputGradient` (else zeros), plus `addingToInput` when given (bit-equal to adding
     /// it afterwards, without the extra pass where the kernel can: `Conv2dKernel.backward`),
     /// and ADDS ∂L/∂weight to `weightGrad` and ∂L/∂bias to `biasGrad` when given
-    /// (contiguous float32 tensors of the weight's and bias's shapes).
+    /// (contiguous float32 tensors of the weight's and bias's shapes). With `outputScale`
+    /// (one value per output channel), `gradOutput` is the gradient of the output times
+    /// that scale — a frozen BatchNorm after the convolution — and dy·scale is what the
+    /// gradients are taken for (`Conv2dKernel.backward(…, scaledBy:)`).
     public func backward(_ gradOutput: Tensor, inputGradient: Bool = true, addingToInput extra: Tensor? = nil,
-                         weightGrad: Tensor? = nil, biasGrad: Tensor? = nil) throws -> Tensor {
+                         weightGrad: Tensor? = nil, biasGrad: Tensor? = nil, outputScale: [Float]? = nil) throws -> Tensor {
         guard gradOutput.shape == outputShape else {
             throw TensorError("conv2d: gradient has shape \(shapeString(gradOutput.shape)), the output had \(shapeString(outputShape))")
+        }
+        if let outputScale, outputScale.count != geometry.outChannels {
+            throw TensorError("conv2d: output scale has \(outputScale.count) values for \(geometry.outChannels) output channels")
         }
         if let extra {
             guard extra.shape == input.shape else {
                 throw TensorError("conv2d: the gradient to add has shape \(shapeString(extra.shape)), the input had \(shapeString(input.shape))")
             }
             guard inputGradient else {
-                _ = try backward(gradOutput, inputGradient: false, weightGrad: weightGrad, biasGrad: biasGrad)
+                _ = try backward(gradOutput, inputGradient: false, weightGrad: weightGrad, biasGrad: biasGrad,
+                                 outputScale: outputScale)
                 return try extra.toFloat().contiguous().clone()
             }
         }
@@ -118,8 +125,10 @@ public struct ConvPlan {
         let dxp = inputGradient ? dx.ptr : nil
         try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }]) { p in
             try gradOutput.withContiguousFloats { dy in
-                try Conv2dKernel.backward(g, x: p[0]!, weight: p[1]!, dy: dy, dx: dxp,
-                                          dw: weightGrad?.ptr, db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) })
+                try withOptional(outputScale) { scale in
+                    try Conv2dKernel.backward(g, x: p[0]!, weight: p[1]!, dy: dy, dx: dxp, dw: weightGrad?.ptr,
+                                              db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) }, dyScale: scale)
+                }
             }
         }
         return dx

@@ -29,6 +29,8 @@ enum BenchAB {
         "train-fusion": { Sequential.fusesTraining = $0 },
         // a residual block's shortcut gradient added in its first conv's dx pass (B) or after (A)
         "residual-grad": { Residual.addsShortcutGradientInPlace = $0 },
+        // gradient passes through frozen evaluation-mode layers (Taylor) fused (B) or layer by layer (A)
+        "frozen-fusion": { FusedInference.fusesFrozen = $0 },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
         // Winograd from 4×4 output planes (B, the default) or from 8×8 (A)

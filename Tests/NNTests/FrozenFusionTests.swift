@@ -1,0 +1,123 @@
+import XCTest
+@testable import Kernels
+@testable import NN
+@testable import Tensor
+
+/// Gradient passes through frozen evaluation-mode layers, fused (`FusedInference`:
+/// `FrozenRun`) against layer by layer: the maps and gradients an observer needs, the
+/// input gradient, on ResNets with option-A and option-B shortcuts and a plain
+/// conv–BN–ReLU stack; nothing fuses where a parameter wants its gradient.
+final class FrozenFusionTests: XCTestCase {
+    override func tearDown() { FusedInference.fusesFrozen = true }
+
+    func randomize(_ net: any Module) throws {
+        for m in net.namedModules() {
+            guard let bn = m.module as? BatchNorm else { continue }
+            let c = bn.numFeatures
+            bn.runningMean = try Tensor.randn([c])
+            bn.runningVar = try Tensor.rand([c]).add(try Tensor.full([c], 0.3))
+            bn.weight?.value = try Tensor.randn([c])
+            bn.bias?.value = try Tensor.randn([c])
+        }
+    }
+
+    struct Pass {
+        var maps: [String: [Float]] = [:], grads: [String: [Float]] = [:]
+        var dx: [Float] = [], groups = 0
+    }
+
+    /// One forward and backward observing `needed` (maps and gradients), fused or not.
+    func pass(_ net: any Module, _ x: Tensor, _ dlogits: Tensor, needed: Set<String>, fused: Bool) throws -> Pass {
+        FusedInference.fusesFrozen = fused
+        defer { FusedInference.fusesFrozen = true }
+        var p = Pass()
+        let before = FusedInference.groupsRun
+        try Tracer.observeGradients(forward: { path, _, _, out in
+            if needed.contains(path) { p.maps[path] = out.toFloats() }
+        }, backward: { path, _, g in
+            if needed.contains(path) { p.grads[path] = g.toFloats() }
+        }, fusingExcept: needed) {
+            _ = try net.forward(x)
+            p.dx = try net.backward(dlogits).toFloats()
+        }
+        p.groups = FusedInference.groupsRun - before
+        return p
+    }
+
+    func assertClose(_ a: [Float]?, _ b: [Float]?, _ what: String, tol: Float = 1e-4) {
+        guard let a, let b else { return XCTFail("\(what): not reported") }
+        XCTAssertEqual(a.count, b.count, what)
+        let top = max(b.map(abs).max() ?? 0, 1e-6)
+        XCTAssertGreaterThan(top, 1e-4, "\(what): zeros prove nothing")
+        XCTAssertLessThan((zip(a, b).map { abs($0 - $1) }.max() ?? 0) / top, tol, what)
+    }
+
+    func testFrozenResNetGradientsMatchTheLayerByLayerPass() throws {
+        for option in [Zoo.ShortcutOption.a, .b] {
+            Random.manualSeed(31)
+            let net = try Zoo.resnetCifar(depth: 14, option: option)
+            try randomize(net)
+            net.eval()
+            for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+            let x = try Tensor.randn([3, 3, 16, 16]), dlogits = try Tensor.randn([3, 10])
+            let needed: Set<String> = ["layer1.0.relu1", "layer1.1.relu1", "layer2.0.relu1", "layer3.1.relu1", "layer2.1.relu2"]
+            let plain = try pass(net, x, dlogits, needed: needed, fused: false)
+            let fused = try pass(net, x, dlogits, needed: needed, fused: true)
+            XCTAssertEqual(plain.groups, 0, "the reference runs layer by layer (\(option))")
+            // stem 1 + 2 per block (+ option B's two conv–BN shortcuts); layer2.1's closing ReLU
+            // is needed, so that block runs as is, its body's two groups still fused
+            XCTAssertEqual(fused.groups, 1 + 2 * 6 + (option == .b ? 2 : 0), "fused groups (\(option))")
+            for path in needed {
+                assertClose(fused.maps[path], plain.maps[path], "map \(path) (\(option))", tol: 1e-6)
+                assertClose(fused.grads[path], plain.grads[path], "gradient at \(path) (\(option))")
+            }
+            assertClose(fused.dx, plain.dx, "input gradient (\(option))")
+            XCTAssertTrue(net.namedParameters().map(\.parameter).allSatisfy { $0.grad == nil }, "no parameter gradients (\(option))")
+        }
+    }
+
+    /// Odd channel counts, stride 2, a conv with a bias and no BatchNorm, a ReLU-less group.
+    func testPlainStackMatches() throws {
+        Random.manualSeed(32)
+        let net = try Sequential(named: [
+            ("c1", try Conv2d(3, 11, kernelSize: (3, 3), padding: (1, 1), bias: false)), ("b1", try BatchNorm2d(11)), ("r1", ReLU()),
+            ("c2", try Conv2d(11, 23, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), bias: false)), ("b2", try BatchNorm2d(23)), ("r2", ReLU()),
+            ("c3", try Conv2d(23, 16, kernelSize: (3, 3), padding: (1, 1), bias: true)), ("r3", ReLU()),
+            ("c4", try Conv2d(16, 16, kernelSize: (3, 3), padding: (1, 1), bias: false)), ("b4", try BatchNorm2d(16)),
+        ])
+        try randomize(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        let x = try Tensor.randn([2, 3, 9, 9]), dy = try Tensor.randn([2, 16, 5, 5])
+        let plain = try pass(net, x, dy, needed: ["r2"], fused: false)
+        let fused = try pass(net, x, dy, needed: ["r2"], fused: true)
+        XCTAssertEqual(fused.groups, 4)
+        assertClose(fused.grads["r2"], plain.grads["r2"], "gradient at r2")
+        assertClose(fused.dx, plain.dx, "input gradient")
+    }
+
+    /// A parameter that wants its gradient keeps its group layer by layer (and gets it).
+    func testTrainableParametersAreNotFused() throws {
+        Random.manualSeed(33)
+        let net = try Zoo.resnetCifar(depth: 8)
+        try randomize(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        let conv = try XCTUnwrap(net.namedModules().first { $0.name == "layer1.0.conv2" }?.module as? Conv2d)
+        conv.weight.requiresGrad = true
+        let x = try Tensor.randn([2, 3, 8, 8]), dlogits = try Tensor.randn([2, 10])
+        let before = FusedInference.groupsRun
+        _ = try net.forward(x)
+        _ = try net.backward(dlogits)
+        // stem + layer2.0's and layer3.0's two groups + layer1.0's conv1 group (its closing one is trainable)
+        XCTAssertEqual(FusedInference.groupsRun - before, 6)
+        let g = try XCTUnwrap(conv.weight.grad).toFloats()
+        XCTAssertGreaterThan(g.map(abs).max() ?? 0, 0)
+        // and the same gradient as with no fusion at all
+        conv.weight.grad = nil
+        FusedInference.fusesFrozen = false
+        _ = try net.forward(x)
+        _ = try net.backward(dlogits)
+        assertClose(g, try XCTUnwrap(conv.weight.grad).toFloats(), "weight gradient")
+    }
+}
