@@ -70,7 +70,16 @@ public final class ReLU: Activation {
         let out = dx.ptr
         dy.withFloats { g in c.withFloats { v in
             Parallel.ranges(c.numel, grain: 32768) { lo, hi in
-                for i in lo..<hi { out[i] = v[i] > 0 ? g[i] : 0 }
+                // 16 at a time (the scalar select did not vectorise: a tenth of a Taylor pass)
+                var i = lo
+                while i + 16 <= hi {
+                    let y = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Float>.self)
+                    let d = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
+                    UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD16<Float>(repeating: 0).replacing(with: d, where: y .> 0),
+                                                                as: SIMD16<Float>.self)
+                    i += 16
+                }
+                while i < hi { out[i] = v[i] > 0 ? g[i] : 0; i += 1 }
             }
         } }
         return dx

@@ -65,9 +65,23 @@ public enum Calibration {
         var done = 0
         while done < batches, let (x, y) = try next() {
             done += 1
-            var maps: [String: Tensor] = [:], grads: [String: Tensor] = [:]
+            var maps: [String: Tensor] = [:], reduced = Set<String>()
             let onForward: (String, any Module, Tensor, Tensor) -> Void = { path, _, _, out in
                 if byPath[path] != nil, maps[path] == nil { maps[path] = out }
+            }
+            /// Hands a point's maps (and gradients) to the reducer, once per batch.
+            func consume(_ path: String, _ grads: Tensor?) throws {
+                guard let ps = byPath[path], !reduced.contains(path) else { return }
+                guard let m = maps[path] else { throw TensorError("calibration: no output was seen at \(path)") }
+                reduced.insert(path)
+                for p in ps {
+                    let pm = try Self.channels(m, p.positions), pg = try grads.map { try Self.channels($0, p.positions) }
+                    if let r = try reduce(p, pm, pg) {
+                        parts[p.group, default: []].append(r)
+                    } else {
+                        try stacked[p.group, default: StackedBatches(expected: expected)].append(pm)
+                    }
+                }
             }
             if gradients {
                 // Only the gradients at the points are wanted: parameters get none (as
@@ -75,28 +89,27 @@ public enum Calibration {
                 let params = model.namedParameters().map(\.parameter).filter(\.requiresGrad)
                 for p in params { p.requiresGrad = false }
                 defer { for p in params { p.requiresGrad = true } }
-                try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
-                    if byPath[path] != nil, grads[path] == nil { grads[path] = g }
-                }, fusingExcept: Set(byPath.keys)) {
-                    let logits = try model.forward(x)
-                    let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
-                    _ = try model.backward(dlogits)
-                }
-                model.zeroGrad()
-            } else {
-                try GradMode.withoutGrad { try Tracer.observe(onForward, fusingExcept: Set(byPath.keys)) { _ = try model.forward(x) } }
-            }
-            for (path, ps) in byPath {
-                guard let m = maps[path] else { throw TensorError("calibration: no output was seen at \(path)") }
-                for p in ps {
-                    let pm = try Self.channels(m, p.positions), pg = try grads[path].map { try Self.channels($0, p.positions) }
-                    if gradients && pg == nil { throw TensorError("calibration: no gradient reached \(path)") }
-                    if let r = try reduce(p, pm, pg) {
-                        parts[p.group, default: []].append(r)
-                    } else {
-                        try stacked[p.group, default: StackedBatches(expected: expected)].append(pm)
+                // each point is reduced as its gradient arrives, while that is still in cache
+                var failure: (any Error)?
+                try withoutActuallyEscaping(consume) { consume in
+                    try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
+                        guard failure == nil else { return }
+                        do { try consume(path, g) } catch { failure = error }
+                    }, fusingExcept: Set(byPath.keys)) {
+                        let logits = try model.forward(x)
+                        let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
+                        _ = try model.backward(dlogits)
                     }
                 }
+                model.zeroGrad()
+                if let failure { throw failure }
+                if let missing = byPath.keys.sorted().first(where: { !reduced.contains($0) }) {
+                    throw TensorError(maps[missing] == nil ? "calibration: no output was seen at \(missing)"
+                                                           : "calibration: no gradient reached \(missing)")
+                }
+            } else {
+                try GradMode.withoutGrad { try Tracer.observe(onForward, fusingExcept: Set(byPath.keys)) { _ = try model.forward(x) } }
+                for path in byPath.keys.sorted() { try consume(path, nil) }
             }
         }
         guard done > 0 else { throw TensorError("calibration: the data source gave no batches") }

@@ -109,4 +109,37 @@ final class EngineInternalsTests: XCTestCase {
                        "criterion 'foad': the keep-set of group layer1.0.conv1 is empty (it kept no channel)")
         XCTAssertEqual(try XCTUnwrap(net.module(at: "layer1.0.conv1") as? Conv2d).outChannels, 16, "nothing applied")
     }
+
+    /// Gradient calibration reduces each point as its gradient arrives (during the
+    /// backward) with the same results as after it; a point nothing reports is an error
+    /// naming it, with and without gradients, and the net stays usable.
+    func testCalibrationReducesAsGradientsArriveAndNamesMissingPoints() throws {
+        let net = try Zoo.resnetCifar(depth: 8)
+        randomizeNorms(net, seed: 7)
+        net.eval()
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 8, 8])
+        let g = try XCTUnwrap(graph.group(named: "layer1.0.conv1")).index
+        let point = try XCTUnwrap(graph.point(of: g, .act))
+        let source = try BatchList.sinusoid(batches: 2, size: 4)
+        var seen: [(Tensor, Tensor)] = []
+        let out = try Calibration.collect(net, points: [point], source: source, batches: 2, gradients: true) { _, m, d in
+            seen.append((try m.clone(), try XCTUnwrap(d).clone()))
+            return try TaylorCriterion().reduceBatch(m, grads: d)
+        }
+        XCTAssertEqual(seen.count, 2, "one reduction per batch")
+        XCTAssertEqual(try XCTUnwrap(out[g]).shape, [8, 16])
+        // the reduced rows are Σ a·∂L/∂a / HW of the maps and gradients the reducer was given
+        let a = seen[0].0.toFloats(), d = seen[0].1.toFloats(), hw = seen[0].0.shape[2] * seen[0].0.shape[3]
+        let row0 = (0..<hw).reduce(0.0) { $0 + Double(a[$1]) * Double(d[$1]) } / Double(hw)
+        XCTAssertEqual(Double(try XCTUnwrap(out[g]).toFloats()[0]), row0, accuracy: 1e-6 + 1e-4 * abs(row0))
+        XCTAssertGreaterThan(d.map(abs).max() ?? 0, 0)
+        let missing = GroupPoint(group: g, path: "layer9.conv", positions: [0])
+        for gradients in [true, false] {
+            XCTAssertThrowsError(try Calibration.collect(net, points: [point, missing], source: source, batches: 1,
+                                                         gradients: gradients) { _, _, _ in nil }) { e in
+                XCTAssertTrue("\(e)".contains("no output was seen at layer9.conv"), "\(e)")
+            }
+        }
+        XCTAssertEqual(try net.forward(try Tensor.randn([1, 3, 8, 8])).shape, [1, 10])
+    }
 }
