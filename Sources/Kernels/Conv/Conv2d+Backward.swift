@@ -215,6 +215,7 @@ extension Conv2dKernel {
                          dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                          dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
                          dxAdding: UnsafePointer<Float>?, scaledBy s: UnsafePointer<Float>) throws {
+        guard dx != nil || dw != nil || db != nil else { return }   // a first layer's: nothing wanted
         if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
            let tg = transposedForInput(g) {
             try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
