@@ -72,7 +72,41 @@ AVX512 void topiary_direct_tiles_avx512(const float *xp, long stride, long chann
     for (; k + 2 <= count; k += 2) tile48(xp + 24 * k, stride, channels, wp, weights, out + 24 * k, ld);
     if (k < count) tile24(xp + 24 * k, stride, channels, wp, weights, out + 24 * k, ld);
 }
+
+// 8 floats at p in both 256-bit halves.
+INLINE AVX512 __m512 bcast8(const float *p) {
+    return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))));
+}
+
+AVX512 void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld, const float *x, long rows,
+                                           long vectors, long row_stride, float *acc) {
+    // acc[k][j]: lanes 0–7 output channel k of block a, lanes 8–15 of block b, tap j
+    __m512 a[BLOCK][3];
+    for (int k = 0; k < BLOCK; k++)
+        for (int j = 0; j < 3; j++) a[k][j] = _mm512_setzero_ps();
+    for (long r = 0; r < rows; r++) {
+        long q = r * row_stride;
+        for (long v = 0; v < vectors; v++, q += 8) {
+            // the same 8 input positions in both halves (AVX-512F's 256-bit broadcast and
+            // insert are the 64-bit ones: the bits move as they are)
+            __m512 x0 = bcast8(x + q), x1 = bcast8(x + q + 1), x2 = bcast8(x + q + 2);
+            for (int k = 0; k < BLOCK; k++) {
+                __m512 d = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(dya + k * ld + q))),
+                                                               _mm256_castps_pd(_mm256_loadu_ps(dyb + k * ld + q)), 1));
+                a[k][0] = _mm512_fmadd_ps(d, x0, a[k][0]);
+                a[k][1] = _mm512_fmadd_ps(d, x1, a[k][1]);
+                a[k][2] = _mm512_fmadd_ps(d, x2, a[k][2]);
+            }
+        }
+    }
+    for (int k = 0; k < BLOCK; k++)
+        for (int j = 0; j < 3; j++) _mm512_storeu_ps(acc + 16 * (3 * k + j), a[k][j]);
+}
 #else
+void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld, const float *x, long rows,
+                                    long vectors, long row_stride, float *acc) {
+    (void)dya; (void)dyb; (void)ld; (void)x; (void)rows; (void)vectors; (void)row_stride; (void)acc;
+}
 void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
                                  float *out, long ld, long count) {
     (void)xp; (void)stride; (void)channels; (void)wp; (void)weights; (void)out; (void)ld; (void)count;

@@ -32,26 +32,36 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
 
     /// Where the CPU has AVX-512, the tiles run two at a time on 16-float vectors: the same
     /// bits as the 8-float tile, on random shapes (odd and even tile counts, widths that are
-    /// and are not row-tiled, batch 1–3), forward and dx.
+    /// and are not row-tiled, batch 1–3), forward; and ∂L/∂w's tiles two blocks of 4 output
+    /// channels at a time (even and odd block counts, a last block of 1–3 channels).
     func testAVX512TilesBitEqual() throws {
         guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
         let before = CPU.useAVX512
         defer { CPU.useAVX512 = before }
-        var tiles = Set<Int>()
+        var tiles = Set<Int>(), blocks = Set<Int>()
         for (i, c) in cases(40, seed: 61).enumerated() {
             let g = try geometry(c)
             tiles.insert(Conv2dKernel.DirectPlane(g).computed / Conv2dKernel.DirectPlane.tile % 2)
             let x = random(c.n * c.c * c.h * c.w, seed: 900 + UInt64(i)), w = random(c.k * c.c * 9, seed: 950 + UInt64(i))
-            var got: [[Float]] = []
+            let dy = random(c.n * c.k * g.outPlane, seed: 980 + UInt64(i))
+            blocks.insert((c.k + 3) / 4 % 2 * 4 + c.k % 4)
+            var got: [[Float]] = [], grads: [[Float]] = []
             for wide in [false, true] {
                 CPU.useAVX512 = wide
                 var y = [Float](repeating: .nan, count: c.n * c.k * g.outPlane)
                 try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &y)
                 got.append(y)
+                var dw = [Float](repeating: 0.5, count: w.count)
+                try Conv2dKernel.weightGradientDirect(g, x: x, dy: dy, dw: &dw)
+                grads.append(dw)
             }
             XCTAssertEqual(zip(got[0], got[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "case \(i) \(c)")
+            XCTAssertEqual(zip(grads[0], grads[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw, case \(i) \(c)")
+            XCTAssertGreaterThan(grads[1].map { abs($0 - 0.5) }.max() ?? 0, 0, "dw, case \(i)")
         }
         XCTAssertEqual(tiles, [0, 1])   // both an even and an odd number of tiles were run
+        // dw: odd and even block counts, with full and partial last blocks
+        XCTAssertTrue(blocks.contains { $0 >= 4 } && blocks.contains { $0 < 4 } && blocks.contains { $0 % 4 != 0 }, "\(blocks)")
     }
 
     /// Outputs 8 wide take row tiles (3 rows × 8 columns), and dw sums row by row over

@@ -1,3 +1,4 @@
+import CAVX512
 import Tensor
 
 /// ∂L/∂weight of a 3×3 stride-1 convolution with few channels, directly (see
@@ -18,10 +19,10 @@ extension Conv2dKernel {
         let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
         let blocks = (K + B - 1) / B, wSize = K * C * 9, parts = ParallelBatch.parts(g.batch)
         let rows = DirectPlane(stride: pl.computed, like: pl)   // dy: the plane without the reading slack
-        let runs = DirectRuns(g, pl)
+        let runs = DirectRuns(g, pl), wide = CPU.useAVX512
         try Scratch.with(parts * wSize, zeroed: true) { local in
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
-                Scratch.with(C * pl.stride, blocks * B * pl.computed, zeroed: true) { xp, dyv in
+                Scratch.with(C * pl.stride, blocks * B * pl.computed, 12 * 16, zeroed: true) { xp, dyv, acc in
                     let mine = local + part * wSize
                     for n in lo..<hi {
                         if stop() { return }
@@ -35,16 +36,28 @@ extension Conv2dKernel {
                                                           steps: steps) : .none
                         var nextDy = more ? PrefetchStream(dy + (n + 1) * K * g.outPlane, bytes: K * g.outPlane * 4,
                                                            steps: steps) : .none
-                        for b in 0..<blocks {
+                        var b = 0
+                        while b < blocks {
+                            // with AVX-512, two blocks at a time (16-float vectors, the same bits)
+                            let pair = wide && b + 1 < blocks
                             for c in 0..<C {
                                 for i in 0..<3 {
                                     nextX.step(); nextDy.step()
-                                    directWeightTile(dyv + b * B * pl.computed, ld: pl.computed,
-                                                     x: xp + c * pl.stride + i * pl.wp, runs: runs,
-                                                     out: mine, outChannels: min(B, K - b * B),
-                                                     at: (b * B * C + c) * 9 + i * 3, step: C * 9)
+                                    let xr = xp + c * pl.stride + i * pl.wp
+                                    if pair {
+                                        directWeightTiles16(dyv + b * B * pl.computed, dyv + (b + 1) * B * pl.computed,
+                                                            ld: pl.computed, x: xr, runs: runs, out: mine,
+                                                            outChannels: (B, min(B, K - (b + 1) * B)),
+                                                            at: ((b * B * C + c) * 9 + i * 3, ((b + 1) * B * C + c) * 9 + i * 3),
+                                                            step: C * 9, acc: acc)
+                                    } else {
+                                        directWeightTile(dyv + b * B * pl.computed, ld: pl.computed, x: xr, runs: runs,
+                                                         out: mine, outChannels: min(B, K - b * B),
+                                                         at: (b * B * C + c) * 9 + i * 3, step: C * 9)
+                                    }
                                 }
                             }
+                            b += pair ? 2 : 1
                         }
                     }
                 }
@@ -65,6 +78,24 @@ extension Conv2dKernel {
                 (rows, vectors, rowStride) = (g.outHeight, g.outWidth / 8, pl.wp)
             } else {
                 (rows, vectors, rowStride) = (1, pl.computed / 8, 0)
+            }
+        }
+    }
+
+    /// `directWeightTile` for the blocks at `dya` and `dyb` at once, by
+    /// `topiary_direct_dw_tiles_avx512` into `acc` (12 × 16 floats), each half reduced as
+    /// the 8-lane tile reduces its sums.
+    @inline(__always)
+    static func directWeightTiles16(_ dya: UnsafePointer<Float>, _ dyb: UnsafePointer<Float>, ld: Int, x: UnsafePointer<Float>,
+                                    runs: DirectRuns, out: UnsafeMutablePointer<Float>, outChannels: (Int, Int),
+                                    at: (Int, Int), step: Int, acc: UnsafeMutablePointer<Float>) {
+        topiary_direct_dw_tiles_avx512(dya, dyb, ld, x, runs.rows, runs.vectors, runs.rowStride, acc)
+        let a = UnsafeRawPointer(acc)
+        for k in 0..<4 {
+            for j in 0..<3 {
+                let v = a.loadUnaligned(fromByteOffset: (3 * k + j) * 64, as: SIMD16<Float>.self)
+                if k < outChannels.0 { out[at.0 + k * step + j] += v.lowHalf.sum() }
+                if k < outChannels.1 { out[at.1 + k * step + j] += v.highHalf.sum() }
             }
         }
     }
