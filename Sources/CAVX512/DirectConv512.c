@@ -79,20 +79,20 @@ INLINE AVX512 __m512 bcast8(const float *p) {
 }
 
 AVX512 void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld, const float *x, long rows,
-                                           long vectors, long row_stride, float *acc) {
+                                           long vectors, long row_stride, long dy_row_stride, float *acc) {
     // acc[k][j]: lanes 0–7 output channel k of block a, lanes 8–15 of block b, tap j
     __m512 a[BLOCK][3];
     for (int k = 0; k < BLOCK; k++)
         for (int j = 0; j < 3; j++) a[k][j] = _mm512_setzero_ps();
     for (long r = 0; r < rows; r++) {
-        long q = r * row_stride;
-        for (long v = 0; v < vectors; v++, q += 8) {
+        long q = r * row_stride, p = r * dy_row_stride;
+        for (long v = 0; v < vectors; v++, q += 8, p += 8) {
             // the same 8 input positions in both halves (AVX-512F's 256-bit broadcast and
             // insert are the 64-bit ones: the bits move as they are)
             __m512 x0 = bcast8(x + q), x1 = bcast8(x + q + 1), x2 = bcast8(x + q + 2);
             for (int k = 0; k < BLOCK; k++) {
-                __m512 d = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(dya + k * ld + q))),
-                                                               _mm256_castps_pd(_mm256_loadu_ps(dyb + k * ld + q)), 1));
+                __m512 d = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_loadu_ps(dya + k * ld + p))),
+                                                               _mm256_castps_pd(_mm256_loadu_ps(dyb + k * ld + p)), 1));
                 a[k][0] = _mm512_fmadd_ps(d, x0, a[k][0]);
                 a[k][1] = _mm512_fmadd_ps(d, x1, a[k][1]);
                 a[k][2] = _mm512_fmadd_ps(d, x2, a[k][2]);
@@ -104,8 +104,8 @@ AVX512 void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, l
 }
 #else
 void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld, const float *x, long rows,
-                                    long vectors, long row_stride, float *acc) {
-    (void)dya; (void)dyb; (void)ld; (void)x; (void)rows; (void)vectors; (void)row_stride; (void)acc;
+                                    long vectors, long row_stride, long dy_row_stride, float *acc) {
+    (void)dya; (void)dyb; (void)ld; (void)x; (void)rows; (void)vectors; (void)row_stride; (void)dy_row_stride; (void)acc;
 }
 void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
                                  float *out, long ld, long count) {

@@ -39,7 +39,10 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         let before = CPU.useAVX512
         defer { CPU.useAVX512 = before }
         var tiles = Set<Int>(), blocks = Set<Int>()
-        for (i, c) in cases(40, seed: 61).enumerated() {
+        // and ∂L/∂w reading dy's own rows (whole pairs of blocks, output widths of 8-multiples)
+        let ownRows = [Case(n: 2, c: 3, k: 16, h: 32, w: 32, pad: 1), Case(n: 3, c: 5, k: 8, h: 8, w: 8, pad: 1),
+                       Case(n: 1, c: 11, k: 24, h: 18, w: 18, pad: 0), Case(n: 2, c: 4, k: 16, h: 1, w: 16, pad: 1)]
+        for (i, c) in (cases(40, seed: 61) + ownRows).enumerated() {
             let g = try geometry(c)
             tiles.insert(Conv2dKernel.DirectPlane(g).computed / Conv2dKernel.DirectPlane.tile % 2)
             let x = random(c.n * c.c * c.h * c.w, seed: 900 + UInt64(i)), w = random(c.k * c.c * 9, seed: 950 + UInt64(i))

@@ -34,11 +34,12 @@ void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, lo
 /// Two of the direct ∂L/∂w register tiles (`Conv2dKernel.directWeightTile`) side by side: for
 /// the 4 dy rows k of each block (at dya / dyb + k·`ld`) and taps j < 3, the per-lane sums
 /// Σ dy[k][q]·x[q + j] over the positions q of `rows` runs of `vectors` × 8, `row_stride`
-/// apart, into acc[(3k + j)·16 + lane] (lanes 0–7 block a, 8–15 block b): each lane the same
-/// fused multiply-adds in the same order as the 8-lane tile's, so the caller's 8-lane sums of
-/// each half are its bits. Only call when `topiary_avx512_usable()`.
+/// apart in x and `dy_row_stride` apart in dy (dy's own rows, or its copy in x's layout),
+/// into acc[(3k + j)·16 + lane] (lanes 0–7 block a, 8–15 block b): each lane the same fused
+/// multiply-adds in the same order as the 8-lane tile's, so the caller's 8-lane sums of each
+/// half are its bits. Only call when `topiary_avx512_usable()`.
 void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld, const float *x, long rows,
-                                    long vectors, long row_stride, float *acc);
+                                    long vectors, long row_stride, long dy_row_stride, float *acc);
 
 /// Winograd's input transform for 16 tiles (`Conv2dKernel.winogradInput`, one lane per tile):
 /// tile l's 6×6 input at pad + offs[l] (rows `wp` apart, 8 floats readable from each row's

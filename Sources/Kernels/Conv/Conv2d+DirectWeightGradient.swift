@@ -28,8 +28,13 @@ extension Conv2dKernel {
                         if stop() { return }
                         directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
                                      top: g.padH, left: g.padW, pl, into: xp)
-                        directPlanes(dy + n * K * g.outPlane, channels: K, height: g.outHeight, width: g.outWidth,
-                                     top: 0, left: 0, rows, into: dyv)
+                        // with whole pairs of blocks over output rows of 8-multiples, the 16-float
+                        // tiles read dy's own rows (no copy); else dy in x's layout
+                        let own = wide && K % (2 * B) == 0 && g.outWidth % 8 == 0
+                        let dyn = dy + n * K * g.outPlane
+                        if !own {
+                            directPlanes(dyn, channels: K, height: g.outHeight, width: g.outWidth, top: 0, left: 0, rows, into: dyv)
+                        }
                         // The next image's x and dy, over this image's tiles.
                         let more = n + 1 < hi, steps = blocks * C * 3
                         var nextX = more ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: C * g.inPlane * 4,
@@ -44,9 +49,15 @@ extension Conv2dKernel {
                                 for i in 0..<3 {
                                     nextX.step(); nextDy.step()
                                     let xr = xp + c * pl.stride + i * pl.wp
-                                    if pair {
+                                    if own {
+                                        directWeightTiles16(dyn + b * B * g.outPlane, dyn + (b + 1) * B * g.outPlane,
+                                                            ld: g.outPlane, dyRowStride: g.outWidth, x: xr, runs: runs, out: mine,
+                                                            outChannels: (B, B),
+                                                            at: ((b * B * C + c) * 9 + i * 3, ((b + 1) * B * C + c) * 9 + i * 3),
+                                                            step: C * 9, acc: acc)
+                                    } else if pair {
                                         directWeightTiles16(dyv + b * B * pl.computed, dyv + (b + 1) * B * pl.computed,
-                                                            ld: pl.computed, x: xr, runs: runs, out: mine,
+                                                            ld: pl.computed, dyRowStride: runs.rowStride, x: xr, runs: runs, out: mine,
                                                             outChannels: (B, min(B, K - (b + 1) * B)),
                                                             at: ((b * B * C + c) * 9 + i * 3, ((b + 1) * B * C + c) * 9 + i * 3),
                                                             step: C * 9, acc: acc)
@@ -82,14 +93,15 @@ extension Conv2dKernel {
         }
     }
 
-    /// `directWeightTile` for the blocks at `dya` and `dyb` at once, by
+    /// `directWeightTile` for the blocks at `dya` and `dyb` (rows `dyRowStride` apart) at once, by
     /// `topiary_direct_dw_tiles_avx512` into `acc` (12 × 16 floats), each half reduced as
     /// the 8-lane tile reduces its sums.
     @inline(__always)
-    static func directWeightTiles16(_ dya: UnsafePointer<Float>, _ dyb: UnsafePointer<Float>, ld: Int, x: UnsafePointer<Float>,
+    static func directWeightTiles16(_ dya: UnsafePointer<Float>, _ dyb: UnsafePointer<Float>, ld: Int, dyRowStride: Int,
+                                    x: UnsafePointer<Float>,
                                     runs: DirectRuns, out: UnsafeMutablePointer<Float>, outChannels: (Int, Int),
                                     at: (Int, Int), step: Int, acc: UnsafeMutablePointer<Float>) {
-        topiary_direct_dw_tiles_avx512(dya, dyb, ld, x, runs.rows, runs.vectors, runs.rowStride, acc)
+        topiary_direct_dw_tiles_avx512(dya, dyb, ld, x, runs.rows, runs.vectors, runs.rowStride, dyRowStride, acc)
         let a = UnsafeRawPointer(acc)
         for k in 0..<4 {
             for j in 0..<3 {
