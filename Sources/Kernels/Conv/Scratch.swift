@@ -24,6 +24,10 @@ public enum Scratch {
         return (((floats + 15) / 16) | 1) * 16
     }
 
+    /// The free-buffer pool's old limits (8 buffers, 64 MB) or today's (`ScratchPool`),
+    /// for `topiary bench --ab scratch-pool`.
+    public static func useOldPoolLimits(_ old: Bool) { ScratchPool.useOldLimits(old) }
+
     /// Runs `body` with a buffer of at least `count` floats (zeroed on request).
     @inlinable
     public static func with<R>(_ count: Int, zeroed: Bool = false,
@@ -116,19 +120,36 @@ public enum Scratch {
     }
 }
 
-/// Free scratch buffers: at most `limit` of them and `maxBytes` in all (the largest
-/// are released first). Empty in AddressSanitizer builds (`-DTOPIARY_ASAN`), so a use
-/// after the closure returned is reported.
+/// Free scratch buffers: at most `limit` of them (past it the smallest are released,
+/// cheap to make again) and `maxBytes` in all (past it the largest). Empty in
+/// AddressSanitizer builds (`-DTOPIARY_ASAN`), so a use after the closure returned is
+/// reported.
+///
+/// It once kept 8 buffers and 64 MB, releasing the largest first: after a two-thread
+/// call had left its per-thread buffers, a VGG 512c4 ∂L/∂x at one thread got its 9 MB
+/// Winograd buffers fresh from the kernel at every call (page faults, munmap) and took
+/// 40 ms instead of 22, and a two-thread call after one-thread calls 27 ms instead of 13 —
+/// benchmark rows depended on which thread count ran first (Zen 5, 2026-12-03).
 @usableFromInline
 enum ScratchPool {
     nonisolated(unsafe) static var free: [(UnsafeMutablePointer<Float>, Int)] = []
     static let lock = NSLock()
     #if TOPIARY_ASAN
-    static let limit = 0
+    nonisolated(unsafe) static var limit = 0
     #else
-    static let limit = 8
+    nonisolated(unsafe) static var limit = 32
     #endif
-    static let maxBytes = 64 << 20
+    nonisolated(unsafe) static var maxBytes = 256 << 20
+
+    /// The old limits (8 buffers, 64 MB, largest released first) or the current ones
+    /// (`topiary bench --ab scratch-pool`).
+    static func useOldLimits(_ old: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        #if !TOPIARY_ASAN
+        (limit, maxBytes, releasesLargestForCount) = old ? (8, 64 << 20, true) : (32, 256 << 20, false)
+        #endif
+    }
+    nonisolated(unsafe) static var releasesLargestForCount = false
 
     /// The smallest free buffer holding at least `count` floats.
     static func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int)? {
@@ -142,7 +163,10 @@ enum ScratchPool {
         lock.lock(); defer { lock.unlock() }
         free.append((p, capacity))
         free.sort { $0.1 < $1.1 }
-        while free.count > limit || free.reduce(0, { $0 + $1.1 * 4 }) > maxBytes {
+        while free.count > limit {
+            (releasesLargestForCount ? free.removeLast() : free.removeFirst()).0.deallocate()
+        }
+        while free.reduce(0, { $0 + $1.1 * 4 }) > maxBytes {
             free.removeLast().0.deallocate()
         }
     }

@@ -31,6 +31,8 @@ enum BenchAB {
         "residual-grad": { Residual.addsShortcutGradientInPlace = $0 },
         // gradient passes through frozen evaluation-mode layers (Taylor) fused (B) or layer by layer (A)
         "frozen-fusion": { FusedInference.fusesFrozen = $0 },
+        // kernel scratch kept up to 32 buffers / 256 MB, smallest released past the count (B) or 8 / 64 MB, largest first (A)
+        "scratch-pool": { Scratch.useOldPoolLimits(!$0) },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
         "chunk-turns": { ParallelBatch.dealsChunks = $0 },
         // Winograd from 4×4 output planes (B, the default) or from 8×8 (A)
