@@ -10,17 +10,6 @@ import XCTest
 final class FrozenFusionTests: XCTestCase {
     override func tearDown() { FusedInference.fusesFrozen = true }
 
-    func randomize(_ net: any Module) throws {
-        for m in net.namedModules() {
-            guard let bn = m.module as? BatchNorm else { continue }
-            let c = bn.numFeatures
-            bn.runningMean = try Tensor.randn([c])
-            bn.runningVar = try Tensor.rand([c]).add(try Tensor.full([c], 0.3))
-            bn.weight?.value = try Tensor.randn([c])
-            bn.bias?.value = try Tensor.randn([c])
-        }
-    }
-
     struct Pass {
         var maps: [String: [Float]] = [:], grads: [String: [Float]] = [:]
         var dx: [Float] = [], groups = 0
@@ -56,7 +45,7 @@ final class FrozenFusionTests: XCTestCase {
         for option in [Zoo.ShortcutOption.a, .b] {
             Random.manualSeed(31)
             let net = try Zoo.resnetCifar(depth: 14, option: option)
-            try randomize(net)
+            try randomizeBatchNorms(net)
             net.eval()
             for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
             let x = try Tensor.randn([3, 3, 16, 16]), dlogits = try Tensor.randn([3, 10])
@@ -85,7 +74,7 @@ final class FrozenFusionTests: XCTestCase {
             ("c3", try Conv2d(23, 16, kernelSize: (3, 3), padding: (1, 1), bias: true)), ("r3", ReLU()),
             ("c4", try Conv2d(16, 16, kernelSize: (3, 3), padding: (1, 1), bias: false)), ("b4", try BatchNorm2d(16)),
         ])
-        try randomize(net)
+        try randomizeBatchNorms(net)
         net.eval()
         for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
         let x = try Tensor.randn([2, 3, 9, 9]), dy = try Tensor.randn([2, 16, 5, 5])
@@ -100,7 +89,7 @@ final class FrozenFusionTests: XCTestCase {
     func testTrainableParametersAreNotFused() throws {
         Random.manualSeed(33)
         let net = try Zoo.resnetCifar(depth: 8)
-        try randomize(net)
+        try randomizeBatchNorms(net)
         net.eval()
         for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
         let conv = try XCTUnwrap(net.namedModules().first { $0.name == "layer1.0.conv2" }?.module as? Conv2d)

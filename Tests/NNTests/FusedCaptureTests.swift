@@ -10,17 +10,6 @@ import XCTest
 final class FusedCaptureTests: XCTestCase {
     override func tearDown() { FusedInference.enabled = true }
 
-    func randomizeBatchNorms(_ net: any Module) throws {
-        for m in net.namedModules() {
-            guard let bn = m.module as? BatchNorm else { continue }
-            let c = bn.numFeatures
-            bn.runningMean = try Tensor.randn([c])
-            bn.runningVar = try Tensor.rand([c]).add(try Tensor.full([c], 0.3))
-            bn.weight?.value = try Tensor.randn([c])
-            bn.bias?.value = try Tensor.randn([c])
-        }
-    }
-
     /// path → output of every report of one eval forward without gradients.
     func capture(_ net: any Module, _ x: Tensor, fusingExcept needed: Set<String>?) throws -> ([String: [Float]], Tensor) {
         var seen: [String: [Float]] = [:]

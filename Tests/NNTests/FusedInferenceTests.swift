@@ -63,18 +63,6 @@ final class FusedInferenceTests: XCTestCase {
 
     // MARK: whole networks
 
-    /// Random running statistics and affine parameters, so BN is not the identity.
-    func randomizeBatchNorms(_ net: any Module) throws {
-        for m in net.namedModules() {
-            guard let bn = m.module as? BatchNorm else { continue }
-            let c = bn.numFeatures
-            bn.runningMean = try Tensor.randn([c])
-            bn.runningVar = try Tensor.rand([c]).add(try Tensor.full([c], 0.3))
-            bn.weight?.value = try Tensor.randn([c])
-            bn.bias?.value = try Tensor.randn([c])
-        }
-    }
-
     /// Fused and layer-by-layer eval forward of `net` on `x`: bit-equal.
     func compare(_ net: any Module, _ x: Tensor, groups: Int, file: StaticString = #filePath, line: UInt = #line) throws -> Tensor {
         net.eval()
