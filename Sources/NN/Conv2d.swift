@@ -93,14 +93,17 @@ public final class Conv2d: Module, ShapeInferring {
 
     public func backward(_ gradOutput: Tensor) throws -> Tensor { try gradients(gradOutput, addingToInput: nil) }
 
-    /// ∂L/∂input (+ `extra`), parameter gradients accumulated.
-    private func gradients(_ gradOutput: Tensor, addingToInput extra: Tensor?) throws -> Tensor {
+    /// ∂L/∂input (+ `extra`), parameter gradients accumulated unless `parameters` is
+    /// false; `scale`: see `inputGradient`.
+    private func gradients(_ gradOutput: Tensor, addingToInput extra: Tensor?, scale: [Float]? = nil,
+                           parameters: Bool = true) throws -> Tensor {
         guard let x = cache else { throw noForward("conv2d") }
         let p = try plan(x)
         let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
-        let dw = weight.requiresGrad ? try weight.gradBuffer() : nil
-        let db = (bias?.requiresGrad ?? false) ? try bias?.gradBuffer() : nil
-        return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, weightGrad: dw, biasGrad: db)
+        let dw = parameters && weight.requiresGrad ? try weight.gradBuffer() : nil
+        let db = parameters && (bias?.requiresGrad ?? false) ? try bias?.gradBuffer() : nil
+        return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, weightGrad: dw, biasGrad: db,
+                              outputScale: scale)
     }
 }
 
@@ -109,10 +112,7 @@ extension Conv2d {
     /// output times `scale` per output channel (a frozen BatchNorm fused after it,
     /// `FusedInference`): no parameter gradients, whatever `requiresGrad` says.
     func inputGradient(_ gradOutput: Tensor, scale: [Float]?, adding extra: Tensor?) throws -> Tensor {
-        guard let x = cache else { throw noForward("conv2d") }
-        let p = try plan(x)
-        let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
-        return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, outputScale: scale)
+        try gradients(gradOutput, addingToInput: extra, scale: scale, parameters: false)
     }
 }
 

@@ -74,15 +74,15 @@ public enum FusedInference {
 
     /// The group starting at `mods[i]`, if it has more than the convolution (else there
     /// is nothing to fuse); `allowReLU` false stops before a ReLU.
-    static func group(_ mods: [any Module], at i: Int, allowReLU: Bool = true) -> Group? {
-        guard let conv = mods[i] as? Conv2d, !conv.training else { return nil }
+    static func group(_ mods: [(name: String, module: any Module)], at i: Int, allowReLU: Bool = true) -> Group? {
+        guard let conv = mods[i].module as? Conv2d, !conv.training else { return nil }
         var j = i + 1
         var bn: BatchNorm2d?
-        if j < mods.count, let b = mods[j] as? BatchNorm2d, !b.training, b.trackRunningStats {
+        if j < mods.count, let b = mods[j].module as? BatchNorm2d, !b.training, b.trackRunningStats {
             bn = b; j += 1
         }
         var relu: ReLU?
-        if allowReLU, j < mods.count, let r = mods[j] as? ReLU, !r.training { relu = r }
+        if allowReLU, j < mods.count, let r = mods[j].module as? ReLU, !r.training { relu = r }
         let g = Group(conv: conv, bn: bn, relu: relu)
         guard g.count > 1, !GradMode.enabled || frozen(conv, bn) else { return nil }
         return g
@@ -115,7 +115,7 @@ public enum FusedInference {
     static func step(_ named: [(name: String, module: any Module)], at i: Int, _ x: Tensor,
                      keep: Bool) throws -> (Tensor, (count: Int, frozen: FrozenRun))? {
         let tracer = Tracer.current
-        guard let g = group(named.map(\.module), at: i),
+        guard let g = group(named, at: i),
               !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) else { return nil }
         let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil, keep: keep)
         let last = named[i + g.count - 1]

@@ -40,15 +40,7 @@ extension Conv2dKernel {
             }
         }
         if let out = dx, let tg = transposedForInput(g) {
-            // Stride 1: ∂L/∂x is a convolution of dy with the flipped, transposed weights,
-            // which runs as a forward pass (GEMMs of the forward's good shape, no col2im).
-            try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
-                transposeWeights(g, weight, into: tw)
-                // keyed by the layer's weights (tw is scratch): their transform is kept
-                // between calls, apart from the forward's (bit 0 is free in a float's address)
-                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 1,
-                            epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: out)
-            }
+            try transposedInputGradient(g, tg, weight: weight, scale: nil, dy: dy, dxAdding: dxAdding, dx: out)
             dx = nil
             if dw == nil && db == nil { return }
         }
@@ -218,22 +210,28 @@ extension Conv2dKernel {
         guard dx != nil || dw != nil || db != nil else { return }   // a first layer's: nothing wanted
         if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
            let tg = transposedForInput(g) {
-            try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
-                transposeWeights(g, weight, scale: s, into: tw)
-                try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | 2,
-                            epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: out)
-            }
+            try transposedInputGradient(g, tg, weight: weight, scale: s, dy: dy, dxAdding: dxAdding, dx: out)
             return
         }
-        let planes = g.batch * g.outChannels, P = g.outPlane
-        try Scratch.with(planes * P) { sdy in
-            Parallel.ranges(planes, grain: max(1, 16384 / max(P, 1))) { lo, hi in
-                for q in lo..<hi {
-                    let a = s[q % g.outChannels], src = dy + q * P, dst = sdy + q * P
-                    for i in 0..<P { dst[i] = src[i] * a }
-                }
-            }
+        try Scratch.with(g.batch * g.outChannels * g.outPlane) { sdy in
+            BatchNormKernel.scaled(dy, n: g.batch, c: g.outChannels, s: g.outPlane, k: s, dx: sdy)
             try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding)
+        }
+    }
+
+    /// Stride 1 (`tg` = `transposedForInput(g)`): ∂L/∂x (+ `dxAdding`) is a convolution of dy
+    /// with the flipped, transposed weights (times `scale` per output channel when given),
+    /// which runs as a forward pass (GEMMs of the forward's good shape, no col2im). Keyed by
+    /// the layer's weights (the transposed ones are scratch), their transform is kept between
+    /// calls apart from the forward's and from each other (bits 0 and 1 are free in a
+    /// float's address).
+    static func transposedInputGradient(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
+                                        scale: UnsafePointer<Float>?, dy: UnsafePointer<Float>,
+                                        dxAdding: UnsafePointer<Float>?, dx: UnsafeMutablePointer<Float>) throws {
+        try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
+            transposeWeights(g, weight, scale: scale, into: tw)
+            try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),
+                        epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: dx)
         }
     }
 

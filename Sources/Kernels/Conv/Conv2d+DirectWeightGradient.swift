@@ -20,6 +20,10 @@ extension Conv2dKernel {
         let blocks = (K + B - 1) / B, wSize = K * C * 9, parts = ParallelBatch.parts(g.batch)
         let rows = DirectPlane(stride: pl.computed, like: pl)   // dy: the plane without the reading slack
         let runs = DirectRuns(g, pl), wide = CPU.useAVX512
+        // with whole pairs of blocks over output rows of 8-multiples, the 16-float tiles read
+        // dy's own rows (no copy); else dy in x's layout (rows `dyRow` apart, blocks `dyLd`)
+        let own = wide && K % (2 * B) == 0 && g.outWidth % 8 == 0
+        let (dyLd, dyRow) = own ? (g.outPlane, g.outWidth) : (pl.computed, runs.rowStride)
         try Scratch.with(parts * wSize, zeroed: true) { local in
             try ParallelBatch.run(g.batch, op: "conv2d backward") { part, lo, hi, stop in
                 Scratch.with(C * pl.stride, blocks * B * pl.computed, 12 * 16, zeroed: true) { xp, dyv, acc in
@@ -28,10 +32,7 @@ extension Conv2dKernel {
                         if stop() { return }
                         directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
                                      top: g.padH, left: g.padW, pl, into: xp)
-                        // with whole pairs of blocks over output rows of 8-multiples, the 16-float
-                        // tiles read dy's own rows (no copy); else dy in x's layout
-                        let own = wide && K % (2 * B) == 0 && g.outWidth % 8 == 0
-                        let dyn = dy + n * K * g.outPlane
+                        let dyn = dy + n * K * g.outPlane, dyb = own ? dyn : UnsafePointer(dyv)
                         if !own {
                             directPlanes(dyn, channels: K, height: g.outHeight, width: g.outWidth, top: 0, left: 0, rows, into: dyv)
                         }
@@ -49,15 +50,9 @@ extension Conv2dKernel {
                                 for i in 0..<3 {
                                     nextX.step(); nextDy.step()
                                     let xr = xp + c * pl.stride + i * pl.wp
-                                    if own {
-                                        directWeightTiles16(dyn + b * B * g.outPlane, dyn + (b + 1) * B * g.outPlane,
-                                                            ld: g.outPlane, dyRowStride: g.outWidth, x: xr, runs: runs, out: mine,
-                                                            outChannels: (B, B),
-                                                            at: ((b * B * C + c) * 9 + i * 3, ((b + 1) * B * C + c) * 9 + i * 3),
-                                                            step: C * 9, acc: acc)
-                                    } else if pair {
-                                        directWeightTiles16(dyv + b * B * pl.computed, dyv + (b + 1) * B * pl.computed,
-                                                            ld: pl.computed, dyRowStride: runs.rowStride, x: xr, runs: runs, out: mine,
+                                    if pair {
+                                        directWeightTiles16(dyb + b * B * dyLd, dyb + (b + 1) * B * dyLd,
+                                                            ld: dyLd, dyRowStride: dyRow, x: xr, runs: runs, out: mine,
                                                             outChannels: (B, min(B, K - (b + 1) * B)),
                                                             at: ((b * B * C + c) * 9 + i * 3, ((b + 1) * B * C + c) * 9 + i * 3),
                                                             step: C * 9, acc: acc)
