@@ -1,3 +1,4 @@
+import Kernels
 import Tensor
 
 /// Element-wise activations with a cached tensor for backward: ReLU, ReLU6, LeakyReLU.
@@ -68,20 +69,7 @@ public final class ReLU: Activation {
         let dy = try Check.grad(gradOutput, c.shape, "relu")
         let dx = try Tensor(uninitialized: c.shape)
         let out = dx.ptr
-        dy.withFloats { g in c.withFloats { v in
-            Parallel.ranges(c.numel, grain: 32768) { lo, hi in
-                // 16 at a time (the scalar select did not vectorise: a tenth of a Taylor pass)
-                var i = lo
-                while i + 16 <= hi {
-                    let y = UnsafeRawPointer(v + i).loadUnaligned(as: SIMD16<Float>.self)
-                    let d = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(out + i).storeBytes(of: SIMD16<Float>(repeating: 0).replacing(with: d, where: y .> 0),
-                                                                as: SIMD16<Float>.self)
-                    i += 16
-                }
-                while i < hi { out[i] = v[i] > 0 ? g[i] : 0; i += 1 }
-            }
-        } }
+        dy.withFloats { g in c.withFloats { v in ReLUGate.applyParallel(g, gate: v, count: c.numel, into: out) } }
         return dx
     }
 }

@@ -22,10 +22,10 @@ import Tensor
 /// gradients of a fixed net): with `GradMode` on, a group whose modules are all in
 /// evaluation mode and whose parameters all have `requiresGrad` off runs the same fused
 /// forward, keeping what its backward needs — the convolution's input, the ReLU's output
-/// — and its `Sequential` records it (`FrozenRun`). The backward is the ReLU's mask, then
-/// the convolution's input gradient with the BatchNorm's scale folded into the
-/// transposed weights (`ConvPlan.backward(…, outputScale:)`): no pass of the BatchNorm
-/// either way. Equal to the layer-by-layer gradient up to rounding.
+/// — and its `Sequential` records it (`FrozenRun`). The backward is the convolution's input
+/// gradient with the BatchNorm's scale folded into the transposed weights
+/// (`ConvPlan.backward(…, outputScale:)`) and the ReLU's mask applied as the kernel copies
+/// the gradient (`outputGate:`): no pass of the BatchNorm or of the ReLU. Equal to the layer-by-layer gradient up to rounding.
 public enum FusedInference {
     /// Whether fusion is used at all (the layer-by-layer forward is the reference).
     nonisolated(unsafe) public static var enabled = true
@@ -41,6 +41,12 @@ public enum FusedInference {
     /// Whether gradient passes through frozen layers fuse (`topiary bench --ab
     /// frozen-fusion`; the layer-by-layer backward is the reference).
     nonisolated(unsafe) public static var fusesFrozen = true
+
+    /// Whether a frozen group's backward leaves its ReLU's mask to the convolution's input
+    /// gradient (`Conv2d.inputGradient(…, gate:)`: applied as the kernel copies the gradient,
+    /// no pass of the ReLU's own) instead of running `ReLU.backward` first (`topiary bench
+    /// --ab gate-in-conv`). Bit-equal either way.
+    nonisolated(unsafe) public static var gatesInConvolution = true
 
     /// Whether a forward with gradients may fuse its frozen groups now (`FrozenRun`).
     static var activeFrozen: Bool {

@@ -108,9 +108,17 @@ public final class Sequential: Module {
                 // a fused group of frozen layers: its output's gradient as the layer-by-layer
                 // backward reports it, the ReLU's mask, the input gradient with the scale folded in
                 Tracer.current?.reportGradient(children[i].name, children[i].module, g)
-                if let relu = run.relu { g = try relu.backward(g) }
+                var gate: Tensor?
+                if let relu = run.relu {
+                    if FusedInference.gatesInConvolution {
+                        guard let y = relu.cache else { throw noForward("relu") }
+                        gate = y
+                    } else {
+                        g = try relu.backward(g)
+                    }
+                }
                 let adding = run.start == 0 ? extra : nil
-                g = try run.conv.inputGradient(g, scale: run.scale, adding: adding)
+                g = try run.conv.inputGradient(g, scale: run.scale, gate: gate, adding: adding)
                 if adding != nil { return g }
                 i = run.start - 1
             } else if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {

@@ -19,7 +19,8 @@ final class ConvInputGradientAddingTests: XCTestCase {
         Shape(n: 2, c: 6, k: 4, h: 5, w: 5, kernel: 1, stride: 1, pad: 0, groups: 1),       // 1×1
     ]
 
-    func plan(_ s: Shape, seed: UInt64) throws -> (ConvPlan, Tensor) {
+    /// A plan of the shape on random input and weights, and a random output gradient.
+    static func plan(_ s: Shape, seed: UInt64) throws -> (ConvPlan, Tensor) {
         Random.manualSeed(seed)
         let x = try Tensor.randn([s.n, s.c, s.h, s.w]), w = try Tensor.randn([s.k, s.c / s.groups, s.kernel, s.kernel])
         let p = try ConvPlan(input: x, weight: w, stride: (s.stride, s.stride), padding: (s.pad, s.pad), groups: s.groups)
@@ -33,7 +34,7 @@ final class ConvInputGradientAddingTests: XCTestCase {
         for (threads, winogradMin) in [(1, minBefore), (2, minBefore), (2, 1)] {
             (Parallel.threads, Conv2dKernel.winogradMinChannels) = (threads, winogradMin)
             for (i, s) in Self.shapes.enumerated() {
-                let (p, dy) = try plan(s, seed: UInt64(10 + i))
+                let (p, dy) = try Self.plan(s, seed: UInt64(10 + i))
                 let r = try Tensor.randn(p.input.shape)
                 let dw0 = try Tensor(zeros: p.weight.shape), dw1 = try Tensor(zeros: p.weight.shape)
                 let plain = try p.backward(dy, weightGrad: dw0)
@@ -48,14 +49,14 @@ final class ConvInputGradientAddingTests: XCTestCase {
 
     /// No input gradient wanted (a network's first layer): the result is the added tensor.
     func testWithoutInputGradientReturnsTheAddedTensor() throws {
-        let (p, dy) = try plan(Self.shapes[0], seed: 3)
+        let (p, dy) = try Self.plan(Self.shapes[0], seed: 3)
         let r = try Tensor.randn(p.input.shape)
         let out = try p.backward(dy, inputGradient: false, addingToInput: r)
         XCTAssertEqual(try out.toFloats(), try r.toFloats())
     }
 
     func testWrongShapeIsAnError() throws {
-        let (p, dy) = try plan(Self.shapes[1], seed: 4)
+        let (p, dy) = try Self.plan(Self.shapes[1], seed: 4)
         XCTAssertThrowsError(try p.backward(dy, addingToInput: try Tensor.randn([1, 2, 3, 4]))) { e in
             XCTAssertTrue("\(e)".contains("the gradient to add has shape [1, 2, 3, 4]"), "\(e)")
         }

@@ -11,13 +11,6 @@ import XCTest
 final class ConvOutputScaleTests: XCTestCase {
     typealias Shape = ConvInputGradientAddingTests.Shape
 
-    func plan(_ s: Shape, seed: UInt64) throws -> (ConvPlan, Tensor) {
-        Random.manualSeed(seed)
-        let x = try Tensor.randn([s.n, s.c, s.h, s.w]), w = try Tensor.randn([s.k, s.c / s.groups, s.kernel, s.kernel])
-        let p = try ConvPlan(input: x, weight: w, stride: (s.stride, s.stride), padding: (s.pad, s.pad), groups: s.groups)
-        return (p, try Tensor.randn(p.outputShape))
-    }
-
     func scaled(_ dy: Tensor, _ s: [Float]) throws -> Tensor {
         let c = dy.shape[1], plane = dy.shape[2] * dy.shape[3]
         let v = try dy.toFloats()
@@ -39,7 +32,7 @@ final class ConvOutputScaleTests: XCTestCase {
         for (threads, winogradMin) in [(1, minBefore), (2, 1)] {
             (Parallel.threads, Conv2dKernel.winogradMinChannels) = (threads, winogradMin)
             for (i, s) in ConvInputGradientAddingTests.shapes.enumerated() {
-                let (p, dy) = try plan(s, seed: UInt64(40 + i))
+                let (p, dy) = try ConvInputGradientAddingTests.plan(s, seed: UInt64(40 + i))
                 let scale: [Float] = (0..<s.k).map { k in
                     let m = Float(0.25 + 0.5 * Double(k % 5))
                     return k % 3 == 0 ? -m : m
@@ -66,7 +59,7 @@ final class ConvOutputScaleTests: XCTestCase {
     }
 
     func testScaleOfTheWrongLengthIsAnError() throws {
-        let (p, dy) = try plan(ConvInputGradientAddingTests.shapes[1], seed: 5)
+        let (p, dy) = try ConvInputGradientAddingTests.plan(ConvInputGradientAddingTests.shapes[1], seed: 5)
         XCTAssertThrowsError(try p.backward(dy, outputScale: [1, 2, 3])) { e in
             XCTAssertTrue("\(e)".contains("output scale has 3 values for 8 output channels"), "\(e)")
         }

@@ -8,7 +8,10 @@ import XCTest
 /// input gradient, on ResNets with option-A and option-B shortcuts and a plain
 /// conv–BN–ReLU stack; nothing fuses where a parameter wants its gradient.
 final class FrozenFusionTests: XCTestCase {
-    override func tearDown() { FusedInference.fusesFrozen = true }
+    override func tearDown() {
+        FusedInference.fusesFrozen = true
+        FusedInference.gatesInConvolution = true
+    }
 
     struct Pass {
         var maps: [String: [Float]] = [:], grads: [String: [Float]] = [:]
@@ -62,6 +65,34 @@ final class FrozenFusionTests: XCTestCase {
             }
             assertClose(fused.dx, plain.dx, "input gradient (\(option))")
             XCTAssertTrue(net.namedParameters().map(\.parameter).allSatisfy { $0.grad == nil }, "no parameter gradients (\(option))")
+        }
+    }
+
+    /// A frozen group's ReLU mask applied in its convolution's input gradient
+    /// (`gatesInConvolution`) gives the same bits as `ReLU.backward` run first, at the
+    /// observed gradients and the input, on 1 and 2 threads (Winograd planes and 8×8 ones).
+    func testReLUMaskInTheConvolutionIsBitEqual() throws {
+        let threadsBefore = Parallel.threads
+        defer { Parallel.threads = threadsBefore }
+        Random.manualSeed(34)
+        let net = try Zoo.resnetCifar(depth: 14)
+        try randomizeBatchNorms(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        let needed: Set<String> = ["layer1.0.relu1", "layer2.1.relu1", "layer3.0.relu1"]
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            FusedInference.gatesInConvolution = false
+            let apart = try pass(net, x, dlogits, needed: needed, fused: true)
+            FusedInference.gatesInConvolution = true
+            let inConv = try pass(net, x, dlogits, needed: needed, fused: true)
+            XCTAssertEqual(inConv.groups, apart.groups)
+            for path in needed {
+                XCTAssertEqual(inConv.grads[path]?.map(\.bitPattern), apart.grads[path]?.map(\.bitPattern), "\(path), \(threads) threads")
+            }
+            XCTAssertEqual(inConv.dx.map(\.bitPattern), apart.dx.map(\.bitPattern), "input gradient, \(threads) threads")
+            XCTAssertGreaterThan(inConv.dx.map(abs).max() ?? 0, 0, "a zero input gradient proves nothing")
         }
     }
 

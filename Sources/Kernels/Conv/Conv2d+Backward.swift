@@ -8,11 +8,31 @@ extension Conv2dKernel {
     /// elsewhere. `dw` and `db` (if given) have ∂L/∂weight and ∂L/∂bias ADDED to them
     /// (gradient accumulation). The column matrix of each chunk is built once and serves
     /// both GEMMs. Each thread accumulates its own weight gradient; they are summed in a
-    /// fixed order.
+    /// fixed order. `dyScale`: see `backward(…, scaledBy:)`. With `dyGate` (dy's shape, a
+    /// ReLU's output after the convolution and its scale), the gradients are taken for dy
+    /// where the gate is positive and 0 elsewhere (`ReLUGate`): ∂L/∂x alone on the stride-1
+    /// path gates dy as its transposed forward copies it (no pass of the ReLU's own), the
+    /// other cases take a gated copy first. Bit-equal to gating dy first.
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
-                                dxAdding: UnsafePointer<Float>? = nil, dyScale: UnsafePointer<Float>? = nil) throws {
+                                dxAdding: UnsafePointer<Float>? = nil, dyScale: UnsafePointer<Float>? = nil,
+                                dyGate: UnsafePointer<Float>? = nil) throws {
+        if let gate = dyGate {
+            guard dx != nil || dw != nil || db != nil else { return }
+            if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
+               let tg = transposedForInput(g) {
+                try transposedInputGradient(g, tg, weight: weight, scale: dyScale, gate: gate, dy: dy, dxAdding: dxAdding,
+                                            dx: out)
+                return
+            }
+            let count = g.batch * g.outChannels * g.outPlane
+            try Scratch.with(count) { gated in
+                ReLUGate.applyParallel(dy, gate: gate, count: count, into: gated)
+                try backward(g, x: x, weight: weight, dy: gated, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale)
+            }
+            return
+        }
         if let s = dyScale {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, scaledBy: s)
             return
@@ -224,13 +244,14 @@ extension Conv2dKernel {
     /// which runs as a forward pass (GEMMs of the forward's good shape, no col2im). Keyed by
     /// the layer's weights (the transposed ones are scratch), their transform is kept between
     /// calls apart from the forward's and from each other (bits 0 and 1 are free in a
-    /// float's address).
+    /// float's address). `gate`: dy gated as the forward copies it (`forward(…, inputGate:)`).
     static func transposedInputGradient(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
-                                        scale: UnsafePointer<Float>?, dy: UnsafePointer<Float>,
-                                        dxAdding: UnsafePointer<Float>?, dx: UnsafeMutablePointer<Float>) throws {
+                                        scale: UnsafePointer<Float>?, gate: UnsafePointer<Float>? = nil,
+                                        dy: UnsafePointer<Float>, dxAdding: UnsafePointer<Float>?,
+                                        dx: UnsafeMutablePointer<Float>) throws {
         try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
             transposeWeights(g, weight, scale: scale, into: tw)
-            try forward(tg, x: dy, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),
+            try forward(tg, x: dy, inputGate: gate, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),
                         epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: dx)
         }
     }

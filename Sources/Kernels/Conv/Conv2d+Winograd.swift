@@ -87,8 +87,10 @@ extension Conv2dKernel {
 
     /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
     /// The weights' transform comes from `WinogradWeightCache` (`weightKey`: see there).
-    public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                       weightKey: UInt? = nil, epilogue e: ConvEpilogue,
+    /// With `inputGate` (x's shape), the input is x where the gate is positive and 0
+    /// elsewhere (`ReLUGate`), applied as the input planes are copied.
+    public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, inputGate: UnsafePointer<Float>? = nil,
+                                       weight: UnsafePointer<Float>, weightKey: UInt? = nil, epilogue e: ConvEpilogue,
                                        y: UnsafeMutablePointer<Float>) throws {
         let ch = try WinogradChunks(g)
         let C = g.inChannels, K = g.outChannels, tl = ch.tiling, nb = ch.images, vs = ch.inStride, ms = ch.outStride
@@ -102,7 +104,8 @@ extension Conv2dKernel {
                     Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, zeroed: true) { tmp, pad in
                         while let images = next() {
                             let n0 = images.lowerBound, m = images.count, cols = (m * tl.perImage + 7) & ~7
-                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp)
+                            winogradInput(g, tl, x: x, gate: inputGate, n0: n0, m: m, pad: pad, v: v, ld: cols,
+                                          pointStride: vs, tmp: tmp)
                             if own {
                                 WinogradProducts.multiply(u, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
                                                           vStride: vs, into: mb, mStride: ms)
@@ -122,7 +125,8 @@ extension Conv2dKernel {
     }
 
     /// V[ξ][c][t] for the tiles t of images n0 ..< n0 + m (t = image·perImage + row·tilesW
-    /// + column; lanes past the last tile read the plane's corner and are never used).
+    /// + column; lanes past the last tile read the plane's corner and are never used), of x
+    /// gated by `gate` when given (`ReLUGate`, as the planes are copied).
     /// Each tile row is read as one 8-wide vector (2 columns past the tile, into the next
     /// row or the pad buffer's slack) and 8 tiles' rows are transposed into one vector per
     /// tile position: 24 shuffles per row instead of 48 single-float inserts. The rows are
@@ -132,7 +136,8 @@ extension Conv2dKernel {
     /// within noise overall). Tried and dropped: 128-bit loads of two tiles' rows into one
     /// vector and in-lane 4×4 transposes instead of the 8×8 one (no vperm2f128), here and
     /// in the output pass: 4 % slower on Zen 1.
-    static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>, n0: Int, m: Int,
+    static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>,
+                              gate: UnsafePointer<Float>? = nil, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
                               pointStride vs: Int, tmp: UnsafeMutablePointer<Float>) {
         let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
@@ -142,24 +147,32 @@ extension Conv2dKernel {
             let o = ob.baseAddress!
             for c in 0..<C {
                 for j in 0..<m {
-                    let src = x + ((n0 + j) * C + c) * H * W, dst = pad + j * plane + g.padH * wp + g.padW
-                    for r in 0..<H { copyRow(src + r * W, to: dst + r * wp, count: W) }
+                    let at = ((n0 + j) * C + c) * H * W, src = x + at, dst = pad + j * plane + g.padH * wp + g.padW
+                    if let gate {
+                        for r in 0..<H { ReLUGate.apply(src + r * W, gate: gate + at + r * W, count: W, into: dst + r * wp) }
+                    } else {
+                        for r in 0..<H { copyRow(src + r * W, to: dst + r * wp, count: W) }
+                    }
                 }
                 // The next channel's planes (one per image), over this channel's tiles.
                 var next = c + 1 < C
                     ? PrefetchStream(x + (n0 * C + c + 1) * H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4,
                                      steps: ld / 8)
                     : .none
+                var nextGate = c + 1 < C && gate != nil
+                    ? PrefetchStream(gate! + (n0 * C + c + 1) * H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4,
+                                     steps: ld / 8)
+                    : .none
                 var t0 = 0
                 if CPU.useAVX512 && wideTransforms {   // 16 tiles at a time, one 512-bit lane each (the same bits)
                     while t0 + 16 <= ld {
-                        next.step(); next.step()
+                        next.step(); next.step(); nextGate.step(); nextGate.step()
                         topiary_winograd_input16_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
                         t0 += 16
                     }
                 }
                 while t0 < ld {
-                    next.step()
+                    next.step(); nextGate.step()
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
                     let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
                     // each row r of the 8 tiles (8 columns read, 6 used) turned into one vector

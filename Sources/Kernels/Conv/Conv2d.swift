@@ -26,9 +26,20 @@ public enum Conv2dKernel {
     /// y = epilogue(conv(x, weight)): the output pass of `epilogue` (bias, folded
     /// BatchNorm, residual add, ReLU) applied as each output block is written.
     /// `weightKey` names weights made for this call (see `WinogradWeightCache`).
-    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               weightKey: UInt? = nil, epilogue e: ConvEpilogue,
+    /// With `inputGate` (x's shape), the convolution is of x where the gate is positive and
+    /// 0 elsewhere (`ReLUGate`: an input gradient that starts behind a ReLU): Winograd
+    /// gates the planes as it copies them, the other paths take a gated copy first.
+    public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, inputGate: UnsafePointer<Float>? = nil,
+                               weight: UnsafePointer<Float>, weightKey: UInt? = nil, epilogue e: ConvEpilogue,
                                y: UnsafeMutablePointer<Float>) throws {
+        if let gate = inputGate, !gatesInput(g) {
+            let count = g.batch * g.inChannels * g.inPlane
+            try Scratch.with(count) { gated in
+                ReLUGate.applyParallel(x, gate: gate, count: count, into: gated)
+                try forward(g, x: gated, weight: weight, weightKey: weightKey, epilogue: e, y: y)
+            }
+            return
+        }
         if g.isDepthwise {
             try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: e.bias, y: y)
             if !e.isBiasOnly {
@@ -49,7 +60,7 @@ public enum Conv2dKernel {
             return
         }
         if usesWinograd(g) {
-            try forwardWinograd(g, x: x, weight: weight, weightKey: weightKey, epilogue: e, y: y)
+            try forwardWinograd(g, x: x, inputGate: inputGate, weight: weight, weightKey: weightKey, epilogue: e, y: y)
             return
         }
         if usesTaps(g) {
@@ -90,6 +101,12 @@ public enum Conv2dKernel {
                 }
             }
         }
+    }
+
+    /// Whether `forward` runs the geometry by Winograd (the path above that gates its input
+    /// as it copies it).
+    static func gatesInput(_ g: ConvGeometry) -> Bool {
+        !g.isDepthwise && !DNNLConv.chosen(g, .forward) && !usesDirect(g) && usesWinograd(g)
     }
 
     /// The GEMM layout forward and backward share: plane P, patch K, output channels per

@@ -95,11 +95,17 @@ public struct ConvPlan {
     /// (contiguous float32 tensors of the weight's and bias's shapes). With `outputScale`
     /// (one value per output channel), `gradOutput` is the gradient of the output times
     /// that scale — a frozen BatchNorm after the convolution — and dy·scale is what the
-    /// gradients are taken for (`Conv2dKernel.backward(…, scaledBy:)`).
+    /// gradients are taken for (`Conv2dKernel.backward(…, scaledBy:)`). With `outputGate`
+    /// (the output's shape: a ReLU's output after the convolution), `gradOutput` is the
+    /// gradient behind that ReLU, gated where the kernel copies it (`ReLUGate`).
     public func backward(_ gradOutput: Tensor, inputGradient: Bool = true, addingToInput extra: Tensor? = nil,
-                         weightGrad: Tensor? = nil, biasGrad: Tensor? = nil, outputScale: [Float]? = nil) throws -> Tensor {
+                         weightGrad: Tensor? = nil, biasGrad: Tensor? = nil, outputScale: [Float]? = nil,
+                         outputGate: Tensor? = nil) throws -> Tensor {
         guard gradOutput.shape == outputShape else {
             throw TensorError("conv2d: gradient has shape \(shapeString(gradOutput.shape)), the output had \(shapeString(outputShape))")
+        }
+        if let outputGate, outputGate.shape != outputShape {
+            throw TensorError("conv2d: output gate has shape \(shapeString(outputGate.shape)), the output had \(shapeString(outputShape))")
         }
         if let outputScale, outputScale.count != geometry.outChannels {
             throw TensorError("conv2d: output scale has \(outputScale.count) values for \(geometry.outChannels) output channels")
@@ -110,7 +116,7 @@ public struct ConvPlan {
             }
             guard inputGradient else {
                 _ = try backward(gradOutput, inputGradient: false, weightGrad: weightGrad, biasGrad: biasGrad,
-                                 outputScale: outputScale)
+                                 outputScale: outputScale, outputGate: outputGate)
                 return try extra.toFloat().contiguous().clone()
             }
         }
@@ -123,11 +129,13 @@ public struct ConvPlan {
         let g = geometry
         let dx = inputGradient ? try Tensor(uninitialized: input.shape) : try Tensor(zeros: input.shape)
         let dxp = inputGradient ? dx.ptr : nil
-        try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }]) { p in
+        let gate = try outputGate.map { try $0.toFloat().contiguous() }
+        try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }, gate]) { p in
             try gradOutput.withContiguousFloats { dy in
                 try withOptional(outputScale) { scale in
                     try Conv2dKernel.backward(g, x: p[0]!, weight: p[1]!, dy: dy, dx: dxp, dw: weightGrad?.ptr,
-                                              db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) }, dyScale: scale)
+                                              db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) }, dyScale: scale,
+                                              dyGate: p[3].map { UnsafePointer($0) })
                 }
             }
         }

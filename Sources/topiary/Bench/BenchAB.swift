@@ -31,6 +31,8 @@ enum BenchAB {
         "residual-grad": { Residual.addsShortcutGradientInPlace = $0 },
         // gradient passes through frozen evaluation-mode layers (Taylor) fused (B) or layer by layer (A)
         "frozen-fusion": { FusedInference.fusesFrozen = $0 },
+        // a frozen group's ReLU mask applied as its conv's input gradient copies dy (B) or as a pass of its own (A)
+        "gate-in-conv": { FusedInference.gatesInConvolution = $0 },
         // kernel scratch kept up to 32 buffers / 256 MB, smallest released past the count (B) or 8 / 64 MB, largest first (A)
         "scratch-pool": { Scratch.useOldPoolLimits(!$0) },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
