@@ -7,18 +7,26 @@ public enum BatchNormKernel {
     /// Per-channel mean and biased variance (two passes).
     public static func statistics(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int,
                                   mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>) {
-        let count = Double(max(n * s, 1))
-        Parallel.ranges(c, grain: max(1, 32768 / max(n * s, 1))) { lo, hi in
-            for ch in lo..<hi {
-                var acc = 0.0
-                for i in 0..<n { acc += Double(rowSumFloat(x + (i * c + ch) * s, s)) }
-                let m = acc / count
-                var sq = 0.0
-                for i in 0..<n { sq += Double(rowSquaredDeviation(x + (i * c + ch) * s, s, Float(m))) }
-                mean[ch] = m
-                variance[ch] = sq / count
-            }
+        Parallel.ranges(c, grain: channelGrain(n: n, s: s)) { lo, hi in
+            for ch in lo..<hi { (mean[ch], variance[ch]) = channelStatistics(x, n: n, c: c, s: s, channel: ch) }
         }
+    }
+
+    /// Channels a thread takes at least in the per-channel passes (about 32768 values).
+    @inline(__always)
+    static func channelGrain(n: Int, s: Int) -> Int { max(1, 32768 / max(n * s, 1)) }
+
+    /// One channel's mean and biased variance: its rows summed in float lanes, the rows'
+    /// sums in double; then the squared deviations from that mean the same way.
+    @inline(__always)
+    static func channelStatistics(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, channel ch: Int) -> (Double, Double) {
+        let count = Double(max(n * s, 1))
+        var acc = 0.0
+        for i in 0..<n { acc += Double(rowSumFloat(x + (i * c + ch) * s, s)) }
+        let m = acc / count
+        var sq = 0.0
+        for i in 0..<n { sq += Double(rowSquaredDeviation(x + (i * c + ch) * s, s, Float(m))) }
+        return (m, sq / count)
     }
 
     /// y = x·scale[c] + shift[c]; with `relu`, max(x·scale[c] + shift[c], 0) in the same
@@ -26,15 +34,18 @@ public enum BatchNormKernel {
     public static func affine(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, scale: UnsafePointer<Float>,
                               shift: UnsafePointer<Float>, relu: Bool = false, y: UnsafeMutablePointer<Float>) {
         Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
-            for r in lo..<hi {
-                let a = scale[r % c], b = shift[r % c]
-                let src = x + r * s, dst = y + r * s
-                if relu {
-                    for q in 0..<s { dst[q] = max(src[q] * a + b, 0) }
-                } else {
-                    for q in 0..<s { dst[q] = src[q] * a + b }
-                }
-            }
+            for r in lo..<hi { affineRow(x + r * s, s, scale[r % c], shift[r % c], relu: relu, y + r * s) }
+        }
+    }
+
+    /// One row of `affine`.
+    @inline(__always)
+    static func affineRow(_ src: UnsafePointer<Float>, _ s: Int, _ a: Float, _ b: Float, relu: Bool,
+                          _ dst: UnsafeMutablePointer<Float>) {
+        if relu {
+            for q in 0..<s { dst[q] = max(src[q] * a + b, 0) }
+        } else {
+            for q in 0..<s { dst[q] = src[q] * a + b }
         }
     }
 
@@ -43,25 +54,32 @@ public enum BatchNormKernel {
     public static func gradientSums(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
                                     center: UnsafePointer<Float>, gate: BatchNormGate? = nil,
                                     sumDy: UnsafeMutablePointer<Double>, sumDyX: UnsafeMutablePointer<Double>) {
-        Parallel.ranges(c, grain: max(1, 32768 / max(n * s, 1))) { lo, hi in
+        Parallel.ranges(c, grain: channelGrain(n: n, s: s)) { lo, hi in
             for ch in lo..<hi {
-                var a = 0.0, b = 0.0
-                let m = center[ch]
-                for i in 0..<n {
-                    let o = (i * c + ch) * s
-                    if let gate {
-                        let (sd, sdx) = rowGatedSums(dy + o, x + o, s, m, gate.scale[ch], gate.shift[ch])
-                        a += Double(sd)
-                        b += Double(sdx)
-                    } else {
-                        a += Double(rowSumFloat(dy + o, s))
-                        b += Double(rowCenteredDot(dy + o, x + o, s, m))
-                    }
-                }
-                sumDy[ch] = a
-                sumDyX[ch] = b
+                (sumDy[ch], sumDyX[ch]) = channelGradientSums(x, dy: dy, n: n, c: c, s: s, channel: ch, center: center[ch],
+                                                              gate: gate)
             }
         }
+    }
+
+    /// One channel's (Σ dy, Σ dy·(x − m)) of `gradientSums`: rows in float lanes, their sums
+    /// in double.
+    @inline(__always)
+    static func channelGradientSums(_ x: UnsafePointer<Float>, dy: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                                    channel ch: Int, center m: Float, gate: BatchNormGate?) -> (Double, Double) {
+        var a = 0.0, b = 0.0
+        for i in 0..<n {
+            let o = (i * c + ch) * s
+            if let gate {
+                let (sd, sdx) = rowGatedSums(dy + o, x + o, s, m, gate.scale[ch], gate.shift[ch])
+                a += Double(sd)
+                b += Double(sdx)
+            } else {
+                a += Double(rowSumFloat(dy + o, s))
+                b += Double(rowCenteredDot(dy + o, x + o, s, m))
+            }
+        }
+        return (a, b)
     }
 
     /// dx = k[c]·dy + 0: `combine` with u = v = 0 (running statistics) for finite x,
@@ -83,15 +101,21 @@ public enum BatchNormKernel {
                                gate: BatchNormGate? = nil, dx: UnsafeMutablePointer<Float>) {
         Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
             for r in lo..<hi {
-                let ch = r % c, kk = k[ch], uu = u[ch], vv = v[ch]
-                let gx = x + r * s, gy = dy + r * s, out = dx + r * s
-                if let gate {
-                    let a = gate.scale[ch], b = gate.shift[ch]
-                    for q in 0..<s { out[q] = kk * (gx[q] * a + b > 0 ? gy[q] : 0) + uu * gx[q] + vv }
-                } else {
-                    for q in 0..<s { out[q] = kk * gy[q] + uu * gx[q] + vv }
-                }
+                let ch = r % c
+                combineRow(x + r * s, dy + r * s, s, k[ch], u[ch], v[ch], gate: gate.map { ($0.scale[ch], $0.shift[ch]) },
+                           dx + r * s)
             }
+        }
+    }
+
+    /// One row of `combine`; `gate`: the row's channel's scale and shift.
+    @inline(__always)
+    static func combineRow(_ gx: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ s: Int, _ kk: Float, _ uu: Float,
+                           _ vv: Float, gate: (Float, Float)?, _ out: UnsafeMutablePointer<Float>) {
+        if let (a, b) = gate {
+            for q in 0..<s { out[q] = kk * (gx[q] * a + b > 0 ? gy[q] : 0) + uu * gx[q] + vv }
+        } else {
+            for q in 0..<s { out[q] = kk * gy[q] + uu * gx[q] + vv }
         }
     }
 }

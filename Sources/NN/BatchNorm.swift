@@ -96,24 +96,36 @@ public class BatchNorm: Module {
         let useBatch = training || !trackRunningStats
         var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
         var count = n * s, synced = false
+        let y = try Tensor(uninitialized: x.shape)
+        var written = false
         if useBatch {
             guard n * s > 1 else {
                 throw TensorError("\(op): expected more than 1 value per channel when training, got input shape \(shapeString(x.shape))")
             }
             var m = [Double](repeating: 0, count: c), v = [Double](repeating: 0, count: c)
-            x.withFloats { BatchNormKernel.statistics($0, n: n, c: c, s: s, mean: &m, variance: &v) }
-            if training { synced = try synchronize(mean: &m, variance: &v, count: &count) }
-            for i in 0..<c {
-                mean[i] = Float(m[i])
-                invstd[i] = Float(1 / (v[i] + eps).squareRoot())
+            if BatchNormKernel.usesPerChannelPasses(s: s) && !(training && synchronizesBatchStatistics) {
+                // statistics and output one channel at a time (`BatchNormKernel.normalize`)
+                let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats(), eps = eps
+                x.withFloats { xp in
+                    BatchNormKernel.normalize(xp, n: n, c: c, s: s, relu: thenReLU, mean: &m, variance: &v, affine: { ch, mm, vv in
+                        let (mf, inv) = Self.floatStatistics(mm, vv, eps: eps)
+                        return Self.channelAffine(gamma: gamma?[ch] ?? 1, beta: beta?[ch] ?? 0, mean: mf, invstd: inv)
+                    }, y: y.ptr)
+                }
+                written = true
+            } else {
+                x.withFloats { BatchNormKernel.statistics($0, n: n, c: c, s: s, mean: &m, variance: &v) }
+                if training { synced = try synchronize(mean: &m, variance: &v, count: &count) }
             }
+            for i in 0..<c { (mean[i], invstd[i]) = Self.floatStatistics(m[i], v[i], eps: eps) }
             if training && trackRunningStats { try updateRunning(m, v, count: count) }
         } else {
             (mean, invstd) = runningStatistics()
         }
         let (scale, shift) = affine(Float.self, mean: mean, invstd: invstd)
-        let y = try Tensor(uninitialized: x.shape)
-        x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, relu: thenReLU, y: y.ptr) }
+        if !written {
+            x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, relu: thenReLU, y: y.ptr) }
+        }
         let gate: (scale: [Float], shift: [Float])? = thenReLU ? (scale, shift) : nil
         cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced, gate) : nil
         return y
@@ -138,12 +150,29 @@ public class BatchNorm: Module {
         var scale = [T](repeating: 1, count: c), shift = [T](repeating: 0, count: c)
         let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats()
         for i in 0..<c {
-            let gm = gamma.map { T($0[i]) } ?? 1, bt = beta.map { T($0[i]) } ?? 0
-            scale[i] = gm * stats.invstd[i]
-            shift[i] = bt - stats.mean[i] * scale[i]
+            (scale[i], shift[i]) = Self.channelAffine(gamma: gamma.map { T($0[i]) } ?? 1, beta: beta.map { T($0[i]) } ?? 0,
+                                                      mean: stats.mean[i], invstd: stats.invstd[i])
         }
         return (scale, shift)
     }
+
+    /// One channel's scale γ·invstd and shift β − mean·scale (`affine`).
+    @inline(__always)
+    static func channelAffine<T: BinaryFloatingPoint>(gamma: T, beta: T, mean: T, invstd: T) -> (scale: T, shift: T) {
+        let scale = gamma * invstd
+        return (scale, beta - mean * scale)
+    }
+
+    /// A batch's mean and 1/√(variance + ε) in float, as the forward keeps them.
+    @inline(__always)
+    static func floatStatistics(_ mean: Double, _ variance: Double, eps: Double) -> (Float, Float) {
+        (Float(mean), Float(1 / (variance + eps).squareRoot()))
+    }
+
+    /// Whether a training batch's statistics are combined with other processes' before
+    /// they are used (`SyncBatchNorm` with a collective): then the forward and backward
+    /// cannot finish one channel at a time.
+    var synchronizesBatchStatistics: Bool { false }
 
     /// Combines a training batch's per-channel mean and (biased) variance over the
     /// ranks of a data-parallel job and returns true (SyncBatchNorm); here: local, false.
@@ -181,7 +210,26 @@ public class BatchNorm: Module {
                 body(BatchNormGate(scale: a.baseAddress!, shift: b.baseAddress!))
             } }
         }
-        if wantSums {
+        let gamma = weight?.value.toFloats()
+        /// dx = k·dy + u·x + v per channel: k = γ·inv and, with batch statistics,
+        /// dx = γ·inv·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), x̂ = (x − μ)·inv.
+        func coefficients(_ i: Int, _ sd: Double, _ sdx: Double) -> (k: Float, u: Float, v: Float) {
+            let g = Double(gamma?[i] ?? 1), inv = Double(invstd[i])
+            guard batchStats else { return (Float(g * inv), 0, 0) }
+            let uu = -g * inv * inv * inv * sdx / count
+            return (Float(g * inv), Float(uu), Float(-g * inv * sd / count - uu * Double(mean[i])))
+        }
+        let dx = try Tensor(uninitialized: x.shape)
+        // batch statistics of this process alone: sums and dx one channel at a time
+        let perChannel = batchStats && !synced && BatchNormKernel.usesPerChannelPasses(s: s)
+        if perChannel {
+            dy.withFloats { dyp in
+                withGate { gate in
+                    BatchNormKernel.gradient(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, gate: gate, sumDy: &sumDy,
+                                             sumDyX: &sumDyX, coefficients: coefficients, dx: dx.ptr)
+                }
+            }
+        } else if wantSums {
             dy.withFloats { dyp in
                 withGate { gate in
                     BatchNormKernel.gradientSums(x.ptr, dy: dyp, n: n, c: c, s: s, center: mean, gate: gate,
@@ -199,20 +247,10 @@ public class BatchNorm: Module {
             let gb = try b.gradBuffer()
             for i in 0..<c { gb.ptr[i] += Float(sumDy[i]) }
         }
+        if perChannel { return dx }
         if synced && batchStats { try synchronize(sumDy: &sumDy, sumDyX: &sumDyX) }
-        let gamma = weight?.value.toFloats()
         var k = [Float](repeating: 0, count: c), u = k, v = k
-        for i in 0..<c {
-            let g = Double(gamma?[i] ?? 1), inv = Double(invstd[i])
-            k[i] = Float(g * inv)
-            if batchStats {
-                // dx = γ·inv·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), x̂ = (x − μ)·inv
-                let uu = -g * inv * inv * inv * sumDyX[i] / count
-                u[i] = Float(uu)
-                v[i] = Float(-g * inv * sumDy[i] / count - uu * Double(mean[i]))
-            }
-        }
-        let dx = try Tensor(uninitialized: x.shape)
+        for i in 0..<c { (k[i], u[i], v[i]) = coefficients(i, sumDy[i], sumDyX[i]) }
         dy.withFloats { dyp in
             withGate { gate in
                 switch (batchStats, gate) {

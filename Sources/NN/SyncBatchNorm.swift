@@ -26,6 +26,8 @@ public final class SyncBatchNorm: BatchNorm {
         return (x, x.shape[0], x.shape[1], x.shape.dropFirst(2).reduce(1, *))
     }
 
+    override var synchronizesBatchStatistics: Bool { collective != nil }
+
     override func synchronize(mean: inout [Double], variance: inout [Double], count: inout Int) throws -> Bool {
         guard let collective else { return false }
         let c = mean.count, k = Double(count)
