@@ -26,8 +26,10 @@ extension BatchNormKernel {
     /// The training forward: per channel, the mean and biased variance (into `mean` and
     /// `variance`, as `statistics`), then `affine(channel, mean, variance)` gives the
     /// channel's scale and shift and its rows of y are written as `affine` writes them
-    /// (with `relu`, max(·, 0)). `affine` is called once per channel, from any thread.
-    public static func normalize(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, relu: Bool,
+    /// (plus `residual`, then max(·, 0) with `relu`). `affine` is called once per channel,
+    /// from any thread.
+    public static func normalize(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int,
+                                 residual: UnsafePointer<Float>? = nil, relu: Bool,
                                  mean: UnsafeMutablePointer<Double>, variance: UnsafeMutablePointer<Double>,
                                  affine: (_ channel: Int, _ mean: Double, _ variance: Double) -> (scale: Float, shift: Float),
                                  y: UnsafeMutablePointer<Float>) {
@@ -40,7 +42,7 @@ extension BatchNormKernel {
                 let (a, b) = affine(ch, m, v)
                 for i in 0..<n {
                     let o = (i * c + ch) * s
-                    affineRow(x + o, s, a, b, relu: relu, y + o)
+                    affineRow(x + o, s, a, b, residual: residual.map { $0 + o }, relu: relu, y + o)
                 }
             }
         }

@@ -30,22 +30,28 @@ public enum BatchNormKernel {
     }
 
     /// y = x·scale[c] + shift[c]; with `relu`, max(x·scale[c] + shift[c], 0) in the same
-    /// pass (see `BatchNormGate`).
+    /// pass (see `BatchNormGate`). With `residual` (x's layout), y = (x·scale[c] + shift[c]) +
+    /// residual, then the ReLU: a residual block's last BatchNorm, its add and its ReLU as
+    /// one pass, the same bits as the three.
     public static func affine(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, scale: UnsafePointer<Float>,
-                              shift: UnsafePointer<Float>, relu: Bool = false, y: UnsafeMutablePointer<Float>) {
+                              shift: UnsafePointer<Float>, residual: UnsafePointer<Float>? = nil, relu: Bool = false,
+                              y: UnsafeMutablePointer<Float>) {
         Parallel.ranges(n * c, grain: max(1, 32768 / max(s, 1))) { lo, hi in
-            for r in lo..<hi { affineRow(x + r * s, s, scale[r % c], shift[r % c], relu: relu, y + r * s) }
+            for r in lo..<hi {
+                affineRow(x + r * s, s, scale[r % c], shift[r % c], residual: residual.map { $0 + r * s }, relu: relu, y + r * s)
+            }
         }
     }
 
     /// One row of `affine`.
     @inline(__always)
-    static func affineRow(_ src: UnsafePointer<Float>, _ s: Int, _ a: Float, _ b: Float, relu: Bool,
-                          _ dst: UnsafeMutablePointer<Float>) {
-        if relu {
-            for q in 0..<s { dst[q] = max(src[q] * a + b, 0) }
-        } else {
-            for q in 0..<s { dst[q] = src[q] * a + b }
+    static func affineRow(_ src: UnsafePointer<Float>, _ s: Int, _ a: Float, _ b: Float, residual: UnsafePointer<Float>?,
+                          relu: Bool, _ dst: UnsafeMutablePointer<Float>) {
+        switch (residual, relu) {
+        case (nil, true): for q in 0..<s { dst[q] = max(src[q] * a + b, 0) }
+        case (nil, false): for q in 0..<s { dst[q] = src[q] * a + b }
+        case (let r?, true): for q in 0..<s { dst[q] = max((src[q] * a + b) + r[q], 0) }
+        case (let r?, false): for q in 0..<s { dst[q] = (src[q] * a + b) + r[q] }
         }
     }
 

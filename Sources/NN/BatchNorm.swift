@@ -88,11 +88,24 @@ public class BatchNorm: Module {
     /// of the ReLU's output and applies the ReLU's mask itself; given the gradient of the
     /// BatchNorm's own output instead (the ReLU run backward on its own), the mask changes
     /// nothing, as that gradient is already zero where the ReLU let nothing through.
-    func forward(_ input: Tensor, thenReLU: Bool) throws -> Tensor {
+    ///
+    /// With `residual` (the input's shape), the output is the BatchNorm's plus `residual`,
+    /// then the ReLU when `thenReLU`: a residual block's closing BatchNorm, add and ReLU in
+    /// one pass (`Residual` runs it so while training), the same bits as the three. The
+    /// ReLU's mask then depends on the sum: backward takes the gradient of the BatchNorm's
+    /// own output (the block's ReLU and add run their backward as before).
+    func forward(_ input: Tensor, adding residual: Tensor? = nil, thenReLU: Bool) throws -> Tensor {
         let (x, n, c, s) = try layout(input)
         guard c == numFeatures else {
             throw TensorError("\(op): input has \(c) channels, layer expects \(numFeatures)")
         }
+        let r = try residual.map { r -> Tensor in
+            guard r.shape == x.shape else {
+                throw TensorError("residual: body output \(shapeString(x.shape)) and shortcut output \(shapeString(r.shape)) differ")
+            }
+            return try r.toFloat().contiguous()
+        }
+        let rp = r.map { UnsafePointer($0.ptr) }
         let useBatch = training || !trackRunningStats
         var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
         var count = n * s, synced = false
@@ -107,7 +120,8 @@ public class BatchNorm: Module {
                 // statistics and output one channel at a time (`BatchNormKernel.normalize`)
                 let gamma = weight?.value.toFloats(), beta = bias?.value.toFloats(), eps = eps
                 x.withFloats { xp in
-                    BatchNormKernel.normalize(xp, n: n, c: c, s: s, relu: thenReLU, mean: &m, variance: &v, affine: { ch, mm, vv in
+                    BatchNormKernel.normalize(xp, n: n, c: c, s: s, residual: rp, relu: thenReLU, mean: &m, variance: &v,
+                                              affine: { ch, mm, vv in
                         let (mf, inv) = Self.floatStatistics(mm, vv, eps: eps)
                         return Self.channelAffine(gamma: gamma?[ch] ?? 1, beta: beta?[ch] ?? 0, mean: mf, invstd: inv)
                     }, y: y.ptr)
@@ -124,9 +138,12 @@ public class BatchNorm: Module {
         }
         let (scale, shift) = affine(Float.self, mean: mean, invstd: invstd)
         if !written {
-            x.withFloats { BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, relu: thenReLU, y: y.ptr) }
+            x.withFloats {
+                BatchNormKernel.affine($0, n: n, c: c, s: s, scale: scale, shift: shift, residual: rp, relu: thenReLU, y: y.ptr)
+            }
         }
-        let gate: (scale: [Float], shift: [Float])? = thenReLU ? (scale, shift) : nil
+        withExtendedLifetime(r) {}
+        let gate: (scale: [Float], shift: [Float])? = thenReLU && residual == nil ? (scale, shift) : nil
         cache = GradMode.enabled ? (x, mean, invstd, useBatch, Double(count), synced, gate) : nil
         return y
     }

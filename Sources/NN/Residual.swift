@@ -34,6 +34,7 @@ public final class Residual: Module {
 
     public func forward(_ input: Tensor) throws -> Tensor {
         if FusedInference.active || FusedInference.activeFrozen, let y = try FusedInference.residual(self, input) { return y }
+        if let y = try forwardClosingNormFused(input) { return y }
         let y = try Tracer.run(bodyName, body, input)
         var s = input
         if let shortcut {
@@ -50,6 +51,44 @@ public final class Residual: Module {
         Tracer.record(.add, "Add", inputs: [y, s], output: sum)
         guard let post else { return sum }
         return try Tracer.run(postName, post, sum)
+    }
+
+    /// Whether a training forward runs the body's closing BatchNorm with the add and the
+    /// block's ReLU in its output pass (`topiary bench --ab norm-add`); bit-equal either way.
+    nonisolated(unsafe) public static var fusesClosingNorm = true
+
+    /// Blocks run by `forwardClosingNormFused` since the process started (tests).
+    nonisolated(unsafe) static var closingNormRuns = 0
+
+    /// While training, with no hook or observer: the body up to its closing BatchNorm (in
+    /// training mode), the shortcut, then that BatchNorm writing relu(its output + the
+    /// shortcut's) in one pass (`BatchNorm.forward(_:adding:thenReLU:)`) — neither the
+    /// body's output nor the sum is written apart. The ReLU keeps the block's output, so the
+    /// backward runs as it always does. nil when the block does not have that shape.
+    private func forwardClosingNormFused(_ input: Tensor) throws -> Tensor? {
+        guard Self.fusesClosingNorm, Sequential.fusesTraining, Tracer.current == nil, ForwardHooks.isEmpty,
+              let body = body as? Sequential, let bn = body.children.last?.module as? BatchNorm, bn.training else { return nil }
+        let relu: ReLU?
+        switch post {
+        case nil: relu = nil
+        case let r as ReLU: relu = r
+        default: return nil
+        }
+        let h = try body.forward(input, upTo: body.children.count - 1)
+        // a body whose closing BatchNorm does not fit reports it as the plain forward would
+        guard h.dim >= 2, h.shape[1] == bn.numFeatures else {
+            _ = try bn.forward(h)
+            return nil
+        }
+        var s = input
+        if let shortcut {
+            if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: h.shape) }
+            s = try shortcut.forward(input)
+        }
+        let out = try bn.forward(h, adding: s, thenReLU: relu != nil)
+        relu?.cache = GradMode.enabled ? out : nil
+        Self.closingNormRuns += 1
+        return out
     }
 
     /// Whether the shortcut's gradient joins the body's input gradient where it is written

@@ -63,21 +63,27 @@ public final class Sequential: Module {
     /// tracer must see the BatchNorm's output (`Tracer.allowsTrainingFusion`; an
     /// observer that allows fusing gets the pair's output under the ReLU's path). The
     /// ReLU keeps its output as if it had run, so either backward is exact.
-    public func forward(_ input: Tensor) throws -> Tensor {
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, upTo: children.count) }
+
+    /// `forward` of the children before position `end` only, with the same fusions and
+    /// records for `backward` (`Residual` runs its body's last BatchNorm itself, with the
+    /// block's add and ReLU).
+    func forward(_ input: Tensor, upTo end: Int) throws -> Tensor {
         if FusedInference.active {
             recordFrozenRuns([:])
-            return try FusedInference.forward(children[...], input)
+            return try FusedInference.forward(children[..<end], input)
         }
         fusedReLUs.removeAll()
         frozenRuns.removeAll()
         let frozen = FusedInference.activeFrozen
+        let named = end == children.count ? children : Array(children[..<end])   // no group past `end`
         var x = input, i = 0
-        while i < children.count {
-            if frozen, let (y, run) = try FusedInference.step(children, at: i, x, keep: true) {
+        while i < end {
+            if frozen, let (y, run) = try FusedInference.step(named, at: i, x, keep: true) {
                 x = y
                 frozenRuns[i + run.count - 1] = run.frozen
                 i += run.count
-            } else if i + 1 < children.count, let bn = children[i].module as? BatchNorm,
+            } else if i + 1 < end, let bn = children[i].module as? BatchNorm,
                let relu = children[i + 1].module as? ReLU, Tracer.allowsTrainingFusion(hiding: [children[i].name]) {
                 let pairInput = x
                 x = try bn.forward(x, thenReLU: true)

@@ -31,7 +31,7 @@ final class FusedTrainingTests: XCTestCase {
         let pairs = net.namedModules().compactMap { ($0.module as? Sequential)?.fusedReLUs.count }.reduce(0, +)
         XCTAssertEqual(pairs > 0, fused)
         for case let (_, block as Residual) in net.namedModules() {
-            XCTAssertNotNil((block.post as? ReLU)?.cache)
+            if let relu = block.post as? ReLU { XCTAssertNotNil(relu.cache) }
         }
         let dy = try Tensor.randn(y.shape)
         let dx = try wrap.map { try $0 { try net.backward(dy) } } ?? net.backward(dy)
@@ -57,6 +57,46 @@ final class FusedTrainingTests: XCTestCase {
         let make = { try Zoo.resnetCifar(depth: 8, classes: 10) }
         assertSame(try run(make, input: [4, 3, 12, 12], training: true, fused: true),
                    try run(make, input: [4, 3, 12, 12], training: true, fused: false), "resnet8 training")
+    }
+
+    /// A residual block's closing BatchNorm writing relu(its output + the shortcut's) in one
+    /// pass (`Residual.fusesClosingNorm`) against the BatchNorm and the add + ReLU apart:
+    /// identity and option-A shortcuts on planes above and below BatchNorm's per-channel
+    /// passes (16×16, 12×12), an option-B shortcut with odd channels, a block without a
+    /// ReLU after the sum, on 1 and 2 threads; the fused runs did fuse.
+    func testClosingNormAddReLUIsBitExact() throws {
+        let (threadsBefore, before) = (Parallel.threads, Residual.fusesClosingNorm)
+        defer { (Parallel.threads, Residual.fusesClosingNorm) = (threadsBefore, before) }
+        func conv(_ c: Int, _ k: Int, stride: Int = 1) throws -> Conv2d {
+            try Conv2d(c, k, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), bias: false)
+        }
+        let nets: [(String, () throws -> Sequential, [Int], Int)] = [
+            ("resnet8 16×16", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [3, 3, 16, 16], 3),
+            ("resnet8 12×12", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12], 3),
+            ("option B, odd channels, no post", {
+                try Sequential([
+                    conv(3, 11), BatchNorm2d(11), ReLU(),
+                    Residual(body: Sequential([conv(11, 13, stride: 2), BatchNorm2d(13), ReLU(), conv(13, 13), BatchNorm2d(13)]),
+                             shortcut: Sequential([Conv2d(11, 13, kernelSize: (1, 1), stride: (2, 2), bias: false), BatchNorm2d(13)]),
+                             post: ReLU()),
+                    Residual(body: Sequential([conv(13, 13), BatchNorm2d(13)])),
+                    Flatten(), Linear(13 * 9 * 9, 3)])
+            }, [2, 3, 17, 17], 2),
+        ]
+        for (name, make, input, blocks) in nets {
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                Residual.fusesClosingNorm = false
+                var runs = Residual.closingNormRuns
+                let apart = try run(make, input: input, training: true, fused: true)
+                XCTAssertEqual(Residual.closingNormRuns, runs, "\(name): the reference fused")
+                Residual.fusesClosingNorm = true
+                runs = Residual.closingNormRuns
+                let together = try run(make, input: input, training: true, fused: true)
+                XCTAssertEqual(Residual.closingNormRuns - runs, blocks, "\(name): blocks fused")
+                assertSame(together, apart, "\(name), \(threads) threads")
+            }
+        }
     }
 
     /// VGG (flat conv–BN–ReLU runs, odd plane sizes) and a BatchNorm1d–ReLU pair.

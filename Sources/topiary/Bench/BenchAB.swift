@@ -35,6 +35,8 @@ enum BenchAB {
         "gate-in-conv": { FusedInference.gatesInConvolution = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
         "bn-channels": { BatchNormKernel.perChannelPasses = $0 },
+        // a residual block's closing BatchNorm, add and ReLU as one pass while training (B) or two (A)
+        "norm-add": { Residual.fusesClosingNorm = $0 },
         // kernel scratch kept up to 32 buffers / 256 MB, smallest released past the count (B) or 8 / 64 MB, largest first (A)
         "scratch-pool": { Scratch.useOldPoolLimits(!$0) },
         // Winograd forward chunks dealt to the threads as they finish (B) or fixed shares (A)
