@@ -67,18 +67,13 @@ final class FusedTrainingTests: XCTestCase {
     func testClosingNormAddReLUIsBitExact() throws {
         let (threadsBefore, before) = (Parallel.threads, Residual.fusesClosingNorm)
         defer { (Parallel.threads, Residual.fusesClosingNorm) = (threadsBefore, before) }
-        func conv(_ c: Int, _ k: Int, stride: Int = 1) throws -> Conv2d {
-            try Conv2d(c, k, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), bias: false)
-        }
         let nets: [(String, () throws -> Sequential, [Int], Int)] = [
             ("resnet8 16×16", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [3, 3, 16, 16], 3),
             ("resnet8 12×12", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12], 3),
             ("option B, odd channels, no post", {
                 try Sequential([
                     conv(3, 11), BatchNorm2d(11), ReLU(),
-                    Residual(body: Sequential([conv(11, 13, stride: 2), BatchNorm2d(13), ReLU(), conv(13, 13), BatchNorm2d(13)]),
-                             shortcut: Sequential([Conv2d(11, 13, kernelSize: (1, 1), stride: (2, 2), bias: false), BatchNorm2d(13)]),
-                             post: ReLU()),
+                    optionBBlock(11, 13),
                     Residual(body: Sequential([conv(13, 13), BatchNorm2d(13)])),
                     Flatten(), Linear(13 * 9 * 9, 3)])
             }, [2, 3, 17, 17], 2),
@@ -125,17 +120,12 @@ final class FusedTrainingTests: XCTestCase {
     func testShortcutGradientAddedInPlaceIsBitExact() throws {
         let before = Residual.addsShortcutGradientInPlace
         defer { Residual.addsShortcutGradientInPlace = before }
-        func conv(_ c: Int, _ k: Int, stride: Int = 1) throws -> Conv2d {
-            try Conv2d(c, k, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), bias: false)
-        }
         let nets: [(String, () throws -> Sequential, [Int])] = [
             ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
             ("option B, BN-first body, Conv2d body", {
                 try Sequential([
                     conv(3, 8), BatchNorm2d(8), ReLU(),
-                    Residual(body: Sequential([conv(8, 16, stride: 2), BatchNorm2d(16), ReLU(), conv(16, 16), BatchNorm2d(16)]),
-                             shortcut: Sequential([Conv2d(8, 16, kernelSize: (1, 1), stride: (2, 2), bias: false), BatchNorm2d(16)]),
-                             post: ReLU()),
+                    optionBBlock(8, 16),
                     Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
                     Residual(body: conv(16, 16), post: ReLU()),
                     Flatten(), Linear(16 * 5 * 5, 3)])
@@ -250,4 +240,17 @@ final class FusedObservationTests: XCTestCase {
         XCTAssertNil(inputs["1"])
         XCTAssertTrue(inputs["2"] === conv, "the ReLU of a fused pair reports the BatchNorm's input")
     }
+}
+
+/// A 3×3 convolution without bias, padding 1 (the residual bodies of these tests).
+private func conv(_ c: Int, _ k: Int, stride: Int = 1) throws -> Conv2d {
+    try Conv2d(c, k, kernelSize: (3, 3), stride: (stride, stride), padding: (1, 1), bias: false)
+}
+
+/// A stride-2 residual block from `c` to `k` channels with an option-B shortcut (1×1
+/// convolution + BatchNorm) and a ReLU after the sum.
+private func optionBBlock(_ c: Int, _ k: Int) throws -> Residual {
+    try Residual(body: Sequential([conv(c, k, stride: 2), BatchNorm2d(k), ReLU(), conv(k, k), BatchNorm2d(k)]),
+                 shortcut: Sequential([Conv2d(c, k, kernelSize: (1, 1), stride: (2, 2), bias: false), BatchNorm2d(k)]),
+                 post: ReLU())
 }
