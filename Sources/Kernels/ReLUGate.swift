@@ -21,6 +21,16 @@ public enum ReLUGate {
         while i < count { out[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
     }
 
+    /// `body` with a gated copy of `dy` in kernel scratch (the paths that cannot gate as
+    /// they copy their input).
+    static func withGatedCopy<R>(_ dy: UnsafePointer<Float>, gate y: UnsafePointer<Float>, count: Int,
+                                 _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try Scratch.with(count) { gated in
+            applyParallel(dy, gate: y, count: count, into: gated)
+            return try body(UnsafePointer(gated))
+        }
+    }
+
     /// `apply` over all cores (32768 floats a range at least).
     public static func applyParallel(_ dy: UnsafePointer<Float>, gate y: UnsafePointer<Float>, count: Int,
                                      into out: UnsafeMutablePointer<Float>) {

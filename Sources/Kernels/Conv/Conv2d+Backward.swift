@@ -20,15 +20,12 @@ extension Conv2dKernel {
                                 dyGate: UnsafePointer<Float>? = nil) throws {
         if let gate = dyGate {
             guard dx != nil || dw != nil || db != nil else { return }
-            if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
-               let tg = transposedForInput(g) {
+            if let out = dx, let tg = inputGradientAlone(g, dw: dw, db: db) {
                 try transposedInputGradient(g, tg, weight: weight, scale: dyScale, gate: gate, dy: dy, dxAdding: dxAdding,
                                             dx: out)
                 return
             }
-            let count = g.batch * g.outChannels * g.outPlane
-            try Scratch.with(count) { gated in
-                ReLUGate.applyParallel(dy, gate: gate, count: count, into: gated)
+            try ReLUGate.withGatedCopy(dy, gate: gate, count: g.batch * g.outChannels * g.outPlane) { gated in
                 try backward(g, x: x, weight: weight, dy: gated, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale)
             }
             return
@@ -228,8 +225,7 @@ extension Conv2dKernel {
                          dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
                          dxAdding: UnsafePointer<Float>?, scaledBy s: UnsafePointer<Float>) throws {
         guard dx != nil || dw != nil || db != nil else { return }   // a first layer's: nothing wanted
-        if let out = dx, dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient),
-           let tg = transposedForInput(g) {
+        if let out = dx, let tg = inputGradientAlone(g, dw: dw, db: db) {
             try transposedInputGradient(g, tg, weight: weight, scale: s, dy: dy, dxAdding: dxAdding, dx: out)
             return
         }
@@ -237,6 +233,16 @@ extension Conv2dKernel {
             BatchNormKernel.scaled(dy, n: g.batch, c: g.outChannels, s: g.outPlane, k: s, dx: sdy)
             try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding)
         }
+    }
+
+    /// The transposed geometry when ∂L/∂x is all that is asked (no `dw`, no `db`) and runs as
+    /// the forward of the transposed convolution (`transposedInputGradient`: not depthwise,
+    /// not oneDNN's, stride 1): the path that folds a scale into its weights and gates dy as
+    /// it copies it.
+    static func inputGradientAlone(_ g: ConvGeometry, dw: UnsafeMutablePointer<Float>?,
+                                   db: UnsafeMutablePointer<Float>?) -> ConvGeometry? {
+        guard dw == nil, db == nil, !g.isDepthwise, !DNNLConv.chosen(g, .inputGradient) else { return nil }
+        return transposedForInput(g)
     }
 
     /// Stride 1 (`tg` = `transposedForInput(g)`): ∂L/∂x (+ `dxAdding`) is a convolution of dy

@@ -33,9 +33,7 @@ public enum Conv2dKernel {
                                weight: UnsafePointer<Float>, weightKey: UInt? = nil, epilogue e: ConvEpilogue,
                                y: UnsafeMutablePointer<Float>) throws {
         if let gate = inputGate, !gatesInput(g) {
-            let count = g.batch * g.inChannels * g.inPlane
-            try Scratch.with(count) { gated in
-                ReLUGate.applyParallel(x, gate: gate, count: count, into: gated)
+            try ReLUGate.withGatedCopy(x, gate: gate, count: g.batch * g.inChannels * g.inPlane) { gated in
                 try forward(g, x: gated, weight: weight, weightKey: weightKey, epilogue: e, y: y)
             }
             return
