@@ -56,6 +56,16 @@ INLINE AVX512 void transpose8x8_halves(const V r[8], V c[8]) {
     }
 }
 
+// The column pass shared by both input kernels: tv[6r + j] = (d·B)[r][j] of 16 tiles becomes
+// V = Bᵀ·(d·B), point 6i + j at v + (6i + j)·vs.
+INLINE AVX512 void input_columns(const V tv[36], float *v, long vs) {
+    for (int j = 0; j < 6; j++) {
+        V q[6];
+        input(tv[j], tv[6 + j], tv[12 + j], tv[18 + j], tv[24 + j], tv[30 + j], q);
+        for (int i = 0; i < 6; i++) _mm512_storeu_ps(v + (6 * i + j) * vs, q[i]);
+    }
+}
+
 AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     V tv[36];   // (d·B)[r][j]
     for (int r = 0; r < 6; r++) {
@@ -68,11 +78,36 @@ AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, 
         transpose8x8_halves(rows, d);
         input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
     }
-    for (int j = 0; j < 6; j++) {
-        V q[6];
-        input(tv[j], tv[6 + j], tv[12 + j], tv[18 + j], tv[24 + j], tv[30 + j], q);
-        for (int i = 0; i < 6; i++) _mm512_storeu_ps(v + (6 * i + j) * vs, q[i]);
+    input_columns(tv, v, vs);
+}
+
+AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
+    // Lane l = 4k + t is tile t of run k. Row r of run k is the 18 floats at
+    // pad + offs[4k] + r·wp, tile t's column j its float 4t + j: read from the row's start,
+    // 128-bit lane t of one vector holds tile t's columns 0–3; read from float 2, its columns
+    // 4 and 5 (at 2 and 3). A 4×4 transpose inside the 128-bit lanes of the four runs'
+    // vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at 4k + t.
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const float *run0 = pad + offs[0], *run1 = pad + offs[4], *run2 = pad + offs[8], *run3 = pad + offs[12];
+#define LO2(a, b) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
+#define HI2(a, b) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
+    V tv[36];   // (d·B)[r][j]
+    for (int r = 0; r < 6; r++) {
+        long at = r * wp;
+        V a = _mm512_loadu_ps(run0 + at), b = _mm512_loadu_ps(run1 + at);
+        V c = _mm512_loadu_ps(run2 + at), e = _mm512_loadu_ps(run3 + at);
+        V a2 = _mm512_loadu_ps(run0 + at + 2), b2 = _mm512_loadu_ps(run1 + at + 2);
+        V c2 = _mm512_loadu_ps(run2 + at + 2), e2 = _mm512_loadu_ps(run3 + at + 2);
+        V ab0 = _mm512_unpacklo_ps(a, b), ab1 = _mm512_unpackhi_ps(a, b);
+        V ce0 = _mm512_unpacklo_ps(c, e), ce1 = _mm512_unpackhi_ps(c, e);
+        V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);
+        V d[6] = {LO2(ab0, ce0), HI2(ab0, ce0), LO2(ab1, ce1), HI2(ab1, ce1), LO2(ab2, ce2), HI2(ab2, ce2)};
+        for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
+        input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
     }
+#undef LO2
+#undef HI2
+    input_columns(tv, v, vs);
 }
 
 // 16×16 transpose: out[l][i] = in[i][l].
@@ -105,7 +140,8 @@ INLINE AVX512 void transpose16(const V in[16], V out[16]) {
     }
 }
 
-AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) {
+// Aᵀ·M·A of 16 tiles, M's point ξ at m + ξ·ms: res[4a + b] the output at (a, b) of every tile.
+INLINE AVX512 void output_tiles(const float *m, long ms, V res[16]) {
     V tv[24];   // (Aᵀ·M)[a][j]
     for (int j = 0; j < 6; j++) {
         V o[4];
@@ -114,9 +150,13 @@ AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *til
                _mm512_loadu_ps(m + (30 + j) * ms), o);
         for (int a = 0; a < 4; a++) tv[6 * a + j] = o[a];
     }
-    V res[16], t[16];   // res[4a + b]: the output at (a, b) of every tile
     for (int a = 0; a < 4; a++) output(tv[6 * a], tv[6 * a + 1], tv[6 * a + 2], tv[6 * a + 3], tv[6 * a + 4],
                                        tv[6 * a + 5], res + 4 * a);
+}
+
+AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) {
+    V res[16], t[16];
+    output_tiles(m, ms, res);
     transpose16(res, t);
     for (int l = 0; l < 16; l++) _mm512_storeu_ps(tiles + 16 * l, t[l]);
 }
@@ -171,9 +211,42 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
         }
     }
 }
+AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
+                                                  const float *res, int flags, float bias, float scale, float shift) {
+    V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
+    V out[16];
+    output_tiles(m, ms, out);
+#define LO2(p, q) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(p), _mm512_castps_pd(q)))
+#define HI2(p, q) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(p), _mm512_castps_pd(q)))
+    for (int row = 0; row < 4; row++) {
+        const V *r = out + 4 * row;
+        // in-lane 4×4 transposes: u[e]'s 128-bit lane L is row `row` of tile 4L + e
+        V t0 = _mm512_unpacklo_ps(r[0], r[1]), t1 = _mm512_unpackhi_ps(r[0], r[1]);
+        V t2 = _mm512_unpacklo_ps(r[2], r[3]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
+        V u0 = LO2(t0, t2), u1 = HI2(t0, t2), u2 = LO2(t1, t3), u3 = HI2(t1, t3);
+        // run k's row: lane k of u0, u1, u2, u3 (a 4×4 transpose of 128-bit lanes)
+        V w0 = _mm512_shuffle_f32x4(u0, u1, 0x44), w1 = _mm512_shuffle_f32x4(u0, u1, 0xEE);
+        V w2 = _mm512_shuffle_f32x4(u2, u3, 0x44), w3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+        V runs[4] = {_mm512_shuffle_f32x4(w0, w2, 0x88), _mm512_shuffle_f32x4(w0, w2, 0xDD),
+                     _mm512_shuffle_f32x4(w1, w3, 0x88), _mm512_shuffle_f32x4(w1, w3, 0xDD)};
+        for (int k = 0; k < 4; k++) {
+            long at = offs[4 * k] + row * ow;
+            _mm512_storeu_ps(y + at, epilogue(runs[k], res ? res + at : 0, flags, b, a, t));
+        }
+    }
+#undef LO2
+#undef HI2
+}
 #else
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
+}
+void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
+    (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
+}
+void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
+                                           const float *res, int flags, float bias, float scale, float shift) {
+    (void)m; (void)ms; (void)y; (void)offs; (void)ow; (void)res; (void)flags; (void)bias; (void)scale; (void)shift;
 }
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,

@@ -156,11 +156,18 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
     /// Where the CPU has AVX-512, the forward (16-tile transforms, 16-float products) gives
     /// the bits of the 8-lane kernels: random shapes (partial tiles, odd channel counts, tile
     /// counts with and without a last group of 8), the output pass fused (bias, BN, residual,
-    /// ReLU), own and OpenBLAS products; and ∂L/∂w, whose input transform is the same.
+    /// ReLU), own and OpenBLAS products; and ∂L/∂w, whose input transform is the same. The
+    /// wide transforms run both ways for groups of four runs of four tiles (where a row of
+    /// tiles is 16 outputs wide): through 16×16 transposes, and by the kernels that take the
+    /// runs' rows as they lie (`winogradInputRuns`, `winogradOutputRuns`).
     func testAVX512BitEqual() throws {
         guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
         let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
-        defer { CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own }
+        let (inputRuns, outputRuns) = (Conv2dKernel.winogradInputRuns, Conv2dKernel.winogradOutputRuns)
+        defer {
+            CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own
+            Conv2dKernel.winogradInputRuns = inputRuns; Conv2dKernel.winogradOutputRuns = outputRuns
+        }
         var groups = Set<Int>()
         // whole groups of 16 tiles with four tiles side by side (32×32, 16×16), two (8×8) and
         // rows of three tiles (12×12): the stores of `topiary_winograd_store16_avx512`
@@ -174,8 +181,10 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
             let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), shift = random(c.k, seed: 9), res = random(count, seed: 7)
             let dy = random(count, seed: 8)
             var got: [[Float]] = [], grads: [[Float]] = []
-            for wide in [false, true] {
+            for (wide, runs) in [(false, false), (true, false), (true, true)] {
                 CPU.useAVX512 = wide
+                Conv2dKernel.winogradInputRuns = runs
+                Conv2dKernel.winogradOutputRuns = runs
                 var y = [Float](repeating: .nan, count: count)
                 try bias.withUnsafeBufferPointer { b in
                     try scale.withUnsafeBufferPointer { a in
@@ -195,10 +204,31 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 try Conv2dKernel.weightGradientWinograd(g, x: x, dy: dy, dw: &dw)
                 grads.append(dw)
             }
-            XCTAssertEqual(zip(got[0], got[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "forward, case \(i) \(c)")
-            XCTAssertEqual(zip(grads[0], grads[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw, case \(i) \(c)")
+            for v in 1...2 {
+                XCTAssertEqual(zip(got[0], got[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "forward \(v), case \(i) \(c)")
+                XCTAssertEqual(zip(grads[0], grads[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw \(v), case \(i) \(c)")
+            }
         }
         XCTAssertEqual(groups, [0, 1])
+    }
+
+    /// Groups of 16 tiles are four runs of four side by side where a row of tiles is a
+    /// multiple of four tiles (32×32, 16×16 outputs), not on 8×8 or 12×12 planes, nor in
+    /// the last group of a chunk whose lanes past the last tile repeat a corner.
+    func testFourRunsOfTiles() throws {
+        func runs(_ c: Conv3x3Case) throws -> [Bool] {
+            let tl = Conv2dKernel.WinogradTiling(try geometry(c)), tiles = c.n * tl.perImage, ld = (tiles + 15) & ~15
+            return Conv2dKernel.fourRuns(tl.corners(tiles: tiles, count: ld, plane: tl.hp * tl.wp, rowStride: tl.wp), ld)
+        }
+        XCTAssertEqual(try runs(Conv3x3Case(n: 2, c: 1, k: 1, h: 32, w: 32, pad: 1)), [Bool](repeating: true, count: 8))
+        XCTAssertEqual(try runs(Conv3x3Case(n: 2, c: 1, k: 1, h: 16, w: 16, pad: 1)), [true, true])
+        XCTAssertEqual(try runs(Conv3x3Case(n: 8, c: 1, k: 1, h: 8, w: 8, pad: 1)), [false, false])
+        XCTAssertEqual(try runs(Conv3x3Case(n: 4, c: 1, k: 1, h: 12, w: 12, pad: 1)), [false, false, false])
+        // 18×18 outputs: rows of five tiles, no group is four runs of four
+        XCTAssertEqual(try runs(Conv3x3Case(n: 1, c: 1, k: 1, h: 18, w: 18, pad: 1)), [false, false])
+        // 8×16 outputs, 8 tiles an image, 3 images: the second group's lanes past tile 24
+        // repeat a corner
+        XCTAssertEqual(try runs(Conv3x3Case(n: 3, c: 1, k: 1, h: 8, w: 16, pad: 1)), [true, false])
     }
 
     /// dx through the dispatch (a Winograd forward pass of the transposed convolution),

@@ -46,6 +46,13 @@ void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld,
 /// start) becomes V = Bᵀ·d·B, point ξ's 16 values stored at v + ξ·`vs`.
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs);
 
+/// The same transform (the same bits) for 16 tiles that make four runs of four side by side:
+/// offs[4k + t] = offs[4k] + 4t for k, t < 4 (rows of tiles 16 or more outputs wide). Each row
+/// of a run is read as 16-float vectors whose 128-bit lanes are its tiles: 8 loads, 10
+/// in-lane shuffles and 6 permutes a row of the 16 tiles instead of 16 half loads, 8 inserts
+/// and 22 shuffles.
+void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs);
+
 /// Winograd's output transform for 16 tiles (`Conv2dKernel.winogradOutput`): M's point ξ at
 /// m + ξ·`ms` (16 values, one a tile) becomes the 4×4 tile Aᵀ·M·A, tile l's rows at
 /// tiles + 16·l (row a's 4 values at 4·a).
@@ -59,5 +66,13 @@ void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles);
 /// rows, any others tile by tile. Only call when `topiary_avx512_usable()`.
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
                                      int flags, float bias, float scale, float shift);
+
+/// Both at once (the same bits) for 16 whole tiles that make four runs of four side by side
+/// (offs[4k + t] = offs[4k] + 4t): each row of the transformed tiles goes from registers to
+/// y as four 16-float rows, by in-lane 4×4 transposes and one of 128-bit lanes, with no
+/// 16×16 transpose and no round trip through a tile buffer. Only call when
+/// `topiary_avx512_usable()`.
+void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
+                                           const float *res, int flags, float bias, float scale, float shift);
 
 #endif

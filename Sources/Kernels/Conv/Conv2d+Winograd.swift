@@ -31,6 +31,20 @@ extension Conv2dKernel {
     /// resnet56_pruned50 1.22× | 1.19×, vgg16_bn 1.06× | 1.04× (the store alone: pruned
     /// inference 59.6 → 49.0 ms at one thread).
     nonisolated(unsafe) public static var wideTransforms = true
+    /// Whether 16 tiles that make four runs of four side by side (rows of tiles from 16
+    /// outputs wide: ResNet's 32×32 and 16×16 planes) take the wide input transform that
+    /// deinterleaves each run's rows (`topiary_winograd_input16_runs_avx512`, the same bits)
+    /// instead of transposing 16 rows (`topiary bench --ab input-runs`). Zen 5 (family 26
+    /// model 2), the C kernels alone on one 32×32 chunk in L1, best of 200, three rounds: 45,
+    /// 59, 61 → 36, 45, 45 ns per 16 tiles. In the layers that is ~4 % of a 16c32 forward;
+    /// `--ab` on a loaded host, 8–10 rounds, could not tell it from noise (0.95–1.05×), and
+    /// infer/resnet56_pruned50 at one thread, 12 rounds: 1.05×.
+    nonisolated(unsafe) public static var winogradInputRuns = true
+    /// Whether 16 whole output tiles in four runs of four are transformed and stored in one
+    /// call (`topiary_winograd_output_runs16_avx512`, the same bits) instead of transposed
+    /// into a tile buffer first (`topiary bench --ab output-runs`). Measured as
+    /// `winogradInputRuns`: 49, 48, 51 → 45, 43, 43 ns per 16 tiles (with ReLU).
+    nonisolated(unsafe) public static var winogradOutputRuns = true
     /// Tiles (GEMM columns) per chunk of images.
     nonisolated(unsafe) public static var winogradTiles = 128
 
@@ -142,6 +156,7 @@ extension Conv2dKernel {
                               pointStride vs: Int, tmp: UnsafeMutablePointer<Float>) {
         let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
         let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: plane, rowStride: wp)
+        let wide = CPU.useAVX512 && wideTransforms, runs = wide && winogradInputRuns ? fourRuns(offs, ld) : []
         let tv = UnsafeMutableRawPointer(tmp)
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
@@ -164,10 +179,14 @@ extension Conv2dKernel {
                                      steps: ld / 8)
                     : .none
                 var t0 = 0
-                if CPU.useAVX512 && wideTransforms {   // 16 tiles at a time, one 512-bit lane each (the same bits)
+                if wide {   // 16 tiles at a time, one 512-bit lane each (the same bits)
                     while t0 + 16 <= ld {
                         next.step(); next.step(); nextGate.step(); nextGate.step()
-                        topiary_winograd_input16_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
+                        if !runs.isEmpty && runs[t0 / 16] {
+                            topiary_winograd_input16_runs_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
+                        } else {
+                            topiary_winograd_input16_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
+                        }
                         t0 += 16
                     }
                 }
@@ -196,6 +215,20 @@ extension Conv2dKernel {
                     }
                     t0 += 8
                 }
+            }
+        }
+    }
+}
+
+extension Conv2dKernel {
+    /// For each whole group of 16 tiles in `offs` (tile corners, `ld` of them), whether
+    /// it is four runs of four tiles side by side (offs[4k + t] = offs[4k] + 4t), the
+    /// layout `topiary_winograd_input16_runs_avx512` takes.
+    static func fourRuns(_ offs: [Int], _ ld: Int) -> [Bool] {
+        (0..<(ld / 16)).map { group in
+            (0..<4).allSatisfy { k in
+                let first = offs[16 * group + 4 * k]
+                return (1..<4).allSatisfy { offs[16 * group + 4 * k + $0] == first + 4 * $0 }
             }
         }
     }
