@@ -20,12 +20,25 @@ public enum Parallel {
         set { count.store(max(1, newValue), ordering: .relaxed) }
     }
 
+    /// Whether `forEach` runs on `WorkerPool`'s threads (the default) or on
+    /// `DispatchQueue.concurrentPerform` (`TOPIARY_WORKERS=gcd`; `topiary bench --ab workers`).
+    nonisolated(unsafe) public static var usesWorkerPool = ProcessInfo.processInfo.environment["TOPIARY_WORKERS"] != "gcd"
+
     /// Runs `body(i)` for i in 0..<n, on up to `threads` threads. `n` is usually the
     /// thread count itself: callers split their work into `n` fixed chunks.
     @inlinable
     public static func forEach(_ n: Int, _ body: (Int) -> Void) {
         if n <= 1 { if n == 1 { body(0) }; return }
-        DispatchQueue.concurrentPerform(iterations: n, execute: body)
+        run(n, body)
+    }
+
+    @usableFromInline
+    static func run(_ n: Int, _ body: (Int) -> Void) {
+        if usesWorkerPool {
+            WorkerPool.shared.run(n, helpers: min(n, threads) - 1, body)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: n, execute: body)
+        }
     }
 
     /// Splits 0..<total into at most `threads` contiguous ranges of at least `grain` items

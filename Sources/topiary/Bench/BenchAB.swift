@@ -53,6 +53,8 @@ enum BenchAB {
         "input-runs": { Conv2dKernel.winogradInputRuns = $0 },
         // Winograd's wide output transform and store in one call for runs of four tiles (B) or through a tile buffer (A)
         "output-runs": { Conv2dKernel.winogradOutputRuns = $0 },
+        // Parallel.forEach on our own spinning workers (B) or DispatchQueue.concurrentPerform (A)
+        "workers": { Parallel.usesWorkerPool = $0 },
         // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
         "avx512": { CPU.useAVX512 = $0 && CPU.hasAVX512 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
