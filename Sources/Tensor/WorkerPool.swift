@@ -8,9 +8,11 @@ import Synchronization
 ///
 /// Why not `DispatchQueue.concurrentPerform`: on this project's 2-core VMs its worker woke so
 /// late that the calling thread usually ran both halves of a job itself. Zen 5 (family 26
-/// model 2), two iterations of a 100 µs busy loop each, back to back: 264 µs with
-/// concurrentPerform (the second iteration on the calling thread in 1863 of 2000 calls), 113 µs
-/// here; of 1000 µs each, 2221 µs against 1044.
+/// model 2), two iterations of a 100 µs busy loop each, back to back: 251–264 µs with
+/// concurrentPerform (the second iteration on the calling thread in 1863 of 2000 calls), 105 µs
+/// here; of 1000 µs each, 1421–2221 µs against 1012. `topiary bench train --ab workers`, two
+/// threads, 6 rounds (paired medians): train_step/resnet56 1.10×, resnet56_pruned50 1.11×,
+/// vgg16_bn 1.07×, inference 1.01–1.08×; criterion/taylor 1.07× (10 rounds).
 ///
 /// A job is `body(i)` for every i < n exactly once, in any order on any of the threads. A
 /// call made while a job runs (from inside a body, or from a second thread) runs its
