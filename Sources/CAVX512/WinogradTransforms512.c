@@ -33,6 +33,26 @@ INLINE AVX512 void output(V m0, V m1, V m2, V m3, V m4, V m5, V o[4]) {
     o[3] = _mm512_add_ps(_mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(8), s)), m5);
 }
 
+// Pairs of floats: (a0, a1, b0, b1) and (a2, a3, b2, b3) in every 128-bit lane.
+INLINE AVX512 V lo2(V a, V b) { return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); }
+INLINE AVX512 V hi2(V a, V b) { return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); }
+
+// The 4×4 transpose inside every 128-bit lane: element e of lane L of out[j] is element j of
+// lane L of r[e].
+INLINE AVX512 void transpose4_in_lanes(V r0, V r1, V r2, V r3, V out[4]) {
+    V t0 = _mm512_unpacklo_ps(r0, r1), t1 = _mm512_unpackhi_ps(r0, r1);
+    V t2 = _mm512_unpacklo_ps(r2, r3), t3 = _mm512_unpackhi_ps(r2, r3);
+    out[0] = lo2(t0, t2); out[1] = hi2(t0, t2); out[2] = lo2(t1, t3); out[3] = hi2(t1, t3);
+}
+
+// The 4×4 transpose of 128-bit lanes: lane k of out[j] is lane j of (a, b, c, d)[k].
+INLINE AVX512 void transpose4_lanes(V a, V b, V c, V d, V out[4]) {
+    V u0 = _mm512_shuffle_f32x4(a, b, 0x44), u1 = _mm512_shuffle_f32x4(a, b, 0xEE);
+    V u2 = _mm512_shuffle_f32x4(c, d, 0x44), u3 = _mm512_shuffle_f32x4(c, d, 0xEE);
+    out[0] = _mm512_shuffle_f32x4(u0, u2, 0x88); out[1] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
+    out[2] = _mm512_shuffle_f32x4(u1, u3, 0x88); out[3] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
+}
+
 // In each 256-bit half, the 8×8 transpose of rows r[0…7]: c[s] holds (r0[s], …, r7[s]) in
 // its low half and the same for the high halves' rows in its high half.
 INLINE AVX512 void transpose8x8_halves(const V r[8], V c[8]) {
@@ -41,12 +61,8 @@ INLINE AVX512 void transpose8x8_halves(const V r[8], V c[8]) {
         t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
         t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
     }
-#define LO2(a, b) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
-#define HI2(a, b) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
-    s[0] = LO2(t[0], t[2]); s[1] = HI2(t[0], t[2]); s[2] = LO2(t[1], t[3]); s[3] = HI2(t[1], t[3]);
-    s[4] = LO2(t[4], t[6]); s[5] = HI2(t[4], t[6]); s[6] = LO2(t[5], t[7]); s[7] = HI2(t[5], t[7]);
-#undef LO2
-#undef HI2
+    s[0] = lo2(t[0], t[2]); s[1] = hi2(t[0], t[2]); s[2] = lo2(t[1], t[3]); s[3] = hi2(t[1], t[3]);
+    s[4] = lo2(t[4], t[6]); s[5] = hi2(t[4], t[6]); s[6] = lo2(t[5], t[7]); s[7] = hi2(t[5], t[7]);
     // 128-bit lanes: (s[i].0, s[i + 4].0 | s[i].2, s[i + 4].2) and (… .1 … | … .3 …)
     const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
     const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
@@ -89,8 +105,6 @@ AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *o
     // vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at 4k + t.
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const float *run0 = pad + offs[0], *run1 = pad + offs[4], *run2 = pad + offs[8], *run3 = pad + offs[12];
-#define LO2(a, b) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
-#define HI2(a, b) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)))
     V tv[36];   // (d·B)[r][j]
     for (int r = 0; r < 6; r++) {
         long at = r * wp;
@@ -98,15 +112,14 @@ AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *o
         V c = _mm512_loadu_ps(run2 + at), e = _mm512_loadu_ps(run3 + at);
         V a2 = _mm512_loadu_ps(run0 + at + 2), b2 = _mm512_loadu_ps(run1 + at + 2);
         V c2 = _mm512_loadu_ps(run2 + at + 2), e2 = _mm512_loadu_ps(run3 + at + 2);
-        V ab0 = _mm512_unpacklo_ps(a, b), ab1 = _mm512_unpackhi_ps(a, b);
-        V ce0 = _mm512_unpacklo_ps(c, e), ce1 = _mm512_unpackhi_ps(c, e);
-        V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);
-        V d[6] = {LO2(ab0, ce0), HI2(ab0, ce0), LO2(ab1, ce1), HI2(ab1, ce1), LO2(ab2, ce2), HI2(ab2, ce2)};
+        V d[6];
+        transpose4_in_lanes(a, b, c, e, d);
+        V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);   // columns 4, 5: the upper half of the transpose
+        d[4] = lo2(ab2, ce2);
+        d[5] = hi2(ab2, ce2);
         for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
         input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
     }
-#undef LO2
-#undef HI2
     input_columns(tv, v, vs);
 }
 
@@ -182,10 +195,8 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
         if (o[1] == o[0] + 4 && o[2] == o[0] + 8 && o[3] == o[0] + 12) {
             // four tiles side by side: row r of all four is 16 consecutive outputs (a 4×4
             // transpose of 128-bit lanes: lane r of t0, t1, t2, t3)
-            V u0 = _mm512_shuffle_f32x4(t0, t1, 0x44), u1 = _mm512_shuffle_f32x4(t0, t1, 0xEE);
-            V u2 = _mm512_shuffle_f32x4(t2, t3, 0x44), u3 = _mm512_shuffle_f32x4(t2, t3, 0xEE);
-            V rows[4] = {_mm512_shuffle_f32x4(u0, u2, 0x88), _mm512_shuffle_f32x4(u0, u2, 0xDD),
-                         _mm512_shuffle_f32x4(u1, u3, 0x88), _mm512_shuffle_f32x4(u1, u3, 0xDD)};
+            V rows[4];
+            transpose4_lanes(t0, t1, t2, t3, rows);
             for (int r = 0; r < 4; r++) {
                 long at = o[0] + r * ow;
                 _mm512_storeu_ps(y + at, epilogue(rows[r], res ? res + at : 0, flags, b, a, t));
@@ -216,26 +227,16 @@ AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float
     V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
     V out[16];
     output_tiles(m, ms, out);
-#define LO2(p, q) _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(p), _mm512_castps_pd(q)))
-#define HI2(p, q) _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(p), _mm512_castps_pd(q)))
     for (int row = 0; row < 4; row++) {
-        const V *r = out + 4 * row;
-        // in-lane 4×4 transposes: u[e]'s 128-bit lane L is row `row` of tile 4L + e
-        V t0 = _mm512_unpacklo_ps(r[0], r[1]), t1 = _mm512_unpackhi_ps(r[0], r[1]);
-        V t2 = _mm512_unpacklo_ps(r[2], r[3]), t3 = _mm512_unpackhi_ps(r[2], r[3]);
-        V u0 = LO2(t0, t2), u1 = HI2(t0, t2), u2 = LO2(t1, t3), u3 = HI2(t1, t3);
-        // run k's row: lane k of u0, u1, u2, u3 (a 4×4 transpose of 128-bit lanes)
-        V w0 = _mm512_shuffle_f32x4(u0, u1, 0x44), w1 = _mm512_shuffle_f32x4(u0, u1, 0xEE);
-        V w2 = _mm512_shuffle_f32x4(u2, u3, 0x44), w3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
-        V runs[4] = {_mm512_shuffle_f32x4(w0, w2, 0x88), _mm512_shuffle_f32x4(w0, w2, 0xDD),
-                     _mm512_shuffle_f32x4(w1, w3, 0x88), _mm512_shuffle_f32x4(w1, w3, 0xDD)};
+        // u[e]'s 128-bit lane L is row `row` of tile 4L + e; run k's row is lane k of u[0…3]
+        V u[4], runs[4];
+        transpose4_in_lanes(out[4 * row], out[4 * row + 1], out[4 * row + 2], out[4 * row + 3], u);
+        transpose4_lanes(u[0], u[1], u[2], u[3], runs);
         for (int k = 0; k < 4; k++) {
             long at = offs[4 * k] + row * ow;
             _mm512_storeu_ps(y + at, epilogue(runs[k], res ? res + at : 0, flags, b, a, t));
         }
     }
-#undef LO2
-#undef HI2
 }
 #else
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {

@@ -29,7 +29,7 @@ extension Conv2dKernel {
         // tiles side by side as 16-float vectors, the output pass on them)
         let whole16 = wide ? (0..<(tiles / 16)).map { q in shape[(16 * q)..<(16 * q + 16)].allSatisfy { $0 == 4 * 8 + 4 } } : []
         // and of those, the ones that are four runs of four tiles, transformed and stored at once
-        let runs = wide && winogradOutputRuns ? fourRuns(offs, tiles) : []
+        let runs = wide && winogradOutputRuns ? zip(fourRuns(offs, tiles), whole16).map { $0 && $1 } : []
         offs.withUnsafeBufferPointer { ob in
             let corner = ob.baseAddress!
             for k in 0..<K {
@@ -54,7 +54,7 @@ extension Conv2dKernel {
                     if wide && t0 + 16 <= tiles {   // 16 tiles at a time, one 512-bit lane each (the same bits)
                         next.step(); next.step()
                         nextResidual.step(); nextResidual.step()
-                        if whole16[t0 >> 4] && !runs.isEmpty && runs[t0 >> 4] {
+                        if !runs.isEmpty && runs[t0 >> 4] {
                             topiary_winograd_output_runs16_avx512(mb + k * ld + t0, ms, yk, corner + t0, OW, residualK,
                                                                   Int32(flags), pass.b, pass.a, pass.t)
                             t0 += 16
