@@ -113,7 +113,7 @@ public final class Sequential: Module {
             if let run = frozenRuns[i] {
                 // a fused group of frozen layers: its output's gradient as the layer-by-layer
                 // backward reports it, the ReLU's mask, the input gradient with the scale folded in
-                Tracer.current?.reportGradient(children[i].name, children[i].module, g)
+                try Tracer.current?.reportGradient(children[i].name, children[i].module, g)
                 var gate: Tensor?
                 if let relu = run.relu {
                     if FusedInference.gatesInConvolution {
@@ -128,7 +128,7 @@ public final class Sequential: Module {
                 if adding != nil { return g }
                 i = run.start - 1
             } else if i >= 1, fusedReLUs.contains(i - 1), !(Tracer.current?.hidesGradient([children[i - 1].name]) ?? false) {
-                Tracer.current?.reportGradient(children[i].name, children[i].module, g)
+                try Tracer.current?.reportGradient(children[i].name, children[i].module, g)
                 g = try children[i - 1].module.backward(g)
                 i -= 2
             } else if i == 0, let extra {

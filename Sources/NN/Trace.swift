@@ -70,6 +70,9 @@ public final class Tracer {
     var hook: ((String, any Module, Tensor, Tensor) -> Void)?
     /// Called with the gradient of every named module's output (see `observeGradients`).
     var gradientHook: ((String, any Module, Tensor) -> Void)?
+    /// Set by `stopBackward()` from a gradient hook: the observer has every gradient it
+    /// wants, so the backward ends at the next report.
+    var backwardDone = false
     /// Replaces every layer's output (see `transforming`).
     var transform: ((String, any Module, Tensor) throws -> Tensor)?
     /// Set by `observe(_:fusingExcept:_:)`: inference fusion may run under this observer
@@ -108,8 +111,27 @@ public final class Tracer {
         guard let t = current, t.gradientHook != nil else { return try body() }
         if !name.isEmpty { t.path.append(name) }
         defer { if !name.isEmpty { t.path.removeLast() } }
-        if !name.isEmpty { t.gradientHook?(t.path.joined(separator: "."), module, g) }
+        if !name.isEmpty {
+            t.gradientHook?(t.path.joined(separator: "."), module, g)
+            if t.backwardDone { throw BackwardStopped() }
+        }
         return try body()
+    }
+
+    /// Thrown out of a backward pass whose observer called `stopBackward()`: nothing below the
+    /// modules reported so far ran backward. The observer (e.g. `Calibration.collect`) catches it.
+    public struct BackwardStopped: Error, CustomStringConvertible {
+        public var description: String { "backward: stopped by its gradient observer" }
+    }
+
+    /// Called from a gradient hook of `observeGradients` once it has every gradient it wants:
+    /// the backward ends right after this report by throwing `BackwardStopped`, so the layers
+    /// before the earliest wanted point run no backward at all (their parameter and input
+    /// gradients are not computed). Scores taken only at deep layers pay for only the deep
+    /// part of the backward. No effect outside a gradient observation.
+    public static func stopBackward() {
+        guard let t = current, t.gradientHook != nil else { return }
+        t.backwardDone = true
     }
 
     /// Runs `body` (a forward and a backward pass) calling `forward(path, module, input,
@@ -243,9 +265,11 @@ public final class Tracer {
 
     /// Reports the gradient of the output of the child `name` run backward inside a fused
     /// group.
-    func reportGradient(_ name: String, _ module: any Module, _ grad: Tensor) {
+    /// Throws `BackwardStopped` when the hook asked to stop (`stopBackward`).
+    func reportGradient(_ name: String, _ module: any Module, _ grad: Tensor) throws {
         guard let gradientHook else { return }
         childPath(name) { gradientHook($0, module, grad) }
+        if backwardDone { throw BackwardStopped() }
     }
 
     /// `body` with the path of the child `name` of the module being run (not for a

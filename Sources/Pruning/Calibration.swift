@@ -43,6 +43,11 @@ extension DependencyGraph {
 /// Runs a model over calibration batches and hands each group's feature maps (and, on
 /// request, the loss gradients at the same point) to a per-batch reducer.
 public enum Calibration {
+    /// Whether a gradient calibration stops its backward once the earliest point has its
+    /// gradient (`Tracer.stopBackward`); off, it runs to the input (`topiary bench --ab
+    /// stop-backward`). The same results either way.
+    nonisolated(unsafe) public static var stopsBackward = true
+
     /// For every point, calls `reduce(point, maps, grads)` once per batch with that batch's
     /// maps [B, C, …] in group order; returns each point's reduced tensors concatenated
     /// along dim 0 (or the maps themselves when the reducer returns nil).
@@ -89,17 +94,22 @@ public enum Calibration {
                 let params = model.namedParameters().map(\.parameter).filter(\.requiresGrad)
                 for p in params { p.requiresGrad = false }
                 defer { for p in params { p.requiresGrad = true } }
-                // each point is reduced as its gradient arrives, while that is still in cache
+                // each point is reduced as its gradient arrives, while that is still in cache;
+                // once the earliest point has its gradient the backward stops (nothing below it
+                // is wanted: scores at deep layers cost only the deep part of the backward)
                 var failure: (any Error)?
                 try withoutActuallyEscaping(consume) { consume in
-                    try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
-                        guard failure == nil else { return }
-                        do { try consume(path, g) } catch { failure = error }
-                    }, fusingExcept: Set(byPath.keys)) {
-                        let logits = try model.forward(x)
-                        let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
-                        _ = try model.backward(dlogits)
-                    }
+                    do {
+                        try Tracer.observeGradients(forward: onForward, backward: { path, _, g in
+                            guard failure == nil else { return }
+                            do { try consume(path, g) } catch { failure = error }
+                            if stopsBackward, failure != nil || reduced.count == byPath.count { Tracer.stopBackward() }
+                        }, fusingExcept: Set(byPath.keys)) {
+                            let logits = try model.forward(x)
+                            let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
+                            _ = try model.backward(dlogits)
+                        }
+                    } catch is Tracer.BackwardStopped {}
                 }
                 model.zeroGrad()
                 if let failure { throw failure }

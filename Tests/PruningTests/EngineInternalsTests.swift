@@ -142,4 +142,64 @@ final class EngineInternalsTests: XCTestCase {
         }
         XCTAssertEqual(try net.forward(try Tensor.randn([1, 3, 8, 8])).shape, [1, 10])
     }
+
+    /// Counts its backward calls; the identity forward.
+    final class BackwardCounter: Module {
+        let typeName = "BackwardCounter"
+        var training = true
+        var backwards = 0
+        func forward(_ input: Tensor) throws -> Tensor { input }
+        func backward(_ g: Tensor) throws -> Tensor { backwards += 1; return g }
+    }
+
+    /// A gradient calibration stops the backward once its earliest point has its gradient:
+    /// nothing in front of it runs backward, and a point's results are the same bits whether
+    /// the backward stops right below it or runs on to an earlier point.
+    func testGradientCalibrationStopsBelowTheEarliestPoint() throws {
+        let counter = BackwardCounter()
+        let resnet = try Zoo.resnetCifar(depth: 8)
+        randomizeNorms(resnet, seed: 9)
+        let net = try Sequential(named: [("counter", counter), ("net", resnet)])
+        net.eval()
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 8, 8])
+        func point(_ name: String) throws -> GroupPoint {
+            try XCTUnwrap(graph.point(of: try XCTUnwrap(graph.group(named: name)).index, .act))
+        }
+        let deep = try point("net.layer3.0.conv1"), early = try point("net.layer1.0.conv1")
+        let source = try BatchList.sinusoid(batches: 2, size: 4)
+        func scores(_ points: [GroupPoint]) throws -> [Int: [Float]] {
+            try Calibration.collect(net, points: points, source: source, batches: 2, gradients: true) { _, m, d in
+                try TaylorCriterion().reduceBatch(m, grads: d)
+            }.mapValues { $0.toFloats() }
+        }
+        let alone = try scores([deep])
+        XCTAssertEqual(counter.backwards, 0, "the backward stopped at layer3.0, before the input")
+        let both = try scores([deep, early])
+        XCTAssertEqual(counter.backwards, 0, "the backward stopped at layer1.0, before the input")
+        XCTAssertEqual(alone[deep.group], both[deep.group], "the same bits either way")
+        XCTAssertNotEqual(both[early.group]?.allSatisfy { $0 == 0 }, true, "layer1.0 got its gradients")
+        // a plain backward still runs to the input, and the net is usable after a stopped one
+        net.train()
+        let x = randn([2, 3, 8, 8], seed: 5)
+        counter.backwards = 0
+        _ = try net.backward(try Tensor.ones(try net.forward(x).shape))
+        XCTAssertEqual(counter.backwards, 1)
+        // the observation API: stopping outside an observation does nothing, inside one it
+        // ends the backward with `BackwardStopped` at the next report
+        Tracer.stopBackward()
+        _ = try net.backward(try Tensor.ones(try net.forward(x).shape))
+        XCTAssertEqual(counter.backwards, 2)
+        var reports: [String] = []
+        XCTAssertThrowsError(try Tracer.observeGradients(forward: { _, _, _, _ in }, backward: { path, _, _ in
+            reports.append(path)
+            if path == "net.layer2" { Tracer.stopBackward() }
+        }) { _ = try net.backward(try Tensor.ones(try net.forward(x).shape)) }) { e in
+            XCTAssertTrue(e is Tracer.BackwardStopped, "\(e)")
+        }
+        XCTAssertEqual(reports.last, "net.layer2")
+        XCTAssertFalse(reports.contains("net.layer1"))
+        XCTAssertEqual(counter.backwards, 2)
+        _ = try net.backward(try Tensor.ones(try net.forward(x).shape))
+        XCTAssertEqual(counter.backwards, 3, "the next backward is whole again")
+    }
 }

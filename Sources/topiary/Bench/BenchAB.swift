@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import NN
+import Pruning
 import Tensor
 import Text
 
@@ -58,6 +59,8 @@ enum BenchAB {
         // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
         "avx512": { CPU.useAVX512 = $0 && CPU.hasAVX512 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
+        // a gradient calibration's backward stopped below its earliest point (B) or run to the input (A)
+        "stop-backward": { Calibration.stopsBackward = $0 },
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
     ]
 
