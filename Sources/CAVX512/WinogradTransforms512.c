@@ -97,12 +97,14 @@ AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, 
     input_columns(tv, v, vs);
 }
 
-AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
+AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
+                                                 int interleaved) {
     // Lane l = 4k + t is tile t of run k. Row r of run k is the 18 floats at
     // pad + offs[4k] + r·wp, tile t's column j its float 4t + j: read from the row's start,
     // 128-bit lane t of one vector holds tile t's columns 0–3; read from float 2, its columns
     // 4 and 5 (at 2 and 3). A 4×4 transpose inside the 128-bit lanes of the four runs'
-    // vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at 4k + t.
+    // vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at 4k + t
+    // (`interleaved`: left there).
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const float *run0 = pad + offs[0], *run1 = pad + offs[4], *run2 = pad + offs[8], *run3 = pad + offs[12];
     V tv[36];   // (d·B)[r][j]
@@ -117,7 +119,8 @@ AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *o
         V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);   // columns 4, 5: the upper half of the transpose
         d[4] = lo2(ab2, ce2);
         d[5] = hi2(ab2, ce2);
-        for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
+        if (!interleaved)
+            for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
         input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
     }
     input_columns(tv, v, vs);
@@ -223,15 +226,21 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
     }
 }
 AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                                  const float *res, int flags, float bias, float scale, float shift) {
+                                                  const float *res, int flags, float bias, float scale, float shift,
+                                                  int interleaved) {
     V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
     V out[16];
     output_tiles(m, ms, out);
     for (int row = 0; row < 4; row++) {
-        // u[e]'s 128-bit lane L is row `row` of tile 4L + e; run k's row is lane k of u[0…3]
+        // u[e]'s 128-bit lane L is row `row` of the tile in lane 4L + e: run k's row is lane k of
+        // u[0…3] (tile t of run k in lane 4k + t), or u[k] itself (`interleaved`: lane 4t + k)
         V u[4], runs[4];
         transpose4_in_lanes(out[4 * row], out[4 * row + 1], out[4 * row + 2], out[4 * row + 3], u);
-        transpose4_lanes(u[0], u[1], u[2], u[3], runs);
+        if (interleaved) {
+            for (int k = 0; k < 4; k++) runs[k] = u[k];
+        } else {
+            transpose4_lanes(u[0], u[1], u[2], u[3], runs);
+        }
         for (int k = 0; k < 4; k++) {
             long at = offs[4 * k] + row * ow;
             _mm512_storeu_ps(y + at, epilogue(runs[k], res ? res + at : 0, flags, b, a, t));
@@ -242,12 +251,15 @@ AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
 }
-void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
-    (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
+void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
+                                          int interleaved) {
+    (void)pad; (void)offs; (void)wp; (void)v; (void)vs; (void)interleaved;
 }
 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                           const float *res, int flags, float bias, float scale, float shift) {
+                                           const float *res, int flags, float bias, float scale, float shift,
+                                           int interleaved) {
     (void)m; (void)ms; (void)y; (void)offs; (void)ow; (void)res; (void)flags; (void)bias; (void)scale; (void)shift;
+    (void)interleaved;
 }
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,

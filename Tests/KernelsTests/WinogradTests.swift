@@ -164,10 +164,13 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
         let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
         let (inputRuns, outputRuns) = (Conv2dKernel.winogradInputRuns, Conv2dKernel.winogradOutputRuns)
+        let interleaved = Conv2dKernel.interleavedRuns
         defer {
             CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own
             Conv2dKernel.winogradInputRuns = inputRuns; Conv2dKernel.winogradOutputRuns = outputRuns
+            Conv2dKernel.interleavedRuns = interleaved
         }
+        let interleavedBefore = Conv2dKernel.interleavedChunks
         var groups = Set<Int>()
         // whole groups of 16 tiles with four tiles side by side (32×32, 16×16), two (8×8) and
         // rows of three tiles (12×12): the stores of `topiary_winograd_store16_avx512`
@@ -181,10 +184,11 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
             let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), shift = random(c.k, seed: 9), res = random(count, seed: 7)
             let dy = random(count, seed: 8)
             var got: [[Float]] = [], grads: [[Float]] = []
-            for (wide, runs) in [(false, false), (true, false), (true, true)] {
+            for (wide, runs, lanes) in [(false, false, false), (true, false, false), (true, true, false), (true, true, true)] {
                 CPU.useAVX512 = wide
                 Conv2dKernel.winogradInputRuns = runs
                 Conv2dKernel.winogradOutputRuns = runs
+                Conv2dKernel.interleavedRuns = lanes
                 var y = [Float](repeating: .nan, count: count)
                 try bias.withUnsafeBufferPointer { b in
                     try scale.withUnsafeBufferPointer { a in
@@ -204,12 +208,13 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 try Conv2dKernel.weightGradientWinograd(g, x: x, dy: dy, dw: &dw)
                 grads.append(dw)
             }
-            for v in 1...2 {
+            for v in 1...3 {
                 XCTAssertEqual(zip(got[0], got[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "forward \(v), case \(i) \(c)")
                 XCTAssertEqual(zip(grads[0], grads[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw \(v), case \(i) \(c)")
             }
         }
         XCTAssertEqual(groups, [0, 1])
+        XCTAssertGreaterThan(Conv2dKernel.interleavedChunks, interleavedBefore, "the interleaved order ran")
     }
 
     /// Groups of 16 tiles are four runs of four side by side where a row of tiles is a

@@ -50,8 +50,12 @@ void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp
 /// offs[4k + t] = offs[4k] + 4t for k, t < 4 (rows of tiles 16 or more outputs wide). Each row
 /// of a run is read as 16-float vectors whose 128-bit lanes are its tiles: 8 loads, 10
 /// in-lane shuffles and 6 permutes a row of the 16 tiles instead of 16 half loads, 8 inserts
-/// and 22 shuffles.
-void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs);
+/// and 22 shuffles. With `interleaved`, tile t of run k goes to lane 4t + k instead of 4k + t
+/// (the layout the in-lane transposes leave: no permutes), for a chunk whose output pass takes
+/// the same group the same way (`topiary_winograd_output_runs16_avx512`); each lane's values are
+/// the same bits either way.
+void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
+                                          int interleaved);
 
 /// Winograd's output transform for 16 tiles (`Conv2dKernel.winogradOutput`): M's point ξ at
 /// m + ξ·`ms` (16 values, one a tile) becomes the 4×4 tile Aᵀ·M·A, tile l's rows at
@@ -71,8 +75,11 @@ void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *o
 /// (offs[4k + t] = offs[4k] + 4t): each row of the transformed tiles goes from registers to
 /// y as four 16-float rows, by in-lane 4×4 transposes and one of 128-bit lanes, with no
 /// 16×16 transpose and no round trip through a tile buffer. Only call when
-/// `topiary_avx512_usable()`.
+/// `topiary_avx512_usable()`. With `interleaved`, M's lane 4t + k holds tile t of run k (as
+/// the interleaved input kernel left it): each run's row is one in-lane transpose away, with no
+/// transpose of 128-bit lanes.
 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                           const float *res, int flags, float bias, float scale, float shift);
+                                           const float *res, int flags, float bias, float scale, float shift,
+                                           int interleaved);
 
 #endif

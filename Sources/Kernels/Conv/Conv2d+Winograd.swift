@@ -45,6 +45,18 @@ extension Conv2dKernel {
     /// into a tile buffer first (`topiary bench --ab output-runs`). Measured as
     /// `winogradInputRuns`: 49, 48, 51 → 45, 43, 43 ns per 16 tiles (with ReLU).
     nonisolated(unsafe) public static var winogradOutputRuns = true
+    /// Whether a forward chunk's groups of 16 tiles that both passes take as four runs of four
+    /// keep their tiles in the order the in-lane transposes leave them (tile t of run k in
+    /// lane 4t + k of V and M, `interleavedGroups`): the input kernel then needs no permutes
+    /// and the output kernel no transpose of 128-bit lanes (`topiary bench --ab interleave`).
+    /// Each tile's values are the same bits in either order where the products are our own
+    /// (`WinogradProducts` treats every column alike; OpenBLAS's sgemm does not always give a
+    /// column the same bits at another position, so its chunks keep the plain order), and
+    /// ∂L/∂w, which sums over the tiles, keeps the plain order too.
+    nonisolated(unsafe) public static var interleavedRuns = true
+    /// Forward chunks that had a group in the interleaved order (tests check it ran; a plain
+    /// counter, not exact when threads race on it).
+    nonisolated(unsafe) static var interleavedChunks = 0
     /// Tiles (GEMM columns) per chunk of images.
     nonisolated(unsafe) public static var winogradTiles = 128
 
@@ -116,10 +128,14 @@ extension Conv2dKernel {
                     // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the
                     // last tile's 8-wide row reads
                     Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, zeroed: true) { tmp, pad in
+                        var tables: WinogradChunkTables?   // made once per chunk size, not per chunk
                         while let images = next() {
                             let n0 = images.lowerBound, m = images.count, cols = (m * tl.perImage + 7) & ~7
+                            if tables?.m != m { tables = WinogradChunkTables(g, tl, m: m, ld: cols, interleave: own) }
+                            let t = tables!
+                            if t.interleaved.contains(true) { interleavedChunks &+= 1 }
                             winogradInput(g, tl, x: x, gate: inputGate, n0: n0, m: m, pad: pad, v: v, ld: cols,
-                                          pointStride: vs, tmp: tmp)
+                                          pointStride: vs, tmp: tmp, tables: t)
                             if own {
                                 WinogradProducts.multiply(u, v, outChannels: K, inChannels: C, columns: cols, ld: cols,
                                                           vStride: vs, into: mb, mStride: ms)
@@ -130,7 +146,7 @@ extension Conv2dKernel {
                                 }
                             }
                             winogradOutput(g, tl, mb: mb, ld: cols, pointStride: ms, n0: n0, m: m, y: y, tmp: tmp,
-                                           epilogue: e)
+                                           epilogue: e, tables: t)
                         }
                     }
                 }
@@ -153,10 +169,11 @@ extension Conv2dKernel {
     static func winogradInput(_ g: ConvGeometry, _ tl: WinogradTiling, x: UnsafePointer<Float>,
                               gate: UnsafePointer<Float>? = nil, n0: Int, m: Int,
                               pad: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, ld: Int,
-                              pointStride vs: Int, tmp: UnsafeMutablePointer<Float>) {
+                              pointStride vs: Int, tmp: UnsafeMutablePointer<Float>, tables: WinogradChunkTables? = nil) {
         let C = g.inChannels, H = g.height, W = g.width, wp = tl.wp, plane = tl.hp * tl.wp
-        let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: plane, rowStride: wp)
-        let wide = CPU.useAVX512 && wideTransforms, runs = wide && winogradInputRuns ? fourRuns(offs, ld) : []
+        let (offs, runs) = tables.map { ($0.inputOffs, $0.inputRuns) } ?? inputGroups(tl, m: m, ld: ld)
+        let interleaved = tables?.interleaved ?? []
+        let wide = CPU.useAVX512 && wideTransforms
         let tv = UnsafeMutableRawPointer(tmp)
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
@@ -183,7 +200,8 @@ extension Conv2dKernel {
                     while t0 + 16 <= ld {
                         next.step(); next.step(); nextGate.step(); nextGate.step()
                         if !runs.isEmpty && runs[t0 / 16] {
-                            topiary_winograd_input16_runs_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
+                            let lanes: Int32 = !interleaved.isEmpty && interleaved[t0 / 16] ? 1 : 0
+                            topiary_winograd_input16_runs_avx512(pad, o + t0, wp, v + c * ld + t0, vs, lanes)
                         } else {
                             topiary_winograd_input16_avx512(pad, o + t0, wp, v + c * ld + t0, vs)
                         }
@@ -221,6 +239,34 @@ extension Conv2dKernel {
 }
 
 extension Conv2dKernel {
+    /// The input pass's tile corners in a chunk of `m` images' zero-bordered planes (`ld`
+    /// entries) and, with the wide transforms, which groups of 16 it takes as four runs.
+    static func inputGroups(_ tl: WinogradTiling, m: Int, ld: Int) -> (offs: [Int], runs: [Bool]) {
+        let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: tl.hp * tl.wp, rowStride: tl.wp)
+        let wide = CPU.useAVX512 && wideTransforms
+        return (offs, wide && winogradInputRuns ? fourRuns(offs, ld) : [])
+    }
+
+    /// The tile tables of a forward chunk of `m` images (`ld` columns): the input and output
+    /// passes' (`inputGroups`, `outputGroups`), and for each group of 16 tiles whether both
+    /// passes take it as four runs of four, so its lanes go in the interleaved order
+    /// (`interleavedRuns`; only with `interleave`, i.e. our own products). A chunk size's
+    /// tables are made once per pass and thread, not per chunk.
+    struct WinogradChunkTables {
+        let m: Int
+        let inputOffs: [Int], inputRuns: [Bool]
+        let outputOffs: [Int], shape: [Int], whole16: [Bool], outputRuns: [Bool]
+        let interleaved: [Bool]
+        init(_ g: ConvGeometry, _ tl: WinogradTiling, m: Int, ld: Int, interleave: Bool) {
+            self.m = m
+            (inputOffs, inputRuns) = Conv2dKernel.inputGroups(tl, m: m, ld: ld)
+            (outputOffs, shape, whole16, outputRuns) = Conv2dKernel.outputGroups(g, tl, tiles: m * tl.perImage)
+            let (input, output) = (inputRuns, outputRuns)
+            interleaved = interleave && interleavedRuns && !input.isEmpty && !output.isEmpty
+                ? output.indices.map { $0 < input.count && input[$0] && output[$0] } : []
+        }
+    }
+
     /// For each whole group of 16 tiles in `offs` (tile corners, `ld` of them), whether
     /// it is four runs of four tiles side by side (offs[4k + t] = offs[4k] + 4t), the
     /// layout `topiary_winograd_input16_runs_avx512` takes.

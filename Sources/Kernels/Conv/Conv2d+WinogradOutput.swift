@@ -11,25 +11,16 @@ extension Conv2dKernel {
     /// one 16-float row).
     static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
                                pointStride ms: Int, n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>,
-                               epilogue e: ConvEpilogue) {
-        let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
+                               epilogue e: ConvEpilogue, tables: WinogradChunkTables? = nil) {
+        let K = g.outChannels, OW = g.outWidth, P = g.outPlane
         let tiles = m * tl.perImage
-        // per tile: offset of its corner in an image's channel plane (+ image · K · P), rows, columns
-        let offs = tl.corners(tiles: tiles, count: tiles, plane: K * P, rowStride: OW)
-        var shape = [Int](repeating: 0, count: tiles)
-        for t in 0..<tiles {
-            let r = t % tl.perImage
-            shape[t] = min(4, OH - 4 * (r / tl.tilesW)) * 8 + min(4, OW - 4 * (r % tl.tilesW))
-        }
+        let (offs, shape, whole16, runs) = tables.map { ($0.outputOffs, $0.shape, $0.whole16, $0.outputRuns) }
+            ?? outputGroups(g, tl, tiles: tiles)
+        let interleaved = tables?.interleaved ?? []
         let tv = UnsafeMutableRawPointer(tmp)
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
         let plain = e.isIdentity
         let wide = CPU.useAVX512 && wideTransforms
-        // groups of 16 whole tiles, stored by `topiary_winograd_store16_avx512` (rows of four
-        // tiles side by side as 16-float vectors, the output pass on them)
-        let whole16 = wide ? (0..<(tiles / 16)).map { q in shape[(16 * q)..<(16 * q + 16)].allSatisfy { $0 == 4 * 8 + 4 } } : []
-        // and of those, the ones that are four runs of four tiles, transformed and stored at once
-        let runs = wide && winogradOutputRuns ? zip(fourRuns(offs, tiles), whole16).map { $0 && $1 } : []
         offs.withUnsafeBufferPointer { ob in
             let corner = ob.baseAddress!
             for k in 0..<K {
@@ -55,8 +46,9 @@ extension Conv2dKernel {
                         next.step(); next.step()
                         nextResidual.step(); nextResidual.step()
                         if !runs.isEmpty && runs[t0 >> 4] {
+                            let lanes: Int32 = !interleaved.isEmpty && interleaved[t0 >> 4] ? 1 : 0
                             topiary_winograd_output_runs16_avx512(mb + k * ld + t0, ms, yk, corner + t0, OW, residualK,
-                                                                  Int32(flags), pass.b, pass.a, pass.t)
+                                                                  Int32(flags), pass.b, pass.a, pass.t, lanes)
                             t0 += 16
                             continue
                         }
@@ -128,6 +120,27 @@ extension Conv2dKernel {
                 }
             }
         }
+    }
+
+    /// The output pass's tables for a chunk of `tiles` tiles: each tile's corner in an image's
+    /// channel plane (+ image · K · P), its shape (rows · 8 + columns kept at the plane's
+    /// bottom and right edges), and with the wide transforms, for each group of 16, whether
+    /// its tiles are all whole (`whole16`: stored by `topiary_winograd_store16_avx512`, rows of
+    /// four tiles side by side as 16-float vectors) and whether they are also four runs of
+    /// four (`runs`: transformed and stored at once).
+    static func outputGroups(_ g: ConvGeometry, _ tl: WinogradTiling, tiles: Int)
+        -> (offs: [Int], shape: [Int], whole16: [Bool], runs: [Bool]) {
+        let OH = g.outHeight, OW = g.outWidth
+        let offs = tl.corners(tiles: tiles, count: tiles, plane: g.outChannels * g.outPlane, rowStride: OW)
+        var shape = [Int](repeating: 0, count: tiles)
+        for t in 0..<tiles {
+            let r = t % tl.perImage
+            shape[t] = min(4, OH - 4 * (r / tl.tilesW)) * 8 + min(4, OW - 4 * (r % tl.tilesW))
+        }
+        let wide = CPU.useAVX512 && wideTransforms
+        let whole16 = wide ? (0..<(tiles / 16)).map { q in shape[(16 * q)..<(16 * q + 16)].allSatisfy { $0 == 4 * 8 + 4 } } : []
+        let runs = wide && winogradOutputRuns ? zip(fourRuns(offs, tiles), whole16).map { $0 && $1 } : []
+        return (offs, shape, whole16, runs)
     }
 
     /// A tile clipped at the plane's edge into y at `dst` through the output pass: rows 0, 1

@@ -65,10 +65,13 @@ extension Conv2dKernel {
                     Scratch.with(80 * 8, nb * tl.hp * tl.wp + 8, nb * dyPlane + 16 * tl.tilesW + 8,
                                  zeroed: true) { tmp, pad, dpad in
                         var n0 = lo
+                        var tables: WinogradChunkTables?   // once per chunk size; the plain tile order
                         while n0 < hi {
                             if stop() { return }
                             let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
-                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp)
+                            if tables?.m != m { tables = WinogradChunkTables(g, tl, m: m, ld: cols, interleave: false) }
+                            winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp,
+                                          tables: tables)
                             winogradGradientInput(g, tl, dy: dy, n0: n0, m: m, pad: dpad, zeroTile: nb * dyPlane,
                                                   f: f, ld: cols, pointStride: fs, tmp: tmp)
                             if own {

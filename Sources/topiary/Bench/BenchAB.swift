@@ -54,6 +54,8 @@ enum BenchAB {
         "input-runs": { Conv2dKernel.winogradInputRuns = $0 },
         // Winograd's wide output transform and store in one call for runs of four tiles (B) or through a tile buffer (A)
         "output-runs": { Conv2dKernel.winogradOutputRuns = $0 },
+        // Winograd's run groups with their tiles interleaved across the runs (B: no permutes, no lane transpose) or in plain order (A)
+        "interleave": { Conv2dKernel.interleavedRuns = $0 },
         // Parallel.forEach on our own spinning workers (B) or DispatchQueue.concurrentPerform (A)
         "workers": { Parallel.usesWorkerPool = $0 },
         // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
