@@ -47,7 +47,7 @@ extension Conv2dKernel {
     nonisolated(unsafe) public static var winogradOutputRuns = true
     /// Whether a forward chunk's groups of 16 tiles that both passes take as four runs of four
     /// keep their tiles in the order the in-lane transposes leave them (tile t of run k in
-    /// lane 4t + k of V and M, `interleavedGroups`): the input kernel then needs no permutes
+    /// lane 4t + k of V and M, `WinogradChunkTables.interleaved`): the input kernel needs no permutes
     /// and the output kernel no transpose of 128-bit lanes (`topiary bench --ab interleave`).
     /// Each tile's values are the same bits in either order where the products are our own
     /// (`WinogradProducts` treats every column alike; OpenBLAS's sgemm does not always give a
