@@ -109,12 +109,9 @@ public final class Tracer {
     static func reportingBackward(_ name: String, _ module: any Module, _ g: Tensor,
                                   _ body: () throws -> Tensor) throws -> Tensor {
         guard let t = current, t.gradientHook != nil else { return try body() }
+        try t.reportGradient(name, module, g)
         if !name.isEmpty { t.path.append(name) }
         defer { if !name.isEmpty { t.path.removeLast() } }
-        if !name.isEmpty {
-            t.gradientHook?(t.path.joined(separator: "."), module, g)
-            if t.backwardDone { throw BackwardStopped() }
-        }
         return try body()
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bindings
 import Foundation
+import Kernels
 import LuaHost
 
 /// `topiary`: the command line. With no subcommand it runs `-e` chunks, or starts the REPL.
@@ -10,6 +11,12 @@ struct Topiary: ParsableCommand {
         commandName: "topiary",
         abstract: "A research host for CNN filter pruning, scripted in Lua.",
         subcommands: [Run.self, Repl.self, NotebookCommand.self, SweepCommand.self, Bench.self, KernelCommand.self])
+
+    /// Puts OpenBLAS on the kernels this CPU can run (`BLASCore`), then parses the command line.
+    static func main() {
+        BLASCore.reexecIfGeneric()
+        main(nil)
+    }
 
     @Option(name: .customShort("e"), help: "Execute a Lua chunk (repeatable).")
     var chunks: [String] = []

@@ -11,6 +11,8 @@
 /// 1 when the CPU has AVX-512F and the OS saves its registers (XCR0 opmask, ZMM state);
 /// 0 otherwise, and always 0 off x86-64.
 int topiary_avx512_usable(void);
+/// Whether the CPU and the OS support AVX2 with FMA3 (CPUID and XCR0).
+int topiary_avx2_fma_usable(void);
 
 /// Winograd's 36 chunk products M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t], the register tile
 /// of `WinogradProducts.multiply` (Kernels/Conv/WinogradProducts.swift) with 16-float vectors:

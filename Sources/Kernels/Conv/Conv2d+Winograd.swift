@@ -257,10 +257,12 @@ extension Conv2dKernel {
         let inputOffs: [Int], inputRuns: [Bool]
         let outputOffs: [Int], shape: [Int], whole16: [Bool], outputRuns: [Bool]
         let interleaved: [Bool]
-        init(_ g: ConvGeometry, _ tl: WinogradTiling, m: Int, ld: Int, interleave: Bool) {
+        /// `outputs: false` (∂L/∂w, which has no output pass) makes the input tables only.
+        init(_ g: ConvGeometry, _ tl: WinogradTiling, m: Int, ld: Int, interleave: Bool, outputs: Bool = true) {
             self.m = m
             (inputOffs, inputRuns) = Conv2dKernel.inputGroups(tl, m: m, ld: ld)
-            (outputOffs, shape, whole16, outputRuns) = Conv2dKernel.outputGroups(g, tl, tiles: m * tl.perImage)
+            (outputOffs, shape, whole16, outputRuns) = outputs
+                ? Conv2dKernel.outputGroups(g, tl, tiles: m * tl.perImage) : ([], [], [], [])
             let (input, output) = (inputRuns, outputRuns)
             interleaved = interleave && interleavedRuns && !input.isEmpty && !output.isEmpty
                 ? output.indices.map { $0 < input.count && input[$0] && output[$0] } : []

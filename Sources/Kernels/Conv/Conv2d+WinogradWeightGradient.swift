@@ -69,7 +69,7 @@ extension Conv2dKernel {
                         while n0 < hi {
                             if stop() { return }
                             let m = min(nb, hi - n0), cols = (m * tl.perImage + 7) & ~7
-                            if tables?.m != m { tables = WinogradChunkTables(g, tl, m: m, ld: cols, interleave: false) }
+                            if tables?.m != m { tables = WinogradChunkTables(g, tl, m: m, ld: cols, interleave: false, outputs: false) }
                             winogradInput(g, tl, x: x, n0: n0, m: m, pad: pad, v: v, ld: cols, pointStride: vs, tmp: tmp,
                                           tables: tables)
                             winogradGradientInput(g, tl, dy: dy, n0: n0, m: m, pad: dpad, zeroTile: nb * dyPlane,

@@ -15,7 +15,8 @@ struct Bench: ParsableCommand {
         Knobs: ANCHOR_THREADS=1,2  ANCHOR_ONLY=substr,...  ANCHOR_BUDGET_S=2  ANCHOR_QUICK=1
         Like the anchor scripts (common.clean_openblas_env), the benchmark re-executes itself
         without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS picks its kernels for this
-        CPU as numpy's does; ANCHOR_KEEP_OPENBLAS_ENV=1 keeps them. The first line (case
+        CPU as numpy's does (where it falls back to its generic kernels, topiary's own choice,
+        BLASCore, stays); ANCHOR_KEEP_OPENBLAS_ENV=1 keeps them. The first line (case
         "env") names the OpenBLAS kernel family in use.
         """)
 
@@ -63,9 +64,13 @@ struct Bench: ParsableCommand {
     /// so dropping them means running again: exec this program with the same arguments.
     static func cleanOpenBLASEnvironment() {
         let env = ProcessInfo.processInfo.environment
+        let ownCore = BLASCore.isOwnChoice(env)   // not the machine's: keep it
         guard env["ANCHOR_KEEP_OPENBLAS_ENV"] != "1",
-              env["OPENBLAS_CORETYPE"] != nil || env["OPENBLAS_L2_SIZE"] != nil else { return }
-        unsetenv("OPENBLAS_CORETYPE")
+              (env["OPENBLAS_CORETYPE"] != nil && !ownCore) || env["OPENBLAS_L2_SIZE"] != nil else { return }
+        if !ownCore {
+            unsetenv("OPENBLAS_CORETYPE")
+            unsetenv(BLASCore.chosenVariable)   // after the exec, `BLASCore` may choose again
+        }
         unsetenv("OPENBLAS_L2_SIZE")
         setenv("ANCHOR_OPENBLAS_ENV_REMOVED", "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
