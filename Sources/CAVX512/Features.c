@@ -4,8 +4,8 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 
-/// CPUID leaf 7's EBX (0 when the CPU has no leaf 7) and XCR0's low word (0 unless the OS
-/// uses XSAVE), for one processor feature check.
+/// CPUID leaf 1's ECX, leaf 7's EBX (0 when the CPU has no leaf 7) and XCR0's low word (0
+/// unless the OS uses XSAVE): what both feature checks read.
 static void topiary_cpu_words(unsigned *leaf1_ecx, unsigned *leaf7_ebx, unsigned *xcr0) {
     unsigned a, b, c, d;
     *leaf1_ecx = *leaf7_ebx = *xcr0 = 0;
