@@ -70,7 +70,7 @@ final class LinalgTests: XCTestCase {
 
     func testGramAndSVDMethodsAgree() throws {
         Random.manualSeed(9)
-        for (b, m, k, n) in [(50, 32, 1, 32), (50, 32, 7, 32), (50, 32, 31, 32), (30, 12, 5, 20), (30, 20, 5, 12)] {
+        for (b, m, k, n) in [(50, 32, 1, 32), (50, 32, 7, 32), (50, 32, 31, 32), (30, 12, 5, 20), (30, 20, 5, 12), (9, 8, 3, 8), (3, 80, 20, 70), (2, 66, 9, 90)] {
             let x = try Tensor.randn([b, m, k]).matmul(try Tensor.randn([b, k, n]))   // rank k
             let gram = try x.matrixRank().toArray(), svd = try x.matrixRank(method: .svd).toArray()
             XCTAssertEqual(gram, svd, "\(m)x\(n) rank \(k)")
@@ -96,6 +96,15 @@ final class LinalgTests: XCTestCase {
         XCTAssertThrowsError(try Tensor(shape: [2, 2], values: [1, .nan, 0, 1]).matrixRank()) {
             XCTAssertTrue("\($0)".contains("NaN"), "\($0)")
         }
+        // a non-finite value in the second group of 8 lanes, and in a matrix past the fast path's size
+        var values = [Float](repeating: 1, count: 9 * 16)
+        values[8 * 16 + 5] = .infinity
+        XCTAssertThrowsError(try Tensor(shape: [9, 4, 4], values: values).matrixRank()) {
+            XCTAssertTrue("\($0)".contains("NaN or infinity"), "\($0)")
+        }
+        var big = [Float](repeating: 0, count: 70 * 70)
+        big[70 * 70 - 1] = .nan
+        XCTAssertThrowsError(try Tensor(shape: [70, 70], values: big).matrixRank())
         XCTAssertThrowsError(try Tensor(shape: [3], values: [1, 2, 3]).svd())
     }
 }

@@ -44,15 +44,80 @@ extension Tensor {
         return out
     }
 
-    /// The Gram path: 8 matrices at a time, each reduced to a tridiagonal in double, then
-    /// σmax from bisection and one Sturm count at the tolerance. σ is compared as
-    /// torch compares float32 values: counted when it would round above the tolerance.
+    /// The Gram path: 8 matrices at a time, one per SIMD lane (`SymmetricEigen+Lanes`),
+    /// each Gram matrix reduced to a tridiagonal in double, then σmax from bisection and one
+    /// Sturm count at the tolerance. σ is compared as torch compares float32 values: counted
+    /// when it would round above the tolerance. Matrices with min(m, n) > 64 go one at a
+    /// time through `gram` + `tridiagonalize` (8 lanes of a big Gram matrix leave L2).
     func gramRanks(atol: Float, rtol: Float, into out: Tensor) throws {
         let x = try toFloat().contiguous()
+        let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n), count = out.numel
+        guard k <= 64 else { return try gramRanksOneByOne(x, atol: atol, rtol: rtol, into: out) }
+        let po = out.iptr
+        typealias Lanes = SymmetricEigen.Lanes
+        let rows = max(m, n), (rs, cs) = n <= m ? (n, 1) : (1, n)
+        try x.withFloats { px in
+            try Chunked.run("matrix_rank", count: (count + 7) / 8, block: Chunked.blockSize(perItem: 8 * m * n * 16)) { lo, hi in
+                Scratch.with(k * k + SymmetricEigen.gramBlock * k + 2 * k, of: Lanes.self) { g in
+                    let rowBuf = g + k * k, d = rowBuf + SymmetricEigen.gramBlock * k, e = d + k
+                    for b in lo..<hi {
+                        let lanes = min(8, count - b * 8)
+                        guard SymmetricEigen.gram(px + b * 8 * m * n, lanes: lanes, stride: m * n, rows: rows, k: k,
+                                                  rs: rs, cs: cs, into: g, rowBuf: rowBuf) else {
+                            for l in 0..<lanes { po[b * 8 + l] = -1 }   // not finite: reported below
+                            continue
+                        }
+                        SymmetricEigen.tridiagonalize(lanes: g, k, d, e)
+                        var big = Lanes(repeating: 1)
+                        for j in 0..<k { e[j] *= e[j]; big = pointwiseMax(big, e[j]) }
+                        let pivmin = Lanes(repeating: Double.leastNormalMagnitude) * big
+                        let ranks = Self.countRanks(d, e, k, pivmin: pivmin, atol: atol, rtol: rtol)
+                        for l in 0..<lanes { po[b * 8 + l] = Int64(ranks[l]) }
+                    }
+                }
+            }
+        }
+        for i in 0..<count where po[i] < 0 { throw TensorError("matrix_rank: input contains NaN or infinity") }
+    }
+
+    /// Ranks of 8 tridiagonal matrices (d, squared sub-diagonal e2; lane-wise): the
+    /// eigenvalues above the float32 tolerance of σmax. The tolerance only moves with
+    /// σmax, so the count at the tolerance of a lower and of an upper bound of λmax = σmax²
+    /// brackets the rank; where the two agree (nearly always: the bounds are within a
+    /// factor 2 and no eigenvalue sits in that window of ~1e-6·σmax) it is the rank, with
+    /// two Sturm counts instead of the ~44 that bisecting λmax to double precision takes;
+    /// elsewhere the bracket is narrowed by bisection until they agree.
+    static func countRanks(_ d: UnsafePointer<SymmetricEigen.Lanes>, _ e2: UnsafePointer<SymmetricEigen.Lanes>, _ k: Int,
+                           pivmin: SymmetricEigen.Lanes, atol: Float, rtol: Float) -> SymmetricEigen.Lanes {
+        typealias Lanes = SymmetricEigen.Lanes
+        func cut(_ lambda: Lanes) -> Lanes {
+            var c = Lanes()
+            for l in 0..<8 {
+                let tol = Swift.max(atol, rtol * Float(Swift.max(lambda[l], 0).squareRoot()))
+                let mid = (Double(tol) + Double(tol.nextUp)) / 2      // rounds above tol beyond this
+                c[l] = mid * mid
+            }
+            return c
+        }
+        var (lo, hi) = SymmetricEigen.largestBounds(d, e2, k)
+        var steps = 0
+        while true {
+            let upper = SymmetricEigen.countAbove(cut(lo), d, e2, k, pivmin: pivmin)
+            let lower = SymmetricEigen.countAbove(cut(hi), d, e2, k, pivmin: pivmin)
+            if all(upper .== lower) || steps >= 48 { return lower }
+            SymmetricEigen.narrowLargest(&lo, &hi, d, e2, k, pivmin: pivmin, steps: 6)
+            steps += 6
+        }
+    }
+
+    /// The Gram path for large matrices: each on its own (`gram`, `tridiagonalize`), their
+    /// tridiagonals counted 8 at a time.
+    private func gramRanksOneByOne(_ x: Tensor, atol: Float, rtol: Float, into out: Tensor) throws {
         try x.checkFinite("matrix_rank")
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n), count = out.numel
         let po = out.iptr
         typealias Lanes = SymmetricEigen.Lanes
+        try Scratch.check(k * k + 2 * k + m * n, of: Double.self, "matrix_rank")
         try x.withFloats { px in
             try Chunked.run("matrix_rank", count: (count + 7) / 8, block: Chunked.blockSize(perItem: 8 * m * n * 16)) { lo, hi in
                 Scratch.with(k * k + 2 * k + m * n, of: Double.self) { g in
@@ -68,14 +133,7 @@ extension Tensor {
                                 for j in 0..<k { ld[j][l] = d[j]; le2[j][l] = e[j] * e[j]; big = Swift.max(big, e[j] * e[j]) }
                                 pivmin[l] *= big
                             }
-                            let smax = SymmetricEigen.largest(ld, le2, k, pivmin: pivmin)
-                            var cut = Lanes()
-                            for l in 0..<8 {
-                                let tol = Swift.max(atol, rtol * Float(Swift.max(smax[l], 0).squareRoot()))
-                                let mid = (Double(tol) + Double(tol.nextUp)) / 2      // rounds above tol beyond this
-                                cut[l] = mid * mid
-                            }
-                            let ranks = SymmetricEigen.countAbove(cut, ld, le2, k, pivmin: pivmin)
+                            let ranks = Self.countRanks(ld, le2, k, pivmin: pivmin, atol: atol, rtol: rtol)
                             for l in 0..<8 where b * 8 + l < count { po[b * 8 + l] = Int64(ranks[l]) }
                         }
                     }

@@ -84,22 +84,32 @@ enum SymmetricEigen {
         return Lanes(repeating: Double(n)) - negatives
     }
 
-    /// The largest eigenvalue of 8 tridiagonal matrices by bisection between the largest
-    /// diagonal entry and the Gershgorin bound, to about 1e-12 relative.
-    static func largest(_ d: UnsafePointer<Lanes>, _ e2: UnsafePointer<Lanes>, _ n: Int, pivmin: Lanes) -> Lanes {
-        var lo = Lanes(repeating: -.infinity), hi = Lanes(repeating: -.infinity)
+    /// Brackets lo ≤ λmax ≤ hi of 8 tridiagonal matrices (lane-wise): lo the largest
+    /// eigenvalue of any 2×2 diagonal block (a Rayleigh quotient, so a lower bound), hi
+    /// the Gershgorin bound.
+    static func largestBounds(_ d: UnsafePointer<Lanes>, _ e2: UnsafePointer<Lanes>, _ n: Int) -> (lo: Lanes, hi: Lanes) {
+        var lo = n > 0 ? d[0] : Lanes(), hi = Lanes(repeating: -.infinity)
         for j in 0..<n {
             let left = j > 0 ? e2[j].squareRoot() : Lanes(), right = j + 1 < n ? e2[j + 1].squareRoot() : Lanes()
-            lo.replace(with: d[j], where: d[j] .> lo)
             let bound = d[j] + left + right
             hi.replace(with: bound, where: bound .> hi)
+            if j + 1 < n {
+                let half = (d[j] - d[j + 1]) * 0.5
+                let block = (d[j] + d[j + 1]) * 0.5 + (half * half + e2[j + 1]).squareRoot()
+                lo.replace(with: block, where: block .> lo)
+            }
         }
-        for _ in 0..<44 {
+        return (pointwiseMin(lo, hi), hi)
+    }
+
+    /// `steps` bisection steps on the bracket lo ≤ λmax ≤ hi (lane-wise).
+    static func narrowLargest(_ lo: inout Lanes, _ hi: inout Lanes, _ d: UnsafePointer<Lanes>, _ e2: UnsafePointer<Lanes>,
+                              _ n: Int, pivmin: Lanes, steps: Int) {
+        for _ in 0..<steps {
             let mid = (lo + hi) * 0.5
             let above = countAbove(mid, d, e2, n, pivmin: pivmin) .> 0
             lo.replace(with: mid, where: above)
             hi.replace(with: mid, where: .!above)
         }
-        return hi
     }
 }
