@@ -85,4 +85,21 @@ enum RunSums {
         while k < n { acc += Double(x[k]) * Double(y[k]); k += 1 }
         return acc
     }
+
+    /// How many x_k are zero (either sign).
+    static func zeros(_ x: UnsafePointer<Float>, _ n: Int) -> Int {
+        var a0 = SIMD8<Int32>(), a1 = SIMD8<Int32>()
+        var k = 0
+        let none = SIMD8<Int32>(), one = SIMD8<Int32>(repeating: 1)
+        while k + 16 <= n {
+            let v0 = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self)
+            let v1 = UnsafeRawPointer(x + k + 8).loadUnaligned(as: SIMD8<Float>.self)
+            a0 &+= none.replacing(with: one, where: v0 .== 0)
+            a1 &+= none.replacing(with: one, where: v1 .== 0)
+            k += 16
+        }
+        var count = Int((a0 &+ a1).wrappedSum())
+        while k < n { if x[k] == 0 { count += 1 }; k += 1 }
+        return count
+    }
 }

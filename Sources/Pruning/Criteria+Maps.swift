@@ -32,14 +32,10 @@ public struct MapCriterion: Criterion {
         let b = x.shape[0], c = x.shape[1], hw = x.shape.dropFirst(2).reduce(1, *)
         switch kind {
         case .apoz:
-            let out = try Tensor(uninitialized: [b, c])
+            let out = try Tensor(uninitialized: [b, c]), o = out.ptr
             x.withFloats { p in
-                out.withFloats { o in
-                    for i in 0..<(b * c) {
-                        var zeros = 0
-                        for k in 0..<hw where p[i * hw + k] == 0 { zeros += 1 }
-                        o[i] = 1 - Float(zeros) / Float(max(hw, 1))
-                    }
+                Parallel.ranges(b * c, grain: max(1, 32768 / max(hw, 1))) { lo, hi in
+                    for i in lo..<hi { o[i] = 1 - Float(RunSums.zeros(p + i * hw, hw)) / Float(max(hw, 1)) }
                 }
             }
             return out

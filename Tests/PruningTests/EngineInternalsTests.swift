@@ -70,6 +70,25 @@ final class EngineInternalsTests: XCTestCase {
         }
     }
 
+    /// APoZ's per-map zero count (SIMD body and tail, −0 counted as zero, NaN not) and the
+    /// batch reduction over many maps in parallel, against a plain count.
+    func testZeroCountsAndAPoZReduction() throws {
+        for n in [0, 1, 15, 16, 17, 40, 1025] {
+            var v = (0..<n).map { Float($0 % 3) - 1 }          // −1, 0, 1, …
+            if n > 5 { v[5] = -0.0; v[4] = .nan }
+            let expect = v.filter { $0 == 0 }.count
+            XCTAssertEqual(v.withUnsafeBufferPointer { RunSums.zeros($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, n) }, expect, "n \(n)")
+        }
+        let maps = try randn([7, 5, 9, 11], seed: 3).clamp(min: 0, max: nil)
+        let got = try XCTUnwrap(try MapCriterion(.apoz).reduceBatch(maps, grads: nil)).toFloats()
+        let all = maps.toFloats(), hw = 99
+        XCTAssertEqual(got.count, 35)
+        for r in 0..<35 {
+            let zeros = all[(r * hw)..<((r + 1) * hw)].filter { $0 == 0 }.count
+            XCTAssertEqual(got[r], 1 - Float(zeros) / Float(hw), "row \(r)")
+        }
+    }
+
     /// Reduction `first` scores the defining filter alone: the same as every member's
     /// norms filtered down to it.
     func testFirstReductionScoresTheDefiningFilter() throws {

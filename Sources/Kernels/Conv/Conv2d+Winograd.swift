@@ -57,8 +57,12 @@ extension Conv2dKernel {
     /// Forward chunks that had a group in the interleaved order (tests check it ran; a plain
     /// counter, not exact when threads race on it).
     nonisolated(unsafe) static var interleavedChunks = 0
-    /// Tiles (GEMM columns) per chunk of images.
-    nonisolated(unsafe) public static var winogradTiles = 128
+    /// Tiles (GEMM columns) per chunk of images: 128, or `TOPIARY_WINOGRAD_TILES` (64…4096,
+    /// for measuring another CPU's caches).
+    nonisolated(unsafe) public static var winogradTiles: Int = {
+        guard let s = ProcessInfo.processInfo.environment["TOPIARY_WINOGRAD_TILES"], let t = Int(s) else { return 128 }
+        return min(max(t, 64), 4096)
+    }()
 
     /// The tiles of a geometry: tiles per row and column, the zero-bordered input plane
     /// (Hp × Wp) every tile of which lies inside.
