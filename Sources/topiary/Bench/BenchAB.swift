@@ -60,10 +60,13 @@ enum BenchAB {
         "workers": { Parallel.usesWorkerPool = $0 },
         // the kernels with an AVX-512 version use it (B, the default where the CPU has it) or not (A)
         "avx512": { CPU.useAVX512 = $0 && CPU.hasAVX512 },
-        // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         // a gradient calibration's backward stopped below its earliest point (B) or run to the input (A)
         "stop-backward": { Calibration.stopsBackward = $0 },
+        // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
+        // Winograd chunks of 256 (or 64) tiles (B) or 128 (A, the default)
+        "tiles-256": { Conv2dKernel.winogradTiles = $0 ? 256 : 128 },
+        "tiles-64": { Conv2dKernel.winogradTiles = $0 ? 64 : 128 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
