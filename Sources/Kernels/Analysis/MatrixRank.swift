@@ -45,10 +45,12 @@ extension Tensor {
     }
 
     /// The Gram path: 8 matrices at a time, one per SIMD lane (`SymmetricEigen+Lanes`),
-    /// each Gram matrix reduced to a tridiagonal in double, then σmax from bisection and one
-    /// Sturm count at the tolerance. σ is compared as torch compares float32 values: counted
-    /// when it would round above the tolerance. Matrices with min(m, n) > 64 go one at a
-    /// time through `gram` + `tridiagonalize` (8 lanes of a big Gram matrix leave L2).
+    /// each Gram matrix reduced to a tridiagonal in double, then the eigenvalues above the
+    /// tolerance counted (`countRanks`). σ is compared as torch compares float32 values:
+    /// counted when it would round above the tolerance. Matrices with min(m, n) > 64 go one
+    /// at a time through `gram` + `tridiagonalize` (8 lanes of a big Gram matrix leave L2).
+    /// A NaN or infinity marks its group while the Gram matrices are formed (no pass of its
+    /// own) and raises the error after the pass.
     func gramRanks(atol: Float, rtol: Float, into out: Tensor) throws {
         let x = try toFloat().contiguous()
         let m = shape[dim - 2], n = shape[dim - 1], k = min(m, n), count = out.numel
