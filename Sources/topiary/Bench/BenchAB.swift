@@ -67,6 +67,8 @@ enum BenchAB {
         // Winograd chunks of 256 (or 64) tiles (B) or 128 (A, the default)
         "tiles-256": { Conv2dKernel.winogradTiles = $0 ? 256 : 128 },
         "tiles-64": { Conv2dKernel.winogradTiles = $0 ? 64 : 128 },
+        // the wavelet analysis passes 32 columns / 16 outputs a tap with a vector-wide pad (B) or 8 (A)
+        "dwt-blocked": { WaveletPasses.blocked = $0 },
     ]
 
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {

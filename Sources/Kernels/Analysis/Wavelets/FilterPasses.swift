@@ -1,3 +1,11 @@
+/// Layout switches of the analysis passes (`bench --ab dwt-blocked`); the same bits either way.
+public enum WaveletPasses {
+    /// The column pass takes 32 columns a tap and the row pass 16 outputs a tap (each tap's
+    /// row and coefficients read once), and a row's pad is a whole vector (true), or 8
+    /// columns / outputs a tap with the narrowest even pad (false).
+    nonisolated(unsafe) public static var blocked = true
+}
+
 /// The inner loops of the 2-D wavelet transform. Both filter along the first (row)
 /// axis of a small row-major matrix, vectorised across its columns; the other axis is
 /// handled by transposing into scratch. Sums run over the taps in PyWavelets' order.
@@ -19,6 +27,23 @@ struct FilterPass {
                  _ pa: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>) {
         let t0 = start[o], t1 = start[o + 1]
         var c = 0
+        while WaveletPasses.blocked && c + 32 <= cols {   // 32 columns a tap: its row and coefficients read once
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var d0 = SIMD8<Float>(), d1 = SIMD8<Float>(), d2 = SIMD8<Float>(), d3 = SIMD8<Float>()
+            for t in t0..<t1 {
+                let p = UnsafeRawPointer(src + row[t] * lds + c), fl = lo[coef[t]], fh = hi[coef[t]]
+                let v0 = p.loadUnaligned(as: SIMD8<Float>.self), v1 = p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                let v2 = p.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), v3 = p.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                a0 += fl * v0; a1 += fl * v1; a2 += fl * v2; a3 += fl * v3
+                d0 += fh * v0; d1 += fh * v1; d2 += fh * v2; d3 += fh * v3
+            }
+            let qa = UnsafeMutableRawPointer(pa + c), qd = UnsafeMutableRawPointer(pd + c)
+            qa.storeBytes(of: a0, as: SIMD8<Float>.self); qa.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            qa.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self); qa.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+            qd.storeBytes(of: d0, as: SIMD8<Float>.self); qd.storeBytes(of: d1, toByteOffset: 32, as: SIMD8<Float>.self)
+            qd.storeBytes(of: d2, toByteOffset: 64, as: SIMD8<Float>.self); qd.storeBytes(of: d3, toByteOffset: 96, as: SIMD8<Float>.self)
+            c += 32
+        }
         while c + 8 <= cols {
             var sa = SIMD8<Float>(), sd = SIMD8<Float>()
             for t in t0..<t1 {
@@ -100,7 +125,9 @@ struct RowAnalysis {
         taps = f
         outputs = mode.coefficientCount(n, filterLength: f)
         first = mode == .periodization ? f / 2 : 1
-        pad = f + f % 2                 // even, so positions keep their parity
+        // even, so positions keep their parity; blocked: a whole vector, so the even/odd split
+        // reads what the column pass stored whole (a load straddling two stores waits for both)
+        pad = WaveletPasses.blocked ? (f + 7) / 8 * 8 : f + f % 2
         lo = w.decLo; hi = w.decHi
         let last = first + 2 * (outputs - 1)
         fill = (Array(-(f - 1)..<0) + Array(n..<max(n, last + 1))).map { ($0, mode.source($0, n) ?? -1) }
@@ -116,6 +143,20 @@ struct RowAnalysis {
         let even = scratch + rowSize, odd = even + halfSize
         for i in 0..<(rowSize / 2) { even[i] = scratch[2 * i]; odd[i] = scratch[2 * i + 1] }
         var o = 0
+        while WaveletPasses.blocked && o + 16 <= outputs {   // 16 outputs a tap: its half row and coefficients read once
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
+            for j in 0..<taps {
+                let p = pad + first - j + 2 * o
+                let src = UnsafeRawPointer((p % 2 == 0 ? even : odd) + p / 2), fl = lo[j], fh = hi[j]
+                let v0 = src.loadUnaligned(as: SIMD8<Float>.self), v1 = src.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                a0 += fl * v0; a1 += fl * v1
+                d0 += fh * v0; d1 += fh * v1
+            }
+            let qa = UnsafeMutableRawPointer(a + o), qd = UnsafeMutableRawPointer(d + o)
+            qa.storeBytes(of: a0, as: SIMD8<Float>.self); qa.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+            qd.storeBytes(of: d0, as: SIMD8<Float>.self); qd.storeBytes(of: d1, toByteOffset: 32, as: SIMD8<Float>.self)
+            o += 16
+        }
         while o < outputs {
             var sa = SIMD8<Float>(), sd = SIMD8<Float>()
             for j in 0..<taps {
