@@ -84,7 +84,10 @@ extension NNModule {
             if rt != LUA_TNIL && rt != LUA_TFUNCTION { throw LuaError.argument(4, "field 'reduce': function expected, got \(rtName)") }
             defer { reduce?.release(L) }
             let wanted = Set(names)
-            var parts: [String: [Tensor]] = [:]
+            // each name's batches stacked as they come; without `reduce`, a fused conv → BN →
+            // ReLU run reported under a wanted name writes its output straight into the stack
+            var stacks: [String: StackedBatches] = [:]
+            let expected = min(batches, max(source.batchCount, 1))
             let restore = m.enterEvalMode()
             defer { restore() }
             let next = try source.batches(epoch: 0)
@@ -93,7 +96,11 @@ extension NNModule {
                 done += 1
                 var seen: [String: Tensor] = [:]
                 try GradMode.withoutGrad {
-                    try Tracer.observe({ path, _, _, y in if wanted.contains(path), seen[path] == nil { seen[path] = y } }) {
+                    try Tracer.observe({ path, _, _, y in if wanted.contains(path), seen[path] == nil { seen[path] = y } },
+                                       fusingExcept: wanted, placing: { path, shape in
+                        guard reduce == nil, wanted.contains(path), seen[path] == nil else { return nil }
+                        return stacks[path, default: StackedBatches(expected: expected)].slot(shape, making: true)
+                    }) {
                         _ = try m.forward(x)
                     }
                 }
@@ -107,14 +114,13 @@ extension NNModule {
                             return rt
                         }
                     }
-                    parts[n, default: []].append(try t.contiguous())
+                    try stacks[n, default: StackedBatches(expected: expected)].append(t)
                 }
             }
             L.newTable()
             for n in names {
-                let p = parts[n] ?? []
-                guard !p.isEmpty else { continue }
-                L.push(try p.count == 1 ? p[0] : Tensor.cat(p, 0))
+                guard let t = try stacks[n]?.result() else { continue }
+                L.push(t)
                 L.setField(-2, n)
             }
             return 1

@@ -123,8 +123,11 @@ public enum FusedInference {
         let tracer = Tracer.current
         guard let g = group(named, at: i),
               !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) else { return nil }
-        let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil, keep: keep)
         let last = named[i + g.count - 1]
+        let place: (([Int]) -> Tensor?)? = keep ? nil : tracer.map { t in
+            { t.destination(last.name, shape: $0).flatMap { $0.overlaps(x) ? nil : $0 } }
+        }
+        let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil, keep: keep, into: place)
         tracer?.report(last.name, last.module, x, y)
         return (y, (g.count, FrozenRun(start: i, conv: g.conv, scale: scale, relu: g.relu)))
     }
@@ -178,7 +181,9 @@ public enum FusedInference {
     /// output pass, plus `residual` and ReLU; returns the output and the BatchNorm's scale.
     /// Clears the skipped layers' caches, as their own forwards without gradients do;
     /// with `keep`, the convolution keeps its input and the ReLU its output (`FrozenRun`).
-    static func run(_ g: Group, _ input: Tensor, residual: Tensor?, relu: Bool, keep: Bool = false) throws -> (Tensor, [Float]?) {
+    /// `into` may give, for the output's shape, the tensor to write it into (`Tracer`'s placement).
+    static func run(_ g: Group, _ input: Tensor, residual: Tensor?, relu: Bool, keep: Bool = false,
+                    into: (([Int]) -> Tensor?)? = nil) throws -> (Tensor, [Float]?) {
         let x = try g.conv.checkedInput(input)
         let plan = try g.conv.plan(x)
         var scale: [Float]?, shift: [Float]?
@@ -190,7 +195,8 @@ public enum FusedInference {
             bn.cache = nil
         }
         groupsRun += 1
-        let y = try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu)
+        let y = try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu,
+                                 into: into?(plan.outputShape))
         g.conv.cache = keep ? x : nil
         g.relu?.cache = keep ? y : nil
         return (y, scale)

@@ -78,6 +78,9 @@ public final class Tracer {
     /// Set by `observe(_:fusingExcept:_:)`: inference fusion may run under this observer
     /// as long as it hides none of these module paths.
     var fusingExcept: Set<String>?
+    /// Set by `observe(_:fusingExcept:placing:_:)`: where a fused run reported under a
+    /// path writes its output (see there).
+    var placement: ((String, [Int]) -> Tensor?)?
     /// Whether layers that can (`ShapeInferring`) report their output shape instead of
     /// computing it (a trace only needs shapes).
     var shapesOnly = false
@@ -239,6 +242,29 @@ public final class Tracer {
     public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                   fusingExcept needed: Set<String>, _ body: () throws -> R) throws -> R {
         try observing("observe", body) { $0.hook = hook; $0.fusingExcept = needed }
+    }
+
+    /// `observe(_:fusingExcept:_:)` whose observer also says where outputs go: a fused run
+    /// reported under `path` with output shape `shape` writes into `place(path, shape)`
+    /// when that gives a contiguous float32 tensor of the shape (a row block of the
+    /// observer's own buffer, so keeping the maps costs no copy) instead of a new tensor.
+    /// The tensor handed to the hook is then that one. Layers run one by one are unaffected.
+    public static func observe<R>(_ hook: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
+                                  fusingExcept needed: Set<String>,
+                                  placing place: @escaping (_ path: String, _ shape: [Int]) -> Tensor?,
+                                  _ body: () throws -> R) throws -> R {
+        try observing("observe", body) { $0.hook = hook; $0.fusingExcept = needed; $0.placement = place }
+    }
+
+    /// Where the output of the child `name` of the module being run goes (`placement`), if
+    /// the observer places it and gives a tensor that fits.
+    func destination(_ name: String, shape: [Int]) -> Tensor? {
+        guard let placement, !name.isEmpty else { return nil }
+        path.append(name)
+        defer { path.removeLast() }
+        guard let t = placement(path.joined(separator: "."), shape),
+              t.shape == shape, t.dtype == .float32, t.isContiguous else { return nil }
+        return t
     }
 
     /// Whether a backward step that skips the children `names` of the module being run

@@ -48,15 +48,22 @@ public enum Calibration {
     /// stop-backward`). The same results either way.
     nonisolated(unsafe) public static var stopsBackward = true
 
+    /// Whether maps kept whole are written by their fused run straight into the stack
+    /// from the second batch on (`StackedBatches.slot`) instead of copied there (`topiary
+    /// bench --ab place-maps`). The same maps either way.
+    nonisolated(unsafe) public static var placesMaps = true
+
     /// For every point, calls `reduce(point, maps, grads)` once per batch with that batch's
     /// maps [B, C, …] in group order; returns each point's reduced tensors concatenated
-    /// along dim 0 (or the maps themselves when the reducer returns nil).
+    /// along dim 0 (or the maps themselves when the reducer returns nil). Without a reducer
+    /// every point's maps are kept whole (a capture): fused runs write them into their
+    /// stack from the first batch on.
     ///
     /// Gradients come from cross-entropy on the batch targets (train mode off: BN uses
     /// running statistics, so scores do not depend on batch composition).
     public static func collect(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
                                gradients: Bool,
-                               reduce: (GroupPoint, Tensor, Tensor?) throws -> Tensor?) throws -> [Int: Tensor] {
+                               reduce: ((GroupPoint, Tensor, Tensor?) throws -> Tensor?)?) throws -> [Int: Tensor] {
         guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
         var byPath: [String: [GroupPoint]] = [:]
         for p in points { byPath[p.path, default: []].append(p) }
@@ -81,7 +88,7 @@ public enum Calibration {
                 reduced.insert(path)
                 for p in ps {
                     let pm = try Self.channels(m, p.positions), pg = try grads.map { try Self.channels($0, p.positions) }
-                    if let r = try reduce(p, pm, pg) {
+                    if let r = try reduce?(p, pm, pg) {
                         parts[p.group, default: []].append(r)
                     } else {
                         try stacked[p.group, default: StackedBatches(expected: expected)].append(pm)
@@ -118,7 +125,19 @@ public enum Calibration {
                                                            : "calibration: no gradient reached \(missing)")
                 }
             } else {
-                try GradMode.withoutGrad { try Tracer.observe(onForward, fusingExcept: Set(byPath.keys)) { _ = try model.forward(x) } }
+                // a point whose maps are kept whole (no reducer, or it returned nil for an
+                // earlier batch) has its fused run write them straight into their stack
+                let place: (String, [Int]) -> Tensor? = { path, shape in
+                    guard Self.placesMaps, maps[path] == nil, let ps = byPath[path], ps.count == 1, shape.count >= 2,
+                          ps[0].positions.count == shape[1], ps[0].positions.indices.allSatisfy({ ps[0].positions[$0] == $0 })
+                    else { return nil }
+                    let g = ps[0].group
+                    if reduce == nil, stacked[g] == nil { stacked[g] = StackedBatches(expected: expected) }
+                    return stacked[g]?.slot(shape, making: reduce == nil)
+                }
+                try GradMode.withoutGrad {
+                    try Tracer.observe(onForward, fusingExcept: Set(byPath.keys), placing: place) { _ = try model.forward(x) }
+                }
                 for path in byPath.keys.sorted() { try consume(path, nil) }
             }
         }

@@ -164,6 +164,9 @@ public struct RedundancyCriterion: Criterion {
         return try DoubleSums.pack(try Self.channelSums(maps), count: maps.shape[0])
     }
 
+    /// Features summed per visit of the images (`bench --ab sums-long`: 16384 or 512).
+    nonisolated(unsafe) public static var sumBlock = 16384
+
     /// Σ over images of each channel's flattened map: C × F doubles, row-major.
     public static func channelSums(_ maps: Tensor) throws -> [Double] {
         let n = maps.shape[0], c = maps.shape[1], f = maps.shape.dropFirst(2).reduce(1, *)
@@ -171,14 +174,15 @@ public struct RedundancyCriterion: Criterion {
         try maps.toFloat().withContiguousFloats { p in
             out.withUnsafeMutableBufferPointer { o in
                 guard let o = o.baseAddress else { return }
-                // one streaming pass over the maps: threads split the features; blocks of
-                // 512 sums stay in L1 and take four images per visit (the same additions in
-                // the same order as one image at a time)
+                // one streaming pass over the maps: threads split the features; a block's
+                // sums (up to 128 KB) stay in L2 while four images' long runs stream past them
+                // (runs of 2 KB, as 512-sum blocks in L1 read, defeat the prefetchers: 1.1×
+                // slower); the same additions in the same order as one image at a time
                 let cf = c * f
                 Parallel.ranges(cf, grain: 1024) { lo, hi in
                     var b0 = lo
                     while b0 < hi {
-                        let b1 = min(hi, b0 + 512)
+                        let b1 = min(hi, b0 + Self.sumBlock)
                         var i = 0
                         while i + 4 <= n {
                             let s0 = p + i * cf, s1 = s0 + cf, s2 = s1 + cf, s3 = s2 + cf

@@ -118,6 +118,18 @@ public final class Tensor: @unchecked Sendable {
         return true
     }
 
+    /// Whether the two may share elements: the same storage and overlapping spans of it
+    /// (the span from the first to the last element a view reaches). False if either is empty.
+    public func overlaps(_ other: Tensor) -> Bool {
+        guard storage === other.storage, numel > 0, other.numel > 0 else { return false }
+        func span(_ t: Tensor) -> ClosedRange<Int> {
+            var lo = t.offset, hi = t.offset
+            for (n, s) in zip(t.shape, t.strides) { if s < 0 { lo += (n - 1) * s } else { hi += (n - 1) * s } }
+            return lo...hi
+        }
+        return span(self).overlaps(span(other))
+    }
+
     /// Pointer to the first element (float32 tensors).
     @inlinable public var ptr: UnsafeMutablePointer<Float> { storage.floats + offset }
     /// Pointer to the first element (int64 tensors).

@@ -50,6 +50,27 @@ check.same(maps["layer2.2.relu2"]:shape(), {2, 32, 16, 16})
 local red = fresh:capture("layer1.0.relu1", x, {reduce = function(t) return t:mean{3, 4} end})
 check.same(red["layer1.0.relu1"]:shape(), {2, 16})
 check.near(red["layer1.0.relu1"], maps["layer1.0.relu1"]:mean{3, 4}, 1e-5, "reduce")
+-- Over several batches of a loader (the last one short), fused runs write the maps straight
+-- into the result: the same values as a hook sees layer by layer (a hook turns fusion off)
+-- and as a reduce that hands each batch back whole.
+local imgs = tensor.randn(7, 3, 32, 32)
+local ld = data.loader(data.tensor_dataset(imgs, tensor.zeros(7)), {batch = 3})
+local names = {"layer1.0.relu1", "layer3.2.relu1"}
+local whole = fresh:capture(names, ld, {batches = 3})
+check.same(whole["layer1.0.relu1"]:shape(), {7, 16, 32, 32})
+check.same(whole["layer3.2.relu1"]:shape(), {7, 64, 8, 8})
+local kept = fresh:capture(names, ld, {batches = 3, reduce = function(t) return t:clone() end})
+local seen = {}
+local hook = fresh:register_forward_hook("layer3.2.relu1", function(m, inp, out) seen[#seen + 1] = out:clone() end)
+local hooked = fresh:capture(names, ld, {batches = 3})
+hook:remove()
+assert(#seen == 3, "the hook saw three batches")
+for _, n in ipairs(names) do
+  check.near(whole[n], kept[n], 0, "in place = reduce's copies: " .. n)
+  check.near(whole[n], hooked[n], 0, "in place = layer by layer: " .. n)
+end
+check.near(whole["layer3.2.relu1"], tensor.cat(seen), 0, "= the hook's own outputs")
+check.near(fresh:capture(names, ld, {batches = 2})["layer1.0.relu1"], whole["layer1.0.relu1"]:narrow(1, 1, 6), 0, "two batches")
 check.raises(function() fresh:capture({"layer9.relu"}, x) end, "no module named or matching 'layer9.relu'")
 check.raises(function() fresh:capture("conv1", x, {batches = 0}) end, "must be positive")
 

@@ -61,6 +61,33 @@ final class FusedInferenceTests: XCTestCase {
         XCTAssertThrowsError(try plan.forward(scale: nil, shift: nil, residual: try Tensor.randn([1, 4, 5, 4]), relu: true))
     }
 
+    /// `into:` receives the output pass's result (the same bits as a new tensor), here a row
+    /// block of a larger buffer; a wrong shape, a non-contiguous view or one overlapping an
+    /// operand is refused with an error, and the buffer is left as it was.
+    func testOutputPassIntoAGivenTensor() throws {
+        let x = try Tensor.randn([2, 3, 5, 5])
+        let plan = try ConvPlan(input: x, weight: try Tensor.randn([4, 3, 3, 3]), padding: (1, 1))
+        let scale: [Float] = [1, -2, 0.5, 3], shift: [Float] = [0.1, 0, -0.2, 1]
+        let fresh = try plan.forward(scale: scale, shift: shift, residual: nil, relu: true)
+        let buffer = try Tensor(zeros: [5, 4, 5, 5])
+        let rows = try buffer.narrow(0, 2, 2)
+        let y = try plan.forward(scale: scale, shift: shift, residual: nil, relu: true, into: rows)
+        XCTAssertTrue(y.storage === buffer.storage && y.offset == rows.offset, "the given tensor is returned")
+        XCTAssertEqual(y.toFloats(), fresh.toFloats())
+        XCTAssertEqual(try buffer.narrow(0, 0, 2).toFloats().allSatisfy { $0 == 0 }, true, "rows before untouched")
+        XCTAssertEqual(try buffer.narrow(0, 4, 1).toFloats().allSatisfy { $0 == 0 }, true, "rows after untouched")
+        func message(_ t: Tensor) -> String {
+            do { _ = try plan.forward(scale: nil, shift: nil, residual: nil, relu: false, into: t); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(message(try buffer.narrow(0, 0, 1)).contains("must be contiguous float32 of shape [2, 4, 5, 5]"))
+        XCTAssertTrue(message(try Tensor(zeros: [2, 5, 5, 4]).permute([0, 3, 1, 2])).contains("must be contiguous"))
+        // the input itself as the output: refused (a kernel would read what it overwrites)
+        let inPlace = try ConvPlan(input: try Tensor.randn([2, 4, 5, 5]), weight: try Tensor.randn([4, 4, 3, 3]), padding: (1, 1))
+        XCTAssertThrowsError(try inPlace.forward(scale: nil, shift: nil, residual: nil, relu: false, into: inPlace.input)) { e in
+            XCTAssertTrue("\(e)".contains("shares memory with an operand"), "\(e)")
+        }
+    }
+
     // MARK: whole networks
 
     /// Fused and layer-by-layer eval forward of `net` on `x`: bit-equal.

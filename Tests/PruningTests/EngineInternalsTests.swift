@@ -162,6 +162,42 @@ final class EngineInternalsTests: XCTestCase {
         XCTAssertEqual(try net.forward(try Tensor.randn([1, 3, 8, 8])).shape, [1, 10])
     }
 
+    /// Maps kept whole are written by their fused run into their stack (no reducer: from the
+    /// first batch; a reducer returning nil: from the second) with the same bits as copied
+    /// there from layer-by-layer outputs, including a smaller last batch and a point that
+    /// takes some of its node's channels (that one is copied).
+    func testKeptMapsAreWrittenInPlaceWithTheSameBits() throws {
+        let net = try Zoo.resnetCifar(depth: 8)
+        randomizeNorms(net, seed: 11)
+        net.eval()
+        let graph = try DependencyGraph(net, inputShape: [1, 3, 8, 8])
+        let points = try graph.groups.filter { $0.name.hasSuffix(".conv1") }.map { try XCTUnwrap(graph.point(of: $0.index, .act)) }
+        XCTAssertEqual(points.count, 3)
+        let partial = GroupPoint(group: points[0].group, path: points[0].path, positions: [3, 0, 5])
+        let batches = try [4, 4, 3].enumerated().map { i, n in
+            (input: randn([n, 3, 8, 8], seed: UInt64(20 + i)), target: try Tensor.int64(shape: [n], values: (0..<n).map { Int64($0 % 10) }))
+        }
+        let source = BatchList(batches)
+        func capture(_ pts: [GroupPoint], reducer: Bool) throws -> [Int: [Float]] {
+            let r = reducer ? try Calibration.collect(net, points: pts, source: source, batches: 3, gradients: false) { _, _, _ in nil }
+                            : try Calibration.collect(net, points: pts, source: source, batches: 3, gradients: false, reduce: nil)
+            return r.mapValues { $0.toFloats() }
+        }
+        FusedInference.enabled = false
+        let reference = try capture(points, reducer: false), partialRef = try capture([partial], reducer: false)
+        FusedInference.enabled = true
+        XCTAssertEqual(reference[points[0].group]?.count, 11 * 16 * 8 * 8)
+        for reducer in [false, true] {
+            let before = StackedBatches.inPlace
+            XCTAssertEqual(try capture(points, reducer: reducer), reference, "reducer \(reducer)")
+            XCTAssertEqual(StackedBatches.inPlace - before, reducer ? 3 * 2 : 3 * 3, "batches written in place")
+        }
+        let before = StackedBatches.inPlace
+        XCTAssertEqual(try capture([partial], reducer: false), partialRef)
+        XCTAssertEqual(StackedBatches.inPlace, before, "a channel subset is copied")
+        XCTAssertEqual(partialRef[partial.group].map { Array($0.prefix(64)) }, reference[partial.group].map { Array($0[(3 * 64)..<(4 * 64)]) })
+    }
+
     /// Counts its backward calls; the identity forward.
     final class BackwardCounter: Module {
         let typeName = "BackwardCounter"

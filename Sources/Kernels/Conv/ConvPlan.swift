@@ -59,8 +59,10 @@ public struct ConvPlan {
 
     /// y = act((conv(input, weight) + bias)·scale[o] + shift[o] + residual) in the output
     /// pass (see `ConvEpilogue`; bit-equal to the separate steps). `scale` and `shift` have
-    /// one value per output channel (nil: none); `residual` has the output's shape.
-    public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool) throws -> Tensor {
+    /// one value per output channel (nil: none); `residual` has the output's shape. `into`
+    /// (a contiguous float32 tensor of the output's shape, overlapping no operand) receives
+    /// the output and is returned; nil: a new tensor.
+    public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool, into: Tensor? = nil) throws -> Tensor {
         let c = geometry.outChannels
         guard scale.map({ $0.count == c }) ?? true, shift.map({ $0.count == c }) ?? true else {
             throw TensorError("conv2d: output pass needs \(c) scale and shift values")
@@ -69,7 +71,15 @@ public struct ConvPlan {
             throw TensorError("residual: body output \(shapeString(outputShape)) and shortcut output \(shapeString(residual.shape)) differ")
         }
         let r = try residual?.toFloat().contiguous()
-        let y = try Tensor(uninitialized: outputShape), g = geometry
+        if let into {
+            guard into.shape == outputShape, into.dtype == .float32, into.isContiguous else {
+                throw TensorError("conv2d: output tensor must be contiguous float32 of shape \(shapeString(outputShape)), got \(shapeString(into.shape))")
+            }
+            guard ![input, weight, r].contains(where: { $0?.overlaps(into) ?? false }) else {
+                throw TensorError("conv2d: the output tensor shares memory with an operand")
+            }
+        }
+        let y = try into ?? Tensor(uninitialized: outputShape), g = geometry
         func run(_ res: UnsafePointer<Float>?) throws {
             try input.withFloats { x in
                 try weight.withFloats { w in

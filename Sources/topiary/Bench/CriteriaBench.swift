@@ -130,7 +130,7 @@ final class CriteriaBenchState {
     /// The 27 groups' maps over all batches, concatenated (group order).
     func capture() throws -> [Tensor] {
         let r = try Calibration.collect(net, points: points, source: batches, batches: batches.batchCount,
-                                        gradients: false) { _, _, _ in nil }
+                                        gradients: false, reduce: nil)
         return groups.map { r[$0]! }
     }
 
