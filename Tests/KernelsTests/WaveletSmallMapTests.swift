@@ -27,7 +27,7 @@ final class WaveletSmallMapTests: XCTestCase {
         var checked = 0
         for (h, wd) in sizes {
             let x = try Tensor.randn([11, h, wd])          // 11 maps: one group of 8 and one of 3
-            for name in ["haar", "db2", "db3", "sym4"] {
+            for name in ["haar", "db2", "db3", "sym4", "db6"] {   // 1 to 4 taps per output in registers, 6 read per column
                 let w = try Wavelet.named(name)
                 for mode in WaveletMode.allCases {
                     if mode == .reflect && (h < 2 || wd < 2) { continue }
@@ -72,6 +72,31 @@ final class WaveletSmallMapTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 80)
+    }
+
+    /// Bands read in place with their own row stride (column crops, as `waverec2` makes):
+    /// eight maps' rows moved eight pixels at a time and the rest one by one give the
+    /// same maps as contiguous copies of the bands, and as moving every pixel one by one.
+    func testCroppedBandsAndLaneTransposes() throws {
+        defer { WaveletPasses.lanesTransposed = true }
+        Random.manualSeed(6)
+        let w = try Wavelet.named("db2")
+        for (maps, cols) in [(11, 8), (16, 8), (9, 5)] {
+            let wide = try (0..<4).map { _ in try Tensor.randn([maps, 6, cols + 3]) }
+            let crops = try wide.map { try $0.narrow(2, 1, cols) }
+            XCTAssertFalse(crops[0].isContiguous)
+            let copies = try crops.map { try $0.contiguous() }
+            var results: [[Float]] = []
+            for (bands, transposed) in [(crops, true), (copies, true), (crops, false)] {
+                WaveletPasses.lanesTransposed = transposed
+                let b = WaveletBands(ll: bands[0], lh: bands[1], hl: bands[2], hh: bands[3])
+                let y = try Tensor.idwt2(b, w, mode: .periodization)
+                XCTAssertTrue(SmallMapTransform.applies(h: y.shape[1], w: y.shape[2]))
+                results.append(y.toFloats())
+            }
+            XCTAssertEqual(results[0], results[1], "\(maps) maps of 6×\(cols): crops = copies")
+            XCTAssertEqual(results[0], results[2], "\(maps) maps of 6×\(cols): transposed = one by one")
+        }
     }
 
     func testLargeMapsStayRowByRow() {

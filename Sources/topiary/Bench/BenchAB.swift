@@ -69,6 +69,8 @@ enum BenchAB {
         "tiles-64": { Conv2dKernel.winogradTiles = $0 ? 64 : 128 },
         // the wavelet analysis passes 32 columns / 16 outputs a tap with a vector-wide pad (B) or 8 (A)
         "dwt-blocked": { WaveletPasses.blocked = $0 },
+        // small maps moved in and out of the wavelet's lane blocks 8 × 8 at a time (B) or a float at a time (A)
+        "lane-transpose": { WaveletPasses.lanesTransposed = $0 },
         // kept maps written by their fused run into the stack (B) or copied there (A)
         "place-maps": { Calibration.placesMaps = $0 },
         // redundancy's channel sums 16384 features a visit of the images (B) or 512 (A)

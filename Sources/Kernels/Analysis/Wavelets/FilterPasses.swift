@@ -1,9 +1,12 @@
-/// Layout switches of the analysis passes (`bench --ab dwt-blocked`); the same bits either way.
+/// Layout switches of the wavelet passes (`bench --ab dwt-blocked`, `lane-transpose`); the same bits either way.
 public enum WaveletPasses {
     /// The column pass takes 32 columns a tap and the row pass 16 outputs a tap (each tap's
     /// row and coefficients read once), and a row's pad is a whole vector (true), or 8
     /// columns / outputs a tap with the narrowest even pad (false).
     nonisolated(unsafe) public static var blocked = true
+    /// Small maps move in and out of `SmallMapTransform`'s lane blocks eight pixels of eight
+    /// maps at a time through an 8 × 8 transpose (true), or one float at a time (false).
+    nonisolated(unsafe) public static var lanesTransposed = true
 }
 
 /// The inner loops of the 2-D wavelet transform. Both filter along the first (row)

@@ -47,7 +47,9 @@ struct SmallMapTransform {
 
     /// Synthesis along one axis of interleaved blocks, a pair of outputs at a time
     /// (`SynthesisPairs`: both outputs from the same coefficients, `FilterPass.synthesize`'s
-    /// sums in its order; a nil band counts as zeros). `src` is `pairs.sources`.
+    /// sums in its order; a nil band counts as zeros). `src` is `pairs.sources`. Filters of
+    /// up to 8 taps (4 per output: haar to db4) run with the pair's rows and coefficients in
+    /// registers (`pairTaps`, the tap count a constant); longer ones read them per column.
     @inline(__always)
     static func synthesizePairs(_ p: SynthesisPairs, _ src: [Int], _ a: UnsafePointer<V>?, _ d: UnsafePointer<V>?, cols: Int,
                                 strideRow: Int, strideCol: Int, _ out: UnsafeMutablePointer<V>, outRow: Int, outCol: Int) {
@@ -57,32 +59,80 @@ struct SmallMapTransform {
         p.loO.withUnsafeBufferPointer { loO in
         p.hiE.withUnsafeBufferPointer { hiE in
         p.hiO.withUnsafeBufferPointer { hiO in
+            let taps = Taps(loE: loE, loO: loO, hiE: hiE, hiO: hiO)
             for k in 0..<p.pairs {
-                let ye = out + p.even(k) * outRow, yo = out + p.odd(k) * outRow, s0 = k * half
-                for c in 0..<cols {
-                    var se = V(), so = V()
-                    if let a {
-                        for j in 0..<half {
-                            let v = a[src[s0 + j] * strideRow + c * strideCol]
-                            se += loE[j] * v
-                            so += loO[j] * v
+                let ye = out + p.even(k) * outRow, yo = out + p.odd(k) * outRow, s = src.baseAddress! + k * half
+                switch half {
+                case 1: pairTaps(1, taps, s, a, d, cols: cols, strideRow: strideRow, strideCol: strideCol, ye, yo, outCol: outCol)
+                case 2: pairTaps(2, taps, s, a, d, cols: cols, strideRow: strideRow, strideCol: strideCol, ye, yo, outCol: outCol)
+                case 3: pairTaps(3, taps, s, a, d, cols: cols, strideRow: strideRow, strideCol: strideCol, ye, yo, outCol: outCol)
+                case 4: pairTaps(4, taps, s, a, d, cols: cols, strideRow: strideRow, strideCol: strideCol, ye, yo, outCol: outCol)
+                default:
+                    for c in 0..<cols {
+                        var se = V(), so = V()
+                        if let a {
+                            for j in 0..<half {
+                                let v = a[s[j] * strideRow + c * strideCol]
+                                se += loE[j] * v
+                                so += loO[j] * v
+                            }
                         }
-                    }
-                    if let d {
-                        var te = V(), to = V()
-                        for j in 0..<half {
-                            let v = d[src[s0 + j] * strideRow + c * strideCol]
-                            te += hiE[j] * v
-                            to += hiO[j] * v
+                        if let d {
+                            var te = V(), to = V()
+                            for j in 0..<half {
+                                let v = d[s[j] * strideRow + c * strideCol]
+                                te += hiE[j] * v
+                                to += hiO[j] * v
+                            }
+                            se += te
+                            so += to
                         }
-                        se += te
-                        so += to
+                        ye[c * outCol] = se
+                        yo[c * outCol] = so
                     }
-                    ye[c * outCol] = se
-                    yo[c * outCol] = so
                 }
             }
         }}}}}
+    }
+
+    /// The even and odd taps of the reconstruction filters.
+    struct Taps {
+        let loE: UnsafeBufferPointer<Float>, loO: UnsafeBufferPointer<Float>
+        let hiE: UnsafeBufferPointer<Float>, hiO: UnsafeBufferPointer<Float>
+    }
+
+    /// One pair of output rows from `n` (≤ 4) taps: the taps' source rows and coefficients
+    /// read once into registers, then every column summed as `synthesizePairs` sums it.
+    @inline(__always)
+    static func pairTaps(_ n: Int, _ t: Taps, _ s: UnsafePointer<Int>, _ a: UnsafePointer<V>?, _ d: UnsafePointer<V>?,
+                         cols: Int, strideRow: Int, strideCol: Int,
+                         _ ye: UnsafeMutablePointer<V>, _ yo: UnsafeMutablePointer<V>, outCol: Int) {
+        var row = SIMD4<Int>(), le = SIMD4<Float>(), lo = SIMD4<Float>(), he = SIMD4<Float>(), ho = SIMD4<Float>()
+        for j in 0..<n { row[j] = s[j] * strideRow; le[j] = t.loE[j]; lo[j] = t.loO[j]; he[j] = t.hiE[j]; ho[j] = t.hiO[j] }
+        for c in 0..<cols {
+            var se = V(), so = V()
+            if let a {
+                let q = a + c * strideCol
+                for j in 0..<n {
+                    let v = q[row[j]]
+                    se += le[j] * v
+                    so += lo[j] * v
+                }
+            }
+            if let d {
+                let q = d + c * strideCol
+                var te = V(), to = V()
+                for j in 0..<n {
+                    let v = q[row[j]]
+                    te += he[j] * v
+                    to += ho[j] * v
+                }
+                se += te
+                so += to
+            }
+            ye[c * outCol] = se
+            yo[c * outCol] = so
+        }
     }
 
     /// dwt2 of `maps` maps of h × w at `src` into the four band buffers (h2 × w2 each per map).
