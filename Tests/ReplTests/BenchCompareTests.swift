@@ -26,6 +26,18 @@ final class BenchCompareTests: XCTestCase {
         return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self), p.terminationStatus)
     }
 
+    /// `--ab` takes the plain switches and valued ones in their range (`tiles=N`); anything
+    /// else is refused before a case runs, with the names it knows.
+    func testABSwitchNames() throws {
+        XCTAssertEqual(try run(["--list", "--ab", "tiles=256"]).status, 0)
+        XCTAssertEqual(try run(["--list", "--ab", "place-maps"]).status, 0)
+        for bad in ["tiles=7", "tiles=abc", "tiles", "tiles=", "nope"] {
+            let r = try run(["--list", "--ab", bad])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.err.contains("unknown --ab switch '\(bad)'") && r.err.contains("tiles=N (N in 64…4096)"), r.err)
+        }
+    }
+
     func testRatioTableAgainstBestPeer() throws {
         let anchors = """
         {"case": "env", "impl": "bench_conv_fwd.py", "threads": null, "median_ms": null}

@@ -31,12 +31,12 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("With --compare: take our results from this JSONL (an earlier `topiary bench` output) instead of running.", valueName: "file"))
     var ours: String?
 
-    @Option(help: ArgumentHelp("A/B: time each case alternately with this switch off and on (\(BenchAB.switches.keys.sorted().joined(separator: ", "))) and print the speed-up of 'on'.", valueName: "switch"))
+    @Option(help: ArgumentHelp("A/B: time each case alternately with this switch off and on (\(BenchAB.names)) and print the speed-up of 'on'.", valueName: "switch"))
     var ab: String?
 
     func validate() throws {
-        if let ab, BenchAB.switches[ab] == nil {
-            throw ValidationError("unknown --ab switch '\(ab)'; known: \(BenchAB.switches.keys.sorted().joined(separator: ", "))")
+        if let ab, BenchAB.lookup(ab) == nil {
+            throw ValidationError("unknown --ab switch '\(ab)'; known: \(BenchAB.names)")
         }
         for s in suites where !BenchSuites.names.contains(s) {
             throw ValidationError("unknown suite '\(s)'; known: \(BenchSuites.names.joined(separator: ", "))")

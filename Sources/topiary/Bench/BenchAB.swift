@@ -64,9 +64,6 @@ enum BenchAB {
         "stop-backward": { Calibration.stopsBackward = $0 },
         // Winograd weight transforms kept while the weights are unchanged (B) or made every call (A)
         "weight-cache": { WinogradWeightCache.limitBytes = $0 ? WinogradWeightCache.configuredLimitBytes : 0 },
-        // Winograd chunks of 256 (or 64) tiles (B) or 128 (A, the default)
-        "tiles-256": { Conv2dKernel.winogradTiles = $0 ? 256 : 128 },
-        "tiles-64": { Conv2dKernel.winogradTiles = $0 ? 64 : 128 },
         // the wavelet analysis passes 32 columns / 16 outputs a tap with a vector-wide pad (B) or 8 (A)
         "dwt-blocked": { WaveletPasses.blocked = $0 },
         // small maps moved in and out of the wavelet's lane blocks 8 × 8 at a time (B) or a float at a time (A)
@@ -77,8 +74,28 @@ enum BenchAB {
         "sums-long": { RedundancyCriterion.sumBlock = $0 ? 16384 : 512 },
     ]
 
+    /// Switches with a value, `NAME=N`: name → the value's range and what B sets.
+    static let valued: [String: (range: ClosedRange<Int>, set: (Bool, Int) -> Void)] = [
+        // Winograd chunks of N tiles (B) or 128 (A, the default): `tiles=256`
+        "tiles": (64...4096, { Conv2dKernel.winogradTiles = $0 ? $1 : 128 }),
+    ]
+
+    /// The switch `name` names (`switches`, or `valued` with a value in its range), if any.
+    static func lookup(_ name: String) -> ((Bool) -> Void)? {
+        if let set = switches[name] { return set }
+        let parts = name.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let v = valued[parts[0]], let n = Int(parts[1]), v.range.contains(n) else { return nil }
+        return { v.set($0, n) }
+    }
+
+    /// Every switch name, valued ones as `NAME=N` with their range (help and errors).
+    static var names: String {
+        (switches.keys.sorted() + valued.keys.sorted().map { "\($0)=N (N in \(valued[$0]!.range.lowerBound)…\(valued[$0]!.range.upperBound))" })
+            .joined(separator: ", ")
+    }
+
     static func run(_ cases: [BenchCase], switch name: String, harness h: BenchHarness) {
-        guard let set = switches[name] else { return }
+        guard let set = lookup(name) else { return }
         let env = ProcessInfo.processInfo.environment
         let rounds = max(1, Int(env["ANCHOR_AB_ROUNDS"] ?? "") ?? 6), reps = max(1, Int(env["ANCHOR_AB_REPS"] ?? "") ?? 3)
         for c in cases where h.selected(c.name) {

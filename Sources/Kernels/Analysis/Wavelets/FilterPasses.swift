@@ -15,6 +15,8 @@ public enum WaveletPasses {
 struct FilterPass {
     let start: [Int], coef: [Int], row: [Int]
     let lo: [Float], hi: [Float]
+    /// `WaveletPasses.blocked` when the pass was made.
+    let blocked = WaveletPasses.blocked
 
     init(_ t: TapTable, lo: [Float], hi: [Float]) {
         start = t.start; coef = t.coef; row = t.row
@@ -30,7 +32,7 @@ struct FilterPass {
                  _ pa: UnsafeMutablePointer<Float>, _ pd: UnsafeMutablePointer<Float>) {
         let t0 = start[o], t1 = start[o + 1]
         var c = 0
-        while WaveletPasses.blocked && c + 32 <= cols {   // 32 columns a tap: its row and coefficients read once
+        while blocked && c + 32 <= cols {   // 32 columns a tap: its row and coefficients read once
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             var d0 = SIMD8<Float>(), d1 = SIMD8<Float>(), d2 = SIMD8<Float>(), d3 = SIMD8<Float>()
             for t in t0..<t1 {
@@ -122,6 +124,8 @@ struct RowAnalysis {
     /// odd halves that follow it; `scratchSize` in all.
     let rowSize: Int, halfSize: Int
     var scratchSize: Int { rowSize + 2 * halfSize }
+    /// `WaveletPasses.blocked` when the pass was made (the pad and the run agree on it).
+    let blocked = WaveletPasses.blocked
 
     init(_ n: Int, _ w: Wavelet, _ mode: WaveletMode) {
         let f = w.length
@@ -130,7 +134,7 @@ struct RowAnalysis {
         first = mode == .periodization ? f / 2 : 1
         // even, so positions keep their parity; blocked: a whole vector, so the even/odd split
         // reads what the column pass stored whole (a load straddling two stores waits for both)
-        pad = WaveletPasses.blocked ? (f + 7) / 8 * 8 : f + f % 2
+        pad = blocked ? (f + 7) / 8 * 8 : f + f % 2
         lo = w.decLo; hi = w.decHi
         let last = first + 2 * (outputs - 1)
         fill = (Array(-(f - 1)..<0) + Array(n..<max(n, last + 1))).map { ($0, mode.source($0, n) ?? -1) }
@@ -146,7 +150,7 @@ struct RowAnalysis {
         let even = scratch + rowSize, odd = even + halfSize
         for i in 0..<(rowSize / 2) { even[i] = scratch[2 * i]; odd[i] = scratch[2 * i + 1] }
         var o = 0
-        while WaveletPasses.blocked && o + 16 <= outputs {   // 16 outputs a tap: its half row and coefficients read once
+        while blocked && o + 16 <= outputs {   // 16 outputs a tap: its half row and coefficients read once
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), d0 = SIMD8<Float>(), d1 = SIMD8<Float>()
             for j in 0..<taps {
                 let p = pad + first - j + 2 * o
