@@ -63,7 +63,9 @@ extension NNModule {
             The outputs of the named modules (names, or Lua patterns matched against whole paths)
             over the data: one forward per batch in eval mode without gradients, the batch dim
             concatenated. `reduce(output, name)` shrinks each batch's output first (e.g. to per-image
-            statistics) so memory stays bounded. The net is not changed.
+            statistics) so memory stays bounded. Without `reduce`, conv → BN → ReLU runs whose inner
+            modules are not captured run fused and write their output straight into the result. The
+            net is not changed.
             Example:
               local maps = net:capture({"layer1.0.relu1", "layer1%.%d+%.relu2"}, loader, {batches = 5})
             """) { L, m in

@@ -49,8 +49,9 @@ public enum Calibration {
     nonisolated(unsafe) public static var stopsBackward = true
 
     /// Whether maps kept whole are written by their fused run straight into the stack
-    /// from the second batch on (`StackedBatches.slot`) instead of copied there (`topiary
-    /// bench --ab place-maps`). The same maps either way.
+    /// (`StackedBatches.slot`: from the first batch without a reducer, from the second when
+    /// the reducer returned nil for the first) instead of copied there (`topiary bench --ab
+    /// place-maps`). The same maps either way.
     nonisolated(unsafe) public static var placesMaps = true
 
     /// For every point, calls `reduce(point, maps, grads)` once per batch with that batch's
