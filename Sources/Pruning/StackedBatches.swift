@@ -7,7 +7,7 @@ import Tensor
 /// twice the result (ResNet-56's 27 groups over 640 images: 0.66 GB instead of 1.3 GB).
 /// A batch that does not fit (another trailing shape, a later batch larger than the first,
 /// more batches than expected) ends the stacking: what was stacked and the rest are then
-/// concatenated by `result`.
+/// concatenated by `result`. When one batch is expected, that batch itself is the result.
 public struct StackedBatches {
     private var buffer: Tensor?
     private var rows = 0
@@ -39,6 +39,10 @@ public struct StackedBatches {
            t.offset == b.offset + rows * (b.numel / b.shape[0]) {
             rows += t.shape[0]   // written in place (`slot`)
             Self.inPlace += 1
+            return
+        }
+        if expected == 1, buffer == nil, rest.isEmpty {   // a lone batch is the result as it is
+            rest.append(try t.contiguous())
             return
         }
         if rest.isEmpty, t.dtype == .float32, t.dim >= 1, t.shape[0] > 0 {

@@ -27,6 +27,12 @@ final class StackedBatchesTests: XCTestCase {
         try check([batch(2, from: 0), batch(4, from: 100), batch(1, from: 200)], expected: 3, "a larger later batch")
         try check([batch(2, from: 0), batch(2, from: 100), batch(2, from: 200)], expected: 2, "more batches than expected")
         try check([batch(1, from: 0)], expected: 1, "one batch")
+        try check([batch(1, from: 0), batch(3, from: 10)], expected: 1, "more than the one expected")
+        // a lone expected batch is returned as it is, not copied
+        var one = StackedBatches(expected: 1)
+        let b = try batch(2, from: 0)
+        try one.append(b)
+        XCTAssertTrue(try XCTUnwrap(try one.result()).storage === b.storage)
         XCTAssertNil(try StackedBatches(expected: 3).result())
         var s = StackedBatches(expected: 2)
         try s.append(try batch(2, from: 0))
