@@ -129,8 +129,8 @@ public enum Calibration {
                 // a point whose maps are kept whole (no reducer, or it returned nil for an
                 // earlier batch) has its fused run write them straight into their stack
                 let place: (String, [Int]) -> Tensor? = { path, shape in
-                    guard Self.placesMaps, maps[path] == nil, let ps = byPath[path], ps.count == 1, shape.count >= 2,
-                          ps[0].positions.count == shape[1], ps[0].positions.indices.allSatisfy({ ps[0].positions[$0] == $0 })
+                    guard Self.placesMaps, maps[path] == nil, let ps = byPath[path], ps.count == 1,
+                          Self.takesAllChannels(ps[0].positions, of: shape)
                     else { return nil }
                     let g = ps[0].group
                     if reduce == nil, stacked[g] == nil { stacked[g] = StackedBatches(expected: expected) }
@@ -151,10 +151,15 @@ public enum Calibration {
         return out
     }
 
+    /// Whether `positions` are all the channels (dim 1) of a tensor of `shape`, in order.
+    static func takesAllChannels(_ positions: [Int], of shape: [Int]) -> Bool {
+        shape.count >= 2 && positions.count == shape[1] && positions.indices.allSatisfy { positions[$0] == $0 }
+    }
+
     /// `t`'s channels (dim 1) at `positions`: `t` itself when they are all of its
     /// channels in order (no copy), else a gathered copy.
     static func channels(_ t: Tensor, _ positions: [Int]) throws -> Tensor {
-        if t.dim >= 2, positions.count == t.shape[1], positions.indices.allSatisfy({ positions[$0] == $0 }) { return t }
+        if takesAllChannels(positions, of: t.shape) { return t }
         return try t.indexSelect(1, try Tensor.int64(shape: [positions.count], values: positions.map(Int64.init)))
     }
 }
