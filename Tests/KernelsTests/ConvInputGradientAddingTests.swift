@@ -17,6 +17,8 @@ final class ConvInputGradientAddingTests: XCTestCase {
         Shape(n: 3, c: 8, k: 16, h: 11, w: 11, kernel: 3, stride: 2, pad: 1, groups: 1),    // stride 2: col2im
         Shape(n: 2, c: 8, k: 8, h: 10, w: 10, kernel: 3, stride: 1, pad: 1, groups: 8),     // depthwise
         Shape(n: 2, c: 6, k: 4, h: 5, w: 5, kernel: 1, stride: 1, pad: 0, groups: 1),       // 1×1
+        Shape(n: 3, c: 64, k: 72, h: 2, w: 2, kernel: 3, stride: 1, pad: 1, groups: 1),     // VGG's 2×2: taps
+        Shape(n: 2, c: 144, k: 128, h: 3, w: 2, kernel: 3, stride: 1, pad: 1, groups: 2),   // taps, grouped
     ]
 
     /// A plan of the shape on random input and weights, and a random output gradient.

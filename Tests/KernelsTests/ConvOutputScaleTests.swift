@@ -5,7 +5,7 @@ import XCTest
 /// `ConvPlan.backward(outputScale:)`: the gradients of a convolution followed by a
 /// per-output-channel scale (a frozen BatchNorm) equal the plain backward of dy·scale, up
 /// to rounding — on the stride-1 path, where the scale is folded into the transposed
-/// weights, and on every other kernel family, where dy is scaled first — with and
+/// weights (or, on the tap path, into the layer's own per-tap weights), and on every other kernel family, where dy is scaled first — with and
 /// without a tensor added to ∂L/∂x, and the folded weights' cached transform apart from
 /// the plain one.
 final class ConvOutputScaleTests: XCTestCase {
@@ -29,10 +29,12 @@ final class ConvOutputScaleTests: XCTestCase {
     func testScaledBackwardEqualsBackwardOfScaledGradient() throws {
         let (threadsBefore, minBefore) = (Parallel.threads, Conv2dKernel.winogradMinChannels)
         defer { (Parallel.threads, Conv2dKernel.winogradMinChannels) = (threadsBefore, minBefore) }
+        var tapRuns = 0
         for (threads, winogradMin) in [(1, minBefore), (2, 1)] {
             (Parallel.threads, Conv2dKernel.winogradMinChannels) = (threads, winogradMin)
             for (i, s) in ConvInputGradientAddingTests.shapes.enumerated() {
                 let (p, dy) = try ConvInputGradientAddingTests.plan(s, seed: UInt64(40 + i))
+                if let tg = Conv2dKernel.transposedForInput(p.geometry), Conv2dKernel.forwardUsesTaps(tg) { tapRuns += 1 }
                 let scale: [Float] = (0..<s.k).map { k in
                     let m = Float(0.25 + 0.5 * Double(k % 5))
                     return k % 3 == 0 ? -m : m
@@ -56,6 +58,7 @@ final class ConvOutputScaleTests: XCTestCase {
                 try assertClose(dw1, dw0, "weight gradient, shape \(i)")
             }
         }
+        XCTAssertGreaterThan(tapRuns, 1, "the tap path's transposed weights were never exercised")
     }
 
     func testScaleOfTheWrongLengthIsAnError() throws {

@@ -251,10 +251,21 @@ extension Conv2dKernel {
     /// the layer's weights (the transposed ones are scratch), their transform is kept between
     /// calls apart from the forward's and from each other (bits 0 and 1 are free in a
     /// float's address). `gate`: dy gated as the forward copies it (`forward(…, inputGate:)`).
+    /// On the tap path the GEMMs read the layer's own weights transposed (`inputGradientTaps`).
     static func transposedInputGradient(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
                                         scale: UnsafePointer<Float>?, gate: UnsafePointer<Float>? = nil,
                                         dy: UnsafePointer<Float>, dxAdding: UnsafePointer<Float>?,
                                         dx: UnsafeMutablePointer<Float>) throws {
+        if forwardUsesTaps(tg) {
+            guard let gate else {
+                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: dy, dxAdding: dxAdding, dx: dx)
+                return
+            }
+            try ReLUGate.withGatedCopy(dy, gate: gate, count: tg.batch * tg.inChannels * tg.inPlane) { gated in
+                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: gated, dxAdding: dxAdding, dx: dx)
+            }
+            return
+        }
         try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
             transposeWeights(g, weight, scale: scale, into: tw)
             try forward(tg, x: dy, inputGate: gate, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),

@@ -34,10 +34,18 @@ extension Conv2dKernel {
         return (hLo..<hHi).map { r in ((r + tapH) * g.width + wLo + tapW, r * g.outWidth + wLo, wHi - wLo) }
     }
 
-    /// Weights repacked per group and tap into `w`: [groups][taps][cout_g][cin_g].
-    static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, into w: UnsafeMutablePointer<Float>) {
+    /// Weights repacked per group and tap into `w`: [groups][taps][cout_g][cin_g], each
+    /// output channel's times `scale[channel]` when given.
+    static func packTaps(_ g: ConvGeometry, _ weight: UnsafePointer<Float>, scale: UnsafePointer<Float>? = nil,
+                         into w: UnsafeMutablePointer<Float>) {
         splitOutputChannels(g) { r in
-            forEachWeight(g, outChannels: r) { k, grp, o, c, t in w[packedTap(g, grp, o, c, t)] = weight[k] }
+            if let scale {
+                forEachWeight(g, outChannels: r) { k, grp, o, c, t in
+                    w[packedTap(g, grp, o, c, t)] = weight[k] * scale[grp * g.groupOut + o]
+                }
+            } else {
+                forEachWeight(g, outChannels: r) { k, grp, o, c, t in w[packedTap(g, grp, o, c, t)] = weight[k] }
+            }
         }
     }
 
@@ -72,42 +80,71 @@ extension Conv2dKernel {
     /// `forwardTaps` with an output pass (see `ConvEpilogue`), applied in the transpose back.
     public static func forwardTaps(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                    epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
+        try Scratch.with(g.groups * g.kernelH * g.kernelW * g.groupOut * g.groupIn) { wt in
+            packTaps(g, weight, into: wt)
+            try tapGEMMs(g, x: x, packed: UnsafePointer(wt), transposed: false, epilogue: e, y: y)
+        }
+    }
+
+    /// Whether `forward` runs the geometry on the tap path.
+    static func forwardUsesTaps(_ g: ConvGeometry) -> Bool {
+        !g.isDepthwise && !DNNLConv.chosen(g, .forward) && !usesDirect(g) && !usesWinograd(g) && usesTaps(g)
+    }
+
+    /// ∂L/∂x of the stride-1 convolution `g` on the tap path of its transposed forward `tg`
+    /// (`transposedForInput(g)`, `forwardUsesTaps(tg)`): each tap GEMM takes `g`'s own
+    /// per-tap matrix transposed, with the taps flipped, so the flipped, transposed weights
+    /// are never copied (a VGG 512-channel layer's 9 MB of them took a quarter of its ∂L/∂x).
+    /// `scale` multiplies g's output channels (a folded BatchNorm's); `dxAdding` as in `backward`.
+    static func inputGradientTaps(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
+                                  scale: UnsafePointer<Float>?, dy: UnsafePointer<Float>,
+                                  dxAdding: UnsafePointer<Float>?, dx: UnsafeMutablePointer<Float>) throws {
+        try Scratch.with(g.groups * g.kernelH * g.kernelW * g.groupOut * g.groupIn) { wt in
+            packTaps(g, weight, scale: scale, into: wt)
+            try tapGEMMs(tg, x: dy, packed: UnsafePointer(wt), transposed: true,
+                         epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: dx)
+        }
+    }
+
+    /// The tap GEMMs of `g` and the output pass. `packed`: `packTaps`' layout of g's
+    /// weights, or (`transposed`) of the convolution whose transposed forward g is: tap t
+    /// then takes the matrix of tap taps − 1 − t, [cin_g][cout_g] of g, transposed.
+    static func tapGEMMs(_ g: ConvGeometry, x: UnsafePointer<Float>, packed wt: UnsafePointer<Float>, transposed: Bool,
+                         epilogue e: ConvEpilogue, y: UnsafeMutablePointer<Float>) throws {
         let taps = g.kernelH * g.kernelW, ci = g.groupIn, co = g.groupOut
         let P = g.outPlane, Q = g.inPlane
         let runs = (0..<taps).map { tapRuns(g, $0 / g.kernelW, $0 % g.kernelW) }
         let parts = ParallelBatch.parts(g.batch)
         let nb = imagesPerChunk(g, (g.batch + parts - 1) / parts)
-        try Scratch.with(g.groups * taps * co * ci) { wt in
-            packTaps(g, weight, into: wt)
-            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
-                Scratch.with(g.inChannels * Q * nb, g.outChannels * P * nb) { xT, yT in
-                    var n0 = lo
-                    while n0 < hi {
-                        if stop() { return }
-                        let m = min(nb, hi - n0)
-                        toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT)
-                        yT.update(repeating: 0, count: g.outChannels * P * m)
-                        for grp in 0..<g.groups {
-                            let a0 = xT + grp * ci * Q * m, c0 = yT + grp * co * P * m
-                            for t in 0..<taps {
-                                let w = wt + (grp * taps + t) * co * ci
-                                for (src, dst, len) in runs[t] {
-                                    BLAS.sgemm(transA: false, transB: false, m: co, n: len * m, k: ci, a: w, lda: ci,
-                                               b: a0 + src * m, ldb: Q * m, beta: 1, c: c0 + dst * m, ldc: P * m)
-                                }
+        try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
+            Scratch.with(g.inChannels * Q * nb, g.outChannels * P * nb) { xT, yT in
+                var n0 = lo
+                while n0 < hi {
+                    if stop() { return }
+                    let m = min(nb, hi - n0)
+                    toCHWN(x + n0 * g.inChannels * Q, image: g.inChannels * Q, channels: g.inChannels, plane: Q, m: m, xT)
+                    yT.update(repeating: 0, count: g.outChannels * P * m)
+                    for grp in 0..<g.groups {
+                        let a0 = xT + grp * ci * Q * m, c0 = yT + grp * co * P * m
+                        for t in 0..<taps {
+                            let w = wt + (grp * taps + (transposed ? taps - 1 - t : t)) * co * ci
+                            for (src, dst, len) in runs[t] {
+                                BLAS.sgemm(transA: transposed, transB: false, m: co, n: len * m, k: ci, a: w,
+                                           lda: transposed ? co : ci, b: a0 + src * m, ldb: Q * m, beta: 1,
+                                           c: c0 + dst * m, ldc: P * m)
                             }
                         }
-                        // [Cout, P, m] → [m, Cout, P], then the output pass (bias, BN, residual, ReLU)
-                        for j in 0..<m {
-                            let yn = y + (n0 + j) * g.outChannels * P
-                            for c in 0..<g.outChannels {
-                                let src = yT + c * P * m + j, dst = yn + c * P
-                                for p in 0..<P { dst[p] = src[p * m] }
-                            }
-                        }
-                        e.apply(images: n0, n0 + m, channels: g.outChannels, plane: P, y: y)
-                        n0 += m
                     }
+                    // [Cout, P, m] → [m, Cout, P], then the output pass (bias, BN, residual, ReLU)
+                    for j in 0..<m {
+                        let yn = y + (n0 + j) * g.outChannels * P
+                        for c in 0..<g.outChannels {
+                            let src = yT + c * P * m + j, dst = yn + c * P
+                            for p in 0..<P { dst[p] = src[p * m] }
+                        }
+                    }
+                    e.apply(images: n0, n0 + m, channels: g.outChannels, plane: P, y: y)
+                    n0 += m
                 }
             }
         }
