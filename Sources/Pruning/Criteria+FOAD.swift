@@ -50,7 +50,17 @@ public struct FOADCriterion: Criterion {
 /// batch b's sums (their IEEE-754 bit patterns) followed by its item count.
 public enum DoubleSums {
     public static func pack(_ sums: [Double], count: Int) throws -> Tensor {
-        try Tensor.int64(shape: [1, sums.count + 1], values: sums.map { Int64(bitPattern: $0.bitPattern) } + [Int64(count)])
+        try pack(size: sums.count, count: count) { $0.update(from: sums, count: sums.count) }
+    }
+
+    /// One row of `size` sums that `fill` writes straight into the packed tensor (which it
+    /// finds zeroed), then `count`: no array of the sums in between.
+    public static func pack(size: Int, count: Int, _ fill: (UnsafeMutablePointer<Double>) throws -> Void) throws -> Tensor {
+        let t = try Tensor.allocate([1, size + 1], dtype: .int64, zeroed: true, "double sums")
+        let p = t.iptr
+        try p.withMemoryRebound(to: Double.self, capacity: size) { try fill($0) }
+        p[size] = Int64(count)
+        return t
     }
 
     /// The element-wise total over rows (added in row order) and the total count.

@@ -161,7 +161,8 @@ public struct RedundancyCriterion: Criterion {
         guard maps.dim >= 2 else {
             throw TensorError("redundancy: feature maps must be [N, C, …], got \(shapeString(maps.shape))")
         }
-        return try DoubleSums.pack(try Self.channelSums(maps), count: maps.shape[0])
+        let size = maps.shape.dropFirst().reduce(1, *)
+        return try DoubleSums.pack(size: size, count: maps.shape[0]) { try Self.channelSums(maps, into: $0) }
     }
 
     /// Features summed per visit of the images (`bench --ab sums-long`: 16384 or 512).
@@ -169,41 +170,46 @@ public struct RedundancyCriterion: Criterion {
 
     /// Σ over images of each channel's flattened map: C × F doubles, row-major.
     public static func channelSums(_ maps: Tensor) throws -> [Double] {
+        var out = [Double](repeating: 0, count: maps.shape.dropFirst().reduce(1, *))
+        try out.withUnsafeMutableBufferPointer { o in
+            guard let o = o.baseAddress else { return }
+            try channelSums(maps, into: o)
+        }
+        return out
+    }
+
+    /// `channelSums` added into `o` (C × F doubles, zero for the plain sums).
+    public static func channelSums(_ maps: Tensor, into o: UnsafeMutablePointer<Double>) throws {
         let n = maps.shape[0], c = maps.shape[1], f = maps.shape.dropFirst(2).reduce(1, *)
-        var out = [Double](repeating: 0, count: c * f)
         try maps.toFloat().withContiguousFloats { p in
-            out.withUnsafeMutableBufferPointer { o in
-                guard let o = o.baseAddress else { return }
-                // one streaming pass over the maps: threads split the features; a block's
-                // sums (up to 128 KB) stay in L2 while four images' long runs stream past them
-                // (runs of 2 KB, as 512-sum blocks in L1 read, defeat the prefetchers: 1.1×
-                // slower); the same additions in the same order as one image at a time
-                let cf = c * f
-                Parallel.ranges(cf, grain: 1024) { lo, hi in
-                    var b0 = lo
-                    while b0 < hi {
-                        let b1 = min(hi, b0 + Self.sumBlock)
-                        var i = 0
-                        while i + 4 <= n {
-                            let s0 = p + i * cf, s1 = s0 + cf, s2 = s1 + cf, s3 = s2 + cf
-                            for k in b0..<b1 {
-                                var a = o[k]
-                                a += Double(s0[k]); a += Double(s1[k]); a += Double(s2[k]); a += Double(s3[k])
-                                o[k] = a
-                            }
-                            i += 4
+            // one streaming pass over the maps: threads split the features; a block's
+            // sums (up to 128 KB) stay in L2 while four images' long runs stream past them
+            // (runs of 2 KB, as 512-sum blocks in L1 read, defeat the prefetchers: 1.1×
+            // slower); the same additions in the same order as one image at a time
+            let cf = c * f
+            Parallel.ranges(cf, grain: 1024) { lo, hi in
+                var b0 = lo
+                while b0 < hi {
+                    let b1 = min(hi, b0 + Self.sumBlock)
+                    var i = 0
+                    while i + 4 <= n {
+                        let s0 = p + i * cf, s1 = s0 + cf, s2 = s1 + cf, s3 = s2 + cf
+                        for k in b0..<b1 {
+                            var a = o[k]
+                            a += Double(s0[k]); a += Double(s1[k]); a += Double(s2[k]); a += Double(s3[k])
+                            o[k] = a
                         }
-                        while i < n {
-                            let src = p + i * cf
-                            for k in b0..<b1 { o[k] += Double(src[k]) }
-                            i += 1
-                        }
-                        b0 = b1
+                        i += 4
                     }
+                    while i < n {
+                        let src = p + i * cf
+                        for k in b0..<b1 { o[k] += Double(src[k]) }
+                        i += 1
+                    }
+                    b0 = b1
                 }
             }
         }
-        return out
     }
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
