@@ -30,6 +30,36 @@ final class WinogradWeightGradientTests: XCTestCase, Conv3x3Checks {
         }
     }
 
+    /// The AVX-512 chunk products (4 × 4 channels a tile, two 8-lane sums a vector) add the
+    /// same bits to M as the 8-lane Swift tile, for channel counts that leave every remainder
+    /// of the tile (rows and channels 1–3 short), one vector of tiles or many, a padded
+    /// leading dimension, and an M that already holds sums (they are added to).
+    func testAVX512GradientProductsBitEqual() throws {
+        guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
+        let (use, wide) = (CPU.useAVX512, WinogradGradientProducts.wide)
+        defer { CPU.useAVX512 = use; WinogradGradientProducts.wide = wide }
+        CPU.useAVX512 = true
+        var seed: UInt64 = 900
+        for (k, c) in [(1, 1), (3, 5), (4, 4), (5, 2), (8, 11), (16, 16), (23, 7), (32, 32)] {
+            for (columns, ld) in [(8, 8), (24, 32), (136, 136)] {
+                seed += 1
+                let fs = k * ld + 5, vs = c * ld + 3
+                let f = random(36 * fs, seed: seed), v = random(36 * vs, seed: seed + 500)
+                let start = random(36 * k * c, seed: seed + 1000)
+                var got: [[UInt32]] = []
+                for on in [false, true] {
+                    WinogradGradientProducts.wide = on
+                    var m = start
+                    WinogradGradientProducts.accumulate(f, v, outChannels: k, inChannels: c, columns: columns, ld: ld,
+                                                        fStride: fs, vStride: vs, into: &m)
+                    got.append(m.map(\.bitPattern))
+                }
+                XCTAssertEqual(got[0], got[1], "K \(k), C \(c), \(columns) columns, ld \(ld)")
+                XCTAssertNotEqual(got[0], start.map(\.bitPattern), "nothing was added")
+            }
+        }
+    }
+
     /// Random shapes (channels 1–45, planes 1–33, padding 0–2, partial tiles, batch 1–3),
     /// dw ADDED to what the buffer holds; products by `WinogradGradientProducts` (channel
     /// counts that do and do not fill its 4 × 2 tile) and by OpenBLAS.

@@ -84,4 +84,14 @@ void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, co
                                            const float *res, int flags, float bias, float scale, float shift,
                                            int interleaved);
 
+/// ∂L/∂w's 36 chunk products M[ξ][k][c] += Σ_t F[ξ][k][t]·V[ξ][c][t] for t < `columns` (a
+/// multiple of 8), the register tile of `WinogradGradientProducts.accumulate`
+/// (Kernels/Conv/WinogradGradientProducts.swift) with two 8-lane accumulators a 16-float
+/// vector: each M element gains the same sum in the same order (8 lane sums over ascending
+/// tiles, one fused multiply-add a term, then the lanes in order), so the same bits. F and V
+/// rows `ld` apart, points `f_stride` / `v_stride` apart, M dense [36][K][C]. Only call when
+/// `topiary_avx512_usable()`.
+void topiary_winograd_gradient_products_avx512(const float *f, const float *v, long out_channels, long in_channels,
+                                               long columns, long ld, long f_stride, long v_stride, float *m);
+
 #endif

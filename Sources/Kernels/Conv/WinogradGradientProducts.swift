@@ -1,3 +1,5 @@
+import CAVX512
+
 /// ∂L/∂w's 36 products of a Winograd chunk, M[ξ] += Fˆ[ξ]·V[ξ]ᵀ ([K, tiles]·[tiles, C]
 /// each, `Conv2dKernel.weightGradientWinograd`), by our own register tile for the
 /// few-channel shapes where 36 OpenBLAS calls per chunk cost more than the products: at 16
@@ -8,12 +10,21 @@
 ///
 /// Each M element gains Σ_t over ascending vectors of 8 tiles, one FMA per lane, then the
 /// lanes' sum: the same order whatever the channel counts, so the result does not depend on
-/// which tile of the register block a channel falls in.
-enum WinogradGradientProducts {
+/// which tile of the register block a channel falls in — nor on the AVX-512 kernel
+/// (`topiary_winograd_gradient_products_avx512`: 4 × 4 channels, two of these 8-lane
+/// accumulators a 16-float vector, twice the products a cycle on CPUs with 512-bit FMAs).
+public enum WinogradGradientProducts {
+    /// Whether the AVX-512 kernel runs where the CPU has it (`bench --ab dw-products-512`).
+    nonisolated(unsafe) public static var wide = true
+
     /// M[ξ][k][c] += Σ_t F[ξ][k][t]·V[ξ][c][t] for t < `columns` (a multiple of 8); F and
     /// V with rows `ld` apart and points `fStride` and `vStride` apart, M dense [36][K][C].
     static func accumulate(_ f: UnsafePointer<Float>, _ v: UnsafePointer<Float>, outChannels K: Int, inChannels C: Int,
                            columns: Int, ld: Int, fStride: Int, vStride: Int, into m: UnsafeMutablePointer<Float>) {
+        if CPU.useAVX512 && wide {   // 4 × 4 channels a tile, two 8-lane sums a 16-float vector (the same bits)
+            topiary_winograd_gradient_products_avx512(f, v, K, C, columns, ld, fStride, vStride, m)
+            return
+        }
         for xi in 0..<Winograd.points {
             let fx = f + xi * fStride, vx = v + xi * vStride, mx = m + xi * K * C
             var k = 0

@@ -72,6 +72,8 @@ enum BenchAB {
         "place-maps": { Calibration.placesMaps = $0 },
         // redundancy's channel sums 16384 features a visit of the images (B) or 512 (A)
         "sums-long": { RedundancyCriterion.sumBlock = $0 ? 16384 : 512 },
+        // Winograd ∂L/∂w's chunk products by the AVX-512 kernel (B) or the 8-lane Swift tile (A)
+        "dw-products-512": { WinogradGradientProducts.wide = $0 },
     ]
 
     /// Switches with a value, `NAME=N`: name → the value's range and what B sets.
