@@ -87,9 +87,7 @@ extension Conv2dKernel {
     }
 
     /// Whether `forward` runs the geometry on the tap path.
-    static func forwardUsesTaps(_ g: ConvGeometry) -> Bool {
-        !g.isDepthwise && !DNNLConv.chosen(g, .forward) && !usesDirect(g) && !usesWinograd(g) && usesTaps(g)
-    }
+    static func forwardUsesTaps(_ g: ConvGeometry) -> Bool { forwardPath(g) == .taps }
 
     /// ∂L/∂x of the stride-1 convolution `g` on the tap path of its transposed forward `tg`
     /// (`transposedForInput(g)`, `forwardUsesTaps(tg)`): each tap GEMM takes `g`'s own

@@ -38,7 +38,8 @@ public enum Conv2dKernel {
             }
             return
         }
-        if g.isDepthwise {
+        switch forwardPath(g) {
+        case .depthwise:
             try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: e.bias, y: y)
             if !e.isBiasOnly {
                 var e = e
@@ -48,22 +49,13 @@ public enum Conv2dKernel {
                 }
             }
             return
-        }
-        if DNNLConv.chosen(g, .forward) {
-            try DNNLConv.forward(g, x: x, weight: weight, epilogue: e, y: y)
-            return
-        }
-        if usesDirect(g) {
-            try forwardDirect(g, x: x, weight: weight, epilogue: e, y: y)
-            return
-        }
-        if usesWinograd(g) {
+        case .dnnl: try DNNLConv.forward(g, x: x, weight: weight, epilogue: e, y: y); return
+        case .direct: try forwardDirect(g, x: x, weight: weight, epilogue: e, y: y); return
+        case .winograd:
             try forwardWinograd(g, x: x, inputGate: inputGate, weight: weight, weightKey: weightKey, epilogue: e, y: y)
             return
-        }
-        if usesTaps(g) {
-            try forwardTaps(g, x: x, weight: weight, epilogue: e, y: y)
-            return
+        case .taps: try forwardTaps(g, x: x, weight: weight, epilogue: e, y: y); return
+        case .im2col: break
         }
         let l = Layout(g)
         let P = l.P, K = l.K, cg = l.cg, outImage = l.outImage, nb = l.nb, direct = l.direct
@@ -101,11 +93,22 @@ public enum Conv2dKernel {
         }
     }
 
+    /// The kernel family `forward` runs a geometry on.
+    enum ForwardPath { case depthwise, dnnl, direct, winograd, taps, im2col }
+
+    /// THE choice of `forward`'s kernel family (and so of ∂L/∂x's on the stride-1 path,
+    /// which runs as the forward of the transposed convolution).
+    static func forwardPath(_ g: ConvGeometry) -> ForwardPath {
+        if g.isDepthwise { return .depthwise }
+        if DNNLConv.chosen(g, .forward) { return .dnnl }
+        if usesDirect(g) { return .direct }
+        if usesWinograd(g) { return .winograd }
+        return usesTaps(g) ? .taps : .im2col
+    }
+
     /// Whether `forward` runs the geometry by Winograd (the path above that gates its input
     /// as it copies it).
-    static func gatesInput(_ g: ConvGeometry) -> Bool {
-        !g.isDepthwise && !DNNLConv.chosen(g, .forward) && !usesDirect(g) && usesWinograd(g)
-    }
+    static func gatesInput(_ g: ConvGeometry) -> Bool { forwardPath(g) == .winograd }
 
     /// The GEMM layout forward and backward share: plane P, patch K, output channels per
     /// group cg, floats per input and output image, thread parts, images per GEMM (nb),
