@@ -97,6 +97,38 @@ AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, 
     input_columns(tv, v, vs);
 }
 
+// A applied to a column (f0…f3) of a ∂L/∂y tile, as `Winograd.gradient`.
+INLINE AVX512 void gradient(V f0, V f1, V f2, V f3, V q[6]) {
+    V p = _mm512_add_ps(f0, f2), r = _mm512_add_ps(f1, f3);
+    V u = _mm512_add_ps(f0, _mm512_mul_ps(_mm512_set1_ps(4), f2));
+    V s = _mm512_add_ps(_mm512_mul_ps(_mm512_set1_ps(2), f1), _mm512_mul_ps(_mm512_set1_ps(8), f3));
+    q[0] = f0;
+    q[1] = _mm512_add_ps(p, r);
+    q[2] = _mm512_sub_ps(p, r);
+    q[3] = _mm512_add_ps(u, s);
+    q[4] = _mm512_sub_ps(u, s);
+    q[5] = f3;
+}
+
+AVX512 void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long wq, float *f, long fs) {
+    V tv[24];   // (F·Aᵀ)[r][j]
+    for (int r = 0; r < 4; r++) {
+        V rows[8], d[8];
+        for (int l = 0; l < 8; l++) {
+            __m256 lo = _mm256_loadu_ps(pad + offs[l] + r * wq), hi = _mm256_loadu_ps(pad + offs[l + 8] + r * wq);
+            rows[l] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)),
+                                                          _mm256_castps_pd(hi), 1));
+        }
+        transpose8x8_halves(rows, d);
+        gradient(d[0], d[1], d[2], d[3], tv + 6 * r);
+    }
+    for (int j = 0; j < 6; j++) {
+        V q[6];
+        gradient(tv[j], tv[6 + j], tv[12 + j], tv[18 + j], q);
+        for (int i = 0; i < 6; i++) _mm512_storeu_ps(f + (6 * i + j) * fs, q[i]);
+    }
+}
+
 AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
                                                  int interleaved) {
     // Lane l = 4k + t is tile t of run k. Row r of run k is the 18 floats at
@@ -248,6 +280,9 @@ AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float
     }
 }
 #else
+void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long wq, float *f, long fs) {
+    (void)pad; (void)offs; (void)wq; (void)f; (void)fs;
+}
 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     (void)pad; (void)offs; (void)wp; (void)v; (void)vs;
 }

@@ -84,6 +84,12 @@ void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, co
                                            const float *res, int flags, float bias, float scale, float shift,
                                            int interleaved);
 
+/// ∂L/∂w's transform of 16 tiles of ∂L/∂y (`Conv2dKernel.winogradGradientInput`, one lane per
+/// tile): tile l's 4×4 block at pad + offs[l] (rows `wq` apart, 8 floats readable from each
+/// row's start) becomes Fˆ = A·F·Aᵀ, point ξ's 16 values stored at f + ξ·`fs`. Only call
+/// when `topiary_avx512_usable()`.
+void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long wq, float *f, long fs);
+
 /// ∂L/∂w's 36 chunk products M[ξ][k][c] += Σ_t F[ξ][k][t]·V[ξ][c][t] for t < `columns` (a
 /// multiple of 8), the register tile of `WinogradGradientProducts.accumulate`
 /// (Kernels/Conv/WinogradGradientProducts.swift) with two 8-lane accumulators a 16-float

@@ -1,3 +1,4 @@
+import CAVX512
 import Foundation
 import Tensor
 
@@ -105,7 +106,7 @@ extension Conv2dKernel {
         let K = g.outChannels, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
         let wq = 4 * tl.tilesW, plane = 16 * tl.perImage
         let offs = tl.corners(tiles: m * tl.perImage, count: ld, plane: plane, rowStride: wq, rest: zeroTile)
-        let tv = UnsafeMutableRawPointer(tmp)
+        let tv = UnsafeMutableRawPointer(tmp), wide = CPU.useAVX512 && wideTransforms
         offs.withUnsafeBufferPointer { ob in
             let o = ob.baseAddress!
             for k in 0..<K {
@@ -114,6 +115,12 @@ extension Conv2dKernel {
                     for r in 0..<OH { copyRow(src + r * OW, to: dst + r * wq, count: OW) }
                 }
                 var t0 = 0
+                if wide {   // 16 tiles at a time, one 512-bit lane each (the same bits)
+                    while t0 + 16 <= ld {
+                        topiary_winograd_gradient16_avx512(pad, o + t0, wq, f + k * ld + t0, fs)
+                        t0 += 16
+                    }
+                }
                 while t0 < ld {
                     let p0 = pad + o[t0], p1 = pad + o[t0 + 1], p2 = pad + o[t0 + 2], p3 = pad + o[t0 + 3]
                     let p4 = pad + o[t0 + 4], p5 = pad + o[t0 + 5], p6 = pad + o[t0 + 6], p7 = pad + o[t0 + 7]
