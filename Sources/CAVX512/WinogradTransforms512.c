@@ -82,16 +82,23 @@ INLINE AVX512 void input_columns(const V tv[36], float *v, long vs) {
     }
 }
 
+// Row `at` (an offset from each tile's corner) of 16 tiles, 8 floats each, as columns:
+// d[s] holds float s of tiles 0…15, one lane a tile.
+INLINE AVX512 void tile_columns16(const float *pad, const long *offs, long at, V d[8]) {
+    V rows[8];
+    for (int l = 0; l < 8; l++) {
+        __m256 lo = _mm256_loadu_ps(pad + offs[l] + at), hi = _mm256_loadu_ps(pad + offs[l + 8] + at);
+        rows[l] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)),
+                                                      _mm256_castps_pd(hi), 1));
+    }
+    transpose8x8_halves(rows, d);
+}
+
 AVX512 void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp, float *v, long vs) {
     V tv[36];   // (d·B)[r][j]
     for (int r = 0; r < 6; r++) {
-        V rows[8], d[8];
-        for (int l = 0; l < 8; l++) {
-            __m256 lo = _mm256_loadu_ps(pad + offs[l] + r * wp), hi = _mm256_loadu_ps(pad + offs[l + 8] + r * wp);
-            rows[l] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)),
-                                                          _mm256_castps_pd(hi), 1));
-        }
-        transpose8x8_halves(rows, d);
+        V d[8];
+        tile_columns16(pad, offs, r * wp, d);
         input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
     }
     input_columns(tv, v, vs);
@@ -113,13 +120,8 @@ INLINE AVX512 void gradient(V f0, V f1, V f2, V f3, V q[6]) {
 AVX512 void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long wq, float *f, long fs) {
     V tv[24];   // (F·Aᵀ)[r][j]
     for (int r = 0; r < 4; r++) {
-        V rows[8], d[8];
-        for (int l = 0; l < 8; l++) {
-            __m256 lo = _mm256_loadu_ps(pad + offs[l] + r * wq), hi = _mm256_loadu_ps(pad + offs[l + 8] + r * wq);
-            rows[l] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(lo)),
-                                                          _mm256_castps_pd(hi), 1));
-        }
-        transpose8x8_halves(rows, d);
+        V d[8];
+        tile_columns16(pad, offs, r * wq, d);
         gradient(d[0], d[1], d[2], d[3], tv + 6 * r);
     }
     for (int j = 0; j < 6; j++) {
