@@ -8,6 +8,8 @@
 #define AVX512 __attribute__((target("avx512f")))
 #define INLINE static inline __attribute__((always_inline))
 
+#include "Transpose512.h"
+
 enum { ROWS = 4, CHANNELS = 4, POINTS = 36 };
 
 // Two 8-float rows side by side: a in lanes 0–7, b in lanes 8–15.
@@ -46,25 +48,9 @@ INLINE AVX512 void tile(const float *f, int rows, const float *v, int channels, 
     // lane sums: each 256-bit half of acc[r][h] is row 2(2r + h) + half of a 16 × 8 matrix
     // (element 4r + c, its 8 lanes); the two halves' 8 × 8 blocks transposed at once give
     // t[j] = lane j of elements 0, 2, …, 14 | 1, 3, …, 15, added in lane order
-    __m512 q[8], u[8], t[8];
-    __m512 rr[8];
+    __m512 rr[8], t[8];
     for (int r = 0; r < ROWS; r++) { rr[2 * r] = acc[r][0]; rr[2 * r + 1] = acc[r][1]; }
-    for (int i = 0; i < 4; i++) {
-        q[2 * i] = _mm512_unpacklo_ps(rr[2 * i], rr[2 * i + 1]);
-        q[2 * i + 1] = _mm512_unpackhi_ps(rr[2 * i], rr[2 * i + 1]);
-    }
-    for (int i = 0; i < 2; i++) {
-        u[4 * i] = _mm512_shuffle_ps(q[4 * i], q[4 * i + 2], 0x44);
-        u[4 * i + 1] = _mm512_shuffle_ps(q[4 * i], q[4 * i + 2], 0xEE);
-        u[4 * i + 2] = _mm512_shuffle_ps(q[4 * i + 1], q[4 * i + 3], 0x44);
-        u[4 * i + 3] = _mm512_shuffle_ps(q[4 * i + 1], q[4 * i + 3], 0xEE);
-    }
-    const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-    const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_permutex2var_ps(u[i], low, u[i + 4]);
-        t[i + 4] = _mm512_permutex2var_ps(u[i], high, u[i + 4]);
-    }
+    transpose8x8_halves(rr, t);
     __m512 sum = t[0];
     for (int j = 1; j < 8; j++) sum = _mm512_add_ps(sum, t[j]);
     float s[16];

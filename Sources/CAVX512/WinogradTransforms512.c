@@ -11,6 +11,8 @@
 
 typedef __m512 V;
 
+#include "Transpose512.h"
+
 // Bᵀ applied to a column (d0…d5), as `Winograd.input`.
 INLINE AVX512 void input(V d0, V d1, V d2, V d3, V d4, V d5, V q[6]) {
     V four = _mm512_set1_ps(4), five = _mm512_set1_ps(5), two = _mm512_set1_ps(2);
@@ -33,9 +35,6 @@ INLINE AVX512 void output(V m0, V m1, V m2, V m3, V m4, V m5, V o[4]) {
     o[3] = _mm512_add_ps(_mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(8), s)), m5);
 }
 
-// Pairs of floats: (a0, a1, b0, b1) and (a2, a3, b2, b3) in every 128-bit lane.
-INLINE AVX512 V lo2(V a, V b) { return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); }
-INLINE AVX512 V hi2(V a, V b) { return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b))); }
 
 // The 4×4 transpose inside every 128-bit lane: element e of lane L of out[j] is element j of
 // lane L of r[e].
@@ -51,25 +50,6 @@ INLINE AVX512 void transpose4_lanes(V a, V b, V c, V d, V out[4]) {
     V u2 = _mm512_shuffle_f32x4(c, d, 0x44), u3 = _mm512_shuffle_f32x4(c, d, 0xEE);
     out[0] = _mm512_shuffle_f32x4(u0, u2, 0x88); out[1] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
     out[2] = _mm512_shuffle_f32x4(u1, u3, 0x88); out[3] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
-}
-
-// In each 256-bit half, the 8×8 transpose of rows r[0…7]: c[s] holds (r0[s], …, r7[s]) in
-// its low half and the same for the high halves' rows in its high half.
-INLINE AVX512 void transpose8x8_halves(const V r[8], V c[8]) {
-    V t[8], s[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    s[0] = lo2(t[0], t[2]); s[1] = hi2(t[0], t[2]); s[2] = lo2(t[1], t[3]); s[3] = hi2(t[1], t[3]);
-    s[4] = lo2(t[4], t[6]); s[5] = hi2(t[4], t[6]); s[6] = lo2(t[5], t[7]); s[7] = hi2(t[5], t[7]);
-    // 128-bit lanes: (s[i].0, s[i + 4].0 | s[i].2, s[i + 4].2) and (… .1 … | … .3 …)
-    const __m512i low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
-    const __m512i high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
-    for (int i = 0; i < 4; i++) {
-        c[i] = _mm512_permutex2var_ps(s[i], low, s[i + 4]);
-        c[i + 4] = _mm512_permutex2var_ps(s[i], high, s[i + 4]);
-    }
 }
 
 // The column pass shared by both input kernels: tv[6r + j] = (d·B)[r][j] of 16 tiles becomes
