@@ -73,6 +73,52 @@ AVX512 void topiary_direct_tiles_avx512(const float *xp, long stride, long chann
     if (k < count) tile24(xp + 24 * k, stride, channels, wp, weights, out + 24 * k, ld);
 }
 
+// 4 output channels × V (1–4, a constant after inlining) runs of 16 outputs, each run 16
+// consecutive outputs of one output row (`width` a multiple of 16), stored straight into the
+// output planes (rows `plane` apart; only the first `kcount` of the 4): run v's input under
+// tap (i, j) is xp + (oh·wp + ow) + i·wp + j. Each output summed channel by channel, tap by
+// tap, one fused multiply-add a term, as `tile48` sums it (same bits).
+INLINE AVX512 void rows_tile(const float *xp, long stride, long channels, long wp, const float *w, float *y,
+                             long plane, long width, long first, long kcount, const int V) {
+    __m512 acc[BLOCK][4];
+    long xo[4], yo[4];
+    for (int v = 0; v < V; v++) {
+        long p = 16 * (first + v);
+        yo[v] = p;
+        xo[v] = p / width * wp + p % width;
+    }
+    for (int r = 0; r < BLOCK; r++)
+        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *plane_in = xp;
+    for (long c = 0; c < channels; c++) {
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                __m512 x[4];
+                for (int v = 0; v < V; v++) x[v] = _mm512_loadu_ps(plane_in + xo[v] + i * wp + j);
+                for (int r = 0; r < BLOCK; r++) {
+                    __m512 wr = _mm512_set1_ps(w[r]);
+                    for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(wr, x[v], acc[r][v]);
+                }
+                w += BLOCK;
+            }
+        }
+        plane_in += stride;
+    }
+    for (int r = 0; r < BLOCK && r < kcount; r++)
+        for (int v = 0; v < V; v++) _mm512_storeu_ps(y + r * plane + yo[v], acc[r][v]);
+}
+
+AVX512 void topiary_direct_rows_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
+                                       float *y, long plane, long width, long first, long vectors, long kcount) {
+    switch (vectors) {
+    case 4: rows_tile(xp, stride, channels, wp, weights, y, plane, width, first, kcount, 4); break;
+    case 3: rows_tile(xp, stride, channels, wp, weights, y, plane, width, first, kcount, 3); break;
+    case 2: rows_tile(xp, stride, channels, wp, weights, y, plane, width, first, kcount, 2); break;
+    case 1: rows_tile(xp, stride, channels, wp, weights, y, plane, width, first, kcount, 1); break;
+    default: break;
+    }
+}
+
 // 8 floats at p in both 256-bit halves.
 INLINE AVX512 __m512 bcast8(const float *p) {
     return _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(p))));
@@ -110,5 +156,10 @@ void topiary_direct_dw_tiles_avx512(const float *dya, const float *dyb, long ld,
 void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
                                  float *out, long ld, long count) {
     (void)xp; (void)stride; (void)channels; (void)wp; (void)weights; (void)out; (void)ld; (void)count;
+}
+void topiary_direct_rows_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
+                                float *y, long plane, long width, long first, long vectors, long kcount) {
+    (void)xp; (void)stride; (void)channels; (void)wp; (void)weights; (void)y; (void)plane; (void)width; (void)first;
+    (void)vectors; (void)kcount;
 }
 #endif

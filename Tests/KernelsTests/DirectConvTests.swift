@@ -67,6 +67,62 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         XCTAssertTrue(blocks.contains { $0 >= 4 } && blocks.contains { $0 < 4 } && blocks.contains { $0 % 4 != 0 }, "\(blocks)")
     }
 
+    /// Outputs whose rows are a multiple of 16 wide are written in place as runs of 16
+    /// (`directOutputRows`): the same bits as the virtual-plane tiles copied out, for every
+    /// remainder of the 4-run groups (5, 6, 7 runs), a last block of 1–3 output channels,
+    /// paddings 0–2, batch 1–3, and each output pass (bias, BatchNorm, residual, ReLU) applied
+    /// in place; the output beyond the tensor is never written.
+    func testOutputRowsBitEqual() throws {
+        guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
+        let (before, rows) = (CPU.useAVX512, Conv2dKernel.directOutputRows)
+        defer { CPU.useAVX512 = before; Conv2dKernel.directOutputRows = rows }
+        CPU.useAVX512 = true
+        let shapes = [Case(n: 2, c: 3, k: 16, h: 32, w: 32, pad: 1), Case(n: 1, c: 3, k: 11, h: 7, w: 18, pad: 0),
+                      Case(n: 3, c: 1, k: 5, h: 6, w: 16, pad: 1), Case(n: 2, c: 5, k: 23, h: 5, w: 14, pad: 2),
+                      Case(n: 1, c: 16, k: 6, h: 16, w: 16, pad: 1), Case(n: 2, c: 8, k: 3, h: 3, w: 48, pad: 1)]
+        var runs = Set<Int>()
+        try everyShapeDirect {
+            for (i, c) in shapes.enumerated() {
+                let g = try geometry(c), P = g.outPlane, count = c.n * c.k * P
+                XCTAssertEqual(g.outWidth % 16, 0, "case \(i)")
+                runs.insert(P / 16 % 4)
+                let x = random(c.n * c.c * c.h * c.w, seed: 700 + UInt64(i)), w = random(c.k * c.c * 9, seed: 750 + UInt64(i))
+                let bias = random(c.k, seed: 3), scale = random(c.k, seed: 4), shift = random(c.k, seed: 5)
+                let res = random(count, seed: 6)
+                for feature in [-1, 0, 1, 2, 3, 4, 5] {
+                    let on = { (f: Int) in feature == f || feature == 5 }
+                    var got: [[Float]] = []
+                    for inPlace in [false, true] {
+                        Conv2dKernel.directOutputRows = inPlace
+                        XCTAssertEqual(Conv2dKernel.writesOutputRows(g), inPlace)
+                        // one float past the end, to catch a write beyond the last block's channels
+                        var y = [Float](repeating: .nan, count: count + 1)
+                        try bias.withUnsafeBufferPointer { b in
+                            try scale.withUnsafeBufferPointer { a in
+                                try shift.withUnsafeBufferPointer { t in
+                                    try res.withUnsafeBufferPointer { r in
+                                        let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
+                                                             shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
+                                                             relu: on(4))
+                                        try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &y)
+                                    }
+                                }
+                            }
+                        }
+                        XCTAssertTrue(y[count].isNaN, "case \(i): written past the output")
+                        got.append(Array(y[..<count]))
+                    }
+                    XCTAssertEqual(zip(got[0], got[1]).filter { $0.bitPattern != $1.bitPattern }.count, 0,
+                                   "case \(i) \(c) pass \(feature)")
+                    if feature == -1 {
+                        XCTAssertLessThan(relError(got[1], reference(g, x, w)), Self.relTolerance, "case \(i) \(c)")
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(runs, [0, 1, 2, 3])
+    }
+
     /// Outputs 8 wide take row tiles (3 rows × 8 columns), and dw sums row by row over
     /// outputs whose width is a multiple of 8: every height (a last tile with 1, 2 or 3 real
     /// rows), every padding, odd channel counts, forward, dx and dw against the reference.

@@ -33,6 +33,16 @@ void topiary_winograd_products_avx512(const float *up, const float *v, long out_
 void topiary_direct_tiles_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
                                  float *out, long ld, long count);
 
+/// The same register tiles (`topiary_direct_tiles_avx512`'s sums, the same bits) over output
+/// rows a multiple of 16 wide, written straight into the output instead of a virtual plane:
+/// runs first ..< first + `vectors` (1–4) of 16 outputs (run v: outputs 16v ..< 16v + 16 of
+/// the plane, one output row's part), for the 4 output channels of the packed block
+/// `weights`, into y + r·`plane` for r < `kcount` (≤ 4). `width` is the output width, `xp`,
+/// `stride`, `wp` the zero-bordered input planes as for `topiary_direct_tiles_avx512`. Only
+/// call when `topiary_avx512_usable()`.
+void topiary_direct_rows_avx512(const float *xp, long stride, long channels, long wp, const float *weights,
+                                float *y, long plane, long width, long first, long vectors, long kcount);
+
 /// Two of the direct ∂L/∂w register tiles (`Conv2dKernel.directWeightTile`) side by side: for
 /// the 4 dy rows k of each block (at dya / dyb + k·`ld`) and taps j < 3, the per-lane sums
 /// Σ dy[k][q]·x[q + j] over the positions q of `rows` runs of `vectors` × 8, `row_stride`

@@ -90,6 +90,22 @@ extension Conv2dKernel {
         directTakes(g, maxChannels: directMaxChannels) && !prefersWinograd(g)
     }
 
+    /// Whether, where `CPU.useAVX512`, the forward's tiles over outputs whose rows are a
+    /// multiple of 16 wide (ResNet's and VGG's 32×32 and 16×16 planes) are runs of 16 outputs
+    /// of one row, written straight into the output (`topiary_direct_rows_avx512`, the same
+    /// bits), instead of 24-position tiles of the virtual plane copied out row by row
+    /// (`topiary bench --ab direct-rows`). With 27 products per output (3 input channels),
+    /// the copy out was 40 % of the kernel's time in VGG's 3→64 c32 forward (perf, two
+    /// threads). Intel Xeon family 6 model 207, batch 128, 4 alternating rounds, paired, 1 |
+    /// 2 threads: ResNet's stem 3→16 c32 1.38× | 1.38×, VGG's 3→64 c32 1.26× | 1.40×.
+    /// Non-temporal stores of the runs were 1.4–1.7× slower.
+    nonisolated(unsafe) public static var directOutputRows = true
+
+    /// Whether `forwardDirect` takes `directOutputRows`' path for this geometry.
+    static func writesOutputRows(_ g: ConvGeometry) -> Bool {
+        directOutputRows && CPU.useAVX512 && g.outWidth % 16 == 0
+    }
+
     /// Whether ∂L/∂w runs directly (`weightGradientDirect`), whichever kernel runs the
     /// forward: the channel limits above, and up to twice as many channels on planes of
     /// 32×32 and more (`directWeightGradientWidePlane`), where each 4-channel tile sums
@@ -125,12 +141,14 @@ extension Conv2dKernel {
         }
         let C = g.inChannels, K = g.outChannels, pl = DirectPlane(g), B = DirectPlane.block
         let blocks = (K + B - 1) / B, OH = g.outHeight, OW = g.outWidth, P = g.outPlane
+        let outputRows = writesOutputRows(g)
         try Scratch.with(blocks * C * 9 * B, zeroed: true) { wk in
             packDirectWeights(weight, outChannels: K, inChannels: C, into: wk)
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
                 // The borders of `xp` are never written, so they stay zero for every image.
-                Scratch.with(C * pl.stride, B * pl.computed, zeroed: true) { xp, ys in
-                    let tiles = pl.computed / pl.advance, imageBytes = C * g.inPlane * MemoryLayout<Float>.size
+                Scratch.with(C * pl.stride, outputRows ? 0 : B * pl.computed, zeroed: true) { xp, ys in
+                    let tiles = outputRows ? (P / 16 + 3) / 4 : pl.computed / pl.advance
+                    let imageBytes = C * g.inPlane * MemoryLayout<Float>.size
                     for n in lo..<hi {
                         if stop() { return }
                         directPlanes(x + n * C * g.inPlane, channels: C, height: g.height, width: g.width,
@@ -139,10 +157,26 @@ extension Conv2dKernel {
                         var nextX = n + 1 < hi
                             ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: imageBytes, steps: blocks * tiles) : .none
                         for b in 0..<blocks {
-                            let wb = wk + b * C * 9 * B
-                            // This block's output rows, before the copy out of `ys` writes them.
-                            var rows = PrefetchStream(y + (n * K + b * B) * P, bytes: min(B, K - b * B) * P * 4,
-                                                      steps: tiles, write: true)
+                            let wb = wk + b * C * 9 * B, kc = min(B, K - b * B)
+                            // This block's output rows, before the tiles (or the copy out of `ys`) write them.
+                            var rows = PrefetchStream(y + (n * K + b * B) * P, bytes: kc * P * 4, steps: tiles, write: true)
+                            if outputRows {   // up to 4 runs of 16 outputs a call, stored in place
+                                let yb = y + (n * K + b * B) * P, runs = P / 16
+                                var v = 0
+                                while v < runs {
+                                    let count = min(4, runs - v)
+                                    topiary_direct_rows_avx512(xp, pl.stride, C, pl.wp, wb, yb, P, OW, v, count, kc)
+                                    nextX.step(); rows.step()
+                                    v += count
+                                }
+                                if !e.isIdentity {
+                                    for k in 0..<kc {
+                                        let at = (n * K + b * B + k) * P
+                                        e.apply(y + at, to: y + at, count: P, channel: b * B + k, at: at)
+                                    }
+                                }
+                                continue
+                            }
                             var q = 0
                             if pl.rowTiled {
                                 while q < pl.computed {
@@ -166,7 +200,7 @@ extension Conv2dKernel {
                                     q += DirectPlane.tile
                                 }
                             }
-                            for k in 0..<min(B, K - b * B) {
+                            for k in 0..<kc {
                                 let o = b * B + k
                                 for oh in 0..<OH {
                                     let src = ys + k * pl.computed + oh * pl.wp, at = (n * K + o) * P + oh * OW

@@ -74,6 +74,8 @@ enum BenchAB {
         "sums-long": { RedundancyCriterion.sumBlock = $0 ? 16384 : 512 },
         // Winograd ∂L/∂w's chunk products by the AVX-512 kernel (B) or the 8-lane Swift tile (A)
         "dw-products-512": { WinogradGradientProducts.wide = $0 },
+        // the direct forward's tiles as runs of 16 outputs stored in place (B) or virtual-plane tiles copied out (A)
+        "direct-rows": { Conv2dKernel.directOutputRows = $0 },
     ]
 
     /// Switches with a value, `NAME=N`: name → the value's range and what B sets.
