@@ -40,7 +40,7 @@ final class WinogradWeightGradientTests: XCTestCase, Conv3x3Checks {
         defer { CPU.useAVX512 = use; WinogradGradientProducts.wide = wide }
         CPU.useAVX512 = true
         var seed: UInt64 = 900
-        for (k, c) in [(1, 1), (3, 5), (4, 4), (5, 2), (8, 11), (16, 16), (23, 7), (32, 32)] {
+        for (k, c) in [(1, 1), (3, 5), (4, 4), (5, 2), (8, 11), (13, 9), (16, 16), (23, 7), (32, 32)] {
             for (columns, ld) in [(8, 8), (24, 32), (136, 136)] {
                 seed += 1
                 let fs = k * ld + 5, vs = c * ld + 3
