@@ -36,13 +36,17 @@ INLINE AVX512 void add_lane_sums(__m512 acc[][2], int rows, int channels, float 
     transpose8x8_halves(rr, t);
     __m512 sum = t[0];
     for (int j = 1; j < 8; j++) sum = _mm512_add_ps(sum, t[j]);
+    // element e = 4r + c back at lane e: each row's 4 sums side by side
+    const __m512i order = _mm512_setr_epi32(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
     float s[16];
-    _mm512_storeu_ps(s, sum);
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < channels; c++) {
-            int e = 4 * r + c;
-            out[r * out_stride + c] += s[(e & 1) * 8 + e / 2];
-        }
+    _mm512_storeu_ps(s, _mm512_permutexvar_ps(order, sum));
+    if (channels == 4) {
+        for (int r = 0; r < rows; r++)
+            _mm_storeu_ps(out + r * out_stride, _mm_add_ps(_mm_loadu_ps(out + r * out_stride), _mm_loadu_ps(s + 4 * r)));
+    } else {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < channels; c++) out[r * out_stride + c] += s[4 * r + c];
+    }
 }
 
 // A register tile of `rows` (≤ R: 4, or 8 where 8 output channels remain) output channels ×

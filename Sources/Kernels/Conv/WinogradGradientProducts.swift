@@ -15,7 +15,9 @@ import CAVX512
 /// these 8-lane accumulators a 16-float vector; 8 rows take 12 loads per 16 fused
 /// multiply-adds. Intel Xeon family 6 model 207, batch 128, old and new binaries alternated 3
 /// rounds, medians, 1 | 2 threads: ∂L/∂w 32c16 4.85–5.18 → 3.27–4.62 ms | 2.62–3.41 →
-/// 1.92–2.45, 16c32 5.9–6.6 → 4.2–5.5 | 3.0–3.2 → 2.9–3.0, against 4 rows a tile).
+/// 1.92–2.45, 16c32 5.9–6.6 → 4.2–5.5 | 3.0–3.2 → 2.9–3.0, against 4 rows a tile; a tile's
+/// sums then added to M four at a time, not one: 32c16 4.4–4.7 → 2.8–4.0 | 2.5–2.6 → 2.1,
+/// 16c32 at two threads 3.0–3.7 → 2.5).
 public enum WinogradGradientProducts {
     /// Whether the AVX-512 kernel runs where the CPU has it (`bench --ab dw-products-512`).
     nonisolated(unsafe) public static var wide = true
