@@ -23,6 +23,7 @@ local f = io.open(w, "rb"); if f then f:close(); net:load(w) end
 prune.plan(net, {criterion = "l1", ratio = 0.5, input = shape}):apply()
 net:eval()
 net:export_onnx(out .. "/resnet56_pruned.onnx", {input = shape})
+nn.set_grad_enabled(false)   -- inference as onnxruntime runs it: nothing kept for a backward (the fused path)
 for _, b in ipairs{1, 128} do
   local x = tensor.randn(b, 3, 32, 32)
   for _ = 1, 3 do net:forward(x) end
