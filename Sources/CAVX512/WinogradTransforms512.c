@@ -111,31 +111,72 @@ AVX512 void topiary_winograd_gradient16_avx512(const float *pad, const long *off
     }
 }
 
+// One row of the four runs of `topiary_winograd_input16_runs_avx512`: run k's row as two
+// 16-float vectors, read from the row's start (a…e) and from its float 2 (a2…e2). Lane l = 4k
+// + t is tile t of run k: 128-bit lane t of the first vector holds tile t's columns 0–3, of the
+// second its columns 4 and 5 (at 2 and 3). A 4×4 transpose inside the 128-bit lanes of the four
+// runs' vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at
+// 4k + t (`interleaved`: left there). Bᵀ applied to the row: tv[j] = (d·B)[r][j].
+INLINE AVX512 void runs_row(V a, V b, V c, V e, V a2, V b2, V c2, V e2, int interleaved, V tv[6]) {
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    V d[6];
+    transpose4_in_lanes(a, b, c, e, d);
+    V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);   // columns 4, 5: the upper half of the transpose
+    d[4] = lo2(ab2, ce2);
+    d[5] = hi2(ab2, ce2);
+    if (!interleaved)
+        for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
+    input(d[0], d[1], d[2], d[3], d[4], d[5], tv);
+}
+
 AVX512 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
                                                  int interleaved) {
-    // Lane l = 4k + t is tile t of run k. Row r of run k is the 18 floats at
-    // pad + offs[4k] + r·wp, tile t's column j its float 4t + j: read from the row's start,
-    // 128-bit lane t of one vector holds tile t's columns 0–3; read from float 2, its columns
-    // 4 and 5 (at 2 and 3). A 4×4 transpose inside the 128-bit lanes of the four runs'
-    // vectors leaves column j of tile t of run k at element 4t + k; one permute puts it at 4k + t
-    // (`interleaved`: left there).
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     const float *run0 = pad + offs[0], *run1 = pad + offs[4], *run2 = pad + offs[8], *run3 = pad + offs[12];
     V tv[36];   // (d·B)[r][j]
     for (int r = 0; r < 6; r++) {
         long at = r * wp;
-        V a = _mm512_loadu_ps(run0 + at), b = _mm512_loadu_ps(run1 + at);
-        V c = _mm512_loadu_ps(run2 + at), e = _mm512_loadu_ps(run3 + at);
-        V a2 = _mm512_loadu_ps(run0 + at + 2), b2 = _mm512_loadu_ps(run1 + at + 2);
-        V c2 = _mm512_loadu_ps(run2 + at + 2), e2 = _mm512_loadu_ps(run3 + at + 2);
-        V d[6];
-        transpose4_in_lanes(a, b, c, e, d);
-        V ab2 = _mm512_unpackhi_ps(a2, b2), ce2 = _mm512_unpackhi_ps(c2, e2);   // columns 4, 5: the upper half of the transpose
-        d[4] = lo2(ab2, ce2);
-        d[5] = hi2(ab2, ce2);
-        if (!interleaved)
-            for (int j = 0; j < 6; j++) d[j] = _mm512_permutexvar_ps(order, d[j]);
-        input(d[0], d[1], d[2], d[3], d[4], d[5], tv + 6 * r);
+        runs_row(_mm512_loadu_ps(run0 + at), _mm512_loadu_ps(run1 + at), _mm512_loadu_ps(run2 + at),
+                 _mm512_loadu_ps(run3 + at), _mm512_loadu_ps(run0 + at + 2), _mm512_loadu_ps(run1 + at + 2),
+                 _mm512_loadu_ps(run2 + at + 2), _mm512_loadu_ps(run3 + at + 2), interleaved, tv + 6 * r);
+    }
+    input_columns(tv, v, vs);
+}
+
+// The lanes e of a 16-float read from column `col` of a row `w` floats wide that lie in the
+// row (0 ≤ col + e < w).
+INLINE __mmask16 inside(long col, long w) {
+    long lo = col < 0 ? -col : 0, hi = w - col;
+    if (hi > 16) hi = 16;
+    if (hi <= lo) return 0;
+    return (__mmask16)((0xFFFFu >> (16 - (hi - lo))) << lo);
+}
+
+// x's 16 floats at `at` where `keep` holds and (with a gate) the gate's float is > 0, else 0 —
+// `ReLUGate.apply`'s select (a NaN gate gives 0). Masked-off lanes are not read: a run's first
+// column may lie before the plane.
+INLINE AVX512 V gated(const float *x, const float *gate, long at, __mmask16 keep) {
+    if (gate)
+        keep = _mm512_mask_cmp_ps_mask(keep, _mm512_maskz_loadu_ps(keep, gate + at), _mm512_setzero_ps(), _CMP_GT_OQ);
+    return _mm512_maskz_loadu_ps(keep, x + at);
+}
+
+AVX512 void topiary_winograd_input16_runs_direct_avx512(const float *x, const float *gate, const long *runs, long h,
+                                                        long w, float *v, long vs, int interleaved) {
+    __mmask16 m0[4], m2[4];
+    for (int k = 0; k < 4; k++) {
+        m0[k] = inside(runs[3 * k + 2], w);
+        m2[k] = inside(runs[3 * k + 2] + 2, w);
+    }
+    V tv[36];   // (d·B)[r][j]
+    for (int r = 0; r < 6; r++) {
+        V lo[4], hi[4];
+        for (int k = 0; k < 4; k++) {
+            long row = runs[3 * k + 1] + r, at = runs[3 * k] + r * w;
+            int in = row >= 0 && row < h;
+            lo[k] = in ? gated(x, gate, at, m0[k]) : _mm512_setzero_ps();
+            hi[k] = in ? gated(x, gate, at + 2, m2[k]) : _mm512_setzero_ps();
+        }
+        runs_row(lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3], interleaved, tv + 6 * r);
     }
     input_columns(tv, v, vs);
 }
@@ -271,6 +312,10 @@ void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp
 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
                                           int interleaved) {
     (void)pad; (void)offs; (void)wp; (void)v; (void)vs; (void)interleaved;
+}
+void topiary_winograd_input16_runs_direct_avx512(const float *x, const float *gate, const long *runs, long h,
+                                                 long w, float *v, long vs, int interleaved) {
+    (void)x; (void)gate; (void)runs; (void)h; (void)w; (void)v; (void)vs; (void)interleaved;
 }
 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
                                            const float *res, int flags, float bias, float scale, float shift,

@@ -164,18 +164,22 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
         let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
         let (inputRuns, outputRuns) = (Conv2dKernel.winogradInputRuns, Conv2dKernel.winogradOutputRuns)
-        let interleaved = Conv2dKernel.interleavedRuns
+        let (interleaved, direct) = (Conv2dKernel.interleavedRuns, Conv2dKernel.winogradDirectInput)
         defer {
             CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own
             Conv2dKernel.winogradInputRuns = inputRuns; Conv2dKernel.winogradOutputRuns = outputRuns
-            Conv2dKernel.interleavedRuns = interleaved
+            Conv2dKernel.interleavedRuns = interleaved; Conv2dKernel.winogradDirectInput = direct
         }
-        let interleavedBefore = Conv2dKernel.interleavedChunks
+        let (interleavedBefore, directBefore) = (Conv2dKernel.interleavedChunks, Conv2dKernel.directInputPasses)
         var groups = Set<Int>()
         // whole groups of 16 tiles with four tiles side by side (32×32, 16×16), two (8×8) and
         // rows of three tiles (12×12): the stores of `topiary_winograd_store16_avx512`
         let whole = [Conv3x3Case(n: 2, c: 16, k: 16, h: 32, w: 32, pad: 1), Conv3x3Case(n: 4, c: 8, k: 11, h: 16, w: 16, pad: 1),
-                     Conv3x3Case(n: 8, c: 16, k: 23, h: 8, w: 8, pad: 1), Conv3x3Case(n: 4, c: 11, k: 8, h: 12, w: 12, pad: 1)]
+                     Conv3x3Case(n: 8, c: 16, k: 23, h: 8, w: 8, pad: 1), Conv3x3Case(n: 4, c: 11, k: 8, h: 12, w: 12, pad: 1),
+                     // runs read straight from x (`winogradDirectInput`) with no padding, two rows and
+                     // columns of it, one image
+                     Conv3x3Case(n: 2, c: 5, k: 8, h: 18, w: 18, pad: 0), Conv3x3Case(n: 1, c: 9, k: 8, h: 14, w: 30, pad: 2),
+                     Conv3x3Case(n: 1, c: 8, k: 8, h: 32, w: 32, pad: 1)]
         for (i, c) in (cases(30, seed: 71) + whole + whole).enumerated() {
             let g = try geometry(c), count = c.n * c.k * g.outPlane
             Conv2dKernel.winogradOwnMaxChannels = i % 3 == 0 ? 0 : 128
@@ -183,12 +187,18 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
             let x = random(c.n * c.c * c.h * c.w, seed: 300 + UInt64(i)), w = random(c.k * c.c * 9, seed: 400 + UInt64(i))
             let bias = random(c.k, seed: 5), scale = random(c.k, seed: 6), shift = random(c.k, seed: 9), res = random(count, seed: 7)
             let dy = random(count, seed: 8)
-            var got: [[Float]] = [], grads: [[Float]] = []
-            for (wide, runs, lanes) in [(false, false, false), (true, false, false), (true, true, false), (true, true, true)] {
+            // a ReLU's output as the input's gate (dx's gated ∂L/∂y): negatives, zeros and NaNs gate to 0
+            var gate = random(x.count, seed: 500 + UInt64(i))
+            for q in stride(from: 0, to: gate.count, by: 7) { gate[q] = q % 2 == 0 ? 0 : .nan }
+            var got: [[Float]] = [], grads: [[Float]] = [], gated: [[Float]] = []
+            let configs = [(false, false, false, false), (true, false, false, false), (true, true, false, false),
+                           (true, true, true, false), (true, true, false, true), (true, true, true, true)]
+            for (wide, runs, lanes, straight) in configs {
                 CPU.useAVX512 = wide
                 Conv2dKernel.winogradInputRuns = runs
                 Conv2dKernel.winogradOutputRuns = runs
                 Conv2dKernel.interleavedRuns = lanes
+                Conv2dKernel.winogradDirectInput = straight
                 var y = [Float](repeating: .nan, count: count)
                 try bias.withUnsafeBufferPointer { b in
                     try scale.withUnsafeBufferPointer { a in
@@ -207,14 +217,19 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 var dw = [Float](repeating: 0, count: c.k * c.c * 9)
                 try Conv2dKernel.weightGradientWinograd(g, x: x, dy: dy, dw: &dw)
                 grads.append(dw)
+                var yg = [Float](repeating: .nan, count: count)
+                try Conv2dKernel.forwardWinograd(g, x: x, inputGate: gate, weight: w, epilogue: ConvEpilogue(), y: &yg)
+                gated.append(yg)
             }
-            for v in 1...3 {
+            for v in 1..<configs.count {
                 XCTAssertEqual(zip(got[0], got[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "forward \(v), case \(i) \(c)")
                 XCTAssertEqual(zip(grads[0], grads[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "dw \(v), case \(i) \(c)")
+                XCTAssertEqual(zip(gated[0], gated[v]).filter { $0.bitPattern != $1.bitPattern }.count, 0, "gated \(v), case \(i) \(c)")
             }
         }
         XCTAssertEqual(groups, [0, 1])
         XCTAssertGreaterThan(Conv2dKernel.interleavedChunks, interleavedBefore, "the interleaved order ran")
+        XCTAssertGreaterThan(Conv2dKernel.directInputPasses, directBefore, "the input was read straight from x")
     }
 
     /// Groups of 16 tiles are four runs of four side by side where a row of tiles is a

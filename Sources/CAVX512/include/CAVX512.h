@@ -69,6 +69,15 @@ void topiary_winograd_input16_avx512(const float *pad, const long *offs, long wp
 void topiary_winograd_input16_runs_avx512(const float *pad, const long *offs, long wp, float *v, long vs,
                                           int interleaved);
 
+/// The same (the same bits) read straight from the unpadded planes, with no zero-bordered
+/// copy: run k's top-left input (its first tile's corner, row and column may be negative) is
+/// x + runs[3k], at row runs[3k + 1] and column runs[3k + 2] of a plane h × w (rows w apart);
+/// what lies outside the plane is read as 0 (masked loads), and with a `gate` (NULL: none) the
+/// input is x where the gate is > 0 and 0 elsewhere (`ReLUGate.apply`'s select), so a backward
+/// pass's ReLU is applied as the tiles are read. Only call when `topiary_avx512_usable()`.
+void topiary_winograd_input16_runs_direct_avx512(const float *x, const float *gate, const long *runs, long h,
+                                                 long w, float *v, long vs, int interleaved);
+
 /// Winograd's output transform for 16 tiles (`Conv2dKernel.winogradOutput`): M's point ξ at
 /// m + ξ·`ms` (16 values, one a tile) becomes the 4×4 tile Aᵀ·M·A, tile l's rows at
 /// tiles + 16·l (row a's 4 values at 4·a).

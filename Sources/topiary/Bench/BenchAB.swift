@@ -52,6 +52,8 @@ enum BenchAB {
         "wide-transforms": { Conv2dKernel.wideTransforms = $0 },
         // Winograd's wide input transform deinterleaving runs of four tiles (B) or transposing 16 rows (A)
         "input-runs": { Conv2dKernel.winogradInputRuns = $0 },
+        // Winograd chunks of run groups read straight from x, gated in registers (B) or through zero-bordered plane copies (A)
+        "direct-input": { Conv2dKernel.winogradDirectInput = $0 },
         // Winograd's wide output transform and store in one call for runs of four tiles (B) or through a tile buffer (A)
         "output-runs": { Conv2dKernel.winogradOutputRuns = $0 },
         // Winograd's run groups with their tiles interleaved across the runs (B: no permutes, no lane transpose) or in plain order (A)
