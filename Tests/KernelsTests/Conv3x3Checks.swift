@@ -26,6 +26,23 @@ extension Conv3x3Checks {
         return out
     }
 
+    /// `body` with an output pass over the arrays: bias, scale, shift, residual and ReLU
+    /// where `on(0)` … `on(4)` says.
+    func withEpilogue<R>(bias: [Float], scale: [Float], shift: [Float], residual: [Float], _ on: (Int) -> Bool,
+                         _ body: (ConvEpilogue) throws -> R) rethrows -> R {
+        try bias.withUnsafeBufferPointer { b in
+            try scale.withUnsafeBufferPointer { a in
+                try shift.withUnsafeBufferPointer { t in
+                    try residual.withUnsafeBufferPointer { r in
+                        try body(ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
+                                              shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
+                                              relu: on(4)))
+                    }
+                }
+            }
+        }
+    }
+
     func geometry(_ c: Conv3x3Case) throws -> ConvGeometry {
         try ConvGeometry(batch: c.n, inChannels: c.c, height: c.h, width: c.w, outChannels: c.k,
                          kernel: (3, 3), padding: (c.pad, c.pad))

@@ -97,17 +97,8 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
                         XCTAssertEqual(Conv2dKernel.writesOutputRows(g), inPlace)
                         // one float past the end, to catch a write beyond the last block's channels
                         var y = [Float](repeating: .nan, count: count + 1)
-                        try bias.withUnsafeBufferPointer { b in
-                            try scale.withUnsafeBufferPointer { a in
-                                try shift.withUnsafeBufferPointer { t in
-                                    try res.withUnsafeBufferPointer { r in
-                                        let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
-                                                             shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
-                                                             relu: on(4))
-                                        try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &y)
-                                    }
-                                }
-                            }
+                        try withEpilogue(bias: bias, scale: scale, shift: shift, residual: res, on) { e in
+                            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &y)
                         }
                         XCTAssertTrue(y[count].isNaN, "case \(i): written past the output")
                         got.append(Array(y[..<count]))
@@ -166,19 +157,10 @@ final class DirectConvTests: XCTestCase, Conv3x3Checks {
         for feature in 0..<6 {
             let on = { (f: Int) in feature == f || feature == 5 }
             var plain = [Float](repeating: 0, count: count), fused = plain
-            try bias.withUnsafeBufferPointer { b in
-                try scale.withUnsafeBufferPointer { a in
-                    try shift.withUnsafeBufferPointer { t in
-                        try res.withUnsafeBufferPointer { r in
-                            let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
-                                                 shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
-                                                 relu: on(4))
-                            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &fused)
-                            try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
-                            plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
-                        }
-                    }
-                }
+            try withEpilogue(bias: bias, scale: scale, shift: shift, residual: res, on) { e in
+                try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: e, y: &fused)
+                try Conv2dKernel.forwardDirect(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
+                plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
             }
             XCTAssertEqual(fused, plain, "feature \(feature)")
         }

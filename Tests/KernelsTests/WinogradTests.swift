@@ -123,19 +123,10 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         for feature in 0..<6 {
             let on = { (f: Int) in feature == f || feature == 5 }
             var plain = [Float](repeating: 0, count: count), fused = plain
-            try bias.withUnsafeBufferPointer { b in
-                try scale.withUnsafeBufferPointer { a in
-                    try shift.withUnsafeBufferPointer { t in
-                        try res.withUnsafeBufferPointer { r in
-                            let e = ConvEpilogue(bias: on(0) ? b.baseAddress : nil, scale: on(1) ? a.baseAddress : nil,
-                                                 shift: on(2) ? t.baseAddress : nil, residual: on(3) ? r.baseAddress : nil,
-                                                 relu: on(4))
-                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &fused)
-                            try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
-                            plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
-                        }
-                    }
-                }
+            try withEpilogue(bias: bias, scale: scale, shift: shift, residual: res, on) { e in
+                try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &fused)
+                try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: ConvEpilogue(), y: &plain)
+                plain.withUnsafeMutableBufferPointer { e.apply(images: 0, c.n, channels: c.k, plane: P, y: $0.baseAddress!) }
             }
             XCTAssertEqual(fused, plain, "feature \(feature): fused pass bit-equal to the separate one")
             var want = raw
@@ -200,18 +191,10 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 Conv2dKernel.interleavedRuns = lanes
                 Conv2dKernel.winogradDirectInput = straight
                 var y = [Float](repeating: .nan, count: count)
-                try bias.withUnsafeBufferPointer { b in
-                    try scale.withUnsafeBufferPointer { a in
-                        try shift.withUnsafeBufferPointer { t in
-                            try res.withUnsafeBufferPointer { r in
-                                var e = ConvEpilogue(bias: i % 5 == 4 ? nil : b.baseAddress, scale: i % 2 == 0 ? a.baseAddress : nil,
-                                                     shift: i % 3 == 1 ? t.baseAddress : nil,
-                                                     residual: i % 2 == 1 ? r.baseAddress : nil, relu: i % 4 < 2)
-                                if i % 7 == 3 { e = ConvEpilogue() }   // no output pass: plain stores
-                                try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &y)
-                            }
-                        }
-                    }
+                // bias, scale, shift, residual, ReLU by the case's number; every 7th no output pass (plain stores)
+                let pass = [i % 5 != 4, i % 2 == 0, i % 3 == 1, i % 2 == 1, i % 4 < 2].map { $0 && i % 7 != 3 }
+                try withEpilogue(bias: bias, scale: scale, shift: shift, residual: res, { pass[$0] }) { e in
+                    try Conv2dKernel.forwardWinograd(g, x: x, weight: w, epilogue: e, y: &y)
                 }
                 got.append(y)
                 var dw = [Float](repeating: 0, count: c.k * c.c * 9)

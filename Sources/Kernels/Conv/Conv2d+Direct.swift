@@ -147,7 +147,8 @@ extension Conv2dKernel {
             try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, stop in
                 // The borders of `xp` are never written, so they stay zero for every image.
                 Scratch.with(C * pl.stride, outputRows ? 0 : B * pl.computed, zeroed: true) { xp, ys in
-                    let tiles = outputRows ? (P / 16 + 3) / 4 : pl.computed / pl.advance
+                    // prefetch steps a block: one per group of four 16-output runs, or per tile of the virtual plane
+                    let steps = outputRows ? (P / 16 + 3) / 4 : pl.computed / pl.advance
                     let imageBytes = C * g.inPlane * MemoryLayout<Float>.size
                     for n in lo..<hi {
                         if stop() { return }
@@ -155,11 +156,11 @@ extension Conv2dKernel {
                                      top: g.padH, left: g.padW, pl, into: xp)
                         // The next image's input, over all of this image's tiles.
                         var nextX = n + 1 < hi
-                            ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: imageBytes, steps: blocks * tiles) : .none
+                            ? PrefetchStream(x + (n + 1) * C * g.inPlane, bytes: imageBytes, steps: blocks * steps) : .none
                         for b in 0..<blocks {
                             let wb = wk + b * C * 9 * B, kc = min(B, K - b * B)
                             // This block's output rows, before the tiles (or the copy out of `ys`) write them.
-                            var rows = PrefetchStream(y + (n * K + b * B) * P, bytes: kc * P * 4, steps: tiles, write: true)
+                            var rows = PrefetchStream(y + (n * K + b * B) * P, bytes: kc * P * 4, steps: steps, write: true)
                             if outputRows {   // up to 4 runs of 16 outputs a call, stored in place
                                 let yb = y + (n * K + b * B) * P, runs = P / 16
                                 var v = 0
