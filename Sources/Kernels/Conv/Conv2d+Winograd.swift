@@ -9,10 +9,11 @@ import Tensor
 /// have ~`winogradTiles` columns; the cores take the chunks in turn (`ParallelBatch.runChunks`).
 ///
 /// Per chunk and input channel the images are copied into a zero-bordered plane (any
-/// padding, partial tiles at odd sizes), the 6×6 tiles are transformed 8 at a time (one
-/// SIMD lane per tile) into V[ξ][c][tile]; after the GEMMs M[ξ] = U[ξ]·V[ξ] the output
-/// transform writes the 4×4 tiles (clipped at the border) and the output pass
-/// (`ConvEpilogue`) runs on the chunk's images while they are in cache.
+/// padding, partial tiles at odd sizes; where the chunk's tiles are all runs of four on
+/// AVX-512 they are read straight from x instead, `winogradInputDirect`), the 6×6 tiles are
+/// transformed 8 at a time (one SIMD lane per tile) into V[ξ][c][tile]; after the GEMMs
+/// M[ξ] = U[ξ]·V[ξ] the output transform writes the 4×4 tiles (clipped at the border) and the
+/// output pass (`ConvEpilogue`) runs on the chunk's images while they are in cache.
 extension Conv2dKernel {
     /// `TOPIARY_WINOGRAD=0` turns the Winograd path off (to compare with im2col / taps).
     nonisolated(unsafe) public static var winogradEnabled =
@@ -45,15 +46,6 @@ extension Conv2dKernel {
     /// into a tile buffer first (`topiary bench --ab output-runs`). Measured as
     /// `winogradInputRuns`: 49, 48, 51 → 45, 43, 43 ns per 16 tiles (with ReLU).
     nonisolated(unsafe) public static var winogradOutputRuns = true
-    /// Whether a chunk whose groups of 16 tiles are all four runs of four reads its tiles
-    /// straight from x (`topiary_winograd_input16_runs_direct_avx512`: masked loads, the
-    /// border read as 0, a backward pass's ReLU gate applied in registers; the same bits)
-    /// instead of copying every input plane into a zero-bordered one first, gated by
-    /// `ReLUGate.apply` in a backward pass (`topiary bench --ab direct-input`). The copies and
-    /// gates were 18 % of a Taylor pass (perf, one thread).
-    nonisolated(unsafe) public static var winogradDirectInput = true
-    /// Input passes that read straight from x (tests check it ran; a plain counter).
-    nonisolated(unsafe) static var directInputPasses = 0
     /// Whether a forward chunk's groups of 16 tiles that both passes take as four runs of four
     /// keep their tiles in the order the in-lane transposes leave them (tile t of run k in
     /// lane 4t + k of V and M, `WinogradChunkTables.interleaved`): the input kernel needs no permutes
@@ -189,24 +181,8 @@ extension Conv2dKernel {
         let wide = CPU.useAVX512 && wideTransforms
         let tv = UnsafeMutableRawPointer(tmp)
         if wide, let direct = tables?.direct, !direct.isEmpty {
-            directInputPasses &+= 1
-            direct.withUnsafeBufferPointer { db in
-                for c in 0..<C {
-                    let at = (n0 * C + c) * H * W
-                    var next = c + 1 < C
-                        ? PrefetchStream(x + at + H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4, steps: ld / 8)
-                        : .none
-                    var nextGate = c + 1 < C && gate != nil
-                        ? PrefetchStream(gate! + at + H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4, steps: ld / 8)
-                        : .none
-                    for group in 0..<(ld / 16) {
-                        next.step(); next.step(); nextGate.step(); nextGate.step()
-                        let lanes: Int32 = !interleaved.isEmpty && interleaved[group] ? 1 : 0
-                        topiary_winograd_input16_runs_direct_avx512(x + at, gate.map { $0 + at }, db.baseAddress! + 12 * group,
-                                                                    H, W, v + c * ld + 16 * group, vs, lanes)
-                    }
-                }
-            }
+            winogradInputDirect(g, x: x, gate: gate, n0: n0, m: m, v: v, ld: ld, pointStride: vs, runs: direct,
+                                interleaved: interleaved)
             return
         }
         offs.withUnsafeBufferPointer { ob in
@@ -307,18 +283,6 @@ extension Conv2dKernel {
                 ? output.indices.map { $0 < input.count && input[$0] && output[$0] } : []
             direct = winogradDirectInput && 16 * input.count == ld && input.allSatisfy { $0 }
                 ? Conv2dKernel.directRuns(g, tl, groups: input.count) : []
-        }
-    }
-
-    /// The run table of `WinogradChunkTables.direct` for `groups` groups of 16 tiles: the
-    /// first tile of run k of group q is tile 16q + 4k, its input corner at row 4·(tile row) −
-    /// padH and column 4·(tile column) − padW of image (tile / perImage).
-    static func directRuns(_ g: ConvGeometry, _ tl: WinogradTiling, groups: Int) -> [Int] {
-        let (H, W) = (g.height, g.width), image = g.inChannels * H * W
-        return (0..<(4 * groups)).flatMap { run -> [Int] in
-            let t = 4 * run, j = t / tl.perImage, r = t % tl.perImage
-            let row = 4 * (r / tl.tilesW) - g.padH, col = 4 * (r % tl.tilesW) - g.padW
-            return [j * image + row * W + col, row, col]
         }
     }
 
