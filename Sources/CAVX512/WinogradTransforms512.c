@@ -233,18 +233,20 @@ AVX512 void topiary_winograd_output16_avx512(const float *m, long ms, float *til
 }
 
 // The output pass on one vector, as `ConvEpilogue.Channel.store` does it lane by lane: bias,
-// scale, shift, residual, ReLU, each step only when asked for and in that order.
-INLINE AVX512 V epilogue(V v, const float *res, int flags, V b, V a, V t) {
+// scale, shift, residual, ReLU, gate (the value where the gate is > 0, else 0), each step only
+// when asked for and in that order.
+INLINE AVX512 V epilogue(V v, const float *res, const float *gate, int flags, V b, V a, V t) {
     if (flags & 1) v = _mm512_add_ps(v, b);
     if (flags & 2) v = _mm512_mul_ps(v, a);
     if (flags & 4) v = _mm512_add_ps(v, t);
     if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res));
     if (flags & 8) v = _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
+    if (gate) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(gate), _mm512_setzero_ps(), _CMP_GT_OQ), v);
     return v;
 }
 
 AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
-                                            int flags, float bias, float scale, float shift) {
+                                            const float *gate, int flags, float bias, float scale, float shift) {
     V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
     for (int q = 0; q < 16; q += 4) {
         const long *o = offs + q;
@@ -257,7 +259,7 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
             transpose4_lanes(t0, t1, t2, t3, rows);
             for (int r = 0; r < 4; r++) {
                 long at = o[0] + r * ow;
-                _mm512_storeu_ps(y + at, epilogue(rows[r], res ? res + at : 0, flags, b, a, t));
+                _mm512_storeu_ps(y + at, epilogue(rows[r], res ? res + at : 0, gate ? gate + at : 0, flags, b, a, t));
             }
         } else {
             // each tile alone: its four rows gathered into one vector (lane r: row r)
@@ -265,13 +267,10 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
             for (int l = 0; l < 4; l++) {
                 long at = o[l];
                 V v = ts[l];
-                if (res) {
-                    float g[16];
-                    for (int r = 0; r < 4; r++) _mm_storeu_ps(g + 4 * r, _mm_loadu_ps(res + at + r * ow));
-                    v = epilogue(v, g, flags, b, a, t);
-                } else {
-                    v = epilogue(v, 0, flags, b, a, t);
-                }
+                float rg[16], gg[16];
+                if (res) for (int r = 0; r < 4; r++) _mm_storeu_ps(rg + 4 * r, _mm_loadu_ps(res + at + r * ow));
+                if (gate) for (int r = 0; r < 4; r++) _mm_storeu_ps(gg + 4 * r, _mm_loadu_ps(gate + at + r * ow));
+                v = epilogue(v, res ? rg : 0, gate ? gg : 0, flags, b, a, t);
                 _mm_storeu_ps(y + at, _mm512_extractf32x4_ps(v, 0));
                 _mm_storeu_ps(y + at + ow, _mm512_extractf32x4_ps(v, 1));
                 _mm_storeu_ps(y + at + 2 * ow, _mm512_extractf32x4_ps(v, 2));
@@ -281,8 +280,8 @@ AVX512 void topiary_winograd_store16_avx512(const float *tiles, float *y, const 
     }
 }
 AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                                  const float *res, int flags, float bias, float scale, float shift,
-                                                  int interleaved) {
+                                                  const float *res, const float *gate, int flags, float bias,
+                                                  float scale, float shift, int interleaved) {
     V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
     V out[16];
     output_tiles(m, ms, out);
@@ -298,7 +297,7 @@ AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float
         }
         for (int k = 0; k < 4; k++) {
             long at = offs[4 * k] + row * ow;
-            _mm512_storeu_ps(y + at, epilogue(runs[k], res ? res + at : 0, flags, b, a, t));
+            _mm512_storeu_ps(y + at, epilogue(runs[k], res ? res + at : 0, gate ? gate + at : 0, flags, b, a, t));
         }
     }
 }
@@ -318,14 +317,14 @@ void topiary_winograd_input16_runs_direct_avx512(const float *x, const float *ga
     (void)x; (void)gate; (void)runs; (void)h; (void)w; (void)v; (void)vs; (void)interleaved;
 }
 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                           const float *res, int flags, float bias, float scale, float shift,
-                                           int interleaved) {
-    (void)m; (void)ms; (void)y; (void)offs; (void)ow; (void)res; (void)flags; (void)bias; (void)scale; (void)shift;
-    (void)interleaved;
+                                           const float *res, const float *gate, int flags, float bias, float scale,
+                                           float shift, int interleaved) {
+    (void)m; (void)ms; (void)y; (void)offs; (void)ow; (void)res; (void)gate; (void)flags; (void)bias; (void)scale;
+    (void)shift; (void)interleaved;
 }
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
-                                     int flags, float bias, float scale, float shift) {
-    (void)tiles; (void)y; (void)offs; (void)ow; (void)res; (void)flags; (void)bias; (void)scale; (void)shift;
+                                     const float *gate, int flags, float bias, float scale, float shift) {
+    (void)tiles; (void)y; (void)offs; (void)ow; (void)res; (void)gate; (void)flags; (void)bias; (void)scale; (void)shift;
 }
 #endif

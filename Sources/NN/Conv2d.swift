@@ -94,16 +94,16 @@ public final class Conv2d: Module, ShapeInferring {
     public func backward(_ gradOutput: Tensor) throws -> Tensor { try gradients(gradOutput, addingToInput: nil) }
 
     /// ∂L/∂input (+ `extra`), parameter gradients accumulated unless `parameters` is
-    /// false; `scale`, `gate`: see `inputGradient`.
+    /// false; `scale`, `gate`, `inputGate`: see `inputGradient`.
     private func gradients(_ gradOutput: Tensor, addingToInput extra: Tensor?, scale: [Float]? = nil,
-                           gate: Tensor? = nil, parameters: Bool = true) throws -> Tensor {
+                           gate: Tensor? = nil, inputGate: Tensor? = nil, parameters: Bool = true) throws -> Tensor {
         guard let x = cache else { throw noForward("conv2d") }
         let p = try plan(x)
         let dy = try Check.grad(gradOutput, p.outputShape, "conv2d")
         let dw = parameters && weight.requiresGrad ? try weight.gradBuffer() : nil
         let db = parameters && (bias?.requiresGrad ?? false) ? try bias?.gradBuffer() : nil
         return try p.backward(dy, inputGradient: computeInputGradient, addingToInput: extra, weightGrad: dw, biasGrad: db,
-                              outputScale: scale, outputGate: gate)
+                              outputScale: scale, outputGate: gate, inputGate: inputGate)
     }
 }
 
@@ -111,10 +111,20 @@ extension Conv2d {
     /// ∂L/∂input alone (+ `extra`), for `gradOutput` the gradient of this convolution's
     /// output times `scale` per output channel (a frozen BatchNorm fused after it,
     /// `FusedInference`) and, with `gate` (the output of a ReLU after them), the gradient
-    /// behind that ReLU: the kernel applies its mask (`ReLUGate`). No parameter gradients,
-    /// whatever `requiresGrad` says.
-    func inputGradient(_ gradOutput: Tensor, scale: [Float]?, gate: Tensor? = nil, adding extra: Tensor?) throws -> Tensor {
-        try gradients(gradOutput, addingToInput: extra, scale: scale, gate: gate, parameters: false)
+    /// behind that ReLU: the kernel applies its mask (`ReLUGate`). With `inputGate` (the
+    /// output of a ReLU before it), the result is the gradient behind that ReLU
+    /// (`InputGradientGating`). No parameter gradients, whatever `requiresGrad` says.
+    func inputGradient(_ gradOutput: Tensor, scale: [Float]?, gate: Tensor? = nil, adding extra: Tensor?,
+                       inputGate: Tensor? = nil) throws -> Tensor {
+        try gradients(gradOutput, addingToInput: extra, scale: scale, gate: gate, inputGate: inputGate, parameters: false)
+    }
+}
+
+extension Conv2d: InputGradientGating {
+    /// (∂L/∂input + `extra`) behind the ReLU whose output is `gate`, in the input gradient's
+    /// own output pass where the kernel can (`ConvEpilogue.gate`).
+    public func backward(_ gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor) throws -> Tensor {
+        try gradients(gradOutput, addingToInput: extra, inputGate: gate)
     }
 }
 

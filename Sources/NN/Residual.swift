@@ -99,12 +99,44 @@ public final class Residual: Module {
     /// written (`InputGradientAdding`: a ResNet block's first convolution adds it in its
     /// output pass), bit-equal to the sum of the two.
     public func backward(_ gradOutput: Tensor) throws -> Tensor {
-        let g = try post.map { try Tracer.runBackward(postName, $0, gradOutput) } ?? gradOutput
+        try backward(gradOutput, preGated: false, adding: nil, gatedBy: nil)
+    }
+
+    /// `backward`, from behind the closing ReLU when `preGated` (`ReLUEnding`), plus `extra`,
+    /// gated by `gate` (`InputGradientGating`: in the body's first convolution's output pass
+    /// with the shortcut's gradient, when the body can).
+    private func backward(_ gradOutput: Tensor, preGated: Bool, adding extra: Tensor?, gatedBy gate: Tensor?) throws -> Tensor {
+        let g = preGated ? gradOutput : try post.map { try Tracer.runBackward(postName, $0, gradOutput) } ?? gradOutput
         let gs = try shortcut.map { try Tracer.runBackward(shortcutName, $0, g) } ?? g
-        if Self.addsShortcutGradientInPlace {
-            return try Tracer.runBackward(bodyName, body, g, adding: gs, "residual backward", ("body", "shortcut"))
+        if extra == nil, let gate, Self.addsShortcutGradientInPlace, let b = body as? InputGradientGating {
+            return try Tracer.reportingBackward(bodyName, body, g) { try b.backward(g, adding: gs, gatedBy: gate) }
         }
-        return try addSameShape(try Tracer.runBackward(bodyName, body, g), gs, "residual backward", ("body", "shortcut"))
+        var r: Tensor
+        if Self.addsShortcutGradientInPlace {
+            r = try Tracer.runBackward(bodyName, body, g, adding: gs, "residual backward", ("body", "shortcut"))
+        } else {
+            r = try addSameShape(try Tracer.runBackward(bodyName, body, g), gs, "residual backward", ("body", "shortcut"))
+        }
+        if let extra { r = try addSameShape(r, extra, "residual backward", ("input", "added")) }
+        if let gate { r = try GateBehindReLU.apply(r, gate, "residual backward") }
+        return r
+    }
+}
+
+extension Residual: ReLUEnding, InputGradientGating {
+    /// The closing ReLU's output (a `ReLU` post, after a forward with gradients).
+    public var closingGate: Tensor? { (post as? ReLU)?.cache }
+
+    public var closingPaths: [String] { [postName] }
+
+    public func backward(gatedGradient gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor?) throws -> Tensor {
+        guard closingGate != nil else { throw noForward("residual") }
+        GateBehindReLU.skipped += 1
+        return try backward(gradOutput, preGated: true, adding: extra, gatedBy: gate)
+    }
+
+    public func backward(_ gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor) throws -> Tensor {
+        try backward(gradOutput, preGated: false, adding: extra, gatedBy: gate)
     }
 }
 

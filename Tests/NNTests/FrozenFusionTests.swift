@@ -96,6 +96,39 @@ final class FrozenFusionTests: XCTestCase {
         }
     }
 
+    /// A block's closing ReLU left to the next block's first convolution (`GateBehindReLU`)
+    /// in a Taylor-style pass gives the same bits as its own backward, at the observed
+    /// gradients and the input, on 1 and 2 threads; a needed closing ReLU still runs
+    /// (layer2.1's, reported with the gradient of its output), the others are skipped.
+    func testClosingReLULeftToTheNextBlockIsBitEqual() throws {
+        let (threadsBefore, enabledBefore) = (Parallel.threads, GateBehindReLU.enabled)
+        defer { (Parallel.threads, GateBehindReLU.enabled) = (threadsBefore, enabledBefore) }
+        Random.manualSeed(36)
+        let net = try Zoo.resnetCifar(depth: 14)
+        try randomizeBatchNorms(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        let needed: Set<String> = ["layer1.0.relu1", "layer2.1.relu1", "layer2.1.relu2", "layer3.0.relu1"]
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            GateBehindReLU.enabled = false
+            var skipped = GateBehindReLU.skipped
+            let apart = try pass(net, x, dlogits, needed: needed, fused: true)
+            XCTAssertEqual(GateBehindReLU.skipped, skipped)
+            GateBehindReLU.enabled = true
+            skipped = GateBehindReLU.skipped
+            let behind = try pass(net, x, dlogits, needed: needed, fused: true)
+            // 6 blocks: the last one's ReLU has no block after it, layer2.1's is needed
+            XCTAssertEqual(GateBehindReLU.skipped - skipped, 4, "\(threads) threads")
+            for path in needed {
+                XCTAssertEqual(behind.grads[path]?.map(\.bitPattern), apart.grads[path]?.map(\.bitPattern), "\(path), \(threads) threads")
+            }
+            XCTAssertEqual(behind.dx.map(\.bitPattern), apart.dx.map(\.bitPattern), "input gradient, \(threads) threads")
+            XCTAssertGreaterThan(behind.dx.map(abs).max() ?? 0, 0, "a zero input gradient proves nothing")
+        }
+    }
+
     /// Odd channel counts, stride 2, a conv with a bias and no BatchNorm, a ReLU-less group.
     func testPlainStackMatches() throws {
         Random.manualSeed(32)

@@ -149,6 +149,55 @@ final class FusedTrainingTests: XCTestCase {
         }
     }
 
+    /// A residual block's closing ReLU left to the next module's input gradient
+    /// (`GateBehindReLU`: written gated in the next block's first convolution's output pass,
+    /// or after the fact where it cannot be) against the ReLU's own backward: resnet8
+    /// (identity and option-A blocks, a stride-2 first convolution), an option-B block,
+    /// a body that starts with a BatchNorm and one that is a Conv2d, in training and frozen
+    /// evaluation (layer by layer; with frozen-layer fusion in FrozenFusionTests); skipped
+    /// ReLUs counted. A gradient observer that needs every module turns it off and sees the
+    /// same gradients.
+    func testClosingReLULeftToTheNextBlockIsBitExact() throws {
+        let before = GateBehindReLU.enabled
+        defer { GateBehindReLU.enabled = before }
+        let nets: [(String, () throws -> Sequential, [Int])] = [
+            ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
+            ("option B, BN-first body, Conv2d body", {
+                try Sequential([
+                    conv(3, 8), BatchNorm2d(8), ReLU(),
+                    optionBBlock(8, 16),
+                    Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
+                    Residual(body: conv(16, 16), post: ReLU()),
+                    Residual(body: Sequential([conv(16, 16), BatchNorm2d(16)]), post: ReLU()),
+                    Flatten(), Linear(16 * 5 * 5, 3)])
+            }, [2, 3, 9, 9]),
+        ]
+        for (name, make, input) in nets {
+            for (training, frozen) in [(true, false), (false, true)] {
+                let what = "\(name), training \(training)"
+                var runs: [[String: [Float]]] = []
+                for enabled in [true, false] {
+                    GateBehindReLU.enabled = enabled
+                    let skipped = GateBehindReLU.skipped
+                    runs.append(try run(make, input: input, training: training, fused: true, frozen: frozen))
+                    XCTAssertEqual(GateBehindReLU.skipped > skipped, enabled, what)
+                }
+                assertSame(runs[0], runs[1], what)
+                // an observer of every gradient: nothing skipped, the same gradients and paths
+                GateBehindReLU.enabled = true
+                let skipped = GateBehindReLU.skipped
+                var paths: [String] = []
+                let watched = try run(make, input: input, training: training, fused: true, frozen: frozen) { body in
+                    try Tracer.observeGradients(forward: { _, _, _, _ in }, backward: { p, _, _ in paths.append(p) }, body)
+                }
+                XCTAssertEqual(GateBehindReLU.skipped, skipped, "\(what): observed")
+                assertSame(watched, runs[1], "\(what): observed")
+                let closing = name == "resnet8" ? "layer1.0.relu2" : "4.relu"
+                XCTAssertTrue(paths.contains(closing), "\(what): \(closing) not reported")
+            }
+        }
+    }
+
     /// A fused pair with a gradient hook watching the backward: the ReLU runs backward
     /// on its own (from its kept output), the hook sees every module, and the BatchNorm's
     /// gate then changes nothing.

@@ -87,10 +87,11 @@ void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles);
 /// the output pass (`Conv2dKernel.winogradOutput`, `ConvEpilogue.Channel.store`): tile l's
 /// corner at y + offs[l], rows `ow` apart; `res` (NULL: none) the residual at the same offsets;
 /// `flags` 1 bias, 2 scale, 4 shift, 8 ReLU, applied in that order with the channel's `bias`,
-/// `scale` and `shift`. Four tiles side by side in a row of tiles are written as four 16-float
+/// `scale` and `shift`; then `gate` (NULL: none; at the same offsets): the value where the gate
+/// is > 0, else 0. Four tiles side by side in a row of tiles are written as four 16-float
 /// rows, any others tile by tile. Only call when `topiary_avx512_usable()`.
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
-                                     int flags, float bias, float scale, float shift);
+                                     const float *gate, int flags, float bias, float scale, float shift);
 
 /// Both at once (the same bits) for 16 whole tiles that make four runs of four side by side
 /// (offs[4k + t] = offs[4k] + 4t): each row of the transformed tiles goes from registers to
@@ -100,8 +101,8 @@ void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *o
 /// the interleaved input kernel left it): each run's row is one in-lane transpose away, with no
 /// transpose of 128-bit lanes.
 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, const long *offs, long ow,
-                                           const float *res, int flags, float bias, float scale, float shift,
-                                           int interleaved);
+                                           const float *res, const float *gate, int flags, float bias, float scale,
+                                           float shift, int interleaved);
 
 /// ∂L/∂w's transform of 16 tiles of ∂L/∂y (`Conv2dKernel.winogradGradientInput`, one lane per
 /// tile): tile l's 4×4 block at pad + offs[l] (rows `wq` apart, 8 floats readable from each

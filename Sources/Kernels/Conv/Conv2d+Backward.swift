@@ -12,26 +12,36 @@ extension Conv2dKernel {
     /// ReLU's output after the convolution and its scale), the gradients are taken for dy
     /// where the gate is positive and 0 elsewhere (`ReLUGate`): ∂L/∂x alone on the stride-1
     /// path gates dy as its transposed forward copies it (no pass of the ReLU's own), the
-    /// other cases take a gated copy first. Bit-equal to gating dy first.
+    /// other cases take a gated copy first. Bit-equal to gating dy first. With `dxGate` (x's
+    /// shape, the output of a ReLU before the convolution), ∂L/∂x (+ `dxAdding`) is written
+    /// where the gate is positive and 0 elsewhere — the gradient behind that ReLU, so its own
+    /// backward pass is skipped: in the output pass of the stride-1 path, after it elsewhere.
     public static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
                                 dxAdding: UnsafePointer<Float>? = nil, dyScale: UnsafePointer<Float>? = nil,
-                                dyGate: UnsafePointer<Float>? = nil) throws {
+                                dyGate: UnsafePointer<Float>? = nil, dxGate: UnsafePointer<Float>? = nil) throws {
+        if let gate = dxGate, let out = dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
+            try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale,
+                         dyGate: dyGate)
+            ReLUGate.applyParallel(out, gate: gate, count: g.batch * g.inChannels * g.inPlane, into: out)
+            return
+        }
         if let gate = dyGate {
             guard dx != nil || dw != nil || db != nil else { return }
             if let out = dx, let tg = inputGradientAlone(g, dw: dw, db: db) {
                 try transposedInputGradient(g, tg, weight: weight, scale: dyScale, gate: gate, dy: dy, dxAdding: dxAdding,
-                                            dx: out)
+                                            dxGate: dxGate, dx: out)
                 return
             }
             try ReLUGate.withGatedCopy(dy, gate: gate, count: g.batch * g.outChannels * g.outPlane) { gated in
-                try backward(g, x: x, weight: weight, dy: gated, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale)
+                try backward(g, x: x, weight: weight, dy: gated, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale,
+                             dxGate: dxGate)
             }
             return
         }
         if let s = dyScale {
-            try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, scaledBy: s)
+            try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dxGate: dxGate, scaledBy: s)
             return
         }
         if let r = dxAdding, let dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
@@ -57,7 +67,7 @@ extension Conv2dKernel {
             }
         }
         if let out = dx, let tg = transposedForInput(g) {
-            try transposedInputGradient(g, tg, weight: weight, scale: nil, dy: dy, dxAdding: dxAdding, dx: out)
+            try transposedInputGradient(g, tg, weight: weight, scale: nil, dy: dy, dxAdding: dxAdding, dxGate: dxGate, dx: out)
             dx = nil
             if dw == nil && db == nil { return }
         }
@@ -223,15 +233,16 @@ extension Conv2dKernel {
     static func backward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                          dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                          dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
-                         dxAdding: UnsafePointer<Float>?, scaledBy s: UnsafePointer<Float>) throws {
+                         dxAdding: UnsafePointer<Float>?, dxGate: UnsafePointer<Float>? = nil,
+                         scaledBy s: UnsafePointer<Float>) throws {
         guard dx != nil || dw != nil || db != nil else { return }   // a first layer's: nothing wanted
         if let out = dx, let tg = inputGradientAlone(g, dw: dw, db: db) {
-            try transposedInputGradient(g, tg, weight: weight, scale: s, dy: dy, dxAdding: dxAdding, dx: out)
+            try transposedInputGradient(g, tg, weight: weight, scale: s, dy: dy, dxAdding: dxAdding, dxGate: dxGate, dx: out)
             return
         }
         try Scratch.with(g.batch * g.outChannels * g.outPlane) { sdy in
             BatchNormKernel.scaled(dy, n: g.batch, c: g.outChannels, s: g.outPlane, k: s, dx: sdy)
-            try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding)
+            try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dxGate: dxGate)
         }
     }
 
@@ -252,24 +263,25 @@ extension Conv2dKernel {
     /// calls apart from the forward's and from each other (bits 0 and 1 are free in a
     /// float's address). `gate`: dy gated as the forward copies it (`forward(…, inputGate:)`).
     /// On the tap path the GEMMs read the layer's own weights transposed (`inputGradientTaps`).
+    /// `dxGate`: ∂L/∂x (+ `dxAdding`) gated in the output pass (`ConvEpilogue.gate`).
     static func transposedInputGradient(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
                                         scale: UnsafePointer<Float>?, gate: UnsafePointer<Float>? = nil,
                                         dy: UnsafePointer<Float>, dxAdding: UnsafePointer<Float>?,
-                                        dx: UnsafeMutablePointer<Float>) throws {
+                                        dxGate: UnsafePointer<Float>? = nil, dx: UnsafeMutablePointer<Float>) throws {
         if forwardUsesTaps(tg) {
             guard let gate else {
-                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: dy, dxAdding: dxAdding, dx: dx)
+                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: dy, dxAdding: dxAdding, dxGate: dxGate, dx: dx)
                 return
             }
             try ReLUGate.withGatedCopy(dy, gate: gate, count: tg.batch * tg.inChannels * tg.inPlane) { gated in
-                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: gated, dxAdding: dxAdding, dx: dx)
+                try inputGradientTaps(g, tg, weight: weight, scale: scale, dy: gated, dxAdding: dxAdding, dxGate: dxGate, dx: dx)
             }
             return
         }
         try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
             transposeWeights(g, weight, scale: scale, into: tw)
             try forward(tg, x: dy, inputGate: gate, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),
-                        epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: dx)
+                        epilogue: ConvEpilogue(bias: nil, residual: dxAdding, gate: dxGate), y: dx)
         }
     }
 

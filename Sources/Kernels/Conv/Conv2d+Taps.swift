@@ -93,14 +93,16 @@ extension Conv2dKernel {
     /// (`transposedForInput(g)`, `forwardUsesTaps(tg)`): each tap GEMM takes `g`'s own
     /// per-tap matrix transposed, with the taps flipped, so the flipped, transposed weights
     /// are never copied (a VGG 512-channel layer's 9 MB of them took a quarter of its ∂L/∂x).
-    /// `scale` multiplies g's output channels (a folded BatchNorm's); `dxAdding` as in `backward`.
+    /// `scale` multiplies g's output channels (a folded BatchNorm's); `dxAdding` and `dxGate`
+    /// as in `backward`.
     static func inputGradientTaps(_ g: ConvGeometry, _ tg: ConvGeometry, weight: UnsafePointer<Float>,
                                   scale: UnsafePointer<Float>?, dy: UnsafePointer<Float>,
-                                  dxAdding: UnsafePointer<Float>?, dx: UnsafeMutablePointer<Float>) throws {
+                                  dxAdding: UnsafePointer<Float>?, dxGate: UnsafePointer<Float>? = nil,
+                                  dx: UnsafeMutablePointer<Float>) throws {
         try Scratch.with(g.groups * g.kernelH * g.kernelW * g.groupOut * g.groupIn) { wt in
             packTaps(g, weight, scale: scale, into: wt)
             try tapGEMMs(tg, x: dy, packed: UnsafePointer(wt), transposed: true,
-                         epilogue: ConvEpilogue(bias: nil, residual: dxAdding), y: dx)
+                         epilogue: ConvEpilogue(bias: nil, residual: dxAdding, gate: dxGate), y: dx)
         }
     }
 

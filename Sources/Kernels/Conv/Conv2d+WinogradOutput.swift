@@ -36,8 +36,13 @@ extension Conv2dKernel {
                     ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
                                      steps: (tiles + 7) / 8)
                     : .none
+                // and its gate planes (a backward pass's ReLU output from the forward)
+                var nextGate = k + 1 < K && e.gate != nil
+                    ? PrefetchStream(e.gate! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
+                                     steps: (tiles + 7) / 8)
+                    : .none
                 let flags = (pass.hasB ? 1 : 0) | (pass.hasA ? 2 : 0) | (pass.hasS ? 4 : 0) | (pass.relu ? 8 : 0)
-                let residualK = e.residual.map { $0 + (yk - y) }
+                let residualK = e.residual.map { $0 + (yk - y) }, gateK = e.gate.map { $0 + (yk - y) }
                 var t0 = 0
                 while t0 < tiles {
                     // this group's tiles: tile l's rows 0, 1 at rows + l·tileBytes, 2, 3 halfBytes after
@@ -45,16 +50,18 @@ extension Conv2dKernel {
                     if wide && t0 + 16 <= tiles {   // 16 tiles at a time, one 512-bit lane each (the same bits)
                         next.step(); next.step()
                         nextResidual.step(); nextResidual.step()
+                        nextGate.step(); nextGate.step()
                         if !runs.isEmpty && runs[t0 >> 4] {
                             let lanes: Int32 = !interleaved.isEmpty && interleaved[t0 >> 4] ? 1 : 0
                             topiary_winograd_output_runs16_avx512(mb + k * ld + t0, ms, yk, corner + t0, OW, residualK,
-                                                                  Int32(flags), pass.b, pass.a, pass.t, lanes)
+                                                                  gateK, Int32(flags), pass.b, pass.a, pass.t, lanes)
                             t0 += 16
                             continue
                         }
                         topiary_winograd_output16_avx512(mb + k * ld + t0, ms, tmp)
                         if whole16[t0 >> 4] {
-                            topiary_winograd_store16_avx512(tmp, yk, corner + t0, OW, residualK, Int32(flags), pass.b, pass.a, pass.t)
+                            topiary_winograd_store16_avx512(tmp, yk, corner + t0, OW, residualK, gateK, Int32(flags), pass.b, pass.a,
+                                                            pass.t)
                             t0 += 16
                             continue
                         }
@@ -62,6 +69,7 @@ extension Conv2dKernel {
                     } else {
                         next.step()
                         nextResidual.step()
+                        nextGate.step()
                         // columns: Aᵀ·M, into tmp[a][j]
                         for j in 0..<6 {
                             @inline(__always) func m8(_ i: Int) -> SIMD8<Float> {

@@ -4,7 +4,9 @@ import Tensor
 /// the value is still in cache: y = act((acc + bias[o])·scale[o] + shift[o] + residual),
 /// with `acc` the plain convolution sum, each step in that order and rounded as the
 /// separate layers round it (bias add, BatchNorm's x·scale + shift, the residual sum,
-/// ReLU's max(x, 0)), so the fused result is bit-equal to the layer-by-layer one. An
+/// ReLU's max(x, 0)), so the fused result is bit-equal to the layer-by-layer one; then,
+/// with `gate`, y where the gate is positive and 0 elsewhere (`ReLUGate`: an input
+/// gradient written straight behind the ReLU that produced the input). An
 /// evaluation-mode BatchNorm after the convolution is `scale` = γ/√(var + ε) and `shift` =
 /// β − mean·scale; `residual` is a tensor of the output's shape (a ResNet block's shortcut).
 /// Nothing is folded into the weights, so no copy of them can go stale when they change.
@@ -18,19 +20,23 @@ public struct ConvEpilogue {
     /// [N, Cout, OH, OW] like the output, or nil.
     public var residual: UnsafePointer<Float>?
     public var relu: Bool
+    /// [N, Cout, OH, OW] like the output, or nil: the value passes where the gate is
+    /// positive and is 0 elsewhere (a NaN gate gives 0), after every other step.
+    public var gate: UnsafePointer<Float>?
 
     public init(bias: UnsafePointer<Float>? = nil, scale: UnsafePointer<Float>? = nil, shift: UnsafePointer<Float>? = nil,
-                residual: UnsafePointer<Float>? = nil, relu: Bool = false) {
+                residual: UnsafePointer<Float>? = nil, relu: Bool = false, gate: UnsafePointer<Float>? = nil) {
         self.bias = bias; self.scale = scale; self.shift = shift; self.residual = residual; self.relu = relu
+        self.gate = gate
     }
 
     /// Whether the pass changes anything (else a GEMM's output is final as it stands).
     @inlinable
-    public var isIdentity: Bool { bias == nil && scale == nil && shift == nil && residual == nil && !relu }
+    public var isIdentity: Bool { bias == nil && scale == nil && shift == nil && residual == nil && !relu && gate == nil }
 
     /// Whether the pass is a bias add at most.
     @inlinable
-    public var isBiasOnly: Bool { scale == nil && shift == nil && residual == nil && !relu }
+    public var isBiasOnly: Bool { scale == nil && shift == nil && residual == nil && !relu && gate == nil }
 
     /// dst[q] = act((src[q] + bias[c])·scale[c] + shift[c] + res[q]) for q < count, `res` the
     /// residual row at `at` (floats from the output's start); `src` may be `dst`. 16 floats a
@@ -41,7 +47,7 @@ public struct ConvEpilogue {
                       channel c: Int, at: Int) {
         let p = Channel(self, c)
         let hasB = p.hasB, hasA = p.hasA, hasS = p.hasS, b = p.b, a = p.a, t = p.t
-        let r = residual.map { $0 + at }
+        let r = residual.map { $0 + at }, gt = gate.map { $0 + at }
         var q = 0
         while q + 16 <= count {
             var v = UnsafeRawPointer(src + q).loadUnaligned(as: SIMD16<Float>.self)
@@ -50,6 +56,7 @@ public struct ConvEpilogue {
             if hasS { v += SIMD16(repeating: t) }
             if let r { v += UnsafeRawPointer(r + q).loadUnaligned(as: SIMD16<Float>.self) }
             if relu { v = v.replacing(with: 0, where: v .< 0) }
+            if let gt { v = SIMD16(repeating: 0).replacing(with: v, where: UnsafeRawPointer(gt + q).loadUnaligned(as: SIMD16<Float>.self) .> 0) }
             UnsafeMutableRawPointer(dst + q).storeBytes(of: v, as: SIMD16<Float>.self)
             q += 16
         }
@@ -60,6 +67,7 @@ public struct ConvEpilogue {
             if hasS { v += SIMD8(repeating: t) }
             if let r { v += UnsafeRawPointer(r + q).loadUnaligned(as: SIMD8<Float>.self) }
             if relu { v = v.replacing(with: 0, where: v .< 0) }
+            if let gt { v = SIMD8(repeating: 0).replacing(with: v, where: UnsafeRawPointer(gt + q).loadUnaligned(as: SIMD8<Float>.self) .> 0) }
             UnsafeMutableRawPointer(dst + q).storeBytes(of: v, as: SIMD8<Float>.self)
             q += 8
         }
@@ -73,7 +81,9 @@ public struct ConvEpilogue {
             if hasA { v *= a }
             if hasS { v += t }
             if let r { v += r[q] }
-            dst[q] = relu ? max(v, 0) : v
+            if relu { v = max(v, 0) }
+            if let gt { v = gt[q] > 0 ? v : 0 }
+            dst[q] = v
             q += 1
         }
     }
@@ -83,13 +93,13 @@ public struct ConvEpilogue {
     public struct Channel {
         public let hasB: Bool, hasA: Bool, hasS: Bool, relu: Bool
         public let b: Float, a: Float, t: Float
-        public let residual: UnsafePointer<Float>?
+        public let residual: UnsafePointer<Float>?, gate: UnsafePointer<Float>?
 
         @inlinable
         public init(_ e: ConvEpilogue, _ c: Int) {
             hasB = e.bias != nil; hasA = e.scale != nil; hasS = e.shift != nil; relu = e.relu
             b = e.bias?[c] ?? 0; a = e.scale?[c] ?? 1; t = e.shift?[c] ?? 0
-            residual = e.residual
+            residual = e.residual; gate = e.gate
         }
 
         /// dst[0..<4] = the pass of v, `at` the floats from the output's start to dst.
@@ -101,6 +111,7 @@ public struct ConvEpilogue {
             if hasS { v += SIMD4(repeating: t) }
             if let r = residual { v += UnsafeRawPointer(r + at).loadUnaligned(as: SIMD4<Float>.self) }
             if relu { v = v.replacing(with: 0, where: v .< 0) }
+            if let g = gate { v = SIMD4(repeating: 0).replacing(with: v, where: UnsafeRawPointer(g + at).loadUnaligned(as: SIMD4<Float>.self) .> 0) }
             UnsafeMutableRawPointer(dst).storeBytes(of: v, as: SIMD4<Float>.self)
         }
     }

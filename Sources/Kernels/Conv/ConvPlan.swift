@@ -107,15 +107,21 @@ public struct ConvPlan {
     /// that scale — a frozen BatchNorm after the convolution — and dy·scale is what the
     /// gradients are taken for (`Conv2dKernel.backward(…, scaledBy:)`). With `outputGate`
     /// (the output's shape: a ReLU's output after the convolution), `gradOutput` is the
-    /// gradient behind that ReLU, gated where the kernel copies it (`ReLUGate`).
+    /// gradient behind that ReLU, gated where the kernel copies it (`ReLUGate`). With
+    /// `inputGate` (the input's shape: the output of a ReLU before the convolution), the
+    /// result (with `addingToInput`) is the gradient behind that ReLU, gated as the kernel
+    /// writes it (`ConvEpilogue.gate`), so the ReLU's backward need not run.
     public func backward(_ gradOutput: Tensor, inputGradient: Bool = true, addingToInput extra: Tensor? = nil,
                          weightGrad: Tensor? = nil, biasGrad: Tensor? = nil, outputScale: [Float]? = nil,
-                         outputGate: Tensor? = nil) throws -> Tensor {
+                         outputGate: Tensor? = nil, inputGate: Tensor? = nil) throws -> Tensor {
         guard gradOutput.shape == outputShape else {
             throw TensorError("conv2d: gradient has shape \(shapeString(gradOutput.shape)), the output had \(shapeString(outputShape))")
         }
         if let outputGate, outputGate.shape != outputShape {
             throw TensorError("conv2d: output gate has shape \(shapeString(outputGate.shape)), the output had \(shapeString(outputShape))")
+        }
+        if let inputGate, inputGate.shape != input.shape {
+            throw TensorError("conv2d: input gate has shape \(shapeString(inputGate.shape)), the input had \(shapeString(input.shape))")
         }
         if let outputScale, outputScale.count != geometry.outChannels {
             throw TensorError("conv2d: output scale has \(outputScale.count) values for \(geometry.outChannels) output channels")
@@ -127,7 +133,12 @@ public struct ConvPlan {
             guard inputGradient else {
                 _ = try backward(gradOutput, inputGradient: false, weightGrad: weightGrad, biasGrad: biasGrad,
                                  outputScale: outputScale, outputGate: outputGate)
-                return try extra.toFloat().contiguous().clone()
+                let out = try extra.toFloat().contiguous().clone()
+                if let inputGate {
+                    let gate = try inputGate.toFloat().contiguous()
+                    gate.withFloats { ReLUGate.applyParallel(out.ptr, gate: $0, count: out.numel, into: out.ptr) }
+                }
+                return out
             }
         }
         for (t, like, what) in [(weightGrad, weight, "weight"), (biasGrad, bias, "bias")] {
@@ -140,12 +151,13 @@ public struct ConvPlan {
         let dx = inputGradient ? try Tensor(uninitialized: input.shape) : try Tensor(zeros: input.shape)
         let dxp = inputGradient ? dx.ptr : nil
         let gate = try outputGate.map { try $0.toFloat().contiguous() }
-        try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }, gate]) { p in
+        let xGate = inputGradient ? try inputGate.map { try $0.toFloat().contiguous() } : nil
+        try Tensor.withFloats([input, weight, try extra.map { try $0.toFloat().contiguous() }, gate, xGate]) { p in
             try gradOutput.withContiguousFloats { dy in
                 try withOptional(outputScale) { scale in
                     try Conv2dKernel.backward(g, x: p[0]!, weight: p[1]!, dy: dy, dx: dxp, dw: weightGrad?.ptr,
                                               db: biasGrad?.ptr, dxAdding: p[2].map { UnsafePointer($0) }, dyScale: scale,
-                                              dyGate: p[3].map { UnsafePointer($0) })
+                                              dyGate: p[3].map { UnsafePointer($0) }, dxGate: p[4].map { UnsafePointer($0) })
                 }
             }
         }

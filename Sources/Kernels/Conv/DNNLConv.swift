@@ -125,12 +125,16 @@ public enum DNNLConv {
     /// The post-ops oneDNN 2.6 runs on its JIT kernels, and the rest for our own output
     /// pass: a sum (the residual) after binary post-ops (BatchNorm's scale or shift)
     /// sends it to its slow reference kernel, so then the residual add and the ReLU run
-    /// afterwards as `ConvEpilogue` does them (the same order of operations).
+    /// afterwards as `ConvEpilogue` does them (the same order of operations); a gate has
+    /// no post-op and always runs afterwards.
     static func split(_ e: ConvEpilogue) -> (ConvEpilogue, ConvEpilogue?) {
-        guard e.residual != nil, e.scale != nil || e.shift != nil else { return (e, nil) }
         var head = e
+        head.gate = nil
+        guard e.residual != nil, e.scale != nil || e.shift != nil else {
+            return (head, e.gate.map { ConvEpilogue(gate: $0) })
+        }
         head.residual = nil; head.relu = false
-        return (head, ConvEpilogue(residual: e.residual, relu: e.relu))
+        return (head, ConvEpilogue(residual: e.residual, relu: e.relu, gate: e.gate))
     }
 
     /// The implementation oneDNN picks for a geometry's forward, backward-data and
