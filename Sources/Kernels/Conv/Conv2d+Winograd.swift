@@ -197,14 +197,9 @@ extension Conv2dKernel {
                     }
                 }
                 // The next channel's planes (one per image), over this channel's tiles.
-                var next = c + 1 < C
-                    ? PrefetchStream(x + (n0 * C + c + 1) * H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4,
-                                     steps: ld / 8)
-                    : .none
-                var nextGate = c + 1 < C && gate != nil
-                    ? PrefetchStream(gate! + (n0 * C + c + 1) * H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4,
-                                     steps: ld / 8)
-                    : .none
+                var next = PrefetchStream.channelPlanes(x, channel: c + 1, of: C, plane: H * W, n0: n0, m: m, steps: ld / 8)
+                var nextGate = PrefetchStream.channelPlanes(gate, channel: c + 1, of: C, plane: H * W, n0: n0, m: m,
+                                                            steps: ld / 8)
                 var t0 = 0
                 if wide {   // 16 tiles at a time, one 512-bit lane each (the same bits)
                     while t0 + 16 <= ld {

@@ -42,12 +42,9 @@ extension Conv2dKernel {
         runs.withUnsafeBufferPointer { db in
             for c in 0..<C {
                 let at = (n0 * C + c) * H * W
-                var next = c + 1 < C
-                    ? PrefetchStream(x + at + H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4, steps: ld / 8)
-                    : .none
-                var nextGate = c + 1 < C && gate != nil
-                    ? PrefetchStream(gate! + at + H * W, bytes: H * W * 4, runs: m, runStride: C * H * W * 4, steps: ld / 8)
-                    : .none
+                var next = PrefetchStream.channelPlanes(x, channel: c + 1, of: C, plane: H * W, n0: n0, m: m, steps: ld / 8)
+                var nextGate = PrefetchStream.channelPlanes(gate, channel: c + 1, of: C, plane: H * W, n0: n0, m: m,
+                                                            steps: ld / 8)
                 for group in 0..<(ld / 16) {
                     next.step(); next.step(); nextGate.step(); nextGate.step()
                     let lanes: Int32 = !interleaved.isEmpty && interleaved[group] ? 1 : 0

@@ -27,20 +27,15 @@ extension Conv2dKernel {
                 let yk = y + n0 * K * P + k * P
                 let pass = ConvEpilogue.Channel(e, k)
                 // The next channel's planes (one per image), owned before its tiles are stored.
-                var next = k + 1 < K
-                    ? PrefetchStream(yk + P, bytes: P * 4, runs: m, runStride: K * P * 4, steps: (tiles + 7) / 8, write: true)
-                    : .none
+                let steps = (tiles + 7) / 8
+                var next = PrefetchStream.channelPlanes(y, channel: k + 1, of: K, plane: P, n0: n0, m: m, steps: steps,
+                                                        write: true)
                 // and its residual planes, read by the output pass (a block's shortcut is not in
-                // cache: it was written a layer or two before)
-                var nextResidual = k + 1 < K && e.residual != nil
-                    ? PrefetchStream(e.residual! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
-                                     steps: (tiles + 7) / 8)
-                    : .none
-                // and its gate planes (a backward pass's ReLU output from the forward)
-                var nextGate = k + 1 < K && e.gate != nil
-                    ? PrefetchStream(e.gate! + n0 * K * P + (k + 1) * P, bytes: P * 4, runs: m, runStride: K * P * 4,
-                                     steps: (tiles + 7) / 8)
-                    : .none
+                // cache: it was written a layer or two before), and its gate planes (a backward
+                // pass's ReLU output from the forward)
+                var nextResidual = PrefetchStream.channelPlanes(e.residual, channel: k + 1, of: K, plane: P, n0: n0, m: m,
+                                                                steps: steps)
+                var nextGate = PrefetchStream.channelPlanes(e.gate, channel: k + 1, of: K, plane: P, n0: n0, m: m, steps: steps)
                 let flags = (pass.hasB ? 1 : 0) | (pass.hasA ? 2 : 0) | (pass.hasS ? 4 : 0) | (pass.relu ? 8 : 0)
                 let residualK = e.residual.map { $0 + (yk - y) }, gateK = e.gate.map { $0 + (yk - y) }
                 var t0 = 0

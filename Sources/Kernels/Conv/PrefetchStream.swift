@@ -41,6 +41,17 @@ struct PrefetchStream {
     /// Nothing to fetch.
     static var none: PrefetchStream { PrefetchStream() }
 
+    /// Channel `c`'s planes of images n0 ..< n0 + m in an [N, `channels`, `plane`] buffer
+    /// (one run per image) over `steps` steps: what a per-channel pass (Winograd's input and
+    /// output transforms) reads or writes next, fetched while it works on channel c − 1.
+    /// `none` for no buffer or a channel past the last.
+    static func channelPlanes(_ base: UnsafePointer<Float>?, channel c: Int, of channels: Int, plane: Int, n0: Int,
+                              m: Int, steps: Int, write: Bool = false) -> PrefetchStream {
+        guard let base, c < channels else { return .none }
+        return PrefetchStream(base + (n0 * channels + c) * plane, bytes: plane * 4, runs: m,
+                              runStride: channels * plane * 4, steps: steps, write: write)
+    }
+
     private init() {
         p = 0; runEnd = 0; runsLeft = 0
         bytes = 0; runStride = 0; perStep = 1; write = false
