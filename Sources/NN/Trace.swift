@@ -148,8 +148,10 @@ public final class Tracer {
     /// the ReLU after it, a residual add with its ReLU) stay on wherever they hide none of
     /// them. A fused BatchNorm–ReLU pair is reported once, under the ReLU's path (forward:
     /// with the BatchNorm's input as `input`; backward: the gradient of the ReLU's output),
-    /// and the modules a fusion hides are not reported. Every path in `needed` is
-    /// reported as `observeGradients` would report it.
+    /// and the modules a fusion hides are not reported; a residual block whose closing ReLU
+    /// is left to the next block (`GateBehindReLU`) is reported with the gradient behind
+    /// that ReLU, and the ReLU is not. Every path in `needed` is reported as
+    /// `observeGradients` would report it.
     public static func observeGradients<R>(forward: @escaping (_ path: String, _ module: any Module, _ input: Tensor, _ output: Tensor) -> Void,
                                            backward: @escaping (_ path: String, _ module: any Module, _ grad: Tensor) -> Void,
                                            fusingExcept needed: Set<String>, _ body: () throws -> R) throws -> R {

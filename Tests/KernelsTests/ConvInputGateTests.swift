@@ -11,14 +11,8 @@ import XCTest
 final class ConvInputGateTests: XCTestCase {
     typealias Shape = ConvInputGradientAddingTests.Shape
 
-    /// A gate of x's shape with about half its values ≤ 0, some exactly 0, -0 and one NaN.
-    func gate(_ shape: [Int]) throws -> Tensor {
-        var g = try Tensor.randn(shape).toFloats()
-        for i in stride(from: 0, to: g.count, by: 7) { g[i] = 0 }
-        for i in stride(from: 3, to: g.count, by: 11) { g[i] = -0.0 }
-        g[g.count / 2] = Float.nan
-        return try Tensor(shape: shape, values: g)
-    }
+    /// A gate with zeros, -0, a NaN and about half its values negative (`ConvOutputGateTests.gate`).
+    func gate(_ shape: [Int]) throws -> Tensor { try ConvOutputGateTests.gate(shape) }
 
     /// ReLU's backward: t where the gate is > 0, else 0.
     func gated(_ t: Tensor, _ gate: Tensor) throws -> [UInt32] {

@@ -9,15 +9,20 @@ import XCTest
 final class ConvOutputGateTests: XCTestCase {
     typealias Shape = ConvInputGradientAddingTests.Shape
 
-    /// A plan, a gradient and a gate with about half its values ≤ 0, some exactly 0, -0
-    /// and one NaN (a NaN output of the ReLU passes nothing, as `ReLU.backward`).
-    func setUp(_ s: Shape, seed: UInt64) throws -> (ConvPlan, Tensor, Tensor) {
-        let (p, dy) = try ConvInputGradientAddingTests.plan(s, seed: seed)
-        var gate = try Tensor.randn(p.outputShape).toFloats()
+    /// A gate with about half its values ≤ 0, some exactly 0, -0 and one NaN (a NaN output
+    /// of the ReLU passes nothing, as `ReLU.backward`).
+    static func gate(_ shape: [Int]) throws -> Tensor {
+        var gate = try Tensor.randn(shape).toFloats()
         for i in stride(from: 0, to: gate.count, by: 7) { gate[i] = 0 }
         for i in stride(from: 3, to: gate.count, by: 11) { gate[i] = -0.0 }
         gate[gate.count / 2] = Float.nan
-        return (p, dy, try Tensor(shape: p.outputShape, values: gate))
+        return try Tensor(shape: shape, values: gate)
+    }
+
+    /// A plan, a gradient and a gate of its output's shape (`gate`).
+    func setUp(_ s: Shape, seed: UInt64) throws -> (ConvPlan, Tensor, Tensor) {
+        let (p, dy) = try ConvInputGradientAddingTests.plan(s, seed: seed)
+        return (p, dy, try Self.gate(p.outputShape))
     }
 
     func gated(_ dy: Tensor, _ gate: Tensor) throws -> Tensor {

@@ -112,6 +112,23 @@ final class FusedTrainingTests: XCTestCase {
                    try run(make, input: [3, 3, 8, 8], training: false, fused: false, frozen: true), "resnet8 frozen")
     }
 
+    /// Residual nets for the backward fusions: resnet8 (identity and option-A blocks, a
+    /// stride-2 first convolution), and an option-B block, a body whose first layer cannot
+    /// add (a BatchNorm–ReLU pair), a body that is one Conv2d and one that ends with a
+    /// BatchNorm.
+    let residualNets: [(String, () throws -> Sequential, [Int])] = [
+        ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
+        ("option B, BN-first body, Conv2d body", {
+            try Sequential([
+                conv(3, 8), BatchNorm2d(8), ReLU(),
+                optionBBlock(8, 16),
+                Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
+                Residual(body: conv(16, 16), post: ReLU()),
+                Residual(body: Sequential([conv(16, 16), BatchNorm2d(16)]), post: ReLU()),
+                Flatten(), Linear(16 * 5 * 5, 3)])
+        }, [2, 3, 9, 9]),
+    ]
+
     /// A residual block's shortcut gradient added in its first convolution's input-gradient
     /// pass (`Residual.addsShortcutGradientInPlace`) against the separate sum: identity and
     /// option-A shortcuts (resnet8), an option-B shortcut, a body whose first layer cannot
@@ -120,18 +137,7 @@ final class FusedTrainingTests: XCTestCase {
     func testShortcutGradientAddedInPlaceIsBitExact() throws {
         let before = Residual.addsShortcutGradientInPlace
         defer { Residual.addsShortcutGradientInPlace = before }
-        let nets: [(String, () throws -> Sequential, [Int])] = [
-            ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
-            ("option B, BN-first body, Conv2d body", {
-                try Sequential([
-                    conv(3, 8), BatchNorm2d(8), ReLU(),
-                    optionBBlock(8, 16),
-                    Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
-                    Residual(body: conv(16, 16), post: ReLU()),
-                    Flatten(), Linear(16 * 5 * 5, 3)])
-            }, [2, 3, 9, 9]),
-        ]
-        for (name, make, input) in nets {
+        for (name, make, input) in residualNets {
             for (training, frozen) in [(true, false), (false, true)] {
                 var runs: [[String: [Float]]] = [], seen: [[String]] = []
                 for inPlace in [true, false] {
@@ -160,19 +166,7 @@ final class FusedTrainingTests: XCTestCase {
     func testClosingReLULeftToTheNextBlockIsBitExact() throws {
         let before = GateBehindReLU.enabled
         defer { GateBehindReLU.enabled = before }
-        let nets: [(String, () throws -> Sequential, [Int])] = [
-            ("resnet8", { try Zoo.resnetCifar(depth: 8, classes: 10) }, [4, 3, 12, 12]),
-            ("option B, BN-first body, Conv2d body", {
-                try Sequential([
-                    conv(3, 8), BatchNorm2d(8), ReLU(),
-                    optionBBlock(8, 16),
-                    Residual(body: Sequential([BatchNorm2d(16), ReLU(), conv(16, 16)]), post: ReLU()),
-                    Residual(body: conv(16, 16), post: ReLU()),
-                    Residual(body: Sequential([conv(16, 16), BatchNorm2d(16)]), post: ReLU()),
-                    Flatten(), Linear(16 * 5 * 5, 3)])
-            }, [2, 3, 9, 9]),
-        ]
-        for (name, make, input) in nets {
+        for (name, make, input) in residualNets {
             for (training, frozen) in [(true, false), (false, true)] {
                 let what = "\(name), training \(training)"
                 var runs: [[String: [Float]]] = []
