@@ -39,6 +39,7 @@ public enum Pooling {
     /// Max pooling; `index[o]` receives the position (h·W + w) of each maximum within its plane.
     public static func maxForward(_ g: PoolGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                   index: UnsafeMutablePointer<Int32>) {
+        if fastMax2x2 && isMax2x2(g) { return maxForward2x2(g, x: x, y: y, index: index) }
         forEachPlane(g) { p, inP, outP in
             let xp = x + p * inP, yp = y + p * outP, ip = index + p * outP
             for oh in 0..<g.outHeight {

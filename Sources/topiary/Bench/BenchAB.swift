@@ -38,6 +38,8 @@ enum BenchAB {
         "gate-in-conv": { FusedInference.gatesInConvolution = $0 },
         // a residual block's closing ReLU mask applied by the next block's input gradient as it is written (B) or as a pass of its own (A)
         "gate-behind-relu": { GateBehindReLU.enabled = $0 },
+        // 2×2 stride-2 max pooling by its own select chain (B) or the general window loop (A)
+        "pool-2x2": { Pooling.fastMax2x2 = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
         "bn-channels": { BatchNormKernel.perChannelPasses = $0 },
         // a residual block's closing BatchNorm, add and ReLU as one pass while training (B) or two (A)
