@@ -50,6 +50,15 @@ public enum GateBehindReLU {
         return out
     }
 
+    /// `r` + `extra`, then gated by `gate`, each when given: what a module that could not
+    /// do them in its own backward applies after it.
+    static func finish(_ r: Tensor, adding extra: Tensor?, gatedBy gate: Tensor?, _ op: String) throws -> Tensor {
+        var r = r
+        if let extra { r = try addSameShape(r, extra, op, ("input", "added")) }
+        if let gate { r = try apply(r, gate, op) }
+        return r
+    }
+
     /// `closingPaths` of a child `name` of a container, as paths relative to the container.
     static func paths(_ name: String, _ module: ReLUEnding) -> [String] {
         let below = module.closingPaths.map { name.isEmpty ? $0 : name + "." + $0 }

@@ -111,15 +111,13 @@ public final class Residual: Module {
         if extra == nil, let gate, Self.addsShortcutGradientInPlace, let b = body as? InputGradientGating {
             return try Tracer.reportingBackward(bodyName, body, g) { try b.backward(g, adding: gs, gatedBy: gate) }
         }
-        var r: Tensor
+        let r: Tensor
         if Self.addsShortcutGradientInPlace {
             r = try Tracer.runBackward(bodyName, body, g, adding: gs, "residual backward", ("body", "shortcut"))
         } else {
             r = try addSameShape(try Tracer.runBackward(bodyName, body, g), gs, "residual backward", ("body", "shortcut"))
         }
-        if let extra { r = try addSameShape(r, extra, "residual backward", ("input", "added")) }
-        if let gate { r = try GateBehindReLU.apply(r, gate, "residual backward") }
-        return r
+        return try GateBehindReLU.finish(r, adding: extra, gatedBy: gate, "residual backward")
     }
 }
 

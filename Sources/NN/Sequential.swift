@@ -151,10 +151,7 @@ public final class Sequential: Module {
                 i -= 1
             }
         }
-        var r = g
-        if let extra { r = try addSameShape(r, extra, "backward", ("input", "added")) }
-        if let gate { r = try GateBehindReLU.apply(r, gate, "backward") }
-        return r
+        return try GateBehindReLU.finish(g, adding: extra, gatedBy: gate, "backward")
     }
 
     /// Child i's backward for `g` (behind its closing ReLU when `preGated`), plus `extra`,
@@ -168,10 +165,9 @@ public final class Sequential: Module {
         if let gate, let gm = m as? InputGradientGating {
             return try Tracer.reportingBackward(name, m, g) { try gm.backward(g, adding: extra, gatedBy: gate) }
         }
-        var r = try extra.map { try Tracer.runBackward(name, m, g, adding: $0, "backward", ("input", "added")) }
+        let r = try extra.map { try Tracer.runBackward(name, m, g, adding: $0, "backward", ("input", "added")) }
             ?? Tracer.runBackward(name, m, g)
-        if let gate { r = try GateBehindReLU.apply(r, gate, "backward") }
-        return r
+        return try GateBehindReLU.finish(r, adding: nil, gatedBy: gate, "backward")
     }
 }
 

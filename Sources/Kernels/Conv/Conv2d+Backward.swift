@@ -21,7 +21,7 @@ extension Conv2dKernel {
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?,
                                 dxAdding: UnsafePointer<Float>? = nil, dyScale: UnsafePointer<Float>? = nil,
                                 dyGate: UnsafePointer<Float>? = nil, dxGate: UnsafePointer<Float>? = nil) throws {
-        if let gate = dxGate, let out = dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
+        if let gate = dxGate, let out = dx, !inputGradientIsTransposedForward(g) {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dyScale: dyScale,
                          dyGate: dyGate)
             ReLUGate.applyParallel(out, gate: gate, count: g.batch * g.inChannels * g.inPlane, into: out)
@@ -44,7 +44,7 @@ extension Conv2dKernel {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dxGate: dxGate, scaledBy: s)
             return
         }
-        if let r = dxAdding, let dx, g.isDepthwise || DNNLConv.chosen(g, .inputGradient) || transposedForInput(g) == nil {
+        if let r = dxAdding, let dx, !inputGradientIsTransposedForward(g) {
             try backward(g, x: x, weight: weight, dy: dy, dx: dx, dw: dw, db: db)
             addInto(dx, r, count: g.batch * g.inChannels * g.inPlane)
             return
@@ -244,6 +244,13 @@ extension Conv2dKernel {
             BatchNormKernel.scaled(dy, n: g.batch, c: g.outChannels, s: g.outPlane, k: s, dx: sdy)
             try backward(g, x: x, weight: weight, dy: sdy, dx: dx, dw: dw, db: db, dxAdding: dxAdding, dxGate: dxGate)
         }
+    }
+
+    /// Whether ∂L/∂x runs as the forward of the transposed convolution (not depthwise, not
+    /// oneDNN's, stride 1): the path whose output pass adds `dxAdding` and applies `dxGate`;
+    /// elsewhere they are applied after it.
+    static func inputGradientIsTransposedForward(_ g: ConvGeometry) -> Bool {
+        !g.isDepthwise && !DNNLConv.chosen(g, .inputGradient) && transposedForInput(g) != nil
     }
 
     /// The transposed geometry when ∂L/∂x is all that is asked (no `dw`, no `db`) and runs as
