@@ -11,6 +11,7 @@ final class WaveletSynthesisRowsTests: XCTestCase {
     override func tearDown() {
         SmallMapTransform.enabled = true
         SynthesisRows.enabled = true
+        SynthesisRows.readsInPlace = true
     }
 
     /// idwt2 by the row-wise path (rows) or the transposing one, the small-map path off.
@@ -47,6 +48,34 @@ final class WaveletSynthesisRowsTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(checked, 10_000)
+    }
+
+    /// Band rows read where they lie (haar; db2 rows whose last vector reaches past the row,
+    /// read in place up to the band's last row, which is copied) and copied a group ahead
+    /// (periodization's wrapped rows) give what copying every row just before its run gave,
+    /// with contiguous bands and with crops whose rows are followed by other data.
+    func testInPlaceReadsEqualRowCopies() throws {
+        Random.manualSeed(14)
+        for (n1, n2) in [(16, 16), (17, 15), (9, 24), (3, 8)] {
+            let big = try Tensor.randn([4, 6, n1 + 2, n2 + 3])
+            let bands = try (0..<4).map { try big.narrow(0, $0, 1).narrow(2, 1, n1).narrow(3, $0 % 3, n2) }
+            let dense = try bands.map { try $0.contiguous() }
+            for name in ["haar", "db2", "sym4"] {
+                let w = try Wavelet.named(name)
+                for mode in WaveletMode.allCases where n1 >= w.length / 2 && n2 >= w.length / 2 {
+                    for b in [bands, dense] {
+                        let given = WaveletBands(ll: b[0], lh: b[1], hl: b[2], hh: b[3])
+                        SmallMapTransform.enabled = false
+                        defer { SmallMapTransform.enabled = true; SynthesisRows.readsInPlace = true }
+                        SynthesisRows.readsInPlace = true
+                        let inPlace = try Tensor.idwt2(given, w, mode: mode).toFloats()
+                        SynthesisRows.readsInPlace = false
+                        let copied = try Tensor.idwt2(given, w, mode: mode).toFloats()
+                        XCTAssertEqual(inPlace, copied, "\(name) \(mode) \(n1)x\(n2)")
+                    }
+                }
+            }
+        }
     }
 
     /// The default dispatch (small-map or row path) on larger maps equals the transposing

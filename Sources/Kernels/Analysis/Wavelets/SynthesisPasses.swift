@@ -15,6 +15,11 @@ struct RowSynthesis {
     /// Floats of one row buffer; floats per output row (room for the last block's
     /// whole-vector stores past `outputs`).
     let bufferSize: Int, rowStride: Int
+    /// Whether `run` can read a band row where it lies (no extension to fill, no lane
+    /// left of the row), and the floats it then reads from the row's start (more than
+    /// `count` when the last vector of pairs is not full: its extra lanes only make
+    /// outputs past `outputs`, never stored by the column pass).
+    let inPlace: Bool, reach: Int
     var outputs: Int { p.outputs }
 
     init(_ n: Int, _ w: Wavelet, _ mode: WaveletMode) {
@@ -30,6 +35,8 @@ struct RowSynthesis {
         }
         bufferSize = pad + max(last, n) + 1
         rowStride = 2 * blocks + 8
+        inPlace = fill.isEmpty && pad == 0 && p.base - p.half + 1 >= 0
+        reach = last + 1
     }
 
     /// Copies a row of `count` coefficients into its buffer and fills the extension.
@@ -38,6 +45,15 @@ struct RowSynthesis {
         let row = buffer + pad
         row.update(from: x, count: p.count)
         for (k, s) in fill { row[k] = row[s] }
+    }
+
+    /// Whether `run` reads band row `x` where it lies, not from a buffer: when it may and
+    /// all it reads lies before `end` (the band's last row's end). Copying every row had
+    /// cost more than the synthesis itself: `run`'s loads met the copy's stores still in
+    /// flight, which store-to-load forwarding serves slowly.
+    @inline(__always)
+    func readsInPlace(_ x: UnsafePointer<Float>, end: UnsafePointer<Float>) -> Bool {
+        inPlace && x + reach <= end
     }
 
     /// out[…] = synthesis of the low band row in `la` with the high band row in `ha`

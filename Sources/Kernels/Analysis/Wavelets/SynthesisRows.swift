@@ -5,9 +5,12 @@ import Tensor
 /// (cH with cD) intermediate of the map (`RowSynthesis`, no transposes), then the output
 /// rows are summed from those in pairs, eight columns at a time (`ColumnSynthesis`).
 /// The same taps in the same order as `transposingIDWT2`, so the same values.
-enum SynthesisRows {
+public enum SynthesisRows {
     /// Off: maps that are not small go through `transposingIDWT2` (tests compare the two).
     nonisolated(unsafe) static var enabled = true
+    /// Off: every band row is copied into a buffer just before its run, as before
+    /// (`topiary bench dwt --ab synthesis-in-place`). The same values either way.
+    nonisolated(unsafe) public static var readsInPlace = true
 
     /// idwt2 of `maps` band sets of n1 × n2 (nil bands are zeros) into
     /// r1 × r2 maps at `out`.
@@ -17,17 +20,39 @@ enum SynthesisRows {
         let r1 = cs.outputs, r2 = rs.outputs, ld = rs.rowStride, mid = n1 * ld
         let buf = rs.bufferSize
         let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
-        try Scratch.check(2 * mid + 4 * buf, of: Float.self, "idwt2")
+        // rows are copied to buffers (when they must be) a group at a time, all before the
+        // group's runs, so a copy's stores have drained before `run` loads them
+        let old = !readsInPlace
+        let group = old || rs.inPlace ? 1 : min(n1, 8)
+        let ends = bands.map { $0.map { $0.row(maps - 1, n1 - 1) + n2 } }
+        try Scratch.check(2 * mid + 4 * group * buf, of: Float.self, "idwt2")
         try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
-            // zeroed once: a band that is not given keeps a zero row buffer
-            Scratch.with(2 * mid + 4 * buf, zeroed: true) { s in
-                let a = s, d = s + mid, rb = d + mid                // then the row buffers of cA, cH, cV, cD
+            // zeroed once: a band that is not given keeps zero row buffers
+            Scratch.with(2 * mid + 4 * group * buf, zeroed: true) { s in
+                let a = s, d = s + mid, rb = d + mid      // then band b's group row r at rb + (b·group + r)·buf
                 let la = hasA ? UnsafePointer(a) : nil, ld2 = hasD ? UnsafePointer(d) : nil
                 for m in lo..<hi {
-                    for k in 0..<n1 {
-                        for b in 0..<4 { if let p = bands[b] { rs.load(p.row(m, k), into: rb + b * buf) } }
-                        if hasA { rs.run(rb, rb + 2 * buf, a + k * ld) }
-                        if hasD { rs.run(rb + buf, rb + 3 * buf, d + k * ld) }
+                    var k0 = 0
+                    while k0 < n1 {
+                        let rows = min(group, n1 - k0)
+                        for b in 0..<4 {
+                            guard let p = bands[b], let end = ends[b] else { continue }
+                            for r in 0..<rows where old || !rs.readsInPlace(p.row(m, k0 + r), end: end) {
+                                rs.load(p.row(m, k0 + r), into: rb + (b * group + r) * buf)
+                            }
+                        }
+                        for r in 0..<rows {
+                            /// Band b's row k0 + r, where `run` reads it (a band not given: zeros).
+                            func row(_ b: Int) -> UnsafePointer<Float> {
+                                let buffer = UnsafePointer(rb + (b * group + r) * buf)
+                                guard let p = bands[b], let end = ends[b] else { return buffer }
+                                let x = p.row(m, k0 + r)
+                                return !old && rs.readsInPlace(x, end: end) ? x : buffer
+                            }
+                            if hasA { rs.run(row(0), row(2), a + (k0 + r) * ld) }
+                            if hasD { rs.run(row(1), row(3), d + (k0 + r) * ld) }
+                        }
+                        k0 += rows
                     }
                     let y = out + m * r1 * r2
                     for k in 0..<cs.p.pairs { cs.run(pair: k, la, ld2, ld, cols: r2, y, r2) }
