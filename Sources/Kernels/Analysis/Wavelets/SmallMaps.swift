@@ -176,6 +176,13 @@ struct SmallMapTransform {
                 let t = (0..<4).map { bands[$0] == nil ? nil : UnsafePointer(scratch + $0 * inSize) }
                 for g in lo..<hi {
                     let m0 = g * lanes, count = min(lanes, maps - m0)
+                    // the next group's output lines, owned before its stores come (without: the
+                    // stores wait on memory; 1 thread, 128×256 8×8 maps: 1.2–1.3×, `--ab prefetch`)
+                    if g + 1 < hi {
+                        let next = m0 + lanes, bytes = min(lanes, maps - next) * outSize * MemoryLayout<Float>.stride
+                        var ahead = PrefetchStream(out + next * outSize, bytes: bytes, steps: 1, write: true)
+                        ahead.step()
+                    }
                     for k in 0..<4 {
                         if let p = bands[k] {
                             interleave(p.p, m0, count, rows: n1, cols: n2, rowStride: p.rowStride, mapStride: p.mapStride, scratch + k * inSize)
