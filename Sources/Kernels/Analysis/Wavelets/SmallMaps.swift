@@ -177,7 +177,7 @@ struct SmallMapTransform {
                 for g in lo..<hi {
                     let m0 = g * lanes, count = min(lanes, maps - m0)
                     // the next group's output lines, owned before its stores come (without: the
-                    // stores wait on memory; 1 thread, 128×256 8×8 maps: 1.2–1.3×, `--ab prefetch`)
+                    // stores wait on memory; 1 thread, 128×256 8×8 maps: 1.1–1.4×, `--ab prefetch`)
                     if g + 1 < hi {
                         let next = m0 + lanes, bytes = min(lanes, maps - next) * outSize * MemoryLayout<Float>.stride
                         var ahead = PrefetchStream(out + next * outSize, bytes: bytes, steps: 1, write: true)

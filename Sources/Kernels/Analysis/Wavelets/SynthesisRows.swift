@@ -22,8 +22,8 @@ public enum SynthesisRows {
         let hasA = bands[0] != nil || bands[2] != nil, hasD = bands[1] != nil || bands[3] != nil
         // rows are copied to buffers (when they must be) a group at a time, all before the
         // group's runs, so a copy's stores have drained before `run` loads them
-        let old = !readsInPlace
-        let group = old || rs.inPlace ? 1 : min(n1, 8)
+        let copiesEveryRow = !readsInPlace
+        let group = copiesEveryRow || rs.inPlace ? 1 : min(n1, 8)
         let ends = bands.map { $0.map { $0.row(maps - 1, n1 - 1) + n2 } }
         try Scratch.check(2 * mid + 4 * group * buf, of: Float.self, "idwt2")
         try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
@@ -37,7 +37,7 @@ public enum SynthesisRows {
                         let rows = min(group, n1 - k0)
                         for b in 0..<4 {
                             guard let p = bands[b], let end = ends[b] else { continue }
-                            for r in 0..<rows where old || !rs.readsInPlace(p.row(m, k0 + r), end: end) {
+                            for r in 0..<rows where copiesEveryRow || !rs.readsInPlace(p.row(m, k0 + r), end: end) {
                                 rs.load(p.row(m, k0 + r), into: rb + (b * group + r) * buf)
                             }
                         }
@@ -47,7 +47,7 @@ public enum SynthesisRows {
                                 let buffer = UnsafePointer(rb + (b * group + r) * buf)
                                 guard let p = bands[b], let end = ends[b] else { return buffer }
                                 let x = p.row(m, k0 + r)
-                                return !old && rs.readsInPlace(x, end: end) ? x : buffer
+                                return !copiesEveryRow && rs.readsInPlace(x, end: end) ? x : buffer
                             }
                             if hasA { rs.run(row(0), row(2), a + (k0 + r) * ld) }
                             if hasD { rs.run(row(1), row(3), d + (k0 + r) * ld) }
