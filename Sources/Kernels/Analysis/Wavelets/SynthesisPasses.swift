@@ -52,7 +52,7 @@ struct RowSynthesis {
     /// cost more than the synthesis itself: `run`'s loads met the copy's stores still in
     /// flight, which store-to-load forwarding serves slowly.
     @inline(__always)
-    func readsInPlace(_ x: UnsafePointer<Float>, end: UnsafePointer<Float>) -> Bool {
+    func canReadInPlace(_ x: UnsafePointer<Float>, end: UnsafePointer<Float>) -> Bool {
         inPlace && x + reach <= end
     }
 

@@ -25,6 +25,11 @@ public enum SynthesisRows {
         let copiesEveryRow = !readsInPlace
         let group = copiesEveryRow || rs.inPlace ? 1 : min(n1, 8)
         let ends = bands.map { $0.map { $0.row(maps - 1, n1 - 1) + n2 } }
+        /// Whether band row `x` (of the band ending at `end`) is read where it lies: one
+        /// rule for the copies and the runs.
+        @inline(__always) func inPlace(_ x: UnsafePointer<Float>, _ end: UnsafePointer<Float>) -> Bool {
+            !copiesEveryRow && rs.canReadInPlace(x, end: end)
+        }
         try Scratch.check(2 * mid + 4 * group * buf, of: Float.self, "idwt2")
         try Chunked.run("idwt2", count: maps, block: Chunked.blockSize(perItem: r1 * r2)) { lo, hi in
             // zeroed once: a band that is not given keeps zero row buffers
@@ -37,7 +42,7 @@ public enum SynthesisRows {
                         let rows = min(group, n1 - k0)
                         for b in 0..<4 {
                             guard let p = bands[b], let end = ends[b] else { continue }
-                            for r in 0..<rows where copiesEveryRow || !rs.readsInPlace(p.row(m, k0 + r), end: end) {
+                            for r in 0..<rows where !inPlace(p.row(m, k0 + r), end) {
                                 rs.load(p.row(m, k0 + r), into: rb + (b * group + r) * buf)
                             }
                         }
@@ -47,7 +52,7 @@ public enum SynthesisRows {
                                 let buffer = UnsafePointer(rb + (b * group + r) * buf)
                                 guard let p = bands[b], let end = ends[b] else { return buffer }
                                 let x = p.row(m, k0 + r)
-                                return !copiesEveryRow && rs.readsInPlace(x, end: end) ? x : buffer
+                                return inPlace(x, end) ? x : buffer
                             }
                             if hasA { rs.run(row(0), row(2), a + (k0 + r) * ld) }
                             if hasD { rs.run(row(1), row(3), d + (k0 + r) * ld) }
