@@ -12,6 +12,8 @@ final class LuaCriterion: Criterion {
     let name: String
     let needs: CriterionNeeds
     let selection: Bool
+    /// `per_image = true` in the definition: `reduce` maps each image to rows of its own.
+    let reducesEachImage: Bool
     private let L: Lua
     private let fn: LuaCallback
     private var reduceFn: LuaCallback?
@@ -19,10 +21,10 @@ final class LuaCriterion: Criterion {
     private let options: Int32
 
     /// `function` is the stack slot of fn, `options` of the option table; `spec` that of
-    /// the definition table (needs, selection, reduce), nil for a bare function.
+    /// the definition table (needs, selection, reduce, per_image), nil for a bare function.
     init(_ L: Lua, name: String, function: Int32, options: Int32, spec: Int32?) throws {
         self.L = L; self.name = name
-        var needs: CriterionNeeds = [], selection = false
+        var needs: CriterionNeeds = [], selection = false, perImage = false
         if let spec {
             L.rawField(spec, "needs")
             switch L.toString(-1) ?? "weights" {
@@ -32,10 +34,11 @@ final class LuaCriterion: Criterion {
             }
             L.pop()
             L.rawField(spec, "selection"); selection = L.toBool(-1); L.pop()
+            L.rawField(spec, "per_image"); perImage = L.toBool(-1); L.pop()
             if L.rawField(spec, "reduce") == LUA_TFUNCTION { reduceFn = LuaCallback(L, -1, what: "reduce of criterion '\(name)'") }
             L.pop()
         }
-        self.needs = needs; self.selection = selection
+        self.needs = needs; self.selection = selection; reducesEachImage = perImage
         fn = LuaCallback(L, function, what: "criterion '\(name)'")
         L.pushValue(options); self.options = luaL_ref(L.state, clua_registryindex())
     }

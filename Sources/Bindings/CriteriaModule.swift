@@ -100,24 +100,26 @@ public enum CriteriaModule {
 
     static let functions: [LuaFunction] = [
         LuaFunction("define", doc: """
-            criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn}])
+            criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn, per_image = false}])
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`); in a plan with a ratio, `ratio`
             (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
-            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives.
+            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives;
+            per_image = true says it maps each image to rows of its own (the result is the same
+            whatever the split), so a large batch may run through the model in parts, each reduced.
             Example:
               criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
             """) { L in
             let name = try L.checkString(1)
             try L.checkFunction(2)
             let o = try LuaOptions(L, 3)
-            try o.checkKnown(["needs", "selection", "reduce"], "criteria.define")
+            try o.checkKnown(["needs", "selection", "reduce", "per_image"], "criteria.define")
             guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
             let needs = try o.choice("needs", ["weights", "fmaps", "grads"], "weights")
-            let selection = try o.bool("selection", false)
+            let selection = try o.bool("selection", false), perImage = try o.bool("per_image", false)
             let reduceType = o.push("reduce")
             guard reduceType == LUA_TNIL || reduceType == LUA_TFUNCTION else {
                 L.pop(); throw LuaError.argument(3, "field 'reduce': function expected, got \(L.typeName(-1))")
@@ -127,6 +129,7 @@ public enum CriteriaModule {
             L.pushValue(2); L.setField(-2, "fn")
             L.push(needs); L.setField(-2, "needs")
             L.push(selection); L.setField(-2, "selection")
+            L.push(perImage); L.setField(-2, "per_image")
             L.pushValue(-3); L.setField(-2, "reduce")
             L.setField(-2, name)
             L.pop(2)

@@ -12,9 +12,12 @@ public enum CrossEntropy {
     ///   - targets: N class ids, 0-based (int64, or float32 holding integers), or N×C
     ///     class probabilities (float32).
     ///   - labelSmoothing: ε in [0, 1]: the target becomes (1 − ε)·target + ε/C.
+    ///   - meanOver: with `.mean`, the count to divide by instead of N: the rows are part of
+    ///     a batch of that many run in parts (`Calibration`), and get the whole batch's
+    ///     loss gradient, the same bits.
     /// - Returns: the loss and dL/dlogits (N×C).
     public static func compute(logits: Tensor, targets: Tensor, labelSmoothing: Double = 0,
-                               reduction: Reduction = .mean) throws -> (loss: Double, grad: Tensor) {
+                               reduction: Reduction = .mean, meanOver: Int? = nil) throws -> (loss: Double, grad: Tensor) {
         let op = "cross_entropy"
         guard logits.dim == 2 else {
             throw TensorError("\(op): logits must be N×C, got shape \(shapeString(logits.shape))")
@@ -46,7 +49,8 @@ public enum CrossEntropy {
             throw TensorError("\(op): targets must be \(n) class ids or \(n)×\(c) probabilities, got shape \(shapeString(targets.shape))")
         }
         let eps = labelSmoothing, uniform = eps / Double(c)
-        let scale = reduction == .mean ? 1 / Double(n) : 1
+        if let m = meanOver, m < n { throw TensorError("\(op): meanOver (\(m)) must be at least the \(n) rows") }
+        let scale = reduction == .mean ? 1 / Double(meanOver ?? n) : 1
         let grad = try Tensor(uninitialized: [n, c])
         var losses = [Double](repeating: 0, count: n)
         z.withFloats { zp in (probs ?? z).withFloats { pp in

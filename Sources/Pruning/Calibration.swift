@@ -60,10 +60,15 @@ public enum Calibration {
     /// every point's maps are kept whole (a capture): fused runs write them into their
     /// stack from the first batch on.
     ///
-    /// Gradients come from cross-entropy on the batch targets (train mode off: BN uses
-    /// running statistics, so scores do not depend on batch composition).
+    /// Without a reducer, or with one that maps each image to rows of its own (`eachImage`:
+    /// the concatenation is then the same whatever the split), a large batch runs through
+    /// the model in parts (`partRanges`), and the reducer is called once per part.
+    ///
+    /// Gradients come from cross-entropy on the batch targets, as the mean over the whole
+    /// batch when it runs in parts (train mode off: BN uses running statistics, so scores do
+    /// not depend on batch composition).
     public static func collect(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
-                               gradients: Bool,
+                               gradients: Bool, eachImage: Bool = false,
                                reduce: ((GroupPoint, Tensor, Tensor?) throws -> Tensor?)?) throws -> [Int: Tensor] {
         guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
         var byPath: [String: [GroupPoint]] = [:]
@@ -71,13 +76,14 @@ public enum Calibration {
         // Reduced tensors are kept per batch and concatenated at the end; maps kept whole are
         // stacked as they come, so each batch's maps are released before the next forward.
         var parts: [Int: [Tensor]] = [:], stacked: [Int: StackedBatches] = [:]
-        let expected = min(batches, max(source.batchCount, 1))
+        // the parts stacked: the batches expected, times the parts of the first one
+        var expected = min(batches, max(source.batchCount, 1))
         let restore = model.enterEvalMode()
         defer { restore() }
         let next = try source.batches(epoch: 0)
         var done = 0
-        while done < batches, let (x, y) = try next() {
-            done += 1
+        /// Runs one batch, or one part of a batch of `batch` images, and hands its maps on.
+        func run(_ x: Tensor, _ y: Tensor, batch: Int) throws {
             var maps: [String: Tensor] = [:], reduced = Set<String>()
             let onForward: (String, any Module, Tensor, Tensor) -> Void = { path, _, _, out in
                 if byPath[path] != nil, maps[path] == nil { maps[path] = out }
@@ -114,7 +120,7 @@ public enum Calibration {
                             if stopsBackward, failure != nil || reduced.count == byPath.count { Tracer.stopBackward() }
                         }, fusingExcept: Set(byPath.keys)) {
                             let logits = try model.forward(x)
-                            let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y)
+                            let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y, meanOver: batch)
                             _ = try model.backward(dlogits)
                         }
                     } catch is Tracer.BackwardStopped {}
@@ -140,6 +146,21 @@ public enum Calibration {
                     try Tracer.observe(onForward, fusingExcept: Set(byPath.keys), placing: place) { _ = try model.forward(x) }
                 }
                 for path in byPath.keys.sorted() { try consume(path, nil) }
+            }
+        }
+        let splits = runsInParts && (reduce == nil || eachImage)
+        while done < batches, let (x, y) = try next() {
+            done += 1
+            let n = x.shape.first ?? 0
+            let ranges = splits ? partRanges(images: n, perImage: n > 0 ? x.numel / n : 0, threads: Parallel.threads) : [0..<n]
+            if done == 1 { expected *= max(ranges.count, 1) }
+            if ranges.count <= 1 { try run(x, y, batch: n); continue }
+            if gradients, y.shape.first != n {
+                throw TensorError("calibration: a batch of \(n) inputs came with \(y.shape.first ?? 0) targets")
+            }
+            for r in ranges {
+                partsRun += 1
+                try run(try x.narrow(0, r.lowerBound, r.count), gradients ? try y.narrow(0, r.lowerBound, r.count) : y, batch: n)
             }
         }
         guard done > 0 else { throw TensorError("calibration: the data source gave no batches") }

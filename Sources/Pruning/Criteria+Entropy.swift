@@ -24,6 +24,8 @@ public struct EntropyCriterion: Criterion {
     public let logits: SoftmaxLogits
     public var name: String { "entropy" }
     public var needs: CriterionNeeds { .featureMaps }
+    /// Every variant reduces a batch to one number per image and channel.
+    public var reducesEachImage: Bool { true }
 
     public init(variant: Variant = .histogram, bins: Int = 256, base: Double = 2,
                 logits: SoftmaxLogits = .squaredDeviation) {

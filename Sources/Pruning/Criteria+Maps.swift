@@ -22,6 +22,7 @@ public struct MapCriterion: Criterion {
     public let kind: Kind
     public var name: String { kind.rawValue }
     public var needs: CriterionNeeds { .featureMaps }
+    public var reducesEachImage: Bool { true }
     public init(_ kind: Kind) { self.kind = kind }
 
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
@@ -60,6 +61,7 @@ public struct MapCriterion: Criterion {
 public struct TaylorCriterion: Criterion {
     public let name = "taylor"
     public var needs: CriterionNeeds { [.featureMaps, .gradients] }
+    public var reducesEachImage: Bool { true }
     public init() {}
 
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {

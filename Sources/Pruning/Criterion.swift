@@ -37,6 +37,11 @@ public protocol Criterion {
     /// dim, so a reduction keeps it first) and memory stays bounded. nil keeps the maps
     /// themselves.
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor?
+    /// True when `reduceBatch` maps each image to rows of its own, whatever else is in the
+    /// batch (one row per image and channel, as taylor's): the engine may then run a large
+    /// calibration batch in parts and reduce each part (`Calibration.partRanges`), which
+    /// gives the same concatenation.
+    var reducesEachImage: Bool { get }
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult
     /// True when the criterion decides itself how many channels each group keeps (FOAD's
     /// greedy, DBSCAN clusters): a plan's ratio or MACs / params target cannot apply.
@@ -49,6 +54,7 @@ public protocol Criterion {
 extension Criterion {
     public var needs: CriterionNeeds { [] }
     public var choosesKeptCount: Bool { false }
+    public var reducesEachImage: Bool { false }
     public var keptCountOptions: String { "its own options" }
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? { nil }
 }

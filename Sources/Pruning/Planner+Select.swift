@@ -33,7 +33,8 @@ public enum Planner {
                 points.append(p)
             }
             collected = try Calibration.collect(model, points: points, source: source, batches: batches,
-                                                gradients: criterion.needs.contains(.gradients)) { _, maps, grads in
+                                                gradients: criterion.needs.contains(.gradients),
+                                                eachImage: criterion.reducesEachImage) { _, maps, grads in
                 try criterion.reduceBatch(maps, grads: grads)
             }
         }

@@ -204,4 +204,29 @@ check.raises(function() prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ignore = {"l
   "'layer1.0.conv' matches no layer")
 check.raises(function() prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ignore = {"layer[1"}, input = shape}) end,
   "malformed pattern")
+-- A Lua criterion whose reduce maps each image to its own rows may say so (per_image = true):
+-- a large calibration batch then runs through the model in parts, with the same scores.
+local sizes = {}
+local function taylor_rows(maps, grads)
+  sizes[#sizes + 1] = maps:size(1)
+  return (maps * grads):mean{3, 4}
+end
+local function taylor_score(ctx) return ctx.fmaps:mean{1}:abs() end
+criteria.define("taylor_parts", taylor_score, {needs = "grads", reduce = taylor_rows, per_image = true})
+criteria.define("taylor_whole", taylor_score, {needs = "grads", reduce = taylor_rows})
+local tnet = nn.zoo.resnet20{}
+tnet:eval()
+local calib = tensor.randn(96, 3, 32, 32)
+local parted = criteria.score(tnet, "taylor_parts", {input = shape, calib = calib})
+local partSizes = sizes
+sizes = {}
+local whole = criteria.score(tnet, "taylor_whole", {input = shape, calib = calib})
+for _, n in ipairs(partSizes) do assert(n < 96, "per_image: the batch ran in parts, got one of " .. n) end
+for _, n in ipairs(sizes) do assert(n == 96, "without per_image the reducer sees whole batches, got " .. n) end
+assert(#partSizes > #sizes, "more reductions in parts")
+for name, s in pairs(whole) do
+  check.near(parted[name], s, 1e-5 * (s:abs():max() + 1e-30), "group " .. name .. " scores the same in parts")
+end
+check.raises(function() criteria.define("bad_parts", taylor_score, {needs = "grads", per_image = "yes"}) end,
+  "per_image")
 print("prune_engine ok")

@@ -40,6 +40,8 @@ enum BenchAB {
         "gate-behind-relu": { GateBehindReLU.enabled = $0 },
         // 2×2 stride-2 max pooling by its own select chain (B) or the general window loop (A)
         "pool-2x2": { Pooling.fastMax2x2 = $0 },
+        // calibration batches run through the model in parts of ~32 images a thread (B) or whole (A)
+        "calibration-parts": { Calibration.runsInParts = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
         "synthesis-in-place": { SynthesisRows.readsInPlace = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
