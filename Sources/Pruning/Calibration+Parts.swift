@@ -1,3 +1,4 @@
+import NN
 import Tensor
 
 /// Calibration batches run through the model in parts. A capture or a gradient pass over a
@@ -19,16 +20,36 @@ extension Calibration {
     /// Input floats a thread takes in one part: 2¹⁷, ~42 images of 3×32×32 (parts of 32
     /// images a thread for a batch of 128).
     nonisolated(unsafe) public static var partInputFloats = 1 << 17
+    /// Weights of at least this many bytes are "large": a part must use each of them
+    /// `partWeightUses` times, or their traffic outweighs what the part saves. VGG-16's
+    /// 512-channel convolutions on 2×2 maps (9.4 MB, 4 uses an image) keep parts of 128 images
+    /// a thread; smaller parts ran its inference 1.6× slower per image (32 against 128 images,
+    /// one thread). ResNet-56's largest layer has 147 KB.
+    nonisolated(unsafe) public static var largeWeightBytes = 1 << 19
+    nonisolated(unsafe) public static var partWeightUses = 512
     /// Parts run since the process started (tests check that batches were split).
     nonisolated(unsafe) public static var partsRun = 0
 
     /// The image ranges a batch of `images` (`perImage` input floats each) runs in on
-    /// `threads` cores: as few parts as keep a part within `partInputFloats` a thread (at
-    /// least one image a thread), of equal sizes to one image. One range for a small batch.
-    public static func partRanges(images: Int, perImage: Int, threads: Int) -> [Range<Int>] {
-        let most = max(1, threads) * max(1, partInputFloats / max(perImage, 1))
+    /// `threads` cores: as few parts as keep a part within `partInputFloats` a thread, but
+    /// at least `floor` images a thread (`imagesFloor`), of equal sizes to one image. One
+    /// range for a batch that fits.
+    public static func partRanges(images: Int, perImage: Int, threads: Int, floor: Int = 1) -> [Range<Int>] {
+        let most = max(1, threads) * max(1, floor, partInputFloats / max(perImage, 1))
         let count = (images + most - 1) / most
         guard count > 1 else { return [0..<images] }
         return (0..<count).map { k in images * k / count ..< images * (k + 1) / count }
+    }
+
+    /// The images a thread a part must hold so that each layer with large weights uses them
+    /// `partWeightUses` times (its MACs per image over its parameters: the output positions
+    /// of a convolution, 1 for a linear layer).
+    public static func imagesFloor(_ layers: [LayerCount]) -> Int {
+        var floor = 1
+        for l in layers where l.params > 0 && l.macs > 0 && l.params * 4 >= largeWeightBytes {
+            let uses = max(1, (Double(l.macs) / Double(l.params)).rounded())   // a bias's few parameters aside
+            floor = max(floor, Int((Double(partWeightUses) / uses).rounded(.up)))
+        }
+        return floor
     }
 }

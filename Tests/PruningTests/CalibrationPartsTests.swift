@@ -18,8 +18,23 @@ final class CalibrationPartsTests: XCTestCase {
         XCTAssertEqual(Calibration.partRanges(images: 100, perImage: 3072, threads: 1), [0..<33, 33..<66, 66..<100])
         XCTAssertEqual(Calibration.partRanges(images: 7, perImage: 1 << 20, threads: 2), [0..<1, 1..<3, 3..<5, 5..<7],
                        "images larger than a part: one a thread")
+        XCTAssertEqual(Calibration.partRanges(images: 128, perImage: 3072, threads: 1, floor: 64), [0..<64, 64..<128],
+                       "large weights ask for wider parts")
+        XCTAssertEqual(Calibration.partRanges(images: 128, perImage: 3072, threads: 2, floor: 128), [0..<128])
         XCTAssertEqual(Calibration.partRanges(images: 0, perImage: 3072, threads: 1), [0..<0])
         XCTAssertEqual(Calibration.partRanges(images: 5, perImage: 0, threads: 1), [0..<5])
+    }
+
+    /// VGG-16's 512-channel layers on 2×2 maps (9.4 MB of weights, 4 uses an image) keep
+    /// parts of 128 images a thread; ResNet-56 (147 KB at most) and a net whose large weights
+    /// are used often enough set no floor.
+    func testLargeWeightsSetTheSmallestPart() throws {
+        let vgg = try Zoo.vgg(depth: 16, classifier: .linear, convBias: true).count(inputShape: [1, 3, 32, 32]).layers
+        XCTAssertEqual(Calibration.imagesFloor(vgg), 128)
+        XCTAssertEqual(Calibration.imagesFloor(try Zoo.resnetCifar(depth: 56).count(inputShape: [1, 3, 32, 32]).layers), 1)
+        let wide = try Sequential(named: [("conv", try Conv2d(128, 256, kernelSize: (3, 3), padding: (1, 1)))])
+        XCTAssertEqual(Calibration.imagesFloor(try wide.count(inputShape: [1, 128, 32, 32]).layers), 1, "1024 uses an image")
+        XCTAssertEqual(Calibration.imagesFloor(try wide.count(inputShape: [1, 128, 8, 8]).layers), 8, "64 uses an image")
     }
 
     /// The rows of a part's loss gradient with `meanOver` are the whole batch's rows, bit for bit.
