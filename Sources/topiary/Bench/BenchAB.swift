@@ -42,6 +42,8 @@ enum BenchAB {
         "pool-2x2": { Pooling.fastMax2x2 = $0 },
         // calibration batches run through the model in parts of ~32 images a thread (B) or whole (A)
         "calibration-parts": { Calibration.runsInParts = $0 },
+        // a freed buffer of the size asked for taken newest first (B) or oldest first (A)
+        "pool-newest": { Storage.reusesNewest = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
         "synthesis-in-place": { SynthesisRows.readsInPlace = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
