@@ -33,6 +33,12 @@ public enum FusedInference {
     /// Groups run fused since the process started (tests check that fusion happened).
     nonisolated(unsafe) static var groupsRun = 0
 
+    /// Whether an inference block with an identity shortcut writes its output over an input
+    /// it alone holds (`residual(_:_:overwriting:)`; `topiary bench --ab overwrite-input`).
+    nonisolated(unsafe) public static var overwritesInput = true
+    /// Blocks that wrote their output over their input since the process started (tests).
+    nonisolated(unsafe) static var overwrittenInputs = 0
+
     /// Whether a forward may fuse now.
     static var active: Bool {
         enabled && !GradMode.enabled && ForwardHooks.isEmpty && (Tracer.current.map { $0.fusingExcept != nil } ?? true)
@@ -101,15 +107,23 @@ public enum FusedInference {
     static func forward(_ children: ArraySlice<(name: String, module: any Module)>, _ x: Tensor,
                         keeping runs: inout [Int: FrozenRun]?) throws -> Tensor {
         let named = Array(children)
-        var x = x, i = 0
+        // `fresh`: x was made here by a fused group or a residual block (a new tensor no one
+        // else sees), so a block may take it over (`Residual.forward(consuming:)`)
+        var x = x, i = 0, fresh = false
         while i < named.count {
             if let (y, run) = try step(named, at: i, x, keep: runs != nil) {
                 x = y
                 runs?[i + run.count - 1] = run.frozen
                 i += run.count
+                fresh = true
+            } else if let block = named[i].module as? Residual, runs == nil, Tracer.current == nil {
+                x = fresh ? try block.forward(consuming: consume x) : try block.forward(x)
+                i += 1
+                fresh = true
             } else {
                 x = try Tracer.run(named[i].name, named[i].module, x)
                 i += 1
+                fresh = false
             }
         }
         return x
@@ -143,7 +157,12 @@ public enum FusedInference {
     /// its output pass. nil when the block does not have that shape (then it runs as is).
     /// In a gradient pass (frozen layers), the body's groups are recorded by the body and
     /// the block's ReLU keeps its output, so `Residual.backward` runs as it always does.
-    static func residual(_ block: Residual, _ input: Tensor) throws -> Tensor? {
+    ///
+    /// `overwriting`: the input is the block's alone (`Residual.forward(consuming:)`); in
+    /// inference with an identity shortcut, the output is written over it where the closing
+    /// convolution's kernel allows it (`Conv2dKernel.outputMayOverwriteResidual`): no new
+    /// buffer, and its lines are in cache from the read just before.
+    static func residual(_ block: Residual, _ input: Tensor, overwriting: Bool = false) throws -> Tensor? {
         guard let body = block.body as? Sequential, !block.training else { return nil }
         let postReLU: Bool
         switch block.post {
@@ -164,13 +183,17 @@ public enum FusedInference {
                    + (block.post != nil ? [block.postName] : [])) { return nil }
         var runs: [Int: FrozenRun]? = keep ? [:] : nil
         let h = try forward(named[..<start], input, keeping: &runs)
-        let target = try conv.plan(try conv.checkedInput(h)).outputShape
+        let plan = try conv.plan(try conv.checkedInput(h)), target = plan.outputShape
         var s = input
         if let shortcut = block.shortcut {
             if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: target) }
             s = try shortcut.forward(input)
         }
-        let (y, scale) = try run(Group(conv: conv, bn: bn, relu: nil), h, residual: s, relu: postReLU, keep: keep)
+        let over = overwritesInput && overwriting && !keep && block.shortcut == nil && Tracer.current == nil
+            && input.dtype == .float32 && Conv2dKernel.outputMayOverwriteResidual(plan.geometry)
+        if over { overwrittenInputs += 1 }
+        let (y, scale) = try run(Group(conv: conv, bn: bn, relu: nil), h, residual: s, relu: postReLU, keep: keep,
+                                 into: over ? { _ in input } : nil)
         runs?[mods.count - 1] = FrozenRun(start: start, conv: conv, scale: scale, relu: nil)
         body.recordFrozenRuns(runs ?? [:])
         (block.post as? ReLU)?.cache = keep ? y : nil

@@ -32,8 +32,20 @@ public final class Residual: Module {
         return c
     }
 
-    public func forward(_ input: Tensor) throws -> Tensor {
-        if FusedInference.active || FusedInference.activeFrozen, let y = try FusedInference.residual(self, input) { return y }
+    public func forward(_ input: Tensor) throws -> Tensor { try forward(input, overwriting: false) }
+
+    /// `forward` of an input nothing else holds (the caller gave up its reference): in fused
+    /// inference, a block with an identity shortcut then writes its output over its input
+    /// (`FusedInference.residual`). Whether nothing else holds it is checked here: another
+    /// reference (a hook's, a view of the same storage) keeps the input as it is.
+    public func forward(consuming input: consuming Tensor) throws -> Tensor {
+        let owned = isKnownUniquelyReferenced(&input) && input.spansItsStorage
+        return try forward(input, overwriting: owned)
+    }
+
+    private func forward(_ input: Tensor, overwriting: Bool) throws -> Tensor {
+        if FusedInference.active || FusedInference.activeFrozen,
+           let y = try FusedInference.residual(self, input, overwriting: overwriting) { return y }
         if let y = try forwardClosingNormFused(input) { return y }
         let y = try Tracer.run(bodyName, body, input)
         var s = input

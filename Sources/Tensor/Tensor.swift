@@ -118,6 +118,9 @@ public final class Tensor: @unchecked Sendable {
         return true
     }
 
+    /// Whether the tensor is its storage's elements in order, all of them (no view of a part).
+    public var spansItsStorage: Bool { offset == 0 && isContiguous && numel == storage.count }
+
     /// Whether the two may share elements: the same storage and overlapping spans of it
     /// (the span from the first to the last element a view reaches). False if either is empty.
     public func overlaps(_ other: Tensor) -> Bool {

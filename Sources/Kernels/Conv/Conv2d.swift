@@ -110,6 +110,11 @@ public enum Conv2dKernel {
     /// as it copies it).
     static func gatesInput(_ g: ConvGeometry) -> Bool { forwardPath(g) == .winograd }
 
+    /// Whether `forward` may write its output over the epilogue's residual (the same
+    /// elements): Winograd writes y only in its output pass, which reads each residual value
+    /// before it stores the output value at the same place; the GEMM paths write y first.
+    public static func outputMayOverwriteResidual(_ g: ConvGeometry) -> Bool { forwardPath(g) == .winograd }
+
     /// The GEMM layout forward and backward share: plane P, patch K, output channels per
     /// group cg, floats per input and output image, thread parts, images per GEMM (nb),
     /// and whether a pointwise convolution multiplies the input directly (no im2col).

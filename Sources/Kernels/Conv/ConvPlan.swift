@@ -60,8 +60,9 @@ public struct ConvPlan {
     /// y = act((conv(input, weight) + bias)·scale[o] + shift[o] + residual) in the output
     /// pass (see `ConvEpilogue`; bit-equal to the separate steps). `scale` and `shift` have
     /// one value per output channel (nil: none); `residual` has the output's shape. `into`
-    /// (a contiguous float32 tensor of the output's shape, overlapping no operand) receives
-    /// the output and is returned; nil: a new tensor.
+    /// (a contiguous float32 tensor of the output's shape, overlapping no operand — except
+    /// the residual itself, element for element, where `Conv2dKernel.outputMayOverwriteResidual`)
+    /// receives the output and is returned; nil: a new tensor.
     public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool, into: Tensor? = nil) throws -> Tensor {
         let c = geometry.outChannels
         guard scale.map({ $0.count == c }) ?? true, shift.map({ $0.count == c }) ?? true else {
@@ -75,7 +76,10 @@ public struct ConvPlan {
             guard into.shape == outputShape, into.dtype == .float32, into.isContiguous else {
                 throw TensorError("conv2d: output tensor must be contiguous float32 of shape \(shapeString(outputShape)), got \(shapeString(into.shape))")
             }
-            guard ![input, weight, r].contains(where: { $0?.overlaps(into) ?? false }) else {
+            // the residual itself may be overwritten (the same elements) where the path allows it
+            let overwrites = r.map { $0.storage === into.storage && $0.offset == into.offset && $0.isContiguous } ?? false
+            guard !(overwrites && !Conv2dKernel.outputMayOverwriteResidual(geometry)),
+                  ![input, weight, overwrites ? nil : r].contains(where: { $0?.overlaps(into) ?? false }) else {
                 throw TensorError("conv2d: the output tensor shares memory with an operand")
             }
         }

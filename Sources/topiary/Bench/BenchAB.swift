@@ -44,6 +44,8 @@ enum BenchAB {
         "calibration-parts": { Calibration.runsInParts = $0 },
         // a freed buffer of the size asked for taken newest first (B) or oldest first (A)
         "pool-newest": { Storage.reusesNewest = $0 },
+        // an inference block with an identity shortcut writing its output over an input it alone holds (B) or to a new tensor (A)
+        "overwrite-input": { FusedInference.overwritesInput = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
         "synthesis-in-place": { SynthesisRows.readsInPlace = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)

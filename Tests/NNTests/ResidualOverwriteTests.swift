@@ -1,0 +1,103 @@
+import XCTest
+@testable import Kernels
+@testable import NN
+@testable import Tensor
+
+/// An inference block with an identity shortcut writes its output over an input only it
+/// holds (`FusedInference.residual(_:_:overwriting:)`): the same bits as a new output, and
+/// never over a tensor anyone else can see.
+final class ResidualOverwriteTests: XCTestCase {
+    override func tearDown() { FusedInference.overwritesInput = true }
+
+    /// ResNet-20 in evaluation mode, 32×32 and 13×13 inputs, batch 1 and 3, 1 and 2 threads:
+    /// bit-equal outputs either way, blocks overwrote their inputs, the caller's input untouched.
+    func testOverwritingGivesTheSameBitsAndSparesTheCallersInput() throws {
+        Random.manualSeed(3)
+        let net = try Zoo.resnetCifar(depth: 20)
+        try randomizeBatchNorms(net)
+        net.eval()
+        let threads = Parallel.threads
+        defer { Parallel.threads = threads }
+        for (n, hw) in [(3, 32), (1, 32), (2, 13)] {
+            let x = try Tensor.randn([n, 3, hw, hw]), xBits = x.toFloats()
+            for t in [1, 2] {
+                Parallel.threads = t
+                FusedInference.overwritesInput = false
+                let plain = try GradMode.withoutGrad { try net.forward(x) }.toFloats()
+                FusedInference.overwritesInput = true
+                let before = FusedInference.overwrittenInputs
+                let over = try GradMode.withoutGrad { try net.forward(x) }.toFloats()
+                XCTAssertTrue(over == plain, "batch \(n), \(hw)², \(t) threads")
+                XCTAssertTrue(x.toFloats() == xBits, "the caller's input is untouched")
+                if hw == 32 {   // layer1.1 and layer1.2 (16 channels at 32×32, Winograd) follow a block in their Sequential
+                    XCTAssertGreaterThanOrEqual(FusedInference.overwrittenInputs - before, 2, "batch \(n), \(t) threads")
+                }
+            }
+        }
+    }
+
+    /// A block handed an input someone else still holds, or a view of part of a storage,
+    /// keeps it; with a forward hook or an observation nothing is overwritten, and a map an
+    /// observation keeps is the block's output of the moment.
+    func testAnInputHeldElsewhereIsKept() throws {
+        Random.manualSeed(4)
+        let net = try Zoo.resnetCifar(depth: 8)
+        try randomizeBatchNorms(net)
+        net.eval()
+        let block = try XCTUnwrap(net.module(at: "layer1.0") as? Residual)
+        let h = try Tensor.randn([2, 16, 32, 32]), bits = h.toFloats()
+        let before = FusedInference.overwrittenInputs
+        let y = try GradMode.withoutGrad { try block.forward(consuming: h) }
+        XCTAssertTrue(h.toFloats() == bits, "held by the caller: kept")
+        let big = try Tensor.randn([4, 16, 32, 32])
+        _ = try GradMode.withoutGrad { try block.forward(consuming: try big.narrow(0, 0, 2)) }
+        XCTAssertEqual(FusedInference.overwrittenInputs, before, "a view of part of a storage is not overwritten")
+        XCTAssertTrue(try GradMode.withoutGrad { try block.forward(consuming: try h.clone()) }.toFloats() == y.toFloats(),
+                      "an input nobody else holds: the same output")
+        XCTAssertEqual(FusedInference.overwrittenInputs, before + 1)
+
+        // an observation keeping layer1.0's output while layer1.1 (identity shortcut) runs
+        let net20 = try Zoo.resnetCifar(depth: 20)
+        try randomizeBatchNorms(net20)
+        net20.eval()
+        let x = try Tensor.randn([2, 3, 32, 32])
+        func observed() throws -> [Float] {
+            var kept: Tensor?
+            _ = try Tracer.observe({ path, _, _, o in if path == "layer1.0" { kept = o } }, fusingExcept: ["layer1.0"]) {
+                try GradMode.withoutGrad { try net20.forward(x) }
+            }
+            return try XCTUnwrap(kept).toFloats()
+        }
+        FusedInference.overwritesInput = false
+        let reference = try observed()
+        FusedInference.overwritesInput = true
+        let start = FusedInference.overwrittenInputs
+        XCTAssertTrue(try observed() == reference, "the kept map is layer1.0's output")
+        XCTAssertEqual(FusedInference.overwrittenInputs, start, "nothing is overwritten under an observation")
+        // with a forward hook nothing fuses, so nothing is overwritten either
+        let hook = ForwardHooks.add(net20) { _, _, _ in nil }
+        defer { _ = ForwardHooks.remove(hook) }
+        _ = try GradMode.withoutGrad { try net20.forward(x) }
+        XCTAssertEqual(FusedInference.overwrittenInputs, start)
+    }
+
+    /// The output may be the residual itself only on a path whose output pass reads each
+    /// residual value before it writes there (Winograd); elsewhere that is an error.
+    func testOnlyWinogradMayWriteOverItsResidual() throws {
+        Random.manualSeed(5)
+        let x = try Tensor.randn([2, 8, 6, 6])
+        let pointwise = try ConvPlan(input: x, weight: try Tensor.randn([8, 8, 1, 1]))
+        XCTAssertFalse(Conv2dKernel.outputMayOverwriteResidual(pointwise.geometry))
+        let r = try Tensor.randn(pointwise.outputShape)
+        XCTAssertThrowsError(try pointwise.forward(scale: nil, shift: nil, residual: r, relu: true, into: r)) { e in
+            XCTAssertTrue("\(e)".contains("shares memory"), "\(e)")
+        }
+        let big = try Tensor.randn([2, 16, 32, 32])
+        let wino = try ConvPlan(input: big, weight: try Tensor.randn([16, 16, 3, 3]), padding: (1, 1))
+        try XCTSkipUnless(Conv2dKernel.outputMayOverwriteResidual(wino.geometry), "16 channels at 32×32 do not run by Winograd here")
+        let res = try Tensor.randn(wino.outputShape)
+        let want = try wino.forward(scale: nil, shift: nil, residual: res, relu: true).toFloats()
+        XCTAssertTrue(try wino.forward(scale: nil, shift: nil, residual: res, relu: true, into: res).toFloats() == want)
+        XCTAssertTrue(res.toFloats() == want, "written over the residual")
+    }
+}
