@@ -35,8 +35,9 @@ extension Calibration {
     /// at least `floor` images a thread (`imagesFloor`), of equal sizes to one image. One
     /// range for a batch that fits.
     public static func partRanges(images: Int, perImage: Int, threads: Int, floor: Int = 1) -> [Range<Int>] {
-        let most = max(1, threads) * max(1, floor, partInputFloats / max(perImage, 1))
-        let count = (images + most - 1) / most
+        let perThread = max(1, floor, partInputFloats / max(perImage, 1))
+        guard perThread < images else { return [0..<images] }
+        let most = max(1, threads) * perThread, count = (images + most - 1) / most
         guard count > 1 else { return [0..<images] }
         return (0..<count).map { k in images * k / count ..< images * (k + 1) / count }
     }

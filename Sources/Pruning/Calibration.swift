@@ -148,15 +148,18 @@ public enum Calibration {
                 for path in byPath.keys.sorted() { try consume(path, nil) }
             }
         }
-        var splits = runsInParts && (reduce == nil || eachImage), floor = 1
+        let splits = runsInParts && (reduce == nil || eachImage)
+        var floor: Int?
         while done < batches, let (x, y) = try next() {
             done += 1
-            let n = x.shape.first ?? 0
-            if done == 1, splits {   // how small a part may be, from the model's layers (a model that cannot be traced runs whole)
-                let layers = try? GradMode.withoutGrad { try model.count(inputShape: [1] + x.shape.dropFirst()).layers }
-                if let layers { floor = imagesFloor(layers) } else { splits = false }
+            let n = x.shape.first ?? 0, perImage = n > 0 ? x.numel / n : 0
+            var ranges = splits ? partRanges(images: n, perImage: perImage, threads: Parallel.threads) : [0..<n]
+            if ranges.count > 1 {
+                if floor == nil {   // how small a part may be, from the model's layers (traced once; a model that cannot be traced runs whole)
+                    floor = (try? GradMode.withoutGrad { try model.count(inputShape: [1] + x.shape.dropFirst()).layers }).map(imagesFloor) ?? Int.max
+                }
+                ranges = partRanges(images: n, perImage: perImage, threads: Parallel.threads, floor: floor ?? 1)
             }
-            let ranges = splits ? partRanges(images: n, perImage: n > 0 ? x.numel / n : 0, threads: Parallel.threads, floor: floor) : [0..<n]
             if done == 1 { expected *= max(ranges.count, 1) }
             if ranges.count <= 1 { try run(x, y, batch: n); continue }
             if gradients, y.shape.first != n {

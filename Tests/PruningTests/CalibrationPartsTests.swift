@@ -21,6 +21,7 @@ final class CalibrationPartsTests: XCTestCase {
         XCTAssertEqual(Calibration.partRanges(images: 128, perImage: 3072, threads: 1, floor: 64), [0..<64, 64..<128],
                        "large weights ask for wider parts")
         XCTAssertEqual(Calibration.partRanges(images: 128, perImage: 3072, threads: 2, floor: 128), [0..<128])
+        XCTAssertEqual(Calibration.partRanges(images: 128, perImage: 3072, threads: 2, floor: .max), [0..<128], "a model that cannot be traced")
         XCTAssertEqual(Calibration.partRanges(images: 0, perImage: 3072, threads: 1), [0..<0])
         XCTAssertEqual(Calibration.partRanges(images: 5, perImage: 0, threads: 1), [0..<5])
     }
