@@ -111,9 +111,13 @@ public enum Conv2dKernel {
     static func gatesInput(_ g: ConvGeometry) -> Bool { forwardPath(g) == .winograd }
 
     /// Whether `forward` may write its output over the epilogue's residual (the same
-    /// elements): Winograd writes y only in its output pass, which reads each residual value
-    /// before it stores the output value at the same place; the GEMM paths write y first.
-    public static func outputMayOverwriteResidual(_ g: ConvGeometry) -> Bool { forwardPath(g) == .winograd }
+    /// elements): Winograd on planes of whole 4×4 tiles writes y only in its output pass,
+    /// which reads each residual value before it stores the output value at the same place.
+    /// Its partial tiles (`winogradStorePartialTile`) store the raw values first and apply
+    /// the epilogue to them in place, and the GEMM paths write y first: neither may.
+    public static func outputMayOverwriteResidual(_ g: ConvGeometry) -> Bool {
+        forwardPath(g) == .winograd && g.outHeight % 4 == 0 && g.outWidth % 4 == 0
+    }
 
     /// The GEMM layout forward and backward share: plane P, patch K, output channels per
     /// group cg, floats per input and output image, thread parts, images per GEMM (nb),
