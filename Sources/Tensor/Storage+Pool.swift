@@ -7,10 +7,10 @@ import CMalloc
 
 /// Where storages get their memory back from: freed buffers from `poolThreshold` (256 KB)
 /// on are kept (exact sizes, up to `poolBytes`) and handed to the next request of the same
-/// size (the most recently freed first: the likeliest to be in cache), and the C allocator is told not to trim or unmap what smaller storages free. A
-/// training step frees its activations and the next step asks for the same sizes again:
-/// without this every step pays the kernel for fresh zeroed pages (a tenth of a ResNet-56
-/// step).
+/// size (the most recently freed first: the likeliest to be in cache), and the C allocator
+/// is told not to trim or unmap what smaller storages free. A training step frees its
+/// activations and the next step asks for the same sizes again: without this every step
+/// pays the kernel for fresh zeroed pages (a tenth of a ResNet-56 step).
 extension Storage {
     /// Most bytes of freed mapped buffers kept for reuse: `TOPIARY_POOL_BYTES` (bytes, or
     /// with a K/M/G suffix), otherwise an eighth of physical memory, at most 4 GB — room
