@@ -86,6 +86,8 @@ extension Conv2dKernel {
         let l = Layout(g)
         let P = l.P, K = l.K, cg = l.cg, inImage = l.inImage, outImage = l.outImage
         let parts = l.parts, nb = l.nb, direct = l.direct
+        // dx written once per position (no zeroing, no tap-by-tap adds) where col2imWriting takes it
+        let writesDx = g.groups == 1 && Self.col2imWritesStride2 && Im2col.writesStride2(g)
         let wSize = g.outChannels * K
         var biasSums = [Double](repeating: 0, count: db != nil ? g.outChannels : 0)
         try Scratch.with(dw != nil ? parts * wSize : 1, dx != nil ? g.outChannels * K : 1, zeroed: true) { local, wt in
@@ -103,7 +105,7 @@ extension Conv2dKernel {
                     while n0 < hi {
                         if stop() { return }
                         let m = min(nb, hi - n0), ld = m * P
-                        if let dx, !direct { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
+                        if let dx, !direct, !writesDx { (dx + n0 * inImage).update(repeating: 0, count: m * inImage) }
                         for grp in 0..<g.groups {
                             let cin0 = grp * g.groupIn
                             // dY of this group and chunk as a [cg, ld] matrix.
@@ -141,8 +143,12 @@ extension Conv2dKernel {
                                     BLAS.sgemm(transA: false, transB: false, m: K, n: ld, k: cg, a: wT, lda: cg, b: dY, ldb: ld,
                                                c: dcols, ldc: ld)
                                     for j in 0..<m {
-                                        Im2col.col2im(g, channels: g.groupIn, cols: dcols + j * P, ld: ld,
-                                                      x: dx + (n0 + j) * inImage + cin0 * g.inPlane)
+                                        let xj = dx + (n0 + j) * inImage + cin0 * g.inPlane
+                                        if writesDx {
+                                            Im2col.col2imWriting(g, channels: g.groupIn, cols: dcols + j * P, ld: ld, x: xj)
+                                        } else {
+                                            Im2col.col2im(g, channels: g.groupIn, cols: dcols + j * P, ld: ld, x: xj)
+                                        }
                                     }
                                 }
                             }
@@ -181,6 +187,14 @@ extension Conv2dKernel {
         if usesTaps(g) { return .taps }
         return nil
     }
+
+    /// Whether the im2col path's ∂L/∂x of a 3×3 stride-2 convolution writes each input
+    /// position once (`Im2col.col2imWriting`) instead of zeroing ∂L/∂x and adding the nine
+    /// taps' columns one by one, with strided scalar adds (`topiary bench --ab col2im-stride2`).
+    /// AMD EPYC (Zen 4, family 25 model 17), 4 alternating rounds, paired, 1 | 2 threads:
+    /// train_step/resnet56 1.035× | 1.003×, its pruned50 1.007× | 1.017×, criterion/taylor
+    /// 1.013× | 1.041× (ResNet-56's two downsampling convolutions).
+    nonisolated(unsafe) public static var col2imWritesStride2 = true
 
     /// How the im2col path's ∂L/∂w GEMM is posed. OpenBLAS's kernels for AVX2 cores
     /// (core "Zen", "Haswell": 128-bit FMA pipes on Zen 1) run dW[cg, K] += dY·colsᵀ

@@ -40,6 +40,8 @@ enum BenchAB {
         "gate-behind-relu": { GateBehindReLU.enabled = $0 },
         // 2×2 stride-2 max pooling by its own select chain (B) or the general window loop (A)
         "pool-2x2": { Pooling.fastMax2x2 = $0 },
+        // a 3×3 stride-2 convolution's im2col ∂L/∂x written once per position (B) or zeroed, then added tap by tap (A)
+        "col2im-stride2": { Conv2dKernel.col2imWritesStride2 = $0 },
         // calibration batches run through the model in parts of ~32 images a thread (B) or whole (A)
         "calibration-parts": { Calibration.runsInParts = $0 },
         // a freed buffer of the size asked for taken newest first (B) or oldest first (A)
