@@ -2,9 +2,10 @@ import XCTest
 @testable import Kernels
 @testable import Tensor
 
-/// `Im2col.col2imWriting` (3×3, stride 2, padding 1) against `col2im` added into zeros, and
-/// the stride-2 ∂L/∂x it serves against a double reference, with the switch on and off.
-final class Col2imStride2Tests: XCTestCase, Conv3x3Checks {
+/// `Im2col.col2imWriting` (3×3, stride 2, padding 1) against `col2im` added into zeros, the
+/// stride-2 ∂L/∂x it serves against a double reference with the switch on and off, and
+/// im2col's stride-2 rows against a plain gather.
+final class Im2colStride2Tests: XCTestCase, Conv3x3Checks {
     func geometry(n: Int = 1, c: Int, k: Int = 4, h: Int, w: Int, stride: Int = 2, pad: Int = 1,
                   dilation: Int = 1) throws -> ConvGeometry {
         try ConvGeometry(batch: n, inChannels: c, height: h, width: w, outChannels: k, kernel: (3, 3),
@@ -41,6 +42,37 @@ final class Col2imStride2Tests: XCTestCase, Conv3x3Checks {
                 Im2col.col2im(g, channels: c, cols: at, ld: ld, x: &added)
             }
             XCTAssertNil(firstDifference(written, added), "\(c) channels, \(h)×\(w)")
+        }
+    }
+
+    /// im2col of stride-2 convolutions (kernels 1–5 wide, padding 0–2, widths 1–40, rows
+    /// wider and narrower than a vector) equals the gather written out: column (c, i, j),
+    /// output (oh, ow) holds x[c, 2·oh + i − pad, 2·ow + j − pad], or 0 outside the plane.
+    func testStride2RowsEqualPlainGather() throws {
+        var rng = Xoshiro256(seed: 11)
+        for t in 0..<40 {
+            let k = 1 + rng.nextInt(5), pad = rng.nextInt(3), c = 1 + rng.nextInt(3)
+            let h = max(k, 1 + rng.nextInt(40)), w = max(k, 1 + rng.nextInt(40))
+            let g = try ConvGeometry(batch: 1, inChannels: c, height: h, width: w, outChannels: 1, kernel: (k, k),
+                                     stride: (2, 2), padding: (pad, pad))
+            let x = random(c * h * w, seed: 200 + UInt64(t)), P = g.outPlane
+            var cols = [Float](repeating: .nan, count: c * k * k * P)
+            Im2col.im2col(g, channels: c, x: x, cols: &cols, ld: P)
+            var expected = [Float](repeating: 0, count: cols.count)
+            for ch in 0..<c {
+                for i in 0..<k {
+                    for j in 0..<k {
+                        for oh in 0..<g.outHeight {
+                            for ow in 0..<g.outWidth {
+                                let r = 2 * oh + i - pad, q = 2 * ow + j - pad
+                                guard r >= 0, r < h, q >= 0, q < w else { continue }
+                                expected[((ch * k + i) * k + j) * P + oh * g.outWidth + ow] = x[(ch * h + r) * w + q]
+                            }
+                        }
+                    }
+                }
+            }
+            XCTAssertNil(firstDifference(cols, expected), "\(k)×\(k) pad \(pad), \(c)×\(h)×\(w)")
         }
     }
 
