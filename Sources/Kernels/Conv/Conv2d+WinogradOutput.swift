@@ -152,9 +152,12 @@ extension Conv2dKernel {
                                          _ r23: UnsafeRawPointer, rowStride OW: Int, plain: Bool,
                                          epilogue e: ConvEpilogue, channel k: Int, y: UnsafeMutablePointer<Float>) {
         for a in 0..<(sh >> 3) {
-            let src = (a < 2 ? r01 : r23).assumingMemoryBound(to: Float.self) + (a & 1) * 4
-            for b in 0..<(sh & 7) { dst[a * OW + b] = src[b] }
-            if !plain { e.apply(dst + a * OW, to: dst + a * OW, count: sh & 7, channel: k, at: dst + a * OW - y) }
+            let src = (a < 2 ? r01 : r23).assumingMemoryBound(to: Float.self) + (a & 1) * 4, row = dst + a * OW
+            if plain {
+                for b in 0..<(sh & 7) { row[b] = src[b] }
+            } else {   // from the tile straight into y: each residual value read before its place is written
+                e.apply(src, to: row, count: sh & 7, channel: k, at: row - y)
+            }
         }
     }
 }
