@@ -124,6 +124,37 @@ final class StoragePoolTests: XCTestCase {
         }
     }
 
+    /// A smaller request no freed buffer fits exactly takes the head of a larger one (a pruned
+    /// net's maps after the full net's), its tail left for the next: 6 × 12 MB written and
+    /// freed, then 12 × 6 MB fault in nothing (fresh, at least 3 a buffer with 2 MB pages;
+    /// 1536 with 4 KB ones); `splitsLarger` off maps them afresh.
+    func testSmallerRequestsTakeTheHeadsOfLargerFreedBuffers() throws {
+        #if TOPIARY_ASAN
+        throw XCTSkip("AddressSanitizer builds do not pool")
+        #endif
+        let saved = Storage.splitsLarger
+        defer { Storage.splitsLarger = saved }
+        func run(splitting: Bool) throws -> Int {
+            Storage.splitsLarger = splitting
+            var big: [Tensor] = []
+            for _ in 0..<6 { let t = try Tensor(uninitialized: [3 << 20 - 5]); touch(t); big.append(t) }   // 12 MB maps
+            big.removeAll()
+            let before = faults()
+            var small: [Tensor] = []
+            for _ in 0..<12 { let t = try Tensor(uninitialized: [3 << 19 - 7]); touch(t); small.append(t) }   // 6 MB maps
+            let taken = faults() - before
+            small.removeAll()
+            // the 6 MB heads and tails go back as 6 MB buffers: drop them, so the next run starts from 12 MB ones
+            Storage.pool.withLock { p in
+                for (q, l) in p where l == 6 << 20 { munmap(q, l) }
+                p.removeAll { $0.1 == 6 << 20 }
+            }
+            return taken
+        }
+        XCTAssertLessThan(try run(splitting: true), 12, "page faults for 12 × 6 MB from 6 freed 12 MB buffers")
+        XCTAssertGreaterThanOrEqual(try run(splitting: false), 12 * 3, "fresh maps fault")
+    }
+
     func testBigBuffersOverTheOldPoolSizeAreReused() throws {
         #if TOPIARY_ASAN
         throw XCTSkip("AddressSanitizer builds do not pool")

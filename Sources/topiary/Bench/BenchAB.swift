@@ -46,6 +46,8 @@ enum BenchAB {
         "calibration-parts": { Calibration.runsInParts = $0 },
         // a freed buffer of the size asked for taken newest first (B) or oldest first (A)
         "pool-newest": { Storage.reusesNewest = $0 },
+        // a request no freed buffer fits exactly served by the head of the smallest larger one (B) or by fresh pages (A)
+        "pool-split": { Storage.splitsLarger = $0 },
         // an inference block with an identity shortcut writing its output over an input it alone holds (B) or to a new tensor (A)
         "overwrite-input": { FusedInference.overwritesInput = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
