@@ -17,6 +17,13 @@ final class StoragePoolTests: XCTestCase {
         return u.ru_minflt
     }
 
+    /// Skips in AddressSanitizer builds, which neither pool storages nor tune the C allocator.
+    func requirePooling(_ why: String = "AddressSanitizer builds do not pool") throws {
+        #if TOPIARY_ASAN
+        throw XCTSkip(why)
+        #endif
+    }
+
     /// Writes every element on the calling thread (`fill` may split over the cores, whose
     /// faults `faults` does not see).
     func touch(_ t: Tensor) {
@@ -48,9 +55,7 @@ final class StoragePoolTests: XCTestCase {
     }
 
     func testSmallBuffersAreNotTrimmedBetweenRounds() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds leave the C allocator as it is")
-        #endif
+        try requirePooling("AddressSanitizer builds leave the C allocator as it is")
         // 48 × 128 KB through malloc (under `poolThreshold`): untrimmed, a round reuses the
         // heap's pages; trimmed, it faults in 48 × 32 fresh 4 KB pages.
         XCTAssertLessThan(128 << 10, Storage.poolThreshold, "128 KB buffers come from malloc")
@@ -61,9 +66,7 @@ final class StoragePoolTests: XCTestCase {
     /// size: from the glibc heap they fragmented it, which grew by ~25 MB a training step
     /// for 30 steps, every new page faulted in and zeroed.
     func testMidSizedBuffersArePooledAtTheirOwnSize() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds do not pool")
-        #endif
+        try requirePooling()
         XCTAssertEqual(Storage.mappedLength(512 << 10), 512 << 10)
         XCTAssertEqual(Storage.mappedLength((512 << 10) + 1), (512 << 10) + 4096)
         XCTAssertEqual(Storage.mappedLength(2 << 20), 2 << 20)
@@ -87,9 +90,7 @@ final class StoragePoolTests: XCTestCase {
     /// oldest out and are then reused round after round (the pool once refused them,
     /// so every round mapped and faulted them in afresh).
     func testANewPhaseReplacesStaleSizes() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds do not pool")
-        #endif
+        try requirePooling()
         let limit = Storage.poolBytes
         defer { Storage.poolBytes = limit }
         Storage.poolBytes = 64 << 20
@@ -105,9 +106,7 @@ final class StoragePoolTests: XCTestCase {
     /// in the caches (pruned ResNet-56 inference 1.05× at one and two threads against the
     /// oldest first); `reusesNewest` off takes the oldest.
     func testARequestTakesTheNewestFreedBufferOfItsSize() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds do not pool")
-        #endif
+        try requirePooling()
         let saved = Storage.reusesNewest
         defer { Storage.reusesNewest = saved }
         let floats = 77 * 1024 + 5   // a size no other test asks for (78 pages)
@@ -129,9 +128,7 @@ final class StoragePoolTests: XCTestCase {
     /// freed, then 12 × 6 MB fault in nothing (fresh, at least 3 a buffer with 2 MB pages;
     /// 1536 with 4 KB ones); `splitsLarger` off maps them afresh.
     func testSmallerRequestsTakeTheHeadsOfLargerFreedBuffers() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds do not pool")
-        #endif
+        try requirePooling()
         let saved = Storage.splitsLarger
         defer { Storage.splitsLarger = saved }
         func run(splitting: Bool) throws -> Int {
@@ -156,9 +153,7 @@ final class StoragePoolTests: XCTestCase {
     }
 
     func testBigBuffersOverTheOldPoolSizeAreReused() throws {
-        #if TOPIARY_ASAN
-        throw XCTSkip("AddressSanitizer builds do not pool")
-        #endif
+        try requirePooling()
         try XCTSkipIf(Storage.poolBytes < 512 << 20, "a pool under 512 MB on this machine")
         // 50 × 8 MB = 400 MB held at once, more than the 256 MB the pool once kept.
         XCTAssertLessThan(try lastRoundFaults(count: 50, floats: 2 << 20), 200)

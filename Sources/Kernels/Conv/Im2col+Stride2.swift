@@ -1,6 +1,6 @@
 /// col2im for the 3×3, stride-2, padding-1 convolution that halves a plane (ResNet's
-/// downsampling convolutions, MobileNet's and most CNNs' strided 3×3s), written once per
-/// input position instead of added tap by tap.
+/// downsampling convolutions, MobileNet's stem: the ungrouped strided 3×3s), written once
+/// per input position instead of added tap by tap.
 ///
 /// Every input position of an even-width plane is read by 1, 2 or 4 taps: row r by kernel
 /// row 1 at output row r/2 (r even) or by kernel rows 0 and 2 at output rows (r + 1)/2 and
