@@ -96,7 +96,9 @@ extension Storage {
     nonisolated(unsafe) public static var splitsLarger = true
 
     /// A kept buffer for `bytes`: one of exactly its mapped length (the newest or the
-    /// oldest, `reusesNewest`), else (`splitsLarger`) the head of the smallest larger one.
+    /// oldest, `reusesNewest`), else (`splitsLarger`) the head of the smallest larger one —
+    /// all of it when the tail would be under `poolThreshold`, which no pooled request could
+    /// use (the storage then holds, and later gives back, the whole length).
     static func reuse(_ bytes: Int) -> (UnsafeMutableRawPointer, Int)? {
         let len = mappedLength(bytes)
         return pool.withLock { p in
@@ -108,6 +110,7 @@ extension Storage {
             for i in p.indices.reversed() where p[i].1 > len && (best.map { p[i].1 < p[$0].1 } ?? true) { best = i }
             guard let b = best else { return nil }
             let (raw, l) = p[b]
+            guard l - len >= poolThreshold else { return p.remove(at: b) }
             p[b] = (raw + len, l - len)   // page-aligned: both lengths are whole pages
             return (raw, len)
         }

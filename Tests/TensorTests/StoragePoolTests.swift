@@ -152,6 +152,27 @@ final class StoragePoolTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try run(splitting: false), 12 * 3, "fresh maps fault")
     }
 
+    /// A larger buffer whose tail would be under `poolThreshold` (no pooled request could
+    /// use it) is handed out whole, so the pool never fills with dead slivers.
+    func testASplitLeavesNoTailTooSmallToServe() throws {
+        try requirePooling()
+        let saved = Storage.splitsLarger
+        defer { Storage.splitsLarger = saved }
+        Storage.splitsLarger = true
+        let big = 1220 * 256, small = 1120 * 256   // maps of 1220 and 1120 KB (sizes no other test asks for)
+        func kept(_ len: Int) -> Int { Storage.pool.withLock { $0.filter { $0.1 == len }.count } }
+        let bigLen = Storage.mappedLength(big * 4), smallLen = Storage.mappedLength(small * 4)
+        XCTAssertEqual(bigLen - smallLen, 100 << 10)
+        var t: Tensor? = try Tensor(uninitialized: [big])
+        let at = t!.ptr
+        t = nil
+        let before = kept(bigLen - smallLen)
+        let u = try Tensor(uninitialized: [small])
+        XCTAssertEqual(u.ptr, at, "the freed buffer's head")
+        XCTAssertEqual(kept(bigLen - smallLen), before, "no 100 KB tail pooled")
+        XCTAssertEqual(kept(bigLen), 0, "the whole buffer taken")
+    }
+
     func testBigBuffersOverTheOldPoolSizeAreReused() throws {
         try requirePooling()
         try XCTSkipIf(Storage.poolBytes < 512 << 20, "a pool under 512 MB on this machine")
