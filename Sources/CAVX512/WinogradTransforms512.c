@@ -26,13 +26,14 @@ INLINE AVX512 void input(V d0, V d1, V d2, V d3, V d4, V d5, V q[6]) {
     q[5] = _mm512_add_ps(_mm512_sub_ps(_mm512_mul_ps(four, d1), _mm512_mul_ps(five, d3)), d5);
 }
 
-// Aᵀ applied to a column (m0…m5), as `Winograd.output`.
+// Aᵀ applied to a column (m0…m5), as `Winograd.output`: its three scaled sums are fused
+// multiply-adds (as there).
 INLINE AVX512 void output(V m0, V m1, V m2, V m3, V m4, V m5, V o[4]) {
     V p = _mm512_add_ps(m1, m2), q = _mm512_sub_ps(m1, m2), r = _mm512_add_ps(m3, m4), s = _mm512_sub_ps(m3, m4);
     o[0] = _mm512_add_ps(_mm512_add_ps(m0, p), r);
-    o[1] = _mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(2), s));
-    o[2] = _mm512_add_ps(p, _mm512_mul_ps(_mm512_set1_ps(4), r));
-    o[3] = _mm512_add_ps(_mm512_add_ps(q, _mm512_mul_ps(_mm512_set1_ps(8), s)), m5);
+    o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2), s, q);
+    o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4), r, p);
+    o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8), s, q), m5);
 }
 
 
@@ -301,6 +302,25 @@ AVX512 void topiary_winograd_output_runs16_avx512(const float *m, long ms, float
         }
     }
 }
+
+AVX512 void topiary_winograd_output_planes8_avx512(const float *m, long ms, float *y, const long *offs, const float *res,
+                                                   const float *gate, int flags, float bias, float scale, float shift) {
+    V b = _mm512_set1_ps(bias), a = _mm512_set1_ps(scale), t = _mm512_set1_ps(shift);
+    V out[16], tile[16];
+    output_tiles(m, ms, out);
+    transpose16(out, tile);   // tile[l]: tile l's rows 0…3 in its 128-bit lanes 0…3
+    for (int i = 0; i < 4; i++) {
+        const long at = offs[4 * i];
+        for (int p = 0; p < 4; p++) {
+            // rows 2p, 2p + 1 of the plane: rows 2(p % 2), 2(p % 2) + 1 of its tiles (p / 2, 0) and (p / 2, 1)
+            V left = tile[4 * i + 2 * (p >> 1)], right = tile[4 * i + 2 * (p >> 1) + 1];
+            V pair = (p & 1) ? _mm512_shuffle_f32x4(left, right, 0xEE) : _mm512_shuffle_f32x4(left, right, 0x44);
+            V rows = _mm512_shuffle_f32x4(pair, pair, 0xD8);   // (left, right) of the first row, then of the second
+            long to = at + 16 * p;
+            _mm512_storeu_ps(y + to, epilogue(rows, res ? res + to : 0, gate ? gate + to : 0, flags, b, a, t));
+        }
+    }
+}
 #else
 void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long wq, float *f, long fs) {
     (void)pad; (void)offs; (void)wq; (void)f; (void)fs;
@@ -323,6 +343,10 @@ void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, co
     (void)shift; (void)interleaved;
 }
 void topiary_winograd_output16_avx512(const float *m, long ms, float *tiles) { (void)m; (void)ms; (void)tiles; }
+void topiary_winograd_output_planes8_avx512(const float *m, long ms, float *y, const long *offs, const float *res,
+                                            const float *gate, int flags, float bias, float scale, float shift) {
+    (void)m; (void)ms; (void)y; (void)offs; (void)res; (void)gate; (void)flags; (void)bias; (void)scale; (void)shift;
+}
 void topiary_winograd_store16_avx512(const float *tiles, float *y, const long *offs, long ow, const float *res,
                                      const float *gate, int flags, float bias, float scale, float shift) {
     (void)tiles; (void)y; (void)offs; (void)ow; (void)res; (void)gate; (void)flags; (void)bias; (void)scale; (void)shift;

@@ -75,13 +75,14 @@ enum RunSums {
 
     /// Σ x_k·y_k.
     static func products(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ n: Int) -> Double {
-        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
+        var a0 = SIMD4<Double>(), a1 = SIMD4<Double>(), a2 = SIMD4<Double>(), a3 = SIMD4<Double>()
         var k = 0
-        while k + 8 <= n {
-            a0 += load(x, k) * load(y, k); a1 += load(x, k + 4) * load(y, k + 4)
-            k += 8
+        while k + 16 <= n {
+            a0.addProduct(load(x, k), load(y, k)); a1.addProduct(load(x, k + 4), load(y, k + 4))
+            a2.addProduct(load(x, k + 8), load(y, k + 8)); a3.addProduct(load(x, k + 12), load(y, k + 12))
+            k += 16
         }
-        var acc = (a0 + a1).sum()
+        var acc = ((a0 + a1) + (a2 + a3)).sum()
         while k < n { acc += Double(x[k]) * Double(y[k]); k += 1 }
         return acc
     }

@@ -104,6 +104,15 @@ void topiary_winograd_output_runs16_avx512(const float *m, long ms, float *y, co
                                            const float *res, const float *gate, int flags, float bias, float scale,
                                            float shift, int interleaved);
 
+/// Both at once (the same bits) for 16 whole tiles that make four whole 8×8 planes (2×2
+/// tiles each, in row order: ResNet's last stage on CIFAR): plane i's corner at y + offs[4i],
+/// its rows 8 floats apart, written as four 16-float vectors of two rows each after one 16×16
+/// transpose, instead of a round trip through a tile buffer and 64 stores of 4 floats.
+/// `res`, `gate`, `flags`, `bias`, `scale`, `shift` as `topiary_winograd_store16_avx512`. Only
+/// call when `topiary_avx512_usable()`.
+void topiary_winograd_output_planes8_avx512(const float *m, long ms, float *y, const long *offs, const float *res,
+                                            const float *gate, int flags, float bias, float scale, float shift);
+
 /// ∂L/∂w's transform of 16 tiles of ∂L/∂y (`Conv2dKernel.winogradGradientInput`, one lane per
 /// tile): tile l's 4×4 block at pad + offs[l] (rows `wq` apart, 8 floats readable from each
 /// row's start) becomes Fˆ = A·F·Aᵀ, point ξ's 16 values stored at f + ξ·`fs`. Only call
