@@ -150,18 +150,22 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
     /// ReLU), own and OpenBLAS products; and ∂L/∂w, whose input transform is the same. The
     /// wide transforms run both ways for groups of four runs of four tiles (where a row of
     /// tiles is 16 outputs wide): through 16×16 transposes, and by the kernels that take the
-    /// runs' rows as they lie (`winogradInputRuns`, `winogradOutputRuns`).
+    /// runs' rows as they lie (`winogradInputRuns`, `winogradOutputRuns`), and groups of four
+    /// 8×8 planes both through the tile buffer and straight into y (`winogradOutputPlanes8`).
     func testAVX512BitEqual() throws {
         guard CPU.hasAVX512 else { throw XCTSkip("no AVX-512 on this CPU") }
         let (before, own) = (CPU.useAVX512, Conv2dKernel.winogradOwnMaxChannels)
         let (inputRuns, outputRuns) = (Conv2dKernel.winogradInputRuns, Conv2dKernel.winogradOutputRuns)
         let (interleaved, direct) = (Conv2dKernel.interleavedRuns, Conv2dKernel.winogradDirectInput)
+        let planes8 = Conv2dKernel.winogradOutputPlanes8
         defer {
+            Conv2dKernel.winogradOutputPlanes8 = planes8
             CPU.useAVX512 = before; Conv2dKernel.winogradOwnMaxChannels = own
             Conv2dKernel.winogradInputRuns = inputRuns; Conv2dKernel.winogradOutputRuns = outputRuns
             Conv2dKernel.interleavedRuns = interleaved; Conv2dKernel.winogradDirectInput = direct
         }
         let (interleavedBefore, directBefore) = (Conv2dKernel.interleavedChunks, Conv2dKernel.directInputPasses)
+        let planes8Before = Conv2dKernel.planes8Passes
         var groups = Set<Int>()
         // whole groups of 16 tiles with four tiles side by side (32×32, 16×16), two (8×8) and
         // rows of three tiles (12×12): the stores of `topiary_winograd_store16_avx512`
@@ -188,6 +192,7 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
                 CPU.useAVX512 = wide
                 Conv2dKernel.winogradInputRuns = runs
                 Conv2dKernel.winogradOutputRuns = runs
+                Conv2dKernel.winogradOutputPlanes8 = runs
                 Conv2dKernel.interleavedRuns = lanes
                 Conv2dKernel.winogradDirectInput = straight
                 var y = [Float](repeating: .nan, count: count)
@@ -213,6 +218,7 @@ final class WinogradTests: XCTestCase, Conv3x3Checks {
         XCTAssertEqual(groups, [0, 1])
         XCTAssertGreaterThan(Conv2dKernel.interleavedChunks, interleavedBefore, "the interleaved order ran")
         XCTAssertGreaterThan(Conv2dKernel.directInputPasses, directBefore, "the input was read straight from x")
+        XCTAssertGreaterThan(Conv2dKernel.planes8Passes, planes8Before, "8×8 planes were stored straight into y")
     }
 
     /// Groups of 16 tiles are four runs of four side by side where a row of tiles is a

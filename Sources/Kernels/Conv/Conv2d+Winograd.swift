@@ -46,6 +46,13 @@ extension Conv2dKernel {
     /// into a tile buffer first (`topiary bench --ab output-runs`). Measured as
     /// `winogradInputRuns`: 49, 48, 51 → 45, 43, 43 ns per 16 tiles (with ReLU).
     nonisolated(unsafe) public static var winogradOutputRuns = true
+    /// Whether 16 whole output tiles that make four 8×8 planes (ResNet's last stage on CIFAR)
+    /// are transformed and stored in one call (`topiary_winograd_output_planes8_avx512`, the
+    /// same bits: two rows a 16-float store) instead of through a tile buffer and 4-float
+    /// stores (`topiary bench --ab output-planes8`).
+    nonisolated(unsafe) public static var winogradOutputPlanes8 = true
+    /// Output passes that took their groups as 8×8 planes (tests check it ran; a plain counter).
+    nonisolated(unsafe) static var planes8Passes = 0
     /// Whether a forward chunk's groups of 16 tiles that both passes take as four runs of four
     /// keep their tiles in the order the in-lane transposes leave them (tile t of run k in
     /// lane 4t + k of V and M, `WinogradChunkTables.interleaved`): the input kernel needs no permutes

@@ -8,7 +8,9 @@ extension Conv2dKernel {
     /// plane's bottom and right edges; 8 tiles' results are transposed so each whole tile
     /// is written as four 4-wide rows. With AVX-512, 16 tiles at a time, and groups of 16
     /// whole tiles stored by `topiary_winograd_store16_avx512` (four tiles side by side as
-    /// one 16-float row).
+    /// one 16-float row), or transformed and stored at once where they are four runs of four
+    /// (`topiary_winograd_output_runs16_avx512`) or four 8×8 planes
+    /// (`topiary_winograd_output_planes8_avx512`).
     static func winogradOutput(_ g: ConvGeometry, _ tl: WinogradTiling, mb: UnsafePointer<Float>, ld: Int,
                                pointStride ms: Int, n0: Int, m: Int, y: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>,
                                epilogue e: ConvEpilogue, tables: WinogradChunkTables? = nil) {
@@ -21,6 +23,9 @@ extension Conv2dKernel {
         let res = tmp + 24 * 8   // 16 SIMD8 results (lane = tile) per output position, then 16 per tile
         let plain = e.isIdentity
         let wide = CPU.useAVX512 && wideTransforms
+        // every group of 16 is four whole 8×8 planes (2×2 tiles an image; groups start at images)
+        let planes8 = wide && winogradOutputPlanes8 && OW == 8 && g.outHeight == 8
+        if planes8 && tiles >= 16 { planes8Passes &+= 1 }
         offs.withUnsafeBufferPointer { ob in
             let corner = ob.baseAddress!
             for k in 0..<K {
@@ -50,6 +55,12 @@ extension Conv2dKernel {
                             let lanes: Int32 = !interleaved.isEmpty && interleaved[t0 >> 4] ? 1 : 0
                             topiary_winograd_output_runs16_avx512(mb + k * ld + t0, ms, yk, corner + t0, OW, residualK,
                                                                   gateK, Int32(flags), pass.b, pass.a, pass.t, lanes)
+                            t0 += 16
+                            continue
+                        }
+                        if planes8 {
+                            topiary_winograd_output_planes8_avx512(mb + k * ld + t0, ms, yk, corner + t0, residualK, gateK,
+                                                                   Int32(flags), pass.b, pass.a, pass.t)
                             t0 += 16
                             continue
                         }

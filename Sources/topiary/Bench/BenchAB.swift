@@ -72,6 +72,8 @@ enum BenchAB {
         "direct-input": { Conv2dKernel.winogradDirectInput = $0 },
         // Winograd's wide output transform and store in one call for runs of four tiles (B) or through a tile buffer (A)
         "output-runs": { Conv2dKernel.winogradOutputRuns = $0 },
+        // Winograd's wide output transform and store in one call for groups of four 8×8 planes (B) or through a tile buffer (A)
+        "output-planes8": { Conv2dKernel.winogradOutputPlanes8 = $0 },
         // Winograd's run groups with their tiles interleaved across the runs (B: no permutes, no lane transpose) or in plain order (A)
         "interleave": { Conv2dKernel.interleavedRuns = $0 },
         // Parallel.forEach on our own spinning workers (B) or DispatchQueue.concurrentPerform (A)
