@@ -133,6 +133,47 @@ final class WinogradWeightCacheTests: XCTestCase, Conv3x3Checks {
         XCTAssertLessThan(relError(fresh, inputGradientReference(g, dy, w)), WinogradTests.relTolerance)
     }
 
+    /// The flipped weights of ∂L/∂x are made only on a miss: the entry is checked against the
+    /// layer's weights and the BatchNorm scale folded into them, so writing either (in place,
+    /// at the same addresses) is a miss whose result has the bits of an uncached call, and an
+    /// unchanged pair is a hit.
+    func testScaledInputGradientChecksWeightsAndScale() throws {
+        let (before, direct) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.directEnabled)
+        defer { Conv2dKernel.winogradMinChannels = before; Conv2dKernel.directEnabled = direct }
+        Conv2dKernel.winogradMinChannels = 1
+        Conv2dKernel.directEnabled = false
+        let c = Case(n: 2, c: 12, k: 10, h: 8, w: 8, pad: 1), g = try geometry(c)
+        let x = random(c.n * c.c * c.h * c.w, seed: 11), dy = random(c.n * c.k * g.outPlane, seed: 13)
+        var w = random(c.k * c.c * 9, seed: 12), scale = random(c.k, seed: 14)
+        func dx(limit: Int) throws -> [Float] {
+            let saved = WinogradWeightCache.limitBytes
+            defer { WinogradWeightCache.limitBytes = saved }
+            WinogradWeightCache.limitBytes = limit
+            var dx = [Float](repeating: .nan, count: x.count)
+            try w.withUnsafeBufferPointer { wp in
+                try scale.withUnsafeBufferPointer { sp in
+                    try Conv2dKernel.backward(g, x: x, weight: wp.baseAddress!, dy: dy, dx: &dx, dw: nil, db: nil,
+                                              dxAdding: nil, scaledBy: sp.baseAddress!)
+                }
+            }
+            return dx
+        }
+        let fresh = try dx(limit: 0)
+        _ = try dx(limit: 64 << 20)
+        var (hits, misses) = counts()
+        XCTAssertEqual(try dx(limit: 64 << 20).map(\.bitPattern), fresh.map(\.bitPattern))
+        XCTAssertEqual(counts().hits, hits + 1, "unchanged weights and scale: a hit")
+        for edit in 0..<2 {
+            if edit == 0 { scale[3] *= -2 } else { w[w.count - 1] += 0.5 }
+            let expected = try dx(limit: 0)
+            XCTAssertNotEqual(expected.map(\.bitPattern), fresh.map(\.bitPattern))
+            (hits, misses) = counts()
+            XCTAssertEqual(try dx(limit: 64 << 20).map(\.bitPattern), expected.map(\.bitPattern), "edit \(edit)")
+            XCTAssertEqual(counts().misses, misses + 1, "edit \(edit): a miss")
+            XCTAssertEqual(counts().hits, hits, "edit \(edit)")
+        }
+    }
+
     /// Every item in exactly one chunk, chunk boundaries at multiples of `chunk`, dealt
     /// or in fixed shares, at 1–3 threads, and as one part (`TOPIARY_BATCH_SPLIT=0`).
     func testRunChunksCoversEveryItemOnce() throws {

@@ -299,11 +299,26 @@ extension Conv2dKernel {
             }
             return
         }
+        let key = UInt(bitPattern: weight) | (scale != nil ? 2 : 1), e = ConvEpilogue(bias: nil, residual: dxAdding, gate: dxGate)
+        if forwardPath(tg) == .winograd {   // the transposed weights made only when their transform is not cached
+            try forwardWinograd(tg, x: dy, inputGate: gate, weight: weight, weightKey: key,
+                                flipped: FlippedWeights(g: g, weight: weight, scale: scale), epilogue: e, y: dx)
+            return
+        }
         try Scratch.with(g.outChannels * g.groupIn * g.kernelH * g.kernelW) { tw in
             transposeWeights(g, weight, scale: scale, into: tw)
-            try forward(tg, x: dy, inputGate: gate, weight: tw, weightKey: UInt(bitPattern: weight) | (scale != nil ? 2 : 1),
-                        epilogue: ConvEpilogue(bias: nil, residual: dxAdding, gate: dxGate), y: dx)
+            try forward(tg, x: dy, inputGate: gate, weight: tw, weightKey: key, epilogue: e, y: dx)
         }
+    }
+
+    /// The weights (and the evaluation-mode BatchNorm scale folded into them, one per output
+    /// channel) of the forward convolution `g` whose ∂L/∂x runs as the forward of the
+    /// transposed convolution: its weights are these flipped and transposed
+    /// (`transposeWeights`).
+    public struct FlippedWeights {
+        let g: ConvGeometry
+        let weight: UnsafePointer<Float>
+        let scale: UnsafePointer<Float>?
     }
 
     /// db[c] += Σ over images and positions of dy[n, c, :] (double accumulation).

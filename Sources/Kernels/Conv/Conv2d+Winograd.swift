@@ -126,15 +126,26 @@ extension Conv2dKernel {
     /// y = epilogue(conv(x, weight)) by F(4×4, 3×3); `g` must satisfy `winogradApplies`.
     /// The weights' transform comes from `WinogradWeightCache` (`weightKey`: see there).
     /// With `inputGate` (x's shape), the input is x where the gate is positive and 0
-    /// elsewhere (`ReLUGate`), applied as the input planes are copied.
+    /// elsewhere (`ReLUGate`), applied as the input planes are copied. With `flipped` (∂L/∂x
+    /// of that forward convolution), `weight` is ignored: the weights are `flipped`'s, made
+    /// only when the cache has not their transform.
     public static func forwardWinograd(_ g: ConvGeometry, x: UnsafePointer<Float>, inputGate: UnsafePointer<Float>? = nil,
-                                       weight: UnsafePointer<Float>, weightKey: UInt? = nil, epilogue e: ConvEpilogue,
+                                       weight: UnsafePointer<Float>, weightKey: UInt? = nil,
+                                       flipped: FlippedWeights? = nil, epilogue e: ConvEpilogue,
                                        y: UnsafeMutablePointer<Float>) throws {
         let ch = try WinogradChunks(g)
         let C = g.inChannels, K = g.outChannels, tl = ch.tiling, nb = ch.images, vs = ch.inStride, ms = ch.outStride
         let own = ownWinogradProducts(g)
         // u: U for OpenBLAS's products, U packed for our own
-        try WinogradWeightCache.with(weight, key: weightKey, outChannels: K, inChannels: C, packed: own) { u in
+        func transformed(_ body: (UnsafePointer<Float>) throws -> Void) throws {
+            guard let f = flipped else {
+                return try WinogradWeightCache.with(weight, key: weightKey, outChannels: K, inChannels: C, packed: own, body)
+            }
+            try WinogradWeightCache.with(source: f.weight, scale: f.scale, scaleCount: f.g.outChannels,
+                                         key: weightKey ?? UInt(bitPattern: f.weight), outChannels: K, inChannels: C,
+                                         packed: own, make: { transposeWeights(f.g, f.weight, scale: f.scale, into: $0) }, body)
+        }
+        try transformed { u in
             try ParallelBatch.runChunks(g.batch, chunk: nb, op: "conv2d") { next in
                 Scratch.with(36 * vs, 36 * ms) { v, mb in
                     // tmp: 76 vectors of transform temporaries; pad: 8 floats of slack for the

@@ -35,13 +35,15 @@ public enum WinogradWeightCache {
     final class Entry {
         var key: UInt
         let outChannels: Int, inChannels: Int, packed: Bool, bytes: Int
+        /// Floats kept after the weights' copy: the scale of weights made from a source (`with(source:…)`).
+        let extra: Int
         let weights: UnsafeMutablePointer<Float>, data: UnsafeMutablePointer<Float>
         var valid = false, busy = false, lastUse = 0
 
-        init(key: UInt, outChannels K: Int, inChannels C: Int, packed: Bool) {
-            self.key = key; outChannels = K; inChannels = C; self.packed = packed
-            let n = 9 * K * C, m = WinogradWeightCache.transformCount(K, C, packed: packed)
-            bytes = WinogradWeightCache.entryBytes(K, C, packed: packed)
+        init(key: UInt, outChannels K: Int, inChannels C: Int, packed: Bool, extra: Int) {
+            self.key = key; outChannels = K; inChannels = C; self.packed = packed; self.extra = extra
+            let n = 9 * K * C + extra, m = WinogradWeightCache.transformCount(K, C, packed: packed)
+            bytes = WinogradWeightCache.entryBytes(K, C, packed: packed) + 4 * extra
             weights = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
             data = UnsafeMutableRawPointer.allocate(byteCount: m * 4, alignment: 64).bindMemory(to: Float.self, capacity: m)
         }
@@ -72,7 +74,7 @@ public enum WinogradWeightCache {
     static func with<R>(_ weight: UnsafePointer<Float>, key: UInt? = nil, outChannels K: Int, inChannels C: Int,
                         packed: Bool, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
         let n = 9 * K * C
-        guard let e = acquire(key ?? UInt(bitPattern: weight), K, C, packed) else {
+        guard let e = acquire(key ?? UInt(bitPattern: weight), K, C, packed, extra: 0) else {
             lock.withLock { misses += 1 }   // no entry to count it with
             return try Scratch.with(transformCount(K, C, packed: packed)) { out in
                 transform(weight, K, C, packed: packed, into: out)
@@ -85,6 +87,43 @@ public enum WinogradWeightCache {
             e.valid = false
             transform(weight, K, C, packed: packed, into: e.data)
             e.weights.update(from: weight, count: n)
+            e.valid = true
+        }
+        return try body(e.data)
+    }
+
+    /// `with` for weights made from a source for this call (∂L/∂x's flipped, transposed and
+    /// scaled weights, `Conv2dKernel.transposeWeights`): the entry keeps a copy of the source
+    /// (`weight`, and `scale`'s `scaleCount` floats when given) and is valid while the source
+    /// is bit-equal to it, so a hit makes neither the weights nor their transform; a miss
+    /// makes the weights by `make` (9·K·C floats) into scratch and transforms them. The same
+    /// guarantee as `with`: no write to the source leaves a stale transform. Zen 4, ResNet-56
+    /// Taylor scores at one thread: the per-call transposes and their `memcmp` were ~1 % of
+    /// the time.
+    static func with<R>(source weight: UnsafePointer<Float>, scale: UnsafePointer<Float>?, scaleCount: Int, key: UInt,
+                        outChannels K: Int, inChannels C: Int, packed: Bool,
+                        make: (UnsafeMutablePointer<Float>) -> Void,
+                        _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        let n = 9 * K * C, extra = scale == nil ? 0 : scaleCount
+        guard let e = acquire(key, K, C, packed, extra: extra) else {
+            lock.withLock { misses += 1 }
+            return try Scratch.with(n, transformCount(K, C, packed: packed)) { w, out in
+                make(w)
+                transform(w, K, C, packed: packed, into: out)
+                return try body(out)
+            }
+        }
+        let hit = e.valid && memcmp(e.weights, weight, n * 4) == 0
+            && (scale.map { memcmp(e.weights + n, $0, extra * 4) == 0 } ?? true)
+        defer { release(e, hit: hit) }
+        if !hit {
+            e.valid = false
+            Scratch.with(n) { w in
+                make(w)
+                transform(w, K, C, packed: packed, into: e.data)
+            }
+            e.weights.update(from: weight, count: n)
+            if let scale { (e.weights + n).update(from: scale, count: extra) }
             e.valid = true
         }
         return try body(e.data)
@@ -105,12 +144,13 @@ public enum WinogradWeightCache {
 
     /// The entry for the key and shape, marked busy: found, or made after evicting the
     /// least recently used idle entries; nil when it is busy or cannot fit.
-    private static func acquire(_ key: UInt, _ K: Int, _ C: Int, _ packed: Bool) -> Entry? {
-        let bytes = entryBytes(K, C, packed: packed)
+    private static func acquire(_ key: UInt, _ K: Int, _ C: Int, _ packed: Bool, extra: Int) -> Entry? {
+        let bytes = entryBytes(K, C, packed: packed) + 4 * extra
         guard bytes <= limitBytes else { return nil }
         lock.lock(); defer { lock.unlock() }
         clock += 1
-        if let e = entries.first(where: { $0.key == key && $0.outChannels == K && $0.inChannels == C && $0.packed == packed }) {
+        if let e = entries.first(where: { $0.key == key && $0.outChannels == K && $0.inChannels == C && $0.packed == packed
+                                           && $0.extra == extra }) {
             if e.busy { return nil }
             e.busy = true
             e.lastUse = clock
@@ -125,7 +165,7 @@ public enum WinogradWeightCache {
         // address every call, as a functional conv's, then reuse one buffer instead of
         // allocating fresh pages every time).
         if held + bytes > limitBytes,
-           let i = leastRecent({ $0.outChannels == K && $0.inChannels == C && $0.packed == packed }) {
+           let i = leastRecent({ $0.outChannels == K && $0.inChannels == C && $0.packed == packed && $0.extra == extra }) {
             let e = entries[i]
             e.key = key
             e.valid = false
@@ -137,7 +177,7 @@ public enum WinogradWeightCache {
             guard let i = leastRecent({ _ in true }) else { return nil }
             held -= entries.remove(at: i).bytes
         }
-        let e = Entry(key: key, outChannels: K, inChannels: C, packed: packed)
+        let e = Entry(key: key, outChannels: K, inChannels: C, packed: packed, extra: extra)
         e.busy = true
         e.lastUse = clock
         entries.append(e)
