@@ -25,6 +25,14 @@ final class WinogradWeightCacheTests: XCTestCase, Conv3x3Checks {
 
     func counts() -> (hits: Int, misses: Int) { (WinogradWeightCache.hits, WinogradWeightCache.misses) }
 
+    /// Sends every 3×3 stride-1 shape to the Winograd path (no direct kernel) until the test ends.
+    func onWinograd() {
+        let (before, direct) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.directEnabled)
+        addTeardownBlock { Conv2dKernel.winogradMinChannels = before; Conv2dKernel.directEnabled = direct }
+        Conv2dKernel.winogradMinChannels = 1
+        Conv2dKernel.directEnabled = false
+    }
+
     /// A first call (miss) and a second (hit) give the bits of a call without the cache,
     /// with our products and with OpenBLAS's (U packed or not).
     func testKeptTransformGivesTheSameBits() throws {
@@ -110,10 +118,7 @@ final class WinogradWeightCacheTests: XCTestCase, Conv3x3Checks {
     /// ∂L/∂x runs as a Winograd forward of flipped weights made in scratch: kept under the
     /// layer's weights (a hit on the second call) with the bits of an uncached call.
     func testInputGradientKeptUnderTheLayersWeights() throws {
-        let (before, direct) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.directEnabled)
-        defer { Conv2dKernel.winogradMinChannels = before; Conv2dKernel.directEnabled = direct }
-        Conv2dKernel.winogradMinChannels = 1
-        Conv2dKernel.directEnabled = false
+        onWinograd()
         let c = Case(n: 2, c: 11, k: 16, h: 9, w: 9, pad: 1), g = try geometry(c)
         let x = random(c.n * c.c * c.h * c.w, seed: 1), w = random(c.k * c.c * 9, seed: 2)
         let dy = random(c.n * c.k * g.outPlane, seed: 3)
@@ -138,10 +143,7 @@ final class WinogradWeightCacheTests: XCTestCase, Conv3x3Checks {
     /// at the same addresses) is a miss whose result has the bits of an uncached call, and an
     /// unchanged pair is a hit.
     func testScaledInputGradientChecksWeightsAndScale() throws {
-        let (before, direct) = (Conv2dKernel.winogradMinChannels, Conv2dKernel.directEnabled)
-        defer { Conv2dKernel.winogradMinChannels = before; Conv2dKernel.directEnabled = direct }
-        Conv2dKernel.winogradMinChannels = 1
-        Conv2dKernel.directEnabled = false
+        onWinograd()
         let c = Case(n: 2, c: 12, k: 10, h: 8, w: 8, pad: 1), g = try geometry(c)
         let x = random(c.n * c.c * c.h * c.w, seed: 11), dy = random(c.n * c.k * g.outPlane, seed: 13)
         var w = random(c.k * c.c * 9, seed: 12), scale = random(c.k, seed: 14)
