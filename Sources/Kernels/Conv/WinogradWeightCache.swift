@@ -73,23 +73,8 @@ public enum WinogradWeightCache {
     /// ∂L/∂x pass's flipped weights live in scratch); nil uses their address.
     static func with<R>(_ weight: UnsafePointer<Float>, key: UInt? = nil, outChannels K: Int, inChannels C: Int,
                         packed: Bool, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
-        let n = 9 * K * C
-        guard let e = acquire(key ?? UInt(bitPattern: weight), K, C, packed, extra: 0) else {
-            lock.withLock { misses += 1 }   // no entry to count it with
-            return try Scratch.with(transformCount(K, C, packed: packed)) { out in
-                transform(weight, K, C, packed: packed, into: out)
-                return try body(out)
-            }
-        }
-        let hit = e.valid && memcmp(e.weights, weight, n * 4) == 0
-        defer { release(e, hit: hit) }
-        if !hit {
-            e.valid = false
-            transform(weight, K, C, packed: packed, into: e.data)
-            e.weights.update(from: weight, count: n)
-            e.valid = true
-        }
-        return try body(e.data)
+        try cached(source: weight, scale: nil, scaleCount: 0, key: key ?? UInt(bitPattern: weight), outChannels: K,
+                   inChannels: C, packed: packed, make: nil, body)
     }
 
     /// `with` for weights made from a source for this call (∂L/∂x's flipped, transposed and
@@ -104,12 +89,31 @@ public enum WinogradWeightCache {
                         outChannels K: Int, inChannels C: Int, packed: Bool,
                         make: (UnsafeMutablePointer<Float>) -> Void,
                         _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try withoutActuallyEscaping(make) { make in
+            try cached(source: weight, scale: scale, scaleCount: scaleCount, key: key, outChannels: K, inChannels: C,
+                       packed: packed, make: make, body)
+        }
+    }
+
+    /// Both `with`s: the entry for (key, shape) checked against its copy of the source (and
+    /// scale); the transform is of the source itself, or (`make`) of weights made from it.
+    private static func cached<R>(source weight: UnsafePointer<Float>, scale: UnsafePointer<Float>?, scaleCount: Int,
+                                  key: UInt, outChannels K: Int, inChannels C: Int, packed: Bool,
+                                  make: ((UnsafeMutablePointer<Float>) -> Void)?,
+                                  _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
         let n = 9 * K * C, extra = scale == nil ? 0 : scaleCount
-        guard let e = acquire(key, K, C, packed, extra: extra) else {
-            lock.withLock { misses += 1 }
-            return try Scratch.with(n, transformCount(K, C, packed: packed)) { w, out in
+        /// The transform of the weights (the source, or made from it) into `out`.
+        func transformed(into out: UnsafeMutablePointer<Float>) {
+            guard let make else { return transform(weight, K, C, packed: packed, into: out) }
+            Scratch.with(n) { w in
                 make(w)
                 transform(w, K, C, packed: packed, into: out)
+            }
+        }
+        guard let e = acquire(key, K, C, packed, extra: extra) else {
+            lock.withLock { misses += 1 }   // no entry to count it with
+            return try Scratch.with(transformCount(K, C, packed: packed)) { out in
+                transformed(into: out)
                 return try body(out)
             }
         }
@@ -118,10 +122,7 @@ public enum WinogradWeightCache {
         defer { release(e, hit: hit) }
         if !hit {
             e.valid = false
-            Scratch.with(n) { w in
-                make(w)
-                transform(w, K, C, packed: packed, into: e.data)
-            }
+            transformed(into: e.data)
             e.weights.update(from: weight, count: n)
             if let scale { (e.weights + n).update(from: scale, count: extra) }
             e.valid = true
