@@ -156,7 +156,9 @@ public enum CriteriaModule {
               -> {[group] = scores | {keep = indices} | {skipped = reason}}
             Scores every prunable group without planning: a float tensor of one score per channel
             (higher = keep), or for selection-based criteria {keep = 1-based indices}; a group the
-            criterion does not score (bn_scale without a BatchNorm) gets {skipped = reason}.
+            criterion does not score (bn_scale without a BatchNorm, fpwt at a Linear) gets
+            {skipped = reason}. `input` defaults to the net's last traced shape, else to one image
+            of calib's first batch.
             Example:
               local s = criteria.score(net, "l1", {input = {1, 3, 32, 32}})
               print(s["layer1.0.conv1"])
@@ -171,8 +173,8 @@ public enum CriteriaModule {
             let slot = L.absIndex(-1)
             let opts = try LuaOptions(L, slot)
             let c = try resolve(L, opts, options: slot)
-            let shape = try PruneModule.inputShape(L, m, opts, "criteria.score")
             let source = try PruneModule.calibration(L, opts)
+            let shape = try PruneModule.inputShape(L, m, opts, "criteria.score", data: source)
             let batches = try opts.integer("batches", 1)
             let point = HookPoint(rawValue: try opts.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
             let graph = try PruneModule.graph(m, shape)

@@ -60,8 +60,10 @@ extension PruneModule {
             themselves (giving ratio, ratios or a target is an error); k-means `redundancy` takes
             k = round(C·(1 − ratio)) from the plan's ratio or ratios entry. A MACs or params
             target needs per-channel scores. A group the criterion does not score (bn_scale without
-            a BatchNorm, as Torch-Pruning) stays whole: `print(plan)` and plan.groups[i].skipped say
-            why; a criterion that scores no group at all is an error.
+            a BatchNorm, as Torch-Pruning; fpwt at a Linear, whose maps have no height and width)
+            stays whole: `print(plan)` and plan.groups[i].skipped say why; a criterion that scores
+            no group at all is an error. `input` (the shape traced) defaults to the net's last one,
+            else to one image of calib's first batch.
             A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
@@ -72,7 +74,8 @@ extension PruneModule {
             try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
                               "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
                               "seed", "p"], o), "prune.plan")
-            let shape = try inputShape(L, m, o, "prune.plan")
+            let source = try calibration(L, o)
+            let shape = try inputShape(L, m, o, "prune.plan", data: source)
             let graph = try PruneModule.graph(m, shape)
             var options = PlanOptions()
             options.global = try o.choice("scope", ["local", "global"], "local") == "global"
@@ -132,7 +135,6 @@ extension PruneModule {
             if criterion.choosesKeptCount, let a = amounts.first {
                 throw LuaError.argument(2, "field '\(a)': criterion '\(criterion.name)' chooses how many channels each group keeps (from its own options), so \(a) does not apply")
             }
-            let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
             let plan = try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,

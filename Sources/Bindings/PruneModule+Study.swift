@@ -20,10 +20,10 @@ extension PruneModule {
             Groups the criterion does not score (bn_scale without a BatchNorm) have no curve: `skipped`
             says why. A criterion that chooses its own kept count (foad; redundancy with dbscan or
             clusters =) is refused: sweep its own options (t, s; eps; clusters) instead of ratios.
+            `input` defaults to the net's last traced shape, else to one image of eval's first batch.
             Example:
               local ds = data.tensor_dataset(tensor.randn(8, 1, 28, 28), tensor.zeros(8))
-              local s = prune.sensitivity(nn.zoo.small_cnn{}, {eval = data.loader(ds, {batch = 4}), ratios = {0.25, 0.5},
-                                                               input = {1, 1, 28, 28}})
+              local s = prune.sensitivity(nn.zoo.small_cnn{}, {eval = data.loader(ds, {batch = 4}), ratios = {0.25, 0.5}})
               s.chart:save("sensitivity.svg")
             """) { L in
             let m = try NNModule.checkModule(L, 1)
@@ -37,7 +37,7 @@ extension PruneModule {
             var ratios = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
             if o.push("ratios") != LUA_TNIL { ratios = try L.checkNumbers(L.absIndex(-1), "ratios") }
             L.pop()
-            let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity"))
+            let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity", data: loader))
             var chosen = graph.groups.filter { $0.frozen == nil }.map(\.index)
             let pats = try strings(L, o, "groups")
             if !pats.isEmpty {

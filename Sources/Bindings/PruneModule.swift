@@ -46,8 +46,11 @@ public enum PruneModule {
         shapes[ObjectIdentifier(m)].flatMap { $0.model.m === m ? $0.shape : nil }
     }
 
-    /// The input shape for tracing `m`: an explicit one, or the one used last.
-    static func inputShape(_ L: Lua, _ m: any Module, _ o: LuaOptions, _ op: String) throws -> [Int] {
+    /// The input shape for tracing `m`: an explicit one (`input`), the one used last, or
+    /// one image of the first batch of `data` (the calibration or evaluation loader the call
+    /// was given: `prune.plan(net, {calib = loader})` needs no `input`).
+    static func inputShape(_ L: Lua, _ m: any Module, _ o: LuaOptions, _ op: String,
+                           data: BatchSource? = nil) throws -> [Int] {
         if o.push("input") != LUA_TNIL {
             let s = try L.checkShape(from: L.absIndex(-1))
             L.pop()
@@ -56,7 +59,12 @@ public enum PruneModule {
         }
         L.pop()
         if let s = knownShape(m) { return s }
-        throw LuaError.message("\(op): give the input shape (input = {1, 3, 32, 32}) or call prune.groups(net, shape) first")
+        if let data, let first = try data.batches(epoch: 0)(), first.input.dim >= 1, first.input.shape[0] > 0 {
+            let s = [1] + first.input.shape.dropFirst()
+            remember(m, s)
+            return s
+        }
+        throw LuaError.message("\(op): give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader) or call prune.groups(net, shape) first")
     }
 
     static func graph(_ m: any Module, _ shape: [Int]) throws -> DependencyGraph {

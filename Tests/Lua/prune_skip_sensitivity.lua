@@ -1,8 +1,9 @@
 -- Criteria that do not score every group, and sensitivity sweeps that cannot vary:
--- bn_scale skips a group without a BatchNorm (as Torch-Pruning's BNScaleImportance), the
--- plan, plan.groups, plan:save, criteria.score and prune.sensitivity say so, a net with no
--- BatchNorm at all is an error; prune.sensitivity refuses a criterion that chooses its own
--- kept count, naming the options to sweep instead.
+-- bn_scale skips a group without a BatchNorm (as Torch-Pruning's BNScaleImportance) and fpwt
+-- one whose maps have no height and width (a Linear's); the plan, plan.groups, plan:save,
+-- criteria.score and prune.sensitivity say so, a net with no BatchNorm at all is an error;
+-- prune.sensitivity refuses a criterion that chooses its own kept count, naming the options
+-- to sweep instead.
 local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 tensor.manual_seed(11)
 local shape = {1, 1, 28, 28}
@@ -92,4 +93,22 @@ check.same(asked, {"none", 0.25, 0.75}, "scored once, then once per ratio")
 local km = prune.sensitivity(nn.zoo.small_cnn{}, {eval = eval, calib = calib, criterion = "redundancy",
                                                   ratios = {0.25, 0.75}, groups = {"conv1"}, input = shape})
 assert(#km.curves.conv1 == 2)
+
+-- fpwt transforms spatial maps: fc1's outputs [N, 128] have none, so its group is skipped
+-- (the reason in the plan) and the convolutions are pruned. No `input` here: the traced
+-- shape is one image of the calibration batch.
+local calib = tensor.randn({8, 1, 28, 28}, {seed = 2})
+local fp = prune.plan(nn.zoo.small_cnn{}, {criterion = "fpwt", ratio = 0.5, calib = calib})
+local fpBy = {}
+for _, g in ipairs(fp.groups) do fpBy[g.name] = g end
+assert(fpBy.conv1.after == 16 and fpBy.conv2.after == 32 and fpBy.conv1.skipped == nil, "fpwt prunes the convolutions")
+assert(fpBy.fc1.after == 128 and fpBy.fc1.skipped:find("no height and width", 1, true), tostring(fpBy.fc1.skipped))
+assert(tostring(fp):find("skipped fc1: fpwt does not score it", 1, true), tostring(fp))
+local fs = criteria.score(nn.zoo.small_cnn{}, "fpwt", {calib = calib})
+assert(fs.conv1:numel() == 32 and fs.fc1.skipped, "criteria.score: scores for conv1, the reason for fc1")
+-- The plain-tensor form still refuses maps without height and width.
+check.raises(function() criteria.fpwt(tensor.randn({8, 128})) end, "feature maps must be [N, C, H, W], got [8, 128]")
+-- Neither an input shape nor calibration data: the error names both.
+check.raises(function() prune.plan(nn.zoo.small_cnn{}, {criterion = "l1", ratio = 0.5}) end,
+  "prune.plan: give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader)")
 print("prune_skip_sensitivity: ok")
