@@ -107,9 +107,10 @@ public enum CriteriaModule {
             at the group's point `fmaps` [N, C, H, W] (and `grads`); in a plan with a ratio, `ratio`
             (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
-            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives;
-            per_image = true says it maps each image to rows of its own (the result is the same
-            whatever the split), so a large batch may run through the model in parts, each reduced.
+            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives:
+            ctx.fmaps then holds its results, concatenated over the batches (and ctx.grads is
+            absent); per_image = true says it maps each image to rows of its own (the result is the
+            same whatever the split), so a large batch may run through the model in parts, each reduced.
             Example:
               criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
             """) { L in

@@ -149,30 +149,43 @@ public enum PruneModule {
             return 1
         },
         LuaFunction("history", doc: """
-            prune.history(net) -> {{[group] = kept, ...}, ...}
+            prune.history(net) -> {{[group] = kept, ...}, ..., input = shape}
             The pruning steps applied to `net` (1-based kept channels per group, oldest first);
-            saved with net:save and restored by nn.load.
+            saved with net:save and restored by nn.load. `input` is the shape the net was last
+            traced with, when known: prune.replay uses it when given no input of its own.
             Example:
               local r = nn.zoo.resnet20{}
               prune.apply(r, {["layer1.0.conv1"] = {1, 2, 3}}, {input = {1, 3, 32, 32}})
               print(prune.history(r)[1]["layer1.0.conv1"][3])   --> 3
             """) { L in
-            pushHistory(L, PruningHistory.steps(try NNModule.checkModule(L, 1)))
+            let m = try NNModule.checkModule(L, 1)
+            pushHistory(L, PruningHistory.steps(m))
+            if let s = knownShape(m) { L.push(ints: s); L.setField(-2, "input") }
             return 1
         },
         LuaFunction("replay", doc: """
             prune.replay(net, history [, {input =}]) -> net
             Repeats recorded pruning steps (from prune.history or another net) on `net`, e.g. the
-            same architecture with fresh weights.
+            same architecture with fresh weights. The shape traced: `input`, else the net's last
+            one, else the history's `input` (prune.history records it).
             Example:
               local pruned = nn.zoo.resnet20{}
               prune.apply(pruned, {["layer1.0.conv1"] = {1, 2, 3}}, {input = {1, 3, 32, 32}})
-              prune.replay(nn.zoo.resnet20{}, prune.history(pruned), {input = {1, 3, 32, 32}})
+              prune.replay(nn.zoo.resnet20{}, prune.history(pruned))
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             try L.checkTable(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["input"], "prune.replay")
+            if knownShape(m) == nil {   // no input of its own: the one prune.history recorded, if any
+                let given = o.push("input") != LUA_TNIL
+                L.pop()
+                if !given {
+                    let t = L.rawField(2, "input")
+                    defer { L.pop() }
+                    if t != LUA_TNIL { remember(m, try L.checkShape(from: L.absIndex(-1))) }
+                }
+            }
             let shape = try inputShape(L, m, o, "prune.replay")
             var steps: [[String: [Int]]] = []
             for k in stride(from: 1, through: L.rawLength(2), by: 1) {

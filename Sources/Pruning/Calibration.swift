@@ -70,12 +70,23 @@ public enum Calibration {
     public static func collect(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
                                gradients: Bool, eachImage: Bool = false,
                                reduce: ((GroupPoint, Tensor, Tensor?) throws -> Tensor?)?) throws -> [Int: Tensor] {
+        try collectWithGradients(model, points: points, source: source, batches: batches, gradients: gradients,
+                                 eachImage: eachImage, reduce: reduce).maps
+    }
+
+    /// `collect`, and with `gradients` the loss gradients of every point whose maps are kept
+    /// whole (no reducer, or it returned nil), stacked the same way: [N, C, …] beside the
+    /// maps, by group (a Lua criterion with needs = "grads" and no `reduce` reads both).
+    public static func collectWithGradients(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
+                                            gradients: Bool, eachImage: Bool = false,
+                                            reduce: ((GroupPoint, Tensor, Tensor?) throws -> Tensor?)?)
+        throws -> (maps: [Int: Tensor], grads: [Int: Tensor]) {
         guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
         var byPath: [String: [GroupPoint]] = [:]
         for p in points { byPath[p.path, default: []].append(p) }
         // Reduced tensors are kept per batch and concatenated at the end; maps kept whole are
         // stacked as they come, so each batch's maps are released before the next forward.
-        var parts: [Int: [Tensor]] = [:], stacked: [Int: StackedBatches] = [:]
+        var parts: [Int: [Tensor]] = [:], stacked: [Int: StackedBatches] = [:], stackedGrads: [Int: StackedBatches] = [:]
         // the parts stacked: the batches expected, times the parts of the first one
         var expected = min(batches, max(source.batchCount, 1))
         let restore = model.enterEvalMode()
@@ -99,6 +110,8 @@ public enum Calibration {
                         parts[p.group, default: []].append(r)
                     } else {
                         try stacked[p.group, default: StackedBatches(expected: expected)].append(pm)
+                        // a copy: the backward owns the tensor it reported and may reuse it
+                        if let pg { try stackedGrads[p.group, default: StackedBatches(expected: expected)].append(try pg.clone()) }
                     }
                 }
             }
@@ -176,7 +189,7 @@ public enum Calibration {
             guard out[g] == nil else { throw TensorError("calibration: the reducer kept some batches of a point whole and reduced others") }
             out[g] = try s.result()
         }
-        return out
+        return (out, try stackedGrads.compactMapValues { try $0.result() })
     }
 
     /// Whether `positions` are all the channels (dim 1) of a tensor of `shape`, in order.

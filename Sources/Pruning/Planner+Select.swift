@@ -15,12 +15,18 @@ public enum Planner {
                             point: point, ratios: ratios)
     }
 
-    /// What `criterion` needs of the calibration batches for `groups` (feature maps or
-    /// their reductions, by group index); empty when it needs none.
+    /// What a calibration pass gathered for a criterion, by group index: the feature maps or
+    /// their reductions, and the gradients at the same points where the maps are kept whole.
+    public struct Collected {
+        public var maps: [Int: Tensor] = [:]
+        public var grads: [Int: Tensor] = [:]
+    }
+
+    /// What `criterion` needs of the calibration batches for `groups`; empty when it needs none.
     public static func collect(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
                                groups: [Int], calibration: BatchSource?, batches: Int,
-                               point: HookPoint = .act) throws -> [Int: Tensor] {
-        var collected: [Int: Tensor] = [:]
+                               point: HookPoint = .act) throws -> Collected {
+        var collected = Collected()
         if !criterion.needs.isEmpty {
             guard let source = calibration else {
                 throw TensorError("\(criterion.name): this criterion needs calibration data (calib = a loader)")
@@ -32,9 +38,9 @@ public enum Planner {
                 }
                 points.append(p)
             }
-            collected = try Calibration.collect(model, points: points, source: source, batches: batches,
-                                                gradients: criterion.needs.contains(.gradients),
-                                                eachImage: criterion.reducesEachImage) { _, maps, grads in
+            (collected.maps, collected.grads) = try Calibration.collectWithGradients(
+                model, points: points, source: source, batches: batches, gradients: criterion.needs.contains(.gradients),
+                eachImage: criterion.reducesEachImage) { _, maps, grads in
                 try criterion.reduceBatch(maps, grads: grads)
             }
         }
@@ -44,12 +50,13 @@ public enum Planner {
     /// Runs `criterion` on every group of `groups` with what `collect` gathered; a plan's
     /// ratio per group in `ratios`. Throws when every group was skipped.
     public static func evaluate(_ model: any Module, graph: DependencyGraph, criterion: any Criterion,
-                                groups: [Int], collected: [Int: Tensor], point: HookPoint = .act,
+                                groups: [Int], collected: Collected, point: HookPoint = .act,
                                 ratios: [Int: Double] = [:]) throws -> [Int: CriterionResult] {
         var out: [Int: CriterionResult] = [:]
         for g in groups {
             let ctx = try CriterionContext(graph: graph, group: graph.groups[g], model: model)
-            ctx.fmaps = collected[g]
+            ctx.fmaps = collected.maps[g]
+            ctx.grads = collected.grads[g]
             ctx.point = criterion.needs.isEmpty ? nil : graph.point(of: g, point)?.path
             ctx.ratio = ratios[g]
             let r = try criterion.evaluate(ctx)

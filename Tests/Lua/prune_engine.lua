@@ -158,6 +158,13 @@ fresh:eval()
 check.near(back:forward(x), fresh:forward(x), 1e-4, "reloaded pruned net")
 local replayed = prune.replay(nn.zoo.resnet20{}, prune.history(back), {input = shape})
 assert(replayed.layer3[1].conv1.out_channels == 32)
+-- The history of a net traced in this session carries its input shape, so replay needs none;
+-- a net loaded from a file was never traced: its history has no shape and replay asks for one.
+local h = prune.history(fresh)
+check.same(h.input, shape, "history.input")
+assert(prune.replay(nn.zoo.resnet20{}, h).layer3[1].conv1.out_channels == 32, "replayed without input")
+assert(prune.history(back).input == nil)
+check.raises(function() prune.replay(nn.zoo.resnet20{}, prune.history(back)) end, "prune.replay: give the input shape")
 
 -- Target MACs: the plan meets the target.
 local t = prune.plan(nn.zoo.resnet20{}, {criterion = "l2", target_macs = 25e6, input = shape})
@@ -229,4 +236,14 @@ for name, s in pairs(whole) do
 end
 check.raises(function() criteria.define("bad_parts", taylor_score, {needs = "grads", per_image = "yes"}) end,
   "per_image")
+-- Without a reduce, ctx.fmaps and ctx.grads are the whole maps and gradients [N, C, H, W]
+-- (the gradients were missing until 2026-12-05): the same Taylor scores, reduced in the score.
+criteria.define("taylor_plain", function(ctx)
+  check.same(ctx.grads:shape(), ctx.fmaps:shape(), "grads beside the maps at " .. ctx.name)
+  return (ctx.fmaps * ctx.grads):mean{3, 4}:mean{1}:abs()
+end, {needs = "grads"})
+local plain = criteria.score(tnet, "taylor_plain", {input = shape, calib = calib})
+for name, s in pairs(whole) do
+  check.near(plain[name], s, 1e-5 * (s:abs():max() + 1e-30), "group " .. name .. ": ctx.grads gives reduce's scores")
+end
 print("prune_engine ok")

@@ -152,6 +152,15 @@ final class EngineInternalsTests: XCTestCase {
         let row0 = (0..<hw).reduce(0.0) { $0 + Double(a[$1]) * Double(d[$1]) } / Double(hw)
         XCTAssertEqual(Double(try XCTUnwrap(out[g]).toFloats()[0]), row0, accuracy: 1e-6 + 1e-4 * abs(row0))
         XCTAssertGreaterThan(d.map(abs).max() ?? 0, 0)
+        // kept whole (the reducer returns nil), the gradients are stacked beside the maps:
+        // the two batches' tensors the reducer saw above, in order
+        let whole = try Calibration.collectWithGradients(net, points: [point], source: source, batches: 2,
+                                                         gradients: true) { _, _, _ in nil }
+        XCTAssertEqual(try XCTUnwrap(whole.grads[g]).shape, [8, 16, 32, 32])
+        XCTAssertEqual(try XCTUnwrap(whole.grads[g]).toFloats(), seen[0].1.toFloats() + seen[1].1.toFloats())
+        XCTAssertEqual(try XCTUnwrap(whole.maps[g]).toFloats(), seen[0].0.toFloats() + seen[1].0.toFloats())
+        XCTAssertTrue(try Calibration.collectWithGradients(net, points: [point], source: source, batches: 2,
+                                                           gradients: false) { _, _, _ in nil }.grads.isEmpty)
         let missing = GroupPoint(group: g, path: "layer9.conv", positions: [0])
         for gradients in [true, false] {
             XCTAssertThrowsError(try Calibration.collect(net, points: [point, missing], source: source, batches: 1,
