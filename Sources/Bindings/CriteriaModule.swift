@@ -175,7 +175,7 @@ public enum CriteriaModule {
             let opts = try LuaOptions(L, slot)
             let c = try resolve(L, opts, options: slot)
             let source = try PruneModule.calibration(L, opts)
-            let shape = try PruneModule.inputShape(L, m, opts, "criteria.score", data: source)
+            let shape = try PruneModule.inputShape(L, m, opts, "criteria.score") { try PruneModule.firstImageShape(source) }
             let batches = try opts.integer("batches", 1)
             let point = HookPoint(rawValue: try opts.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
             let graph = try PruneModule.graph(m, shape)

@@ -75,7 +75,7 @@ extension PruneModule {
                               "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
                               "seed", "p"], o), "prune.plan")
             let source = try calibration(L, o)
-            let shape = try inputShape(L, m, o, "prune.plan", data: source)
+            let shape = try inputShape(L, m, o, "prune.plan") { try firstImageShape(source) }
             let graph = try PruneModule.graph(m, shape)
             var options = PlanOptions()
             options.global = try o.choice("scope", ["local", "global"], "local") == "global"

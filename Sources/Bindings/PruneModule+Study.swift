@@ -37,7 +37,7 @@ extension PruneModule {
             var ratios = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
             if o.push("ratios") != LUA_TNIL { ratios = try L.checkNumbers(L.absIndex(-1), "ratios") }
             L.pop()
-            let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity", data: loader))
+            let graph = try PruneModule.graph(m, try inputShape(L, m, o, "prune.sensitivity") { try firstImageShape(loader) })
             var chosen = graph.groups.filter { $0.frozen == nil }.map(\.index)
             let pats = try strings(L, o, "groups")
             if !pats.isEmpty {

@@ -47,10 +47,10 @@ public enum PruneModule {
     }
 
     /// The input shape for tracing `m`: an explicit one (`input`), the one used last, or
-    /// one image of the first batch of `data` (the calibration or evaluation loader the call
-    /// was given: `prune.plan(net, {calib = loader})` needs no `input`).
+    /// what `fallback` finds (one image of the calibration data, a history's recorded shape),
+    /// remembered for the net like an explicit one.
     static func inputShape(_ L: Lua, _ m: any Module, _ o: LuaOptions, _ op: String,
-                           data: BatchSource? = nil) throws -> [Int] {
+                           fallback: (() throws -> [Int]?)? = nil) throws -> [Int] {
         if o.push("input") != LUA_TNIL {
             let s = try L.checkShape(from: L.absIndex(-1))
             L.pop()
@@ -59,12 +59,18 @@ public enum PruneModule {
         }
         L.pop()
         if let s = knownShape(m) { return s }
-        if let data, let first = try data.batches(epoch: 0)(), first.input.dim >= 1, first.input.shape[0] > 0 {
-            let s = [1] + first.input.shape.dropFirst()
+        if let s = try fallback?() {
             remember(m, s)
             return s
         }
         throw LuaError.message("\(op): give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader) or call prune.groups(net, shape) first")
+    }
+
+    /// One image of `data`'s first batch as an input shape ([1, …]), nil without data
+    /// (`prune.plan(net, {calib = loader})` needs no `input`).
+    static func firstImageShape(_ data: BatchSource?) throws -> [Int]? {
+        guard let data, let first = try data.batches(epoch: 0)(), first.input.dim >= 1, first.input.shape[0] > 0 else { return nil }
+        return [1] + first.input.shape.dropFirst()
     }
 
     static func graph(_ m: any Module, _ shape: [Int]) throws -> DependencyGraph {
@@ -177,16 +183,11 @@ public enum PruneModule {
             try L.checkTable(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["input"], "prune.replay")
-            if knownShape(m) == nil {   // no input of its own: the one prune.history recorded, if any
-                let given = o.push("input") != LUA_TNIL
-                L.pop()
-                if !given {
-                    let t = L.rawField(2, "input")
-                    defer { L.pop() }
-                    if t != LUA_TNIL { remember(m, try L.checkShape(from: L.absIndex(-1))) }
-                }
+            let shape = try inputShape(L, m, o, "prune.replay") {   // the shape prune.history recorded, if any
+                let t = L.rawField(2, "input")
+                defer { L.pop() }
+                return t == LUA_TNIL ? nil : try L.checkShape(from: L.absIndex(-1))
             }
-            let shape = try inputShape(L, m, o, "prune.replay")
             var steps: [[String: [Int]]] = []
             for k in stride(from: 1, through: L.rawLength(2), by: 1) {
                 L.rawIndex(2, k)
