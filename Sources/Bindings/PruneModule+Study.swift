@@ -10,6 +10,12 @@ import Tensor
 
 /// Sensitivity analysis, before/after reports and pruning schedules.
 extension PruneModule {
+    /// `__tostring` of a `prune.report` table: its `text`.
+    static let reportText = LuaFunction("__tostring") { L in
+        guard L.type(1) == LUA_TTABLE, L.rawField(1, "text") == LUA_TSTRING else { L.push("prune.report"); return 1 }
+        return 1
+    }
+
     static let studyFunctions: [LuaFunction] = [
         LuaFunction("sensitivity", doc: """
             prune.sensitivity(net, {eval = loader, criterion =, ratios = {0.1, ..., 0.9}, groups = {names or patterns},
@@ -80,14 +86,20 @@ extension PruneModule {
             Example:
               local original, small = nn.zoo.resnet20{}, nn.zoo.resnet20{}
               prune.plan(small, {ratio = 0.5, input = {1, 3, 32, 32}}):apply()
-              print(prune.report(original, small, {input = {1, 3, 32, 32}, batches = {1}}).text)
+                print(prune.report(original, small, {input = {1, 3, 32, 32}, batches = {1}}))   -- its text
             """) { L in
             let a = try NNModule.checkModule(L, 1), b = try NNModule.checkModule(L, 2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["input", "latency", "batches", "reps"], "prune.report")
             let shape = try inputShape(L, b, o, "prune.report")
             var sizes = [1, 128]
-            if o.push("batches") != LUA_TNIL { sizes = try L.checkNumbers(L.absIndex(-1), "batches").map { Int($0) } }
+            if o.push("batches") != LUA_TNIL {
+                let given = try L.checkNumbers(L.absIndex(-1), "batches")
+                guard !given.isEmpty, given.allSatisfy({ $0 >= 1 && $0 <= 65536 && $0.rounded() == $0 }) else {
+                    throw LuaError.message("prune.report: batches must be whole numbers from 1 to 65536, got \(given)")
+                }
+                sizes = given.map { Int($0) }
+            }
             L.pop()
             let reps = try o.integer("reps", 3)
             let latency = try o.bool("latency", true)
@@ -143,6 +155,9 @@ extension PruneModule {
                 chart.title = "Channels per layer"; chart.ylabel = "channels"
                 PlotModule.chartType.push(L, chart); L.setField(-2, "chart")
             }
+            L.newTable()   // print(report) prints its text
+            L.push(reportText); L.setField(-2, "__tostring")
+            lua_setmetatable(L.state, -2)
             return 1
         },
         LuaFunction("schedule", doc: """

@@ -7,8 +7,10 @@ import Foundation
 /// `__name` (the type name in messages: `bad argument #1 to 'save' (plot expected, got nil)`),
 /// `__gc`/`__close`, the metamethods, and an `__index` that finds the methods (kept in the
 /// registry as `topiary.methods.<name>`, where help and completion find them), then the
-/// type's named fields, then its items (`x[i]`). With `fields`, a misspelled field is an
-/// error naming the fields that exist; without, an unknown key reads as nil.
+/// type's named fields, then its items (`x[i]`). A key that is none of these is an error
+/// naming what exists (`loader.batch_size`: "data.Loader has no field or method
+/// 'batch_size'; its methods are …"; `ipairs(loader)`: "data.Loader has no items"), never a
+/// silent nil.
 ///
 /// Binding a new type in a Bindings file:
 /// ```swift
@@ -70,13 +72,13 @@ public struct LuaType<Object> {
 
     /// Registers the type in the state: its metatable and its methods. `items` answers
     /// non-string keys (`x[i]`: push one value and return 1); `fields` answers string keys
-    /// that are not methods. A metamethod named `__index` in `metamethods` replaces all that.
-    /// `indexDoc` documents `__index` (what `x[i]` means).
+    /// that are not methods; any other key is an error. A metamethod named `__index` in
+    /// `metamethods` replaces all that. `indexDoc` documents `__index` (what `x[i]` means).
     public func register(_ L: Lua, methods: [LuaFunction], metamethods: [LuaFunction] = [],
                          fields: LuaFields<Object>? = nil, items: ((Lua, Object) throws -> Int)? = nil,
                          indexDoc: String = "") {
         L.registerType(name, methods: methods, metamethods: metamethods,
-                       index: fields == nil && items == nil ? nil : indexFunction(fields: fields, items: items, doc: indexDoc))
+                       index: indexFunction(methods: methods.map(\.name), fields: fields, items: items, doc: indexDoc))
         if let fields {
             LuaTypeFields.set(name, LuaTypeFields.Entry(
                 names: { L, i in
@@ -90,10 +92,14 @@ public struct LuaType<Object> {
         }
     }
 
-    /// `__index`: methods first, then fields (an unknown name is an error listing the
-    /// fields), then items; anything else is nil.
-    func indexFunction(fields: LuaFields<Object>?, items: ((Lua, Object) throws -> Int)?, doc: String) -> LuaFunction {
+    /// `__index`: methods first, then fields, then items; any other key is an error naming
+    /// the fields (or, for a type without fields, the methods) that exist.
+    func indexFunction(methods: [String], fields: LuaFields<Object>?, items: ((Lua, Object) throws -> Int)?,
+                       doc: String) -> LuaFunction {
         let methodsKey = Lua.methodsKey(name), typeName = name
+        // a long list (a tensor's ~100 methods) is help's job
+        let methodList = methods.isEmpty ? "it has no methods"
+            : methods.count <= 16 ? "its methods are " + methods.joined(separator: ", ") : "help(x) lists its methods"
         return LuaFunction("__index", doc: doc) { L in
             let o = try check(L, 1)
             if L.isString(2) {
@@ -101,15 +107,19 @@ public struct LuaType<Object> {
                 L.pushValue(2)
                 if lua_rawget(L.state, -2) != LUA_TNIL { return 1 }
                 L.pop(2)
-                guard let fields else { L.pushNil(); return 1 }
                 let key = L.toString(2)!
+                guard let fields else {
+                    throw LuaError.message("\(typeName) has no field or method '\(key)'\(NameSuggestion.hint(key, in: methods)); \(methodList)")
+                }
                 if try fields.push(L, o, key) { return 1 }
                 let known = fields.names(o)
                 let listed = known.isEmpty ? "it has no fields" : "its fields are " + known.joined(separator: ", ")
-                throw LuaError.message("\(fields.title(o) ?? typeName) has no field '\(key)'; \(listed) (help(x) lists its methods too)")
+                let hint = NameSuggestion.hint(key, in: known + methods)
+                throw LuaError.message("\(fields.title(o) ?? typeName) has no field '\(key)'\(hint); \(listed) (help(x) lists its methods too)")
             }
             if let items { return try items(L, o) }
-            L.pushNil(); return 1
+            let k = L.isInteger(2) ? String(lua_tointegerx(L.state, 2, nil)) : L.toNumber(2).map { "\($0)" } ?? L.typeName(2)
+            throw LuaError.message("\(typeName) has no items: x[\(k)] is not defined; \(methodList)")
         }
     }
 }

@@ -1,5 +1,5 @@
 import CLua
-import LuaHost
+@testable import LuaHost
 import XCTest
 
 /// A counter class bound with `LuaType`, as the doc comment at its definition shows.
@@ -36,6 +36,19 @@ enum CounterModule {
     }
 }
 
+/// A type bound with methods only (no fields, no items).
+final class Bare {}
+
+enum BareModule {
+    static let type = LuaType<Bare>("bare")
+    static let library = LuaLibrary(name: "bare") { L in
+        type.register(L, methods: [type.method("poke", doc: "b:poke() -> 1") { L, _ in L.push(1); return 1 }])
+        L.newTable()
+        L.push(LuaFunction("new", doc: "bare.new() -> b") { L in type.push(L, Bare()); return 1 })
+        L.setField(-2, "new")
+    }
+}
+
 final class LuaTypeTests: XCTestCase {
     func testMethodsFieldsItemsAndTostring() throws {
         let s = Session([CounterModule.library])
@@ -46,7 +59,36 @@ final class LuaTypeTests: XCTestCase {
     func testAMisspelledFieldNamesTheFieldsThatExist() {
         let s = Session([CounterModule.library])
         let e = s.error("local c = counter.new(); return c.cuont")
-        XCTAssertTrue(e.contains("test:1: counter has no field 'cuont'; its fields are count, twice"), e)
+        XCTAssertTrue(e.contains("test:1: counter has no field 'cuont' (did you mean 'count'?); its fields are count, twice"), e)
+    }
+
+    /// A type bound without fields or items: methods read, anything else is an error naming
+    /// the methods (it used to read as nil, so `ipairs(x)` silently ran no iteration).
+    func testAnUnknownKeyOfATypeWithoutFieldsIsAnError() throws {
+        let s = Session([CounterModule.library, BareModule.library])
+        XCTAssertEqual(try s.eval("local b = bare.new(); return type(b.poke), b:poke()"), ["function", "1"])
+        XCTAssertTrue(s.error("return bare.new().pokes").contains("bare has no field or method 'pokes' (did you mean 'poke'?); its methods are poke"))
+        XCTAssertTrue(s.error("return bare.new().zzz").contains("bare has no field or method 'zzz'; its methods are poke"))
+        XCTAssertTrue(s.error("for _ in ipairs(bare.new()) do end").contains("bare has no items: x[1] is not defined; its methods are poke"))
+        XCTAssertTrue(s.error("return bare.new()[2.5]").contains("bare has no items: x[2.5] is not defined"))
+        XCTAssertTrue(s.error("return bare.new()[true]").contains("bare has no items: x[boolean] is not defined"))
+        // a type with items still answers x[i]; its unknown string keys are errors too
+        XCTAssertEqual(try s.eval("local c = counter.new():add(2); return c[3]"), ["6"])
+    }
+
+    func testNameSuggestions() {
+        let names = ["weight", "bias", "running_mean", "running_var", "conv1", "iter", "batches"]
+        XCTAssertEqual(NameSuggestion.nearest("wieght", in: names), ["weight"])        // a swap is one edit
+        XCTAssertEqual(NameSuggestion.nearest("running_vars", in: names), ["running_var"])
+        XCTAssertEqual(NameSuggestion.nearest("running_men", in: names), ["running_mean"])
+        XCTAssertEqual(NameSuggestion.nearest("conv2", in: names), [])                   // digits only: no suggestion
+        XCTAssertEqual(NameSuggestion.nearest("xyz", in: names), [])
+        XCTAssertEqual(NameSuggestion.nearest("bas", in: ["bias", "bass", "base"]), ["bias", "bass", "base"])
+        XCTAssertEqual(NameSuggestion.hint("iterr", in: names), " (did you mean 'iter'?)")
+        XCTAssertEqual(NameSuggestion.hint("qqq", in: names), "")
+        XCTAssertEqual(NameSuggestion.distance(Array("kitten".utf8), Array("sitting".utf8), limit: 5), 3)
+        XCTAssertEqual(NameSuggestion.distance(Array("abc".utf8), Array("abcdefgh".utf8), limit: 2), 3)   // past the limit
+        XCTAssertEqual(NameSuggestion.distance([], Array("ab".utf8), limit: 2), 2)
     }
 
     func testAWrongSelfIsAnArgumentError() {

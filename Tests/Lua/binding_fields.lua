@@ -9,7 +9,7 @@ check.same(conv.stride, {2, 2}); check.same(conv.padding, {1, 1})
 assert(conv.bias == nil, "a conv made without bias has bias == nil")
 local err = check.raises(function() return conv.wieght end, "Conv2d has no field 'wieght'")
 assert(err:find("weight, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias", 1, true), err)
-check.raises(function() return nn.BatchNorm2d(4).running_vars end, "BatchNorm2d has no field 'running_vars'; its fields are weight, bias, running_mean, running_var")
+check.raises(function() return nn.BatchNorm2d(4).running_vars end, "BatchNorm2d has no field 'running_vars' (did you mean 'running_var'?); its fields are weight, bias, running_mean, running_var")
 assert(nn.BatchNorm2d(4, {affine = false}).weight == nil)
 
 local net = nn.Sequential{{"conv1", conv}, {"relu", nn.ReLU()}}
@@ -52,4 +52,27 @@ assert(not ok and type(e) == "table" and e.code == 7 and tostring(e) == "E7", to
 ok, e = pcall(train.fit, small, data.loader(ds, {batch = 2}),
   {optimizer = train.sgd{lr = 0.1}, progress = false, on_step = function() error("plain", 0) end})
 assert(not ok and e == "plain", e)
+
+-- Types without named fields (loaders, optimizers, schedules, hooks, charts, transforms):
+-- an unknown key is an error naming the methods, never a silent nil; x[i] on a type
+-- without items says so (ipairs(loader) used to run no iteration at all).
+local loader = data.loader(ds, {batch = 2})
+check.raises(function() return loader.batch_size end, "data.Loader has no field or method 'batch_size'; its methods are iter, batch")
+check.raises(function() return loader.iterr end, "data.Loader has no field or method 'iterr' (did you mean 'iter'?)")
+check.raises(function() for _ in ipairs(loader) do end end, "data.Loader has no items: x[1] is not defined; its methods are iter")
+check.raises(function() return loader[{}] end, "data.Loader has no items: x[table] is not defined")
+assert(type(loader.iter) == "function" and #loader == 2)
+local opt = train.sgd{lr = 0.1}
+check.raises(function() return opt.momentum end, "train.Optimizer has no field or method 'momentum'; its methods are step, lr, base_lr")
+assert(opt:lr() == 0.1)
+check.raises(function() return train.schedule.cosine{t_max = 3}.epochs end, "train.Schedule has no field or method 'epochs'")
+local hook = net:register_forward_hook("relu", function() end)
+check.raises(function() return hook.active end, "nn.Hook has no field or method 'active'; its methods are remove")
+hook:remove()
+check.raises(function() return data.normalize(0, 1).mean end, "data.Transform has no field or method 'mean'")
+check.raises(function() return plot.line{1, 2, 3}.title end, "plot has no field or method 'title'")
+-- A dataset has items (ds[i]) but no fields: a misspelled method is an error too.
+check.raises(function() return ds.lenght end, "data.Dataset has no field or method 'lenght'")
+local sample = ds[2]
+assert(sample[2] == 1 and sample[1]:dim() == 3, "ds[i] is {image, label}")
 print("binding_fields: ok")

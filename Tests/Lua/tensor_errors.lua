@@ -23,7 +23,8 @@ check.raises(function() return tensor.new{{1, 2}, {3, "4"}} end, "nested table h
 check.raises(function() return tensor.new{a} end, "nested table holds a tensor of shape [2, 3]; use tensor.stack")
 check.raises(function() a.foo = 1 end, "cannot set field 'foo'")
 check.raises(function() a[1] = "x" end, "number or tensor expected, got string")
-assert(a.nonexistent == nil)
+check.raises(function() return a.nonexistent end, "tensor has no field or method 'nonexistent'; help(x) lists its methods")
+check.raises(function() return a.sizee end, "tensor has no field or method 'sizee' (did you mean 'size'?)")
 
 -- wrong argument counts
 check.raises(function() return a:narrow(2, 1) end, "bad argument #3 to 'narrow' (number expected, got no value)")
