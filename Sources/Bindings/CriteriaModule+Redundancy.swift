@@ -74,7 +74,7 @@ extension CriteriaModule {
                 defer { L.pop() }
                 let t = try L.checkTensorLike(-1)
                 let v = try t.toFloat().toFloats()
-                guard t.dim == 1, !v.isEmpty, v.allSatisfy({ $0 == $0.rounded() && $0 >= 1 }) else {
+                guard t.dim == 1, !v.isEmpty, v.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 < 1e9 }) else {
                     throw o.fieldError("init", "a list of 1-based channel indices (one start centre per cluster) expected")
                 }
                 opts.initial = v.map { Int($0) - 1 }

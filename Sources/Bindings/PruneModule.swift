@@ -214,8 +214,11 @@ public enum PruneModule {
         var out: [Int] = []
         if let t = try L.tensor(i) {
             guard t.dim == 1 else { throw LuaError.message("\(what): kept indices must be a 1-d tensor or a list, got shape \(shapeString(t.shape))") }
-            out = t.toArray().map { Int($0) }
-            if let bad = t.toArray().first(where: { $0 != $0.rounded() }) { throw LuaError.message("\(what): index \(bad) is not an integer") }
+            let v = t.toArray()
+            if let bad = v.first(where: { $0 != $0.rounded() || Swift.abs($0) >= 1e15 }) {
+                throw LuaError.message("\(what): index \(bad) is not an integer channel index")
+            }
+            out = v.map { Int($0) }
         } else if L.isTable(i) {
             for k in stride(from: 1, through: L.rawLength(i), by: 1) {
                 L.rawIndex(i, k)

@@ -77,6 +77,8 @@ check.raises(function() criteria.redundancy(maps, {dims = -1}) end, "field 'dims
 check.raises(function() criteria.redundancy(maps, {ratio = 1}) end, "field 'ratio': must be in [0, 1)")
 check.raises(function() criteria.redundancy(maps, {init = {1, 2, 3}}) end, "3 initial centres given for k = 2 clusters")
 check.raises(function() criteria.redundancy(maps, {clusters = 2, init = {1, 9}}) end, "field 'init': channel 9 is out of range")
+check.raises(function() criteria.redundancy(maps, {clusters = 2, init = {1, 1e30}}) end, "field 'init': a list of 1-based channel indices")
+check.raises(function() criteria.redundancy(maps, {clusters = 2, init = {1, math.huge}}) end, "field 'init': a list of 1-based channel indices")
 
 -- As built-in criteria: a tiny net whose filter 3 duplicates filter 1.
 local net = nn.Sequential{ {"conv", nn.Conv2d(1, 4, 3, {padding = 1})}, {"bn", nn.BatchNorm2d(4)}, {"relu", nn.ReLU()},
