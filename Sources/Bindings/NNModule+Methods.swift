@@ -209,6 +209,22 @@ extension NNModule {
             GradMode.enabled = on
             return 1
         },
+        LuaFunction("no_grad", doc: """
+            nn.no_grad(fn, ...) -> fn(...)'s results
+            Runs fn(...) with activation caching off (PyTorch's `with torch.no_grad()`): an
+            eval-mode net:forward inside takes the fused inference path and keeps no activations
+            for backward. The previous setting comes back afterwards, also when fn raises an
+            error (which is raised again unchanged).
+            Example:
+              net:eval()
+              local y = nn.no_grad(function() return net:forward(x) end)
+            """) { L in
+            guard L.type(1) == LUA_TFUNCTION else { throw L.typeError(1, "function") }
+            let was = GradMode.enabled
+            GradMode.enabled = false
+            defer { GradMode.enabled = was }
+            return Int(try LuaCallback.callInPlace(L, 1, what: "nn.no_grad"))
+        },
         LuaFunction("from_spec", doc: """
             nn.from_spec(json) -> module
             Rebuilds a module tree from net:spec() (weights freshly initialised).

@@ -103,6 +103,15 @@ public final class LuaCallback: @unchecked Sendable {
         try invoke(L, nargs: try pushArgs(L), nresults: 0, what: name)
     }
 
+    /// Calls the function at stack slot `i` of `L` with the values above it as arguments;
+    /// its results replace them (a binding that runs a function it was given, such as
+    /// `nn.no_grad(fn, ...)`, returns them as its own). Returns how many there are.
+    public static func callInPlace(_ L: Lua, _ i: Int32, what: String) throws -> Int32 {
+        let fn = L.absIndex(i)
+        try invoke(L, nargs: L.top - fn, nresults: LUA_MULTRET, what: what)
+        return L.top - fn + 1
+    }
+
     /// The one path from Swift into Lua code: the function and its arguments are on top of
     /// `T`. An interrupt pending (Ctrl-C, a cell timeout) stops it here before the call;
     /// an error becomes `LuaCallbackError` holding the error value.

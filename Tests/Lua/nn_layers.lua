@@ -84,4 +84,26 @@ check.near(kept, 2, 1e-6)
 drop:eval()
 check.near(drop:forward(tensor.ones(3)), {1, 1, 1})
 check.near(nn.Identity():forward(tensor.new{1, 2}), {1, 2})
+
+-- nn.no_grad(fn, ...): fn's results, activation caching off inside, the setting restored
+-- afterwards (also after an error, which passes through unchanged).
+local fc = nn.Linear(3, 2)
+local y, extra = nn.no_grad(function(a, b) return fc:forward(a), b end, tensor.ones(1, 3), "x")
+assert(extra == "x" and y:shape()[2] == 2)
+check.raises(function() fc:backward(tensor.ones(1, 2)) end, "backward called without a forward pass (or with gradients disabled)")
+assert(nn.set_grad_enabled(true) == true, "no_grad restores the setting")
+nn.no_grad(function() assert(nn.set_grad_enabled(false) == false, "off inside no_grad") end)
+local ok, e = pcall(nn.no_grad, function() error({code = 3}) end)
+assert(not ok and type(e) == "table" and e.code == 3)
+assert(nn.set_grad_enabled(true) == true, "restored after an error")
+nn.set_grad_enabled(false)
+nn.no_grad(function() end)
+assert(nn.set_grad_enabled(true) == false, "no_grad restores an off setting as off")
+check.raises(function() nn.no_grad(42) end, "no_grad' (function expected, got number)")
+assert(select("#", nn.no_grad(function() return nil, nil end)) == 2)
+-- the fused inference path it enables gives the plain path's outputs
+local rnet = nn.zoo.resnet20{}
+rnet:eval()
+local x = tensor.randn(2, 3, 16, 16)
+check.near(nn.no_grad(function() return rnet:forward(x) end), rnet:forward(x), 1e-4)
 print("nn_layers ok")
