@@ -7,6 +7,9 @@ extension NNModule {
     /// What each zoo entry builds (for the docs).
     static let zooDocs: [String: (String, String)] = [
         "small_cnn": ("{classes = 10, in_channels = 1}", "Small CNN for 28×28 grayscale (2 conv–BN–ReLU–pool stages, 2 linear layers)."),
+        "vgg": ("{cfg = {64, \"M\", 128, \"M\", ...}, in_channels = 3, input = 32, classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =}",
+                "VGG with BN from a configuration (conv widths, \"M\" = 2×2 max-pool), as network slimming builds a pruned one;\n"
+                + "the classifier reads the features' last width × the plane left (mlp: after AvgPool(2)). Layer names as vgg11–vgg19's."),
         "vgg11": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =}", "VGG-11 with BN for CIFAR."),
         "vgg13": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =}", "VGG-13 with BN for CIFAR."),
         "vgg16": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =}",
@@ -31,7 +34,7 @@ extension NNModule {
                 nn.zoo.\(name)(\(opts)) -> module
                 \(what)
                 Example:
-                  local net = nn.zoo.\(name){}
+                  local net = \(name == "vgg" ? "nn.zoo.vgg{cfg = {32, \"M\", 64, \"M\", 128, \"M\"}, in_channels = 1, input = 28}" : "nn.zoo.\(name){}")
                 """) { L in
                 var options: [String: ZooOption] = [:]
                 _ = try LuaOptions(L, 1)   // a table or nothing
@@ -42,6 +45,7 @@ extension NNModule {
                         case LUA_TNUMBER: options[k] = .number(L.toNumber(-1)!)
                         case LUA_TSTRING: options[k] = .string(L.toString(-1)!)
                         case LUA_TBOOLEAN: options[k] = .bool(L.toBool(-1))
+                        case LUA_TTABLE: options[k] = .list(try zooList(L, k))
                         default: throw LuaError.argument(1, "field '\(k)': number, string or boolean expected, got \(L.typeName(-1))")
                         }
                     }
@@ -49,5 +53,23 @@ extension NNModule {
                 push(L, try Zoo.make(name, options: options)); return 1
             }
         }
+    }
+
+    /// The list at the top of the stack (a zoo option such as VGG's `cfg`): numbers and
+    /// strings, at most 4096 of them.
+    static func zooList(_ L: Lua, _ key: String) throws -> [ZooOption] {
+        let n = L.rawLength(-1)
+        guard n <= 4096 else { throw LuaError.argument(1, "field '\(key)': at most 4096 entries, got \(n)") }
+        var out: [ZooOption] = []
+        for i in stride(from: 1, through: n, by: 1) {
+            L.rawIndex(-1, i)
+            defer { L.pop() }
+            switch L.type(-1) {
+            case LUA_TNUMBER: out.append(.number(L.toNumber(-1)!))
+            case LUA_TSTRING: out.append(.string(L.toString(-1)!))
+            default: throw LuaError.argument(1, "field '\(key)': entry \(i) must be a number or a string, got \(L.typeName(-1))")
+            }
+        }
+        return out
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 final class SpecTests: XCTestCase {
     func testRoundTripEveryZooModel() throws {
         for name in Zoo.names where !["resnet34", "resnet50"].contains(name) {
-            let net = try Zoo.make(name, options: [:])
+            let net = try Zoo.make(name, options: Zoo.testOptions(name))
             let json = try ModelSpec.encode(net)
             let copy = try ModelSpec.decode(json)
             XCTAssertEqual(try ModelSpec.encode(copy), json, name)

@@ -56,7 +56,28 @@ final class ZooTests: XCTestCase {
         XCTAssertEqual(mb.0, 2_236_682); XCTAssertEqual(mb.1, 87_976_448)
         let small = try Zoo.smallCNN()
         XCTAssertEqual(try small.forward(try Tensor(zeros: [2, 1, 28, 28])).shape, [2, 10])
-        for name in Zoo.names { XCTAssertNoThrow(try Zoo.make(name, options: [:]), name) }
+        for name in Zoo.names { XCTAssertNoThrow(try Zoo.make(name, options: Zoo.testOptions(name)), name) }
+    }
+
+    /// vgg(cfg:) with a table configuration is vgg(depth:): same keys and shapes for both
+    /// classifiers; other inputs size the classifier from the plane left.
+    func testVGGFromConfiguration() throws {
+        for kind in [Zoo.VGGClassifier.linear, .mlp] {
+            var cfg = Zoo.vggConfigs[16]!
+            if kind == .mlp { cfg.removeLast() }
+            let a = try Zoo.vgg(cfg: cfg, classifier: kind), b = try Zoo.vgg(depth: 16, classifier: kind)
+            XCTAssertEqual(a.stateDict().map(\.key), b.stateDict().map(\.key))
+            XCTAssertEqual(a.stateDict().map(\.tensor.shape), b.stateDict().map(\.tensor.shape))
+        }
+        let small = try Zoo.vgg(cfg: [8, 0, 16, 0], inChannels: 1, input: 28)   // 28 → 14 → 7
+        XCTAssertEqual(try small.forward(try Tensor(zeros: [2, 1, 28, 28])).shape, [2, 10])
+        XCTAssertEqual((small.module(at: "classifier") as? Linear)?.weight.value.shape, [10, 16 * 7 * 7])
+        XCTAssertThrowsError(try Zoo.vgg(cfg: [8, 0, 0], input: 2))
+        XCTAssertThrowsError(try Zoo.vgg(cfg: [8, 0], input: 2, classifier: .mlp))
+        XCTAssertThrowsError(try Zoo.vgg(cfg: [0]))
+        XCTAssertEqual(try Zoo.vggConfiguration(.list([.number(4), .string("M")])), [4, 0])
+        XCTAssertThrowsError(try Zoo.vggConfiguration(.list([.number(4), .bool(true)])))
+        XCTAssertThrowsError(try Zoo.vggConfiguration(.number(4)))
     }
 
     func testImageNetResNets() throws {
@@ -146,5 +167,12 @@ struct SafetensorsFixture {
             out.append((k, t))
         }
         entries = out
+    }
+}
+
+extension Zoo {
+    /// Options every zoo entry builds with: none, except vgg's required cfg.
+    static func testOptions(_ name: String) -> [String: ZooOption] {
+        name == "vgg" ? ["cfg": .list([.number(16), .string("M"), .number(32), .string("M")]), "in_channels": .number(1)] : [:]
     }
 }

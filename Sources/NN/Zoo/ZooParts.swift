@@ -37,6 +37,6 @@ enum WeightInit: Equatable {
 /// The models of `nn.zoo`; every builder takes the class count.
 public enum Zoo {
     /// Names accepted by `Zoo.make`.
-    public static let names = ["small_cnn", "vgg11", "vgg13", "vgg16", "vgg19", "resnet20", "resnet32", "resnet56",
+    public static let names = ["small_cnn", "vgg", "vgg11", "vgg13", "vgg16", "vgg19", "resnet20", "resnet32", "resnet56",
                                "resnet110", "resnet18", "resnet34", "resnet50", "densenet40", "googlenet", "mobilenetv2"]
 }

@@ -1,14 +1,25 @@
 import Tensor
 
-/// A zoo option value: a number, string or boolean, as the Lua binding passes them.
-public enum ZooOption: Sendable {
-    case number(Double), string(String), bool(Bool)
+/// A zoo option value: a number, string or boolean, or a list of them (VGG's `cfg`), as the
+/// Lua binding passes them.
+public indirect enum ZooOption: Sendable, CustomStringConvertible {
+    case number(Double), string(String), bool(Bool), list([ZooOption])
+
+    public var description: String {
+        switch self {
+        case .number(let v): return v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
+        case .string(let s): return "\"\(s)\""
+        case .bool(let b): return "\(b)"
+        case .list(let l): return "{" + l.map(\.description).joined(separator: ", ") + "}"
+        }
+    }
 }
 
 extension Zoo {
     /// Builds a zoo model by name. Options: `classes` (all), `option` ("A"/"B", CIFAR
     /// ResNets), `classifier` ("mlp"/"linear", VGG), `conv_bias` (VGG), `growth` and
-    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2), `in_channels` (small_cnn).
+    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2), `in_channels` (small_cnn, vgg),
+    /// `cfg` and `input` (vgg: conv widths and "M" for a max-pool, the image side).
     public static func make(_ name: String, options: [String: ZooOption]) throws -> Sequential {
         func number(_ k: String) throws -> Double? {
             guard let v = options[k] else { return nil }
@@ -36,7 +47,8 @@ extension Zoo {
             "small_cnn": ["classes", "in_channels"], "densenet40": ["classes", "growth", "depth"],
             "googlenet": ["classes"], "mobilenetv2": ["classes", "width", "cifar"],
         ]
-        let family = name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias"]
+        let family = name == "vgg" ? ["cfg", "classes", "classifier", "conv_bias", "in_channels", "input"]
+            : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias"]
             : ["resnet20", "resnet32", "resnet56", "resnet110"].contains(name) ? ["classes", "option"]
             : name.hasPrefix("resnet") ? ["classes"] : known[name] ?? []
         guard names.contains(name) else {
@@ -48,12 +60,16 @@ extension Zoo {
         let cifarClasses = try integer("classes", 10)
         switch name {
         case "small_cnn": return try smallCNN(classes: cifarClasses, inChannels: try integer("in_channels", 1))
-        case "vgg11", "vgg13", "vgg16", "vgg19":
+        case "vgg", "vgg11", "vgg13", "vgg16", "vgg19":
             let c = try string("classifier") ?? "linear"
             guard let kind = VGGClassifier(rawValue: c) else {
                 throw TensorError("zoo.\(name): classifier must be 'mlp' or 'linear', got '\(c)'")
             }
-            return try vgg(depth: Int(name.dropFirst(3))!, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
+            guard name == "vgg" else {
+                return try vgg(depth: Int(name.dropFirst(3))!, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
+            }
+            return try vgg(cfg: try vggConfiguration(options["cfg"]), inChannels: try integer("in_channels", 3),
+                           input: try integer("input", 32), classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
         case "resnet20", "resnet32", "resnet56", "resnet110":
             let o = (try string("option") ?? "A").uppercased()
             guard let opt = ShortcutOption(rawValue: o) else {
@@ -67,6 +83,22 @@ extension Zoo {
         case "googlenet": return try googlenet(classes: cifarClasses)
         default:
             return try mobilenetV2(classes: cifarClasses, width: try number("width") ?? 1, cifar: try bool("cifar") ?? true)
+        }
+    }
+}
+
+extension Zoo {
+    /// VGG's `cfg` option: conv widths (positive integers) and "M" for a 2×2 max-pool, as 0.
+    static func vggConfiguration(_ option: ZooOption?) throws -> [Int] {
+        guard case .list(let entries)? = option, !entries.isEmpty else {
+            throw TensorError("zoo.vgg: option 'cfg' must be a list of conv widths and \"M\" (max-pool), e.g. {64, \"M\", 128, \"M\"}")
+        }
+        return try entries.enumerated().map { i, e in
+            switch e {
+            case .string("M"), .string("m"): return 0
+            case .number(let v) where v == v.rounded() && v >= 1 && v <= 16384: return Int(v)
+            default: throw TensorError("zoo.vgg: cfg entry \(i + 1) must be a width from 1 to 16384 or \"M\", got \(e)")
+            }
         }
     }
 }
