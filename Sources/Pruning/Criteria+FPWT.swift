@@ -45,19 +45,22 @@ public struct FPWTCriterion: Criterion {
                                          similarity: variant == .similarity, force: force)
     }
 
-    /// A batch's packed statistics (`pack`). Maps [B, C] (a Linear's outputs) have no
-    /// height and width to transform: they reduce to the image count alone, a [1, 1] tensor,
-    /// and `evaluate` skips their group (as bn_scale skips a group without BatchNorm), so a
-    /// plan over a net with hidden Linear layers prunes its convolutions.
+    /// A batch's packed statistics (`pack`). Maps [B, C] (a Linear's outputs) and, unless
+    /// `force`, 1×1 maps (global features: ResNet-18's last stage on 32×32 images) have no
+    /// height and width to transform at any level: they reduce to the image count alone, a
+    /// [1, 1] tensor, and `evaluate` skips their group (as bn_scale skips a group without
+    /// BatchNorm), so a plan over such a net prunes the convolutions that have spatial maps.
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
-        if maps.dim == 2 { return try Tensor(shape: [1, 1], values: [Float(maps.shape[0])]) }
+        if maps.dim == 2 || (maps.dim == 4 && maps.shape[2] == 1 && maps.shape[3] == 1 && !force) {
+            return try Tensor(shape: [1, 1], values: [Float(maps.shape[0])])
+        }
         return try Self.pack(stats(maps))
     }
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         guard let r = ctx.fmaps else { throw TensorError("fpwt: no feature maps were captured for group \(ctx.group.name)") }
         if r.dim == 2, r.shape[1] == 1 {
-            return .skip("its feature maps [N, C] have no height and width for a wavelet transform")
+            return .skip("its feature maps ([N, C] or 1×1) have no height and width for a wavelet transform (force = true transforms 1×1 maps anyway)")
         }
         return .scores(try scores(Self.unpack(r, similarity: variant == .similarity)).importance)
     }

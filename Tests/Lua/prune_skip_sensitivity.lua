@@ -108,6 +108,25 @@ local fs = criteria.score(nn.zoo.small_cnn{}, "fpwt", {calib = calib})
 assert(fs.conv1:numel() == 32 and fs.fc1.skipped, "criteria.score: scores for conv1, the reason for fc1")
 -- The plain-tensor form still refuses maps without height and width.
 check.raises(function() criteria.fpwt(tensor.randn({8, 128})) end, "feature maps must be [N, C, H, W], got [8, 128]")
+-- 1×1 maps (global features) have no height and width at any level either: their group is
+-- skipped in a plan (force = true transforms them anyway); the plain-tensor form refuses them.
+local function pooled()
+  return nn.Sequential{{"conv1", nn.Conv2d(3, 8, 3, {padding = 1})}, {"bn1", nn.BatchNorm2d(8)}, {"relu1", nn.ReLU()},
+    {"pool", nn.MaxPool2d(4)}, {"conv2", nn.Conv2d(8, 6, 1)}, {"bn2", nn.BatchNorm2d(6)}, {"relu2", nn.ReLU()},
+    {"flatten", nn.Flatten()}, {"fc", nn.Linear(6, 2)}}
+end
+local img = tensor.randn({6, 3, 4, 4}, {seed = 3})
+local pp = prune.plan(pooled(), {criterion = "fpwt", ratio = 0.5, calib = img})
+local ppBy = {}
+for _, g in ipairs(pp.groups) do ppBy[g.name] = g end
+assert(ppBy.conv1.after == 4 and ppBy.conv1.skipped == nil, "the 4x4 maps are scored and pruned")
+assert(ppBy.conv2.after == 6 and ppBy.conv2.skipped:find("1×1", 1, true), tostring(ppBy.conv2.skipped))
+local forced = prune.plan(pooled(), {criterion = "fpwt", ratio = 0.5, calib = img, force = true})
+for _, g in ipairs(forced.groups) do if g.name == "conv2" then assert(g.after == 3 and g.skipped == nil, "force scores 1x1 maps") end end
+check.raises(function() criteria.fpwt(tensor.randn({6, 8, 1, 1})) end,
+  "1x1 feature maps are too small for haar at level 1 (the deepest level they allow is 0: larger maps)")
+check.raises(function() criteria.fpwt(tensor.randn({6, 8, 2, 2}), {wavelet = "db2"}) end,
+  "the deepest level they allow is 0: use a shorter wavelet such as haar, or larger maps")
 -- Neither an input shape nor calibration data: the error names both.
 check.raises(function() prune.plan(nn.zoo.small_cnn{}, {criterion = "l1", ratio = 0.5}) end,
   "prune.plan: give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader)")

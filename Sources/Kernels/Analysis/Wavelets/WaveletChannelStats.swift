@@ -63,7 +63,7 @@ extension Tensor {
         let maxLevel = min(waveletMaxLevel(h, filterLength: w.length), waveletMaxLevel(wd, filterLength: w.length))
         if level > maxLevel && !force {
             throw TensorError("\(op): \(h)x\(wd) feature maps are too small for \(w.name) at level \(level) "
-                + "(the deepest level they allow is \(maxLevel)\(maxLevel == 0 ? ": use a shorter wavelet such as haar, or larger maps" : "")); "
+                + "(the deepest level they allow is \(maxLevel)\(maxLevel == 0 ? (w.length > 2 ? ": use a shorter wavelet such as haar, or larger maps" : ": larger maps") : "")); "
                 + "force = true decomposes anyway (every coefficient then feels the boundary)")
         }
         let parts = max(1, min(Parallel.threads, n))
