@@ -82,11 +82,12 @@ extension PruneModule {
             prune.report(original, pruned [, {input =, latency = true, batches = {1, 128}, reps = 3}])
               -> {layers = {{name =, before =, after =}, ...}, macs =, params =, latency =, chart =, text =}
             Per-layer channels kept (table and bar chart), MACs and parameters before and after, and
-            measured forward latency (ms, median of `reps`) at each batch size.
+            measured forward latency (ms, median of `reps`) at each batch size; the table prints as
+            its `text`.
             Example:
               local original, small = nn.zoo.resnet20{}, nn.zoo.resnet20{}
               prune.plan(small, {ratio = 0.5, input = {1, 3, 32, 32}}):apply()
-                print(prune.report(original, small, {input = {1, 3, 32, 32}, batches = {1}}))   -- its text
+              print(prune.report(original, small, {input = {1, 3, 32, 32}, batches = {1}}))   -- its text
             """) { L in
             let a = try NNModule.checkModule(L, 1), b = try NNModule.checkModule(L, 2)
             let o = try LuaOptions(L, 3)
