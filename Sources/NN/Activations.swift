@@ -46,6 +46,19 @@ public class Activation: Module {
 public final class ReLU: Activation {
     public override var typeName: String { "ReLU" }
     public override init() {}
+
+    /// Where the output was positive, kept instead of `cache` when a gradient pass let the
+    /// next layer write over the output (`FusedInference.overwritesKeptInputs`). Any new
+    /// cache (a forward, or clearing it) drops it.
+    var mask: ReLUMask?
+    override var cache: Tensor? { didSet { mask = nil } }
+
+    /// The output from the last forward with gradients, or, where only its mask was kept,
+    /// the mask as 1 / 0 floats (the same gate); nil without either.
+    func gateOutput() throws -> Tensor? { try cache ?? mask?.tensor() }
+
+    /// Whether `gateOutput` has something to give.
+    var hasGateOutput: Bool { cache != nil || mask != nil }
     override var cachesOutput: Bool { true }
     override func value(_ x: Float) -> Float { x > 0 ? x : 0 }
     override func slope(_ y: Float) -> Float { y > 0 ? 1 : 0 }
@@ -65,7 +78,7 @@ public final class ReLU: Activation {
     }
 
     public override func backward(_ gradOutput: Tensor) throws -> Tensor {
-        guard let c = cache else { throw noForward("relu") }
+        guard let c = try gateOutput() else { throw noForward("relu") }
         let dy = try Check.grad(gradOutput, c.shape, "relu")
         let dx = try Tensor(uninitialized: c.shape)
         let out = dx.ptr

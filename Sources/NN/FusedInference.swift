@@ -39,6 +39,27 @@ public enum FusedInference {
     /// Blocks that wrote their output over their input since the process started (tests).
     nonisolated(unsafe) static var overwrittenInputs = 0
 
+    /// Whether, in a gradient pass through frozen layers (Taylor scores), a block with an
+    /// identity shortcut writes its output over its input, the previous block's output, when
+    /// nothing but that block's closing ReLU keeps it: the ReLU then keeps its mask as bits
+    /// (`ReLUMask`), which is all the backward reads of it (the gate behind that ReLU), and
+    /// gives it back as 1 / 0 floats, the same gate bit for bit. The forward then writes into
+    /// lines just read instead of fresh memory (`topiary bench --ab overwrite-kept`).
+    nonisolated(unsafe) public static var overwritesKeptInputs = true
+    /// Kept inputs written over since the process started (tests).
+    nonisolated(unsafe) static var overwrittenKeptInputs = 0
+
+    /// The ReLU that alone keeps `x`, the output of child `i - 1`, when child `i`, a residual
+    /// block, may write over x in a gradient pass (`overwritesKeptInputs`): child i − 1 is a
+    /// block closing with that ReLU, and no forward hook or observer can see x.
+    static func keptInputDonor(_ named: [(name: String, module: any Module)], _ i: Int, _ x: Tensor) -> ReLU? {
+        guard overwritesKeptInputs, i > 0, named[i].module is Residual, ForwardHooks.isEmpty,
+              let prev = named[i - 1].module as? Residual, let relu = prev.post as? ReLU, relu.cache === x,
+              x.dtype == .float32, x.spansItsStorage else { return nil }
+        if let t = Tracer.current, t.hides([named[i - 1].name, named[i - 1].name + "." + prev.postName]) { return nil }
+        return relu
+    }
+
     /// Whether a forward may fuse now.
     static var active: Bool {
         enabled && !GradMode.enabled && ForwardHooks.isEmpty && (Tracer.current.map { $0.fusingExcept != nil } ?? true)
@@ -161,8 +182,10 @@ public enum FusedInference {
     /// `overwriting`: the input is the block's alone (`Residual.forward(consuming:)`); in
     /// inference with an identity shortcut, the output is written over it where the closing
     /// convolution's kernel allows it (`Conv2dKernel.outputMayOverwriteResidual`): no new
-    /// buffer, and its lines are in cache from the read just before.
-    static func residual(_ block: Residual, _ input: Tensor, overwriting: Bool = false) throws -> Tensor? {
+    /// buffer, and its lines are in cache from the read just before. `donor`: in a gradient
+    /// pass, the ReLU that alone keeps the input (`keptInputDonor`); the output is then
+    /// written over the input too, the ReLU keeping only its mask (`overwritesKeptInputs`).
+    static func residual(_ block: Residual, _ input: Tensor, overwriting: Bool = false, donor: ReLU? = nil) throws -> Tensor? {
         guard let body = block.body as? Sequential, !block.training else { return nil }
         let postReLU: Bool
         switch block.post {
@@ -192,8 +215,16 @@ public enum FusedInference {
         let over = overwritesInput && overwriting && !keep && block.shortcut == nil && Tracer.current == nil
             && input.dtype == .float32 && Conv2dKernel.outputMayOverwriteResidual(plan.geometry)
         if over { overwrittenInputs += 1 }
+        let overKept = keep && block.shortcut == nil && donor.map { $0.cache === input } == true
+            && Conv2dKernel.outputMayOverwriteResidual(plan.geometry)
+        if overKept, let donor {
+            let mask = try ReLUMask(input)
+            donor.cache = nil
+            donor.mask = mask
+            overwrittenKeptInputs += 1
+        }
         let (y, scale) = try run(Group(conv: conv, bn: bn, relu: nil), h, residual: s, relu: postReLU, keep: keep,
-                                 into: over ? { _ in input } : nil)
+                                 into: over || overKept ? { _ in input } : nil)
         runs?[mods.count - 1] = FrozenRun(start: start, conv: conv, scale: scale, relu: nil)
         body.recordFrozenRuns(runs ?? [:])
         (block.post as? ReLU)?.cache = keep ? y : nil

@@ -11,6 +11,10 @@ public final class Residual: Module {
     public var shortcut: (any Module)?
     /// Applied after the sum (ReLU in ResNet blocks), or nil.
     public var post: (any Module)?
+    /// Set by the parent's gradient pass just before this block's forward: the ReLU that
+    /// alone keeps this block's input, which the block may then write over
+    /// (`FusedInference.overwritesKeptInputs`); the forward clears it.
+    var inputDonor: ReLU?
     public let shortcutName: String
     public let postName: String
     private var bodyName: String { body is Sequential ? "" : "body" }
@@ -44,8 +48,10 @@ public final class Residual: Module {
     }
 
     private func forward(_ input: Tensor, overwriting: Bool) throws -> Tensor {
+        let donor = inputDonor
+        inputDonor = nil
         if FusedInference.active || FusedInference.activeFrozen,
-           let y = try FusedInference.residual(self, input, overwriting: overwriting) { return y }
+           let y = try FusedInference.residual(self, input, overwriting: overwriting, donor: donor) { return y }
         if let y = try forwardClosingNormFused(input) { return y }
         let y = try Tracer.run(bodyName, body, input)
         var s = input
@@ -134,13 +140,14 @@ public final class Residual: Module {
 }
 
 extension Residual: ReLUEnding, InputGradientGating {
-    /// The closing ReLU's output (a `ReLU` post, after a forward with gradients).
-    public var closingGate: Tensor? { (post as? ReLU)?.cache }
+    /// The closing ReLU's output (a `ReLU` post, after a forward with gradients), or its
+    /// mask as 1 / 0 floats where the next block wrote over the output (`ReLU.gateOutput`).
+    public var closingGate: Tensor? { (post as? ReLU).flatMap { try? $0.gateOutput() } }
 
     public var closingPaths: [String] { [postName] }
 
     public func backward(gatedGradient gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor?) throws -> Tensor {
-        guard closingGate != nil else { throw noForward("residual") }
+        guard (post as? ReLU)?.hasGateOutput ?? false else { throw noForward("residual") }
         GateBehindReLU.skipped += 1
         return try backward(gradOutput, preGated: true, adding: extra, gatedBy: gate)
     }

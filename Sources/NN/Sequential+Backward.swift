@@ -28,7 +28,7 @@ extension Sequential {
                 var reluGate: Tensor?
                 if let relu = run.relu {
                     if FusedInference.gatesInConvolution {
-                        guard let y = relu.cache else { throw noForward("relu") }
+                        guard let y = try relu.gateOutput() else { throw noForward("relu") }
                         reluGate = y
                     } else {
                         g = try relu.backward(g)

@@ -92,6 +92,8 @@ public final class Sequential: Module {
                 Tracer.current?.report(children[i + 1].name, relu, pairInput, x)
                 i += 2
             } else {
+                // a block may write over x where only the previous block's ReLU keeps it
+                if frozen, let donor = FusedInference.keptInputDonor(named, i, x) { (children[i].module as? Residual)?.inputDonor = donor }
                 x = try Tracer.run(children[i].name, children[i].module, x)
                 i += 1
             }

@@ -129,6 +129,69 @@ final class FrozenFusionTests: XCTestCase {
         }
     }
 
+    /// A block writing its output over its input in a Taylor-style pass, the previous block's
+    /// closing ReLU keeping only its mask (`overwritesKeptInputs`), gives the same bits as
+    /// keeping the output, at the observed maps and gradients and the input, on 1 and 2
+    /// threads. It happens at the second block of each stage (the first has nothing before it
+    /// in its stage), and not where the observer needs the previous block's output.
+    func testKeptInputsWrittenOverAreBitEqual() throws {
+        let (threadsBefore, overBefore) = (Parallel.threads, FusedInference.overwritesKeptInputs)
+        defer { (Parallel.threads, FusedInference.overwritesKeptInputs) = (threadsBefore, overBefore) }
+        Random.manualSeed(38)
+        let net = try Zoo.resnetCifar(depth: 20)   // 3 blocks a stage
+        try randomizeBatchNorms(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        // layer2.0's closing ReLU is needed: layer2.1 must not write over its output
+        let needed: Set<String> = ["layer1.0.relu1", "layer1.2.relu1", "layer2.0.relu2", "layer2.2.relu1", "layer3.1.relu1"]
+        for threads in [1, 2] {
+            Parallel.threads = threads
+            FusedInference.overwritesKeptInputs = false
+            var over = FusedInference.overwrittenKeptInputs
+            let kept = try pass(net, x, dlogits, needed: needed, fused: true)
+            XCTAssertEqual(FusedInference.overwrittenKeptInputs, over)
+            FusedInference.overwritesKeptInputs = true
+            over = FusedInference.overwrittenKeptInputs
+            let written = try pass(net, x, dlogits, needed: needed, fused: true)
+            // blocks 1 and 2 of each stage, but not layer2.1 (after a needed closing ReLU), where
+            // the closing convolution runs on Winograd at this batch and thread count
+            let candidates = [("layer1.1", 32), ("layer1.2", 32), ("layer2.2", 16), ("layer3.1", 8), ("layer3.2", 8)]
+            let expected = try candidates.filter { path, side in
+                let conv = try XCTUnwrap(net.module(at: path + ".conv2") as? Conv2d)
+                return Conv2dKernel.outputMayOverwriteResidual(try conv.plan(try Tensor(zeros: [4, conv.inChannels, side, side])).geometry)
+            }.count
+            XCTAssertGreaterThanOrEqual(expected, 2, "stage 1's blocks run on Winograd")
+            XCTAssertEqual(FusedInference.overwrittenKeptInputs - over, expected, "\(threads) threads")
+            for path in needed {
+                XCTAssertEqual(written.maps[path]?.map(\.bitPattern), kept.maps[path]?.map(\.bitPattern), "map \(path), \(threads) threads")
+                XCTAssertEqual(written.grads[path]?.map(\.bitPattern), kept.grads[path]?.map(\.bitPattern), "\(path), \(threads) threads")
+            }
+            XCTAssertEqual(written.dx.map(\.bitPattern), kept.dx.map(\.bitPattern), "input gradient, \(threads) threads")
+            XCTAssertGreaterThan(written.dx.map(abs).max() ?? 0, 0, "a zero input gradient proves nothing")
+        }
+    }
+
+    /// A ReLU's mask as bits gives back 1 where the output was positive and 0 elsewhere
+    /// (zeros, −0, negatives, NaN), at sizes that end inside a 16-float word, on every path.
+    func testReLUMaskRoundTrip() throws {
+        let avxBefore = CPU.useAVX512
+        defer { CPU.useAVX512 = avxBefore }
+        for avx in [false, avxBefore] {
+            CPU.useAVX512 = avx
+            for n in [1, 15, 16, 17, 100, 4096 * 16 + 5] {
+                var v = (0..<n).map { Float($0 % 7) - 3 }
+                v[0] = -0.0
+                if n > 5 { v[5] = .nan; v[4] = .infinity }
+                let t = try Tensor(shape: [n], values: v)
+                let back = try ReLUMask(t).tensor().toFloats()
+                XCTAssertEqual(back, v.map { $0 > 0 ? 1 : 0 }, "n = \(n), AVX-512 \(avx)")
+            }
+        }
+        let y = try ReLU().forward(try Tensor.randn([2, 3, 5, 7]))
+        XCTAssertEqual(try ReLUMask(y).tensor().shape, [2, 3, 5, 7])
+    }
+
     /// Odd channel counts, stride 2, a conv with a bias and no BatchNorm, a ReLU-less group.
     func testPlainStackMatches() throws {
         Random.manualSeed(32)

@@ -129,4 +129,10 @@ void topiary_winograd_gradient16_avx512(const float *pad, const long *offs, long
 void topiary_winograd_gradient_products_avx512(const float *f, const float *v, long out_channels, long in_channels,
                                                long columns, long ld, long f_stride, long v_stride, float *m);
 
+/// A ReLU output's mask as bits: bit j of bits[k] is x[16k + j] > 0 (false for NaN), for the
+/// `n` floats of x; `bits` holds ⌈n/16⌉ words. Only call when `topiary_avx512_usable()`.
+void topiary_relu_mask_pack_avx512(const float *x, unsigned short *bits, long n);
+/// The mask back as floats: y[i] = 1 where its bit is set, else 0, for `n` floats.
+void topiary_relu_mask_unpack_avx512(const unsigned short *bits, float *y, long n);
+
 #endif

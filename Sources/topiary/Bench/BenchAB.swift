@@ -50,6 +50,7 @@ enum BenchAB {
         "pool-split": { Storage.splitsLarger = $0 },
         // an inference block with an identity shortcut writing its output over an input it alone holds (B) or to a new tensor (A)
         "overwrite-input": { FusedInference.overwritesInput = $0 },
+        "overwrite-kept": { FusedInference.overwritesKeptInputs = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
         "synthesis-in-place": { SynthesisRows.readsInPlace = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
