@@ -21,6 +21,9 @@ public protocol ReLUEnding: Module {
     /// (no forward, no ReLU, or a ReLU whose backward must run: a gradient observer or a
     /// forward hook may see it).
     var closingGate: Tensor? { get }
+    /// Whether `closingGate` is there, without making it (it may be a mask to expand,
+    /// `ReLU.gateOutput`).
+    var hasClosingGate: Bool { get }
     /// The paths below this module (relative, dot-joined) whose reported gradient changes when
     /// the closing ReLU's backward is skipped: the ReLU's own, and the children that end with it.
     var closingPaths: [String] { get }

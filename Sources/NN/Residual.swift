@@ -144,10 +144,12 @@ extension Residual: ReLUEnding, InputGradientGating {
     /// mask as 1 / 0 floats where the next block wrote over the output (`ReLU.gateOutput`).
     public var closingGate: Tensor? { (post as? ReLU).flatMap { try? $0.gateOutput() } }
 
+    public var hasClosingGate: Bool { (post as? ReLU)?.hasGateOutput ?? false }
+
     public var closingPaths: [String] { [postName] }
 
     public func backward(gatedGradient gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor?) throws -> Tensor {
-        guard (post as? ReLU)?.hasGateOutput ?? false else { throw noForward("residual") }
+        guard hasClosingGate else { throw noForward("residual") }
         GateBehindReLU.skipped += 1
         return try backward(gradOutput, preGated: true, adding: extra, gatedBy: gate)
     }

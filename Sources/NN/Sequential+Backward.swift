@@ -94,13 +94,18 @@ extension Sequential: InputGradientGating, ReLUEnding {
         return e.closingGate
     }
 
+    public var hasClosingGate: Bool {
+        guard let (_, m) = children.last, let e = m as? ReLUEnding else { return false }
+        return e.hasClosingGate
+    }
+
     public var closingPaths: [String] {
         guard let (name, m) = children.last, let e = m as? ReLUEnding else { return [] }
         return GateBehindReLU.paths(name, e)
     }
 
     public func backward(gatedGradient gradOutput: Tensor, adding extra: Tensor?, gatedBy gate: Tensor?) throws -> Tensor {
-        guard closingGate != nil else { throw TensorError("backward: \(typeName) does not end with a ReLU") }
+        guard hasClosingGate else { throw TensorError("backward: \(typeName) does not end with a ReLU") }
         return try backward(gradOutput, then: extra, gatedBy: gate, preGated: true)
     }
 }

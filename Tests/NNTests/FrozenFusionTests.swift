@@ -36,6 +36,17 @@ final class FrozenFusionTests: XCTestCase {
         return p
     }
 
+    /// A CIFAR ResNet of `depth` in evaluation mode with random BatchNorm statistics and no
+    /// parameter wanting a gradient, 4 random 32×32 images and a random logits gradient.
+    func frozenResNet(seed: UInt64, depth: Int) throws -> (Sequential, Tensor, Tensor) {
+        Random.manualSeed(seed)
+        let net = try Zoo.resnetCifar(depth: depth)
+        try randomizeBatchNorms(net)
+        net.eval()
+        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
+        return (net, try Tensor.randn([4, 3, 32, 32]), try Tensor.randn([4, 10]))
+    }
+
     func assertClose(_ a: [Float]?, _ b: [Float]?, _ what: String, tol: Float = 1e-4) {
         guard let a, let b else { return XCTFail("\(what): not reported") }
         XCTAssertEqual(a.count, b.count, what)
@@ -74,12 +85,7 @@ final class FrozenFusionTests: XCTestCase {
     func testReLUMaskInTheConvolutionIsBitEqual() throws {
         let threadsBefore = Parallel.threads
         defer { Parallel.threads = threadsBefore }
-        Random.manualSeed(34)
-        let net = try Zoo.resnetCifar(depth: 14)
-        try randomizeBatchNorms(net)
-        net.eval()
-        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
-        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        let (net, x, dlogits) = try frozenResNet(seed: 34, depth: 14)
         let needed: Set<String> = ["layer1.0.relu1", "layer2.1.relu1", "layer3.0.relu1"]
         for threads in [1, 2] {
             Parallel.threads = threads
@@ -103,12 +109,7 @@ final class FrozenFusionTests: XCTestCase {
     func testClosingReLULeftToTheNextBlockIsBitEqual() throws {
         let (threadsBefore, enabledBefore) = (Parallel.threads, GateBehindReLU.enabled)
         defer { (Parallel.threads, GateBehindReLU.enabled) = (threadsBefore, enabledBefore) }
-        Random.manualSeed(36)
-        let net = try Zoo.resnetCifar(depth: 14)
-        try randomizeBatchNorms(net)
-        net.eval()
-        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
-        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        let (net, x, dlogits) = try frozenResNet(seed: 36, depth: 14)
         let needed: Set<String> = ["layer1.0.relu1", "layer2.1.relu1", "layer2.1.relu2", "layer3.0.relu1"]
         for threads in [1, 2] {
             Parallel.threads = threads
@@ -137,12 +138,7 @@ final class FrozenFusionTests: XCTestCase {
     func testKeptInputsWrittenOverAreBitEqual() throws {
         let (threadsBefore, overBefore) = (Parallel.threads, FusedInference.overwritesKeptInputs)
         defer { (Parallel.threads, FusedInference.overwritesKeptInputs) = (threadsBefore, overBefore) }
-        Random.manualSeed(38)
-        let net = try Zoo.resnetCifar(depth: 20)   // 3 blocks a stage
-        try randomizeBatchNorms(net)
-        net.eval()
-        for p in net.namedParameters().map(\.parameter) { p.requiresGrad = false }
-        let x = try Tensor.randn([4, 3, 32, 32]), dlogits = try Tensor.randn([4, 10])
+        let (net, x, dlogits) = try frozenResNet(seed: 38, depth: 20)   // 3 blocks a stage
         // layer2.0's closing ReLU is needed: layer2.1 must not write over its output
         let needed: Set<String> = ["layer1.0.relu1", "layer1.2.relu1", "layer2.0.relu2", "layer2.2.relu1", "layer3.1.relu1"]
         for threads in [1, 2] {
