@@ -212,11 +212,14 @@ public enum FusedInference {
             if let a = shortcut as? ShortcutA { try a.configure(input: input.shape, target: target) }
             s = try shortcut.forward(input)
         }
-        let over = overwritesInput && overwriting && !keep && block.shortcut == nil && Tracer.current == nil
-            && input.dtype == .float32 && Conv2dKernel.outputMayOverwriteResidual(plan.geometry)
-        if over { overwrittenInputs += 1 }
-        let overKept = keep && block.shortcut == nil && donor.map { $0.cache === input } == true
+        // the output may go over the input (identity shortcut, a kernel that reads each
+        // residual value before writing its place): in inference when the block alone holds
+        // the input, in a gradient pass when only the previous block's ReLU keeps it
+        let overwritable = block.shortcut == nil && input.dtype == .float32
             && Conv2dKernel.outputMayOverwriteResidual(plan.geometry)
+        let over = overwritable && overwritesInput && overwriting && !keep && Tracer.current == nil
+        if over { overwrittenInputs += 1 }
+        let overKept = overwritable && keep && donor.map { $0.cache === input } == true
         if overKept, let donor {
             let mask = try ReLUMask(input)
             donor.cache = nil
