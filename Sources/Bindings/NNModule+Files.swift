@@ -3,6 +3,7 @@ import LuaHost
 import NN
 import Pruning
 import Tensor
+import Text
 
 extension NNModule {
     /// Weights files: safetensors with PyTorch state_dict key names, plus the
@@ -31,7 +32,10 @@ extension NNModule {
         net:save(path [, metadata]) -> net
         Writes the weights (PyTorch state_dict names, F32; num_batches_tracked as I64) and the
         architecture to a safetensors file, atomically. nn.load(path) rebuilds the model from it,
-        pruned or not. `metadata` is an optional table of extra string entries.
+        pruned or not, with its pruning history (prune.history), the original widths of its
+        pruned groups (prune.plan's of = "original") and the input shape it was last traced
+        with (so pruning calls on the loaded net need no `input`). `metadata` is an optional
+        table of extra string entries.
         Example:
           net:save("pruned.safetensors", {note = "l1 50%"})
         """) { L, m in
@@ -65,6 +69,10 @@ extension NNModule {
         },
     ]
 
+    /// The metadata key of the input shape a net was last traced with (prune.plan and the
+    /// other pruning calls remember it), so a net read back needs no `input` for them.
+    static let inputShapeKey = "topiary.input"
+
     /// Writes `m` as `net:save` does: its state dict, its architecture and pruning history
     /// in the metadata (beside `extra`), atomically.
     static func saveModel(_ m: any Module, to path: FilePath, metadata extra: [String: String], op: String) throws {
@@ -73,6 +81,9 @@ extension NNModule {
         meta["topiary.format"] = "model"
         let history = PruningHistory.steps(m)
         if !history.isEmpty { meta[PruningHistory.metadataKey] = PruningHistory.encode(history) }
+        let widths = PruningHistory.widths(m)
+        if !widths.isEmpty { meta[PruningHistory.widthsKey] = PruningHistory.encodeWidths(widths) }
+        if let shape = PruneModule.knownShape(m) { meta[inputShapeKey] = JSON.array(shape.map { .int($0) }).text }
         try SafeTensors.write(path, m.stateDict().map { ($0.key, $0.tensor) }, metadata: meta, op: op)
     }
 
@@ -86,7 +97,16 @@ extension NNModule {
         let m = try ModelSpec.decode(arch)
         let entries = file.entries.filter { !$0.name.hasPrefix(Checkpoint.optimizerPrefix) }.map { ($0.name, $0.tensor) }
         try m.loadStateDict(entries, strict: true)
-        if let h = file.metadata[PruningHistory.metadataKey] { PruningHistory.set(m, try PruningHistory.decode(h)) }
+        if let h = file.metadata[PruningHistory.metadataKey] {
+            PruningHistory.set(m, try PruningHistory.decode(h),
+                               widths: try file.metadata[PruningHistory.widthsKey].map(PruningHistory.decodeWidths) ?? [:])
+        }
+        if let text = file.metadata[inputShapeKey] {
+            guard let list = (try? JSON.parse(text))?.array, (1...8).contains(list.count),
+                  case let dims = list.compactMap(\.int), dims.count == list.count, dims.allSatisfy({ $0 > 0 && $0 <= 1 << 24 })
+            else { throw LuaError.message("\(op): \(path): the input shape in its metadata is not a list of 1–8 positive sizes") }
+            PruneModule.remember(m, dims)
+        }
         m.eval()
         return (m, file.metadata)
     }

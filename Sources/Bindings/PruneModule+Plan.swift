@@ -46,7 +46,8 @@ extension PruneModule {
         LuaFunction("plan", doc: """
             prune.plan(net, {criterion =, ratio = | ratios = {[pattern] = r} | target_macs = | target_params =,
                              scope = "local" | "global", ignore = {names or patterns}, max_ratio =, round_to =,
-                             normalizer =, reduction =, calib = loader | tensor, batches =, point =, input =})
+                             of = "current" | "original", normalizer =, reduction =, calib = loader | tensor,
+                             batches =, point =, input =})
               -> plan
             Scores every prunable group and chooses what to keep, touching nothing. A group whose
             channels an ignored layer makes (or normalises) stays whole; layers that only read them
@@ -63,7 +64,12 @@ extension PruneModule {
             a BatchNorm, as Torch-Pruning; fpwt at a Linear, whose maps have no height and width)
             stays whole: `print(plan)` and plan.groups[i].skipped say why; a criterion that scores
             no group at all is an error. `input` (the shape traced) defaults to the net's last one,
-            else to one image of calib's first batch.
+            else to one image of calib's first batch. A ratio counts a group's present channels;
+            with of = "original" it counts the channels the group had before it was first pruned
+            (prune.history's steps; nn.load keeps them), so a group keeps ⌊n0·(1 − ratio)⌋ of its
+            original n0 and the steps of an iterative schedule (prune.schedule's `ratios`) end
+            exactly where a one-shot plan at the final ratio does. A global plan's budget counts
+            the original total the same way.
             A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
@@ -72,7 +78,7 @@ extension PruneModule {
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
             try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
-                              "ignore", "max_ratio", "round_to", "normalizer", "reduction", "calib", "batches", "point", "input",
+                              "ignore", "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point", "input",
                               "seed", "p"], o), "prune.plan")
             let source = try calibration(L, o)
             let shape = try inputShape(L, m, o, "prune.plan") { try firstImageShape(source) }
@@ -130,6 +136,12 @@ extension PruneModule {
             }
             if amounts.count > 1 && !(amounts.count == 2 && amounts.contains("ratio") && amounts.contains("ratios")) {
                 throw LuaError.argument(2, "give one of ratio (with ratios), target_macs, target_params (got \(amounts.joined(separator: ", ")))")
+            }
+            if try o.choice("of", ["current", "original"], "current") == "original" {
+                if let a = amounts.first(where: { $0.hasPrefix("target_") }) {
+                    throw LuaError.argument(2, "field 'of': \(a) is a count of the whole net, not a ratio; of = \"original\" applies to ratio and ratios")
+                }
+                options.originalWidths = try PruningHistory.originalWidths(m, graph)
             }
             let criterion = try CriteriaModule.resolve(L, o, options: 2)
             if criterion.choosesKeptCount, let a = amounts.first {

@@ -165,15 +165,19 @@ extension PruneModule {
             prune.schedule{kind = "oneshot" | "iterative" | "agp" | fn, ratio =, steps =, initial = 0}
               -> {ratios = {...}, steps = {...}}
             Cumulative ratios per step (`ratios`: the share of the original channels removed after
-            step k) and the ratio to plan at each step on the already-pruned net (`steps`).
+            step k) and the ratio of the channels left that each step removes (`steps`).
             iterative: equal steps; agp: Zhu & Gupta's cubic r_k = r + (r0 - r)(1 - k/n)^3; fn(k, n)
-            returns the cumulative ratio of step k. Each step's ratio applies to the channels left
-            and rounds the kept count down (as one-shot plans do), so after several steps a group can
-            end a channel or two below the cumulative target.
+            returns the cumulative ratio of step k. Plan step k with ratio = ratios[k] and
+            of = "original": every group then has ⌊n0·(1 − r_k)⌋ of its original n0 channels after
+            step k, and the last step lands on the one-shot plan's count. Planning `steps[k]` of the
+            present channels instead rounds each step's kept count down, so a group can end a
+            channel or two below the target (AGP 50 % over 3 steps: 64 → 41 → 32 → 30, not 32).
             Example:
               local s = prune.schedule{kind = "agp", ratio = 0.5, steps = 4}
               local r, opt = nn.zoo.resnet20{}, train.sgd{lr = 0.1, momentum = 0.9}
-              for k, step in ipairs(s.steps) do prune.plan(r, {ratio = step, input = {1, 3, 32, 32}}):apply(opt) end
+              for k, ratio in ipairs(s.ratios) do
+                prune.plan(r, {ratio = ratio, of = "original", input = {1, 3, 32, 32}}):apply(opt)
+              end
             """) { L in
             let o = try LuaOptions(L, 1)
             try o.checkKnown(["kind", "ratio", "steps", "initial"], "prune.schedule")

@@ -132,7 +132,7 @@ public enum PruneModule {
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["input", "optimizer"], "prune.apply")
             let g = try graph(m, try inputShape(L, m, o, "prune.apply"))
-            var kept: [Int: [Int]] = [:], byName: [String: [Int]] = [:]
+            var kept: [Int: [Int]] = [:], byName: [String: [Int]] = [:], before: [String: Int] = [:]
             var failure: LuaError?
             L.forEachPair(2) {
                 guard failure == nil else { return }
@@ -145,12 +145,13 @@ public enum PruneModule {
                     let idx = try indices(L, -1, what: "group \(name)")
                     kept[group.index] = idx
                     byName[name] = idx
+                    before[name] = group.channels
                 } catch let e as LuaError { failure = e } catch { failure = .message("\(error)") }
             }
             if let failure { throw failure }
             let opt = try optimizer(L, o)
             try g.apply(kept, optimizer: opt)
-            PruningHistory.record(m, step: byName)
+            PruningHistory.record(m, step: byName, before: before)
             L.pushValue(1)
             return 1
         },
@@ -158,7 +159,8 @@ public enum PruneModule {
             prune.history(net) -> {{[group] = kept, ...}, ..., input = shape}
             The pruning steps applied to `net` (1-based kept channels per group, oldest first);
             saved with net:save and restored by nn.load. `input` is the shape the net was last
-            traced with, when known: prune.replay uses it when given no input of its own.
+            traced with, when known (net:save keeps it too): prune.replay uses it when given no
+            input of its own.
             Example:
               local r = nn.zoo.resnet20{}
               prune.apply(r, {["layer1.0.conv1"] = {1, 2, 3}}, {input = {1, 3, 32, 32}})

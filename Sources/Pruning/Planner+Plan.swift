@@ -19,7 +19,14 @@ extension Planner {
         guard options.roundTo >= 1 else { throw TensorError("prune.plan: round_to must be a positive integer") }
         let prunable = graph.groups.filter { $0.frozen == nil && !options.ignored.contains($0.index) }.map(\.index)
         var ratios: [Int: Double] = [:]
-        if case .ratio(let r, let per) = options.amount { for g in prunable { ratios[g] = per[g] ?? r } }
+        if case .ratio(let r, let per) = options.amount {
+            for g in prunable {
+                // a criterion that reads the ratio (k-means redundancy's k) gets it of the present channels
+                let group = graph.groups[g], r = per[g] ?? r
+                ratios[g] = options.originalWidths.isEmpty ? r
+                    : 1 - Double(keepCount(group, ratio: r, options)) / Double(max(group.channels, 1))
+            }
+        }
         let results = try score(model, graph: graph, criterion: criterion, groups: prunable,
                                 calibration: calibration, batches: batches, point: point, ratios: ratios)
         let fingerprint = stateShapes(model)

@@ -111,7 +111,7 @@ public enum Planner {
             case .scores(let s):
                 let norm = options.normalizer.apply(s)
                 scoresOf[g.index] = norm
-                let keep = keepCount(n, ratio: perGroup[g.index] ?? ratio, options)
+                let keep = keepCount(g, ratio: perGroup[g.index] ?? ratio, options)
                 plans.append(GroupPlan(group: g.index, name: g.name, before: n, kept: top(norm, keep), scores: s))
                 if options.global && perGroup[g.index] == nil {
                     for (c, v) in norm.enumerated() { global.append((v, g.index, c)) }
@@ -120,14 +120,18 @@ public enum Planner {
         }
         guard options.global, !global.isEmpty else { return plans }
         // Global: remove the lowest normalised scores across groups, within each group's limits.
-        let total = global.count
-        var budget = Int((Double(total) * ratio).rounded(.down))
+        // of the original channels: the budget counts the original total, less what earlier
+        // steps removed; a group's limit counts its original width the same way
+        func original(_ g: Int) -> Int { max(options.originalWidths[g] ?? 0, graph.groups[g].channels) }
+        let inGlobal = Set(global.map(\.group))
+        let total = inGlobal.reduce(0) { $0 + original($1) }, gone = inGlobal.reduce(0) { $0 + original($1) - graph.groups[$1].channels }
+        var budget = Int((Double(total) * ratio).rounded(.down)) - gone
         var removed: [Int: Int] = [:]
         global.sort { ($0.score, $0.group, -$0.channel) < ($1.score, $1.group, -$1.channel) }
         var dropped: [Int: Set<Int>] = [:]
         for e in global where budget > 0 {
-            let n = graph.groups[e.group].channels
-            let limit = min(n - 1, Int((Double(n) * options.maxRatio).rounded(.down)))
+            let n = graph.groups[e.group].channels, n0 = original(e.group)
+            let limit = min(n - 1, Int((Double(n0) * options.maxRatio).rounded(.down)) - (n0 - n))
             guard removed[e.group, default: 0] < limit else { continue }
             removed[e.group, default: 0] += 1
             dropped[e.group, default: []].insert(e.channel)
@@ -140,6 +144,13 @@ public enum Planner {
             plans[i].kept = top(s, keep)
         }
         return plans
+    }
+
+    /// Channels group `g` keeps at `ratio`: of its present channels, or with
+    /// `originalWidths` ⌊n0·(1 − ratio)⌋ of its original n0 (never more than it has now).
+    static func keepCount(_ g: PruningGroup, ratio: Double, _ o: PlanOptions) -> Int {
+        guard let n0 = o.originalWidths[g.index], n0 > g.channels else { return keepCount(g.channels, ratio: ratio, o) }
+        return min(g.channels, keepCount(n0, ratio: ratio, o))
     }
 
     /// Channels kept at a ratio: ⌊n·(1 − ratio)⌋ as Torch-Pruning counts them, within

@@ -26,6 +26,11 @@ public struct PlanOptions {
     public var roundTo = 1
     /// Per-group normalisation of scores (global plans rank normalised scores).
     public var normalizer: ScoreNormalizer = .none
+    /// Ratios of the original channels (`of = "original"`): every group's width before any
+    /// recorded pruning, by group index (`PruningHistory.originalWidths`). A group then keeps
+    /// ⌊n0·(1 − ratio)⌋ of its original n0, so an iterative schedule's steps end where a
+    /// one-shot plan at the final ratio does. Empty: ratios count the present channels.
+    public var originalWidths: [Int: Int] = [:]
 
     public init() {}
 }
@@ -87,7 +92,8 @@ public final class PruningPlan: CustomStringConvertible {
         }
         let report = try graph.apply(keepMap, optimizer: optimizer)
         applied = true
-        PruningHistory.record(model, step: kept.filter { k in groups.contains { $0.name == k.key && $0.kept.count != $0.before } })
+        PruningHistory.record(model, step: kept.filter { k in groups.contains { $0.name == k.key && $0.kept.count != $0.before } },
+                              before: Dictionary(groups.map { ($0.name, $0.before) }, uniquingKeysWith: { a, _ in a }))
         return report
     }
 

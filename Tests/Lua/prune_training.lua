@@ -27,6 +27,73 @@ train.fit(net, loader, {epochs = 3, optimizer = opt, progress = false, on_epoch 
 end})
 -- Each step keeps floor(c * (1 - step ratio)) of the c channels left: 64 -> 41 -> 32 -> 30.
 check.same(widths, {41, 32, 30}, "conv2 shrinks step by step")
+-- Ratios of the original channels (of = "original"): step k leaves floor(64 * (1 - ratios[k]))
+-- and the last step lands on the one-shot plan, in every group.
+local function widths_of(m)
+  return {m.conv1.out_channels, m.conv2.out_channels, m.fc1.out_features}
+end
+tensor.manual_seed(3)
+local stepped, oneshot = nn.zoo.small_cnn{classes = 10}, nn.zoo.small_cnn{classes = 10}
+local seen = {}
+for k, ratio in ipairs(s.ratios) do
+  prune.plan(stepped, {criterion = "l1", ratio = ratio, of = "original", input = shape}):apply()
+  seen[k] = stepped.conv2.out_channels
+end
+check.same(seen, {41, 33, 32}, "of = original: floor(64 * (1 - r_k)) after step k")
+prune.plan(oneshot, {criterion = "l1", ratio = 0.5, input = shape}):apply()
+check.same(widths_of(stepped), widths_of(oneshot), "the last step equals one-shot in every group")
+-- A ratio below what earlier steps removed removes nothing more; a per-group ratio counts the same way.
+prune.plan(stepped, {criterion = "l1", ratio = 0.25, of = "original", input = shape}):apply()
+check.same(widths_of(stepped), widths_of(oneshot), "no group grows or shrinks below its earlier steps")
+prune.plan(stepped, {criterion = "l1", ratios = {conv2 = 0.75}, of = "original", input = shape}):apply()
+check.same(stepped.conv2.out_channels, 16, "ratios entries count the original 64 too")
+-- Global scope: the budget is the original total times the ratio, less what is gone already.
+local g = nn.zoo.small_cnn{classes = 10}
+local total = 0
+for _, w in ipairs(widths_of(g)) do total = total + w end
+prune.plan(g, {criterion = "l1", ratio = 0.2, scope = "global", input = shape}):apply()
+prune.plan(g, {criterion = "l1", ratio = 0.4, scope = "global", of = "original", input = shape}):apply()
+local left = 0
+for _, w in ipairs(widths_of(g)) do left = left + w end
+check.same(left, total - math.floor(total * 0.4), "global: 40 % of the original total removed in all")
+-- The widths and the input shape travel with the file: a loaded net plans on with neither given again.
+local path = os.tmpname()
+stepped:save(path)
+local loaded = nn.load(path)
+os.remove(path)
+check.same(prune.history(loaded).input, shape, "nn.load restores the input shape")
+prune.plan(loaded, {criterion = "l1", ratio = 0.75, of = "original"}):apply()
+check.same(loaded.conv2.out_channels, 16, "a loaded net knows conv2 had 64")
+check.same(loaded.conv1.out_channels, 8, "and conv1 32")
+-- A replayed history records the widths of the net it runs on.
+local replayed = prune.replay(nn.zoo.small_cnn{classes = 10}, prune.history(stepped))
+prune.plan(replayed, {criterion = "l1", ratio = 0.75, of = "original"}):apply()
+check.same(replayed.conv2.out_channels, 16, "replay keeps the original widths")
+-- A file whose history has no widths (written before they were kept) says so.
+local old = os.tmpname()
+nn.zoo.small_cnn{classes = 10}:save(old, {["topiary.pruning"] = '[{"conv2": [0, 1, 2]}]'})
+local old_net = nn.load(old)
+os.remove(old)
+check.raises(function() prune.plan(old_net, {criterion = "l1", ratio = 0.5, of = "original", input = shape}) end,
+  "group conv2 was pruned before, but its original width is not known")
+prune.plan(old_net, {criterion = "l1", ratio = 0.5, input = shape}):apply()
+check.same(old_net.conv2.out_channels, 32, "of the current channels it still plans")
+-- Bad widths or input shape in a file: clear errors at nn.load.
+for _, case in ipairs{
+  {{["topiary.pruning"] = "[]", ["topiary.pruning.widths"] = '{"conv2": -3}'}, "original widths in the file are not"},
+  {{["topiary.pruning"] = "[]", ["topiary.pruning.widths"] = "{"}, "original widths in the file are not"},
+  {{["topiary.input"] = "[1, 0, 28]"}, "the input shape in its metadata is not"},
+  {{["topiary.input"] = '"big"'}, "the input shape in its metadata is not"},
+} do
+  local f = os.tmpname()
+  nn.zoo.small_cnn{classes = 10}:save(f, case[1])
+  check.raises(function() nn.load(f) end, case[2])
+  os.remove(f)
+end
+check.raises(function() prune.plan(oneshot, {criterion = "l1", target_macs = 1000, of = "original", input = shape}) end,
+  "field 'of': target_macs is a count of the whole net")
+check.raises(function() prune.plan(oneshot, {criterion = "l1", ratio = 0.5, of = "first", input = shape}) end, "field 'of'")
+
 -- Training goes on with the pruned net and the sliced momentum.
 local h = train.fit(net, loader, {epochs = 1, optimizer = opt, progress = false})
 assert(h.epochs[1].loss == h.epochs[1].loss, "finite loss after pruning")

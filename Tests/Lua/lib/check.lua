@@ -27,8 +27,13 @@ function check.raises(fn, pattern, what)
   return err
 end
 
---- Fails unless two Lua tables (e.g. shapes) are equal element by element.
+--- Fails unless two Lua tables (e.g. shapes) are equal element by element, or two other
+--- values are equal.
 function check.same(a, b, what)
+  if type(a) ~= "table" or type(b) ~= "table" then
+    if a ~= b then error(string.format("%s: %s ~= %s", what or "same", tostring(a), tostring(b)), 2) end
+    return
+  end
   local ok = #a == #b
   for i = 1, #a do ok = ok and a[i] == b[i] end
   if not ok then
