@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NN", "Tensor"]),
         .testTarget(name: "DistTests", dependencies: ["Dist", "NN", "Tensor"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),
-        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Kernels", "Text"]),
+        .testTarget(name: "NotebookTests", dependencies: ["Notebook", "LuaHost", "Bindings", "Kernels", "Tensor", "Text"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Notebook", "Text"]),
         .testTarget(name: "JupyterTests", dependencies: ["Jupyter", "Notebook", "Text"]),
         // Drives the built `topiary` binary through a pseudo-terminal and pipes.

@@ -4,6 +4,7 @@ import CLuaShim
 import Foundation
 import Kernels
 import LuaHost
+import Tensor
 
 /// How to run a notebook.
 public struct RunOptions {
@@ -16,6 +17,10 @@ public struct RunOptions {
     public var parameters: [ParameterOverride] = []
     /// The seed instead of the front matter's (replay passes the recorded one).
     public var seed: Int? = nil
+    /// The threads native kernels and OpenBLAS use during the run instead of the process's
+    /// (replay passes the recorded count: gradients are summed over per-thread parts, so the
+    /// count changes the last bits, which training amplifies). Restored afterwards.
+    public var threads: Int? = nil
     /// Called after each cell with its record; return false to stop the run.
     public var afterCell: ((Cell, CellRecord) -> Bool)? = nil
 
@@ -68,6 +73,10 @@ public final class NotebookRunner {
 
     /// Runs every cell and returns the record of the run.
     public func run() throws -> RunRecord {
+        let threads = Parallel.threads, blasThreads = BLAS.threads
+        if let n = options.threads, n != threads { Parallel.threads = n; BLAS.setThreads(n) }
+        defer { Parallel.threads = threads; BLAS.setThreads(blasThreads) }
+        let used = Parallel.threads
         try interpreter.run("tensor.manual_seed(\(seed))", name: "=seed")
         topiary_catch_sigint(L.state)
         defer { topiary_catch_sigint(nil) }
@@ -93,6 +102,7 @@ public final class NotebookRunner {
                                tolerance: fm.tolerance ?? NotebookRunner.defaultTolerance,
                                absoluteTolerance: fm.absoluteTolerance ?? 0, parameters: options.parameters, cells: records)
         record.blas = BLAS.coreName
+        record.threads = used
         return record
     }
 

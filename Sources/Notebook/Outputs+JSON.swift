@@ -11,6 +11,7 @@ extension RunRecord {
             ("notebook", .string(notebook)),
             ("parameters", .array(parameters.map { .object([("name", .string($0.name)), ("value", .string($0.value))]) })),
             ("seed", .int(seed)),
+        ] + (threads.map { [("threads", JSON.int($0))] } ?? []) + [
             ("tolerance", .double(tolerance)),
             ("version", .int(version)),
         ])
@@ -28,6 +29,10 @@ extension RunRecord {
         format = try r.string("format")
         version = try r.int("version")
         blas = try r.optionalString("blas")
+        threads = try r.optionalInt("threads")
+        if let n = threads, !(1...256).contains(n) {
+            throw RecordFields.Failure(description: "at threads: expected a thread count from 1 to 256, found \(n)")
+        }
     }
 }
 
@@ -101,6 +106,12 @@ struct RecordFields {
         guard let v = fields.first(where: { $0.0 == key })?.1, !v.isNull else { return nil }
         guard let s = v.string else { throw wrong(key, "a string", v) }
         return s
+    }
+
+    func optionalInt(_ key: String) throws -> Int? {
+        guard let v = fields.first(where: { $0.0 == key })?.1, !v.isNull else { return nil }
+        guard let i = v.int else { throw wrong(key, "an integer", v) }
+        return i
     }
 
     func int(_ key: String) throws -> Int {

@@ -88,6 +88,9 @@ public struct RunRecord: Sendable {
     /// they round differently from one another, so a replay on other ones may differ in the
     /// last bits, which training amplifies. nil in records made before it was written down.
     public var blas: String? = nil
+    /// The threads the run started with (`Parallel.threads`): results depend on it (sums
+    /// over per-thread parts), so replay runs with it. nil in records made before it was kept.
+    public var threads: Int? = nil
 
     /// The first cell that failed (error or timeout, not expected by `raises`).
     public var firstFailure: CellRecord? {

@@ -72,6 +72,7 @@ public enum Replay {
         run.timeout = options.timeout
         run.parameters = parameters
         run.seed = options.update ? nil : recorded?.seed
+        run.threads = options.update ? nil : recorded?.threads
         run.afterCell = { cell, r in
             options.progress?(cell, r)
             let label = r.label(file: notebook.fileName)

@@ -1,5 +1,6 @@
 import XCTest
 import Kernels
+import Tensor
 @testable import Notebook
 import Text
 
@@ -39,6 +40,37 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(report.compared, 3)
         XCTAssertEqual(report.ignored, 1)
         XCTAssertEqual(s.read("nb.lua"), notebook, "the source is never modified")
+    }
+
+    /// A run records the threads it started with, and replay runs with them (sums over
+    /// per-thread parts change with the count), restoring the process's count afterwards.
+    func testReplayRunsWithTheRecordedThreadCount() throws {
+        let s = Scratch()
+        let path = s.write("nb.lua", """
+            -- %% Threads
+            print(tensor.get_num_threads())
+            """)
+        let before = Parallel.threads
+        defer { Parallel.threads = before; BLAS.setThreads(before) }
+        var options = RunOptions()
+        options.threads = 3
+        let recorded = try runAndRecord(path, options)
+        XCTAssertEqual(recorded.threads, 3)
+        XCTAssertEqual(recorded.cells[0].outputs.first?.text, "3\n")
+        XCTAssertEqual(Parallel.threads, before, "the run restores the thread count")
+        XCTAssertTrue(s.read("nb.out/outputs.json")?.contains("\"threads\": 3") ?? false)
+        Parallel.threads = before == 1 ? 2 : 1
+        let report = try Replay.replay(path)
+        XCTAssertTrue(report.passed, "\(report.differences.map(\.diff))")
+        XCTAssertEqual(report.record.threads, 3)
+        XCTAssertEqual(Parallel.threads, before == 1 ? 2 : 1, "replay restores the thread count")
+        // a record without the field (made before it was kept) replays with the process's count
+        let json = try XCTUnwrap(s.read("nb.out/outputs.json"))
+        s.write("nb.out/outputs.json", json.replacingOccurrences(of: "  \"threads\": 3,\n", with: ""))
+        XCTAssertNil(try OutputStore.read(OutputPaths(notebook: path)).threads)
+        XCTAssertFalse(try Replay.replay(path).passed, "without it the count printed differs")
+        s.write("nb.out/outputs.json", json.replacingOccurrences(of: "\"threads\": 3", with: "\"threads\": 0"))
+        XCTAssertThrowsError(try Replay.replay(path)) { XCTAssertTrue("\($0)".contains("thread count from 1 to 256"), "\($0)") }
     }
 
     /// Rewrites the first number of cell 2's recorded stdout.
