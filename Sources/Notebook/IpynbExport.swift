@@ -4,7 +4,12 @@ import Text
 /// cells with their outputs (streams, execute_result, display_data with image/svg+xml,
 /// error), markdown and raw cells, the Topiary kernel's kernelspec and language_info, so
 /// the notebook opens and runs in Jupyter with `topiary kernel` (`topiary kernel install`).
+/// A first code cell (`setupCellID`) seeds the generator and sets the thread count as the
+/// recorded run had them before its first cell, so "Run All" in Jupyter computes what
+/// `notebook run` recorded; import drops it (the seed is in the front matter).
 public enum IpynbExport {
+    /// The id of the set-up cell the export puts first.
+    public static let setupCellID = "topiary-setup"
     /// The kernel's name in kernelspecs (its directory: `kernels/topiary/kernel.json`).
     public static let kernelName = "topiary"
     /// The name front ends show for the kernel.
@@ -15,8 +20,18 @@ public enum IpynbExport {
         ("name", .string("lua")), ("pygments_lexer", .string("lua")), ("version", .string("5.4")),
     ])
 
+    /// The set-up cell: what `notebook run` does before a notebook's first cell.
+    static func setupCell(_ record: RunRecord) -> JSON {
+        var source = ["-- Set up as the recorded run was before its first cell (topiary notebook run does this itself):",
+                      "tensor.manual_seed(\(record.seed))"]
+        if let n = record.threads { source.append("tensor.set_num_threads(\(n))   -- results depend on the thread count") }
+        return .object([("cell_type", .string("code")), ("execution_count", .null), ("id", .string(setupCellID)),
+                        ("metadata", .object([("topiary", .object([("setup", .bool(true))]))])), ("outputs", .array([])),
+                        ("source", JSON.lines(source.joined(separator: "\n")))])
+    }
+
     public static func render(_ notebook: Notebook, _ record: RunRecord) -> String {
-        var cells: [JSON] = []
+        var cells: [JSON] = [setupCell(record)]
         var count = 0
         for (cell, r) in zip(notebook.cells, record.cells) {
             var metadata: [(String, JSON)] = []

@@ -4,8 +4,8 @@ import Text
 /// `topiary notebook import nb.ipynb`: a Jupyter notebook (nbformat 4) back to a notebook
 /// script in jupytext's percent format. Code cells keep their source, title, tags and
 /// timeout; markdown and raw cells become `-- ` comment lines; the notebook's title and
-/// Topiary seed and tolerance (as `export --ipynb` stores them) become the front matter.
-/// Outputs are not imported: `notebook run` records them again.
+/// Topiary seed and tolerance (as `export --ipynb` stores them) become the front matter, and
+/// the export's set-up cell (`IpynbExport.setupCellID`) is dropped. Outputs are not imported: `notebook run` records them again.
 public enum IpynbImport {
     /// The script and remarks about what could not be kept (tags Topiary does not know,
     /// titles the marker syntax cannot hold). The script parses as a notebook.
@@ -38,6 +38,8 @@ public enum IpynbImport {
             default: throw NotebookError(file, "\(label) has the unknown cell_type '\(type)' (code, markdown or raw)")
             }
             let cellMeta = cell["metadata"] ?? .object([])
+            // the export's set-up cell: its seed is the front matter's
+            if kind == .code, cellMeta["topiary"]?["setup"]?.bool == true { continue }
             var tags: [CellTag] = []
             for t in cellMeta["tags"]?.array ?? [] {
                 guard let name = t.string else { continue }

@@ -1,5 +1,6 @@
 -- ---
 -- title: Kernel round trip
+-- seed: 7
 -- ---
 
 -- %% [markdown]
@@ -7,7 +8,8 @@
 --
 -- `Tests/Jupyter/kernel_test.sh` records this notebook with `topiary notebook run`,
 -- exports it with `--ipynb`, executes the export in Jupyter (nbclient) with the Topiary
--- kernel and compares every cell's outputs with the recorded ones.
+-- kernel and compares every cell's outputs with the recorded ones. The seed is not the
+-- default: the export's set-up cell must give the kernel the recorded one.
 
 -- %% Parameters tags=["parameters"]
 n = 4

@@ -52,7 +52,16 @@ final class ExportTests: XCTestCase {
         let meta = try XCTUnwrap(json["metadata"] as? [String: Any])
         XCTAssertEqual((meta["kernelspec"] as? [String: Any])?["language"] as? String, "lua")
         XCTAssertEqual((meta["language_info"] as? [String: Any])?["name"] as? String, "lua")
-        let cells = try XCTUnwrap(json["cells"] as? [[String: Any]])
+        let all = try XCTUnwrap(json["cells"] as? [[String: Any]])
+        // first the set-up cell: the recorded run's seed and threads, before the notebook's cells
+        let setup = try XCTUnwrap(all.first)
+        XCTAssertEqual(setup["id"] as? String, "topiary-setup")
+        XCTAssertTrue(setup["execution_count"] is NSNull)
+        let record = try OutputStore.read(OutputPaths(notebook: path))
+        let code = (setup["source"] as? [String])?.joined() ?? ""
+        XCTAssertTrue(code.contains("tensor.manual_seed(\(record.seed))\n"), code)
+        XCTAssertTrue(code.contains("tensor.set_num_threads(\(try XCTUnwrap(record.threads)))"), code)
+        let cells = Array(all.dropFirst())
         XCTAssertEqual(cells.map { $0["cell_type"] as? String }, ["markdown", "code", "code", "code", "code", "code", "raw"])
         let outputs = cells.map { ($0["outputs"] as? [[String: Any]]) ?? [] }
         XCTAssertEqual(outputs[1].map { $0["output_type"] as? String }, ["stream", "stream", "execute_result"])
@@ -84,7 +93,7 @@ final class ExportTests: XCTestCase {
         p.waitUntilExit()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(p.terminationStatus, 0, text)
-        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "7")
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "8", "the set-up cell and the notebook's 7")
         _ = s
     }
 
