@@ -43,6 +43,37 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(after.samples, 64)
     }
 
+    /// fit skips the first convolution's input gradient (nobody reads it) and trains the
+    /// same weights as steps that compute it; the layer computes it again afterwards.
+    func testFitSkipsTheInputGradientOfTheFirstConvolution() throws {
+        Random.manualSeed(5)
+        func net() throws -> Sequential {
+            Sequential([try Conv2d(2, 4, kernelSize: (3, 3), padding: (1, 1)), try BatchNorm2d(4), ReLU(),
+                        try Conv2d(4, 4, kernelSize: (3, 3), padding: (1, 1)), ReLU(), Flatten(), try Linear(4 * 6 * 6, 3)])
+        }
+        let a = try net(), b = try net()
+        try b.loadStateDict(a.stateDict().map { ($0.key, try $0.tensor.clone()) }, strict: true)
+        let x = try Tensor.randn([8, 2, 6, 6]), y = try Tensor.int64(shape: [8], values: [0, 1, 2, 0, 1, 2, 0, 1])
+        let skips = Trainer.skippedInputGradients
+        try Trainer(model: a, optimizer: try SGD(lr: 0.1, momentum: 0.9)).fit(BatchList([(x, y), (x, y)]), epochs: 1)
+        XCTAssertEqual(Trainer.skippedInputGradients - skips, 2, "one convolution, two steps")
+        let convs = a.namedModules().compactMap { $0.module as? Conv2d }
+        XCTAssertTrue(convs.allSatisfy(\.computeInputGradient), "restored after each step")
+        // the same two steps by hand, every input gradient computed
+        b.train()
+        let sgd = try SGD(lr: 0.1, momentum: 0.9), params = b.namedParameters().map(\.parameter)
+        for _ in 0..<2 {
+            b.zeroGrad()
+            let (_, g) = try CrossEntropy.compute(logits: try b.forward(x), targets: y)
+            let dx = try b.backward(g)
+            XCTAssertTrue(dx.toFloats().contains { $0 != 0 }, "by hand the input gradient is computed")
+            try sgd.step(params)
+        }
+        for (p, q) in zip(a.stateDict(), b.stateDict()) {
+            XCTAssertEqual(p.tensor.toFloats(), q.tensor.toFloats(), p.key)
+        }
+    }
+
     func testScheduleSetsTheLearningRatePerEpochAndResumeContinues() throws {
         Random.manualSeed(3)
         let model = Sequential([try Linear(2, 2)])
