@@ -7,7 +7,7 @@ import Text
 
 /// `topiary bench --ab NAME`: each selected case timed alternately with a switch off (A,
 /// our kernels) and on (B), round after round in one process, so a loaded machine slows
-/// both sides alike. Prints one JSON line per case and thread count with both medians
+/// both sides alike; odd rounds run A first, even ones B, so neither always follows the other. Prints one JSON line per case and thread count with both medians
 /// (over rounds of each round's median) and `speedup_b` = A / B (> 1: B is faster), with
 /// `speedup_paired` (the median of each round's A / B) and `speedup_min` (fastest A over
 /// fastest B), the two that hold up best when other guests load the host.
@@ -123,6 +123,7 @@ enum BenchAB {
         guard let set = lookup(name) else { return }
         let env = ProcessInfo.processInfo.environment
         let rounds = max(1, Int(env["ANCHOR_AB_ROUNDS"] ?? "") ?? 6), reps = max(1, Int(env["ANCHOR_AB_REPS"] ?? "") ?? 3)
+        let threads = Parallel.threads
         for c in cases where h.selected(c.name) {
             let body: () throws -> Void
             do { body = try c.prepare() } catch {
@@ -135,8 +136,9 @@ enum BenchAB {
                 do {
                     var sides: [[Double]] = [[], []], fastest = [Double.infinity, .infinity]
                     for side in 0..<2 { set(side == 1); try body() }   // warm-up (B creates its primitives)
-                    for _ in 0..<rounds {
-                        for side in 0..<2 {
+                    for round in 0..<rounds {
+                        // A then B, then B then A: neither side always runs on the other's warm caches
+                        for side in round % 2 == 0 ? [0, 1] : [1, 0] {
                             set(side == 1)
                             var times: [Double] = []
                             for _ in 0..<reps {
@@ -164,8 +166,8 @@ enum BenchAB {
             }
             set(false)
         }
-        Parallel.threads = ProcessInfo.processInfo.activeProcessorCount
-        BLAS.setThreads(Parallel.threads)
+        Parallel.threads = threads
+        BLAS.setThreads(threads)
     }
 
     private static func median(_ v: [Double]) -> Double {
