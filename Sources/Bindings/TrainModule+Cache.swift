@@ -131,7 +131,10 @@ extension TrainModule {
     runs the same whether the network was trained or read. The file is written atomically;
     a file that cannot be read (truncated, corrupt, or written for other settings) is
     reported on stderr and replaced by training again. One line says which happened and
-    where. `info` = {path =, file =, trained = true|false, settings = "k=v k=v"}.
+    where. Processes asking for the same network at once (a sweep's tasks on one cache) train
+    it once: the first holds a lock (a hidden .FILE.lock beside it) while it trains, the
+    others say they wait, then read its file. `info` = {path =, file =, trained = true|false,
+    settings = "k=v k=v"}.
     Example:
       local net, info = train.cached("demo", {epochs = 1, lr = 0.1}, function()
         local m = nn.Sequential{nn.Flatten(), nn.Linear(3 * 8 * 8, 10)}
@@ -150,6 +153,12 @@ extension TrainModule {
         try o.checkKnown(["dir"], "cached")
         let dir = try o.path("dir") ?? FilePath(ModelCache.directory())
         let path = dir + key.fileName
+        try dir.createDirectories(op: "train.cached")
+        // one process trains an entry; others asking for it meanwhile wait, then read it
+        let lock = try ModelCache.Lock(path) {
+            L.write("train.cached: waiting for another process training \(path)\n")
+        }
+        defer { lock.release() }
 
         if path.exists {
             do {
@@ -178,7 +187,6 @@ extension TrainModule {
             return m
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        try dir.createDirectories(op: "train.cached")
         try NNModule.saveModel(trained, to: path, metadata: [ModelCache.keyMetadata: key.canonical], op: "train.cached")
         let model = try NNModule.loadModel(path, op: "train.cached").model
         L.write("train.cached: trained in \(String(format: "%.1f", seconds)) s, saved \(path)\n")

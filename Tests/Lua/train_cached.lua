@@ -109,6 +109,38 @@ os.execute("for f in " .. q(dir) .. "/msg-*; do head -c 100 \"$f\" > \"$f.x\" &&
 broken = run(bin .. " run " .. q(script) .. " quiet")
 assert(broken:find("train.cached: cannot use " .. dir .. "/msg-epochs=1-", 1, true) and broken:find("; training again\n", 1, true), broken)
 
+-- Two processes asking for the same network at once (a sweep's tasks): one trains, the other
+-- waits for it and reads its file.
+local slow = base .. ".slow.lua"
+f = assert(io.open(slow, "w"))
+f:write(string.format([[
+local _, info = train.cached("slow", {epochs = 1}, function()
+  print("TRAINING")
+  os.execute("sleep 1.5")
+  return nn.Sequential{nn.Linear(4, 2)}
+end, {dir = %q})
+print(info.trained and "trained" or "read")
+]], dir))
+f:close()
+os.execute(string.format("(%s run %s > %s.out1 2>&1 & %s run %s > %s.out2 2>&1 & wait)", bin, q(slow), q(base), bin, q(slow), q(base)))
+local outs = {}
+for i = 1, 2 do
+  local h = assert(io.open(base .. ".out" .. i)); outs[i] = h:read("a"); h:close(); os.remove(base .. ".out" .. i)
+end
+local trainer_out = outs[1]:find("TRAINING", 1, true) and outs[1] or outs[2]
+local reader_out = trainer_out == outs[1] and outs[2] or outs[1]
+assert(trainer_out:find("\ntrained\n$"), trainer_out)
+assert(not reader_out:find("TRAINING", 1, true), "only one process trains:\n" .. reader_out)
+assert(reader_out:find("train.cached: waiting for another process training " .. dir .. "/slow-epochs=1-", 1, true), reader_out)
+assert(reader_out:find("train.cached: loaded ", 1, true) and reader_out:find("\nread\n$"), reader_out)
+os.remove(slow)
+-- Asking for the network being trained from inside its own function would wait forever: an error.
+check.raises(function()
+  train.cached("self", {}, function() return train.cached("self", {}, function() end, {dir = dir}) end, {dir = dir})
+end, "the training function asked for the network it is training")
+-- The lock is released after that error: the same entry trains now.
+assert(select(2, train.cached("self", {}, function() return nn.Sequential{nn.Linear(2, 2)} end, {dir = dir})).trained)
+
 -- topiary.cache_dir(): $TOPIARY_CACHE, else ~/.cache/topiary.
 assert(run("TOPIARY_CACHE=/some/where " .. bin .. " -e 'print(topiary.cache_dir())'") == "/some/where\n")
 assert(run("env -u TOPIARY_CACHE HOME=/home/u " .. bin .. " -e 'print(topiary.cache_dir())'") == "/home/u/.cache/topiary\n")
