@@ -92,7 +92,8 @@ public enum Slurm {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         catch { throw SweepError("\(folder): cannot create: \((error as NSError).localizedDescription)") }
         let text = try SlurmScript.text(indices: todo, options: options, jobName: "topiary-sweep",
-                                        executable: executable, sweepFile: abs(spec.file), logs: abs(folder), workdir: cwd)
+                                        executable: executable, sweepFile: abs(spec.file), grid: spec.gridFingerprint(points),
+                                        logs: abs(folder), workdir: cwd)
         let script = folder + "/submit-\(jobs.count + 1).sbatch"
         do { try AtomicFile.write(script, bytes: Array(text.utf8), op: "sweep submit") } catch { throw SweepError("\(error)") }
         let r = try command("sbatch", ["--parsable", script])

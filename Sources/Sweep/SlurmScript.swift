@@ -1,7 +1,8 @@
 import Foundation
 
 /// The sbatch script `sweep submit` writes: one array job whose task i runs grid point i
-/// through `topiary sweep task FILE --index i`.
+/// through `topiary sweep task FILE --index i --grid FINGERPRINT` (the grid as submitted:
+/// `SweepSpec.gridFingerprint`).
 public enum SlurmScript {
     /// `0-3,5,7-9`: sorted indices as Slurm's --array ranges.
     public static func ranges(_ indices: [Int]) -> String {
@@ -20,9 +21,11 @@ public enum SlurmScript {
     /// A shell word in single quotes.
     public static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
-    /// The script text. `executable`, `sweepFile`, `logs` and `workdir` should be absolute.
+    /// The script text. `executable`, `sweepFile`, `logs` and `workdir` should be absolute;
+    /// `grid` is the sweep's `gridFingerprint` when submitted.
     public static func text(indices: [Int], options: SlurmOptions, jobName: String, executable: String,
-                            sweepFile: String, logs: String, workdir: String) throws -> String {
+                            sweepFile: String, grid: String, logs: String, workdir: String) throws -> String {
+        guard !grid.isEmpty, grid.allSatisfy(\.isHexDigit) else { throw SweepError("slurm: the grid fingerprint '\(grid)' is not hexadecimal") }
         guard !indices.isEmpty else { throw SweepError("no tasks to submit") }
         for (what, v) in [("partition", options.partition), ("time", options.time), ("mem", options.mem), ("job name", jobName),
                           ("log folder", logs), ("working directory", workdir)] {
@@ -48,8 +51,9 @@ public enum SlurmScript {
             "# Written by `topiary sweep submit`: array task i runs grid point i of the sweep",
             "# (parameter names sorted, the last varying fastest). Its outputs go to the point's",
             "# folder under the sweep's out; this log holds only what `sweep task` itself prints.",
+            "# --grid: the grid as submitted; a task whose sweep file has a changed grid since fails.",
             "export TOPIARY_THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"",
-            "exec \(quote(executable)) sweep task \(quote(sweepFile)) --index \"$SLURM_ARRAY_TASK_ID\"",
+            "exec \(quote(executable)) sweep task \(quote(sweepFile)) --index \"$SLURM_ARRAY_TASK_ID\" --grid \(grid)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

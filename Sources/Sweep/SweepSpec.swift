@@ -91,4 +91,17 @@ public struct SweepSpec: Sendable {
         self.grid = grid
         self.out = out
     }
+
+    /// What a Slurm task's index means: the notebook, the out folder and every point's name
+    /// in index order, hashed (FNV-1a, 16 hex digits). `sweep submit` writes it into the job
+    /// script and `sweep task --grid` checks it, so a task queued before the sweep file was
+    /// edited fails with a message instead of running whichever point now has its index.
+    public func gridFingerprint(_ points: [GridPoint]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for part in [notebook, out] + points.map(\.name) {
+            for b in part.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            h = (h ^ 0x0a) &* 0x100_0000_01b3
+        }
+        return String(format: "%016llx", h)
+    }
 }

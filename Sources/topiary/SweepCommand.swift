@@ -143,10 +143,15 @@ struct SweepTask: ParsableCommand {
 
     @OptionGroup var sweep: SweepFileArgument
     @Option(help: "The grid point (0-based, as $SLURM_ARRAY_TASK_ID).") var index: Int
+    @Option(help: "The grid's fingerprint when the job was submitted (sweep submit writes it): the task refuses to run if the grid changed since.")
+    var grid: String?
 
     func run() throws {
         let (spec, points) = sweep.grid()
         do {
+            if let grid, grid != spec.gridFingerprint(points) {
+                throw SweepError("\(sweep.file): the sweep's grid, notebook or out changed since this job was submitted, so index \(index) may name another point now (\(points.indices.contains(index) ? points[index].name : "none")); run `topiary sweep submit` again for the new grid (finished points are not run twice)")
+            }
             guard points.indices.contains(index) else { throw SweepError("\(sweep.file): no grid point \(index): the grid has \(points.count) points (0 to \(points.count - 1))") }
             let env = ProcessInfo.processInfo.environment
             let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? String(index))" }

@@ -99,6 +99,10 @@ wait_job() {
 job=$("$bin" sweep submit "$sweep" --slurm --time 5 --cpus 1) || fail "sweep submit failed"
 [[ "$job" =~ ^[0-9]+$ ]] || fail "sweep submit printed '$job', not a job id"
 grep -q -- "--array=0-11%2" "$root/runs/.slurm/submit-1.sbatch" || fail "the script does not hold --array=0-11%2"
+grep -q -- '--grid [0-9a-f]\{16\}$' "$root/runs/.slurm/submit-1.sbatch" || fail "the script passes no grid fingerprint"
+# A task queued under another grid (the sweep file edited since) refuses to run.
+msg=$("$bin" sweep task "$sweep" --index 0 --grid 0000000000000000 2>&1) && fail "a task with another grid's fingerprint ran"
+echo "$msg" | grep -q "changed since this job was submitted" || fail "the grid check says: $msg"
 scancel "${job}_11" || fail "scancel ${job}_11 failed"
 wait_job "$job"
 status=$("$bin" sweep status "$sweep") || fail "sweep status failed"

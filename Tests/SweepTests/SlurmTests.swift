@@ -17,7 +17,7 @@ final class SlurmTests: XCTestCase {
         var o = SlurmOptions()
         o.partition = "debug"; o.time = "10:00"; o.cpus = 2; o.mem = "4G"; o.maxRunning = 3
         let text = try SlurmScript.text(indices: [0, 1, 2, 5], options: o, jobName: "topiary-sweep", executable: "/opt/top iary",
-                                        sweepFile: "/w/it's.lua", logs: "/w/runs/.slurm", workdir: "/w")
+                                        sweepFile: "/w/it's.lua", grid: "0123abcd", logs: "/w/runs/.slurm", workdir: "/w")
         XCTAssertEqual(text, """
             #!/bin/bash
             #SBATCH --job-name=topiary-sweep
@@ -32,15 +32,38 @@ final class SlurmTests: XCTestCase {
             # Written by `topiary sweep submit`: array task i runs grid point i of the sweep
             # (parameter names sorted, the last varying fastest). Its outputs go to the point's
             # folder under the sweep's out; this log holds only what `sweep task` itself prints.
+            # --grid: the grid as submitted; a task whose sweep file has a changed grid since fails.
             export TOPIARY_THREADS="${SLURM_CPUS_PER_TASK:-1}"
-            exec '/opt/top iary' sweep task '/w/it'\\''s.lua' --index "$SLURM_ARRAY_TASK_ID"
+            exec '/opt/top iary' sweep task '/w/it'\\''s.lua' --index "$SLURM_ARRAY_TASK_ID" --grid 0123abcd
 
             """)
         o.partition = "a b"
-        XCTAssertThrowsError(try SlurmScript.text(indices: [0], options: o, jobName: "j", executable: "t", sweepFile: "s", logs: "/l", workdir: "/w")) {
+        XCTAssertThrowsError(try SlurmScript.text(indices: [0], options: o, jobName: "j", executable: "t", sweepFile: "s", grid: "ab", logs: "/l", workdir: "/w")) {
             XCTAssertTrue("\($0)".contains("slurm partition 'a b' cannot go into an #SBATCH line"), "\($0)")
         }
-        XCTAssertThrowsError(try SlurmScript.text(indices: [], options: SlurmOptions(), jobName: "j", executable: "t", sweepFile: "s", logs: "/l", workdir: "/w"))
+        XCTAssertThrowsError(try SlurmScript.text(indices: [], options: SlurmOptions(), jobName: "j", executable: "t", sweepFile: "s", grid: "ab", logs: "/l", workdir: "/w"))
+    }
+
+    /// The fingerprint a task checks: the same for the same grid however it is listed;
+    /// another for an added value, a renamed notebook or another out folder.
+    func testGridFingerprint() throws {
+        let grid: [(name: String, values: [SweepValue])] = [("ratio", [.double(0.3), .double(0.5)]), ("criterion", [.string("l1")])]
+        let spec = SweepSpec(file: "s.lua", notebook: "nb.lua", grid: grid, out: "runs")
+        let f = spec.gridFingerprint(try Grid.expand(grid))
+        XCTAssertEqual(f.count, 16)
+        XCTAssertEqual(f, spec.gridFingerprint(try Grid.expand(grid.reversed())))
+        let more: [(name: String, values: [SweepValue])] = [("ratio", [.double(0.3), .double(0.5), .double(0.7)]), ("criterion", [.string("l1")])]
+        XCTAssertNotEqual(f, spec.gridFingerprint(try Grid.expand(more)))
+        var other = spec
+        other.notebook = "nb2.lua"
+        XCTAssertNotEqual(f, other.gridFingerprint(try Grid.expand(grid)))
+        other = spec
+        other.out = "runs2"
+        XCTAssertNotEqual(f, other.gridFingerprint(try Grid.expand(grid)))
+        XCTAssertThrowsError(try SlurmScript.text(indices: [0], options: SlurmOptions(), jobName: "j", executable: "t", sweepFile: "s",
+                                                  grid: "x y", logs: "/l", workdir: "/w")) {
+            XCTAssertTrue("\($0)".contains("is not hexadecimal"), "\($0)")
+        }
     }
 
     func testScontrolRecords() {
