@@ -11,6 +11,8 @@ extension PlotModule {
 
         /// The options every chart takes.
         static let common: Set<String> = ["title", "xlabel", "ylabel", "label", "width", "height"]
+        /// The axis options of line and scatter charts.
+        static let axes: Set<String> = ["xscale", "yscale", "xlim", "ylim"]
 
         /// Options at `i`; keys outside `known` (and the table form's data keys) are errors.
         init(_ L: Lua, _ i: Int32, _ fname: String, known: Set<String>, data: Set<String> = []) throws {
@@ -23,6 +25,26 @@ extension PlotModule {
         }
 
         func label() throws -> String? { try options.string("label") }
+
+        /// Sets the axis scales ("linear" | "log") and limits ({lo, hi}) of a line or scatter
+        /// chart, when given.
+        func applyAxes(_ L: Lua, to c: Chart) throws {
+            func scale(_ key: String) throws -> AxisScale? {
+                guard try options.string(key) != nil else { return nil }
+                return AxisScale(rawValue: try options.choice(key, AxisScale.allCases.map(\.rawValue), "linear"))
+            }
+            func limits(_ key: String) throws -> (Double, Double)? {
+                defer { L.pop() }
+                guard options.push(key) != LUA_TNIL else { return nil }
+                guard L.isTable(-1), L.rawLength(-1) == 2,
+                      let v = try? L.plotValues(-1), v.count == 2 else { throw options.invalid(key, "expected {lo, hi}, two numbers") }
+                return (v[0], v[1])
+            }
+            let (xs, ys, xl, yl) = (try scale("xscale"), try scale("yscale"), try limits("xlim"), try limits("ylim"))
+            guard xs != nil || ys != nil || xl != nil || yl != nil else { return }
+            do { try c.setAxes(xScale: xs, yScale: ys, xLimits: xl, yLimits: yl) }
+            catch let e as PlotError { throw LuaError.argument(Int(index), e.message) }
+        }
 
         /// Sets the chart's texts and size.
         func apply(to c: Chart) throws {

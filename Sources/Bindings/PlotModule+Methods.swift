@@ -47,15 +47,17 @@ extension PlotModule {
         },
         LuaFunction("set", doc: """
             p:set(options)
-            Changes the title, axis labels or size of a chart. Options: title, xlabel, ylabel, width, height. Returns p.
+            Changes the title, axis labels or size of a chart, and for line and scatter charts the axis \
+            scales and limits. Options: title, xlabel, ylabel, width, height; xscale, yscale, xlim, ylim. Returns p.
             Example:
               local p = plot.line({1, 4, 9})
-              p:set{title = "squares", xlabel = "n"}
+              p:set{title = "squares", xlabel = "n", yscale = "log"}
             """) { L in
             let c = try check(L, 1)
             try L.checkTable(2)
-            let opts = try ChartOptions(L, 2, "set", known: ChartOptions.common.subtracting(["label"]))
+            let opts = try ChartOptions(L, 2, "set", known: ChartOptions.common.subtracting(["label"]).union(ChartOptions.axes))
             try opts.apply(to: c)
+            try opts.applyAxes(L, to: c)
             L.setTop(1)
             return 1
         },

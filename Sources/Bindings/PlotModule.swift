@@ -29,32 +29,38 @@ public enum PlotModule {
         LuaFunction("line", doc: """
             plot.line(y [, options]) | plot.line(x, y [, options]) | plot.line{x = ..., y = ..., ...}
             A line chart of y (a tensor or a table of numbers) against x (1, 2, ... when omitted). \
-            Add more series with p:add. Options: title, xlabel, ylabel, label (the legend entry), width, height.
+            Add more series with p:add. Options: title, xlabel, ylabel, label (the legend entry), width, height, \
+            xscale / yscale = "linear" | "log" (log: powers-of-ten ticks; values <= 0 are left out), xlim / ylim = \
+            {lo, hi} (the interval shown; what falls outside is clipped).
             Example:
               local loss = {2.3, 1.2, 0.8, 0.6, 0.5}
               local p = plot.line(loss, {title = "Training loss", xlabel = "epoch", ylabel = "loss", label = "train"})
               p:add({2.4, 1.5, 1.1, 0.9, 0.9}, {label = "test"})
+              p:set{yscale = "log", ylim = {0.1, 10}}
               p:save("loss.svg")
             """) { L in
-            let (x, y, opts) = try xyArguments(L, "plot.line", known: ChartOptions.common)
+            let (x, y, opts) = try xyArguments(L, "plot.line", known: ChartOptions.common.union(ChartOptions.axes))
             let label = try opts.label()
             let c = try Chart.line(x: x, y: y, label: label)
             try opts.apply(to: c)
+            try opts.applyAxes(L, to: c)
             chartType.push(L, c); return 1
         },
         LuaFunction("scatter", doc: """
             plot.scatter(x, y [, options]) | plot.scatter{x = ..., y = ..., ...}
             A scatter plot of the points (x[i], y[i]). Add more series with p:add. Options: title, \
-            xlabel, ylabel, label, size (marker radius in pixels), width, height.
+            xlabel, ylabel, label, size (marker radius in pixels), width, height, xscale, yscale, xlim, ylim \
+            (as plot.line's).
             Example:
               local x = tensor.randn(200)
               local p = plot.scatter(x, x * 2 + tensor.randn(200), {title = "y = 2x + noise", label = "samples"})
             """) { L in
-            let (x, y, opts) = try xyArguments(L, "plot.scatter", known: ChartOptions.common.union(["size"]))
+            let (x, y, opts) = try xyArguments(L, "plot.scatter", known: ChartOptions.common.union(["size"]).union(ChartOptions.axes))
             guard let x else { throw LuaError.message("plot.scatter: x and y expected (plot.scatter(x, y))") }
             let label = try opts.label()
             let c = try Chart.scatter(x: x, y: y, label: label)
             try opts.apply(to: c)
+            try opts.applyAxes(L, to: c)
             if let s = try opts.options.number("size") {
                 guard s > 0 && s <= 50 else { throw LuaError.argument(Int(opts.index), "field 'size': must be in (0, 50]") }
                 c.markerSize = s

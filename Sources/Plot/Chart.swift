@@ -30,6 +30,11 @@ public final class Chart {
     public var height: Double = 400
     /// Scatter marker radius in pixels.
     public var markerSize: Double = 3
+    /// Line and scatter charts: how each axis maps data (`setAxes` checks them with the limits).
+    public private(set) var xScale: AxisScale = .linear, yScale: AxisScale = .linear
+    /// Line and scatter charts: the interval each axis shows (the data's when nil); what
+    /// falls outside is clipped.
+    public private(set) var xLimits: (Double, Double)?, yLimits: (Double, Double)?
     public private(set) var series: [Series] = []
     /// Bar charts: the label of each bar position.
     public private(set) var categories: [String] = []
@@ -44,6 +49,23 @@ public final class Chart {
     public static let maxHeatmapCells = 65_536
 
     init(kind: ChartKind) { self.kind = kind }
+
+    /// Sets the axis scales and limits of a line or scatter chart (nil leaves one as it is):
+    /// limits must be finite with lo < hi, and positive on a log axis.
+    public func setAxes(xScale: AxisScale? = nil, yScale: AxisScale? = nil,
+                        xLimits: (Double, Double)? = nil, yLimits: (Double, Double)? = nil) throws {
+        guard kind == .line || kind == .scatter else {
+            throw PlotError("plot: log scales and axis limits are for line and scatter charts, not a \(kind.rawValue) chart")
+        }
+        let xs = xScale ?? self.xScale, ys = yScale ?? self.yScale
+        let xl = xLimits ?? self.xLimits, yl = yLimits ?? self.yLimits
+        for (axis, s, l) in [("x", xs, xl), ("y", ys, yl)] {
+            guard let (a, b) = l else { continue }
+            guard a.isFinite, b.isFinite, a < b else { throw PlotError("plot: \(axis)lim must be two finite numbers {lo, hi} with lo < hi, got {\(a), \(b)}") }
+            guard s == .linear || a > 0 else { throw PlotError("plot: \(axis)lim must be positive on a log \(axis) axis, got {\(a), \(b)}") }
+        }
+        (self.xScale, self.yScale, self.xLimits, self.yLimits) = (xs, ys, xl, yl)
+    }
 
     // MARK: Constructors
 

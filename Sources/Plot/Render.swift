@@ -23,18 +23,25 @@ extension Chart {
     }
 
     func renderXY() -> String {
-        let (x0, x1) = extent(series.flatMap { $0.x }) ?? (0, 1)
-        let (y0, y1) = extent(series.flatMap { $0.y }) ?? (0, 1)
-        let xs = Ticks.nice(x0, x1), ys = Ticks.nice(y0, y1)
-        let f = Frame(self, yLabelChars: ys.ticks.widestLabel)
-        let sx = LinearScale(d0: xs.lo, d1: xs.hi, r0: f.left, r1: f.right)
-        let sy = LinearScale(d0: ys.lo, d1: ys.hi, r0: f.bottom, r1: f.top)
+        let xa = AxisLayout(series.flatMap { $0.x }, scale: xScale, limits: xLimits)
+        let ya = AxisLayout(series.flatMap { $0.y }, scale: yScale, limits: yLimits)
+        let f = Frame(self, yLabelChars: ya.widestLabel)
+        let sx = xa.map(f.left, f.right), sy = ya.map(f.bottom, f.top)
         var w = SVGWriter(width: width, height: height)
         w.title(self)
-        w.grid(f, x: xs.ticks.placed(sx), y: ys.ticks.placed(sy))
+        w.grid(f, x: xa.placed(sx), y: ya.placed(sy))
+        // with limits, data may fall outside the plot area: clip the series to it
+        let clipped = xLimits != nil || yLimits != nil
+        if clipped {
+            w.open("clipPath", ["id": "plot-area"])
+            w.element("rect", ["x": num(f.left), "y": num(f.top), "width": num(f.width), "height": num(f.height)])
+            w.close("clipPath")
+        }
         for (i, s) in series.enumerated() {
             let color = Palette.color(i)
-            w.open("g", ["class": "series", "data-label": s.label ?? "series \(i + 1)"])
+            var group = ["class": "series", "data-label": s.label ?? "series \(i + 1)"]
+            if clipped { group["clip-path"] = "url(#plot-area)" }
+            w.open("g", group)
             if kind == .line {
                 // NaN and infinite values break the line into pieces; a lone point is a dot.
                 var run: [(Double, Double)] = []
@@ -48,18 +55,21 @@ extension Chart {
                     run = []
                 }
                 for (x, y) in zip(s.x, s.y) {
-                    if x.isFinite && y.isFinite { run.append((sx(x), sy(y))) } else { flush() }
+                    let (px, py) = (sx(x), sy(y))
+                    if px.isFinite && py.isFinite { run.append((px, py)) } else { flush() }
                 }
                 flush()
             } else {
-                for (x, y) in zip(s.x, s.y) where x.isFinite && y.isFinite {
-                    w.element("circle", ["cx": num(sx(x)), "cy": num(sy(y)), "r": num(markerSize), "fill": color, "fill-opacity": "0.75"])
+                for (x, y) in zip(s.x, s.y) {
+                    let (px, py) = (sx(x), sy(y))
+                    guard px.isFinite && py.isFinite else { continue }
+                    w.element("circle", ["cx": num(px), "cy": num(py), "r": num(markerSize), "fill": color, "fill-opacity": "0.75"])
                 }
             }
             w.close("g")
         }
-        w.xAxis(f, xs.ticks.placed(sx), label: xlabel, chart: self)
-        w.yAxis(f, ys.ticks.placed(sy), label: ylabel)
+        w.xAxis(f, xa.placed(sx), label: xlabel, chart: self)
+        w.yAxis(f, ya.placed(sy), label: ylabel)
         w.legend(f, legendEntries(), swatch: kind == .line ? "line" : "point")
         return w.finish()
     }

@@ -60,4 +60,19 @@ local text = f:read("a")
 f:close()
 os.remove(path)
 assert(text == a:svg(), "the saved file is the chart's SVG")
+-- Log scales and limits: a loss curve over decades, a learning-rate sweep on a log x axis.
+local function tick_labels(svg, axis)
+  local body = svg:match('<g class="axis ' .. axis .. '">(.-)</g>\n</g>') or svg:match('<g class="axis ' .. axis .. '">(.*)')
+  local out = {}
+  for t in body:gmatch('<text[^>]*>([^<]*)</text>') do out[#out + 1] = t end
+  return out
+end
+local loss = plot.line({3, 0.5, 0.08, 0.02}, {yscale = "log", label = "train"})
+local ys = tick_labels(loss:svg(), "y")
+check.same({ys[1], ys[#ys]}, {"0.01", "10"}, "log y ticks: whole decades around 0.02..3")
+local sweep = plot.scatter({1e-4, 1e-3, 1e-2, 1e-1}, {0.6, 0.8, 0.9, 0.4}, {xscale = "log"})
+check.same(tick_labels(sweep:svg(), "x"), {"1e-04", "0.001", "0.01", "0.1"}, "log x ticks")
+sweep:set{ylim = {0.5, 1}}
+assert(sweep:svg():find('clip-path="url(#plot-area)"', 1, true), "limits clip the series")
+assert(not plot.line({1, 2}):svg():find("clip-path", 1, true), "no limits, no clip")
 print("plot_basics ok")
