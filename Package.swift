@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor", "Kernels", "Text"], swiftSettings: fast),
         .target(name: "Data", dependencies: ["Tensor", "CZlib", "Text"], swiftSettings: fast),
         .target(name: "Pruning", dependencies: ["Tensor", "Kernels", "NN", "Text"], swiftSettings: fast),
-        .target(name: "Plot", dependencies: ["Text"], swiftSettings: fast),
+        .target(name: "Plot", dependencies: ["Text", "CZlib"], swiftSettings: fast),
         .target(name: "ONNX", dependencies: ["Tensor", "NN", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx.proto"], swiftSettings: fast),
         // DESIGN.md's Distributed/; the module keeps the name Dist (`Distributed` is a Swift standard module)
@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "Kernels"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "NN", "Tensor", "Data"], exclude: ["Fixtures"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Tensor"]),
-        .testTarget(name: "PlotTests", dependencies: ["Plot"]),
+        .testTarget(name: "PlotTests", dependencies: ["Plot", "CZlib"]),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NN", "Tensor"]),
         .testTarget(name: "DistTests", dependencies: ["Dist", "NN", "Tensor"]),
         .testTarget(name: "BindingsTests", dependencies: ["Bindings", "LuaHost", "Tensor", "Plot", "CLua"]),

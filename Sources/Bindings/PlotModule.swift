@@ -113,7 +113,9 @@ public enum PlotModule {
         LuaFunction("heatmap", doc: """
             plot.heatmap(matrix [, options])
             A heat map of a 2-D tensor (or nested table): row 1 at the top, colours from viridis, and \
-            a colour bar. Options: title, xlabel, ylabel, width, height.
+            a colour bar. Up to 65536 cells are SVG rectangles; larger matrices (a 512 x 512 channel \
+            similarity, up to 4096 rows or columns and 4194304 cells) are one embedded PNG, a pixel per cell. \
+            Options: title, xlabel, ylabel, width, height.
             Example:
               local w = tensor.randn(16, 27)
               local p = plot.heatmap(w:abs(), {title = "|weights| of conv1", xlabel = "input", ylabel = "filter"})

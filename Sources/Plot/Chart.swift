@@ -45,8 +45,11 @@ public final class Chart {
     /// Heat maps: the matrix.
     public private(set) var matrix: HeatMatrix?
 
-    /// The most cells a heat map may have (an SVG element per cell).
+    /// The most cells a heat map draws as SVG rectangles (an element per cell); larger
+    /// matrices are drawn as one embedded PNG.
     public static let maxHeatmapCells = 65_536
+    /// The most rows or columns, and cells, of a heat map (a 4096 × 1024 PNG at most).
+    public static let maxHeatmapSide = 4096, maxHeatmapPixels = 4 << 20
 
     init(kind: ChartKind) { self.kind = kind }
 
@@ -117,8 +120,8 @@ public final class Chart {
         guard rows >= 1, cols >= 1, values.count == rows * cols else {
             throw PlotError("plot.heatmap: expected a non-empty matrix, got \(rows) x \(cols)")
         }
-        guard rows * cols <= maxHeatmapCells else {
-            throw PlotError("plot.heatmap: \(rows) x \(cols) = \(rows * cols) cells is too many for an SVG (at most \(maxHeatmapCells)); reduce the matrix first")
+        guard rows <= maxHeatmapSide, cols <= maxHeatmapSide, rows * cols <= maxHeatmapPixels else {
+            throw PlotError("plot.heatmap: \(rows) x \(cols) is too large to draw (at most \(maxHeatmapSide) rows or columns and \(maxHeatmapPixels) cells); reduce the matrix first")
         }
         let c = Chart(kind: .heatmap)
         c.matrix = HeatMatrix(rows: rows, cols: cols, values: values)

@@ -1,6 +1,9 @@
+import Foundation
+
 extension Chart {
     /// A heat map: one cell per matrix entry coloured by viridis, row 1 at the top, with a
-    /// colour bar on the right. Non-finite entries are grey.
+    /// colour bar on the right. Non-finite entries are grey. Up to `maxHeatmapCells` cells
+    /// are one SVG rectangle each; a larger matrix is one embedded PNG of a pixel per cell.
     func renderHeatmap() -> String {
         guard let m = matrix else { return SVGWriter(width: width, height: height).text + "</svg>\n" }
         let (lo, hi) = Ticks.widen(extent(m.values)?.0 ?? 0, extent(m.values)?.1 ?? 1)
@@ -12,13 +15,24 @@ extension Chart {
         var w = SVGWriter(width: width, height: height)
         w.title(self)
         w.open("g", ["class": "cells", "shape-rendering": "crispEdges"])
-        for r in 0..<m.rows {
-            for c in 0..<m.cols {
-                let v = m.at(r, c)
-                let color = v.isFinite ? Palette.viridis((v - lo) / (hi - lo)) : "#bbbbbb"
-                w.element("rect", ["x": num(f.left + cw * Double(c)), "y": num(f.top + ch * Double(r)),
-                                   "width": num(cw), "height": num(ch), "fill": color])
+        if m.rows * m.cols <= Chart.maxHeatmapCells {
+            for r in 0..<m.rows {
+                for c in 0..<m.cols {
+                    let v = m.at(r, c)
+                    let color = v.isFinite ? Palette.viridis((v - lo) / (hi - lo)) : "#bbbbbb"
+                    w.element("rect", ["x": num(f.left + cw * Double(c)), "y": num(f.top + ch * Double(r)),
+                                       "width": num(cw), "height": num(ch), "fill": color])
+                }
             }
+        } else {
+            var rgb = [UInt8](repeating: 0xbb, count: m.rows * m.cols * 3)
+            for (k, v) in m.values.enumerated() where v.isFinite {
+                (rgb[3 * k], rgb[3 * k + 1], rgb[3 * k + 2]) = Palette.viridisBytes((v - lo) / (hi - lo))
+            }
+            let png = Data(PNG.rgb(rows: m.rows, cols: m.cols, rgb)).base64EncodedString()
+            w.element("image", ["x": num(f.left), "y": num(f.top), "width": num(f.width), "height": num(f.height),
+                                "preserveAspectRatio": "none", "style": "image-rendering:pixelated",
+                                "href": "data:image/png;base64," + png])
         }
         w.close("g")
         w.xAxis(f, colTicks.map { Tick(at: f.left + cw * (Double($0) - 0.5), label: String($0)) }, label: xlabel, chart: self)

@@ -17,11 +17,24 @@ enum Palette {
 
     /// Viridis at `t` in [0, 1] (clamped), linearly interpolated, as "#rrggbb".
     static func viridis(_ t: Double) -> String {
+        let (r, g, b) = viridisChannels(t)
+        return hex(r, g, b)
+    }
+
+    /// Viridis at `t` as bytes, rounded as `viridis`' hex digits are (raster heat maps).
+    static func viridisBytes(_ t: Double) -> (UInt8, UInt8, UInt8) {
+        let (r, g, b) = viridisChannels(t)
+        func byte(_ v: Double) -> UInt8 { UInt8(min(max(v.rounded(), 0), 255)) }
+        return (byte(r), byte(g), byte(b))
+    }
+
+    /// Viridis at `t` in [0, 1] (clamped), linearly interpolated, as 0–255 channels.
+    private static func viridisChannels(_ t: Double) -> (Double, Double, Double) {
         let t = t.isFinite ? min(max(t, 0), 1) : 0
         let x = t * Double(viridis.count - 1)
         let i = min(Int(x), viridis.count - 2), f = x - Double(i)
         let a = viridis[i], b = viridis[i + 1]
-        return hex(a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
+        return (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f, a.2 + (b.2 - a.2) * f)
     }
 
     static func hex(_ r: Double, _ g: Double, _ b: Double) -> String {

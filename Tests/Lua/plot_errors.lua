@@ -16,7 +16,8 @@ check.raises(function() plot.bar({1, 2}, {labels = {"a"}}) end, "plot.bar: 1 lab
 check.raises(function() plot.bar({1, 2}, {labels = {{}}}) end, "field 'labels': a table at index 1 where a string was expected")
 check.raises(function() plot.heatmap(tensor.ones(3)) end, "a 2-D matrix expected, got shape [3]")
 check.raises(function() plot.heatmap() end, "bad argument #1 to 'heatmap' (tensor expected, got no value)")
-check.raises(function() plot.heatmap(tensor.zeros(300, 300)) end, "too many for an SVG")
+check.raises(function() plot.heatmap(tensor.zeros(5000, 2)) end, "plot.heatmap: 5000 x 2 is too large to draw (at most 4096 rows or columns")
+check.raises(function() plot.heatmap(tensor.zeros(2100, 2100)) end, "and 4194304 cells")
 
 local p = plot.line({1, 2, 3})
 check.raises(function() p:add({1, 2}, {title = "t"}) end, "unknown option 'title' for add")
