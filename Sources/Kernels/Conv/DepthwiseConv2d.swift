@@ -69,7 +69,7 @@ public enum DepthwiseConv2d {
                             for r in hLo..<hHi {
                                 let src = xc + (r * g.strideH + tapH) * g.width + tapW, d = dyo + r * ow
                                 if g.strideW == 1 {
-                                    for q in wLo..<wHi { s += d[q] * src[q] }
+                                    s += dot(d + wLo, src + wLo, wHi - wLo)
                                 } else {
                                     let st = g.strideW
                                     for q in wLo..<wHi { s += d[q] * src[q * st] }
@@ -87,6 +87,22 @@ public enum DepthwiseConv2d {
             Conv2dKernel.planeSums(dy, batch: g.batch, channels: g.outChannels, plane: P, into: &sums)
             for c in 0..<g.outChannels { db[c] += Float(sums[c]) }
         }
+    }
+
+    /// Σ a[q]·b[q] for q in 0..<n, in eight lanes (then summed lane by lane): a float sum
+    /// the compiler would otherwise keep in one scalar chain, in its written order.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var q = 0
+        while q + 8 <= n {
+            acc.addProduct(UnsafeRawPointer(a + q).loadUnaligned(as: SIMD8<Float>.self),
+                           UnsafeRawPointer(b + q).loadUnaligned(as: SIMD8<Float>.self))
+            q += 8
+        }
+        var s = acc.sum()
+        while q < n { s += a[q] * b[q]; q += 1 }
+        return s
     }
 
     /// dst[q·ds] += wv·src[q·ss] for q in lo..<hi: one tap's row, gathered (forward: the
