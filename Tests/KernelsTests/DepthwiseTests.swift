@@ -42,6 +42,52 @@ final class DepthwiseTests: XCTestCase {
         }
     }
 
+    /// The forward by output rows (zero-bordered scratch planes split by stride phase, 3×3
+    /// in registers) against a plain double sum: kernels 3 and 5, strides 1–3, paddings 0–2,
+    /// dilation 2, two outputs per input channel, planes from 2×2 to 33×35, with and without bias.
+    func testForwardMatchesADoubleSum() throws {
+        var rng = Xoshiro256(seed: 12)
+        let shapes: [(h: Int, w: Int, k: Int, s: Int, p: Int, d: Int, mult: Int, bias: Bool)] = [
+            (32, 32, 3, 1, 1, 1, 1, false), (32, 32, 3, 2, 1, 1, 1, true), (33, 35, 3, 2, 1, 1, 2, true),
+            (4, 4, 3, 1, 1, 1, 1, true), (2, 2, 3, 1, 1, 1, 1, false), (8, 8, 3, 1, 1, 1, 1, false),
+            (17, 13, 5, 1, 2, 1, 1, true), (16, 16, 5, 2, 2, 1, 1, false), (12, 12, 3, 1, 2, 2, 1, true),
+            (9, 11, 3, 1, 0, 1, 1, false), (20, 20, 3, 3, 1, 1, 1, true), (40, 40, 3, 2, 0, 1, 1, false),
+        ]
+        for t in shapes {
+            let c = 3, n = 2, oc = c * t.mult
+            let g = try ConvGeometry(batch: n, inChannels: c, height: t.h, width: t.w, outChannels: oc, kernel: (t.k, t.k),
+                                     stride: (t.s, t.s), padding: (t.p, t.p), dilation: (t.d, t.d), groups: c)
+            let x = (0..<(n * c * t.h * t.w)).map { _ in Float(rng.nextNormal()) }
+            let weight = (0..<(oc * t.k * t.k)).map { _ in Float(rng.nextNormal()) }
+            let bias = (0..<oc).map { _ in Float(rng.nextNormal()) }
+            var y = [Float](repeating: .nan, count: n * oc * g.outPlane)
+            try x.withUnsafeBufferPointer { xp in try weight.withUnsafeBufferPointer { wp in try bias.withUnsafeBufferPointer { bp in
+                try y.withUnsafeMutableBufferPointer { yp in
+                    try DepthwiseConv2d.forward(g, x: xp.baseAddress!, weight: wp.baseAddress!, bias: t.bias ? bp.baseAddress! : nil,
+                                                y: yp.baseAddress!)
+                }
+            } } }
+            for b in 0..<n {
+                for o in 0..<oc {
+                    for r in 0..<g.outHeight {
+                        for q in 0..<g.outWidth {
+                            var s = t.bias ? Double(bias[o]) : 0
+                            for i in 0..<t.k {
+                                for j in 0..<t.k {
+                                    let hi = r * t.s - t.p + i * t.d, wi = q * t.s - t.p + j * t.d
+                                    guard hi >= 0, hi < t.h, wi >= 0, wi < t.w else { continue }
+                                    s += Double(weight[(o * t.k + i) * t.k + j]) * Double(x[((b * c + o / t.mult) * t.h + hi) * t.w + wi])
+                                }
+                            }
+                            let got = y[((b * oc + o) * g.outHeight + r) * g.outWidth + q]
+                            XCTAssertEqual(Double(got), s, accuracy: 1e-4 * max(1, abs(s)), "\(t) out \(o) at \(r),\(q)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testEightLaneDotHandlesEveryTailLength() {
         for n in 0..<20 {
             let a = (0..<n).map { Float($0) + 0.5 }, b = (0..<n).map { Float(n - $0) }

@@ -7,24 +7,23 @@ public enum DepthwiseConv2d {
     public static func forward(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>) throws {
         let mult = g.outChannels / g.inChannels, taps = g.kernelH * g.kernelW
-        let P = g.outPlane, ow = g.outWidth
-        let planes = g.batch * g.outChannels
-        try ParallelBatch.run(planes, op: "conv2d") { _, lo, hi, stop in
+        let layout = paddedLayout(g), offsets = columnOffsets(g, layout)
+        // by input plane: its zero-bordered copy serves the `mult` output planes that read it
+        try offsets.withUnsafeBufferPointer { offsets in try ParallelBatch.run(g.batch * g.inChannels, op: "conv2d") { _, lo, hi, stop in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: layout.rows * layout.rowLength)
+            scratch.initialize(repeating: 0, count: layout.rows * layout.rowLength)   // the border stays zero
+            defer { scratch.deallocate() }
             for plane in lo..<hi {
                 if plane & 63 == 0 && stop() { return }
-                let n = plane / g.outChannels, oc = plane % g.outChannels
-                let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
-                let yo = y + plane * P
-                yo.update(repeating: bias?[oc] ?? 0, count: P)
-                g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
-                    guard hHi > hLo && wHi > wLo else { return }
-                    let wv = weight[oc * taps + i * g.kernelW + j]
-                    for r in hLo..<hHi {
-                        addScaled(wv, xc + (r * g.strideH + tapH) * g.width + tapW, g.strideW, yo + r * ow, 1, wLo, wHi)
-                    }
+                let n = plane / g.inChannels, c = plane % g.inChannels
+                fillPadded(g, x + plane * g.inPlane, scratch, layout)
+                for k in 0..<mult {
+                    let oc = c * mult + k
+                    forwardPlane(g, scratch, layout, offsets: offsets, weight: weight + oc * taps, bias: bias?[oc] ?? 0,
+                                 y: y + (n * g.outChannels + oc) * g.outPlane)
                 }
             }
-        }
+        } }
     }
 
     /// `dx` overwritten; `dw`, `db` accumulated (+=).
