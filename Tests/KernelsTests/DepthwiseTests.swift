@@ -88,6 +88,59 @@ final class DepthwiseTests: XCTestCase {
         }
     }
 
+    /// ∂L/∂x and ∂L/∂w against plain double sums over the same shapes as the forward: the
+    /// stride-1 ∂L/∂x runs as a forward over the bordered ∂L/∂y (a turned kernel), the other
+    /// cases (strides, two outputs a channel, a padding wider than the kernel) as before.
+    func testBackwardMatchesDoubleSums() throws {
+        var rng = Xoshiro256(seed: 13)
+        let shapes: [(h: Int, w: Int, k: Int, s: Int, p: Int, d: Int, mult: Int)] = [
+            (32, 32, 3, 1, 1, 1, 1), (32, 32, 3, 2, 1, 1, 1), (33, 35, 3, 2, 1, 1, 2), (4, 4, 3, 1, 1, 1, 1),
+            (2, 2, 3, 1, 1, 1, 1), (9, 11, 3, 1, 0, 1, 1), (17, 13, 5, 1, 2, 1, 1), (12, 12, 3, 1, 2, 2, 1),
+            (10, 10, 3, 1, 3, 1, 1), (16, 16, 3, 1, 1, 1, 2),
+        ]
+        for t in shapes {
+            let c = 3, n = 2, oc = c * t.mult
+            let g = try ConvGeometry(batch: n, inChannels: c, height: t.h, width: t.w, outChannels: oc, kernel: (t.k, t.k),
+                                     stride: (t.s, t.s), padding: (t.p, t.p), dilation: (t.d, t.d), groups: c)
+            let x = (0..<(n * c * t.h * t.w)).map { _ in Float(rng.nextNormal()) }
+            let dy = (0..<(n * oc * g.outPlane)).map { _ in Float(rng.nextNormal()) }
+            let weight = (0..<(oc * t.k * t.k)).map { _ in Float(rng.nextNormal()) }
+            var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: 0, count: weight.count)
+            try x.withUnsafeBufferPointer { xp in try dy.withUnsafeBufferPointer { dp in try weight.withUnsafeBufferPointer { wp in
+                try dx.withUnsafeMutableBufferPointer { dxp in try dw.withUnsafeMutableBufferPointer { dwp in
+                    try DepthwiseConv2d.backward(g, x: xp.baseAddress!, weight: wp.baseAddress!, dy: dp.baseAddress!,
+                                                 dx: dxp.baseAddress!, dw: dwp.baseAddress!, db: nil)
+                } }
+            } } }
+            var wantX = [Double](repeating: 0, count: x.count), wantW = [Double](repeating: 0, count: weight.count)
+            for b in 0..<n {
+                for o in 0..<oc {
+                    for r in 0..<g.outHeight {
+                        for q in 0..<g.outWidth {
+                            let d = Double(dy[((b * oc + o) * g.outHeight + r) * g.outWidth + q])
+                            for i in 0..<t.k {
+                                for j in 0..<t.k {
+                                    let hi = r * t.s - t.p + i * t.d, wi = q * t.s - t.p + j * t.d
+                                    guard hi >= 0, hi < t.h, wi >= 0, wi < t.w else { continue }
+                                    let xi = ((b * c + o / t.mult) * t.h + hi) * t.w + wi, wk = (o * t.k + i) * t.k + j
+                                    wantX[xi] += d * Double(weight[wk])
+                                    wantW[wk] += d * Double(x[xi])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (k, v) in wantX.enumerated() { XCTAssertEqual(Double(dx[k]), v, accuracy: 1e-4 * max(1, abs(v)), "\(t) dx[\(k)]") }
+            for (k, v) in wantW.enumerated() { XCTAssertEqual(Double(dw[k]), v, accuracy: 1e-4 * max(1, abs(v)), "\(t) dw[\(k)]") }
+        }
+        let s1 = try ConvGeometry(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 4, kernel: (3, 3), padding: (1, 1), groups: 4)
+        XCTAssertNotNil(DepthwiseConv2d.transposedGeometry(s1), "3×3, stride 1, padding 1 takes the forward path")
+        let s2 = try ConvGeometry(batch: 1, inChannels: 4, height: 8, width: 8, outChannels: 4, kernel: (3, 3), stride: (2, 2),
+                                  padding: (1, 1), groups: 4)
+        XCTAssertNil(DepthwiseConv2d.transposedGeometry(s2))
+    }
+
     func testEightLaneDotHandlesEveryTailLength() {
         for n in 0..<20 {
             let a = (0..<n).map { Float($0) + 0.5 }, b = (0..<n).map { Float(n - $0) }

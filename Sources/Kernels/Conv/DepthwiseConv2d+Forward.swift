@@ -22,7 +22,15 @@ extension DepthwiseConv2d {
         for r in 0..<g.height {
             let src = xc + r * g.width, dst = scratch + (r + g.padH) * layout.rowLength
             if s == 1 {
-                (dst + g.padW).update(from: src, count: g.width)
+                // rows are short (2 to 32 floats): eight at a time in registers, not a memmove call each
+                let out = dst + g.padW
+                var c = 0
+                while c + 8 <= g.width {
+                    UnsafeMutableRawPointer(out + c).storeBytes(of: UnsafeRawPointer(src + c).loadUnaligned(as: SIMD8<Float>.self),
+                                                                as: SIMD8<Float>.self)
+                    c += 8
+                }
+                while c < g.width { out[c] = src[c]; c += 1 }
             } else {
                 // padded column p = c + padW goes to phase p % s, index p / s
                 for phase in 0..<s {

@@ -32,7 +32,9 @@ public enum DepthwiseConv2d {
                                 dw: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) throws {
         let mult = g.outChannels / g.inChannels, taps = g.kernelH * g.kernelW
         let P = g.outPlane, ow = g.outWidth
-        if let dx {
+        if let dx, let t = transposedGeometry(g) {
+            try inputGradient(t, weight: weight, dy: dy, dx: dx)
+        } else if let dx {
             try ParallelBatch.run(g.batch * g.inChannels, op: "conv2d backward") { _, lo, hi, stop in
                 for plane in lo..<hi {
                     if plane & 63 == 0 && stop() { return }
@@ -54,32 +56,21 @@ public enum DepthwiseConv2d {
             }
         }
         if let dw {
-            try ParallelBatch.run(g.outChannels, op: "conv2d backward") { _, lo, hi, stop in
+            let layout = paddedLayout(g), offsets = columnOffsets(g, layout)
+            try offsets.withUnsafeBufferPointer { offsets in try ParallelBatch.run(g.outChannels, op: "conv2d backward") { _, lo, hi, stop in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: layout.rows * layout.rowLength)
+                scratch.initialize(repeating: 0, count: layout.rows * layout.rowLength)
+                defer { scratch.deallocate() }
                 var acc = [Double](repeating: 0, count: taps)
                 for oc in lo..<hi {
                     if stop() { return }
                     for t in 0..<taps { acc[t] = 0 }
-                    for n in 0..<g.batch {
-                        let xc = x + (n * g.inChannels + oc / mult) * g.inPlane
-                        let dyo = dy + (n * g.outChannels + oc) * P
-                        g.forEachTap { i, j, tapH, tapW, hLo, hHi, wLo, wHi in
-                            guard hHi > hLo && wHi > wLo else { return }
-                            var s: Float = 0
-                            for r in hLo..<hHi {
-                                let src = xc + (r * g.strideH + tapH) * g.width + tapW, d = dyo + r * ow
-                                if g.strideW == 1 {
-                                    s += dot(d + wLo, src + wLo, wHi - wLo)
-                                } else {
-                                    let st = g.strideW
-                                    for q in wLo..<wHi { s += d[q] * src[q * st] }
-                                }
-                            }
-                            acc[i * g.kernelW + j] += Double(s)
-                        }
+                    acc.withUnsafeMutableBufferPointer {
+                        weightGradient(g, oc: oc, x: x, dy: dy, scratch: scratch, layout, offsets: offsets, into: $0.baseAddress!)
                     }
                     for t in 0..<taps { dw[oc * taps + t] += Float(acc[t]) }
                 }
-            }
+            } }
         }
         if let db {
             var sums = [Double](repeating: 0, count: g.outChannels)
