@@ -11,8 +11,10 @@ extension NNModule {
             its parameters and running statistics: in training mode its batch mean and variance (and, in
             backward, the matching gradient sums) are summed over all ranks of dist, so K ranks × batch B
             normalise like one process × batch K·B. With one rank it computes what BatchNorm does. Eval
-            mode uses the running statistics. BatchNorms inside a layer (nn.ACConv2d's) stay local.
-            Returns the net (a bare BatchNorm comes back swapped) and the swapped paths.
+            mode uses the running statistics. The three BatchNorms inside an nn.ACConv2d (SFM's
+            training-time block) keep their type and synchronise too (paths "….square_bn", …; a net
+            read back by nn.load needs nn.sync_batchnorm again for them). Returns the net (a bare
+            BatchNorm comes back swapped) and the paths made synchronous.
             Example:
               local net, paths = nn.sync_batchnorm(nn.zoo.resnet20{})   -- paths: {"bn1", "layer1.0.bn1", ...}
             """) { L in

@@ -32,6 +32,9 @@ public final class ACConv2d: Module {
          ("ver_bn", verBN), ("hor_bn", horBN)]
     }
 
+    /// The three branches' BatchNorms under their state-dict names.
+    public var norms: [(name: String, bn: BatchNorm2d)] { [("square_bn", squareBN), ("ver_bn", verBN), ("hor_bn", horBN)] }
+
     /// The training flag is the branches' (one flag for the whole block).
     public var training: Bool {
         get { squareBN.training }

@@ -21,6 +21,10 @@ public class BatchNorm: Module {
     /// Update factor of the running statistics; nil = cumulative average (PyTorch's
     /// momentum=None).
     public var momentum: Double?
+    /// The ranks whose training batches this layer normalises over as one (`SyncBatchNorm`,
+    /// and the BatchNorms inside an `ACConv2d` that `SyncBatchNorm.convert` reaches); nil:
+    /// this process's batch only.
+    public var collective: (any Collective)?
     public var trackRunningStats: Bool
 
     public var numFeatures: Int { runningMean.numel }
@@ -187,16 +191,39 @@ public class BatchNorm: Module {
     }
 
     /// Whether a training batch's statistics are combined with other processes' before
-    /// they are used (`SyncBatchNorm` with a collective): then the forward and backward
-    /// cannot finish one channel at a time.
-    var synchronizesBatchStatistics: Bool { false }
+    /// they are used (a `collective`): then the forward and backward cannot finish one
+    /// channel at a time.
+    var synchronizesBatchStatistics: Bool { collective != nil }
 
-    /// Combines a training batch's per-channel mean and (biased) variance over the
-    /// ranks of a data-parallel job and returns true (SyncBatchNorm); here: local, false.
-    func synchronize(mean: inout [Double], variance: inout [Double], count: inout Int) throws -> Bool { false }
+    /// With a `collective`, combines a training batch's per-channel mean and (biased)
+    /// variance over its ranks and returns true; without, leaves them and returns false.
+    func synchronize(mean: inout [Double], variance: inout [Double], count: inout Int) throws -> Bool {
+        guard let collective else { return false }
+        let c = mean.count, k = Double(count)
+        var sums = [Double](repeating: 0, count: 1 + 2 * c)
+        sums[0] = k
+        for i in 0..<c {
+            sums[1 + i] = k * mean[i]
+            sums[1 + c + i] = k * (variance[i] + mean[i] * mean[i])
+        }
+        sums = try collective.allreduceSum(sums)
+        let total = sums[0]
+        for i in 0..<c {
+            mean[i] = sums[1 + i] / total
+            variance[i] = max(0, sums[1 + c + i] / total - mean[i] * mean[i])
+        }
+        count = Int(total)
+        return true
+    }
 
-    /// Sums backward's per-channel Σdy and Σdy·(x − μ) over the ranks (SyncBatchNorm).
-    func synchronize(sumDy: inout [Double], sumDyX: inout [Double]) throws {}
+    /// With a `collective`, sums backward's per-channel Σdy and Σdy·(x − μ) over its ranks.
+    func synchronize(sumDy: inout [Double], sumDyX: inout [Double]) throws {
+        guard let collective else { return }
+        let sums = try collective.allreduceSum(sumDy + sumDyX)
+        let c = sumDy.count
+        sumDy = Array(sums[0..<c])
+        sumDyX = Array(sums[c...])
+    }
 
     func updateRunning(_ m: [Double], _ v: [Double], count: Int) throws {
         if numBatchesTracked.dtype == .int64 { numBatchesTracked.iptr[0] += 1 } else { numBatchesTracked.ptr[0] += 1 }

@@ -9,13 +9,11 @@ import Tensor
 /// Takes [N, C, ...] input (any rank ≥ 2). State keys are BatchNorm's.
 public final class SyncBatchNorm: BatchNorm {
     public override var typeName: String { "SyncBatchNorm" }
-    /// The ranks to synchronise over (nil: this process's batch only).
-    public var collective: (any Collective)?
 
     public init(_ features: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
                 trackRunningStats: Bool = true, collective: (any Collective)? = nil) throws {
-        self.collective = collective
         try super.init(numFeatures: features, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats)
+        self.collective = collective
     }
 
     override func layout(_ input: Tensor) throws -> (Tensor, Int, Int, Int) {
@@ -26,41 +24,21 @@ public final class SyncBatchNorm: BatchNorm {
         return (x, x.shape[0], x.shape[1], x.shape.dropFirst(2).reduce(1, *))
     }
 
-    override var synchronizesBatchStatistics: Bool { collective != nil }
-
-    override func synchronize(mean: inout [Double], variance: inout [Double], count: inout Int) throws -> Bool {
-        guard let collective else { return false }
-        let c = mean.count, k = Double(count)
-        var sums = [Double](repeating: 0, count: 1 + 2 * c)
-        sums[0] = k
-        for i in 0..<c {
-            sums[1 + i] = k * mean[i]
-            sums[1 + c + i] = k * (variance[i] + mean[i] * mean[i])
-        }
-        sums = try collective.allreduceSum(sums)
-        let total = sums[0]
-        for i in 0..<c {
-            mean[i] = sums[1 + i] / total
-            variance[i] = max(0, sums[1 + c + i] / total - mean[i] * mean[i])
-        }
-        count = Int(total)
-        return true
-    }
-
-    override func synchronize(sumDy: inout [Double], sumDyX: inout [Double]) throws {
-        guard let collective else { return }
-        let sums = try collective.allreduceSum(sumDy + sumDyX)
-        let c = sumDy.count
-        sumDy = Array(sums[0..<c])
-        sumDyX = Array(sums[c...])
-    }
-
     /// Swaps every BatchNorm layer of `net` (BatchNorm1d, BatchNorm2d) for a SyncBatchNorm
     /// over `collective` with the same hyper-parameters, parameters and running
-    /// statistics; layers already synchronised get `collective`. BatchNorms inside a
-    /// layer (ACConv2d's branches) stay local. Returns the new root and the swapped paths.
+    /// statistics; layers already synchronised get `collective`. The BatchNorms inside an
+    /// ACConv2d (its three branches') keep their type and synchronise over `collective`
+    /// too (paths `….square_bn` …). Returns the new root and the paths made synchronous.
     public static func convert(_ net: any Module, collective: (any Collective)?) throws -> (net: any Module, paths: [String]) {
         attach(net, collective)
+        var inside: [String] = []
+        for (path, m) in net.namedModules() {
+            guard let a = m as? ACConv2d else { continue }
+            for (name, bn) in a.norms {
+                bn.collective = collective
+                inside.append(path.isEmpty ? name : path + "." + name)
+            }
+        }
         let r = try net.replacingLayers { _, m in
             guard let b = m as? BatchNorm, !(b is SyncBatchNorm) else { return nil }
             let s = try SyncBatchNorm(b.numFeatures, eps: b.eps, momentum: b.momentum, affine: b.weight != nil,
@@ -70,12 +48,16 @@ public final class SyncBatchNorm: BatchNorm {
             s.training = b.training
             return s
         }
-        return (r.root, r.paths)
+        return (r.root, r.paths + inside)
     }
 
-    /// Sets `collective` on every SyncBatchNorm of `net`.
+    /// Sets `collective` on every SyncBatchNorm of `net`, and on the BatchNorms inside its
+    /// ACConv2d layers that already synchronise (`convert` made them so).
     public static func attach(_ net: any Module, _ collective: (any Collective)?) {
-        for (_, m) in net.namedModules() { (m as? SyncBatchNorm)?.collective = collective }
+        for (_, m) in net.namedModules() {
+            (m as? SyncBatchNorm)?.collective = collective
+            for (_, bn) in (m as? ACConv2d)?.norms ?? [] where bn.collective != nil { bn.collective = collective }
+        }
     }
 }
 

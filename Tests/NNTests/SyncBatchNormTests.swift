@@ -137,4 +137,39 @@ final class SyncBatchNormTests: XCTestCase {
         XCTAssertNil(s.collective)
         XCTAssertNotNil(LayerKinds.kind("SyncBatchNorm"))
     }
+
+    /// ACConv2d's three branch BatchNorms synchronise once converted: two ranks with 3 and 5
+    /// samples compute, and backpropagate, what one block does over all 8.
+    func testACConvBatchNormsSynchroniseOverTheRanks() throws {
+        Random.manualSeed(21)
+        let one = try ACConv2d(3, 4, kernelSize: 3, padding: (1, 1))
+        let state = one.stateDict().map { ($0.key, try! $0.tensor.clone()) }
+        let x = randn([8, 3, 6, 6], seed: 22, scale: 2), r = randn([8, 4, 6, 6], seed: 23)
+        let y = try one.forward(x), dx = try one.backward(r)
+        let ranks = ThreadRanks(2), cut = [0, 3, 8]
+        let out = try ranks.run { k -> ([Double], [Double], [Double], [String]) in
+            let net = try Sequential(named: [("ac", try ACConv2d(3, 4, kernelSize: 3, padding: (1, 1)))])
+            try net.loadStateDict(state.map { ("ac." + $0.0, $0.1) }, strict: true)
+            let (_, paths) = try SyncBatchNorm.convert(net, collective: ranks.collective(k))
+            let ac = net.module(at: "ac") as! ACConv2d
+            let yk = try net.forward(try self.rows(x, cut[k], cut[k + 1]))
+            let dk = try net.backward(try self.rows(r, cut[k], cut[k + 1]))
+            return (yk.toArray(), dk.toArray(), ac.squareBN.runningVar.toArray(), paths)
+        }
+        XCTAssertEqual(out[0].3, ["ac.square_bn", "ac.ver_bn", "ac.hor_bn"])
+        for (a, b) in zip(y.toArray(), out[0].0 + out[1].0) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(dx.toArray(), out[0].1 + out[1].1) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(one.squareBN.runningVar.toArray(), out[1].2) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // unconverted, each rank normalises its own part: the outputs differ
+        let local = try ACConv2d(3, 4, kernelSize: 3, padding: (1, 1))
+        try local.loadStateDict(state, strict: true)
+        let part = try local.forward(try rows(x, 0, 3)).toArray()
+        XCTAssertGreaterThan(zip(part, out[0].0).map { abs($0 - $1) }.max() ?? 0, 1e-3)
+        // attach re-points the converted ones only
+        let net = try Sequential(named: [("ac", try ACConv2d(3, 4, kernelSize: 3, padding: (1, 1)))])
+        SyncBatchNorm.attach(net, LocalCollective())
+        XCTAssertNil((net.module(at: "ac") as! ACConv2d).squareBN.collective, "attach does not synchronise what convert did not")
+        _ = try SyncBatchNorm.convert(net, collective: nil)
+        XCTAssertNil((net.module(at: "ac") as! ACConv2d).verBN.collective)
+    }
 }
