@@ -3,6 +3,7 @@ import Foundation
 import LuaHost
 import NN
 import Tensor
+import Text
 
 /// Trained networks kept on disk, so that a notebook trains its baseline once and later
 /// runs read it: `train.cached(name, settings, fn)` and `topiary.cache_dir()`.
@@ -44,8 +45,7 @@ enum ModelCache {
             }
             var readable = ([name] + settings.map { clean($0.key) + "=" + clean($0.value) }).joined(separator: "-")
             if readable.utf8.count > 150 { readable = String(readable.prefix(150)) }
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in canonical.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            let h = FNV1a.hash(canonical)
             return readable + "-" + String(format: "%08x", UInt32(truncatingIfNeeded: h ^ (h >> 32))) + ".safetensors"
         }
     }

@@ -5,7 +5,8 @@ import Text
 /// script in jupytext's percent format. Code cells keep their source, title, tags and
 /// timeout; markdown and raw cells become `-- ` comment lines; the notebook's title and
 /// Topiary seed and tolerance (as `export --ipynb` stores them) become the front matter, and
-/// the export's set-up cell (`IpynbExport.setupCellID`) is dropped. Outputs are not imported: `notebook run` records them again.
+/// the export's set-up cell (`IpynbExport.setupCellID`) is dropped. Outputs are not imported:
+/// `notebook run` records them again.
 public enum IpynbImport {
     /// The script and remarks about what could not be kept (tags Topiary does not know,
     /// titles the marker syntax cannot hold). The script parses as a notebook.

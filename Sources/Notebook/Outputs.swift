@@ -1,3 +1,5 @@
+import Text
+
 /// What a cell produced.
 public enum OutputKind: String, Sendable {
     /// `print` / `io.write` text, and `io.stderr:write` text.
@@ -99,9 +101,4 @@ public struct RunRecord: Sendable {
 }
 
 /// FNV-1a, 64 bits, as 16 hex digits: a stable fingerprint of a cell's source.
-func fingerprint(_ s: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    let hex = String(h, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
-}
+func fingerprint(_ s: String) -> String { FNV1a.hex(s) }

@@ -97,11 +97,6 @@ public struct SweepSpec: Sendable {
     /// script and `sweep task --grid` checks it, so a task queued before the sweep file was
     /// edited fails with a message instead of running whichever point now has its index.
     public func gridFingerprint(_ points: [GridPoint]) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in [notebook, out] + points.map(\.name) {
-            for b in part.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            h = (h ^ 0x0a) &* 0x100_0000_01b3
-        }
-        return String(format: "%016llx", h)
+        FNV1a.hex(([notebook, out] + points.map(\.name)).map { $0 + "\n" }.joined())
     }
 }

@@ -7,7 +7,8 @@ import Text
 
 /// `topiary bench --ab NAME`: each selected case timed alternately with a switch off (A,
 /// our kernels) and on (B), round after round in one process, so a loaded machine slows
-/// both sides alike; odd rounds run A first, even ones B, so neither always follows the other. Prints one JSON line per case and thread count with both medians
+/// both sides alike (the first, third… rounds run A first, the others B first, so neither
+/// always runs on the other's warm caches). Prints one JSON line per case and thread count with both medians
 /// (over rounds of each round's median) and `speedup_b` = A / B (> 1: B is faster), with
 /// `speedup_paired` (the median of each round's A / B) and `speedup_min` (fastest A over
 /// fastest B), the two that hold up best when other guests load the host.
