@@ -44,6 +44,8 @@ public final class Chart {
     public private(set) var density = false
     /// Heat maps: the matrix.
     public private(set) var matrix: HeatMatrix?
+    /// Heat maps above `maxHeatmapCells` cells: the matrix as a base64 PNG (`rasterPNG`).
+    private(set) var raster: String?
 
     /// The most cells a heat map draws as SVG rectangles (an element per cell); larger
     /// matrices are drawn as one embedded PNG.
@@ -124,7 +126,9 @@ public final class Chart {
             throw PlotError("plot.heatmap: \(rows) x \(cols) is too large to draw (at most \(maxHeatmapSide) rows or columns and \(maxHeatmapPixels) cells); reduce the matrix first")
         }
         let c = Chart(kind: .heatmap)
-        c.matrix = HeatMatrix(rows: rows, cols: cols, values: values)
+        let m = HeatMatrix(rows: rows, cols: cols, values: values)
+        c.matrix = m
+        if rows * cols > maxHeatmapCells { c.raster = try rasterPNG(m) }
         return c
     }
 

@@ -6,7 +6,7 @@ extension Chart {
     /// are one SVG rectangle each; a larger matrix is one embedded PNG of a pixel per cell.
     func renderHeatmap() -> String {
         guard let m = matrix else { return SVGWriter(width: width, height: height).text + "</svg>\n" }
-        let (lo, hi) = Ticks.widen(extent(m.values)?.0 ?? 0, extent(m.values)?.1 ?? 1)
+        let (lo, hi) = Chart.colorRange(m)
         let barTicks = Ticks.within(lo, hi)
         // Row and column ticks are 1-based integers.
         let rowTicks = integerTicks(m.rows), colTicks = integerTicks(m.cols)
@@ -25,14 +25,9 @@ extension Chart {
                 }
             }
         } else {
-            var rgb = [UInt8](repeating: 0xbb, count: m.rows * m.cols * 3)
-            for (k, v) in m.values.enumerated() where v.isFinite {
-                (rgb[3 * k], rgb[3 * k + 1], rgb[3 * k + 2]) = Palette.viridisBytes((v - lo) / (hi - lo))
-            }
-            let png = Data(PNG.rgb(rows: m.rows, cols: m.cols, rgb)).base64EncodedString()
             w.element("image", ["x": num(f.left), "y": num(f.top), "width": num(f.width), "height": num(f.height),
                                 "preserveAspectRatio": "none", "style": "image-rendering:pixelated",
-                                "href": "data:image/png;base64," + png])
+                                "href": "data:image/png;base64," + (raster ?? "")])
         }
         w.close("g")
         w.xAxis(f, colTicks.map { Tick(at: f.left + cw * (Double($0) - 0.5), label: String($0)) }, label: xlabel, chart: self)
@@ -73,5 +68,23 @@ extension Chart {
             w.close("g")
         }
         w.close("g")
+    }
+
+    /// The colour scale's interval: the finite values' extent, widened when it is one value.
+    static func colorRange(_ m: HeatMatrix) -> (Double, Double) {
+        var lo = Double.infinity, hi = -Double.infinity
+        for v in m.values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        return lo <= hi ? Ticks.widen(lo, hi) : Ticks.widen(0, 1)
+    }
+
+    /// The matrix as a base64 PNG, a pixel per cell in the vector cells' colours (non-finite
+    /// entries grey): made once, when the chart is made, for matrices above `maxHeatmapCells`.
+    static func rasterPNG(_ m: HeatMatrix) throws -> String {
+        let (lo, hi) = colorRange(m)
+        var rgb = [UInt8](repeating: 0xbb, count: m.rows * m.cols * 3)
+        for (k, v) in m.values.enumerated() where v.isFinite {
+            (rgb[3 * k], rgb[3 * k + 1], rgb[3 * k + 2]) = Palette.viridisBytes((v - lo) / (hi - lo))
+        }
+        return Data(try PNG.rgb(rows: m.rows, cols: m.cols, rgb)).base64EncodedString()
     }
 }

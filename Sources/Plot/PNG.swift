@@ -5,8 +5,10 @@ import Foundation
 /// draw as one SVG rectangle per cell: the same bytes for the same pixels.
 enum PNG {
     /// The PNG file of `rows` × `cols` pixels, `rgb` row-major with 3 bytes a pixel.
-    static func rgb(rows: Int, cols: Int, _ rgb: [UInt8]) -> [UInt8] {
-        precondition(rgb.count == rows * cols * 3, "PNG.rgb: pixel count")
+    static func rgb(rows: Int, cols: Int, _ rgb: [UInt8]) throws -> [UInt8] {
+        guard rows > 0, cols > 0, rgb.count == rows * cols * 3 else {
+            throw PlotError("plot: \(rgb.count) bytes are not \(rows) x \(cols) RGB pixels")
+        }
         // each scanline: filter type 0, then its bytes
         var raw = [UInt8](repeating: 0, count: rows * (1 + cols * 3))
         for r in 0..<rows {
@@ -18,7 +20,7 @@ enum PNG {
         let status = packed.withUnsafeMutableBufferPointer { out in
             raw.withUnsafeBufferPointer { compress2(out.baseAddress, &size, $0.baseAddress, uLong(raw.count), 6) }
         }
-        precondition(status == Z_OK, "PNG.rgb: zlib failed (\(status))")   // only on out-of-memory
+        guard status == Z_OK else { throw PlotError("plot.heatmap: zlib could not compress the image (status \(status))") }
         packed.removeSubrange(Int(size)...)
         var file: [UInt8] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
         chunk(&file, "IHDR", be32(cols) + be32(rows) + [8, 2, 0, 0, 0])   // 8-bit, RGB, deflate, no filter, no interlace
