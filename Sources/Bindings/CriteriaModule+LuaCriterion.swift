@@ -20,16 +20,25 @@ final class LuaCriterion: Criterion {
     /// Registry reference of the option table passed as the second argument.
     private let options: Int32
 
+    /// How the definition asked for its needs: nil when it did not (then the feature maps
+    /// when the call is `calibrated`), else "weights", "fmaps" or "grads".
+    let declaredNeeds: String?
+
     /// `function` is the stack slot of fn, `options` of the option table; `spec` that of
     /// the definition table (needs, selection, reduce, per_image), nil for a bare function.
-    init(_ L: Lua, name: String, function: Int32, options: Int32, spec: Int32?) throws {
+    /// `calibrated`: the call gives calibration data, so a criterion that did not declare its
+    /// needs gets the feature maps (DESIGN.md's `ctx.fmaps` example declares none).
+    init(_ L: Lua, name: String, function: Int32, options: Int32, spec: Int32?, calibrated: Bool) throws {
         self.L = L; self.name = name
-        var needs: CriterionNeeds = [], selection = false, perImage = false
+        var needs: CriterionNeeds = calibrated ? .featureMaps : [], selection = false, perImage = false
+        var declared: String?
         if let spec {
             L.rawField(spec, "needs")
-            switch L.toString(-1) ?? "weights" {
+            declared = L.isString(-1) ? L.toString(-1) : nil
+            switch declared {
             case "fmaps": needs = .featureMaps
             case "grads": needs = [.featureMaps, .gradients]
+            case "weights": needs = []
             default: break
             }
             L.pop()
@@ -38,7 +47,7 @@ final class LuaCriterion: Criterion {
             if L.rawField(spec, "reduce") == LUA_TFUNCTION { reduceFn = LuaCallback(L, -1, what: "reduce of criterion '\(name)'") }
             L.pop()
         }
-        self.needs = needs; self.selection = selection; reducesEachImage = perImage
+        self.needs = needs; self.selection = selection; reducesEachImage = perImage; declaredNeeds = declared
         fn = LuaCallback(L, function, what: "criterion '\(name)'")
         L.pushValue(options); self.options = luaL_ref(L.state, clua_registryindex())
     }
@@ -77,15 +86,54 @@ final class LuaCriterion: Criterion {
             if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }
             if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
+            self.setAbsentHints(L, fmaps: ctx.fmaps == nil, grads: ctx.grads == nil)
             lua_rawgeti(L.state, clua_registryindex(), lua_Integer(self.options))
             return 2
         }) { L in try self.read(L, g) }
+    }
+
+    /// Gives the context table on top of the stack a metatable whose `__index` answers
+    /// `ctx.fmaps` / `ctx.grads`, when absent, with an error saying how to get them (a nil
+    /// there used to surface as "attempt to index a nil value (field 'fmaps')").
+    private func setAbsentHints(_ L: Lua, fmaps: Bool, grads: Bool) {
+        guard fmaps || grads else { return }
+        let define = "criteria.define(\"\(name)\", fn, {needs = ...})"
+        L.newTable()
+        L.push(Self.contextIndex); L.setField(-2, "__index")
+        if fmaps {
+            let why = declaredNeeds == "weights"
+                ? "it was defined with needs = \"weights\": define it with needs = \"fmaps\" (or \"grads\")"
+                : "give the call calibration data (calib = a loader)" + (declaredNeeds == nil ? "" : "; \(define)")
+            L.push("criterion '\(name)': ctx.fmaps is absent — \(why)"); L.setField(-2, "fmaps")
+        }
+        if grads {
+            let why = reduceFn != nil && needs.contains(.gradients)
+                ? "with reduce, ctx.fmaps holds reduce's results and the gradients go to reduce(maps, grads)"
+                : "define the criterion with needs = \"grads\" (\(define); the calibration batches need labels)"
+            L.push("criterion '\(name)': ctx.grads is absent — \(why)"); L.setField(-2, "grads")
+        }
+        lua_setmetatable(L.state, -2)
+    }
+
+    /// `__index` of a criterion context: the hint its metatable holds for fmaps / grads is
+    /// raised as the error; any other absent key is nil (ctx.bn of a group without BN).
+    static let contextIndex = LuaFunction("__index") { L in
+        guard L.isString(2), let key = L.toString(2), key == "fmaps" || key == "grads" else { L.pushNil(); return 1 }
+        guard lua_getmetatable(L.state, 1) != 0, L.rawField(-1, key) == LUA_TSTRING, let hint = L.toString(-1) else {
+            L.pushNil(); return 1
+        }
+        throw LuaError.message(hint)
     }
 
     /// The criterion's result on top of the stack, checked against the group.
     private func read(_ L: Lua, _ g: PruningGroup) throws -> CriterionResult {
         let what = "criterion '\(name)' for group \(g.name)"
         if selection {
+            // {keep = {...}} as well as the bare list (or tensor) of channels to keep
+            if L.isTable(-1) {
+                if L.rawField(-1, "keep") != LUA_TNIL { return .keep(try PruneModule.indices(L, -1, what: what)) }
+                L.pop()
+            }
             return .keep(try PruneModule.indices(L, -1, what: what))
         }
         if L.isTable(-1) {

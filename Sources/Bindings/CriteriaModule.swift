@@ -80,7 +80,8 @@ public enum CriteriaModule {
         defer { L.pop() }
         if t == LUA_TNIL { return try builtin("l1", o)! }
         if t == LUA_TFUNCTION {
-            return try LuaCriterion(L, name: "(function)", function: -1, options: options, spec: nil)
+            return try LuaCriterion(L, name: "(function)", function: -1, options: options, spec: nil,
+                                    calibrated: calibrated(L, o))
         }
         guard t == LUA_TSTRING, let name = L.toString(-1) else {
             throw LuaError.argument(Int(options), "field 'criterion': a criterion name or a function expected, got \(L.typeName(-1))")
@@ -95,7 +96,15 @@ public enum CriteriaModule {
         defer { L.pop() }
         L.rawField(-1, "fn")
         defer { L.pop() }
-        return try LuaCriterion(L, name: name, function: -1, options: options, spec: L.absIndex(-2))
+        return try LuaCriterion(L, name: name, function: -1, options: options, spec: L.absIndex(-2),
+                                calibrated: calibrated(L, o))
+    }
+
+    /// Whether the call's options give calibration data (`calib`): a criterion defined
+    /// without `needs` then gets the feature maps.
+    static func calibrated(_ L: Lua, _ o: LuaOptions) -> Bool {
+        defer { L.pop() }
+        return o.push("calib") != LUA_TNIL
     }
 
     static let functions: [LuaFunction] = [
@@ -104,7 +113,8 @@ public enum CriteriaModule {
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
-            at the group's point `fmaps` [N, C, H, W] (and `grads`); in a plan with a ratio, `ratio`
+            at the group's point `fmaps` [N, C, H, W] (and `grads`); without needs, `fmaps` comes
+            whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
             (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
             channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives:
@@ -119,7 +129,13 @@ public enum CriteriaModule {
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["needs", "selection", "reduce", "per_image"], "criteria.define")
             guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
-            let needs = try o.choice("needs", ["weights", "fmaps", "grads"], "weights")
+            // absent: the feature maps when the plan or score call has calibration data
+            let needsType = o.push("needs"), needsTypeName = L.typeName(-1)
+            L.pop()
+            guard needsType == LUA_TNIL || needsType == LUA_TSTRING else {
+                throw o.invalid("needs", "one of \"weights\", \"fmaps\", \"grads\" (a string; \"grads\" gives ctx.fmaps too), got a \(needsTypeName)")
+            }
+            let needs: String? = needsType == LUA_TNIL ? nil : try o.choice("needs", ["weights", "fmaps", "grads"], "weights")
             let selection = try o.bool("selection", false), perImage = try o.bool("per_image", false)
             let reduceType = o.push("reduce")
             guard reduceType == LUA_TNIL || reduceType == LUA_TFUNCTION else {
@@ -128,7 +144,7 @@ public enum CriteriaModule {
             L.rawField(clua_registryindex(), registryKey)
             L.newTable()
             L.pushValue(2); L.setField(-2, "fn")
-            L.push(needs); L.setField(-2, "needs")
+            if let needs { L.push(needs); L.setField(-2, "needs") }
             L.push(selection); L.setField(-2, "selection")
             L.push(perImage); L.setField(-2, "per_image")
             L.pushValue(-3); L.setField(-2, "reduce")

@@ -31,20 +31,14 @@ extension NNModule {
             L.push(try m.backward(g)); return 1
         },
         method("parameters", doc: """
-            net:parameters() -> {{name =, value =, grad =}, ...}
-            Every parameter with its state-dict name, its tensor and its gradient (nil before a backward).
+            net:parameters() -> {p, ...}
+            Every parameter as an nn.Parameter with fields name (its state-dict name), value (its
+            tensor), grad (its gradient; nil before a backward and after zero_grad) and
+            requires_grad. The fields are read live: a list taken once shows later gradients.
             Example:
               for _, p in ipairs(net:parameters()) do print(p.name, p.value:numel()) end
             """) { L, m in
-            let ps = m.namedParameters()
-            L.newTable(array: Int32(ps.count))
-            for (i, p) in ps.enumerated() {
-                L.newTable(record: 3)
-                L.push(p.name); L.setField(-2, "name")
-                L.push(p.parameter.value); L.setField(-2, "value")
-                if let g = p.parameter.grad { L.push(g); L.setField(-2, "grad") }
-                L.setIndex(-2, i + 1)
-            }
+            pushParameters(L, m)
             return 1
         },
         method("named_modules", doc: """

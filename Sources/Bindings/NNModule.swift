@@ -19,6 +19,7 @@ public enum NNModule {
     public static let library = LuaLibrary(name: "nn") { L in
         moduleType.register(L, methods: methods, metamethods: metamethods, fields: fields, items: child)
         hookType.register(L, methods: hookMethods)
+        parameterType.register(L, methods: [], metamethods: parameterMetamethods, fields: parameterFields)
         L.newTable()
         for f in layerConstructors + acnetFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()

@@ -63,7 +63,7 @@ public enum PruneModule {
             remember(m, s)
             return s
         }
-        throw LuaError.message("\(op): give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader) or call prune.groups(net, shape) first")
+        throw LuaError.message("\(op): give the input shape in the options table, argument #\(o.index) (\(op)(…, {input = {1, 3, 32, 32}})), calibration data (calib = a loader) or call prune.groups(net, shape) first")
     }
 
     /// One image of `data`'s first batch as an input shape ([1, …]), nil without data
@@ -131,6 +131,13 @@ public enum PruneModule {
             try L.checkTable(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["input", "optimizer"], "prune.apply")
+            for key in ["input", "optimizer"] {
+                let misplaced = L.rawField(2, key) != LUA_TNIL
+                L.pop()
+                if misplaced {
+                    throw LuaError.argument(2, "'\(key)' goes in the options table, argument #3: prune.apply(net, {[group] = kept}, {\(key) = …})")
+                }
+            }
             let g = try graph(m, try inputShape(L, m, o, "prune.apply"))
             var kept: [Int: [Int]] = [:], byName: [String: [Int]] = [:], before: [String: Int] = [:]
             var failure: LuaError?
@@ -138,7 +145,10 @@ public enum PruneModule {
                 guard failure == nil else { return }
                 guard let name = L.toString(-2), L.type(-2) == LUA_TSTRING else { failure = .argument(2, "keys must be group names"); return }
                 guard let group = g.group(named: name) else {
-                    failure = .argument(2, "no group named '\(name)' (groups are named by their first conv: \(g.groups.prefix(4).map(\.name).joined(separator: ", ")), …)")
+                    let holding = g.groups.filter { $0.layers.contains(name) }.map { "'\($0.name)'" }
+                    failure = .argument(2, holding.isEmpty
+                        ? "no group named '\(name)' (groups are named by their first conv: \(g.groups.prefix(4).map(\.name).joined(separator: ", ")), …)"
+                        : "no group named '\(name)': that layer is a member of group \(holding.joined(separator: " and ")) (a group is named by the conv that defines its channels)")
                     return
                 }
                 do {

@@ -4,7 +4,7 @@ import CLua
 /// `bad argument #2 to 'entropy' (field 'bins': number expected, got string)`.
 public struct LuaOptions {
     let L: Lua
-    let index: Int32
+    public let index: Int32
     let present: Bool
 
     /// Options at stack slot `index`: a table, or nil/none for all defaults.

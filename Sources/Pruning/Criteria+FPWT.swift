@@ -40,9 +40,16 @@ public struct FPWTCriterion: Criterion {
         guard maps.dim == 4 || maps.dim == 3 else {
             throw TensorError("fpwt: feature maps must be [N, C, H, W], got \(shapeString(maps.shape)) (a wavelet transform needs spatial maps)")
         }
-        let x = maps.dim == 4 ? maps : try maps.reshape(maps.shape + [1])
-        return try x.waveletChannelStats(wavelet, mode: mode, level: level, details: details,
-                                         similarity: variant == .similarity, force: force)
+        guard maps.dim == 3 else {
+            return try maps.waveletChannelStats(wavelet, mode: mode, level: level, details: details,
+                                                similarity: variant == .similarity, force: force)
+        }
+        do {
+            return try maps.reshape(maps.shape + [1]).waveletChannelStats(
+                wavelet, mode: mode, level: level, details: details, similarity: variant == .similarity, force: force)
+        } catch let e as TensorError {
+            throw TensorError("\(e.message) (3-d maps \(shapeString(maps.shape)) are read as [N, C, L] with L×1 maps; give [N, C, H, W] for 2-d maps)")
+        }
     }
 
     /// A batch's packed statistics (`pack`). Maps [B, C] (a Linear's outputs) and, unless

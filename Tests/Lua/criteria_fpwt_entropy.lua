@@ -107,4 +107,7 @@ check.raises(function() criteria.score(net, "entropy", {variant = "pooled", cali
 local nan = fm:clone(); nan[1][1][1][1] = 0 / 0
 check.raises(function() criteria.fpwt(nan) end, "NaN")
 check.raises(function() criteria.entropy(nan) end, "NaN")
+-- a 3-d tensor is [N, C, L] (L×1 maps): when that is too small, the error says how it was read
+check.raises(function() criteria.fpwt(tensor.rand(6, 8, 8)) end,
+  "(3-d maps [6, 8, 8] are read as [N, C, L] with L×1 maps; give [N, C, H, W] for 2-d maps)")
 print("criteria_fpwt_entropy: ok")

@@ -42,7 +42,13 @@ check.raises(function() prune.apply(net, {["layer1.0.conv1"] = tensor.new{1, 0/0
 check.raises(function() prune.apply(net, {["layer1.0.conv1"] = {1, 9}}) end, "index 9 is out of range")
 check.raises(function() prune.apply(net, {["nope"] = {1}}) end, "no group named 'nope'")
 check.raises(function() prune.apply(net, {["linear"] = {1, 2}}) end, "cannot be pruned")
-check.raises(function() prune.apply(nn.zoo.resnet20{}, {}, {}) end, "give the input shape")
+check.raises(function() prune.apply(nn.zoo.resnet20{}, {}, {}) end,
+  "prune.apply: give the input shape in the options table, argument #3 (prune.apply(…, {input = {1, 3, 32, 32}}))")
+check.raises(function() prune.apply(nn.zoo.resnet20{}, {["layer1.0.conv1"] = {1}, input = {1, 3, 32, 32}}) end,
+  "'input' goes in the options table, argument #3: prune.apply(net, {[group] = kept}, {input = …})")
+-- a member layer's name says which group holds it
+check.raises(function() prune.apply(net, {["layer1.0.bn1"] = {1}}) end,
+  "no group named 'layer1.0.bn1': that layer is a member of group 'layer1.0.conv1'")
 assert(net.layer1[1].conv1.out_channels == 3)
 
 -- Capture: outputs by name or pattern, batch dim concatenated, optional per-batch reduce.

@@ -129,5 +129,5 @@ check.raises(function() criteria.fpwt(tensor.randn({6, 8, 2, 2}), {wavelet = "db
   "the deepest level they allow is 0: use a shorter wavelet such as haar, or larger maps")
 -- Neither an input shape nor calibration data: the error names both.
 check.raises(function() prune.plan(nn.zoo.small_cnn{}, {criterion = "l1", ratio = 0.5}) end,
-  "prune.plan: give the input shape (input = {1, 3, 32, 32}), calibration data (calib = a loader)")
+  "prune.plan: give the input shape in the options table, argument #2 (prune.plan(…, {input = {1, 3, 32, 32}})), calibration data (calib = a loader)")
 print("prune_skip_sensitivity: ok")

@@ -1,0 +1,89 @@
+-- Criteria written in Lua: DESIGN.md's example as written (no `needs`: calibration data in the
+-- call brings ctx.fmaps), clear errors for absent maps and gradients, the forms a
+-- selection-based criterion may return, and net:parameters() read live.
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+tensor.manual_seed(11)
+local shape = {1, 3, 32, 32}
+local net = nn.zoo.resnet20{}
+net:eval()
+local calib = tensor.randn(8, 3, 32, 32)
+
+-- DESIGN.md, "The Lua API": defined without needs, planned with calib.
+criteria.define("edge_energy", function(ctx)   -- ctx.weight, ctx.fmaps, ctx.bn, ctx.grad, ctx.layer
+  local w = ctx.fmaps:dwt2("haar")   -- {ll=, lh=, hl=, hh=} = PyWavelets' cA, cH, cV, cD
+  return (w.lh:pow(2) + w.hl:pow(2)):sum{3, 4}:mean(1)   -- one score per channel
+end)
+local scores = criteria.score(net, "edge_energy", {input = shape, calib = calib})
+local maps = net:capture("layer1.0.relu1", calib)["layer1.0.relu1"]
+local w = maps:dwt2("haar")
+check.near(scores["layer1.0.conv1"], (w.lh:pow(2) + w.hl:pow(2)):sum{3, 4}:mean(1), 1e-4,
+  "the scores are the example's formula on the maps after the group's ReLU")
+local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "edge_energy", ratio = 0.5, calib = calib})
+assert(#plan.kept["layer1.0.conv1"] == 8, "the example plans")
+
+-- Without calibration data the maps are absent, and the error says how to get them.
+check.raises(function() criteria.score(net, "edge_energy", {input = shape}) end,
+  "criterion 'edge_energy': ctx.fmaps is absent — give the call calibration data (calib = a loader)")
+-- needs = "weights" never captures, even with calib.
+criteria.define("weights_only", function(ctx) return ctx.fmaps:mean{1, 3, 4} end, {needs = "weights"})
+check.raises(function() criteria.score(net, "weights_only", {input = shape, calib = calib}) end,
+  'it was defined with needs = "weights": define it with needs = "fmaps"')
+-- Gradients come only with needs = "grads".
+criteria.define("wants_grads", function(ctx) return (ctx.fmaps * ctx.grads):abs():mean{1, 3, 4} end, {needs = "fmaps"})
+check.raises(function() criteria.score(net, "wants_grads", {input = shape, calib = calib}) end,
+  'ctx.grads is absent — define the criterion with needs = "grads"')
+-- A criterion given as a function behaves the same.
+local got
+local fn_plan = prune.plan(net, {criterion = function(ctx)
+  if ctx.name == "layer1.0.conv1" then got = ctx.fmaps:mean{1, 3, 4} end
+  return ctx.fmaps:mean{1, 3, 4}
+end, ratio = 0.5, calib = calib})
+assert(#fn_plan.kept["layer1.0.conv1"] == 8)
+check.near(got, maps:mean{1, 3, 4}, 1e-5, "a bare function gets the maps with calib")
+-- Other absent keys stay nil (a group without BatchNorm has no ctx.bn).
+local seen = {}
+criteria.define("probe", function(ctx)
+  seen.bn, seen.other = ctx.bn, ctx.no_such_key
+  return ctx.weight:abs():sum{2, 3, 4}
+end)
+local small = nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}
+criteria.score(small, "probe", {input = {1, 3, 8, 8}})
+assert(seen.bn == nil and seen.other == nil, "absent keys other than fmaps and grads read nil")
+check.raises(function() criteria.define("bad", function() end, {needs = {"fmaps", "grads"}}) end,
+  'field \'needs\': one of "weights", "fmaps", "grads" (a string; "grads" gives ctx.fmaps too), got a table')
+check.raises(function() criteria.define("bad", function() end, {needs = "maps"}) end, "field 'needs': expected one of")
+
+-- A selection-based criterion may return {keep = list}, {keep = tensor}, a list or a tensor.
+local forms = {
+  record = function() return {keep = {1, 3, 4}} end,
+  record_tensor = function() return {keep = tensor.new{1, 3, 4}} end,
+  list = function() return {1, 3, 4} end,
+  tensor = function() return tensor.new{1, 3, 4} end,
+}
+for name, f in pairs(forms) do
+  criteria.define("sel_" .. name, f, {selection = true})
+  local p = prune.plan(nn.zoo.resnet20{}, {criterion = "sel_" .. name, input = shape, ignore = {"conv1", "layer%d%.%d+%.conv2", "linear"}})
+  check.same(p.kept["layer1.0.conv1"], {1, 3, 4}, "selection form " .. name)
+end
+criteria.define("sel_empty", function() return {keep = {}} end, {selection = true})
+check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = "sel_empty", input = shape}) end, "kept no channel")
+
+-- net:parameters(): entries read live.
+local mlp = nn.Sequential{nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)}
+local ps = mlp:parameters()
+assert(#ps == 4 and ps[1].name == "0.weight" and ps[1].grad == nil and ps[1].requires_grad == true)
+assert(tostring(ps[1]) == "nn.Parameter 0.weight [3, 4]", tostring(ps[1]))
+mlp:forward(tensor.randn(5, 4)); mlp:backward(tensor.ones(5, 2))
+assert(ps[1].grad ~= nil, "a list taken before the backward shows its gradient")
+check.near(ps[4].grad, tensor.new{5, 5}, 1e-6, "the last bias's gradient: five ones summed")
+mlp:zero_grad()
+assert(ps[1].grad == nil, "zero_grad clears what the entry shows")
+check.raises(function() return ps[1].gard end, "parameter 0.weight has no field 'gard' (did you mean 'grad'?)")
+-- after surgery the entry shows the module's new tensor
+local conv_net = nn.zoo.resnet20{}
+local cps = conv_net:parameters()
+local first
+for _, p in ipairs(cps) do if p.name == "layer1.0.conv1.weight" then first = p end end
+prune.apply(conv_net, {["layer1.0.conv1"] = {1, 2}}, {input = shape})
+check.same(first.value:shape(), {2, 16, 3, 3}, "the entry shows the pruned weight")
+print("criteria_define: ok")
