@@ -6,7 +6,7 @@
 # run it on a quiet machine (no build, test or other benchmark; `uptime` load < 0.5).
 #
 # Usage: Scripts/bench_table.sh [rounds (default 2)] [suite ...]
-#   suites: conv train dwt criteria prune (default: conv train dwt)
+#   suites: conv train dwt criteria prune zoo (default: conv train dwt)
 # Env: ANCHOR_THREADS (default 1,2), ANCHOR_PYTHON (the anchors' python; default
 #      ../shared/bench/setup.sh's venv, created when missing), TOPIARY_BIN (default: a
 #      plain release build, made here), ANCHOR_ONLY (case filter, both sides).
@@ -31,12 +31,13 @@ fi
 
 scripts_for() {
   case "$1" in
-    conv) echo bench_conv_fwd.py bench_conv_bwd.py ;;
-    train) echo bench_train.py ;;
-    dwt) echo bench_dwt.py ;;
-    criteria) echo bench_criteria.py ;;
-    prune) echo bench_prune.py ;;
-    *) echo "bench_table: unknown suite '$1' (conv train dwt criteria prune)" >&2; exit 2 ;;
+    conv) echo "$kit/bench_conv_fwd.py" "$kit/bench_conv_bwd.py" ;;
+    train) echo "$kit/bench_train.py" ;;
+    dwt) echo "$kit/bench_dwt.py" ;;
+    criteria) echo "$kit/bench_criteria.py" ;;
+    prune) echo "$kit/bench_prune.py" ;;
+    zoo) echo Scripts/bench_zoo.py ;;   # ours: the zoo networks the kit has no script for
+    *) echo "bench_table: unknown suite '$1' (conv train dwt criteria prune zoo)" >&2; exit 2 ;;
   esac
 }
 
@@ -48,8 +49,8 @@ for r in $(seq 1 "$rounds"); do
     echo "== round $r: topiary bench $s ($(date +%T))" >&2
     "$bin" bench "$s" >> "$out/ours.jsonl"
     for p in $(scripts_for "$s"); do
-      echo "== round $r: $p ($(date +%T))" >&2
-      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$py" "$kit/$p" >> "$out/anchors.jsonl"
+      echo "== round $r: $(basename "$p") ($(date +%T))" >&2
+      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE TOPIARY_BIN="$bin" TOPIARY_BENCH_DIR="$kit" "$py" "$p" >> "$out/anchors.jsonl"
     done
   done
 done

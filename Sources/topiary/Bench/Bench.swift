@@ -92,7 +92,7 @@ struct Bench: ParsableCommand {
 
 /// The suites `topiary bench` knows; each file under Bench/ contributes one.
 enum BenchSuites {
-    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats", "prune", "criteria"]
+    static let names = ["gemm", "elementwise", "conv", "train", "dwt", "fmstats", "prune", "criteria", "zoo"]
 
     static func cases(for suite: String) -> [BenchCase] {
         switch suite {
@@ -104,6 +104,7 @@ enum BenchSuites {
         case "train": return trainCases
         case "prune": return pruneCases
         case "criteria": return criteriaCases
+        case "zoo": return zooCases
         default: return []
         }
     }

@@ -36,16 +36,16 @@ extension BenchSuites {
         return net
     }
 
-    /// Inference: eval mode, no caching.
-    static func infer(_ name: String, _ make: () throws -> Sequential, _ batch: Int) -> BenchCase {
+    /// Inference: eval mode, no caching; `size`×`size` RGB images.
+    static func infer(_ name: String, _ make: () throws -> Sequential, _ batch: Int, size: Int = 32) -> BenchCase {
         let net = try? make()
-        let macs = (try? net?.count(inputShape: [1, 3, 32, 32]).macs) ?? 0
-        return BenchCase(name: "infer/\(name)", shape: [batch, 3, 32, 32], flops: 2.0 * Double(macs) * Double(batch),
+        let macs = (try? net?.count(inputShape: [1, 3, size, size]).macs) ?? 0
+        return BenchCase(name: "infer/\(name)", shape: [batch, 3, size, size], flops: 2.0 * Double(macs) * Double(batch),
                          extra: ["fwd_macs_per_image": macs, "params": net?.parameterCount ?? 0]) {
             Random.manualSeed(1)
             guard let net else { throw TensorError("could not build \(name)") }
             net.eval()
-            let x = try Tensor.randn([batch, 3, 32, 32])
+            let x = try Tensor.randn([batch, 3, size, size])
             return { _ = try GradMode.withoutGrad { try net.forward(x) } }
         }
     }
@@ -53,18 +53,18 @@ extension BenchSuites {
     /// train_step/{model}, as bench_train.py: train mode, gradients cleared, cross-entropy
     /// of the forward pass against random labels, backward, SGD(lr 0.1, momentum 0.9,
     /// weight decay 5e-4) step. The first convolution skips its input gradient, as
-    /// autograd does for an input that needs none. gflops = 6·MACs·128 / time.
-    static func trainStep(_ name: String, _ make: () throws -> Sequential, _ batch: Int) -> BenchCase {
+    /// autograd does for an input that needs none. gflops = 6·MACs·batch / time.
+    static func trainStep(_ name: String, _ make: () throws -> Sequential, _ batch: Int, size: Int = 32) -> BenchCase {
         let net = try? make()
-        let macs = (try? net?.count(inputShape: [1, 3, 32, 32]).macs) ?? 0
-        return BenchCase(name: "train_step/\(name)", shape: [batch, 3, 32, 32], flops: 6.0 * Double(macs) * Double(batch),
+        let macs = (try? net?.count(inputShape: [1, 3, size, size]).macs) ?? 0
+        return BenchCase(name: "train_step/\(name)", shape: [batch, 3, size, size], flops: 6.0 * Double(macs) * Double(batch),
                          extra: ["fwd_macs_per_image": macs, "params": net?.parameterCount ?? 0,
                                  "optimizer": "SGD(0.1, m=0.9, wd=5e-4)"]) {
             Random.manualSeed(1)
             guard let net else { throw TensorError("could not build \(name)") }
             net.train()
             (net.namedModules().lazy.compactMap { $0.module as? Conv2d }.first)?.computeInputGradient = false
-            let x = try Tensor.randn([batch, 3, 32, 32])
+            let x = try Tensor.randn([batch, 3, size, size])
             let y = try Tensor(uninitialized: [batch], dtype: .int64)
             for i in 0..<batch { y.iptr[i] = Int64(Random.global.nextInt(10)) }
             let params = net.namedParameters().map(\.parameter)
