@@ -18,8 +18,9 @@
 -- paper's setting is VGG-16 on CIFAR-10 with 160 epochs of SGD (lr 0.1, ×0.1 at 80 and 120,
 -- batch 64): `topiary notebook run Notebooks/foad.lua -p dataset=cifar10 -p cifar_root=DIR
 -- -p arch=vgg16 -p n_train=0 -p n_test=0 -p epochs=160 -p finetune_epochs=160 -p lr=0.1
--- -p batch=64 -p milestones=80,120`. One difference stays: the paper takes the maps of the
--- convs before a pooling after the pooling; here every map is taken after its ReLU.
+-- -p batch=64 -p milestones=80,120`. As in the paper, the convs right before a pooling are
+-- compared on the pooled maps (`point = "pool"`; the paper lists VGG-16's blocks 2, 4, 7 and
+-- 10, this also pools block 13's), every other conv on its maps after the ReLU.
 
 -- %% Parameters tags=["parameters"]
 dataset = "fashion_mnist"   -- or "cifar10" (binary version in cifar_root)
@@ -34,6 +35,7 @@ batch = 128
 milestones = ""             -- epochs where lr drops ×0.1, e.g. "80,120" (empty: constant)
 calib_images = 128          -- FOAD: one batch of 128 test images
 sweep = "1:0,1:0.1,2:0.1,2:0.2"   -- the (t, s) pairs
+point = "pool"              -- "pool": convs before a pooling read after it (the paper); "act": all after the ReLU
 
 -- %% Data
 if dataset == "cifar10" then
@@ -114,7 +116,9 @@ print(string.format("baseline %s: top-1 %.2f %%, %.2f M MACs, %.1f K parameters"
 -- it with t = 1, s = 0.
 
 -- %% Similarity matrix and keep-set of one layer
-layer = arch == "vgg16" and "features.5" or "relu2"
+-- the second conv's maps where the plan reads them: after the pooling that follows its ReLU
+if point == "pool" then layer = arch == "vgg16" and "features.6" or "pool3"
+else layer = arch == "vgg16" and "features.5" or "relu2" end
 maps = net:capture(layer, calib_loader, {batches = 1})[layer]
 keep, S = criteria.foad(maps, {t = 1, s = 0})
 print(string.format("%s: %d channels, FOAD keeps %d: %s", layer, S:size(1), keep:numel(),
@@ -136,7 +140,8 @@ rows = {}
 for t, s in sweep:gmatch("(%d+):([%d.]+)") do
   t, s = tonumber(t), tonumber(s)
   local m = nn.load(baseline_path)
-  local plan = prune.plan(m, {criterion = "foad", t = t, s = s, calib = calib_loader, batches = 1, input = shape})
+  local plan = prune.plan(m, {criterion = "foad", t = t, s = s, calib = calib_loader, batches = 1, input = shape,
+                              point = point})
   local opt, schedule = recipe()
   plan:apply(opt)
   local pruned = train.evaluate(m, test_loader)

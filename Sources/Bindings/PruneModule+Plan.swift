@@ -70,6 +70,9 @@ extension PruneModule {
             original n0 and the steps of an iterative schedule (prune.schedule's `ratios`) end
             exactly where a one-shot plan at the final ratio does. A global plan's budget counts
             the original total the same way.
+            `point` is where feature maps are read: "act" (after the activation that follows the
+            group's conv, the default), "bn", "conv", or "pool" (after a max- or average-pooling that
+            directly follows that activation, else after the activation: FOAD's VGG protocol).
             A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})

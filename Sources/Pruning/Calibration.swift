@@ -14,7 +14,8 @@ public struct GroupPoint {
 extension DependencyGraph {
     /// The hook point of group `g`: after its defining layer (`conv`), its BatchNorm
     /// (`bn`), or the activation that follows (`act`, through a residual add if one comes
-    /// first). Stops early at a fork, a concatenation or pooling.
+    /// first), or the pooling right after that activation (`pool`; the activation when none
+    /// follows). Stops early at a fork, a concatenation or (but for `pool`) pooling.
     public func point(of g: Int, _ point: HookPoint = .act) -> GroupPoint? {
         let group = groups[g]
         guard let def = group.definingSlot,
@@ -27,8 +28,15 @@ extension DependencyGraph {
                 if n.kind == .add { node = n; continue }
                 guard n.kind == .layer, let m = n.module else { break }
                 if m is BatchNorm { node = n; if point == .bn { break } else { continue } }
-                if point == .act, m is Activation { node = n }
+                if point == .act || point == .pool, m is Activation { node = n }
                 break
+            }
+        }
+        if point == .pool {
+            let next = trace.consumers(of: node.id)
+            if next.count == 1, trace.nodes[next[0]].kind == .layer,
+               let m = trace.nodes[next[0]].module, m is MaxPool2d || m is AvgPool2d {
+                node = trace.nodes[next[0]]
             }
         }
         let classes = nodeClasses[node.id]

@@ -23,9 +23,11 @@ public struct CriterionNeeds: OptionSet, Sendable {
 }
 
 /// Where feature maps are taken for a group: the defining layer's output, after its BN,
-/// or after the activation that follows (the default).
+/// after the activation that follows (the default), or `pool`: after the max- or
+/// average-pooling that directly follows that activation, else after the activation (FOAD's
+/// VGG protocol: the convs before a pooling are compared on the pooled maps).
 public enum HookPoint: String, CaseIterable, Sendable {
-    case conv, bn, act
+    case conv, bn, act, pool
 }
 
 /// A pruning criterion: scores the channels of one group, or selects the ones to keep.

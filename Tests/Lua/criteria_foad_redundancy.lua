@@ -134,4 +134,30 @@ end, {selection = true})
 local fresh = nn.Sequential{ {"conv", nn.Conv2d(1, 4, 3)}, {"relu", nn.ReLU()}, {"head", nn.Conv2d(4, 2, 3)} }
 check.same(prune.plan(fresh, {criterion = "first_half", ratio = 0.5, input = shape}).kept.conv, {1, 2})
 assert(seen == 0.5)
+-- point = "pool": the convs right before a pooling are read after it (FOAD's VGG protocol),
+-- the others after their ReLU; "act" reads every one after its ReLU.
+tensor.manual_seed(9)
+local vgg = nn.zoo.vgg{cfg = {8, 8, "M", 16, "M", 16}, in_channels = 1, input = 16}
+vgg:eval()
+local vx = tensor.randn(6, 1, 16, 16)
+local sides, points = {}, {}
+criteria.define("sides", function(ctx)
+  sides[ctx.name], points[ctx.name] = ctx.fmaps:size(3), ctx.point
+  return ctx.fmaps:mean{1, 3, 4}
+end, {needs = "fmaps"})
+criteria.score(vgg, "sides", {calib = vx, point = "pool"})
+check.same({sides["features.0"], sides["features.3"], sides["features.7"], sides["features.11"]}, {16, 8, 4, 4},
+  "before a pool: the pooled side; elsewhere the ReLU's")
+check.same({points["features.0"], points["features.3"], points["features.7"], points["features.11"]},
+  {"features.2", "features.6", "features.10", "features.13"})
+criteria.score(vgg, "sides", {calib = vx, point = "act"})
+check.same({sides["features.3"], points["features.3"]}, {16, "features.5"})
+-- the pooled maps are the ReLU's maps pooled: FOAD's S of features.3 from them
+local pooled = vgg:capture("features.6", vx)["features.6"]
+local _, S = criteria.foad(pooled, {t = 1, s = 0})
+local plan = prune.plan(vgg, {criterion = "foad", t = 1, s = 0, calib = vx, point = "pool"})
+check.same(plan.kept["features.3"], criteria.foad(pooled, {t = 1, s = 0}):totable(), "FOAD's keep-set on the pooled maps")
+assert(S:size(1) == 8)
+check.raises(function() prune.plan(vgg, {criterion = "foad", calib = vx, point = "pooled"}) end,
+  "field 'point': expected one of conv, bn, act, pool")
 print("criteria_foad_redundancy: ok")

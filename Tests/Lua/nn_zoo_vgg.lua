@@ -51,7 +51,7 @@ check.raises(function() nn.zoo.vgg{cfg = {8, "M", "M", "M"}, input = 4} end, "cf
 check.raises(function() nn.zoo.vgg{cfg = {8, "M", "M"}, input = 4, classifier = "mlp"} end,
   "the mlp classifier's AvgPool(2) needs a plane of at least 2×2")
 check.raises(function() nn.zoo.vgg{cfg = {8}, input = 0} end, "option 'input' must be a positive integer")
-check.raises(function() nn.zoo.vgg{cfg = {8}, input = 5000} end, "input 1…4096")
+check.raises(function() nn.zoo.vgg{cfg = {8}, input = 5000} end, "zoo.vgg: option 'input' must be from 1 to 4096, got 5000")
 check.raises(function() nn.zoo.vgg{cfg = {8}, classifier = "deep"} end, "classifier must be 'mlp' or 'linear', got 'deep'")
 check.raises(function() nn.zoo.vgg11{cfg = {8}} end, "zoo.vgg11: unknown option 'cfg'")
 local big = {}

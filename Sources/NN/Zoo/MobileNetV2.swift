@@ -5,8 +5,9 @@ extension Zoo {
     /// `features.{i}.conv.{j}` inverted residuals, `features.18` 1×1 to 1280,
     /// `classifier.1` Linear). With `cifar` the stem and the second stage keep stride 1
     /// (kuangliu's CIFAR adaptation) for 32×32 inputs. `width` scales channels (rounded
-    /// to multiples of 8).
-    public static func mobilenetV2(classes: Int = 10, width: Double = 1, cifar: Bool = true) throws -> Sequential {
+    /// to multiples of 8). `inChannels`: the images' channels (any side: the pooling is adaptive).
+    public static func mobilenetV2(classes: Int = 10, width: Double = 1, cifar: Bool = true,
+                                   inChannels: Int = 3) throws -> Sequential {
         guard width > 0 else { throw TensorError("mobilenetv2: width must be positive, got \(width)") }
         func divisible(_ v: Double, _ d: Int = 8) -> Int {
             var n = max(d, Int(v + Double(d) / 2) / d * d)
@@ -22,7 +23,7 @@ extension Zoo {
         ]
         var cin = divisible(32 * width)
         let last = divisible(1280 * max(1, width))
-        var features: [any Module] = [try cbr(3, cin, 3, stride: cifar ? 1 : 2)]
+        var features: [any Module] = [try cbr(inChannels, cin, 3, stride: cifar ? 1 : 2)]
         for (t, c, n, s) in settings {
             let cout = divisible(Double(c) * width)
             for i in 0..<n {

@@ -4,13 +4,13 @@ extension Zoo {
     /// ResNet-18/34/50 in torchvision's ImageNet layout and keys (`conv1` 7×7/2, `bn1`,
     /// `maxpool`, `layer1`…`layer4`, `fc`; blocks `conv1`, `bn1`, …, `downsample.0/1`).
     /// ResNet-50 uses bottleneck blocks (1×1, 3×3 with the stride, 1×1 ×4). Conv weights
-    /// kaiming_normal (fan_out), as torchvision.
-    public static func resnet(depth: Int, classes: Int = 1000) throws -> Sequential {
+    /// kaiming_normal (fan_out), as torchvision. `inChannels`: the images' channels.
+    public static func resnet(depth: Int, classes: Int = 1000, inChannels: Int = 3) throws -> Sequential {
         let layout: [Int: ([Int], Bool)] = [18: ([2, 2, 2, 2], false), 34: ([3, 4, 6, 3], false), 50: ([3, 4, 6, 3], true)]
         guard let (counts, bottleneck) = layout[depth] else {
             throw TensorError("resnet: ImageNet depth must be 18, 34 or 50, got \(depth)")
         }
-        var top: [(String, any Module)] = try Parts.convBNReLU("1", try Parts.conv(3, 64, 7, stride: 2, padding: 3, weights: .kaimingFanOut))
+        var top: [(String, any Module)] = try Parts.convBNReLU("1", try Parts.conv(inChannels, 64, 7, stride: 2, padding: 3, weights: .kaimingFanOut))
         top[2].0 = "relu"
         top.append(("maxpool", try MaxPool2d(kernelSize: (3, 3), stride: (2, 2), padding: (1, 1))))
         var inPlanes = 64

@@ -11,13 +11,15 @@ extension Zoo {
 
     /// ResNet-20/32/56/110 for CIFAR (He et al. 2016, §4.2; akamaster's layout and keys:
     /// `conv1`, `bn1`, `layer{1,2,3}.{i}.{conv1,bn1,conv2,bn2}`, `linear`). Depth = 6n + 2.
-    /// Convs have no bias; conv and linear weights kaiming_normal (fan_in).
-    public static func resnetCifar(depth: Int, classes: Int = 10, option: ShortcutOption = .a) throws -> Sequential {
+    /// Convs have no bias; conv and linear weights kaiming_normal (fan_in). `inChannels`: the
+    /// images' channels (1 for Fashion-MNIST; any side, the pooling is adaptive).
+    public static func resnetCifar(depth: Int, classes: Int = 10, option: ShortcutOption = .a,
+                                   inChannels: Int = 3) throws -> Sequential {
         guard depth >= 8, (depth - 2) % 6 == 0 else {
             throw TensorError("resnet: CIFAR depth must be 6n + 2 (20, 32, 56, 110, …), got \(depth)")
         }
         let n = (depth - 2) / 6
-        var top: [(String, any Module)] = try Parts.convBNReLU("1", try Parts.conv(3, 16, 3, padding: 1, weights: .kaimingFanIn))
+        var top: [(String, any Module)] = try Parts.convBNReLU("1", try Parts.conv(inChannels, 16, 3, padding: 1, weights: .kaimingFanIn))
         top[2].0 = "relu"
         var inPlanes = 16
         for (stage, planes) in [16, 32, 64].enumerated() {

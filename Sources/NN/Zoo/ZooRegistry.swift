@@ -18,8 +18,10 @@ public indirect enum ZooOption: Sendable, CustomStringConvertible {
 extension Zoo {
     /// Builds a zoo model by name. Options: `classes` (all), `option` ("A"/"B", CIFAR
     /// ResNets), `classifier` ("mlp"/"linear", VGG), `conv_bias` (VGG), `growth` and
-    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2), `in_channels` (small_cnn, vgg),
-    /// `cfg` and `input` (vgg: conv widths and "M" for a max-pool, the image side).
+    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2), `in_channels` (all: the images'
+    /// channels, 1 for Fashion-MNIST), `input` (the image side, where the network's last
+    /// pooling depends on it: vgg, densenet40, googlenet), `cfg` (vgg: conv widths and "M" for
+    /// a max-pool).
     public static func make(_ name: String, options: [String: ZooOption]) throws -> Sequential {
         func number(_ k: String) throws -> Double? {
             guard let v = options[k] else { return nil }
@@ -44,13 +46,13 @@ extension Zoo {
             return b
         }
         let known: [String: Set<String>] = [
-            "small_cnn": ["classes", "in_channels"], "densenet40": ["classes", "growth", "depth"],
-            "googlenet": ["classes"], "mobilenetv2": ["classes", "width", "cifar"],
+            "small_cnn": ["classes", "in_channels"], "densenet40": ["classes", "growth", "depth", "in_channels", "input"],
+            "googlenet": ["classes", "in_channels", "input"], "mobilenetv2": ["classes", "width", "cifar", "in_channels"],
         ]
         let family = name == "vgg" ? ["cfg", "classes", "classifier", "conv_bias", "in_channels", "input"]
-            : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias"]
-            : ["resnet20", "resnet32", "resnet56", "resnet110"].contains(name) ? ["classes", "option"]
-            : name.hasPrefix("resnet") ? ["classes"] : known[name] ?? []
+            : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias", "in_channels"]
+            : ["resnet20", "resnet32", "resnet56", "resnet110"].contains(name) ? ["classes", "option", "in_channels"]
+            : name.hasPrefix("resnet") ? ["classes", "in_channels"] : known[name] ?? []
         guard names.contains(name) else {
             throw TensorError("zoo: unknown model '\(name)' (known: \(names.joined(separator: ", ")))")
         }
@@ -58,31 +60,41 @@ extension Zoo {
             throw TensorError("zoo.\(name): unknown option '\(k)' (known: \(family.sorted().joined(separator: ", ")))")
         }
         let cifarClasses = try integer("classes", 10)
+        /// The images' channels and side: bounded before any weight is made.
+        func bounded(_ k: String, _ d: Int, _ most: Int) throws -> Int {
+            let v = try integer(k, d)
+            guard v <= most else { throw TensorError("zoo.\(name): option '\(k)' must be from 1 to \(most), got \(v)") }
+            return v
+        }
+        let inChannels = try bounded("in_channels", name == "small_cnn" ? 1 : 3, 16384), input = try bounded("input", 32, 4096)
         switch name {
-        case "small_cnn": return try smallCNN(classes: cifarClasses, inChannels: try integer("in_channels", 1))
+        case "small_cnn": return try smallCNN(classes: cifarClasses, inChannels: inChannels)
         case "vgg", "vgg11", "vgg13", "vgg16", "vgg19":
             let c = try string("classifier") ?? "linear"
             guard let kind = VGGClassifier(rawValue: c) else {
                 throw TensorError("zoo.\(name): classifier must be 'mlp' or 'linear', got '\(c)'")
             }
             guard name == "vgg" else {
-                return try vgg(depth: Int(name.dropFirst(3))!, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
+                return try vgg(depth: Int(name.dropFirst(3))!, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"),
+                               inChannels: inChannels)
             }
-            return try vgg(cfg: try vggConfiguration(options["cfg"]), inChannels: try integer("in_channels", 3),
-                           input: try integer("input", 32), classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
+            return try vgg(cfg: try vggConfiguration(options["cfg"]), inChannels: inChannels,
+                           input: input, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
         case "resnet20", "resnet32", "resnet56", "resnet110":
             let o = (try string("option") ?? "A").uppercased()
             guard let opt = ShortcutOption(rawValue: o) else {
                 throw TensorError("zoo.\(name): option must be 'A' or 'B', got '\(o)'")
             }
-            return try resnetCifar(depth: Int(name.dropFirst(6))!, classes: cifarClasses, option: opt)
+            return try resnetCifar(depth: Int(name.dropFirst(6))!, classes: cifarClasses, option: opt, inChannels: inChannels)
         case "resnet18", "resnet34", "resnet50":
-            return try resnet(depth: Int(name.dropFirst(6))!, classes: try integer("classes", 1000))
+            return try resnet(depth: Int(name.dropFirst(6))!, classes: try integer("classes", 1000), inChannels: inChannels)
         case "densenet40":
-            return try densenet(depth: try integer("depth", 40), growth: try integer("growth", 12), classes: cifarClasses)
-        case "googlenet": return try googlenet(classes: cifarClasses)
+            return try densenet(depth: try integer("depth", 40), growth: try integer("growth", 12), classes: cifarClasses,
+                                inChannels: inChannels, input: input)
+        case "googlenet": return try googlenet(classes: cifarClasses, inChannels: inChannels, input: input)
         default:
-            return try mobilenetV2(classes: cifarClasses, width: try number("width") ?? 1, cifar: try bool("cifar") ?? true)
+            return try mobilenetV2(classes: cifarClasses, width: try number("width") ?? 1, cifar: try bool("cifar") ?? true,
+                                   inChannels: inChannels)
         }
     }
 }
