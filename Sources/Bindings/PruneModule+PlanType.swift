@@ -29,10 +29,33 @@ extension PruneModule {
             if let why = g.skipped { fields.append(("skipped", .string(why))) }
             return "    " + JSON.object(fields).line
         }
+        let layers = p.layers.map { l in
+            "    " + JSON.object([("name", .string(l.name)), ("in", .array([.int(l.inBefore), .int(l.inAfter)])),
+                                  ("out", .array([.int(l.outBefore), .int(l.outAfter)])),
+                                  ("macs", .array([.int(l.macsBefore), .int(l.macsAfter)])),
+                                  ("params", .array([.int(l.paramsBefore), .int(l.paramsAfter)]))]).line
+        }
         return "{\n  \"criterion\": \(JSON.quote(p.criterion)),\n"
             + "  \"macs\": \(counts(p.macs.before, p.macs.after)),\n"
             + "  \"params\": \(counts(p.params.before, p.params.after)),\n"
-            + "  \"groups\": [\n" + groups.joined(separator: ",\n") + "\n  ]\n}\n"
+            + "  \"groups\": [\n" + groups.joined(separator: ",\n") + "\n  ],\n"
+            + "  \"layers\": [\n" + layers.joined(separator: ",\n") + "\n  ]\n}\n"
+    }
+
+    /// {{name =, in_before =, in_after =, out_before =, out_after =, macs_before =, macs_after =,
+    /// params_before =, params_after =}, ...}: `plan.layers` and `prune.report(...).layers`.
+    static func pushLayers(_ L: Lua, _ layers: [LayerChange]) {
+        L.newTable()
+        for (i, l) in layers.enumerated() {
+            L.newTable()
+            L.push(l.name); L.setField(-2, "name")
+            for (k, v) in [("in_before", l.inBefore), ("in_after", l.inAfter), ("out_before", l.outBefore),
+                           ("out_after", l.outAfter), ("macs_before", l.macsBefore), ("macs_after", l.macsAfter),
+                           ("params_before", l.paramsBefore), ("params_after", l.paramsAfter)] {
+                L.push(v); L.setField(-2, k)
+            }
+            L.setIndex(-2, i + 1)
+        }
     }
 
     static func pushGroups(_ L: Lua, _ p: PruningPlan) throws {
@@ -50,7 +73,7 @@ extension PruneModule {
     }
 
     static let planFields = LuaFields<PlanBox>(
-        names: { _ in ["kept", "groups", "criterion", "applied", "macs", "params"] },
+        names: { _ in ["kept", "groups", "layers", "criterion", "applied", "macs", "params"] },
         title: { _ in "prune.Plan" },
         push: { L, b, key in
             let p = b.plan
@@ -59,6 +82,7 @@ extension PruneModule {
                 L.newTable()
                 for g in p.groups { L.push(ints: g.kept.map { $0 + 1 }); L.setField(-2, g.name) }
             case "groups": try pushGroups(L, p)
+            case "layers": pushLayers(L, p.layers)
             case "criterion": L.push(p.criterion)
             case "applied": L.push(p.applied)
             case "macs", "params":

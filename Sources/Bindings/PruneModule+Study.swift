@@ -80,8 +80,10 @@ extension PruneModule {
         },
         LuaFunction("report", doc: """
             prune.report(original, pruned [, {input =, latency = true, batches = {1, 128}, reps = 3}])
-              -> {layers = {{name =, before =, after =}, ...}, macs =, params =, latency =, chart =, text =}
-            Per-layer channels kept (table and bar chart), MACs and parameters before and after, and
+              -> {layers = {{name =, before =, after =, in_before =, ..., macs_before =, ...}, ...}, macs =, params =,
+                  latency =, chart =, text =}
+            Per layer with MACs: input and output channels, MACs and parameters before and after
+            (before / after: output channels, also as a bar chart); the totals, and
             measured forward latency (ms, median of `reps`) at each batch size; the table prints as
             its `text`.
             Example:
@@ -105,12 +107,12 @@ extension PruneModule {
             let reps = try o.integer("reps", 3)
             let latency = try o.bool("latency", true)
             let ca = try a.count(inputShape: shape), cb = try b.count(inputShape: shape)
-            var layers: [(String, Int, Int)] = []
-            let after = Dictionary(cb.layers.map { ($0.name, $0) }, uniquingKeysWith: { x, _ in x })
-            for l in ca.layers where ["Conv2d", "ACConv2d", "Linear"].contains(l.typeName) {
-                guard let n = after[l.name], l.outputShape.count >= 2, n.outputShape.count >= 2 else { continue }
-                layers.append((l.name, l.outputShape[1], n.outputShape[1]))
+            // the same architecture, pruned: every layer with MACs has its counterpart
+            let later = Dictionary(cb.layers.map { ($0.name, $0.typeName) }, uniquingKeysWith: { x, _ in x })
+            if let l = ca.layers.first(where: { $0.macs > 0 && later[$0.name] != $0.typeName }) {
+                throw LuaError.message("prune.report: the two nets are not one architecture before and after pruning: the original's \(l.typeName) '\(l.name)' " + (later[l.name].map { "is a \($0) in the other" } ?? "has no counterpart in the other"))
             }
+            let layers = LayerChange.between(ca, cb)
             func time(_ m: any Module, _ batch: Int) throws -> Double {
                 var s = shape; s[0] = batch
                 let x = try Tensor(zeros: s)
@@ -128,16 +130,16 @@ extension PruneModule {
             }
             var lat: [(Int, Double, Double)] = []
             if latency { for s in sizes { lat.append((s, try time(a, s), try time(b, s))) } }
-            var text = layers.map { String(format: "%-28@ %5d → %5d", $0.0 as NSString, $0.1, $0.2) }
+            var text = [LayerChange.table(layers)]
             text.append(String(format: "MACs %.2f M → %.2f M (%.2f×), params %.3f M → %.3f M", Double(ca.macs) / 1e6, Double(cb.macs) / 1e6,
                                Double(ca.macs) / Double(max(cb.macs, 1)), Double(ca.params) / 1e6, Double(cb.params) / 1e6))
             for (s, x, y) in lat { text.append(String(format: "latency batch %d: %.2f ms → %.2f ms (%.2f×)", s, x, y, x / max(y, 1e-9))) }
             L.newTable()
-            L.newTable()
-            for (i, l) in layers.enumerated() {
-                L.newTable()
-                L.push(l.0); L.setField(-2, "name"); L.push(l.1); L.setField(-2, "before"); L.push(l.2); L.setField(-2, "after")
-                L.setIndex(-2, i + 1)
+            pushLayers(L, layers)
+            for (i, l) in layers.enumerated() {   // before / after: output channels, as the chart
+                L.rawIndex(-1, i + 1)
+                L.push(l.outBefore); L.setField(-2, "before"); L.push(l.outAfter); L.setField(-2, "after")
+                L.pop()
             }
             L.setField(-2, "layers")
             for (k, v) in [("macs", (ca.macs, cb.macs)), ("params", (ca.params, cb.params))] {
@@ -151,8 +153,8 @@ extension PruneModule {
             L.setField(-2, "latency")
             L.push(text.joined(separator: "\n")); L.setField(-2, "text")
             if !layers.isEmpty {
-                let chart = try Chart.bar(layers.map { Double($0.1) }, categories: layers.map(\.0), label: "before")
-                try chart.addBars(layers.map { Double($0.2) }, label: "after")
+                let chart = try Chart.bar(layers.map { Double($0.outBefore) }, categories: layers.map(\.name), label: "before")
+                try chart.addBars(layers.map { Double($0.outAfter) }, label: "after")
                 chart.title = "Channels per layer"; chart.ylabel = "channels"
                 PlotModule.chartType.push(L, chart); L.setField(-2, "chart")
             }

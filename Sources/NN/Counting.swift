@@ -5,6 +5,8 @@ import Tensor
 public struct LayerCount: Sendable {
     public let name: String
     public let typeName: String
+    /// The shape of the layer's (first) input.
+    public let inputShape: [Int]
     public let outputShape: [Int]
     /// Parameters owned by the layer itself.
     public let params: Int
@@ -55,7 +57,8 @@ extension Module {
         for n in graph.nodes where n.kind == .layer || n.kind == .add {
             let (macs, flops) = Self.cost(n)
             let params = n.module?.parameters.reduce(0) { $0 + $1.parameter.value.numel } ?? 0
-            layers.append(LayerCount(name: n.name, typeName: n.typeName, outputShape: n.outputShape,
+            layers.append(LayerCount(name: n.name, typeName: n.typeName, inputShape: n.inputShapes.first ?? [],
+                                     outputShape: n.outputShape,
                                      params: params, macs: macs, flops: flops))
         }
         return ModelCount(macs: layers.reduce(0) { $0 + $1.macs }, flops: layers.reduce(0) { $0 + $1.flops },

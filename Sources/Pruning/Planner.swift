@@ -63,6 +63,8 @@ public final class PruningPlan: CustomStringConvertible {
     public internal(set) var groups: [GroupPlan]
     public let macs: (before: Int, after: Int)
     public let params: (before: Int, after: Int)
+    /// Every layer with MACs before and after: channels, MACs, parameters.
+    public let layers: [LayerChange]
     /// The shapes of every state entry when planned.
     let fingerprint: [String: [Int]]
     public internal(set) var applied = false
@@ -72,6 +74,7 @@ public final class PruningPlan: CustomStringConvertible {
         let removed = try graph.removedClasses(keepMapOf(groups))
         let before = graph.estimate(removing: []), after = graph.estimate(removing: removed)
         macs = (before.macs, after.macs); params = (before.params, after.params)
+        layers = graph.layerChanges(removing: removed)
     }
 
     /// Group index → kept channels, for `DependencyGraph.apply`.
@@ -112,7 +115,7 @@ public final class PruningPlan: CustomStringConvertible {
                           Double(params.before) / 1e6, Double(params.after) / 1e6,
                           100 * (1 - Double(params.after) / Double(max(params.before, 1)))))
         for g in groups { if let why = g.skipped { out.append("skipped \(g.name): \(criterion) does not score it (\(why))") } }
-        return out.joined(separator: "\n")
+        return out.joined(separator: "\n") + "\n\n" + LayerChange.table(layers)
     }
 }
 

@@ -118,4 +118,29 @@ check.raises(function() prune.report(fresh, net, {input = shape, batches = {1e30
   "prune.report: batches must be whole numbers from 1 to 65536")
 check.raises(function() prune.report(fresh, net, {input = shape, batches = {0}}) end, "batches must be whole numbers")
 check.raises(function() prune.report(fresh, net, {input = shape, batches = {}}) end, "batches must be whole numbers")
+check.raises(function() prune.report(nn.zoo.resnet20{}, nn.zoo.vgg11{}, {input = {1, 3, 32, 32}, latency = false}) end,
+  "prune.report: the two nets are not one architecture before and after pruning: the original's Conv2d 'conv1' has no counterpart")
+
+-- A plan's per-layer estimate (channels, MACs, params) is what the pruned net measures.
+local shape32 = {1, 3, 32, 32}
+local orig, cut = nn.zoo.resnet20{}, nn.zoo.resnet20{}
+local plan = prune.plan(cut, {criterion = "l1", ratio = 0.4, input = shape32, ignore = {"conv1"}})
+local text = tostring(plan)
+assert(text:find("\nlayer%s+in%s+out%s+MACs %(M%)%s+params %(K%)\n"), text)
+assert(text:find("\nlayer1%.0%.conv1%s+16%s+16 → 9%s+2%.36 → 1%.33%s+2%.3 → 1%.3\n"), text)
+assert(text:find("\nlayer1%.0%.conv2%s+16 → 9%s+16%s+2%.36 → 1%.33%s+2%.3 → 1%.3\n"), text)
+assert(text:find("\nconv1%s+3%s+16%s+0%.44%s+0%.4\n"), "an unchanged layer shows one value")
+plan:apply()
+local rep = prune.report(orig, cut, {input = shape32, latency = false})
+assert(#plan.layers == 20 and #rep.layers == 20)
+for i, l in ipairs(plan.layers) do
+  local m = rep.layers[i]
+  check.same({l.name, l.in_before, l.in_after, l.out_before, l.out_after, l.macs_before, l.macs_after, l.params_before, l.params_after},
+    {m.name, m.in_before, m.in_after, m.out_before, m.out_after, m.macs_before, m.macs_after, m.params_before, m.params_after},
+    "layer " .. l.name .. ": estimate = measurement")
+  assert(m.before == m.out_before and m.after == m.out_after)
+end
+local macs = 0
+for _, l in ipairs(plan.layers) do macs = macs + l.macs_after end
+assert(macs == plan.macs.after, "the layers' MACs sum to the plan's")
 print("prune_training ok")
