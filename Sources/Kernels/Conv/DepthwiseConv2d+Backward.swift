@@ -35,41 +35,54 @@ extension DepthwiseConv2d {
     static func weightGradient3x3(_ g: ConvGeometry, dy: UnsafePointer<Float>, scratch: UnsafePointer<Float>,
                                   rowLength rl: Int, rowStep dh: Int, offsets off: UnsafeBufferPointer<Int>,
                                   into acc: UnsafeMutablePointer<Double>) {
-        typealias V8 = SIMD8<Float>
-        typealias V4 = SIMD4<Float>
-        @inline(__always) func l8(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }
-        @inline(__always) func l4(_ p: UnsafePointer<Float>) -> V4 { UnsafeRawPointer(p).loadUnaligned(as: V4.self) }
-        let ow = g.outWidth, o0 = off[0], o1 = off[1], o2 = off[2]
-        var a0 = V8(), a1 = V8(), a2 = V8(), a3 = V8(), a4 = V8(), a5 = V8(), a6 = V8(), a7 = V8(), a8 = V8()
-        var b0 = V4(), b1 = V4(), b2 = V4(), b3 = V4(), b4 = V4(), b5 = V4(), b6 = V4(), b7 = V4(), b8 = V4()
+        let ow = g.outWidth, o = (off[0], off[1], off[2])
+        var wide = TapSums<SIMD8<Float>>(), narrow = TapSums<SIMD4<Float>>()
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 9) { tail in
             tail.initialize(repeating: 0)
             for r in 0..<g.outHeight {
-                let d = dy + r * ow, r0 = scratch + r * g.strideH * rl, r1 = r0 + dh, r2 = r1 + dh
+                let d = dy + r * ow, r0 = scratch + r * g.strideH * rl
                 var q = 0
-                while q + 8 <= ow {
-                    let v = l8(d + q)
-                    a0.addProduct(v, l8(r0 + q + o0)); a1.addProduct(v, l8(r0 + q + o1)); a2.addProduct(v, l8(r0 + q + o2))
-                    a3.addProduct(v, l8(r1 + q + o0)); a4.addProduct(v, l8(r1 + q + o1)); a5.addProduct(v, l8(r1 + q + o2))
-                    a6.addProduct(v, l8(r2 + q + o0)); a7.addProduct(v, l8(r2 + q + o1)); a8.addProduct(v, l8(r2 + q + o2))
-                    q += 8
-                }
-                if q + 4 <= ow {
-                    let v = l4(d + q)
-                    b0.addProduct(v, l4(r0 + q + o0)); b1.addProduct(v, l4(r0 + q + o1)); b2.addProduct(v, l4(r0 + q + o2))
-                    b3.addProduct(v, l4(r1 + q + o0)); b4.addProduct(v, l4(r1 + q + o1)); b5.addProduct(v, l4(r1 + q + o2))
-                    b6.addProduct(v, l4(r2 + q + o0)); b7.addProduct(v, l4(r2 + q + o1)); b8.addProduct(v, l4(r2 + q + o2))
-                    q += 4
-                }
+                while q + 8 <= ow { wide.add(d + q, r0 + q, rowStep: dh, o); q += 8 }
+                if q + 4 <= ow { narrow.add(d + q, r0 + q, rowStep: dh, o); q += 4 }
                 while q < ow {
                     let v = d[q]
                     for i in 0..<3 { for j in 0..<3 { tail[3 * i + j] += v * (r0 + i * dh + q)[off[j]] } }
                     q += 1
                 }
             }
-            @inline(__always) func add(_ t: Int, _ a: V8, _ b: V4) { acc[t] += Double(a.sum()) + Double(b.sum()) + Double(tail[t]) }
-            add(0, a0, b0); add(1, a1, b1); add(2, a2, b2); add(3, a3, b3); add(4, a4, b4)
-            add(5, a5, b5); add(6, a6, b6); add(7, a7, b7); add(8, a8, b8)
+            for t in 0..<9 { acc[t] += Double(wide.sum(t)) + Double(narrow.sum(t)) + Double(tail[t]) }
+        }
+    }
+
+    /// The nine running tap sums of a 3×3 ∂L/∂w at one vector width, held in registers.
+    struct TapSums<V: SIMD> where V.Scalar == Float {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V(), s8 = V()
+
+        /// Adds ∂L/∂y at `d` times the three scratch rows from `r0` (`rowStep` apart), each at
+        /// the three column offsets.
+        @inline(__always)
+        mutating func add(_ d: UnsafePointer<Float>, _ r0: UnsafePointer<Float>, rowStep: Int, _ o: (Int, Int, Int)) {
+            @inline(__always) func l(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+            let v = l(d), r1 = r0 + rowStep, r2 = r1 + rowStep
+            s0.addProduct(v, l(r0 + o.0)); s1.addProduct(v, l(r0 + o.1)); s2.addProduct(v, l(r0 + o.2))
+            s3.addProduct(v, l(r1 + o.0)); s4.addProduct(v, l(r1 + o.1)); s5.addProduct(v, l(r1 + o.2))
+            s6.addProduct(v, l(r2 + o.0)); s7.addProduct(v, l(r2 + o.1)); s8.addProduct(v, l(r2 + o.2))
+        }
+
+        /// Tap t's sum over the lanes.
+        @inline(__always)
+        func sum(_ t: Int) -> Float {
+            switch t {
+            case 0: return s0.sum()
+            case 1: return s1.sum()
+            case 2: return s2.sum()
+            case 3: return s3.sum()
+            case 4: return s4.sum()
+            case 5: return s5.sum()
+            case 6: return s6.sum()
+            case 7: return s7.sum()
+            default: return s8.sum()
+            }
         }
     }
 
