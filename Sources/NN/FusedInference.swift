@@ -97,17 +97,26 @@ public enum FusedInference {
             && !(bn?.weight?.requiresGrad ?? false) && !(bn?.bias?.requiresGrad ?? false)
     }
 
-    /// A fusable run: a convolution, an optional evaluation-mode BatchNorm2d, an optional ReLU.
+    /// A fusable run: a convolution, an optional evaluation-mode BatchNorm2d, an optional ReLU
+    /// — or, outside gradient passes, a ReLU6 (MobileNetV2's blocks: the ReLU with an upper
+    /// bound of 6 in the output pass).
     struct Group {
         let conv: Conv2d
         let bn: BatchNorm2d?
         let relu: ReLU?
-        var count: Int { 1 + (bn != nil ? 1 : 0) + (relu != nil ? 1 : 0) }
+        var relu6: ReLU6? = nil
+        var count: Int { 1 + (bn != nil ? 1 : 0) + (relu != nil || relu6 != nil ? 1 : 0) }
     }
 
+    /// Whether inference fuses a ReLU6 into the convolution before it (`topiary bench --ab
+    /// relu6`); off, it runs as its own pass.
+    nonisolated(unsafe) public static var fusesReLU6 = true
+
     /// The group starting at `mods[i]`, if it has more than the convolution (else there
-    /// is nothing to fuse); `allowReLU` false stops before a ReLU.
-    static func group(_ mods: [(name: String, module: any Module)], at i: Int, allowReLU: Bool = true) -> Group? {
+    /// is nothing to fuse); `allowReLU` false stops before a ReLU (and a ReLU6), `allowReLU6`
+    /// takes a ReLU6 (only where no backward needs its mask).
+    static func group(_ mods: [(name: String, module: any Module)], at i: Int, allowReLU: Bool = true,
+                      allowReLU6: Bool = false) -> Group? {
         guard let conv = mods[i].module as? Conv2d, !conv.training else { return nil }
         var j = i + 1
         var bn: BatchNorm2d?
@@ -116,7 +125,8 @@ public enum FusedInference {
         }
         var relu: ReLU?
         if allowReLU, j < mods.count, let r = mods[j].module as? ReLU, !r.training { relu = r }
-        let g = Group(conv: conv, bn: bn, relu: relu)
+        var g = Group(conv: conv, bn: bn, relu: relu)
+        if allowReLU && allowReLU6 && fusesReLU6, j < mods.count, let r = mods[j].module as? ReLU6, !r.training { g.relu6 = r }
         guard g.count > 1, !GradMode.enabled || frozen(conv, bn) else { return nil }
         return g
     }
@@ -156,13 +166,13 @@ public enum FusedInference {
     static func step(_ named: [(name: String, module: any Module)], at i: Int, _ x: Tensor,
                      keep: Bool) throws -> (Tensor, (count: Int, frozen: FrozenRun))? {
         let tracer = Tracer.current
-        guard let g = group(named, at: i),
+        guard let g = group(named, at: i, allowReLU6: !keep),
               !(tracer?.hides(named[i..<(i + g.count - 1)].map(\.name)) ?? false) else { return nil }
         let last = named[i + g.count - 1]
         let place: (([Int]) -> Tensor?)? = keep ? nil : tracer.map { t in
             { t.destination(last.name, shape: $0).flatMap { $0.overlaps(x) ? nil : $0 } }
         }
-        let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil, keep: keep, into: place)
+        let (y, scale) = try run(g, x, residual: nil, relu: g.relu != nil || g.relu6 != nil, keep: keep, into: place)
         tracer?.report(last.name, last.module, x, y)
         return (y, (g.count, FrozenRun(start: i, conv: g.conv, scale: scale, relu: g.relu)))
     }
@@ -253,9 +263,10 @@ public enum FusedInference {
         }
         groupsRun += 1
         let y = try plan.forward(scale: scale, shift: shift, residual: residual, relu: relu,
-                                 into: into?(plan.outputShape))
+                                 upper: relu && g.relu6 != nil ? 6 : nil, into: into?(plan.outputShape))
         g.conv.cache = keep ? x : nil
         g.relu?.cache = keep ? y : nil
+        g.relu6?.cache = nil
         return (y, scale)
     }
 }

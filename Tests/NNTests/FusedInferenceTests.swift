@@ -55,6 +55,32 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// An upper bound after the ReLU (ReLU6's 6; 0.5 here, so that randn values reach it) on
+    /// every path: applied as the pass writes (im2col, taps, depthwise) or by a clamp after
+    /// the kernel (Winograd, direct, oneDNN): the separate steps' values either way.
+    func testOutputPassUpperBound() throws {
+        Random.manualSeed(12)
+        for (n, cin, hw, cout, stride, groups, k) in Self.shapes {
+            let x = try Tensor.randn([n, cin, hw, hw]), w = try Tensor.randn([cout, cin / groups, k, k])
+            let plan = try ConvPlan(input: x, weight: w, bias: nil, stride: (stride, stride), padding: (k / 2, k / 2), groups: groups)
+            let plain = try plan.forward().toFloats()
+            let shape = plan.outputShape, p = shape[2] * shape[3]
+            let scale = try Tensor.randn([cout]).toFloats(), shift = try Tensor.randn([cout]).toFloats()
+            let y = try plan.forward(scale: scale, shift: shift, residual: nil, relu: true, upper: 0.5).toFloats()
+            let want = plain.indices.map { i -> Float in
+                let c = (i / p) % cout
+                return min(max(plain[i] * scale[c] + shift[c], 0), 0.5)
+            }
+            XCTAssertEqual(y, want, "n\(n) \(cin)→\(cout) \(hw)² s\(stride) g\(groups) k\(k)")
+            XCTAssertTrue(y.contains(0.5) && y.contains(0), "the bound and the ReLU both act")
+        }
+        var v: [Float] = [-1, 0.25, 0.5, 0.75, .nan, .infinity, -.infinity] + [Float](repeating: 9, count: 17)
+        ConvEpilogue.clamp(&v, count: v.count, above: 0.5)
+        XCTAssertEqual(Array(v[0..<4]), [-1, 0.25, 0.5, 0.5])
+        XCTAssertTrue(v[4].isNaN, "NaN stays NaN")
+        XCTAssertEqual(Array(v[5...]), [0.5, -.infinity] + [Float](repeating: 0.5, count: 17))
+    }
+
     func testOutputPassRejectsWrongShapes() throws {
         let plan = try ConvPlan(input: try Tensor.randn([1, 3, 5, 5]), weight: try Tensor.randn([4, 3, 3, 3]), padding: (1, 1))
         XCTAssertThrowsError(try plan.forward(scale: [1, 2], shift: nil, residual: nil, relu: false))
@@ -143,6 +169,19 @@ final class FusedInferenceTests: XCTestCase {
         }
         try randomizeBatchNorms(pruned)
         for n in [1, 2] { _ = try compare(pruned, try Tensor.randn([n, 3, 32, 32]), groups: 19) }
+    }
+
+    /// MobileNetV2: every Conv–BN–ReLU6 runs as one convolution whose output pass clamps at 6;
+    /// the same values as the layers one by one, and as fusing only Conv–BN.
+    func testMobileNetV2FusesReLU6() throws {
+        Random.manualSeed(6)
+        let net = try Zoo.mobilenetV2(width: 0.5)
+        try randomizeBatchNorms(net)
+        let x = try Tensor.randn([2, 3, 32, 32])
+        let fused = try compare(net, x, groups: 52)
+        FusedInference.fusesReLU6 = false
+        defer { FusedInference.fusesReLU6 = true }
+        XCTAssertEqual(try GradMode.withoutGrad { try net.forward(x) }.toFloats(), fused.toFloats())
     }
 
     /// Nothing is cached: after a training step's weight change, new running statistics,

@@ -38,7 +38,19 @@ public enum Conv2dKernel {
             }
             return
         }
-        switch forwardPath(g) {
+        let path = forwardPath(g)
+        if let upper = e.upper, ![.im2col, .taps, .depthwise].contains(path) {
+            // kernels whose output pass (C, oneDNN) knows no upper bound: clamp afterwards
+            var inner = e
+            inner.upper = nil
+            try forward(g, x: x, inputGate: inputGate, weight: weight, weightKey: weightKey, epilogue: inner, y: y)
+            let image = g.outChannels * g.outPlane
+            try ParallelBatch.run(g.batch, op: "conv2d") { _, lo, hi, _ in
+                ConvEpilogue.clamp(y + lo * image, count: (hi - lo) * image, above: upper)
+            }
+            return
+        }
+        switch path {
         case .depthwise:
             try DepthwiseConv2d.forward(g, x: x, weight: weight, bias: e.bias, y: y)
             if !e.isBiasOnly {

@@ -63,7 +63,9 @@ public struct ConvPlan {
     /// (a contiguous float32 tensor of the output's shape, overlapping no operand — except
     /// the residual itself, element for element, where `Conv2dKernel.outputMayOverwriteResidual`)
     /// receives the output and is returned; nil: a new tensor.
-    public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool, into: Tensor? = nil) throws -> Tensor {
+    /// `upper`: after the ReLU, values above it become it (ReLU6: relu with upper 6).
+    public func forward(scale: [Float]?, shift: [Float]?, residual: Tensor?, relu: Bool, upper: Float? = nil,
+                        into: Tensor? = nil) throws -> Tensor {
         let c = geometry.outChannels
         guard scale.map({ $0.count == c }) ?? true, shift.map({ $0.count == c }) ?? true else {
             throw TensorError("conv2d: output pass needs \(c) scale and shift values")
@@ -90,7 +92,7 @@ public struct ConvPlan {
                     try withOptional(bias?.toFloats()) { bp in
                         try withOptional(scale) { sp in
                             try withOptional(shift) { hp in
-                                let e = ConvEpilogue(bias: bp, scale: sp, shift: hp, residual: res, relu: relu)
+                                let e = ConvEpilogue(bias: bp, scale: sp, shift: hp, residual: res, relu: relu, upper: upper)
                                 try Conv2dKernel.forward(g, x: x, weight: w, epilogue: e, y: y.ptr)
                             }
                         }

@@ -52,6 +52,8 @@ enum BenchAB {
         // an inference block with an identity shortcut writing its output over an input it alone holds (B) or to a new tensor (A)
         "overwrite-input": { FusedInference.overwritesInput = $0 },
         "overwrite-kept": { FusedInference.overwritesKeptInputs = $0 },
+        // inference runs a Conv–BN–ReLU6 as one convolution clamping at 6 (B) or the ReLU6 as its own pass (A)
+        "relu6": { FusedInference.fusesReLU6 = $0 },
         // idwt2's row pass reading band rows where they lie, copies made a group ahead (B) or each row copied just before its run (A)
         "synthesis-in-place": { SynthesisRows.readsInPlace = $0 },
         // training BatchNorm's statistics and output (sums and ∂L/∂x) one channel at a time (B) or in two passes (A)
