@@ -159,6 +159,10 @@ extension TrainModule {
             L.write("train.cached: waiting for another process training \(path)\n")
         }
         defer { lock.release() }
+        // trained or read, what follows draws the same numbers (reading builds the modules,
+        // whose initialisation draws from the generator too)
+        let generator = Random.global
+        defer { Random.global = generator }
 
         if path.exists {
             do {
@@ -177,8 +181,6 @@ extension TrainModule {
         L.write("train.cached: training \(name) (\(key.summary)) for \(path)\n")
         let fn = LuaCallback(L, 3, what: "train.cached")
         defer { fn.release(L) }
-        let generator = Random.global
-        defer { Random.global = generator }
         let start = DispatchTime.now().uptimeNanoseconds
         let trained = try fn.call(on: L, nresults: 1, { _ in 0 }) { L -> any Module in
             guard let m = try? NNModule.checkModule(L, -1) else {

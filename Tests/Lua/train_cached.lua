@@ -45,8 +45,10 @@ calls = calls - 1
 assert(same_weights(net, direct), "cached weights = trained weights")
 
 -- The second call reads the file: the function is not called, the weights are the same.
+tensor.manual_seed(7)
 local net2, info2 = train.cached("mlp", settings, function() error("must not train again") end, {dir = dir})
 assert(calls == 1 and info2.trained == false and info2.path == info.path)
+check.near(tensor.rand(3), draw, 0, "generator untouched by reading: a replay that reads the baseline draws as the run that trained it")
 assert(same_weights(net, net2), "read weights = saved weights")
 -- 2.0 is 2: the same file.
 local s2 = {epochs = 2.0, lr = 0.1, milestones = {1, 2}, note = "a b/c", augment = false}
