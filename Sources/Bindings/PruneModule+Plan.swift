@@ -20,9 +20,7 @@ extension PruneModule {
 
     /// The optimizer of option `optimizer`, if any.
     static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
-        guard o.push("optimizer") != LUA_TNIL else { L.pop(); return nil }
-        defer { L.pop() }
-        return try TrainModule.optimizerType.check(L, -1).optimizer
+        try o.object("optimizer", TrainModule.optimizerType)?.optimizer
     }
 
     /// Strings of option `key` (a string or a list of strings).

@@ -40,15 +40,11 @@ extension TrainModule {
                           "checkpoint", "resume", "progress", "log", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
-        guard o.push("optimizer") != LUA_TNIL else { L.pop(); throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})") }
-        let box = try optimizerType.check(L, -1)
-        L.pop()
-        var schedule = Schedule.constant
-        if o.push("schedule") != LUA_TNIL { schedule = try checkSchedule(L, -1) }
-        L.pop()
-        var evalLoader: Loader? = nil
-        if o.push("eval") != LUA_TNIL { evalLoader = try DataModule.checkLoader(L, -1) }
-        L.pop()
+        guard let box = try o.object("optimizer", optimizerType) else {
+            throw LuaError.argument(3, "field 'optimizer': train.Optimizer expected, got nil (e.g. optimizer = train.sgd{lr = 0.1})")
+        }
+        var schedule = try o.object("schedule", scheduleType)?.schedule ?? Schedule.constant
+        var evalLoader = try o.object("eval", DataModule.loaderType)
         let onStep = try callback(L, o, "on_step"), onEpoch = try callback(L, o, "on_epoch")
         defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")

@@ -206,3 +206,15 @@ extension Lua {
         return toString(-1)
     }
 }
+
+extension LuaOptions {
+    /// The object of field `key` if it is one of `type`'s, nil when the field is absent; any
+    /// other value is an error naming the field and its argument
+    /// (`bad argument #3 to 'fit' (field 'optimizer': train.Optimizer expected, got string)`).
+    public func object<Object>(_ key: String, _ type: LuaType<Object>) throws -> Object? {
+        guard push(key) != LUA_TNIL else { L.pop(); return nil }
+        defer { L.pop() }
+        guard let o = try type.get(L, -1) else { throw invalid(key, "\(type.name) expected, got \(L.typeName(-1))") }
+        return o
+    }
+}

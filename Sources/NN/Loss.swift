@@ -7,6 +7,18 @@ import Tensor
 public enum CrossEntropy {
     public enum Reduction: String, Sendable { case mean, sum }
 
+    /// Targets as class ids: each a whole number in 0 ..< `c` (checked before any
+    /// conversion: NaN, ±inf and 1e30 are errors naming the sample).
+    static func classIds(_ t: [Double], classes c: Int, op: String) throws -> [Int] {
+        try t.indices.map { i in
+            let v = t[i]
+            guard v == v.rounded(), v >= 0, v < Double(c) else {
+                throw TensorError("\(op): target \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)) of sample \(i + 1) is not a class id in 0..\(c - 1)")
+            }
+            return Int(v)
+        }
+    }
+
     /// - Parameters:
     ///   - logits: N×C scores (float32; int64 is converted).
     ///   - targets: N class ids, 0-based (int64, or float32 holding integers), or N×C
@@ -35,14 +47,7 @@ public enum CrossEntropy {
             guard targets.shape[0] == n else {
                 throw TensorError("\(op): \(n) rows of logits but \(targets.shape[0]) targets")
             }
-            let t = targets.toArray()
-            classes = try (0..<n).map { i in
-                let v = t[i]
-                guard v == v.rounded(), v >= 0, v < Double(c) else {
-                    throw TensorError("\(op): target \(v == v.rounded() ? String(Int64(exactly: v) ?? 0) : String(v)) of sample \(i + 1) is not a class id in 0..\(c - 1)")
-                }
-                return Int(v)
-            }
+            classes = try classIds(targets.toArray(), classes: c, op: op)
         } else if targets.shape == [n, c] {
             probs = try targets.toFloat().contiguous()
         } else {

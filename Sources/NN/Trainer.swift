@@ -87,7 +87,7 @@ public final class Trainer {
                     (loss, n, right, grad) = try Trainer.globalStep(dp, loss: loss, n: n, correct: right, grad: grad)
                 }
                 guard loss.isFinite else {
-                    throw TensorError("fit: loss became \(loss) at epoch \(e + 1), step \(step) (lower the learning rate?)")
+                    throw TensorError("fit: loss became \(loss) at epoch \(e + 1), step \(step) (a learning rate too high, or non-finite inputs or weights?)")
                 }
                 try Trainer.backward(model, grad, input: x, convolutions: convolutions)
                 try dataParallel?.reduceGradients()

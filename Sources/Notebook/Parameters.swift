@@ -29,12 +29,20 @@ public struct ParameterOverride: Equatable, Sendable {
     /// constructors as written; anything else becomes a string (`-p arch=resnet56`).
     var luaExpression: String {
         let v = value.trimmingCharacters(in: .whitespaces)
-        if ["true", "false", "nil"].contains(v) || isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
-        if let f = v.first, f == "\"" || f == "'" || f == "{" || v.hasPrefix("[[") { return v }
+        if ["true", "false", "nil"].contains(v) || Self.isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
+        if !isBareWord { return v }
         return LuaString.quote(value)
     }
 
-    private func isNumeral(_ s: String) -> Bool {
+    /// Whether the value is none of the literal forms, so it is passed as a string.
+    var isBareWord: Bool {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if ["true", "false", "nil"].contains(v) || Self.isNumeral(v) { return false }
+        if let f = v.first, f == "\"" || f == "'" || f == "{" || v.hasPrefix("[[") { return false }
+        return true
+    }
+
+    static func isNumeral(_ s: String) -> Bool {
         var t = Substring(s)
         if t.first == "-" || t.first == "+" { t = t.dropFirst() }
         if t.lowercased().hasPrefix("0x") { return t.count > 2 && t.dropFirst(2).allSatisfy(\.isHexDigit) }
@@ -62,6 +70,15 @@ extension Notebook {
         return String(name)
     }
 
+    /// The value a one-line `name = value -- comment` assigns, as written (nil when there is none).
+    static func assignedValue(_ line: String) -> String? {
+        guard assignedName(line) != nil, let eq = line.firstIndex(of: "=") else { return nil }
+        var v = line[line.index(after: eq)...]
+        if let c = v.range(of: "--") { v = v[..<c.lowerBound] }
+        let t = v.trimmingCharacters(in: .whitespaces)
+        return t.isEmpty ? nil : t
+    }
+
     /// This notebook with each override's assignment in the parameters cell replaced:
     /// `ratio = 0.5` becomes `ratio = 0.7`. A statement spanning several lines is replaced
     /// whole, with blank lines keeping later line numbers. A name that the parameters cell
@@ -79,6 +96,12 @@ extension Notebook {
                 throw NotebookError(path, line: c.line, "parameter '\(o.name)' is not assigned in the parameters cell (it sets: \(known.isEmpty ? "nothing" : known.joined(separator: ", ")))")
             }
             let expr = o.luaExpression
+            // a number in the notebook and a mistyped number on the command line (-p ratio=0.5x)
+            // would otherwise become a string that fails far from here
+            if o.isBareWord, let now = Notebook.assignedValue(nb.cells[ci].lines[li]), ParameterOverride.isNumeral(now) {
+                throw NotebookError(path, line: nb.cells[ci].firstLine + li,
+                                    "-p \(o.name)=\(o.value): the notebook's \(o.name) is a number (\(now)) and '\(o.value)' is not one (quote it to pass a string: -p \(o.name)='\(o.value)')")
+            }
             guard syntax.compiles("return " + expr) else {
                 throw NotebookError(path, line: nb.cells[ci].firstLine + li, "-p \(o.name)=\(o.value): not a Lua value")
             }

@@ -83,6 +83,13 @@ assert(err:find("[10]", 1, true) and err:find("[100]", 1, true), err)
 check.near(other:state_dict()["conv1.weight"], w0, 0, "a failed load leaves the model unchanged")
 check.raises(function() nn.load("/nonexistent/x.safetensors") end, "/nonexistent/x.safetensors")
 check.raises(function() train.fit(net, loader, {epochs = 1}) end, "field 'optimizer'")
+-- a wrong type names the field and the argument
+check.raises(function() train.fit(net, loader, {optimizer = "sgd"}) end,
+  "bad argument #3 to 'fit' (field 'optimizer': train.Optimizer expected, got string)")
+check.raises(function() train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, eval = {}}) end,
+  "bad argument #3 to 'fit' (field 'eval': data.Loader expected, got table)")
+check.raises(function() train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, schedule = 0.1}) end,
+  "field 'schedule': train.Schedule expected, got number")
 check.raises(function() train.fit(net, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1}, bogus = 1}) end, "unknown option 'bogus'")
 check.raises(function() train.fit(net, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1},
   on_step = function() error("boom in callback") end}) end, "boom in callback")

@@ -73,5 +73,23 @@ final class LossTests: XCTestCase {
         fails(try CrossEntropy.compute(logits: try Tensor(zeros: [6]), targets: y), "logits must be N×C")
         fails(try CrossEntropy.compute(logits: z, targets: try Tensor(zeros: [2, 4])), "targets must be 2 class ids or 2×3 probabilities")
         fails(try CrossEntropy.compute(logits: z, targets: y, labelSmoothing: 1.5), "label_smoothing must be in [0, 1]")
+        // checked before conversion: NaN, infinities and huge values name the sample
+        for v: Float in [.nan, .infinity, 1e30, -1] {
+            fails(try CrossEntropy.compute(logits: z, targets: try Tensor(shape: [2], values: [0, v])), "of sample 2 is not a class id in 0..2")
+            fails(try Metrics.correct(logits: z, targets: try Tensor(shape: [2], values: [0, v]), k: 1), "accuracy: target")
+        }
+        fails(try Metrics.correct(logits: z, targets: try Tensor(zeros: [2, 4]), k: 1),
+              "accuracy: expected N×C logits and N class ids (or N×C target rows), got [2, 3] and [2, 4]")
+    }
+
+    /// Accuracy against target rows (soft labels, a teacher's probabilities): each row's
+    /// highest entry is its class, the first of equal ones.
+    func testAccuracyWithTargetRows() throws {
+        let logits = try Tensor(shape: [3, 3], values: [3, 1, 0, 0, 2, 1, 1, 0, 5])
+        let rows = try Tensor(shape: [3, 3], values: [0.7, 0.2, 0.1, 0.5, 0.1, 0.4, 0.3, 0.3, 0.3])
+        XCTAssertEqual(try Metrics.correct(logits: logits, targets: rows, k: 1), 1, "classes 0, 0, 0: only row 1 is right")
+        XCTAssertEqual(try Metrics.correct(logits: logits, targets: rows, k: 2), 2)
+        XCTAssertEqual(try Metrics.correct(logits: logits, targets: try Tensor(shape: [3], values: [0, 0, 0]), k: 2), 2,
+                       "the same as their class ids")
     }
 }

@@ -220,5 +220,13 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(try ParameterOverride(parsing: "arch=resnet56").luaExpression, "\"resnet56\"")
         XCTAssertEqual(try ParameterOverride(parsing: "lr=1e-3").luaExpression, "1e-3")
         XCTAssertEqual(try ParameterOverride(parsing: "on=true").luaExpression, "true")
+        // a mistyped number for a number parameter is an error, not a string
+        o.parameters = [try ParameterOverride(parsing: "ratio=0.7x")]
+        XCTAssertEqual(errorText { try runText(text, o) },
+                       "nb.lua:2: -p ratio=0.7x: the notebook's ratio is a number (0.5) and '0.7x' is not one (quote it to pass a string: -p ratio='0.7x')")
+        o.parameters = [try ParameterOverride(parsing: "ratio='0.7x'")]
+        XCTAssertEqual(outputs(try runText(text, o), 2)[0].text, "0.7x\tnil\t2\n", "a quoted string is taken as given")
+        XCTAssertEqual(Notebook.assignedValue("ratio = 0.5  -- the pruning ratio"), "0.5")
+        XCTAssertNil(Notebook.assignedValue("print(ratio)"))
     }
 }
