@@ -130,7 +130,8 @@ extension NNModule {
             reshape = true lets tensors change shape (loading a pruned checkpoint into a full model);
             the loaded net is then checked as net:validate does, at `input` or the input shape last
             used with the net (prune.groups, net:validate), and a layer that does not fit (a
-            forgotten slice) is named and the load undone.
+            forgotten slice) is named and the load undone. A pruned option-A ResNet does not load
+            this way (its shortcuts' channel maps are not in the dict): nn.load reads its net:save file.
             Example:
               local other = nn.zoo.resnet20{}
               other:load_state_dict(net:state_dict())
@@ -158,7 +159,10 @@ extension NNModule {
                 } catch {
                     try m.loadStateDict(before, strict: false, reshape: true)
                     guard let e = error as? TensorError else { throw error }
-                    throw LuaError.message("load_state_dict: the loaded net does not fit input \(shapeString(shape)), nothing was loaded: \(e.message)")
+                    // option-A shortcuts pad the residual stream by a channel map no state dict holds
+                    let hint = m.namedModules().contains(where: { $0.module is ShortcutA })
+                        ? " (this net has option-A shortcuts, whose channel maps a state dict does not hold: read a pruned net back with nn.load from its net:save file)" : ""
+                    throw LuaError.message("load_state_dict: the loaded net does not fit input \(shapeString(shape)), nothing was loaded: \(e.message)\(hint)")
                 }
             }
             for list in [missing, unexpected] {

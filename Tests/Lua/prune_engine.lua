@@ -212,6 +212,11 @@ dst2:load_state_dict(good, {reshape = true})
 assert(dst2.layer1[1].conv1.out_channels == 3 and dst2.layer1[1].bn1.num_features == 3)
 dst2:eval(); src:eval()
 check.near(dst2:forward(x), src:forward(x), 1e-5, "the complete pruned dict loads")
+-- A stream pruned in an option-A ResNet cannot be loaded from a dict: the error says what can.
+local streamy = nn.zoo.resnet20{}
+prune.plan(streamy, {criterion = "l1", ratio = 0.5, input = shape}):apply()
+check.raises(function() nn.zoo.resnet20{}:load_state_dict(streamy:state_dict(), {reshape = true, input = shape}) end,
+  "(this net has option-A shortcuts, whose channel maps a state dict does not hold: read a pruned net back with nn.load from its net:save file)")
 
 -- Patterns: names in `ignore` and `ratios` match whole names; one plan matches many at once.
 local pp = prune.plan(nn.zoo.resnet20{}, {ratio = 0.5, ratios = {["layer1%.%d%.conv1"] = 0.25},
