@@ -16,7 +16,8 @@ extension TrainModule {
     Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
     constant). `eval` is a loader evaluated after every epoch. Callbacks get a table (epoch, step,
     loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval) and may return false to
-    stop. `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
+    stop; stopped by on_step, the history ends with the epoch so far (partial = true, steps =
+    the steps it ran, loss and top1 over them). `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
     epoch); with `resume = true` training continues from it when it exists. On a terminal a
     progress bar shows images/s and ETA (`progress = false`: never, `true`: always); one line
     per epoch is printed after it. `log = false` prints nothing (no lines; no bar unless
@@ -76,7 +77,10 @@ extension TrainModule {
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
                 bar.update(s, epochs: epochs, batchSize: loader.batchSize)
-                if let f = onStep, try !proceed(L, f, { pushStep(L, s) }) { throw StopTraining() }
+                if let f = onStep, try !proceed(L, f, { pushStep(L, s) }) {
+                    history.append(EpochReport(partial: s))   // the history keeps the steps that ran
+                    throw StopTraining()
+                }
             }, onEpoch: { e in
                 bar.finish()
                 history.append(e)
@@ -154,6 +158,7 @@ extension TrainModule {
         L.pushRecord(["epoch": e.epoch, "loss": e.trainLoss, "top1": e.trainTop1, "lr": e.lr, "seconds": e.seconds,
                       "images_per_s": e.imagesPerSecond])
         if let v = e.eval { pushEval(L, v); L.setField(-2, "eval") }
+        if let steps = e.partialSteps { L.push(steps); L.setField(-2, "steps"); L.push(true); L.setField(-2, "partial") }
     }
 }
 

@@ -19,6 +19,8 @@ public struct StepReport: Sendable {
     public var lr: Double
     public var samples: Int        // samples seen so far in the epoch
     public var seconds: Double     // since the epoch started
+    public var meanLoss: Double    // over the epoch's samples so far
+    public var top1: Double        // over the epoch's samples so far
 }
 
 /// One finished epoch.
@@ -30,6 +32,21 @@ public struct EpochReport: Sendable {
     public var seconds: Double
     public var imagesPerSecond: Double
     public var eval: Evaluation?
+    /// The steps run when training stopped inside the epoch; nil for a whole epoch.
+    public var partialSteps: Int? = nil
+
+    public init(epoch: Int, lr: Double, trainLoss: Double, trainTop1: Double, seconds: Double, imagesPerSecond: Double,
+                eval: Evaluation?, partialSteps: Int? = nil) {
+        self.epoch = epoch; self.lr = lr; self.trainLoss = trainLoss; self.trainTop1 = trainTop1; self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond; self.eval = eval; self.partialSteps = partialSteps
+    }
+
+    /// The epoch as far as `step` got (training stopped there).
+    public init(partial step: StepReport) {
+        self.init(epoch: step.epoch, lr: step.lr, trainLoss: step.meanLoss, trainTop1: step.top1, seconds: step.seconds,
+                  imagesPerSecond: step.seconds > 0 ? Double(step.samples) / step.seconds : 0, eval: nil,
+                  partialSteps: step.step)
+    }
 }
 
 /// Supervised training of a classifier with cross-entropy: the loop behind `train.fit`.
@@ -96,7 +113,8 @@ public final class Trainer {
                 correct += right
                 seen += n
                 try onStep(StepReport(epoch: e + 1, step: step, steps: source.batchCount, loss: loss, lr: lr,
-                                      samples: seen, seconds: Trainer.seconds(since: start)))
+                                      samples: seen, seconds: Trainer.seconds(since: start),
+                                      meanLoss: lossSum / Double(max(seen, 1)), top1: Double(correct) / Double(max(seen, 1))))
             }
             guard seen > 0 else {
                 throw TensorError("fit: epoch \(e + 1) saw no training samples (an empty dataset, or drop_last with fewer samples than one batch)")

@@ -83,6 +83,12 @@ assert(err:find("[10]", 1, true) and err:find("[100]", 1, true), err)
 check.near(other:state_dict()["conv1.weight"], w0, 0, "a failed load leaves the model unchanged")
 check.raises(function() nn.load("/nonexistent/x.safetensors") end, "/nonexistent/x.safetensors")
 check.raises(function() train.fit(net, loader, {epochs = 1}) end, "field 'optimizer'")
+-- on_step returning false stops; the history keeps the partial epoch
+local seen_loss = {}
+local partial = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.01}, log = false,
+  on_step = function(s) seen_loss[#seen_loss + 1] = s.loss; return s.step < 3 end})
+assert(#partial.epochs == 1 and partial.epochs[1].partial == true and partial.epochs[1].steps == 3, "one partial epoch of 3 steps")
+check.near(partial.epochs[1].loss, (seen_loss[1] + seen_loss[2] + seen_loss[3]) / 3, 1e-6, "its loss: the mean over the steps that ran")
 -- a wrong type names the field and the argument
 check.raises(function() train.fit(net, loader, {optimizer = "sgd"}) end,
   "bad argument #3 to 'fit' (field 'optimizer': train.Optimizer expected, got string)")
