@@ -111,6 +111,8 @@ public enum FusedInference {
     /// Whether inference fuses a ReLU6 into the convolution before it (`topiary bench --ab
     /// relu6`); off, it runs as its own pass.
     nonisolated(unsafe) public static var fusesReLU6 = true
+    /// ReLU6 layers run inside a convolution's output pass (tests check it ran; a plain counter).
+    nonisolated(unsafe) static var relu6Fused = 0
 
     /// The group starting at `mods[i]`, if it has more than the convolution (else there
     /// is nothing to fuse); `allowReLU` false stops before a ReLU (and a ReLU6), `allowReLU6`
@@ -267,6 +269,7 @@ public enum FusedInference {
         g.conv.cache = keep ? x : nil
         g.relu?.cache = keep ? y : nil
         g.relu6?.cache = nil
+        if g.relu6 != nil { relu6Fused += 1 }
         return (y, scale)
     }
 }

@@ -178,7 +178,9 @@ final class FusedInferenceTests: XCTestCase {
         let net = try Zoo.mobilenetV2(width: 0.5)
         try randomizeBatchNorms(net)
         let x = try Tensor.randn([2, 3, 32, 32])
+        let before = FusedInference.relu6Fused
         let fused = try compare(net, x, groups: 52)
+        XCTAssertEqual(FusedInference.relu6Fused - before, 35, "every ReLU6 of MobileNetV2 in a convolution's pass")
         FusedInference.fusesReLU6 = false
         defer { FusedInference.fusesReLU6 = true }
         XCTAssertEqual(try GradMode.withoutGrad { try net.forward(x) }.toFloats(), fused.toFloats())
