@@ -83,7 +83,7 @@ final class LuaCriterion: Criterion {
             if let t = try ctx.gamma { L.push(t); L.setField(-2, "gamma") }
             if let t = try ctx.beta { L.push(t); L.setField(-2, "beta") }
             if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
-            if let t = ctx.grads { L.push(t); L.setField(-2, "grads") }
+            if let t = ctx.grads { L.push(t); L.setField(-2, "grads"); L.push(t); L.setField(-2, "grad") }   // DESIGN.md writes ctx.grad
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }
             if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
             self.setAbsentHints(L, fmaps: ctx.fmaps == nil, grads: ctx.grads == nil)
@@ -118,8 +118,9 @@ final class LuaCriterion: Criterion {
     /// `__index` of a criterion context: the hint its metatable holds for fmaps / grads is
     /// raised as the error; any other absent key is nil (ctx.bn of a group without BN).
     static let contextIndex = LuaFunction("__index") { L in
-        guard L.isString(2), let key = L.toString(2), key == "fmaps" || key == "grads" else { L.pushNil(); return 1 }
-        guard lua_getmetatable(L.state, 1) != 0, L.rawField(-1, key) == LUA_TSTRING, let hint = L.toString(-1) else {
+        guard L.isString(2), let key = L.toString(2), ["fmaps", "grads", "grad"].contains(key) else { L.pushNil(); return 1 }
+        guard lua_getmetatable(L.state, 1) != 0, L.rawField(-1, key == "grad" ? "grads" : key) == LUA_TSTRING,
+              let hint = L.toString(-1) else {
             L.pushNil(); return 1
         }
         throw LuaError.message(hint)

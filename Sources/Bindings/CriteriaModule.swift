@@ -113,7 +113,7 @@ public enum CriteriaModule {
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
-            at the group's point `fmaps` [N, C, H, W] (and `grads`); without needs, `fmaps` comes
+            at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes
             whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
             (the share the plan removes from this group). It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based

@@ -32,6 +32,13 @@ check.raises(function() criteria.score(net, "weights_only", {input = shape, cali
 criteria.define("wants_grads", function(ctx) return (ctx.fmaps * ctx.grads):abs():mean{1, 3, 4} end, {needs = "fmaps"})
 check.raises(function() criteria.score(net, "wants_grads", {input = shape, calib = calib}) end,
   'ctx.grads is absent — define the criterion with needs = "grads"')
+-- ctx.grad (DESIGN.md's spelling) is ctx.grads, with the same hint when absent.
+check.raises(function() criteria.define("wants_grad", function(ctx) return ctx.grad:mean{1, 3, 4} end)
+  criteria.score(net, "wants_grad", {input = shape, calib = calib}) end, "criterion 'wants_grad': ctx.grads is absent")
+criteria.define("taylor_lua", function(ctx) return (ctx.fmaps * ctx.grad):mean(1):abs():mean{2, 3} end, {needs = "grads"})
+local labelled = data.tensor_dataset(calib, tensor.new{1, 2, 3, 4, 5, 6, 7, 8})
+local ts = criteria.score(net, "taylor_lua", {input = shape, calib = data.loader(labelled, {batch = 8})})
+assert(ts["layer1.0.conv1"]:numel() == 16 and ts["layer1.0.conv1"]:sum() > 0, "ctx.grad holds the gradients")
 -- A criterion given as a function behaves the same.
 local got
 local fn_plan = prune.plan(net, {criterion = function(ctx)
