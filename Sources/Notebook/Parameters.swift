@@ -28,10 +28,9 @@ public struct ParameterOverride: Equatable, Sendable {
     /// The value as Lua source: numbers, booleans, nil, quoted strings and table
     /// constructors as written; anything else becomes a string (`-p arch=resnet56`).
     var luaExpression: String {
+        if isBareWord { return LuaString.quote(value) }
         let v = value.trimmingCharacters(in: .whitespaces)
-        if ["true", "false", "nil"].contains(v) || Self.isNumeral(v) { return v.hasPrefix("+") ? String(v.dropFirst()) : v }
-        if !isBareWord { return v }
-        return LuaString.quote(value)
+        return Self.isNumeral(v) && v.hasPrefix("+") ? String(v.dropFirst()) : v
     }
 
     /// Whether the value is none of the literal forms, so it is passed as a string.

@@ -74,7 +74,7 @@ extension DependencyGraph {
     /// Each layer with MACs (in execution order) before and after removing `removed`:
     /// channels, MACs and its own parameters, from the traced shapes without touching the net.
     public func layerChanges(removing removed: Set<Int>) -> [LayerChange] {
-        let k = keptFractions(removing: removed), all = keptFractions(removing: [])
+        let k = keptFractions(removing: removed)
         var seen = Set<ObjectIdentifier>()
         return macLayers.compactMap { l in
             let id = ObjectIdentifier(l.module)
@@ -84,7 +84,7 @@ extension DependencyGraph {
             return LayerChange(name: l.node.name, inBefore: cin, inAfter: Int((Double(cin) * fin).rounded()),
                                outBefore: cout, outAfter: Int((Double(cout) * fout).rounded()),
                                macsBefore: l.macs, macsAfter: Int((Double(l.macs) * fin * fout).rounded()),
-                               paramsBefore: Int(all.params(l.module).rounded()), paramsAfter: Int(k.params(l.module).rounded()))
+                               paramsBefore: l.module.parameters.reduce(0) { $0 + $1.parameter.value.numel }, paramsAfter: Int(k.params(l.module).rounded()))
         }
     }
 

@@ -64,17 +64,21 @@ public final class PruningPlan: CustomStringConvertible {
     public let macs: (before: Int, after: Int)
     public let params: (before: Int, after: Int)
     /// Every layer with MACs before and after: channels, MACs, parameters.
-    public let layers: [LayerChange]
+    /// Made when first read (a MACs or params target builds ~40 candidate plans and reads
+    /// only their totals), at the latest by `apply`: it reads the modules' parameters, which
+    /// the surgery then shrinks.
+    public private(set) lazy var layers: [LayerChange] = graph.layerChanges(removing: removed)
+    /// The channel classes the plan removes.
+    private let removed: Set<Int>
     /// The shapes of every state entry when planned.
     let fingerprint: [String: [Int]]
     public internal(set) var applied = false
 
     init(graph: DependencyGraph, criterion: String, groups: [GroupPlan], fingerprint: [String: [Int]]) throws {
         self.graph = graph; self.criterion = criterion; self.groups = groups; self.fingerprint = fingerprint
-        let removed = try graph.removedClasses(keepMapOf(groups))
+        removed = try graph.removedClasses(keepMapOf(groups))
         let before = graph.estimate(removing: []), after = graph.estimate(removing: removed)
         macs = (before.macs, after.macs); params = (before.params, after.params)
-        layers = graph.layerChanges(removing: removed)
     }
 
     /// Group index → kept channels, for `DependencyGraph.apply`.
@@ -93,6 +97,7 @@ public final class PruningPlan: CustomStringConvertible {
             let key = fingerprint.keys.sorted().first { now[$0] != fingerprint[$0] } ?? now.keys.sorted().first { fingerprint[$0] == nil } ?? "?"
             throw TensorError("plan:apply: the net changed since it was planned (\(key) is \(now[key].map(shapeString) ?? "gone"), was \(fingerprint[key].map(shapeString) ?? "absent"))")
         }
+        _ = layers   // before the surgery (see `layers`)
         let report = try graph.apply(keepMap, optimizer: optimizer)
         applied = true
         PruningHistory.record(model, step: kept.filter { k in groups.contains { $0.name == k.key && $0.kept.count != $0.before } },

@@ -143,4 +143,8 @@ end
 local macs = 0
 for _, l in ipairs(plan.layers) do macs = macs + l.macs_after end
 assert(macs == plan.macs.after, "the layers' MACs sum to the plan's")
+-- read first after apply, the per-layer figures are still those planned
+local late = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.4, input = shape32, ignore = {"conv1"}})
+late:apply()
+check.same({late.layers[2].params_before, late.layers[2].params_after}, {plan.layers[2].params_before, plan.layers[2].params_after})
 print("prune_training ok")
