@@ -30,7 +30,8 @@ public enum CriteriaModule {
         for f in functions + paperFunctions + foadFunctions + redundancyFunctions { L.push(f); L.setField(-2, f.name) }
     }
 
-    /// A built-in criterion with its options (`reduction`, `p`, `seed`).
+    /// A built-in criterion with its options (`reduction`; random's `seed`; fpwt's, entropy's,
+    /// foad's and redundancy's own).
     static func builtin(_ name: String, _ o: LuaOptions) throws -> (any Criterion)? {
         let reduction = try o.choice("reduction", GroupReduction.allCases.map(\.rawValue), "first")
         let red = GroupReduction(rawValue: reduction)!
@@ -54,22 +55,79 @@ public enum CriteriaModule {
     }
 
     /// The option names built-in `name` reads from the plan's option table, beyond the
-    /// plan's own (so `prune.plan` accepts them for that criterion only).
-    static func builtinOptions(_ name: String?) -> Set<String> {
+    /// plan's own (so `prune.plan` accepts them for that criterion only); nil when `name` is
+    /// not a built-in (the default, l1, when absent).
+    static func builtinOptions(_ name: String?) -> Set<String>? {
         switch name {
         case "fpwt": return fpwtOptions
         case "entropy": return entropyOptions
         case "foad": return Set(foadOptionKeys)
         case "redundancy": return Set(redundancyOptionKeys)
-        default: return []
+        case "random": return ["seed"]
+        case nil: return []
+        case let n? where builtins.contains(n): return []
+        default: return nil
         }
     }
 
-    /// `known` plus the options of the criterion named in `o` (field `criterion`).
-    static func knownOptions(_ L: Lua, _ known: Set<String>, _ o: LuaOptions) -> Set<String> {
+    /// Checks that every key of `o` is one of the call's own (`known`, which includes
+    /// `criterion`) or an option of the criterion named there: a built-in's, or the ones a
+    /// Lua criterion declared with `criteria.define(name, fn, {options = {...}})`. An unknown
+    /// key is an error naming both sets; with a Lua criterion the error says how to declare it.
+    static func checkOptions(_ L: Lua, _ o: LuaOptions, _ known: Set<String>, _ what: String) throws {
         let t = o.push("criterion")
+        let name = t == LUA_TSTRING ? L.toString(-1) : nil
+        L.pop()
+        let own = builtinOptions(name) ?? declaredOptions(L, name)
+        do {
+            try o.checkKnown(known.union(own), what)
+        } catch let LuaError.argument(n, message) where t == LUA_TFUNCTION || (name != nil && !builtins.contains(name!)) {
+            throw LuaError.argument(n, message + "; a Lua criterion's own options are declared with "
+                                    + "criteria.define(name, fn, {options = {\"alpha\", ...}}) and reach fn as its second argument")
+        }
+    }
+
+    /// `criteria.define`'s `options`: a list of names, none a key the calls read themselves
+    /// (a criterion's `ratio` would never reach it: the plan reads it first).
+    static func declaredOptionNames(_ L: Lua, _ o: LuaOptions) throws -> [String] {
+        let t = o.push("options")
         defer { L.pop() }
-        return known.union(builtinOptions(t == LUA_TSTRING ? L.toString(-1) : nil))
+        guard t != LUA_TNIL else { return [] }
+        guard t == LUA_TTABLE else { throw o.invalid("options", "a list of option names expected, got \(L.typeName(-1))") }
+        let reserved: Set<String> = ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore",
+                                     "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point",
+                                     "input", "eval", "groups"]
+        var names: [String] = []
+        for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
+            L.rawIndex(-1, k)
+            defer { L.pop() }
+            guard L.type(-1) == LUA_TSTRING, let n = L.toString(-1) else {
+                throw o.invalid("options", "entry \(k) must be a string (an option name), got \(L.typeName(-1))")
+            }
+            guard !reserved.contains(n) else {
+                throw o.invalid("options", "'\(n)' is an option of prune.plan / criteria.score themselves (their own: \(reserved.sorted().joined(separator: ", ")))")
+            }
+            names.append(n)
+        }
+        return names
+    }
+
+    /// The option names Lua criterion `name` declared (`criteria.define`'s `options`).
+    static func declaredOptions(_ L: Lua, _ name: String?) -> Set<String> {
+        guard let name else { return [] }
+        L.rawField(clua_registryindex(), registryKey)
+        defer { L.pop() }
+        guard L.rawField(-1, name) == LUA_TTABLE else { L.pop(); return [] }
+        defer { L.pop() }
+        guard L.rawField(-1, "options") == LUA_TTABLE else { L.pop(); return [] }
+        defer { L.pop() }
+        var names: Set<String> = []
+        for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
+            L.rawIndex(-1, k)
+            if let s = L.toString(-1) { names.insert(s) }
+            L.pop()
+        }
+        return names
     }
 
     /// The criterion named by option `criterion` (a built-in's or a defined one's name, or
@@ -109,7 +167,8 @@ public enum CriteriaModule {
 
     static let functions: [LuaFunction] = [
         LuaFunction("define", doc: """
-            criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn, per_image = false}])
+            criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn, per_image = false,
+                                         options = {"alpha", ...}}])
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
@@ -121,13 +180,19 @@ public enum CriteriaModule {
             ctx.fmaps then holds its results, concatenated over the batches (and ctx.grads is
             absent); per_image = true says it maps each image to rows of its own (the result is the
             same whatever the split), so a large batch may run through the model in parts, each reduced.
+            `options` names the criterion's own options: prune.plan, prune.sensitivity and
+            criteria.score then accept them beside their own, and fn reads them from its second
+            argument (the call's option table); any other key stays an error there.
             Example:
               criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
+              criteria.define("lp", function(ctx, o) return ctx.weight:abs():pow(o.p or 1):sum{2, 3, 4} end,
+                              {options = {"p"}})
+              local plan = prune.plan(net, {criterion = "lp", p = 3, ratio = 0.5, input = {1, 3, 32, 32}})
             """) { L in
             let name = try L.checkString(1)
             try L.checkFunction(2)
             let o = try LuaOptions(L, 3)
-            try o.checkKnown(["needs", "selection", "reduce", "per_image"], "criteria.define")
+            try o.checkKnown(["needs", "selection", "reduce", "per_image", "options"], "criteria.define")
             guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
             // absent: the feature maps when the plan or score call has calibration data
             let needsType = o.push("needs"), needsTypeName = L.typeName(-1)
@@ -141,9 +206,13 @@ public enum CriteriaModule {
             guard reduceType == LUA_TNIL || reduceType == LUA_TFUNCTION else {
                 L.pop(); throw LuaError.argument(3, "field 'reduce': function expected, got \(L.typeName(-1))")
             }
+            let declared = try declaredOptionNames(L, o)
             L.rawField(clua_registryindex(), registryKey)
             L.newTable()
             L.pushValue(2); L.setField(-2, "fn")
+            L.newTable()
+            for (i, n) in declared.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
+            L.setField(-2, "options")
             if let needs { L.push(needs); L.setField(-2, "needs") }
             L.push(selection); L.setField(-2, "selection")
             L.push(perImage); L.setField(-2, "per_image")
@@ -169,13 +238,15 @@ public enum CriteriaModule {
             return 1
         },
         LuaFunction("score", doc: """
-            criteria.score(net, criterion [, {calib =, batches =, input =, point =, reduction =, ...}])
+            criteria.score(net, criterion [, {calib =, batches =, input =, point =, reduction =, <the criterion's options>}])
               -> {[group] = scores | {keep = indices} | {skipped = reason}}
             Scores every prunable group without planning: a float tensor of one score per channel
             (higher = keep), or for selection-based criteria {keep = 1-based indices}; a group the
             criterion does not score (bn_scale without a BatchNorm, fpwt at a Linear) gets
             {skipped = reason}. `input` defaults to the net's last traced shape, else to one image
-            of calib's first batch.
+            of calib's first batch. The criterion's own options go in the same table (fpwt's wavelet,
+            entropy's bins, foad's t and s, random's seed, redundancy's ratio for k-means' k, the
+            `options` a Lua criterion declared); any other key is an error.
             Example:
               local s = criteria.score(net, "l1", {input = {1, 3, 32, 32}})
               print(s["layer1.0.conv1"])
@@ -183,12 +254,19 @@ public enum CriteriaModule {
             let m = try NNModule.checkModule(L, 1)
             let name = try L.checkString(2)
             let o = try LuaOptions(L, 3)
+            if o.push("criterion") != LUA_TNIL { L.pop(); throw o.invalid("criterion", "the criterion is argument #2") }
+            L.pop()
             // Resolve the criterion through a temporary options table holding its name.
             L.newTable()
             if L.isTable(3) { L.forEachPair(3) { L.pushValue(-2); L.pushValue(-2); lua_rawset(L.state, -5) } }
             L.push(name); L.setField(-2, "criterion")
             let slot = L.absIndex(-1)
             let opts = try LuaOptions(L, slot)
+            do {
+                // no plan gives k-means redundancy its ratio here: the call may
+                try checkOptions(L, opts, Set(["criterion", "calib", "batches", "input", "point", "reduction"])
+                                 .union(name == "redundancy" ? ["ratio"] : []), "criteria.score")
+            } catch let LuaError.argument(_, message) { throw LuaError.argument(3, message) }
             let c = try resolve(L, opts, options: slot)
             let source = try PruneModule.calibration(L, opts)
             let shape = try PruneModule.inputShape(L, m, opts, "criteria.score") { try PruneModule.firstImageShape(source) }

@@ -67,7 +67,7 @@ extension DataModule {
         ds:subset(from, to) | ds:subset{indices} -> dataset
         A new dataset with samples from..to (1-based, inclusive) or the listed samples.
         Example:
-          local calib = train:subset(1, 1000)
+          local calib = data.fashion_mnist{split = "train"}:subset(1, 1000)
         """) { L in
             let ds = try checkDataset(L, 1)
             var idx: [Int] = []
@@ -90,7 +90,8 @@ extension DataModule {
         },
         LuaFunction("tensors", doc: """
         ds:tensors() -> x, y
-        All samples as one tensor (N×C×H×W float32) and all targets (int64 class ids).
+        All samples as one tensor (N×C×H×W float32) and all targets, as the dataset holds them:
+        int64 class ids for the file datasets, a tensor_dataset's own targets (their dtype and shape).
         Example:
           local x, y = test:subset(1, 100):tensors()
         """) { L in

@@ -31,21 +31,21 @@ extension DataModule {
         MNIST digits from the four IDX files (plain or .gz) in `root` (or $TOPIARY_DATASETS/mnist,
         Datasets/mnist): images 1×28×28 in [0, 1], labels 0…9.
         Example:
-          local train = data.mnist{split = "train", root = "/data/mnist"}
+          local digits = data.mnist{split = "train", root = "/data/mnist"}
         """) { _, split, root in try MNIST.digits(split: split, root: root) },
         fileDataset("cifar10", doc: """
         data.cifar10{split = "train"|"test", root = dir} -> dataset
         CIFAR-10, binary version (data_batch_1..5.bin, test_batch.bin in root or
         root/cifar-10-batches-bin): images 3×32×32 in [0, 1], labels 0…9.
         Example:
-          local train = data.cifar10{split = "train", root = "/data"}
+          local train_set = data.cifar10{split = "train", root = "/data"}
         """) { _, split, root in try CIFAR.cifar10(split: split, root: root) },
         fileDataset("cifar100", extra: ["label"], doc: """
         data.cifar100{split = "train"|"test", root = dir, label = "fine"|"coarse"} -> dataset
         CIFAR-100, binary version (train.bin, test.bin in root or root/cifar-100-binary), with the
         fine (100 classes, default) or coarse (20 superclasses) label as target.
         Example:
-          local train = data.cifar100{root = "/data", label = "coarse"}
+          local coarse = data.cifar100{root = "/data", label = "coarse"}
         """) { o, split, root in
             let label = CIFAR.Label100(rawValue: try o.choice("label", ["fine", "coarse"], "fine"))!
             return try CIFAR.cifar100(split: split, root: root, label: label)

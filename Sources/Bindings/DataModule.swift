@@ -6,8 +6,8 @@ import Tensor
 /// The `data` Lua module: datasets (Fashion-MNIST, MNIST, CIFAR-10/100, tensors),
 /// loaders and batch transforms.
 /// ```lua
-/// local train = data.fashion_mnist{split = "train"}
-/// local loader = data.loader(train, {batch = 128, shuffle = true, seed = 1,
+/// local train_set = data.fashion_mnist{split = "train"}
+/// local loader = data.loader(train_set, {batch = 128, shuffle = true, seed = 1,
 ///                                    transform = data.normalize(0.286, 0.353)})
 /// for x, y in loader:iter() do ... end        -- x: 128×1×28×28 float32, y: int64 class ids (0-based)
 /// ```

@@ -74,16 +74,17 @@ extension PruneModule {
             `point` is where feature maps are read: "act" (after the activation that follows the
             group's conv, the default), "bn", "conv", or "pool" (after a max- or average-pooling that
             directly follows that activation, else after the activation: FOAD's VGG protocol).
-            A built-in criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s...).
+            The criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s,
+            random's seed, the `options` a Lua criterion declared with criteria.define); any other key is an error.
             Example:
               local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
               print(plan)
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(CriteriaModule.knownOptions(L, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
-                              "ignore", "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point", "input",
-                              "seed", "p"], o), "prune.plan")
+            try CriteriaModule.checkOptions(L, o, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
+                              "ignore", "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point",
+                              "input"], "prune.plan")
             let source = try calibration(L, o)
             let shape = try inputShape(L, m, o, "prune.plan") { try firstImageShape(source) }
             let graph = try PruneModule.graph(m, shape)

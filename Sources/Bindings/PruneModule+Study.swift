@@ -19,8 +19,8 @@ extension PruneModule {
     static let studyFunctions: [LuaFunction] = [
         LuaFunction("sensitivity", doc: """
             prune.sensitivity(net, {eval = loader, criterion =, ratios = {0.1, ..., 0.9}, groups = {names or patterns},
-                                    calib =, batches =, input =}) -> {curves = {[group] = {top1, ...}}, ratios =, chart =,
-                                                                      skipped = {[group] = reason}}
+                                    calib =, batches =, input =, point =, reduction =, <the criterion's options>})
+              -> {curves = {[group] = {top1, ...}}, ratios =, chart =, skipped = {[group] = reason}}
             Prunes each group alone at each ratio (on a copy; `net` is untouched), evaluates top-1 on
             `eval`, and returns the curves with a line chart (accuracy against ratio, one line per group).
             Groups the criterion does not score (bn_scale without a BatchNorm) have no curve: `skipped`
@@ -34,8 +34,8 @@ extension PruneModule {
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(CriteriaModule.knownOptions(L, ["eval", "criterion", "ratios", "groups", "calib", "batches", "input",
-                                                              "reduction", "seed", "point"], o), "prune.sensitivity")
+            try CriteriaModule.checkOptions(L, o, ["eval", "criterion", "ratios", "groups", "calib", "batches", "input",
+                                                   "reduction", "point"], "prune.sensitivity")
             guard o.push("eval") != LUA_TNIL, let loader = try DataModule.loaderType.get(L, -1) else {
                 L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
             }

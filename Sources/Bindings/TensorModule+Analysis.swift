@@ -90,7 +90,7 @@ extension TensorModule {
             x:nuclear_norm() -> tensor (a number for one matrix)
             Sum of the singular values of every matrix in the last two dims (CHIP's measure).
             Example:
-              local nn = tensor.randn(8, 64, 16, 16):nuclear_norm()   -- (8, 64)
+              local norms = tensor.randn(8, 64, 16, 16):nuclear_norm()   -- (8, 64)
             """) { L in
             let r = try L.checkTensor(1).nuclearNorm()
             if r.dim == 0 { L.push(Double(r.withFloats { $0[0] })) } else { L.push(r) }

@@ -2,7 +2,9 @@ import Foundation
 
 /// Compares recorded and replayed text: numbers within a tolerance, everything else
 /// exactly, after masking what changes from run to run — addresses (`0x55d…`,
-/// `table: 0x…`), timings (`took 1.23 s`, `4.5ms`) and rates (`629 img/s`).
+/// `table: 0x…`), timings (`took 1.23 s`, `4.5ms`), rates (`629 img/s`), the values of
+/// timing fields in a shown table (`seconds = 0.0054`, `images_per_s = 23691`, `after_ms =`)
+/// and a ratio of two timings (`0.04 ms → 0.02 ms (2.48×)`).
 public struct Comparison: Sendable {
     /// |a − b| ≤ absolute + relative · max(|a|, |b|).
     public let relative: Double
@@ -20,6 +22,37 @@ public struct Comparison: Sendable {
     }
 
     static let timeUnits: Set<String> = ["ns", "us", "µs", "ms", "s", "sec", "secs", "second", "seconds", "min", "mins", "minutes", "h"]
+
+    /// Whether a table field named `key` holds a time or a rate: a time unit itself
+    /// (`seconds`, `ms`), or a name ending in one (`after_ms`, `epoch_seconds`) or in `per_s`
+    /// (`images_per_s`), or `time` / `elapsed`.
+    static func isTimingKey(_ key: String) -> Bool {
+        if timeUnits.contains(key) || key == "time" || key == "elapsed" || key.hasSuffix("per_s") { return true }
+        guard let u = key.lastIndex(of: "_") else { return false }
+        return timeUnits.contains(String(key[key.index(after: u)...]))
+    }
+
+    /// The field name `key` in `… key = ` / `"key": ` just before position `i`, if any.
+    static func fieldName(before i: Int, in c: [Unicode.Scalar]) -> String? {
+        var j = i
+        while j > 0, c[j - 1] == " " { j -= 1 }
+        guard j > 0, c[j - 1] == "=" || c[j - 1] == ":" else { return nil }
+        j -= 1
+        while j > 0, c[j - 1] == " " { j -= 1 }
+        if j > 0, c[j - 1] == "\"" { j -= 1 }
+        let end = j
+        while j > 0, c[j - 1] == "_" || c[j - 1].properties.isAlphabetic || ("0"..."9").contains(c[j - 1]) { j -= 1 }
+        return j < end ? String(String.UnicodeScalarView(c[j..<end])) : nil
+    }
+
+    /// Whether `text` ends with a masked time and its unit, then spaces or an opening bracket.
+    static func endsWithTime(_ text: String.UnicodeScalarView) -> Bool {
+        var t = Substring(String(text))
+        while let l = t.unicodeScalars.last, l == " " || l == "(" { t = t.dropLast() }
+        while let l = t.unicodeScalars.last, l.properties.isAlphabetic || l == "/" { t = t.dropLast() }
+        while let l = t.unicodeScalars.last, l == " " { t = t.dropLast() }
+        return t.hasSuffix("<time>")
+    }
 
     /// Splits `s` into tokens, masking addresses and timings.
     static func tokens(_ s: String) -> [Token] {
@@ -62,7 +95,10 @@ public struct Comparison: Sendable {
                 let unit = String(String.UnicodeScalarView(c[k..<u]))
                 // A rate: the number followed by `<unit>/s` (img/s, samples/s, it/s).
                 let rate = u + 1 < c.count && c[u] == "/" && c[u + 1] == "s" && (u + 2 == c.count || !isWord(c[u + 2]))
-                if rate || (timeUnits.contains(unit) && (u == c.count || !isWord(c[u]))) {
+                // A ratio of timings: `0.02 ms (2.48×)` — a ratio right after a masked time and its unit.
+                let afterTime = j < c.count && (c[j] == "×" || c[j] == "x") && endsWithTime(text)
+                if rate || afterTime || (timeUnits.contains(unit) && (u == c.count || !isWord(c[u])))
+                    || fieldName(before: i, in: c).map(isTimingKey) == true {
                     spelled = "<time>"
                     text.append(contentsOf: spelled.unicodeScalars)
                 } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled), v.isFinite {

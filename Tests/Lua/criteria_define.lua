@@ -93,4 +93,29 @@ local first
 for _, p in ipairs(cps) do if p.name == "layer1.0.conv1.weight" then first = p end end
 prune.apply(conv_net, {["layer1.0.conv1"] = {1, 2}}, {input = shape})
 check.same(first.value:shape(), {2, 16, 3, 3}, "the entry shows the pruned weight")
+-- A Lua criterion's own options: declared with define, accepted by plan / score / sensitivity,
+-- passed as fn's second argument; anything undeclared stays an error naming the way to declare.
+local seen
+criteria.define("lp", function(ctx, o) seen = o.p; return ctx.weight:abs():pow(o.p):sum{2, 3, 4} end, {options = {"p"}})
+local lp3 = prune.plan(nn.zoo.resnet20{}, {criterion = "lp", p = 3, ratio = 0.5, input = shape})
+assert(seen == 3, "fn reads its declared option")
+local w = nn.zoo.resnet20{}
+local direct = w["layer1.0.conv1"].weight:abs():pow(3):sum{2, 3, 4}
+local via = criteria.score(w, "lp", {p = 3, input = shape})["layer1.0.conv1"]
+check.near(via, direct, 1e-6, "the option changed the scores")
+local err = check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = "lp", q = 3, ratio = 0.5, input = shape}) end,
+                         "unknown option 'q' for prune.plan")
+assert(err:find("criteria.define(name, fn, {options =", 1, true), err)
+check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = function(ctx) return ctx.weight:abs():sum{2, 3, 4} end,
+                                                       alpha = 1, input = shape}) end, "a Lua criterion's own options are declared")
+check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = "l1", p = 2, ratio = 0.5, input = shape}) end,
+             "unknown option 'p' for prune.plan")
+check.raises(function() criteria.score(nn.zoo.resnet20{}, "l1", {ratoi = 2, input = shape}) end,
+             "bad argument #3 to 'score' (unknown option 'ratoi' for criteria.score")
+check.raises(function() criteria.score(nn.zoo.resnet20{}, "l1", {criterion = "l2", input = shape}) end, "the criterion is argument #2")
+local r1 = criteria.score(nn.zoo.resnet20{}, "random", {seed = 7, input = shape})["layer1.0.conv1"]
+check.near(criteria.score(nn.zoo.resnet20{}, "random", {seed = 7, input = shape})["layer1.0.conv1"], r1, 0, "random's seed")
+check.raises(function() criteria.define("bad", function() end, {options = {"ratio"}}) end, "'ratio' is an option of prune.plan")
+check.raises(function() criteria.define("bad", function() end, {options = {1}}) end, "entry 1 must be a string")
+check.raises(function() criteria.define("bad", function() end, {options = "p"}) end, "a list of option names expected, got string")
 print("criteria_define: ok")

@@ -26,6 +26,22 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(Comparison.masked("at 12 it/s"), "at <time> it/s")
     }
 
+    /// A table a cell shows (train.fit's result, prune.report's) holds timings as fields, and
+    /// prune.report's text a speed-up of two timings: masked, while their neighbours still count.
+    func testTimingFieldsAndRatiosOfTimingsAreMasked() {
+        let c = Comparison(relative: 1e-6)
+        let fit = "{\n  epoch = 1,\n  images_per_s = 23691.09,\n  loss = 2.4571,\n  seconds = 0.0054\n}"
+        XCTAssertTrue(c.equal(fit, fit.replacingOccurrences(of: "23691.09", with: "9000.5").replacingOccurrences(of: "0.0054", with: "0.02")))
+        XCTAssertFalse(c.equal(fit, fit.replacingOccurrences(of: "2.4571", with: "2.4572")), "the loss beside them still counts")
+        XCTAssertTrue(c.equal("{after_ms = 0.02, batch = 1}", "{after_ms = 0.9, batch = 1}"))
+        XCTAssertFalse(c.equal("{after_ms = 0.02, batch = 1}", "{after_ms = 0.02, batch = 4}"))
+        XCTAssertTrue(c.equal("\"time\": 1.5, \"elapsed\": 2", "\"time\": 3, \"elapsed\": 7"))
+        XCTAssertFalse(c.equal("steps = 1, loss_scale = 2", "steps = 1, loss_scale = 3"), "a name merely containing s is no timing")
+        XCTAssertTrue(c.equal("latency batch 1: 0.04 ms → 0.02 ms (2.48×)", "latency batch 1: 0.03 ms → 0.02 ms (1.71×)"))
+        XCTAssertFalse(c.equal("latency batch 1: 0.04 ms → 0.02 ms (2.48×)", "latency batch 4: 0.04 ms → 0.02 ms (2.48×)"))
+        XCTAssertFalse(c.equal("MACs 0.31 M → 0.10 M (3.12×)", "MACs 0.31 M → 0.10 M (3.13×)"), "a ratio of MACs is compared")
+    }
+
     func testTokensSeparateNumbersFromText() {
         XCTAssertEqual(Comparison.tokens("x=-2.5e3, y=.5"), [.text("x="), .number(-2500, "-2.5e3"), .text(", y="), .number(0.5, ".5")])
         XCTAssertEqual(Comparison.tokens("3-2"), [.number(3, "3"), .text("-"), .number(2, "2")])
