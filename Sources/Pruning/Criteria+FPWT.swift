@@ -57,17 +57,32 @@ public struct FPWTCriterion: Criterion {
     /// height and width to transform at any level: they reduce to the image count alone, a
     /// [1, 1] tensor, and `evaluate` skips their group (as bn_scale skips a group without
     /// BatchNorm), so a plan over such a net prunes the convolutions that have spatial maps.
+    /// Maps too small for the wavelet at `level` (db4 on ResNet-56's 8×8 last stage), unless
+    /// `force`, reduce to [1, 3] (images, H, W): their group is skipped too, saying why.
     public func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
         if maps.dim == 2 || (maps.dim == 4 && maps.shape[2] == 1 && maps.shape[3] == 1 && !force) {
             return try Tensor(shape: [1, 1], values: [Float(maps.shape[0])])
         }
+        if maps.dim == 4, !force, level > deepestLevel(maps.shape[2], maps.shape[3]) {
+            return try Tensor(shape: [1, 3], values: [Float(maps.shape[0]), Float(maps.shape[2]), Float(maps.shape[3])])
+        }
         return try Self.pack(stats(maps))
+    }
+
+    /// The deepest level `wavelet` decomposes h×w maps to (0: none).
+    func deepestLevel(_ h: Int, _ w: Int) -> Int {
+        min(waveletMaxLevel(h, filterLength: wavelet.length), waveletMaxLevel(w, filterLength: wavelet.length))
     }
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         guard let r = ctx.fmaps else { throw TensorError("fpwt: no feature maps were captured for group \(ctx.group.name)") }
         if r.dim == 2, r.shape[1] == 1 {
             return .skip("its feature maps ([N, C] or 1×1) have no height and width for a wavelet transform (force = true transforms 1×1 maps anyway)")
+        }
+        if r.dim == 2, r.shape[1] == 3 {
+            let v = r.toFloats(), h = Int(v[1]), w = Int(v[2]), deepest = deepestLevel(h, w)
+            return .skip("its \(h)×\(w) feature maps are too small for \(wavelet.name) at level \(level) (the deepest they allow is "
+                         + "\(deepest)): a shorter wavelet\(deepest > 0 ? " or a lower level" : ""), or force = true (every coefficient then feels the boundary)")
         }
         return .scores(try scores(Self.unpack(r, similarity: variant == .similarity)).importance)
     }

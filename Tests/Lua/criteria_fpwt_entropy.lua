@@ -110,4 +110,25 @@ check.raises(function() criteria.entropy(nan) end, "NaN")
 -- a 3-d tensor is [N, C, L] (L×1 maps): when that is too small, the error says how it was read
 check.raises(function() criteria.fpwt(tensor.rand(6, 8, 8)) end,
   "(3-d maps [6, 8, 8] are read as [N, C, L] with L×1 maps; give [N, C, H, W] for 2-d maps)")
+-- In a plan, a group whose maps are too small for the wavelet at the level asked is skipped and
+-- stays whole, saying why (ResNet-20's 8×8 last stage with db4), as 1×1 maps are; the others
+-- are pruned. On a plain tensor it stays an error (above), and force = true transforms them.
+do
+  local net, x = nn.zoo.resnet20{}, tensor.randn(8, 3, 32, 32)
+  local p = prune.plan(net, {criterion = "fpwt", wavelet = "db4", ratio = 0.5, calib = x, input = {1, 3, 32, 32}})
+  local skipped, pruned = {}, 0
+  for _, g in ipairs(p.groups) do
+    if g.skipped then skipped[g.name] = g.skipped elseif g.after < g.before then pruned = pruned + 1 end
+  end
+  check.same(skipped["layer3.0.conv1"], "its 8×8 feature maps are too small for db4 at level 1 (the deepest they allow is 0): "
+    .. "a shorter wavelet, or force = true (every coefficient then feels the boundary)")
+  assert(skipped["layer1.0.conv1"] == nil and pruned > 0 and #p.kept["layer3.0.conv1"] == 64, "stage 3 whole, the rest pruned")
+  local deep = prune.plan(net, {criterion = "fpwt", level = 4, ratio = 0.5, calib = x, input = {1, 3, 32, 32}})
+  for _, g in ipairs(deep.groups) do
+    if g.name == "layer3.0.conv1" then assert(g.skipped:find("at level 4 (the deepest they allow is 3): a shorter wavelet or a lower level", 1, true), g.skipped) end
+    if g.name == "layer1.0.conv1" then assert(g.skipped == nil, "32×32 maps allow haar level 4") end
+  end
+  local forced = prune.plan(net, {criterion = "fpwt", wavelet = "db4", force = true, ratio = 0.5, calib = x, input = {1, 3, 32, 32}})
+  for _, g in ipairs(forced.groups) do assert(g.skipped == nil, g.name) end
+end
 print("criteria_fpwt_entropy: ok")
