@@ -52,7 +52,13 @@ public enum CIFAR {
         var images: [UInt8] = []
         var labels: [Int64] = []
         for path in paths {
-            let bytes = try FileBytes.read(path, op: name)
+            // the largest file of either set holds 50,000 records; more is not CIFAR (and a
+            // gzip-compressed file is not inflated past it)
+            let most = 60_000 * record
+            let bytes = try FileBytes.Stream(path, op: name).read(most + 1)
+            guard bytes.count <= most else {
+                throw TensorError("\(name): \(path): corrupt: more than \(most / record) records (\(record) bytes each); no CIFAR file holds that many")
+            }
             guard !bytes.isEmpty, bytes.count % record == 0 else {
                 throw TensorError("\(name): \(path): truncated or corrupt: \(bytes.count) bytes is not a whole number of \(record)-byte records (\(labelBytes) label byte\(labelBytes > 1 ? "s" : "") + \(pixels) pixel bytes)")
             }

@@ -43,9 +43,39 @@ public struct SafeTensors {
     /// The largest header accepted (as the reference implementation).
     public static let maxHeaderLength = 100_000_000
 
-    /// Reads and validates a file. Nothing is returned unless the whole file is valid.
+    /// Reads and validates a file. Nothing is returned unless the whole file is valid. The
+    /// header is read first and then only the data it claims (and one byte more, to find
+    /// trailing data): a gzip-compressed file that inflates far beyond its header's tensors
+    /// is refused without inflating the rest.
     public static func read(_ path: FilePath, op: String = "load_safetensors") throws -> SafeTensors {
-        try decode(try FileBytes.read(path, op: op), context: "\(op): \(path)")
+        let context = "\(op): \(path)"
+        let s = try FileBytes.Stream(path, op: op)
+        var bytes = try s.read(8)
+        if bytes.count == 8 {
+            let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+            if n <= UInt64(maxHeaderLength) {
+                bytes += try s.read(Int(n))
+                let claimed = dataLength(bytes[8...])
+                if claimed > s.maxContentSize {
+                    throw TensorError("\(context): truncated: the header's tensors need \(claimed) bytes of data, a file of \(s.compressedSize) bytes cannot hold them")
+                }
+                bytes += try s.read(claimed + 1)
+            }
+        }
+        return try decode(bytes, context: context)
+    }
+
+    /// The data bytes a header claims: the largest `data_offsets` end (0 for a header that
+    /// does not parse; `decode` then says what is wrong with it).
+    static func dataLength(_ header: ArraySlice<UInt8>) -> Int {
+        guard case .object(let fields)? = try? JSON.parse(header, limits: .init(depth: 64)) else { return 0 }
+        var end = 0
+        for (_, v) in fields {
+            guard case .object(let o) = v, case .array(let a)? = o.first(where: { $0.0 == "data_offsets" })?.1,
+                  a.count == 2, case .int(let e) = a[1] else { continue }
+            end = max(end, e)
+        }
+        return end
     }
 
     /// `read(_:op:)` for a string path.
@@ -141,7 +171,7 @@ public struct SafeTensors {
             throw r.error("truncated: the tensors need \(expected) bytes of data after the header, the file has \(available)")
         }
         if expected < available {
-            throw r.error("corrupt: \(available - expected) bytes after the last tensor's data")
+            throw r.error("corrupt: the file goes on after the last tensor's data (the header's tensors need \(expected) bytes after it)")
         }
         let entries = try bytes.withUnsafeBytes { b in
             try infos.map { t in

@@ -33,7 +33,9 @@ public struct RedundancyOptions {
 
 /// The clustering of one group's channels and what it keeps.
 public struct RedundancyResult {
-    /// Kept channels (one medoid per cluster; DBSCAN noise channels are kept), 0-based ascending.
+    /// Kept channels (one medoid per cluster; DBSCAN noise channels are kept; k-means whose
+    /// identical channels left clusters empty also keeps the least redundant others up to k),
+    /// 0-based ascending.
     public let keep: [Int]
     /// Cluster of each channel, 0-based (DBSCAN noise channels each get a cluster of their own,
     /// numbered after DBSCAN's).
@@ -70,6 +72,7 @@ public enum Redundancy {
             }
         }
         var labels: [Int]
+        var keepCount: Int?
         switch o.method {
         case .kmeans:
             let k: Int
@@ -96,6 +99,7 @@ public enum Redundancy {
             let r = try o.initial.map { try x.kmeans(initial: $0, maxIterations: o.maxIterations, tolerance: o.tolerance) }
                 ?? x.kmeans(k, seed: o.seed, restarts: o.restarts, maxIterations: o.maxIterations, tolerance: o.tolerance)
             labels = r.labels
+            keepCount = k
         case .dbscan:
             guard o.minSamples <= c else {
                 throw TensorError("redundancy: min_samples = \(o.minSamples) but \(what) has only \(c) channels (every channel would be noise)")
@@ -105,11 +109,14 @@ public enum Redundancy {
             var next = (labels.max() ?? -1) + 1
             for i in 0..<c where labels[i] < 0 { labels[i] = next; next += 1 }
         }
-        return finish(z, width: width, labels: labels, cosine: o.method == .dbscan)
+        return finish(z, width: width, labels: labels, cosine: o.method == .dbscan, keeping: keepCount)
     }
 
-    /// Medoids, redundancy indices and the prune order of a labelling.
-    static func finish(_ z: [Double], width w: Int, labels: [Int], cosine: Bool) -> RedundancyResult {
+    /// Medoids, redundancy indices and the prune order of a labelling. With `keeping` k,
+    /// k channels are kept even when fewer clusters have members (k-means cannot split equal
+    /// points: eight dead channels are one cluster however large k is): the medoids, then
+    /// the least redundant of the others (lowest index first), so a ratio removes what it says.
+    static func finish(_ z: [Double], width w: Int, labels: [Int], cosine: Bool, keeping target: Int? = nil) -> RedundancyResult {
         let c = labels.count, k = (labels.max() ?? -1) + 1
         var members = [[Int]](repeating: [], count: k)
         for (i, l) in labels.enumerated() { members[l].append(i) }
@@ -133,8 +140,13 @@ public enum Redundancy {
             let d = m.map(distance), least = d.min()!
             keep.append(m[d.firstIndex { $0 <= least + 1e-12 * max(abs(least), 1e-300) }!])
         }
-        keep.sort()
         let ri = labels.map { c > 1 ? Double(members[$0].count - 1) / Double(c - 1) : 0 }
+        if let target, keep.count < target {
+            let medoids = Set(keep)
+            let rest = (0..<c).filter { !medoids.contains($0) }.sorted { ri[$0] != ri[$1] ? ri[$0] < ri[$1] : $0 < $1 }
+            keep += rest.prefix(target - keep.count)
+        }
+        keep.sort()
         let kept = Set(keep)
         let order = (0..<c).filter { !kept.contains($0) }.sorted { ri[$0] != ri[$1] ? ri[$0] > ri[$1] : $0 < $1 }
         return RedundancyResult(keep: keep, labels: labels, ri: ri, pruneOrder: order, clusters: members.filter { !$0.isEmpty }.count)

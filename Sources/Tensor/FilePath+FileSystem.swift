@@ -17,10 +17,17 @@ extension FilePath {
     /// The size in bytes, if the path exists.
     public var fileSize: Int? { status().map { Int($0.st_size) } }
 
-    /// Fails with a clear message when the path does not exist or is a directory.
+    /// Fails with a clear message when the path does not exist or is not a regular file: a
+    /// directory, or a device, FIFO or socket (/dev/zero would be read until memory runs out, a
+    /// FIFO without a writer forever).
     public func checkReadable(op: String) throws {
         guard let st = status() else { throw TensorError("\(op): \(self): \(FilePath.systemError(ENOENT))") }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw TensorError("\(op): \(self) is a directory, expected a file") }
+        let type = st.st_mode & S_IFMT
+        if type == S_IFDIR { throw TensorError("\(op): \(self) is a directory, expected a file") }
+        if type != S_IFREG {
+            let kind = type == S_IFCHR || type == S_IFBLK ? "a device" : type == S_IFIFO ? "a FIFO (named pipe)" : type == S_IFSOCK ? "a socket" : "not a regular file"
+            throw TensorError("\(op): \(self) is \(kind), expected a regular file")
+        }
     }
 
     /// The whole file's bytes (plain read; see `FileBytes` for gzip-aware reading).

@@ -77,7 +77,7 @@ final class SafeTensorsTests: DataTestCase {
         XCTAssertNoThrow(try SafeTensors.decode(file(ok, data), context: "t"))
         assertError(try SafeTensors.decode(Array(file(ok, data).dropLast()), context: "load_safetensors: m"),
                     "load_safetensors: m", "truncated: the tensors need 12 bytes", "has 11")
-        assertError(try SafeTensors.decode(file(ok, data) + [0], context: "t"), "corrupt: 1 bytes after the last tensor")
+        assertError(try SafeTensors.decode(file(ok, data) + [0], context: "t"), "corrupt: the file goes on after the last tensor's data")
         assertError(try SafeTensors.decode([1, 2, 3], context: "t"), "truncated", "too short")
         assertError(try SafeTensors.decode(le(1 << 40, 8) + data, context: "t"), "header length 1099511627776 is implausible")
         assertError(try SafeTensors.decode(le(500, 8) + Array(ok.utf8), context: "t"), "truncated: the header length says 500")
@@ -101,6 +101,31 @@ final class SafeTensorsTests: DataTestCase {
         assertError(try SafeTensors.decode(file(back, data), context: "t"), "begin <= end")
         let missing = #"{"a":{"dtype":"U8","shape":[12]}}"#
         assertError(try SafeTensors.decode(file(missing, data), context: "t"), "tensor 'a' has no 'data_offsets'")
+    }
+
+    /// Files read from disk: the header first, then only the data it claims. A gzip file
+    /// inflating far past its tensors is refused after one byte more (its 64 MB of zeros are
+    /// never inflated), a header claiming more than the file can hold before any data is
+    /// read; devices and FIFOs are refused by type (/dev/zero would be read until memory
+    /// runs out, a FIFO without a writer forever).
+    func testReadsOnlyWhatTheHeaderClaims() throws {
+        let ok = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
+        let good = file(ok, [UInt8](repeating: 0, count: 8))
+        let gz = dir + "/good.safetensors.gz"
+        try FileBytes.writeGzip(gz, good)
+        XCTAssertEqual(try SafeTensors.read(gz)["a"]?.shape, [2])
+        let bomb = dir + "/bomb.safetensors"
+        try FileBytes.writeGzip(bomb, good + [UInt8](repeating: 0, count: 64 << 20))
+        XCTAssertLessThan(FilePath(bomb).fileSize ?? .max, 1 << 20)
+        assertError(try SafeTensors.read(bomb), "bomb.safetensors", "the file goes on after the last tensor's data")
+        let huge = #"{"a":{"dtype":"F32","shape":[262144,1048576],"data_offsets":[0,1099511627776]}}"#
+        let claims = write("claims.safetensors", file(huge, [1, 2, 3, 4]))
+        assertError(try SafeTensors.read(claims), "the header's tensors need 1099511627776 bytes of data", "cannot hold them")
+        assertError(try SafeTensors.read("/dev/zero"), "load_safetensors: /dev/zero is a device, expected a regular file")
+        let fifo = dir + "/fifo"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        assertError(try SafeTensors.read(fifo), "is a FIFO (named pipe), expected a regular file")
+        assertError(try SafeTensors.read(dir), "is a directory")
     }
 
     /// The ResNet-56 exported from PyTorch in ../shared/bench. Reference values read

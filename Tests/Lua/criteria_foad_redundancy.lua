@@ -104,6 +104,17 @@ local sr = criteria.score(net, "redundancy", {ratio = 0.25, calib = calib, batch
 check.same(sr.conv.keep, {1, 2, 4})
 plan:apply()
 assert(net.conv.out_channels == 3 and net.head.in_channels == 3)
+-- k-means cannot split equal points: 8 dead channels are one cluster whatever k is. A ratio still
+-- removes what it says: the 9 medoids, then the least redundant others (lowest index first).
+do
+  local maps = tensor.randn({8, 16, 4, 4}, {seed = 5}):relu()
+  for c = 9, 16 do maps:select(2, c):fill(0) end
+  local r = criteria.redundancy(maps, {ratio = 0.25, seed = 0})
+  check.same(r.keep:totable(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, "k = round(16 · 0.75) = 12 kept")
+  assert(r.clusters == 9, "nine clusters have members: " .. r.clusters)
+  local explicit = criteria.redundancy(maps, {clusters = 10, seed = 0})
+  assert(explicit.keep:numel() == 10, "clusters = 10 keeps 10")
+end
 
 check.raises(function() prune.plan(net, {criterion = "foad", ratio = 0.5, calib = calib, input = shape}) end,
   "field 'ratio': criterion 'foad' chooses how many channels each group keeps")

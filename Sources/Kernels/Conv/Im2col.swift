@@ -77,9 +77,12 @@ public enum Im2col {
     @usableFromInline @inline(__always)
     static func sameSpan(_ g: ConvGeometry, _ tapH: Int, _ tapW: Int) -> (lo: Int, hi: Int, shift: Int) {
         let (hLo, hHi) = ConvGeometry.validRange(out: g.height, in: g.height, stride: 1, tap: tapH)
-        let shift = tapH * g.width + tapW
         let plane = g.height * g.width
-        let lo = max(hLo * g.width, -shift), hi = min(hHi * g.width, plane - shift)
+        // A tap a whole plane away (a dilation or padding of the map's size or more) reads
+        // padding only: the row is all zeros, and no offset may leave the plane.
+        guard abs(tapH) < g.height, abs(tapW) < g.width else { return (plane, plane, 0) }
+        let shift = tapH * g.width + tapW
+        let lo = min(max(hLo * g.width, -shift, 0), plane), hi = min(hHi * g.width, plane - shift)
         return (lo, max(lo, hi), shift)
     }
 
