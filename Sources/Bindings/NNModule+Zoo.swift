@@ -10,11 +10,11 @@ extension NNModule {
         "vgg": ("{cfg = {64, \"M\", 128, \"M\", ...}, in_channels = 3, input = 32, classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =}",
                 "VGG with BN from a configuration (conv widths, \"M\" = 2×2 max-pool), as network slimming builds a pruned one;\n"
                 + "the classifier reads the features' last width × the plane left (mlp: after AvgPool(2)). Layer names as vgg11–vgg19's."),
-        "vgg11": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3}", "VGG-11 with BN for CIFAR."),
-        "vgg13": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3}", "VGG-13 with BN for CIFAR."),
-        "vgg16": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3}",
-                  "VGG-16 with BN for CIFAR; classifier \"mlp\" is PAPERS.md's (a) (HRank keys), \"linear\" its (b) (models.py keys)."),
-        "vgg19": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3}", "VGG-19 with BN for CIFAR."),
+        "vgg11": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3, input = 32}", "VGG-11 with BN for CIFAR."),
+        "vgg13": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3, input = 32}", "VGG-13 with BN for CIFAR."),
+        "vgg16": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3, input = 32}",
+                  "VGG-16 with BN for CIFAR; classifier \"mlp\" is PAPERS.md's (a) (HRank keys), \"linear\" its (b) (models.py keys). Five pools need input ≥ 32 (28×28 Fashion-MNIST: nn.zoo.vgg{cfg = ...} with four)."),
+        "vgg19": ("{classes = 10, classifier = \"linear\"|\"mlp\", conv_bias =, in_channels = 3, input = 32}", "VGG-19 with BN for CIFAR."),
         "resnet20": ("{classes = 10, option = \"A\"|\"B\", in_channels = 3}", "ResNet-20 for CIFAR (option A zero-padding or B 1×1-conv shortcuts); in_channels = 1 for Fashion-MNIST (any image side)."),
         "resnet32": ("{classes = 10, option = \"A\"|\"B\", in_channels = 3}", "ResNet-32 for CIFAR."),
         "resnet56": ("{classes = 10, option = \"A\"|\"B\", in_channels = 3}", "ResNet-56 for CIFAR (keys of ../shared/bench/models.py)."),
@@ -22,9 +22,9 @@ extension NNModule {
         "resnet18": ("{classes = 1000, in_channels = 3}", "ResNet-18, torchvision's ImageNet layout and keys."),
         "resnet34": ("{classes = 1000, in_channels = 3}", "ResNet-34, torchvision's ImageNet layout and keys."),
         "resnet50": ("{classes = 1000, in_channels = 3}", "ResNet-50 (bottleneck blocks), torchvision's ImageNet layout and keys."),
-        "densenet40": ("{classes = 10, growth = 12, depth = 40, in_channels = 3, input = 32}", "DenseNet-40 for CIFAR (HRank's layout and keys); in_channels = 1, input = 28 for Fashion-MNIST (the last AvgPool takes the plane left)."),
+        "densenet40": ("{classes = 10, growth = 12 (≤ 512), depth = 40 (≤ 1000), in_channels = 3, input = 32}", "DenseNet-40 for CIFAR (HRank's layout and keys); in_channels = 1, input = 28 for Fashion-MNIST (the last AvgPool takes the plane left)."),
         "googlenet": ("{classes = 10, in_channels = 3, input = 32}", "GoogLeNet for CIFAR (kuangliu's layout and keys); in_channels = 1, input = 28 for Fashion-MNIST."),
-        "mobilenetv2": ("{classes = 10, width = 1, cifar = true, in_channels = 3}", "MobileNetV2, torchvision's keys; cifar keeps stride 1 in the stem and stage 2."),
+        "mobilenetv2": ("{classes = 10, width = 1, cifar = true, in_channels = 3}", "MobileNetV2, torchvision's keys; cifar keeps stride 1 in the stem and stage 2; width a multiplier in (0, 4]."),
     ]
 
     static var zooFunctions: [LuaFunction] {

@@ -188,6 +188,8 @@ extension PruneModule {
                 throw LuaError.argument(1, "ratio must be in [0, 1) and initial in [0, ratio]")
             }
             var n = try o.integer("steps", 1)
+            // a schedule is pruned and fine-tuned step by step: a thousand steps is far past any in use
+            guard n <= 1000 else { throw o.invalid("steps", "must be from 1 to 1000, got \(n)") }
             var cumulative: [Double] = []
             if o.push("kind") == LUA_TFUNCTION {
                 guard n >= 1 else { L.pop(); throw LuaError.argument(1, "field 'steps': must be at least 1") }

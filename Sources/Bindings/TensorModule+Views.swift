@@ -67,8 +67,20 @@ extension TensorModule {
         method("totable", doc: """
             x:totable() -> table
             The values as nested Lua tables (a number for a 0-d tensor); int64 values are Lua integers.
+            At most 2^26 values and tables in all (a gigabyte or more of Lua memory): slice a larger tensor first.
             Example: local rows = x:totable(); print(rows[1][2])
             """) { L, t in
+            // Lua raises its memory error by a longjmp, which must not cross these Swift frames:
+            // the size is bounded before any table is made (tables: 1 + d0 + d0·d1 + …).
+            var tables = 1, outer = 1
+            for d in t.shape.dropLast() {
+                outer = outer.multipliedReportingOverflow(by: d).overflow ? Int.max : outer * d
+                tables = tables.addingReportingOverflow(outer).overflow ? Int.max : tables + outer
+            }
+            let values = t.numel.addingReportingOverflow(tables)
+            guard !values.overflow, values.partialValue <= totableLimit else {
+                throw LuaError.message("totable: a tensor of shape \(shapeString(t.shape)) would make \(values.overflow ? "more than 2^63" : String(values.partialValue)) Lua values and tables (at most \(totableLimit)): slice it first")
+            }
             let c = try t.contiguous()
             let push: (Int) -> Void = t.dtype == .int64 ? { L.push(Int(c.iptr[$0])) } : { L.push(Double(c.ptr[$0])) }
             if t.dim == 0 { push(0); return 1 }
@@ -88,6 +100,9 @@ extension TensorModule {
             return 1
         },
     ]
+
+    /// The most values and tables `x:totable()` makes.
+    static let totableLimit = 1 << 26
 
     static let reshapeMethods: [LuaFunction] = [
         tensorMethod("view", doc: """

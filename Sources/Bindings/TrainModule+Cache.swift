@@ -72,6 +72,14 @@ enum ModelCache {
             }
             let value: String
             if L.isTable(-1) {
+                // a list only: a keyed entry would not reach the key, and two different tables
+                // would name the same file
+                var entries = 0
+                L.forEachPair(L.absIndex(-1)) { entries += 1 }
+                guard entries == L.rawLength(-1) else {
+                    throw LuaError.argument(Int(i), "setting '\(key)': a list of strings, numbers or booleans expected, got a table with "
+                                            + "named or non-sequence keys (give each its own setting, e.g. \(key)_lr = 0.1)")
+                }
                 var items: [String] = []
                 for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
                     L.rawIndex(-1, k)

@@ -94,6 +94,12 @@ extension TrainModule {
                 after = box.schedule
             }
             L.pop()
+            // validation, lr and printing recurse through the chain: its depth is bounded
+            var depth = 1, inner = after
+            while case let .warmup(_, _, then) = inner { depth += 1; inner = then }
+            guard depth <= Schedule.maxWarmups else {
+                throw o.invalid("after", "a chain of at most \(Schedule.maxWarmups) warmups, this would be \(depth)")
+            }
             return .warmup(epochs: try required(o, "epochs", 1, o.integer), start: try o.number("start_factor", 1.0 / 3), then: after)
         },
     ]

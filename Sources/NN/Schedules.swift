@@ -41,6 +41,9 @@ public indirect enum Schedule: CustomStringConvertible, Sendable {
         }
     }
 
+    /// The most warmups one chain holds (`warmup` after `warmup` …): what reads a chain recurses.
+    public static let maxWarmups = 16
+
     /// Checks the parameters (positive periods, finite factors), naming the schedule.
     public func validate() throws {
         func need(_ ok: Bool, _ m: String) throws { if !ok { throw TensorError("schedule.\(m)") } }

@@ -47,7 +47,7 @@ check.raises(function() nn.zoo.vgg{cfg = {16, "X"}} end, "cfg entry 2 must be a 
 check.raises(function() nn.zoo.vgg{cfg = {0}} end, "cfg entry 1 must be a width")
 check.raises(function() nn.zoo.vgg{cfg = {1e9}} end, "cfg entry 1 must be a width")
 check.raises(function() nn.zoo.vgg{cfg = {16, {}}} end, "field 'cfg': entry 2 must be a number or a string, got table")
-check.raises(function() nn.zoo.vgg{cfg = {8, "M", "M", "M"}, input = 4} end, "cfg pools 4×4 images below 1×1 (3 max-pools)")
+check.raises(function() nn.zoo.vgg{cfg = {8, "M", "M", "M"}, input = 4} end, "cfg pools 4×4 images below 1×1 (3 max-pools; a 2×2 pool needs a 2×2 plane)")
 check.raises(function() nn.zoo.vgg{cfg = {8, "M", "M"}, input = 4, classifier = "mlp"} end,
   "the mlp classifier's AvgPool(2) needs a plane of at least 2×2")
 check.raises(function() nn.zoo.vgg{cfg = {8}, input = 0} end, "option 'input' must be a positive integer")
@@ -57,4 +57,16 @@ check.raises(function() nn.zoo.vgg11{cfg = {8}} end, "zoo.vgg11: unknown option 
 local big = {}
 for i = 1, 5000 do big[i] = 8 end
 check.raises(function() nn.zoo.vgg{cfg = big} end, "field 'cfg': at most 4096 entries, got 5000")
+-- the named VGGs take `input` too: 64×64 images leave a 2×2 plane for the classifier; 28×28
+-- (Fashion-MNIST) cannot take five pools, and the error says what would
+local v64 = nn.zoo.vgg16{in_channels = 1, input = 64}
+check.same(v64:forward(tensor.randn(2, 1, 64, 64)):shape(), {2, 10})
+check.raises(function() nn.zoo.vgg16{in_channels = 1, input = 28} end,
+             "cfg pools 28×28 images below 1×1 (5 max-pools; a 2×2 pool needs a 2×2 plane): give larger images, or nn.zoo.vgg{cfg = ...} with fewer \"M\"")
+-- sizes that would build for minutes or exhaust memory are refused before any layer is made
+check.raises(function() nn.zoo.densenet40{depth = 1e6} end, "zoo.densenet40: option 'depth' must be from 1 to 1000, got 1000000")
+check.raises(function() nn.zoo.densenet40{growth = 4096} end, "option 'growth' must be from 1 to 512")
+check.raises(function() nn.zoo.mobilenetv2{width = math.huge} end, "zoo.mobilenetv2: option 'width' must be a multiplier in (0, 4], got inf")
+check.raises(function() nn.zoo.mobilenetv2{width = 30} end, "must be a multiplier in (0, 4], got 30")
+check.raises(function() nn.zoo.mobilenetv2{width = 0/0} end, "must be a multiplier in (0, 4]")
 print("nn_zoo_vgg ok")

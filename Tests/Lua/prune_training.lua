@@ -16,6 +16,8 @@ check.near(kept, 0.5, 1e-9, "steps compose to the final ratio")
 check.near(prune.schedule{kind = "iterative", ratio = 0.6, steps = 3}.ratios, {0.2, 0.4, 0.6}, 1e-9, "iterative")
 check.near(prune.schedule{kind = function(k, n) return 0.1 * k end, steps = 2}.ratios, {0.1, 0.2}, 1e-9, "custom")
 check.raises(function() prune.schedule{kind = "agp", ratio = 1.5} end, "ratio must be in [0, 1)")
+check.raises(function() prune.schedule{kind = "agp", ratio = 0.5, steps = 1e9} end, "field 'steps': must be from 1 to 1000, got 1000000000")
+assert(#prune.schedule{kind = "agp", ratio = 0.5, steps = 1000}.ratios == 1000)
 check.raises(function() prune.schedule{kind = function(k) return 0.5 - 0.1 * k end, steps = 2} end, "must not decrease")
 
 local net = nn.zoo.small_cnn{classes = 10}

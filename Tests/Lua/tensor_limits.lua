@@ -57,3 +57,9 @@ check.same(conv:forward(batch:narrow(1, 1, 2)):shape(), {2, 64, 32, 32})
 check.same(big:narrow(1, 1, 10):contiguous():shape(), {10})
 assert((tensor.ones(3) + 1):sum() == 6)
 collectgarbage()
+-- totable bounds the Lua values it makes before making any (Lua's memory error is a longjmp
+-- that must not cross Swift frames): a billion empty rows is an error, small empty ones work
+check.raises(function() return tensor.zeros(0):view(1e9, 0):totable() end,
+  "totable: a tensor of shape [1000000000, 0] would make 1000000001 Lua values and tables (at most 67108864): slice it first")
+check.raises(function() return tensor.zeros(0):view(1e9, 1e9, 0):totable() end, "Lua values and tables (at most 67108864)")
+assert(#tensor.zeros(3, 0):totable() == 3 and next(tensor.zeros(3, 0):totable()[1]) == nil)

@@ -156,6 +156,9 @@ check.raises(function() train.cached(nil, {}, fn, {dir = dir}) end, "bad argumen
 check.raises(function() train.cached("a/b", {}, fn, {dir = dir}) end, "name: 1 to 64 letters, digits, '_', '-' or '.' (not first) expected, got 'a/b'")
 check.raises(function() train.cached(".x", {}, fn, {dir = dir}) end, "got '.x'")
 check.raises(function() train.cached("x", fn) end, "bad argument #2 to 'cached' (table of settings expected ({epochs = 2, lr = 0.1}), got function)")
+check.raises(function() train.cached("x", {opt = {lr = 0.1}}, fn, {dir = dir}) end,
+  "setting 'opt': a list of strings, numbers or booleans expected, got a table with named or non-sequence keys (give each its own setting, e.g. opt_lr = 0.1)")
+check.raises(function() train.cached("x", {opt = {0.1, 0.2, x = 1}}, fn, {dir = dir}) end, "non-sequence keys")
 check.raises(function() train.cached("x", {2, 0.1}, fn, {dir = dir}) end, "settings must map names to values ({epochs = 2}), got a number key")
 check.raises(function() train.cached("x", {f = print}, fn, {dir = dir}) end, "setting 'f': string, number, boolean or a list of them expected, got function")
 check.raises(function() train.cached("x", {m = {{1}}}, fn, {dir = dir}) end, "setting 'm': string, number, boolean or a list of them expected, got table")

@@ -85,3 +85,9 @@ check.raises(function() train.schedule.multistep{milestones = 3} end, "field 'mi
 check.raises(function() train.schedule.warmup{epochs = 2, after = 1} end, "field 'after': train.Schedule expected, got number")
 check.raises(function() train.schedule.linear{start_factor = 0} end, "start_factor must be in (0, 1]")
 check.raises(function() cos:lr(0.1, 0) end, "epoch must be at least 1")
+-- warmups chain (a warmup after a warmup), at most 16 deep: what reads a chain recurses through it
+local chain = train.schedule.cosine{t_max = 10}
+for _ = 1, 16 do chain = train.schedule.warmup{epochs = 1, after = chain} end
+assert(chain:lr(0.1, 17) > 0, "a 16-warmup chain works")
+check.raises(function() train.schedule.warmup{epochs = 1, after = chain} end,
+  "field 'after': a chain of at most 16 warmups, this would be 17")

@@ -24,12 +24,12 @@ extension Zoo {
     /// VGG-11/13/16/19 with BatchNorm for 32×32 inputs. `convBias` defaults to true for
     /// (a) (HRank) and false for (b) (PAPERS.md's 14.72 M count; models.py uses true).
     public static func vgg(depth: Int, classes: Int = 10, classifier: VGGClassifier = .linear,
-                           convBias: Bool? = nil, inChannels: Int = 3) throws -> Sequential {
+                           convBias: Bool? = nil, inChannels: Int = 3, input: Int = 32) throws -> Sequential {
         guard var cfg = vggConfigs[depth] else {
             throw TensorError("vgg: depth must be 11, 13, 16 or 19, got \(depth)")
         }
         if classifier == .mlp { cfg.removeLast() }   // (a) ends in AvgPool(2) instead
-        return try vgg(cfg: cfg, inChannels: inChannels, classes: classes, classifier: classifier, convBias: convBias)
+        return try vgg(cfg: cfg, inChannels: inChannels, input: input, classes: classes, classifier: classifier, convBias: convBias)
     }
 
     /// A VGG with BatchNorm from a channel configuration (conv widths, 0 = 2×2 max-pool), as
@@ -49,7 +49,10 @@ extension Zoo {
         }
         var plane = input
         for v in cfg where v == 0 {
-            guard plane >= 2 else { throw TensorError("vgg: cfg pools \(input)×\(input) images below 1×1 (\(cfg.filter { $0 == 0 }.count) max-pools)") }
+            guard plane >= 2 else {
+                throw TensorError("vgg: cfg pools \(input)×\(input) images below 1×1 (\(cfg.filter { $0 == 0 }.count) max-pools; a 2×2 pool "
+                                  + "needs a 2×2 plane): give larger images, or nn.zoo.vgg{cfg = ...} with fewer \"M\"")
+            }
             plane /= 2
         }
         if classifier == .mlp && plane < 2 {

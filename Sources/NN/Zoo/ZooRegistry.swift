@@ -50,7 +50,7 @@ extension Zoo {
             "googlenet": ["classes", "in_channels", "input"], "mobilenetv2": ["classes", "width", "cifar", "in_channels"],
         ]
         let family = name == "vgg" ? ["cfg", "classes", "classifier", "conv_bias", "in_channels", "input"]
-            : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias", "in_channels"]
+            : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias", "in_channels", "input"]
             : ["resnet20", "resnet32", "resnet56", "resnet110"].contains(name) ? ["classes", "option", "in_channels"]
             : name.hasPrefix("resnet") ? ["classes", "in_channels"] : known[name] ?? []
         guard names.contains(name) else {
@@ -76,7 +76,7 @@ extension Zoo {
             }
             guard name == "vgg" else {
                 return try vgg(depth: Int(name.dropFirst(3))!, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"),
-                               inChannels: inChannels)
+                               inChannels: inChannels, input: input)
             }
             return try vgg(cfg: try vggConfiguration(options["cfg"]), inChannels: inChannels,
                            input: input, classes: cifarClasses, classifier: kind, convBias: try bool("conv_bias"))
@@ -89,11 +89,17 @@ extension Zoo {
         case "resnet18", "resnet34", "resnet50":
             return try resnet(depth: Int(name.dropFirst(6))!, classes: try integer("classes", 1000), inChannels: inChannels)
         case "densenet40":
-            return try densenet(depth: try integer("depth", 40), growth: try integer("growth", 12), classes: cifarClasses,
+            // DenseNet-BC goes to 250 layers and a growth of 48: 1000 and 512 leave room, not hours
+            return try densenet(depth: try bounded("depth", 40, 1000), growth: try bounded("growth", 12, 512), classes: cifarClasses,
                                 inChannels: inChannels, input: input)
         case "googlenet": return try googlenet(classes: cifarClasses, inChannels: inChannels, input: input)
         default:
-            return try mobilenetV2(classes: cifarClasses, width: try number("width") ?? 1, cifar: try bool("cifar") ?? true,
+            let width = try number("width") ?? 1
+            // published multipliers run 0.35…1.4; 4 (5,120-channel last conv) leaves room to study
+            guard width.isFinite, width > 0, width <= 4 else {
+                throw TensorError("zoo.mobilenetv2: option 'width' must be a multiplier in (0, 4], got \(width)")
+            }
+            return try mobilenetV2(classes: cifarClasses, width: width, cifar: try bool("cifar") ?? true,
                                    inChannels: inChannels)
         }
     }
