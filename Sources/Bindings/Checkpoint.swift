@@ -35,7 +35,11 @@ enum Checkpoint {
             throw TensorError("checkpoint: \(path) has an invalid topiary.epoch '\(epoch)' (expected the number of completed epochs, a whole number >= 0)")
         }
         let modelEntries = file.entries.filter { !$0.name.hasPrefix(optimizerPrefix) }.map { ($0.name, $0.tensor) }
-        try model.loadStateDict(modelEntries, strict: true)
+        do { try model.loadStateDict(modelEntries, strict: true) } catch let e as TensorError {
+            // the checkpoint of another network (often: of the net before or after pruning)
+            throw TensorError("checkpoint: \(path) does not fit this network (resume = true reads it): \(e.message); "
+                              + "delete it or give another `checkpoint` path to start afresh")
+        }
         var state: [String: Tensor] = [:]
         for entry in file.entries where entry.name.hasPrefix(optimizerPrefix) {
             state[String(entry.name.dropFirst(optimizerPrefix.count))] = entry.tensor

@@ -20,8 +20,13 @@ final class NamePatterns {
         if name == pattern { return true }
         if let hit = known[pattern]?[name] { return hit }
         guard let f = try finder() else { return false }
-        let hit = try f.call(on: L, nresults: 1, { T in T.push(name); T.push("^(" + pattern + ")$"); return 2 }) { T in
-            !T.isNoneOrNil(-1)
+        let hit: Bool
+        do {
+            hit = try f.call(on: L, nresults: 1, { T in T.push(name); T.push("^(" + pattern + ")$"); return 2 }) { T in
+                !T.isNoneOrNil(-1)
+            }
+        } catch let e as LuaCallbackError {
+            throw LuaError.message("name pattern '\(pattern)': \(e.message) (names match exactly, or whole as a Lua pattern: %. for a dot)")
         }
         known[pattern, default: [:]][name] = hit
         return hit

@@ -52,7 +52,10 @@ public enum PruneModule {
     static func inputShape(_ L: Lua, _ m: any Module, _ o: LuaOptions, _ op: String,
                            fallback: (() throws -> [Int]?)? = nil) throws -> [Int] {
         if o.push("input") != LUA_TNIL {
-            let s = try L.checkShape(from: L.absIndex(-1))
+            let s: [Int]
+            do { s = try L.checkShape(from: L.absIndex(-1)) } catch let LuaError.argument(_, message) {
+                L.pop(); throw o.invalid("input", message)
+            }
             L.pop()
             remember(m, s)
             return s
@@ -236,7 +239,8 @@ public enum PruneModule {
                 L.rawIndex(i, k)
                 defer { L.pop() }
                 guard let v = L.toNumber(-1), v == v.rounded(), abs(v) < 1e15 else {
-                    throw LuaError.message("\(what): entry \(k) must be an integer channel index, got \(L.typeName(-1))")
+                    let got = L.toNumber(-1).map { $0.isNaN ? "nan" : "\($0)" } ?? L.typeName(-1)
+                    throw LuaError.message("\(what): entry \(k) must be an integer channel index, got \(got)")
                 }
                 out.append(Int(v))
             }

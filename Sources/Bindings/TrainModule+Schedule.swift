@@ -52,7 +52,10 @@ extension TrainModule {
                 throw LuaError.argument(1, "field 'milestones': table expected, got \(t)")
             }
             defer { L.pop() }
-            let m = try L.checkNumbers(-1, "milestones")
+            let m: [Double]
+            do { m = try L.checkNumbers(L.absIndex(-1), "milestones") } catch let LuaError.argument(_, message) {
+                throw LuaError.argument(1, "field 'milestones': \(message)")
+            }
             guard m.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e12 }) else {
                 throw LuaError.argument(1, "field 'milestones': epochs must be integers")
             }

@@ -10,7 +10,7 @@ extension Planner {
                             point: HookPoint = .act) throws -> PruningPlan {
         if case .ratio(let r, let per) = options.amount {
             for v in [r] + Array(per.values) where !(v >= 0 && v < 1) {
-                throw TensorError("prune.plan: a ratio must be in [0, 1), got \(v)")
+                throw TensorError("prune.plan: a ratio must be in [0, 1), got \(v.isNaN ? "nan" : "\(v)")")
             }
         }
         guard options.maxRatio > 0 && options.maxRatio <= 1 else {

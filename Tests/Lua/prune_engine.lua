@@ -261,4 +261,16 @@ local plain = criteria.score(tnet, "taylor_plain", {input = shape, calib = calib
 for name, s in pairs(whole) do
   check.near(plain[name], s, 1e-5 * (s:abs():max() + 1e-30), "group " .. name .. ": ctx.grads gives reduce's scores")
 end
+-- messages that show what was given and name the option it came in
+do
+  local r = nn.zoo.resnet20{}
+  check.raises(function() prune.plan(r, {ratio = 0/0, input = shape}) end, "a ratio must be in [0, 1), got nan")
+  check.raises(function() prune.apply(r, {conv1 = {1.5, 2}}, {input = shape}) end, "entry 1 must be an integer channel index, got 1.5")
+  check.raises(function() prune.apply(r, {conv1 = {1, 2}}, {input = {-1, 3, 32, 32}}) end,
+    "bad argument #3 to 'apply' (field 'input': invalid size -1 at position 1 of the shape)")
+  check.raises(function() prune.plan(r, {ratios = {["layer1.["] = 0.3}, input = shape}) end,
+    "name pattern 'layer1.[': malformed pattern (missing ']') (names match exactly, or whole as a Lua pattern: %. for a dot)")
+  check.raises(function() train.schedule.multistep{milestones = {"a"}} end,
+    "bad argument #1 to 'multistep' (field 'milestones': milestones entry 1 must be a number, got string)")
+end
 print("prune_engine ok")

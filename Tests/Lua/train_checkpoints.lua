@@ -53,3 +53,13 @@ check.raises(function() train.fit(make(), data.loader(empty, {batch = 4}), {epoc
   "fit: epoch 1 saw no training samples")
 check.raises(function() train.fit(make(), data.loader(ds, {batch = 32, drop_last = true}), {epochs = 1, optimizer = sgd()}) end,
   "saw no training samples")
+-- a checkpoint of another network (the net before pruning, resumed into the pruned one) names
+-- the file and how to start afresh
+os.remove(ck)
+train.fit(make(), data.loader(ds, {batch = 8}), {epochs = 1, optimizer = sgd(), checkpoint = ck})
+local narrower = nn.Sequential{nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 2)}
+local err = check.raises(function()
+  train.fit(narrower, data.loader(ds, {batch = 8}), {epochs = 2, optimizer = sgd(), checkpoint = ck, resume = true})
+end, "checkpoint: " .. ck .. " does not fit this network (resume = true reads it): load_state_dict: shape mismatch for '0.bias'")
+assert(err:find("delete it or give another `checkpoint` path to start afresh", 1, true), err)
+os.remove(ck)
