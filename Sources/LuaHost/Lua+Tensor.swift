@@ -109,6 +109,11 @@ extension Lua {
                 dims.append(try checkInteger(k))
                 k += 1
             }
+            // a nil among the sizes (an unset variable: zeros(n, m, c) with m nil) is an error,
+            // not the end of the shape
+            if k < top, (k + 1...top).contains(where: { type($0) == LUA_TNUMBER }) {
+                throw LuaError.argument(Int(k), "size \(k - i + 1) of the shape is nil (sizes follow it)")
+            }
         }
         guard dims.count <= Tensor.maxDims else {
             throw LuaError.argument(Int(i), "too many dimensions (\(dims.count); at most \(Tensor.maxDims))")

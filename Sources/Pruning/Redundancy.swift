@@ -85,7 +85,9 @@ public enum Redundancy {
             }
             guard k >= 1 && k <= c else {
                 throw TensorError(k > c ? "redundancy: clusters = \(k) but \(what) has only \(c) channels (fewer channels than clusters)"
-                                        : "redundancy: clusters must be at least 1, got \(k) for \(what)")
+                                        : o.clusters == nil
+                                            ? "redundancy: k = round(C·(1 − ratio)) = round(\(c) · \(1 - ratio!)) = \(k) for \(what): k-means needs at least one cluster (a lower ratio, or clusters = k)"
+                                            : "redundancy: clusters must be at least 1, got \(k) for \(what)")
             }
             if let start = o.initial, start.count != k {
                 throw TensorError("redundancy: \(start.count) initial centres given for k = \(k) clusters of \(what)")

@@ -112,6 +112,8 @@ do
   local r = criteria.redundancy(maps, {ratio = 0.25, seed = 0})
   check.same(r.keep:totable(), {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, "k = round(16 · 0.75) = 12 kept")
   assert(r.clusters == 9, "nine clusters have members: " .. r.clusters)
+  check.raises(function() criteria.redundancy(tensor.randn(4, 1, 3, 3), {ratio = 0.6}) end,
+    "k = round(C·(1 − ratio)) = round(1 · 0.4) = 0 for the maps: k-means needs at least one cluster (a lower ratio, or clusters = k)")
   local explicit = criteria.redundancy(maps, {clusters = 10, seed = 0})
   assert(explicit.keep:numel() == 10, "clusters = 10 keeps 10")
 end

@@ -118,4 +118,7 @@ assert(tensor.memory().live - start < 16 * 1024 * 1024, "released after collecti
 
 -- the interpreter goes on after every error above
 assert(a:sum() == 21)
+-- a nil among the sizes is an error, not the end of the shape
+check.raises(function() tensor.zeros(2, nil, 3) end, "bad argument #2 to 'zeros' (size 2 of the shape is nil (sizes follow it))")
+assert(#tensor.zeros(2, nil):shape() == 1, "a trailing nil ends the sizes")
 print("tensor_errors: ok (peak " .. math.floor(peak / 1048576) .. " MB over 1000 x 8 MB)")
