@@ -122,6 +122,9 @@ public final class AdaptiveAvgPool2d: Module {
     public func forward(_ input: Tensor) throws -> Tensor {
         let x = try poolInput(input, "adaptive_avg_pool2d")
         let s = x.shape
+        guard s[2] > 0, s[3] > 0 else {
+            throw TensorError("adaptive_avg_pool2d: input \(s[2])x\(s[3]) has no values to average (the input's spatial size must be positive)")
+        }
         let y = try Tensor.allocate([s[0], s[1], outputSize.0, outputSize.1], zeroed: false, "adaptive_avg_pool2d")
         x.withFloats { xp in
             Pooling.adaptiveAvg(planes: s[0] * s[1], height: s[2], width: s[3], outH: outputSize.0, outW: outputSize.1,

@@ -106,4 +106,8 @@ local rnet = nn.zoo.resnet20{}
 rnet:eval()
 local x = tensor.randn(2, 3, 16, 16)
 check.near(nn.no_grad(function() return rnet:forward(x) end), rnet:forward(x), 1e-4)
+-- an empty plane has nothing to average: an error, not a NaN
+local ap = nn.AdaptiveAvgPool2d(1)
+check.raises(function() ap:forward(tensor.zeros(1, 2, 0, 0)) end, "adaptive_avg_pool2d: input 0x0 has no values to average")
+check.raises(function() ap:forward(tensor.zeros(1, 2, 3, 0)) end, "input 3x0 has no values")
 print("nn_layers ok")
