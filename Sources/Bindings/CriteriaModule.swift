@@ -94,9 +94,7 @@ public enum CriteriaModule {
         defer { L.pop() }
         guard t != LUA_TNIL else { return [] }
         guard t == LUA_TTABLE else { throw o.invalid("options", "a list of option names expected, got \(L.typeName(-1))") }
-        let reserved: Set<String> = ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore",
-                                     "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point",
-                                     "input", "eval", "groups"]
+        let reserved = PruneModule.planOptions.union(["eval", "groups"])   // prune.sensitivity's own too
         var names: [String] = []
         for k in stride(from: 1, through: L.rawLength(-1), by: 1) {
             L.rawIndex(-1, k)

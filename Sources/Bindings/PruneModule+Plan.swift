@@ -40,6 +40,10 @@ extension PruneModule {
         return out
     }
 
+    /// prune.plan's own options (a criterion's come beside them).
+    static let planOptions: Set<String> = ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore",
+                                           "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point", "input"]
+
     static let planFunctions: [LuaFunction] = [
         LuaFunction("plan", doc: """
             prune.plan(net, {criterion =, ratio = | ratios = {[pattern] = r} | target_macs = | target_params =,
@@ -83,9 +87,7 @@ extension PruneModule {
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try CriteriaModule.checkOptions(L, o, ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope",
-                              "ignore", "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point",
-                              "input"], "prune.plan")
+            try CriteriaModule.checkOptions(L, o, planOptions, "prune.plan")
             let source = try calibration(L, o)
             let shape = try inputShape(L, m, o, "prune.plan") { try firstImageShape(source) }
             let graph = try PruneModule.graph(m, shape)
