@@ -241,8 +241,8 @@ public enum CriteriaModule {
             Scores every prunable group without planning: a float tensor of one score per channel
             (higher = keep), or for selection-based criteria {keep = 1-based indices}; a group the
             criterion does not score (bn_scale without a BatchNorm, fpwt at a Linear) gets
-            {skipped = reason}. `input` defaults to the shape the net was last traced with (by a pruning call given
-            `input`, prune.groups, or nn.load's file; a plain forward does not count), else to one image
+            {skipped = reason}. `input` defaults to the shape the net last ran or was traced with (one image of its last
+            net:forward, a pruning call given `input`, prune.groups, nn.load's file), else to one image
             of calib's first batch. The criterion's own options go in the same table (fpwt's wavelet,
             entropy's bins, foad's t and s, random's seed, redundancy's ratio for k-means' k, the
             `options` a Lua criterion declared); any other key is an error.

@@ -10,12 +10,15 @@ extension NNModule {
     static let coreMethods: [LuaFunction] = [
         method("forward", doc: """
             net:forward(x) -> tensor
-            Runs the module on x, caching what backward needs (net(x) is the same).
+            Runs the module on x, caching what backward needs (net(x) is the same). One image of x's
+            shape becomes the shape pruning calls trace the net with when given no `input`.
             Example:
               local y = nn.Linear(4, 2):forward(tensor.randn(3, 4))
             """) { L, m in
             let x = try L.checkTensor(2)
-            L.push(try m.forward(x)); return 1
+            let y = try m.forward(x)
+            PruneModule.rememberForward(m, x.shape)
+            L.push(y); return 1
         },
         method("backward", doc: """
             net:backward(grad_output) -> tensor

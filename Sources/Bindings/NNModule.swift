@@ -49,8 +49,10 @@ public enum NNModule {
             Example:
               local y = nn.ReLU()(tensor.new{-1, 2})
             """) { L in
-            let m = try checkModule(L, 1)
-            L.push(try m.forward(try L.checkTensor(2))); return 1
+            let m = try checkModule(L, 1), x = try L.checkTensor(2)
+            let y = try m.forward(x)
+            PruneModule.rememberForward(m, x.shape)
+            L.push(y); return 1
         },
         LuaFunction("__newindex") { L in
             let m = try checkModule(L, 1)

@@ -68,8 +68,8 @@ extension PruneModule {
             channels of it. A group the criterion does not score (bn_scale without
             a BatchNorm, as Torch-Pruning; fpwt at a Linear, whose maps have no height and width)
             stays whole: `print(plan)` and plan.groups[i].skipped say why; a criterion that scores
-            no group at all is an error. `input` (the shape traced) defaults to the one the net was last traced with (a pruning call
-            given `input`, prune.groups, nn.load's file; a plain forward does not count),
+            no group at all is an error. `input` (the shape traced) defaults to the one the net last ran or was traced with (one image
+            of its last net:forward, a pruning call given `input`, prune.groups, nn.load's file),
             else to one image of calib's first batch. A ratio counts a group's present channels;
             with of = "original" it counts the channels the group had before it was first pruned
             (prune.history's steps; nn.load keeps them), so a group keeps ⌊n0·(1 − ratio)⌋ of its

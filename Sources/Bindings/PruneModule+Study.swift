@@ -26,8 +26,9 @@ extension PruneModule {
             Groups the criterion does not score (bn_scale without a BatchNorm) have no curve: `skipped`
             says why. A criterion that chooses its own kept count (foad; redundancy with dbscan or
             clusters =) is refused: sweep its own options (t, s; eps; clusters) instead of ratios.
-            `input` defaults to the shape the net was last traced with (a pruning call given `input`,
-            prune.groups, nn.load's file; not a plain forward), else to one image of eval's first batch.
+            `input` defaults to the shape the net last ran or was traced with (one image of its last
+            net:forward, a pruning call given `input`, prune.groups, nn.load's file), else to one image
+            of eval's first batch.
             Example:
               local ds = data.tensor_dataset(tensor.randn(8, 1, 28, 28), tensor.zeros(8))
               local s = prune.sensitivity(nn.zoo.small_cnn{}, {eval = data.loader(ds, {batch = 4}), ratios = {0.25, 0.5}})

@@ -41,6 +41,14 @@ public enum PruneModule {
         shapes[ObjectIdentifier(m)] = (WeakModule(m), shape)
     }
 
+    /// A forward run from Lua: one image of its input's shape is what a pruning call given no
+    /// `input` traces (`net:forward(x)` then `prune.plan(net, {ratio = 0.3})`).
+    static func rememberForward(_ m: any Module, _ shape: [Int]) {
+        guard shape.count >= 2 else { return }
+        let one = [1] + shape.dropFirst()
+        if knownShape(m) != one { remember(m, one) }
+    }
+
     /// The input shape last used with `m`, if any.
     static func knownShape(_ m: any Module) -> [Int]? {
         shapes[ObjectIdentifier(m)].flatMap { $0.model.m === m ? $0.shape : nil }

@@ -261,6 +261,18 @@ local plain = criteria.score(tnet, "taylor_plain", {input = shape, calib = calib
 for name, s in pairs(whole) do
   check.near(plain[name], s, 1e-5 * (s:abs():max() + 1e-30), "group " .. name .. ": ctx.grads gives reduce's scores")
 end
+-- a forward from Lua gives later pruning calls their shape: one image of its input
+do
+  local r = nn.zoo.resnet20{}
+  check.raises(function() prune.plan(r, {ratio = 0.3}) end, "give the input shape")
+  r:forward(tensor.randn(4, 3, 32, 32))
+  local p = prune.plan(r, {ratio = 0.5})
+  assert(#p.kept["layer1.0.conv1"] == 8, "traced from the forward's shape")
+  local g = nn.zoo.resnet20{in_channels = 1}
+  g(tensor.randn(2, 1, 28, 28))
+  local first = prune.plan(g, {ratio = 0.5}).layers[1]
+  assert(first.name == "conv1" and first.macs_before == 16 * 9 * 28 * 28, "traced at 1×28×28: " .. first.macs_before)
+end
 -- messages that show what was given and name the option it came in
 do
   local r = nn.zoo.resnet20{}
