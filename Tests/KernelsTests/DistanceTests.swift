@@ -98,6 +98,50 @@ final class DistanceTests: XCTestCase {
         assertNear(try y.channelMatrix(.cosine, batching: .perImage, "c"), [1, 0.5, 0.5, 1], "per-image cos")
     }
 
+    /// Near-equal channels on a large common offset: ‖a‖² + ‖b‖² − 2⟨a, b⟩ cancels all but
+    /// float32's rounding (a distance of 0.012 read as 0, a mean-map distance 6.9× too large);
+    /// such pairs are summed directly. Every batching and the rows of a matrix, against
+    /// sums in double; an exact copy is 0 and a zero channel is its norm.
+    func testNearEqualChannelsKeepTheirDigits() throws {
+        Random.manualSeed(11)
+        let n = 4, c = 4, f = 25
+        var v = try Tensor.randn([n, c, 5, 5]).toArray().map { $0 + 10 }
+        for i in 0..<n {
+            for k in 0..<f {
+                let a = v[(i * c) * f + k]
+                v[(i * c + 1) * f + k] = a + 1e-3 * Double((k * 7 + i) % 5 - 2)   // a plus a little
+                v[(i * c + 2) * f + k] = a                                       // a copy
+                v[(i * c + 3) * f + k] = 0                                       // nothing
+            }
+        }
+        let x = try Tensor(shape: [n, c, 5, 5], values: v.map(Float.init))
+        let xf = x.toArray()   // the float32 values, in double
+        func channel(_ i: Int, _ ch: Int) -> ArraySlice<Double> { xf[((i * c + ch) * f)..<((i * c + ch + 1) * f)] }
+        func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+        let flat = (0..<c).map { ch in (0..<n).flatMap { Array(channel($0, ch)) } }
+        let mean = (0..<c).map { ch in (0..<f).map { k in (0..<n).reduce(0.0) { $0 + xf[($1 * c + ch) * f + k] } / Double(n) } }
+        let expected: [ChannelBatching: [Double]] = [
+            .flatten: (0..<c * c).map { distance(flat[$0 / c], flat[$0 % c]) },
+            .mean: (0..<c * c).map { distance(mean[$0 / c], mean[$0 % c]) },
+            .perImage: (0..<c * c).map { p in (0..<n).reduce(0.0) { $0 + distance(Array(channel($1, p / c)), Array(channel($1, p % c))) } / Double(n) },
+        ]
+        for (batching, e) in expected {
+            let m = try x.channelMatrix(.euclidean, batching: batching, "e").toArray()
+            for k in 0..<(c * c) {
+                XCTAssertEqual(m[k], e[k], accuracy: 1e-5 * max(e[k], 1e-3), "\(batching) pair \(k / c), \(k % c)")
+            }
+            XCTAssertEqual(m[2], 0, "\(batching): a copy is at distance 0")
+        }
+        XCTAssertGreaterThan(expected[.flatten]![1], 0.005, "the case does test a small distance")
+        let rows = try x.reshape([n * c, f]).rowMatrix(.euclidean, "e").toArray()
+        for i in 0..<(n * c) {
+            for j in 0..<(n * c) {
+                let d = distance(Array(xf[(i * f)..<((i + 1) * f)]), Array(xf[(j * f)..<((j + 1) * f)]))
+                XCTAssertEqual(rows[i * n * c + j], d, accuracy: 1e-5 * max(d, 1e-3), "rows \(i), \(j)")
+            }
+        }
+    }
+
     func testAgreesAcrossThreadsAndWithLoops() throws {
         Random.manualSeed(3)
         let z = try Tensor.randn([6, 5, 3, 3])

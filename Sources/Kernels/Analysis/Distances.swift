@@ -17,19 +17,26 @@ public enum ChannelBatching: String, CaseIterable, Sendable {
 public enum ChannelMeasure: Sendable {
     /// ⟨a, b⟩ / (‖a‖‖b‖); a zero channel scores 0 (torch's F.normalize with eps 1e-12).
     case cosine
-    /// ‖a − b‖₂ = √max(0, ‖a‖² + ‖b‖² − 2⟨a, b⟩).
+    /// ‖a − b‖₂ = √(‖a‖² + ‖b‖² − 2⟨a, b⟩), or summed directly where that cancels (see
+    /// `transform`).
     case euclidean
     /// FOAD's 1 / (1 + ‖a − b‖₂).
     case foad
 
+    /// A Euclidean pair whose ‖a − b‖² from the Gram matrix is below this share of
+    /// ‖a‖² + ‖b‖² is summed directly: the subtraction cancels the leading digits and leaves
+    /// float32's rounding of ⟨a, b⟩ (near-equal channels, maps sharing a large offset: a
+    /// distance of 0.012 read as 0).
+    static let cancellation: Float = 1.0 / 64
+
     /// Rewrites the C×C Gram matrix of `rows` (C rows of `width` floats) in place into
-    /// this measure. A Euclidean (or FOAD) pair with a channel whose squared norm is not
-    /// finite (NaN, ±inf, or overflow) is computed directly in double instead, so NaN
-    /// and infinity propagate as in numpy: ‖a − b‖ is inf for an infinite a and finite b.
+    /// this measure. A Euclidean (or FOAD) pair that cancels (`cancellation`) or involves a
+    /// channel whose squared norm is not finite (NaN, ±inf, or overflow) is computed
+    /// directly in double instead, so it keeps its digits, and NaN and infinity propagate as
+    /// in numpy: ‖a − b‖ is inf for an infinite a and finite b.
     func transform(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>,
                    rows: UnsafePointer<Float>, width: Int) {
         for i in 0..<c { diag[i] = g[i * c + i] }
-        defer { if self != .cosine { directPairs(g, c, diag: diag, rows: rows, width: width) } }
         switch self {
         case .cosine:
             for i in 0..<c { diag[i] = 1 / max(diag[i].squareRoot(), 1e-12) }
@@ -41,28 +48,22 @@ public enum ChannelMeasure: Sendable {
             let foad = self == .foad
             for i in 0..<c {
                 let r = g + i * c, si = diag[i]
-                for j in 0..<c {
-                    let v = si + diag[j] - 2 * r[j]
-                    let d = v.isNaN ? v : max(0, v).squareRoot()
+                for j in i..<c {
+                    let sum = si + diag[j], v = sum - 2 * r[j]
+                    let d: Float
+                    if i == j && si.isFinite {
+                        d = 0
+                    } else if sum.isFinite && v >= sum * Self.cancellation {
+                        d = v.squareRoot()
+                    } else {
+                        let a = rows + i * width, b = rows + j * width
+                        var s = 0.0
+                        for k in 0..<width { let e = Double(a[k]) - Double(b[k]); s += e * e }
+                        d = Float(s.squareRoot())
+                    }
                     r[j] = foad ? 1 / (1 + d) : d
+                    g[j * c + i] = r[j]
                 }
-            }
-        }
-    }
-
-    /// Recomputes directly the pairs that involve a channel with a non-finite squared
-    /// norm (kept in `diag` by `transform`).
-    private func directPairs(_ g: UnsafeMutablePointer<Float>, _ c: Int, diag: UnsafeMutablePointer<Float>,
-                             rows: UnsafePointer<Float>, width: Int) {
-        for i in 0..<c where !diag[i].isFinite {
-            let a = rows + i * width
-            for j in 0..<c {
-                let b = rows + j * width
-                var s = 0.0
-                for k in 0..<width { let e = Double(a[k]) - Double(b[k]); s += e * e }
-                let d = Float(s.squareRoot())
-                g[i * c + j] = self == .foad ? 1 / (1 + d) : d
-                g[j * c + i] = g[i * c + j]
             }
         }
     }
