@@ -4,7 +4,8 @@ import Foundation
 /// exactly, after masking what changes from run to run — addresses (`0x55d…`,
 /// `table: 0x…`), timings (`took 1.23 s`, `4.5ms`), rates (`629 img/s`), the values of
 /// timing fields in a shown table (`seconds = 0.0054`, `images_per_s = 23691`, `after_ms =`)
-/// and a ratio of two timings (`0.04 ms → 0.02 ms (2.48×)`).
+/// and a ratio of two timings (`0.04 ms → 0.02 ms (2.48×)`); and the line of a position in
+/// a Lua file (`nb.lua:12:`, which moves when prose above the cell is edited).
 public struct Comparison: Sendable {
     /// |a − b| ≤ absolute + relative · max(|a|, |b|).
     public let relative: Double
@@ -101,6 +102,8 @@ public struct Comparison: Sendable {
                     || fieldName(before: i, in: c).map(isTimingKey) == true {
                     spelled = "<time>"
                     text.append(contentsOf: spelled.unicodeScalars)
+                } else if i >= 5, String(String.UnicodeScalarView(c[(i - 5)..<i])) == ".lua:", !spelled.contains(".") {
+                    text.append(contentsOf: "<line>".unicodeScalars)
                 } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled), v.isFinite {
                     // (A spelling beyond a double's range, like 1e999999, stays text: compared
                     // exactly, it cannot match every number as infinity within tolerance would.)

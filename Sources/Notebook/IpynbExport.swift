@@ -23,7 +23,7 @@ public enum IpynbExport {
     /// The set-up cell: what `notebook run` does before a notebook's first cell.
     static func setupCell(_ record: RunRecord) -> JSON {
         var source = ["-- Set up as the recorded run was before its first cell (topiary notebook run does this itself):",
-                      "tensor.manual_seed(\(record.seed))"]
+                      NotebookRunner.seeding(record.seed)]
         if let n = record.threads { source.append("tensor.set_num_threads(\(n))   -- results depend on the thread count") }
         return .object([("cell_type", .string("code")), ("execution_count", .null), ("id", .string(setupCellID)),
                         ("metadata", .object([("topiary", .object([("setup", .bool(true))]))])), ("outputs", .array([])),

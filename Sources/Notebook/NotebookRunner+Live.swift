@@ -8,7 +8,7 @@ extension NotebookRunner {
     /// A runner with no notebook file, its generator seeded as `notebook run` seeds it.
     public static func live() throws -> NotebookRunner {
         let runner = try NotebookRunner(Notebook(path: "live", frontMatter: FrontMatter(), cells: []))
-        try runner.interpreter.run("tensor.manual_seed(\(runner.seed))", name: "=seed")
+        try runner.interpreter.run(seeding(runner.seed), name: "=seed")
         return runner
     }
 

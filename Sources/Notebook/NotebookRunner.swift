@@ -71,13 +71,17 @@ public final class NotebookRunner {
 
     public var seed: Int { options.seed ?? notebook.frontMatter.seed ?? NotebookRunner.defaultSeed }
 
+    /// The Lua that seeds a run: tensor's generator and Lua's own `math.random`, so a
+    /// notebook using either replays to the same numbers.
+    public static func seeding(_ seed: Int) -> String { "tensor.manual_seed(\(seed)); math.randomseed(\(seed))" }
+
     /// Runs every cell and returns the record of the run.
     public func run() throws -> RunRecord {
         let threads = Parallel.threads, blasThreads = BLAS.threads
         if let n = options.threads, n != threads { Parallel.threads = n; BLAS.setThreads(n) }
         defer { Parallel.threads = threads; BLAS.setThreads(blasThreads) }
         let used = Parallel.threads
-        try interpreter.run("tensor.manual_seed(\(seed))", name: "=seed")
+        try interpreter.run(NotebookRunner.seeding(seed), name: "=seed")
         topiary_catch_sigint(L.state)
         defer { topiary_catch_sigint(nil) }
         var records: [CellRecord] = []

@@ -42,6 +42,15 @@ final class ComparisonTests: XCTestCase {
         XCTAssertFalse(c.equal("MACs 0.31 M → 0.10 M (3.12×)", "MACs 0.31 M → 0.10 M (3.13×)"), "a ratio of MACs is compared")
     }
 
+    /// An error's position in the notebook file moves when prose above the cell changes.
+    func testLinesOfLuaFilePositionsAreMasked() {
+        let c = Comparison(relative: 1e-6)
+        XCTAssertTrue(c.equal("lines.lua:4: boom\nstack: [C]: in lines.lua:4", "lines.lua:5: boom\nstack: [C]: in lines.lua:5"))
+        XCTAssertFalse(c.equal("lines.lua:4: boom", "lines.lua:4: bang"), "the message still counts")
+        XCTAssertFalse(c.equal("loss.lua 4", "loss.lua 5"), "only a position after the colon")
+        XCTAssertEqual(Comparison.masked("at nb.lua:12: x"), "at nb.lua:<line>: x")
+    }
+
     func testTokensSeparateNumbersFromText() {
         XCTAssertEqual(Comparison.tokens("x=-2.5e3, y=.5"), [.text("x="), .number(-2500, "-2.5e3"), .text(", y="), .number(0.5, ".5")])
         XCTAssertEqual(Comparison.tokens("3-2"), [.number(3, "3"), .text("-"), .number(2, "2")])

@@ -59,7 +59,7 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(setup["execution_count"] is NSNull)
         let record = try OutputStore.read(OutputPaths(notebook: path))
         let code = (setup["source"] as? [String])?.joined() ?? ""
-        XCTAssertTrue(code.contains("tensor.manual_seed(\(record.seed))\n"), code)
+        XCTAssertTrue(code.contains("tensor.manual_seed(\(record.seed)); math.randomseed(\(record.seed))\n"), code)
         XCTAssertTrue(code.contains("tensor.set_num_threads(\(try XCTUnwrap(record.threads)))"), code)
         let cells = Array(all.dropFirst())
         XCTAssertEqual(cells.map { $0["cell_type"] as? String }, ["markdown", "code", "code", "code", "code", "code", "raw"])

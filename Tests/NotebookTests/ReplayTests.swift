@@ -42,6 +42,19 @@ final class ReplayTests: XCTestCase {
         XCTAssertEqual(s.read("nb.lua"), notebook, "the source is never modified")
     }
 
+    /// The front matter's seed seeds Lua's math.random too: a notebook drawing from it replays,
+    /// and another seed draws other numbers.
+    func testTheSeedSeedsMathRandom() throws {
+        let s = Scratch()
+        let source = "-- ---\n-- seed: 5\n-- ---\n-- %% Draw\nprint(math.random(1, 1000000), math.random())\n"
+        let path = s.write("rand.lua", source)
+        let first = try runAndRecord(path)
+        let report = try Replay.replay(path)
+        XCTAssertTrue(report.passed, "\(report.differences.map(\.diff))")
+        let other = s.write("other.lua", source.replacingOccurrences(of: "seed: 5", with: "seed: 6"))
+        XCTAssertNotEqual(try runAndRecord(other).cells.map(\.outputs), first.cells.map(\.outputs))
+    }
+
     /// A run records the threads it started with, and replay runs with them (sums over
     /// per-thread parts change with the count), restoring the process's count afterwards.
     func testReplayRunsWithTheRecordedThreadCount() throws {
