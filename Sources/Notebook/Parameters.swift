@@ -51,9 +51,46 @@ public struct ParameterOverride: Equatable, Sendable {
 }
 
 extension Notebook {
-    /// The names the parameters cell assigns (`ratio = 0.5`, `local epochs = 2`).
+    /// The names the parameters cell assigns (`ratio = 0.5`, `local epochs = 2`) in its
+    /// top-level statements (not the keys of a table constructor spread over lines).
     public var parameterNames: [String] {
-        cells.filter { $0.has(.parameters) }.flatMap { $0.lines.compactMap(Notebook.assignedName) }
+        cells.filter { $0.has(.parameters) }.flatMap { c in Notebook.statementLines(c.lines).compactMap { Notebook.assignedName(c.lines[$0]) } }
+    }
+
+    /// The lines of `lines` that begin at the top level: outside brackets, strings and long
+    /// comments left open by the lines before (a scan of Lua's tokens that matter for nesting).
+    static func statementLines(_ lines: [String]) -> [Int] {
+        var depth = 0, out: [Int] = []
+        for (i, line) in lines.enumerated() {
+            if depth == 0 { out.append(i) }
+            depth = max(0, depth + scan(line).depth)
+        }
+        return out
+    }
+
+    /// What one line does to the nesting (brackets opened less closed, outside strings and
+    /// comments), and whether a second statement follows a `;` on it.
+    static func scan(_ line: String) -> (depth: Int, moreStatements: Bool) {
+        var depth = 0, quote: Character? = nil, escaped = false, semicolon = false, more = false
+        var previous: Character = " "
+        for ch in line {
+            if let q = quote {
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == q { quote = nil }
+                previous = ch
+                continue
+            }
+            if ch == "-" && previous == "-" { break }   // a comment: the rest of the line
+            if semicolon && !ch.isWhitespace && ch != "-" { more = true }
+            switch ch {
+            case "\"", "'": quote = ch
+            case "{", "(", "[": depth += 1
+            case "}", ")", "]": depth -= 1
+            case ";" where depth == 0: semicolon = true
+            default: break
+            }
+            previous = ch
+        }
+        return (depth, more)
     }
 
     /// The name assigned by a top-level `name = …` or `local name = …` line.
@@ -94,10 +131,23 @@ extension Notebook {
                 let known = parameterNames
                 throw NotebookError(path, line: c.line, "parameter '\(o.name)' is not assigned in the parameters cell (it sets: \(known.isEmpty ? "nothing" : known.joined(separator: ", ")))")
             }
-            let expr = o.luaExpression
+            if Notebook.scan(nb.cells[ci].lines[li]).moreStatements {
+                throw NotebookError(path, line: nb.cells[ci].firstLine + li,
+                                    "-p \(o.name)=\(o.value): this line holds more than one statement, and -p replaces a whole line (give each parameter its own line)")
+            }
+            let now = Notebook.assignedValue(nb.cells[ci].lines[li])
+            var expr = o.luaExpression
+            let given = o.value.trimmingCharacters(in: .whitespaces)
+            // a boolean in the notebook takes true or false only ("False" and 0 are true in Lua)
+            if let now, now == "true" || now == "false", given != "true" && given != "false" && given != "nil" {
+                throw NotebookError(path, line: nb.cells[ci].firstLine + li,
+                                    "-p \(o.name)=\(o.value): the notebook's \(o.name) is a boolean (\(now)); give true or false")
+            }
+            // a string in the notebook stays a string when the value could read as a number (-p tag=007)
+            if let now, now.first == "\"" || now.first == "'", ParameterOverride.isNumeral(given) { expr = LuaString.quote(o.value) }
             // a number in the notebook and a mistyped number on the command line (-p ratio=0.5x)
             // would otherwise become a string that fails far from here
-            if o.isBareWord, let now = Notebook.assignedValue(nb.cells[ci].lines[li]), ParameterOverride.isNumeral(now) {
+            if o.isBareWord, let now, ParameterOverride.isNumeral(now) {
                 throw NotebookError(path, line: nb.cells[ci].firstLine + li,
                                     "-p \(o.name)=\(o.value): the notebook's \(o.name) is a number (\(now)) and '\(o.value)' is not one (quote it to pass a string: -p \(o.name)='\(o.value)')")
             }
@@ -120,7 +170,7 @@ extension Notebook {
     /// The (cell, line) of the first assignment to `name` in a parameters cell.
     func assignment(of name: String) -> (Int, Int)? {
         for (ci, c) in cells.enumerated() where c.has(.parameters) {
-            if let li = c.lines.firstIndex(where: { Notebook.assignedName($0) == name }) { return (ci, li) }
+            if let li = Notebook.statementLines(c.lines).first(where: { Notebook.assignedName(c.lines[$0]) == name }) { return (ci, li) }
         }
         return nil
     }

@@ -229,4 +229,36 @@ final class RunTests: XCTestCase {
         XCTAssertEqual(Notebook.assignedValue("ratio = 0.5  -- the pruning ratio"), "0.5")
         XCTAssertNil(Notebook.assignedValue("print(ratio)"))
     }
+
+    /// What -p checks beyond numbers: a boolean takes true or false (not "False" or 0, both
+    /// true in Lua), a string stays a string (-p tag=007), a line of two statements is not
+    /// half replaced, and the keys of a table spread over lines are not parameters.
+    func testParameterKindsAndStatements() throws {
+        let text = """
+            -- %% Parameters tags=["parameters"]
+            flag = false
+            tag = "a"
+            n = 3; m = 4
+            cfg = {
+              width = 1,   -- a key, not a parameter
+              s = "{",
+            }
+            -- %%
+            print(flag, tag, type(tag), n, cfg.width)
+            """
+        var o = RunOptions()
+        for bad in ["False", "0", "yes"] {
+            o.parameters = [try ParameterOverride(parsing: "flag=\(bad)")]
+            XCTAssertEqual(errorText { try runText(text, o) }, "nb.lua:2: -p flag=\(bad): the notebook's flag is a boolean (false); give true or false")
+        }
+        o.parameters = [try ParameterOverride(parsing: "flag=true"), try ParameterOverride(parsing: "tag=007")]
+        XCTAssertEqual(outputs(try runText(text, o), 2)[0].text, "true\t007\tstring\t3\t1\n")
+        o.parameters = [try ParameterOverride(parsing: "n=8")]
+        XCTAssertEqual(errorText { try runText(text, o) },
+                       "nb.lua:4: -p n=8: this line holds more than one statement, and -p replaces a whole line (give each parameter its own line)")
+        o.parameters = [try ParameterOverride(parsing: "width=5")]
+        XCTAssertEqual(errorText { try runText(text, o) },
+                       "nb.lua:1: parameter 'width' is not assigned in the parameters cell (it sets: flag, tag, n, cfg)")
+        XCTAssertEqual(try NotebookParser.parse(text, path: "nb.lua").parameterNames, ["flag", "tag", "n", "cfg"])
+    }
 }
