@@ -15,6 +15,23 @@ public enum CellTag: String, CaseIterable, Sendable {
     case parameters
 
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// The Jupyter tag that means the same to nbclient and nbconvert (a cell that may raise
+    /// without stopping Run All; a cell execution skips), written beside ours on export and
+    /// read as ours on import.
+    var jupyterTag: String? {
+        switch self {
+        case .raises: "raises-exception"
+        case .skip: "skip-execution"
+        case .ignoreOutput, .parameters: nil
+        }
+    }
+
+    /// A tag of ours or its Jupyter equivalent.
+    init?(tag name: String) {
+        guard let t = CellTag(rawValue: name) ?? CellTag.allCases.first(where: { $0.jupyterTag == name }) else { return nil }
+        self = t
+    }
 }
 
 /// One cell of a notebook script.

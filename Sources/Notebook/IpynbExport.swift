@@ -36,7 +36,10 @@ public enum IpynbExport {
         for (cell, r) in zip(notebook.cells, record.cells) {
             var metadata: [(String, JSON)] = []
             if let t = cell.title { metadata.append(("title", .string(t))) }
-            if !cell.tags.isEmpty { metadata.append(("tags", .array(cell.tags.map { .string($0.rawValue) }))) }
+            if !cell.tags.isEmpty {
+                let names = cell.tags.map(\.rawValue) + cell.tags.compactMap(\.jupyterTag)
+                metadata.append(("tags", .array(names.map { .string($0) })))
+            }
             if let t = cell.timeout { metadata.append(("timeout", t == t.rounded() && abs(t) < 1e15 ? .int(Int(t)) : .double(t))) }
             let id: JSON = .string("cell-\(cell.index)")
             switch cell.kind {

@@ -44,7 +44,7 @@ public enum IpynbImport {
             var tags: [CellTag] = []
             for t in cellMeta["tags"]?.array ?? [] {
                 guard let name = t.string else { continue }
-                if let tag = CellTag(rawValue: name) { if !tags.contains(tag) { tags.append(tag) } }
+                if let tag = CellTag(tag: name) { if !tags.contains(tag) { tags.append(tag) } }
                 else { notes.append("\(label): tag '\(name)' dropped (Topiary knows \(CellTag.names))") }
             }
             var title = cellMeta["title"]?.string.map(oneLine)

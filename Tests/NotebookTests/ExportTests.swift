@@ -73,6 +73,9 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(outputs[4].first?["output_type"] as? String, "error")
         XCTAssertEqual(outputs[4].first?["evalue"] as? String, "ex.lua:23: expected failure")
         XCTAssertTrue(cells[5]["execution_count"] is NSNull, "a skipped cell has no execution count")
+        // Jupyter's equivalents beside ours: nbclient's Run All goes on past the error and skips
+        XCTAssertEqual((cells[4]["metadata"] as? [String: Any])?["tags"] as? [String], ["raises", "raises-exception"])
+        XCTAssertEqual((cells[5]["metadata"] as? [String: Any])?["tags"] as? [String], ["skip", "skip-execution"])
         XCTAssertEqual((cells[1]["metadata"] as? [String: Any])?["tags"] as? [String], ["parameters"])
         XCTAssertEqual((cells[1]["metadata"] as? [String: Any])?["title"] as? String, "Stream, value, warning")
     }

@@ -92,6 +92,18 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(nb.cells[0].text, "# Title\n\n-- a line that looks like Lua")
     }
 
+    /// Jupyter's own tags for a cell that may raise and a cell execution skips read as ours
+    /// (the export writes them beside ours, so nbclient's Run All keeps going and skips).
+    func testJupyterRaisesAndSkipTagsAreOurs() throws {
+        let cells = #"""
+            {"cell_type": "code", "metadata": {"tags": ["raises-exception"]}, "source": "error('x')", "outputs": [], "execution_count": null},
+            {"cell_type": "code", "metadata": {"tags": ["skip-execution", "skip"]}, "source": "y = 2", "outputs": [], "execution_count": null}
+            """#
+        let (script, notes) = try IpynbImport.convert(ipynb(cells), file: "j.ipynb")
+        XCTAssertEqual(script, "-- %% tags=[\"raises\"]\nerror('x')\n\n-- %% tags=[\"skip\"]\ny = 2\n")
+        XCTAssertEqual(notes, [])
+    }
+
     func testRefused() {
         func reason(_ bytes: [UInt8]) -> String { errorText { try IpynbImport.convert(bytes, file: "x.ipynb") } }
         XCTAssertEqual(reason(ipynb("", format: "3")),
