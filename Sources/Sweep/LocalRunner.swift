@@ -1,7 +1,8 @@
 import Foundation
 
 /// `topiary sweep run`: the grid's tasks on this machine, `jobs` at a time. Resumable:
-/// tasks whose record says ok are skipped; failed and unfinished ones run again.
+/// tasks whose record says ok are skipped; failed and unfinished ones run again. A SIGTERM
+/// or SIGHUP stops the running tasks and the sweep (`Spawn.forwardSignals`).
 public struct LocalRunner {
     public struct Progress: Sendable {
         public var total = 0, skipped = 0, ok = 0, failed = 0, running = 0
@@ -47,6 +48,7 @@ public struct LocalRunner {
         let s = Shared(Progress(total: points.count, skipped: points.count - todo.count))
         let (spec, launcher) = (self.spec, self.launcher)
         report(s.progress, nil, nil)
+        Spawn.forwardSignals()
         let group = DispatchGroup()
         for _ in 0..<min(jobs, todo.count) {
             group.enter()
@@ -54,7 +56,7 @@ public struct LocalRunner {
                 defer { group.leave() }
                 while true {
                     s.lock.lock()
-                    guard s.next < todo.count, s.errors.isEmpty else { s.lock.unlock(); return }
+                    guard s.next < todo.count, s.errors.isEmpty, Spawn.stopSignal == 0 else { s.lock.unlock(); return }
                     let point = todo[s.next]
                     s.next += 1
                     s.progress.running += 1
@@ -83,6 +85,9 @@ public struct LocalRunner {
             }
         }
         group.wait()
+        if Spawn.stopSignal != 0 {
+            throw SweepError("stopped by signal \(Spawn.stopSignal) (\(Spawn.stopSignal == SIGTERM ? "SIGTERM" : "SIGHUP")): the running tasks were stopped; `sweep run` again resumes")
+        }
         if let e = s.errors.first { throw e }
         return Summary(progress: s.progress, failures: s.failures.sorted { $0.point.index < $1.point.index })
     }

@@ -17,7 +17,8 @@ public struct TaskStatus: Sendable {
 public enum SweepStatus {
     /// Each point's status. A finished record wins; then a queued or running Slurm task;
     /// then a failed record; then a Slurm task that ended without a record (killed,
-    /// timed out: failed, with Slurm's log); else missing.
+    /// timed out: failed, with Slurm's log); then a task a local sweep is running (its
+    /// folder's lock is held: RUNNING); else missing.
     public static func compute(_ spec: SweepSpec, points: [GridPoint], slurm: [Int: SlurmTaskState]) throws -> [TaskStatus] {
         try points.map { p in
             let folder = TaskFolder(out: spec.out, point: p)
@@ -30,6 +31,7 @@ public enum SweepStatus {
                 let log = SubmittedJob.folder(spec.out) + "/\(s.job)_\(p.index).log"
                 return TaskStatus(point: p, state: "failed", detail: "Slurm: \(s.state) (exit \(s.exitCode)), no task record", log: log)
             }
+            if TaskLock.isHeld(folder) { return TaskStatus(point: p, state: "RUNNING", detail: "here", log: folder.log) }
             return TaskStatus(point: p, state: "missing", detail: nil, log: nil)
         }
     }

@@ -96,5 +96,37 @@ fails([[sweep{notebook = "nb.lua", out = "o", grid = {ratio = {1}}}]], "env PATH
 ok, out = topiary("sweep run nothere.lua")
 assert(not ok and out:find("nothere.lua: no such sweep file", 1, true), out)
 
+-- 5. A SIGTERM to `sweep run` stops its running tasks (none runs on, orphaned) and the sweep;
+-- while they run, their folders' locks make `sweep status` say RUNNING.
+write(dir .. "/slow.lua", [[
+-- %% Parameters tags=["parameters"]
+k = 1
+-- %%
+local f = assert(io.open(os.getenv("TOPIARY_TASK_DIR") .. "/started", "w")); f:close()
+local t = os.time()
+while os.time() - t < 40 do end
+]])
+write(dir .. "/slow_sweep.lua", [[sweep{notebook = "slow.lua", out = "slow_runs", grid = {k = {1, 2}}}]])
+assert(os.execute("cd '" .. dir .. "' && ('" .. bin .. "' sweep run slow_sweep.lua -j 2 > slow.log 2>&1 & echo $! > slow.pid)"))
+local pid = read(dir .. "/slow.pid"):match("%d+")
+local function started() return read(dir .. "/slow_runs/k=1/started") and read(dir .. "/slow_runs/k=2/started") end
+local t0 = os.time()
+while not started() and os.time() - t0 < 20 do os.execute("sleep 0.1") end
+assert(started(), "both tasks started")
+ok, out = topiary("sweep status slow_sweep.lua")
+assert(out:find("2 tasks: 2 RUNNING", 1, true), out)
+assert(os.execute("kill -TERM " .. pid))
+t0 = os.time()
+while os.execute("kill -0 " .. pid .. " 2>/dev/null") and os.time() - t0 < 20 do os.execute("sleep 0.1") end
+assert(not os.execute("kill -0 " .. pid .. " 2>/dev/null"), "sweep run ended")
+local _, tasks = sh("pgrep -f 'notebook run slo[w].lua' || true")
+t0 = os.time()
+while tasks:find("%d") and os.time() - t0 < 10 do os.execute("sleep 0.1"); _, tasks = sh("pgrep -f 'notebook run slo[w].lua' || true") end
+assert(not tasks:find("%d"), "no task runs on after the sweep was stopped: " .. tasks)
+assert(read(dir .. "/slow.log"):find("stopped by signal 15 (SIGTERM): the running tasks were stopped; `sweep run` again resumes", 1, true),
+       read(dir .. "/slow.log"))
+ok, out = topiary("sweep status slow_sweep.lua")
+assert(out:find("2 tasks: 2 failed", 1, true), "stopped tasks are failed, run again by a rerun: " .. out)
+
 os.execute("rm -rf '" .. dir .. "'")
 print("sweep_local: ok")
