@@ -8,7 +8,7 @@ enum MarkdownReport {
         let file = notebook.fileName
         var md = "<!-- Outputs of \(file), written by `topiary notebook run`; run it again to update this file. -->\n\n"
         if let title = notebook.reportTitle { md += "# \(title)\n\n" }
-        var facts = ["Outputs of [`\(file)`](\(file))", "seed \(record.seed)"]
+        var facts = ["Outputs of [`\(file)`](\(linkTarget(file)))", "seed \(record.seed)"]
         if !record.parameters.isEmpty {
             facts.append("parameters: " + record.parameters.map { "`\($0.name)=\($0.value)`" }.joined(separator: ", "))
         }
@@ -50,10 +50,17 @@ enum MarkdownReport {
         case .error: return "*Error:*\n\n" + fenced(o.text, "text")
         case .image:
             let alt = o.text.replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "]", with: "\\]")
-            var s = "![\(alt)](\(paths.directoryName)/\(o.file ?? ""))\n"
+            var s = "![\(alt)](\(linkTarget(paths.directoryName + "/" + (o.file ?? ""))))\n"
             if let saved = o.savedAs { s += "\n*Saved to `\(saved)`.*\n" }
             return s
         }
+    }
+
+    /// A link destination as CommonMark reads it: a path with spaces, brackets or `<>`
+    /// goes inside `<…>` (with `<`, `>` escaped), others as they are.
+    static func linkTarget(_ path: String) -> String {
+        guard path.contains(where: { $0 == " " || $0 == "(" || $0 == ")" || $0 == "<" || $0 == ">" }) else { return path }
+        return "<" + path.replacingOccurrences(of: "<", with: "\\<").replacingOccurrences(of: ">", with: "\\>") + ">"
     }
 
     /// A fenced code block whose fence is longer than any backtick run in the text.

@@ -169,4 +169,12 @@ final class ExportTests: XCTestCase {
         XCTAssertTrue(md.contains("*Skipped (tag `skip`).*"))
         XCTAssertTrue(md.contains("```lua\nn = 3\nprint(\"hello <world>\")"))
     }
+
+    /// CommonMark ends a bare link destination at a space: a notebook named `my nb.lua`
+    /// links its images inside <…>.
+    func testLinkTargetsWithSpaces() {
+        XCTAssertEqual(MarkdownReport.linkTarget("ex.out/cell-3-1.svg"), "ex.out/cell-3-1.svg")
+        XCTAssertEqual(MarkdownReport.linkTarget("my nb.out/cell-1-1.svg"), "<my nb.out/cell-1-1.svg>")
+        XCTAssertEqual(MarkdownReport.linkTarget("a (b)<c>.lua"), "<a (b)\\<c\\>.lua>")
+    }
 }
