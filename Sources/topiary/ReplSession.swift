@@ -55,7 +55,8 @@ final class ReplSession {
         case .ready(let kind):
             pending = []
             onAccept(input)
-            if run(show: kind != .statement && !endsWithSemicolon(input)) {
+            // a statement shows what it returns (`return 1, 2`, as lua does); `;` hides values
+            if run(show: !endsWithSemicolon(input)) {
                 if let cell = cellText(input, kind) { cells.append(cell) }
             }
         }

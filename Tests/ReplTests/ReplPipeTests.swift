@@ -70,6 +70,8 @@ final class ReplPipeTests: XCTestCase {
         XCTAssertEqual(try repl("x = 1\nx + 1\n").stdout, "2\n")
         XCTAssertEqual(try repl("= 1, 'a', nil\n").stdout, "1\ta\tnil\n")
         XCTAssertEqual(try repl("= 5;\nx = 2;\n").stdout, "", "a trailing ; hides the value")
+        // a statement shows what it returns, as lua's REPL does; plain statements return nothing
+        XCTAssertEqual(try repl("return 1, 2\nfor i = 1, 2 do end\nlocal y = 3\nreturn 3;\n").stdout, "1\t2\n")
     }
 
     func testEachInputRunsOnce() throws {
