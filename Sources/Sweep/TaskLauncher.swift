@@ -58,15 +58,16 @@ public struct TaskLauncher: Sendable {
 final class TaskLock {
     let fd: Int32
 
-    /// The lock, or nil when another process holds it.
+    /// The lock, or nil when another process holds it. A file system without locks (some
+    /// network mounts: ENOLCK, EOPNOTSUPP) runs the task unlocked, as before locks existed.
     init?(_ folder: TaskFolder) throws {
         let path = folder.path + "/.lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SweepError("\(path): cannot open the task's lock: \(String(cString: strerror(errno)))") }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
-            close(fd)
-            return nil
+            if errno == EWOULDBLOCK { close(fd); return nil }
+            break
         }
     }
 
