@@ -59,7 +59,7 @@ enum FrontMatterParser {
                 guard !value.isEmpty else { throw bad("a non-empty string") }
                 fm.title = unquote(value)
             case "seed":
-                guard let v = Int(value), v >= 0 else { throw bad("a non-negative integer") }
+                guard let v = Int(value), v >= 0 else { throw bad("an integer from 0 to \(Int.max)") }
                 fm.seed = v
             case "tolerance", "atol":
                 guard let v = Double(value), v.isFinite, v >= 0 else { throw bad("a non-negative number") }

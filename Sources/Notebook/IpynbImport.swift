@@ -55,7 +55,17 @@ public enum IpynbImport {
                 title = nil
                 marker = markerLine(kind: kind, title: nil, tags: tags, timeout: timeout)
             }
-            let body = kind == .code ? source : commented(source)
+            var code = source
+            if kind == .code {
+                // a line that reads as a cell marker would split the cell: indented by a space
+                var lines = source.components(separatedBy: "\n")
+                for (k, line) in lines.enumerated() where NotebookParser.markerText(line) != nil {
+                    lines[k] = " " + line
+                    notes.append("\(label): line \(k + 1) began like a cell marker ('\(oneLine(line))'); indented by a space so the cell stays whole (inside a long string that adds the space)")
+                }
+                code = lines.joined(separator: "\n")
+            }
+            let body = kind == .code ? code : commented(source)
             parts.append(body.isEmpty ? marker : marker + "\n" + body)
         }
         let script = parts.joined(separator: "\n\n") + "\n"

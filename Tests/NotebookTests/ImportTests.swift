@@ -104,6 +104,18 @@ final class ImportTests: XCTestCase {
         XCTAssertEqual(notes, [])
     }
 
+    /// A code line that reads as a cell marker would split the cell on the next run: it is
+    /// indented by a space, with a note.
+    func testAMarkerLikeLineInACodeCellStaysInIt() throws {
+        let cells = #"""
+            {"cell_type": "code", "metadata": {}, "source": "x = 1\n-- %% not a new cell\ny = 2", "outputs": [], "execution_count": null}
+            """#
+        let (script, notes) = try IpynbImport.convert(ipynb(cells), file: "j.ipynb")
+        XCTAssertEqual(script, "-- %%\nx = 1\n -- %% not a new cell\ny = 2\n")
+        XCTAssertEqual(try NotebookParser.parse(script, path: "j.lua").cells.count, 1)
+        XCTAssertEqual(notes, ["cell 1: line 2 began like a cell marker ('-- %% not a new cell'); indented by a space so the cell stays whole (inside a long string that adds the space)"])
+    }
+
     func testRefused() {
         func reason(_ bytes: [UInt8]) -> String { errorText { try IpynbImport.convert(bytes, file: "x.ipynb") } }
         XCTAssertEqual(reason(ipynb("", format: "3")),

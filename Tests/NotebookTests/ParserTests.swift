@@ -98,7 +98,7 @@ final class ParserTests: XCTestCase {
 
     func testMalformedFrontMatter() {
         XCTAssertEqual(errorText { try self.parse("-- ---\n-- seed: one\n-- ---\n") },
-                       "nb.lua:2: front matter: 'seed' must be a non-negative integer, got 'one'")
+                       "nb.lua:2: front matter: 'seed' must be an integer from 0 to 9223372036854775807, got 'one'")
         XCTAssertEqual(errorText { try self.parse("-- ---\n-- sed: 1\n-- ---\n") },
                        "nb.lua:2: front matter: unknown key 'sed' (known: title, seed, tolerance, atol, timeout, jupyter)")
         XCTAssertEqual(errorText { try self.parse("-- ---\n-- seed 1\n-- ---\n") },
