@@ -183,8 +183,31 @@ int topiary_loadfile(lua_State *L, const char *path) {
     return luaL_loadfilex(L, path, NULL);
 }
 
+/* os.execute, stopping the script when the command was stopped by an interrupt: while
+   system() waits, the calling process ignores SIGINT, so a Ctrl-C (or a Jupyter interrupt)
+   reaches only the command, and the script would run on as if it had finished. */
+static int execute_interruptible(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    int r = lua_gettop(L);
+    if (r >= 3 && lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "signal") == 0
+        && lua_tointeger(L, 3) == SIGINT)
+        return luaL_error(L, "interrupted!");
+    return r;
+}
+
 static int openlibs_p(lua_State *L) {
     luaL_openlibs(L);
+    lua_getglobal(L, "os");
+    if (lua_getfield(L, -1, "execute") == LUA_TFUNCTION) {
+        lua_pushcclosure(L, execute_interruptible, 1);
+        lua_setfield(L, -2, "execute");
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     return 0;
 }
 

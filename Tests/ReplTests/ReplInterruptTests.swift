@@ -27,6 +27,19 @@ final class ReplInterruptTests: XCTestCase {
         XCTAssertEqual(t.waitForExit(), 0, t.transcript)
     }
 
+    /// While os.execute waits, the REPL ignores SIGINT (system() does): Ctrl-C reaches only
+    /// the command. The command's death by SIGINT stops the rest of the input too.
+    func testCtrlCDuringOsExecuteStopsTheCommand() throws {
+        let t = try start()
+        t.send("os.execute('sleep 20') print('ran on')\r")
+        Thread.sleep(forTimeInterval: 0.5)
+        t.send("\u{03}")
+        let out = try t.prompt(timeout: 5)
+        XCTAssertTrue(out.contains("interrupted!"), out)
+        XCTAssertFalse(out.contains("\nran on"), "the rest of the line must not run: " + out)
+        quit(t)
+    }
+
     func testCtrlCStopsAnEndlessLoaderTransform() throws {
         let t = try start()
         t.send("ds = data.tensor_dataset(tensor.zeros(4, 1, 2, 2), tensor.arange(4))\r")
