@@ -15,7 +15,14 @@ public enum HelpLibrary {
         L.push(search); L.setField(-2, "search")
         L.newTable()
         L.push(call); L.setField(-2, "__call")
+        // `help` typed alone (the REPL shows its value) says how to use it
+        L.push(usage); L.setField(-2, "__tostring")
         lua_setmetatable(L.state, -2)
+    }
+
+    static let usage = LuaFunction("__tostring") { L in
+        L.push("help(x): the doc of x (a function, module, layer or tensor) · help(): the modules · help.search(\"word\"): docs that mention it · who(): your globals")
+        return 1
     }
 
     /// `help(x)` as the `__call` of the help table (argument 1 is the table itself).

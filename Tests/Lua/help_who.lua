@@ -36,3 +36,5 @@ assert(lines[1] == "weights  tensor float32 [4, 3]", lines[1])
 assert(lines[2]:find("zeros", 1, true), lines[2])
 assert(lines[3]:find("^tensor float32 %[4, 3%]\nMethods"), lines[3])
 assert(lines[4]:find("help(x)", 1, true) and lines[4]:find("Modules: ", 1, true), lines[4])
+-- `help` alone (as the REPL shows a value) says how to use it
+assert(tostring(help):find("^help%(x%): the doc of x") and tostring(help):find("help.search(\"word\")", 1, true), tostring(help))
