@@ -64,10 +64,14 @@ final class TaskLock {
         let path = folder.path + "/.lock"
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SweepError("\(path): cannot open the task's lock: \(String(cString: strerror(errno)))") }
+        // a held lock is tried for a tenth of a second: `sweep status` takes it for an instant
+        var tries = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
-            if errno == EWOULDBLOCK { close(fd); return nil }
-            break
+            guard errno == EWOULDBLOCK else { break }
+            tries += 1
+            if tries > 20 { close(fd); return nil }
+            usleep(5000)
         }
     }
 

@@ -157,7 +157,8 @@ struct SweepTask: ParsableCommand {
             let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? String(index))" }
             let point = points[index]
             guard let r = try TaskLauncher(executable: ownExecutable()).run(spec, point, slurmJob: job) else {
-                print("sweep: task \(index) (\(point.name)) had finished; left as it is")
+                let done = try TaskState.of(point, out: spec.out) == .ok
+                print("sweep: task \(index) (\(point.name)) \(done ? "had finished" : "is running in another process (its folder's lock is held)"); left as it is")
                 return
             }
             let log = TaskFolder(out: spec.out, point: point).log

@@ -115,6 +115,8 @@ while not started() and os.time() - t0 < 20 do os.execute("sleep 0.1") end
 assert(started(), "both tasks started")
 ok, out = topiary("sweep status slow_sweep.lua")
 assert(out:find("2 tasks: 2 RUNNING", 1, true), out)
+ok, out = topiary("sweep task slow_sweep.lua --index 0")
+assert(ok and out:find("task 0 (k=1) is running in another process (its folder's lock is held); left as it is", 1, true), out)
 assert(os.execute("kill -TERM " .. pid))
 t0 = os.time()
 while os.execute("kill -0 " .. pid .. " 2>/dev/null") and os.time() - t0 < 20 do os.execute("sleep 0.1") end
