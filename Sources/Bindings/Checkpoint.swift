@@ -44,7 +44,11 @@ enum Checkpoint {
         for entry in file.entries where entry.name.hasPrefix(optimizerPrefix) {
             state[String(entry.name.dropFirst(optimizerPrefix.count))] = entry.tensor
         }
-        try optimizer.loadState(state, model.namedParameters().map(\.parameter))
+        do { try optimizer.loadState(state, model.namedParameters().map(\.parameter)) } catch let e as TensorError {
+            // most often the checkpoint of another optimizer (sgd's state read by adam)
+            throw TensorError("checkpoint: \(path) does not fit this optimizer (resume = true reads it): \(e.message); "
+                              + "resume with the optimizer that wrote it, or delete it or give another `checkpoint` path to start afresh")
+        }
         return e
     }
 }

@@ -50,6 +50,13 @@ extension TrainModule {
         defer { onStep?.release(L); onEpoch?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
+        guard !resume || checkpoint != nil else {
+            throw o.invalid("resume", "true needs checkpoint = path (the file to resume from and to write each epoch)")
+        }
+        let smoothing = try o.number("label_smoothing", 0)
+        guard smoothing >= 0 && smoothing <= 1 else {
+            throw o.invalid("label_smoothing", "must be in [0, 1], got \(smoothing.isNaN ? "nan" : "\(smoothing)")")
+        }
         let log = try o.bool("log", true)
         var progress = try o.bool("progress", log && L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
         var main = true
@@ -66,7 +73,7 @@ extension TrainModule {
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
-        trainer.labelSmoothing = try o.number("label_smoothing", 0)
+        trainer.labelSmoothing = smoothing
         var start = 0
         if resume, let path = checkpoint, path.exists {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)

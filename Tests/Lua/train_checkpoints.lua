@@ -63,3 +63,16 @@ local err = check.raises(function()
 end, "checkpoint: " .. ck .. " does not fit this network (resume = true reads it): load_state_dict: shape mismatch for '0.bias'")
 assert(err:find("delete it or give another `checkpoint` path to start afresh", 1, true), err)
 os.remove(ck)
+-- a checkpoint of another optimizer names the file and what to do; resume needs a path;
+-- label_smoothing is checked with the other options, before any step
+os.remove(ck)
+train.fit(make(), data.loader(ds, {batch = 8}), {epochs = 1, optimizer = sgd(), checkpoint = ck})
+err = check.raises(function() fit(adam(), true) end, "checkpoint: " .. ck .. " does not fit this optimizer (resume = true reads it): adam: state")
+assert(err:find("resume with the optimizer that wrote it", 1, true), err)
+os.remove(ck)
+check.raises(function() train.fit(make(), data.loader(ds, {batch = 8}), {epochs = 1, optimizer = sgd(), resume = true}) end,
+  "field 'resume': true needs checkpoint = path")
+check.raises(function() train.fit(make(), data.loader(ds, {batch = 8}), {epochs = 1, optimizer = sgd(), label_smoothing = 1.5}) end,
+  "bad argument #3 to 'fit' (field 'label_smoothing': must be in [0, 1], got 1.5)")
+check.raises(function() train.fit(make(), data.loader(ds, {batch = 8}), {epochs = 1, optimizer = sgd(), label_smoothing = 0/0}) end,
+  "field 'label_smoothing': must be in [0, 1], got nan")
