@@ -18,9 +18,11 @@ extension Kernel {
             publisher.publish("execute_input", .object([("code", .string(code)), ("execution_count", .int(count))]), parent: m)
         }
         state.busy = true
+        inputParent = m
         let (status, outputs) = runner.execute(source: code, chunk: "In[\(count)]") { [self] o in
             if !silent { publish(o, count: count, parent: m) }
         }
+        inputParent = nil
         state.busy = false
         publisher.flush()
         if status == .ok {

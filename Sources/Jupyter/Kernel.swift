@@ -24,6 +24,8 @@ public final class Kernel {
     let compiler = Interpreter()
     var executionCount = 0
     let state = KernelState()
+    /// The execute_request running now: where `io.read`'s input_request goes (`Kernel+Input`).
+    var inputParent: Message?
     private let threadsDone = DispatchGroup()
 
     /// Binds the five sockets of `info` and prepares the Lua state.
@@ -48,6 +50,7 @@ public final class Kernel {
         session = id
         publisher = Publisher(socket: sockets[3], signer: info.signer, session: id)
         do { runner = try NotebookRunner.live() } catch { throw KernelError("cannot prepare the Lua state: \(error)") }
+        installInput()
     }
 
     /// Serves until a shutdown request; returns the process's exit status.

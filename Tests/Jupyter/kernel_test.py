@@ -148,6 +148,28 @@ reply = kc.get_shell_msg(timeout=20)
 check(reply["content"]["status"] == "error" and "matmul: interrupted" in reply["content"]["evalue"], f"native interrupt: {reply['content']}")
 check(time.time() - t0 < 5, "the interrupt stops the native work promptly")
 
+# io.read asks the front end (input_request on stdin, answered by input_reply); a request
+# that does not allow stdin makes it an error; os.execute whose command an interrupt stopped
+# stops the cell (system() leaves SIGINT to the command alone).
+msg_id = kc.execute('print("before")\nlocal a = io.read()\nlocal n = io.read("n")\ngot_input = a .. "|" .. tostring(n)', allow_stdin=True)
+for value in ("hello there", "42"):
+    req = kc.get_stdin_msg(timeout=20)
+    check(req["msg_type"] == "input_request" and req["parent_header"]["msg_id"] == msg_id, f"input_request: {req}")
+    kc.input(value)
+reply = kc.get_shell_msg(timeout=20)
+check(reply["content"]["status"] == "ok", f"cell with io.read: {reply['content']}")
+reply, msgs = run(kc, "got_input")
+check(of_type(msgs, "execute_result")[0]["data"]["text/plain"] == "hello there|42.0", f"io.read's values: {msgs}")
+reply, msgs = run(kc, "io.read()", allow_stdin=False)
+check(reply["status"] == "error" and "takes no input" in reply["evalue"], f"io.read without stdin: {reply}")
+msg_id = kc.execute('os.execute("sleep 20")\nran_on = true')
+time.sleep(0.5)
+km.interrupt_kernel()
+reply = kc.get_shell_msg(timeout=20)
+check(reply["content"]["status"] == "error" and "interrupted" in reply["content"]["evalue"], f"os.execute interrupted: {reply['content']}")
+reply, msgs = run(kc, "ran_on == nil")
+check(of_type(msgs, "execute_result")[0]["data"]["text/plain"] == "true", "the rest of the cell did not run")
+
 # Completion, inspection, is_complete.
 kc.complete("x = tensor.ze", 13)
 c = kc.get_shell_msg(timeout=10)["content"]
