@@ -35,11 +35,10 @@ extension Kernel {
         }
         publisher.flush()   // what the cell printed comes before the question
         reply(parent, on: stdin, "input_request", .object([("prompt", .string("")), ("password", .bool(false))]))
+        // waits in steps, so an interrupt by message (which sends no signal) or a shutdown ends it
         while true {
-            guard let frames = stdin.receive(wait: true) else {
-                if topiary_interrupt_pending() != 0 { throw LuaError.message("interrupted!") }
-                continue
-            }
+            if topiary_interrupt_pending() != 0 || state.stopping { throw LuaError.message("interrupted!") }
+            guard !pollSockets([stdin], timeoutMilliseconds: 100).isEmpty, let frames = stdin.receive(wait: false) else { continue }
             guard let m = decode(frames, channel: "stdin"), m.type == "input_reply" else { continue }
             let value = m.content["value"]?.string ?? ""
             switch format {
