@@ -102,7 +102,7 @@ public struct Comparison: Sendable {
                     || fieldName(before: i, in: c).map(isTimingKey) == true {
                     spelled = "<time>"
                     text.append(contentsOf: spelled.unicodeScalars)
-                } else if i >= 5, String(String.UnicodeScalarView(c[(i - 5)..<i])) == ".lua:", !spelled.contains(".") {
+                } else if i >= 5, c[(i - 5)..<i].elementsEqual(".lua:".unicodeScalars), !spelled.contains(".") {
                     text.append(contentsOf: "<line>".unicodeScalars)
                 } else if let v = Double(spelled.hasPrefix("+") ? String(spelled.dropFirst()) : spelled), v.isFinite {
                     // (A spelling beyond a double's range, like 1e999999, stays text: compared
