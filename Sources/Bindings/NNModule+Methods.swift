@@ -14,12 +14,7 @@ extension NNModule {
             shape becomes the shape pruning calls trace the net with when given no `input`.
             Example:
               local y = nn.Linear(4, 2):forward(tensor.randn(3, 4))
-            """) { L, m in
-            let x = try L.checkTensor(2)
-            let y = try m.forward(x)
-            PruneModule.rememberForward(m, x.shape)
-            L.push(y); return 1
-        },
+            """) { L, m in try NNModule.forward(L, m) },
         method("backward", doc: """
             net:backward(grad_output) -> tensor
             Given ∂L/∂output of the last forward, returns ∂L/∂input and adds the parameter gradients

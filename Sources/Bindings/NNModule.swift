@@ -36,6 +36,15 @@ public enum NNModule {
     /// The module at stack slot `i`; anything else is an argument error.
     public static func checkModule(_ L: Lua, _ i: Int32) throws -> any Module { try moduleType.check(L, i) }
 
+    /// `net:forward(x)` and `net(x)`: runs `m` on argument 2, remembers one image's shape
+    /// for the pruning calls, pushes the output.
+    static func forward(_ L: Lua, _ m: any Module) throws -> Int {
+        let x = try L.checkTensor(2)
+        let y = try m.forward(x)
+        PruneModule.rememberForward(m, x.shape)
+        L.push(y); return 1
+    }
+
     /// A method: argument 1 must be a module.
     static func method(_ name: String, doc: String, _ body: @escaping (Lua, any Module) throws -> Int) -> LuaFunction {
         moduleType.method(name, doc: doc, body)
@@ -49,10 +58,7 @@ public enum NNModule {
             Example:
               local y = nn.ReLU()(tensor.new{-1, 2})
             """) { L in
-            let m = try checkModule(L, 1), x = try L.checkTensor(2)
-            let y = try m.forward(x)
-            PruneModule.rememberForward(m, x.shape)
-            L.push(y); return 1
+            try forward(L, try checkModule(L, 1))
         },
         LuaFunction("__newindex") { L in
             let m = try checkModule(L, 1)

@@ -12,9 +12,15 @@ static int trampoline(lua_State *L) {
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
     int n = dispatcher(L, id);
     if (n >= 0) return n;
-    if (n == TOPIARY_ARGERROR) {
-        int arg = (int)lua_tointeger(L, -2);
-        const char *msg = lua_tostring(L, -1);
+    if (n == TOPIARY_ARGERROR) {   /* [arg index, message, the function's name or nil] */
+        int arg = (int)lua_tointeger(L, -3);
+        const char *msg = lua_tostring(L, -2);
+        const char *qualified = lua_tostring(L, -1);
+        lua_Debug ar;
+        /* Lua names the function from its call (or package.loaded's first level); when it
+           cannot (pcall(nn.zoo.resnet56, 5), pcall(x.view, x, "a")), its own name does */
+        if (qualified && lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name == NULL)
+            return luaL_error(L, "bad argument #%d to '%s' (%s)", arg, qualified, msg ? msg : "?");
         return luaL_argerror(L, arg, msg ? msg : "?");
     }
     if (n == TOPIARY_ERROR && lua_type(L, -1) == LUA_TSTRING) {

@@ -22,6 +22,19 @@ public final class LuaFunction: @unchecked Sendable {
         self.body = body
     }
 
+    /// The name a bad argument gives when Lua cannot name the function (a call through
+    /// pcall of a function in a nested table, which `package.loaded` does not reach, or of
+    /// a method): the dotted name of its doc's signature line (`nn.zoo.resnet56` from
+    /// "nn.zoo.resnet56{...} -> module"), a method's own name (`view` from "x:view(...)"),
+    /// else nil (Lua's own search of `package.loaded`).
+    var errorName: String? {
+        let line = doc.split(separator: "\n").first?.trimmingCharacters(in: .whitespaces) ?? ""
+        let head = line.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == ":" }
+        if head.hasSuffix(":" + name) { return name }
+        if head.contains("."), head.hasSuffix("." + name), !head.hasPrefix("."), !head.contains(":") { return String(head) }
+        return nil
+    }
+
     /// The bound function behind the Lua value at `index`, if it is one of ours.
     public static func at(_ L: Lua, _ index: Int32) -> LuaFunction? {
         let id = topiary_function_id(L.state, index)
@@ -64,7 +77,10 @@ private let dispatch: topiary_dispatch_fn = { state, id in
     } catch let e as LuaError {
         switch e {
         case .message(let m): L.push(m); n = Int32(TOPIARY_ERROR)
-        case .argument(let i, let m): L.push(Double(i)); L.push(m); n = Int32(TOPIARY_ARGERROR)
+        case .argument(let i, let m):
+            L.push(Double(i)); L.push(m)
+            if let q = f.errorName { L.push(q) } else { L.pushNil() }
+            n = Int32(TOPIARY_ARGERROR)
         case .rethrow: n = Int32(TOPIARY_RETHROW)
         }
     } catch let e as LuaCallbackError {

@@ -100,7 +100,7 @@ extension Tensor {
     /// The n×m identity.
     public static func eye(_ n: Int, _ m: Int? = nil) throws -> Tensor {
         let m = m ?? n
-        let t = try zeros([n, m])
+        let t = try allocate([n, m], dtype: .float32, "eye")
         for i in 0..<Swift.min(n, m) { t.ptr[i * m + i] = 1 }
         return t
     }

@@ -8,6 +8,7 @@ Usage: kernel_test.py TOPIARY PREFIX NOTEBOOK_IPYNB
                  code cell's outputs must equal the recorded ones.
 Run by Tests/Jupyter/kernel_test.sh, which makes the venv, the prefix and the export.
 """
+import atexit
 import copy
 import hashlib
 import hmac
@@ -66,6 +67,8 @@ log_path = os.path.join(prefix, "kernel.log")
 log = open(log_path, "w")
 km = KernelManager(kernel_name="topiary")
 km.start_kernel(stderr=log)
+# a failing check must not leave the kernel running (it would hold the caller's pipes open)
+atexit.register(lambda: km.has_kernel and km.is_alive() and km.shutdown_kernel(now=True))
 kc = km.client()
 kc.start_channels()
 kc.wait_for_ready(timeout=60)

@@ -41,4 +41,16 @@ check.raises(function() conv:forward(5) end, "bad argument #1 to 'forward' (tens
 check.raises(function() nn.ReLU().forward(5) end, "bad argument #1 to 'forward' (nn.Module expected, got number)")
 -- still alive and working
 check.same(conv:forward(tensor.zeros(1, 1, 4, 4)):shape(), {1, 32, 4, 4})
+
+-- a bad argument names the function when called through pcall, where Lua itself cannot
+-- (a nested table such as nn.zoo, or a method)
+local ok, e = pcall(nn.zoo.resnet56, 5)
+assert(not ok and e:find("bad argument #1 to 'nn.zoo.resnet56' (table expected, got number)", 1, true), e)
+ok, e = pcall(train.schedule.cosine, "a")
+assert(not ok and e:find("to 'train.schedule.cosine'", 1, true), e)
+local v = tensor.ones(2)
+ok, e = pcall(v.view, v, "x")
+assert(not ok and e:find("bad argument #2 to 'view'", 1, true), e)
+ok, e = pcall(tensor.zeros, "a")
+assert(not ok and e:find("to 'tensor.zeros'", 1, true), e)
 print("nn_errors ok")

@@ -73,6 +73,7 @@ check.raises(function() return (a / 0):long() end, "cannot convert inf to int64"
 
 -- sizes too large to allocate are refused before allocating
 check.raises(function() return tensor.zeros(1e6, 1e6) end, "zeros: shape [1000000, 1000000] is too large")
+check.raises(function() return tensor.eye(1e6) end, "eye: shape [1000000, 1000000] is too large")
 check.raises(function() return tensor.ones(math.maxinteger, 2) end, "is too large")
 check.raises(function() return tensor.zeros(1 << 62) end, "too large")
 check.raises(function() return tensor.arange(1e300) end, "too many elements")

@@ -8,7 +8,7 @@
 /// Result codes a Swift callback may return besides n >= 0 results.
 enum {
     TOPIARY_ERROR = -1,      ///< message on top: raised with the caller's position (like luaL_error)
-    TOPIARY_ARGERROR = -2,   ///< [arg index, message] on top: raised as luaL_argerror
+    TOPIARY_ARGERROR = -2,   ///< [arg index, message, the function's name or nil] on top: raised as luaL_argerror
     TOPIARY_RETHROW = -3,    ///< error object on top: raised unchanged (a nested pcall's error)
 };
 
