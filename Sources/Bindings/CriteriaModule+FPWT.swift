@@ -12,11 +12,12 @@ import Tensor
 /// local s = criteria.entropy(maps, {variant = "pooled", bins = 64})   -- one score per channel
 /// ```
 extension CriteriaModule {
-    static let fpwtOptions: Set<String> = ["wavelet", "mode", "level", "weights", "variant", "details", "force"]
+    static let fpwtOptions: Set<String> = ["wavelet", "mode", "level", "weights", "variant", "details", "force", "dead"]
     static let entropyOptions: Set<String> = ["variant", "bins", "base", "logits"]
 
     /// FPWT with options wavelet (haar), mode (symmetric), level (1), weights ("layer" |
-    /// "channel"), variant ("similarity" | "energy"), details ("all" | "coarsest"), force.
+    /// "channel"), variant ("similarity" | "energy"), details ("all" | "coarsest"), force,
+    /// dead ("formula" | "prune").
     static func fpwt(_ o: LuaOptions) throws -> FPWTCriterion {
         let wavelet = try Wavelet.named(try o.choice("wavelet", Wavelet.names, "haar"))
         let mode = WaveletMode(rawValue: try o.choice("mode", WaveletMode.allCases.map(\.rawValue), "symmetric"))!
@@ -29,7 +30,8 @@ extension CriteriaModule {
             weights: .init(rawValue: try o.choice("weights", FPWTCriterion.Weights.allCases.map(\.rawValue), "layer"))!,
             variant: .init(rawValue: try o.choice("variant", FPWTCriterion.Variant.allCases.map(\.rawValue), "similarity"))!,
             details: .init(rawValue: try o.choice("details", WaveletDetailBands.allCases.map(\.rawValue), "all"))!,
-            force: try o.bool("force", false))
+            force: try o.bool("force", false),
+            prunesDead: try o.choice("dead", ["formula", "prune"], "formula") == "prune")
     }
 
     /// Entropy with options variant ("histogram" | "pooled" | "softmax"), bins (256),
@@ -51,13 +53,16 @@ extension CriteriaModule {
     static let paperFunctions: [LuaFunction] = [
         LuaFunction("fpwt", doc: """
             criteria.fpwt(maps [, {wavelet = "haar", mode = "symmetric", level = 1, weights = "layer",
-                          variant = "similarity", details = "all", force = false}]) -> scores, info
+                          variant = "similarity", details = "all", force = false, dead = "formula"}]) -> scores, info
             FPWT's scores of one layer's feature maps [N, C, H, W] (higher = keep), as the built-in
             criterion "fpwt" computes them for a group. L = the level-`level` approximation (LL)
             and H = the detail bands (LH, HL, HH; every level's, or the coarsest's) of each map;
             α = E_L/(E_L + E_H), β = E_H/(E_L + E_H) over the layer (weights = "channel": per
             channel). "similarity": sim(i, j) = mean_n [α cos(L_ni, L_nj) + β cos(H_ni, H_nj)],
             score(i) = −mean_{j≠i} sim(i, j); "energy": α·mean_n ‖L_nc‖ + β·mean_n ‖H_nc‖.
+            A zero map has cosine 0 with every other, so a channel dead in every image scores 0 under
+            "similarity", above every live channel, as the formula (and the reference script) gives;
+            dead = "prune" scores it −1 instead (as a channel identical to all others), so it goes first.
             Wavelets: tensor.wavelets(); modes as x:dwt2. info = {alpha =, beta = (C), similarity = (C, C)}.
             Example:
               local s, info = criteria.fpwt(tensor.randn(16, 8, 32, 32):relu(), {wavelet = "db2"})

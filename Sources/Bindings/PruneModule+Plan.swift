@@ -18,6 +18,26 @@ extension PruneModule {
         throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
     }
 
+    /// Each group's ratio from `ratios` entries (sorted by pattern, so the table's order
+    /// does not matter): a group's exact name wins over patterns; two patterns giving one
+    /// group different ratios are an error (which one wins would depend on Lua's hash order).
+    static func ratiosByGroup(_ entries: [(pattern: String, ratio: Double)], _ graph: DependencyGraph,
+                              _ names: NamePatterns) throws -> [Int: Double] {
+        var exact: [Int: Double] = [:], byPattern: [Int: (pattern: String, ratio: Double)] = [:]
+        for (pat, r) in entries {
+            for g in try names.groups(graph, among: Array(graph.groups.indices), matching: pat, arg: 2, field: "ratios",
+                                      what: "group (groups are named by their first conv)") {
+                if graph.groups[g].name == pat { exact[g] = r; continue }
+                if let other = byPattern[g], other.ratio != r {
+                    throw LuaError.argument(2, "field 'ratios': group '\(graph.groups[g].name)' matches '\(other.pattern)' (\(other.ratio)) "
+                                            + "and '\(pat)' (\(r)); make the patterns disjoint or give the group by its exact name, which wins")
+                }
+                byPattern[g] = (pat, r)
+            }
+        }
+        return byPattern.mapValues(\.ratio).merging(exact) { _, e in e }
+    }
+
     /// The optimizer of option `optimizer`, if any.
     static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
         try o.object("optimizer", TrainModule.optimizerType)?.optimizer
@@ -52,9 +72,11 @@ extension PruneModule {
                              batches =, point =, input =})
               -> plan
             Scores every prunable group and chooses what to keep, touching nothing. A group whose
-            channels an ignored layer makes (or normalises) stays whole; layers that only read them
+            channels an ignored layer makes (or normalises) stays whole (a container's name, such as
+            "layer1", ignores every layer in it); layers that only read them
             may still lose input channels. `ratios` patterns match group names (the defining layer);
-            names match exactly, otherwise as whole-name Lua patterns. `print(plan)` shows channels
+            names match exactly, otherwise as whole-name Lua patterns; a group's exact name wins over
+            patterns, and two patterns giving one group different ratios are an error. `print(plan)` shows channels
             per group and MACs / params before and after; plan.kept[name] lists kept channels
             (1-based, ascending); plan:apply([optimizer]) performs it; plan:save(path) writes JSON.
             Selection-based criteria return keep-sets, which pass through as they are (max_ratio,
@@ -79,6 +101,12 @@ extension PruneModule {
             `point` is where feature maps are read: "act" (after the activation that follows the
             group's conv, the default), "bn", "conv", or "pool" (after a max- or average-pooling that
             directly follows that activation, else after the activation: FOAD's VGG protocol).
+            `normalizer` ("none", "mean", "max", "sum", "l2", "standardize"; default "mean" with
+            scope = "global", else "none") rescales each group's scores before they are ranked across
+            groups, dividing by a magnitude (|mean|, max |s|, |sum|, ‖s‖₂), so a group's order never
+            changes, negative scores included. `calib` as a tensor is one batch without labels: a
+            criterion that takes gradients of the loss (taylor, a Lua criterion with needs = "grads")
+            needs a loader over labelled data instead.
             The criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s,
             random's seed, the `options` a Lua criterion declared with criteria.define); any other key is an error.
             Example:
@@ -99,17 +127,19 @@ extension PruneModule {
                                                                          options.global ? "mean" : "none"))!
             // ignore: a group whose channels an ignored layer makes or carries (its output,
             // its BN) stays whole; a layer that only reads the group's channels (a consumer's
-            // input) does not protect it — Torch-Pruning's ignored_layers.
+            // input) does not protect it — Torch-Pruning's ignored_layers. A container's name
+            // ("layer1") stands for every layer inside it.
             let names = NamePatterns(L)
             defer { names.release() }
             for pat in try strings(L, o, "ignore") {
                 var hit = false
+                func ignores(_ layer: String) throws -> Bool { try layer.hasPrefix(pat + ".") || names.matches(layer, pat) }
                 for g in graph.groups where try g.slots.contains(where: { s in
-                    s.role != .input && s.role != .shortcutIn ? try names.matches(s.layer, pat) : false
+                    s.role != .input && s.role != .shortcutIn ? try ignores(s.layer) : false
                 }) {
                     options.ignored.insert(g.index); hit = true
                 }
-                if !hit, try !graph.trace.nodes.contains(where: { try $0.kind == .layer && names.matches($0.name, pat) }) {
+                if !hit, try !graph.trace.nodes.contains(where: { try $0.kind == .layer && ignores($0.name) }) {
                     throw LuaError.argument(2, "field 'ignore': '\(pat)' matches no layer of the net")
                 }
             }
@@ -117,21 +147,16 @@ extension PruneModule {
             L.pop(4)
             var perGroup: [Int: Double] = [:]
             if o.push("ratios") == LUA_TTABLE {
-                var failure: Error?
-                let t = L.absIndex(-1)
-                L.forEachPair(t) {
+                var entries: [(pattern: String, ratio: Double)] = [], failure: Error?
+                L.forEachPair(L.absIndex(-1)) {
                     guard failure == nil else { return }
-                    do {
-                        guard let pat = L.toString(-2), L.type(-2) == LUA_TSTRING, let r = L.toNumber(-1) else {
-                            throw LuaError.argument(2, "field 'ratios': entries must be [pattern] = ratio")
-                        }
-                        for g in try names.groups(graph, among: Array(graph.groups.indices), matching: pat, arg: 2, field: "ratios",
-                                                  what: "group (groups are named by their first conv)") {
-                            perGroup[g] = r
-                        }
-                    } catch { failure = error }
+                    guard let pat = L.toString(-2), L.type(-2) == LUA_TSTRING, let r = L.toNumber(-1) else {
+                        failure = LuaError.argument(2, "field 'ratios': entries must be [pattern] = ratio"); return
+                    }
+                    entries.append((pat, r))
                 }
                 if let failure { L.pop(); throw failure }
+                do { perGroup = try ratiosByGroup(entries.sorted { $0.pattern < $1.pattern }, graph, names) } catch { L.pop(); throw error }
             }
             L.pop()
             if let t = try o.integer("target_macs") {

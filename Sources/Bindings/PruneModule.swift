@@ -74,7 +74,8 @@ public enum PruneModule {
             remember(m, s)
             return s
         }
-        throw LuaError.message("\(op): give the input shape in the options table, argument #\(o.index) (\(op)(…, {input = {1, 3, 32, 32}})), calibration data (calib = a loader) or call prune.groups(net, shape) first")
+        let calib = fallback == nil ? "" : ", calibration data (calib = a loader)"
+        throw LuaError.message("\(op): give the input shape in the options table, argument #\(o.index) (\(op)(…, {input = {1, 3, 32, 32}}))\(calib), run the net once (net:forward(x)) or call prune.groups(net, shape) first")
     }
 
     /// One image of `data`'s first batch as an input shape ([1, …]), nil without data

@@ -9,7 +9,10 @@ import Tensor
 /// E_L = Σ L², E_H = Σ H² (over the layer, or per channel), α = E_L/(E_L + E_H), β = 1 − α.
 /// - `similarity` (the paper's): sim(i, j) = mean_n [α cos(L_ni, L_nj) + β cos(H_ni, H_nj)]
 ///   (with per-channel weights, channel i's α_i, β_i), importance(i) = −mean_{j≠i} sim(i, j):
-///   the least redundant channel is the most important. A zero vector has cosine 0.
+///   the least redundant channel is the most important. A zero vector has cosine 0 (as the
+///   reference script has it), so a channel whose maps are zero in every image (a dead
+///   channel) scores 0, above every live one; with `prunesDead` it scores −1, as one
+///   identical to all others would: it carries nothing, and is among the first removed.
 /// - `energy` (plain): importance(c) = α·mean_n ‖L_nc‖ + β·mean_n ‖H_nc‖.
 ///
 /// Every term is a sum over images, so each calibration batch is reduced to its sums
@@ -26,13 +29,16 @@ public struct FPWTCriterion: Criterion {
     public let variant: Variant
     public let details: WaveletDetailBands
     public let force: Bool
+    /// Whether a dead channel (zero maps in every image) scores −1 instead of the formula's 0.
+    public let prunesDead: Bool
     public var name: String { "fpwt" }
     public var needs: CriterionNeeds { .featureMaps }
 
     public init(wavelet: Wavelet, mode: WaveletMode = .symmetric, level: Int = 1, weights: Weights = .layer,
-                variant: Variant = .similarity, details: WaveletDetailBands = .all, force: Bool = false) {
+                variant: Variant = .similarity, details: WaveletDetailBands = .all, force: Bool = false,
+                prunesDead: Bool = false) {
         self.wavelet = wavelet; self.mode = mode; self.level = level; self.weights = weights
-        self.variant = variant; self.details = details; self.force = force
+        self.variant = variant; self.details = details; self.force = force; self.prunesDead = prunesDead
     }
 
     /// The statistics of one batch [B, C, H, W] (3-D maps [B, C, L] count as L×1 maps).
@@ -106,7 +112,8 @@ public struct FPWTCriterion: Criterion {
                 for j in 0..<c { sim[i * c + j] = (ab[i].0 * s.cosLow[i * c + j] + ab[i].1 * s.cosHigh[i * c + j]) / n }
             }
             out.importance = (0..<c).map { i in
-                c < 2 ? 0 : -((0..<c).reduce(0.0) { $1 == i ? $0 : $0 + sim[i * c + $1] }) / Double(c - 1)
+                if prunesDead, c >= 2, s.energyLow[i] + s.energyHigh[i] == 0 { return -1 }   // dead in every image
+                return c < 2 ? 0 : -((0..<c).reduce(0.0) { $1 == i ? $0 : $0 + sim[i * c + $1] }) / Double(c - 1)
             }
             out.similarity = sim
         }

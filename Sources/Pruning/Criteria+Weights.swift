@@ -10,7 +10,9 @@ public enum GroupReduction: String, CaseIterable, Sendable {
     case mean, sum, max
 }
 
-/// Per-group normalisation of the final scores.
+/// Per-group normalisation of the final scores. Each divides by a magnitude (|mean|,
+/// max |s|, |sum|, ‖s‖₂), so the order of a group's scores never changes: scores that are
+/// all negative (FPWT's −similarity, minus a reconstruction error) keep their best.
 public enum ScoreNormalizer: String, CaseIterable, Sendable {
     case none, mean, max, sum, l2
     /// (s − mean) / std.
@@ -21,9 +23,9 @@ public enum ScoreNormalizer: String, CaseIterable, Sendable {
         let n = Double(s.count)
         switch self {
         case .none: return s
-        case .mean: let m = s.reduce(0, +) / n; return m == 0 ? s : s.map { $0 / m }
-        case .max: let m = s.max()!; return m == 0 ? s : s.map { $0 / m }
-        case .sum: let m = s.reduce(0, +); return m == 0 ? s : s.map { $0 / m }
+        case .mean: let m = abs(s.reduce(0, +) / n); return m == 0 ? s : s.map { $0 / m }
+        case .max: let m = s.map(abs).max()!; return m == 0 ? s : s.map { $0 / m }
+        case .sum: let m = abs(s.reduce(0, +)); return m == 0 ? s : s.map { $0 / m }
         case .l2: let m = s.reduce(0) { $0 + $1 * $1 }.squareRoot(); return m == 0 ? s : s.map { $0 / m }
         case .standardize:
             let m = s.reduce(0, +) / n

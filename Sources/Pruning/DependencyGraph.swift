@@ -174,6 +174,10 @@ private struct Builder {
         switch d.channelRole {
         case .produces(let o, let i):
             if (m is Conv2d || m is ACConv2d) && inFactor != 1 { opaque(n, "convolution of flattened features", &out); return (out, 1) }
+            // a Linear reads the last dimension: on [N, C, H, W] that is W, not the channels
+            if m is Linear, let shape = n.inputShapes.first, shape.count != 2 {
+                opaque(n, "Linear on a \(shape.count)-d input (it reads the last dimension, not the channels)", &out); return (out, 1)
+            }
             out = uf.make(channels)
             let si = slot(n, m, .input, i, inLabels, factor: inFactor), so = slot(n, m, .output, o, out)
             joinRepeat(m, [si, so])

@@ -31,6 +31,10 @@ public enum Planner {
             guard let source = calibration else {
                 throw TensorError("\(criterion.name): this criterion needs calibration data (calib = a loader)")
             }
+            if criterion.needs.contains(.gradients), let list = source as? BatchList, !list.labelled {
+                throw TensorError("\(criterion.name): this criterion takes gradients of the loss, which needs labels; calib is a tensor "
+                                  + "(no labels): give a data.loader over labelled data (data.tensor_dataset(x, y))")
+            }
             var points: [GroupPoint] = []
             for g in groups {
                 guard let p = graph.point(of: g, point) else {
@@ -153,11 +157,14 @@ public enum Planner {
         return min(g.channels, keepCount(n0, ratio: ratio, o))
     }
 
-    /// Channels kept at a ratio: ⌊n·(1 − ratio)⌋ as Torch-Pruning counts them, within
-    /// max_ratio, at least one, rounded up to a multiple of round_to.
+    /// Channels kept at a ratio: ⌊n·(1 − ratio)⌋ as Torch-Pruning counts them — of the
+    /// exact value: 20·(1 − 0.8) is 3.9999999999999991 in doubles, and keeps 4 — removing
+    /// at most ⌊n·max_ratio⌋, at least one, rounded up to a multiple of round_to.
     static func keepCount(_ n: Int, ratio: Double, _ o: PlanOptions) -> Int {
         let r = min(ratio, o.maxRatio)
-        let keep = max(1, Int(Double(n) * (1 - r)))
+        let exact = Double(n) * (1 - r)
+        let keep = max(1, Int((exact + 1e-9 * max(1, exact)).rounded(.down)),
+                       n - Int((Double(n) * o.maxRatio + 1e-9).rounded(.down)))
         return roundUp(keep, n, o.roundTo)
     }
 

@@ -14,7 +14,13 @@ public protocol BatchSource: AnyObject {
 /// built in code, one tensor passed as `calib`, and the tests' data.
 public final class BatchList: BatchSource {
     public let list: [(input: Tensor, target: Tensor)]
-    public init(_ list: [(input: Tensor, target: Tensor)]) { self.list = list }
+    /// False for `unlabelled`'s batches, whose zero targets are placeholders: a loss (a
+    /// gradient criterion's) must not be taken against them.
+    public let labelled: Bool
+    public init(_ list: [(input: Tensor, target: Tensor)], labelled: Bool = true) {
+        self.list = list
+        self.labelled = labelled
+    }
     public var batchCount: Int { list.count }
     public var sampleCount: Int { list.reduce(0) { $0 + $1.input.shape[0] } }
     public func batches(epoch: Int) throws -> () throws -> (input: Tensor, target: Tensor)? {
@@ -26,8 +32,9 @@ public final class BatchList: BatchSource {
         }
     }
 
-    /// One batch of `x` with zero labels (capture or calibration from a tensor, no loader).
+    /// One batch of `x` with placeholder zero labels (capture or calibration from a tensor,
+    /// no loader); `labelled` is false.
     public static func unlabelled(_ x: Tensor) throws -> BatchList {
-        BatchList([(x, try Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))])
+        BatchList([(x, try Tensor(zeros: [x.shape.first ?? 0], dtype: .int64))], labelled: false)
     }
 }

@@ -238,7 +238,9 @@ criteria.define("taylor_parts", taylor_score, {needs = "grads", reduce = taylor_
 criteria.define("taylor_whole", taylor_score, {needs = "grads", reduce = taylor_rows})
 local tnet = nn.zoo.resnet20{}
 tnet:eval()
-local calib = tensor.randn(96, 3, 32, 32)
+local labels = {}
+for i = 1, 96 do labels[i] = (i - 1) % 10 end
+local calib = data.loader(data.tensor_dataset(tensor.randn(96, 3, 32, 32), tensor.new(labels):long()), {batch = 96})
 local parted = criteria.score(tnet, "taylor_parts", {input = shape, calib = calib})
 local partSizes = sizes
 sizes = {}
