@@ -115,12 +115,14 @@ extension TensorModule {
             Example: print(tensor.get_num_threads())
             """) { L in L.push(Parallel.threads); return 1 },
         LuaFunction("memory", doc: """
-            tensor.memory() -> {live = bytes, allocated = bytes}
-            Native memory held by tensors now, and allocated since start.
+            tensor.memory() -> {live = bytes, allocated = bytes, external = bytes}
+            Native memory held by tensors now, and allocated since start (external: held outside
+            tensors by objects Lua's collector also counts, such as datasets' pixels).
             Example: print(tensor.memory().live)
             """) { L in
             L.newTable()
             L.push(Storage.liveBytes); L.setField(-2, "live")
+            L.push(Storage.externalBytes); L.setField(-2, "external")
             L.push(Storage.allocatedBytes); L.setField(-2, "allocated")
             return 1
         },

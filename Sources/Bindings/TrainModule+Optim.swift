@@ -9,19 +9,43 @@ public final class OptimizerBox {
     public let optimizer: Optimizer
     /// The `lr` given at creation.
     public let baseLR: Double
-    var tensorParams: [ObjectIdentifier: Parameter] = [:]
+    /// Tensors stepped from Lua, held weakly, and the parameter standing for each between
+    /// calls (its value is the tensor only during a step, so a dropped tensor is freed and
+    /// its entry and state go with it).
+    var tensorParams: [ObjectIdentifier: (tensor: WeakTensor, parameter: Parameter)] = [:]
+    private var sweepAt = 8
+    /// What a stepped tensor's parameter holds between steps.
+    static let vacant: Tensor? = try? Tensor(zeros: [0])
+
+    struct WeakTensor { weak var value: Tensor? }
 
     init(_ optimizer: Optimizer) {
         self.optimizer = optimizer
         baseLR = optimizer.lr
     }
 
-    /// The parameter wrapping `t` (the same one on every call, so state carries over).
+    /// The parameter standing for `t` (the same one on every call, so state carries over),
+    /// its value set to `t` until `vacate`.
     func parameter(for t: Tensor) -> Parameter {
-        if let p = tensorParams[ObjectIdentifier(t)] { return p }
+        if let e = tensorParams[ObjectIdentifier(t)], e.tensor.value === t {
+            e.parameter.value = t
+            return e.parameter
+        }
+        if tensorParams.count >= sweepAt {
+            tensorParams = tensorParams.filter { $0.value.tensor.value != nil }
+            sweepAt = max(8, 2 * tensorParams.count)
+        }
         let p = Parameter(t)
-        tensorParams[ObjectIdentifier(t)] = p
+        tensorParams[ObjectIdentifier(t)] = (WeakTensor(value: t), p)
         return p
+    }
+
+    /// Lets go of the tensors of a step's parameters (see `parameter(for:)`).
+    func vacate(_ params: [Parameter]) {
+        for p in params {
+            if let v = Self.vacant { p.value = v }
+            p.grad = nil
+        }
     }
 }
 
@@ -99,7 +123,7 @@ extension TrainModule {
             }
             let params = ps.map { box.parameter(for: $0) }
             for (p, g) in zip(params, gs) { p.grad = g }
-            defer { for p in params { p.grad = nil } }
+            defer { box.vacate(params) }
             try box.optimizer.step(params)
             return 0
         },

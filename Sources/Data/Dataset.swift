@@ -40,6 +40,11 @@ public final class Dataset: @unchecked Sendable {
         self.targets = try targets.contiguous()
         self.classes = classes
         self.count = n
+        Storage.noteExternal(bytes.count)   // so Lua's collector sees the pixels (a data cell run again)
+    }
+
+    deinit {
+        if case .bytes(let b) = inputs { Storage.releaseExternal(b.count) }
     }
 
     /// A dataset over tensors: `inputs` N×…, `targets` N or N×… (either dtype).

@@ -96,15 +96,16 @@ private let dispatch: topiary_dispatch_fn = { state, id in
     return n
 }
 
-/// Runs a full collection once native allocations since the last one pass the budget,
-/// so loops that make large temporaries keep a bounded footprint.
+/// Runs a full collection once native allocations (tensors, and what `noteExternal`
+/// counts: datasets' pixels) since the last one pass the budget, so loops that make large
+/// temporaries keep a bounded footprint.
 func collectIfNeeded(_ L: Lua) {
     let allocated = Storage.allocatedBytes
     if allocated - gcMark > max(gcBudget, gcLiveAfter) {
         // Returns -1 without collecting inside a finalizer; try again on a later call.
         if clua_gc_collect(L.state) >= 0 {
             gcMark = Storage.allocatedBytes
-            gcLiveAfter = Storage.liveBytes
+            gcLiveAfter = Storage.liveBytes + Storage.externalBytes
         }
     }
 }

@@ -45,6 +45,16 @@ public final class Storage: @unchecked Sendable {
 
     /// Bytes currently held by all storages.
     public static var liveBytes: Int { live.load(ordering: .relaxed) }
+
+    private static let externalLive = Atomic<Int>(0)
+    /// Bytes held outside storages by objects Lua holds (a dataset's pixels), counted so the
+    /// host's collector sees them too: `noteExternal` when made, `releaseExternal` on deinit.
+    public static var externalBytes: Int { externalLive.load(ordering: .relaxed) }
+    public static func noteExternal(_ bytes: Int) {
+        externalLive.add(bytes, ordering: .relaxed)
+        allocated.add(bytes, ordering: .relaxed)
+    }
+    public static func releaseExternal(_ bytes: Int) { externalLive.subtract(bytes, ordering: .relaxed) }
     /// Bytes allocated since the process started (monotonic); the host compares it
     /// between calls to decide when to collect.
     public static var allocatedBytes: Int { allocated.load(ordering: .relaxed) }

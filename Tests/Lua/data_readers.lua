@@ -87,6 +87,18 @@ if f then
   check.same(labels, {9, 2, 1, 1, 6, 1, 4, 6, 5, 7})      -- numpy over the same file
   check.near(test:get(1):sum() * 255, 33456, 0.05)
   assert(test:classes()[10] == "Ankle boot")
+  -- datasets' pixels count for the collector: 80 copies of 7.8 MB never pile up (each used to
+  -- stay until a collection that only tensors' bytes would trigger)
+  collectgarbage(); collectgarbage()
+  local base, peak = tensor.memory().external, 0
+  for _ = 1, 80 do
+    local copy = test:subset(1, 10000)
+    peak = math.max(peak, tensor.memory().external - base)
+  end
+  assert(peak < 400 * 1024 * 1024, "pixels held at most " .. peak .. " bytes")
+  test = nil
+  collectgarbage(); collectgarbage()
+  assert(tensor.memory().external < base, "a collected dataset gives its bytes back")
 else
   print("skip: dataset-fashion-mnist is not installed")
 end

@@ -21,28 +21,40 @@ public protocol Optimizer: AnyObject, CustomStringConvertible {
     func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws
 }
 
-/// Per-parameter buffers keyed by identity (the parameter is retained so its identity
-/// cannot be reused).
+/// Per-parameter buffers keyed by identity. A slot holds its parameter weakly: one
+/// optimizer reused for net after net (a loop over ratios) does not keep every dropped
+/// net's parameters and moments alive, and a new parameter at a freed one's address finds
+/// no stale state (the slot's parameter is gone, not it).
 final class OptimizerState {
     final class Slot {
-        let param: Parameter
+        weak var param: Parameter?
         var buffers: [String: Tensor] = [:]
         var step = 0
         init(_ p: Parameter) { param = p }
     }
     private var slots: [ObjectIdentifier: Slot] = [:]
+    /// Slots of freed parameters are dropped when the table reaches this size.
+    private var sweepAt = 8
 
     /// The slot of `p`; reset when a buffer no longer matches the parameter's shape.
     func slot(_ p: Parameter) -> Slot {
-        if let s = slots[ObjectIdentifier(p)] {
-            if s.buffers.values.allSatisfy({ $0.shape == p.value.shape }) { return s }
+        if let s = existing(p), s.buffers.values.allSatisfy({ $0.shape == p.value.shape }) { return s }
+        if slots.count >= sweepAt {
+            slots = slots.filter { $0.value.param != nil }
+            sweepAt = max(8, 2 * slots.count)
         }
         let s = Slot(p)
         slots[ObjectIdentifier(p)] = s
         return s
     }
 
-    func existing(_ p: Parameter) -> Slot? { slots[ObjectIdentifier(p)] }
+    func existing(_ p: Parameter) -> Slot? {
+        guard let s = slots[ObjectIdentifier(p)], s.param === p else { return nil }
+        return s
+    }
+
+    /// Slots of parameters still alive (tests).
+    var liveSlots: Int { slots.values.filter { $0.param != nil }.count }
 
     /// Slices every buffer of `p`'s slot along `dim` (see `Optimizer.sliceState`).
     func slice(_ p: Parameter, dim: Int, index: Tensor) throws {
