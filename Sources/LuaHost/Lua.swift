@@ -109,11 +109,12 @@ public struct Lua {
         return v
     }
 
-    /// An integer-valued number (3 or 3.0); NaN, infinities and fractions are errors.
+    /// An integer-valued number (3 or 3.0, 2^53 as Lua's math.tointeger takes it); NaN,
+    /// infinities, fractions and floats outside int64 are errors.
     public func checkInteger(_ i: Int32) throws -> Int {
         let v = try checkNumber(i)
         if lua_isinteger(state, i) != 0 { return Int(clua_tointeger(state, i)) }
-        guard v.isFinite, v == v.rounded(), abs(v) < 9.0e15 else {
+        guard v.isFinite, v == v.rounded(), v >= -0x1p63, v < 0x1p63 else {
             throw LuaError.argument(Int(i), "number has no integer representation")
         }
         return Int(v)

@@ -74,6 +74,8 @@ check.raises(function() return (a / 0):long() end, "cannot convert inf to int64"
 -- sizes too large to allocate are refused before allocating
 check.raises(function() return tensor.zeros(1e6, 1e6) end, "zeros: shape [1000000, 1000000] is too large")
 check.raises(function() return tensor.eye(1e6) end, "eye: shape [1000000, 1000000] is too large")
+check.raises(function() return tensor.zeros(2^53) end, "zeros: shape [9007199254740992] is too large")   -- an integer, as math.tointeger says
+check.raises(function() return tensor.zeros(2^63) end, "number has no integer representation")
 check.raises(function() return tensor.ones(math.maxinteger, 2) end, "is too large")
 check.raises(function() return tensor.zeros(1 << 62) end, "too large")
 check.raises(function() return tensor.arange(1e300) end, "too many elements")
