@@ -9,6 +9,8 @@ public struct GroupPoint {
     /// container of an add).
     public let path: String
     public let positions: [Int]
+    /// Whether the maps there are an activation's output (or a pooling's right after one).
+    public var afterActivation = false
 }
 
 extension DependencyGraph {
@@ -20,6 +22,7 @@ extension DependencyGraph {
         let group = groups[g]
         guard let def = group.definingSlot,
               var node = trace.nodes.first(where: { $0.kind == .layer && $0.module === def.module }) else { return nil }
+        var activated = false
         if point != .conv {
             while true {
                 let next = trace.consumers(of: node.id)
@@ -28,7 +31,7 @@ extension DependencyGraph {
                 if n.kind == .add { node = n; continue }
                 guard n.kind == .layer, let m = n.module else { break }
                 if m is BatchNorm { node = n; if point == .bn { break } else { continue } }
-                if point == .act || point == .pool, m is Activation { node = n }
+                if point == .act || point == .pool, m is Activation { node = n; activated = true }
                 break
             }
         }
@@ -44,7 +47,9 @@ extension DependencyGraph {
         for (i, c) in classes.enumerated() where at[c] == nil { at[c] = i }
         let positions = group.classes.compactMap { at[$0] }
         guard positions.count == group.channels else { return nil }
-        return GroupPoint(group: g, path: node.name, positions: positions)
+        var p = GroupPoint(group: g, path: node.name, positions: positions)
+        p.afterActivation = activated
+        return p
     }
 }
 

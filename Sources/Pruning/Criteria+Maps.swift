@@ -52,6 +52,11 @@ public struct MapCriterion: Criterion {
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         guard let r = ctx.fmaps else { throw TensorError("\(name): no feature maps were captured for group \(ctx.group.name)") }
+        // APoZ counts an activation's zeros: a conv's or BN's output has none, so every
+        // channel would tie and the plan would keep channels by index
+        if kind == .apoz, ctx.pointIsActivation == false {
+            return .skip("no activation follows its conv (maps at \(ctx.point ?? "?")), so there are no zeros for APoZ to count")
+        }
         return .scores(try r.mean([0]).toFloats().map(Double.init))
     }
 }

@@ -102,6 +102,8 @@ public final class CriterionContext {
     public var grads: Tensor?
     /// The hook point's layer path.
     public var point: String?
+    /// Whether the maps at `point` are an activation's output (nil when no maps were read).
+    public var pointIsActivation: Bool?
     /// The share of the group's channels the plan asks to remove (its `ratio`, or the
     /// group's `ratios` entry); nil when the plan aims at a MACs or params target, or when
     /// scoring without a ratio. Selection-based criteria that size their keep-set from a

@@ -61,7 +61,9 @@ public enum Planner {
             let ctx = try CriterionContext(graph: graph, group: graph.groups[g], model: model)
             ctx.fmaps = collected.maps[g]
             ctx.grads = collected.grads[g]
-            ctx.point = criterion.needs.isEmpty ? nil : graph.point(of: g, point)?.path
+            let at = criterion.needs.isEmpty ? nil : graph.point(of: g, point)
+            ctx.point = at?.path
+            ctx.pointIsActivation = at?.afterActivation
             ctx.ratio = ratios[g]
             let r = try criterion.evaluate(ctx)
             try check(r, graph.groups[g], criterion.name)

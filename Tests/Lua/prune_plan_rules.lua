@@ -81,4 +81,19 @@ local dn = nn.Sequential{{"conv", nn.Conv2d(1, 4, 3, {padding = 1})}, {"relu", n
 dn.conv.weight:narrow(1, 3, 1):zero(); dn.conv.bias:narrow(1, 3, 1):fill(-1)   -- channel 3 is dead after the ReLU
 local dcal = tensor.randn(6, 1, 8, 8)
 check.same(prune.plan(dn, {criterion = "fpwt", ratio = 0.25, calib = dcal, dead = "prune"}).kept.conv, {1, 2, 4})
+-- 8. APoZ counts an activation's zeros: a group whose maps come from no activation (a
+-- MobileNetV2 projection, a pre-activation DenseNet conv) is skipped, saying why, instead of
+-- tying every channel and keeping channels by index
+local mb = nn.zoo.mobilenetv2{}
+local mq = prune.plan(mb, {criterion = "apoz", ratio = 0.3, calib = tensor.randn(2, 3, 32, 32), input = {1, 3, 32, 32}})
+local skipped = 0
+for _, grp in ipairs(mq.groups) do
+  if grp.skipped then
+    skipped = skipped + 1
+    assert(grp.skipped:find("no activation follows its conv", 1, true), grp.skipped)
+  end
+end
+check.same(skipped, 7, "MobileNetV2's projection groups")
+check.raises(function() prune.plan(r20, {criterion = "apoz", ratio = 0.5, calib = tensor.randn(2, 3, 32, 32), point = "conv"}) end,
+  "so there are no zeros for APoZ to count")
 print("prune_plan_rules ok")

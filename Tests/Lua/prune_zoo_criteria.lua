@@ -26,6 +26,11 @@ for _, m in ipairs(models) do
     local popts = selecting[c] and {criterion = c, t = 2, s = 0.5} or {criterion = c, ratio = 0.3}
     popts.calib, popts.batches = loader, 2
     local ok, plan = pcall(prune.plan, net, popts)
+    if name == "densenet40" and c == "apoz" then
+      -- pre-activation: every conv feeds a concatenation, no activation of its own to count zeros of
+      assert(not ok and plan:find("no zeros for APoZ to count", 1, true), tostring(plan))
+      goto next
+    end
     assert(ok, name .. " / " .. c .. ": " .. tostring(plan))
     plan:apply()
     local after = net:flops(input)
@@ -35,6 +40,7 @@ for _, m in ipairs(models) do
     else
       assert(after.macs < before.macs, string.format("%s / %s: MACs %d -> %d", name, c, before.macs, after.macs))
     end
+    ::next::
   end
 end
 print("prune_zoo_criteria: ok")
