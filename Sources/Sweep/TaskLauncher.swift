@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs one grid point: `topiary notebook run NB --out FOLDER -p name=value ...` as a child
+/// Runs one grid point: `topiary notebook run --out=FOLDER -p name=value ... -- NB` as a child
 /// process with its output in the folder's `log.txt`, then writes `task.json`.
 public struct TaskLauncher: Sendable {
     /// The `topiary` binary the tasks run (this process's own executable).
@@ -13,12 +13,14 @@ public struct TaskLauncher: Sendable {
         self.threads = threads
     }
 
-    /// The command line of `point`'s notebook run (without the executable).
+    /// The command line of `point`'s notebook run (without the executable). The folder is
+    /// joined to its option (`--out=DIR`) and the notebook comes after `--`, so paths that
+    /// start with `-` are not read as options.
     public static func arguments(_ spec: SweepSpec, _ point: GridPoint) -> [String] {
-        var args = ["notebook", "run", spec.notebook, "--out", TaskFolder(out: spec.out, point: point).path]
+        var args = ["notebook", "run", "--out=" + TaskFolder(out: spec.out, point: point).path]
         for p in point.params { args += ["-p", "\(p.name)=\(p.value.luaLiteral)"] }
         if let t = spec.timeout { args += ["--timeout", String(t)] }
-        return args
+        return args + ["--", spec.notebook]
     }
 
     /// Runs `point` unless its record says it finished; a failed or unfinished task's old

@@ -77,6 +77,14 @@ assert(svg:find("<svg", 1, true) and svg:find("crit=fpgm", 1, true), "one line p
 ok, out = topiary("sweep collect s.lua --x nope")
 assert(not ok and out:find("plot x = 'nope' is not a column", 1, true), out)
 
+-- 3b. A notebook and an out folder whose paths start with "-" are passed as paths, not options.
+write(dir .. "/-nb.lua", read(dir .. "/nb.lua"))
+write(dir .. "/dash.lua", [[sweep{notebook = "-nb.lua", out = "-runs", grid = {crit = "l1", ratio = {0.25, 0.5}}}]])
+ok, out = topiary("sweep run dash.lua")
+assert(ok and out:find("2 tasks: 2 ran ok, 0 failed", 1, true), out)
+assert(read(dir .. "/-runs/crit=l1,ratio=0.5/task.json"):find('"status": "ok"', 1, true))
+assert(read(dir .. "/-runs/crit=l1,ratio=0.5/-nb.out.md"), "the outputs are in the task folder")
+
 -- 4. Bad sweeps and bad requests, each a clear error.
 local function fails(sweep, args, pattern)
   write(dir .. "/bad.lua", sweep)
