@@ -1,8 +1,10 @@
 import Foundation
 
 /// `topiary sweep run`: the grid's tasks on this machine, `jobs` at a time. Resumable:
-/// tasks whose record says ok are skipped; failed and unfinished ones run again. A SIGTERM
-/// or SIGHUP stops the running tasks and the sweep (`Spawn.forwardSignals`).
+/// tasks whose record says ok are skipped; failed and unfinished ones run again. A SIGINT
+/// (Ctrl-C), SIGTERM or SIGHUP stops the running tasks, with what they started, and the
+/// sweep (`Spawn.forwardSignals`); if the sweep is killed outright, its tasks stop themselves
+/// (`TaskChild`).
 public struct LocalRunner {
     public struct Progress: Sendable {
         public var total = 0, skipped = 0, ok = 0, failed = 0, running = 0
@@ -19,10 +21,13 @@ public struct LocalRunner {
     public let launcher: TaskLauncher
     public let jobs: Int
 
+    /// At most this many tasks run at once (`jobs` is capped to it).
+    public static let maxJobs = Spawn.slots
+
     public init(spec: SweepSpec, launcher: TaskLauncher, jobs: Int) {
         self.spec = spec
         self.launcher = launcher
-        self.jobs = max(1, jobs)
+        self.jobs = min(max(1, jobs), Self.maxJobs)
     }
 
     /// The points that still need to run (resume: finished ones are left out).
@@ -86,7 +91,7 @@ public struct LocalRunner {
         }
         group.wait()
         if Spawn.stopSignal != 0 {
-            throw SweepError("stopped by signal \(Spawn.stopSignal) (\(Spawn.stopSignal == SIGTERM ? "SIGTERM" : "SIGHUP")): the running tasks were stopped; `sweep run` again resumes")
+            throw SweepError("stopped by signal \(Spawn.stopSignal) (\(Spawn.name(Spawn.stopSignal))): the running tasks were stopped; `sweep run` again resumes")
         }
         if let e = s.errors.first { throw e }
         return Summary(progress: s.progress, failures: s.failures.sorted { $0.point.index < $1.point.index })

@@ -42,12 +42,20 @@ struct SweepFileArgument: ParsableArguments {
 struct SweepRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.")
+        abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.",
+        discussion: """
+        Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running tasks, with the commands they started, \
+        and the sweep; a second one kills them outright. A task whose sweep was killed (SIGKILL) stops \
+        itself. `sweep run` again resumes.
+        """)
 
     @OptionGroup var sweep: SweepFileArgument
-    @Option(name: .customShort("j"), help: "Tasks at once (default 1).") var jobs = 1
+    @Option(name: .customShort("j"), help: "Tasks at once (default 1, at most \(LocalRunner.maxJobs)).") var jobs = 1
 
-    func validate() throws { if jobs < 1 { throw ValidationError("-j must be at least 1") } }
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("-j must be at least 1") }
+        if jobs > LocalRunner.maxJobs { throw ValidationError("-j must be at most \(LocalRunner.maxJobs)") }
+    }
 
     func run() throws {
         let spec = sweep.spec()
