@@ -23,20 +23,31 @@ public struct TaskLauncher: Sendable {
         return args + ["--", spec.notebook]
     }
 
+    /// What became of a task `run` was asked to run.
+    public enum Outcome {
+        /// It ran (ok or failed): its new record.
+        case ran(TaskRecord)
+        /// Its record says it finished ok (it may have finished elsewhere while this process
+        /// waited for its lock): not run again.
+        case finished
+        /// Another process holds its folder's lock: the task is running there, and is left to it.
+        case runningElsewhere
+    }
+
     /// Runs `point` unless its record says it finished; a failed or unfinished task's old
-    /// record and report are removed first. Returns the new record, or nil if it was done or
-    /// another process is running it: the task's process holds a lock on its folder's `.lock`
-    /// while it runs (`TaskLock`: released however the process ends, and held even if this
-    /// process is killed first), so two sweeps over one grid never run a task twice at once.
-    public func run(_ spec: SweepSpec, _ point: GridPoint, slurmJob: String? = nil) throws -> TaskRecord? {
-        if try TaskState.of(point, out: spec.out) == .ok { return nil }
+    /// record and report are removed first. The task's process holds a lock on its folder's
+    /// `.lock` while it runs (`TaskLock`: released however the process ends, and held even if
+    /// this process is killed first), so two sweeps over one grid never run a task twice at
+    /// once: a task whose lock another process holds is `runningElsewhere`.
+    public func run(_ spec: SweepSpec, _ point: GridPoint, slurmJob: String? = nil) throws -> Outcome {
+        if try TaskState.of(point, out: spec.out) == .ok { return .finished }
         let folder = TaskFolder(out: spec.out, point: point)
         let fm = FileManager.default
         do { try fm.createDirectory(atPath: folder.path, withIntermediateDirectories: true) }
         catch { throw SweepError("\(folder.path): cannot create the task folder: \((error as NSError).localizedDescription)") }
-        guard let lock = try TaskLock(folder) else { return nil }
+        guard let lock = try TaskLock(folder) else { return .runningElsewhere }
         defer { lock.release() }
-        if try TaskState.of(point, out: spec.out) == .ok { return nil }   // finished while we waited for the lock
+        if try TaskState.of(point, out: spec.out) == .ok { return .finished }   // finished while we waited for the lock
         unlink(folder.record)
         unlink(folder.report)
         var env = ProcessInfo.processInfo.environment
@@ -48,7 +59,7 @@ public struct TaskLauncher: Sendable {
         let record = TaskRecord(point: point, report: TaskRecord.readReport(folder), status: code == 0 ? .ok : .failed,
                                 exitCode: code, seconds: Date().timeIntervalSince(start), slurmJob: slurmJob)
         try record.write(folder)
-        return record
+        return .ran(record)
     }
 
     func absolute(_ path: String) -> String {

@@ -44,6 +44,10 @@ struct SweepRun: ParsableCommand {
         commandName: "run",
         abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.",
         discussion: """
+        Exits 0 when every task has finished ok; 1 when a task failed, or when tasks were running in \
+        another process (another `sweep run`, a Slurm task: their folders' locks are held), which are \
+        left to it and listed.
+
         Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running tasks, with the commands they started, \
         and the sweep; a second one kills them outright. A task whose sweep was killed (SIGKILL) stops \
         itself. `sweep run` again resumes.
@@ -65,22 +69,34 @@ struct SweepRun: ParsableCommand {
         let start = Date()
         let summary: LocalRunner.Summary
         do {
-            summary = try LocalRunner(spec: spec, launcher: launcher, jobs: jobs).run { p, point, record in
-                var line = String(format: "sweep: [%d/%d] %d ok, %d failed, %d running, %d finished before (%.0f s)",
-                                  p.done, p.total, p.ok, p.failed, p.running, p.skipped, Date().timeIntervalSince(start))
-                if let point, let record { line += "; \(point.name): \(record.status.rawValue)" }
+            summary = try LocalRunner(spec: spec, launcher: launcher, jobs: jobs).run { p, point, outcome in
+                var line = String(format: "sweep: [%d/%d] %d ok, %d failed, %d running, %d finished before",
+                                  p.done, p.total, p.ok, p.failed, p.running, p.skipped)
+                if p.elsewhere > 0 { line += ", \(p.elsewhere) running elsewhere" }
+                line += String(format: " (%.0f s)", Date().timeIntervalSince(start))
+                switch (point, outcome) {
+                case let (point?, .ran(record)?): line += "; \(point.name): \(record.status.rawValue)"
+                case let (point?, .runningElsewhere?): line += "; \(point.name): running in another process"
+                default: break
+                }
                 if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
                 else if point != nil || p.done == 0 && p.running == 0 { noteLine(line) }
             }
         } catch { if tty { noteLine("") }; fail(error, "sweep") }
         if tty { noteLine("") }
         let p = summary.progress
-        noteLine("sweep: \(p.total) tasks: \(p.ok) ran ok, \(p.failed) failed, \(p.skipped) had finished before; results in \(spec.out)/")
+        var counts = "\(p.ok) ran ok, \(p.failed) failed, \(p.skipped) had finished before"
+        if p.elsewhere > 0 { counts += ", \(p.elsewhere) running in another process" }
+        noteLine("sweep: \(p.total) tasks: \(counts); results in \(spec.out)/")
         if !summary.failures.isEmpty {
             noteLine("sweep: failed tasks (they run again next time):")
             for f in summary.failures { noteLine("  \(f.point.index) \(f.point.name): exit \(f.exitCode), log \(f.log)") }
-            throw ExitCode(1)
         }
+        if !summary.elsewhere.isEmpty {
+            noteLine("sweep: tasks running in another process (their folders' locks are held), left to it; `topiary sweep status \(sweep.file)` follows them, `sweep run` again runs any that failed:")
+            for e in summary.elsewhere { noteLine("  \(e.index) \(e.name)") }
+        }
+        if !summary.failures.isEmpty || !summary.elsewhere.isEmpty { throw ExitCode(1) }
     }
 }
 
@@ -164,9 +180,14 @@ struct SweepTask: ParsableCommand {
             let env = ProcessInfo.processInfo.environment
             let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? String(index))" }
             let point = points[index]
-            guard let r = try TaskLauncher(executable: ownExecutable()).run(spec, point, slurmJob: job) else {
-                let done = try TaskState.of(point, out: spec.out) == .ok
-                print("sweep: task \(index) (\(point.name)) \(done ? "had finished" : "is running in another process (its folder's lock is held)"); left as it is")
+            let r: TaskRecord
+            switch try TaskLauncher(executable: ownExecutable()).run(spec, point, slurmJob: job) {
+            case .ran(let record): r = record
+            case .finished:
+                print("sweep: task \(index) (\(point.name)) had finished; left as it is")
+                return
+            case .runningElsewhere:
+                print("sweep: task \(index) (\(point.name)) is running in another process (its folder's lock is held); left as it is")
                 return
             }
             let log = TaskFolder(out: spec.out, point: point).log

@@ -167,6 +167,11 @@ local body = function()
   assert(out:find("2 tasks: 2 RUNNING", 1, true), out)
   ok, out = topiary("sweep task slow_sweep.lua --index 0")
   assert(ok and out:find("task 0 (k=1) is running in another process (its folder's lock is held); left as it is", 1, true), out)
+  -- A second `sweep run` leaves the running tasks to the first, says so, and does not claim
+  -- they finished: it exits 1 (not everything is done).
+  ok, out = topiary("sweep run slow_sweep.lua")
+  assert(not ok and out:find("2 tasks: 0 ran ok, 0 failed, 0 had finished before, 2 running in another process", 1, true), out)
+  assert(out:find("  1 k=2\n", 1, true), out)
   stop(pid, others, "TERM", "SIGTERM")
   assert(read(dir .. "/slow.log"):find("stopped by signal 15 (SIGTERM): the running tasks were stopped; `sweep run` again resumes", 1, true),
          read(dir .. "/slow.log"))
