@@ -146,11 +146,11 @@ struct SweepStatusCommand: ParsableCommand {
     func run() throws {
         let (spec, points) = sweep.grid()
         do {
-            let jobs = try SubmittedJob.read(out: spec.out)
-            let slurm = jobs.isEmpty ? [:] : try Slurm.query(jobs)
-            let status = try SweepStatus.compute(spec, points: points, slurm: slurm)
-            print("sweep \(spec.out): \(SweepStatus.summary(status))" + (jobs.isEmpty ? "" : " (Slurm jobs \(jobs.map(\.id).joined(separator: ", ")))"))
-            for s in status where all || s.state != "ok" {
+            let overview = try SweepOverview.gather(spec, points: points)
+            let jobs = overview.jobs
+            for note in overview.notes { noteLine("sweep: " + note) }
+            print("sweep \(spec.out): \(SweepStatus.summary(overview.tasks))" + (jobs.isEmpty ? "" : " (Slurm jobs \(jobs.map(\.id).joined(separator: ", ")))"))
+            for s in overview.tasks where all || s.state != "ok" {
                 var line = "  \(s.point.index) \(s.point.name): \(s.state)"
                 if let d = s.detail { line += ", \(d)" }
                 if let l = s.log, s.state != "ok" || all { line += ", log \(l)" }
