@@ -104,13 +104,21 @@ public enum Slurm {
 
     /// Submits the points that are neither finished nor queued/running in an earlier job of
     /// the same grid (jobs of an earlier grid are ignored: their indices name other points).
-    /// Returns the new job's id and indices, or nil when there is nothing to submit.
-    public static func submit(_ spec: SweepSpec, points: [GridPoint], options: SlurmOptions, executable: String) throws -> SubmittedJob? {
+    /// Returns the new job's id and indices, or nil when there is nothing to submit. Two
+    /// submissions of one sweep take turns (`SubmitLock`); `waiting` is called when this one
+    /// has to wait for another.
+    public static func submit(_ spec: SweepSpec, points: [GridPoint], options: SlurmOptions, executable: String,
+                              waiting: () -> Void = {}) throws -> SubmittedJob? {
         let cwd = FileManager.default.currentDirectoryPath
         let abs = { (p: String) in p.hasPrefix("/") ? p : cwd + "/" + p }
         guard which("sbatch") != nil else {
             throw SweepError("sbatch is not on PATH: `sweep submit --slurm` needs Slurm's commands (on a machine without Slurm, use `topiary sweep run`)")
         }
+        let folder = SubmittedJob.folder(spec.out)
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        catch { throw SweepError("\(folder): cannot create: \((error as NSError).localizedDescription)") }
+        let lock = try SubmitLock(folder: folder, waiting: waiting)
+        defer { withExtendedLifetime(lock) {} }
         let jobs = try SubmittedJob.read(out: spec.out)
         let grid = spec.gridFingerprint(points)
         let current = SubmittedJob.of(jobs, grid: grid)   // an earlier grid's indices name other points
@@ -118,9 +126,6 @@ public enum Slurm {
         let status = try SweepStatus.compute(spec, points: points, slurm: slurm)
         let todo = status.filter { $0.needsSubmission }.map(\.point.index)
         guard !todo.isEmpty else { return nil }
-        let folder = SubmittedJob.folder(spec.out)
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        catch { throw SweepError("\(folder): cannot create: \((error as NSError).localizedDescription)") }
         let text = try SlurmScript.text(indices: todo, options: options, jobName: "topiary-sweep",
                                         executable: executable, sweepFile: abs(spec.file), grid: grid,
                                         logs: abs(folder), workdir: cwd)

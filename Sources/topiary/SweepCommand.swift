@@ -125,7 +125,8 @@ struct SweepSubmit: ParsableCommand {
         if let mem { o.mem = mem }
         if let max { o.maxRunning = max }
         do {
-            guard let job = try Slurm.submit(spec, points: points, options: o, executable: ownExecutable()) else {
+            let waiting = { noteLine("sweep: another `sweep submit` of \(spec.out) is under way; waiting for it to finish") }
+            guard let job = try Slurm.submit(spec, points: points, options: o, executable: ownExecutable(), waiting: waiting) else {
                 noteLine("sweep: nothing to submit: every task of \(spec.out) has finished or is queued (see `topiary sweep status \(sweep.file)`)")
                 return
             }

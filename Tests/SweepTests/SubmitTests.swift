@@ -37,6 +37,38 @@ final class SubmitTests: XCTestCase {
         XCTAssertEqual(try SweepOverview.gather(old, points: oldPoints).jobs.map(\.id), [job.id], "each grid sees its own jobs")
     }
 
+    /// Two submissions at once take turns: the second waits, sees the first's job queued, and
+    /// submits nothing; jobs.json keeps the one job.
+    func testConcurrentSubmissionsTakeTurns() throws {
+        let slurm = try FakeSlurm(self, delay: 1)
+        let out = try temporaryFolder(self) + "/runs"
+        let s = spec(out, seeds: [1, 2, 3])
+        let points = try Grid.expand(s.grid)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var jobs: [SubmittedJob?] = [], errors: [Error] = [], waited = 0
+        }
+        let r = Results()
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                do {
+                    let job = try Slurm.submit(s, points: points, options: SlurmOptions(), executable: "/bin/true",
+                                               waiting: { r.lock.lock(); r.waited += 1; r.lock.unlock() })
+                    r.lock.lock(); r.jobs.append(job); r.lock.unlock()
+                } catch { r.lock.lock(); r.errors.append(error); r.lock.unlock() }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(r.errors.count, 0, "\(r.errors)")
+        XCTAssertEqual(r.jobs.compactMap { $0 }.count, 1, "one of the two submitted")
+        XCTAssertEqual(r.waited, 1, "the other waited")
+        XCTAssertEqual(slurm.calls.count, 1, "sbatch ran once: \(slurm.calls)")
+        XCTAssertEqual(try SubmittedJob.read(out: out).map(\.indices), [[0, 1, 2]])
+    }
+
     /// A jobs.json written before jobs kept their grid: the fingerprint is read from the script.
     func testAnOlderRecordTakesTheGridFromItsScript() throws {
         let out = try temporaryFolder(self)
