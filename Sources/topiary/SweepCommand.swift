@@ -203,7 +203,8 @@ struct SweepCollect: ParsableCommand {
         commandName: "collect",
         abstract: "One table of every task's parameters and reported values (OUT/results.md, .csv) and a chart (OUT/results.svg).",
         discussion: """
-        The chart draws y against x, one line per value of `by` (points with equal x averaged). Defaults: the sweep \
+        The chart draws y against x for the tasks that finished ok, one line per value of `by` (points with equal x \
+        averaged); without one, an earlier results.svg is removed. Each row's status is the one `sweep status` gives. Defaults: the sweep \
         file's plot = {x = ..., y = ..., by = ...}, else y = the first numeric reported value, x = the first \
         numeric grid parameter, by = the first other grid parameter.
         """)
@@ -217,7 +218,9 @@ struct SweepCollect: ParsableCommand {
     func run() throws {
         let (spec, points) = sweep.grid()
         do {
-            let table = try ResultTable.collect(spec, points: points)
+            let overview = try SweepOverview.gather(spec, points: points)
+            for note in overview.notes { noteLine("sweep: " + note) }
+            let table = try ResultTable.collect(spec, points: points, status: overview.tasks)
             var choice = spec.plot
             if let x { choice.x = x }
             if let y { choice.y = y }
@@ -226,7 +229,7 @@ struct SweepCollect: ParsableCommand {
             let chart = try resolved.flatMap { try table.chart($0) }
             let files = try table.write(out: spec.out, chart: chart)
             if !quiet { print(table.markdown, terminator: "") }
-            noteLine("sweep: \(points.count) tasks collected; wrote \(files.joined(separator: ", "))" + (chart == nil ? " (no chart: nothing numeric to draw)" : ""))
+            noteLine("sweep: \(points.count) tasks collected; wrote \(files.joined(separator: ", "))" + (chart == nil ? " (no chart: no finished task has numbers to draw)" : ""))
         } catch { fail(error, "sweep") }
     }
 }
