@@ -11,19 +11,21 @@ public struct ResultTable {
     public var rows: [[JSON?]]
 
     /// The table of `points`: parameters from the grid, values from each task's record
-    /// (or, for a task still running or killed, from the report.json it wrote so far).
-    public static func collect(_ spec: SweepSpec, points: [GridPoint]) throws -> ResultTable {
+    /// (or, for a task still running or killed, from the report.json it wrote so far), and
+    /// each task's status as `sweep status` gives it (`status`: `SweepOverview.gather`'s
+    /// tasks; by default the task folders' word alone): `ok`, `failed (exit 1)`, `RUNNING`,
+    /// `PENDING`, `missing`.
+    public static func collect(_ spec: SweepSpec, points: [GridPoint], status: [TaskStatus]? = nil) throws -> ResultTable {
         let names = spec.grid.map(\.name)
+        let status = try status ?? SweepStatus.compute(spec, points: points, slurm: [:])
+        guard status.count == points.count else { throw SweepError("collect: \(status.count) task states for \(points.count) grid points") }
         var reportNames: [String] = []
         var reports: [(JSON, String)] = []
-        for p in points {
+        for (p, s) in zip(points, status) {
             let folder = TaskFolder(out: spec.out, point: p)
-            let state = try TaskState.of(p, out: spec.out)
             let report = try TaskRecord.read(folder)?.report ?? TaskRecord.readReport(folder)
             for (k, _) in report.object ?? [] where !reportNames.contains(k) { reportNames.append(k) }
-            let status: String
-            switch state { case .ok: status = "ok"; case .failed(let c): status = "failed (exit \(c))"; case .missing: status = "missing" }
-            reports.append((report, status))
+            reports.append((report, s.state == "failed" ? "failed" + (s.detail.map { " (\($0))" } ?? "") : s.state))
         }
         let shown = reportNames.map { names.contains($0) || $0 == "index" || $0 == "status" ? "report." + $0 : $0 }
         var rows: [[JSON?]] = []
@@ -66,10 +68,13 @@ public struct ResultTable {
         return out
     }
 
-    /// A column's values as numbers (nil where not a number).
+    /// A column's values as numbers: nil where not a number, and in the rows of tasks that did
+    /// not finish ok (a failed, running or killed task's values are partial), when the table
+    /// has a status column.
     func numbers(_ column: String) -> [Double?]? {
         guard let c = columns.firstIndex(of: column) else { return nil }
-        return rows.map { $0[c]?.double }
+        let status = columns.lastIndex(of: "status")
+        return rows.map { r in status.map { r[$0] == .string("ok") } ?? true ? r[c]?.double : nil }
     }
 
     /// The chart choice filled in: y defaults to the first numeric reported column, x to
@@ -89,7 +94,8 @@ public struct ResultTable {
     }
 
     /// `y` against `x`, one line per value of `by` (in order of first appearance); points with
-    /// the same x on one line (other parameters, seeds) are averaged. Rows without numbers skipped.
+    /// the same x on one line (other parameters, seeds) are averaged. Only tasks that finished
+    /// ok are drawn; rows without numbers are skipped.
     public func chart(_ p: PlotChoice) throws -> Chart? {
         guard let xc = p.x, let yc = p.y, let xs = numbers(xc), let ys = numbers(yc) else { return nil }
         let byIndex = p.by.flatMap { columns.firstIndex(of: $0) }
@@ -116,14 +122,19 @@ public struct ResultTable {
     }
 
     /// Writes `results.md`, `results.csv` and (when there is something to draw) `results.svg`
-    /// under `out`, each atomically; returns the paths written.
+    /// under `out`, each atomically; returns the paths written. Without a chart, an earlier
+    /// `results.svg` is removed, so no chart of older results stays beside the new table.
     public func write(out: String, chart: Chart?) throws -> [String] {
         var files = [(out + "/results.md", markdown), (out + "/results.csv", csv)]
-        if let chart { files.append((out + "/results.svg", chart.svg())) }
+        let svg = out + "/results.svg"
+        if let chart { files.append((svg, chart.svg())) }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for (path, text) in files { try AtomicFile.write(path, bytes: Array(text.utf8), op: "sweep collect") }
         } catch { throw SweepError("\(out): cannot write the results: \(error)") }
+        if chart == nil, unlink(svg) != 0, errno != ENOENT {
+            throw SweepError("\(svg): cannot remove the chart of earlier results: \(String(cString: strerror(errno)))")
+        }
         return files.map(\.0)
     }
 }

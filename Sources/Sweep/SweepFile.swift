@@ -2,6 +2,7 @@ import CLua
 import Foundation
 import LuaHost
 import Notebook
+import Text
 
 /// Reading a sweep file: a Lua script that calls `sweep{...}` once.
 ///
@@ -10,7 +11,7 @@ import Notebook
 ///       grid = {criterion = {"l1", "fpgm"}, ratio = {0.3, 0.5}, seed = {1, 2}, epochs = 1},
 ///       out = "runs/compare",                        -- one folder per task under it
 ///       plot = {x = "macs", y = "top1", by = "criterion"},   -- optional, for collect
-///       slurm = {partition = "gpu", time = "01:00:00", cpus = 4, mem = "8G", max = 16},  -- optional
+///       slurm = {partition = "gpu", time = "01:00:00", cpus = 4, mem = "8G", max = 16},  -- optional (time: Slurm's format, or minutes)
 ///       timeout = 600,                               -- optional: seconds per notebook cell
 ///     }
 ///
@@ -77,10 +78,19 @@ public enum SweepFile {
         var spec = SweepSpec(file: file, notebook: notebook, grid: grid, out: out)
         spec.timeout = try o.number("timeout")
         if let t = spec.timeout, !(t > 0) { throw LuaError.argument(1, "field 'timeout' must be a positive number of seconds") }
-        spec.plot = try plot(L, o)
-        spec.slurm = try slurm(L, o)
-        _ = try Grid.expand(spec.grid, file: file)
+        spec.plot = try nested("plot") { try plot(L, o) }
+        spec.slurm = try nested("slurm") { try slurm(L, o) }
+        // the file and line come from Lua's error position: the message goes without the file
+        do { _ = try Grid.expand(spec.grid, file: nil) } catch let e as SweepError { throw LuaError.argument(1, e.message) }
         return spec
+    }
+
+    /// Reads a table inside sweep{...}: its errors name argument 1 (LuaOptions names the
+    /// stack slot it reads from) and the table: `bad argument #1 to 'sweep' (slurm field 'time': ...)`.
+    static func nested<T>(_ name: String, _ read: () throws -> T) throws -> T {
+        do { return try read() } catch LuaError.argument(let i, let m) where i != 1 {
+            throw LuaError.argument(1, m.hasPrefix("field '") ? "\(name) \(m)" : m)
+        }
     }
 
     /// A grid entry: a list of scalars, or one scalar.
@@ -105,7 +115,7 @@ public enum SweepFile {
         case LUA_TNUMBER:
             if L.isInteger(i) { return .int(Int(lua_tointegerx(L.state, i, nil))) }
             let d = L.toNumber(i)!
-            guard d.isFinite else { throw LuaError.argument(1, "\(what) is \(d): a grid value must be finite") }
+            guard d.isFinite else { throw LuaError.argument(1, "\(what) is \(d.isNaN ? "NaN" : d > 0 ? "inf" : "-inf"): a grid value must be finite") }
             return .double(d)
         case LUA_TSTRING: return .string(L.toString(i)!)
         case LUA_TBOOLEAN: return .bool(L.toBool(i))
@@ -132,10 +142,22 @@ public enum SweepFile {
         let p = try LuaOptions(L, -1)
         try p.checkKnown(["partition", "time", "cpus", "mem", "max"], "slurm")
         s.partition = try p.string("partition")
-        s.time = try p.string("time")
+        s.time = try time(L, p)
         s.cpus = try p.integer("cpus")
         s.mem = try p.string("mem")
         s.maxRunning = try p.integer("max", s.maxRunning)
         return s
+    }
+
+    /// `slurm.time`: a string in Slurm's format (`30:00`, `1-00:00:00`), or a whole number of
+    /// minutes (Slurm reads a bare number as minutes).
+    static func time(_ L: Lua, _ p: LuaOptions) throws -> String? {
+        let t = p.push("time")
+        defer { L.pop() }
+        guard t == LUA_TNUMBER else { return try p.string("time") }
+        guard L.isInteger(-1), let m = L.toNumber(-1), m >= 1 else {
+            throw p.fieldError("time", "a number is whole minutes (at least 1), got \(L.toNumber(-1).map { JSON.number($0) } ?? "?"); or give Slurm's format, like \"01:30:00\"")
+        }
+        return String(Int(m))
     }
 }

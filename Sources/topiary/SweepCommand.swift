@@ -42,12 +42,24 @@ struct SweepFileArgument: ParsableArguments {
 struct SweepRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.")
+        abstract: "Run the sweep's tasks on this machine; finished tasks are skipped, failed ones run again.",
+        discussion: """
+        Exits 0 when every task has finished ok; 1 when a task failed, or when tasks were running in \
+        another process (another `sweep run`, a Slurm task: their folders' locks are held), which are \
+        left to it and listed.
+
+        Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the running tasks, with the commands they started, \
+        and the sweep; a second one kills them outright. A task whose sweep was killed (SIGKILL) stops \
+        itself. `sweep run` again resumes.
+        """)
 
     @OptionGroup var sweep: SweepFileArgument
-    @Option(name: .customShort("j"), help: "Tasks at once (default 1).") var jobs = 1
+    @Option(name: .customShort("j"), help: "Tasks at once (default 1, at most \(LocalRunner.maxJobs)).") var jobs = 1
 
-    func validate() throws { if jobs < 1 { throw ValidationError("-j must be at least 1") } }
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("-j must be at least 1") }
+        if jobs > LocalRunner.maxJobs { throw ValidationError("-j must be at most \(LocalRunner.maxJobs)") }
+    }
 
     func run() throws {
         let spec = sweep.spec()
@@ -57,22 +69,34 @@ struct SweepRun: ParsableCommand {
         let start = Date()
         let summary: LocalRunner.Summary
         do {
-            summary = try LocalRunner(spec: spec, launcher: launcher, jobs: jobs).run { p, point, record in
-                var line = String(format: "sweep: [%d/%d] %d ok, %d failed, %d running, %d finished before (%.0f s)",
-                                  p.done, p.total, p.ok, p.failed, p.running, p.skipped, Date().timeIntervalSince(start))
-                if let point, let record { line += "; \(point.name): \(record.status.rawValue)" }
+            summary = try LocalRunner(spec: spec, launcher: launcher, jobs: jobs).run { p, point, outcome in
+                var line = String(format: "sweep: [%d/%d] %d ok, %d failed, %d running, %d finished before",
+                                  p.done, p.total, p.ok, p.failed, p.running, p.skipped)
+                if p.elsewhere > 0 { line += ", \(p.elsewhere) running elsewhere" }
+                line += String(format: " (%.0f s)", Date().timeIntervalSince(start))
+                switch (point, outcome) {
+                case let (point?, .ran(record)?): line += "; \(point.name): \(record.status.rawValue)"
+                case let (point?, .runningElsewhere?): line += "; \(point.name): running in another process"
+                default: break
+                }
                 if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
                 else if point != nil || p.done == 0 && p.running == 0 { noteLine(line) }
             }
         } catch { if tty { noteLine("") }; fail(error, "sweep") }
         if tty { noteLine("") }
         let p = summary.progress
-        noteLine("sweep: \(p.total) tasks: \(p.ok) ran ok, \(p.failed) failed, \(p.skipped) had finished before; results in \(spec.out)/")
+        var counts = "\(p.ok) ran ok, \(p.failed) failed, \(p.skipped) had finished before"
+        if p.elsewhere > 0 { counts += ", \(p.elsewhere) running in another process" }
+        noteLine("sweep: \(p.total) tasks: \(counts); results in \(spec.out)/")
         if !summary.failures.isEmpty {
             noteLine("sweep: failed tasks (they run again next time):")
             for f in summary.failures { noteLine("  \(f.point.index) \(f.point.name): exit \(f.exitCode), log \(f.log)") }
-            throw ExitCode(1)
         }
+        if !summary.elsewhere.isEmpty {
+            noteLine("sweep: tasks running in another process (their folders' locks are held), left to it; `topiary sweep status \(sweep.file)` follows them, `sweep run` again runs any that failed:")
+            for e in summary.elsewhere { noteLine("  \(e.index) \(e.name)") }
+        }
+        if !summary.failures.isEmpty || !summary.elsewhere.isEmpty { throw ExitCode(1) }
     }
 }
 
@@ -101,7 +125,8 @@ struct SweepSubmit: ParsableCommand {
         if let mem { o.mem = mem }
         if let max { o.maxRunning = max }
         do {
-            guard let job = try Slurm.submit(spec, points: points, options: o, executable: ownExecutable()) else {
+            let waiting = { noteLine("sweep: another `sweep submit` of \(spec.out) is under way; waiting for it to finish") }
+            guard let job = try Slurm.submit(spec, points: points, options: o, executable: ownExecutable(), waiting: waiting) else {
                 noteLine("sweep: nothing to submit: every task of \(spec.out) has finished or is queued (see `topiary sweep status \(sweep.file)`)")
                 return
             }
@@ -122,11 +147,11 @@ struct SweepStatusCommand: ParsableCommand {
     func run() throws {
         let (spec, points) = sweep.grid()
         do {
-            let jobs = try SubmittedJob.read(out: spec.out)
-            let slurm = jobs.isEmpty ? [:] : try Slurm.query(jobs)
-            let status = try SweepStatus.compute(spec, points: points, slurm: slurm)
-            print("sweep \(spec.out): \(SweepStatus.summary(status))" + (jobs.isEmpty ? "" : " (Slurm jobs \(jobs.map(\.id).joined(separator: ", ")))"))
-            for s in status where all || s.state != "ok" {
+            let overview = try SweepOverview.gather(spec, points: points)
+            let jobs = overview.jobs
+            for note in overview.notes { noteLine("sweep: " + note) }
+            print("sweep \(spec.out): \(SweepStatus.summary(overview.tasks))" + (jobs.isEmpty ? "" : " (Slurm jobs \(jobs.map(\.id).joined(separator: ", ")))"))
+            for s in overview.tasks where all || s.state != "ok" {
                 var line = "  \(s.point.index) \(s.point.name): \(s.state)"
                 if let d = s.detail { line += ", \(d)" }
                 if let l = s.log, s.state != "ok" || all { line += ", log \(l)" }
@@ -156,9 +181,14 @@ struct SweepTask: ParsableCommand {
             let env = ProcessInfo.processInfo.environment
             let job = env["SLURM_ARRAY_JOB_ID"].map { "\($0)_\(env["SLURM_ARRAY_TASK_ID"] ?? String(index))" }
             let point = points[index]
-            guard let r = try TaskLauncher(executable: ownExecutable()).run(spec, point, slurmJob: job) else {
-                let done = try TaskState.of(point, out: spec.out) == .ok
-                print("sweep: task \(index) (\(point.name)) \(done ? "had finished" : "is running in another process (its folder's lock is held)"); left as it is")
+            let r: TaskRecord
+            switch try TaskLauncher(executable: ownExecutable()).run(spec, point, slurmJob: job) {
+            case .ran(let record): r = record
+            case .finished:
+                print("sweep: task \(index) (\(point.name)) had finished; left as it is")
+                return
+            case .runningElsewhere:
+                print("sweep: task \(index) (\(point.name)) is running in another process (its folder's lock is held); left as it is")
                 return
             }
             let log = TaskFolder(out: spec.out, point: point).log
@@ -173,7 +203,8 @@ struct SweepCollect: ParsableCommand {
         commandName: "collect",
         abstract: "One table of every task's parameters and reported values (OUT/results.md, .csv) and a chart (OUT/results.svg).",
         discussion: """
-        The chart draws y against x, one line per value of `by` (points with equal x averaged). Defaults: the sweep \
+        The chart draws y against x for the tasks that finished ok, one line per value of `by` (points with equal x \
+        averaged); without one, an earlier results.svg is removed. Each row's status is the one `sweep status` gives. Defaults: the sweep \
         file's plot = {x = ..., y = ..., by = ...}, else y = the first numeric reported value, x = the first \
         numeric grid parameter, by = the first other grid parameter.
         """)
@@ -187,7 +218,9 @@ struct SweepCollect: ParsableCommand {
     func run() throws {
         let (spec, points) = sweep.grid()
         do {
-            let table = try ResultTable.collect(spec, points: points)
+            let overview = try SweepOverview.gather(spec, points: points)
+            for note in overview.notes { noteLine("sweep: " + note) }
+            let table = try ResultTable.collect(spec, points: points, status: overview.tasks)
             var choice = spec.plot
             if let x { choice.x = x }
             if let y { choice.y = y }
@@ -196,7 +229,7 @@ struct SweepCollect: ParsableCommand {
             let chart = try resolved.flatMap { try table.chart($0) }
             let files = try table.write(out: spec.out, chart: chart)
             if !quiet { print(table.markdown, terminator: "") }
-            noteLine("sweep: \(points.count) tasks collected; wrote \(files.joined(separator: ", "))" + (chart == nil ? " (no chart: nothing numeric to draw)" : ""))
+            noteLine("sweep: \(points.count) tasks collected; wrote \(files.joined(separator: ", "))" + (chart == nil ? " (no chart: no finished task has numbers to draw)" : ""))
         } catch { fail(error, "sweep") }
     }
 }

@@ -3,6 +3,7 @@ import Bindings
 import Foundation
 import Kernels
 import LuaHost
+import Sweep
 
 /// `topiary`: the command line. With no subcommand it runs `-e` chunks, or starts the REPL.
 @main
@@ -12,9 +13,12 @@ struct Topiary: ParsableCommand {
         abstract: "A research host for CNN filter pruning, scripted in Lua.",
         subcommands: [Run.self, Repl.self, NotebookCommand.self, SweepCommand.self, Bench.self, KernelCommand.self])
 
-    /// Puts OpenBLAS on the kernels this CPU can run (`BLASCore`), then parses the command line.
+    /// Puts OpenBLAS on the kernels this CPU can run (`BLASCore`), takes up a sweep task's
+    /// inherited lock and lifeline when a sweep started this process (`TaskChild`), then
+    /// parses the command line.
     static func main() {
         BLASCore.reexecIfGeneric()
+        TaskChild.adopt()
         main(nil)
     }
 

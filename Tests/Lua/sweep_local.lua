@@ -77,6 +77,14 @@ assert(svg:find("<svg", 1, true) and svg:find("crit=fpgm", 1, true), "one line p
 ok, out = topiary("sweep collect s.lua --x nope")
 assert(not ok and out:find("plot x = 'nope' is not a column", 1, true), out)
 
+-- 3b. A notebook and an out folder whose paths start with "-" are passed as paths, not options.
+write(dir .. "/-nb.lua", read(dir .. "/nb.lua"))
+write(dir .. "/dash.lua", [[sweep{notebook = "-nb.lua", out = "-runs", grid = {crit = "l1", ratio = {0.25, 0.5}}}]])
+ok, out = topiary("sweep run dash.lua")
+assert(ok and out:find("2 tasks: 2 ran ok, 0 failed", 1, true), out)
+assert(read(dir .. "/-runs/crit=l1,ratio=0.5/task.json"):find('"status": "ok"', 1, true))
+assert(read(dir .. "/-runs/crit=l1,ratio=0.5/-nb.out.md"), "the outputs are in the task folder")
+
 -- 4. Bad sweeps and bad requests, each a clear error.
 local function fails(sweep, args, pattern)
   write(dir .. "/bad.lua", sweep)
@@ -96,39 +104,97 @@ fails([[sweep{notebook = "nb.lua", out = "o", grid = {ratio = {1}}}]], "env PATH
 ok, out = topiary("sweep run nothere.lua")
 assert(not ok and out:find("nothere.lua: no such sweep file", 1, true), out)
 
--- 5. A SIGTERM to `sweep run` stops its running tasks (none runs on, orphaned) and the sweep;
--- while they run, their folders' locks make `sweep status` say RUNNING.
+-- 5. Stopping `sweep run`. Task k = 1 busy-loops in Lua; task k = 2 waits in a command it
+-- started (`sleep`, its pid in sleep.pid). Each task writes its own pid to pid.
+-- A SIGTERM, a SIGINT (Ctrl-C) or a SIGKILL to the sweep stops both tasks and the sleep
+-- (each task runs in a process group of its own, which the sweep signals; a task whose sweep
+-- was killed stops itself); none runs on, orphaned. While they run, their folders' locks
+-- make `sweep status` say RUNNING.
 write(dir .. "/slow.lua", [[
 -- %% Parameters tags=["parameters"]
 k = 1
 -- %%
-local f = assert(io.open(os.getenv("TOPIARY_TASK_DIR") .. "/started", "w")); f:close()
-local t = os.time()
-while os.time() - t < 40 do end
+local task = os.getenv("TOPIARY_TASK_DIR")
+local function put(name, text) local f = assert(io.open(task .. "/" .. name, "w")); f:write(text); f:close() end
+put("pid", io.open("/proc/self/stat"):read("l"):match("^%d+"))
+if k == 2 then
+  os.execute("echo $$ > '" .. task .. "/sleep.tmp'; mv '" .. task .. "/sleep.tmp' '" .. task .. "/sleep.pid'; exec sleep 40")
+else
+  put("started", "")
+  local t = os.time()
+  while os.time() - t < 40 do end
+end
 ]])
 write(dir .. "/slow_sweep.lua", [[sweep{notebook = "slow.lua", out = "slow_runs", grid = {k = {1, 2}}}]])
-assert(os.execute("cd '" .. dir .. "' && ('" .. bin .. "' sweep run slow_sweep.lua -j 2 > slow.log 2>&1 & echo $! > slow.pid)"))
-local pid = read(dir .. "/slow.pid"):match("%d+")
-local function started() return read(dir .. "/slow_runs/k=1/started") and read(dir .. "/slow_runs/k=2/started") end
-local t0 = os.time()
-while not started() and os.time() - t0 < 20 do os.execute("sleep 0.1") end
-assert(started(), "both tasks started")
-ok, out = topiary("sweep status slow_sweep.lua")
-assert(out:find("2 tasks: 2 RUNNING", 1, true), out)
-ok, out = topiary("sweep task slow_sweep.lua --index 0")
-assert(ok and out:find("task 0 (k=1) is running in another process (its folder's lock is held); left as it is", 1, true), out)
-assert(os.execute("kill -TERM " .. pid))
-t0 = os.time()
-while os.execute("kill -0 " .. pid .. " 2>/dev/null") and os.time() - t0 < 20 do os.execute("sleep 0.1") end
-assert(not os.execute("kill -0 " .. pid .. " 2>/dev/null"), "sweep run ended")
-local _, tasks = sh("pgrep -f 'notebook run slo[w].lua' || true")
-t0 = os.time()
-while tasks:find("%d") and os.time() - t0 < 10 do os.execute("sleep 0.1"); _, tasks = sh("pgrep -f 'notebook run slo[w].lua' || true") end
-assert(not tasks:find("%d"), "no task runs on after the sweep was stopped: " .. tasks)
-assert(read(dir .. "/slow.log"):find("stopped by signal 15 (SIGTERM): the running tasks were stopped; `sweep run` again resumes", 1, true),
-       read(dir .. "/slow.log"))
-ok, out = topiary("sweep status slow_sweep.lua")
-assert(out:find("2 tasks: 2 failed", 1, true), "stopped tasks are failed, run again by a rerun: " .. out)
+local pids = {}   -- every process started here, killed at the end whatever happens
+local function alive(pid) return os.execute("kill -0 " .. pid .. " 2>/dev/null") end
+local function wait_until(cond, secs)
+  local t = os.time()
+  while not cond() and os.time() - t < secs do os.execute("sleep 0.1") end
+  return cond()
+end
+local markers = {"k=1/started", "k=2/sleep.pid", "k=1/pid", "k=2/pid"}
+-- Starts `sweep run slow_sweep.lua -j 2` in the background (`prefix` in front, e.g. nohup);
+-- returns its pid once both tasks are under way, and the pids of the tasks and the sleep.
+local function launch(prefix)
+  for _, m in ipairs(markers) do os.remove(dir .. "/slow_runs/" .. m) end
+  assert(os.execute("cd '" .. dir .. "' && (" .. (prefix or "") .. " '" .. bin .. "' sweep run slow_sweep.lua -j 2 > slow.log 2>&1 & echo $! > slow.pid)"))
+  local pid = read(dir .. "/slow.pid"):match("%d+")
+  pids[#pids + 1] = pid
+  assert(wait_until(function()
+    for _, m in ipairs(markers) do if not read(dir .. "/slow_runs/" .. m) then return false end end
+    return true
+  end, 20), "both tasks started: " .. (read(dir .. "/slow.log") or ""))
+  local others = {}
+  for _, m in ipairs({"k=1/pid", "k=2/pid", "k=2/sleep.pid"}) do
+    others[#others + 1] = read(dir .. "/slow_runs/" .. m):match("%d+")
+    pids[#pids + 1] = others[#others]
+  end
+  return pid, others
+end
+-- Sends `sig` to the sweep; checks that it ends and that the tasks and the sleep end too.
+local function stop(pid, others, sig, what)
+  assert(os.execute("kill -" .. sig .. " " .. pid))
+  assert(wait_until(function() return not alive(pid) end, 20), what .. ": sweep run ended")
+  for _, p in ipairs(others) do
+    assert(wait_until(function() return not alive(p) end, 10), what .. ": process " .. p .. " of a task runs on after the sweep was stopped")
+  end
+end
+
+local body = function()
+  local pid, others = launch()
+  ok, out = topiary("sweep status slow_sweep.lua")
+  assert(out:find("2 tasks: 2 RUNNING", 1, true), out)
+  ok, out = topiary("sweep task slow_sweep.lua --index 0")
+  assert(ok and out:find("task 0 (k=1) is running in another process (its folder's lock is held); left as it is", 1, true), out)
+  -- A second `sweep run` leaves the running tasks to the first, says so, and does not claim
+  -- they finished: it exits 1 (not everything is done).
+  ok, out = topiary("sweep run slow_sweep.lua")
+  assert(not ok and out:find("2 tasks: 0 ran ok, 0 failed, 0 had finished before, 2 running in another process", 1, true), out)
+  assert(out:find("  1 k=2\n", 1, true), out)
+  stop(pid, others, "TERM", "SIGTERM")
+  assert(read(dir .. "/slow.log"):find("stopped by signal 15 (SIGTERM): the running tasks were stopped; `sweep run` again resumes", 1, true),
+         read(dir .. "/slow.log"))
+  ok, out = topiary("sweep status slow_sweep.lua")
+  assert(out:find("2 tasks: 2 failed", 1, true), "stopped tasks are failed, run again by a rerun: " .. out)
+
+  pid, others = launch()
+  stop(pid, others, "INT", "SIGINT")
+  assert(read(dir .. "/slow.log"):find("stopped by signal 2 (SIGINT): the running tasks were stopped", 1, true), read(dir .. "/slow.log"))
+
+  pid, others = launch()
+  stop(pid, others, "KILL", "SIGKILL")
+
+  -- Under nohup a SIGHUP is ignored: the sweep and its tasks go on.
+  pid, others = launch("nohup")
+  assert(os.execute("kill -HUP " .. pid))
+  os.execute("sleep 1")
+  assert(alive(pid) and alive(others[1]) and alive(others[3]), "nohup: a SIGHUP stopped the sweep: " .. read(dir .. "/slow.log"))
+  stop(pid, others, "TERM", "SIGTERM under nohup")
+end
+local passed, err = pcall(body)
+for _, p in ipairs(pids) do os.execute("kill -KILL " .. p .. " 2>/dev/null") end
+if not passed then error(err, 0) end
 
 os.execute("rm -rf '" .. dir .. "'")
 print("sweep_local: ok")

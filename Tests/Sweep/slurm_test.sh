@@ -2,7 +2,8 @@
 # Sweeps on a real single-node Slurm: starts munged, slurmctld and slurmd on localhost
 # (config, keys, state and logs under .build/slurm-test), submits a 2 × 3 × 2 sweep as a
 # job array, cancels one task, resubmits (only that task runs again), collects a 12-row
-# table, checks failing and killed tasks, and stops the daemons at the end (also on failure).
+# table, checks failing and killed tasks and a status after the grid is edited, and stops the
+# daemons at the end (also on failure).
 # Skips, saying why, when Slurm is not installed or not running as root.
 # Usage: Tests/Sweep/slurm_test.sh [path/to/topiary]
 set -euo pipefail
@@ -155,5 +156,14 @@ state=$(scontrol -o show job "${job3}_2" | grep -o 'JobState=[A-Z]*')
 resub=$("$bin" sweep submit "$fsweep" --slurm 2>&1) || fail "resubmitting the failing sweep failed: $resub"
 scancel "$(echo "$resub" | tail -1)" 2>/dev/null || true
 grep -q -- "--array=1-3%32" "$root/failing/.slurm/submit-2.sbatch" || fail "the resubmission should hold the 3 failed tasks: $(grep array "$root/failing/.slurm/submit-2.sbatch")"
+
+# 5. The grid edited (hold = {7, 0}: point 0 is now fail=false,hold=7): the jobs submitted for
+#    the old grid say nothing about the new points, whose indices they never named.
+edited="$root/edited.lua"
+echo "sweep{notebook = \"Tests/Sweep/tiny_notebook.lua\", grid = {fail = false, hold = {7, 0}}, out = \"$root/failing\"}" > "$edited"
+status=$("$bin" sweep status "$edited" 2>"$root/edited.err") || fail "status of the edited sweep failed: $(cat "$root/edited.err")"
+echo "$status" | grep -q "2 tasks: 1 ok, 1 missing" || fail "the edited grid's status (old jobs' indices taken for new points?): $status"
+echo "$status" | grep -q "0 fail=false,hold=7: missing" || fail "the edited grid's new point: $status"
+grep -q "submitted for an earlier grid" "$root/edited.err" || fail "status does not say it left out the old jobs: $(cat "$root/edited.err")"
 
 echo "ok   slurm: 2 × 3 × 2 sweep, cancel + resubmit, collect, failed and killed tasks ($(( $(date +%s) - t_start )) s)"

@@ -44,4 +44,46 @@ final class CollectTests: XCTestCase {
         XCTAssertEqual(c.series[0].x, [0.3, 0.5])
         XCTAssertEqual(c.series[0].y[1], 0.7, accuracy: 1e-12)
     }
+
+    /// Failed and running tasks' values are in the table but not on the chart (they are partial).
+    func testOnlyFinishedTasksAreDrawn() throws {
+        let t = ResultTable(columns: ["index", "ratio", "top1", "status"],
+                            rows: [[.int(0), .double(0.5), .double(0.8), .string("ok")],
+                                   [.int(1), .double(0.5), .double(0.1), .string("failed (exit 1)")],
+                                   [.int(2), .double(0.3), .double(0.9), .string("ok")],
+                                   [.int(3), .double(0.7), .double(0.2), .string("RUNNING")]])
+        let c = try XCTUnwrap(try t.chart(PlotChoice(x: "ratio", y: "top1", by: nil)))
+        XCTAssertEqual(c.series[0].x, [0.3, 0.5])
+        XCTAssertEqual(c.series[0].y, [0.9, 0.8])
+        let failedOnly = ResultTable(columns: ["index", "ratio", "top1", "status"], rows: [[.int(0), .double(0.5), .double(0.1), .string("failed (exit 1)")]])
+        XCTAssertNil(try failedOnly.resolve(PlotChoice(), grid: ["ratio"]), "nothing finished: no chart")
+    }
+
+    /// A task that is running (its folder's lock is held) is RUNNING in the table, as in
+    /// `sweep status`, with what it reported so far.
+    func testARunningTaskIsRunning() throws {
+        let out = try temporaryFolder(self)
+        let spec = SweepSpec(file: "s.lua", notebook: "nb.lua", grid: [("seed", [.int(1), .int(2)])], out: out)
+        let points = try Grid.expand(spec.grid)
+        let f = TaskFolder(out: out, point: points[0])
+        try FileManager.default.createDirectory(atPath: f.path, withIntermediateDirectories: true)
+        try write(f.report, #"{"top1": 0.25}"#)
+        let lock = try XCTUnwrap(try TaskLock(f))
+        defer { lock.release() }
+        XCTAssertEqual(try SweepStatus.compute(spec, points: points, slurm: [:]).map(\.state), ["RUNNING", "missing"])
+        let t = try ResultTable.collect(spec, points: points)
+        XCTAssertEqual(t.csv, "index,seed,top1,status\r\n0,1,0.25,RUNNING\r\n1,2,,missing\r\n")
+    }
+
+    /// When nothing can be drawn, the chart of an earlier collect is removed.
+    func testNoChartRemovesTheOldOne() throws {
+        let out = try temporaryFolder(self)
+        let t = ResultTable(columns: ["index", "ratio", "top1", "status"], rows: [[.int(0), .double(0.5), .double(0.8), .string("ok")]])
+        let chart = try XCTUnwrap(try t.chart(PlotChoice(x: "ratio", y: "top1")))
+        XCTAssertEqual(try t.write(out: out, chart: chart).count, 3)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/results.svg"))
+        XCTAssertEqual(try t.write(out: out, chart: nil), [out + "/results.md", out + "/results.csv"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/results.svg"), "a stale chart stays")
+        XCTAssertEqual(try t.write(out: out, chart: nil).count, 2, "no chart to remove is fine")
+    }
 }

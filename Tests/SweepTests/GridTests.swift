@@ -35,6 +35,13 @@ final class GridTests: XCTestCase {
         XCTAssertThrowsError(try Grid.expand([("ratio", [.double(0.5), .double(0.5)])])) {
             XCTAssertTrue("\($0)".contains("grid points 0 and 1 would share the task folder 'ratio=0.5'"), "\($0)")
         }
+        XCTAssertThrowsError(try Grid.expand([("ratio", [.int(1), .double(2), .double(1)])])) {
+            XCTAssertTrue("\($0)".contains("sweep: grid 'ratio' lists 1 and 1.0, one value in Lua (1 == 1.0): give it once"), "\($0)")
+        }
+        XCTAssertThrowsError(try Grid.expand([("ratio", [.double(-0.0), .int(0)])], file: nil)) {
+            XCTAssertEqual("\($0)", "grid 'ratio' lists -0.0 and 0, one value in Lua (-0.0 == 0): give it once")
+        }
+        XCTAssertEqual(try Grid.expand([("ratio", [.int(1), .double(1.5), .string("1.0")])]).count, 3)
         XCTAssertThrowsError(try Grid.expand([("name", [.string("a/b"), .string("a_b")])])) {
             XCTAssertTrue("\($0)".contains("share the task folder 'name=a_b'"), "\($0)")
         }

@@ -40,6 +40,7 @@ final class ResumeTests: XCTestCase {
         spec.timeout = 30
         let p = try Grid.expand(spec.grid)[0]
         XCTAssertEqual(TaskLauncher.arguments(spec, p),
-                       ["notebook", "run", "nb.lua", "--out", "runs/x/criterion=l1,ratio=0.5", "-p", "criterion=\"l1\"", "-p", "ratio=0.5", "--timeout", "30.0"])
+                       ["notebook", "run", "--out=runs/x/criterion=l1,ratio=0.5", "-p", "criterion=\"l1\"", "-p", "ratio=0.5", "--timeout", "30.0",
+                        "--", "nb.lua"])
     }
 }

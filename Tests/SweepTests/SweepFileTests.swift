@@ -43,7 +43,8 @@ final class SweepFileTests: XCTestCase {
         XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {}}}"#).contains("grid 'ratio' is an empty list"))
         XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {{1}}}}"#).contains("grid 'ratio' value 1 must be a number, string or boolean, got table"))
         XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {a = 1}}}"#).contains("must be a list"))
-        XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {0/0}}}"#).contains("must be finite"))
+        XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {0/0}}}"#).contains("grid 'ratio' value 1 is NaN: a grid value must be finite"))
+        XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {-1/0}}}"#).contains("grid 'ratio' value 1 is -inf"))
         XCTAssertTrue(error(#"sweep{notebook = "NB", out = "o", grid = {epochs = {1, 2}}}"#)
             .contains("grid parameter 'epochs' is not assigned in the parameters cell of \(dir)/nb.lua (it sets: criterion, ratio, seed)"))
         XCTAssertTrue(error(#"sweep{notebook = "nope.lua", out = "o", grid = {ratio = {1}}}"#).contains("notebook 'nope.lua' does not exist"))
@@ -56,5 +57,25 @@ final class SweepFileTests: XCTestCase {
         XCTAssertTrue(e.contains("exactly once (it called it 2 times)"), e)
         XCTAssertTrue(error("sweep{").contains("s.lua:1:"), "syntax errors name the file and line")
         XCTAssertTrue((try? SweepFile.load(dir + "/missing.lua")) == nil)
+    }
+
+    /// Errors in the nested tables name argument 1 (not the stack slot they were read from);
+    /// grid errors are not prefixed twice with the file; slurm.time takes minutes.
+    func testNestedTablesAndGridMessages() throws {
+        var e = error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, slurm = {cpus = "two"}}"#)
+        XCTAssertTrue(e.contains("s.lua:1: bad argument #1 to 'sweep' (slurm field 'cpus': number expected, got string)"), e)
+        e = error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, plot = {x = 1}}"#)
+        XCTAssertTrue(e.contains("bad argument #1 to 'sweep' (plot field 'x': string expected, got number)"), e)
+        e = error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, slurm = {tiem = 1}}"#)
+        XCTAssertTrue(e.contains("bad argument #1 to 'sweep' (unknown option 'tiem' for slurm"), e)
+        e = error(#"sweep{notebook = "NB", out = "o", grid = {}}"#)
+        XCTAssertTrue(e.hasSuffix("s.lua:1: bad argument #1 to 'sweep' (the grid is empty; give at least one parameter, like grid = {ratio = {0.3, 0.5}})"), e)
+        XCTAssertFalse(e.contains("sweep: "), e)
+        e = error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1, 0.5, 1.0}}}"#)
+        XCTAssertTrue(e.contains("bad argument #1 to 'sweep' (grid 'ratio' lists 1 and 1.0, one value in Lua (1 == 1.0): give it once)"), e)
+        XCTAssertEqual(try load(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, slurm = {time = 30}}"#).slurm.time, "30")
+        XCTAssertEqual(try load(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, slurm = {time = "1:30:00"}}"#).slurm.time, "1:30:00")
+        e = error(#"sweep{notebook = "NB", out = "o", grid = {ratio = {1}}, slurm = {time = 0.5}}"#)
+        XCTAssertTrue(e.contains("bad argument #1 to 'sweep' (slurm field 'time': a number is whole minutes (at least 1), got 0.5"), e)
     }
 }
