@@ -47,8 +47,9 @@ public enum DistModule {
     static let allreduce = LuaFunction("allreduce", doc: """
         dist.allreduce(t [, op = "sum"]) -> t
         Combines tensor t element-wise over all ranks, in place: op is "sum", "mean" (the sum divided
-        by dist.size(); int64 truncates), "max" or "min". Every rank must call it with a tensor of the
-        same dtype and number of elements (a mismatch is an error naming each rank's count). Returns t.
+        by dist.size(); int64 truncates), "max" or "min" (a NaN on any rank gives NaN there). Every rank
+        must call it with a tensor of the same dtype and number of elements (a mismatch is an error naming
+        each rank's count). Returns t.
         Example:
           local t = tensor.full({3}, dist.rank())
           dist.allreduce(t, "sum")   -- every element: 1 + 2 + ... + dist.size()
