@@ -22,25 +22,6 @@ public final class DataParallel {
     /// The trainable parameters, in state-dict order (the same on every rank).
     var parameters: [Parameter] { model.namedParameters().map(\.parameter).filter(\.requiresGrad) }
 
-    /// Checks that every rank holds a model with the same parameter count and tensor
-    /// count; the error names every rank's count.
-    public func checkAgreement(_ op: String) throws {
-        let named = model.namedParameters()
-        let mine: [Int64] = [Int64(named.reduce(0) { $0 + $1.parameter.value.numel }), Int64(named.count)]
-        let all = try collective.allgather(mine)
-        let counts = stride(from: 0, to: all.count, by: 2).map { all[$0] }
-        let tensors = stride(from: 1, to: all.count, by: 2).map { all[$0] }
-        func list(_ v: [Int64]) -> String {
-            v.enumerated().map { "rank \($0.offset + 1) has \($0.element)" }.joined(separator: ", ")
-        }
-        if Set(counts).count > 1 {
-            throw TensorError("\(op): ranks disagree on the model's parameter count: \(list(counts)) (every rank must build the same model)")
-        }
-        if Set(tensors).count > 1 {
-            throw TensorError("\(op): ranks disagree on the model's number of parameter tensors: \(list(tensors)) (every rank must build the same model)")
-        }
-    }
-
     /// Overwrites every rank's parameters and float buffers with rank `root`'s.
     public func broadcastState(root: Int = 0) throws {
         for (_, t) in model.stateDict() where t.dtype == .float32 {

@@ -27,6 +27,17 @@ rm -rf "$out"; mkdir -p "$out"
 log=$("${mpi[@]}" "$bin" run Tests/Dist/dist_ops.lua 2>&1) || fail "dist_ops.lua" "$log"
 echo "$log" | grep "^ok" || fail "dist_ops.lua printed no ok line" "$log"
 
+# Ranks that would fall out of step (a hang is a failure: timeout).
+for t in dist_agree; do
+  set +e
+  log=$(timeout 300 "${mpi[@]}" "$bin" run "Tests/Dist/$t.lua" -- "$out" 2>&1)
+  rc=$?
+  set -e
+  [ "$rc" -ne 124 ] || fail "$t.lua hung (timeout after 300 s)" "$log"
+  [ "$rc" -eq 0 ] || fail "$t.lua (exit $rc)" "$log"
+  echo "$log" | grep "^ok" || fail "$t.lua printed no ok line" "$log"
+done
+
 for mode in plain sync; do
   log=$("$bin" run Tests/Dist/dist_fit.lua -- "$mode" "$out" 2>&1) || fail "dist_fit.lua $mode (1 rank, no mpirun)" "$log"
   log=$("${mpi[@]}" "$bin" run Tests/Dist/dist_fit.lua -- "$mode" "$out" 2>&1) || fail "dist_fit.lua $mode (2 ranks)" "$log"

@@ -14,10 +14,20 @@ final class ThreadRanks: @unchecked Sendable {
 
     init(_ size: Int) { self.size = size; slots = Array(repeating: nil, count: size) }
 
+    /// How long a rank waits for the others in a collective before it fails: ranks that
+    /// fall out of step fail the test instead of hanging it.
+    var timeout: TimeInterval = 60
+
     /// Deposits `mine`, waits for every rank, returns `combine` of the deposits.
-    func exchange(_ rank: Int, _ mine: [Double], _ combine: ([[Double]]) -> [Double]) -> [Double] {
+    func exchange(_ rank: Int, _ mine: [Double], _ combine: ([[Double]]) -> [Double]) throws -> [Double] {
         cond.lock(); defer { cond.unlock() }
-        while left > 0 { cond.wait() }          // the previous exchange is still being read
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        func wait() throws {
+            guard cond.wait(until: deadline) else {
+                throw TensorError("ThreadRanks: rank \(rank + 1) waited \(timeout) s for the other ranks")
+            }
+        }
+        while left > 0 { try wait() }          // the previous exchange is still being read
         let g = generation
         slots[rank] = mine
         arrived += 1
@@ -26,7 +36,7 @@ final class ThreadRanks: @unchecked Sendable {
             arrived = 0; left = size; generation += 1
             cond.broadcast()
         } else {
-            while generation == g { cond.wait() }
+            while generation == g { try wait() }
         }
         let out = result
         left -= 1
@@ -42,21 +52,24 @@ final class ThreadRanks: @unchecked Sendable {
         var size: Int { ranks.size }
         func sum(_ v: [[Double]]) -> [Double] { v.dropFirst().reduce(v[0]) { zip($0, $1).map(+) } }
         func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
-            let out = ranks.exchange(rank, values.map(Double.init)) { v in
+            let out = try ranks.exchange(rank, values.map(Double.init)) { v in
                 v.dropFirst().reduce(v[0].map { Double(Float($0)) }) { zip($0, $1).map { Double(Float($0) + Float($1)) } }
             }
             for i in 0..<values.count { values[i] = Float(out[i]) }
         }
         func allreduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {
-            let out = ranks.exchange(rank, Array(values), sum)
+            let out = try ranks.exchange(rank, Array(values), sum)
             for i in 0..<values.count { values[i] = out[i] }
         }
         func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {
-            let out = ranks.exchange(rank, values.map(Double.init)) { $0[root] }
+            let out = try ranks.exchange(rank, values.map(Double.init)) { $0[root] }
             for i in 0..<values.count { values[i] = Float(out[i]) }
         }
         func allgather(_ values: [Int64]) throws -> [Int64] {
-            ranks.exchange(rank, values.map(Double.init)) { $0.flatMap { $0 } }.map { Int64($0) }
+            // two exact halves per value (a Double holds 53 bits; fingerprints take 64)
+            let halves = values.flatMap { [Double($0 >> 32), Double($0 & 0xFFFF_FFFF)] }
+            let out = try ranks.exchange(rank, halves) { $0.flatMap { $0 } }
+            return stride(from: 0, to: out.count, by: 2).map { Int64(out[$0]) << 32 | Int64(out[$0 + 1]) }
         }
     }
 

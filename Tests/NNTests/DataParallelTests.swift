@@ -1,0 +1,67 @@
+import XCTest
+@testable import NN
+@testable import Tensor
+
+/// Data-parallel training on `ThreadRanks` (K ranks in one process): the ranks must agree
+/// on the model and the steps before the first collective that would pair them wrongly.
+final class DataParallelTests: XCTestCase {
+    /// Each rank's error message ("" when it succeeded). The models are built before (their
+    /// initialisation draws from the global generator, which is not for several threads).
+    func messages(_ ranks: ThreadRanks, _ body: @escaping (Int) throws -> Void) throws -> [String] {
+        try ranks.run { r -> String in
+            do { try body(r); return "" } catch { return "\(error)" }
+        }
+    }
+
+    func testModelsWithEqualTotalsButOtherShapesDisagreeOnEveryRank() throws {
+        let ranks = ThreadRanks(2)
+        let models = [Sequential([try Linear(2, 4, bias: false), try Linear(4, 2, bias: false)]),
+                      Sequential([try Linear(2, 2, bias: false), try Linear(2, 6, bias: false)])]
+        let errors = try messages(ranks) { r in
+            try DataParallel(model: models[r], collective: ranks.collective(r)).checkAgreement("fit")
+        }
+        XCTAssertEqual(errors[0], errors[1])
+        XCTAssertTrue(errors[0].hasPrefix("fit: ranks disagree on the model's state tensor 1: rank 1 has '0.weight' [4, 2], rank 2 has '0.weight' [2, 2]"), errors[0])
+    }
+
+    func testAFrozenParameterOnOneRankDisagrees() throws {
+        let ranks = ThreadRanks(2)
+        let models = try (0..<2).map { _ in Sequential([try Linear(2, 2), try Linear(2, 2)]) }
+        models[1].namedParameters()[2].parameter.requiresGrad = false
+        let errors = try messages(ranks) { r in
+            try DataParallel(model: models[r], collective: ranks.collective(r)).checkAgreement("fit")
+        }
+        XCTAssertEqual(errors[0], errors[1])
+        XCTAssertTrue(errors[0].contains("state tensor 3: rank 1 has '1.weight' [2, 2], rank 2 has '1.weight' [2, 2] (requires_grad = false)"), errors[0])
+    }
+
+    func testTheSameModelAgrees() throws {
+        let ranks = ThreadRanks(3)
+        let models = try (0..<3).map { _ in Sequential([try Linear(2, 4), try BatchNorm1d(4), try Linear(4, 2)]) }
+        let errors = try messages(ranks) { r in
+            try DataParallel(model: models[r], collective: ranks.collective(r)).checkAgreement("fit")
+        }
+        XCTAssertEqual(errors, ["", "", ""])
+    }
+
+    /// Rank 1 has 2 batches per epoch, rank 2 has 3: fit stops on both before the first
+    /// step (rank 1 used to finish and leave rank 2 waiting in the step's allreduce).
+    func testDifferentBatchCountsAreAnErrorOnEveryRankBeforeTraining() throws {
+        let ranks = ThreadRanks(2)
+        let models = try (0..<2).map { _ in Sequential([try Linear(2, 2)]) }
+        let out = try ranks.run { r -> (String, Int) in
+            let model = models[r]
+            let batches = BatchList((0..<(r == 0 ? 2 : 3)).map { _ in
+                (randn([4, 2], seed: 3), try! Tensor.int64(shape: [4], values: [0, 1, 0, 1]))
+            })
+            let trainer = Trainer(model: model, optimizer: try SGD(lr: 0.1))
+            trainer.dataParallel = DataParallel(model: model, collective: ranks.collective(r))
+            var steps = 0
+            do { try trainer.fit(batches, epochs: 1, onStep: { _ in steps += 1 }) } catch { return ("\(error)", steps) }
+            return ("", steps)
+        }
+        XCTAssertEqual(out[0].0, out[1].0)
+        XCTAssertTrue(out[0].0.hasPrefix("fit: ranks disagree on the number of batches per epoch: rank 1 has 2, rank 2 has 3"), out[0].0)
+        XCTAssertEqual(out.map(\.1), [0, 0])
+    }
+}
