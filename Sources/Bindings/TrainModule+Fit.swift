@@ -79,12 +79,15 @@ extension TrainModule {
             start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
             if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
         }
+        /// A callback's "stop": with several ranks, any rank's stops every rank after the same
+        /// step (a stop on one rank alone, say a time budget, would leave the others waiting).
+        func stops(_ mine: Bool) throws -> Bool { try dataParallel?.collective.anyRank(mine) ?? mine }
         let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
                 bar.update(s, epochs: epochs, batchSize: loader.batchSize)
-                if let f = onStep, try !proceed(L, f, { pushStep(L, s) }) {
+                if let f = onStep, try stops(!proceed(L, f, { pushStep(L, s) })) {
                     history.append(EpochReport(partial: s))   // the history keeps the steps that ran
                     throw StopTraining()
                 }
@@ -95,7 +98,7 @@ extension TrainModule {
                 if main, let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
-                if let f = onEpoch, try !proceed(L, f, { pushEpoch(L, e) }) { throw StopTraining() }
+                if let f = onEpoch, try stops(!proceed(L, f, { pushEpoch(L, e) })) { throw StopTraining() }
             })
         } catch is StopTraining {
             bar.finish()

@@ -27,6 +27,12 @@ extension Collective {
         return v
     }
 
+    /// Whether `flag` is true on any rank (every rank gets the answer): how the ranks
+    /// agree to stop together when a callback stops one of them.
+    public func anyRank(_ flag: Bool) throws -> Bool {
+        try allreduceSum([flag ? 1 : 0])[0] > 0
+    }
+
     /// Every rank's string, in rank order: the lengths, then the UTF-8 bytes one per
     /// element (for error messages: a few bytes).
     public func allgather(string: String) throws -> [String] {
