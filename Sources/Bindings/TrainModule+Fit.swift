@@ -102,6 +102,7 @@ extension TrainModule {
             })
         } catch is StopTraining {
             bar.finish()
+            try dataParallel?.broadcastBuffers()   // stopped within an epoch: rank 1's buffers, as at an epoch's end
         } catch {
             bar.finish()
             throw error

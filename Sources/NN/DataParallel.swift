@@ -31,6 +31,35 @@ public final class DataParallel {
         }
     }
 
+    /// Overwrites every rank's float buffers (BatchNorm's running statistics) with rank
+    /// `root`'s, packed in one broadcast. A plain BatchNorm's running statistics follow the
+    /// samples of its own rank; `Trainer.fit` calls this at the end of every epoch, before
+    /// the evaluation and the epoch callback (as PyTorch's DDP broadcasts rank 0's buffers),
+    /// so that evaluation, checkpoints and pruning see one model on every rank.
+    public func broadcastBuffers(root: Int = 0) throws {
+        guard collective.size > 1 else { return }
+        let buffers = try model.namedBuffers().map(\.tensor).filter { $0.dtype == .float32 }.map { ($0, try $0.contiguous()) }
+        let total = buffers.reduce(0) { $0 + $1.1.numel }
+        guard total > 0 else { return }
+        var packed = [Float](repeating: 0, count: total)
+        try packed.withUnsafeMutableBufferPointer { b in
+            var o = 0
+            for (_, c) in buffers {
+                let n = c.numel
+                c.withFloats { (b.baseAddress! + o).update(from: $0, count: n) }
+                o += n
+            }
+            try collective.broadcast(b, root: root)
+            o = 0
+            for (t, c) in buffers {
+                let n = c.numel
+                c.withFloats { $0.update(from: b.baseAddress! + o, count: n) }
+                o += n
+                if c !== t { try t.copy(from: c) }
+            }
+        }
+    }
+
     /// Sums every trainable parameter's gradient over the ranks, in buckets. A missing
     /// gradient counts as zeros (allocated, so every rank reduces the same buffers).
     public func reduceGradients() throws {

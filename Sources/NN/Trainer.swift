@@ -62,7 +62,8 @@ public final class Trainer {
     /// sharded loader, see `Loader.sharded`) and the gradients are summed over the ranks
     /// after backward. Reported losses, accuracies and sample counts are then global.
     /// Before training the ranks check that they agree on the epochs, the model and (each
-    /// epoch) the number of batches.
+    /// epoch) the number of batches; float buffers are made rank 1's at the end of every
+    /// epoch, before the evaluation (`DataParallel.broadcastBuffers`).
     public var dataParallel: DataParallel?
 
     /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
@@ -129,6 +130,8 @@ public final class Trainer {
             guard seen > 0 else {
                 throw TensorError("fit: epoch \(e + 1) saw no training samples (an empty dataset, or drop_last with fewer samples than one batch)")
             }
+            // plain BatchNorm's running statistics followed each rank's samples: make them rank 1's
+            try dataParallel?.broadcastBuffers()
             let secs = Trainer.seconds(since: start)
             var report = EpochReport(epoch: e + 1, lr: lr, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                                      trainTop1: seen > 0 ? Double(correct) / Double(seen) : .nan, seconds: secs,

@@ -3,7 +3,8 @@ import XCTest
 @testable import Tensor
 
 /// Data-parallel training on `ThreadRanks` (K ranks in one process): the ranks must agree
-/// on the model and the steps before the first collective that would pair them wrongly.
+/// on the model and the steps before the first collective that would pair them wrongly, and
+/// end every epoch with the same model (plain BatchNorm's buffers included).
 final class DataParallelTests: XCTestCase {
     /// Each rank's error message ("" when it succeeded). The models are built before (their
     /// initialisation draws from the global generator, which is not for several threads).
@@ -63,5 +64,28 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(out[0].0, out[1].0)
         XCTAssertTrue(out[0].0.hasPrefix("fit: ranks disagree on the number of batches per epoch: rank 1 has 2, rank 2 has 3"), out[0].0)
         XCTAssertEqual(out.map(\.1), [0, 0])
+    }
+
+    /// Plain BatchNorm: each rank's running statistics follow its own samples; fit makes
+    /// them rank 1's at the end of every epoch.
+    func testPlainBatchNormBuffersAreRankOnesAfterEveryEpoch() throws {
+        let ranks = ThreadRanks(2)
+        let models = try (0..<2).map { _ in Sequential([try Linear(3, 4), try BatchNorm1d(4), ReLU(), try Linear(4, 2)]) }
+        let out = try ranks.run { r -> ([Double], [Double]) in
+            let model = models[r]
+            let labels = try Tensor.int64(shape: [6], values: [0, 1, 0, 1, 1, 0])
+            // rank 2's samples are shifted: its batch statistics differ from rank 1's
+            let batches = BatchList((0..<3).map { b in
+                (try! randn([6, 3], seed: UInt64(10 * r + b)).add(try! Tensor(scalar: Float(3 * r))), labels)
+            })
+            let trainer = Trainer(model: model, optimizer: try SGD(lr: 0.1))
+            trainer.dataParallel = DataParallel(model: model, collective: ranks.collective(r))
+            try trainer.fit(batches, epochs: 2)   // no evaluation: GradMode is global, not per thread
+            let bn = model.namedModules().compactMap { $0.module as? BatchNorm }[0]
+            return (bn.runningMean.toArray(), bn.runningVar.toArray())
+        }
+        XCTAssertEqual(out[0].0, out[1].0, "running_mean")
+        XCTAssertEqual(out[0].1, out[1].1, "running_var")
+        XCTAssertNotEqual(out[0].0, [0, 0, 0, 0])
     }
 }
