@@ -136,6 +136,28 @@ final class SyncBatchNormTests: XCTestCase {
         }
     }
 
+    /// An uneven last batch can leave one sample on a rank: the statistics cover every
+    /// rank's (here 2 + 1), so the layer normalises and backpropagates like one BatchNorm
+    /// over the 3; only a single value over all ranks is an error.
+    func testOneSampleOnARankIsEnoughWhenTheRanksHaveMore() throws {
+        let x = randn([3, 6], seed: 7, scale: 2), r = randn([3, 6], seed: 8)
+        let bn = try BatchNorm1d(6)
+        let y = try bn.forward(x), dx = try bn.backward(r)
+        let ranks = ThreadRanks(2), cut = [0, 2, 3]
+        let out = try ranks.run { k -> ([Double], [Double], [Double]) in
+            let s = try SyncBatchNorm(6, collective: ranks.collective(k))
+            let yk = try s.forward(try self.rows(x, cut[k], cut[k + 1]))
+            let dk = try s.backward(try self.rows(r, cut[k], cut[k + 1]))
+            return (yk.toArray(), dk.toArray(), s.runningVar.toArray())
+        }
+        for (a, b) in zip(y.toArray(), out[0].0 + out[1].0) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(dx.toArray(), out[0].1 + out[1].1) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(bn.runningVar.toArray(), out[1].2) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertThrowsError(try SyncBatchNorm(6, collective: LocalCollective()).forward(randn([1, 6], seed: 9))) { e in
+            XCTAssertTrue("\(e)".contains("expected more than 1 value per channel when training, got 1 over all ranks"), "\(e)")
+        }
+    }
+
     func testConvertKeepsStateAndRoundTripsThroughASpec() throws {
         let net = try Sequential(named: [("conv", try Conv2d(2, 3, kernelSize: (3, 3))), ("bn", try BatchNorm2d(3)), ("relu", ReLU())])
         let bn = net.module(at: "bn") as! BatchNorm
