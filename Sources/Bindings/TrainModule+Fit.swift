@@ -60,24 +60,35 @@ extension TrainModule {
         let log = try o.bool("log", true)
         var progress = try o.bool("progress", log && L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
         var main = true
-        var dataParallel: DataParallel? = nil
+        var dataParallel: DataParallel? = nil, world: Communicator? = nil
         if try o.bool("distributed", false) {
-            let world = try Communicator.world()
-            main = world.rank == 0
+            let w = try Communicator.world()
+            world = w
+            main = w.rank == 0
             progress = progress && main
-            loader = try loader.sharded(rank: world.rank, of: world.size, even: true)
-            evalLoader = try evalLoader?.sharded(rank: world.rank, of: world.size, even: false)
-            SyncBatchNorm.attach(model, world)
-            dataParallel = DataParallel(model: model, collective: world)
+            loader = try loader.sharded(rank: w.rank, of: w.size, even: true)
+            evalLoader = try evalLoader?.sharded(rank: w.rank, of: w.size, even: false)
+            SyncBatchNorm.attach(model, w)
+            dataParallel = DataParallel(model: model, collective: w)
         }
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
         trainer.labelSmoothing = smoothing
         var start = 0
-        if resume, let path = checkpoint, path.exists {
-            start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
-            if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
+        if resume, let path = checkpoint {
+            var done: Int? = nil
+            if let dp = dataParallel, let world {
+                // rank 1's checkpoint, sent to every rank, into the same model on every rank
+                try dp.checkAgreement("fit")
+                done = try Checkpoint.restoreShared(path, model: model, optimizer: box.optimizer, world: world)
+            } else if path.exists {
+                done = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
+            }
+            if let done {
+                start = done
+                if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
+            }
         }
         /// A callback's "stop": with several ranks, any rank's stops every rank after the same
         /// step (a stop on one rank alone, say a time budget, would leave the others waiting).

@@ -28,8 +28,8 @@ log=$("${mpi[@]}" "$bin" run Tests/Dist/dist_ops.lua 2>&1) || fail "dist_ops.lua
 echo "$log" | grep "^ok" || fail "dist_ops.lua printed no ok line" "$log"
 
 # Ranks that would fall out of step (a hang is a failure: timeout), BatchNorm's buffers and
-# an uneven last batch.
-for t in dist_agree dist_batchnorm; do
+# an uneven last batch, and resume = true with a checkpoint that only rank 1 sees.
+for t in dist_agree dist_batchnorm dist_resume; do
   set +e
   log=$(timeout 300 "${mpi[@]}" "$bin" run "Tests/Dist/$t.lua" -- "$out" 2>&1)
   rc=$?

@@ -26,6 +26,8 @@ final class CommunicatorTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("root rank 2 out of range (1 rank)"), "\(e)")
         }
         XCTAssertEqual(try w.allgather([3, 4]), [3, 4])
+        XCTAssertEqual(try w.broadcast(bytes: [1, 2, 3], root: 0), [1, 2, 3])
         try w.barrier()
     }
+
 }
