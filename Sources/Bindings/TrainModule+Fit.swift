@@ -62,7 +62,7 @@ extension TrainModule {
         var main = true
         var dataParallel: DataParallel? = nil, world: Communicator? = nil
         if try o.bool("distributed", false) {
-            let w = try Communicator.world()
+            let w = try DistModule.world(L)
             world = w
             main = w.rank == 0
             progress = progress && main

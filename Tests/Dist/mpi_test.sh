@@ -55,3 +55,14 @@ set -e
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "a failing rank: expected the job to end with an error, got exit $rc" "$log"
 echo "$log" | grep -q "rank two fails" || fail "a failing rank: its error is not shown" "$log"
 echo "ok mpi: a failing rank aborts the job (exit $rc)"
+
+# srun --mpi=pmi2 (PMI_SIZE; Open MPI here has no PMI-2 support) or srun without an MPI
+# plugin (SLURM_NTASKS) starts K copies that each run as rank 1 of 1: each says so, once.
+for var in PMI_SIZE SLURM_NTASKS; do
+  log=$(env -u OMPI_COMM_WORLD_SIZE -u PMIX_RANK "$var=2" "$bin" -e 'dist.barrier(); print("size " .. dist.size() .. " rank " .. dist.rank())' 2>&1) \
+    || fail "$var=2 without mpirun" "$log"
+  echo "$log" | grep -qx "size 1 rank 1" || fail "$var=2 without mpirun: expected one rank" "$log"
+  n=$(echo "$log" | grep -c "$var=2 says this job has 2 tasks" || true)
+  [ "$n" -eq 1 ] || fail "$var=2 without mpirun: expected the warning once, got $n" "$log"
+done
+echo "ok mpi: one rank under a launcher of 2 tasks warns"
