@@ -24,10 +24,14 @@ extension TrainModule {
     `progress = true`); the history and the callbacks still see every epoch.
     `distributed = true` (under `mpirun -np K topiary run script.lua`) trains data-parallel: each
     rank takes its share of every batch (`loader`'s batch size is per rank; K ranks × batch B train
-    as one process × batch K·B), rank 1's weights are broadcast first (the ranks must agree on the
-    parameter count), gradients are summed after backward, and only rank 1 prints and writes the
-    checkpoint. Losses and accuracies reported are over all ranks; callbacks run on every rank.
-    Without mpirun it is one rank. See nn.sync_batchnorm for BatchNorm over all ranks.
+    as one process × batch K·B), rank 1's weights are broadcast first, gradients are summed after
+    backward, and only rank 1 prints and writes the checkpoint. The ranks must agree on the model
+    (every state tensor's name and shape), the epochs and the number of batches per epoch (checked
+    first: the same error on every rank). With resume = true rank 1's checkpoint, sent to every rank,
+    decides. Losses and accuracies reported are over all ranks; callbacks run on every rank, and a
+    callback returning false on any rank stops them all. A plain BatchNorm's running statistics are
+    made rank 1's at the end of every epoch (before eval and the checkpoint); nn.sync_batchnorm
+    computes BatchNorm over all ranks, as one process would. Without mpirun it is one rank.
     Returns {epochs = {...per-epoch tables...}}.
     Example:
       local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Data-parallel training over Open MPI with 2 local ranks: the dist module's collectives
-# and errors (dist_ops.lua), and train.fit{distributed = true} — 2 ranks × batch 64 give
-# the weights and loss curve of 1 rank × batch 128, without and with nn.sync_batchnorm
-# (dist_fit.lua, reference run first without mpirun), only rank 1 prints, and a rank that
-# fails ends the job.
+# and errors (dist_ops.lua); ranks that disagree on the model or the steps get one error
+# each instead of a hang (dist_agree.lua); plain BatchNorm's buffers are rank 1's after
+# every epoch and SyncBatchNorm takes one sample on a rank (dist_batchnorm.lua); resume =
+# true follows rank 1's checkpoint (dist_resume.lua); train.fit{distributed = true} — 2
+# ranks × batch 64 give the weights and loss curve of 1 rank × batch 128, without and with
+# nn.sync_batchnorm (dist_fit.lua, reference run first without mpirun), only rank 1
+# prints; a rank that fails ends the job; a one-rank process under a launcher of several
+# tasks (srun --mpi=pmi2) warns.
 # As root (CI) mpirun needs --allow-run-as-root; 2 ranks may exceed the cores: --oversubscribe.
 # Skips, saying why, when Open MPI's mpirun is not installed.
 # Usage: Tests/Dist/mpi_test.sh [path/to/topiary]
