@@ -27,7 +27,11 @@ enum Checkpoint {
     /// Loads a checkpoint into `model` and `optimizer` (all-or-nothing for the model)
     /// and returns the number of epochs it had completed.
     static func restore(_ path: FilePath, model: any Module, optimizer: any Optimizer) throws -> Int {
-        let file = try SafeTensors.read(path, op: "checkpoint")
+        try restore(try SafeTensors.read(path, op: "checkpoint"), from: path, model: model, optimizer: optimizer)
+    }
+
+    /// `restore(_:model:optimizer:)` of a checkpoint already read (`path` names it in errors).
+    static func restore(_ file: SafeTensors, from path: FilePath, model: any Module, optimizer: any Optimizer) throws -> Int {
         guard file.metadata["topiary.format"] == "checkpoint", let epoch = file.metadata["topiary.epoch"] else {
             throw TensorError("checkpoint: \(path) is not a Topiary training checkpoint (no topiary.epoch metadata)")
         }

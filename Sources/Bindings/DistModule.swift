@@ -7,7 +7,9 @@ import Tensor
 /// `mpirun -np K topiary run script.lua` (Open MPI). Without mpirun the script is the only
 /// rank (rank 1 of 1) and no MPI is used. Ranks are 1-based, like every index in
 /// Topiary's Lua API: `dist.rank()` is 1 ... `dist.size()`, and rank 1 is the one that
-/// prints and writes checkpoints in `train.fit{distributed = true}`.
+/// prints and writes checkpoints in `train.fit{distributed = true}`. Started by a launcher
+/// Topiary cannot join (`srun --mpi=pmi2`: Open MPI here has no PMI-2), each task is rank 1
+/// of 1 and warns on stderr.
 /// ```lua
 /// local g = net:parameters()[1].grad
 /// dist.allreduce(g, "mean")
@@ -21,8 +23,13 @@ public enum DistModule {
 
     static let functions: [LuaFunction] = [rank, size, allreduce, broadcast, barrier]
 
-    /// The world communicator, with MPI's errors as Lua errors.
-    static func world() throws -> Communicator { try Communicator.world() }
+    /// The world communicator, with MPI's errors as Lua errors. A one-rank world that a
+    /// launcher started as one of several tasks (`srun --mpi=pmi2`) says so on stderr, once.
+    static func world(_ L: Lua) throws -> Communicator {
+        let c = try Communicator.world()
+        if let warning = c.takeWarning() { L.write(warning + "\n", to: .stderr) }
+        return c
+    }
 
     static let rank = LuaFunction("rank", doc: """
         dist.rank() -> integer
@@ -30,7 +37,7 @@ public enum DistModule {
         Example:
           if dist.rank() == 1 then print("first rank of", dist.size()) end
         """) { L in
-        L.push(try world().rank + 1)
+        L.push(try world(L).rank + 1)
         return 1
     }
 
@@ -40,15 +47,16 @@ public enum DistModule {
         Example:
           local per_rank = 128 // dist.size()
         """) { L in
-        L.push(try world().size)
+        L.push(try world(L).size)
         return 1
     }
 
     static let allreduce = LuaFunction("allreduce", doc: """
         dist.allreduce(t [, op = "sum"]) -> t
         Combines tensor t element-wise over all ranks, in place: op is "sum", "mean" (the sum divided
-        by dist.size(); int64 truncates), "max" or "min". Every rank must call it with a tensor of the
-        same dtype and number of elements (a mismatch is an error naming each rank's count). Returns t.
+        by dist.size(); int64 truncates), "max" or "min" (a NaN on any rank gives NaN there). Every rank
+        must call it with a tensor of the same dtype and number of elements (a mismatch is an error naming
+        each rank's count). Returns t.
         Example:
           local t = tensor.full({3}, dist.rank())
           dist.allreduce(t, "sum")   -- every element: 1 + 2 + ... + dist.size()
@@ -58,7 +66,7 @@ public enum DistModule {
         guard let op = ReduceOp(rawValue: name) else {
             throw LuaError.argument(2, "invalid op '\(name)' (expected \(ReduceOp.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")))")
         }
-        try world().allreduce(t, op: op)
+        try world(L).allreduce(t, op: op)
         L.pushValue(1)
         return 1
     }
@@ -71,7 +79,7 @@ public enum DistModule {
           local w = dist.broadcast(tensor.randn(4, 4), 1)   -- the same random matrix on every rank
         """) { L in
         let t = try L.checkTensor(1)
-        let c = try world()
+        let c = try world(L)
         let root = try L.optInteger(2, 1)
         guard root >= 1 && root <= c.size else {
             throw LuaError.argument(2, "root rank \(root) out of range (1 ... \(c.size))")
@@ -89,7 +97,7 @@ public enum DistModule {
           dist.barrier()
           local s = tensor.load("shared.npy")
         """) { L in
-        try world().barrier()
+        try world(L).barrier()
         return 0
     }
 }

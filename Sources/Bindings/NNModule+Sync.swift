@@ -19,7 +19,7 @@ extension NNModule {
               local net, paths = nn.sync_batchnorm(nn.zoo.resnet20{})   -- paths: {"bn1", "layer1.0.bn1", ...}
             """) { L in
             let net = try checkModule(L, 1)
-            let r = try SyncBatchNorm.convert(net, collective: try Communicator.world())
+            let r = try SyncBatchNorm.convert(net, collective: try DistModule.world(L))
             push(L, r.net)
             pushPaths(L, r.paths)
             return 2

@@ -24,10 +24,14 @@ extension TrainModule {
     `progress = true`); the history and the callbacks still see every epoch.
     `distributed = true` (under `mpirun -np K topiary run script.lua`) trains data-parallel: each
     rank takes its share of every batch (`loader`'s batch size is per rank; K ranks × batch B train
-    as one process × batch K·B), rank 1's weights are broadcast first (the ranks must agree on the
-    parameter count), gradients are summed after backward, and only rank 1 prints and writes the
-    checkpoint. Losses and accuracies reported are over all ranks; callbacks run on every rank.
-    Without mpirun it is one rank. See nn.sync_batchnorm for BatchNorm over all ranks.
+    as one process × batch K·B), rank 1's weights are broadcast first, gradients are summed after
+    backward, and only rank 1 prints and writes the checkpoint. The ranks must agree on the model
+    (every state tensor's name and shape), the epochs and the number of batches per epoch (checked
+    first: the same error on every rank). With resume = true rank 1's checkpoint, sent to every rank,
+    decides. Losses and accuracies reported are over all ranks; callbacks run on every rank, and a
+    callback returning false on any rank stops them all. A plain BatchNorm's running statistics are
+    made rank 1's at the end of every epoch (before eval and the checkpoint); nn.sync_batchnorm
+    computes BatchNorm over all ranks, as one process would. Without mpirun it is one rank.
     Returns {epochs = {...per-epoch tables...}}.
     Example:
       local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},
@@ -60,31 +64,45 @@ extension TrainModule {
         let log = try o.bool("log", true)
         var progress = try o.bool("progress", log && L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
         var main = true
-        var dataParallel: DataParallel? = nil
+        var dataParallel: DataParallel? = nil, world: Communicator? = nil
         if try o.bool("distributed", false) {
-            let world = try Communicator.world()
-            main = world.rank == 0
+            let w = try DistModule.world(L)
+            world = w
+            main = w.rank == 0
             progress = progress && main
-            loader = try loader.sharded(rank: world.rank, of: world.size, even: true)
-            evalLoader = try evalLoader?.sharded(rank: world.rank, of: world.size, even: false)
-            SyncBatchNorm.attach(model, world)
-            dataParallel = DataParallel(model: model, collective: world)
+            loader = try loader.sharded(rank: w.rank, of: w.size, even: true)
+            evalLoader = try evalLoader?.sharded(rank: w.rank, of: w.size, even: false)
+            SyncBatchNorm.attach(model, w)
+            dataParallel = DataParallel(model: model, collective: w)
         }
 
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
         trainer.labelSmoothing = smoothing
         var start = 0
-        if resume, let path = checkpoint, path.exists {
-            start = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
-            if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
+        if resume, let path = checkpoint {
+            var done: Int? = nil
+            if let dp = dataParallel, let world {
+                // rank 1's checkpoint, sent to every rank, into the same model on every rank
+                try dp.checkAgreement("fit")
+                done = try Checkpoint.restoreShared(path, model: model, optimizer: box.optimizer, world: world)
+            } else if path.exists {
+                done = try Checkpoint.restore(path, model: model, optimizer: box.optimizer)
+            }
+            if let done {
+                start = done
+                if main && log { L.write("resuming from \(path) after epoch \(start)\n") }
+            }
         }
+        /// A callback's "stop": with several ranks, any rank's stops every rank after the same
+        /// step (a stop on one rank alone, say a time budget, would leave the others waiting).
+        func stops(_ mine: Bool) throws -> Bool { try dataParallel?.collective.anyRank(mine) ?? mine }
         let bar = ProgressBar(enabled: progress, output: L.output)
         var history: [EpochReport] = []
         do {
             try trainer.fit(loader, epochs: epochs, from: start, evalSource: evalLoader, onStep: { s in
                 bar.update(s, epochs: epochs, batchSize: loader.batchSize)
-                if let f = onStep, try !proceed(L, f, { pushStep(L, s) }) {
+                if let f = onStep, try stops(!proceed(L, f, { pushStep(L, s) })) {
                     history.append(EpochReport(partial: s))   // the history keeps the steps that ran
                     throw StopTraining()
                 }
@@ -95,10 +113,11 @@ extension TrainModule {
                 if main, let path = checkpoint {
                     try Checkpoint.save(path, model: model, optimizer: box.optimizer, epoch: e.epoch)
                 }
-                if let f = onEpoch, try !proceed(L, f, { pushEpoch(L, e) }) { throw StopTraining() }
+                if let f = onEpoch, try stops(!proceed(L, f, { pushEpoch(L, e) })) { throw StopTraining() }
             })
         } catch is StopTraining {
             bar.finish()
+            try dataParallel?.broadcastBuffers()   // stopped within an epoch: rank 1's buffers, as at an epoch's end
         } catch {
             bar.finish()
             throw error

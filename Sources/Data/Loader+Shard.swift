@@ -7,7 +7,8 @@ import Tensor
 /// shuffle) and rank r gets every count-th sample of it from r on. The union of the
 /// ranks' batches at step i is thus exactly batch i of the same loader with batch size
 /// B·count, which is what makes K ranks × batch B train like one process × batch K·B.
-/// A batch's random transforms are seeded from (seed, epoch, step, rank).
+/// A batch's random transforms are seeded from (seed, epoch, step, rank): a sample is
+/// augmented differently than in one process's run of the same seed.
 public struct Shard: Sendable, Equatable {
     public var rank: Int
     public var count: Int

@@ -9,6 +9,7 @@ public enum ReduceOp: String, CaseIterable, Sendable {
 extension Communicator {
     /// Combines `t` element-wise over all ranks, in place (every rank gets the result).
     /// `mean` is the sum divided by the number of ranks (for int64 tensors: truncated).
+    /// A NaN on any rank makes the element NaN for `max` and `min` too.
     /// Every rank must pass a tensor of the same dtype and element count (checked: a
     /// mismatch is an error on every rank, naming the ranks' counts).
     public func allreduce(_ t: Tensor, op: ReduceOp) throws {
@@ -22,6 +23,7 @@ extension Communicator {
         case .min: mpiOp = cmpi_min()
         }
         let n = work.numel
+        let nans = work.dtype == .float32 && (op == .max || op == .min) ? try nanMask(work) : nil
         try work.withBytes { p in
             if work.dtype == .float32 {
                 try allreduce(p, count: n, elementSize: 4, type: cmpi_float(), op: mpiOp)
@@ -29,6 +31,7 @@ extension Communicator {
                 try allreduce(p, count: n, elementSize: 8, type: cmpi_int64(), op: mpiOp)
             }
         }
+        if let nans { work.withFloats { p in for i in 0..<n where nans[i] > 0 { p[i] = .nan } } }
         if op == .mean {
             if work.dtype == .float32 {
                 let k = Float(size)
@@ -53,6 +56,18 @@ extension Communicator {
                           type: work.dtype == .float32 ? cmpi_float() : cmpi_int64(), root: root)
         }
         if work !== t { try t.copy(from: work) }
+    }
+
+    /// Where any rank's `t` holds a NaN: positive there, 0 elsewhere (summed over the
+    /// ranks); nil when no rank has a NaN (one scalar collective). MPI_MAX and MPI_MIN
+    /// compare with > and <, so a NaN would survive or not depending on the ranks' order.
+    private func nanMask(_ t: Tensor) throws -> [Float]? {
+        let n = t.numel
+        let here = t.withFloats { p in (0..<n).contains { p[$0].isNaN } }
+        guard try allreduceSum([here ? 1 : 0])[0] > 0 else { return nil }
+        var mask = t.withFloats { p in (0..<n).map { p[$0].isNaN ? Float(1) : 0 } }
+        try mask.withUnsafeMutableBufferPointer { try allreduceSum($0) }
+        return mask
     }
 
     /// Checks that every rank holds a tensor of the same dtype and element count.

@@ -7,6 +7,8 @@ import Tensor
 /// started by `mpirun` (Open MPI sets `OMPI_COMM_WORLD_SIZE`; PMIx launchers set
 /// `PMIX_RANK`), otherwise a world of one rank that never touches MPI — so Topiary runs
 /// without mpirun and needs no MPI daemon (Open MPI's singleton init would start one).
+/// A one-rank world whose environment says the job has more tasks (`srun --mpi=pmi2`)
+/// carries a warning (`takeWarning`).
 ///
 /// MPI is initialised on the first `world()` call and finalised at a successful exit (an
 /// exit with a failure status aborts the job: no rank is left waiting). Its errors are
@@ -19,8 +21,19 @@ public final class Communicator: Collective {
     /// Whether this world runs over MPI (false: one rank, no MPI calls).
     public let usesMPI: Bool
 
+    /// `launcherWarning(environment:)` for a world of one rank, until `takeWarning` gives it.
+    private var pendingWarning: String?
+
     private init(rank: Int, size: Int, usesMPI: Bool) {
         self.rank = rank; self.size = size; self.usesMPI = usesMPI
+    }
+
+    /// The warning that this one-rank world is one of several tasks a launcher started
+    /// (`launcherWarning(environment:)`), the first time it is asked for; then nil, so
+    /// that it is shown once.
+    public func takeWarning() -> String? {
+        defer { pendingWarning = nil }
+        return pendingWarning
     }
 
     /// Whether the environment says an MPI launcher started this process.
@@ -38,6 +51,7 @@ public final class Communicator: Collective {
         if let c = shared { return c }
         guard launchedByMPI else {
             let c = Communicator(rank: 0, size: 1, usesMPI: false)
+            c.pendingWarning = launcherWarning(environment: ProcessInfo.processInfo.environment)
             shared = c
             return c
         }

@@ -116,7 +116,9 @@ public class BatchNorm: Module {
         let y = try Tensor(uninitialized: x.shape)
         var written = false
         if useBatch {
-            guard n * s > 1 else {
+            // a synchronised layer's statistics cover every rank's values: it counts them all
+            // (an uneven last batch may leave one sample on a rank), after the collective
+            guard n * s > 1 || (training && synchronizesBatchStatistics) else {
                 throw TensorError("\(op): expected more than 1 value per channel when training, got input shape \(shapeString(x.shape))")
             }
             var m = [Double](repeating: 0, count: c), v = [Double](repeating: 0, count: c)
@@ -134,6 +136,9 @@ public class BatchNorm: Module {
             } else {
                 x.withFloats { BatchNormKernel.statistics($0, n: n, c: c, s: s, mean: &m, variance: &v) }
                 if training { synced = try synchronize(mean: &m, variance: &v, count: &count) }
+                guard count > 1 else {
+                    throw TensorError("\(op): expected more than 1 value per channel when training, got \(count) over all ranks (input shape \(shapeString(x.shape)) on this rank)")
+                }
             }
             for i in 0..<c { (mean[i], invstd[i]) = Self.floatStatistics(m[i], v[i], eps: eps) }
             if training && trackRunningStats { try updateRunning(m, v, count: count) }

@@ -26,6 +26,25 @@ extension Collective {
         try v.withUnsafeMutableBufferPointer { try allreduceSum($0) }
         return v
     }
+
+    /// Whether `flag` is true on any rank (every rank gets the answer): how the ranks
+    /// agree to stop together when a callback stops one of them.
+    public func anyRank(_ flag: Bool) throws -> Bool {
+        try allreduceSum([flag ? 1 : 0])[0] > 0
+    }
+
+    /// Every rank's string, in rank order: the lengths, then the UTF-8 bytes one per
+    /// element (for error messages: a few bytes).
+    public func allgather(string: String) throws -> [String] {
+        let bytes = Array(string.utf8)
+        let lengths = try allgather([Int64(bytes.count)]).map { Int($0) }
+        let width = lengths.max() ?? 0
+        guard width > 0 else { return lengths.map { _ in "" } }
+        let all = try allgather(bytes.map { Int64($0) } + repeatElement(0, count: width - bytes.count))
+        return lengths.enumerated().map { r, n in
+            String(decoding: all[r * width ..< r * width + n].map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+        }
+    }
 }
 
 /// The group of one: what a process started without mpirun is.

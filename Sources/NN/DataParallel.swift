@@ -22,31 +22,41 @@ public final class DataParallel {
     /// The trainable parameters, in state-dict order (the same on every rank).
     var parameters: [Parameter] { model.namedParameters().map(\.parameter).filter(\.requiresGrad) }
 
-    /// Checks that every rank holds a model with the same parameter count and tensor
-    /// count; the error names every rank's count.
-    public func checkAgreement(_ op: String) throws {
-        let named = model.namedParameters()
-        let mine: [Int64] = [Int64(named.reduce(0) { $0 + $1.parameter.value.numel }), Int64(named.count)]
-        let all = try collective.allgather(mine)
-        let counts = stride(from: 0, to: all.count, by: 2).map { all[$0] }
-        let tensors = stride(from: 1, to: all.count, by: 2).map { all[$0] }
-        func list(_ v: [Int64]) -> String {
-            v.enumerated().map { "rank \($0.offset + 1) has \($0.element)" }.joined(separator: ", ")
-        }
-        if Set(counts).count > 1 {
-            throw TensorError("\(op): ranks disagree on the model's parameter count: \(list(counts)) (every rank must build the same model)")
-        }
-        if Set(tensors).count > 1 {
-            throw TensorError("\(op): ranks disagree on the model's number of parameter tensors: \(list(tensors)) (every rank must build the same model)")
-        }
-    }
-
     /// Overwrites every rank's parameters and float buffers with rank `root`'s.
     public func broadcastState(root: Int = 0) throws {
         for (_, t) in model.stateDict() where t.dtype == .float32 {
             let work = try t.contiguous()
             try work.withFloats { try collective.broadcast(UnsafeMutableBufferPointer(start: $0, count: work.numel), root: root) }
             if work !== t { try t.copy(from: work) }
+        }
+    }
+
+    /// Overwrites every rank's float buffers (BatchNorm's running statistics) with rank
+    /// `root`'s, packed in one broadcast. A plain BatchNorm's running statistics follow the
+    /// samples of its own rank; `Trainer.fit` calls this at the end of every epoch, before
+    /// the evaluation and the epoch callback (as PyTorch's DDP broadcasts rank 0's buffers),
+    /// so that evaluation, checkpoints and pruning see one model on every rank.
+    public func broadcastBuffers(root: Int = 0) throws {
+        guard collective.size > 1 else { return }
+        let buffers = try model.namedBuffers().map(\.tensor).filter { $0.dtype == .float32 }.map { ($0, try $0.contiguous()) }
+        let total = buffers.reduce(0) { $0 + $1.1.numel }
+        guard total > 0 else { return }
+        var packed = [Float](repeating: 0, count: total)
+        try packed.withUnsafeMutableBufferPointer { b in
+            var o = 0
+            for (_, c) in buffers {
+                let n = c.numel
+                c.withFloats { (b.baseAddress! + o).update(from: $0, count: n) }
+                o += n
+            }
+            try collective.broadcast(b, root: root)
+            o = 0
+            for (t, c) in buffers {
+                let n = c.numel
+                c.withFloats { $0.update(from: b.baseAddress! + o, count: n) }
+                o += n
+                if c !== t { try t.copy(from: c) }
+            }
         }
     }
 

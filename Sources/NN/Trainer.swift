@@ -61,6 +61,9 @@ public final class Trainer {
     /// Data-parallel training: every rank runs `fit` on its shard of each batch (a
     /// sharded loader, see `Loader.sharded`) and the gradients are summed over the ranks
     /// after backward. Reported losses, accuracies and sample counts are then global.
+    /// Before training the ranks check that they agree on the epochs, the model and (each
+    /// epoch) the number of batches; float buffers are made rank 1's at the end of every
+    /// epoch, before the evaluation (`DataParallel.broadcastBuffers`).
     public var dataParallel: DataParallel?
 
     /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
@@ -81,11 +84,19 @@ public final class Trainer {
         guard epochs >= 0, from >= 0 else { throw TensorError("fit: epochs must be non-negative") }
         let params = model.namedParameters().map(\.parameter)
         if let dp = dataParallel {
+            try dp.checkSame([("the first epoch", from + 1), ("the number of epochs", epochs)], "fit",
+                             hint: " (every rank must train the same epochs)")
             try dp.checkAgreement("fit")
             try dp.broadcastState()
         }
         var reports: [EpochReport] = []
         for e in stride(from: from, to: epochs, by: 1) {
+            if let dp = dataParallel {
+                // every step is a collective: a rank with fewer batches would leave the others waiting
+                if e > from { try dp.checkAgreement("fit") }   // a callback may have pruned
+                try dp.checkSame([("the number of batches per epoch", source.batchCount)], "fit",
+                                 hint: " (every rank must load the same dataset: each takes its share of every batch)")
+            }
             let lr = schedule.lr(base: baseLR, t: e)
             optimizer.lr = lr
             model.train()
@@ -119,6 +130,8 @@ public final class Trainer {
             guard seen > 0 else {
                 throw TensorError("fit: epoch \(e + 1) saw no training samples (an empty dataset, or drop_last with fewer samples than one batch)")
             }
+            // plain BatchNorm's running statistics followed each rank's samples: make them rank 1's
+            try dataParallel?.broadcastBuffers()
             let secs = Trainer.seconds(since: start)
             var report = EpochReport(epoch: e + 1, lr: lr, trainLoss: seen > 0 ? lossSum / Double(seen) : .nan,
                                      trainTop1: seen > 0 ? Double(correct) / Double(seen) : .nan, seconds: secs,

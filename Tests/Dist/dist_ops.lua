@@ -1,7 +1,8 @@
 -- The dist module under `mpirun -np 2`: rank and size, allreduce (sum, mean, max, min;
--- float32 and int64; non-contiguous views), broadcast from either root, barrier, and the
--- errors: mismatched element counts, a bad op or root, and ranks that disagree on the
--- model's parameter count in train.fit{distributed = true}.
+-- float32 and int64; non-contiguous views; a NaN propagates through max and min),
+-- broadcast from either root, barrier, and the errors: mismatched element counts, a bad
+-- op or root, and ranks that disagree on the model's parameter count in
+-- train.fit{distributed = true}.
 local check = dofile((arg[0]:match("(.*/)") or "./") .. "../Lua/lib/check.lua")
 local K, r = dist.size(), dist.rank()
 assert(K == 2, "run with mpirun -np 2, got " .. K .. " ranks")
@@ -12,6 +13,15 @@ check.near(dist.allreduce(t:clone()), {3, 30, -3}, 0, "sum")
 check.near(dist.allreduce(t:clone(), "mean"), {1.5, 15, -1.5}, 0, "mean")
 check.near(dist.allreduce(t:clone(), "max"), {2, 20, -1}, 0, "max")
 check.near(dist.allreduce(t:clone(), "min"), {1, 10, -2}, 0, "min")
+-- A NaN on any rank makes that element NaN for max and min, whichever rank holds it
+-- (MPI_MAX and MPI_MIN compare with > and <: a NaN survived or not by the ranks' order).
+local nan = 0 / 0
+local with_nan = r == 1 and tensor.new{nan, 1, 2} or tensor.new{5, nan, 1}
+for _, op in ipairs{"max", "min"} do
+  local got = dist.allreduce(with_nan:clone(), op)
+  assert(got[1] ~= got[1] and got[2] ~= got[2], op .. ": a NaN on either rank propagates, got " .. tostring(got))
+  assert(got[3] == (op == "max" and 2 or 1), op .. ": the NaN-free element")
+end
 local i = tensor.new{r, 3}:long()
 dist.allreduce(i, "sum")
 assert(i:dtype() == "int64" and i[1] == 3 and i[2] == 6, "int64 sum")

@@ -26,6 +26,19 @@ final class CommunicatorTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("root rank 2 out of range (1 rank)"), "\(e)")
         }
         XCTAssertEqual(try w.allgather([3, 4]), [3, 4])
+        XCTAssertEqual(try w.broadcast(bytes: [1, 2, 3], root: 0), [1, 2, 3])
         try w.barrier()
+    }
+
+    /// srun --mpi=pmi2 (PMI_SIZE) or an srun without an MPI plugin (Slurm's task counts)
+    /// starts K one-rank copies: each is told; a job of one task, or mpirun's, is not.
+    func testLauncherOfSeveralTasksWithoutMPIWarns() {
+        let pmi = Communicator.launcherWarning(environment: ["PMI_SIZE": "4", "PMI_RANK": "2", "SLURM_NTASKS": "4"])
+        XCTAssertTrue(pmi?.hasPrefix("dist: warning: PMI_SIZE=4 says this job has 4 tasks") ?? false, pmi ?? "nil")
+        XCTAssertTrue(pmi?.contains("srun --mpi=pmix") ?? false)
+        let slurm = Communicator.launcherWarning(environment: ["SLURM_STEP_NUM_TASKS": "2"])
+        XCTAssertTrue(slurm?.contains("SLURM_STEP_NUM_TASKS=2") ?? false, slurm ?? "nil")
+        XCTAssertNil(Communicator.launcherWarning(environment: ["SLURM_NTASKS": "1", "PMI_SIZE": "1"]))
+        XCTAssertNil(Communicator.launcherWarning(environment: [:]))
     }
 }

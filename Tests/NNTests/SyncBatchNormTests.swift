@@ -14,10 +14,20 @@ final class ThreadRanks: @unchecked Sendable {
 
     init(_ size: Int) { self.size = size; slots = Array(repeating: nil, count: size) }
 
+    /// How long a rank waits for the others in a collective before it fails: ranks that
+    /// fall out of step fail the test instead of hanging it.
+    var timeout: TimeInterval = 60
+
     /// Deposits `mine`, waits for every rank, returns `combine` of the deposits.
-    func exchange(_ rank: Int, _ mine: [Double], _ combine: ([[Double]]) -> [Double]) -> [Double] {
+    func exchange(_ rank: Int, _ mine: [Double], _ combine: ([[Double]]) -> [Double]) throws -> [Double] {
         cond.lock(); defer { cond.unlock() }
-        while left > 0 { cond.wait() }          // the previous exchange is still being read
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        func wait() throws {
+            guard cond.wait(until: deadline) else {
+                throw TensorError("ThreadRanks: rank \(rank + 1) waited \(timeout) s for the other ranks")
+            }
+        }
+        while left > 0 { try wait() }          // the previous exchange is still being read
         let g = generation
         slots[rank] = mine
         arrived += 1
@@ -26,7 +36,7 @@ final class ThreadRanks: @unchecked Sendable {
             arrived = 0; left = size; generation += 1
             cond.broadcast()
         } else {
-            while generation == g { cond.wait() }
+            while generation == g { try wait() }
         }
         let out = result
         left -= 1
@@ -42,21 +52,24 @@ final class ThreadRanks: @unchecked Sendable {
         var size: Int { ranks.size }
         func sum(_ v: [[Double]]) -> [Double] { v.dropFirst().reduce(v[0]) { zip($0, $1).map(+) } }
         func allreduceSum(_ values: UnsafeMutableBufferPointer<Float>) throws {
-            let out = ranks.exchange(rank, values.map(Double.init)) { v in
+            let out = try ranks.exchange(rank, values.map(Double.init)) { v in
                 v.dropFirst().reduce(v[0].map { Double(Float($0)) }) { zip($0, $1).map { Double(Float($0) + Float($1)) } }
             }
             for i in 0..<values.count { values[i] = Float(out[i]) }
         }
         func allreduceSum(_ values: UnsafeMutableBufferPointer<Double>) throws {
-            let out = ranks.exchange(rank, Array(values), sum)
+            let out = try ranks.exchange(rank, Array(values), sum)
             for i in 0..<values.count { values[i] = out[i] }
         }
         func broadcast(_ values: UnsafeMutableBufferPointer<Float>, root: Int) throws {
-            let out = ranks.exchange(rank, values.map(Double.init)) { $0[root] }
+            let out = try ranks.exchange(rank, values.map(Double.init)) { $0[root] }
             for i in 0..<values.count { values[i] = Float(out[i]) }
         }
         func allgather(_ values: [Int64]) throws -> [Int64] {
-            ranks.exchange(rank, values.map(Double.init)) { $0.flatMap { $0 } }.map { Int64($0) }
+            // two exact halves per value (a Double holds 53 bits; fingerprints take 64)
+            let halves = values.flatMap { [Double($0 >> 32), Double($0 & 0xFFFF_FFFF)] }
+            let out = try ranks.exchange(rank, halves) { $0.flatMap { $0 } }
+            return stride(from: 0, to: out.count, by: 2).map { Int64(out[$0]) << 32 | Int64(out[$0 + 1]) }
         }
     }
 
@@ -120,6 +133,28 @@ final class SyncBatchNormTests: XCTestCase {
         for (i, g) in bn.bias!.grad!.toArray().enumerated() { XCTAssertEqual(out[0].3[i] + out[1].3[i], g, accuracy: 1e-3) }
         for (i, v) in bn.runningVar.toArray().enumerated() {
             XCTAssertEqual(out[0].4[i], v, accuracy: 1e-5); XCTAssertEqual(out[1].4[i], v, accuracy: 1e-5)
+        }
+    }
+
+    /// An uneven last batch can leave one sample on a rank: the statistics cover every
+    /// rank's (here 2 + 1), so the layer normalises and backpropagates like one BatchNorm
+    /// over the 3; only a single value over all ranks is an error.
+    func testOneSampleOnARankIsEnoughWhenTheRanksHaveMore() throws {
+        let x = randn([3, 6], seed: 7, scale: 2), r = randn([3, 6], seed: 8)
+        let bn = try BatchNorm1d(6)
+        let y = try bn.forward(x), dx = try bn.backward(r)
+        let ranks = ThreadRanks(2), cut = [0, 2, 3]
+        let out = try ranks.run { k -> ([Double], [Double], [Double]) in
+            let s = try SyncBatchNorm(6, collective: ranks.collective(k))
+            let yk = try s.forward(try self.rows(x, cut[k], cut[k + 1]))
+            let dk = try s.backward(try self.rows(r, cut[k], cut[k + 1]))
+            return (yk.toArray(), dk.toArray(), s.runningVar.toArray())
+        }
+        for (a, b) in zip(y.toArray(), out[0].0 + out[1].0) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(dx.toArray(), out[0].1 + out[1].1) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+        for (a, b) in zip(bn.runningVar.toArray(), out[1].2) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        XCTAssertThrowsError(try SyncBatchNorm(6, collective: LocalCollective()).forward(randn([1, 6], seed: 9))) { e in
+            XCTAssertTrue("\(e)".contains("expected more than 1 value per channel when training, got 1 over all ranks"), "\(e)")
         }
     }
 
