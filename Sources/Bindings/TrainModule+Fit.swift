@@ -12,11 +12,14 @@ extension TrainModule {
 
     static let fit = LuaFunction("fit", doc: """
     train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =,
-              on_step =, on_epoch =, checkpoint =, resume =, progress =, log =, distributed =}) -> history
+              before_step =, on_step =, on_epoch =, checkpoint =, resume =, progress =, log =,
+              distributed =}) -> history
     Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
-    constant). `eval` is a loader evaluated after every epoch. Callbacks get a table (epoch, step,
-    loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval) and may return false to
-    stop; stopped by on_step, the history ends with the epoch so far (partial = true, steps =
+    constant). `eval` is a loader evaluated after every epoch. `before_step` runs after each
+    backward, before the optimizer's step, with the step's table: there gradients can be changed
+    (Network Slimming's sparsity on BN scales, below; a mask keeping zeroed filters at zero). Callbacks
+    on_step and on_epoch get a table (epoch, step, loss, lr, ... / epoch, loss, top1, lr, seconds,
+    images_per_s, eval) and may return false to stop; stopped by on_step, the history ends with the epoch so far (partial = true, steps =
     the steps it ran, loss and top1 over them). `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
     epoch); with `resume = true` training continues from it when it exists. On a terminal a
     progress bar shows images/s and ETA (`progress = false`: never, `true`: always); one line
@@ -37,11 +40,19 @@ extension TrainModule {
       local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},
                                            eval = test_loader})
       print(hist.epochs[2].eval.top1)
+      -- Network Slimming: an L1 penalty λ·Σ|γ| on every BN scale, then prune by bn_scale
+      local gammas = {}
+      for _, m in ipairs(net:named_modules()) do
+        if m.module.type == "BatchNorm2d" then gammas[#gammas + 1] = m.module:parameters()[1] end   -- weight
+      end
+      train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, before_step = function()
+        for _, p in ipairs(gammas) do p.grad:copy(p.grad + p.value:sign() * 1e-4) end
+      end})
     """) { L in
         let model = try NNModule.checkModule(L, 1)
         var loader = try DataModule.checkLoader(L, 2)
         let o = try LuaOptions(L, 3)
-        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "on_step", "on_epoch",
+        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "before_step", "on_step", "on_epoch",
                           "checkpoint", "resume", "progress", "log", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
@@ -51,7 +62,8 @@ extension TrainModule {
         var schedule = try o.object("schedule", scheduleType)?.schedule ?? Schedule.constant
         var evalLoader = try o.object("eval", DataModule.loaderType)
         let onStep = try callback(L, o, "on_step"), onEpoch = try callback(L, o, "on_epoch")
-        defer { onStep?.release(L); onEpoch?.release(L) }
+        let beforeStep = try callback(L, o, "before_step")
+        defer { onStep?.release(L); onEpoch?.release(L); beforeStep?.release(L) }
         let checkpoint = try o.path("checkpoint")
         let resume = try o.bool("resume", false)
         guard !resume || checkpoint != nil else {
@@ -79,6 +91,9 @@ extension TrainModule {
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
         trainer.labelSmoothing = smoothing
+        if let f = beforeStep {
+            trainer.beforeStep = { s in try f.call(on: L, nresults: 0, { _ in pushStep(L, s); return 1 }) { _ in } }
+        }
         var start = 0
         if resume, let path = checkpoint {
             var done: Int? = nil

@@ -58,6 +58,10 @@ public final class Trainer {
     public let schedule: Schedule
     public let baseLR: Double
     public var labelSmoothing = 0.0
+    /// Runs after each backward (and the ranks' gradient sum), before the optimizer's step:
+    /// the place to change gradients (Network Slimming's L1 subgradient on BN scales, a
+    /// mask keeping pruned filters at zero). May throw to stop.
+    public var beforeStep: ((StepReport) throws -> Void)?
     /// Data-parallel training: every rank runs `fit` on its shard of each batch (a
     /// sharded loader, see `Loader.sharded`) and the gradients are summed over the ranks
     /// after backward. Reported losses, accuracies and sample counts are then global.
@@ -119,6 +123,10 @@ public final class Trainer {
                 }
                 try Trainer.backward(model, grad, input: x, convolutions: convolutions)
                 try dataParallel?.reduceGradients()
+                try beforeStep?(StepReport(epoch: e + 1, step: step, steps: source.batchCount, loss: loss, lr: lr,
+                                           samples: seen + n, seconds: Trainer.seconds(since: start),
+                                           meanLoss: (lossSum + loss * Double(n)) / Double(max(seen + n, 1)),
+                                           top1: Double(correct + right) / Double(max(seen + n, 1))))
                 try optimizer.step(params)
                 lossSum += loss * Double(n)
                 correct += right

@@ -101,4 +101,36 @@ check.raises(function() train.fit(net, loader, {epochs = 1, optimizer = train.sg
   on_step = function() error("boom in callback") end}) end, "boom in callback")
 check.raises(function() train.fit(nn.Sequential{nn.Linear(3, 2)}, loader, {optimizer = train.sgd{lr = 0.1}}) end, "layer expects 3")
 os.remove(path)
+
+-- before_step: gradients changed after backward reach the optimizer's step (Network Slimming's
+-- L1 subgradient on BN scales: γ moves by a further lr·λ·sign(γ) in one SGD step)
+do
+  local function slim(lambda)
+    tensor.manual_seed(7)
+    local net = nn.zoo.small_cnn{}
+    local loader = data.loader(data.tensor_dataset(tensor.randn(8, 1, 28, 28), tensor.zeros(8):long()), {batch = 8})
+    local gammas, steps = {}, {}
+    for _, m in ipairs(net:named_modules()) do
+      if m.module.type == "BatchNorm2d" then gammas[#gammas + 1] = m.module:parameters()[1] end
+    end
+    local g0 = gammas[1].value:clone()
+    train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, progress = false, log = false,
+      before_step = lambda and function(s)
+        steps[#steps + 1] = s.step
+        for _, p in ipairs(gammas) do p.grad:copy(p.grad + p.value:sign() * lambda) end
+      end})
+    return gammas[1].value, g0, steps
+  end
+  local plain, g0 = slim(nil)
+  local sparse, _, steps = slim(0.5)
+  check.near(plain - sparse, g0:sign() * 0.05, 1e-6, "the extra subgradient step")
+  check.same(steps, {1})
+  local net = nn.zoo.small_cnn{}
+  local loader = data.loader(data.tensor_dataset(tensor.randn(4, 1, 28, 28), tensor.zeros(4):long()), {batch = 4})
+  check.raises(function() train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, log = false, before_step = 3}) end,
+    "field 'before_step': function expected, got number")
+  check.raises(function() train.fit(net, loader, {optimizer = train.sgd{lr = 0.1}, log = false,
+    before_step = function() error("no gradients today") end}) end, "no gradients today")
+end
+
 print("train_fit: ok")
