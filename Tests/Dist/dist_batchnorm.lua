@@ -11,17 +11,9 @@ local out = assert(arg[1], "usage: dist_batchnorm.lua OUT_DIR")
 local K, r = dist.size(), dist.rank()
 assert(K == 2, "run with mpirun -np 2, got " .. K .. " ranks")
 
---- Every float tensor of net's state dict, flattened in state-dict order.
-local function flat(net)
-  local sd, parts = net:state_dict(), {}
-  for _, k in ipairs(net:state_dict_keys()) do
-    if sd[k]:dtype() == "float32" then parts[#parts + 1] = sd[k]:reshape(-1) end
-  end
-  return tensor.cat(parts, 1)
-end
-local function identical_on_every_rank(t, what)
-  check.near(dist.allreduce(t:clone(), "max"), dist.allreduce(t:clone(), "min"), 0, what)
-end
+local state = dofile((arg[0]:match("(.*/)") or "./") .. "lib/state.lua")
+local flat = state.flat
+local identical_on_every_rank = state.identical_on_every_rank
 
 -- Plain BatchNorm2d, 2 epochs of 6 steps (global batch 16), eval after each.
 tensor.manual_seed(3)

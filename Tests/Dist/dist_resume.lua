@@ -11,13 +11,8 @@ local out = assert(arg[1], "usage: dist_resume.lua OUT_DIR")
 local K, r = dist.size(), dist.rank()
 assert(K == 2, "run with mpirun -np 2, got " .. K .. " ranks")
 
-local function flat(net)
-  local sd, parts = net:state_dict(), {}
-  for _, k in ipairs(net:state_dict_keys()) do
-    if sd[k]:dtype() == "float32" then parts[#parts + 1] = sd[k]:reshape(-1) end
-  end
-  return tensor.cat(parts, 1)
-end
+local state = dofile((arg[0]:match("(.*/)") or "./") .. "lib/state.lua")
+local flat = state.flat
 
 tensor.manual_seed(3)
 local n = 64
