@@ -8,17 +8,18 @@ import Tensor
 /// A criterion written in Lua: `fn(ctx, options)` returns scores or (selection-based) the
 /// channels to keep; an optional `reduce(maps, grads)` shrinks each calibration batch.
 /// Holds registry references to its functions and options, released when it goes away.
+/// Its functions run on the stack of the Lua code running when they are called (never on
+/// the stack the criterion was made on, which may be a coroutine's that is gone by then).
 final class LuaCriterion: Criterion {
     let name: String
     let needs: CriterionNeeds
     let selection: Bool
     /// `per_image = true` in the definition: `reduce` maps each image to rows of its own.
     let reducesEachImage: Bool
-    private let L: Lua
     private let fn: LuaCallback
     private var reduceFn: LuaCallback?
-    /// Registry reference of the option table passed as the second argument.
-    private let options: Int32
+    /// The option table passed as the second argument.
+    private let options: LuaCallback
 
     /// How the definition asked for its needs: nil when it did not (then the feature maps
     /// when the call is `calibrated`), else "weights", "fmaps" or "grads".
@@ -29,7 +30,7 @@ final class LuaCriterion: Criterion {
     /// `calibrated`: the call gives calibration data, so a criterion that did not declare its
     /// needs gets the feature maps (DESIGN.md's `ctx.fmaps` example declares none).
     init(_ L: Lua, name: String, function: Int32, options: Int32, spec: Int32?, calibrated: Bool) throws {
-        self.L = L; self.name = name
+        self.name = name
         var needs: CriterionNeeds = calibrated ? .featureMaps : [], selection = false, perImage = false
         var declared: String?
         if let spec {
@@ -49,18 +50,18 @@ final class LuaCriterion: Criterion {
         }
         self.needs = needs; self.selection = selection; reducesEachImage = perImage; declaredNeeds = declared
         fn = LuaCallback(L, function, what: "criterion '\(name)'")
-        L.pushValue(options); self.options = luaL_ref(L.state, clua_registryindex())
+        self.options = LuaCallback(L, options, what: "options of criterion '\(name)'")
     }
 
     deinit {
-        fn.release(L)
-        reduceFn?.release(L)
-        luaL_unref(L.state, clua_registryindex(), options)
+        fn.release()
+        reduceFn?.release()
+        options.release()
     }
 
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
         guard let r = reduceFn else { return nil }
-        return try r.call(on: L, nresults: 1, { T in T.push(maps); if let grads { T.push(grads) } else { T.pushNil() }; return 2 }) { T in
+        return try r.call(nresults: 1, { T in T.push(maps); if let grads { T.push(grads) } else { T.pushNil() }; return 2 }) { T in
             guard let t = try T.tensor(-1) else {
                 throw TensorError("criterion '\(self.name)': reduce must return a tensor, got \(T.typeName(-1))")
             }
@@ -70,7 +71,7 @@ final class LuaCriterion: Criterion {
 
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         let g = ctx.group
-        return try fn.call(on: L, nresults: 1, { L in
+        return try fn.call(nresults: 1, { L in
             L.newTable()
             L.push(g.name); L.setField(-2, "name")
             L.push(g.channels); L.setField(-2, "channels")
@@ -87,7 +88,7 @@ final class LuaCriterion: Criterion {
             if let p = ctx.point { L.push(p); L.setField(-2, "point") }
             if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
             self.setAbsentHints(L, fmaps: ctx.fmaps == nil, grads: ctx.grads == nil)
-            lua_rawgeti(L.state, clua_registryindex(), lua_Integer(self.options))
+            try self.options.pushValue(L)
             return 2
         }) { L in try self.read(L, g) }
     }

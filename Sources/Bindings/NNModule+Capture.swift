@@ -129,8 +129,9 @@ extension NNModule {
         },
         method("register_forward_hook", doc: """
             net:register_forward_hook(name, fn) -> hook
-            Calls fn(module, input, output) after every forward of the module at `name`; a returned
-            tensor replaces the output. hook:remove() unregisters it.
+            Calls fn(module, input, output) after every forward of the module at `name` (on the stack of
+            the code running the forward); a returned tensor replaces the output. hook:remove()
+            unregisters it.
             Example:
               local h = net:register_forward_hook("layer1.0.relu1", function(m, x, y) print(y:mean()) end)
               net:forward(tensor.randn(1, 3, 32, 32)); h:remove()
@@ -141,8 +142,10 @@ extension NNModule {
                 throw LuaError.argument(2, "no module named '\(name)' (hooks attach to modules below the net)")
             }
             let fn = LuaCallback(L, 3, what: "forward hook on \(name)")
+            // called later, from whatever runs the forward: on that code's stack (never on L,
+            // which may be a coroutine suspended or freed by then)
             let id = ForwardHooks.add(target) { mod, x, y in
-                try fn.call(on: L, nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
+                try fn.call(nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
             }
             hookType.push(L, HookBox(id: id, function: fn))
             return 1

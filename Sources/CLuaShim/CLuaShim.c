@@ -8,9 +8,19 @@ static topiary_dispatch_fn dispatcher = NULL;
 
 void topiary_set_dispatcher(topiary_dispatch_fn fn) { dispatcher = fn; }
 
+/* The stack of the Lua code that called the innermost bound function still running on this
+   OS thread (a coroutine's when the call came from one). Set around each dispatch, restored
+   before any error is raised, so it is never a stack that is not running. */
+static _Thread_local lua_State *calling_state = NULL;
+
+lua_State *topiary_calling_state(void) { return calling_state; }
+
 static int trampoline(lua_State *L) {
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
+    lua_State *outer = calling_state;
+    calling_state = L;
     int n = dispatcher(L, id);
+    calling_state = outer;
     if (n >= 0) return n;
     if (n == TOPIARY_ARGERROR) {   /* [arg index, message, the function's name or nil] */
         int arg = (int)lua_tointeger(L, -3);

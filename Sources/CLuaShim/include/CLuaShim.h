@@ -16,6 +16,11 @@ enum {
 typedef int (*topiary_dispatch_fn)(lua_State *L, int id);
 void topiary_set_dispatcher(topiary_dispatch_fn fn);
 
+/// The Lua stack (main state or coroutine) that called the innermost bound function now
+/// running on this OS thread, NULL when none is: where code called back from Swift runs
+/// (a forward hook, a loader transform), since that stack is alive and running.
+lua_State *topiary_calling_state(void);
+
 /// Pushes a C closure that calls the dispatcher with `id`.
 void topiary_pushfunction(lua_State *L, int id);
 

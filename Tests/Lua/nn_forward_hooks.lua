@@ -1,0 +1,50 @@
+-- Forward hooks: a hook runs on the stack of the Lua code that runs the forward (never on
+-- the coroutine that registered it).
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+
+-- Runs `code` in a child `topiary run` (a crash must not end this script): status, output.
+local function child(code)
+  local file = os.tmpname()
+  local f = assert(io.open(file, "w")); f:write(code); f:close()
+  local p = assert(io.popen(string.format("%q run %q 2>&1", arg[-1], file)))
+  local out = p:read("a")
+  local ok, how, status = p:close()
+  os.remove(file)
+  return ok and how == "exit" and status == 0, out, how, status
+end
+
+-- Hooks registered inside coroutines that finished and were collected (their stacks were
+-- freed) run on the caller's stack; this crashed with SIGSEGV.
+local ok, out, how, status = child([[
+local net = nn.Sequential{{"conv1", nn.Conv2d(1, 2, 3)}}
+local hooks, calls = {}, 0
+for i = 1, 10 do coroutine.wrap(function()
+  hooks[i] = net:register_forward_hook("conv1", function(m, x, y) calls = calls + 1 end) end)() end
+collectgarbage(); collectgarbage()
+local junk = {} for i = 1, 20000 do junk[i] = {i, string.rep("x", 64) .. i} end
+net:forward(tensor.randn(1, 1, 5, 5))
+print("calls", calls)
+]])
+assert(ok and out:find("calls\t10", 1, true), "hooks from dead coroutines: " .. tostring(how) .. " " .. tostring(status) .. "\n" .. out)
+
+-- A hook registered in a coroutine that is suspended, or in the main chunk, runs on the
+-- thread that runs the forward: the main state, or the coroutine calling forward.
+local net = nn.Sequential{{"a", nn.Linear(2, 2)}}
+local seen = {}
+local co = coroutine.create(function()
+  net:register_forward_hook("a", function() seen[#seen + 1] = coroutine.running() end)
+  coroutine.yield()
+end)
+assert(coroutine.resume(co))
+assert(coroutine.status(co) == "suspended")
+local main = coroutine.running()
+net:forward(tensor.randn(1, 2))
+assert(seen[1] == main, "the hook ran on the main state, not on the suspended coroutine")
+local worker = coroutine.create(function() net:forward(tensor.randn(1, 2)) end)
+assert(coroutine.resume(worker))
+assert(seen[2] == worker, "the hook ran on the coroutine that called forward")
+-- An error in such a hook reaches the caller's pcall.
+net:register_forward_hook("a", function() error("hook failed") end)
+check.raises(function() net:forward(tensor.randn(1, 2)) end, "hook failed")
+
+print("nn_forward_hooks: ok")
