@@ -1,5 +1,6 @@
 -- Forward hooks: a hook runs on the stack of the Lua code that runs the forward (never on
--- the coroutine that registered it).
+-- the coroutine that registered it), lives as long as its module (not one of a dead net's
+-- reused address) and follows its module through nn.acnet / nn.fuse.
 local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 
 -- Runs `code` in a child `topiary run` (a crash must not end this script): status, output.
@@ -46,5 +47,67 @@ assert(seen[2] == worker, "the hook ran on the coroutine that called forward")
 -- An error in such a hook reaches the caller's pcall.
 net:register_forward_hook("a", function() error("hook failed") end)
 check.raises(function() net:forward(tensor.randn(1, 2)) end, "hook failed")
+
+-- A hook lives as long as its module: a new net made where a dead one was (the same
+-- address) does not inherit its hooks. Here the dead nets' hooks zero the output.
+local zeroed = 0
+for i = 1, 200 do
+  do
+    local dead = nn.Sequential{{"a", nn.Linear(2, 2)}}
+    dead:register_forward_hook("a", function(m, x, y) return y * 0 end)
+  end
+  collectgarbage(); collectgarbage()
+  local fresh = nn.Sequential{{"a", nn.Linear(2, 2)}}
+  fresh.a.weight:copy(tensor.ones(2, 2))
+  if fresh:forward(tensor.ones(1, 2)):abs():sum() == 0 then zeroed = zeroed + 1 end
+end
+assert(zeroed == 0, zeroed .. " of 200 fresh nets ran a dead net's hook")
+
+-- ...and its function and upvalues are freed with the module, handle kept or not.
+local probe = setmetatable({}, {__mode = "k"})
+do
+  local big = {}
+  probe[big] = true
+  local n = nn.Sequential{{"a", nn.Linear(2, 2)}}
+  n:register_forward_hook("a", function(m, x, y) local _ = big end)
+  n:forward(tensor.randn(1, 2))
+end
+do
+  local big = {}
+  probe[big] = true
+  local n = nn.Sequential{{"a", nn.Linear(2, 2)}}
+  local h = n:register_forward_hook("a", function(m, x, y) local _ = big end)
+end
+collectgarbage(); collectgarbage(); collectgarbage()
+assert(next(probe) == nil, "a dead module's hooks are freed")
+-- hook:remove() frees them too, and a hook whose handle is dropped keeps running.
+do
+  local big = {}
+  probe[big] = true
+  local h = net:register_forward_hook("a", function(m, x, y) local _ = big end)
+  h:remove()
+end
+collectgarbage(); collectgarbage()
+assert(next(probe) == nil, "a removed hook is freed")
+local kept = nn.Sequential{{"a", nn.Linear(2, 2)}}
+local count = 0
+kept:register_forward_hook("a", function() count = count + 1 end)
+collectgarbage(); collectgarbage()
+kept:forward(tensor.randn(1, 2))
+assert(count == 1, "a hook whose handle was collected still runs while its module lives")
+
+-- Swapping layers (nn.acnet, nn.fuse) carries the hooks to the replacement at the same path.
+local vgg = nn.Sequential{{"conv", nn.Conv2d(1, 2, 3, {padding = 1})}, {"relu", nn.ReLU()}}
+local fired = 0
+vgg:register_forward_hook("conv", function() fired = fired + 1 end)
+vgg = nn.acnet(vgg)
+assert(vgg.conv.type == "ACConv2d")
+vgg:forward(tensor.randn(1, 1, 4, 4))
+assert(fired == 1, "the hook followed the conv into its ACNet block")
+vgg:eval()
+vgg = nn.fuse(vgg)
+assert(vgg.conv.type == "Conv2d")
+vgg:forward(tensor.randn(1, 1, 4, 4))
+assert(fired == 2, "and back into the fused conv")
 
 print("nn_forward_hooks: ok")
