@@ -138,9 +138,12 @@ extension NNModule {
         method("register_forward_hook", doc: """
             net:register_forward_hook(name, fn) -> hook
             Calls fn(module, input, output) after every forward of the module at `name` (on the stack of
-            the code running the forward); a returned tensor replaces the output. The hook lives as long
-            as the module (nn.acnet and nn.fuse move it to the module's replacement), handle kept or not;
-            hook:remove() unregisters it. A function that refers to the net keeps the net alive until then.
+            the code running the forward); a returned tensor replaces the output. A backward through a
+            module whose output a hook replaced while gradients were on is an error (a hook cannot be
+            differentiated): replace outputs under nn.no_grad, or make the change a layer. The hook lives
+            as long as the module (nn.acnet and nn.fuse move it to the module's replacement), handle kept
+            or not; hook:remove() unregisters it. A function that refers to the net keeps the net alive
+            until then.
             Example:
               local h = net:register_forward_hook("layer1.0.relu1", function(m, x, y) print(y:mean()) end)
               net:forward(tensor.randn(1, 3, 32, 32)); h:remove()

@@ -1,6 +1,7 @@
 -- Forward hooks: a hook runs on the stack of the Lua code that runs the forward (never on
 -- the coroutine that registered it), lives as long as its module (not one of a dead net's
--- reused address) and follows its module through nn.acnet / nn.fuse.
+-- reused address), follows its module through nn.acnet / nn.fuse, and a hook that replaced
+-- an output makes the backward an error instead of wrong gradients.
 local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 
 -- Runs `code` in a child `topiary run` (a crash must not end this script): status, output.
@@ -110,4 +111,31 @@ assert(vgg.conv.type == "Conv2d")
 vgg:forward(tensor.randn(1, 1, 4, 4))
 assert(fired == 2, "and back into the fused conv")
 
+-- A hook that replaces an output while gradients are on makes backward an error: a Lua
+-- function cannot be differentiated (the gradients used to ignore the replacement).
+local lin = nn.Sequential{{"a", nn.Linear(2, 2, {bias = false})}, {"b", nn.Linear(2, 1, {bias = false})}}
+lin.a.weight:copy(tensor.new{{1, 0}, {0, 1}}); lin.b.weight:copy(tensor.new{{1, 1}})
+local double = lin:register_forward_hook("a", function(m, x, y) return y * 2 end)
+lin:zero_grad()
+check.near(lin:forward(tensor.new{{1, 2}}), tensor.new{{6}}, 0, "the replacement is the output")
+check.raises(function() lin:backward(tensor.ones(1, 1)) end,
+  "backward: a forward hook replaced the output of a (Linear)")
+-- Under no_grad the replacement is fine (nothing to differentiate), and a hook that
+-- returns nothing never stops backward.
+nn.no_grad(function() check.near(lin:forward(tensor.new{{1, 2}}), tensor.new{{6}}, 0, "no_grad") end)
+double:remove()
+local observed = 0
+lin:register_forward_hook("a", function(m, x, y) observed = observed + y:sum() end)
+lin:zero_grad()
+check.near(lin:forward(tensor.new{{1, 2}}), tensor.new{{3}}, 0)
+local dx = lin:backward(tensor.ones(1, 1))
+check.near(dx, tensor.new{{1, 1}}, 0, "an observing hook leaves the gradients alone")
+check.near(lin:parameters()[1].grad, tensor.new{{1, 2}, {1, 2}}, 0)
+assert(observed == 3)
+-- train.fit's backward refuses the same way.
+local ds = data.tensor_dataset(tensor.randn(4, 2), tensor.zeros(4))
+local clf = nn.Sequential{{"a", nn.Linear(2, 2)}}
+clf:register_forward_hook("a", function(m, x, y) return y + 1 end)
+check.raises(function() train.fit(clf, data.loader(ds, {batch = 2}), {optimizer = train.sgd{lr = 0.1}, progress = false}) end,
+  "a forward hook replaced the output of a (Linear)")
 print("nn_forward_hooks: ok")

@@ -3,7 +3,7 @@ import Tensor
 import XCTest
 
 /// `ForwardHooks`: a hook lives as long as its module (never another module's at the same
-/// address) and follows a swapped layer.
+/// address), follows a swapped layer, and a hook that replaced an output refuses the backward.
 final class ForwardHooksTests: XCTestCase {
     override func tearDown() {
         ForwardHooks.entries.removeAll()
@@ -54,6 +54,25 @@ final class ForwardHooksTests: XCTestCase {
         XCTAssertEqual(calls, 1, "the replacement runs the hook")
         XCTAssertEqual(ForwardHooks.count, 1, "no entry is left on the old layer")
         XCTAssertTrue(ForwardHooks.remove(id), "the handle removes the moved hook")
+        XCTAssertTrue(ForwardHooks.isEmpty)
+    }
+
+    func testABackwardThroughAReplacedOutputIsRefused() throws {
+        let lin = try Linear(2, 2, bias: false)
+        let net = try Sequential(named: [("a", lin), ("b", try Linear(2, 1, bias: false))])
+        let x = try Tensor(shape: [1, 2], values: [1, 2])
+        let id = ForwardHooks.add(lin, label: "a") { _, _, y in try y.mul(Tensor(shape: [1], values: [2])) }
+        let y = try net.forward(x)
+        XCTAssertThrowsError(try net.backward(try Tensor.ones(y.shape))) { e in
+            XCTAssertTrue("\(e)".contains("backward: a forward hook replaced the output of a (Linear)"), "\(e)")
+        }
+        // a replacement without gradients is not differentiated; the next forward decides
+        _ = try GradMode.withoutGrad { try net.forward(x) }
+        ForwardHooks.remove(id)
+        XCTAssertFalse(ForwardHooks.isEmpty, "the refusal outlives the hook until the next forward")
+        XCTAssertThrowsError(try net.backward(try Tensor.ones(y.shape)))
+        _ = try net.forward(x)
+        XCTAssertNoThrow(try net.backward(try Tensor.ones(y.shape)))
         XCTAssertTrue(ForwardHooks.isEmpty)
     }
 }
