@@ -61,7 +61,7 @@ final class LuaCriterion: Criterion {
 
     func reduceBatch(_ maps: Tensor, grads: Tensor?) throws -> Tensor? {
         guard let r = reduceFn else { return nil }
-        return try r.call(nresults: 1, { T in T.push(maps); if let grads { T.push(grads) } else { T.pushNil() }; return 2 }) { T in
+        return try r.call(nresults: 1, context: "reduce of criterion '\(name)'", { T in T.push(maps); if let grads { T.push(grads) } else { T.pushNil() }; return 2 }) { T in
             guard let t = try T.tensor(-1) else {
                 throw TensorError("criterion '\(self.name)': reduce must return a tensor, got \(T.typeName(-1))")
             }
@@ -71,7 +71,7 @@ final class LuaCriterion: Criterion {
 
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         let g = ctx.group
-        return try fn.call(nresults: 1, { L in
+        return try fn.call(nresults: 1, context: "criterion '\(name)' on group \(g.name)", { L in
             L.newTable()
             L.push(g.name); L.setField(-2, "name")
             L.push(g.channels); L.setField(-2, "channels")

@@ -180,7 +180,8 @@ public enum CriteriaModule {
             same whatever the split), so a large batch may run through the model in parts, each reduced.
             `options` names the criterion's own options: prune.plan, prune.sensitivity and
             criteria.score then accept them beside their own, and fn reads them from its second
-            argument (the call's option table); any other key stays an error there.
+            argument (the call's option table); any other key stays an error there. An error in fn reads
+            "criterion 'name' on group <group>: <the error>", with the traceback inside fn.
             Example:
               criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
               criteria.define("lp", function(ctx, o) return ctx.weight:abs():pow(o.p or 1):sum{2, 3, 4} end,

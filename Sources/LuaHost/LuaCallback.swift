@@ -17,7 +17,8 @@ import Foundation
 /// - Callbacks nest at most `maxDepth` deep (a transform iterating a loader whose transform
 ///   iterates a loader...): deeper is an error, never a C stack overflow.
 /// - An error in the function throws `LuaCallbackError`, which `dispatch` raises again
-///   unchanged: a string keeps its text, a table keeps its fields.
+///   unchanged: a string keeps its text, a table keeps its fields. With a `context`, a
+///   string error gets the context in front and the traceback of where it was raised.
 /// - `release()` drops the registry entry at once; otherwise `deinit` queues it and the
 ///   next callback made (or `collect`) in that Lua state drops it — deinit may run on
 ///   another thread or after the state is closed, so it never touches Lua itself.
@@ -120,8 +121,10 @@ public final class LuaCallback: @unchecked Sendable {
     /// Calls the function with the arguments `pushArgs` pushes (it returns how many), and
     /// hands the `nresults` results (at -nresults ... -1) to `readResults`. The stack is
     /// restored afterwards. `L` is the stack to call on; nil means the stack of the Lua code
-    /// running now (`calling`), else the callback's own thread.
-    public func call<R>(on L: Lua? = nil, nresults: Int32, _ pushArgs: (Lua) throws -> Int32,
+    /// running now (`calling`), else the callback's own thread. With a `context` ("criterion
+    /// 'mine' on group conv1"), a string error reads "context: message" and carries the
+    /// traceback of where it was raised.
+    public func call<R>(on L: Lua? = nil, nresults: Int32, context: String? = nil, _ pushArgs: (Lua) throws -> Int32,
                         _ readResults: (Lua) throws -> R) throws -> R {
         guard let T = L ?? calling ?? thread.map(Lua.init) else {
             throw LuaCallbackError(what: what, message: "\(what): no Lua code of its state is running to call it from", object: nil)
@@ -141,7 +144,7 @@ public final class LuaCallback: @unchecked Sendable {
             throw LuaCallbackError(what: what, message: "\(what): the Lua function is no longer available", object: nil)
         }
         T.rawIndex(-1, 1)
-        try LuaCallback.invoke(T, nargs: try pushArgs(T), nresults: nresults, what: what)
+        try LuaCallback.invoke(T, nargs: try pushArgs(T), nresults: nresults, what: what, context: context)
         return try readResults(T)
     }
 
@@ -168,13 +171,13 @@ public final class LuaCallback: @unchecked Sendable {
     /// The one path from Swift into Lua code: the function and its arguments are on top of
     /// `T`. An interrupt pending (Ctrl-C, a cell timeout) stops it here before the call;
     /// an error becomes `LuaCallbackError` holding the error value.
-    static func invoke(_ T: Lua, nargs: Int32, nresults: Int32, what: String) throws {
+    static func invoke(_ T: Lua, nargs: Int32, nresults: Int32, what: String, context: String? = nil) throws {
         if topiary_interrupt_pending() != 0 {
             throw LuaCallbackError(what: what, message: "interrupted!", object: nil)
         }
-        guard topiary_pcall_raw(T.state, nargs, nresults) == LUA_OK else {
-            throw LuaCallbackError(T, what: what)
-        }
+        let status = context.map { topiary_pcall_context(T.state, nargs, nresults, $0) }
+            ?? topiary_pcall_raw(T.state, nargs, nresults)
+        guard status == LUA_OK else { throw LuaCallbackError(T, what: what) }
     }
 
     /// Drops the registry entries of callbacks of this state that were deinitialised.

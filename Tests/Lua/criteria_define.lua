@@ -118,4 +118,36 @@ check.near(criteria.score(nn.zoo.resnet20{}, "random", {seed = 7, input = shape}
 check.raises(function() criteria.define("bad", function() end, {options = {"ratio"}}) end, "'ratio' is an option of prune.plan")
 check.raises(function() criteria.define("bad", function() end, {options = {1}}) end, "entry 1 must be a string")
 check.raises(function() criteria.define("bad", function() end, {options = "p"}) end, "a list of option names expected, got string")
+-- An error in a Lua criterion names the criterion and the group it was scoring, and carries
+-- the traceback of where it was raised inside the criterion (once: the top level adds none).
+local function inner(ctx) local t = nil; return t.x end
+local inner_line = debug.getinfo(1, "l").currentline - 1
+criteria.define("mine", function(ctx) local s = inner(ctx); return s end)
+local crit_line = debug.getinfo(1, "l").currentline - 1
+local small3 = nn.Sequential{{"features", nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}}}
+local e = check.raises(function() criteria.score(small3, "mine", {input = {1, 3, 8, 8}}) end,
+  "criterion 'mine' on group features.0: " .. arg[0] .. ":" .. inner_line .. ": attempt to index a nil value (local 't')")
+assert(e:find("^criterion 'mine' on group features%.0: "), e)
+assert(e:find("\nstack traceback:\n", 1, true), e)
+assert(e:find(arg[0] .. ":" .. inner_line .. ": in upvalue 'inner'", 1, true), "the frame inside the criterion: " .. e)
+assert(e:find(arg[0] .. ":" .. crit_line .. ": in function <", 1, true), "the criterion's own frame: " .. e)
+assert(e:find("in function 'criteria.score'", 1, true), "and the call that ran it: " .. e)
+local _, n = e:gsub("stack traceback:", "")
+assert(n == 1, e)
+-- uncaught, the script's error shows one traceback
+local p = assert(io.popen(string.format("%q -e %q 2>&1", arg[-1], [[
+criteria.define("mine", function(ctx) local t = nil; return t.x end)
+criteria.score(nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}, "mine", {input = {1, 3, 8, 8}})]])))
+local top = p:read("a"); p:close()
+assert(top:find("criterion 'mine' on group 0: (command line 1):1: attempt to index a nil value", 1, true), top)
+local _, tops = top:gsub("stack traceback:", "")
+assert(tops == 1, top)
+-- reduce's errors name the criterion; an error value that is not a string is kept as it is
+criteria.define("bad_reduce", function(ctx) return ctx.fmaps:mean{1, 3, 4} end,
+  {needs = "fmaps", reduce = function(maps) error("no reduction") end})
+check.raises(function() criteria.score(small3, "bad_reduce", {input = {1, 3, 8, 8}, calib = tensor.randn(2, 3, 8, 8)}) end,
+  "reduce of criterion 'bad_reduce': " .. arg[0])
+criteria.define("table_error", function(ctx) error({code = 5}) end)
+local ok, te = pcall(criteria.score, small3, "table_error", {input = {1, 3, 8, 8}})
+assert(not ok and type(te) == "table" and te.code == 5, tostring(te))
 print("criteria_define: ok")
