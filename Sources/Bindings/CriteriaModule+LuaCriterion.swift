@@ -17,7 +17,7 @@ final class LuaCriterion: Criterion {
     /// `per_image = true` in the definition: `reduce` maps each image to rows of its own.
     let reducesEachImage: Bool
     private let fn: LuaCallback
-    private var reduceFn: LuaCallback?
+    var reduceFn: LuaCallback?
     /// The option table passed as the second argument.
     private let options: LuaCallback
 
@@ -71,60 +71,17 @@ final class LuaCriterion: Criterion {
 
     func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         let g = ctx.group
-        return try fn.call(nresults: 1, context: "criterion '\(name)' on group \(g.name)", { L in
-            L.newTable()
-            L.push(g.name); L.setField(-2, "name")
-            L.push(g.channels); L.setField(-2, "channels")
-            L.newTable()
-            for (i, n) in g.layers.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
-            L.setField(-2, "layers")
-            if let m = ctx.layer { NNModule.push(L, m); L.setField(-2, "layer") }
-            if let w = ctx.weight { L.push(w); L.setField(-2, "weight") }
-            if let b = ctx.bn { NNModule.push(L, b); L.setField(-2, "bn") }
-            if let t = try ctx.gamma { L.push(t); L.setField(-2, "gamma") }
-            if let t = try ctx.beta { L.push(t); L.setField(-2, "beta") }
-            if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
-            if let t = ctx.grads { L.push(t); L.setField(-2, "grads"); L.push(t); L.setField(-2, "grad") }   // DESIGN.md writes ctx.grad
-            if let p = ctx.point { L.push(p); L.setField(-2, "point") }
-            if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
-            self.setAbsentHints(L, fmaps: ctx.fmaps == nil, grads: ctx.grads == nil)
-            try self.options.pushValue(L)
-            return 2
-        }) { L in try self.read(L, g) }
-    }
-
-    /// Gives the context table on top of the stack a metatable whose `__index` answers
-    /// `ctx.fmaps` / `ctx.grads`, when absent, with an error saying how to get them (a nil
-    /// there used to surface as "attempt to index a nil value (field 'fmaps')").
-    private func setAbsentHints(_ L: Lua, fmaps: Bool, grads: Bool) {
-        guard fmaps || grads else { return }
-        let define = "criteria.define(\"\(name)\", fn, {needs = ...})"
-        L.newTable()
-        L.push(Self.contextIndex); L.setField(-2, "__index")
-        if fmaps {
-            let why = declaredNeeds == "weights"
-                ? "it was defined with needs = \"weights\": define it with needs = \"fmaps\" (or \"grads\")"
-                : "give the call calibration data (calib = a loader)" + (declaredNeeds == nil ? "" : "; \(define)")
-            L.push("criterion '\(name)': ctx.fmaps is absent — \(why)"); L.setField(-2, "fmaps")
+        let call = Self.beginCall()
+        defer { Self.endCall(call) }
+        do {
+            return try fn.call(nresults: 1, context: "criterion '\(name)' on group \(g.name)", { L in
+                try self.pushContext(L, ctx, call: call)
+                try self.options.pushValue(L)
+                return 2
+            }) { L in try self.read(L, g) }
+        } catch let e as LuaCallbackError where e.isString {
+            throw e.replacingMessage(hinting(e.message, absentRead: Self.absentReads[call] ?? []))
         }
-        if grads {
-            let why = reduceFn != nil && needs.contains(.gradients)
-                ? "with reduce, ctx.fmaps holds reduce's results and the gradients go to reduce(maps, grads)"
-                : "define the criterion with needs = \"grads\" (\(define); the calibration batches need labels)"
-            L.push("criterion '\(name)': ctx.grads is absent — \(why)"); L.setField(-2, "grads")
-        }
-        lua_setmetatable(L.state, -2)
-    }
-
-    /// `__index` of a criterion context: the hint its metatable holds for fmaps / grads is
-    /// raised as the error; any other absent key is nil (ctx.bn of a group without BN).
-    static let contextIndex = LuaFunction("__index") { L in
-        guard L.isString(2), let key = L.toString(2), ["fmaps", "grads", "grad"].contains(key) else { L.pushNil(); return 1 }
-        guard lua_getmetatable(L.state, 1) != 0, L.rawField(-1, key == "grad" ? "grads" : key) == LUA_TSTRING,
-              let hint = L.toString(-1) else {
-            L.pushNil(); return 1
-        }
-        throw LuaError.message(hint)
     }
 
     /// The criterion's result on top of the stack, checked against the group.

@@ -172,7 +172,9 @@ public enum CriteriaModule {
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes
             whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
-            (the share the plan removes from this group). It returns one score per
+            (the share the plan removes from this group). A field the call does not give is nil (bn,
+            gamma, beta without a BatchNorm; fmaps, grads, ratio as above), so `if ctx.fmaps then` asks;
+            an error from using an absent fmaps or grads says how to get them. It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
             channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives:
             ctx.fmaps then holds its results, concatenated over the batches (and ctx.grads is

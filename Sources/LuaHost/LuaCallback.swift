@@ -209,6 +209,8 @@ public final class LuaCallback: @unchecked Sendable {
 public struct LuaCallbackError: Error, CustomStringConvertible {
     public let what: String
     public let message: String
+    /// Whether the error value is a string (`message` is then its text).
+    public let isString: Bool
     /// Key of the error value in the registry table `topiary.callback.errors`, if kept.
     let object: Int?
 
@@ -216,11 +218,19 @@ public struct LuaCallbackError: Error, CustomStringConvertible {
         self.what = what
         self.message = message
         self.object = object
+        isString = true
+    }
+
+    /// The error raised as the string `message` instead of its value (a string error that
+    /// a binding completes, such as with a hint).
+    public func replacingMessage(_ message: String) -> LuaCallbackError {
+        LuaCallbackError(what: what, message: message, object: nil)
     }
 
     /// Takes the error value on top of `T`'s stack.
     init(_ T: Lua, what: String) {
         self.what = what
+        isString = T.isString(-1)
         message = T.toString(-1) ?? "(error object is a \(T.typeName(-1)) value)"
         LuaCallbackError.lock.lock()
         let key = LuaCallbackError.nextKey

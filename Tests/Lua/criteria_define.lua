@@ -21,9 +21,24 @@ check.near(scores["layer1.0.conv1"], (w.lh:pow(2) + w.hl:pow(2)):sum{3, 4}:mean(
 local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "edge_energy", ratio = 0.5, calib = calib})
 assert(#plan.kept["layer1.0.conv1"] == 8, "the example plans")
 
--- Without calibration data the maps are absent, and the error says how to get them.
-check.raises(function() criteria.score(net, "edge_energy", {input = shape}) end,
-  "criterion 'edge_energy': ctx.fmaps is absent — give the call calibration data (calib = a loader)")
+-- Without calibration data the maps are absent (nil), and the error from using them says how
+-- to get them.
+local e = check.raises(function() criteria.score(net, "edge_energy", {input = shape}) end,
+  "attempt to index a nil value (field 'fmaps'); ctx.fmaps is absent — give the call calibration data (calib = a loader)")
+assert(e:find("^criterion 'edge_energy' on group conv1: "), e)
+-- A criterion may ask: documented fields the call does not give read nil.
+local asked = {}
+criteria.define("optional", function(ctx)
+  asked[#asked + 1] = {fmaps = ctx.fmaps ~= nil, grads = ctx.grads ~= nil, grad = ctx.grad ~= nil, ratio = ctx.ratio}
+  if ctx.fmaps then return ctx.fmaps:mean{1, 3, 4} end
+  return ctx.weight:abs():sum{2, 3, 4}
+end)
+local by_weight = criteria.score(net, "optional", {input = shape})
+check.near(by_weight["layer1.0.conv1"], net["layer1.0.conv1"].weight:abs():sum{2, 3, 4}, 1e-6, "without calib: the weights")
+assert(not asked[1].fmaps and not asked[1].grads and not asked[1].grad and asked[1].ratio == nil)
+local by_maps = criteria.score(net, "optional", {input = shape, calib = calib})
+check.near(by_maps["layer1.0.conv1"], maps:mean{1, 3, 4}, 1e-5, "with calib: the maps")
+assert(asked[#asked].fmaps and not asked[#asked].grads)
 -- needs = "weights" never captures, even with calib.
 criteria.define("weights_only", function(ctx) return ctx.fmaps:mean{1, 3, 4} end, {needs = "weights"})
 check.raises(function() criteria.score(net, "weights_only", {input = shape, calib = calib}) end,
@@ -34,7 +49,7 @@ check.raises(function() criteria.score(net, "wants_grads", {input = shape, calib
   'ctx.grads is absent — define the criterion with needs = "grads"')
 -- ctx.grad (DESIGN.md's spelling) is ctx.grads, with the same hint when absent.
 check.raises(function() criteria.define("wants_grad", function(ctx) return ctx.grad:mean{1, 3, 4} end)
-  criteria.score(net, "wants_grad", {input = shape, calib = calib}) end, "criterion 'wants_grad': ctx.grads is absent")
+  criteria.score(net, "wants_grad", {input = shape, calib = calib}) end, "(field 'grad'); ctx.grads is absent")
 criteria.define("taylor_lua", function(ctx) return (ctx.fmaps * ctx.grad):mean(1):abs():mean{2, 3} end, {needs = "grads"})
 local labelled = data.tensor_dataset(calib, tensor.new{1, 2, 3, 4, 5, 6, 7, 8})
 local ts = criteria.score(net, "taylor_lua", {input = shape, calib = data.loader(labelled, {batch = 8})})
@@ -47,15 +62,23 @@ local fn_plan = prune.plan(net, {criterion = function(ctx)
 end, ratio = 0.5, calib = calib})
 assert(#fn_plan.kept["layer1.0.conv1"] == 8)
 check.near(got, maps:mean{1, 3, 4}, 1e-5, "a bare function gets the maps with calib")
--- Other absent keys stay nil (a group without BatchNorm has no ctx.bn).
+-- Other documented fields the call does not give read nil too (a group without BatchNorm has
+-- no ctx.bn); a key that is no field is an error, a misspelt one with the field meant.
 local seen = {}
 criteria.define("probe", function(ctx)
-  seen.bn, seen.other = ctx.bn, ctx.no_such_key
+  seen.bn, seen.gamma, seen.beta = ctx.bn, ctx.gamma, ctx.beta
   return ctx.weight:abs():sum{2, 3, 4}
 end)
 local small = nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}
 criteria.score(small, "probe", {input = {1, 3, 8, 8}})
-assert(seen.bn == nil and seen.other == nil, "absent keys other than fmaps and grads read nil")
+assert(seen.bn == nil and seen.gamma == nil and seen.beta == nil, "absent documented fields read nil")
+criteria.define("misspelt", function(ctx) if ctx.fmap then return ctx.fmap:mean{1, 3, 4} end return ctx.weight:abs():sum{2, 3, 4} end)
+check.raises(function() criteria.score(small, "misspelt", {input = {1, 3, 8, 8}}) end,
+  "criterion 'misspelt' on group 0: " .. arg[0])
+check.raises(function() criteria.score(small, "misspelt", {input = {1, 3, 8, 8}}) end,
+  "ctx.fmap is not a field of a criterion's context (did you mean 'fmaps'?); it has name, channels")
+criteria.define("own_key", function(ctx) ctx.mine = 1; return ctx.weight:abs():sum{2, 3, 4} * ctx.mine end)
+criteria.score(small, "own_key", {input = {1, 3, 8, 8}})   -- a field the criterion set reads as it is
 check.raises(function() criteria.define("bad", function() end, {needs = {"fmaps", "grads"}}) end,
   'field \'needs\': one of "weights", "fmaps", "grads" (a string; "grads" gives ctx.fmaps too), got a table')
 check.raises(function() criteria.define("bad", function() end, {needs = "maps"}) end, "field 'needs': expected one of")
@@ -125,7 +148,7 @@ local inner_line = debug.getinfo(1, "l").currentline - 1
 criteria.define("mine", function(ctx) local s = inner(ctx); return s end)
 local crit_line = debug.getinfo(1, "l").currentline - 1
 local small3 = nn.Sequential{{"features", nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}}}
-local e = check.raises(function() criteria.score(small3, "mine", {input = {1, 3, 8, 8}}) end,
+e = check.raises(function() criteria.score(small3, "mine", {input = {1, 3, 8, 8}}) end,
   "criterion 'mine' on group features.0: " .. arg[0] .. ":" .. inner_line .. ": attempt to index a nil value (local 't')")
 assert(e:find("^criterion 'mine' on group features%.0: "), e)
 assert(e:find("\nstack traceback:\n", 1, true), e)
