@@ -24,6 +24,10 @@ final class LuaCriterion: Criterion {
     /// How the definition asked for its needs: nil when it did not (then the feature maps
     /// when the call is `calibrated`), else "weights", "fmaps" or "grads".
     let declaredNeeds: String?
+    /// Set by prune.plan and prune.sensitivity when the call gives ratios: a selection
+    /// criterion must then size its choice from ctx.ratio (one that does not read it would
+    /// ignore the ratio, which is an error, as for foad).
+    var ratioApplies = false
 
     /// `function` is the stack slot of fn, `options` of the option table; `spec` that of
     /// the definition table (needs, selection, reduce, per_image), nil for a bare function.
@@ -74,13 +78,20 @@ final class LuaCriterion: Criterion {
         let call = Self.beginCall()
         defer { Self.endCall(call) }
         do {
-            return try fn.call(nresults: 1, context: "criterion '\(name)' on group \(g.name)", { L in
+            let r = try fn.call(nresults: 1, context: "criterion '\(name)' on group \(g.name)", { L in
                 try self.pushContext(L, ctx, call: call)
                 try self.options.pushValue(L)
                 return 2
             }) { L in try self.read(L, g) }
+            if selection, ratioApplies, let ratio = ctx.ratio, !(Self.reads[call]?.contains("ratio") ?? false) {
+                if case .keep(let k) = r { try g.checkKeep(k, "criterion '\(name)'") }   // a wrong keep-set first
+                throw TensorError("criterion '\(name)' chose the channels of group \(g.name) without reading ctx.ratio, so the "
+                    + "ratio \(ratio) would not apply: a criterion defined with selection = true sizes its choice from ctx.ratio "
+                    + "when the call gives ratios, or is used without them (as foad, which chooses its own counts)")
+            }
+            return r
         } catch let e as LuaCallbackError where e.isString {
-            throw e.replacingMessage(hinting(e.message, absentRead: Self.absentReads[call] ?? []))
+            throw e.replacingMessage(hinting(e.message, absentRead: Self.reads[call] ?? []))
         }
     }
 

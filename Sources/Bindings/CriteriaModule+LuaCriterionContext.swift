@@ -8,26 +8,28 @@ import Tensor
 /// The `ctx` table a Lua criterion gets. A documented field the call does not give reads
 /// nil (`if ctx.fmaps then` is how a criterion asks); any other key is an error naming the
 /// fields (a misspelt `ctx.fmap` is never a silent nil). When the criterion fails after
-/// reading an absent fmaps or grads, its error says how to get them.
+/// reading an absent fmaps or grads, its error says how to get them. Reads of `ratio` are
+/// noted too (`ratio` is answered by `__index`): a selection criterion must read it when
+/// the call gives ratios.
 extension LuaCriterion {
     /// The fields of a context table.
     static let contextFields = ["name", "channels", "layer", "layers", "weight", "bn", "gamma", "beta",
                                 "fmaps", "grads", "grad", "point", "ratio"]
 
-    /// The absent fields among fmaps and grads that each running call read, by call id (a
-    /// criterion may run another one inside it).
-    nonisolated(unsafe) static var absentReads: [Int: Set<String>] = [:]
+    /// What each running call read, by call id (a criterion may run another one inside
+    /// it): fmaps and grads when they were absent, ratio.
+    nonisolated(unsafe) static var reads: [Int: Set<String>] = [:]
     nonisolated(unsafe) private static var nextCall = 1
 
     /// A new call id for `evaluate` (`endCall` forgets it).
     static func beginCall() -> Int {
         let id = nextCall
         nextCall += 1
-        absentReads[id] = []
+        reads[id] = []
         return id
     }
 
-    static func endCall(_ id: Int) { absentReads[id] = nil }
+    static func endCall(_ id: Int) { reads[id] = nil }
 
     /// Pushes the context table of `ctx` for call `call`.
     func pushContext(_ L: Lua, _ ctx: CriterionContext, call: Int) throws {
@@ -46,28 +48,28 @@ extension LuaCriterion {
         if let t = ctx.fmaps { L.push(t); L.setField(-2, "fmaps") }
         if let t = ctx.grads { L.push(t); L.setField(-2, "grads"); L.push(t); L.setField(-2, "grad") }   // DESIGN.md writes ctx.grad
         if let p = ctx.point { L.push(p); L.setField(-2, "point") }
-        if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
         L.newTable()
         L.push(Self.contextIndex); L.setField(-2, "__index")
         L.push(call); L.setField(-2, "call")
+        if let r = ctx.ratio { L.push(r); L.setField(-2, "ratio") }
         lua_setmetatable(L.state, -2)
     }
 
-    /// `__index` of a context table (reached for keys it does not hold): nil for a
-    /// documented field, noting a read of fmaps or grads for the hint; an error otherwise.
+    /// `__index` of a context table (reached for keys it does not hold): `ratio` from the
+    /// metatable, nil for another documented field, an error otherwise; reads of ratio and
+    /// of an absent fmaps or grads are noted.
     static let contextIndex = LuaFunction("__index") { L in
         guard L.isString(2), let key = L.toString(2) else { L.pushNil(); return 1 }
         guard contextFields.contains(key) else {
             throw LuaError.message("ctx.\(key) is not a field of a criterion's context\(NameSuggestion.hint(key, in: contextFields)); "
                                    + "it has \(contextFields.joined(separator: ", ")) (absent ones are nil)")
         }
-        if key == "fmaps" || key == "grads" || key == "grad", lua_getmetatable(L.state, 1) != 0 {
-            if L.rawField(-1, "call") == LUA_TNUMBER, let id = L.toNumber(-1) {
-                absentReads[Int(id)]?.insert(key == "grad" ? "grads" : key)
-            }
-            L.pop(2)
+        guard ["fmaps", "grads", "grad", "ratio"].contains(key), lua_getmetatable(L.state, 1) != 0 else { L.pushNil(); return 1 }
+        if L.rawField(-1, "call") == LUA_TNUMBER, let id = L.toNumber(-1) {
+            reads[Int(id)]?.insert(key == "grad" ? "grads" : key)
         }
-        L.pushNil()
+        L.pop()
+        if key == "ratio" { L.rawField(-1, "ratio") } else { L.pushNil() }
         return 1
     }
 

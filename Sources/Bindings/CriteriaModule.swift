@@ -176,7 +176,9 @@ public enum CriteriaModule {
             gamma, beta without a BatchNorm; fmaps, grads, ratio as above), so `if ctx.fmaps then` asks;
             an error from using an absent fmaps or grads says how to get them. It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
-            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives:
+            channels to keep: sized from ctx.ratio when the call gives ratios (prune.plan's ratio,
+            prune.sensitivity; not reading it there is an error, as foad with a ratio; targets do not
+            apply). `reduce(maps, grads)` shrinks each calibration batch as it arrives:
             ctx.fmaps then holds its results, concatenated over the batches (and ctx.grads is
             absent); per_image = true says it maps each image to rows of its own (the result is the
             same whatever the split), so a large batch may run through the model in parts, each reduced.
@@ -194,6 +196,7 @@ public enum CriteriaModule {
             try L.checkFunction(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["needs", "selection", "reduce", "per_image", "options"], "criteria.define")
+            guard !name.isEmpty else { throw LuaError.argument(1, "a criterion's name must not be empty") }
             guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
             // absent: the feature maps when the plan or score call has calibration data
             let needsType = o.push("needs"), needsTypeName = L.typeName(-1)

@@ -95,6 +95,28 @@ for name, f in pairs(forms) do
   local p = prune.plan(nn.zoo.resnet20{}, {criterion = "sel_" .. name, input = shape, ignore = {"conv1", "layer%d%.%d+%.conv2", "linear"}})
   check.same(p.kept["layer1.0.conv1"], {1, 3, 4}, "selection form " .. name)
 end
+-- A selection criterion given a ratio sizes its choice from ctx.ratio; one that does not read
+-- it would ignore the ratio, an error as for foad (and targets never apply).
+local tiny = function() return nn.Sequential{{"conv", nn.Conv2d(1, 4, 3)}, {"relu", nn.ReLU()}, {"head", nn.Conv2d(4, 2, 3)}} end
+local tiny_shape = {1, 1, 8, 8}
+criteria.define("first_two", function(ctx) return {1, 2} end, {selection = true})
+check.same(prune.plan(tiny(), {criterion = "first_two", input = tiny_shape}).kept.conv, {1, 2}, "no ratio: its own choice")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", ratio = 0.25, input = tiny_shape}) end,
+  "criterion 'first_two' chose the channels of group conv without reading ctx.ratio, so the ratio 0.25 would not apply")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", ratios = {conv = 0.25}, input = tiny_shape}) end,
+  "without reading ctx.ratio")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", target_params = 50, input = tiny_shape}) end,
+  "field 'target_params': criterion 'first_two' chooses the channels each group keeps (selection = true), so target_params does not apply")
+local tiny_eval = data.loader(data.tensor_dataset(tensor.randn(4, 1, 8, 8), tensor.zeros(4)), {batch = 4})
+check.raises(function() prune.sensitivity(tiny(), {eval = tiny_eval, criterion = "first_two", ratios = {0.5}, input = tiny_shape}) end,
+  "without reading ctx.ratio")
+criteria.define("sized", function(ctx)
+  local keep = {}
+  for i = 1, math.floor(ctx.channels * (1 - (ctx.ratio or 0))) do keep[i] = i end
+  return keep
+end, {selection = true})
+check.same(prune.plan(tiny(), {criterion = "sized", ratio = 0.5, input = tiny_shape}).kept.conv, {1, 2}, "read: the ratio applies")
+check.raises(function() criteria.define("", function() end) end, "bad argument #1 to 'define' (a criterion's name must not be empty)")
 criteria.define("sel_empty", function() return {keep = {}} end, {selection = true})
 check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = "sel_empty", input = shape}) end, "kept no channel")
 
