@@ -172,15 +172,20 @@ public enum CriteriaModule {
             layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes
             whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
-            (the share the plan removes from this group). It returns one score per
+            (the share the plan removes from this group). A field the call does not give is nil (bn,
+            gamma, beta without a BatchNorm; fmaps, grads, ratio as above), so `if ctx.fmaps then` asks;
+            an error from using an absent fmaps or grads says how to get them. It returns one score per
             channel (a tensor or list; higher = keep), or with selection = true the 1-based
-            channels to keep. `reduce(maps, grads)` shrinks each calibration batch as it arrives:
+            channels to keep: sized from ctx.ratio when the call gives ratios (prune.plan's ratio,
+            prune.sensitivity; not reading it there is an error, as foad with a ratio; targets do not
+            apply). `reduce(maps, grads)` shrinks each calibration batch as it arrives:
             ctx.fmaps then holds its results, concatenated over the batches (and ctx.grads is
             absent); per_image = true says it maps each image to rows of its own (the result is the
             same whatever the split), so a large batch may run through the model in parts, each reduced.
             `options` names the criterion's own options: prune.plan, prune.sensitivity and
             criteria.score then accept them beside their own, and fn reads them from its second
-            argument (the call's option table); any other key stays an error there.
+            argument (the call's option table); any other key stays an error there. An error in fn reads
+            "criterion 'name' on group <group>: <the error>", with the traceback inside fn.
             Example:
               criteria.define("l1_mine", function(ctx) return ctx.weight:abs():sum{2, 3, 4} end)
               criteria.define("lp", function(ctx, o) return ctx.weight:abs():pow(o.p or 1):sum{2, 3, 4} end,
@@ -191,6 +196,7 @@ public enum CriteriaModule {
             try L.checkFunction(2)
             let o = try LuaOptions(L, 3)
             try o.checkKnown(["needs", "selection", "reduce", "per_image", "options"], "criteria.define")
+            guard !name.isEmpty else { throw LuaError.argument(1, "a criterion's name must not be empty") }
             guard !builtins.contains(name) else { throw LuaError.argument(1, "'\(name)' is a built-in criterion") }
             // absent: the feature maps when the plan or score call has calibration data
             let needsType = o.push("needs"), needsTypeName = L.typeName(-1)

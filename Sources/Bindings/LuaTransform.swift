@@ -6,9 +6,11 @@ import Tensor
 
 /// A Lua function used as a loader transform: called as `f(x, y)` with the batch and
 /// returning the new `x` (and optionally a new `y`). It runs on the thread that runs Lua,
-/// after the native transforms before it, on a Lua thread of its own (`Transform.apply`
-/// has no stack at hand). Its random draws come from the global generator
-/// (tensor.manual_seed), in batch order. An error in the function is raised unchanged.
+/// after the native transforms before it, on the stack of the Lua code iterating the
+/// loader (`Transform.apply` has no stack at hand: see `LuaCallback.call`), else on a Lua
+/// thread of its own. Transforms that iterate loaders nest as deep as Lua's C calls do (an
+/// error past that, never a C stack overflow). Its random draws come from the global
+/// generator (tensor.manual_seed), in batch order. An error in the function is raised unchanged.
 final class LuaTransform: Transform, @unchecked Sendable {
     let function: LuaCallback
 

@@ -10,11 +10,11 @@ import Tensor
 extension NNModule {
     static let hookType = LuaType<HookBox>("nn.Hook")
 
-    /// A registered hook: its id and its Lua function.
+    /// A registered hook's handle: its id. The Lua function belongs to the hook in
+    /// `ForwardHooks` (it lives as long as the module, whether the handle is kept or not).
     final class HookBox {
         var id: Int?
-        var function: LuaCallback?
-        init(id: Int, function: LuaCallback) { self.id = id; self.function = function }
+        init(id: Int) { self.id = id }
     }
 
     static let hookMethods: [LuaFunction] = [
@@ -27,11 +27,19 @@ extension NNModule {
             """) { L in
             let b = try hookType.check(L, 1)
             if let id = b.id { ForwardHooks.remove(id) }
-            b.function?.release(L)
-            b.id = nil; b.function = nil
+            b.id = nil
+            LuaCallback.collect(L)
             return 0
         },
     ]
+
+    /// After a module userdata is released: drops the hooks of modules that died, and the
+    /// registry entries of their Lua functions, so what the functions hold can be collected.
+    static func dropDeadHooks(_ L: Lua) {
+        guard !ForwardHooks.isEmpty else { return }
+        ForwardHooks.purge()
+        LuaCallback.collect(L)
+    }
 
     /// Module paths chosen by names or whole-name Lua patterns (argument `i`: a string or a
     /// list); an entry that matches nothing is an error.
@@ -129,8 +137,13 @@ extension NNModule {
         },
         method("register_forward_hook", doc: """
             net:register_forward_hook(name, fn) -> hook
-            Calls fn(module, input, output) after every forward of the module at `name`; a returned
-            tensor replaces the output. hook:remove() unregisters it.
+            Calls fn(module, input, output) after every forward of the module at `name` (on the stack of
+            the code running the forward); a returned tensor replaces the output. A backward through a
+            module whose output a hook replaced while gradients were on is an error (a hook cannot be
+            differentiated): replace outputs under nn.no_grad, or make the change a layer. The hook lives
+            as long as the module (nn.acnet and nn.fuse move it to the module's replacement), handle kept
+            or not; hook:remove() unregisters it. A function that refers to the net keeps the net alive
+            until then.
             Example:
               local h = net:register_forward_hook("layer1.0.relu1", function(m, x, y) print(y:mean()) end)
               net:forward(tensor.randn(1, 3, 32, 32)); h:remove()
@@ -141,10 +154,12 @@ extension NNModule {
                 throw LuaError.argument(2, "no module named '\(name)' (hooks attach to modules below the net)")
             }
             let fn = LuaCallback(L, 3, what: "forward hook on \(name)")
-            let id = ForwardHooks.add(target) { mod, x, y in
-                try fn.call(on: L, nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
+            // called later, from whatever runs the forward: on that code's stack (never on L,
+            // which may be a coroutine suspended or freed by then)
+            let id = ForwardHooks.add(target, label: name) { mod, x, y in
+                try fn.call(nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
             }
-            hookType.push(L, HookBox(id: id, function: fn))
+            hookType.push(L, HookBox(id: id))
             return 1
         },
         method("validate", doc: """

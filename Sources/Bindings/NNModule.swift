@@ -51,6 +51,9 @@ public enum NNModule {
     }
 
     static let metamethods: [LuaFunction] = [
+        // a module that dies takes its forward hooks (and what their functions hold) along
+        LuaFunction.releasing("__gc", then: dropDeadHooks),
+        LuaFunction.releasing("__close", then: dropDeadHooks),
         LuaFunction("__tostring") { L in L.push(try checkModule(L, 1).description); return 1 },
         LuaFunction("__call", doc: """
             net(x) -> tensor

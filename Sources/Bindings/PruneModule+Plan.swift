@@ -180,6 +180,13 @@ extension PruneModule {
             if criterion.choosesKeptCount, let a = amounts.first {
                 throw LuaError.argument(2, "field '\(a)': criterion '\(criterion.name)' chooses how many channels each group keeps (from its own options), so \(a) does not apply")
             }
+            if let lua = criterion as? LuaCriterion, lua.selection {
+                // it sizes its keep-sets from ctx.ratio, or the ratio would not apply
+                if let a = amounts.first(where: { $0.hasPrefix("target_") }) {
+                    throw LuaError.argument(2, "field '\(a)': criterion '\(criterion.name)' chooses the channels each group keeps (selection = true), so \(a) does not apply (its choice may follow ctx.ratio: give ratio)")
+                }
+                lua.ratioApplies = !amounts.isEmpty
+            }
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!
             let plan = try Planner.plan(m, graph: graph, criterion: criterion, options: options, calibration: source,

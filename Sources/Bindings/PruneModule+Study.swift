@@ -59,6 +59,7 @@ extension PruneModule {
                 chosen = sel
             }
             let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            (criterion as? LuaCriterion)?.ratioApplies = true   // a selection criterion must follow ctx.ratio
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)
             let point = HookPoint(rawValue: try o.choice("point", HookPoint.allCases.map(\.rawValue), "act"))!

@@ -8,9 +8,19 @@ static topiary_dispatch_fn dispatcher = NULL;
 
 void topiary_set_dispatcher(topiary_dispatch_fn fn) { dispatcher = fn; }
 
+/* The stack of the Lua code that called the innermost bound function still running on this
+   OS thread (a coroutine's when the call came from one). Set around each dispatch, restored
+   before any error is raised, so it is never a stack that is not running. */
+static _Thread_local lua_State *calling_state = NULL;
+
+lua_State *topiary_calling_state(void) { return calling_state; }
+
 static int trampoline(lua_State *L) {
     int id = (int)lua_tointeger(L, lua_upvalueindex(1));
+    lua_State *outer = calling_state;
+    calling_state = L;
     int n = dispatcher(L, id);
+    calling_state = outer;
     if (n >= 0) return n;
     if (n == TOPIARY_ARGERROR) {   /* [arg index, message, the function's name or nil] */
         int arg = (int)lua_tointeger(L, -3);
@@ -51,7 +61,23 @@ static int msghandler(lua_State *L) {
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
+    /* an error raised again from a callback that took its traceback where it began (see
+       context_handler) already shows the whole stack */
+    if (strstr(msg, "\nstack traceback:\n") != NULL) return 1;
     luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* The handler of topiary_pcall_context: a string error gets the context (upvalue 1) in
+   front and the traceback of where it was raised; any other error value is kept as it is. */
+static int context_handler(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TSTRING) return 1;
+    if (strstr(lua_tostring(L, 1), "\nstack traceback:\n") != NULL) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushliteral(L, ": ");
+    lua_pushvalue(L, 1);
+    lua_concat(L, 3);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
     return 1;
 }
 
@@ -80,9 +106,14 @@ static void leave(lua_State *L) {
     if (L && lua_gethook(L) == stop_hook && !topiary_interrupt_pending()) lua_sethook(L, NULL, 0, 0);
 }
 
-static int pcall_with(lua_State *L, int nargs, int nresults, int handler) {
+/* handler: 0 none, 1 msghandler, 2 context_handler with `context`. */
+static int pcall_with(lua_State *L, int nargs, int nresults, int handler, const char *context) {
     int base = lua_gettop(L) - nargs;
-    if (handler) {
+    if (handler == 2) {
+        lua_pushstring(L, context);
+        lua_pushcclosure(L, context_handler, 1);
+        lua_insert(L, base);
+    } else if (handler) {
         lua_pushcfunction(L, msghandler);
         lua_insert(L, base);
     }
@@ -95,9 +126,13 @@ static int pcall_with(lua_State *L, int nargs, int nresults, int handler) {
     return status;
 }
 
-int topiary_pcall(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 1); }
+int topiary_pcall(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 1, NULL); }
 
-int topiary_pcall_raw(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 0); }
+int topiary_pcall_raw(lua_State *L, int nargs, int nresults) { return pcall_with(L, nargs, nresults, 0, NULL); }
+
+int topiary_pcall_context(lua_State *L, int nargs, int nresults, const char *context) {
+    return pcall_with(L, nargs, nresults, 2, context);
+}
 
 static int tolstring_p(lua_State *L) {
     luaL_tolstring(L, 1, NULL);

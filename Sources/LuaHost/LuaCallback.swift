@@ -8,10 +8,17 @@ import Foundation
 /// - The function is kept in the registry (table `topiary.callbacks`, under an id unique in
 ///   the process), so it lives as long as the callback does.
 /// - `call` runs it under `lua_pcall` (never a raising call from Swift), on the stack it is
-///   given or, for callbacks made `ownThread`, on a Lua thread of their own (for Swift code
-///   that has no stack at hand, such as a loader transform).
+///   given or, for Swift code that has no stack at hand (a forward hook, a loader
+///   transform), on the stack of the Lua code that called the bound function now running
+///   (`topiary_calling_state`: alive and running, where Lua counts the nesting of C calls).
+///   A callback made `ownThread` falls back to a Lua thread of its own when no Lua code of
+///   its state is running. The stack a callback was made on is never kept: a coroutine's
+///   may be suspended or freed by the time it is called.
+/// - Callbacks nest at most `maxDepth` deep (a transform iterating a loader whose transform
+///   iterates a loader...): deeper is an error, never a C stack overflow.
 /// - An error in the function throws `LuaCallbackError`, which `dispatch` raises again
-///   unchanged: a string keeps its text, a table keeps its fields.
+///   unchanged: a string keeps its text, a table keeps its fields. With a `context`, a
+///   string error gets the context in front and the traceback of where it was raised.
 /// - `release()` drops the registry entry at once; otherwise `deinit` queues it and the
 ///   next callback made (or `collect`) in that Lua state drops it — deinit may run on
 ///   another thread or after the state is closed, so it never touches Lua itself.
@@ -30,7 +37,8 @@ public final class LuaCallback: @unchecked Sendable {
     nonisolated(unsafe) private static var dead: [(owner: OpaquePointer, id: Int)] = []
     private static let lock = NSLock()
 
-    /// Keeps the function at stack slot `i` (the caller has checked that it is a function).
+    /// Keeps the function at stack slot `i` (the caller has checked that it is a function),
+    /// or a value that goes along with one (a criterion's option table: see `pushValue`).
     public init(_ L: Lua, _ i: Int32, what: String, ownThread: Bool = false) {
         let fn = L.absIndex(i)
         LuaCallback.collect(L)
@@ -66,29 +74,77 @@ public final class LuaCallback: @unchecked Sendable {
         LuaCallback.lock.unlock()
     }
 
-    /// Drops the registry entry now (call on the thread that runs Lua). Later calls fail.
+    /// Drops the registry entry now (call on the thread that runs Lua; `L` any running stack
+    /// of the callback's state). Later calls fail.
     public func release(_ L: Lua) {
         guard !released else { return }
         released = true
         LuaCallback.drop(L, [id])
     }
 
+    /// Drops the registry entry now when Lua code of the callback's state is running (see
+    /// `calling`), else as `deinit` does. Later calls fail.
+    public func release() {
+        guard !released else { return }
+        if let L = calling { release(L); return }
+        released = true
+        LuaCallback.lock.lock()
+        LuaCallback.dead.append((owner, id))
+        LuaCallback.lock.unlock()
+    }
+
+    /// Pushes the kept value onto `T` (a running stack of the callback's state).
+    public func pushValue(_ T: Lua) throws {
+        let base = T.top
+        guard !released, T.rawField(clua_registryindex(), LuaCallback.registryKey) == LUA_TTABLE,
+              T.rawIndex(-1, id) == LUA_TTABLE else {
+            T.setTop(base)
+            throw LuaCallbackError(what: what, message: "\(what): the Lua value is no longer available", object: nil)
+        }
+        T.rawIndex(-1, 1)
+        T.insert(base + 1)
+        T.setTop(base + 1)
+    }
+
+    /// The stack of the Lua code that called the bound function now running, if it is of
+    /// this callback's state.
+    var calling: Lua? {
+        guard let s = topiary_calling_state() else { return nil }
+        let L = Lua(s)
+        return L.mainThread == owner ? L : nil
+    }
+
+    /// How deep callbacks may nest (Lua's own limit on nested C calls is 200).
+    public static let maxDepth = 200
+    nonisolated(unsafe) private static var depth = 0
+
     /// Calls the function with the arguments `pushArgs` pushes (it returns how many), and
     /// hands the `nresults` results (at -nresults ... -1) to `readResults`. The stack is
-    /// restored afterwards. `L` is the stack to call on; nil means the callback's own thread.
-    public func call<R>(on L: Lua? = nil, nresults: Int32, _ pushArgs: (Lua) throws -> Int32,
+    /// restored afterwards. `L` is the stack to call on; nil means the stack of the Lua code
+    /// running now (`calling`), else the callback's own thread. With a `context` ("criterion
+    /// 'mine' on group conv1"), a string error reads "context: message" and carries the
+    /// traceback of where it was raised.
+    public func call<R>(on L: Lua? = nil, nresults: Int32, context: String? = nil, _ pushArgs: (Lua) throws -> Int32,
                         _ readResults: (Lua) throws -> R) throws -> R {
-        guard let T = L ?? thread.map(Lua.init) else {
-            throw LuaCallbackError(what: what, message: "\(what): no Lua stack to call on", object: nil)
+        guard let T = L ?? calling ?? thread.map(Lua.init) else {
+            throw LuaCallbackError(what: what, message: "\(what): no Lua code of its state is running to call it from", object: nil)
         }
+        guard LuaCallback.depth < LuaCallback.maxDepth else {
+            throw LuaCallbackError(what: what, message: "\(what): callbacks nested too deeply (C stack overflow)", object: nil)
+        }
+        LuaCallback.depth += 1
+        defer { LuaCallback.depth -= 1 }
         let base = T.top
         defer { T.setTop(base) }
+        guard lua_checkstack(T.state, 2 * LUA_MINSTACK) != 0 else {
+            throw LuaCallbackError(what: what, message: "\(what): stack overflow (no room on the Lua stack)", object: nil)
+        }
         guard !released, T.rawField(clua_registryindex(), LuaCallback.registryKey) == LUA_TTABLE,
               T.rawIndex(-1, id) == LUA_TTABLE else {
             throw LuaCallbackError(what: what, message: "\(what): the Lua function is no longer available", object: nil)
         }
         T.rawIndex(-1, 1)
-        try LuaCallback.invoke(T, nargs: try pushArgs(T), nresults: nresults, what: what)
+        try LuaCallback.invoke(T, nargs: try pushArgs(T), nresults: nresults, what: what, context: context)
         return try readResults(T)
     }
 
@@ -115,13 +171,13 @@ public final class LuaCallback: @unchecked Sendable {
     /// The one path from Swift into Lua code: the function and its arguments are on top of
     /// `T`. An interrupt pending (Ctrl-C, a cell timeout) stops it here before the call;
     /// an error becomes `LuaCallbackError` holding the error value.
-    static func invoke(_ T: Lua, nargs: Int32, nresults: Int32, what: String) throws {
+    static func invoke(_ T: Lua, nargs: Int32, nresults: Int32, what: String, context: String? = nil) throws {
         if topiary_interrupt_pending() != 0 {
             throw LuaCallbackError(what: what, message: "interrupted!", object: nil)
         }
-        guard topiary_pcall_raw(T.state, nargs, nresults) == LUA_OK else {
-            throw LuaCallbackError(T, what: what)
-        }
+        let status = context.map { topiary_pcall_context(T.state, nargs, nresults, $0) }
+            ?? topiary_pcall_raw(T.state, nargs, nresults)
+        guard status == LUA_OK else { throw LuaCallbackError(T, what: what) }
     }
 
     /// Drops the registry entries of callbacks of this state that were deinitialised.
@@ -153,6 +209,8 @@ public final class LuaCallback: @unchecked Sendable {
 public struct LuaCallbackError: Error, CustomStringConvertible {
     public let what: String
     public let message: String
+    /// Whether the error value is a string (`message` is then its text).
+    public let isString: Bool
     /// Key of the error value in the registry table `topiary.callback.errors`, if kept.
     let object: Int?
 
@@ -160,11 +218,19 @@ public struct LuaCallbackError: Error, CustomStringConvertible {
         self.what = what
         self.message = message
         self.object = object
+        isString = true
+    }
+
+    /// The error raised as the string `message` instead of its value (a string error that
+    /// a binding completes, such as with a hint).
+    public func replacingMessage(_ message: String) -> LuaCallbackError {
+        LuaCallbackError(what: what, message: message, object: nil)
     }
 
     /// Takes the error value on top of `T`'s stack.
     init(_ T: Lua, what: String) {
         self.what = what
+        isString = T.isString(-1)
         message = T.toString(-1) ?? "(error object is a \(T.typeName(-1)) value)"
         LuaCallbackError.lock.lock()
         let key = LuaCallbackError.nextKey

@@ -53,6 +53,19 @@ extension Lua {
     }
 }
 
+extension LuaFunction {
+    /// A `__gc` or `__close` metamethod (`name`) that releases the object as the default
+    /// one does, then calls `after` (a type whose objects leave entries elsewhere when they
+    /// die: nn.Module's forward hooks).
+    public static func releasing(_ name: String, then after: @escaping (Lua) -> Void) -> LuaFunction {
+        LuaFunction(name) { L in
+            _ = try releaseBox(L)
+            after(L)
+            return 0
+        }
+    }
+}
+
 /// `__gc` / `__close`: releases the retained reference once. Only for userdata whose
 /// metatable is one of ours (a call like `mt.__close(io.stdout)` does nothing).
 private let releaseBox: LuaFunction.Body = { L in

@@ -6,6 +6,7 @@ extension Module {
     /// returns its substitute or nil to keep it. Every replacement is made before any is
     /// installed, so an error leaves the tree untouched. Returns the new root (this
     /// module, or its substitute when the root itself is a layer) and the swapped paths.
+    /// A swapped layer's forward hooks move to its substitute.
     /// Containers: Sequential, Residual (body, shortcut, post) and Concat.
     public func replacingLayers(_ replacement: (_ path: String, _ layer: any Module) throws -> (any Module)?) throws
         -> (root: any Module, paths: [String]) {
@@ -26,6 +27,7 @@ extension Module {
                 }
             }
         }
+        for (old, new) in swaps.swapped { ForwardHooks.move(from: old, to: new) }
         return (root, swaps.paths)
     }
 }
@@ -41,6 +43,8 @@ private enum SwapSite {
 
 private struct LayerSwaps {
     var sites: [(SwapSite, any Module)] = []
+    /// Each layer swapped and its substitute, once.
+    var swapped: [(old: any Module, new: any Module)] = []
     var paths: [String] = []
     var decided: [ObjectIdentifier: (any Module)?] = [:]
 
@@ -51,7 +55,7 @@ private struct LayerSwaps {
             let id = ObjectIdentifier(m)
             if decided[id] == nil {
                 decided[id] = .some(try replacement(path, m))
-                if case .some(.some) = decided[id] { paths.append(path) }
+                if case .some(.some(let new)) = decided[id] { paths.append(path); swapped.append((m, new)) }
             }
             if case .some(.some(let new)) = decided[id] { sites.append((site, new)) }
             return

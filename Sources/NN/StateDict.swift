@@ -25,9 +25,9 @@ extension Module {
     }
 
     /// Assigns one entry by its PyTorch key (copying into the live tensor). The shape
-    /// must match: the error names the key and both shapes.
+    /// must match: the error names the key and both shapes ("assigned [3], model has …").
     public func setStateEntry(_ key: String, _ value: Tensor) throws {
-        try loadStateDict([(key, value)], strict: false)
+        try load([(key, value)], strict: false, reshape: false, given: "assigned")
     }
 
     /// Loads entries by key, all-or-nothing: every key and shape is checked before
@@ -41,6 +41,13 @@ extension Module {
     @discardableResult
     public func loadStateDict(_ entries: [(key: String, tensor: Tensor)], strict: Bool = true,
                               reshape: Bool = false) throws -> (missing: [String], unexpected: [String]) {
+        try load(entries, strict: strict, reshape: reshape, given: "checkpoint has")
+    }
+
+    /// `loadStateDict`; `given` says where the entries come from in a shape error
+    /// ("checkpoint has [3]", "assigned [3]").
+    private func load(_ entries: [(key: String, tensor: Tensor)], strict: Bool, reshape: Bool,
+                      given: String) throws -> (missing: [String], unexpected: [String]) {
         let slots = stateSlots()
         var index: [String: Int] = [:]
         for (i, s) in slots.enumerated() { index[s.key] = i }
@@ -51,7 +58,7 @@ extension Module {
             guard seen.insert(key).inserted else { throw TensorError("load_state_dict: key '\(key)' appears twice") }
             let slot = slots[i].slot, current = slot.tensor
             if current.shape != t.shape && !(reshape || (current.numel == 1 && t.numel == 1)) {
-                throw TensorError("load_state_dict: shape mismatch for '\(key)': checkpoint has \(shapeString(t.shape)), model has \(shapeString(current.shape))")
+                throw TensorError("load_state_dict: shape mismatch for '\(key)': \(given) \(shapeString(t.shape)), model has \(shapeString(current.shape))")
             }
             plan.append((slot, key, t))
         }

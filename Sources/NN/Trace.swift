@@ -51,10 +51,12 @@ public final class Tracer {
     }
 
     /// Runs `body` (the child `name`'s backward for the output gradient `g`) under the
-    /// child's path, after reporting `g` to an active gradient hook.
+    /// child's path, after reporting `g` to an active gradient hook. Refused when a forward
+    /// hook replaced the child's output (`ForwardHooks.checkBackward`).
     @inline(__always)
     static func reportingBackward(_ name: String, _ module: any Module, _ g: Tensor,
                                   _ body: () throws -> Tensor) throws -> Tensor {
+        if !ForwardHooks.isEmpty { try ForwardHooks.checkBackward(module) }
         guard let t = current, t.gradientHook != nil else { return try body() }
         try t.reportGradient(name, module, g)
         if !name.isEmpty { t.path.append(name) }

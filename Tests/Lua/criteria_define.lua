@@ -21,9 +21,24 @@ check.near(scores["layer1.0.conv1"], (w.lh:pow(2) + w.hl:pow(2)):sum{3, 4}:mean(
 local plan = prune.plan(nn.zoo.resnet20{}, {criterion = "edge_energy", ratio = 0.5, calib = calib})
 assert(#plan.kept["layer1.0.conv1"] == 8, "the example plans")
 
--- Without calibration data the maps are absent, and the error says how to get them.
-check.raises(function() criteria.score(net, "edge_energy", {input = shape}) end,
-  "criterion 'edge_energy': ctx.fmaps is absent — give the call calibration data (calib = a loader)")
+-- Without calibration data the maps are absent (nil), and the error from using them says how
+-- to get them.
+local e = check.raises(function() criteria.score(net, "edge_energy", {input = shape}) end,
+  "attempt to index a nil value (field 'fmaps'); ctx.fmaps is absent — give the call calibration data (calib = a loader)")
+assert(e:find("^criterion 'edge_energy' on group conv1: "), e)
+-- A criterion may ask: documented fields the call does not give read nil.
+local asked = {}
+criteria.define("optional", function(ctx)
+  asked[#asked + 1] = {fmaps = ctx.fmaps ~= nil, grads = ctx.grads ~= nil, grad = ctx.grad ~= nil, ratio = ctx.ratio}
+  if ctx.fmaps then return ctx.fmaps:mean{1, 3, 4} end
+  return ctx.weight:abs():sum{2, 3, 4}
+end)
+local by_weight = criteria.score(net, "optional", {input = shape})
+check.near(by_weight["layer1.0.conv1"], net["layer1.0.conv1"].weight:abs():sum{2, 3, 4}, 1e-6, "without calib: the weights")
+assert(not asked[1].fmaps and not asked[1].grads and not asked[1].grad and asked[1].ratio == nil)
+local by_maps = criteria.score(net, "optional", {input = shape, calib = calib})
+check.near(by_maps["layer1.0.conv1"], maps:mean{1, 3, 4}, 1e-5, "with calib: the maps")
+assert(asked[#asked].fmaps and not asked[#asked].grads)
 -- needs = "weights" never captures, even with calib.
 criteria.define("weights_only", function(ctx) return ctx.fmaps:mean{1, 3, 4} end, {needs = "weights"})
 check.raises(function() criteria.score(net, "weights_only", {input = shape, calib = calib}) end,
@@ -34,7 +49,7 @@ check.raises(function() criteria.score(net, "wants_grads", {input = shape, calib
   'ctx.grads is absent — define the criterion with needs = "grads"')
 -- ctx.grad (DESIGN.md's spelling) is ctx.grads, with the same hint when absent.
 check.raises(function() criteria.define("wants_grad", function(ctx) return ctx.grad:mean{1, 3, 4} end)
-  criteria.score(net, "wants_grad", {input = shape, calib = calib}) end, "criterion 'wants_grad': ctx.grads is absent")
+  criteria.score(net, "wants_grad", {input = shape, calib = calib}) end, "(field 'grad'); ctx.grads is absent")
 criteria.define("taylor_lua", function(ctx) return (ctx.fmaps * ctx.grad):mean(1):abs():mean{2, 3} end, {needs = "grads"})
 local labelled = data.tensor_dataset(calib, tensor.new{1, 2, 3, 4, 5, 6, 7, 8})
 local ts = criteria.score(net, "taylor_lua", {input = shape, calib = data.loader(labelled, {batch = 8})})
@@ -47,15 +62,23 @@ local fn_plan = prune.plan(net, {criterion = function(ctx)
 end, ratio = 0.5, calib = calib})
 assert(#fn_plan.kept["layer1.0.conv1"] == 8)
 check.near(got, maps:mean{1, 3, 4}, 1e-5, "a bare function gets the maps with calib")
--- Other absent keys stay nil (a group without BatchNorm has no ctx.bn).
+-- Other documented fields the call does not give read nil too (a group without BatchNorm has
+-- no ctx.bn); a key that is no field is an error, a misspelt one with the field meant.
 local seen = {}
 criteria.define("probe", function(ctx)
-  seen.bn, seen.other = ctx.bn, ctx.no_such_key
+  seen.bn, seen.gamma, seen.beta = ctx.bn, ctx.gamma, ctx.beta
   return ctx.weight:abs():sum{2, 3, 4}
 end)
 local small = nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}
 criteria.score(small, "probe", {input = {1, 3, 8, 8}})
-assert(seen.bn == nil and seen.other == nil, "absent keys other than fmaps and grads read nil")
+assert(seen.bn == nil and seen.gamma == nil and seen.beta == nil, "absent documented fields read nil")
+criteria.define("misspelt", function(ctx) if ctx.fmap then return ctx.fmap:mean{1, 3, 4} end return ctx.weight:abs():sum{2, 3, 4} end)
+check.raises(function() criteria.score(small, "misspelt", {input = {1, 3, 8, 8}}) end,
+  "criterion 'misspelt' on group 0: " .. arg[0])
+check.raises(function() criteria.score(small, "misspelt", {input = {1, 3, 8, 8}}) end,
+  "ctx.fmap is not a field of a criterion's context (did you mean 'fmaps'?); it has name, channels")
+criteria.define("own_key", function(ctx) ctx.mine = 1; return ctx.weight:abs():sum{2, 3, 4} * ctx.mine end)
+criteria.score(small, "own_key", {input = {1, 3, 8, 8}})   -- a field the criterion set reads as it is
 check.raises(function() criteria.define("bad", function() end, {needs = {"fmaps", "grads"}}) end,
   'field \'needs\': one of "weights", "fmaps", "grads" (a string; "grads" gives ctx.fmaps too), got a table')
 check.raises(function() criteria.define("bad", function() end, {needs = "maps"}) end, "field 'needs': expected one of")
@@ -72,6 +95,28 @@ for name, f in pairs(forms) do
   local p = prune.plan(nn.zoo.resnet20{}, {criterion = "sel_" .. name, input = shape, ignore = {"conv1", "layer%d%.%d+%.conv2", "linear"}})
   check.same(p.kept["layer1.0.conv1"], {1, 3, 4}, "selection form " .. name)
 end
+-- A selection criterion given a ratio sizes its choice from ctx.ratio; one that does not read
+-- it would ignore the ratio, an error as for foad (and targets never apply).
+local tiny = function() return nn.Sequential{{"conv", nn.Conv2d(1, 4, 3)}, {"relu", nn.ReLU()}, {"head", nn.Conv2d(4, 2, 3)}} end
+local tiny_shape = {1, 1, 8, 8}
+criteria.define("first_two", function(ctx) return {1, 2} end, {selection = true})
+check.same(prune.plan(tiny(), {criterion = "first_two", input = tiny_shape}).kept.conv, {1, 2}, "no ratio: its own choice")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", ratio = 0.25, input = tiny_shape}) end,
+  "criterion 'first_two' chose the channels of group conv without reading ctx.ratio, so the ratio 0.25 would not apply")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", ratios = {conv = 0.25}, input = tiny_shape}) end,
+  "without reading ctx.ratio")
+check.raises(function() prune.plan(tiny(), {criterion = "first_two", target_params = 50, input = tiny_shape}) end,
+  "field 'target_params': criterion 'first_two' chooses the channels each group keeps (selection = true), so target_params does not apply")
+local tiny_eval = data.loader(data.tensor_dataset(tensor.randn(4, 1, 8, 8), tensor.zeros(4)), {batch = 4})
+check.raises(function() prune.sensitivity(tiny(), {eval = tiny_eval, criterion = "first_two", ratios = {0.5}, input = tiny_shape}) end,
+  "without reading ctx.ratio")
+criteria.define("sized", function(ctx)
+  local keep = {}
+  for i = 1, math.floor(ctx.channels * (1 - (ctx.ratio or 0))) do keep[i] = i end
+  return keep
+end, {selection = true})
+check.same(prune.plan(tiny(), {criterion = "sized", ratio = 0.5, input = tiny_shape}).kept.conv, {1, 2}, "read: the ratio applies")
+check.raises(function() criteria.define("", function() end) end, "bad argument #1 to 'define' (a criterion's name must not be empty)")
 criteria.define("sel_empty", function() return {keep = {}} end, {selection = true})
 check.raises(function() prune.plan(nn.zoo.resnet20{}, {criterion = "sel_empty", input = shape}) end, "kept no channel")
 
@@ -118,4 +163,36 @@ check.near(criteria.score(nn.zoo.resnet20{}, "random", {seed = 7, input = shape}
 check.raises(function() criteria.define("bad", function() end, {options = {"ratio"}}) end, "'ratio' is an option of prune.plan")
 check.raises(function() criteria.define("bad", function() end, {options = {1}}) end, "entry 1 must be a string")
 check.raises(function() criteria.define("bad", function() end, {options = "p"}) end, "a list of option names expected, got string")
+-- An error in a Lua criterion names the criterion and the group it was scoring, and carries
+-- the traceback of where it was raised inside the criterion (once: the top level adds none).
+local function inner(ctx) local t = nil; return t.x end
+local inner_line = debug.getinfo(1, "l").currentline - 1
+criteria.define("mine", function(ctx) local s = inner(ctx); return s end)
+local crit_line = debug.getinfo(1, "l").currentline - 1
+local small3 = nn.Sequential{{"features", nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}}}
+e = check.raises(function() criteria.score(small3, "mine", {input = {1, 3, 8, 8}}) end,
+  "criterion 'mine' on group features.0: " .. arg[0] .. ":" .. inner_line .. ": attempt to index a nil value (local 't')")
+assert(e:find("^criterion 'mine' on group features%.0: "), e)
+assert(e:find("\nstack traceback:\n", 1, true), e)
+assert(e:find(arg[0] .. ":" .. inner_line .. ": in upvalue 'inner'", 1, true), "the frame inside the criterion: " .. e)
+assert(e:find(arg[0] .. ":" .. crit_line .. ": in function <", 1, true), "the criterion's own frame: " .. e)
+assert(e:find("in function 'criteria.score'", 1, true), "and the call that ran it: " .. e)
+local _, n = e:gsub("stack traceback:", "")
+assert(n == 1, e)
+-- uncaught, the script's error shows one traceback
+local p = assert(io.popen(string.format("%q -e %q 2>&1", arg[-1], [[
+criteria.define("mine", function(ctx) local t = nil; return t.x end)
+criteria.score(nn.Sequential{nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3)}, "mine", {input = {1, 3, 8, 8}})]])))
+local top = p:read("a"); p:close()
+assert(top:find("criterion 'mine' on group 0: (command line 1):1: attempt to index a nil value", 1, true), top)
+local _, tops = top:gsub("stack traceback:", "")
+assert(tops == 1, top)
+-- reduce's errors name the criterion; an error value that is not a string is kept as it is
+criteria.define("bad_reduce", function(ctx) return ctx.fmaps:mean{1, 3, 4} end,
+  {needs = "fmaps", reduce = function(maps) error("no reduction") end})
+check.raises(function() criteria.score(small3, "bad_reduce", {input = {1, 3, 8, 8}, calib = tensor.randn(2, 3, 8, 8)}) end,
+  "reduce of criterion 'bad_reduce': " .. arg[0])
+criteria.define("table_error", function(ctx) error({code = 5}) end)
+local ok, te = pcall(criteria.score, small3, "table_error", {input = {1, 3, 8, 8}})
+assert(not ok and type(te) == "table" and te.code == 5, tostring(te))
 print("criteria_define: ok")

@@ -36,7 +36,7 @@ check.raises(function() nn.zoo.vgg16{classifier = "big"} end, "classifier must b
 check.raises(function() nn.zoo.resnet56{}:get("layer9") end, "get: no module named 'layer9'")
 check.raises(function() nn.zoo.resnet20{}:flops{1, 1, 32, 32} end, "conv2d: input has 1 channels, layer expects 3")
 check.raises(function() conv.stride = tensor.zeros(2) end, "cannot set field 'stride'")
-check.raises(function() conv.weight = tensor.zeros(3) end, "shape mismatch for 'weight': checkpoint has [3], model has [32, 1, 3, 3]")
+check.raises(function() conv.weight = tensor.zeros(3) end, "Conv2d: shape mismatch for 'weight': assigned [3], model has [32, 1, 3, 3]")
 check.raises(function() conv:forward(5) end, "bad argument #1 to 'forward' (tensor expected, got number)")  -- method call: self not counted
 check.raises(function() nn.ReLU().forward(5) end, "bad argument #1 to 'forward' (nn.Module expected, got number)")
 -- still alive and working

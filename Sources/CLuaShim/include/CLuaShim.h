@@ -16,18 +16,28 @@ enum {
 typedef int (*topiary_dispatch_fn)(lua_State *L, int id);
 void topiary_set_dispatcher(topiary_dispatch_fn fn);
 
+/// The Lua stack (main state or coroutine) that called the innermost bound function now
+/// running on this OS thread, NULL when none is: where code called back from Swift runs
+/// (a forward hook, a loader transform), since that stack is alive and running.
+lua_State *topiary_calling_state(void);
+
 /// Pushes a C closure that calls the dispatcher with `id`.
 void topiary_pushfunction(lua_State *L, int id);
 
 /// The id of a closure made by topiary_pushfunction at `idx`, or -1 for any other value.
 int topiary_function_id(lua_State *L, int idx);
 
-/// lua_pcall with a message handler that appends a traceback to string errors. While it
+/// lua_pcall with a message handler that appends a traceback to string errors (unless the
+/// message holds one already, from topiary_pcall_context). While it
 /// runs, `L` (the main state or a Lua thread a callback runs on) is among the states an
 /// interrupt stops.
 int topiary_pcall(lua_State *L, int nargs, int nresults);
 /// topiary_pcall without the message handler (the error object comes back unchanged).
 int topiary_pcall_raw(lua_State *L, int nargs, int nresults);
+/// topiary_pcall_raw, except that a string error comes back as "CONTEXT: message" with the
+/// traceback of where it was raised (a traceback already in the message is kept as it is;
+/// topiary_pcall's handler then adds none). Other error values come back unchanged.
+int topiary_pcall_context(lua_State *L, int nargs, int nresults, const char *context);
 
 /// Calls luaL_tolstring (which may run __tostring / __name) under pcall. On success the
 /// string is on top and 0 is returned; otherwise the error message is on top.
