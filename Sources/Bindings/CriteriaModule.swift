@@ -169,7 +169,8 @@ public enum CriteriaModule {
                                          options = {"alpha", ...}}])
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, layer (the defining module),
-            layers, weight, bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
+            layers, weight (an nn.ACConv2d block's is its eval-mode equivalent kernel, what :fuse() gives,
+            as l1, l2 and fpgm score it), bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes
             whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
             (the share the plan removes from this group). A field the call does not give is nil (bn,

@@ -10,8 +10,21 @@ extension ACConv2d {
         guard !training else {
             throw TensorError("ACConv2d:fuse: the block is in training mode (its BatchNorms use batch statistics); call eval() first — the fused conv equals the block in eval mode")
         }
+        let k = kernel
+        let conv = try Conv2d(inChannels, outChannels, kernelSize: (k, k), stride: stride, padding: padding, bias: true)
+        let (w, b) = try equivalentKernel()
+        conv.weight.value = w
+        conv.bias?.value = b
+        conv.training = false
+        return conv
+    }
+
+    /// The k×k weight [out, in, k, k] and the bias [out] of the convolution the block
+    /// computes in eval mode (what `fused()` builds), whatever its mode: the BNs enter
+    /// with their running statistics. Weight criteria score a block by this kernel, so
+    /// a block scores as its fused conv does.
+    public func equivalentKernel() throws -> (weight: Tensor, bias: Tensor) {
         let k = kernel, h = k / 2, cin = inChannels, cout = outChannels
-        let conv = try Conv2d(cin, cout, kernelSize: (k, k), stride: stride, padding: padding, bias: true)
         var w = [Double](repeating: 0, count: cout * cin * k * k), b = [Double](repeating: 0, count: cout)
         // (conv, bn, where tap t of the branch kernel lands in the k×k window)
         let parts: [(Conv2d, BatchNorm2d, (Int) -> Int)] = [
@@ -28,10 +41,8 @@ extension ACConv2d {
                 b[o] += shift[o] + scale[o] * Double(cb?[o] ?? 0)
             }
         }
-        conv.weight.value = try Tensor(shape: [cout, cin, k, k], values: w.map { Float($0) })
-        conv.bias?.value = try Tensor(shape: [cout], values: b.map { Float($0) })
-        conv.training = false
-        return conv
+        return (try Tensor(shape: [cout, cin, k, k], values: w.map { Float($0) }),
+                try Tensor(shape: [cout], values: b.map { Float($0) }))
     }
 
     /// A block whose k×k branch starts from `conv`'s weights (and bias): in eval mode it

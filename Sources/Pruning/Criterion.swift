@@ -71,8 +71,11 @@ public final class CriterionContext {
     /// as are the BatchNorm and its γ, β below: criteria that do not read them (every
     /// feature-map criterion) pay nothing for them.
     public private(set) lazy var layer: (any Module)? = definingSlot?.module
+    /// An ACConv2d block's weight is its eval-mode equivalent kernel (`equivalentKernel`):
+    /// the block scores as its fused conv, so an SFM model ranks the same before and after
+    /// `nn.fuse`.
     public private(set) lazy var weight: Tensor? = definingSlot.flatMap { d in
-        d.entries.first.flatMap { graph.stateTensor(d.module, $0.entry) }
+        d.entries.first.flatMap { try? scored(d.module, $0.entry) }
     }
     /// The first BatchNorm holding the group's channels and its γ, β in group order (copies).
     public var bn: BatchNorm? { bnOrder?.bn }
@@ -132,6 +135,14 @@ public final class CriterionContext {
         return nil
     }()
 
+    /// The tensor weight criteria read for `entry` of `m`: its state tensor, except that an
+    /// ACConv2d's k×k kernel (its first entry) stands for the whole block, read as the
+    /// block's eval-mode equivalent kernel (branches and their BNs folded in).
+    private func scored(_ m: any Module, _ entry: String) throws -> Tensor? {
+        if let block = m as? ACConv2d, entry == "square_conv.weight" { return try block.equivalentKernel().weight }
+        return graph.stateTensor(m, entry)
+    }
+
     /// `t`'s values at `order` (all of them when nil).
     private static func gathered(_ t: Tensor, _ order: [Int]?) -> [Float] {
         let v = t.toFloats()
@@ -148,7 +159,7 @@ public final class CriterionContext {
     /// Per-channel p-norms (group order) of one member's first sliced entry, or nil when
     /// it has none or does not hold every channel of the group.
     public func norms(of s: ChannelSlot, p: Double) throws -> [Double]? {
-        guard let (entry, dim) = s.entries.first, let t = graph.stateTensor(s.module, entry) else { return nil }
+        guard let (entry, dim) = s.entries.first, let t = try scored(s.module, entry) else { return nil }
         // most members hold exactly the group's channels in its order: the rows are the norms
         if s.classes == group.classes { return try channelNorms(t, dim: dim, factor: s.factor, p: p) }
         let pos = group.positions(in: s)

@@ -134,4 +134,42 @@ final class ACConvPruningTests: XCTestCase {
                            try fuseThenPrune.count(inputShape: [1, 3, 32, 32]).params, name)
         }
     }
+
+    /// Weight criteria score a block by the kernel it computes (its fused conv's): an SFM
+    /// model ranks its filters the same before and after `nn.fuse`, and the branches and
+    /// their BNs count (the k×k branch alone would rank differently).
+    func testWeightCriteriaScoreTheEquivalentKernel() throws {
+        let a = try acnetModel("resnet20", [:])
+        let fused = try ACNet.fuse(try copy(a)).net
+        let ga = try DependencyGraph(a, inputShape: [1, 3, 32, 32])
+        let gf = try DependencyGraph(fused, inputShape: [1, 3, 32, 32])
+        let criteria: [any Criterion] = [NormCriterion(p: 1), NormCriterion(p: 2, reduction: .mean), FPGMCriterion()]
+        var compared = 0, squareDiffers = false
+        for g in ga.groups where g.frozen == nil {
+            let f = try XCTUnwrap(gf.group(named: g.name), g.name)
+            for c in criteria {
+                guard case .scores(let sa) = try c.evaluate(try CriterionContext(graph: ga, group: g, model: a)),
+                      case .scores(let sf) = try c.evaluate(try CriterionContext(graph: gf, group: f, model: fused)) else {
+                    XCTFail("\(c.name) on \(g.name): no scores"); continue
+                }
+                XCTAssertEqual(sa.count, sf.count)
+                for (x, y) in zip(sa, sf) { XCTAssertEqual(x, y, accuracy: 1e-4 * max(1, abs(y)), "\(c.name) \(g.name)") }
+                compared += 1
+            }
+            if let block = try ga.slots.first(where: { $0.layer == g.name && $0.role == .output })?.module as? ACConv2d {
+                let sq = try channelNorms(block.square.weight.value, dim: 0, factor: 1, p: 1)!
+                guard case .scores(let sa) = try NormCriterion(p: 1).evaluate(try CriterionContext(graph: ga, group: g, model: a)) else { continue }
+                if zip(sq, sa).contains(where: { abs($0 - $1) > 1e-3 * max(1, abs($1)) }) { squareDiffers = true }
+            }
+        }
+        XCTAssertGreaterThan(compared, 20)
+        // in training mode the block still scores by its eval-mode kernel (running statistics)
+        let g = try XCTUnwrap(ga.group(named: "layer2.1.conv1"))
+        let before = try NormCriterion(p: 1).evaluate(try CriterionContext(graph: ga, group: g, model: a))
+        a.train()
+        let after = try NormCriterion(p: 1).evaluate(try CriterionContext(graph: ga, group: g, model: a))
+        guard case .scores(let s0) = before, case .scores(let s1) = after else { return XCTFail("layer2.1.conv1: no scores") }
+        XCTAssertEqual(s0, s1)
+        XCTAssertTrue(squareDiffers, "the k×k branch alone scores as the block does: the test would not see the branches")
+    }
 }
