@@ -189,14 +189,7 @@ function row(stage, model, acc)
   return {stage = stage, top1 = tonumber(string.format("%.2f", 100 * acc.top1)),
           macs_M = tonumber(string.format("%.3f", c.macs / 1e6)), params_K = tonumber(string.format("%.2f", c.params / 1e3))}
 end
-function copy(model)
-  local path = os.tmpname() .. ".safetensors"
-  model:save(path)
-  local c = nn.load(path)
-  os.remove(path)
-  return c
-end
-unpruned = copy(net)
+unpruned = net:clone()
 results = {row("baseline", net, base)}
 plan:apply()
 pruned = train.evaluate(net, test_loader)
@@ -216,7 +209,7 @@ print(string.format("after fine-tuning: top-1 %.2f %%", 100 * tuned.top1))
 -- %% Entropy against l1 and random (before fine-tuning)
 others = {{criterion = "entropy", top1 = results[2].top1}}
 for _, c in ipairs{"l1", "random"} do
-  local m = copy(unpruned)
+  local m = unpruned:clone()
   prune.plan(m, {criterion = c, ratios = ratios, input = shape}):apply()
   others[#others + 1] = {criterion = c, top1 = tonumber(string.format("%.2f", 100 * train.evaluate(m, test_loader).top1))}
 end

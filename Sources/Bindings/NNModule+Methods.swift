@@ -1,6 +1,7 @@
 import CLua
 import LuaHost
 import NN
+import Pruning
 import Tensor
 
 extension NNModule {
@@ -92,6 +93,22 @@ extension NNModule {
             Example:
               net:eval(); local logits = net:forward(x)
             """) { L, m in m.eval(); L.pushValue(1); return 1 },
+        method("requires_grad", doc: """
+            net:requires_grad(on) -> net
+            Sets requires_grad on every parameter of net and the modules below it (PyTorch's
+            requires_grad_): false freezes them — no gradients in backward, no optimizer steps —,
+            true makes them train again.
+            Example:
+              net:requires_grad(false); net:get("fc"):requires_grad(true)   -- fine-tune the classifier only
+            """) { L, m in
+            guard L.type(2) == LUA_TBOOLEAN else { throw LuaError.argument(2, "requires_grad takes true or false, got \(L.typeName(2))") }
+            let on = L.toBool(2)
+            for p in m.namedParameters() {
+                p.parameter.requiresGrad = on
+                if !on { p.parameter.grad = nil }
+            }
+            L.pushValue(1); return 1
+        },
         method("zero_grad", doc: """
             net:zero_grad() -> net
             Clears every parameter's gradient.
@@ -177,8 +194,28 @@ extension NNModule {
             The architecture as JSON (types, hyper-parameters, current channel counts, child names; no
             weights). nn.from_spec rebuilds it, so a pruned model can be saved and reloaded.
             Example:
-              local copy = nn.from_spec(net:spec()); copy:load_state_dict(net:state_dict())
+              local same = nn.from_spec(net:spec()); same:load_state_dict(net:state_dict())  -- as net:clone()
             """) { L, m in L.push(try ModelSpec.encode(m)); return 1 },
+        method("clone", doc: """
+            net:clone() -> net
+            A deep copy in memory: the same layers holding copies of the weights and buffers, each
+            module in its own mode, frozen parameters still frozen, with the pruning history, the
+            original widths and the input shape the net was last traced with (what net:save and
+            nn.load carry). Gradients, forward hooks and optimizer state are not copied. Draws no
+            random numbers. Changing or pruning either net leaves the other as it is.
+            Example:
+              local base = net:clone()
+              prune.plan(net, {criterion = "l1", ratio = 0.5, input = {1, 3, 32, 32}}):apply()
+              print(base:flops{1, 3, 32, 32}.params, net:flops{1, 3, 32, 32}.params)
+            """) { L, m in
+            let c = try m.deepCopy()
+            let steps = PruningHistory.steps(m)
+            if !steps.isEmpty || !PruningHistory.widths(m).isEmpty {
+                PruningHistory.set(c, steps, widths: PruningHistory.widths(m))
+            }
+            if let shape = PruneModule.knownShape(m) { PruneModule.remember(c, shape) }
+            push(L, c); return 1
+        },
     ]
 
     static func pushNamed(_ L: Lua, _ list: [(name: String, module: any Module)]) {

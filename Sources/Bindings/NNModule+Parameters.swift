@@ -1,3 +1,4 @@
+import CLua
 import LuaHost
 import NN
 import Tensor
@@ -35,6 +36,25 @@ extension NNModule {
     }
 
     static let parameterMetamethods: [LuaFunction] = [
+        LuaFunction("__newindex", doc: """
+            p.requires_grad = false | true
+            Freezes a parameter (or thaws it): a frozen one gets no gradient in backward, and the
+            optimizers and train.fit leave it as it is (weight decay too). Its other fields are read-only.
+            Example:
+              for _, p in ipairs(net:parameters()) do
+                if not p.name:find("^fc%.") then p.requires_grad = false end   -- train the classifier only
+              end
+            """) { L in
+            let p = try parameterType.check(L, 1)
+            let key = try L.checkString(2)
+            guard key == "requires_grad" else {
+                throw LuaError.message("parameter \(p.name): field '\(key)' is read-only (only requires_grad can be set; change the values with p.value:copy(t))")
+            }
+            guard L.type(3) == LUA_TBOOLEAN else { throw LuaError.argument(3, "requires_grad must be true or false, got \(L.typeName(3))") }
+            p.parameter.requiresGrad = L.toBool(3)
+            if !p.parameter.requiresGrad { p.parameter.grad = nil }
+            return 0
+        },
         parameterType.tostring { p in
             "nn.Parameter \(p.name) \(shapeString(p.parameter.value.shape))\(p.parameter.grad == nil ? "" : " (with grad)")"
         },

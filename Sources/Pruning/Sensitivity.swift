@@ -11,16 +11,6 @@ public enum Sensitivity {
         public let values: [Double]
     }
 
-    /// A deep copy of `model`: the same layers (built from its spec, without drawing
-    /// random initial weights) holding copies of its parameters and buffers, in the same
-    /// mode. The global generator is not advanced.
-    public static func copy(_ model: any Module) throws -> any Module {
-        let c = try Init.withoutRandomness { try ModelSpec.rebuild(model) }
-        try c.loadStateDict(model.stateDict())
-        c.train(model.training)
-        return c
-    }
-
     /// Scores `groups` once with `criterion`, then for each group and ratio prunes a copy
     /// of `model` and calls `evaluate` on it. A criterion that returns keep-sets sized by
     /// the ratio (k-means redundancy, a Lua selection criterion reading `ctx.ratio`) is
@@ -46,7 +36,7 @@ public enum Sensitivity {
             if case .skip(let why)? = results[g] { skipped.append((graph.groups[g].name, why)); continue }
             var values: [Double] = []
             for r in ratios {
-                let c = try copy(model)
+                let c = try model.deepCopy()
                 let cg = try DependencyGraph(c, inputShape: graph.inputShape)
                 let n = graph.groups[g].channels
                 var result = results[g]!

@@ -11,11 +11,23 @@ final class EngineInternalsTests: XCTestCase {
         let net = try Zoo.resnetCifar(depth: 20, option: .b)
         randomizeNorms(net, seed: 3)
         net.eval()
+        // mixed modes and a frozen parameter come across as they are
+        net.module(at: "layer2")?.train()
+        net.module(at: "layer2.0.bn1")?.training = false
+        let frozen = try XCTUnwrap(net.module(at: "layer1.0.conv1") as? Conv2d).weight
+        frozen.requiresGrad = false
         Random.manualSeed(21)
-        let c = try Sensitivity.copy(net)
+        let c = try net.deepCopy()
         var g = Xoshiro256(seed: 21)
         XCTAssertEqual(Random.global.next(), g.next(), "copying draws no random numbers")
         XCTAssertFalse(c.training)
+        for (x, y) in zip(net.namedModules(), c.namedModules()) { XCTAssertEqual(x.module.training, y.module.training, x.name) }
+        XCTAssertEqual(c.module(at: "layer2.1.conv1")?.training, true)
+        XCTAssertEqual(c.module(at: "layer2.0.bn1")?.training, false)
+        XCTAssertFalse(try XCTUnwrap(c.module(at: "layer1.0.conv1") as? Conv2d).weight.requiresGrad)
+        XCTAssertTrue(try XCTUnwrap(c.module(at: "layer1.0.conv2") as? Conv2d).weight.requiresGrad)
+        net.eval()
+        c.eval()
         let a = net.stateDict(), b = c.stateDict()
         XCTAssertEqual(a.map(\.key), b.map(\.key))
         for (x, y) in zip(a, b) {

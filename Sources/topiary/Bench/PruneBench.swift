@@ -26,7 +26,7 @@ extension BenchSuites {
             BenchCase(name: "tp_prune/\(global ? "global" : "local")", shape: shape, flops: nil) {
                 let base = try Zoo.resnetCifar(depth: 56)
                 return {
-                    let net = try Sensitivity.copy(base)
+                    let net = try base.deepCopy()
                     let graph = try DependencyGraph(net, inputShape: shape)
                     var o = PlanOptions()
                     o.amount = .ratio(0.5, perGroup: [:])

@@ -1,0 +1,48 @@
+-- Freezing parameters from Lua: p.requires_grad = false and net:requires_grad(on). A frozen
+-- parameter gets no gradient and train.fit leaves it unchanged (weight decay and momentum
+-- too); the others train. Bad values are clear errors.
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+tensor.manual_seed(5)
+
+local net = nn.Sequential{{"conv", nn.Conv2d(1, 4, 3, {padding = 1})}, {"bn", nn.BatchNorm2d(4)}, {"relu", nn.ReLU()},
+  {"pool", nn.AdaptiveAvgPool2d(1)}, {"flatten", nn.Flatten()}, {"fc", nn.Linear(4, 3)}}
+local x = tensor.randn(16, 1, 8, 8)
+local y = tensor.new{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0}:long()
+local loader = data.loader(data.tensor_dataset(x, y), {batch = 8})
+
+net:requires_grad(false):get("fc"):requires_grad(true)
+local frozen, live = {}, {}
+for _, p in ipairs(net:parameters()) do
+  if p.name:find("^fc%.") then check.same(p.requires_grad, true, p.name); live[p.name] = p.value:clone()
+  else check.same(p.requires_grad, false, p.name); frozen[p.name] = p.value:clone() end
+end
+
+-- backward gives the frozen ones no gradient
+net:train()
+local out = net:forward(x)
+net:backward(tensor.ones(16, 3))
+for _, p in ipairs(net:parameters()) do
+  check.same(p.grad == nil, frozen[p.name] ~= nil, "gradient of " .. p.name)
+end
+net:zero_grad()
+
+train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9, weight_decay = 0.01}, log = false})
+for _, p in ipairs(net:parameters()) do
+  if frozen[p.name] then check.near(p.value, frozen[p.name], 0, "frozen " .. p.name .. " unchanged")
+  else assert((p.value - live[p.name]):abs():max() > 0, p.name .. " trained") end
+end
+
+-- thawed, it trains again
+net:parameters()[1].requires_grad = true
+check.same(net:parameters()[1].requires_grad, true, "thawed")
+train.fit(net, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1}, log = false})
+assert((net:parameters()[1].value - frozen["conv.weight"]):abs():max() > 0, "a thawed weight trains")
+
+-- bad use
+local p = net:parameters()[1]
+check.raises(function() p.requires_grad = 1 end, "true or false")
+check.raises(function() p.name = "other" end, "read-only")
+check.raises(function() p.value = tensor.zeros(4, 1, 3, 3) end, "read-only")
+check.raises(function() net:requires_grad("no") end, "true or false")
+check.raises(function() net:requires_grad() end, "true or false")
+check.same(p.name, "conv.weight", "the name stayed")
