@@ -13,7 +13,7 @@ import Tensor
 /// the call gives ratios.
 extension LuaCriterion {
     /// The fields of a context table.
-    static let contextFields = ["name", "channels", "layer", "layers", "weight", "bn", "gamma", "beta",
+    static let contextFields = ["name", "channels", "net", "layer", "layers", "weight", "bn", "gamma", "beta",
                                 "fmaps", "grads", "grad", "point", "ratio"]
 
     /// What each running call read, by call id (a criterion may run another one inside
@@ -40,6 +40,7 @@ extension LuaCriterion {
         L.newTable()
         for (i, n) in g.layers.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
         L.setField(-2, "layers")
+        NNModule.push(L, ctx.model); L.setField(-2, "net")
         if let m = ctx.layer { NNModule.push(L, m); L.setField(-2, "layer") }
         if let w = ctx.weight { L.push(w); L.setField(-2, "weight") }
         if let b = ctx.bn { NNModule.push(L, b); L.setField(-2, "bn") }

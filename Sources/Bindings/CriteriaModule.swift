@@ -168,7 +168,8 @@ public enum CriteriaModule {
             criteria.define(name, fn [, {needs = "weights" | "fmaps" | "grads", selection = false, reduce = fn, per_image = false,
                                          options = {"alpha", ...}}])
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
-            criteria.score). ctx has: name (the group), channels, layer (the defining module),
+            criteria.score). ctx has: name (the group), channels, net (the whole network: an ablation
+            criterion may mask a channel and run data through it, then restore it), layer (the defining module),
             layers, weight (an nn.ACConv2d block's is its eval-mode equivalent kernel, what :fuse() gives,
             as l1, l2 and fpgm score it), bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes

@@ -6,7 +6,7 @@ import Tensor
 
 extension NNModule {
     /// Methods of every module (forward/backward, parameters, modes, state dict, lookup).
-    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods + captureMethods + acnetMethods + onnxMethods }
+    static var methods: [LuaFunction] { coreMethods + analysisMethods + specMethods + fileMethods + captureMethods + acnetMethods + onnxMethods + replaceMethods }
 
     static let coreMethods: [LuaFunction] = [
         method("forward", doc: """

@@ -21,7 +21,7 @@ public enum NNModule {
         hookType.register(L, methods: hookMethods)
         parameterType.register(L, methods: [], metamethods: parameterMetamethods, fields: parameterFields)
         L.newTable()
-        for f in layerConstructors + acnetFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in layerConstructors + acnetFunctions + replaceFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in zooFunctions { L.push(f); L.setField(-2, f.name) }
         L.setField(-2, "zoo")
@@ -55,6 +55,15 @@ public enum NNModule {
         LuaFunction.releasing("__gc", then: dropDeadHooks),
         LuaFunction.releasing("__close", then: dropDeadHooks),
         LuaFunction("__tostring") { L in L.push(try checkModule(L, 1).description); return 1 },
+        LuaFunction("__eq", doc: """
+            a == b
+            Whether two values are the same module (net:get("fc") == net.fc), not two equal ones.
+            Example:
+              local old = net:replace("fc", nn.Linear(64, 4)); assert(old ~= net.fc)
+            """) { L in
+            guard let a = try module(L, 1), let b = try module(L, 2) else { L.push(false); return 1 }
+            L.push(a === b); return 1
+        },
         LuaFunction("__call", doc: """
             net(x) -> tensor
             Same as net:forward(x).

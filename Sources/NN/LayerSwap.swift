@@ -14,21 +14,27 @@ extension Module {
         try swaps.walk(self, path: "", at: .root, replacement)
         var root: any Module = self
         for (site, new) in swaps.sites {
-            switch site {
-            case .root: root = new
-            case .sequential(let q, let name): try q.replace(name, with: new)
-            case .concat(let c, let i): try c.replaceBranch(i, with: new)
-            case .residual(let r, let part):
-                try Nesting.adopt(new, into: r, r.typeName)
-                switch part {
-                case 0: r.body = new
-                case 1: r.shortcut = new
-                default: r.post = new
-                }
-            }
+            if case .root = site { root = new } else { try site.install(new) }
         }
         for (old, new) in swaps.swapped { ForwardHooks.move(from: old, to: new) }
         return (root, swaps.paths)
+    }
+
+    /// Replaces the module at `path` (a dotted path below this module, as `namedModules`
+    /// names it: a layer or a container) by `new` and returns the module it replaced. The
+    /// parent must be a Sequential, a Residual (body, shortcut, post) or a Concat; where a
+    /// block's unnamed body shares the block's path, the block is replaced. Forward hooks
+    /// stay with the old module; a cycle or a tree deeper than `Nesting.maxDepth` is refused.
+    @discardableResult
+    public func replaceModule(at path: String, with new: any Module) throws -> any Module {
+        guard !path.isEmpty else {
+            throw TensorError("replace: the root itself cannot be replaced; use the new module in its place")
+        }
+        guard let (site, old) = try SwapSite.find(path, below: self, at: "") else {
+            throw TensorError("replace: no module at '\(path)'")
+        }
+        if old !== new { try site.install(new) }
+        return old
     }
 }
 
@@ -39,6 +45,48 @@ private enum SwapSite {
     case concat(Concat, Int)
     /// 0 body, 1 shortcut, 2 post.
     case residual(Residual, Int)
+
+    /// Puts `new` in this place (not `.root`: the caller holds the root).
+    func install(_ new: any Module) throws {
+        switch self {
+        case .root: break
+        case .sequential(let q, let name): try q.replace(name, with: new)
+        case .concat(let c, let i): try c.replaceBranch(i, with: new)
+        case .residual(let r, let part):
+            try Nesting.adopt(new, into: r, r.typeName)
+            switch part {
+            case 0: r.body = new
+            case 1: r.shortcut = new
+            default: r.post = new
+            }
+        }
+    }
+
+    /// The place of the module at `target` in the tree of `m` (whose path is `path`) and
+    /// that module, parents before children (a block before its unnamed body); nil when no
+    /// module has that path.
+    static func find(_ target: String, below m: any Module, at path: String) throws -> (SwapSite, any Module)? {
+        let kids = m.children
+        guard !kids.isEmpty else { return nil }
+        var places: [(name: String, site: SwapSite, module: any Module)] = []
+        switch m {
+        case let q as Sequential: places = q.children.map { ($0.name, .sequential(q, $0.name), $0.module) }
+        case let c as Concat: places = c.branches.enumerated().map { ($1.name, .concat(c, $0), $1.module) }
+        case let r as Residual:
+            let parts = [0] + (r.shortcut != nil ? [1] : []) + (r.post != nil ? [2] : [])
+            places = zip(r.children, parts).map { ($0.name, .residual(r, $1), $0.module) }
+        default:
+            throw TensorError("replace: cannot replace modules inside a \(m.typeName) at '\(path)' (only children of Sequential, Residual and Concat)")
+        }
+        for p in places {
+            let sub = p.name.isEmpty ? path : (path.isEmpty ? p.name : path + "." + p.name)
+            if sub == target { return (p.site, p.module) }
+            if p.name.isEmpty || target.hasPrefix(sub + "."), let found = try find(target, below: p.module, at: sub) {
+                return found
+            }
+        }
+        return nil
+    }
 }
 
 private struct LayerSwaps {
