@@ -253,9 +253,15 @@ public enum CriteriaModule {
             net:forward, a pruning call given `input`, prune.groups, nn.load's file), else to one image
             of calib's first batch. The criterion's own options go in the same table (fpwt's wavelet,
             entropy's bins, foad's t and s, random's seed, redundancy's ratio for k-means' k, the
-            `options` a Lua criterion declared); any other key is an error.
+            `options` a Lua criterion declared); any other key is an error. `loss` replaces
+            cross-entropy for gradient criteria, as in prune.plan.
             Example:
               local s = criteria.score(net, "l1", {input = {1, 3, 32, 32}})
+              local teacher = net:clone()   -- e.g. the net before pruning
+              local t = criteria.score(net, "taylor", {calib = loader, loss = function(logits, y, x)
+                local target = nn.no_grad(function() return teacher:forward(x) end)
+                return (logits - target) * (2 / logits:numel())   -- ∂ of the mean squared error to a teacher
+              end})
               print(s["layer1.0.conv1"])
             """) { L in
             let m = try NNModule.checkModule(L, 1)
@@ -271,10 +277,11 @@ public enum CriteriaModule {
             let opts = try LuaOptions(L, slot)
             do {
                 // no plan gives k-means redundancy its ratio here: the call may
-                try checkOptions(L, opts, Set(["criterion", "calib", "batches", "input", "point", "reduction"])
+                try checkOptions(L, opts, Set(["criterion", "calib", "loss", "batches", "input", "point", "reduction"])
                                  .union(name == "redundancy" ? ["ratio"] : []), "criteria.score")
             } catch let LuaError.argument(_, message) { throw LuaError.argument(3, message) }
             let c = try resolve(L, opts, options: slot)
+            try PruneModule.checkLoss(L, opts, c)
             let source = try PruneModule.calibration(L, opts)
             let shape = try PruneModule.inputShape(L, m, opts, "criteria.score") { try PruneModule.firstImageShape(source) }
             let batches = try opts.integer("batches", 1)

@@ -12,10 +12,41 @@ extension PruneModule {
     static func calibration(_ L: Lua, _ o: LuaOptions) throws -> BatchSource? {
         let t = o.push("calib")
         defer { L.pop() }
-        if t == LUA_TNIL { return nil }
-        if let x = try L.tensor(-1) { return try BatchList.unlabelled(x) }
-        if let l = try DataModule.loaderType.get(L, -1) { return l }
-        throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))")
+        let source: BatchSource?
+        if t == LUA_TNIL { source = nil }
+        else if let x = try L.tensor(-1) { source = try BatchList.unlabelled(x) }
+        else if let l = try DataModule.loaderType.get(L, -1) { source = l }
+        else { throw LuaError.message("field 'calib': a data.loader or a tensor expected, got \(L.typeName(-1))") }
+        return try withLoss(L, o, source)
+    }
+
+    /// `source` with the loss of option `loss` (a function(logits, targets, inputs) -> ∂loss/∂logits)
+    /// for gradient criteria, or as it is without one.
+    private static func withLoss(_ L: Lua, _ o: LuaOptions, _ source: BatchSource?) throws -> BatchSource? {
+        let t = o.push("loss")
+        defer { L.pop() }
+        guard t != LUA_TNIL else { return source }
+        guard t == LUA_TFUNCTION else {
+            throw o.invalid("loss", "a function(logits, targets, inputs) returning the gradient of the loss with respect to the logits expected, got \(L.typeName(-1))")
+        }
+        guard let source else { throw o.invalid("loss", "the loss of gradient criteria is taken on calibration data: give calib too") }
+        let fn = LuaCallback(L, -1, what: "loss")
+        return LossSource(source) { logits, targets, inputs in
+            try fn.call(nresults: 1, context: "loss", { T in T.push(logits); T.push(targets); T.push(inputs); return 3 }) { T in
+                guard let g = try T.tensor(-1) else {
+                    throw LuaError.message("loss: the function must return the gradient of the loss with respect to the logits (a tensor), got \(T.typeName(-1))")
+                }
+                return g
+            }
+        }
+    }
+
+    /// Refuses option `loss` for a criterion that takes no gradients.
+    static func checkLoss(_ L: Lua, _ o: LuaOptions, _ criterion: any Criterion) throws {
+        defer { L.pop() }
+        if o.push("loss") != LUA_TNIL, !criterion.needs.contains(.gradients) {
+            throw o.invalid("loss", "criterion '\(criterion.name)' takes no gradients, so no loss (gradient criteria: taylor, a Lua criterion with needs = \"grads\")")
+        }
     }
 
     /// Each group's ratio from `ratios` entries (sorted by pattern, so the table's order
@@ -62,7 +93,7 @@ extension PruneModule {
 
     /// prune.plan's own options (a criterion's come beside them).
     static let planOptions: Set<String> = ["criterion", "ratio", "ratios", "target_macs", "target_params", "scope", "ignore",
-                                           "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "batches", "point", "input"]
+                                           "max_ratio", "round_to", "of", "normalizer", "reduction", "calib", "loss", "batches", "point", "input"]
 
     static let planFunctions: [LuaFunction] = [
         LuaFunction("plan", doc: """
@@ -106,7 +137,11 @@ extension PruneModule {
             groups, dividing by a magnitude (|mean|, max |s|, |sum|, ‖s‖₂), so a group's order never
             changes, negative scores included. `calib` as a tensor is one batch without labels: a
             criterion that takes gradients of the loss (taylor, a Lua criterion with needs = "grads")
-            needs a loader over labelled data instead.
+            needs a loader over labelled data instead, or a `loss` of its own that needs no labels.
+            `loss = function(logits, targets, inputs) return dlogits end` replaces cross-entropy for
+            those criteria: it returns the gradient of the batch's loss with respect to the logits
+            (their shape; divide by the batch size for a mean) and always sees whole batches. It may
+            run another network on the inputs (a teacher, inside nn.no_grad), not the one scored.
             The criterion's own options go in the same table (fpwt's wavelet, entropy's bins, foad's t and s,
             random's seed, the `options` a Lua criterion declared with criteria.define); any other key is an error.
             Example:
@@ -177,6 +212,7 @@ extension PruneModule {
                 options.originalWidths = try PruningHistory.originalWidths(m, graph)
             }
             let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            try checkLoss(L, o, criterion)
             if criterion.choosesKeptCount, let a = amounts.first {
                 throw LuaError.argument(2, "field '\(a)': criterion '\(criterion.name)' chooses how many channels each group keeps (from its own options), so \(a) does not apply")
             }

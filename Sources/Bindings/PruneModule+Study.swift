@@ -36,7 +36,7 @@ extension PruneModule {
             """) { L in
             let m = try NNModule.checkModule(L, 1)
             let o = try LuaOptions(L, 2)
-            try CriteriaModule.checkOptions(L, o, ["eval", "criterion", "ratios", "groups", "calib", "batches", "input",
+            try CriteriaModule.checkOptions(L, o, ["eval", "criterion", "ratios", "groups", "calib", "loss", "batches", "input",
                                                    "reduction", "point"], "prune.sensitivity")
             guard o.push("eval") != LUA_TNIL, let loader = try DataModule.loaderType.get(L, -1) else {
                 L.pop(); throw LuaError.argument(2, "field 'eval': a data.loader to evaluate on is required")
@@ -59,6 +59,7 @@ extension PruneModule {
                 chosen = sel
             }
             let criterion = try CriteriaModule.resolve(L, o, options: 2)
+            try checkLoss(L, o, criterion)
             (criterion as? LuaCriterion)?.ratioApplies = true   // a selection criterion must follow ctx.ratio
             let source = try calibration(L, o)
             let batches = try o.integer("batches", 1)

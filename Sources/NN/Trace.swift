@@ -32,6 +32,16 @@ public final class Tracer {
     var producer: [ObjectIdentifier: Int] = [:]
     var keep: [Tensor] = []
 
+    /// Runs `body` with no trace or observation active, then puts the current one back: a
+    /// loss that runs another network (a teacher) between an observed forward and its
+    /// backward is not observed with it.
+    public static func suspended<R>(_ body: () throws -> R) rethrows -> R {
+        let t = current
+        current = nil
+        defer { current = t }
+        return try body()
+    }
+
     /// Runs `module.forward(x)` as the child `name` of the module being run ("" for a
     /// transparent child), recording it if a trace is active.
     @inline(__always)

@@ -77,8 +77,8 @@ public enum Calibration {
     /// the concatenation is then the same whatever the split), a large batch runs through
     /// the model in parts (`partRanges`), and the reducer is called once per part.
     ///
-    /// Gradients come from cross-entropy on the batch targets, as the mean over the whole
-    /// batch when it runs in parts (train mode off: BN uses running statistics, so scores do
+    /// Gradients come from cross-entropy on the batch targets (or the loss of a
+    /// `LossSource`), as the mean over the whole batch when it runs in parts (train mode off: BN uses running statistics, so scores do
     /// not depend on batch composition).
     public static func collect(_ model: any Module, points: [GroupPoint], source: BatchSource, batches: Int,
                                gradients: Bool, eachImage: Bool = false,
@@ -97,6 +97,7 @@ public enum Calibration {
         guard batches > 0 else { throw TensorError("calibration: batches must be positive, got \(batches)") }
         var byPath: [String: [GroupPoint]] = [:]
         for p in points { byPath[p.path, default: []].append(p) }
+        let lossSource = gradients ? source as? LossSource : nil
         // Reduced tensors are kept per batch and concatenated at the end; maps kept whole are
         // stacked as they come, so each batch's maps are released before the next forward.
         var parts: [Int: [Tensor]] = [:], stacked: [Int: StackedBatches] = [:], stackedGrads: [Int: StackedBatches] = [:]
@@ -146,7 +147,8 @@ public enum Calibration {
                             if stopsBackward, failure != nil || reduced.count == byPath.count { Tracer.stopBackward() }
                         }, fusingExcept: Set(byPath.keys)) {
                             let logits = try model.forward(x)
-                            let (_, dlogits) = try CrossEntropy.compute(logits: logits, targets: y, meanOver: batch)
+                            let dlogits = try lossSource?.logitGradient(logits, y, x)
+                                ?? CrossEntropy.compute(logits: logits, targets: y, meanOver: batch).grad
                             _ = try model.backward(dlogits)
                         }
                     } catch is Tracer.BackwardStopped {}
@@ -174,7 +176,8 @@ public enum Calibration {
                 for path in byPath.keys.sorted() { try consume(path, nil) }
             }
         }
-        let splits = runsInParts && (reduce == nil || eachImage)
+        // a loss of the caller's (`LossSource`) sees whole batches
+        let splits = runsInParts && (reduce == nil || eachImage) && lossSource == nil
         var floor: Int?
         while done < batches, let (x, y) = try next() {
             done += 1
