@@ -110,6 +110,30 @@ extension PruneModule {
             NNModule.push(L, m)
             return 1
         },
+        LuaFunction("mask", doc: """
+            plan:mask([{filters_only = false}]) -> net
+            Soft pruning: sets to zero, in place, the parameters that make the channels the plan removes
+            (their filters and biases, their BatchNorms' γ and β) and cuts option-A shortcuts' paths
+            into them, changing no shape. With ReLU-family activations the net then computes what
+            plan:apply() would give, and training leaves those channels silent. filters_only = true
+            zeroes only their filters, as soft filter pruning (He et al. 2018) does: each channel then
+            still carries its BN's β, and training can grow it back, so mask again each epoch with a
+            new plan. The plan can still be applied afterwards.
+            Example:
+              local plan = prune.plan(net, {criterion = "l1", ratio = 0.3, input = {1, 3, 32, 32}})
+              plan:mask()
+              print(train.evaluate(net, test_loader).top1)   -- the pruned net's accuracy, before surgery
+              plan:apply()
+            """) { L in
+            let b = try checkPlan(L, 1)
+            let o = try LuaOptions(L, 2)
+            try o.checkKnown(["filters_only"], "plan:mask")
+            let filtersOnly = try o.bool("filters_only", false)
+            guard let m = b.model else { throw LuaError.message("plan:mask: the net of this plan is gone") }
+            try b.plan.mask(m, filtersOnly: filtersOnly)
+            NNModule.push(L, m)
+            return 1
+        },
         LuaFunction("save", doc: """
             plan:save(path)
             Writes the plan as JSON (criterion, MACs, params, per group before / after / kept).

@@ -23,4 +23,55 @@ extension DependencyGraph {
             return try y.mul(m)
         }) { try model.forward(x) }
     }
+
+    /// Soft pruning: sets to zero, in place, the parameters that make the channels `kept`
+    /// would remove — every producer's filters and biases and every per-channel layer's
+    /// (BatchNorm γ and β, depthwise filters), and cuts option-A shortcuts' paths into
+    /// them — and changes no shape. With ReLU-family
+    /// activations (f(0) = 0) the net then computes what the pruned net would, in eval and
+    /// in train mode (and training leaves them silent: no gradient passes a ReLU at 0).
+    /// Returns how many parameter elements were zeroed.
+    ///
+    /// `filtersOnly` zeroes only the producers' filters (their ≥ 2-d weights), as soft filter
+    /// pruning (He et al. 2018) does: BatchNorm γ, β and biases stay, so the channels are not
+    /// silent (each carries its β) and training can grow them back; the net is then not the
+    /// pruned one until `apply`. Shortcuts are left as they are.
+    @discardableResult
+    public func zero(_ kept: [Int: [Int]], filtersOnly: Bool = false) throws -> Int {
+        let removed = try removedClasses(kept)
+        var zeroed = 0
+        for slot in slots where slot.role == .output || (slot.role == .perChannel && !filtersOnly) {
+            let gone = slot.classes.indices.filter { removed.contains(slot.classes[$0]) }
+            guard !gone.isEmpty else { continue }
+            let rows = slot.entryIndices(gone)
+            for (entry, dim) in slot.entries {
+                guard let p = slot.module.parameters.first(where: { $0.name == entry })?.parameter else { continue }
+                let t = p.value
+                if filtersOnly && t.dim < 2 { continue }
+                guard t.dtype == .float32, t.isContiguous, t.dim > dim, t.shape[dim] == slot.classes.count * slot.factor else {
+                    throw TensorError("plan:mask: \(slot.layer).\(entry) has shape \(shapeString(t.shape)), the groups expect \(slot.classes.count * slot.factor) along dim \(dim + 1) (the net changed since its groups were built)")
+                }
+                let outer = t.shape[..<dim].reduce(1, *), n = t.shape[dim], inner = t.shape[(dim + 1)...].reduce(1, *)
+                t.withFloats { v in
+                    for o in 0..<outer {
+                        for r in rows { (v + (o * n + r) * inner).update(repeating: 0, count: inner) }
+                    }
+                }
+                zeroed += outer * rows.count * inner
+            }
+        }
+        // An option-A shortcut has no weights: it stops passing channels into removed
+        // output positions (its channel map; shapes stay), as the pruned net has none there.
+        for (si, so, a) in shortcuts where !filtersOnly {
+            let outs = slots[so].classes
+            var changed = false
+            let map = slots[si].classes.indices.map { i -> Int in
+                guard let o = a.outputChannel(of: i) else { return -1 }
+                if removed.contains(outs[o]) { changed = true; return -1 }
+                return o
+            }
+            if changed { try a.setChannelMap(map, outputs: outs.count) }
+        }
+        return zeroed
+    }
 }

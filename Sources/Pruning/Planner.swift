@@ -90,19 +90,34 @@ public final class PruningPlan: CustomStringConvertible {
     /// Performs the plan on the net it was made for.
     @discardableResult
     public func apply(to model: any Module, optimizer: (any Optimizer)? = nil) throws -> SurgeryReport {
-        guard !applied else { throw TensorError("plan:apply: this plan was already applied") }
-        guard graph.rootModule === model else { throw TensorError("plan:apply: the plan was made for another net") }
-        let now = stateShapes(model)
-        if now != fingerprint {
-            let key = fingerprint.keys.sorted().first { now[$0] != fingerprint[$0] } ?? now.keys.sorted().first { fingerprint[$0] == nil } ?? "?"
-            throw TensorError("plan:apply: the net changed since it was planned (\(key) is \(now[key].map(shapeString) ?? "gone"), was \(fingerprint[key].map(shapeString) ?? "absent"))")
-        }
+        try checkUnchanged(model, "plan:apply")
         _ = layers   // before the surgery (see `layers`)
         let report = try graph.apply(keepMap, optimizer: optimizer)
         applied = true
         PruningHistory.record(model, step: kept.filter { k in groups.contains { $0.name == k.key && $0.kept.count != $0.before } },
                               before: Dictionary(groups.map { ($0.name, $0.before) }, uniquingKeysWith: { a, _ in a }))
         return report
+    }
+
+    /// Soft pruning (`DependencyGraph.zero`): the parameters of the channels the plan
+    /// removes set to zero in place, no shape changed (only their filters with
+    /// `filtersOnly`); the plan can still be applied. Returns how many
+    /// parameter elements were zeroed.
+    @discardableResult
+    public func mask(_ model: any Module, filtersOnly: Bool = false) throws -> Int {
+        try checkUnchanged(model, "plan:mask")
+        return try graph.zero(keepMap, filtersOnly: filtersOnly)
+    }
+
+    /// Throws unless `model` is this plan's net, unpruned by it and with the shapes it had.
+    private func checkUnchanged(_ model: any Module, _ op: String) throws {
+        guard !applied else { throw TensorError("\(op): this plan was already applied") }
+        guard graph.rootModule === model else { throw TensorError("\(op): the plan was made for another net") }
+        let now = stateShapes(model)
+        if now != fingerprint {
+            let key = fingerprint.keys.sorted().first { now[$0] != fingerprint[$0] } ?? now.keys.sorted().first { fingerprint[$0] == nil } ?? "?"
+            throw TensorError("\(op): the net changed since it was planned (\(key) is \(now[key].map(shapeString) ?? "gone"), was \(fingerprint[key].map(shapeString) ?? "absent"))")
+        }
     }
 
     public var description: String {
