@@ -8,7 +8,7 @@ import Tensor
 public enum TensorModule {
     /// All methods, from every group.
     static var methods: [LuaFunction] {
-        viewMethods + mathMethods + reductionMethods + indexMethods + diagonalMethods + ioMethods + linalgMethods + analysisMethods
+        viewMethods + mathMethods + reductionMethods + indexMethods + diagonalMethods + ioMethods + linalgMethods + leastSquaresMethods + analysisMethods
     }
 
     /// Functions of the module table only (their first argument is not a tensor).

@@ -18,4 +18,13 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
 // z of unit norm without zeros, rho > 0 (the secular equation of divide and conquer).
 void dlaed4_(const int *n, const int *i, const double *d, const double *z, double *delta,
              const double *rho, double *dlam, int *info);
+// Minimum-norm least squares by the SVD (divide and conquer); singular values <= rcond·s[0]
+// count as zero. On exit b's first n rows hold the solution.
+void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda, double *b,
+             const int *ldb, double *s, const double *rcond, int *rank, double *work,
+             const int *lwork, int *iwork, int *info);
+// Singular value decomposition (divide and conquer), double precision.
+void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
+             double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+             double *work, const int *lwork, int *iwork, int *info);
 #endif
