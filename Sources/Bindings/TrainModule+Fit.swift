@@ -11,35 +11,60 @@ extension TrainModule {
     static let fitFunctions: [LuaFunction] = [fit, evaluate]
 
     static let fit = LuaFunction("fit", doc: """
-    train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =,
-              before_step =, on_step =, on_epoch =, checkpoint =, resume =, progress =, log =,
-              distributed =}) -> history
-    Trains `net` with cross-entropy. The schedule sets the learning rate of each epoch (default:
-    constant). `eval` is a loader evaluated after every epoch. `before_step` runs after each
-    backward, before the optimizer's step, with the step's table: there gradients can be changed
-    (Network Slimming's sparsity on BN scales, below; a mask keeping zeroed filters at zero). Callbacks
-    on_step and on_epoch get a table (epoch, step, loss, lr, ... / epoch, loss, top1, lr, seconds,
-    images_per_s, eval) and may return false to stop; stopped by on_step, the history ends with the epoch so far (partial = true, steps =
-    the steps it ran, loss and top1 over them). `checkpoint` is a path written atomically after every epoch (weights, optimizer state,
-    epoch); with `resume = true` training continues from it when it exists. On a terminal a
-    progress bar shows images/s and ETA (`progress = false`: never, `true`: always); one line
-    per epoch is printed after it. `log = false` prints nothing (no lines; no bar unless
-    `progress = true`); the history and the callbacks still see every epoch.
-    `distributed = true` (under `mpirun -np K topiary run script.lua`) trains data-parallel: each
-    rank takes its share of every batch (`loader`'s batch size is per rank; K ranks × batch B train
-    as one process × batch K·B), rank 1's weights are broadcast first, gradients are summed after
-    backward, and only rank 1 prints and writes the checkpoint. The ranks must agree on the model
-    (every state tensor's name and shape), the epochs and the number of batches per epoch (checked
-    first: the same error on every rank). With resume = true rank 1's checkpoint, sent to every rank,
-    decides. Losses and accuracies reported are over all ranks; callbacks run on every rank, and a
-    callback returning false on any rank stops them all. A plain BatchNorm's running statistics are
-    made rank 1's at the end of every epoch (before eval and the checkpoint); nn.sync_batchnorm
-    computes BatchNorm over all ranks, as one process would. Without mpirun it is one rank.
+    train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =, teacher =,
+              distill =, before_step =, on_step =, on_epoch =, checkpoint =, resume =, progress =,
+              log =, distributed =}) -> history
+    Trains `net` with cross-entropy; `label_smoothing = ε` in [0, 1] smooths its targets as
+    torch's CrossEntropyLoss(label_smoothing = ε) (default 0). `teacher = base` distills from
+    the network `base` (Hinton et al. 2015; e.g. the unpruned net, copied by net:clone() before
+    pruning): the loss is alpha·T²·KL(softmax(t/T) ‖ softmax(s/T)) + (1 − alpha)·CE(s, y), s the
+    student's logits, t the teacher's on the same batch, the KL averaged over the batch as
+    PyTorch's F.kl_div(..., reduction = "batchmean") and label_smoothing applying to the CE term
+    (train.distill_loss is that loss alone). `distill = {alpha = 0.9, temperature = 4}` (those
+    are the defaults) sets alpha in [0, 1] (0: plain cross-entropy) and T > 0. The teacher runs
+    in eval mode without caching for backward (each of its modules gets its mode back), is never
+    updated, must give logits of the student's shape and must not be, or share a module with,
+    `net`. With a teacher the reported losses (history, callbacks, epoch lines) are that total
+    loss; eval's loss stays the cross-entropy. However fit ends (done, stopped by a callback, an
+    error in a callback or a batch, Ctrl-C), every module of `net` and of the teacher is left in
+    the mode it had before the call, and an error is raised again unchanged. The optimizer keeps
+    the state (momentum) of every step whose update was applied: an error in on_step comes after
+    its step's update, one in the forward, backward or before_step before it; a second train.fit
+    with the same optimizer continues from there.
+    The schedule sets the learning rate of each epoch (default: constant). `eval` is a loader
+    evaluated after every epoch. `before_step` runs after each backward, before the optimizer's
+    step, with the step's table: there gradients can be changed (Network Slimming's sparsity on
+    BN scales, below; a mask keeping zeroed filters at zero). Callbacks on_step and on_epoch get
+    a table (epoch, step, loss, lr, ... / epoch, loss, top1, lr, seconds, images_per_s, eval)
+    and may return false to stop; stopped by on_step, the history ends with the epoch so far
+    (partial = true, steps = the steps it ran, loss and top1 over them). `checkpoint` is a path
+    written atomically after every epoch (weights, optimizer state, epoch); with `resume = true`
+    training continues from it when it exists. On a terminal a progress bar shows images/s and
+    ETA (`progress = false`: never, `true`: always); one line per epoch is printed after it.
+    `log = false` prints nothing (no lines; no bar unless `progress = true`); the history and
+    the callbacks still see every epoch. `distributed = true` (under `mpirun -np K topiary run
+    script.lua`) trains data-parallel: each rank takes its share of every batch (`loader`'s
+    batch size is per rank; K ranks × batch B train as one process × batch K·B), rank 1's
+    weights are broadcast first, gradients are summed after backward, and only rank 1 prints and
+    writes the checkpoint. The ranks must agree on the model (every state tensor's name and
+    shape), the epochs and the number of batches per epoch (checked first: the same error on
+    every rank); a teacher must be the same network on every rank (its weights too are made rank
+    1's) and each rank runs it on its own share of the batch. With resume = true rank 1's
+    checkpoint, sent to every rank, decides. Losses and accuracies reported are over all ranks;
+    callbacks run on every rank, and a callback returning false on any rank stops them all. A
+    plain BatchNorm's running statistics are made rank 1's at the end of every epoch (before
+    eval and the checkpoint); nn.sync_batchnorm computes BatchNorm over all ranks, as one
+    process would. Without mpirun it is one rank.
     Returns {epochs = {...per-epoch tables...}}.
     Example:
       local hist = train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.1, momentum = 0.9},
                                            eval = test_loader})
       print(hist.epochs[2].eval.top1)
+      -- fine-tune a pruned net, distilled from the unpruned one
+      local base = net:clone()
+      prune.plan(net, {criterion = "l1", ratio = 0.5, calib = loader}):apply()
+      train.fit(net, loader, {epochs = 2, optimizer = train.sgd{lr = 0.01, momentum = 0.9}, teacher = base,
+                              distill = {alpha = 0.9, temperature = 4}, label_smoothing = 0.1})
       -- Network Slimming: an L1 penalty λ·Σ|γ| on every BN scale, then prune by bn_scale
       local gammas = {}
       for _, m in ipairs(net:named_modules()) do
@@ -52,8 +77,8 @@ extension TrainModule {
         let model = try NNModule.checkModule(L, 1)
         var loader = try DataModule.checkLoader(L, 2)
         let o = try LuaOptions(L, 3)
-        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "before_step", "on_step", "on_epoch",
-                          "checkpoint", "resume", "progress", "log", "distributed"], "fit")
+        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "teacher", "distill", "before_step",
+                          "on_step", "on_epoch", "checkpoint", "resume", "progress", "log", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
         guard let box = try o.object("optimizer", optimizerType) else {
@@ -69,10 +94,8 @@ extension TrainModule {
         guard !resume || checkpoint != nil else {
             throw o.invalid("resume", "true needs checkpoint = path (the file to resume from and to write each epoch)")
         }
-        let smoothing = try o.number("label_smoothing", 0)
-        guard smoothing >= 0 && smoothing <= 1 else {
-            throw o.invalid("label_smoothing", "must be in [0, 1], got \(smoothing.isNaN ? "nan" : "\(smoothing)")")
-        }
+        let smoothing = try checkSmoothing(o)
+        let distillation = try fitDistillation(L, o)
         let log = try o.bool("log", true)
         var progress = try o.bool("progress", log && L.output.isTerminal && ProcessInfo.processInfo.environment["CI"] == nil)
         var main = true
@@ -91,6 +114,7 @@ extension TrainModule {
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
         trainer.labelSmoothing = smoothing
+        trainer.distillation = distillation
         if let f = beforeStep {
             trainer.beforeStep = { s in try f.call(on: L, nresults: 0, { _ in pushStep(L, s); return 1 }) { _ in } }
         }
@@ -200,32 +224,5 @@ extension TrainModule {
                       "images_per_s": e.imagesPerSecond])
         if let v = e.eval { pushEval(L, v); L.setField(-2, "eval") }
         if let steps = e.partialSteps { L.push(steps); L.setField(-2, "steps"); L.push(true); L.setField(-2, "partial") }
-    }
-}
-
-/// A one-line progress bar on the output sink's stderr: epoch, bar, step, loss, images/s, ETA.
-final class ProgressBar {
-    let enabled: Bool
-    let output: OutputSink
-    private var shown = false
-    init(enabled: Bool, output: OutputSink) {
-        self.enabled = enabled
-        self.output = output
-    }
-
-    func update(_ s: StepReport, epochs: Int, batchSize: Int) {
-        guard enabled else { return }
-        let width = 24, done = s.steps > 0 ? s.step * width / s.steps : 0
-        let rate = s.seconds > 0 ? Double(s.samples) / s.seconds : 0
-        let eta = s.step > 0 ? s.seconds / Double(s.step) * Double(s.steps - s.step) : 0
-        let bar = String(repeating: "=", count: done) + (done < width ? ">" : "") + String(repeating: " ", count: max(0, width - done - 1))
-        let line = "\repoch \(s.epoch)/\(epochs) [\(bar)] \(s.step)/\(s.steps)  "
-            + String(format: "loss %.4f  %.0f img/s  ETA %d:%02d ", s.loss, rate, Int(eta) / 60, Int(eta) % 60)
-        output.write(line, to: .stderr)
-        shown = true
-    }
-
-    func finish() {
-        if shown { output.write("\r\u{1B}[K", to: .stderr); shown = false }
     }
 }

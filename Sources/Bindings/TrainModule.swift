@@ -22,7 +22,7 @@ public enum TrainModule {
             scheduleType.tostring { "train.Schedule " + $0.description },
         ])
         L.newTable()
-        for f in [crossEntropy, cached] + optimizerConstructors + fitFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in [crossEntropy, distillLoss, cached] + optimizerConstructors + fitFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in scheduleConstructors { L.push(f); L.setField(-2, f.name) }
         // Also in package.loaded, so argument errors name "train.schedule.step".

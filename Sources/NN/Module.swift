@@ -119,8 +119,15 @@ extension Module {
     /// Puts this module and all below it in evaluation mode and returns what gives each
     /// one its own mode back (`let restore = net.enterEvalMode(); defer { restore() }`).
     public func enterEvalMode() -> () -> Void {
-        let modes = namedModules().map { ($0.module, $0.module.training) }
+        let restore = modeRestorer()
         eval()
+        return restore
+    }
+
+    /// What gives this module and every one below it its present mode back, whatever
+    /// `train` / `eval` calls happen in between (`Trainer.fit` restores modes however it ends).
+    public func modeRestorer() -> () -> Void {
+        let modes = namedModules().map { ($0.module, $0.module.training) }
         return { for (m, on) in modes { m.training = on } }
     }
 

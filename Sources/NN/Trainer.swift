@@ -49,15 +49,29 @@ public struct EpochReport: Sendable {
     }
 }
 
-/// Supervised training of a classifier with cross-entropy: the loop behind `train.fit`.
+/// Supervised training of a classifier with cross-entropy (optionally distilled from a
+/// teacher, `distillation`): the loop behind `train.fit`.
 /// The learning rate of each epoch comes from the schedule (a pure function of the
 /// epoch), so a run resumed from a checkpoint at epoch e continues exactly.
+///
+/// However `fit` ends — done, stopped or failed (an error thrown by a callback or a step, an
+/// interrupt) — every module of the model gets back the mode it had before, and so does the
+/// teacher's; the error propagates unchanged. The optimizer's state (momentum, Adam's
+/// moments) then holds exactly the steps whose update was applied: a step fails before its
+/// update (forward, backward, `beforeStep`) or after it (`onStep`, `onEpoch`), never inside
+/// it, so a further `fit` with the same optimizer continues from the weights as they are.
 public final class Trainer {
     public let model: any Module
     public let optimizer: any Optimizer
     public let schedule: Schedule
     public let baseLR: Double
+    /// ε of the cross-entropy's label smoothing (`CrossEntropy.compute`), in [0, 1].
     public var labelSmoothing = 0.0
+    /// Knowledge distillation: the loss becomes `Distillation.loss` against the teacher's
+    /// logits on the same batch (the teacher run in evaluation mode, nothing cached). The
+    /// reported losses are that total loss. With `dataParallel`, every rank runs the teacher
+    /// on its own shard, after rank 1's teacher weights are broadcast.
+    public var distillation: Distillation?
     /// Runs after each backward (and the ranks' gradient sum), before the optimizer's step:
     /// the place to change gradients (Network Slimming's L1 subgradient on BN scales, a
     /// mask keeping pruned filters at zero). May throw to stop.
@@ -86,12 +100,16 @@ public final class Trainer {
                     onStep: (StepReport) throws -> Void = { _ in },
                     onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
         guard epochs >= 0, from >= 0 else { throw TensorError("fit: epochs must be non-negative") }
+        let restoreModes = model.modeRestorer()
+        defer { restoreModes() }
+        try checkTeacher()
         let params = model.namedParameters().map(\.parameter)
         if let dp = dataParallel {
             try dp.checkSame([("the first epoch", from + 1), ("the number of epochs", epochs)], "fit",
                              hint: " (every rank must train the same epochs)")
             try dp.checkAgreement("fit")
             try dp.broadcastState()
+            try broadcastTeacher(dp)
         }
         var reports: [EpochReport] = []
         for e in stride(from: from, to: epochs, by: 1) {
@@ -111,8 +129,9 @@ public final class Trainer {
             while let (x, y) = try next() {
                 step += 1
                 model.zeroGrad()
+                let soft = try teacherLogits(x)   // first: the student's forward and backward stay together
                 let logits = try model.forward(x)
-                var (loss, grad) = try CrossEntropy.compute(logits: logits, targets: y, labelSmoothing: labelSmoothing)
+                var (loss, grad) = try stepLoss(logits: logits, targets: y, teacherLogits: soft)
                 var n = x.shape.first ?? 0
                 var right = try Metrics.correct(logits: logits, targets: y, k: 1)
                 if let dp = dataParallel {
@@ -164,13 +183,12 @@ public final class Trainer {
     }
 
     /// Top-1, top-5 and mean loss of `model` over one pass of `source`, in eval mode
-    /// (restoring the previous mode), without caching for backward. With a collective,
+    /// (restoring each module's previous mode), without caching for backward. With a collective,
     /// `source` is this rank's shard and the numbers are summed over the ranks.
     public static func evaluate(_ model: any Module, _ source: BatchSource, epoch: Int = 0,
                                 collective: (any Collective)? = nil) throws -> Evaluation {
-        let wasTraining = model.training
-        model.eval()
-        defer { model.train(wasTraining) }
+        let restore = model.enterEvalMode()   // each module's own mode back, however it ends
+        defer { restore() }
         return try GradMode.withoutGrad {
             let next = try source.batches(epoch: epoch)
             var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0

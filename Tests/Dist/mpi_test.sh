@@ -5,7 +5,8 @@
 # every epoch and SyncBatchNorm takes one sample on a rank (dist_batchnorm.lua); resume =
 # true follows rank 1's checkpoint (dist_resume.lua); train.fit{distributed = true} — 2
 # ranks × batch 64 give the weights and loss curve of 1 rank × batch 128, without and with
-# nn.sync_batchnorm (dist_fit.lua, reference run first without mpirun), only rank 1
+# nn.sync_batchnorm, and distilled from a teacher that rank 1 sends (dist_fit.lua, reference
+# run first without mpirun), only rank 1
 # prints; a rank that fails ends the job; a one-rank process under a launcher of several
 # tasks (srun --mpi=pmi2) warns.
 # As root (CI) mpirun needs --allow-run-as-root; 2 ranks may exceed the cores: --oversubscribe.
@@ -43,7 +44,7 @@ for t in dist_agree dist_batchnorm dist_resume; do
   echo "$log" | grep "^ok" || fail "$t.lua printed no ok line" "$log"
 done
 
-for mode in plain sync; do
+for mode in plain sync distill; do
   log=$("$bin" run Tests/Dist/dist_fit.lua -- "$mode" "$out" 2>&1) || fail "dist_fit.lua $mode (1 rank, no mpirun)" "$log"
   log=$("${mpi[@]}" "$bin" run Tests/Dist/dist_fit.lua -- "$mode" "$out" 2>&1) || fail "dist_fit.lua $mode (2 ranks)" "$log"
   echo "$log" | grep "^ok" || fail "dist_fit.lua $mode printed no ok line" "$log"
