@@ -70,8 +70,8 @@ extension PruneModule {
     }
 
     /// The optimizer of option `optimizer`, if any.
-    static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> (any Optimizer)? {
-        try o.object("optimizer", TrainModule.optimizerType)?.optimizer
+    static func optimizer(_ L: Lua, _ o: LuaOptions) throws -> OptimizerBox? {
+        try o.object("optimizer", TrainModule.optimizerType)
     }
 
     /// Strings of option `key` (a string or a list of strings).

@@ -97,16 +97,19 @@ extension PruneModule {
         LuaFunction("apply", doc: """
             plan:apply([optimizer]) -> net
             Performs the plan on its net (checked: the net must not have changed since planning).
-            With an optimizer, its momentum / moments are sliced with the weights.
+            With an optimizer, its momentum / moments are sliced with the weights, whether train.fit or
+            opt:step(params, grads) from Lua stepped them (the new tensors then carry the state on).
             Example:
               local r = nn.zoo.resnet20{}
               prune.plan(r, {ratio = 0.25, input = {1, 3, 32, 32}}):apply(train.sgd{lr = 0.1, momentum = 0.9})
             """) { L in
             let b = try checkPlan(L, 1)
             guard let m = b.model else { throw LuaError.message("plan:apply: the net of this plan is gone") }
-            var opt: (any Optimizer)?
-            if !L.isNoneOrNil(2) { opt = try TrainModule.optimizerType.check(L, 2).optimizer }
-            try b.plan.apply(to: m, optimizer: opt)
+            if L.isNoneOrNil(2) {
+                try b.plan.apply(to: m)
+            } else {
+                try TrainModule.optimizerType.check(L, 2).surgery(on: m) { try b.plan.apply(to: m, optimizer: $0) }
+            }
             NNModule.push(L, m)
             return 1
         },

@@ -171,8 +171,11 @@ public enum PruneModule {
                 } catch let e as LuaError { failure = e } catch { failure = .message("\(error)") }
             }
             if let failure { throw failure }
-            let opt = try optimizer(L, o)
-            try g.apply(kept, optimizer: opt)
+            if let box = try optimizer(L, o) {
+                try box.surgery(on: m) { try g.apply(kept, optimizer: $0) }
+            } else {
+                try g.apply(kept)
+            }
             PruningHistory.record(m, step: byName, before: before)
             L.pushValue(1)
             return 1
