@@ -23,7 +23,7 @@ final class LuaTransform: Transform, @unchecked Sendable {
     var description: String { "function" }
 
     func apply(_ batch: Batch, rng: inout Xoshiro256) throws -> Batch {
-        try function.call(nresults: 2, { T in
+        try function.call(nresults: 2, context: "loader transform", { T in
             T.push(batch.input)
             T.push(batch.target)
             return 2

@@ -117,7 +117,7 @@ extension NNModule {
                 for n in names {
                     guard var t = seen[n] else { throw LuaError.message("capture: module \(n) did not run in the forward pass") }
                     if let r = reduce {
-                        t = try r.call(on: L, nresults: 1, { T in T.push(t); T.push(n); return 2 }) { T in
+                        t = try r.call(on: L, nresults: 1, context: "capture's reduce at \(n)", { T in T.push(t); T.push(n); return 2 }) { T in
                             guard let rt = try T.tensor(-1) else {
                                 throw LuaError.message("capture: reduce must return a tensor, got \(T.typeName(-1))")
                             }
@@ -157,7 +157,9 @@ extension NNModule {
             // called later, from whatever runs the forward: on that code's stack (never on L,
             // which may be a coroutine suspended or freed by then)
             let id = ForwardHooks.add(target, label: name) { mod, x, y in
-                try fn.call(nresults: 1, { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in try T.tensor(-1) }
+                try fn.call(nresults: 1, context: "forward hook on \(name)", { T in push(T, mod); T.push(x); T.push(y); return 3 }) { T in
+                    try T.tensor(-1)
+                }
             }
             hookType.push(L, HookBox(id: id))
             return 1

@@ -103,3 +103,11 @@ check.raises(function() data.random_crop(5, {padding = 1})(img) end, "larger tha
 check.raises(function() data.normalize({1, 2}, {1, 1})(img) end, "2 means for a batch with 1 channels")
 check.raises(function() plain:batch(4) end, "batch 4 out of range (loader has 3)")
 check.raises(function() plain:iter(0) end, "epoch must be at least 1")
+
+-- An error in a transform says it came from the loader's transform.
+do
+  local ds = data.tensor_dataset(tensor.randn(4, 3, 8, 8), tensor.zeros(4):long())
+  local l = data.loader(ds, {batch = 2, transform = function(x, y) error("bad crop") end})
+  local e = check.raises(function() for x in l:iter() do end end, "loader transform: ")
+  assert(e:find("bad crop", 1, true), e)
+end

@@ -139,3 +139,12 @@ clf:register_forward_hook("a", function(m, x, y) return y + 1 end)
 check.raises(function() train.fit(clf, data.loader(ds, {batch = 2}), {optimizer = train.sgd{lr = 0.1}, progress = false}) end,
   "a forward hook replaced the output of a (Linear)")
 print("nn_forward_hooks: ok")
+
+-- An error in a hook names the hook and keeps the traceback inside it.
+do
+  local net = nn.zoo.resnet20{}
+  local h = net:register_forward_hook("layer1.0.relu1", function(m, x, y) error("hook broke") end)
+  local e = check.raises(function() net:forward(tensor.randn(1, 3, 32, 32)) end, "forward hook on layer1.0.relu1: ")
+  assert(e:find("hook broke", 1, true) and e:find("stack traceback", 1, true), e)
+  h:remove()
+end
