@@ -13,7 +13,7 @@ import Tensor
 /// the call gives ratios.
 extension LuaCriterion {
     /// The fields of a context table.
-    static let contextFields = ["name", "channels", "net", "layer", "layers", "weight", "bn", "gamma", "beta",
+    static let contextFields = ["name", "channels", "net", "layer", "layers", "members", "weight", "bn", "gamma", "beta",
                                 "fmaps", "grads", "grad", "point", "ratio"]
 
     /// What each running call read, by call id (a criterion may run another one inside
@@ -31,6 +31,28 @@ extension LuaCriterion {
 
     static func endCall(_ id: Int) { reads[id] = nil }
 
+    /// `ctx.members`: one table per member of the group, in execution order — layer (its
+    /// path), module, role ("out": makes the channels, "in": reads them, "channel": passes them
+    /// through, "shortcut in" / "shortcut out"), positions (positions[c] is the 1-based index
+    /// along the member's channel dim of the group's channel c; nil where it does not hold it)
+    /// and factor (features per channel: a Linear after a flatten reads H·W of them).
+    private func pushMembers(_ L: Lua, _ ctx: CriterionContext) {
+        let g = ctx.group
+        let slots = g.slots
+        L.newTable(array: Int32(slots.count))
+        for (i, s) in slots.enumerated() {
+            L.newTable(record: 5)
+            L.push(s.layer); L.setField(-2, "layer")
+            NNModule.push(L, s.module); L.setField(-2, "module")
+            L.push(s.role.rawValue); L.setField(-2, "role")
+            L.newTable(array: Int32(g.channels))
+            for (p, c) in g.positions(in: s) { L.push(p + 1); L.setIndex(-2, c + 1) }
+            L.setField(-2, "positions")
+            L.push(s.factor); L.setField(-2, "factor")
+            L.setIndex(-2, i + 1)
+        }
+    }
+
     /// Pushes the context table of `ctx` for call `call`.
     func pushContext(_ L: Lua, _ ctx: CriterionContext, call: Int) throws {
         let g = ctx.group
@@ -40,6 +62,8 @@ extension LuaCriterion {
         L.newTable()
         for (i, n) in g.layers.enumerated() { L.push(n); L.setIndex(-2, i + 1) }
         L.setField(-2, "layers")
+        pushMembers(L, ctx)
+        L.setField(-2, "members")
         NNModule.push(L, ctx.model); L.setField(-2, "net")
         if let m = ctx.layer { NNModule.push(L, m); L.setField(-2, "layer") }
         if let w = ctx.weight { L.push(w); L.setField(-2, "weight") }

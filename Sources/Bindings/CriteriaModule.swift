@@ -170,7 +170,9 @@ public enum CriteriaModule {
             Makes `fn(ctx, options)` a criterion usable everywhere a built-in is (prune.plan,
             criteria.score). ctx has: name (the group), channels, net (the whole network: an ablation
             criterion may mask a channel and run data through it, then restore it), layer (the defining module),
-            layers, weight (an nn.ACConv2d block's is its eval-mode equivalent kernel, what :fuse() gives,
+            layers, members (per member: layer, module, role "out" | "in" | "channel" | ..., positions[c]
+            = the member's 1-based index of channel c, factor: a ThiNet-style criterion finds the next
+            layer's weights on these channels as the member with role "in"), weight (an nn.ACConv2d block's is its eval-mode equivalent kernel, what :fuse() gives,
             as l1, l2 and fpgm score it), bn, gamma, beta, and with needs = "fmaps" (or "grads") the feature maps
             at the group's point `fmaps` [N, C, H, W] (and `grads`, also as `grad`); without needs, `fmaps` comes
             whenever the call has calib (needs = "weights" never captures); in a plan with a ratio, `ratio`
