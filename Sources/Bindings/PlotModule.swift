@@ -2,6 +2,7 @@ import CLua
 import Foundation
 import LuaHost
 import Plot
+import Tensor
 
 /// The `plot` Lua module: SVG charts (line, scatter, bar, histogram, heat map). A chart is
 /// a userdata of type "plot" with methods `add`, `set`, `save`, `svg` (PlotModule+Methods).
@@ -11,6 +12,8 @@ public enum PlotModule {
     public static let chartType = LuaType<Chart>("plot")
 
     public static let library = LuaLibrary(name: "plot") { L in
+        // charts' data counts with tensors' for the collector (a loop making plots runs it)
+        Chart.memoryObserver = { d in d > 0 ? Storage.noteExternal(d) : Storage.releaseExternal(-d) }
         chartType.register(L, methods: methods, metamethods: [chartType.tostring(\.summary)])
         L.newTable()
         for f in constructors { L.push(f); L.setField(-2, f.name) }

@@ -35,17 +35,34 @@ public final class Chart {
     /// Line and scatter charts: the interval each axis shows (the data's when nil); what
     /// falls outside is clipped.
     public private(set) var xLimits: (Double, Double)?, yLimits: (Double, Double)?
-    public private(set) var series: [Series] = []
+    public private(set) var series: [Series] = [] { didSet { account() } }
     /// Bar charts: the label of each bar position.
-    public private(set) var categories: [String] = []
+    public private(set) var categories: [String] = [] { didSet { account() } }
     /// Histograms: the bin edges (bins + 1 values).
-    public private(set) var edges: [Double] = []
+    public private(set) var edges: [Double] = [] { didSet { account() } }
     /// Histograms: heights are densities (area 1) rather than counts.
     public private(set) var density = false
     /// Heat maps: the matrix.
-    public private(set) var matrix: HeatMatrix?
+    public private(set) var matrix: HeatMatrix? { didSet { account() } }
     /// Heat maps above `maxHeatmapCells` cells: the matrix as a base64 PNG (`rasterPNG`).
-    private(set) var raster: String?
+    private(set) var raster: String? { didSet { account() } }
+
+    /// Told of the bytes charts' data holds, +n as it grows and −n when a chart goes (the
+    /// Lua host counts them with tensors', so a loop making plots runs the collector).
+    nonisolated(unsafe) public static var memoryObserver: ((Int) -> Void)?
+    /// The bytes last reported to `memoryObserver`.
+    private var reported = 0
+
+    /// Reports the change in the bytes this chart's data holds.
+    private func account() {
+        guard let observe = Self.memoryObserver else { return }
+        var bytes = series.reduce(0) { $0 + 8 * ($1.x.count + $1.y.count) } + 8 * edges.count
+            + categories.reduce(0) { $0 + $1.utf8.count } + 8 * (matrix?.values.count ?? 0) + (raster?.utf8.count ?? 0)
+        bytes = max(bytes, 0)
+        if bytes != reported { observe(bytes - reported); reported = bytes }
+    }
+
+    deinit { if reported != 0 { Self.memoryObserver?(-reported) } }
 
     /// The most cells a heat map draws as SVG rectangles (an element per cell); larger
     /// matrices are drawn as one embedded PNG.

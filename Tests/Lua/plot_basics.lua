@@ -76,3 +76,22 @@ sweep:set{ylim = {0.5, 1}}
 assert(sweep:svg():find('clip-path="url(#plot-area)"', 1, true), "limits clip the series")
 assert(not plot.line({1, 2}):svg():find("clip-path", 1, true), "no limits, no clip")
 print("plot_basics ok")
+
+-- Charts' data counts for the collector: 60 charts of a million points (16 MB each) never pile
+-- up, and a collected chart gives its bytes back.
+do
+  collectgarbage(); collectgarbage()
+  local y = tensor.randn(1000000)
+  local base, peak = tensor.memory().external, 0
+  local one = plot.line(y)
+  assert(tensor.memory().external - base >= 16000000, "a chart's points are counted")
+  one = nil
+  for _ = 1, 60 do
+    local c = plot.line(y)
+    peak = math.max(peak, tensor.memory().external - base)
+  end
+  assert(peak < 400 * 1024 * 1024, "charts held at most " .. peak .. " bytes")
+  collectgarbage(); collectgarbage()
+  assert(tensor.memory().external <= base, "collected charts give their bytes back")
+end
+print("plot charts counted ok")
