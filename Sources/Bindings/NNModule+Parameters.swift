@@ -23,13 +23,15 @@ extension NNModule {
     static let parameterType = LuaType<NamedParameter>("nn.Parameter")
 
     /// name, value, grad (nil before a backward and after zero_grad), requires_grad.
-    static let parameterFields = LuaFields<NamedParameter>(names: { _ in ["name", "value", "grad", "requires_grad"] },
+    static let parameterFields = LuaFields<NamedParameter>(names: { _ in ["name", "value", "grad", "requires_grad", "lr_scale", "weight_decay"] },
                                                            title: { "parameter \($0.name)" }) { L, p, key in
         switch key {
         case "name": L.push(p.name)
         case "value": L.push(p.parameter.value)
         case "grad": if let g = p.parameter.grad { L.push(g) } else { L.pushNil() }
         case "requires_grad": L.push(p.parameter.requiresGrad)
+        case "lr_scale": L.push(p.parameter.lrScale)
+        case "weight_decay": if let w = p.parameter.weightDecay { L.push(w) } else { L.pushNil() }
         default: return false
         }
         return true
@@ -37,22 +39,40 @@ extension NNModule {
 
     static let parameterMetamethods: [LuaFunction] = [
         LuaFunction("__newindex", doc: """
-            p.requires_grad = false | true
-            Freezes a parameter (or thaws it): a frozen one gets no gradient in backward, and the
-            optimizers and train.fit leave it as it is (weight decay too). Its other fields are read-only.
+            p.requires_grad = false | true;  p.lr_scale = k;  p.weight_decay = wd | nil
+            requires_grad freezes a parameter (or thaws it): a frozen one gets no gradient in backward,
+            and the optimizers and train.fit leave it as it is (weight decay too). lr_scale multiplies the
+            optimizer's learning rate for this parameter (default 1) and weight_decay replaces the
+            optimizer's (nil: the optimizer's), as PyTorch's param groups do, in train.fit's steps (opt:step
+            on plain tensors has no parameter to read them from); both follow the parameter through
+            pruning and net:clone(). The other fields are read-only.
             Example:
               for _, p in ipairs(net:parameters()) do
-                if not p.name:find("^fc%.") then p.requires_grad = false end   -- train the classifier only
+                if p.value:dim() == 1 then p.weight_decay = 0 end   -- no decay on BN scales and biases
+                if p.name:find("^fc%.") then p.lr_scale = 10 end    -- a new classifier learns faster
               end
             """) { L in
             let p = try parameterType.check(L, 1)
             let key = try L.checkString(2)
-            guard key == "requires_grad" else {
-                throw LuaError.message("parameter \(p.name): field '\(key)' is read-only (only requires_grad can be set; change the values with p.value:copy(t))")
+            switch key {
+            case "requires_grad":
+                guard L.type(3) == LUA_TBOOLEAN else { throw LuaError.argument(3, "requires_grad must be true or false, got \(L.typeName(3))") }
+                p.parameter.requiresGrad = L.toBool(3)
+                if !p.parameter.requiresGrad { p.parameter.grad = nil }
+            case "lr_scale":
+                guard let k = L.toNumber(3), L.type(3) == LUA_TNUMBER, k >= 0, k.isFinite else {
+                    throw LuaError.argument(3, "lr_scale must be a non-negative number, got \(L.type(3) == LUA_TNUMBER ? "\(L.toNumber(3) ?? .nan)" : L.typeName(3))")
+                }
+                p.parameter.lrScale = k
+            case "weight_decay":
+                if L.isNoneOrNil(3) { p.parameter.weightDecay = nil; return 0 }
+                guard let w = L.toNumber(3), L.type(3) == LUA_TNUMBER, w >= 0, w.isFinite else {
+                    throw LuaError.argument(3, "weight_decay must be a non-negative number (or nil for the optimizer's), got \(L.type(3) == LUA_TNUMBER ? "\(L.toNumber(3) ?? .nan)" : L.typeName(3))")
+                }
+                p.parameter.weightDecay = w
+            default:
+                throw LuaError.message("parameter \(p.name): field '\(key)' is read-only (requires_grad, lr_scale and weight_decay can be set; change the values with p.value:copy(t))")
             }
-            guard L.type(3) == LUA_TBOOLEAN else { throw LuaError.argument(3, "requires_grad must be true or false, got \(L.typeName(3))") }
-            p.parameter.requiresGrad = L.toBool(3)
-            if !p.parameter.requiresGrad { p.parameter.grad = nil }
             return 0
         },
         parameterType.tostring { p in

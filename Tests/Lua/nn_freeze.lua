@@ -46,3 +46,31 @@ check.raises(function() p.value = tensor.zeros(4, 1, 3, 3) end, "read-only")
 check.raises(function() net:requires_grad("no") end, "true or false")
 check.raises(function() net:requires_grad() end, "true or false")
 check.same(p.name, "conv.weight", "the name stayed")
+
+-- Per-parameter learning-rate multiples and weight decay (param groups): read back, kept
+-- by clone and pruning, used by train.fit; bad values are errors.
+do
+  local m = nn.Sequential{{"conv", nn.Conv2d(1, 4, 3, {padding = 1})}, {"bn", nn.BatchNorm2d(4)}, {"relu", nn.ReLU()},
+    {"pool", nn.AdaptiveAvgPool2d(1)}, {"flatten", nn.Flatten()}, {"fc", nn.Linear(4, 3)}}
+  local ps = m:parameters()
+  check.same(ps[1].lr_scale, 1, "default lr_scale"); check.same(ps[1].weight_decay, nil, "default: the optimizer's")
+  for _, p in ipairs(ps) do
+    if p.value:dim() == 1 then p.weight_decay = 0 end
+    if p.name:find("^conv%.") then p.lr_scale = 0 end   -- lr 0: the conv does not move
+  end
+  check.same(ps[2].weight_decay, 0); check.same(ps[1].lr_scale, 0)
+  local c = m:clone()
+  check.same(c:parameters()[1].lr_scale, 0, "clone keeps lr_scale"); check.same(c:parameters()[2].weight_decay, 0, "and weight_decay")
+  local conv = m:get("conv").weight:clone()
+  local fc = m:get("fc").weight:clone()
+  train.fit(m, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1, momentum = 0.9, weight_decay = 0.1}, log = false})
+  check.near(m:get("conv").weight, conv, 0, "lr_scale = 0: the conv stays")
+  assert((m:get("fc").weight - fc):abs():max() > 0, "the classifier trains")
+  ps[2].weight_decay = nil
+  check.same(ps[2].weight_decay, nil, "nil gives the optimizer's back")
+  prune.apply(m, {conv = {1, 2}}, {input = {1, 1, 8, 8}})
+  check.same(m:parameters()[1].lr_scale, 0, "pruning keeps the options")
+  check.raises(function() ps[1].lr_scale = -1 end, "lr_scale must be a non-negative number")
+  check.raises(function() ps[1].lr_scale = "fast" end, "lr_scale must be a non-negative number")
+  check.raises(function() ps[1].weight_decay = 0 / 0 end, "weight_decay must be a non-negative number")
+end

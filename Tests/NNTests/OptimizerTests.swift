@@ -47,6 +47,37 @@ final class OptimizerTests: XCTestCase {
         XCTAssertThrowsError(try Adam(beta1: 1)) { XCTAssertTrue("\($0)".contains("adam: invalid beta1")) }
     }
 
+    /// A parameter's `lrScale` and `weightDecay` act as a PyTorch param group's lr and
+    /// weight_decay: its trajectory under (lr, wd₀) with lrScale k and weightDecay w is the
+    /// one a plain parameter takes under (lr·k, w), for every optimizer; a parameter without
+    /// overrides beside it keeps the optimizer's.
+    func testPerParameterLearningRateAndWeightDecay() throws {
+        let k = 0.25, w = 0.3
+        let makers: [(String, (Double, Double) throws -> Optimizer)] = [
+            ("sgd", { try SGD(lr: $0, weightDecay: $1) }),
+            ("sgd momentum", { try SGD(lr: $0, momentum: 0.9, weightDecay: $1, nesterov: true) }),
+            ("adam", { try Adam(lr: $0, weightDecay: $1) }),
+            ("adamw", { try Adam(lr: $0, weightDecay: $1, decoupled: true) }),
+        ]
+        for (name, make) in makers {
+            let grouped = try make(0.1, 0.01), reference = try make(0.1 * k, w), plainRef = try make(0.1, 0.01)
+            let a = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
+            a.lrScale = k; a.weightDecay = w
+            let other = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
+            let b = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
+            let plain = Parameter(try Tensor(shape: [3], values: [1, -2, 0.5]))
+            for g in grads {
+                for p in [a, other, b, plain] { p.grad = try Tensor(shape: [3], values: g) }
+                try grouped.step([a, other])
+                try reference.step([b])
+                try plainRef.step([plain])
+            }
+            XCTAssertEqual(a.value.toFloats(), b.value.toFloats(), "\(name): lrScale and weightDecay as a param group")
+            XCTAssertEqual(other.value.toFloats(), plain.value.toFloats(), "\(name): the other parameter keeps the optimizer's")
+            XCTAssertNotEqual(a.value.toFloats(), other.value.toFloats(), "\(name): the options changed the trajectory")
+        }
+    }
+
     /// Saving the state after one step and restoring it into a new optimizer gives the
     /// same second step; a parameter whose shape changed starts afresh.
     func testStateRoundTripAndShapeChange() throws {

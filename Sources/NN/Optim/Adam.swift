@@ -37,9 +37,12 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ params: [Parameter]) throws {
-        let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay), decoupled = self.decoupled
+        let decoupled = self.decoupled
         let b1w = Float(1 - beta1), b2 = Float(beta2), b2w = Float(1 - beta2), eps = Float(self.eps)
         for p in params where p.requiresGrad && p.grad != nil {
+            // the parameter's own lr multiple and weight decay (param groups), else the optimizer's
+            let lr = self.lr * p.lrScale, weightDecay = p.weightDecay ?? self.weightDecay
+            let wd = Float(weightDecay), decay = Float(1 - lr * weightDecay)
             let slot = state.slot(p)
             slot.step += 1
             let t = Double(slot.step)

@@ -2,7 +2,8 @@ import Tensor
 
 /// Stochastic gradient descent with momentum, as `torch.optim.SGD`:
 /// g ← grad + wd·p; buf ← g on the first step, else μ·buf + (1 − dampening)·g;
-/// g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g.
+/// g ← g + μ·buf (Nesterov) or buf; p ← p − lr·g. A parameter's `lrScale` and
+/// `weightDecay` stand in for the optimizer's lr multiple and weight decay (param groups).
 public final class SGD: Optimizer {
     public var lr: Double
     public let momentum: Double, dampening: Double, weightDecay: Double
@@ -30,9 +31,11 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ params: [Parameter]) throws {
-        let lr = Float(self.lr), mu = Float(momentum), damp = 1 - Float(dampening), wd = Float(weightDecay)
+        let mu = Float(momentum), damp = 1 - Float(dampening)
         let nesterov = self.nesterov
         for p in params where p.requiresGrad && p.grad != nil {
+            // the parameter's own lr multiple and weight decay (param groups), else the optimizer's
+            let lr = Float(self.lr * p.lrScale), wd = Float(p.weightDecay ?? weightDecay)
             let slot = state.slot(p)
             try withParameter(p, "sgd") { v, g, n in
                 if momentum == 0 {
