@@ -30,6 +30,6 @@ public final class LossSource: BatchSource {
         guard g.shape == logits.shape, g.dtype == .float32 else {
             throw TensorError("calibration: the loss gradient must be a float tensor of the logits' shape \(shapeString(logits.shape)), got \(g.dtype) \(shapeString(g.shape))")
         }
-        return g
+        return try g.contiguous()
     }
 }

@@ -39,7 +39,8 @@ extension DependencyGraph {
     @discardableResult
     public func zero(_ kept: [Int: [Int]], filtersOnly: Bool = false) throws -> Int {
         let removed = try removedClasses(kept)
-        var zeroed = 0
+        // Everything is checked before anything changes.
+        var ops: [(tensor: Tensor, outer: Int, n: Int, inner: Int, rows: [Int])] = []
         for slot in slots where slot.role == .output || (slot.role == .perChannel && !filtersOnly) {
             let gone = slot.classes.indices.filter { removed.contains(slot.classes[$0]) }
             guard !gone.isEmpty else { continue }
@@ -51,27 +52,32 @@ extension DependencyGraph {
                 guard t.dtype == .float32, t.isContiguous, t.dim > dim, t.shape[dim] == slot.classes.count * slot.factor else {
                     throw TensorError("plan:mask: \(slot.layer).\(entry) has shape \(shapeString(t.shape)), the groups expect \(slot.classes.count * slot.factor) along dim \(dim + 1) (the net changed since its groups were built)")
                 }
-                let outer = t.shape[..<dim].reduce(1, *), n = t.shape[dim], inner = t.shape[(dim + 1)...].reduce(1, *)
-                t.withFloats { v in
-                    for o in 0..<outer {
-                        for r in rows { (v + (o * n + r) * inner).update(repeating: 0, count: inner) }
-                    }
-                }
-                zeroed += outer * rows.count * inner
+                ops.append((t, t.shape[..<dim].reduce(1, *), t.shape[dim], t.shape[(dim + 1)...].reduce(1, *), rows))
             }
         }
         // An option-A shortcut has no weights: it stops passing channels into removed
         // output positions (its channel map; shapes stay), as the pruned net has none there.
+        var maps: [(ShortcutA, [Int], Int)] = []
         for (si, so, a) in shortcuts where !filtersOnly {
             let outs = slots[so].classes
             var changed = false
             let map = slots[si].classes.indices.map { i -> Int in
-                guard let o = a.outputChannel(of: i) else { return -1 }
+                guard let o = a.outputChannel(of: i), o < outs.count else { return -1 }
                 if removed.contains(outs[o]) { changed = true; return -1 }
                 return o
             }
-            if changed { try a.setChannelMap(map, outputs: outs.count) }
+            if changed { maps.append((a, map, outs.count)) }
         }
+        var zeroed = 0
+        for op in ops {
+            op.tensor.withFloats { v in
+                for o in 0..<op.outer {
+                    for r in op.rows { (v + (o * op.n + r) * op.inner).update(repeating: 0, count: op.inner) }
+                }
+            }
+            zeroed += op.outer * op.rows.count * op.inner
+        }
+        for (a, map, outs) in maps { try a.setChannelMap(map, outputs: outs) }
         return zeroed
     }
 }
