@@ -12,7 +12,7 @@ extension TrainModule {
 
     static let fit = LuaFunction("fit", doc: """
     train.fit(net, loader, {epochs =, optimizer =, schedule =, eval =, label_smoothing =, teacher =,
-              distill =, before_step =, on_step =, on_epoch =, checkpoint =, resume =, progress =,
+              distill =, freeze_bn =, before_step =, on_step =, on_epoch =, checkpoint =, resume =, progress =,
               log =, distributed =}) -> history
     Trains `net` with cross-entropy; `label_smoothing = ε` in [0, 1] smooths its targets as
     torch's CrossEntropyLoss(label_smoothing = ε) (default 0). `teacher = base` distills from
@@ -31,6 +31,9 @@ extension TrainModule {
     the state (momentum) of every step whose update was applied: an error in on_step comes after
     its step's update, one in the forward, backward or before_step before it; a second train.fit
     with the same optimizer continues from there.
+    `freeze_bn = true` trains with every BatchNorm in eval mode: running statistics normalise and
+    stay as they are, γ and β still learn (fine-tuning on small batches, or on data whose
+    statistics should not replace the trained ones); otherwise fit puts every module in train mode.
     The schedule sets the learning rate of each epoch (default: constant). `eval` is a loader
     evaluated after every epoch. `before_step` runs after each backward, before the optimizer's
     step, with the step's table: there gradients can be changed (Network Slimming's sparsity on
@@ -77,7 +80,7 @@ extension TrainModule {
         let model = try NNModule.checkModule(L, 1)
         var loader = try DataModule.checkLoader(L, 2)
         let o = try LuaOptions(L, 3)
-        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "teacher", "distill", "before_step",
+        try o.checkKnown(["epochs", "optimizer", "schedule", "eval", "label_smoothing", "teacher", "distill", "freeze_bn", "before_step",
                           "on_step", "on_epoch", "checkpoint", "resume", "progress", "log", "distributed"], "fit")
         let epochs = try o.integer("epochs", 1)
         guard epochs >= 0 else { throw LuaError.argument(3, "field 'epochs': must be non-negative, got \(epochs)") }
@@ -114,6 +117,7 @@ extension TrainModule {
         let trainer = Trainer(model: model, optimizer: box.optimizer, schedule: schedule, baseLR: box.baseLR)
         trainer.dataParallel = dataParallel
         trainer.labelSmoothing = smoothing
+        trainer.freezeBatchNorm = try o.bool("freeze_bn", false)
         trainer.distillation = distillation
         if let f = beforeStep {
             trainer.beforeStep = { s in try f.call(on: L, nresults: 0, { _ in pushStep(L, s); return 1 }) { _ in } }

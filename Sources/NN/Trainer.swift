@@ -67,6 +67,11 @@ public final class Trainer {
     public let baseLR: Double
     /// ε of the cross-entropy's label smoothing (`CrossEntropy.compute`), in [0, 1].
     public var labelSmoothing = 0.0
+    /// Trains with every BatchNorm in evaluation mode (ACConv blocks' too): running
+    /// statistics normalise and stay as they are, γ and β still learn — fine-tuning a
+    /// pruned net on small batches, or on data whose statistics should not replace the
+    /// trained ones.
+    public var freezeBatchNorm = false
     /// Knowledge distillation: the loss becomes `Distillation.loss` against the teacher's
     /// logits on the same batch (the teacher run in evaluation mode, nothing cached). The
     /// reported losses are that total loss. With `dataParallel`, every rank runs the teacher
@@ -83,6 +88,14 @@ public final class Trainer {
     /// epoch) the number of batches; float buffers are made rank 1's at the end of every
     /// epoch, before the evaluation (`DataParallel.broadcastBuffers`).
     public var dataParallel: DataParallel?
+
+    /// Puts every BatchNorm below `model` in evaluation mode, those inside ACConv blocks too.
+    static func freezeBatchNorms(_ model: any Module) {
+        for (_, m) in model.namedModules() {
+            if let bn = m as? BatchNorm { bn.training = false }
+            if let block = m as? ACConv2d { for (_, bn) in block.norms { bn.training = false } }
+        }
+    }
 
     /// `baseLR` is the rate the schedule scales (default: the optimizer's current `lr`).
     public init(model: any Module, optimizer: any Optimizer, schedule: Schedule = .constant, baseLR: Double? = nil) {
@@ -122,6 +135,7 @@ public final class Trainer {
             let lr = schedule.lr(base: baseLR, t: e)
             optimizer.lr = lr
             model.train()
+            if freezeBatchNorm { Self.freezeBatchNorms(model) }
             let convolutions = model.namedModules().compactMap { $0.module as? Conv2d }   // per epoch: a callback may prune
             let next = try source.batches(epoch: e)
             let start = DispatchTime.now().uptimeNanoseconds

@@ -74,3 +74,31 @@ do
   check.raises(function() ps[1].lr_scale = "fast" end, "lr_scale must be a non-negative number")
   check.raises(function() ps[1].weight_decay = 0 / 0 end, "weight_decay must be a non-negative number")
 end
+
+-- freeze_bn: BatchNorms train in eval mode (running statistics stay, γ and β learn), ACConv
+-- blocks' own BNs too; the modes come back after fit; without it the statistics move.
+do
+  local function bn_net()
+    tensor.manual_seed(4)
+    return nn.Sequential{{"conv", nn.Conv2d(1, 4, 3, {padding = 1})}, {"bn", nn.BatchNorm2d(4)}, {"relu", nn.ReLU()},
+      {"block", nn.ACConv2d(4, 4, {padding = 1})}, {"relu2", nn.ReLU()},
+      {"pool", nn.AdaptiveAvgPool2d(1)}, {"flatten", nn.Flatten()}, {"fc", nn.Linear(4, 3)}}
+  end
+  local m = bn_net()
+  m:train()
+  local mean, var, gamma = m:get("bn").running_mean:clone(), m:get("bn").running_var:clone(), m:get("bn").weight:clone()
+  local inner = m:get("block")["square_bn.running_mean"]:clone()
+  local modes = {}
+  train.fit(m, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1}, log = false, freeze_bn = true,
+    on_step = function() modes[#modes + 1] = {m:get("bn").training, m:get("conv").training} end})
+  check.near(m:get("bn").running_mean, mean, 0, "running mean stays"); check.near(m:get("bn").running_var, var, 0, "running var stays")
+  check.near(m:get("block")["square_bn.running_mean"], inner, 0, "an ACConv block's BN stays")
+  assert((m:get("bn").weight - gamma):abs():max() > 0, "γ learns")
+  for _, s in ipairs(modes) do check.same(s, {false, true}, "BN in eval mode, the rest in train mode, during fit") end
+  check.same(m:get("bn").training, true, "modes come back after fit")
+  local n = bn_net()
+  n:train()
+  train.fit(n, loader, {epochs = 1, optimizer = train.sgd{lr = 0.1}, log = false})
+  assert((n:get("bn").running_mean - mean):abs():max() > 0, "without freeze_bn the statistics move")
+  check.raises(function() train.fit(n, loader, {optimizer = train.sgd{lr = 0.1}, freeze_bn = "yes"}) end, "freeze_bn")
+end
