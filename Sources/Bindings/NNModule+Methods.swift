@@ -103,10 +103,7 @@ extension NNModule {
             """) { L, m in
             guard L.type(2) == LUA_TBOOLEAN else { throw LuaError.argument(2, "requires_grad takes true or false, got \(L.typeName(2))") }
             let on = L.toBool(2)
-            for p in m.namedParameters() {
-                p.parameter.requiresGrad = on
-                if !on { p.parameter.grad = nil }
-            }
+            for p in m.namedParameters() { setRequiresGrad(p.parameter, on) }
             L.pushValue(1); return 1
         },
         method("zero_grad", doc: """

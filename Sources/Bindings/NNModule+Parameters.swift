@@ -22,6 +22,13 @@ extension NNModule {
 
     static let parameterType = LuaType<NamedParameter>("nn.Parameter")
 
+    /// Freezes (`on` false: its gradient goes too) or thaws a parameter: `p.requires_grad`
+    /// and `net:requires_grad`.
+    static func setRequiresGrad(_ p: Parameter, _ on: Bool) {
+        p.requiresGrad = on
+        if !on { p.grad = nil }
+    }
+
     /// name, value, grad (nil before a backward and after zero_grad), requires_grad.
     static let parameterFields = LuaFields<NamedParameter>(names: { _ in ["name", "value", "grad", "requires_grad", "lr_scale", "weight_decay"] },
                                                            title: { "parameter \($0.name)" }) { L, p, key in
@@ -57,8 +64,7 @@ extension NNModule {
             switch key {
             case "requires_grad":
                 guard L.type(3) == LUA_TBOOLEAN else { throw LuaError.argument(3, "requires_grad must be true or false, got \(L.typeName(3))") }
-                p.parameter.requiresGrad = L.toBool(3)
-                if !p.parameter.requiresGrad { p.parameter.grad = nil }
+                setRequiresGrad(p.parameter, L.toBool(3))
             case "lr_scale":
                 guard let k = L.toNumber(3), L.type(3) == LUA_TNUMBER, k >= 0, k.isFinite else {
                     throw LuaError.argument(3, "lr_scale must be a non-negative number, got \(L.type(3) == LUA_TNUMBER ? "\(L.toNumber(3) ?? .nan)" : L.typeName(3))")

@@ -85,13 +85,9 @@ public struct Distillation {
         return (T * T * total / Double(rows), grad)
     }
 
-    /// log softmax(z/T) of one row, in double precision (max subtracted first).
+    /// log softmax(z/T) of one row, in double precision (`CrossEntropy.logSumExp`).
     static func logSoftmax(_ z: UnsafePointer<Float>, _ c: Int, _ T: Double, into out: inout [Double]) {
-        var m = -Double.infinity
-        for k in 0..<c { m = max(m, Double(z[k]) / T) }
-        var sum = 0.0
-        for k in 0..<c { sum += Foundation.exp(Double(z[k]) / T - m) }
-        let lse = m + Foundation.log(sum)
+        let lse = CrossEntropy.logSumExp(z, c, dividedBy: T)
         for k in 0..<c { out[k] = Double(z[k]) / T - lse }
     }
 }

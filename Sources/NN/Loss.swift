@@ -65,11 +65,7 @@ public enum CrossEntropy {
                     var q = [Double](repeating: 0, count: c)
                     for i in lo..<hi {
                         let row = zp + i * c, g = grad.ptr + i * c
-                        var m = -Double.infinity
-                        for k in 0..<c { m = max(m, Double(row[k])) }
-                        var s = 0.0
-                        for k in 0..<c { s += Foundation.exp(Double(row[k]) - m) }
-                        let lse = m + Foundation.log(s)
+                        let lse = logSumExp(row, c)
                         if let classes {
                             for k in 0..<c { q[k] = uniform }
                             q[classes[i]] += 1 - eps
@@ -90,5 +86,15 @@ public enum CrossEntropy {
             }
         } }
         return (losses.reduce(0, +) * scale, grad)
+    }
+
+    /// log Σₖ exp(z[k]/T) of one row of `c` logits, in double precision, the maximum
+    /// subtracted first (the stable log-softmax's normaliser; T = 1 for plain logits).
+    static func logSumExp(_ z: UnsafePointer<Float>, _ c: Int, dividedBy T: Double = 1) -> Double {
+        var m = -Double.infinity
+        for k in 0..<c { m = max(m, Double(z[k]) / T) }
+        var sum = 0.0
+        for k in 0..<c { sum += Foundation.exp(Double(z[k]) / T - m) }
+        return m + Foundation.log(sum)
     }
 }
