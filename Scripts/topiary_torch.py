@@ -175,6 +175,12 @@ def build(spec, path="model"):
         return nn.ReLU6()
     if cls == "LeakyReLU":
         return nn.LeakyReLU(spec["negative_slope"])
+    if cls in ("Sigmoid", "Tanh", "SiLU", "Hardswish", "Hardsigmoid"):
+        return getattr(nn, cls)()
+    if cls == "GELU":
+        return nn.GELU(approximate=spec.get("approximate", "none"))
+    if cls == "ELU":
+        return nn.ELU(spec["alpha"])
     if cls == "Identity":
         return nn.Identity()
     if cls == "Dropout":

@@ -62,24 +62,6 @@ extension NNModule {
             try o.checkKnown(["bias"], "Linear")
             return build(L, try Linear(a, b, bias: try o.bool("bias", true)))
         },
-        LuaFunction("ReLU", doc: """
-            nn.ReLU() -> module
-            max(x, 0), element-wise.
-            Example:
-              local y = nn.ReLU():forward(tensor.new{-1, 2})   -- {0, 2}
-            """) { L in build(L, ReLU()) },
-        LuaFunction("ReLU6", doc: """
-            nn.ReLU6() -> module
-            min(max(x, 0), 6), element-wise (MobileNetV2).
-            Example:
-              local act = nn.ReLU6()
-            """) { L in build(L, ReLU6()) },
-        LuaFunction("LeakyReLU", doc: """
-            nn.LeakyReLU([negative_slope = 0.01]) -> module
-            x for x > 0, negative_slope·x otherwise.
-            Example:
-              local act = nn.LeakyReLU(0.1)
-            """) { L in build(L, LeakyReLU(negativeSlope: Float(try L.optNumber(1, 0.01)))) },
         LuaFunction("MaxPool2d", doc: """
             nn.MaxPool2d(kernel_size [, {stride = kernel_size, padding = 0, dilation = 1, ceil_mode = false}]) -> module
             Max pooling over [N, C, H, W] input.

@@ -21,7 +21,7 @@ public enum NNModule {
         hookType.register(L, methods: hookMethods)
         parameterType.register(L, methods: [], metamethods: parameterMetamethods, fields: parameterFields)
         L.newTable()
-        for f in layerConstructors + acnetFunctions + replaceFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
+        for f in layerConstructors + activationConstructors + acnetFunctions + replaceFunctions + syncFunctions + containerConstructors + moduleFunctions + fileFunctions { L.push(f); L.setField(-2, f.name) }
         L.newTable()
         for f in zooFunctions { L.push(f); L.setField(-2, f.name) }
         L.setField(-2, "zoo")
@@ -118,6 +118,7 @@ public enum NNModule {
                 case .bool(let b): L.push(b)
                 case .pair(let a, let b): L.push(ints: [a, b])
                 case .ints(let l): L.push(ints: l)
+                case .string(let w): L.push(w)
                 case .none: L.pushNil()
                 }
                 return true

@@ -115,10 +115,12 @@ extension PruneModule {
         },
         LuaFunction("mask", doc: """
             plan:mask([{filters_only = false}]) -> net
-            Soft pruning: sets to zero, in place, the parameters that make the channels the plan removes
-            (their filters and biases, their BatchNorms' γ and β) and cuts option-A shortcuts' paths
-            into them, changing no shape. With ReLU-family activations the net then computes what
-            plan:apply() would give, and training leaves those channels silent. filters_only = true
+            Soft pruning: sets to zero, in place, the parameters that make and read the channels the
+            plan removes (their filters and biases, their BatchNorms' γ and β, the next layers' weights
+            on them) and cuts option-A shortcuts' paths into them, changing no shape. The net then
+            computes what plan:apply() would give, whatever its activations, and training leaves those
+            channels silent. An optimizer's momentum is not reset: mask before creating it, or give
+            train.fit a fresh one. filters_only = true
             zeroes only their filters, as soft filter pruning (He et al. 2018) does: each channel then
             still carries its BN's β, and training can grow it back, so mask again each epoch with a
             new plan. The plan can still be applied afterwards.

@@ -1,7 +1,9 @@
 import Kernels
 import Tensor
 
-/// Element-wise activations with a cached tensor for backward: ReLU, ReLU6, LeakyReLU.
+/// Element-wise activations with a cached tensor for backward: ReLU, ReLU6, LeakyReLU here;
+/// Sigmoid, Tanh, SiLU, GELU, ELU (Activations+Smooth.swift); Hardswish, Hardsigmoid
+/// (Activations+Hard.swift).
 public class Activation: Module {
     public var typeName: String { "Activation" }
     public var training = true

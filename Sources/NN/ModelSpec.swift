@@ -68,6 +68,7 @@ public enum ModelSpec {
         case .bool(let b): return .bool(b)
         case .pair(let a, let b): return .array([.int(a), .int(b)])
         case .ints(let l): return .array(l.map { .int($0) })
+        case .string(let w): return .string(w)
         case .none: return .null
         }
     }
@@ -87,10 +88,11 @@ public enum ModelSpec {
         "AdaptiveAvgPool2d": ["output": "output_size"],
     ]
 
-    /// A JSON value as a hyper-parameter (nil for objects, strings and mixed arrays).
+    /// A JSON value as a hyper-parameter (nil for objects and mixed arrays).
     static func hyper(_ v: JSON) -> HyperValue? {
         switch v {
         case .null: return HyperValue.none
+        case .string(let w): return .string(w)
         case .bool(let b): return .bool(b)
         case .int(let i): return .int(i)
         case .double(let d): return .double(d)

@@ -29,7 +29,8 @@ public struct ONNXExportOptions: Sendable {
 
 /// Exports a network (pruned or not) as an ONNX model: the net is traced in eval mode on
 /// a zero input of `inputShape`, and every traced step becomes ONNX nodes (Conv,
-/// BatchNormalization, Relu, Clip, LeakyRelu, MaxPool, AveragePool, GlobalAveragePool,
+/// BatchNormalization, Relu, Clip, LeakyRelu, Sigmoid, Tanh, Elu, HardSigmoid, HardSwish,
+/// Erf for GELU, MaxPool, AveragePool, GlobalAveragePool,
 /// Add, Concat, Slice + Pad (+ Gather) for option-A shortcuts, Flatten/Reshape, Gemm)
 /// with the weights as initializers. A layer kind without a mapping is an error that
 /// names the layer; nothing is written then.

@@ -10,6 +10,7 @@ extension ONNXGraphBuilder {
     /// Emits the nodes of one traced layer.
     mutating func emitLayer(_ n: TraceNode) throws {
         let out = values[n.id]!, x = value(n.inputs[0])
+        if emitActivation(n, x, out) { return }
         switch n.module {
         case let c as Conv2d:
             try emitConv(c, n, x, out, foldedInto: nil)
@@ -23,13 +24,6 @@ extension ONNXGraphBuilder {
             } else {
                 try emitBatchNorm(bn, n, x, out)
             }
-        case is ReLU:
-            node("Relu", [x], out, name: n.name)
-        case is ReLU6:
-            let lo = initializer(n.name + ".min", [], [0]), hi = initializer(n.name + ".max", [], [6])
-            node("Clip", [x, lo, hi], out, name: n.name)
-        case let l as LeakyReLU:
-            node("LeakyRelu", [x], out, name: n.name, [attr("alpha", l.negativeSlope)])
         case let p as MaxPool2d:
             node("MaxPool", [x], out, name: n.name, [
                 attr("kernel_shape", [p.kernelSize.0, p.kernelSize.1]), attr("strides", [p.stride.0, p.stride.1]),

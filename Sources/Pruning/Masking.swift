@@ -24,13 +24,14 @@ extension DependencyGraph {
         }) { try model.forward(x) }
     }
 
-    /// Soft pruning: sets to zero, in place, the parameters that make the channels `kept`
-    /// would remove — every producer's filters and biases and every per-channel layer's
-    /// (BatchNorm γ and β, depthwise filters), and cuts option-A shortcuts' paths into
-    /// them — and changes no shape. With ReLU-family
-    /// activations (f(0) = 0) the net then computes what the pruned net would, in eval and
-    /// in train mode (and training leaves them silent: no gradient passes a ReLU at 0).
-    /// Returns how many parameter elements were zeroed.
+    /// Soft pruning: sets to zero, in place, the parameters that make and read the channels
+    /// `kept` would remove — every producer's filters and biases, every per-channel layer's
+    /// (BatchNorm γ and β, depthwise filters) and every consumer's weights on them — and
+    /// cuts option-A shortcuts' paths into them; no shape changes. The net then computes
+    /// what the pruned net would, in eval and in train mode, whatever its activations (a
+    /// sigmoid turns a silent channel into 0.5, which the zeroed consumers do not read),
+    /// and training leaves the channels silent: no gradient reaches them through zeroed
+    /// consumers. Returns how many parameter elements were zeroed.
     ///
     /// `filtersOnly` zeroes only the producers' filters (their ≥ 2-d weights), as soft filter
     /// pruning (He et al. 2018) does: BatchNorm γ, β and biases stay, so the channels are not
@@ -41,7 +42,7 @@ extension DependencyGraph {
         let removed = try removedClasses(kept)
         // Everything is checked before anything changes.
         var ops: [(tensor: Tensor, outer: Int, n: Int, inner: Int, rows: [Int])] = []
-        for slot in slots where slot.role == .output || (slot.role == .perChannel && !filtersOnly) {
+        for slot in slots where slot.role == .output || (!filtersOnly && (slot.role == .perChannel || slot.role == .input)) {
             let gone = slot.classes.indices.filter { removed.contains(slot.classes[$0]) }
             guard !gone.isEmpty else { continue }
             let rows = slot.entryIndices(gone)

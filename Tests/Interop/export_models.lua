@@ -3,7 +3,8 @@
 -- Usage: topiary run Tests/Interop/export_models.lua OUT_DIR
 -- OUT_DIR gets x.npy (a batch of 4 inputs), NAME.onnx + NAME.npy (Topiary's logits on x) for
 -- resnet56_full, resnet56_pruned (50 % L1, residual streams included), resnet56_pruned_folded
--- (BatchNorms folded into the convs), vgg16, densenet40, googlenet, mobilenetv2 and resnet20_acnet (ACConv2d blocks), and resnet56_pruned.safetensors (net:save).
+-- (BatchNorms folded into the convs), vgg16, densenet40, googlenet, mobilenetv2, resnet20_acnet (ACConv2d blocks)
+-- and activations17 / activations13 (every activation, pruned), and resnet56_pruned.safetensors (net:save).
 local out = assert(arg[1], "usage: export_models.lua OUT_DIR")
 local shape = {1, 3, 32, 32}
 tensor.manual_seed(1)
@@ -56,4 +57,30 @@ tensor.manual_seed(20)
 local ac = nn.acnet(nn.zoo.resnet20{}, {gamma = 1})
 warm(ac)
 export(ac, "resnet20_acnet")
+-- Every activation of the family in one CNN, pruned 30 % by L1, at opsets 17 and 13 (where
+-- Hardswish is HardSigmoid · x).
+tensor.manual_seed(30)
+local acts = {nn.Sigmoid(), nn.Tanh(), nn.SiLU(), nn.GELU(), nn.GELU{approximate = "tanh"}, nn.ELU(0.5),
+              nn.Hardswish(), nn.Hardsigmoid(), nn.LeakyReLU(0.1), nn.ReLU6()}
+local layers, c = {}, 3
+for i, act in ipairs(acts) do
+  local w = i <= 3 and 8 or 16
+  layers[#layers + 1] = {"conv" .. i, nn.Conv2d(c, w, 3, {padding = 1, bias = false})}
+  layers[#layers + 1] = {"bn" .. i, nn.BatchNorm2d(w)}
+  layers[#layers + 1] = {"act" .. i, act}
+  if i == 2 or i == 5 then layers[#layers + 1] = {"pool" .. i, nn.MaxPool2d(2)} end
+  c = w
+end
+-- flattened whole (no global pooling, which would average random inputs to near-constant logits)
+for _, l in ipairs{{"flatten", nn.Flatten()}, {"fc", nn.Linear(c * 8 * 8, 10)}} do
+  layers[#layers + 1] = l
+end
+local family = nn.Sequential(layers)
+family:train()   -- running statistics near the batch ones, or ten layers shrink the signal to nothing
+for _ = 1, 40 do family:forward(tensor.randn(4, 3, 32, 32)) end
+family:eval()
+prune.plan(family, {criterion = "l1", ratio = 0.3, input = shape}):apply()
+export(family, "activations17", {opset = 17})
+export(family, "activations13", {opset = 13})
+family:save(out .. "/activations.safetensors")
 print("export_models ok")

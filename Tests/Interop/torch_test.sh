@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# PyTorch round trip: the 50 % pruned ResNet-56 that export_models.lua saved with net:save is
-# rebuilt by Scripts/topiary_torch.py from the architecture in its metadata, its state_dict
+# PyTorch round trip: the 50 % pruned ResNet-56 and the pruned CNN of every activation that
+# export_models.lua saved with net:save are each rebuilt by Scripts/topiary_torch.py from the architecture in its metadata, its state_dict
 # loaded with strict=True, and its logits must equal Topiary's to 1e-4 relative.
 # torch is too large for every CI run: the python comes from $TOPIARY_TORCH_PYTHON, else the
 # venv of ../shared/bench/setup.sh ($ANCHOR_VENV or ~/.cache/topiary-anchors/venv); the test
@@ -15,19 +15,24 @@ for c in "${TOPIARY_TORCH_PYTHON:-}" "${ANCHOR_VENV:+$ANCHOR_VENV/bin/python}" "
 done
 [ -n "$py" ] || { echo "SKIP torch: no python with torch (set TOPIARY_TORCH_PYTHON, or create ../shared/bench/setup.sh's venv)"; exit 0; }
 out=.build/interop-test
-if [ ! -f "$out/resnet56_pruned.safetensors" ]; then
+if [ ! -f "$out/resnet56_pruned.safetensors" ] || [ ! -f "$out/activations.safetensors" ]; then
   bin="${1:-$(swift build -c release --show-bin-path)/topiary}"
   mkdir -p "$out"
   "$bin" run Tests/Interop/export_models.lua "$out" >/dev/null
 fi
-"$py" Scripts/topiary_torch.py "$out/resnet56_pruned.safetensors" --input "$out/x.npy" --output "$out/torch_logits.npy" >/dev/null
-"$py" - "$out" <<'PY'
+status=0
+for name in resnet56_pruned activations; do
+  "$py" Scripts/topiary_torch.py "$out/$name.safetensors" --input "$out/x.npy" --output "$out/torch_$name.npy" >/dev/null
+  "$py" - "$out" "$name" <<'PY' || status=1
 import sys
 import numpy as np
-out = sys.argv[1]
-got, want = np.load(f"{out}/torch_logits.npy"), np.load(f"{out}/resnet56_pruned.npy")
+out, name = sys.argv[1], sys.argv[2]
+want = np.load(f"{out}/{name}17.npy" if name == "activations" else f"{out}/{name}.npy")
+got = np.load(f"{out}/torch_{name}.npy")
 rel = float(np.abs(got - want).max() / max(np.abs(want).max(), 1e-30))
 ok = got.shape == want.shape and rel <= 1e-4
-print(f"{'ok  ' if ok else 'FAIL'} torch resnet56_pruned: strict state_dict load, logits {got.shape} rel diff {rel:.2e}")
+print(f"{'ok  ' if ok else 'FAIL'} torch {name}: strict state_dict load, logits {got.shape} rel diff {rel:.2e}")
 sys.exit(0 if ok else 1)
 PY
+done
+exit $status

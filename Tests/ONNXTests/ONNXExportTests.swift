@@ -78,6 +78,35 @@ final class ONNXExportTests: XCTestCase {
         XCTAssertEqual(b.stepsOfShortcut(plain, channels: 4).map(\.label), ["identity"])
     }
 
+    /// Every activation maps: single operators, HardSwish from opset 14 (HardSigmoid · x
+    /// before), SiLU as Sigmoid · x, GELU through Erf or Tanh. (onnxruntime runs them against
+    /// our outputs in Tests/Interop.)
+    func testActivationsExport() throws {
+        let net = try Sequential(named: [
+            ("fc", try Linear(4, 6)), ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("silu", SiLU()), ("gelu", GELU()),
+            ("gelu_tanh", GELU(tanhApproximation: true)), ("elu", ELU(alpha: 0.5)), ("hardswish", Hardswish()),
+            ("hardsigmoid", Hardsigmoid()), ("relu6", ReLU6()), ("leaky", LeakyReLU(negativeSlope: 0.1)),
+        ])
+        let m17 = try ONNXExport.build(net, ONNXExportOptions(inputShape: [1, 4]))
+        let ops = opCounts(m17)
+        XCTAssertEqual(ops["Sigmoid"], 2)      // Sigmoid, and SiLU's
+        XCTAssertEqual(ops["Tanh"], 2)         // Tanh, and GELU's tanh form
+        XCTAssertEqual(ops["Erf"], 1)
+        XCTAssertEqual(ops["HardSwish"], 1)
+        XCTAssertEqual(ops["HardSigmoid"], 1)
+        XCTAssertEqual(ops["Elu"], 1)
+        XCTAssertEqual(m17.graph.node.first { $0.opType == "Elu" }?.attribute.first?.f, 0.5)
+        XCTAssertEqual(m17.graph.node.last?.output, ["output"])
+        let m13 = try ONNXExport.build(net, ONNXExportOptions(inputShape: [1, 4], opset: 13))
+        XCTAssertNil(opCounts(m13)["HardSwish"])
+        XCTAssertEqual(opCounts(m13)["HardSigmoid"], 2)
+        var known = Set(["input"] + m13.graph.initializer.map(\.name))
+        for n in m13.graph.node {
+            for i in n.input { XCTAssertTrue(known.contains(i), "\(n.name) reads \(i) before it exists") }
+            known.formUnion(n.output)
+        }
+    }
+
     func testEveryZooFamilyExports() throws {
         let nets: [(String, any Module, [Int])] = [
             ("vgg11", try Zoo.vgg(depth: 11), [1, 3, 32, 32]),

@@ -1,33 +1,7 @@
 import Tensor
 
-// Layer descriptions of the layers without weights: activations, dropout, identity,
-// flatten, pooling, and the option-A shortcut.
-
-extension ReLU: LayerDescription {
-    public static let specClass = "ReLU"
-    public var hyperParameters: [(name: String, value: HyperValue)] { [] }
-    public static func make(_ h: HyperParameters) throws -> any Module { ReLU() }
-    public var channelRole: ChannelRole { .passThrough }
-    public func cost(input: [Int], output: [Int]) -> (macs: Int, flops: Int) { (0, output.reduce(1, *)) }
-}
-
-extension ReLU6: LayerDescription {
-    public static let specClass = "ReLU6"
-    public var hyperParameters: [(name: String, value: HyperValue)] { [] }
-    public static func make(_ h: HyperParameters) throws -> any Module { ReLU6() }
-    public var channelRole: ChannelRole { .passThrough }
-    public func cost(input: [Int], output: [Int]) -> (macs: Int, flops: Int) { (0, output.reduce(1, *)) }
-}
-
-extension LeakyReLU: LayerDescription {
-    public static let specClass = "LeakyReLU"
-    public var hyperParameters: [(name: String, value: HyperValue)] { [("negative_slope", .double(Double(negativeSlope)))] }
-    public static func make(_ h: HyperParameters) throws -> any Module {
-        LeakyReLU(negativeSlope: Float(try h.double("negative_slope")))
-    }
-    public var channelRole: ChannelRole { .passThrough }
-    public func cost(input: [Int], output: [Int]) -> (macs: Int, flops: Int) { (0, output.reduce(1, *)) }
-}
+// Layer descriptions of the layers without weights: dropout, identity, flatten, pooling,
+// and the option-A shortcut (activations: LayerDescription+Activations.swift).
 
 extension Identity: LayerDescription {
     public static let specClass = "Identity"

@@ -8,6 +8,8 @@ public enum HyperValue: Equatable, Sendable {
     case pair(Int, Int)
     /// A list of integers (a shortcut's channel map).
     case ints([Int])
+    /// A word from a fixed set (GELU's `approximate`).
+    case string(String)
     /// An explicit absence (BatchNorm's `momentum = None`).
     case none
 }
@@ -91,6 +93,11 @@ public struct HyperParameters {
         return try double(key)
     }
 
+    public func string(_ key: String) throws -> String {
+        guard case .string(let v)? = values[key] else { throw bad(key) }
+        return v
+    }
+
     public func ints(_ key: String) throws -> [Int] {
         switch values[key] {
         case .ints(let v)?: return v
@@ -120,7 +127,8 @@ public struct HyperParameters {
 public enum LayerKinds {
     public static let all: [any LayerDescription.Type] = [
         Conv2d.self, ACConv2d.self, Linear.self, BatchNorm2d.self, BatchNorm1d.self, SyncBatchNorm.self,
-        ReLU.self, ReLU6.self, LeakyReLU.self, Identity.self, Flatten.self, Dropout.self,
+        ReLU.self, ReLU6.self, LeakyReLU.self, Sigmoid.self, Tanh.self, SiLU.self, GELU.self, ELU.self,
+        Hardswish.self, Hardsigmoid.self, Identity.self, Flatten.self, Dropout.self,
         MaxPool2d.self, AvgPool2d.self, AdaptiveAvgPool2d.self, ShortcutA.self,
     ]
 
