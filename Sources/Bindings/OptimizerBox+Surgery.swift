@@ -25,9 +25,9 @@ extension OptimizerBox {
     }
 }
 
-/// The optimizer as surgery sees it while Lua-stepped tensors are in the net: slicing a
-/// parameter's state also slices the state of the stand-in parameter its tensor was
-/// stepped under.
+/// The optimizer as surgery (or a mask) sees it while Lua-stepped tensors are in the net:
+/// slicing or zeroing a parameter's state also does it to the state of the stand-in
+/// parameter its tensor was stepped under.
 private final class SteppedFromLua: Optimizer {
     let base: any Optimizer
     let standIns: [ObjectIdentifier: Parameter]
@@ -49,5 +49,10 @@ private final class SteppedFromLua: Optimizer {
     func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws {
         try base.sliceState(p, dim: dim, index: index)
         if let s = standIns[ObjectIdentifier(p)] { try base.sliceState(s, dim: dim, index: index) }
+    }
+
+    func zeroState(_ p: Parameter, dim: Int, rows: [Int]) throws {
+        try base.zeroState(p, dim: dim, rows: rows)
+        if let s = standIns[ObjectIdentifier(p)] { try base.zeroState(s, dim: dim, rows: rows) }
     }
 }

@@ -114,13 +114,14 @@ extension PruneModule {
             return 1
         },
         LuaFunction("mask", doc: """
-            plan:mask([{filters_only = false}]) -> net
+            plan:mask([{filters_only = false, optimizer = opt}]) -> net
             Soft pruning: sets to zero, in place, the parameters that make and read the channels the
             plan removes (their filters and biases, their BatchNorms' γ and β, the next layers' weights
             on them) and cuts option-A shortcuts' paths into them, changing no shape. The net then
             computes what plan:apply() would give, whatever its activations, and training leaves those
-            channels silent. An optimizer's momentum is not reset: mask before creating it, or give
-            train.fit a fresh one. filters_only = true
+            channels silent. optimizer = opt (one that goes on training the net) zeroes the same
+            entries of its momentum and moments, which would otherwise move them off zero at its next
+            step. filters_only = true
             zeroes only their filters, as soft filter pruning (He et al. 2018) does: each channel then
             still carries its BN's β, and training can grow it back, so mask again each epoch with a
             new plan. The plan can still be applied afterwards.
@@ -132,10 +133,15 @@ extension PruneModule {
             """) { L in
             let b = try checkPlan(L, 1)
             let o = try LuaOptions(L, 2)
-            try o.checkKnown(["filters_only"], "plan:mask")
+            try o.checkKnown(["filters_only", "optimizer"], "plan:mask")
             let filtersOnly = try o.bool("filters_only", false)
+            let box = try optimizer(L, o)
             guard let m = b.model else { throw LuaError.message("plan:mask: the net of this plan is gone") }
-            try b.plan.mask(m, filtersOnly: filtersOnly)
+            if let box {
+                try box.surgery(on: m) { try b.plan.mask(m, filtersOnly: filtersOnly, optimizer: $0) }
+            } else {
+                try b.plan.mask(m, filtersOnly: filtersOnly)
+            }
             NNModule.push(L, m)
             return 1
         },

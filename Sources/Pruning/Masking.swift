@@ -37,11 +37,14 @@ extension DependencyGraph {
     /// pruning (He et al. 2018) does: BatchNorm γ, β and biases stay, so the channels are not
     /// silent (each carries its β) and training can grow them back; the net is then not the
     /// pruned one until `apply`. Shortcuts are left as they are.
+    ///
+    /// With `optimizer`, the same entries of each zeroed parameter's optimizer state
+    /// (momentum, moments) are zeroed too, so the next step does not move them off zero.
     @discardableResult
-    public func zero(_ kept: [Int: [Int]], filtersOnly: Bool = false) throws -> Int {
+    public func zero(_ kept: [Int: [Int]], filtersOnly: Bool = false, optimizer: (any Optimizer)? = nil) throws -> Int {
         let removed = try removedClasses(kept)
         // Everything is checked before anything changes.
-        var ops: [(tensor: Tensor, outer: Int, n: Int, inner: Int, rows: [Int])] = []
+        var ops: [(param: Parameter, dim: Int, rows: [Int], count: Int)] = []
         for slot in slots where slot.role == .output || (!filtersOnly && (slot.role == .perChannel || slot.role == .input)) {
             let gone = slot.classes.indices.filter { removed.contains(slot.classes[$0]) }
             guard !gone.isEmpty else { continue }
@@ -53,7 +56,7 @@ extension DependencyGraph {
                 guard t.dtype == .float32, t.isContiguous, t.dim > dim, t.shape[dim] == slot.classes.count * slot.factor else {
                     throw TensorError("plan:mask: \(slot.layer).\(entry) has shape \(shapeString(t.shape)), the groups expect \(slot.classes.count * slot.factor) along dim \(dim + 1) (the net changed since its groups were built)")
                 }
-                ops.append((t, t.shape[..<dim].reduce(1, *), t.shape[dim], t.shape[(dim + 1)...].reduce(1, *), rows))
+                ops.append((p, dim, rows, t.numel / t.shape[dim] * rows.count))
             }
         }
         // An option-A shortcut has no weights: it stops passing channels into removed
@@ -71,12 +74,9 @@ extension DependencyGraph {
         }
         var zeroed = 0
         for op in ops {
-            op.tensor.withFloats { v in
-                for o in 0..<op.outer {
-                    for r in op.rows { (v + (o * op.n + r) * op.inner).update(repeating: 0, count: op.inner) }
-                }
-            }
-            zeroed += op.outer * op.rows.count * op.inner
+            try op.param.value.zeroSlices(op.dim, op.rows)
+            try optimizer?.zeroState(op.param, dim: op.dim, rows: op.rows)
+            zeroed += op.count
         }
         for (a, map, outs) in maps { try a.setChannelMap(map, outputs: outs) }
         return zeroed

@@ -101,12 +101,12 @@ public final class PruningPlan: CustomStringConvertible {
 
     /// Soft pruning (`DependencyGraph.zero`): the parameters of the channels the plan
     /// removes set to zero in place, no shape changed (only their filters with
-    /// `filtersOnly`); the plan can still be applied. Returns how many
-    /// parameter elements were zeroed.
+    /// `filtersOnly`), and with `optimizer` the same entries of their optimizer state; the
+    /// plan can still be applied. Returns how many parameter elements were zeroed.
     @discardableResult
-    public func mask(_ model: any Module, filtersOnly: Bool = false) throws -> Int {
+    public func mask(_ model: any Module, filtersOnly: Bool = false, optimizer: (any Optimizer)? = nil) throws -> Int {
         try checkUnchanged(model, "plan:mask")
-        return try graph.zero(keepMap, filtersOnly: filtersOnly)
+        return try graph.zero(keepMap, filtersOnly: filtersOnly, optimizer: optimizer)
     }
 
     /// Throws unless `model` is this plan's net, unpruned by it and with the shapes it had.

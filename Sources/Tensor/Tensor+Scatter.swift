@@ -57,3 +57,24 @@ extension Tensor {
         return dtype == .float32 ? try toFloat() : try toInt64()
     }
 }
+
+extension Tensor {
+    /// Sets the entries `rows` (0-based, in range) of dimension `d` to zero in place: a
+    /// contiguous float32 tensor's slices, as pruning masks and optimizer state masking
+    /// write them. The caller checks the shape; rows out of range are an error.
+    public func zeroSlices(_ d: Int, _ rows: [Int]) throws {
+        let dd = try checkDim(d, "zero_slices")
+        guard dtype == .float32, isContiguous else {
+            throw TensorError("zero_slices: needs a contiguous float32 tensor, got \(dtype) \(shapeString(shape))")
+        }
+        let n = shape[dd], outer = shape[..<dd].reduce(1, *), inner = shape[(dd + 1)...].reduce(1, *)
+        if let bad = rows.first(where: { $0 < 0 || $0 >= n }) {
+            throw TensorError("zero_slices: index \(bad) is out of range for dimension \(dd + 1) of size \(n)")
+        }
+        withFloats { v in
+            for o in 0..<outer {
+                for r in rows { (v + (o * n + r) * inner).update(repeating: 0, count: inner) }
+            }
+        }
+    }
+}

@@ -81,6 +81,52 @@ sp:mask{filters_only = true}
 check.same(zero_rows(soft:get("conv1").weight, sp.kept["conv1"]), 4, "masked again")
 check.raises(function() sp:mask{filters = true} end, "filters")
 
+-- An optimizer that goes on training: its momentum, gathered before the mask, would move the
+-- zeroed filters at its next step; plan:mask{optimizer = opt} zeroes the same entries of it
+-- (SGD's momentum, Adam's moments; train.fit-stepped or opt:step-stepped alike).
+local function moved_after_mask(make_opt, with_optimizer)
+  local net = trained_looking(small())
+  local opt = make_opt()
+  train.fit(net, loader, {epochs = 1, optimizer = opt, log = false})   -- momentum gathered
+  local p = prune.plan(net, {criterion = "l1", ratio = 0.5, input = {1, 1, 8, 8}})
+  p:mask(with_optimizer and {optimizer = opt} or nil)
+  check.same(zero_rows(net:get("conv1").weight, p.kept["conv1"]), 4, "masked")
+  train.fit(net, loader, {epochs = 1, optimizer = opt, log = false})
+  return 4 - zero_rows(net:get("conv1").weight, p.kept["conv1"])
+end
+for _, case in ipairs{{"sgd", function() return train.sgd{lr = 0.1, momentum = 0.9} end},
+                      {"adam", function() return train.adam{lr = 0.01} end}} do
+  assert(moved_after_mask(case[2], false) > 0, case[1] .. ": without the optimizer its state moves masked filters")
+  check.same(moved_after_mask(case[2], true), 0, case[1] .. ": with {optimizer = opt} they stay at zero")
+end
+-- opt:step on plain tensors: the state of the tensors it stepped is zeroed too.
+do
+  local net = trained_looking(small())
+  local opt = train.sgd{lr = 0.1, momentum = 0.9}
+  local params = {}
+  for _, e in ipairs(net:parameters()) do params[#params + 1] = e.value end
+  for i = 1, 2 do
+    net:zero_grad()
+    local _, g = train.cross_entropy(net:forward(xs:narrow(1, 1 + 8 * (i - 1), 8)), ys:narrow(1, 1 + 8 * (i - 1), 8))
+    net:backward(g)
+    local grads = {}
+    for _, e in ipairs(net:parameters()) do grads[#grads + 1] = e.grad end
+    opt:step(params, grads)
+  end
+  local p = prune.plan(net, {criterion = "l1", ratio = 0.5, input = {1, 1, 8, 8}})
+  p:mask{optimizer = opt}
+  net:zero_grad()
+  local _, g = train.cross_entropy(net:forward(xs:narrow(1, 17, 8)), ys:narrow(1, 17, 8))
+  net:backward(g)
+  local grads = {}
+  for _, e in ipairs(net:parameters()) do grads[#grads + 1] = e.grad end
+  opt:step(params, grads)
+  check.same(zero_rows(net:get("conv1").weight, p.kept["conv1"]), 4, "opt:step-stepped state zeroed with the mask")
+end
+check.raises(function()
+  prune.plan(small(), {criterion = "l1", ratio = 0.5, input = {1, 1, 8, 8}}):mask{optimizer = 3}
+end, "optimizer")
+
 -- errors
 local net = nn.zoo.resnet20{}
 local p = prune.plan(net, {criterion = "l1", ratio = 0.5, input = {1, 3, 32, 32}})

@@ -125,4 +125,17 @@ final class HelperTests: XCTestCase {
                        "spearman: the tensors have 2 and 3 elements, expected the same number")
         XCTAssertNotNil(message { try Tensor.spearman(a, a) })
     }
+
+    /// zeroSlices: rows of one dimension set to 0 in place, every outer block; bad rows,
+    /// dims and non-contiguous tensors are errors that change nothing.
+    func testZeroSlicesInPlace() throws {
+        let t = try Tensor(shape: [2, 3, 2], values: (1...12).map(Float.init))
+        try t.zeroSlices(1, [0, 2])
+        XCTAssertEqual(t.toFloats(), [0, 0, 3, 4, 0, 0, 0, 0, 9, 10, 0, 0])
+        XCTAssertThrowsError(try t.zeroSlices(1, [3])) { XCTAssertTrue("\($0)".contains("out of range"), "\($0)") }
+        XCTAssertThrowsError(try t.zeroSlices(3, [0]))
+        XCTAssertThrowsError(try t.transpose(0, 1).zeroSlices(0, [0])) { XCTAssertTrue("\($0)".contains("contiguous"), "\($0)") }
+        XCTAssertEqual(t.toFloats(), [0, 0, 3, 4, 0, 0, 0, 0, 9, 10, 0, 0])
+    }
+
 }

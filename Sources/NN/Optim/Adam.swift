@@ -32,6 +32,10 @@ public final class Adam: Optimizer {
         try state.slice(p, dim: dim, index: index)
     }
 
+    public func zeroState(_ p: Parameter, dim: Int, rows: [Int]) throws {
+        try state.zero(p, dim: dim, rows: rows)
+    }
+
     public var description: String {
         "\(name){lr = \(lr), betas = {\(beta1), \(beta2)}, eps = \(eps), weight_decay = \(weightDecay), amsgrad = \(amsgrad)}"
     }

@@ -19,6 +19,10 @@ public protocol Optimizer: AnyObject, CustomStringConvertible {
     /// pruning surgery calls it before it slices the parameter, so training goes on with
     /// the surviving channels' state.
     func sliceState(_ p: Parameter, dim: Int, index: Tensor) throws
+    /// Sets the entries `rows` along `dim` of `p`'s state (momentum, moments) to zero: soft
+    /// pruning (`plan:mask`) calls it as it zeroes the same entries of the parameter, so a
+    /// step does not move them off zero with momentum gathered before.
+    func zeroState(_ p: Parameter, dim: Int, rows: [Int]) throws
 }
 
 /// Per-parameter buffers keyed by identity. A slot holds its parameter weakly: one
@@ -60,6 +64,12 @@ final class OptimizerState {
     func slice(_ p: Parameter, dim: Int, index: Tensor) throws {
         guard let s = existing(p) else { return }
         for (k, t) in s.buffers where t.dim > dim { s.buffers[k] = try t.indexSelect(dim, index).contiguous() }
+    }
+
+    /// Zeroes entries `rows` along `dim` of every buffer of `p`'s slot (see `Optimizer.zeroState`).
+    func zero(_ p: Parameter, dim: Int, rows: [Int]) throws {
+        guard let s = existing(p) else { return }
+        for t in s.buffers.values where t.dim > dim { try t.zeroSlices(dim, rows) }
     }
 
     func export(_ params: [Parameter]) throws -> [(String, Tensor)] {

@@ -26,6 +26,10 @@ public final class SGD: Optimizer {
         try state.slice(p, dim: dim, index: index)
     }
 
+    public func zeroState(_ p: Parameter, dim: Int, rows: [Int]) throws {
+        try state.zero(p, dim: dim, rows: rows)
+    }
+
     public var description: String {
         "sgd{lr = \(lr), momentum = \(momentum), dampening = \(dampening), weight_decay = \(weightDecay), nesterov = \(nesterov)}"
     }
