@@ -7,6 +7,7 @@ import Tensor
 public final class Hardswish: Activation {
     public override var typeName: String { "Hardswish" }
     public override init() {}
+    public override var outputsZeros: Bool { true }
     override func value(_ x: Float) -> Float { x * min(max(x + 3, 0), 6) / 6 }
     /// 0 below −3, x/3 + 1/2 up to 3 (both ends included, as PyTorch), 1 above.
     override func slope(_ x: Float) -> Float { x < -3 ? 0 : (x <= 3 ? x / 3 + 0.5 : 1) }
@@ -25,6 +26,7 @@ public final class Hardswish: Activation {
 public final class Hardsigmoid: Activation {
     public override var typeName: String { "Hardsigmoid" }
     public override init() {}
+    public override var outputsZeros: Bool { true }
     override func value(_ x: Float) -> Float { min(max(x + 3, 0), 6) / 6 }
     /// 1/6 strictly between −3 and 3, 0 elsewhere (as PyTorch).
     override func slope(_ x: Float) -> Float { x > -3 && x < 3 ? 1 / 6 : 0 }

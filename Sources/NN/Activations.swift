@@ -16,6 +16,10 @@ public class Activation: Module {
     func slope(_ cached: Float) -> Float { 1 }
     /// Whether backward needs the output (ReLU) rather than the input.
     var cachesOutput: Bool { false }
+    /// Whether the output is exactly 0 over a range of inputs (ReLU, ReLU6, Hardswish,
+    /// Hardsigmoid): APoZ counts those zeros; after SiLU, GELU, ELU, LeakyReLU, Sigmoid or
+    /// Tanh there are none to count.
+    public var outputsZeros: Bool { false }
 
     /// y[i] = f(x[i]) for i in 0..<n. Subclasses override it with the loop written out, which
     /// the compiler vectorises (this one calls `value` through the class for every element).
@@ -69,6 +73,7 @@ public final class ReLU: Activation {
     /// Whether `gateOutput` has something to give.
     var hasGateOutput: Bool { cache != nil || mask != nil }
     override var cachesOutput: Bool { true }
+    public override var outputsZeros: Bool { true }
     override func value(_ x: Float) -> Float { x > 0 ? x : 0 }
     override func slope(_ y: Float) -> Float { y > 0 ? 1 : 0 }
 
@@ -100,6 +105,7 @@ public final class ReLU: Activation {
 public final class ReLU6: Activation {
     public override var typeName: String { "ReLU6" }
     public override init() {}
+    public override var outputsZeros: Bool { true }
     override func value(_ x: Float) -> Float { min(max(x, 0), 6) }
     override func slope(_ x: Float) -> Float { x > 0 && x < 6 ? 1 : 0 }
     override func values(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {

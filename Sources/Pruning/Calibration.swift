@@ -11,6 +11,8 @@ public struct GroupPoint {
     public let positions: [Int]
     /// Whether the maps there are an activation's output (or a pooling's right after one).
     public var afterActivation = false
+    /// That activation, when there is one.
+    public var activation: Activation?
 }
 
 extension DependencyGraph {
@@ -22,7 +24,7 @@ extension DependencyGraph {
         let group = groups[g]
         guard let def = group.definingSlot,
               var node = trace.nodes.first(where: { $0.kind == .layer && $0.module === def.module }) else { return nil }
-        var activated = false
+        var activated: Activation?
         if point != .conv {
             while true {
                 let next = trace.consumers(of: node.id)
@@ -31,7 +33,7 @@ extension DependencyGraph {
                 if n.kind == .add { node = n; continue }
                 guard n.kind == .layer, let m = n.module else { break }
                 if m is BatchNorm { node = n; if point == .bn { break } else { continue } }
-                if point == .act || point == .pool, m is Activation { node = n; activated = true }
+                if point == .act || point == .pool, let a = m as? Activation { node = n; activated = a }
                 break
             }
         }
@@ -48,7 +50,8 @@ extension DependencyGraph {
         let positions = group.classes.compactMap { at[$0] }
         guard positions.count == group.channels else { return nil }
         var p = GroupPoint(group: g, path: node.name, positions: positions)
-        p.afterActivation = activated
+        p.afterActivation = activated != nil
+        p.activation = activated
         return p
     }
 }

@@ -57,6 +57,10 @@ public struct MapCriterion: Criterion {
         if kind == .apoz, ctx.pointIsActivation == false {
             return .skip("no activation follows its conv (maps at \(ctx.point ?? "?")), so there are no zeros for APoZ to count")
         }
+        // …and a smooth or leaky activation (SiLU, GELU, ELU, LeakyReLU, Sigmoid, Tanh) has none either
+        if kind == .apoz, let a = ctx.pointActivation, !a.outputsZeros {
+            return .skip("its activation \(a.typeName) (maps at \(ctx.point ?? "?")) outputs no zeros for APoZ to count")
+        }
         return .scores(try r.mean([0]).toFloats().map(Double.init))
     }
 }

@@ -107,6 +107,8 @@ public final class CriterionContext {
     public var point: String?
     /// Whether the maps at `point` are an activation's output (nil when no maps were read).
     public var pointIsActivation: Bool?
+    /// That activation (nil when there is none, or no maps were read).
+    public var pointActivation: Activation?
     /// The share of the group's channels the plan asks to remove (its `ratio`, or the
     /// group's `ratios` entry); nil when the plan aims at a MACs or params target, or when
     /// scoring without a ratio. Selection-based criteria that size their keep-set from a

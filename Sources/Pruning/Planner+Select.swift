@@ -64,6 +64,7 @@ public enum Planner {
             let at = criterion.needs.isEmpty ? nil : graph.point(of: g, point)
             ctx.point = at?.path
             ctx.pointIsActivation = at?.afterActivation
+            ctx.pointActivation = at?.activation
             ctx.ratio = ratios[g]
             let r = try criterion.evaluate(ctx)
             try check(r, graph.groups[g], criterion.name)

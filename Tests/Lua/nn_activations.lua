@@ -86,6 +86,16 @@ local plan = prune.plan(r, {criterion = "taylor", ratio = 0.3, calib = loader, b
 plan:apply()
 train.fit(r, loader, {epochs = 1, optimizer = train.sgd{lr = 0.01}, log = false})
 
+-- APoZ counts zeros: after SiLU (or GELU, ELU, Sigmoid, …) there are none, so it skips the
+-- groups and says why; after Hardswish, whose output is 0 below −3, it scores them.
+local calib = tensor.randn(16, 3, 8, 8)
+check.raises(function() criteria.score(cnn(nn.SiLU), "apoz", {calib = calib, input = {1, 3, 8, 8}}) end,
+             "its activation SiLU (maps at act1) outputs no zeros")
+check.raises(function() prune.plan(cnn(nn.GELU), {criterion = "apoz", ratio = 0.5, calib = calib, input = {1, 3, 8, 8}}) end,
+             "outputs no zeros")
+local hs = criteria.score(cnn(nn.Hardswish), "apoz", {calib = calib, input = {1, 3, 8, 8}})
+check.same(type(hs.conv1), "userdata")
+
 -- Bad options: clear errors, and the process lives on.
 check.raises(function() nn.GELU{approximate = "fast"} end, 'approximate must be "none" or "tanh"')
 check.raises(function() nn.GELU{approx = "tanh"} end, "approx")
