@@ -89,6 +89,20 @@ class Concat(nn.Module):
         return torch.cat([b(x) for b in self.branches], 1)
 
 
+class SqueezeExcite(nn.Module):
+    """x * scale_activation(fc2(activation(fc1(avgpool(x))))), as torchvision.ops.SqueezeExcitation
+    (the same child names, so the same state_dict keys)."""
+
+    def __init__(self, kids):
+        super().__init__()
+        for n, m in kids:
+            setattr(self, n, m)
+
+    def forward(self, x):
+        s = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return x * s
+
+
 class Residual(nn.Module):
     """post(body(x) + shortcut(x)); a Chain body's layers sit on the block itself."""
 
@@ -154,6 +168,8 @@ def build(spec, path="model"):
         return Chain([(n, build(s, f"{path}.{n or '_'}")) for n, s in spec["children"]])
     if cls == "Concat":
         return Concat([(n, build(s, f"{path}.{n or '_'}")) for n, s in spec["children"]])
+    if cls == "SqueezeExcite":
+        return SqueezeExcite([(n, build(s, f"{path}.{n}")) for n, s in spec["children"]])
     if cls == "Residual":
         sc = build(spec["shortcut"], path + ".shortcut") if "shortcut" in spec else None
         post = build(spec["post"], path + ".post") if "post" in spec else None

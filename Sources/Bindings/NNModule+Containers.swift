@@ -88,6 +88,22 @@ extension NNModule {
             let kids = try childList(L, 1, "Concat")
             return build(L, try Concat(named: kids))
         },
+        LuaFunction("SqueezeExcite", doc: """
+            nn.SqueezeExcite(channels, squeeze_channels [, {activation = nn.ReLU(), scale_activation = nn.Sigmoid()}]) -> module
+            Squeeze-and-excitation as torchvision's ops.SqueezeExcitation: x times
+            scale_activation(fc2(activation(fc1(avgpool(x))))), one scale per image and channel; children
+            avgpool, fc1, activation, fc2, scale_activation (1×1 convs with bias). Pruning sees through it:
+            the block's channels shrink fc1's inputs and fc2's outputs, the squeeze channels are a group.
+            Example:
+              local se = nn.SqueezeExcite(64, 16)
+              local v3 = nn.SqueezeExcite(96, 24, {scale_activation = nn.Hardsigmoid()})   -- MobileNetV3's
+            """) { L in
+            let c = try L.checkInteger(1), r = try L.checkInteger(2)
+            let o = try LuaOptions(L, 3)
+            try o.checkKnown(["activation", "scale_activation"], "SqueezeExcite")
+            let act = try o.object("activation", moduleType), gate = try o.object("scale_activation", moduleType)
+            return build(L, try SqueezeExcite(channels: c, squeezeChannels: r, activation: act, scaleActivation: gate))
+        },
         LuaFunction("ShortcutA", doc: """
             nn.ShortcutA([{stride =, pad = n or {before, after}}]) -> module
             Option-A shortcut: x[:, :, ::stride, ::stride] zero-padded with channels before and after.

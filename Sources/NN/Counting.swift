@@ -54,7 +54,7 @@ extension Module {
         try Tensor.checkShape(inputShape, "flops")
         let graph = try Tracer.trace(self, input: try Tensor(zeros: inputShape))
         var layers: [LayerCount] = []
-        for n in graph.nodes where n.kind == .layer || n.kind == .add {
+        for n in graph.nodes where n.kind == .layer || n.kind == .add || n.kind == .scale {
             let (macs, flops) = Self.cost(n)
             let params = n.module?.parameters.reduce(0) { $0 + $1.parameter.value.numel } ?? 0
             layers.append(LayerCount(name: n.name, typeName: n.typeName, inputShape: n.inputShapes.first ?? [],
@@ -66,7 +66,7 @@ extension Module {
     }
 
     static func cost(_ n: TraceNode) -> (macs: Int, flops: Int) {
-        if n.kind == .add { return (0, n.outputShape.reduce(1, *)) }
+        if n.kind == .add || n.kind == .scale { return (0, n.outputShape.reduce(1, *)) }
         return n.module?.layerDescription?.cost(input: n.inputShapes.first ?? [], output: n.outputShape) ?? (0, 0)
     }
 }

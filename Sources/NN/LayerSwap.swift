@@ -7,7 +7,7 @@ extension Module {
     /// installed, so an error leaves the tree untouched. Returns the new root (this
     /// module, or its substitute when the root itself is a layer) and the swapped paths.
     /// A swapped layer's forward hooks move to its substitute.
-    /// Containers: Sequential, Residual (body, shortcut, post) and Concat.
+    /// Containers: Sequential, Residual (body, shortcut, post), Concat and SqueezeExcite.
     public func replacingLayers(_ replacement: (_ path: String, _ layer: any Module) throws -> (any Module)?) throws
         -> (root: any Module, paths: [String]) {
         var swaps = LayerSwaps()
@@ -45,6 +45,7 @@ private enum SwapSite {
     case concat(Concat, Int)
     /// 0 body, 1 shortcut, 2 post.
     case residual(Residual, Int)
+    case squeezeExcite(SqueezeExcite, String)
 
     /// Puts `new` in this place (not `.root`: the caller holds the root).
     func install(_ new: any Module) throws {
@@ -52,6 +53,7 @@ private enum SwapSite {
         case .root: break
         case .sequential(let q, let name): try q.replace(name, with: new)
         case .concat(let c, let i): try c.replaceBranch(i, with: new)
+        case .squeezeExcite(let e, let name): try e.replace(name, with: new)
         case .residual(let r, let part):
             try Nesting.adopt(new, into: r, r.typeName)
             switch part {
@@ -72,11 +74,12 @@ private enum SwapSite {
         switch m {
         case let q as Sequential: places = q.children.map { ($0.name, .sequential(q, $0.name), $0.module) }
         case let c as Concat: places = c.branches.enumerated().map { ($1.name, .concat(c, $0), $1.module) }
+        case let e as SqueezeExcite: places = e.parts.map { ($0.name, .squeezeExcite(e, $0.name), $0.module) }
         case let r as Residual:
             let parts = [0] + (r.shortcut != nil ? [1] : []) + (r.post != nil ? [2] : [])
             places = zip(r.children, parts).map { ($0.name, .residual(r, $1), $0.module) }
         default:
-            throw TensorError("replace: cannot replace modules inside a \(m.typeName) at '\(path)' (only children of Sequential, Residual and Concat)")
+            throw TensorError("replace: cannot replace modules inside a \(m.typeName) at '\(path)' (only children of Sequential, Residual, Concat and SqueezeExcite)")
         }
         for p in places {
             let sub = p.name.isEmpty ? path : (path.isEmpty ? p.name : path + "." + p.name)
@@ -113,6 +116,8 @@ private struct LayerSwaps {
             for c in q.children { try walk(c.module, path: sub(c.name), at: .sequential(q, c.name), replacement) }
         case let c as Concat:
             for (i, b) in c.branches.enumerated() { try walk(b.module, path: sub(b.name), at: .concat(c, i), replacement) }
+        case let e as SqueezeExcite:
+            for p in e.parts { try walk(p.module, path: sub(p.name), at: .squeezeExcite(e, p.name), replacement) }
         case let r as Residual:
             // children lists body, then shortcut and post when present.
             let parts = [0] + (r.shortcut != nil ? [1] : []) + (r.post != nil ? [2] : [])
@@ -120,7 +125,7 @@ private struct LayerSwaps {
                 try walk(c.module, path: sub(c.name), at: .residual(r, part), replacement)
             }
         default:
-            throw TensorError("cannot swap layers inside a \(m.typeName) (only Sequential, Residual and Concat are walked)")
+            throw TensorError("cannot swap layers inside a \(m.typeName) (only Sequential, Residual, Concat and SqueezeExcite are walked)")
         }
     }
 }

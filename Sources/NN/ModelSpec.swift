@@ -50,6 +50,9 @@ public enum ModelSpec {
             case let c as Concat:
                 s["class"] = .string("Concat")
                 s["children"] = .array(try c.branches.map { .array([.string($0.name), try spec($0.module)]) })
+            case let e as SqueezeExcite:
+                s["class"] = .string("SqueezeExcite")
+                s["children"] = .array(try e.parts.map { .array([.string($0.name), try spec($0.module)]) })
             case let r as Residual:
                 s["class"] = .string("Residual"); s["body"] = try spec(r.body)
                 if let sc = r.shortcut { s["shortcut"] = try spec(sc); s["shortcut_name"] = .string(r.shortcutName) }
@@ -128,6 +131,8 @@ public enum ModelSpec {
         switch cls {
         case "Sequential": return try Sequential(named: try kids("children"), typeName: typeName.isEmpty ? "Sequential" : typeName)
         case "Concat": return try Concat(named: try kids("children"), typeName: typeName.isEmpty ? "Concat" : typeName)
+        case "SqueezeExcite":
+            return try SqueezeExcite(named: try kids("children"), typeName: typeName.isEmpty ? "SqueezeExcite" : typeName)
         case "Residual":
             guard let b = s["body"], b.object != nil else { throw bad("body") }
             let sc = try s["shortcut"].map { try build($0, path: path + ".shortcut") }

@@ -12,6 +12,9 @@ public struct TraceNode: Sendable {
         case add
         /// Channel concatenation of branches, inputs in channel order.
         case concat
+        /// Channel-wise product x · s of a squeeze-and-excitation block, s of shape
+        /// [N, C, 1, 1]; inputs x, s.
+        case scale
     }
     public let id: Int
     public let kind: Kind

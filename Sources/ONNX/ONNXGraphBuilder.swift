@@ -34,6 +34,8 @@ struct ONNXGraphBuilder {
                 values[n.id] = "input"
             case .add:
                 node("Add", [value(n.inputs[0]), value(n.inputs[1])], values[n.id]!, name: n.name + ".add")
+            case .scale:
+                node("Mul", [value(n.inputs[0]), value(n.inputs[1])], values[n.id]!, name: n.name + ".mul")
             case .concat:
                 node("Concat", n.inputs.map(value), values[n.id]!, name: n.name + ".concat", [attr("axis", 1)])
             case .layer:

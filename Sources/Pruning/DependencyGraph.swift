@@ -130,7 +130,7 @@ private struct Builder {
             case .input:
                 out = uf.make(channels)
                 freeze(out, "network input")
-            case .add:
+            case .add, .scale:   // a scale's s ([N, C, 1, 1]) ties its channels to x's as an add does
                 out = inLabels
                 factor = inFactor
                 for i in n.inputs.dropFirst() {

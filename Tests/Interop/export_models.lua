@@ -57,8 +57,8 @@ tensor.manual_seed(20)
 local ac = nn.acnet(nn.zoo.resnet20{}, {gamma = 1})
 warm(ac)
 export(ac, "resnet20_acnet")
--- Every activation of the family in one CNN, pruned 30 % by L1, at opsets 17 and 13 (where
--- Hardswish is HardSigmoid · x).
+-- Every activation of the family and a squeeze-and-excitation block in one CNN, pruned 30 % by
+-- L1, at opsets 17 and 13 (where Hardswish is HardSigmoid · x).
 tensor.manual_seed(30)
 local acts = {nn.Sigmoid(), nn.Tanh(), nn.SiLU(), nn.GELU(), nn.GELU{approximate = "tanh"}, nn.ELU(0.5),
               nn.Hardswish(), nn.Hardsigmoid(), nn.LeakyReLU(0.1), nn.ReLU6()}
@@ -69,6 +69,7 @@ for i, act in ipairs(acts) do
   layers[#layers + 1] = {"bn" .. i, nn.BatchNorm2d(w)}
   layers[#layers + 1] = {"act" .. i, act}
   if i == 2 or i == 5 then layers[#layers + 1] = {"pool" .. i, nn.MaxPool2d(2)} end
+  if i == 7 then layers[#layers + 1] = {"se", nn.SqueezeExcite(w, 4, {scale_activation = nn.Hardsigmoid()})} end
   c = w
 end
 -- flattened whole (no global pooling, which would average random inputs to near-constant logits)
