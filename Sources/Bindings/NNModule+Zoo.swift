@@ -25,6 +25,10 @@ extension NNModule {
         "densenet40": ("{classes = 10, growth = 12 (≤ 512), depth = 40 (≤ 1000), in_channels = 3, input = 32}", "DenseNet-40 for CIFAR (HRank's layout and keys); in_channels = 1, input = 28 for Fashion-MNIST (the last AvgPool takes the plane left)."),
         "googlenet": ("{classes = 10, in_channels = 3, input = 32}", "GoogLeNet for CIFAR (kuangliu's layout and keys); in_channels = 1, input = 28 for Fashion-MNIST."),
         "mobilenetv2": ("{classes = 10, width = 1, cifar = true, in_channels = 3}", "MobileNetV2, torchvision's keys; cifar keeps stride 1 in the stem and stage 2; width a multiplier in (0, 4]."),
+        "mobilenetv3_small": ("{classes = 10, width = 1, cifar = true, in_channels = 3}",
+                              "MobileNetV3-Small (squeeze-and-excitation, Hardswish), torchvision's layout and keys; cifar keeps stride 1 in the stem and the first stride-2 block."),
+        "mobilenetv3_large": ("{classes = 10, width = 1, cifar = true, in_channels = 3}",
+                              "MobileNetV3-Large, torchvision's layout and keys; cifar as for mobilenetv3_small."),
     ]
 
     static var zooFunctions: [LuaFunction] {

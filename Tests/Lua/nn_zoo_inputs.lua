@@ -6,7 +6,7 @@ local grey = tensor.randn(2, 1, 28, 28)
 
 local grey_nets = {
   resnet20 = {}, resnet56 = {option = "B"}, resnet18 = {classes = 10}, resnet50 = {classes = 10},
-  densenet40 = {input = 28}, googlenet = {input = 28}, mobilenetv2 = {},
+  densenet40 = {input = 28}, googlenet = {input = 28}, mobilenetv2 = {}, mobilenetv3_small = {}, mobilenetv3_large = {},
   vgg = {cfg = {16, "M", 32, "M"}, input = 28},
 }
 for name, opts in pairs(grey_nets) do

@@ -7,7 +7,7 @@ local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 local models = {
   {"resnet20", {}, {3, 32, 32}}, {"vgg11", {}, {3, 32, 32}}, {"densenet40", {depth = 10}, {3, 32, 32}},
   {"googlenet", {}, {3, 32, 32}}, {"mobilenetv2", {width = 0.5}, {3, 32, 32}}, {"small_cnn", {}, {1, 28, 28}},
-  {"resnet20", {option = "B"}, {3, 32, 32}},
+  {"resnet20", {option = "B"}, {3, 32, 32}}, {"mobilenetv3_small", {width = 0.5}, {3, 32, 32}},
 }
 local names = criteria.list()
 assert(#names >= 14, "the built-ins: " .. table.concat(names, " "))

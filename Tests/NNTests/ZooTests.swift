@@ -88,6 +88,21 @@ final class ZooTests: XCTestCase {
         XCTAssertEqual(try Zoo.resnet(depth: 34).parameterCount, 21_797_672)
         let mb = try counts(try Zoo.mobilenetV2(classes: 1000, cifar: false), [1, 3, 224, 224])
         XCTAssertEqual(mb.0, 3_504_872); XCTAssertEqual(mb.1, 300_774_272)
+        // torchvision 0.28's mobilenet_v3_small / _large: 2,542,856 and 5,483,032 parameters (its
+        // state dict loads strictly into ours and back, logits equal to 6e-7: checked by hand
+        // with torchvision, which CI does not install); MACs as we count them (convs and
+        // linears, SE's 1×1 convs included; torchvision's table rounds them to 0.06 and 0.22 G).
+        let v3s = try counts(try Zoo.mobilenetV3(small: true, classes: 1000, cifar: false), [1, 3, 224, 224])
+        XCTAssertEqual(v3s.0, 2_542_856); XCTAssertEqual(v3s.1, 56_510_400)
+        let v3l = try counts(try Zoo.mobilenetV3(small: false, classes: 1000, cifar: false), [1, 3, 224, 224])
+        XCTAssertEqual(v3l.0, 5_483_032); XCTAssertEqual(v3l.1, 216_589_760)
+        let keys = try Zoo.mobilenetV3(small: true).stateDict().map(\.key)
+        XCTAssertEqual(Array(keys.prefix(8)), ["features.0.0.weight", "features.0.1.weight", "features.0.1.bias",
+                                               "features.0.1.running_mean", "features.0.1.running_var",
+                                               "features.0.1.num_batches_tracked", "features.1.block.0.0.weight",
+                                               "features.1.block.0.1.weight"])
+        XCTAssertTrue(keys.contains("features.1.block.1.fc1.weight") && keys.contains("features.4.block.2.fc2.bias")
+                      && keys.contains("features.12.1.running_var") && keys.contains("classifier.3.bias"))
     }
 
     func testStateDictKeysFollowPyTorch() throws {

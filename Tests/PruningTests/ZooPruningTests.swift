@@ -17,6 +17,7 @@ final class ZooPruningTests: XCTestCase {
         ("densenet40", [:], [2, 3, 32, 32]),
         ("googlenet", [:], [1, 3, 32, 32]),
         ("mobilenetv2", ["width": .number(0.5)], [2, 3, 32, 32]),
+        ("mobilenetv3_small", ["width": .number(0.5)], [2, 3, 32, 32]),
     ]
 
     func testEveryZooModelPrunesThirtyPercent() throws {

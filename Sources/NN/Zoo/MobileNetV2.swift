@@ -9,11 +9,6 @@ extension Zoo {
     public static func mobilenetV2(classes: Int = 10, width: Double = 1, cifar: Bool = true,
                                    inChannels: Int = 3) throws -> Sequential {
         guard width > 0 else { throw TensorError("mobilenetv2: width must be positive, got \(width)") }
-        func divisible(_ v: Double, _ d: Int = 8) -> Int {
-            var n = max(d, Int(v + Double(d) / 2) / d * d)
-            if Double(n) < 0.9 * v { n += d }
-            return n
-        }
         func cbr(_ a: Int, _ b: Int, _ k: Int, stride: Int = 1, groups: Int = 1) throws -> Sequential {
             Sequential([try Parts.conv(a, b, k, stride: stride, padding: (k - 1) / 2, groups: groups, weights: .kaimingFanOut),
                         try Parts.bn(b), ReLU6()], typeName: "Conv2dNormActivation")
@@ -21,11 +16,11 @@ extension Zoo {
         let settings: [(t: Int, c: Int, n: Int, s: Int)] = [
             (1, 16, 1, 1), (6, 24, 2, cifar ? 1 : 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
         ]
-        var cin = divisible(32 * width)
-        let last = divisible(1280 * max(1, width))
+        var cin = Parts.divisible(32 * width)
+        let last = Parts.divisible(1280 * max(1, width))
         var features: [any Module] = [try cbr(inChannels, cin, 3, stride: cifar ? 1 : 2)]
         for (t, c, n, s) in settings {
-            let cout = divisible(Double(c) * width)
+            let cout = Parts.divisible(Double(c) * width)
             for i in 0..<n {
                 let stride = i == 0 ? s : 1, hidden = cin * t
                 var layers: [any Module] = []

@@ -18,6 +18,14 @@ enum Parts {
 
     static func bn(_ c: Int) throws -> BatchNorm2d { try BatchNorm2d(c) }
 
+    /// torchvision's `_make_divisible`: `v` rounded to a multiple of `d` (at least `d`), never
+    /// more than 10 % below `v` (MobileNets' widths).
+    static func divisible(_ v: Double, _ d: Int = 8) -> Int {
+        var n = max(d, Int(v + Double(d) / 2) / d * d)
+        if Double(n) < 0.9 * v { n += d }
+        return n
+    }
+
     /// conv → BN → ReLU as named children of a Sequential (`conv1`, `bn1`, `relu1`).
     static func convBNReLU(_ suffix: String, _ conv: Conv2d) throws -> [(String, any Module)] {
         [("conv" + suffix, conv), ("bn" + suffix, try bn(conv.outChannels)), ("relu" + suffix, ReLU())]
@@ -38,5 +46,6 @@ enum WeightInit: Equatable {
 public enum Zoo {
     /// Names accepted by `Zoo.make`.
     public static let names = ["small_cnn", "vgg", "vgg11", "vgg13", "vgg16", "vgg19", "resnet20", "resnet32", "resnet56",
-                               "resnet110", "resnet18", "resnet34", "resnet50", "densenet40", "googlenet", "mobilenetv2"]
+                               "resnet110", "resnet18", "resnet34", "resnet50", "densenet40", "googlenet", "mobilenetv2",
+                               "mobilenetv3_small", "mobilenetv3_large"]
 }

@@ -18,7 +18,7 @@ public indirect enum ZooOption: Sendable, CustomStringConvertible {
 extension Zoo {
     /// Builds a zoo model by name. Options: `classes` (all), `option` ("A"/"B", CIFAR
     /// ResNets), `classifier` ("mlp"/"linear", VGG), `conv_bias` (VGG), `growth` and
-    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2), `in_channels` (all: the images'
+    /// `depth` (DenseNet), `width` and `cifar` (MobileNetV2 and V3), `in_channels` (all: the images'
     /// channels, 1 for Fashion-MNIST), `input` (the image side, where the network's last
     /// pooling depends on it: vgg, densenet40, googlenet), `cfg` (vgg: conv widths and "M" for
     /// a max-pool).
@@ -48,6 +48,8 @@ extension Zoo {
         let known: [String: Set<String>] = [
             "small_cnn": ["classes", "in_channels"], "densenet40": ["classes", "growth", "depth", "in_channels", "input"],
             "googlenet": ["classes", "in_channels", "input"], "mobilenetv2": ["classes", "width", "cifar", "in_channels"],
+            "mobilenetv3_small": ["classes", "width", "cifar", "in_channels"],
+            "mobilenetv3_large": ["classes", "width", "cifar", "in_channels"],
         ]
         let family = name == "vgg" ? ["cfg", "classes", "classifier", "conv_bias", "in_channels", "input"]
             : name.hasPrefix("vgg") ? ["classes", "classifier", "conv_bias", "in_channels", "input"]
@@ -97,7 +99,11 @@ extension Zoo {
             let width = try number("width") ?? 1
             // published multipliers run 0.35…1.4; 4 (5,120-channel last conv) leaves room to study
             guard width.isFinite, width > 0, width <= 4 else {
-                throw TensorError("zoo.mobilenetv2: option 'width' must be a multiplier in (0, 4], got \(width)")
+                throw TensorError("zoo.\(name): option 'width' must be a multiplier in (0, 4], got \(width)")
+            }
+            if name.hasPrefix("mobilenetv3") {
+                return try mobilenetV3(small: name == "mobilenetv3_small", classes: cifarClasses, width: width,
+                                       cifar: try bool("cifar") ?? true, inChannels: inChannels)
             }
             return try mobilenetV2(classes: cifarClasses, width: width, cifar: try bool("cifar") ?? true,
                                    inChannels: inChannels)
