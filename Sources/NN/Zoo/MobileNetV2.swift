@@ -27,13 +27,7 @@ extension Zoo {
                 if t != 1 { layers.append(try cbr(cin, hidden, 1)) }
                 layers += [try cbr(hidden, hidden, 3, stride: stride, groups: hidden),
                            try Parts.conv(hidden, cout, 1, weights: .kaimingFanOut), try Parts.bn(cout)]
-                let body = try Sequential(named: [("conv", Sequential(layers))])
-                if stride == 1 && cin == cout {
-                    features.append(try Residual(body: body, typeName: "InvertedResidual"))
-                } else {
-                    body.typeName = "InvertedResidual"
-                    features.append(body)
-                }
+                features.append(try Parts.invertedResidual("conv", layers, residual: stride == 1 && cin == cout))
                 cin = cout
             }
         }

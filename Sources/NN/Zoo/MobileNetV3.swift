@@ -63,13 +63,7 @@ extension Zoo {
                                                 scaleActivation: Hardsigmoid(), typeName: "SqueezeExcitation"))
             }
             layers.append(try cna(hidden, cout, 1, act: nil))
-            let body = try Sequential(named: [("block", Sequential(layers))])
-            if stride == 1 && cin == cout {
-                features.append(try Residual(body: body, typeName: "InvertedResidual"))
-            } else {
-                body.typeName = "InvertedResidual"
-                features.append(body)
-            }
+            features.append(try Parts.invertedResidual("block", layers, residual: stride == 1 && cin == cout))
         }
         let lastIn = adjust(settings[settings.count - 1].output), lastConv = 6 * lastIn, hiddenFC = adjust(lastWidth)
         features.append(try cna(lastIn, lastConv, 1, act: Hardswish()))

@@ -18,6 +18,16 @@ enum Parts {
 
     static func bn(_ c: Int) throws -> BatchNorm2d { try BatchNorm2d(c) }
 
+    /// A MobileNet inverted-residual block: `layers` as the child `name` of a block typed
+    /// "InvertedResidual" — a Residual with an identity shortcut when it keeps the shape, else
+    /// a plain Sequential (torchvision's keys either way: `features.3.conv.0.0.weight`).
+    static func invertedResidual(_ name: String, _ layers: [any Module], residual: Bool) throws -> any Module {
+        let body = try Sequential(named: [(name, Sequential(layers))])
+        if residual { return try Residual(body: body, typeName: "InvertedResidual") }
+        body.typeName = "InvertedResidual"
+        return body
+    }
+
     /// torchvision's `_make_divisible`: `v` rounded to a multiple of `d` (at least `d`), never
     /// more than 10 % below `v` (MobileNets' widths).
     static func divisible(_ v: Double, _ d: Int = 8) -> Int {
