@@ -11,7 +11,7 @@ bench_train.py times ResNet-56 (its common.py: warm-up, medians, steal):
                          weight_decay 5e-4).step()
   case infer/{net}       model.eval() under torch.inference_mode(), forward only
 
-Networks and inputs (the same as ZooBench.swift): densenet40, googlenet, mobilenetv2 on
+Networks and inputs (the same as ZooBench.swift): densenet40, googlenet, mobilenetv2, mobilenetv3_small on
 ANCHOR_ZOO_BATCH (default 32) CIFAR images 3x32x32; resnet18 and resnet50 (torchvision's
 ImageNet layout) on a quarter of that batch of 3x224x224 images.
 Env: TOPIARY_BIN (default .build-plain/release/topiary), TOPIARY_BENCH_DIR (default
@@ -45,7 +45,7 @@ def zoo_batch():
 
 def networks():
     b = zoo_batch()
-    return [("densenet40", b, 32), ("googlenet", b, 32), ("mobilenetv2", b, 32),
+    return [("densenet40", b, 32), ("googlenet", b, 32), ("mobilenetv2", b, 32), ("mobilenetv3_small", b, 32),
             ("resnet18", max(1, b // 4), 224), ("resnet50", max(1, b // 4), 224)]
 
 

@@ -44,7 +44,8 @@ final class DepthwiseTests: XCTestCase {
 
     /// The forward by output rows (zero-bordered scratch planes split by stride phase, 3×3
     /// in registers) against a plain double sum: kernels 3 and 5, strides 1–3, paddings 0–2,
-    /// dilation 2, two outputs per input channel, planes from 2×2 to 33×35, with and without bias.
+    /// dilation 2, two outputs per input channel, planes from 2×2 to 33×35, rows of 8, 4 and fewer
+    /// outputs, with and without bias.
     func testForwardMatchesADoubleSum() throws {
         var rng = Xoshiro256(seed: 12)
         let shapes: [(h: Int, w: Int, k: Int, s: Int, p: Int, d: Int, mult: Int, bias: Bool)] = [
@@ -52,6 +53,8 @@ final class DepthwiseTests: XCTestCase {
             (4, 4, 3, 1, 1, 1, 1, true), (2, 2, 3, 1, 1, 1, 1, false), (8, 8, 3, 1, 1, 1, 1, false),
             (17, 13, 5, 1, 2, 1, 1, true), (16, 16, 5, 2, 2, 1, 1, false), (12, 12, 3, 1, 2, 2, 1, true),
             (9, 11, 3, 1, 0, 1, 1, false), (20, 20, 3, 3, 1, 1, 1, true), (40, 40, 3, 2, 0, 1, 1, false),
+            // 5×5 rows of 4 and of 8 + 4 outputs (MobileNetV3 on CIFAR): the four-lane path
+            (4, 4, 5, 1, 2, 1, 1, true), (12, 12, 5, 1, 2, 1, 2, false), (8, 8, 5, 2, 2, 1, 1, true),
         ]
         for t in shapes {
             let c = 3, n = 2, oc = c * t.mult

@@ -68,31 +68,30 @@ extension DepthwiseConv2d {
             forwardPlane3x3(g, scratch, layout, offsets: (offsets[0], offsets[1], offsets[2]), weight: w, bias: bias, y: y)
             return
         }
-        do {
-            let off = offsets
-            for r in 0..<g.outHeight {
-                let yr = y + r * ow
-                var q = 0
-                while q + 8 <= ow {
-                    var acc = SIMD8<Float>(repeating: bias)
-                    for i in 0..<kh {
-                        let row = scratch + (r * g.strideH + i * g.dilationH) * layout.rowLength + q
-                        for j in 0..<kw {
-                            acc.addProduct(SIMD8(repeating: w[i * kw + j]), UnsafeRawPointer(row + off[j]).loadUnaligned(as: SIMD8<Float>.self))
-                        }
-                    }
-                    UnsafeMutableRawPointer(yr + q).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    q += 8
+        let off = offsets
+        for r in 0..<g.outHeight {
+            let yr = y + r * ow
+            /// Outputs q ..< q + lanes of row r: the taps summed in one vector.
+            @inline(__always) func outputs<V: SIMD>(_: V.Type, at q: Int) where V.Scalar == Float {
+                var acc = V(repeating: bias)
+                for i in 0..<kh {
+                    let row = scratch + (r * g.strideH + i * g.dilationH) * layout.rowLength + q
+                    for j in 0..<kw { acc.addProduct(V(repeating: w[i * kw + j]), UnsafeRawPointer(row + off[j]).loadUnaligned(as: V.self)) }
                 }
-                while q < ow {
-                    var acc = bias
-                    for i in 0..<kh {
-                        let row = scratch + (r * g.strideH + i * g.dilationH) * layout.rowLength + q
-                        for j in 0..<kw { acc += w[i * kw + j] * row[off[j]] }
-                    }
-                    yr[q] = acc
-                    q += 1
+                UnsafeMutableRawPointer(yr + q).storeBytes(of: acc, as: V.self)
+            }
+            var q = 0
+            while q + 8 <= ow { outputs(SIMD8<Float>.self, at: q); q += 8 }
+            // 4×4 and 12×12 planes (MobileNetV3's 5×5 layers on CIFAR): four at a time, not one
+            while q + 4 <= ow { outputs(SIMD4<Float>.self, at: q); q += 4 }
+            while q < ow {
+                var acc = bias
+                for i in 0..<kh {
+                    let row = scratch + (r * g.strideH + i * g.dilationH) * layout.rowLength + q
+                    for j in 0..<kw { acc += w[i * kw + j] * row[off[j]] }
                 }
+                yr[q] = acc
+                q += 1
             }
         }
     }

@@ -19,7 +19,7 @@ extension BenchSuites {
     /// case takes and their side.
     static var zooNetworks: [(name: String, batch: Int, size: Int)] {
         let b = zooBatch
-        return [("densenet40", b, 32), ("googlenet", b, 32), ("mobilenetv2", b, 32),
+        return [("densenet40", b, 32), ("googlenet", b, 32), ("mobilenetv2", b, 32), ("mobilenetv3_small", b, 32),
                 ("resnet18", max(1, b / 4), 224), ("resnet50", max(1, b / 4), 224)]
     }
 
