@@ -19,7 +19,8 @@ extension DependencyGraph {
     /// The hook point of group `g`: after its defining layer (`conv`), its BatchNorm
     /// (`bn`), or the activation that follows (`act`, through a residual add if one comes
     /// first), or the pooling right after that activation (`pool`; the activation when none
-    /// follows). Stops early at a fork, a concatenation or (but for `pool`) pooling.
+    /// follows). Stops early at a fork, a concatenation or (but for `pool`) pooling. Where that
+    /// step does not carry all the group's channels, the first later step that does (`covering`).
     public func point(of g: Int, _ point: HookPoint = .act) -> GroupPoint? {
         let group = groups[g]
         guard let def = group.definingSlot,
@@ -44,15 +45,38 @@ extension DependencyGraph {
                 node = trace.nodes[next[0]]
             }
         }
-        let classes = nodeClasses[node.id]
+        if let positions = positions(of: group, at: node) {
+            var p = GroupPoint(group: g, path: node.name, positions: positions)
+            p.afterActivation = activated != nil
+            p.activation = activated
+            return p
+        }
+        return covering(group, g, after: node.id, preferActivation: point == .act || point == .pool)
+    }
+
+    /// The positions of `group`'s channels in `node`'s channel dim (in group order), or nil
+    /// when the node does not carry them all.
+    func positions(of group: PruningGroup, at node: TraceNode) -> [Int]? {
         var at: [Int: Int] = [:]
-        for (i, c) in classes.enumerated() where at[c] == nil { at[c] = i }
+        for (i, c) in nodeClasses[node.id].enumerated() where at[c] == nil { at[c] = i }
         let positions = group.classes.compactMap { at[$0] }
-        guard positions.count == group.channels else { return nil }
-        var p = GroupPoint(group: g, path: node.name, positions: positions)
-        p.afterActivation = activated != nil
-        p.activation = activated
-        return p
+        return positions.count == group.channels ? positions : nil
+    }
+
+    /// A group whose channels no single step after its defining layer carries (a Concat
+    /// branch's channels that a later residual add ties to the other branches'): the first
+    /// node after `start` that carries them all — an activation's output first when
+    /// `preferActivation` — else nil.
+    func covering(_ group: PruningGroup, _ g: Int, after start: Int, preferActivation: Bool) -> GroupPoint? {
+        let later = trace.nodes.filter { $0.id > start && $0.kind != .input && $0.outputShape.count >= 2 }
+        let candidates = (preferActivation ? later.filter { $0.module is Activation } : []) + later
+        for n in candidates {
+            guard let positions = positions(of: group, at: n) else { continue }
+            var p = GroupPoint(group: g, path: n.name, positions: positions)
+            if let a = n.module as? Activation { p.afterActivation = true; p.activation = a }
+            return p
+        }
+        return nil
     }
 }
 

@@ -62,12 +62,14 @@ extension DependencyGraph {
         // An option-A shortcut has no weights: it stops passing channels into removed
         // output positions (its channel map; shapes stay), as the pruned net has none there.
         var maps: [(ShortcutA, [Int], Int)] = []
+        // It drops removed input channels too: a channel the mask silences may still carry
+        // f(0) ≠ 0 (a sigmoid's 0.5), which the pruned net does not have.
         for (si, so, a) in shortcuts where !filtersOnly {
-            let outs = slots[so].classes
+            let ins = slots[si].classes, outs = slots[so].classes
             var changed = false
-            let map = slots[si].classes.indices.map { i -> Int in
+            let map = ins.indices.map { i -> Int in
                 guard let o = a.outputChannel(of: i), o < outs.count else { return -1 }
-                if removed.contains(outs[o]) { changed = true; return -1 }
+                if removed.contains(outs[o]) || removed.contains(ins[i]) { changed = true; return -1 }
                 return o
             }
             if changed { maps.append((a, map, outs.count)) }

@@ -95,9 +95,31 @@ public enum Planner {
         }
     }
 
-    /// Chooses the kept channels of every group from its scores.
+    /// Chooses the kept channels of every group from its scores. A group whose channels come
+    /// from several layers (Concat branches that a squeeze-and-excitation or an add ties
+    /// together later) keeps at least one channel of each, its best scored: surgery cannot
+    /// leave a layer without outputs.
     public static func select(_ graph: DependencyGraph, results: [Int: CriterionResult], options: PlanOptions,
                               ratio: Double) -> [GroupPlan] {
+        let plans = selectByScores(graph, results: results, options: options, ratio: ratio)
+        return plans.map { plan in
+            var plan = plan
+            let g = graph.groups[plan.group], producers = g.slots.filter { $0.role == .output }
+            guard producers.count > 1 else { return plan }
+            let kept = Set(plan.kept)
+            for s in producers {
+                let own = g.positions(in: s).map(\.channel)
+                guard !own.isEmpty, !own.contains(where: kept.contains) else { continue }
+                let scores = plan.scores
+                guard let best = own.max(by: { a, b in (scores?[a] ?? 0, -a) < (scores?[b] ?? 0, -b) }) else { continue }
+                plan.kept = (plan.kept + [best]).sorted()
+            }
+            return plan
+        }
+    }
+
+    static func selectByScores(_ graph: DependencyGraph, results: [Int: CriterionResult], options: PlanOptions,
+                               ratio: Double) -> [GroupPlan] {
         var plans: [GroupPlan] = []
         var perGroup: [Int: Double] = [:]
         if case .ratio(_, let pg) = options.amount { perGroup = pg }

@@ -63,6 +63,37 @@ plan:apply()
 check.same(c.se.fc1.weight:shape()[2], 12)
 train.fit(c, loader, {epochs = 1, optimizer = train.sgd{lr = 0.01, momentum = 0.9}, log = false})
 
+-- Squeeze-and-excitation on a Concat's output (SE-Inception): its fc2 ties the branches'
+-- channels into one group that no single layer makes. Map criteria read it where every
+-- channel is (the SE's output), weight criteria skip it and say why, and a plan keeps at least
+-- one channel of each branch (here ratio 0.9 would otherwise empty a branch).
+local function inception_se()
+  tensor.manual_seed(6)
+  local n = nn.Sequential{
+    {"stem", nn.Conv2d(3, 8, 3, {padding = 1})}, {"relu", nn.ReLU()},
+    {"mix", nn.Concat{{"a", nn.Sequential{{"conv", nn.Conv2d(8, 2, 1)}, {"act", nn.ReLU()}}},
+                      {"b", nn.Sequential{{"conv", nn.Conv2d(8, 6, 3, {padding = 1})}, {"act", nn.ReLU()}}}}},
+    {"se", nn.SqueezeExcite(8, 2)},
+    {"pool", nn.AdaptiveAvgPool2d(1)}, {"flatten", nn.Flatten()}, {"fc", nn.Linear(8, 3)}}
+  n:eval()
+  return n
+end
+local calib = tensor.randn(8, 3, 8, 8)
+local l1 = prune.plan(inception_se(), {criterion = "l1", ratio = 0.5, input = {1, 3, 8, 8}})
+local skipped
+for _, g in ipairs(l1.groups) do if g.name == "mix.a.conv" then skipped = g.skipped end end
+assert(skipped and skipped:find("come from 3 layers"), "l1 skips the tied group: " .. tostring(skipped))
+local tied = inception_se()
+local m2 = tied:clone()
+local hp = prune.plan(tied, {criterion = "hrank", ratio = 0.9, input = {1, 3, 8, 8}, calib = calib})
+local kept = hp.kept["mix.a.conv"]
+local a, b = 0, 0
+for _, k in ipairs(kept) do if k <= 2 then a = a + 1 else b = b + 1 end end
+assert(a >= 1 and b >= 1, "each branch keeps a channel: " .. a .. " and " .. b)
+prune.plan(m2, {criterion = "hrank", ratio = 0.9, input = {1, 3, 8, 8}, calib = calib}):mask()
+hp:apply()
+check.near(m2:forward(xs), tied:forward(xs), 1e-5, "SE on a Concat: masked equals pruned")
+
 -- Errors.
 check.raises(function() nn.SqueezeExcite(0, 4) end, "must be positive")
 check.raises(function() nn.SqueezeExcite(8) end, "bad argument #2")

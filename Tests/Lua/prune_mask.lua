@@ -6,21 +6,11 @@ local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 tensor.manual_seed(2)
 
 local x = tensor.randn(2, 3, 32, 32)
-local function randomize_bn(net)
-  for _, e in ipairs(net:named_modules()) do
-    local m = e.module
-    if m.type == "BatchNorm2d" then
-      m.running_mean = tensor.randn(m.num_features) * 0.1
-      m.running_var = tensor.rand(m.num_features) + 0.5
-      m.bias = tensor.randn(m.num_features) * 0.1
-    end
-  end
-end
 for _, case in ipairs{{"vgg11", nn.zoo.vgg11{}}, {"resnet20", nn.zoo.resnet20{}}, {"googlenet", nn.zoo.googlenet{}},
                       {"mobilenetv2", nn.zoo.mobilenetv2{}}, {"densenet40", nn.zoo.densenet40{}},
                       {"acnet resnet20", nn.acnet(nn.zoo.resnet20{}, {gamma = 1})}} do
   local name, net = case[1], case[2]
-  randomize_bn(net)
+  check.randomize_bn(net)
   net:eval()
   local plan = prune.plan(net, {criterion = "l1", ratio = 0.4, input = {1, 3, 32, 32}})
   local pruned = net:clone()

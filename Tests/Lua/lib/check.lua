@@ -42,4 +42,19 @@ function check.same(a, b, what)
   end
 end
 
+--- Gives every BatchNorm2d of `net` running statistics and a β away from 0 and 1 (and a γ
+--- too with gamma = true), so that every channel matters in eval mode.
+function check.randomize_bn(net, opts)
+  for _, e in ipairs(net:named_modules()) do
+    local m = e.module
+    if m.type == "BatchNorm2d" then
+      local n = m.num_features
+      m.running_mean = tensor.randn(n) * ((opts and opts.scale) or 0.1)
+      m.running_var = tensor.rand(n) + 0.5
+      m.bias = tensor.randn(n) * ((opts and opts.scale) or 0.1)
+      if opts and opts.gamma then m.weight = tensor.rand(n) + 0.5 end
+    end
+  end
+end
+
 return check

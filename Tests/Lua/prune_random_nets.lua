@@ -1,0 +1,115 @@
+-- Seeded property test of the pruning engine on random architectures: stacks of conv blocks
+-- (1×1, 3×3, strided, depthwise; with or without BN; any activation of the family), residual
+-- blocks (identity and option-A shortcuts), Concat branches, squeeze-and-excitation, pooling,
+-- and a linear or two-layer head. For each net, with random BN statistics and a random
+-- criterion and ratio: the pruned net computes what the masked one does (plan:mask before
+-- apply, on a clone), MACs do not grow, the pruned net reloads from its file with the same
+-- outputs, and a training step runs on it.
+-- Usage: topiary run Tests/Lua/prune_random_nets.lua [seed [nets]]
+local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
+local seed = tonumber(arg and arg[1]) or 20261206
+local count = tonumber(arg and arg[2]) or 40
+math.randomseed(seed)
+tensor.manual_seed(seed)
+
+local function pick(l) return l[math.random(#l)] end
+local acts = {
+  function() return nn.ReLU() end, function() return nn.ReLU6() end, function() return nn.LeakyReLU(0.1) end,
+  function() return nn.Sigmoid() end, function() return nn.Tanh() end, function() return nn.SiLU() end,
+  function() return nn.GELU() end, function() return nn.GELU{approximate = "tanh"} end, function() return nn.ELU(0.7) end,
+  function() return nn.Hardswish() end, function() return nn.Hardsigmoid() end,
+}
+
+-- A random net on [N, 3, 8, 8] and a description of it (for failure messages).
+local function random_net()
+  local layers, c, side, what = {}, 3, 8, {}
+  local function add(name, m) layers[#layers + 1] = {name .. #layers, m}; what[#what + 1] = name end
+  local function conv_block(cin, cout, k, stride, groups)
+    local parts = {{"conv", nn.Conv2d(cin, cout, k, {padding = (k - 1) // 2, stride = stride, groups = groups,
+                                                     bias = math.random() < 0.3})}}
+    if math.random() < 0.8 then parts[#parts + 1] = {"bn", nn.BatchNorm2d(cout)} end
+    parts[#parts + 1] = {"act", pick(acts)()}
+    return nn.Sequential(parts)
+  end
+  for _ = 1, math.random(2, 6) do
+    local r = math.random(7)
+    if r <= 2 or c == 3 then
+      local cout, stride = pick{4, 6, 8, 12}, (side > 2 and math.random() < 0.3) and 2 or 1
+      add("conv", conv_block(c, cout, pick{1, 3}, stride, 1))
+      c, side = cout, stride == 2 and side // 2 or side
+    elseif r == 3 then
+      add("depthwise", conv_block(c, c, 3, 1, c))
+    elseif r == 4 then
+      local body = nn.Sequential{{"conv1", nn.Conv2d(c, c, 3, {padding = 1, bias = false})}, {"bn1", nn.BatchNorm2d(c)},
+                                 {"act1", pick(acts)()}, {"conv2", nn.Conv2d(c, c, 3, {padding = 1, bias = false})},
+                                 {"bn2", nn.BatchNorm2d(c)}}
+      add("residual", nn.Residual(body, nil, {post = pick(acts)()}))
+    elseif r == 5 and side > 2 then
+      local cout = c * 2
+      local body = nn.Sequential{{"conv1", nn.Conv2d(c, cout, 3, {padding = 1, stride = 2, bias = false})},
+                                 {"bn1", nn.BatchNorm2d(cout)}, {"act1", pick(acts)()},
+                                 {"conv2", nn.Conv2d(cout, cout, 3, {padding = 1, bias = false})}, {"bn2", nn.BatchNorm2d(cout)}}
+      add("residualA", nn.Residual(body, {option = "A"}, {post = nn.ReLU()}))
+      c, side = cout, side // 2
+    elseif r == 6 then
+      local a, b = pick{2, 4}, pick{3, 5}
+      add("concat", nn.Concat{{"a", conv_block(c, a, 1, 1, 1)}, {"b", conv_block(c, b, 3, 1, 1)}})
+      c = a + b
+    elseif r == 7 then
+      add("se", nn.SqueezeExcite(c, math.max(1, c // 4), {activation = pick(acts)(), scale_activation = pick(acts)()}))
+    end
+    if side >= 4 and math.random() < 0.2 then add("pool", nn.MaxPool2d(2)); side = side // 2 end
+  end
+  add("gap", nn.AdaptiveAvgPool2d(1)); add("flatten", nn.Flatten())
+  if math.random() < 0.4 then
+    add("fc_hidden", nn.Linear(c, 7)); add("fc_act", pick(acts)()); add("fc", nn.Linear(7, 5))
+  else
+    add("fc", nn.Linear(c, 5))
+  end
+  return nn.Sequential(layers), table.concat(what, " ")
+end
+
+local criteria_pool = {"l1", "l2", "fpgm", "random", "taylor", "hrank", "mean_activation", "entropy"}
+local x = tensor.randn(4, 3, 8, 8)
+local ys = tensor.new{0, 1, 2, 3}:long()
+local calib = data.loader(data.tensor_dataset(tensor.randn(8, 3, 8, 8), tensor.new{0, 1, 2, 3, 4, 0, 1, 2}:long()), {batch = 4})
+local dir = os.tmpname(); os.remove(dir); os.execute("mkdir -p " .. dir)
+local pruned_nets, skipped = 0, 0
+for i = 1, count do
+  local net, what = random_net()
+  check.randomize_bn(net, {gamma = true, scale = 0.2})
+  net:eval()
+  local criterion, ratio = pick(criteria_pool), pick{0.2, 0.3, 0.5, 0.7}
+  local label = ("net %d (%s; %s at %.1f)"):format(i, what, criterion, ratio)
+  local opts = {criterion = criterion, ratio = ratio, input = {1, 3, 8, 8}, calib = calib, batches = 2}
+  local ok, plan = pcall(prune.plan, net, opts)
+  if not ok then
+    -- a criterion may skip every group of a net (hrank without maps, …): that is an error that says so
+    assert(tostring(plan):find("skipped every group") or tostring(plan):find("nothing") or tostring(plan):find("no prunable"),
+           label .. ": unexpected planning error: " .. tostring(plan))
+    skipped = skipped + 1
+  else
+    local before = net:flops{1, 3, 8, 8}.macs
+    local masked = net:clone()
+    local mplan = prune.plan(masked, opts)
+    mplan:mask()
+    plan:apply()
+    local y = net:forward(x)
+    local scale = math.max(1, y:abs():max())
+    check.near(masked:forward(x), y, 2e-4 * scale, label .. ": the masked net computes what the pruned one does")
+    assert(net:flops{1, 3, 8, 8}.macs <= before, label .. ": MACs grew")
+    local path = dir .. "/net" .. i .. ".safetensors"
+    net:save(path)
+    local back = nn.load(path)
+    back:eval()
+    check.near(back:forward(x), y, 0, label .. ": reloaded")
+    net:train()
+    net:zero_grad()
+    local _, g = train.cross_entropy(net:forward(x), ys)
+    net:backward(g)
+    pruned_nets = pruned_nets + 1
+  end
+end
+os.execute("rm -rf " .. dir)
+assert(pruned_nets >= count * 3 // 4, ("only %d of %d random nets were pruned (%d skipped)"):format(pruned_nets, count, skipped))
+print(("prune_random_nets ok: %d nets pruned, %d skipped by their criterion"):format(pruned_nets, skipped))
