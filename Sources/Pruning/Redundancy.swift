@@ -55,8 +55,10 @@ public enum Redundancy {
     /// distance for DBSCAN; distances equal to 10⁻¹² relative, as in every two-member
     /// cluster, go to the lower index). `ratio` sizes k-means when
     /// `options.clusters` is nil; `what` names the group in errors.
+    /// `leastClusters` floors a ratio's k (a plan keeps at least one channel of every group,
+    /// as every other criterion does; on plain maps k = 0 is an error).
     public static func select(_ v: [Double], channels c: Int, features f: Int, ratio: Double?,
-                              options o: RedundancyOptions, what: String) throws -> RedundancyResult {
+                              options o: RedundancyOptions, what: String, leastClusters: Int = 0) throws -> RedundancyResult {
         guard c >= 1, f >= 1, v.count == c * f else { throw TensorError("redundancy: no channel vectors for \(what)") }
         if let i = v.firstIndex(where: { !$0.isFinite }) {
             throw TensorError("redundancy: channel \(i / f + 1) of \(what) has a non-finite mean map")
@@ -79,7 +81,7 @@ public enum Redundancy {
             if let n = o.clusters {
                 k = n
             } else if let r = ratio {
-                k = Int((Double(c) * (1 - r)).rounded(.toNearestOrEven))
+                k = max(leastClusters, Int((Double(c) * (1 - r)).rounded(.toNearestOrEven)))
             } else {
                 throw TensorError("redundancy: k-means needs a ratio (k = round(C·(1 − ratio))) or clusters = k for \(what); a MACs or params target does not size clusters")
             }
@@ -235,6 +237,6 @@ public struct RedundancyCriterion: Criterion {
         }
         let v = sums.map { $0 / Double(n) }
         return .keep(try Redundancy.select(v, channels: c, features: sums.count / c, ratio: ctx.ratio ?? defaultRatio,
-                                           options: options, what: "group \(ctx.group.name)").keep)
+                                           options: options, what: "group \(ctx.group.name)", leastClusters: 1).keep)
     }
 }

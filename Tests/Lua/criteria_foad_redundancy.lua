@@ -114,6 +114,12 @@ do
   assert(r.clusters == 9, "nine clusters have members: " .. r.clusters)
   check.raises(function() criteria.redundancy(tensor.randn(4, 1, 3, 3), {ratio = 0.6}) end,
     "k = round(C·(1 − ratio)) = round(1 · 0.4) = 0 for the maps: k-means needs at least one cluster (a lower ratio, or clusters = k)")
+  -- in a plan, as with every other criterion, a group keeps at least one channel: k = max(1, …)
+  local tiny = nn.Sequential{{"conv", nn.Conv2d(3, 4, 3, {padding = 1})}, {"relu", nn.ReLU()},
+                             {"se", nn.SqueezeExcite(4, 1)}, {"pool", nn.AdaptiveAvgPool2d(1)}, {"flatten", nn.Flatten()},
+                             {"fc", nn.Linear(4, 2)}}
+  local tp = prune.plan(tiny, {criterion = "redundancy", ratio = 0.6, input = {1, 3, 8, 8}, calib = tensor.randn(6, 3, 8, 8)})
+  check.same(tp.kept["se.fc1"], {1}, "a one-channel group keeps its channel")
   local explicit = criteria.redundancy(maps, {clusters = 10, seed = 0})
   assert(explicit.keep:numel() == 10, "clusters = 10 keeps 10")
 end

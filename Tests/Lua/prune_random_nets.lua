@@ -1,7 +1,8 @@
 -- Seeded property test of the pruning engine on random architectures: stacks of conv blocks
 -- (1×1, 3×3, strided, depthwise; with or without BN; any activation of the family), residual
--- blocks (identity and option-A shortcuts), Concat branches, squeeze-and-excitation, pooling,
--- and a linear or two-layer head. For each net, with random BN statistics and a random
+-- blocks (identity, option-A and option-B shortcuts), Concat branches, squeeze-and-excitation,
+-- pooling, ACNet blocks (nn.acnet), and a head on pooled or flattened maps (one or two linears,
+-- dropout). For each net, with random BN statistics and a random
 -- criterion and ratio: the pruned net computes what the masked one does (plan:mask before
 -- apply, on a clone), MACs do not grow, the pruned net reloads from its file with the same
 -- outputs, and a training step runs on it.
@@ -58,18 +59,36 @@ local function random_net()
     elseif r == 7 then
       add("se", nn.SqueezeExcite(c, math.max(1, c // 4), {activation = pick(acts)(), scale_activation = pick(acts)()}))
     end
+    if math.random() < 0.15 then   -- option B: a 1×1 conv + BN shortcut to a new width
+      local cout = pick{6, 8, 10}
+      local body = nn.Sequential{{"conv1", nn.Conv2d(c, cout, 3, {padding = 1, bias = false})}, {"bn1", nn.BatchNorm2d(cout)},
+                                 {"act1", pick(acts)()}}
+      local shortcut = nn.Sequential{{"0", nn.Conv2d(c, cout, 1, {bias = false})}, {"1", nn.BatchNorm2d(cout)}}
+      add("residualB", nn.Residual(body, shortcut, {post = pick(acts)()}))
+      c = cout
+    end
     if side >= 4 and math.random() < 0.2 then add("pool", nn.MaxPool2d(2)); side = side // 2 end
   end
-  add("gap", nn.AdaptiveAvgPool2d(1)); add("flatten", nn.Flatten())
-  if math.random() < 0.4 then
-    add("fc_hidden", nn.Linear(c, 7)); add("fc_act", pick(acts)()); add("fc", nn.Linear(7, 5))
+  local features = c
+  if side <= 4 and math.random() < 0.3 then   -- flattened maps: the linear reads side² features a channel
+    add("flatten", nn.Flatten()); features = c * side * side
   else
-    add("fc", nn.Linear(c, 5))
+    add("gap", nn.AdaptiveAvgPool2d(1)); add("flatten", nn.Flatten())
   end
-  return nn.Sequential(layers), table.concat(what, " ")
+  if math.random() < 0.4 then
+    add("fc_hidden", nn.Linear(features, 7)); add("fc_act", pick(acts)())
+    if math.random() < 0.5 then add("dropout", nn.Dropout(0.3)) end
+    add("fc", nn.Linear(7, 5))
+  else
+    add("fc", nn.Linear(features, 5))
+  end
+  local net = nn.Sequential(layers)
+  if math.random() < 0.2 then net = nn.acnet(net); what[#what + 1] = "(acnet)" end
+  return net, table.concat(what, " ")
 end
 
-local criteria_pool = {"l1", "l2", "fpgm", "random", "taylor", "hrank", "mean_activation", "entropy"}
+local criteria_pool = {"l1", "l2", "fpgm", "random", "taylor", "hrank", "mean_activation", "entropy", "bn_scale", "apoz",
+                       "chip", "fpwt", "foad", "redundancy"}
 local x = tensor.randn(4, 3, 8, 8)
 local ys = tensor.new{0, 1, 2, 3}:long()
 local calib = data.loader(data.tensor_dataset(tensor.randn(8, 3, 8, 8), tensor.new{0, 1, 2, 3, 4, 0, 1, 2}:long()), {batch = 4})
@@ -82,6 +101,7 @@ for i = 1, count do
   local criterion, ratio = pick(criteria_pool), pick{0.2, 0.3, 0.5, 0.7}
   local label = ("net %d (%s; %s at %.1f)"):format(i, what, criterion, ratio)
   local opts = {criterion = criterion, ratio = ratio, input = {1, 3, 8, 8}, calib = calib, batches = 2}
+  if criterion == "foad" then opts.ratio = nil; opts.t = pick{1, 2}; opts.s = pick{0, 0.5} end   -- its keep-set sizes itself
   local ok, plan = pcall(prune.plan, net, opts)
   if not ok then
     -- a criterion may skip every group of a net (hrank without maps, …): that is an error that says so
