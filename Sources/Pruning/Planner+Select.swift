@@ -106,14 +106,15 @@ public enum Planner {
             var plan = plan
             let g = graph.groups[plan.group], producers = g.slots.filter { $0.role == .output }
             guard producers.count > 1 else { return plan }
-            let kept = Set(plan.kept)
+            var kept = Set(plan.kept)
             for s in producers {
                 let own = g.positions(in: s).map(\.channel)
                 guard !own.isEmpty, !own.contains(where: kept.contains) else { continue }
                 let scores = plan.scores
                 guard let best = own.max(by: { a, b in (scores?[a] ?? 0, -a) < (scores?[b] ?? 0, -b) }) else { continue }
-                plan.kept = (plan.kept + [best]).sorted()
+                kept.insert(best)
             }
+            plan.kept = kept.sorted()
             return plan
         }
     }

@@ -1,11 +1,12 @@
 -- Seeded property test of the pruning engine on random architectures: stacks of conv blocks
 -- (1×1, 3×3, strided, depthwise; with or without BN; any activation of the family), residual
--- blocks (identity, option-A and option-B shortcuts), Concat branches, squeeze-and-excitation,
+-- blocks (identity, option-A and option-B shortcuts), Concat branches, DenseNet layers,
+-- squeeze-and-excitation,
 -- pooling, ACNet blocks (nn.acnet), and a head on pooled or flattened maps (one or two linears,
 -- dropout). For each net, with random BN statistics and a random
--- criterion and ratio: the pruned net computes what the masked one does (plan:mask before
+-- criterion, ratio and scope: the pruned net computes what the masked one does (plan:mask before
 -- apply, on a clone), MACs do not grow, the pruned net reloads from its file with the same
--- outputs, and a training step runs on it.
+-- outputs, a second pruning step is exact too, and a training step runs on it.
 -- Usage: topiary run Tests/Lua/prune_random_nets.lua [seed [nets]]
 local check = dofile((arg[0]:match("(.*/)") or "./") .. "lib/check.lua")
 local seed = tonumber(arg and arg[1]) or 20261206
@@ -59,6 +60,12 @@ local function random_net()
     elseif r == 7 then
       add("se", nn.SqueezeExcite(c, math.max(1, c // 4), {activation = pick(acts)(), scale_activation = pick(acts)()}))
     end
+    if math.random() < 0.12 then   -- a DenseNet layer: the input and new maps side by side
+      local grow = pick{2, 4}
+      add("dense", nn.Concat{{"", nn.Identity()}, {"", nn.Sequential{{"bn1", nn.BatchNorm2d(c)}, {"act1", pick(acts)()},
+                                                                   {"conv1", nn.Conv2d(c, grow, 3, {padding = 1, bias = false})}}}})
+      c = c + grow
+    end
     if math.random() < 0.15 then   -- option B: a 1×1 conv + BN shortcut to a new width
       local cout = pick{6, 8, 10}
       local body = nn.Sequential{{"conv1", nn.Conv2d(c, cout, 3, {padding = 1, bias = false})}, {"bn1", nn.BatchNorm2d(cout)},
@@ -101,7 +108,8 @@ for i = 1, count do
   local criterion, ratio = pick(criteria_pool), pick{0.2, 0.3, 0.5, 0.7}
   local label = ("net %d (%s; %s at %.1f)"):format(i, what, criterion, ratio)
   local opts = {criterion = criterion, ratio = ratio, input = {1, 3, 8, 8}, calib = calib, batches = 2}
-  if criterion == "foad" then opts.ratio = nil; opts.t = pick{1, 2}; opts.s = pick{0, 0.5} end   -- its keep-set sizes itself
+  if math.random() < 0.3 then opts.scope = "global" end
+  if criterion == "foad" then opts.ratio = nil; opts.scope = nil; opts.t = pick{1, 2}; opts.s = pick{0, 0.5} end   -- its keep-set sizes itself
   local ok, plan = pcall(prune.plan, net, opts)
   if not ok then
     -- a criterion may skip every group of a net (hrank without maps, …): that is an error that says so
@@ -123,6 +131,14 @@ for i = 1, count do
     local back = nn.load(path)
     back:eval()
     check.near(back:forward(x), y, 0, label .. ": reloaded")
+    -- a second step on the pruned net (iterative pruning), exact as well
+    if math.random() < 0.4 then
+      local again = {criterion = "l1", ratio = 0.3, input = {1, 3, 8, 8}, of = pick{"current", "original"}}
+      local m2 = net:clone()
+      prune.plan(m2, again):mask()
+      prune.plan(net, again):apply()
+      check.near(m2:forward(x), net:forward(x), 2e-4 * scale, label .. ": a second step, masked and pruned")
+    end
     net:train()
     net:zero_grad()
     local _, g = train.cross_entropy(net:forward(x), ys)
