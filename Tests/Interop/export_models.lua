@@ -84,4 +84,34 @@ prune.plan(family, {criterion = "l1", ratio = 0.3, input = shape}):apply()
 export(family, "activations17", {opset = 17})
 export(family, "activations13", {opset = 13})
 family:save(out .. "/activations.safetensors")
-print("export_models ok")
+-- Twelve random architectures (Tests/Lua/lib/random_nets.lua: residual A/B, Concat, DenseNet
+-- layers, SE, ACNet, every activation), pruned 30 % by L1, on 8×8 inputs of their own
+-- (random<i>.x.npy): every exporter path on shapes no zoo net has.
+local here = arg[0]:match("(.*/)") or "./"
+local check = dofile(here .. "../Lua/lib/check.lua")
+local random_net = dofile(here .. "../Lua/lib/random_nets.lua")
+math.randomseed(41)
+tensor.manual_seed(41)
+local x8 = tensor.randn(4, 3, 8, 8)
+local randoms, tries = {}, 0
+while #randoms < 12 do
+  tries = tries + 1
+  assert(tries <= 200, "fewer than 12 of 200 random nets depend on their input")
+  local net = random_net()
+  check.randomize_bn(net, {gamma = true, scale = 0.2})
+  net:eval()
+  prune.plan(net, {criterion = "l1", ratio = 0.3, input = {1, 3, 8, 8}}):apply()
+  -- only nets whose logits move with the input (saturating activations and pooling can flatten
+  -- a random init to constants, which would check little but the biases)
+  local y = net:forward(x8)
+  local moves = (y - y:narrow(1, 1, 1)):abs():max() > 1e-2 * math.max(y:abs():max(), 1e-6)
+  if moves then
+  local name = "random" .. (#randoms + 1)
+  net:export_onnx(out .. "/" .. name .. ".onnx", {input = {1, 3, 8, 8}})
+  x8:save(out .. "/" .. name .. ".x.npy")
+  net:forward(x8):save(out .. "/" .. name .. ".npy")
+  nn.fuse(net:clone()):save(out .. "/" .. name .. ".safetensors")   -- ACNet blocks as PyTorch has them: fused
+  randoms[#randoms + 1] = name
+  end
+end
+print("export_models ok (" .. table.concat(randoms, " ") .. ")")

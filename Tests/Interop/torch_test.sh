@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# PyTorch round trip: the 50 % pruned ResNet-56 and the pruned CNN of every activation that
+# PyTorch round trip: the 50 % pruned ResNet-56, the pruned CNN of every activation and the twelve
+# pruned random architectures that
 # export_models.lua saved with net:save are each rebuilt by Scripts/topiary_torch.py from the architecture in its metadata, its state_dict
 # loaded with strict=True, and its logits must equal Topiary's to 1e-4 relative.
 # torch is too large for every CI run: the python comes from $TOPIARY_TORCH_PYTHON, else the
@@ -15,14 +16,15 @@ for c in "${TOPIARY_TORCH_PYTHON:-}" "${ANCHOR_VENV:+$ANCHOR_VENV/bin/python}" "
 done
 [ -n "$py" ] || { echo "SKIP torch: no python with torch (set TOPIARY_TORCH_PYTHON, or create ../shared/bench/setup.sh's venv)"; exit 0; }
 out=.build/interop-test
-if [ ! -f "$out/resnet56_pruned.safetensors" ] || [ ! -f "$out/activations.safetensors" ]; then
+if [ ! -f "$out/resnet56_pruned.safetensors" ] || [ ! -f "$out/random12.safetensors" ]; then
   bin="${1:-$(swift build -c release --show-bin-path)/topiary}"
   mkdir -p "$out"
   "$bin" run Tests/Interop/export_models.lua "$out" >/dev/null
 fi
 status=0
-for name in resnet56_pruned activations; do
-  "$py" Scripts/topiary_torch.py "$out/$name.safetensors" --input "$out/x.npy" --output "$out/torch_$name.npy" >/dev/null
+for name in resnet56_pruned activations random1 random2 random3 random4 random5 random6 random7 random8 random9 random10 random11 random12; do
+  x="$out/x.npy"; [ -f "$out/$name.x.npy" ] && x="$out/$name.x.npy"
+  "$py" Scripts/topiary_torch.py "$out/$name.safetensors" --input "$x" --output "$out/torch_$name.npy" >/dev/null
   "$py" - "$out" "$name" <<'PY' || status=1
 import sys
 import numpy as np
