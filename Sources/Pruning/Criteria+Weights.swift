@@ -60,10 +60,7 @@ public struct NormCriterion: Criterion {
             chosen = try ctx.memberNorms(p: p).map(\.norms)
         }
         guard !chosen.isEmpty else {
-            let producers = ctx.group.slots.filter { $0.role == .output }.count
-            if producers > 1 {   // Concat branches tied together later: each layer holds some channels
-                return .skip("its \(ctx.group.channels) channels come from \(producers) layers, none of whose weights hold them all")
-            }
+            if let why = ctx.group.definingLayerMakesPart { return .skip(why) }
             throw TensorError("\(name): group \(ctx.group.name) has no weights to score")
         }
         let n = ctx.group.channels
@@ -89,12 +86,8 @@ public struct FPGMCriterion: Criterion {
 
     public func evaluate(_ ctx: CriterionContext) throws -> CriterionResult {
         guard let w = ctx.weight else { throw TensorError("fpgm: group \(ctx.group.name) has no defining weight") }
+        if let why = ctx.group.definingLayerMakesPart { return .skip(why) }
         let c = w.shape[0]
-        // concatenated branches tied together later (a squeeze-and-excitation or residual add
-        // on a Concat's output): no one layer's filters hold all the group's channels
-        guard c == ctx.group.channels else {
-            return .skip("its \(ctx.group.channels) channels come from several layers (\(ctx.group.name) makes \(c)), so no one layer's filters hold them all")
-        }
         // One SGEMM: ‖a − b‖ from the Gram matrix of the flattened filters.
         let d = try w.contiguous().reshape([1, c, -1]).channelMatrix(.euclidean, batching: .flatten, "fpgm")
         let rows = d.toFloats()

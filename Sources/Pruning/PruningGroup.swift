@@ -29,6 +29,15 @@ public struct PruningGroup: CustomStringConvertible {
         slots.first { $0.layer == name && ($0.role == .output || $0.role == .shortcutOut) }
     }
 
+    /// Why the defining layer's weights cannot score the group — its channels come from
+    /// several layers (Concat branches that an SE block or an add ties together later) and
+    /// the defining one makes only some — or nil. Weight criteria skip such a group.
+    public var definingLayerMakesPart: String? {
+        guard let d = definingSlot, !Set(d.classes).isSuperset(of: classes) else { return nil }
+        let layers = slots.filter { $0.role == .output }.count
+        return "its \(channels) channels come from \(layers) layers and \(name) makes only \(d.classes.count), so no one layer's weights hold them all"
+    }
+
     /// For a member slot: (position along the slot's dim, group channel) pairs.
     public func positions(in slot: ChannelSlot) -> [(position: Int, channel: Int)] {
         // Most members hold exactly the group's channels in its order.
